@@ -1,0 +1,140 @@
+// The data that drives the simulated AWS endpoint: accounts, their trails, and the faults to inject.
+// Field names follow the AWS API shapes (PascalCase) so a scenario reads like a DescribeTrails response.
+
+/** Regions enabled in every account unless the scenario says otherwise (AWS: opt-in-not-required). */
+export const DEFAULT_REGIONS = [
+  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2',
+  'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2',
+  'ca-central-1', 'eu-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-north-1', 'sa-east-1',
+] as const;
+
+/** Regions an account must opt in to; DescribeRegions lists them as `not-opted-in` unless enabled. */
+export const OPT_IN_REGIONS = [
+  'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-south-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5',
+  'ap-southeast-6', 'ap-southeast-7', 'ca-west-1', 'eu-central-2', 'eu-south-1', 'eu-south-2',
+  'il-central-1', 'me-central-1', 'me-south-1', 'mx-central-1',
+] as const;
+
+export interface SimDataResource { Type: string; Values: string[] }
+
+export interface SimEventSelector {
+  ReadWriteType?: 'All' | 'ReadOnly' | 'WriteOnly';
+  IncludeManagementEvents?: boolean;
+  DataResources?: SimDataResource[];
+  ExcludeManagementEventSources?: string[];
+}
+
+export interface SimFieldSelector {
+  Field: string;
+  Equals?: string[];
+  StartsWith?: string[];
+  EndsWith?: string[];
+  NotEquals?: string[];
+  NotStartsWith?: string[];
+  NotEndsWith?: string[];
+}
+
+export interface SimAdvancedEventSelector { Name?: string; FieldSelectors: SimFieldSelector[] }
+
+export interface SimInsightSelector { InsightType: 'ApiCallRateInsight' | 'ApiErrorRateInsight' }
+
+/** Status fields beyond IsLogging that a scenario may set (GetTrailStatus members; times are ISO strings). */
+export interface SimTrailStatus {
+  LatestDeliveryError?: string;
+  LatestNotificationError?: string;
+  LatestCloudWatchLogsDeliveryError?: string;
+  LatestDigestDeliveryError?: string;
+  LatestDeliveryTime?: string;
+  LatestNotificationTime?: string;
+  StartLoggingTime?: string;
+  StopLoggingTime?: string;
+  LatestCloudWatchLogsDeliveryTime?: string;
+  LatestDigestDeliveryTime?: string;
+}
+
+/** One trail as its owner account holds it. The ARN is derived: arn:aws:cloudtrail:<HomeRegion>:<owner>:trail/<Name>. */
+export interface SimTrail {
+  Name: string;
+  HomeRegion: string;
+  S3BucketName: string;
+  S3KeyPrefix?: string;
+  SnsTopicName?: string;
+  SnsTopicARN?: string;
+  IncludeGlobalServiceEvents?: boolean;
+  IsMultiRegionTrail: boolean;
+  /** Only meaningful in the organization's management account; the trail then appears in every member account. */
+  IsOrganizationTrail?: boolean;
+  LogFileValidationEnabled?: boolean;
+  CloudWatchLogsLogGroupArn?: string;
+  CloudWatchLogsRoleArn?: string;
+  /** Absent means "not encrypted with a KMS key": DescribeTrails then leaves the member out, as AWS does. */
+  KmsKeyId?: string;
+  IsLogging: boolean;
+  Status?: SimTrailStatus;
+  EventSelectors?: SimEventSelector[];
+  AdvancedEventSelectors?: SimAdvancedEventSelector[];
+  InsightSelectors?: SimInsightSelector[];
+  Tags?: Record<string, string>;
+}
+
+export interface SimAccount {
+  Id: string;
+  /** Static credentials that identify this account to the simulator (the access key id picks the account). */
+  AccessKeyId: string;
+  SecretAccessKey: string;
+  /** The ARN GetCallerIdentity returns; defaults to arn:aws:iam::<Id>:user/inventory-reader. */
+  CallerArn?: string;
+  /** Regions enabled for the account; defaults to DEFAULT_REGIONS. Opt-in regions not listed answer UnrecognizedClientException. */
+  EnabledRegions?: string[];
+  Trails: SimTrail[];
+}
+
+/** A fault the simulator injects. Unset selectors match everything. */
+export type SimFault =
+  /** AccessDeniedException for CloudTrail calls in the matching account/region/operation. */
+  | { kind: 'accessDenied'; accountId?: string; region?: string; operation?: string }
+  /** ThrottlingException ("Rate exceeded") for the first `times` matching calls (every matching call when times is omitted). */
+  | { kind: 'throttle'; accountId?: string; region?: string; operation?: string; times?: number }
+  /** TrailNotFoundException for per-trail calls naming this trail: it vanished between DescribeTrails and the detail call. */
+  | { kind: 'unknownTrail'; trailArn: string; operation?: string }
+  /** HTTP 500 InternalFailure for the first `times` matching calls. */
+  | { kind: 'internalError'; accountId?: string; region?: string; operation?: string; times?: number };
+
+/** A recorded AWS response served verbatim instead of the simulated one (real responses from test/fixtures). */
+export interface RecordedResponse {
+  accountId: string;
+  region: string;
+  /** The CloudTrail operation, e.g. DescribeTrails. */
+  operation: string;
+  /** For per-trail operations: the trail name or ARN in the request that this response answers. */
+  trail?: string;
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface Scenario {
+  /** When set, every account is a member of one organization managed by this account. */
+  organization?: { managementAccountId: string };
+  accounts: SimAccount[];
+  faults?: SimFault[];
+  /** Added to every response, in milliseconds. */
+  latencyMs?: number;
+  /** Client-side rate limit AWS enforces per account and region: calls above it get ThrottlingException. */
+  rateLimit?: { callsPerSecond: number };
+  /** Fraction (0..1) of calls answered with HTTP 500 InternalFailure, drawn from a seeded generator. */
+  transientErrorRate?: number;
+  seed?: number;
+  recorded?: RecordedResponse[];
+}
+
+/** One request the simulator answered, for tests to inspect. */
+export interface SimCall {
+  service: 'cloudtrail' | 'sts' | 'ec2';
+  operation: string;
+  region: string;
+  accountId: string | undefined;
+  params: Record<string, unknown>;
+  status: number;
+  errorCode?: string;
+}
