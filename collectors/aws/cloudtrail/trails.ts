@@ -1,0 +1,265 @@
+// CloudTrail trails: DescribeTrails in every region, then the per-trail calls once per trail, in its home region.
+//
+// Table of contents: constants and IAM actions · collectTrails (the entry point) · the per-trail calls · record building.
+import {
+  DescribeTrailsCommand,
+  GetEventSelectorsCommand,
+  GetInsightSelectorsCommand,
+  GetTrailStatusCommand,
+  ListTagsCommand,
+  type CloudTrailClient,
+  type GetEventSelectorsCommandOutput,
+  type GetInsightSelectorsCommandOutput,
+  type GetTrailStatusCommandOutput,
+  type Trail,
+} from '@aws-sdk/client-cloudtrail';
+import pLimit from 'p-limit';
+import type { CollectionError, Tag } from '../../../src/model/asset.js';
+import { parseArn } from '../../../src/model/arn.js';
+import type { TrailRecord } from '../../../src/model/trail.js';
+import type { TrailScopeResult } from '../../../src/store/store.js';
+import { describeAwsError, REGION_NOT_ENABLED_CODE } from '../errors.js';
+
+export const TRAILS_COLLECTOR = 'aws.cloudtrail.trails';
+
+/** ListTags accepts at most this many ARNs per call (CloudTrail API reference, ResourceIdList). */
+export const LIST_TAGS_MAX_ARNS = 20;
+
+/** Every IAM action this collector calls: the least privilege a sync needs. */
+export const TRAIL_PERMISSIONS = [
+  'cloudtrail:DescribeTrails',
+  'cloudtrail:GetTrailStatus',
+  'cloudtrail:GetEventSelectors',
+  'cloudtrail:GetInsightSelectors',
+  'cloudtrail:ListTags',
+] as const;
+
+export interface TrailCollection {
+  /** The account whose credentials the clients carry. */
+  accountId: string;
+  regions: readonly string[];
+  /** A CloudTrail client for a region; called for the regions to sync and for trails' home regions. */
+  cloudTrail(region: string): CloudTrailClient;
+  /** Calls in flight at once for this account. */
+  concurrency?: number;
+}
+
+/** One result per region: the trails visible there (home, shadow and organization trails), or why the region failed. */
+export async function collectTrails(collection: TrailCollection): Promise<TrailScopeResult[]> {
+  const limit = pLimit(collection.concurrency ?? 8);
+
+  const described = await Promise.all(
+    collection.regions.map((region) => limit(() => describeRegion(collection, region))),
+  );
+
+  // A multi-region or organization trail appears in many regions; its details are fetched once, in its home region.
+  const distinct = new Map<string, Trail>();
+  for (const region of described) for (const trail of region.trails) distinct.set(trail.TrailARN!, trail);
+  const records = await buildRecords(collection, [...distinct.values()], limit);
+
+  return described.map((region) => ({
+    accountId: collection.accountId,
+    region: region.region,
+    status: region.status,
+    ...(region.error ? { error: region.error } : {}),
+    trails: region.trails.map((trail) => records.get(trail.TrailARN!)!),
+  }));
+}
+
+interface DescribedRegion {
+  region: string;
+  status: TrailScopeResult['status'];
+  error?: TrailScopeResult['error'];
+  trails: Trail[];
+}
+
+async function describeRegion(collection: TrailCollection, region: string): Promise<DescribedRegion> {
+  try {
+    // includeShadowTrails defaults to true: multi-region and organization trails are listed in every region they cover.
+    const { trailList = [] } = await collection.cloudTrail(region).send(new DescribeTrailsCommand({}));
+    const trails = trailList.filter((trail) => {
+      if (trail.TrailARN) return true;
+      throw new Error(`DescribeTrails in ${region} returned a trail without TrailARN (${trail.Name ?? 'unnamed'})`);
+    });
+    return { region, status: 'ok', trails };
+  } catch (error) {
+    const described = describeAwsError(error);
+    const status = described.code === REGION_NOT_ENABLED_CODE ? 'skipped' : 'failed';
+    return { region, status, error: described, trails: [] };
+  }
+}
+
+/** The per-trail calls, each in the trail's home region; a failed call leaves its attributes unknown and is recorded. */
+async function buildRecords(
+  collection: TrailCollection,
+  trails: Trail[],
+  limit: ReturnType<typeof pLimit>,
+): Promise<Map<string, TrailRecord>> {
+  const owned = trails.filter((trail) => parseArn(trail.TrailARN!).accountId === collection.accountId);
+  const tags = await listTags(collection, owned, limit);
+
+  const records = await Promise.all(
+    trails.map(async (trail) => {
+      const arn = trail.TrailARN!;
+      const client = collection.cloudTrail(parseArn(arn).region);
+      const errors: CollectionError[] = [];
+      const attempt = async <T>(operation: string, call: () => Promise<T>): Promise<T | undefined> => {
+        try {
+          return await limit(call);
+        } catch (error) {
+          errors.push({ operation, ...describeAwsError(error) });
+          return undefined;
+        }
+      };
+      // The ARN, not the name: a shadow trail and another account's organization trail are only found by ARN.
+      const [status, selectors, insights] = await Promise.all([
+        attempt('GetTrailStatus', () => client.send(new GetTrailStatusCommand({ Name: arn }))),
+        attempt('GetEventSelectors', () => client.send(new GetEventSelectorsCommand({ TrailName: arn }))),
+        trail.HasInsightSelectors
+          ? attempt('GetInsightSelectors', () => client.send(new GetInsightSelectorsCommand({ TrailName: arn })))
+          : Promise.resolve({ InsightSelectors: [] } as Partial<GetInsightSelectorsCommandOutput>),
+      ]);
+      const tagResult = tags.get(arn) ?? {
+        error: { operation: 'ListTags', code: 'NotOwner', message: `tags of a trail owned by account ${parseArn(arn).accountId} can only be read by that account` },
+      };
+      if ('error' in tagResult) errors.push(tagResult.error);
+      return toTrailRecord(trail, {
+        status,
+        selectors,
+        insights: trail.HasInsightSelectors ? insights : { InsightSelectors: [] },
+        tags: 'tags' in tagResult ? tagResult.tags : null,
+        errors,
+      });
+    }),
+  );
+  return new Map(records.map((record) => [record.arn, record]));
+}
+
+type TagResult = { tags: Tag[] } | { error: CollectionError };
+
+/** ListTags works only in a trail's home region and for the caller's own trails, at most 20 ARNs a call. */
+async function listTags(
+  collection: TrailCollection,
+  owned: Trail[],
+  limit: ReturnType<typeof pLimit>,
+): Promise<Map<string, TagResult>> {
+  const byHomeRegion = new Map<string, string[]>();
+  for (const trail of owned) {
+    const region = parseArn(trail.TrailARN!).region;
+    byHomeRegion.set(region, [...(byHomeRegion.get(region) ?? []), trail.TrailARN!]);
+  }
+  const results = new Map<string, TagResult>();
+  const batches: { region: string; arns: string[] }[] = [];
+  for (const [region, arns] of byHomeRegion) {
+    for (let i = 0; i < arns.length; i += LIST_TAGS_MAX_ARNS) batches.push({ region, arns: arns.slice(i, i + LIST_TAGS_MAX_ARNS) });
+  }
+  await Promise.all(
+    batches.map(({ region, arns }) =>
+      limit(async () => {
+        try {
+          const { ResourceTagList = [] } = await collection.cloudTrail(region).send(new ListTagsCommand({ ResourceIdList: arns }));
+          for (const arn of arns) {
+            const entry = ResourceTagList.find((r) => r.ResourceId === arn);
+            results.set(arn, { tags: (entry?.TagsList ?? []).map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })) });
+          }
+        } catch (error) {
+          for (const arn of arns) results.set(arn, { error: { operation: 'ListTags', ...describeAwsError(error) } });
+        }
+      }),
+    ),
+  );
+  return results;
+}
+
+interface TrailDetails {
+  status: GetTrailStatusCommandOutput | undefined;
+  selectors: GetEventSelectorsCommandOutput | undefined;
+  insights: Partial<GetInsightSelectorsCommandOutput> | undefined;
+  tags: Tag[] | null;
+  errors: CollectionError[];
+}
+
+const iso = (time: Date | undefined): string | null => (time ? time.toISOString() : null);
+
+/** The empty-string rule (DESIGN.md section 2): a string AWS leaves out is '', so `kmsKeyID: ""` finds unencrypted trails. */
+const text = (value: string | undefined): string => value ?? '';
+
+/** The SDK's bookkeeping is not part of what AWS said about the trail. */
+function withoutMetadata<T extends object>(output: T | undefined): Omit<T, '$metadata'> | undefined {
+  if (!output) return undefined;
+  const { $metadata: _ignored, ...rest } = output as T & { $metadata?: unknown };
+  return rest;
+}
+
+export function toTrailRecord(trail: Trail, details: TrailDetails): TrailRecord {
+  const arn = parseArn(trail.TrailARN!);
+  const { status, selectors, insights } = details;
+  const raw: Record<string, unknown> = { DescribeTrails: trail };
+  if (status) raw.GetTrailStatus = withoutMetadata(status);
+  if (selectors) raw.GetEventSelectors = withoutMetadata(selectors);
+  if (insights && trail.HasInsightSelectors) raw.GetInsightSelectors = withoutMetadata(insights as GetInsightSelectorsCommandOutput);
+  if (details.tags) raw.ListTags = details.tags;
+
+  return {
+    arn: trail.TrailARN!,
+    name: text(trail.Name),
+    accountId: arn.accountId,
+    region: arn.region,
+
+    s3BucketName: text(trail.S3BucketName),
+    s3KeyPrefix: text(trail.S3KeyPrefix),
+    snsTopicName: text(trail.SnsTopicName),
+    snsTopicARN: text(trail.SnsTopicARN),
+    // Trails older than a flag lack it; AWS treats the absent flag as off.
+    includeGlobalServiceEvents: trail.IncludeGlobalServiceEvents ?? false,
+    isMultiRegionTrail: trail.IsMultiRegionTrail ?? false,
+    homeRegion: trail.HomeRegion ?? arn.region,
+    logFileValidationEnabled: trail.LogFileValidationEnabled ?? false,
+    cloudWatchLogsLogGroupArn: text(trail.CloudWatchLogsLogGroupArn),
+    cloudWatchLogsRoleArn: text(trail.CloudWatchLogsRoleArn),
+    kmsKeyID: text(trail.KmsKeyId),
+    hasCustomEventSelectors: trail.HasCustomEventSelectors ?? false,
+    hasInsightSelectors: trail.HasInsightSelectors ?? false,
+    isOrganizationTrail: trail.IsOrganizationTrail ?? false,
+
+    isLogging: status ? status.IsLogging ?? false : null,
+    latestDeliveryError: status ? text(status.LatestDeliveryError) : null,
+    latestNotificationError: status ? text(status.LatestNotificationError) : null,
+    latestCloudWatchLogsDeliveryError: status ? text(status.LatestCloudWatchLogsDeliveryError) : null,
+    latestDigestDeliveryError: status ? text(status.LatestDigestDeliveryError) : null,
+    latestDeliveryTime: iso(status?.LatestDeliveryTime),
+    latestNotificationTime: iso(status?.LatestNotificationTime),
+    startLoggingTime: iso(status?.StartLoggingTime),
+    stopLoggingTime: iso(status?.StopLoggingTime),
+    latestCloudWatchLogsDeliveryTime: iso(status?.LatestCloudWatchLogsDeliveryTime),
+    latestDigestDeliveryTime: iso(status?.LatestDigestDeliveryTime),
+
+    eventSelectors: selectors
+      ? (selectors.EventSelectors ?? []).map((s) => ({
+          readWriteType: text(s.ReadWriteType),
+          includeManagementEvents: s.IncludeManagementEvents ?? false,
+          dataResources: (s.DataResources ?? []).map((d) => ({ type: text(d.Type), values: d.Values ?? [] })),
+          excludeManagementEventSources: s.ExcludeManagementEventSources ?? [],
+        }))
+      : null,
+    advancedEventSelectors: selectors
+      ? (selectors.AdvancedEventSelectors ?? []).map((s) => ({
+          name: text(s.Name),
+          fieldSelectors: (s.FieldSelectors ?? []).map((f) => ({
+            field: text(f.Field),
+            equals: f.Equals ?? [],
+            startsWith: f.StartsWith ?? [],
+            endsWith: f.EndsWith ?? [],
+            notEquals: f.NotEquals ?? [],
+            notStartsWith: f.NotStartsWith ?? [],
+            notEndsWith: f.NotEndsWith ?? [],
+          })),
+        }))
+      : null,
+    insightSelectors: insights ? (insights.InsightSelectors ?? []).map((s) => ({ insightType: text(s.InsightType) })) : null,
+
+    tags: details.tags,
+    collectionErrors: details.errors,
+    raw,
+  };
+}

@@ -1,0 +1,35 @@
+// Runs a GraphQL document against the inventory in-process: what stored checks use, with the same rules as HTTP.
+import { execute, parse, specifiedRules, validate, type ExecutionResult, type GraphQLSchema, type ValidationRule } from 'graphql';
+import type { InventoryStore } from '../store/store.js';
+import { noNullInFilters } from './filters.js';
+import { loadStoredFragments, withStoredFragments, type StoredFragments } from './fragments.js';
+import { buildSchema, createContext } from './schema.js';
+
+/** The schema, the stored fragments and the extra validation rules: built once, shared by the server and the control engine. */
+export interface InventoryApi {
+  schema: GraphQLSchema;
+  fragments: StoredFragments;
+  validationRules: ValidationRule[];
+}
+
+export function createInventoryApi(): InventoryApi {
+  return { schema: buildSchema(), fragments: loadStoredFragments(), validationRules: [noNullInFilters] };
+}
+
+/** Parses, appends missing stored fragments, validates and executes. Syntax and validation problems come back as errors, not throws. */
+export async function runQuery(
+  api: InventoryApi,
+  store: InventoryStore,
+  source: string,
+  variables?: Record<string, unknown>,
+): Promise<ExecutionResult> {
+  let document;
+  try {
+    document = withStoredFragments(parse(source), api.fragments);
+  } catch (error) {
+    return { errors: [error as never] };
+  }
+  const errors = validate(api.schema, document, [...specifiedRules, ...api.validationRules]);
+  if (errors.length > 0) return { errors };
+  return execute({ schema: api.schema, document, contextValue: createContext(store), variableValues: variables ?? null });
+}

@@ -1,0 +1,115 @@
+// Generates the `where` and `sort` inputs of an asset type from its SDL type (DESIGN.md section 3), so that
+// every scalar field of `type Trail` is filterable with the operators its type allows, and none is forgotten.
+import {
+  GraphQLError,
+  Kind,
+  getNamedType,
+  type ASTVisitor,
+  type FieldDefinitionNode,
+  type ObjectTypeDefinitionNode,
+  type TypeNode,
+  type ValidationContext,
+} from 'graphql';
+import { filterKey, OPERATORS_BY_KIND, type ColumnKind, type FilterColumn, type FilterOperator } from '../store/where.js';
+
+/** GraphQL scalars that can be filtered, and the kind of comparison each allows. */
+const FILTERABLE_SCALARS: Readonly<Record<string, ColumnKind>> = {
+  ID: 'string',
+  String: 'string',
+  DateTime: 'datetime',
+  Int: 'integer',
+  Boolean: 'boolean',
+};
+
+const OPERATOR_HELP: Readonly<Record<FilterOperator, string>> = {
+  EQ: 'equals',
+  NOT: 'does not equal (unknown values included)',
+  IN: 'equals one of',
+  NOT_IN: 'equals none of (unknown values included)',
+  CONTAINS: 'contains (case-sensitive)',
+  NOT_CONTAINS: 'does not contain (unknown values included)',
+  STARTS_WITH: 'starts with (case-sensitive)',
+  ENDS_WITH: 'ends with (case-sensitive)',
+  LT: 'is less than',
+  LTE: 'is at most',
+  GT: 'is greater than',
+  GTE: 'is at least',
+};
+
+/** The suffix that names a generated filter input type. */
+export const WHERE_SUFFIX = 'Where';
+
+/** The filterable scalar fields of an SDL object type, checked against the store's columns. */
+export function filterableFields(
+  type: ObjectTypeDefinitionNode,
+  columns: ReadonlyMap<string, FilterColumn>,
+): { name: string; scalar: string; kind: ColumnKind; description: string }[] {
+  return (type.fields ?? []).flatMap((field: FieldDefinitionNode) => {
+    const scalar = scalarName(field.type);
+    if (!scalar || !(scalar in FILTERABLE_SCALARS)) return [];
+    const column = columns.get(field.name.value);
+    if (!column) {
+      throw new Error(`schema: ${type.name.value}.${field.name.value} has no store column; add it to the store's column list`);
+    }
+    if (field.name.value.includes('_')) {
+      throw new Error(`schema: ${type.name.value}.${field.name.value}: filterable field names must not contain "_"`);
+    }
+    return [{ name: field.name.value, scalar, kind: FILTERABLE_SCALARS[scalar]!, description: field.description?.value ?? '' }];
+  });
+}
+
+/** SDL for `input <Type>Where` and `input <Type>Sort`. */
+export function filterInputsSdl(type: ObjectTypeDefinitionNode, columns: ReadonlyMap<string, FilterColumn>): string {
+  const typeName = type.name.value;
+  const where = `${typeName}${WHERE_SUFFIX}`;
+  const fields = filterableFields(type, columns);
+  const whereLines = fields.flatMap(({ name, scalar, kind }) =>
+    OPERATORS_BY_KIND[kind].map((op) => {
+      const inputType = op === 'IN' || op === 'NOT_IN' ? `[${scalar === 'ID' ? 'ID' : scalar}!]` : scalar;
+      return `  "${name} ${OPERATOR_HELP[op]}"\n  ${filterKey(name, op)}: ${inputType}`;
+    }),
+  );
+  const sortLines = fields.map(({ name }) => `  ${name}: SortDirection`);
+  return [
+    `"Filters ${typeName}s: every field listed must hold. \`field: value\` is equality; null is not a value, \`{}\` is no constraint."`,
+    `input ${where} {`,
+    `  "Every filter in the list holds."`,
+    `  AND: [${where}!]`,
+    `  "At least one filter in the list holds."`,
+    `  OR: [${where}!]`,
+    `  "The filter does not hold."`,
+    `  NOT: ${where}`,
+    ...whereLines,
+    '}',
+    '',
+    `"Sorts ${typeName}s by one field: give exactly one field per entry, e.g. {name: ASC}."`,
+    `input ${typeName}Sort {`,
+    ...sortLines,
+    '}',
+  ].join('\n');
+}
+
+function scalarName(type: TypeNode): string | undefined {
+  if (type.kind === Kind.NON_NULL_TYPE) return scalarName(type.type);
+  if (type.kind === Kind.LIST_TYPE) return undefined;
+  return type.name.value;
+}
+
+/**
+ * `kmsKeyID: null` inside a filter is a validation error, never "no constraint" (the trap DESIGN.md section 3
+ * warns about): with it, `eq []` would pass falsely. Variables carrying null are refused by the where compiler.
+ */
+export function noNullInFilters(context: ValidationContext): ASTVisitor {
+  return {
+    ObjectField(node) {
+      const parent = getNamedType(context.getParentInputType());
+      if (!parent || !parent.name.endsWith(WHERE_SUFFIX) || node.value.kind !== Kind.NULL) return;
+      context.reportError(
+        new GraphQLError(
+          `${parent.name}.${node.name.value}: null is not a filter value; use "" for an empty string, or leave the field out for no constraint.`,
+          { nodes: node },
+        ),
+      );
+    },
+  };
+}

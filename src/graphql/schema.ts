@@ -1,0 +1,131 @@
+// Builds the executable schema: the SDL in schema/ (the API contract), the generated filter inputs, and resolvers.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import DataLoader from 'dataloader';
+import {
+  GraphQLError,
+  GraphQLScalarType,
+  Kind,
+  parse,
+  valueFromASTUntyped,
+  type GraphQLSchema,
+  type ObjectTypeDefinitionNode,
+} from 'graphql';
+import type { Tag } from '../model/asset.js';
+import type { StoredTrail } from '../model/trail.js';
+import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
+import type { InventoryStore, TrailQueryOptions, TrailSighting } from '../store/store.js';
+import { TRAIL_COLUMNS_BY_FIELD } from '../store/trail-columns.js';
+import { FilterError } from '../store/where.js';
+import { filterInputsSdl } from './filters.js';
+
+/** What every resolver gets: the store, and DataLoaders that live for one request (so batching never leaks data between requests). */
+export interface GraphQLContext {
+  store: InventoryStore;
+  loaders: RequestLoaders;
+}
+
+export interface RequestLoaders {
+  trailById: DataLoader<string, StoredTrail | undefined>;
+  tagsByAssetId: DataLoader<string, Tag[]>;
+  sightingsByTrailArn: DataLoader<string, TrailSighting[]>;
+}
+
+export function createContext(store: InventoryStore): GraphQLContext {
+  return {
+    store,
+    loaders: {
+      trailById: new DataLoader((ids) => store.trailsById(ids)),
+      tagsByAssetId: new DataLoader((ids) => store.tagsByAssetId(ids)),
+      sightingsByTrailArn: new DataLoader((arns) => store.sightingsByTrailArn(arns)),
+    },
+  };
+}
+
+/** The SDL files of schema/, except the stored fragments (they are documents, not type definitions). */
+export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.graphql') && file !== 'fragments.graphql')
+    .sort()
+    .map((file) => readFileSync(join(dir, file), 'utf8'));
+}
+
+/** The asset types whose filter inputs are generated, with the store columns behind them. */
+const FILTERED_TYPES = [{ typeName: 'Trail', columns: TRAIL_COLUMNS_BY_FIELD }] as const;
+
+export function buildSchema(): GraphQLSchema {
+  const typeDefs = loadTypeDefs();
+  const definitions = typeDefs.flatMap((sdl) => parse(sdl).definitions);
+  const generated = FILTERED_TYPES.map(({ typeName, columns }) => {
+    const type = definitions.find(
+      (d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === typeName,
+    );
+    if (!type) throw new Error(`schema: type ${typeName} is not defined in ${SCHEMA_DIR}`);
+    return filterInputsSdl(type, columns);
+  });
+  return makeExecutableSchema({ typeDefs: [...typeDefs, ...generated], resolvers });
+}
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** Store errors about the caller's input become GraphQL errors that say what and where; anything else is internal. */
+async function fromStore<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof FilterError) {
+      throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', argumentPath: error.path } });
+    }
+    throw error;
+  }
+}
+
+const DateTime = new GraphQLScalarType({
+  name: 'DateTime',
+  description: 'An ISO-8601 date-time in UTC.',
+  serialize: (value) => {
+    const time = value instanceof Date ? value : new Date(String(value));
+    if (Number.isNaN(time.getTime())) throw new GraphQLError(`DateTime cannot represent ${JSON.stringify(value)}`);
+    return time.toISOString();
+  },
+  parseValue: (value) => parseDateTime(value),
+  parseLiteral: (ast) => {
+    if (ast.kind !== Kind.STRING) throw new GraphQLError('DateTime is written as an ISO-8601 string', { nodes: ast });
+    return parseDateTime(ast.value);
+  },
+});
+
+function parseDateTime(value: unknown): string {
+  const time = typeof value === 'string' ? new Date(value) : undefined;
+  if (!time || Number.isNaN(time.getTime())) {
+    throw new GraphQLError(`DateTime takes an ISO-8601 string such as 2026-01-31T00:00:00Z, not ${JSON.stringify(value)}`);
+  }
+  return time.toISOString();
+}
+
+const JSONScalar = new GraphQLScalarType({
+  name: 'JSON',
+  description: 'Any JSON value.',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
+});
+
+const resolvers = {
+  DateTime,
+  JSON: JSONScalar,
+  Asset: {
+    __resolveType: (asset: { assetType: string }) => asset.assetType,
+  },
+  Query: {
+    apiVersion: () => PACKAGE_VERSION,
+    trails: (_: unknown, args: { where?: unknown; options?: TrailQueryOptions | null }, context: GraphQLContext) =>
+      fromStore(() => context.store.findTrails(args.where, args.options ?? {})),
+    trail: (_: unknown, args: { id: string }, context: GraphQLContext) => context.loaders.trailById.load(args.id),
+  },
+  Trail: {
+    tags: (trail: StoredTrail, _: unknown, context: GraphQLContext) => context.loaders.tagsByAssetId.load(trail.id),
+    visibleIn: (trail: StoredTrail, _: unknown, context: GraphQLContext) => context.loaders.sightingsByTrailArn.load(trail.arn),
+  },
+};

@@ -1,0 +1,118 @@
+// A CloudTrail trail as the inventory stores it: one record per ARN, whatever regions and accounts it is seen from.
+import type { CollectionError, Tag } from './asset.js';
+
+export const TRAIL_ASSET_TYPE = 'Trail';
+
+export interface DataResource { type: string; values: string[] }
+
+export interface EventSelector {
+  readWriteType: string;
+  includeManagementEvents: boolean;
+  dataResources: DataResource[];
+  excludeManagementEventSources: string[];
+}
+
+export interface FieldSelector {
+  field: string;
+  equals: string[];
+  startsWith: string[];
+  endsWith: string[];
+  notEquals: string[];
+  notStartsWith: string[];
+  notEndsWith: string[];
+}
+
+export interface AdvancedEventSelector { name: string; fieldSelectors: FieldSelector[] }
+
+export interface InsightSelector { insightType: string }
+
+/**
+ * Strings AWS leaves out are '' (DESCRIBE fields, and status strings when status is known).
+ * `null` means the call that feeds the attribute failed: the value is unknown, and collectionErrors says why.
+ */
+export interface TrailRecord {
+  arn: string;
+  name: string;
+  accountId: string;
+  region: string;
+
+  s3BucketName: string;
+  s3KeyPrefix: string;
+  snsTopicName: string;
+  snsTopicARN: string;
+  includeGlobalServiceEvents: boolean;
+  isMultiRegionTrail: boolean;
+  homeRegion: string;
+  logFileValidationEnabled: boolean;
+  cloudWatchLogsLogGroupArn: string;
+  cloudWatchLogsRoleArn: string;
+  kmsKeyID: string;
+  hasCustomEventSelectors: boolean;
+  hasInsightSelectors: boolean;
+  isOrganizationTrail: boolean;
+
+  isLogging: boolean | null;
+  latestDeliveryError: string | null;
+  latestNotificationError: string | null;
+  latestCloudWatchLogsDeliveryError: string | null;
+  latestDigestDeliveryError: string | null;
+  latestDeliveryTime: string | null;
+  latestNotificationTime: string | null;
+  startLoggingTime: string | null;
+  stopLoggingTime: string | null;
+  latestCloudWatchLogsDeliveryTime: string | null;
+  latestDigestDeliveryTime: string | null;
+
+  eventSelectors: EventSelector[] | null;
+  advancedEventSelectors: AdvancedEventSelector[] | null;
+  insightSelectors: InsightSelector[] | null;
+
+  /** null when the tags could not be read (e.g. another account's organization trail). */
+  tags: Tag[] | null;
+  collectionErrors: CollectionError[];
+  /** The API responses the record was built from, keyed by operation. */
+  raw: Record<string, unknown>;
+}
+
+/** A stored trail, as the API serves it. */
+export interface StoredTrail extends Omit<TrailRecord, 'tags'> {
+  id: string;
+  assetType: typeof TRAIL_ASSET_TYPE;
+  provider: 'aws';
+  firstSeenAt: string;
+  lastSeenAt: string;
+  deletedAt: string | null;
+  tagsKnown: boolean;
+}
+
+/** Attributes that come from one per-trail call each: the call's failure leaves exactly these unknown. */
+const DETAIL_GROUPS: readonly { operation: string; fields: readonly (keyof TrailRecord)[]; known: (t: TrailRecord) => boolean }[] = [
+  {
+    operation: 'GetTrailStatus',
+    fields: [
+      'isLogging', 'latestDeliveryError', 'latestNotificationError', 'latestCloudWatchLogsDeliveryError',
+      'latestDigestDeliveryError', 'latestDeliveryTime', 'latestNotificationTime', 'startLoggingTime', 'stopLoggingTime',
+      'latestCloudWatchLogsDeliveryTime', 'latestDigestDeliveryTime',
+    ],
+    known: (t) => t.isLogging !== null,
+  },
+  { operation: 'GetEventSelectors', fields: ['eventSelectors', 'advancedEventSelectors'], known: (t) => t.eventSelectors !== null },
+  { operation: 'GetInsightSelectors', fields: ['insightSelectors'], known: (t) => t.insightSelectors !== null },
+  { operation: 'ListTags', fields: ['tags'], known: (t) => t.tags !== null },
+];
+
+/**
+ * Two views of one trail collected in the same sync run (its owner's, and a member account's view of an
+ * organization trail): the later view wins, except that an attribute it could not read keeps the earlier known value.
+ */
+export function mergeTrailViews(earlier: TrailRecord, later: TrailRecord): TrailRecord {
+  const merged: TrailRecord = { ...later, raw: { ...later.raw }, collectionErrors: [...later.collectionErrors] };
+  for (const group of DETAIL_GROUPS) {
+    if (group.known(later) || !group.known(earlier)) continue;
+    for (const field of group.fields) (merged as unknown as Record<string, unknown>)[field] = earlier[field];
+    if (group.operation in earlier.raw) merged.raw[group.operation] = earlier.raw[group.operation];
+    else delete merged.raw[group.operation];
+    merged.collectionErrors = merged.collectionErrors.filter((e) => e.operation !== group.operation);
+  }
+  return merged;
+}

@@ -1,0 +1,374 @@
+// The embedded default store: one SQLite file in WAL mode, migrated on open.
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Tag } from '../../model/asset.js';
+import { mergeTrailViews, TRAIL_ASSET_TYPE, type StoredTrail, type TrailRecord } from '../../model/trail.js';
+import { MIGRATIONS_DIR } from '../../paths.js';
+import { loadMigrations, MigrationError, pendingMigrations, type AppliedMigration } from '../migrations.js';
+import type {
+  InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, SyncRun, SyncRunStatus,
+  TrailQueryOptions, TrailScopeResult, TrailSighting,
+} from '../store.js';
+import { TRAIL_COLUMNS, TRAIL_COLUMNS_BY_FIELD, TRAIL_CONTENT_COLUMNS, type TrailColumn } from '../trail-columns.js';
+import { compileOrderBy, compileWhere, FilterError, type SqlDialect } from '../where.js';
+
+export const SQLITE_DIALECT: SqlDialect = {
+  placeholder: () => '?',
+  booleanParam: (value) => (value ? 1 : 0),
+  trueLiteral: '1',
+  falseLiteral: '0',
+  contains: (text, bind) => `instr(${text}, ${bind()}) > 0`,
+  startsWith: (text, bind) => `instr(${text}, ${bind()}) = 1`,
+  // substr from (length - suffix length + 1) is '' for an empty suffix and never equal when the suffix is longer.
+  endsWith: (text, bind) => `substr(${text}, length(${text}) - length(${bind()}) + 1) = ${bind()}`,
+};
+
+/** The largest `limit` a trail query may ask for. */
+export const MAX_QUERY_LIMIT = 10_000;
+
+type Row = Record<string, unknown>;
+
+export class SqliteStore implements InventoryStore {
+  readonly kind = 'sqlite' as const;
+  private closed = false;
+
+  private constructor(readonly db: Database.Database, readonly path: string) {}
+
+  /** Opens (creating if needed) the database file and applies pending migrations. */
+  static open(path: string): SqliteStore {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      migrate(db, join(MIGRATIONS_DIR, 'sqlite'));
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new SqliteStore(db, path);
+  }
+
+  async startSyncRun(run: NewSyncRun): Promise<SyncRun> {
+    const startedAt = now();
+    const info = this.db
+      .prepare(
+        `INSERT INTO sync_runs (collector, status, started_at, host, pid, requested_regions)
+         VALUES (?, 'running', ?, ?, ?, ?)`,
+      )
+      .run(run.collector, startedAt, hostname(), process.pid, JSON.stringify(run.requestedRegions));
+    return this.syncRun(Number(info.lastInsertRowid))!;
+  }
+
+  async finishSyncRun(runId: number, status: Exclude<SyncRunStatus, 'running'>, error?: ScopeError): Promise<SyncRun> {
+    this.db
+      .prepare(`UPDATE sync_runs SET status = ?, finished_at = ?, error_code = ?, error_message = ? WHERE id = ?`)
+      .run(status, now(), error?.code ?? null, error?.message ?? null, runId);
+    return this.syncRun(runId)!;
+  }
+
+  async latestSyncRun(collector: string): Promise<SyncRun | undefined> {
+    this.markInterruptedRuns();
+    const row = this.db.prepare(`SELECT * FROM sync_runs WHERE collector = ? ORDER BY id DESC LIMIT 1`).get(collector) as Row | undefined;
+    return row && toSyncRun(row);
+  }
+
+  async writeTrailScope(runId: number, collector: string, scope: TrailScopeResult): Promise<ScopeCounts> {
+    const write = this.db.transaction((): ScopeCounts => {
+      const counts: ScopeCounts = { seen: 0, new: 0, changed: 0, deleted: 0 };
+      if (scope.status === 'ok') {
+        const at = now();
+        for (const trail of scope.trails) {
+          const outcome = this.upsertTrail(runId, trail, at);
+          counts.seen += 1;
+          if (outcome === 'new') counts.new += 1;
+          if (outcome === 'changed') counts.changed += 1;
+          this.db
+            .prepare(
+              `INSERT INTO trail_sightings (trail_arn, account_id, region, last_run_id) VALUES (?, ?, ?, ?)
+               ON CONFLICT (account_id, region, trail_arn) DO UPDATE SET last_run_id = excluded.last_run_id`,
+            )
+            .run(trail.arn, scope.accountId, scope.region, runId);
+        }
+        counts.deleted = this.dropStaleSightings(runId, scope.accountId, scope.region, at);
+      }
+      this.db
+        .prepare(
+          `INSERT INTO sync_scopes (run_id, collector, account_id, region, status, finished_at, error_code, error_message,
+                                    assets_seen, assets_new, assets_changed, assets_deleted)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(runId, collector, scope.accountId, scope.region, scope.status, now(), scope.error?.code ?? null,
+          scope.error?.message ?? null, counts.seen, counts.new, counts.changed, counts.deleted);
+      return counts;
+    });
+    return write.immediate();
+  }
+
+  /** Inserts or updates one trail; returns what happened to it. */
+  private upsertTrail(runId: number, incoming: TrailRecord, at: string): 'new' | 'changed' | 'unchanged' {
+    const existing = this.db.prepare(`SELECT * FROM trails WHERE arn = ?`).get(incoming.arn) as Row | undefined;
+    // A second view of the same trail in this run (e.g. a member's view of an organization trail) keeps what the first knew.
+    const record = existing && existing.last_run_id === runId ? mergeTrailViews(toTrailRecord(existing, this.tagsOf(incoming.arn)), incoming) : incoming;
+    const hash = contentHash(record);
+    if (existing && existing.content_hash === hash && existing.deleted_at === null) {
+      if (existing.last_run_id !== runId) {
+        this.db.prepare(`UPDATE trails SET last_seen_at = ?, last_run_id = ? WHERE arn = ?`).run(at, runId, record.arn);
+      }
+      return 'unchanged';
+    }
+    const values = TRAIL_CONTENT_COLUMNS.map((c) => encodeColumn(c, (record as unknown as Row)[c.field]));
+    if (!existing) {
+      const columns = [...TRAIL_CONTENT_COLUMNS.map((c) => c.sql), 'first_seen_at', 'last_seen_at', 'last_run_id', 'content_hash', 'tags_known'];
+      this.db
+        .prepare(`INSERT INTO trails (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
+        .run(...values, at, at, runId, hash, record.tags === null ? 0 : 1);
+    } else {
+      const assignments = [...TRAIL_CONTENT_COLUMNS.map((c) => `${c.sql} = ?`), 'last_seen_at = ?', 'last_run_id = ?', 'content_hash = ?', 'tags_known = ?', 'deleted_at = NULL'];
+      this.db
+        .prepare(`UPDATE trails SET ${assignments.join(', ')} WHERE arn = ?`)
+        .run(...values, at, runId, hash, record.tags === null ? 0 : 1, record.arn);
+    }
+    this.replaceTags(record.arn, record.tags ?? []);
+    return existing ? 'changed' : 'new';
+  }
+
+  private replaceTags(assetId: string, tags: readonly Tag[]): void {
+    this.db.prepare(`DELETE FROM asset_tags WHERE asset_id = ?`).run(assetId);
+    const insert = this.db.prepare(`INSERT INTO asset_tags (asset_id, key, value) VALUES (?, ?, ?)`);
+    for (const tag of tags) insert.run(assetId, tag.key, tag.value);
+  }
+
+  private tagsOf(assetId: string): Tag[] {
+    return this.db.prepare(`SELECT key, value FROM asset_tags WHERE asset_id = ? ORDER BY key`).all(assetId) as Tag[];
+  }
+
+  /** Forgets where this scope no longer sees trails; a trail seen nowhere any more is marked deleted. */
+  private dropStaleSightings(runId: number, accountId: string, region: string, at: string): number {
+    const gone = this.db
+      .prepare(`DELETE FROM trail_sightings WHERE account_id = ? AND region = ? AND last_run_id <> ? RETURNING trail_arn`)
+      .all(accountId, region, runId) as { trail_arn: string }[];
+    let deleted = 0;
+    const markDeleted = this.db.prepare(
+      `UPDATE trails SET deleted_at = ? WHERE arn = ? AND deleted_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM trail_sightings s WHERE s.trail_arn = trails.arn)`,
+    );
+    for (const { trail_arn } of gone) deleted += markDeleted.run(at, trail_arn).changes;
+    return deleted;
+  }
+
+  async scopeCoverage(collector: string): Promise<ScopeCoverage[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT s.*, (SELECT max(ok.finished_at) FROM sync_scopes ok
+                        WHERE ok.collector = s.collector AND ok.account_id = s.account_id AND ok.region = s.region
+                          AND ok.status IN ('ok', 'skipped')) AS last_success_at
+           FROM sync_scopes s
+          WHERE s.collector = ?
+            AND s.run_id = (SELECT max(run_id) FROM sync_scopes l
+                             WHERE l.collector = s.collector AND l.account_id = s.account_id AND l.region = s.region)
+          ORDER BY s.account_id, s.region`,
+      )
+      .all(collector) as Row[];
+    return rows.map(toScopeCoverage);
+  }
+
+  async scopesOfRun(runId: number): Promise<(ScopeCoverage & ScopeCounts)[]> {
+    const rows = this.db
+      .prepare(`SELECT s.*, NULL AS last_success_at FROM sync_scopes s WHERE run_id = ? ORDER BY account_id, region`)
+      .all(runId) as Row[];
+    return rows.map((row) => ({
+      ...toScopeCoverage(row),
+      seen: row.assets_seen as number,
+      new: row.assets_new as number,
+      changed: row.assets_changed as number,
+      deleted: row.assets_deleted as number,
+    }));
+  }
+
+  async findTrails(where: unknown, options: TrailQueryOptions = {}): Promise<StoredTrail[]> {
+    const predicate = compileWhere(where, TRAIL_COLUMNS_BY_FIELD, SQLITE_DIALECT);
+    const orderBy = compileOrderBy(options.sort, TRAIL_COLUMNS_BY_FIELD, 'arn');
+    const { limit, offset } = options;
+    if (limit !== undefined && limit !== null && (!Number.isInteger(limit) || limit < 0 || limit > MAX_QUERY_LIMIT)) {
+      throw new FilterError(`limit must be an integer from 0 to ${MAX_QUERY_LIMIT}`, 'options.limit');
+    }
+    if (offset !== undefined && offset !== null && (!Number.isInteger(offset) || offset < 0)) {
+      throw new FilterError('offset must be a non-negative integer', 'options.offset');
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM trails WHERE deleted_at IS NULL AND ${predicate.sql} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+      )
+      .all(...predicate.params, limit ?? -1, offset ?? 0) as Row[];
+    return rows.map(toStoredTrail);
+  }
+
+  async trailsById(ids: readonly string[]): Promise<(StoredTrail | undefined)[]> {
+    const byId = new Map<string, StoredTrail>();
+    for (const chunk of chunks(ids, 500)) {
+      const rows = this.db.prepare(`SELECT * FROM trails WHERE arn IN (${chunk.map(() => '?').join(', ')})`).all(...chunk) as Row[];
+      for (const row of rows) byId.set(row.arn as string, toStoredTrail(row));
+    }
+    return ids.map((id) => byId.get(id));
+  }
+
+  async tagsByAssetId(ids: readonly string[]): Promise<Tag[][]> {
+    const byId = new Map<string, Tag[]>();
+    for (const chunk of chunks(ids, 500)) {
+      const rows = this.db
+        .prepare(`SELECT asset_id, key, value FROM asset_tags WHERE asset_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY key`)
+        .all(...chunk) as { asset_id: string; key: string; value: string }[];
+      for (const row of rows) {
+        const tags = byId.get(row.asset_id) ?? [];
+        tags.push({ key: row.key, value: row.value });
+        byId.set(row.asset_id, tags);
+      }
+    }
+    return ids.map((id) => byId.get(id) ?? []);
+  }
+
+  async sightingsByTrailArn(arns: readonly string[]): Promise<TrailSighting[][]> {
+    const byArn = new Map<string, TrailSighting[]>();
+    for (const chunk of chunks(arns, 500)) {
+      const rows = this.db
+        .prepare(
+          `SELECT trail_arn, account_id, region FROM trail_sightings WHERE trail_arn IN (${chunk.map(() => '?').join(', ')})
+           ORDER BY account_id, region`,
+        )
+        .all(...chunk) as { trail_arn: string; account_id: string; region: string }[];
+      for (const row of rows) {
+        const list = byArn.get(row.trail_arn) ?? [];
+        list.push({ accountId: row.account_id, region: row.region });
+        byArn.set(row.trail_arn, list);
+      }
+    }
+    return arns.map((arn) => byArn.get(arn) ?? []);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private syncRun(id: number): SyncRun | undefined {
+    const row = this.db.prepare(`SELECT * FROM sync_runs WHERE id = ?`).get(id) as Row | undefined;
+    return row && toSyncRun(row);
+  }
+
+  /** A run left 'running' by a process on this host that no longer exists was interrupted (killed or crashed). */
+  private markInterruptedRuns(): void {
+    const running = this.db.prepare(`SELECT id, host, pid FROM sync_runs WHERE status = 'running'`).all() as { id: number; host: string; pid: number }[];
+    for (const run of running) {
+      if (run.host === hostname() && !processExists(run.pid)) {
+        this.db.prepare(`UPDATE sync_runs SET status = 'interrupted' WHERE id = ? AND status = 'running'`).run(run.id);
+      }
+    }
+  }
+}
+
+function migrate(db: Database.Database, dir: string): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const applied = db.prepare(`SELECT version, name, checksum FROM schema_migrations ORDER BY version`).all() as AppliedMigration[];
+  for (const migration of pendingMigrations(loadMigrations(dir), applied)) {
+    const apply = db.transaction(() => {
+      db.exec(migration.sql);
+      db.prepare(`INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)`)
+        .run(migration.version, migration.name, migration.checksum, now());
+    });
+    try {
+      apply.immediate();
+    } catch (error) {
+      throw new MigrationError(`${migration.file}: ${(error as Error).message} (nothing of this migration was applied)`);
+    }
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function contentHash(record: TrailRecord): string {
+  return createHash('sha256').update(JSON.stringify(record)).digest('hex');
+}
+
+function encodeColumn(column: TrailColumn, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (column.kind === 'boolean') return value ? 1 : 0;
+  if (column.kind === 'json') return JSON.stringify(value);
+  return value;
+}
+
+function decodeColumn(column: TrailColumn, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (column.kind === 'boolean') return value === 1;
+  if (column.kind === 'json') return JSON.parse(value as string);
+  return value;
+}
+
+function toStoredTrail(row: Row): StoredTrail {
+  const trail: Row = {};
+  for (const column of TRAIL_COLUMNS) {
+    if (column.sql.startsWith("'")) continue;
+    trail[column.field] = decodeColumn(column, row[column.sql]);
+  }
+  trail.assetType = TRAIL_ASSET_TYPE;
+  trail.provider = 'aws';
+  return trail as unknown as StoredTrail;
+}
+
+function toTrailRecord(row: Row, tags: Tag[]): TrailRecord {
+  const stored = toStoredTrail(row);
+  const record: Row = { tags: stored.tagsKnown ? tags : null };
+  for (const column of TRAIL_CONTENT_COLUMNS) record[column.field] = (stored as unknown as Row)[column.field];
+  return record as unknown as TrailRecord;
+}
+
+function toSyncRun(row: Row): SyncRun {
+  return {
+    id: row.id as number,
+    collector: row.collector as string,
+    status: row.status as SyncRunStatus,
+    startedAt: row.started_at as string,
+    finishedAt: (row.finished_at as string | null) ?? null,
+    requestedRegions: JSON.parse(row.requested_regions as string) as string[],
+    errorCode: (row.error_code as string | null) ?? null,
+    errorMessage: (row.error_message as string | null) ?? null,
+  };
+}
+
+function toScopeCoverage(row: Row): ScopeCoverage {
+  return {
+    accountId: row.account_id as string,
+    region: row.region as string,
+    status: row.status as ScopeCoverage['status'],
+    runId: row.run_id as number,
+    finishedAt: row.finished_at as string,
+    error: row.error_code ? { code: row.error_code as string, message: (row.error_message as string) ?? '' } : null,
+    lastSuccessAt: (row.last_success_at as string | null) ?? null,
+  };
+}
+
+function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,69 @@
+// The trails table, field by field: which column feeds each API field, and how its values are typed.
+// The where compiler, the row mapper and the writer all read this one list.
+import type { ColumnKind } from './where.js';
+
+export interface TrailColumn {
+  /** The API field (camelCase, as in schema/trail.graphql). */
+  field: string;
+  /** The SQL column or constant expression. */
+  sql: string;
+  kind: ColumnKind;
+  /** True when NULL can occur (an attribute that could not be collected, or deletedAt). */
+  nullable: boolean;
+}
+
+const column = (field: string, sql: string, kind: ColumnKind, nullable = false): TrailColumn => ({ field, sql, kind, nullable });
+
+export const TRAIL_COLUMNS: readonly TrailColumn[] = [
+  column('id', 'arn', 'string'),
+  column('arn', 'arn', 'string'),
+  column('name', 'name', 'string'),
+  column('assetType', "'Trail'", 'string'),
+  column('provider', "'aws'", 'string'),
+  column('accountId', 'account_id', 'string'),
+  column('region', 'region', 'string'),
+  column('firstSeenAt', 'first_seen_at', 'datetime'),
+  column('lastSeenAt', 'last_seen_at', 'datetime'),
+  column('deletedAt', 'deleted_at', 'datetime', true),
+
+  column('s3BucketName', 's3_bucket_name', 'string'),
+  column('s3KeyPrefix', 's3_key_prefix', 'string'),
+  column('snsTopicName', 'sns_topic_name', 'string'),
+  column('snsTopicARN', 'sns_topic_arn', 'string'),
+  column('includeGlobalServiceEvents', 'include_global_service_events', 'boolean'),
+  column('isMultiRegionTrail', 'is_multi_region_trail', 'boolean'),
+  column('homeRegion', 'home_region', 'string'),
+  column('logFileValidationEnabled', 'log_file_validation_enabled', 'boolean'),
+  column('cloudWatchLogsLogGroupArn', 'cloud_watch_logs_log_group_arn', 'string'),
+  column('cloudWatchLogsRoleArn', 'cloud_watch_logs_role_arn', 'string'),
+  column('kmsKeyID', 'kms_key_id', 'string'),
+  column('hasCustomEventSelectors', 'has_custom_event_selectors', 'boolean'),
+  column('hasInsightSelectors', 'has_insight_selectors', 'boolean'),
+  column('isOrganizationTrail', 'is_organization_trail', 'boolean'),
+
+  column('isLogging', 'is_logging', 'boolean', true),
+  column('latestDeliveryError', 'latest_delivery_error', 'string', true),
+  column('latestNotificationError', 'latest_notification_error', 'string', true),
+  column('latestCloudWatchLogsDeliveryError', 'latest_cloud_watch_logs_delivery_error', 'string', true),
+  column('latestDigestDeliveryError', 'latest_digest_delivery_error', 'string', true),
+  column('latestDeliveryTime', 'latest_delivery_time', 'datetime', true),
+  column('latestNotificationTime', 'latest_notification_time', 'datetime', true),
+  column('startLoggingTime', 'start_logging_time', 'datetime', true),
+  column('stopLoggingTime', 'stop_logging_time', 'datetime', true),
+  column('latestCloudWatchLogsDeliveryTime', 'latest_cloud_watch_logs_delivery_time', 'datetime', true),
+  column('latestDigestDeliveryTime', 'latest_digest_delivery_time', 'datetime', true),
+
+  column('eventSelectors', 'event_selectors', 'json', true),
+  column('advancedEventSelectors', 'advanced_event_selectors', 'json', true),
+  column('insightSelectors', 'insight_selectors', 'json', true),
+  column('tagsKnown', 'tags_known', 'boolean'),
+  column('collectionErrors', 'collection_errors', 'json'),
+  column('raw', 'raw', 'json'),
+];
+
+export const TRAIL_COLUMNS_BY_FIELD: ReadonlyMap<string, TrailColumn> = new Map(TRAIL_COLUMNS.map((c) => [c.field, c]));
+
+/** The columns a sync writes from a TrailRecord (everything but the constants, the id alias and bookkeeping). */
+export const TRAIL_CONTENT_COLUMNS: readonly TrailColumn[] = TRAIL_COLUMNS.filter(
+  (c) => !c.sql.startsWith("'") && !['id', 'firstSeenAt', 'lastSeenAt', 'deletedAt', 'tagsKnown'].includes(c.field),
+);

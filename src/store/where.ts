@@ -1,0 +1,213 @@
+// Compiles a GraphQL `where` filter (DESIGN.md section 3) into one parameterised SQL predicate.
+// Values only ever travel as parameters; column SQL comes from the store's own column catalog.
+
+export type ColumnKind = 'string' | 'boolean' | 'datetime' | 'integer' | 'json';
+
+export interface FilterColumn {
+  field: string;
+  sql: string;
+  kind: ColumnKind;
+  nullable: boolean;
+}
+
+/** What differs between SQL engines in the predicates this compiler writes. */
+export interface SqlDialect {
+  /** The placeholder for the n-th parameter (1-based). */
+  placeholder(n: number): string;
+  /** How a boolean travels as a parameter (SQLite has no boolean type). */
+  booleanParam(value: boolean): unknown;
+  readonly trueLiteral: string;
+  readonly falseLiteral: string;
+  // The string predicates below are case-sensitive. `bind()` returns a fresh placeholder for the same value each
+  // time it is called, so a dialect may use the value more than once.
+  contains(text: string, bind: () => string): string;
+  startsWith(text: string, bind: () => string): string;
+  endsWith(text: string, bind: () => string): string;
+}
+
+/** Bad filter input: the message says what was wrong, `path` says where (e.g. `where.AND[1].kmsKeyID_IN`). */
+export class FilterError extends Error {
+  constructor(message: string, readonly path: string) {
+    super(`${path}: ${message}`);
+    this.name = 'FilterError';
+  }
+}
+
+export interface CompiledPredicate {
+  sql: string;
+  params: unknown[];
+}
+
+export type FilterOperator =
+  | 'EQ' | 'NOT' | 'IN' | 'NOT_IN' | 'CONTAINS' | 'NOT_CONTAINS' | 'STARTS_WITH' | 'ENDS_WITH' | 'LT' | 'LTE' | 'GT' | 'GTE';
+
+/** The operators each kind of field allows; `EQ` is the bare field name. */
+export const OPERATORS_BY_KIND: Readonly<Record<ColumnKind, readonly FilterOperator[]>> = {
+  string: ['EQ', 'NOT', 'IN', 'NOT_IN', 'CONTAINS', 'NOT_CONTAINS', 'STARTS_WITH', 'ENDS_WITH', 'LT', 'LTE', 'GT', 'GTE'],
+  datetime: ['EQ', 'NOT', 'IN', 'NOT_IN', 'LT', 'LTE', 'GT', 'GTE'],
+  integer: ['EQ', 'NOT', 'IN', 'NOT_IN', 'LT', 'LTE', 'GT', 'GTE'],
+  boolean: ['EQ', 'NOT'],
+  json: [],
+};
+
+const LOGICAL_KEYS = new Set(['AND', 'OR', 'NOT']);
+
+/** The filter key for a field and operator: `kmsKeyID`, `kmsKeyID_NOT_IN`, ... */
+export function filterKey(field: string, op: FilterOperator): string {
+  return op === 'EQ' ? field : `${field}_${op}`;
+}
+
+/**
+ * Compiles `where` against `columns`. Every predicate is two-valued (never SQL NULL), so `NOT` is an exact
+ * complement: a trail whose `isLogging` is unknown matches `isLogging_NOT: true` and `NOT: {isLogging: true}`.
+ */
+export function compileWhere(
+  where: unknown,
+  columns: ReadonlyMap<string, FilterColumn>,
+  dialect: SqlDialect,
+  path = 'where',
+): CompiledPredicate {
+  const params: unknown[] = [];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return dialect.placeholder(params.length);
+  };
+
+  const compileObject = (node: unknown, at: string): string => {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) {
+      throw new FilterError('expected an object of filter fields', at);
+    }
+    const clauses: string[] = [];
+    for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+      if (value === undefined) continue;
+      const keyPath = `${at}.${key}`;
+      if (LOGICAL_KEYS.has(key)) clauses.push(compileLogical(key, value, keyPath));
+      else clauses.push(compileField(key, value, keyPath));
+    }
+    return clauses.length === 0 ? dialect.trueLiteral : clauses.length === 1 ? clauses[0]! : `(${clauses.join(' AND ')})`;
+  };
+
+  const compileLogical = (key: string, value: unknown, at: string): string => {
+    if (value === null) throw new FilterError(`null is not a filter; use {} for no constraint`, at);
+    if (key === 'NOT') return `(NOT ${compileObject(value, at)})`;
+    if (!Array.isArray(value)) throw new FilterError(`${key} takes a list of filters`, at);
+    if (value.length === 0) return key === 'AND' ? dialect.trueLiteral : dialect.falseLiteral;
+    const parts = value.map((item, i) => compileObject(item, `${at}[${i}]`));
+    return `(${parts.join(key === 'AND' ? ' AND ' : ' OR ')})`;
+  };
+
+  const compileField = (key: string, value: unknown, at: string): string => {
+    const { column, op } = resolveKey(key, columns, at);
+    if (value === null) {
+      throw new FilterError(
+        `null is not a value to compare with; use "" for an empty string, or leave ${key} out for no constraint`,
+        at,
+      );
+    }
+    const toParam = (v: unknown, itemPath: string): unknown => {
+      if (v === null || v === undefined) throw new FilterError('null is not a value to compare with', itemPath);
+      return encodeValue(v, column, itemPath, dialect);
+    };
+    const bindOnce = (v: unknown): (() => string) => {
+      const encoded = toParam(v, at);
+      return () => param(encoded);
+    };
+    const list = (): string[] => {
+      if (!Array.isArray(value)) throw new FilterError(`${key} takes a list`, at);
+      return value.map((v, i) => param(toParam(v, `${at}[${i}]`)));
+    };
+    const c = column.sql;
+    // A nullable column makes comparisons three-valued; COALESCE folds "unknown" to false so NOT stays a complement.
+    const twoValued = (predicate: string): string =>
+      column.nullable ? `COALESCE(${predicate}, ${dialect.falseLiteral})` : predicate;
+    const negate = (predicate: string): string => `(NOT ${twoValued(predicate)})`;
+
+    switch (op) {
+      case 'EQ': return twoValued(`${c} = ${param(toParam(value, at))}`);
+      case 'NOT': return negate(`${c} = ${param(toParam(value, at))}`);
+      case 'IN': {
+        const items = list();
+        return items.length === 0 ? dialect.falseLiteral : twoValued(`${c} IN (${items.join(', ')})`);
+      }
+      case 'NOT_IN': {
+        const items = list();
+        return items.length === 0 ? dialect.trueLiteral : negate(`${c} IN (${items.join(', ')})`);
+      }
+      case 'CONTAINS': return twoValued(dialect.contains(c, bindOnce(value)));
+      case 'NOT_CONTAINS': return negate(dialect.contains(c, bindOnce(value)));
+      case 'STARTS_WITH': return twoValued(dialect.startsWith(c, bindOnce(value)));
+      case 'ENDS_WITH': return twoValued(dialect.endsWith(c, bindOnce(value)));
+      case 'LT': return twoValued(`${c} < ${param(toParam(value, at))}`);
+      case 'LTE': return twoValued(`${c} <= ${param(toParam(value, at))}`);
+      case 'GT': return twoValued(`${c} > ${param(toParam(value, at))}`);
+      case 'GTE': return twoValued(`${c} >= ${param(toParam(value, at))}`);
+    }
+  };
+
+  const sql = where === undefined || where === null ? dialect.trueLiteral : compileObject(where, path);
+  return { sql, params };
+}
+
+function resolveKey(
+  key: string,
+  columns: ReadonlyMap<string, FilterColumn>,
+  at: string,
+): { column: FilterColumn; op: FilterOperator } {
+  // Field names are camelCase, so the first underscore starts the operator suffix.
+  const underscore = key.indexOf('_');
+  const field = underscore === -1 ? key : key.slice(0, underscore);
+  const op = (underscore === -1 ? 'EQ' : key.slice(underscore + 1)) as FilterOperator;
+  const column = columns.get(field);
+  if (!column) throw new FilterError(`unknown filter field "${field}"`, at);
+  if (!OPERATORS_BY_KIND[column.kind].includes(op)) {
+    throw new FilterError(`"${key}" is not a filter: ${field} (${column.kind}) has no ${op} operator`, at);
+  }
+  return { column, op };
+}
+
+function encodeValue(value: unknown, column: FilterColumn, at: string, dialect: SqlDialect): unknown {
+  switch (column.kind) {
+    case 'boolean':
+      if (typeof value !== 'boolean') throw new FilterError(`${column.field} takes true or false`, at);
+      return dialect.booleanParam(value);
+    case 'integer':
+      if (!Number.isInteger(value)) throw new FilterError(`${column.field} takes an integer`, at);
+      return value;
+    case 'datetime': {
+      const time = typeof value === 'string' || value instanceof Date ? new Date(value) : undefined;
+      if (!time || Number.isNaN(time.getTime())) throw new FilterError(`${column.field} takes an ISO-8601 date-time`, at);
+      // Stored times are toISOString() text, so comparing canonical text compares instants.
+      return time.toISOString();
+    }
+    case 'string':
+      if (typeof value !== 'string') throw new FilterError(`${column.field} takes a string`, at);
+      return value;
+    case 'json':
+      throw new FilterError(`${column.field} cannot be filtered on`, at);
+  }
+}
+
+export interface SortSpec {
+  [field: string]: 'ASC' | 'DESC';
+}
+
+/** `ORDER BY` for `options.sort`, always ending with the id so the order is stable. */
+export function compileOrderBy(
+  sort: readonly SortSpec[] | undefined | null,
+  columns: ReadonlyMap<string, FilterColumn>,
+  idColumn: string,
+  path = 'options.sort',
+): string {
+  const terms: string[] = [];
+  (sort ?? []).forEach((spec, i) => {
+    const entries = Object.entries(spec ?? {}).filter(([, dir]) => dir !== undefined && dir !== null);
+    if (entries.length !== 1) throw new FilterError('each sort entry names exactly one field, e.g. {name: ASC}', `${path}[${i}]`);
+    const [field, direction] = entries[0]!;
+    const column = columns.get(field);
+    if (!column || column.kind === 'json') throw new FilterError(`cannot sort by "${field}"`, `${path}[${i}]`);
+    if (direction !== 'ASC' && direction !== 'DESC') throw new FilterError('direction is ASC or DESC', `${path}[${i}].${field}`);
+    terms.push(`${column.sql} ${direction} ${direction === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST'}`);
+  });
+  terms.push(`${idColumn} ASC`);
+  return terms.join(', ');
+}

@@ -1,0 +1,162 @@
+// Runs the trail collector over accounts × regions and writes each (account, region) scope in its own transaction.
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { getCallerIdentity, listEnabledRegions } from '../../collectors/aws/account.js';
+import { collectTrails, TRAILS_COLLECTOR } from '../../collectors/aws/cloudtrail/trails.js';
+import { describeAwsError } from '../../collectors/aws/errors.js';
+import type { Logger } from '../log.js';
+import type { InventoryStore, ScopeCounts, ScopeError, ScopeStatus, SyncRun } from '../store/store.js';
+
+/** Where region-less calls (STS, EC2 DescribeRegions) go when neither AWS_REGION nor a profile names a region. */
+export const FALLBACK_REGION = 'us-east-1';
+
+/** An account to sync: credentials from the standard SDK chain unless given. */
+export interface AccountTarget {
+  /** How logs name the account before its id is known, e.g. "default credentials" or a profile name. */
+  label: string;
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+}
+
+export interface TrailSyncOptions {
+  accounts: AccountTarget[];
+  /** Regions to sync; when empty, every region enabled for each account (EC2 DescribeRegions). */
+  regions?: string[];
+  /** SDK attempts per call, retries of throttling and transient errors included (SDK default 3). */
+  maxAttempts?: number;
+  /** Calls in flight at once per account. */
+  concurrency?: number;
+  /** Milliseconds before one AWS call is abandoned as timed out. */
+  requestTimeoutMs?: number;
+  log: Logger;
+}
+
+export interface ScopeOutcome extends ScopeCounts {
+  accountId: string;
+  region: string;
+  status: ScopeStatus;
+  error?: ScopeError;
+}
+
+export interface AccountFailure {
+  label: string;
+  accountId?: string;
+  error: ScopeError;
+}
+
+export interface TrailSyncSummary {
+  run: SyncRun;
+  scopes: ScopeOutcome[];
+  accountFailures: AccountFailure[];
+  totals: { scopesOk: number; scopesSkipped: number; scopesFailed: number } & ScopeCounts;
+  durationMs: number;
+}
+
+export async function syncTrails(store: InventoryStore, options: TrailSyncOptions): Promise<TrailSyncSummary> {
+  const started = Date.now();
+  const { log } = options;
+  const requestedRegions = options.regions ?? [];
+  const run = await store.startSyncRun({ collector: TRAILS_COLLECTOR, requestedRegions });
+  log.info({ runId: run.id, accounts: options.accounts.length, regions: requestedRegions.length ? requestedRegions : 'enabled' }, 'sync started');
+
+  const scopes: ScopeOutcome[] = [];
+  const accountFailures: AccountFailure[] = [];
+  try {
+    for (const account of options.accounts) {
+      const outcome = await syncAccount(store, run.id, account, options);
+      if ('error' in outcome) accountFailures.push(outcome);
+      else scopes.push(...outcome.scopes);
+    }
+  } catch (error) {
+    // A store failure (disk full, locked database): what was written stays written, and the run says why it stopped.
+    const finished = await store.finishSyncRun(run.id, 'failed', describeAwsError(error));
+    log.error({ runId: run.id, err: error }, 'sync aborted');
+    throw Object.assign(error as Error, { syncRun: finished });
+  }
+
+  const totals = {
+    scopesOk: scopes.filter((s) => s.status === 'ok').length,
+    scopesSkipped: scopes.filter((s) => s.status === 'skipped').length,
+    scopesFailed: scopes.filter((s) => s.status === 'failed').length,
+    seen: sum(scopes, 'seen'),
+    new: sum(scopes, 'new'),
+    changed: sum(scopes, 'changed'),
+    deleted: sum(scopes, 'deleted'),
+  };
+  const failed = totals.scopesFailed + accountFailures.length;
+  const status = failed === 0 ? 'succeeded' : totals.scopesOk === 0 ? 'failed' : 'partial';
+  const runError = failed === 0 ? undefined : summarizeFailures(scopes, accountFailures);
+  const finished = await store.finishSyncRun(run.id, status, runError);
+  const durationMs = Date.now() - started;
+  log.info({ runId: run.id, status, ...totals, durationMs }, 'sync finished');
+  return { run: finished, scopes, accountFailures, totals, durationMs };
+}
+
+async function syncAccount(
+  store: InventoryStore,
+  runId: number,
+  account: AccountTarget,
+  options: TrailSyncOptions,
+): Promise<{ scopes: ScopeOutcome[] } | AccountFailure> {
+  const { log } = options;
+  const clientConfig = {
+    ...(account.credentials ? { credentials: account.credentials } : {}),
+    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000, throwOnRequestTimeout: true, connectionTimeout: 10_000 },
+  };
+  const homeRegion = await defaultRegion();
+  let accountId: string | undefined;
+  let regions: string[];
+  try {
+    const sts = new STSClient({ ...clientConfig, region: homeRegion });
+    accountId = (await getCallerIdentity(sts)).accountId;
+    regions = options.regions?.length ? options.regions : await listEnabledRegions(new EC2Client({ ...clientConfig, region: homeRegion }));
+  } catch (error) {
+    const failure = { label: account.label, ...(accountId ? { accountId } : {}), error: describeAwsError(error) };
+    log.error({ account: account.label, accountId, error: failure.error }, 'account could not be synced');
+    return failure;
+  }
+
+  const clients = new Map<string, CloudTrailClient>();
+  const cloudTrail = (region: string): CloudTrailClient => {
+    let client = clients.get(region);
+    if (!client) clients.set(region, (client = new CloudTrailClient({ ...clientConfig, region })));
+    return client;
+  };
+
+  log.info({ accountId, regions: regions.length }, 'collecting trails');
+  const results = await collectTrails({ accountId, regions, cloudTrail, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+  const scopes: ScopeOutcome[] = [];
+  for (const scope of results) {
+    const counts = await store.writeTrailScope(runId, TRAILS_COLLECTOR, scope);
+    const outcome: ScopeOutcome = { accountId, region: scope.region, status: scope.status, ...(scope.error ? { error: scope.error } : {}), ...counts };
+    scopes.push(outcome);
+    const level = scope.status === 'failed' ? 'warn' : 'debug';
+    log[level]({ accountId, region: scope.region, status: scope.status, error: scope.error, ...counts }, 'scope written');
+  }
+  for (const client of clients.values()) client.destroy();
+  return { scopes };
+}
+
+/** The region the SDK would use from AWS_REGION or the profile, else FALLBACK_REGION. */
+async function defaultRegion(): Promise<string> {
+  try {
+    return await new STSClient({}).config.region();
+  } catch {
+    return FALLBACK_REGION;
+  }
+}
+
+function sum(scopes: ScopeOutcome[], key: keyof ScopeCounts): number {
+  return scopes.reduce((total, scope) => total + scope[key], 0);
+}
+
+function summarizeFailures(scopes: ScopeOutcome[], accounts: AccountFailure[]): ScopeError {
+  const parts = [
+    ...accounts.map((a) => `${a.accountId ?? a.label}: ${a.error.code}`),
+    ...scopes.filter((s) => s.status === 'failed').map((s) => `${s.accountId}/${s.region}: ${s.error?.code ?? 'failed'}`),
+  ];
+  const shown = parts.slice(0, 10).join('; ');
+  return { code: 'ScopesFailed', message: `${parts.length} failed: ${shown}${parts.length > 10 ? '; ...' : ''}` };
+}
