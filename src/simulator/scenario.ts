@@ -137,4 +137,6 @@ export interface SimCall {
   params: Record<string, unknown>;
   status: number;
   errorCode?: string;
+  /** The exact response body sent, so tests can assert on the wire form (e.g. that KmsKeyId is absent, not null). */
+  responseBody?: string;
 }

@@ -1,0 +1,85 @@
+// Identifies the caller from the SigV4 `authorization` header. The signature itself is not verified:
+// the access key id picks the SimAccount, and the credential scope gives the region and service.
+
+import type { IncomingHttpHeaders } from 'node:http';
+import { findAccountByAccessKey } from './accounts.js';
+import type { Scenario, SimAccount } from './scenario.js';
+
+const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
+
+/** `Credential=<AKID>/<yyyymmdd>/<region>/<service>/aws4_request` */
+export interface CredentialScope {
+  accessKeyId: string;
+  date: string;
+  region: string;
+  service: string;
+}
+
+/** Why a request could not be attributed to an account; each service maps these to its own error code. */
+export type AuthFailureReason = 'missingToken' | 'incompleteSignature' | 'wrongService' | 'unknownAccessKey';
+
+export type Authentication =
+  | { ok: true; account: SimAccount; scope: CredentialScope }
+  | { ok: false; reason: AuthFailureReason; message: string; scope?: CredentialScope };
+
+type ParsedAuthorization =
+  | { ok: true; scope: CredentialScope }
+  | { ok: false; reason: 'missingToken' | 'incompleteSignature'; message: string };
+
+/** Reads the credential scope out of a SigV4 authorization header, reporting what AWS would complain about. */
+export function parseAuthorization(headers: IncomingHttpHeaders): ParsedAuthorization {
+  const authorization = headers.authorization;
+  if (authorization === undefined || authorization.trim() === '') {
+    return { ok: false, reason: 'missingToken', message: 'Missing Authentication Token' };
+  }
+  const [algorithm, ...rest] = authorization.trim().split(/\s+/);
+  if (algorithm !== SIGV4_ALGORITHM) {
+    return { ok: false, reason: 'incompleteSignature', message: `Unsupported Authorization Type. Authorization=${authorization}` };
+  }
+  const parameters = new Map<string, string>();
+  for (const part of rest.join(' ').split(',')) {
+    const separator = part.indexOf('=');
+    if (separator > 0) parameters.set(part.slice(0, separator).trim(), part.slice(separator + 1).trim());
+  }
+  const problems: string[] = [];
+  for (const required of ['Credential', 'Signature', 'SignedHeaders']) {
+    if (!parameters.get(required)) problems.push(`Authorization header requires '${required}' parameter.`);
+  }
+  if (headers['x-amz-date'] === undefined && headers.date === undefined) {
+    problems.push("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+  }
+  if (problems.length > 0) {
+    return { ok: false, reason: 'incompleteSignature', message: `${problems.join(' ')} Authorization=${authorization}` };
+  }
+  const credential = parameters.get('Credential') ?? '';
+  const [accessKeyId, date, region, service, terminator, ...extra] = credential.split('/');
+  if (!accessKeyId || !date || !region || !service || terminator !== 'aws4_request' || extra.length > 0) {
+    return {
+      ok: false,
+      reason: 'incompleteSignature',
+      message: `Credential should be scoped to a valid region, service and terminated by 'aws4_request'. Credential=${credential}`,
+    };
+  }
+  return { ok: true, scope: { accessKeyId, date, region, service } };
+}
+
+/** Attributes a request for `expectedService` to one of the scenario's accounts. */
+export function authenticate(headers: IncomingHttpHeaders, scenario: Scenario, expectedService: string): Authentication {
+  const parsed = parseAuthorization(headers);
+  if (!parsed.ok) return parsed;
+  const { scope } = parsed;
+  if (scope.service !== expectedService) {
+    return { ok: false, reason: 'wrongService', message: `Credential should be scoped to correct service: '${expectedService}'. `, scope };
+  }
+  const account = findAccountByAccessKey(scenario, scope.accessKeyId);
+  if (account === undefined) {
+    return { ok: false, reason: 'unknownAccessKey', message: 'The security token included in the request is invalid.', scope };
+  }
+  return { ok: true, account, scope };
+}
+
+/** The credential scope's region and service when the header can be read, for routing and the call log. */
+export function peekCredentialScope(headers: IncomingHttpHeaders): CredentialScope | undefined {
+  const parsed = parseAuthorization(headers);
+  return parsed.ok ? parsed.scope : undefined;
+}

@@ -1,0 +1,152 @@
+// EC2 over the ec2 query protocol: DescribeRegions, answered in XML like ec2.<region>.amazonaws.com.
+
+import { randomUUID } from 'node:crypto';
+import { ALL_REGIONS, enabledRegions, isRegionEnabled, optInStatus } from './accounts.js';
+import { authenticate, peekCredentialScope, type AuthFailureReason } from './auth.js';
+import { AwsError } from './errors.js';
+import type { HandledRequest, SimRequest, SimResponse } from './exchange.js';
+import { listParameter, parseQueryBody, type QueryParameters } from './query.js';
+import type { Scenario, SimAccount, SimCall } from './scenario.js';
+import { element, textElement, XML_DECLARATION } from './xml.js';
+
+export const EC2_API_VERSION = '2016-11-15';
+export const EC2_SIGNING_NAME = 'ec2';
+const EC2_XMLNS = `http://ec2.amazonaws.com/doc/${EC2_API_VERSION}/`;
+
+const AUTH_FAILURE_MESSAGE = 'AWS was not able to validate the provided access credentials';
+
+const AUTH_ERRORS: Record<AuthFailureReason, { code: string; status: number }> = {
+  missingToken: { code: 'MissingAuthenticationToken', status: 401 },
+  incompleteSignature: { code: 'IncompleteSignature', status: 400 },
+  wrongService: { code: 'AuthFailure', status: 401 },
+  unknownAccessKey: { code: 'AuthFailure', status: 401 },
+};
+
+/** The members DescribeRegions accepts; EC2 rejects any other parameter. */
+const DESCRIBE_REGIONS_PARAMETER = /^(Action|Version|AllRegions|DryRun|RegionName\.\d+|Filter\.\d+\.Name|Filter\.\d+\.Value\.\d+)$/;
+
+/** DescribeRegions filters and the region attribute each one tests. */
+const REGION_FILTERS: Record<string, (region: RegionInfo) => string> = {
+  'region-name': (region) => region.regionName,
+  endpoint: (region) => region.regionEndpoint,
+  'opt-in-status': (region) => region.optInStatus,
+};
+
+interface RegionInfo {
+  regionName: string;
+  regionEndpoint: string;
+  optInStatus: string;
+}
+
+export function handleEc2(request: SimRequest, scenario: Scenario): HandledRequest {
+  const parameters = parseQueryBody(request.body);
+  const call: SimCall = {
+    service: 'ec2',
+    operation: parameters.Action ?? '',
+    region: peekCredentialScope(request.headers)?.region ?? '',
+    accountId: undefined,
+    params: parameters,
+    status: 0,
+  };
+  try {
+    const auth = authenticate(request.headers, scenario, EC2_SIGNING_NAME);
+    if (!auth.ok) {
+      const { code, status } = AUTH_ERRORS[auth.reason];
+      throw new AwsError(code, auth.reason === 'unknownAccessKey' ? AUTH_FAILURE_MESSAGE : auth.message, status);
+    }
+    call.accountId = auth.account.Id;
+    if (!isRegionEnabled(auth.account, auth.scope.region)) throw new AwsError('AuthFailure', AUTH_FAILURE_MESSAGE, 401);
+    if (parameters.Action === undefined) throw new AwsError('MissingAction', 'The request must contain the parameter Action');
+    if (parameters.Action !== 'DescribeRegions') {
+      throw new AwsError('InvalidAction', `The action ${parameters.Action} is not valid for this web service.`);
+    }
+    if (parameters.Version !== EC2_API_VERSION) {
+      throw new AwsError('InvalidParameterValue', `Invalid API version: ${parameters.Version ?? '(none)'}`);
+    }
+    return { response: describeRegions(auth.account, parameters), call };
+  } catch (thrown) {
+    const error = thrown instanceof AwsError ? thrown : new AwsError('InternalError', 'An internal error has occurred', 500);
+    call.errorCode = error.code;
+    return { response: ec2ErrorResponse(error), call };
+  }
+}
+
+/** Without AllRegions=true only the account's enabled regions; with it, every region and its opt-in status. */
+function describeRegions(account: SimAccount, parameters: QueryParameters): SimResponse {
+  for (const name of Object.keys(parameters)) {
+    if (!DESCRIBE_REGIONS_PARAMETER.test(name)) throw new AwsError('UnknownParameter', `The parameter ${name} is not recognized`);
+  }
+  const allRegions = booleanParameter(parameters, 'AllRegions');
+  if (booleanParameter(parameters, 'DryRun')) {
+    throw new AwsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
+  }
+  const names = allRegions ? ALL_REGIONS : [...enabledRegions(account)].sort();
+  let regions: RegionInfo[] = names.map((regionName) => ({
+    regionName,
+    regionEndpoint: `ec2.${regionName}.amazonaws.com`,
+    optInStatus: optInStatus(account, regionName),
+  }));
+
+  const requestedNames = listParameter(parameters, 'RegionName');
+  for (const name of requestedNames) {
+    if (!ALL_REGIONS.includes(name)) throw new AwsError('InvalidParameterValue', `Invalid region: ${name}`);
+  }
+  if (requestedNames.length > 0) regions = regions.filter((region) => requestedNames.includes(region.regionName));
+  for (const filter of filters(parameters)) {
+    const attribute = REGION_FILTERS[filter.name];
+    if (attribute === undefined) throw new AwsError('InvalidParameterValue', `The filter '${filter.name}' is invalid`);
+    regions = regions.filter((region) => filter.values.includes(attribute(region)));
+  }
+
+  const requestId = randomUUID();
+  const items = regions.map((region) =>
+    element('item', [
+      textElement('regionName', region.regionName),
+      textElement('regionEndpoint', region.regionEndpoint),
+      textElement('optInStatus', region.optInStatus),
+    ]),
+  );
+  const body =
+    XML_DECLARATION +
+    element('DescribeRegionsResponse', [textElement('requestId', requestId), element('regionInfo', items)], { xmlns: EC2_XMLNS });
+  return xmlResponse(200, body, requestId);
+}
+
+function booleanParameter(parameters: QueryParameters, name: string): boolean {
+  const value = parameters[name];
+  if (value === undefined) return false;
+  if (value !== 'true' && value !== 'false') {
+    throw new AwsError('InvalidParameterValue', `Invalid value '${value}' for ${name}. Must be true or false.`);
+  }
+  return value === 'true';
+}
+
+/** `Filter.1.Name=region-name&Filter.1.Value.1=us-east-1` → [{ name: 'region-name', values: ['us-east-1'] }] */
+function filters(parameters: QueryParameters): Array<{ name: string; values: string[] }> {
+  const indexes = new Set(
+    Object.keys(parameters)
+      .map((key) => /^Filter\.(\d+)\./.exec(key)?.[1])
+      .filter((index): index is string => index !== undefined),
+  );
+  return [...indexes].map((index) => {
+    const name = parameters[`Filter.${index}.Name`];
+    if (name === undefined) throw new AwsError('InvalidParameterValue', `Filter.${index}.Name is required`);
+    return { name, values: listParameter(parameters, `Filter.${index}.Value`) };
+  });
+}
+
+/** `<Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>` */
+export function ec2ErrorResponse(error: AwsError): SimResponse {
+  const requestId = randomUUID();
+  const body =
+    XML_DECLARATION +
+    element('Response', [
+      element('Errors', element('Error', [textElement('Code', error.code), textElement('Message', error.message)])),
+      textElement('RequestID', requestId),
+    ]);
+  return xmlResponse(error.httpStatus, body, requestId);
+}
+
+function xmlResponse(status: number, body: string, requestId: string): SimResponse {
+  return { status, headers: { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId }, body };
+}

@@ -1,0 +1,16 @@
+// The simulated AWS endpoint (CloudTrail, STS, EC2) used by the demo, the tests and the benchmarks.
+
+export { startSimulator, type Simulator, type SimulatorOptions } from './server.js';
+export {
+  demoScenario,
+  demoCredentials,
+  DEMO_ACCOUNT_IDS,
+  DEMO_CREDENTIALS,
+  DEMO_MANAGEMENT_ACCOUNT_ID,
+  DEMO_SECURITY_ACCOUNT_ID,
+  DEMO_WORKLOADS_ACCOUNT_ID,
+  type DemoCredentials,
+} from './scenarios/demo.js';
+export * from './scenario.js';
+export { LIST_TAGS_MAX_RESOURCE_IDS } from './cloudtrail/operations.js';
+export { formatJavaDouble } from './cloudtrail/json.js';

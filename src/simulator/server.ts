@@ -1,0 +1,129 @@
+// One HTTP server on 127.0.0.1 for all three services and every region. Requests are routed by their
+// protocol: an X-Amz-Target header means CloudTrail (JSON 1.1); a form body names the query service by Version.
+
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { peekCredentialScope } from './auth.js';
+import { handleCloudTrail } from './cloudtrail/service.js';
+import { EC2_API_VERSION, EC2_SIGNING_NAME, handleEc2 } from './ec2.js';
+import type { HandledRequest, SimRequest } from './exchange.js';
+import { FaultInjector } from './faults.js';
+import { isFormEncoded } from './query.js';
+import type { Scenario, SimCall } from './scenario.js';
+import { handleSts } from './sts.js';
+
+/** Larger request bodies are refused; no real call in these APIs comes close. */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+export interface Simulator {
+  /** Base URL for SDK clients (`endpoint`) or AWS_ENDPOINT_URL, e.g. http://127.0.0.1:43127 */
+  url: string;
+  port: number;
+  /** The live scenario: changes made by a test show in the next response. */
+  scenario: Scenario;
+  /** Every request answered, in order. */
+  calls: SimCall[];
+  resetCalls(): void;
+  close(): Promise<void>;
+}
+
+export interface SimulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+}
+
+export async function startSimulator(scenario: Scenario, options: SimulatorOptions = {}): Promise<Simulator> {
+  const calls: SimCall[] = [];
+  const faults = new FaultInjector(scenario);
+  const route = (request: SimRequest): HandledRequest => {
+    switch (serviceFor(request)) {
+      case 'sts':
+        return handleSts(request, scenario);
+      case 'ec2':
+        return handleEc2(request, scenario);
+      case 'cloudtrail':
+        return handleCloudTrail(request, scenario, faults);
+    }
+  };
+
+  const server = createServer((incoming, outgoing) => {
+    void serve(incoming, outgoing, route, scenario, calls);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    scenario,
+    calls,
+    resetCalls: () => {
+      calls.length = 0; // in place, so a test holding `sim.calls` sees the reset
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections(); // SDK clients keep connections alive; do not wait for them
+      }),
+  };
+}
+
+type ServiceName = SimCall['service'];
+
+/** Query requests name their API version; everything else is treated as a CloudTrail JSON request. */
+function serviceFor(request: SimRequest): ServiceName {
+  if (request.headers['x-amz-target'] !== undefined) return 'cloudtrail';
+  if (isFormEncoded(request.headers['content-type'])) {
+    const version = new URLSearchParams(request.body).get('Version');
+    const signedFor = peekCredentialScope(request.headers)?.service;
+    if (version === EC2_API_VERSION || signedFor === EC2_SIGNING_NAME) return 'ec2';
+    return 'sts';
+  }
+  return 'cloudtrail';
+}
+
+async function serve(
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+  route: (request: SimRequest) => HandledRequest,
+  scenario: Scenario,
+  calls: SimCall[],
+): Promise<void> {
+  try {
+    const body = await readBody(incoming);
+    if (body === undefined) {
+      outgoing.writeHead(413, { 'content-type': 'text/plain' }).end('Request body too large');
+      return;
+    }
+    const { response, call } = route({ method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers: incoming.headers, body });
+    if (scenario.latencyMs) await sleep(scenario.latencyMs);
+    call.status = response.status;
+    call.responseBody = response.body;
+    calls.push(call);
+    outgoing.sendDate = false; // a Date header would let the SDK "correct" its clock from the simulator
+    outgoing.writeHead(response.status, { ...response.headers, 'content-length': String(Buffer.byteLength(response.body)) });
+    outgoing.end(response.body);
+  } catch (error) {
+    // A broken connection or a bug in the simulator: answer 500 so the client fails loudly, not hangs.
+    if (!outgoing.headersSent) outgoing.writeHead(500, { 'content-type': 'text/plain' });
+    outgoing.end(`simulator error: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function readBody(incoming: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of incoming as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
