@@ -108,14 +108,18 @@ async function syncAccount(
   const homeRegion = await defaultRegion();
   let accountId: string | undefined;
   let regions: string[];
+  const sts = new STSClient({ ...clientConfig, region: homeRegion });
+  const ec2 = new EC2Client({ ...clientConfig, region: homeRegion });
   try {
-    const sts = new STSClient({ ...clientConfig, region: homeRegion });
     accountId = (await getCallerIdentity(sts)).accountId;
-    regions = options.regions?.length ? options.regions : await listEnabledRegions(new EC2Client({ ...clientConfig, region: homeRegion }));
+    regions = options.regions?.length ? options.regions : await listEnabledRegions(ec2);
   } catch (error) {
     const failure = { label: account.label, ...(accountId ? { accountId } : {}), error: describeAwsError(error) };
     log.error({ account: account.label, accountId, error: failure.error }, 'account could not be synced');
     return failure;
+  } finally {
+    sts.destroy();
+    ec2.destroy();
   }
 
   const clients = new Map<string, CloudTrailClient>();
@@ -126,7 +130,12 @@ async function syncAccount(
   };
 
   log.info({ accountId, regions: regions.length }, 'collecting trails');
-  const results = await collectTrails({ accountId, regions, cloudTrail, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+  let results;
+  try {
+    results = await collectTrails({ accountId, regions, cloudTrail, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+  } finally {
+    for (const client of clients.values()) client.destroy();
+  }
   const scopes: ScopeOutcome[] = [];
   for (const scope of results) {
     const counts = await store.writeTrailScope(runId, TRAILS_COLLECTOR, scope);
@@ -135,7 +144,6 @@ async function syncAccount(
     const level = scope.status === 'failed' ? 'warn' : 'debug';
     log[level]({ accountId, region: scope.region, status: scope.status, error: scope.error, ...counts }, 'scope written');
   }
-  for (const client of clients.values()) client.destroy();
   return { scopes };
 }
 
@@ -155,7 +163,7 @@ function sum(scopes: ScopeOutcome[], key: keyof ScopeCounts): number {
 function summarizeFailures(scopes: ScopeOutcome[], accounts: AccountFailure[]): ScopeError {
   const parts = [
     ...accounts.map((a) => `${a.accountId ?? a.label}: ${a.error.code}`),
-    ...scopes.filter((s) => s.status === 'failed').map((s) => `${s.accountId}/${s.region}: ${s.error?.code ?? 'failed'}`),
+    ...scopes.filter((s) => s.status === 'failed').map((s) => `${s.accountId}/${s.region}: ${s.error?.code ?? 'failed'} (${s.error?.message ?? ''})`),
   ];
   const shown = parts.slice(0, 10).join('; ');
   return { code: 'ScopesFailed', message: `${parts.length} failed: ${shown}${parts.length > 10 ? '; ...' : ''}` };

@@ -110,17 +110,16 @@ export class SqliteStore implements InventoryStore {
     return write.immediate();
   }
 
-  /** Inserts or updates one trail; returns what happened to it. */
-  private upsertTrail(runId: number, incoming: TrailRecord, at: string): 'new' | 'changed' | 'unchanged' {
+  /** Inserts or updates one trail; returns what happened to it ('seen again' when an earlier scope of this run wrote it). */
+  private upsertTrail(runId: number, incoming: TrailRecord, at: string): 'new' | 'changed' | 'unchanged' | 'seen again' {
     const existing = this.db.prepare(`SELECT * FROM trails WHERE arn = ?`).get(incoming.arn) as Row | undefined;
+    const seenAgain = existing !== undefined && existing.last_run_id === runId;
     // A second view of the same trail in this run (e.g. a member's view of an organization trail) keeps what the first knew.
-    const record = existing && existing.last_run_id === runId ? mergeTrailViews(toTrailRecord(existing, this.tagsOf(incoming.arn)), incoming) : incoming;
+    const record = seenAgain ? mergeTrailViews(toTrailRecord(existing, this.tagsOf(incoming.arn)), incoming) : incoming;
     const hash = contentHash(record);
     if (existing && existing.content_hash === hash && existing.deleted_at === null) {
-      if (existing.last_run_id !== runId) {
-        this.db.prepare(`UPDATE trails SET last_seen_at = ?, last_run_id = ? WHERE arn = ?`).run(at, runId, record.arn);
-      }
-      return 'unchanged';
+      if (!seenAgain) this.db.prepare(`UPDATE trails SET last_seen_at = ?, last_run_id = ? WHERE arn = ?`).run(at, runId, record.arn);
+      return seenAgain ? 'seen again' : 'unchanged';
     }
     const values = TRAIL_CONTENT_COLUMNS.map((c) => encodeColumn(c, (record as unknown as Row)[c.field]));
     if (!existing) {
@@ -135,7 +134,7 @@ export class SqliteStore implements InventoryStore {
         .run(...values, at, runId, hash, record.tags === null ? 0 : 1, record.arn);
     }
     this.replaceTags(record.arn, record.tags ?? []);
-    return existing ? 'changed' : 'new';
+    return seenAgain ? 'seen again' : existing ? 'changed' : 'new';
   }
 
   private replaceTags(assetId: string, tags: readonly Tag[]): void {
@@ -299,8 +298,18 @@ function now(): string {
   return new Date().toISOString();
 }
 
+/** A hash of the record's content that ignores key order, so the same content always hashes the same. */
 function contentHash(record: TrailRecord): string {
-  return createHash('sha256').update(JSON.stringify(record)).digest('hex');
+  return createHash('sha256').update(stableJson(record)).digest('hex');
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    const entries = Object.entries(value as Row).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 function encodeColumn(column: TrailColumn, value: unknown): unknown {

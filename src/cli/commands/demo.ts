@@ -1,0 +1,66 @@
+// inventory demo: a newcomer's first command. It starts a simulated AWS organization on 127.0.0.1, syncs it with
+// the real collector and SDK, evaluates the controls, prints the verdicts, and serves GraphQL until stopped.
+import { Command } from 'commander';
+import { loadCatalog } from '../../controls/catalog.js';
+import { evaluateControls } from '../../controls/evaluate.js';
+import { verdictsAsText } from '../../controls/report.js';
+import { createInventoryApi } from '../../graphql/execute.js';
+import { createLogger, type LogLevel } from '../../log.js';
+import { demoScenario, startSimulator } from '../../simulator/index.js';
+import { openStore } from '../../store/open.js';
+import { syncTrails } from '../../sync/sync.js';
+import type { CommandOutcome } from '../exit-codes.js';
+import { dbOption, hostOption, logLevelOption, portOption } from '../main.js';
+import { DEFAULT_PORT, serveInventory, untilStopped } from './serve.js';
+import { syncSummaryText } from './sync.js';
+
+interface DemoFlags {
+  db: string;
+  port: number;
+  host: string;
+  logLevel: LogLevel;
+}
+
+/** The endpoint variables the SDK reads; the demo points all of them at the simulator, whatever the shell has set. */
+const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_CLOUDTRAIL', 'AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL_EC2'];
+
+export function demoCommand(_outcome: CommandOutcome): Command {
+  return new Command('demo')
+    .description('Sync a simulated AWS organization (on 127.0.0.1) with the real collector, check it, and serve it.')
+    .addOption(dbOption('./data/demo.db'))
+    .addOption(portOption(DEFAULT_PORT))
+    .addOption(hostOption())
+    .addOption(logLevelOption())
+    .action(async (flags: DemoFlags) => {
+      const log = createLogger(flags.logLevel);
+      const scenario = demoScenario();
+      const simulator = await startSimulator(scenario);
+      for (const name of ENDPOINT_VARIABLES) process.env[name] = simulator.url;
+      delete process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
+      process.env.AWS_REGION = 'us-east-1';
+      process.stdout.write(`Simulated AWS organization (${scenario.accounts.length} accounts) at ${simulator.url}\n`);
+
+      const store = await openStore(flags.db);
+      try {
+        const summary = await syncTrails(store, {
+          accounts: scenario.accounts.map((account) => ({
+            label: `demo account ${account.Id}`,
+            credentials: { accessKeyId: account.AccessKeyId, secretAccessKey: account.SecretAccessKey },
+          })),
+          log,
+        });
+        process.stdout.write(`\nSynced into ${flags.db}\n${syncSummaryText(summary)}\n`);
+
+        const api = createInventoryApi();
+        const verdicts = await evaluateControls(api, store, loadCatalog(api));
+        process.stdout.write(`Controls\n${verdictsAsText(verdicts)}\n`);
+
+        const server = await serveInventory(store, flags, log);
+        await untilStopped();
+        await server.close();
+      } finally {
+        await store.close();
+        await simulator.close();
+      }
+    });
+}

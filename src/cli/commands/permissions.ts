@@ -1,0 +1,17 @@
+// inventory permissions: the IAM actions a sync calls, as the collectors declare them.
+import { Command, Option } from 'commander';
+import { ACCOUNT_PERMISSIONS } from '../../../collectors/aws/account.js';
+import { TRAIL_PERMISSIONS } from '../../../collectors/aws/cloudtrail/trails.js';
+import type { CommandOutcome } from '../exit-codes.js';
+
+export const SYNC_PERMISSIONS: readonly string[] = [...ACCOUNT_PERMISSIONS, ...TRAIL_PERMISSIONS];
+
+export function permissionsCommand(_outcome: CommandOutcome): Command {
+  return new Command('permissions')
+    .description('Print the IAM actions `inventory sync` needs, as a list or as an IAM policy document.')
+    .addOption(new Option('--format <format>', 'output format').choices(['list', 'policy']).default('list'))
+    .action((flags: { format: 'list' | 'policy' }) => {
+      const policy = { Version: '2012-10-17', Statement: [{ Sid: 'CloudInventoryRead', Effect: 'Allow', Action: SYNC_PERMISSIONS, Resource: '*' }] };
+      process.stdout.write(flags.format === 'policy' ? `${JSON.stringify(policy, null, 2)}\n` : `${SYNC_PERMISSIONS.join('\n')}\n`);
+    });
+}

@@ -1,0 +1,84 @@
+// The `inventory` command. Each flag has an environment twin; a flag wins over its variable.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ControlLoadError } from '../controls/catalog.js';
+import { MigrationError } from '../store/migrations.js';
+import { StoreConfigError } from '../store/open.js';
+import { checkCommand } from './commands/check.js';
+import { demoCommand } from './commands/demo.js';
+import { migrateCommand } from './commands/migrate.js';
+import { permissionsCommand } from './commands/permissions.js';
+import { serveCommand } from './commands/serve.js';
+import { syncCommand } from './commands/sync.js';
+import { CliError, EXIT, type CommandOutcome } from './exit-codes.js';
+import { DEFAULT_DB } from '../store/open.js';
+
+export function dbOption(defaultPath = DEFAULT_DB): Option {
+  return new Option('--db <path>', 'the inventory database: a SQLite file path').env('INVENTORY_DB').default(defaultPath);
+}
+
+export function logLevelOption(): Option {
+  return new Option('--log-level <level>', 'log detail on stderr (JSON lines)')
+    .choices(['debug', 'info', 'warn', 'error', 'silent'])
+    .env('LOG_LEVEL')
+    .default('warn');
+}
+
+export function portOption(defaultPort: number): Option {
+  return new Option('--port <n>', 'TCP port to listen on (0 picks a free one)').env('PORT').default(defaultPort).argParser(parsePort);
+}
+
+export function hostOption(): Option {
+  return new Option('--host <address>', 'address to listen on').env('HOST').default('127.0.0.1');
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535');
+  return n;
+}
+
+export function buildProgram(outcome: CommandOutcome): Command {
+  const program = new Command('inventory')
+    .description('cloud-inventory: sync AWS CloudTrail trails into an inventory, query it with GraphQL, and evaluate controls.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const commands = [syncCommand, serveCommand, checkCommand, demoCommand, migrateCommand, permissionsCommand].map((make) => make(outcome));
+  for (const command of commands) {
+    program.addCommand(command.exitOverride());
+  }
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; nothing below this calls process.exit. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const outcome: CommandOutcome = { exitCode: EXIT.ok };
+    await buildProgram(outcome).parseAsync(argv, { from: 'user' });
+    return outcome.exitCode;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Help and version output are not errors; commander has already printed usage problems.
+    return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version' ? EXIT.ok : EXIT.badInput;
+  }
+  if (error instanceof CliError) {
+    process.stderr.write(`inventory: ${error.message}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof ControlLoadError || error instanceof StoreConfigError || error instanceof MigrationError) {
+    process.stderr.write(`inventory: ${error.message}\n`);
+    return EXIT.badInput;
+  }
+  process.stderr.write(`inventory: ${(error as Error)?.stack ?? String(error)}\n`);
+  return EXIT.operational;
+}

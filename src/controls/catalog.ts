@@ -1,0 +1,129 @@
+// Loads the control catalog (controls/**/*.yaml) and refuses any control it cannot evaluate, naming the file.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { Kind, parse, specifiedRules, validate, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { InventoryApi } from '../graphql/execute.js';
+import { withStoredFragments } from '../graphql/fragments.js';
+import { CONTROLS_DIR } from '../paths.js';
+import { parseExpectation, type Expectation } from './expect.js';
+
+/** The asset types a control may depend on, and the collector whose coverage decides whether their inventory is complete. */
+export const COLLECTOR_BY_ASSET_TYPE: Readonly<Record<string, string>> = {
+  Trail: 'aws.cloudtrail.trails',
+};
+
+const text = z.string().trim().min(1);
+
+const ControlFileSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+    title: text,
+    severity: z.enum(['low', 'medium', 'high', 'critical']),
+    provider: z.enum(['aws']),
+    assetTypes: z.array(z.string()).min(1),
+    description: text,
+    rationale: text,
+    impact: text,
+    query: text,
+    expect: text,
+    remediation: z
+      .object({ console: text, cli: text, keyPolicyStatements: text.optional(), terraform: text.optional() })
+      .strict(),
+    references: z
+      .object({
+        cis: z.array(z.object({ benchmark: text, version: text, id: text }).strict()),
+        cce: z.array(z.string().regex(/^CCE-\d+-\d$/, 'a CCE id such as CCE-78919-8')),
+        links: z.array(z.url()),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type ControlFile = z.infer<typeof ControlFileSchema>;
+
+export interface Control extends ControlFile {
+  /** The file it was loaded from, relative to the catalog folder. */
+  file: string;
+  expectation: Expectation;
+  /** The stored query as a runnable document: `{ <query> }` with the stored fragments it needs. */
+  document: DocumentNode;
+  /** The one root field whose value the expectation is compared with. */
+  rootField: string;
+}
+
+/** A control file that cannot be used: the message names the file and what is wrong. */
+export class ControlLoadError extends Error {
+  override name = 'ControlLoadError';
+}
+
+export function loadCatalog(api: InventoryApi, dir = CONTROLS_DIR): Control[] {
+  const files = yamlFiles(dir);
+  const controls = files.map((file) => loadControl(api, file, dir));
+  const seen = new Map<string, string>();
+  for (const control of controls) {
+    const other = seen.get(control.id);
+    if (other) throw new ControlLoadError(`${control.file}: control id "${control.id}" is also used by ${other}`);
+    seen.set(control.id, control.file);
+  }
+  return controls.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export function loadControl(api: InventoryApi, path: string, root = CONTROLS_DIR): Control {
+  const file = relative(root, path) || basename(path);
+  const fail = (message: string): never => {
+    throw new ControlLoadError(`${file}: ${message}`);
+  };
+
+  let content: unknown;
+  try {
+    content = parseYaml(readFileSync(path, 'utf8'), { prettyErrors: true });
+  } catch (error) {
+    fail(`not valid YAML: ${(error as Error).message}`);
+  }
+  const parsed = ControlFileSchema.safeParse(content);
+  if (!parsed.success) {
+    fail(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`).join('; '));
+  }
+  const control = parsed.data!;
+  if (basename(path, '.yaml') !== control.id) fail(`the file must be named after the control id: ${control.id}.yaml`);
+  for (const assetType of control.assetTypes) {
+    if (!(assetType in COLLECTOR_BY_ASSET_TYPE)) {
+      fail(`assetTypes: unknown asset type "${assetType}" (known: ${Object.keys(COLLECTOR_BY_ASSET_TYPE).join(', ')})`);
+    }
+  }
+
+  let expectation: Expectation;
+  try {
+    expectation = parseExpectation(control.expect);
+  } catch (error) {
+    return fail(`expect: ${(error as Error).message}`);
+  }
+
+  let document: DocumentNode;
+  try {
+    document = withStoredFragments(parse(`{ ${control.query} }`), api.fragments);
+  } catch (error) {
+    return fail(`query does not parse: ${(error as Error).message}`);
+  }
+  const errors = validate(api.schema, document, [...specifiedRules, ...api.validationRules]);
+  if (errors.length > 0) fail(`query does not validate against the schema: ${errors.map((e) => e.message).join('; ')}`);
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+  const roots = operation.selectionSet.selections;
+  if (roots.length !== 1 || roots[0]!.kind !== Kind.FIELD) fail('query must select exactly one root field, e.g. trails(...){...}');
+  const rootField = roots[0] as { alias?: { value: string }; name: { value: string } };
+
+  return { ...control, file, expectation, document, rootField: rootField.alias?.value ?? rootField.name.value };
+}
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((entry) => {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) return yamlFiles(path);
+      if (entry.endsWith('.yml')) throw new ControlLoadError(`${path}: control files end in .yaml`);
+      return entry.endsWith('.yaml') ? [path] : [];
+    });
+}

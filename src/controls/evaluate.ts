@@ -1,0 +1,113 @@
+// Evaluates stored checks against the inventory. A verdict is PASS only when the query ran, its result meets the
+// expectation, and the inventory it read is complete: a failed or missing scope is never allowed to look clean.
+import { execute, type GraphQLError } from 'graphql';
+import type { InventoryApi } from '../graphql/execute.js';
+import { createContext } from '../graphql/schema.js';
+import type { InventoryStore } from '../store/store.js';
+import { COLLECTOR_BY_ASSET_TYPE, type Control } from './catalog.js';
+import { meets } from './expect.js';
+
+export type Verdict = 'PASS' | 'FAIL' | 'ERROR';
+
+/** An asset the control's query returned, i.e. one that fails the control. */
+export interface FailingAsset {
+  id: string;
+  name: string;
+  assetType: string;
+  accountId: string;
+  region: string;
+}
+
+export interface ControlVerdict {
+  controlId: string;
+  title: string;
+  severity: string;
+  verdict: Verdict;
+  /** One sentence that says why. */
+  reason: string;
+  /** The assets the query returned; reported for FAIL, and for ERROR when the query ran on a partial inventory. */
+  failingAssets: FailingAsset[];
+  evaluatedAt: string;
+}
+
+export async function evaluateControls(api: InventoryApi, store: InventoryStore, controls: Control[]): Promise<ControlVerdict[]> {
+  const verdicts: ControlVerdict[] = [];
+  for (const control of controls) verdicts.push(await evaluateControl(api, store, control));
+  return verdicts;
+}
+
+export async function evaluateControl(api: InventoryApi, store: InventoryStore, control: Control): Promise<ControlVerdict> {
+  const verdict = (v: Verdict, reason: string, failingAssets: FailingAsset[] = []): ControlVerdict => ({
+    controlId: control.id,
+    title: control.title,
+    severity: control.severity,
+    verdict: v,
+    reason,
+    failingAssets,
+    evaluatedAt: new Date().toISOString(),
+  });
+
+  const gaps = await inventoryGaps(store, control.assetTypes);
+  const result = await execute({ schema: api.schema, document: control.document, contextValue: createContext(store) });
+  if (result.errors?.length) {
+    return verdict('ERROR', `the query failed: ${result.errors.map((e: GraphQLError) => e.message).join('; ')}`);
+  }
+  const actual = (result.data as Record<string, unknown> | null | undefined)?.[control.rootField];
+  const failingAssets = assetsIn(actual);
+  if (gaps.length > 0) {
+    return verdict('ERROR', `the ${control.assetTypes.join(', ')} inventory is incomplete: ${gaps.join('; ')}`, failingAssets);
+  }
+  if (meets(control.expectation, actual)) return verdict('PASS', `the query result meets "${control.expectation.source}"`);
+  const count = Array.isArray(actual) ? actual.length : undefined;
+  const what = count === undefined ? `the query returned ${preview(actual)}` : `${count} ${count === 1 ? 'asset fails' : 'assets fail'}`;
+  return verdict('FAIL', `${what}; expected "${control.expectation.source}"`, failingAssets);
+}
+
+/**
+ * Why the inventory of these asset types cannot be trusted, or [] when it can: never synced, the latest sync
+ * did not finish or failed somewhere, or some scope's latest attempt failed.
+ */
+export async function inventoryGaps(store: InventoryStore, assetTypes: readonly string[]): Promise<string[]> {
+  const gaps: string[] = [];
+  for (const assetType of assetTypes) {
+    const collector = COLLECTOR_BY_ASSET_TYPE[assetType];
+    if (!collector) {
+      gaps.push(`no collector gathers ${assetType} assets`);
+      continue;
+    }
+    const latest = await store.latestSyncRun(collector);
+    if (!latest) {
+      gaps.push(`${assetType} assets have never been synced (run "inventory sync")`);
+      continue;
+    }
+    const failedScopes = (await store.scopeCoverage(collector)).filter((scope) => scope.status === 'failed');
+    if (latest.status === 'running') gaps.push(`sync run ${latest.id} has not finished`);
+    if (latest.status === 'interrupted') gaps.push(`sync run ${latest.id} was interrupted before it finished`);
+    if (latest.status === 'failed' || latest.status === 'partial') {
+      gaps.push(`sync run ${latest.id} ${latest.status === 'failed' ? 'failed' : 'failed in part'}: ${latest.errorMessage ?? latest.errorCode ?? 'no reason recorded'}`);
+    }
+    // Scopes the latest run did not retry keep the failure of an earlier run.
+    for (const scope of failedScopes.filter((s) => s.runId !== latest.id)) {
+      gaps.push(`account ${scope.accountId} region ${scope.region} failed in sync run ${scope.runId} (${scope.error?.code ?? 'error'}: ${scope.error?.message ?? ''})`);
+    }
+  }
+  return gaps;
+}
+
+function assetsIn(value: unknown): FailingAsset[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null)
+    .map((item) => ({
+      id: String(item.id ?? item.arn ?? ''),
+      name: String(item.name ?? ''),
+      assetType: String(item.assetType ?? ''),
+      accountId: String(item.accountId ?? ''),
+      region: String(item.region ?? ''),
+    }));
+}
+
+function preview(value: unknown): string {
+  const json = JSON.stringify(value) ?? 'undefined';
+  return json.length > 200 ? `${json.slice(0, 200)}...` : json;
+}

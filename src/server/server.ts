@@ -1,0 +1,135 @@
+// The HTTP server: Apollo Server on Express 5 (not startStandaloneServer: it fixes a 50 MB body limit and allows no
+// other routes), /graphql per the GraphQL over HTTP spec, /healthz, and a local query page instead of a CDN one.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import type { GraphQLFormattedError } from 'graphql';
+import type { InventoryApi } from '../graphql/execute.js';
+import { withStoredFragmentsText, type StoredFragments } from '../graphql/fragments.js';
+import { createContext, type GraphQLContext } from '../graphql/schema.js';
+import type { Logger } from '../log.js';
+import type { InventoryStore } from '../store/store.js';
+import { queryPageHtml } from './query-page.js';
+
+/** Request bodies above this are refused with 413 before any parsing. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Error codes whose message is meant for the client; anything else is masked as an internal error. */
+const CLIENT_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE',
+]);
+
+export interface ServerOptions {
+  store: InventoryStore;
+  api: InventoryApi;
+  host: string;
+  port: number;
+  log: Logger;
+}
+
+export interface RunningServer {
+  url: string;
+  graphqlUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { store, api, log } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: api.schema,
+    validationRules: api.validationRules,
+    // Production behaviour is set explicitly: NODE_ENV (vitest sets "test") must not change what clients see.
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    csrfPrevention: true,
+    persistedQueries: false,
+    stopOnTerminationSignals: false,
+    formatError: (formatted, error) => maskInternalError(formatted, error, log),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      storedFragmentsPlugin(api.fragments),
+      localQueryPagePlugin(),
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await store.ping();
+      res.json({ status: 'ok' });
+    } catch (error) {
+      log.error({ err: error }, 'health check failed');
+      res.status(503).json({ status: 'unavailable', reason: 'the inventory database cannot be read' });
+    }
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/graphql-response+json'] }),
+    expressMiddleware(apollo, { context: async () => createContext(store) }),
+  );
+  app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    // Body-parser errors (malformed JSON, too large) are the client's; say what was wrong in GraphQL's error shape.
+    if (res.headersSent) return next(error);
+    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status === 500) log.error({ err: error }, 'request failed');
+    const message =
+      error.type === 'entity.too.large' ? `request body larger than ${MAX_BODY_BYTES} bytes`
+        : error.type === 'entity.parse.failed' ? `request body is not valid JSON: ${error.message}`
+          : status === 500 ? 'Internal server error' : error.message;
+    res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const url = `http://${shownHost}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    graphqlUrl: `${url}/graphql`,
+    // Stops accepting connections and lets requests in flight finish (the drain plugin).
+    close: () => (closing ??= apollo.stop()),
+  };
+}
+
+/** Appends stored fragments (AssetFragment, ...) that a request spreads but does not define, before Apollo parses it. */
+function storedFragmentsPlugin(fragments: StoredFragments): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart({ request }) {
+      if (typeof request.query === 'string') request.query = withStoredFragmentsText(request.query, fragments);
+    },
+  };
+}
+
+/** Every built-in Apollo landing page loads from a CDN; this one is served from the package. */
+function localQueryPagePlugin(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async serverWillStart() {
+      return { async renderLandingPage() { return { html: queryPageHtml() }; } };
+    },
+  };
+}
+
+function maskInternalError(formatted: GraphQLFormattedError, error: unknown, log: Logger): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) {
+    const { stacktrace: _omit, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  log.error({ err: unwrapResolverError(error), path: formatted.path }, 'internal error in a GraphQL request');
+  return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+export type { Server };
