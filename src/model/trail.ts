@@ -102,8 +102,9 @@ const DETAIL_GROUPS: readonly { operation: string; fields: readonly (keyof Trail
 ];
 
 /**
- * Two views of one trail collected in the same sync run (its owner's, and a member account's view of an
- * organization trail): the later view wins, except that an attribute it could not read keeps the earlier known value.
+ * Two views of one trail: what the inventory knew (`earlier`) and another account's view of it (`later`, e.g. a
+ * member account's view of an organization trail). The later view wins, except that an attribute it could not
+ * read keeps the earlier known value.
  */
 export function mergeTrailViews(earlier: TrailRecord, later: TrailRecord): TrailRecord {
   const merged: TrailRecord = { ...later, raw: { ...later.raw }, collectionErrors: [...later.collectionErrors] };

@@ -84,7 +84,7 @@ export class SqliteStore implements InventoryStore {
       if (scope.status === 'ok') {
         const at = now();
         for (const trail of scope.trails) {
-          const outcome = this.upsertTrail(runId, trail, at);
+          const outcome = this.upsertTrail(runId, trail, scope.accountId, at);
           counts.seen += 1;
           if (outcome === 'new') counts.new += 1;
           if (outcome === 'changed') counts.changed += 1;
@@ -111,11 +111,13 @@ export class SqliteStore implements InventoryStore {
   }
 
   /** Inserts or updates one trail; returns what happened to it ('seen again' when an earlier scope of this run wrote it). */
-  private upsertTrail(runId: number, incoming: TrailRecord, at: string): 'new' | 'changed' | 'unchanged' | 'seen again' {
+  private upsertTrail(runId: number, incoming: TrailRecord, viewerAccountId: string, at: string): 'new' | 'changed' | 'unchanged' | 'seen again' {
     const existing = this.db.prepare(`SELECT * FROM trails WHERE arn = ?`).get(incoming.arn) as Row | undefined;
     const seenAgain = existing !== undefined && existing.last_run_id === runId;
-    // A second view of the same trail in this run (e.g. a member's view of an organization trail) keeps what the first knew.
-    const record = seenAgain ? mergeTrailViews(toTrailRecord(existing, this.tagsOf(incoming.arn)), incoming) : incoming;
+    // Another account's view (a member's view of an organization trail) cannot read the status, selectors or tags:
+    // it keeps what the owner's view knew instead of erasing it. The owner's own view always replaces the record.
+    const ownerView = viewerAccountId === incoming.accountId;
+    const record = existing && !ownerView ? mergeTrailViews(toTrailRecord(existing, this.tagsOf(incoming.arn)), incoming) : incoming;
     const hash = contentHash(record);
     if (existing && existing.content_hash === hash && existing.deleted_at === null) {
       if (!seenAgain) this.db.prepare(`UPDATE trails SET last_seen_at = ?, last_run_id = ? WHERE arn = ?`).run(at, runId, record.arn);

@@ -1,0 +1,36 @@
+// Points the real AWS SDK at the simulator the standard way: AWS_ENDPOINT_URL and static credentials,
+// with the host's own AWS configuration shut out so a developer's profile can never leak into a test.
+import { vi } from 'vitest';
+import type { Scenario, SimAccount, Simulator } from '../../src/simulator/index.js';
+import type { AccountTarget } from '../../src/sync/sync.js';
+
+/** Environment for a process that talks to the simulator as `account`. */
+export function awsEnv(sim: Simulator, account?: SimAccount): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: sim.url,
+    AWS_REGION: 'us-east-1',
+    AWS_CONFIG_FILE: '/nonexistent/aws-config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...(account ? { AWS_ACCESS_KEY_ID: account.AccessKeyId, AWS_SECRET_ACCESS_KEY: account.SecretAccessKey } : {}),
+  };
+}
+
+/** Sets awsEnv for this test process (undone by vi.unstubAllEnvs, which the tests call in afterEach). */
+export function stubAwsEnv(sim: Simulator): void {
+  for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL_CLOUDTRAIL', 'AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL_EC2']) {
+    vi.stubEnv(name, undefined);
+  }
+  for (const [name, value] of Object.entries(awsEnv(sim))) vi.stubEnv(name, value);
+}
+
+/** Sync targets for the scenario's accounts, each with its own static credentials. */
+export function accountTargets(scenario: Scenario, ids?: string[]): AccountTarget[] {
+  return scenario.accounts
+    .filter((account) => !ids || ids.includes(account.Id))
+    .map((account) => ({
+      label: `account ${account.Id}`,
+      credentials: { accessKeyId: account.AccessKeyId, secretAccessKey: account.SecretAccessKey },
+    }));
+}

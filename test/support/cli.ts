@@ -1,0 +1,65 @@
+// Runs the built `inventory` command as a user would, in a child process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/inventory.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Starts a long-running command (serve, demo) and resolves once its stdout matches `ready`. */
+export function startCli(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  cwd?: string,
+): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string; exited: Promise<number | null> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd });
+    let stdout = '';
+    let stderr = '';
+    const exited = new Promise<number | null>((done) => child.on('close', done));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`inventory ${args.join(' ')} did not print ${ready} within 20 s\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    }, 20_000);
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = stdout.match(ready);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match, output: () => stdout + stderr, exited });
+      }
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`inventory ${args.join(' ')} exited with ${code} before it was ready\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    });
+  });
+}
+
+/** POSTs a GraphQL query and returns the parsed response. */
+export async function postGraphQL(url: string, query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body: JSON.stringify({ query, ...(variables ? { variables } : {}) }),
+  });
+  return { status: response.status, body: await response.json() };
+}
