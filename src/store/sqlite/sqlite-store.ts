@@ -38,7 +38,7 @@ export class SqliteStore implements InventoryStore {
   private constructor(readonly db: Database.Database, readonly path: string) {}
 
   /** Opens (creating if needed) the database file and applies pending migrations. */
-  static open(path: string): SqliteStore {
+  static open(path: string, options: { migrationsDir?: string } = {}): SqliteStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     try {
@@ -46,7 +46,7 @@ export class SqliteStore implements InventoryStore {
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
-      migrate(db, join(MIGRATIONS_DIR, 'sqlite'));
+      migrate(db, options.migrationsDir ?? join(MIGRATIONS_DIR, 'sqlite'));
     } catch (error) {
       db.close();
       throw error;

@@ -1,0 +1,53 @@
+// TrailRecords for store and GraphQL tests, built by the collector's own mapping from API-shaped input.
+import type { GetTrailStatusCommandOutput, Trail } from '@aws-sdk/client-cloudtrail';
+import { toTrailRecord } from '../../collectors/aws/cloudtrail/trails.js';
+import type { Tag } from '../../src/model/asset.js';
+import type { TrailRecord } from '../../src/model/trail.js';
+import type { InventoryStore, ScopeCounts, TrailScopeResult } from '../../src/store/store.js';
+
+export const COLLECTOR = 'aws.cloudtrail.trails';
+
+export interface RecordInput {
+  account?: string;
+  region?: string;
+  trail?: Partial<Trail>;
+  status?: Partial<GetTrailStatusCommandOutput> | null;
+  tags?: Tag[] | null;
+}
+
+export function trailRecord(name: string, input: RecordInput = {}): TrailRecord {
+  const account = input.account ?? '111122223333';
+  const region = input.region ?? 'us-east-1';
+  const trail: Trail = {
+    Name: name,
+    TrailARN: `arn:aws:cloudtrail:${region}:${account}:trail/${name}`,
+    HomeRegion: region,
+    S3BucketName: `logs-${name}`,
+    IsMultiRegionTrail: false,
+    IncludeGlobalServiceEvents: true,
+    LogFileValidationEnabled: true,
+    HasCustomEventSelectors: false,
+    HasInsightSelectors: false,
+    IsOrganizationTrail: false,
+    ...input.trail,
+  };
+  const status = input.status === null ? undefined : ({ IsLogging: true, $metadata: {}, ...input.status } as GetTrailStatusCommandOutput);
+  return toTrailRecord(trail, {
+    status,
+    selectors: { TrailARN: trail.TrailARN, EventSelectors: [], $metadata: {} },
+    insights: { InsightSelectors: [] },
+    tags: input.tags === undefined ? [] : input.tags,
+    errors: status ? [] : [{ operation: 'GetTrailStatus', code: 'TrailNotFoundException', message: 'Unknown trail' }],
+  });
+}
+
+/** Writes one successful scope in a run of its own and finishes the run. */
+export async function syncScope(
+  store: InventoryStore,
+  scope: Omit<TrailScopeResult, 'status'> & { status?: TrailScopeResult['status'] },
+): Promise<ScopeCounts> {
+  const run = await store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+  const counts = await store.writeTrailScope(run.id, COLLECTOR, { status: 'ok', ...scope });
+  await store.finishSyncRun(run.id, scope.status === 'failed' ? 'partial' : 'succeeded');
+  return counts;
+}
