@@ -63,8 +63,9 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
   const scopes: ScopeOutcome[] = [];
   const accountFailures: AccountFailure[] = [];
   try {
+    const synced = new Set<string>();
     for (const account of options.accounts) {
-      const outcome = await syncAccount(store, run.id, account, options);
+      const outcome = await syncAccount(store, run.id, account, options, synced);
       if ('error' in outcome) accountFailures.push(outcome);
       else scopes.push(...outcome.scopes);
     }
@@ -98,6 +99,7 @@ async function syncAccount(
   runId: number,
   account: AccountTarget,
   options: TrailSyncOptions,
+  synced: Set<string>,
 ): Promise<{ scopes: ScopeOutcome[] } | AccountFailure> {
   const { log } = options;
   const clientConfig = {
@@ -121,6 +123,12 @@ async function syncAccount(
     sts.destroy();
     ec2.destroy();
   }
+
+  if (synced.has(accountId)) {
+    log.warn({ account: account.label, accountId }, 'account listed twice; synced once');
+    return { scopes: [] };
+  }
+  synced.add(accountId);
 
   const clients = new Map<string, CloudTrailClient>();
   const cloudTrail = (region: string): CloudTrailClient => {

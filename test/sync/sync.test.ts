@@ -1,0 +1,107 @@
+// syncTrails over the simulated endpoint: runs and scopes are recorded, failures keep data, gone trails are deleted.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { DEFAULT_REGIONS, startSimulator, type Scenario, type Simulator } from '../../src/simulator/index.js';
+import { syncTrails } from '../../src/sync/sync.js';
+import { accountTargets, stubAwsEnv } from '../support/aws.js';
+import { kmsKey, simAccount, simTrail, trailArn } from '../support/scenarios.js';
+import { openTempStore, type TempStore } from '../support/store.js';
+
+const A = '111111111111';
+const B = '222222222222';
+
+let sim: Simulator | undefined;
+let temp: TempStore | undefined;
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await sim?.close();
+  await temp?.cleanup();
+  sim = undefined;
+  temp = undefined;
+});
+
+async function setUp(scenario: Scenario) {
+  sim = await startSimulator(scenario);
+  stubAwsEnv(sim);
+  temp = openTempStore();
+  return { sim, store: temp.store };
+}
+
+describe('syncTrails', () => {
+  it('discovers the enabled regions, writes one scope per region and records a succeeded run', async () => {
+    const { sim, store } = await setUp({
+      accounts: [simAccount(A, [simTrail('main', 'us-east-1', { IsMultiRegionTrail: true })], { EnabledRegions: [...DEFAULT_REGIONS, 'ap-east-1'] })],
+    });
+    const summary = await syncTrails(store, { accounts: accountTargets(sim.scenario), log: silentLogger, maxAttempts: 1 });
+
+    expect(summary.run).toMatchObject({ status: 'succeeded', errorCode: null });
+    expect(summary.scopes.map((s) => s.region).sort()).toEqual([...DEFAULT_REGIONS, 'ap-east-1'].sort());
+    expect(summary.totals).toEqual({ scopesOk: 18, scopesSkipped: 0, scopesFailed: 0, seen: 18, new: 1, changed: 0, deleted: 0 });
+    expect((await store.scopesOfRun(summary.run.id)).every((s) => s.status === 'ok' && s.accountId === A)).toBe(true);
+    expect(sim.calls.filter((c) => c.service === 'sts').map((c) => c.operation)).toEqual(['GetCallerIdentity']);
+    expect(sim.calls.filter((c) => c.service === 'ec2').map((c) => c.operation)).toEqual(['DescribeRegions']);
+  });
+
+  it('records an opt-in region asked for by name as skipped, not failed', async () => {
+    const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('main', 'us-east-1')])] });
+    const summary = await syncTrails(store, { accounts: accountTargets(sim.scenario), regions: ['us-east-1', 'me-central-1'], log: silentLogger, maxAttempts: 1 });
+    expect(summary.run.status).toBe('succeeded');
+    expect(summary.scopes.map((s) => [s.region, s.status])).toEqual([['us-east-1', 'ok'], ['me-central-1', 'skipped']]);
+  });
+
+  it('keeps a denied region\'s trails from the previous sync and marks the run partial', async () => {
+    const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('east', 'us-east-1'), simTrail('west', 'us-west-2')])] });
+    const options = { accounts: accountTargets(sim.scenario), regions: ['us-east-1', 'us-west-2'], log: silentLogger, maxAttempts: 1 };
+    await syncTrails(store, options);
+
+    sim.scenario.faults = [{ kind: 'accessDenied', region: 'us-west-2' }];
+    sim.scenario.accounts[0]!.Trails = []; // even if both trails were gone, only the healthy region may delete
+    const summary = await syncTrails(store, options);
+
+    expect(summary.run.status).toBe('partial');
+    expect(summary.run.errorMessage).toContain(`${A}/us-west-2: AccessDeniedException`);
+    expect(summary.totals).toMatchObject({ scopesOk: 1, scopesFailed: 1, deleted: 1 });
+    expect((await store.findTrails({})).map((t) => t.name)).toEqual(['west']);
+  });
+
+  it('records an account whose credentials are refused as a failure of the run, and still syncs the others', async () => {
+    const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('a', 'us-east-1')]), simAccount(B, [simTrail('b', 'us-east-1')])] });
+    const targets = accountTargets(sim.scenario);
+    targets[0]!.credentials = { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'nope' };
+    const summary = await syncTrails(store, { accounts: targets, regions: ['us-east-1'], log: silentLogger, maxAttempts: 1 });
+
+    expect(summary.accountFailures).toEqual([{ label: `account ${A}`, error: { code: 'InvalidClientTokenId', message: expect.any(String) } }]);
+    expect(summary.run.status).toBe('partial');
+    expect((await store.findTrails({})).map((t) => t.accountId)).toEqual([B]);
+  });
+
+  it('fails the whole run when no account can be reached', async () => {
+    const { sim, store } = await setUp({ accounts: [simAccount(A, [])] });
+    const targets = accountTargets(sim.scenario);
+    targets[0]!.credentials = { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'nope' };
+    const summary = await syncTrails(store, { accounts: targets, regions: ['us-east-1'], log: silentLogger, maxAttempts: 1 });
+    expect(summary.run).toMatchObject({ status: 'failed', errorCode: 'ScopesFailed' });
+    expect(await store.latestSyncRun('aws.cloudtrail.trails')).toMatchObject({ id: summary.run.id, status: 'failed' });
+  });
+
+  it('stores an organization trail once, under its owner, when the whole organization is synced', async () => {
+    const { sim, store } = await setUp({
+      organization: { managementAccountId: A },
+      accounts: [
+        simAccount(A, [simTrail('org', 'us-east-1', { IsMultiRegionTrail: true, IsOrganizationTrail: true, KmsKeyId: kmsKey(A, 'us-east-1'), Tags: { scope: 'org' } })]),
+        simAccount(B, []),
+      ],
+    });
+    // The member before the owner in one run, then the member alone: the owner's details survive both.
+    const [owner, member] = accountTargets(sim.scenario);
+    const options = { regions: ['us-east-1', 'eu-west-1'], log: silentLogger, maxAttempts: 1 };
+    const first = await syncTrails(store, { ...options, accounts: [member!, owner!, member!] });
+    expect(first.scopes).toHaveLength(4); // the account listed twice is synced once
+    await syncTrails(store, { ...options, accounts: [member!] });
+
+    const trails = await store.findTrails({});
+    expect(trails).toHaveLength(1);
+    expect(trails[0]).toMatchObject({ arn: trailArn(A, 'us-east-1', 'org'), accountId: A, region: 'us-east-1', isLogging: true, tagsKnown: true, collectionErrors: [] });
+    expect((await store.sightingsByTrailArn([trails[0]!.arn]))[0]).toHaveLength(4);
+  });
+});
