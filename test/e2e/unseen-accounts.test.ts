@@ -1,0 +1,102 @@
+// The seed query against organizations this project has never seen: random accounts, names, regions and
+// settings, drawn from a seeded generator. The expected answer is worked out from the scenario alone.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createInventoryApi } from '../../src/graphql/execute.js';
+import { silentLogger } from '../../src/log.js';
+import { startServer } from '../../src/server/server.js';
+import { DEFAULT_REGIONS, startSimulator, type Scenario, type SimAccount, type SimTrail, type Simulator } from '../../src/simulator/index.js';
+import { syncTrails } from '../../src/sync/sync.js';
+import { accountTargets, stubAwsEnv } from '../support/aws.js';
+import { postGraphQL } from '../support/cli.js';
+import { kmsKey, simAccount, trailArn } from '../support/scenarios.js';
+import { openTempStore, type TempStore } from '../support/store.js';
+
+const SEED_DOCUMENT = '{ trails(where:{kmsKeyID:""}){...AssetFragment} }';
+
+/** mulberry32: small, seedable, good enough to vary test data reproducibly. */
+function generator(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    chance: (p: number) => next() < p,
+    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
+    pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!,
+  };
+}
+
+function randomOrganization(seed: number): Scenario {
+  const random = generator(seed);
+  const ids = new Set<string>();
+  const accountCount = random.int(1, 4);
+  while (ids.size < accountCount) ids.add(String(random.int(100000000000, 999999999999)));
+  const accountIds = [...ids];
+  const withOrganization = accountIds.length > 1 && random.chance(0.7);
+  const nameParts = ['audit', 'main', 'org', 'Security.Logs', 'data_events', 'prod-1', 'x9'];
+  const accounts: SimAccount[] = accountIds.map((id, index) => {
+    const names = new Set<string>();
+    const trails: SimTrail[] = [];
+    for (let i = random.int(0, 5); i > 0; i--) {
+      const name = `${random.pick(nameParts)}-${random.int(1, 999)}`;
+      if (names.has(name)) continue;
+      names.add(name);
+      const home = random.pick(DEFAULT_REGIONS);
+      trails.push({
+        Name: name,
+        HomeRegion: home,
+        S3BucketName: `logs-${id}-${name.toLowerCase()}`,
+        IsMultiRegionTrail: random.chance(0.5),
+        IsOrganizationTrail: withOrganization && index === 0 && random.chance(0.5),
+        IsLogging: random.chance(0.8),
+        ...(random.chance(0.5) ? { KmsKeyId: kmsKey(id, home) } : {}),
+        ...(random.chance(0.3) ? { Tags: { team: random.pick(['a', 'b']) } } : {}),
+      });
+    }
+    return simAccount(id, trails);
+  });
+  return { ...(withOrganization ? { organization: { managementAccountId: accountIds[0]! } } : {}), accounts };
+}
+
+/** Every trail without a KMS key, once: each account's own trails (and so the organization's, owned by its management account). */
+function expectedUnencrypted(scenario: Scenario): string[] {
+  return scenario.accounts
+    .flatMap((account) => account.Trails.filter((t) => !t.KmsKeyId).map((t) => trailArn(account.Id, t.HomeRegion, t.Name)))
+    .sort();
+}
+
+let sim: Simulator | undefined;
+let temp: TempStore | undefined;
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await sim?.close();
+  await temp?.cleanup();
+});
+
+describe('the seed query on organizations never seen before', () => {
+  for (const seed of [1, 7, 42, 1234, 99991, 314159, 271828, 8675309]) {
+    it(`returns each unencrypted trail exactly once and nothing else (seed ${seed})`, async () => {
+      const scenario = randomOrganization(seed);
+      sim = await startSimulator(scenario);
+      stubAwsEnv(sim);
+      temp = openTempStore();
+      const summary = await syncTrails(temp.store, { accounts: accountTargets(scenario), log: silentLogger, maxAttempts: 1 });
+      expect(summary.run.status).toBe('succeeded');
+
+      const server = await startServer({ store: temp.store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger });
+      try {
+        const { body } = await postGraphQL(server.graphqlUrl, SEED_DOCUMENT);
+        expect(body.errors).toBeUndefined();
+        const ids: string[] = body.data.trails.map((t: { id: string }) => t.id);
+        expect(ids).toEqual(expectedUnencrypted(scenario));
+        for (const trail of body.data.trails) expect(trail.accountId).toBe(trail.id.split(':')[4]);
+      } finally {
+        await server.close();
+      }
+    });
+  }
+});
