@@ -11,6 +11,7 @@ import {
   valueFromASTUntyped,
   type GraphQLSchema,
   type ObjectTypeDefinitionNode,
+  type ValueNode,
 } from 'graphql';
 import type { Tag } from '../model/asset.js';
 import type { StoredTrail } from '../model/trail.js';
@@ -92,14 +93,14 @@ const DateTime = new GraphQLScalarType({
   parseValue: (value) => parseDateTime(value),
   parseLiteral: (ast) => {
     if (ast.kind !== Kind.STRING) throw new GraphQLError('DateTime is written as an ISO-8601 string', { nodes: ast });
-    return parseDateTime(ast.value);
+    return parseDateTime(ast.value, ast);
   },
 });
 
-function parseDateTime(value: unknown): string {
+function parseDateTime(value: unknown, node?: ValueNode): string {
   const time = typeof value === 'string' ? new Date(value) : undefined;
   if (!time || Number.isNaN(time.getTime())) {
-    throw new GraphQLError(`DateTime takes an ISO-8601 string such as 2026-01-31T00:00:00Z, not ${JSON.stringify(value)}`);
+    throw new GraphQLError(`DateTime takes an ISO-8601 string such as 2026-01-31T00:00:00Z, not ${JSON.stringify(value)}`, node ? { nodes: node } : {});
   }
   return time.toISOString();
 }
