@@ -14,6 +14,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import type { Tag } from '../model/asset.js';
+import { canonicalTime } from '../model/time.js';
 import type { StoredTrail } from '../model/trail.js';
 import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
 import type { InventoryStore, TrailQueryOptions, TrailSighting } from '../store/store.js';
@@ -98,11 +99,9 @@ const DateTime = new GraphQLScalarType({
 });
 
 function parseDateTime(value: unknown, node?: ValueNode): string {
-  const time = typeof value === 'string' ? new Date(value) : undefined;
-  if (!time || Number.isNaN(time.getTime())) {
-    throw new GraphQLError(`DateTime takes an ISO-8601 string such as 2026-01-31T00:00:00Z, not ${JSON.stringify(value)}`, node ? { nodes: node } : {});
-  }
-  return time.toISOString();
+  const time = canonicalTime(value);
+  if (!time) throw new GraphQLError(`DateTime takes an ISO-8601 string such as 2026-01-31T00:00:00Z, not ${JSON.stringify(value)}`, node ? { nodes: node } : {});
+  return time;
 }
 
 const JSONScalar = new GraphQLScalarType({

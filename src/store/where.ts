@@ -1,5 +1,6 @@
 // Compiles a GraphQL `where` filter (DESIGN.md section 3) into one parameterised SQL predicate.
 // Values only ever travel as parameters; column SQL comes from the store's own column catalog.
+import { canonicalTime } from '../model/time.js';
 
 export type ColumnKind = 'string' | 'boolean' | 'datetime' | 'integer' | 'json';
 
@@ -174,10 +175,10 @@ function encodeValue(value: unknown, column: FilterColumn, at: string, dialect: 
       if (!Number.isInteger(value)) throw new FilterError(`${column.field} takes an integer`, at);
       return value;
     case 'datetime': {
-      const time = typeof value === 'string' || value instanceof Date ? new Date(value) : undefined;
-      if (!time || Number.isNaN(time.getTime())) throw new FilterError(`${column.field} takes an ISO-8601 date-time`, at);
       // Stored times are toISOString() text, so comparing canonical text compares instants.
-      return time.toISOString();
+      const time = canonicalTime(value);
+      if (!time) throw new FilterError(`${column.field} takes an ISO-8601 date-time`, at);
+      return time;
     }
     case 'string':
       if (typeof value !== 'string') throw new FilterError(`${column.field} takes a string`, at);

@@ -91,6 +91,7 @@ describe('where filters', () => {
     expect(await refusal({ name_IN: ['a', null] })).toBe('where.name_IN[1]: null is not a value to compare with');
     expect(await refusal({ raw: {} })).toBe('where.raw: "raw" is not a filter: raw (json) has no EQ operator');
     expect(await refusal({ latestDeliveryTime_GT: 'yesterday' })).toBe('where.latestDeliveryTime_GT: latestDeliveryTime takes an ISO-8601 date-time');
+    expect(await refusal({ latestDeliveryTime_GT: '1' })).toBe('where.latestDeliveryTime_GT: latestDeliveryTime takes an ISO-8601 date-time');
     expect(await refusal({ OR: { name: 'x' } })).toBe('where.OR: OR takes a list of filters');
     await expect(temp.store.findTrails({}, { limit: 10_001 })).rejects.toThrow('options.limit: limit must be an integer from 0 to 10000');
   });
