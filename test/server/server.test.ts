@@ -52,7 +52,7 @@ describe('the GraphQL HTTP server', () => {
       musts += 1;
       if (result.status !== 'ok') failures.push(`${audit.id} ${audit.name}: ${result.reason}`);
     }
-    expect(musts).toBeGreaterThan(20);
+    expect(musts).toBeGreaterThanOrEqual(13); // the suite's MUST audits, all of them run
     expect(failures).toEqual([]);
   });
 
