@@ -1,0 +1,86 @@
+// The control catalog: the shipped seed control loads and validates; a broken control file is an error naming it.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { ControlLoadError, loadCatalog, loadControl } from '../../src/controls/catalog.js';
+import { meets, parseExpectation } from '../../src/controls/expect.js';
+import { createInventoryApi } from '../../src/graphql/execute.js';
+import { CONTROLS_DIR } from '../../src/paths.js';
+import { tempDir } from '../support/store.js';
+
+const api = createInventoryApi();
+const SEED_FILE = join(CONTROLS_DIR, 'aws', 'cloudtrail-kms-encryption.yaml');
+const seed = () => parseYaml(readFileSync(SEED_FILE, 'utf8')) as Record<string, unknown>;
+
+/** Writes a control file (from an object or raw text) into a fresh catalog folder and loads that folder. */
+function loadWith(content: Record<string, unknown> | string, fileName = 'cloudtrail-kms-encryption.yaml') {
+  const dir = tempDir('controls-');
+  mkdirSync(join(dir, 'aws'));
+  writeFileSync(join(dir, 'aws', fileName), typeof content === 'string' ? content : toYaml(content));
+  return () => loadCatalog(api, dir);
+}
+
+describe('the shipped catalog', () => {
+  it('holds the seed KMS control, exactly as the benchmark states its check', () => {
+    const [control, ...others] = loadCatalog(api);
+    expect(others).toEqual([]);
+    expect(control).toMatchObject({
+      id: 'cloudtrail-kms-encryption',
+      file: 'aws/cloudtrail-kms-encryption.yaml',
+      title: 'CloudTrail logs are encrypted at rest using KMS CMKs',
+      severity: 'medium',
+      provider: 'aws',
+      assetTypes: ['Trail'],
+      expectation: { kind: 'eq', value: [] },
+      rootField: 'trails',
+    });
+    expect(control!.query.trim()).toBe('trails(where:{kmsKeyID:""}){...AssetFragment}');
+    expect(control!.references.cce).toEqual(['CCE-78919-8']);
+    expect(control!.references.cis.map((r) => r.id)).toContain('3.7');
+  });
+
+  it('carries the remediation a user needs: the real CLI flag and the three key-policy statements', () => {
+    const control = loadControl(api, SEED_FILE);
+    expect(control.remediation.cli).toContain('aws cloudtrail update-trail --name <trail_name>');
+    expect(control.remediation.cli).toContain('--kms-key-id <kms_key_arn>');
+    expect(control.remediation.cli).toContain('aws kms put-key-policy');
+    const statements = JSON.parse(control.remediation.keyPolicyStatements!) as { Action: string | string[] }[];
+    expect(statements.map((s) => s.Action)).toEqual(['kms:GenerateDataKey*', 'kms:DescribeKey', ['kms:Decrypt', 'kms:ReEncryptFrom']]);
+  });
+});
+
+describe('a broken control file', () => {
+  const cases: [string, Record<string, unknown> | string, RegExp][] = [
+    ['YAML that does not parse', 'id: [unclosed\n', /aws\/cloudtrail-kms-encryption\.yaml: not valid YAML/],
+    ['a missing field', { ...seed(), rationale: undefined }, /aws\/cloudtrail-kms-encryption\.yaml: rationale: /],
+    ['an unknown field', { ...seed(), sevrity: 'high' }, /Unrecognized key: "sevrity"/],
+    ['an unknown severity', { ...seed(), severity: 'urgent' }, /severity: Invalid option/],
+    ['an expectation it cannot read', { ...seed(), expect: 'equals []' }, /expect: cannot read "equals \[\]"; the forms are eq <json>/],
+    ['an expectation that is not JSON', { ...seed(), expect: 'eq [' }, /expect: "\[" is not JSON/],
+    ['a query that does not parse', { ...seed(), query: 'trails(where:{kmsKeyID:""}){' }, /query does not parse/],
+    ['a query with an unknown field', { ...seed(), query: 'trails(where:{kmsKeyId:""}){...AssetFragment}' }, /query does not validate against the schema: Field "kmsKeyId" is not defined by type "TrailWhere"/],
+    ['a query with null in a filter', { ...seed(), query: 'trails(where:{kmsKeyID:null}){id}' }, /null is not a filter value/],
+    ['a query with two root fields', { ...seed(), query: 'trails{id} apiVersion' }, /exactly one root field/],
+    ['an unknown asset type', { ...seed(), assetTypes: ['Bucket'] }, /unknown asset type "Bucket"/],
+  ];
+  it.each(cases)('is refused with the file named: %s', (_, content, message) => {
+    const load = loadWith(content);
+    expect(load).toThrow(ControlLoadError);
+    expect(load).toThrow(message);
+  });
+
+  it('is refused when its file is not named after its id', () => {
+    expect(loadWith(seed(), 'kms.yaml')).toThrow('aws/kms.yaml: the file must be named after the control id: cloudtrail-kms-encryption.yaml');
+  });
+});
+
+describe('expectations', () => {
+  it('compares JSON structurally', () => {
+    expect(meets(parseExpectation('eq []'), [])).toBe(true);
+    expect(meets(parseExpectation('eq []'), [{ id: 'x' }])).toBe(false);
+    expect(meets(parseExpectation('eq []'), null)).toBe(false);
+    expect(meets(parseExpectation('neq []'), [{ id: 'x' }])).toBe(true);
+    expect(meets(parseExpectation(' eq {"a": [1, 2]} '), { a: [1, 2] })).toBe(true);
+  });
+});

@@ -1,0 +1,93 @@
+// Verdicts: PASS only on a complete inventory that meets the expectation; every way of being incomplete is ERROR.
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../src/controls/catalog.js';
+import { evaluateControl, type ControlVerdict } from '../../src/controls/evaluate.js';
+import { createInventoryApi } from '../../src/graphql/execute.js';
+import type { InventoryStore } from '../../src/store/store.js';
+import { COLLECTOR, syncScope, trailRecord } from '../support/records.js';
+import { openTempStore, type TempStore } from '../support/store.js';
+
+const api = createInventoryApi();
+const [kmsControl] = loadCatalog(api);
+const ACCOUNT = '111122223333';
+const KEY = { KmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/k' };
+
+let temp: TempStore;
+afterEach(async () => temp?.cleanup());
+
+const verdictOf = (store: InventoryStore): Promise<ControlVerdict> => evaluateControl(api, store, kmsControl!);
+
+describe('the KMS control verdict', () => {
+  it('is ERROR when the trails were never synced (an empty inventory is not a clean one)', async () => {
+    temp = openTempStore();
+    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining('Trail assets have never been synced') });
+  });
+
+  it('is PASS when every trail of a complete inventory has a KMS key', async () => {
+    temp = openTempStore();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: KEY })] });
+    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'PASS', failingAssets: [] });
+  });
+
+  it('is PASS for an account synced successfully that has no trails at all', async () => {
+    temp = openTempStore();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
+    expect((await verdictOf(temp.store)).verdict).toBe('PASS');
+  });
+
+  it('is FAIL naming exactly the trails without a key', async () => {
+    temp = openTempStore();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: KEY }), trailRecord('b'), trailRecord('c')] });
+    const verdict = await verdictOf(temp.store);
+    expect(verdict).toMatchObject({ verdict: 'FAIL', reason: '2 assets fail; expected "eq []"' });
+    expect(verdict.failingAssets).toEqual(['b', 'c'].map((name) => ({
+      id: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/${name}`, name, assetType: 'Trail', accountId: ACCOUNT, region: 'us-east-1',
+    })));
+  });
+
+  it('is ERROR, not PASS, when the latest sync failed in a region, and names the scope', async () => {
+    temp = openTempStore();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: KEY })] });
+    const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('a', { trail: KEY })] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] });
+    await temp.store.finishSyncRun(run.id, 'partial', { code: 'ScopesFailed', message: `1 failed: ${ACCOUNT}/eu-west-1: AccessDeniedException (denied)` });
+    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`${ACCOUNT}/eu-west-1: AccessDeniedException`) });
+  });
+
+  it('stays ERROR while a failed scope has not been synced again, even after later runs succeed elsewhere', async () => {
+    temp = openTempStore();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'ThrottlingException', message: 'Rate exceeded' }, trails: [] });
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
+    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`account ${ACCOUNT} region eu-west-1 failed in sync run 1 (ThrottlingException: Rate exceeded)`) });
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'eu-west-1', trails: [] });
+    expect((await verdictOf(temp.store)).verdict).toBe('PASS');
+  });
+
+  it('is ERROR while a sync is running or after one was interrupted', async () => {
+    temp = openTempStore();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
+    const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`sync run ${run.id} has not finished`) });
+    temp.store.db.prepare('UPDATE sync_runs SET pid = ? WHERE id = ?').run(2 ** 22 + 54321, run.id);
+    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`sync run ${run.id} was interrupted`) });
+  });
+
+  it('is ERROR when the latest run could not reach an account at all', async () => {
+    temp = openTempStore();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
+    const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+    await temp.store.finishSyncRun(run.id, 'failed', { code: 'ScopesFailed', message: '1 failed: default credentials: ExpiredToken' });
+    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining('ExpiredToken') });
+  });
+
+  it('is ERROR when the query itself fails, never PASS', async () => {
+    temp = openTempStore();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
+    const broken: InventoryStore = Object.assign(Object.create(temp.store), {
+      findTrails: async () => { throw new Error('database is locked'); },
+    });
+    expect(await verdictOf(broken)).toMatchObject({ verdict: 'ERROR', reason: 'the query failed: database is locked' });
+  });
+  });
+});
