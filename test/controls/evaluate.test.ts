@@ -89,5 +89,4 @@ describe('the KMS control verdict', () => {
     });
     expect(await verdictOf(broken)).toMatchObject({ verdict: 'ERROR', reason: 'the query failed: database is locked' });
   });
-  });
 });
