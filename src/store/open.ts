@@ -16,7 +16,16 @@ export async function openStore(location: string): Promise<InventoryStore> {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
     throw new StoreConfigError(`${redact(location)}: unsupported database URL; give a SQLite file path such as ${DEFAULT_DB}`);
   }
-  return SqliteStore.open(location);
+  try {
+    return SqliteStore.open(location);
+  } catch (error) {
+    // A wrong path or a file that is not a database is the user's input to fix, not an internal failure.
+    const code = (error as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_CORRUPT') {
+      throw new StoreConfigError(`${location}: cannot use this file as the inventory database (${(error as Error).message})`);
+    }
+    throw error;
+  }
 }
 
 /** Database URLs may carry passwords; error messages never show them. */

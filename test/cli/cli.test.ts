@@ -1,0 +1,123 @@
+// The `inventory` command as a new user meets it: help, exit codes, and clear errors for bad input.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { awsEnv } from '../support/aws.js';
+import { runCli } from '../support/cli.js';
+import { simAccount, simTrail } from '../support/scenarios.js';
+import { tempDir } from '../support/store.js';
+
+describe('inventory', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir('cli-');
+  });
+
+  it('lists its commands with --help and exits 0', async () => {
+    const { code, stdout } = await runCli(['--help']);
+    expect(code).toBe(0);
+    for (const command of ['sync', 'serve', 'check', 'demo', 'migrate', 'permissions']) expect(stdout).toContain(command);
+  });
+
+  it('documents each flag with its environment twin', async () => {
+    const { stdout } = await runCli(['serve', '--help']);
+    expect(stdout).toMatch(/--port <n>[\s\S]*env: PORT/);
+    expect(stdout).toMatch(/--host <address>[\s\S]*env: HOST/);
+    expect(stdout).toMatch(/--db <path>[\s\S]*env: INVENTORY_DB/);
+  });
+
+  it('exits 2 on an unknown command or a bad flag value', async () => {
+    expect((await runCli(['frobnicate'])).code).toBe(2);
+    const badPort = await runCli(['serve', '--port', 'eighty']);
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr).toContain("option '--port <n>' argument 'eighty' is invalid. expected a port number from 0 to 65535");
+  });
+
+  it('lets a flag win over its environment variable', async () => {
+    const fromEnv = join(dir, 'env.db');
+    const fromFlag = join(dir, 'flag.db');
+    const { code, stdout } = await runCli(['migrate', '--db', fromFlag], { INVENTORY_DB: fromEnv });
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${fromFlag}: schema up to date\n`);
+    expect((await runCli(['migrate'], { INVENTORY_DB: fromEnv })).stdout).toBe(`${fromEnv}: schema up to date\n`);
+  });
+
+  it('prints the IAM actions a sync needs, as the collectors declare them', async () => {
+    const { code, stdout } = await runCli(['permissions', '--format', 'policy']);
+    expect(code).toBe(0);
+    const policy = JSON.parse(stdout);
+    expect(policy.Statement[0].Action).toEqual([
+      'sts:GetCallerIdentity', 'ec2:DescribeRegions', 'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus',
+      'cloudtrail:GetEventSelectors', 'cloudtrail:GetInsightSelectors', 'cloudtrail:ListTags',
+    ]);
+  });
+
+  it('refuses a file that is not a database, leaving it untouched, with exit code 2', async () => {
+    const path = join(dir, 'notes.txt');
+    const notes = 'these are my notes, not a database\n'.repeat(200);
+    writeFileSync(path, notes);
+    const { code, stderr } = await runCli(['check', '--db', path]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/notes\.txt: cannot use this file as the inventory database \(file is not a database\)/);
+    expect(readFileSync(path, 'utf8')).toBe(notes);
+  });
+
+  it('refuses a PostgreSQL URL clearly, with exit code 2', async () => {
+    const { code, stderr } = await runCli(['check', '--db', 'postgres://inventory:pw@localhost/inventory']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('inventory: postgres://inventory:***@localhost/inventory: the PostgreSQL store is not available in this version; use a SQLite file path\n');
+  });
+
+  it('refuses a broken control catalog with exit code 2, naming the file', async () => {
+    const controls = join(dir, 'controls');
+    mkdirSync(controls, { recursive: true });
+    writeFileSync(join(controls, 'mine.yaml'), 'id: mine\ntitle: [oops\n');
+    const { code, stderr } = await runCli(['check', '--db', join(dir, 'c.db'), '--controls', controls]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^inventory: mine\.yaml: not valid YAML/);
+  });
+});
+
+describe('inventory sync', () => {
+  let sim: Simulator;
+  let dir: string;
+  beforeAll(async () => {
+    sim = await startSimulator({ accounts: [simAccount('123412341234', [simTrail('main', 'us-east-1')])] });
+    dir = tempDir('cli-sync-');
+  });
+  afterAll(() => sim.close());
+
+  it('syncs the account behind the standard credentials and prints a summary', async () => {
+    const db = join(dir, 'inventory.db');
+    const { code, stdout, stderr } = await runCli(['sync', '--db', db, '--regions', 'us-east-1,eu-west-1'], awsEnv(sim, sim.scenario.accounts[0]));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Sync run 1 succeeded in \d+\.\ds\n {2}scopes: 2 ok, 0 skipped, 0 failed\n {2}trails: 1 sightings, 1 new, 0 changed, 0 deleted\n$/);
+  });
+
+  it('reads INVENTORY_REGIONS when --regions is not given, and prints JSON on request', async () => {
+    const db = join(dir, 'json.db');
+    const { code, stdout } = await runCli(['sync', '--db', db, '--format', 'json'], { ...awsEnv(sim, sim.scenario.accounts[0]), INVENTORY_REGIONS: 'us-east-1' });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).scopes.map((s: { region: string }) => s.region)).toEqual(['us-east-1']);
+  });
+
+  it('exits 3 and says why when the credentials are refused, keeping the database usable', async () => {
+    const db = join(dir, 'refused.db');
+    const env = { ...awsEnv(sim), AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNKEY000000', AWS_SECRET_ACCESS_KEY: 'x' };
+    const { code, stdout } = await runCli(['sync', '--db', db, '--max-attempts', '1'], env);
+    expect(code).toBe(3);
+    expect(stdout).toContain('Sync run 1 failed');
+    expect(stdout).toMatch(/default credentials: InvalidClientTokenId: /);
+    expect((await runCli(['check', '--db', db, '--format', 'json'])).code).toBe(3);
+  });
+
+  it('exits 3 when AWS cannot be reached at all', async () => {
+    const db = join(dir, 'unreachable.db');
+    const env = { ...awsEnv(sim, sim.scenario.accounts[0]), AWS_ENDPOINT_URL: 'http://127.0.0.1:9' };
+    const { code, stdout } = await runCli(['sync', '--db', db, '--max-attempts', '1', '--regions', 'us-east-1'], env);
+    expect(code).toBe(3);
+    expect(stdout).toMatch(/default credentials: (ECONNREFUSED|Error)/);
+  });
+});

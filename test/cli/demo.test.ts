@@ -1,0 +1,32 @@
+// `inventory demo`, the newcomer's first command: simulated organization → real sync → verdicts → a live API.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { postGraphQL, startCli } from '../support/cli.js';
+import { tempDir } from '../support/store.js';
+
+describe('inventory demo', () => {
+  it('syncs the simulated organization, prints the verdict and serves the seed query until stopped', async () => {
+    const dir = tempDir('demo-');
+    // No AWS variables at all: the demo must not need a real account or reach the network.
+    const env = { AWS_PROFILE: '', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
+    const demo = await startCli(['demo', '--port', '0'], env, /GraphQL API at (http:\/\/\S+\/graphql)[\s\S]*Press Ctrl\+C to stop/, dir);
+    try {
+      const output = demo.output();
+      expect(output).toMatch(/Sync run \d+ succeeded/);
+      expect(output).toContain('scopes: 52 ok, 0 skipped, 0 failed'); // 3 accounts × 17 regions, and one opted-in region
+      expect(output).toContain('FAIL   cloudtrail-kms-encryption  CloudTrail logs are encrypted at rest using KMS CMKs (medium)');
+      expect(existsSync(join(dir, 'data', 'demo.db'))).toBe(true);
+
+      const { status, body } = await postGraphQL(demo.match[1]!, '{ trails(where:{kmsKeyID:""}){...AssetFragment} }');
+      expect(status).toBe(200);
+      const failing = output.split('failing:')[1]!.split('\n\n')[0]!;
+      const ids: string[] = body.data.trails.map((t: { id: string }) => t.id);
+      expect(ids.length).toBeGreaterThan(0);
+      for (const id of ids) expect(failing).toContain(id);
+    } finally {
+      demo.child.kill('SIGINT');
+    }
+    expect(await demo.exited).toBe(0);
+  });
+});
