@@ -15,10 +15,22 @@ export async function getCallerIdentity(sts: STSClient): Promise<CallerIdentity>
   return { accountId: identity.Account, arn: identity.Arn };
 }
 
-/** The regions enabled for the account (DescribeRegions without AllRegions lists only those), sorted. */
-export async function listEnabledRegions(ec2: EC2Client): Promise<string[]> {
-  const { Regions = [] } = await ec2.send(new DescribeRegionsCommand({}));
-  return Regions.map((r) => r.RegionName)
-    .filter((name): name is string => Boolean(name))
-    .sort();
+export interface AccountRegions {
+  /** Regions the account can use: those that need no opt-in, and opt-in regions it has opted in to. */
+  enabled: string[];
+  /** Opt-in regions the account has not enabled: their endpoints refuse its credentials. */
+  notEnabled: string[];
+}
+
+/** Every region of the partition with its opt-in status (DescribeRegions with AllRegions), sorted. */
+export async function describeAccountRegions(ec2: EC2Client): Promise<AccountRegions> {
+  const { Regions = [] } = await ec2.send(new DescribeRegionsCommand({ AllRegions: true }));
+  const regions: AccountRegions = { enabled: [], notEnabled: [] };
+  for (const region of Regions) {
+    if (!region.RegionName) continue;
+    (region.OptInStatus === 'not-opted-in' ? regions.notEnabled : regions.enabled).push(region.RegionName);
+  }
+  regions.enabled.sort();
+  regions.notEnabled.sort();
+  return regions;
 }

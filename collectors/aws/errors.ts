@@ -10,6 +10,3 @@ export function describeAwsError(error: unknown): ScopeError {
   }
   return { code: 'Error', message: String(error) };
 }
-
-/** Opt-in regions the account has not enabled answer every call with this code. */
-export const REGION_NOT_ENABLED_CODE = 'UnrecognizedClientException';

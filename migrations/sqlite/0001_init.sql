@@ -15,11 +15,25 @@ CREATE TABLE sync_runs (
   error_message TEXT
 );
 
+-- Each account a run reached (or tried to): which regions were enabled, so that a region never synced is a known gap.
+CREATE TABLE sync_accounts (
+  run_id          INTEGER NOT NULL REFERENCES sync_runs(id),
+  collector       TEXT    NOT NULL,
+  account_id      TEXT    NOT NULL,
+  status          TEXT    NOT NULL CHECK (status IN ('ok', 'failed')),
+  enabled_regions TEXT,                     -- JSON array from EC2 DescribeRegions; NULL when it could not be read
+  finished_at     TEXT    NOT NULL,
+  error_code      TEXT,
+  error_message   TEXT,
+  PRIMARY KEY (run_id, collector, account_id)
+);
+CREATE INDEX sync_accounts_by_account ON sync_accounts (collector, account_id, run_id);
+
 CREATE TABLE sync_scopes (
   run_id        INTEGER NOT NULL REFERENCES sync_runs(id),
   collector     TEXT    NOT NULL,
   account_id    TEXT    NOT NULL,
-  region        TEXT    NOT NULL,           -- '*' for account-wide steps (caller identity, region discovery)
+  region        TEXT    NOT NULL,
   status        TEXT    NOT NULL CHECK (status IN ('ok', 'skipped', 'failed')),
   finished_at   TEXT    NOT NULL,
   error_code    TEXT,
@@ -41,7 +55,8 @@ CREATE TABLE trails (
   last_seen_at   TEXT NOT NULL,
   deleted_at     TEXT,
   last_run_id    INTEGER NOT NULL,
-  content_hash   TEXT NOT NULL,             -- of the collected content, so unchanged trails are not rewritten
+  content_hash   TEXT NOT NULL,             -- of everything collected, so an unchanged trail is not rewritten
+  config_hash    TEXT NOT NULL,             -- of the configuration only (not status times), so "changed" means changed
 
   -- DescribeTrails
   s3_bucket_name                  TEXT    NOT NULL,

@@ -64,8 +64,8 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
 }
 
 /**
- * Why the inventory of these asset types cannot be trusted, or [] when it can: never synced, the latest sync
- * did not finish or failed somewhere, or some scope's latest attempt failed.
+ * Why the inventory of these asset types cannot be trusted, or [] when it can: never synced, the latest sync did not
+ * finish or failed somewhere, an account's latest attempt failed, or an enabled region was never synced or failed.
  */
 export async function inventoryGaps(store: InventoryStore, assetTypes: readonly string[]): Promise<string[]> {
   const gaps: string[] = [];
@@ -80,14 +80,24 @@ export async function inventoryGaps(store: InventoryStore, assetTypes: readonly 
       gaps.push(`${assetType} assets have never been synced (run "inventory sync")`);
       continue;
     }
-    const failedScopes = (await store.scopeCoverage(collector)).filter((scope) => scope.status === 'failed');
     if (latest.status === 'running') gaps.push(`sync run ${latest.id} has not finished`);
     if (latest.status === 'interrupted') gaps.push(`sync run ${latest.id} was interrupted before it finished`);
     if (latest.status === 'failed' || latest.status === 'partial') {
       gaps.push(`sync run ${latest.id} ${latest.status === 'failed' ? 'failed' : 'failed in part'}: ${latest.errorMessage ?? latest.errorCode ?? 'no reason recorded'}`);
     }
-    // Scopes the latest run did not retry keep the failure of an earlier run.
-    for (const scope of failedScopes.filter((s) => s.runId !== latest.id)) {
+    // What the latest run reported is said above; older failures that no run has repaired since are said here.
+    const scopes = await store.scopeCoverage(collector);
+    const scopeOf = new Map(scopes.map((scope) => [`${scope.accountId}/${scope.region}`, scope]));
+    for (const account of await store.accountCoverage(collector)) {
+      if (account.status === 'failed' && account.runId !== latest.id) {
+        gaps.push(`account ${account.accountId} failed in sync run ${account.runId} (${account.error?.code ?? 'error'}: ${account.error?.message ?? ''})`);
+      }
+      const neverSynced = (account.enabledRegions ?? []).filter((region) => !scopeOf.has(`${account.accountId}/${region}`));
+      if (neverSynced.length > 0) {
+        gaps.push(`account ${account.accountId} has ${neverSynced.length} enabled ${neverSynced.length === 1 ? 'region' : 'regions'} never synced (${neverSynced.join(', ')}); sync without --regions to cover them`);
+      }
+    }
+    for (const scope of scopes.filter((s) => s.status === 'failed' && s.runId !== latest.id)) {
       gaps.push(`account ${scope.accountId} region ${scope.region} failed in sync run ${scope.runId} (${scope.error?.code ?? 'error'}: ${scope.error?.message ?? ''})`);
     }
   }

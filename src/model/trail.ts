@@ -117,3 +117,14 @@ export function mergeTrailViews(earlier: TrailRecord, later: TrailRecord): Trail
   }
   return merged;
 }
+
+/** Status times that advance with every log delivery: they are state, not configuration. */
+const VOLATILE_FIELDS = ['latestDeliveryTime', 'latestNotificationTime', 'latestCloudWatchLogsDeliveryTime', 'latestDigestDeliveryTime'] as const;
+
+/** The record without what changes on its own every few minutes, so that a changed configuration can be told apart. */
+export function configurationOf(record: TrailRecord): object {
+  const { GetTrailStatus: _status, ...raw } = record.raw;
+  const configuration: Record<string, unknown> = { ...record, raw };
+  for (const field of VOLATILE_FIELDS) delete configuration[field];
+  return configuration;
+}

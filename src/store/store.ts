@@ -56,10 +56,30 @@ export interface ScopeCoverage {
   lastSuccessAt: string | null;
 }
 
+/** One account's part in a sync run: reached (with its enabled regions) or not. */
+export interface AccountOutcome {
+  accountId: string;
+  status: 'ok' | 'failed';
+  /** The regions enabled for the account, when they could be read. */
+  enabledRegions: string[] | null;
+  error?: ScopeError;
+}
+
+/** The latest attempt at one account, and the enabled regions last read from it. */
+export interface AccountCoverage {
+  accountId: string;
+  status: 'ok' | 'failed';
+  runId: number;
+  error: ScopeError | null;
+  enabledRegions: string[] | null;
+}
+
 export interface TrailQueryOptions {
   limit?: number | null;
   offset?: number | null;
   sort?: SortSpec[] | null;
+  /** Include trails a successful sync no longer saw (deletedAt set). */
+  includeDeleted?: boolean | null;
 }
 
 export interface TrailSighting {
@@ -75,6 +95,8 @@ export interface InventoryStore {
   writeTrailScope(runId: number, collector: string, scope: TrailScopeResult): Promise<ScopeCounts>;
   finishSyncRun(runId: number, status: Exclude<SyncRunStatus, 'running'>, error?: ScopeError): Promise<SyncRun>;
   latestSyncRun(collector: string): Promise<SyncRun | undefined>;
+  recordAccount(runId: number, collector: string, outcome: AccountOutcome): Promise<void>;
+  accountCoverage(collector: string): Promise<AccountCoverage[]>;
   scopeCoverage(collector: string): Promise<ScopeCoverage[]>;
   scopesOfRun(runId: number): Promise<(ScopeCoverage & ScopeCounts)[]>;
 

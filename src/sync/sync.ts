@@ -3,11 +3,11 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { getCallerIdentity, listEnabledRegions } from '../../collectors/aws/account.js';
+import { describeAccountRegions, getCallerIdentity, type AccountRegions } from '../../collectors/aws/account.js';
 import { collectTrails, TRAILS_COLLECTOR } from '../../collectors/aws/cloudtrail/trails.js';
 import { describeAwsError } from '../../collectors/aws/errors.js';
 import type { Logger } from '../log.js';
-import type { InventoryStore, ScopeCounts, ScopeError, ScopeStatus, SyncRun } from '../store/store.js';
+import type { InventoryStore, ScopeCounts, ScopeError, ScopeStatus, SyncRun, TrailScopeResult } from '../store/store.js';
 
 /** Where region-less calls (STS, EC2 DescribeRegions) go when neither AWS_REGION nor a profile names a region. */
 export const FALLBACK_REGION = 'us-east-1';
@@ -108,59 +108,95 @@ async function syncAccount(
     requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000, throwOnRequestTimeout: true, connectionTimeout: 10_000 },
   };
   const homeRegion = await defaultRegion();
-  let accountId: string | undefined;
-  let regions: string[];
   const sts = new STSClient({ ...clientConfig, region: homeRegion });
   const ec2 = new EC2Client({ ...clientConfig, region: homeRegion });
+  let accountId: string;
+  let regions: AccountRegions | undefined;
   try {
-    accountId = (await getCallerIdentity(sts)).accountId;
-    regions = options.regions?.length ? options.regions : await listEnabledRegions(ec2);
-  } catch (error) {
-    const failure = { label: account.label, ...(accountId ? { accountId } : {}), error: describeAwsError(error) };
-    log.error({ account: account.label, accountId, error: failure.error }, 'account could not be synced');
-    return failure;
+    try {
+      accountId = (await getCallerIdentity(sts)).accountId;
+    } catch (error) {
+      const failure = { label: account.label, error: describeAwsError(error) };
+      log.error({ account: account.label, error: failure.error }, 'account could not be identified');
+      return failure;
+    }
+    if (synced.has(accountId)) {
+      log.warn({ account: account.label, accountId }, 'account listed twice; synced once');
+      return { scopes: [] };
+    }
+    synced.add(accountId);
+    try {
+      regions = await describeAccountRegions(ec2);
+    } catch (error) {
+      // Without the opt-in status, named regions can still be synced; discovering them cannot.
+      const described = describeAwsError(error);
+      if (!options.regions?.length) {
+        await store.recordAccount(runId, TRAILS_COLLECTOR, { accountId, status: 'failed', enabledRegions: null, error: described });
+        log.error({ accountId, error: described }, 'the regions of the account could not be listed');
+        return { label: account.label, accountId, error: described };
+      }
+      log.warn({ accountId, error: described }, 'the regions of the account could not be listed; syncing the regions named');
+    }
   } finally {
     sts.destroy();
     ec2.destroy();
   }
+  await store.recordAccount(runId, TRAILS_COLLECTOR, { accountId, status: 'ok', enabledRegions: regions?.enabled ?? null });
 
-  if (synced.has(accountId)) {
-    log.warn({ account: account.label, accountId }, 'account listed twice; synced once');
-    return { scopes: [] };
-  }
-  synced.add(accountId);
-
+  const plan = planRegions(options.regions?.length ? options.regions : regions!.enabled, regions);
   const clients = new Map<string, CloudTrailClient>();
   const cloudTrail = (region: string): CloudTrailClient => {
     let client = clients.get(region);
     if (!client) clients.set(region, (client = new CloudTrailClient({ ...clientConfig, region })));
     return client;
   };
-
-  log.info({ accountId, regions: regions.length }, 'collecting trails');
-  let results;
+  log.info({ accountId, regions: plan.toCollect.length, skipped: plan.notCollected.length }, 'collecting trails');
+  let results: TrailScopeResult[];
   try {
-    results = await collectTrails({ accountId, regions, cloudTrail, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+    results = await collectTrails({ accountId, regions: plan.toCollect, cloudTrail, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
   } finally {
     for (const client of clients.values()) client.destroy();
   }
+
   const scopes: ScopeOutcome[] = [];
-  for (const scope of results) {
+  for (const scope of [...results, ...plan.notCollected.map((r) => ({ accountId, ...r, trails: [] }))]) {
     const counts = await store.writeTrailScope(runId, TRAILS_COLLECTOR, scope);
-    const outcome: ScopeOutcome = { accountId, region: scope.region, status: scope.status, ...(scope.error ? { error: scope.error } : {}), ...counts };
-    scopes.push(outcome);
-    const level = scope.status === 'failed' ? 'warn' : 'debug';
-    log[level]({ accountId, region: scope.region, status: scope.status, error: scope.error, ...counts }, 'scope written');
+    scopes.push({ accountId, region: scope.region, status: scope.status, ...(scope.error ? { error: scope.error } : {}), ...counts });
+    log[scope.status === 'failed' ? 'warn' : 'debug']({ accountId, region: scope.region, status: scope.status, error: scope.error, ...counts }, 'scope written');
   }
   return { scopes };
 }
 
+/**
+ * Which of the requested regions to collect. An opt-in region the account has not enabled is skipped (its endpoint
+ * refuses the account's credentials); a name the partition does not have fails. Unknown opt-in status: collect.
+ */
+function planRegions(requested: string[], regions: AccountRegions | undefined): {
+  toCollect: string[];
+  notCollected: Pick<TrailScopeResult, 'region' | 'status' | 'error'>[];
+} {
+  const toCollect: string[] = [];
+  const notCollected: Pick<TrailScopeResult, 'region' | 'status' | 'error'>[] = [];
+  for (const region of new Set(requested)) {
+    if (!regions || regions.enabled.includes(region)) toCollect.push(region);
+    else if (regions.notEnabled.includes(region)) {
+      notCollected.push({ region, status: 'skipped', error: { code: 'RegionNotEnabled', message: `${region} is an opt-in region this account has not enabled` } });
+    } else {
+      notCollected.push({ region, status: 'failed', error: { code: 'UnknownRegion', message: `${region} is not a region of this account's partition (EC2 DescribeRegions)` } });
+    }
+  }
+  return { toCollect, notCollected };
+}
+
 /** The region the SDK would use from AWS_REGION or the profile, else FALLBACK_REGION. */
 async function defaultRegion(): Promise<string> {
+  const probe = new STSClient({});
   try {
-    return await new STSClient({}).config.region();
+    return await probe.config.region();
   } catch {
     return FALLBACK_REGION;
+  } finally {
+    probe.destroy();
   }
 }
 

@@ -64,6 +64,29 @@ describe('the KMS control verdict', () => {
     expect((await verdictOf(temp.store)).verdict).toBe('PASS');
   });
 
+  it('is ERROR while an enabled region of a synced account has never been synced', async () => {
+    temp = openTempStore();
+    const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: ['us-east-1'] });
+    await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'ok', enabledRegions: ['eu-west-1', 'us-east-1'] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('a', { trail: KEY })] });
+    await temp.store.finishSyncRun(run.id, 'succeeded');
+    expect(await verdictOf(temp.store)).toMatchObject({
+      verdict: 'ERROR',
+      reason: `the Trail inventory is incomplete: account ${ACCOUNT} has 1 enabled region never synced (eu-west-1); sync without --regions to cover them`,
+    });
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'eu-west-1', trails: [] });
+    expect((await verdictOf(temp.store)).verdict).toBe('PASS');
+  });
+
+  it('stays ERROR while an account that could not be synced has not been synced since', async () => {
+    temp = openTempStore();
+    const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+    await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'failed', enabledRegions: null, error: { code: 'UnauthorizedOperation', message: 'ec2:DescribeRegions' } });
+    await temp.store.finishSyncRun(run.id, 'failed', { code: 'ScopesFailed', message: `1 failed: ${ACCOUNT}: UnauthorizedOperation` });
+    await syncScope(temp.store, { accountId: '999999999999', region: 'us-east-1', trails: [] });
+    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`account ${ACCOUNT} failed in sync run 1 (UnauthorizedOperation: ec2:DescribeRegions)`) });
+  });
+
   it('is ERROR while a sync is running or after one was interrupted', async () => {
     temp = openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });

@@ -49,6 +49,37 @@ describe('syncTrails', () => {
     expect(summary.scopes.map((s) => [s.region, s.status])).toEqual([['us-east-1', 'ok'], ['me-central-1', 'skipped']]);
   });
 
+  it('fails, never skips, an enabled region whose CloudTrail endpoint refuses the credentials', async () => {
+    // STS and EC2 accept the key; CloudTrail (a second endpoint, through AWS_ENDPOINT_URL_CLOUDTRAIL) does not know it.
+    const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('plain', 'us-east-1')])] });
+    const otherCloudTrail = await startSimulator({ accounts: [] });
+    vi.stubEnv('AWS_ENDPOINT_URL_CLOUDTRAIL', otherCloudTrail.url);
+    try {
+      const summary = await syncTrails(store, { accounts: accountTargets(sim.scenario), regions: ['us-east-1', 'eu-west-1'], log: silentLogger, maxAttempts: 1 });
+      expect(summary.run.status).toBe('failed');
+      expect(summary.scopes.map((s) => [s.region, s.status, s.error?.code])).toEqual([
+        ['us-east-1', 'failed', 'UnrecognizedClientException'],
+        ['eu-west-1', 'failed', 'UnrecognizedClientException'],
+      ]);
+    } finally {
+      await otherCloudTrail.close();
+    }
+  });
+
+  it('syncs each region once however often it is named, and fails a name the partition does not have', async () => {
+    const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('main', 'us-east-1')])] });
+    const summary = await syncTrails(store, { accounts: accountTargets(sim.scenario), regions: ['us-east-1', 'us-east-1', 'us-east-9'], log: silentLogger, maxAttempts: 1 });
+    expect(summary.scopes.map((s) => [s.region, s.status, s.error?.code])).toEqual([['us-east-1', 'ok', undefined], ['us-east-9', 'failed', 'UnknownRegion']]);
+  });
+
+  it('records the enabled regions of each account, so a region never synced can be told apart', async () => {
+    const { sim, store } = await setUp({ accounts: [simAccount(A, [], { EnabledRegions: [...DEFAULT_REGIONS, 'ap-east-1'] })] });
+    await syncTrails(store, { accounts: accountTargets(sim.scenario), regions: ['us-east-1'], log: silentLogger, maxAttempts: 1 });
+    expect(await store.accountCoverage('aws.cloudtrail.trails')).toEqual([
+      { accountId: A, status: 'ok', runId: 1, error: null, enabledRegions: [...DEFAULT_REGIONS, 'ap-east-1'].sort() },
+    ]);
+  });
+
   it('keeps a denied region\'s trails from the previous sync and marks the run partial', async () => {
     const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('east', 'us-east-1'), simTrail('west', 'us-west-2')])] });
     const options = { accounts: accountTargets(sim.scenario), regions: ['us-east-1', 'us-west-2'], log: silentLogger, maxAttempts: 1 };

@@ -9,7 +9,7 @@ import {
   ListTagsCommand,
   type CloudTrailClient,
   type GetEventSelectorsCommandOutput,
-  type GetInsightSelectorsCommandOutput,
+  type GetInsightSelectorsResponse,
   type GetTrailStatusCommandOutput,
   type Trail,
 } from '@aws-sdk/client-cloudtrail';
@@ -18,7 +18,7 @@ import type { CollectionError, Tag } from '../../../src/model/asset.js';
 import { parseArn } from '../../../src/model/arn.js';
 import type { TrailRecord } from '../../../src/model/trail.js';
 import type { TrailScopeResult } from '../../../src/store/store.js';
-import { describeAwsError, REGION_NOT_ENABLED_CODE } from '../errors.js';
+import { describeAwsError } from '../errors.js';
 
 export const TRAILS_COLLECTOR = 'aws.cloudtrail.trails';
 
@@ -73,19 +73,32 @@ interface DescribedRegion {
   trails: Trail[];
 }
 
+/**
+ * DescribeTrails in one region. Any error fails the region, UnrecognizedClientException included: the caller only
+ * asks for regions that are enabled (or not known to be disabled), where that code means the credentials were refused.
+ */
 async function describeRegion(collection: TrailCollection, region: string): Promise<DescribedRegion> {
   try {
     // includeShadowTrails defaults to true: multi-region and organization trails are listed in every region they cover.
     const { trailList = [] } = await collection.cloudTrail(region).send(new DescribeTrailsCommand({}));
-    const trails = trailList.filter((trail) => {
-      if (trail.TrailARN) return true;
-      throw new Error(`DescribeTrails in ${region} returned a trail without TrailARN (${trail.Name ?? 'unnamed'})`);
-    });
-    return { region, status: 'ok', trails };
+    for (const trail of trailList) {
+      // Everything downstream is keyed by the ARN and reads owner and home region from it.
+      if (!trail.TrailARN || !isTrailArn(trail.TrailARN)) {
+        throw new Error(`DescribeTrails in ${region} returned a trail without a valid TrailARN (${trail.Name ?? 'unnamed'}: ${trail.TrailARN ?? 'none'})`);
+      }
+    }
+    return { region, status: 'ok', trails: trailList };
   } catch (error) {
-    const described = describeAwsError(error);
-    const status = described.code === REGION_NOT_ENABLED_CODE ? 'skipped' : 'failed';
-    return { region, status, error: described, trails: [] };
+    return { region, status: 'failed', error: describeAwsError(error), trails: [] };
+  }
+}
+
+function isTrailArn(arn: string): boolean {
+  try {
+    const parsed = parseArn(arn);
+    return parsed.service === 'cloudtrail' && /^\d{12}$/.test(parsed.accountId) && parsed.region !== '' && parsed.resource.startsWith('trail/');
+  } catch {
+    return false;
   }
 }
 
@@ -96,7 +109,8 @@ async function buildRecords(
   limit: ReturnType<typeof pLimit>,
 ): Promise<Map<string, TrailRecord>> {
   const owned = trails.filter((trail) => parseArn(trail.TrailARN!).accountId === collection.accountId);
-  const tags = await listTags(collection, owned, limit);
+  // Started now, awaited per trail: tags are listed alongside the per-trail calls.
+  const tags = listTags(collection, owned, limit);
 
   const records = await Promise.all(
     trails.map(async (trail) => {
@@ -112,30 +126,28 @@ async function buildRecords(
         }
       };
       // The ARN, not the name: a shadow trail and another account's organization trail are only found by ARN.
-      const [status, selectors, insights] = await Promise.all([
+      const [status, selectors, insights, tagResult] = await Promise.all([
         attempt('GetTrailStatus', () => client.send(new GetTrailStatusCommand({ Name: arn }))),
         attempt('GetEventSelectors', () => client.send(new GetEventSelectorsCommand({ TrailName: arn }))),
+        // A trail without insight selectors has none to read: that is known, not unknown.
         trail.HasInsightSelectors
           ? attempt('GetInsightSelectors', () => client.send(new GetInsightSelectorsCommand({ TrailName: arn })))
-          : Promise.resolve({ InsightSelectors: [] } as Partial<GetInsightSelectorsCommandOutput>),
+            : { InsightSelectors: [] },
+        tags.then((byArn) => byArn.get(arn) ?? notOwnedTags(arn)),
       ]);
-      const tagResult = tags.get(arn) ?? {
-        error: { operation: 'ListTags', code: 'NotOwner', message: `tags of a trail owned by account ${parseArn(arn).accountId} can only be read by that account` },
-      };
       if ('error' in tagResult) errors.push(tagResult.error);
-      return toTrailRecord(trail, {
-        status,
-        selectors,
-        insights: trail.HasInsightSelectors ? insights : { InsightSelectors: [] },
-        tags: 'tags' in tagResult ? tagResult.tags : null,
-        errors,
-      });
+      return toTrailRecord(trail, { status, selectors, insights, tags: 'tags' in tagResult ? tagResult.tags : null, errors });
     }),
   );
   return new Map(records.map((record) => [record.arn, record]));
 }
 
 type TagResult = { tags: Tag[] } | { error: CollectionError };
+
+function notOwnedTags(arn: string): TagResult {
+  const owner = parseArn(arn).accountId;
+  return { error: { operation: 'ListTags', code: 'NotOwner', message: `tags of a trail owned by account ${owner} can only be read by that account` } };
+}
 
 /** ListTags works only in a trail's home region and for the caller's own trails, at most 20 ARNs a call. */
 async function listTags(
@@ -146,7 +158,9 @@ async function listTags(
   const byHomeRegion = new Map<string, string[]>();
   for (const trail of owned) {
     const region = parseArn(trail.TrailARN!).region;
-    byHomeRegion.set(region, [...(byHomeRegion.get(region) ?? []), trail.TrailARN!]);
+    const arns = byHomeRegion.get(region) ?? [];
+    arns.push(trail.TrailARN!);
+    byHomeRegion.set(region, arns);
   }
   const results = new Map<string, TagResult>();
   const batches: { region: string; arns: string[] }[] = [];
@@ -160,7 +174,12 @@ async function listTags(
           const { ResourceTagList = [] } = await collection.cloudTrail(region).send(new ListTagsCommand({ ResourceIdList: arns }));
           for (const arn of arns) {
             const entry = ResourceTagList.find((r) => r.ResourceId === arn);
-            results.set(arn, { tags: (entry?.TagsList ?? []).map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })) });
+            results.set(
+              arn,
+              entry
+                ? { tags: (entry.TagsList ?? []).map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })) }
+                : { error: { operation: 'ListTags', code: 'MissingFromResponse', message: 'ListTags answered without this trail' } },
+            );
           }
         } catch (error) {
           for (const arn of arns) results.set(arn, { error: { operation: 'ListTags', ...describeAwsError(error) } });
@@ -174,7 +193,7 @@ async function listTags(
 interface TrailDetails {
   status: GetTrailStatusCommandOutput | undefined;
   selectors: GetEventSelectorsCommandOutput | undefined;
-  insights: Partial<GetInsightSelectorsCommandOutput> | undefined;
+  insights: Pick<GetInsightSelectorsResponse, 'InsightSelectors'> | undefined;
   tags: Tag[] | null;
   errors: CollectionError[];
 }
@@ -197,7 +216,7 @@ export function toTrailRecord(trail: Trail, details: TrailDetails): TrailRecord 
   const raw: Record<string, unknown> = { DescribeTrails: trail };
   if (status) raw.GetTrailStatus = withoutMetadata(status);
   if (selectors) raw.GetEventSelectors = withoutMetadata(selectors);
-  if (insights && trail.HasInsightSelectors) raw.GetInsightSelectors = withoutMetadata(insights as GetInsightSelectorsCommandOutput);
+  if (insights && trail.HasInsightSelectors) raw.GetInsightSelectors = withoutMetadata(insights);
   if (details.tags) raw.ListTags = details.tags;
 
   return {

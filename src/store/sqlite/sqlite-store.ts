@@ -5,11 +5,11 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Tag } from '../../model/asset.js';
-import { mergeTrailViews, TRAIL_ASSET_TYPE, type StoredTrail, type TrailRecord } from '../../model/trail.js';
+import { configurationOf, mergeTrailViews, TRAIL_ASSET_TYPE, type StoredTrail, type TrailRecord } from '../../model/trail.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
 import { loadMigrations, MigrationError, pendingMigrations, type AppliedMigration } from '../migrations.js';
 import type {
-  InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, SyncRun, SyncRunStatus,
+  AccountCoverage, AccountOutcome, InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, SyncRun, SyncRunStatus,
   TrailQueryOptions, TrailScopeResult, TrailSighting,
 } from '../store.js';
 import { TRAIL_COLUMNS, TRAIL_COLUMNS_BY_FIELD, TRAIL_CONTENT_COLUMNS, type TrailColumn } from '../trail-columns.js';
@@ -110,7 +110,10 @@ export class SqliteStore implements InventoryStore {
     return write.immediate();
   }
 
-  /** Inserts or updates one trail; returns what happened to it ('seen again' when an earlier scope of this run wrote it). */
+  /**
+   * Inserts or updates one trail and says what happened to it: 'changed' only when its configuration changed (or it
+   * came back after deletion), 'seen again' when an earlier scope of this run already wrote it.
+   */
   private upsertTrail(runId: number, incoming: TrailRecord, viewerAccountId: string, at: string): 'new' | 'changed' | 'unchanged' | 'seen again' {
     const existing = this.db.prepare(`SELECT * FROM trails WHERE arn = ?`).get(incoming.arn) as Row | undefined;
     const seenAgain = existing !== undefined && existing.last_run_id === runId;
@@ -118,25 +121,30 @@ export class SqliteStore implements InventoryStore {
     // it keeps what the owner's view knew instead of erasing it. The owner's own view always replaces the record.
     const ownerView = viewerAccountId === incoming.accountId;
     const record = existing && !ownerView ? mergeTrailViews(toTrailRecord(existing, this.tagsOf(incoming.arn)), incoming) : incoming;
-    const hash = contentHash(record);
-    if (existing && existing.content_hash === hash && existing.deleted_at === null) {
+    const content = contentHash(record);
+    const config = contentHash(configurationOf(record));
+    const revived = existing !== undefined && existing.deleted_at !== null;
+    const outcome = seenAgain ? 'seen again' : !existing ? 'new' : revived || existing.config_hash !== config ? 'changed' : 'unchanged';
+
+    if (existing && existing.content_hash === content && !revived) {
       if (!seenAgain) this.db.prepare(`UPDATE trails SET last_seen_at = ?, last_run_id = ? WHERE arn = ?`).run(at, runId, record.arn);
-      return seenAgain ? 'seen again' : 'unchanged';
+      return outcome;
     }
     const values = TRAIL_CONTENT_COLUMNS.map((c) => encodeColumn(c, (record as unknown as Row)[c.field]));
+    const tagsKnown = record.tags === null ? 0 : 1;
     if (!existing) {
-      const columns = [...TRAIL_CONTENT_COLUMNS.map((c) => c.sql), 'first_seen_at', 'last_seen_at', 'last_run_id', 'content_hash', 'tags_known'];
+      const columns = [...TRAIL_CONTENT_COLUMNS.map((c) => c.sql), 'first_seen_at', 'last_seen_at', 'last_run_id', 'content_hash', 'config_hash', 'tags_known'];
       this.db
         .prepare(`INSERT INTO trails (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
-        .run(...values, at, at, runId, hash, record.tags === null ? 0 : 1);
+        .run(...values, at, at, runId, content, config, tagsKnown);
     } else {
-      const assignments = [...TRAIL_CONTENT_COLUMNS.map((c) => `${c.sql} = ?`), 'last_seen_at = ?', 'last_run_id = ?', 'content_hash = ?', 'tags_known = ?', 'deleted_at = NULL'];
+      const assignments = [...TRAIL_CONTENT_COLUMNS.map((c) => `${c.sql} = ?`), 'last_seen_at = ?', 'last_run_id = ?', 'content_hash = ?', 'config_hash = ?', 'tags_known = ?', 'deleted_at = NULL'];
       this.db
         .prepare(`UPDATE trails SET ${assignments.join(', ')} WHERE arn = ?`)
-        .run(...values, at, runId, hash, record.tags === null ? 0 : 1, record.arn);
+        .run(...values, at, runId, content, config, tagsKnown, record.arn);
     }
     this.replaceTags(record.arn, record.tags ?? []);
-    return seenAgain ? 'seen again' : existing ? 'changed' : 'new';
+    return outcome;
   }
 
   private replaceTags(assetId: string, tags: readonly Tag[]): void {
@@ -161,6 +169,37 @@ export class SqliteStore implements InventoryStore {
     );
     for (const { trail_arn } of gone) deleted += markDeleted.run(at, trail_arn).changes;
     return deleted;
+  }
+
+  async recordAccount(runId: number, collector: string, outcome: AccountOutcome): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO sync_accounts (run_id, collector, account_id, status, enabled_regions, finished_at, error_code, error_message)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(runId, collector, outcome.accountId, outcome.status, outcome.enabledRegions && JSON.stringify(outcome.enabledRegions), now(),
+        outcome.error?.code ?? null, outcome.error?.message ?? null);
+  }
+
+  async accountCoverage(collector: string): Promise<AccountCoverage[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT a.*, (SELECT k.enabled_regions FROM sync_accounts k
+                        WHERE k.collector = a.collector AND k.account_id = a.account_id AND k.enabled_regions IS NOT NULL
+                        ORDER BY k.run_id DESC LIMIT 1) AS known_regions
+           FROM sync_accounts a
+          WHERE a.collector = ?
+            AND a.run_id = (SELECT max(run_id) FROM sync_accounts l WHERE l.collector = a.collector AND l.account_id = a.account_id)
+          ORDER BY a.account_id`,
+      )
+      .all(collector) as Row[];
+    return rows.map((row) => ({
+      accountId: row.account_id as string,
+      status: row.status as AccountCoverage['status'],
+      runId: row.run_id as number,
+      error: row.error_code ? { code: row.error_code as string, message: (row.error_message as string) ?? '' } : null,
+      enabledRegions: row.known_regions ? (JSON.parse(row.known_regions as string) as string[]) : null,
+    }));
   }
 
   async scopeCoverage(collector: string): Promise<ScopeCoverage[]> {
@@ -204,7 +243,7 @@ export class SqliteStore implements InventoryStore {
     }
     const rows = this.db
       .prepare(
-        `SELECT * FROM trails WHERE deleted_at IS NULL AND ${predicate.sql} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+        `SELECT * FROM trails WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${predicate.sql} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
       )
       .all(...predicate.params, limit ?? -1, offset ?? 0) as Row[];
     return rows.map(toStoredTrail);
@@ -301,8 +340,8 @@ function now(): string {
 }
 
 /** A hash of the record's content that ignores key order, so the same content always hashes the same. */
-function contentHash(record: TrailRecord): string {
-  return createHash('sha256').update(stableJson(record)).digest('hex');
+function contentHash(content: object): string {
+  return createHash('sha256').update(stableJson(content)).digest('hex');
 }
 
 function stableJson(value: unknown): string {
