@@ -1,7 +1,7 @@
 // Loads the control catalog (controls/**/*.yaml) and refuses any control it cannot evaluate, naming the file.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { Kind, parse, specifiedRules, validate, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { Kind, parse, specifiedRules, validate, visit, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { InventoryApi } from '../graphql/execute.js';
@@ -109,12 +109,34 @@ export function loadControl(api: InventoryApi, path: string, root = CONTROLS_DIR
   }
   const errors = validate(api.schema, document, [...specifiedRules, ...api.validationRules]);
   if (errors.length > 0) fail(`query does not validate against the schema: ${errors.map((e) => e.message).join('; ')}`);
+  const vacuous = vacuousParts(document);
+  if (vacuous.length > 0) fail(`query can never return an asset, so "${control.expect}" would pass by construction: ${vacuous.join('; ')}`);
   const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
   const roots = operation.selectionSet.selections;
   if (roots.length !== 1 || roots[0]!.kind !== Kind.FIELD) fail('query must select exactly one root field, e.g. trails(...){...}');
   const rootField = roots[0] as { alias?: { value: string }; name: { value: string } };
 
   return { ...control, file, expectation, document, rootField: rootField.alias?.value ?? rootField.name.value };
+}
+
+/** Parts of a stored query that hide assets from the check: a page limit, or filters that match nothing. */
+function vacuousParts(document: DocumentNode): string[] {
+  const problems: string[] = [];
+  visit(document, {
+    Argument(node) {
+      if (node.name.value !== 'options' || node.value.kind !== Kind.OBJECT) return;
+      for (const field of node.value.fields) {
+        if (field.name.value === 'limit' || field.name.value === 'offset') problems.push(`options.${field.name.value} (a check must see every asset)`);
+      }
+    },
+    ObjectField(node) {
+      const name = node.name.value;
+      const emptyList = node.value.kind === Kind.LIST && node.value.values.length === 0;
+      if (emptyList && (name === 'OR' || (name.endsWith('_IN') && !name.endsWith('_NOT_IN')))) problems.push(`${name}: [] matches nothing`);
+      if (name === 'NOT' && node.value.kind === Kind.OBJECT && node.value.fields.length === 0) problems.push('NOT: {} matches nothing');
+    },
+  });
+  return problems;
 }
 
 function yamlFiles(dir: string): string[] {

@@ -4,11 +4,13 @@ import {
   GraphQLError,
   Kind,
   getNamedType,
+  print,
   type ASTVisitor,
   type FieldDefinitionNode,
   type ObjectTypeDefinitionNode,
   type TypeNode,
   type ValidationContext,
+  type VariableDefinitionNode,
 } from 'graphql';
 import { filterKey, OPERATORS_BY_KIND, type ColumnKind, type FilterColumn, type FilterOperator } from '../store/where.js';
 
@@ -97,19 +99,42 @@ function scalarName(type: TypeNode): string | undefined {
 
 /**
  * `kmsKeyID: null` inside a filter is a validation error, never "no constraint" (the trap DESIGN.md section 3
- * warns about): with it, `eq []` would pass falsely. Variables carrying null are refused by the where compiler.
+ * warns about): with it, `eq []` would pass falsely. For the same reason a variable inside a filter must be declared
+ * non-null (or have a default): a nullable variable the request leaves out silently removes its filter. Variables
+ * that carry null at run time are refused by the where compiler.
  */
 export function noNullInFilters(context: ValidationContext): ASTVisitor {
+  const declared = new Map<string, VariableDefinitionNode[]>();
   return {
+    Document(document) {
+      for (const definition of document.definitions) {
+        if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+        for (const variable of definition.variableDefinitions ?? []) {
+          declared.set(variable.variable.name.value, [...(declared.get(variable.variable.name.value) ?? []), variable]);
+        }
+      }
+    },
     ObjectField(node) {
       const parent = getNamedType(context.getParentInputType());
-      if (!parent || !parent.name.endsWith(WHERE_SUFFIX) || node.value.kind !== Kind.NULL) return;
-      context.reportError(
-        new GraphQLError(
-          `${parent.name}.${node.name.value}: null is not a filter value; use "" for an empty string, or leave the field out for no constraint.`,
-          { nodes: node },
-        ),
-      );
+      if (!parent || !parent.name.endsWith(WHERE_SUFFIX)) return;
+      const where = `${parent.name}.${node.name.value}`;
+      if (node.value.kind === Kind.NULL) {
+        context.reportError(
+          new GraphQLError(`${where}: null is not a filter value; use "" for an empty string, or leave the field out for no constraint.`, { nodes: node }),
+        );
+      }
+      if (node.value.kind === Kind.VARIABLE) {
+        const name = node.value.name.value;
+        for (const definition of declared.get(name) ?? []) {
+          if (definition.type.kind === Kind.NON_NULL_TYPE || definition.defaultValue) continue;
+          context.reportError(
+            new GraphQLError(
+              `${where}: $${name} is declared ${print(definition.type)}, so leaving it out would silently drop this filter; declare it ${print(definition.type)}!`,
+              { nodes: [node, definition] },
+            ),
+          );
+        }
+      }
     },
   };
 }

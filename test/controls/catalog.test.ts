@@ -63,6 +63,11 @@ describe('a broken control file', () => {
     ['a query with null in a filter', { ...seed(), query: 'trails(where:{kmsKeyID:null}){id}' }, /null is not a filter value/],
     ['a query with two root fields', { ...seed(), query: 'trails{id} apiVersion' }, /exactly one root field/],
     ['an unknown asset type', { ...seed(), assetTypes: ['Bucket'] }, /unknown asset type "Bucket"/],
+    ['a query that pages', { ...seed(), query: 'trails(where:{kmsKeyID:""}, options:{limit:10}){id}' }, /would pass by construction: options\.limit \(a check must see every asset\)/],
+    ['a query with an empty OR', { ...seed(), query: 'trails(where:{OR:[]}){id}' }, /OR: \[\] matches nothing/],
+    ['a query with an empty IN list', { ...seed(), query: 'trails(where:{kmsKeyID_IN:[]}){id}' }, /kmsKeyID_IN: \[\] matches nothing/],
+    ['a query with NOT: {}', { ...seed(), query: 'trails(where:{AND:[{kmsKeyID:""},{NOT:{}}]}){id}' }, /NOT: \{\} matches nothing/],
+    ['a query with variables', { ...seed(), query: 'trails(where:{kmsKeyID:$key}){id}' }, /Variable "\$key" is not defined/],
   ];
   it.each(cases)('is refused with the file named: %s', (_, content, message) => {
     const load = loadWith(content);

@@ -118,8 +118,25 @@ describe('queries', () => {
     expect(result.errors?.[0]?.locations?.[0]).toBeDefined();
   });
 
+  it('refuses a nullable variable inside a filter, since leaving it out would drop the filter', async () => {
+    for (const query of [
+      'query($k: String) { trails(where:{kmsKeyID:$k}){ id } }',
+      'query($k: String) { trails(where:{NOT:{kmsKeyID:$k}}){ id } }',
+      'query($n: TrailWhere) { trails(where:{NOT:$n}){ id } }',
+    ]) {
+      const result = await runQuery(api, temp.store, query);
+      expect(result.errors?.[0]?.message, query).toMatch(/is declared (String|TrailWhere), so leaving it out would silently drop this filter; declare it (String|TrailWhere)!/);
+    }
+    const nonNull = await runQuery(api, temp.store, 'query($k: String!) { trails(where:{kmsKeyID:$k}){ name } }', { k: '' });
+    expect(nonNull).toEqual({ data: { trails: [{ name: 'plain' }] } });
+    const withDefault = await runQuery(api, temp.store, 'query($k: String = "") { trails(where:{kmsKeyID:$k}){ name } }');
+    expect(withDefault).toEqual({ data: { trails: [{ name: 'plain' }] } });
+    // The whole where may come from a nullable variable: leaving it out asks for every trail, as written.
+    expect((await runQuery(api, temp.store, 'query($w: TrailWhere) { trails(where:$w){ name } }')).data).toEqual({ trails: [{ name: 'encrypted' }, { name: 'plain' }] });
+  });
+
   it('refuses null passed through a variable, naming the argument path', async () => {
-    const result = await runQuery(api, temp.store, 'query($where: TrailWhere) { trails(where: $where) { id } }', { where: { kmsKeyID: null } });
+    const result = await runQuery(api, temp.store, 'query($where: TrailWhere!) { trails(where: $where) { id } }', { where: { kmsKeyID: null } });
     expect(result.errors?.[0]).toMatchObject({ message: expect.stringContaining('where.kmsKeyID: null'), extensions: { code: 'BAD_USER_INPUT', argumentPath: 'where.kmsKeyID' } });
   });
 });
