@@ -9,14 +9,6 @@ export const EXIT = {
   operational: 3,
 } as const;
 
-/** An error whose message is for the user as it is, with the exit code it warrants. */
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number) {
-    super(message);
-    this.name = 'CliError';
-  }
-}
-
 /** Where a command's action leaves its exit code for main() to return. */
 export interface CommandOutcome {
   exitCode: number;

@@ -1,6 +1,7 @@
 // The `inventory` command. Each flag has an environment twin; a flag wins over its variable.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ControlLoadError } from '../controls/catalog.js';
+import { ListenError } from '../server/server.js';
 import { MigrationError } from '../store/migrations.js';
 import { StoreConfigError } from '../store/open.js';
 import { checkCommand } from './commands/check.js';
@@ -9,7 +10,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { permissionsCommand } from './commands/permissions.js';
 import { serveCommand } from './commands/serve.js';
 import { syncCommand } from './commands/sync.js';
-import { CliError, EXIT, type CommandOutcome } from './exit-codes.js';
+import { EXIT, type CommandOutcome } from './exit-codes.js';
 import { DEFAULT_DB } from '../store/open.js';
 
 export function dbOption(defaultPath = DEFAULT_DB): Option {
@@ -59,25 +60,36 @@ export function buildProgram(outcome: CommandOutcome): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     const outcome: CommandOutcome = { exitCode: EXIT.ok };
-    await buildProgram(outcome).parseAsync(argv, { from: 'user' });
+    const program = buildProgram(outcome);
+    if (argv.length === 0) {
+      // No command is a usage error: show what there is to run.
+      process.stderr.write(program.helpInformation());
+      return EXIT.badInput;
+    }
+    await program.parseAsync(argv, { from: 'user' });
     return outcome.exitCode;
   } catch (error) {
     return reportError(error);
   }
 }
 
+/** Errors whose message is meant for the user as it stands, with the exit code each warrants. */
+const USER_ERRORS: readonly [abstract new (...args: never[]) => Error, number][] = [
+  [ControlLoadError, EXIT.badInput],
+  [StoreConfigError, EXIT.badInput],
+  [MigrationError, EXIT.badInput],
+  [ListenError, EXIT.operational],
+];
+
 function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     // Help and version output are not errors; commander has already printed usage problems.
-    return error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version' ? EXIT.ok : EXIT.badInput;
+    return ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? EXIT.ok : EXIT.badInput;
   }
-  if (error instanceof CliError) {
-    process.stderr.write(`inventory: ${error.message}\n`);
-    return error.exitCode;
-  }
-  if (error instanceof ControlLoadError || error instanceof StoreConfigError || error instanceof MigrationError) {
-    process.stderr.write(`inventory: ${error.message}\n`);
-    return EXIT.badInput;
+  const known = USER_ERRORS.find(([type]) => error instanceof type);
+  if (known) {
+    process.stderr.write(`inventory: ${(error as Error).message}\n`);
+    return known[1];
   }
   process.stderr.write(`inventory: ${(error as Error)?.stack ?? String(error)}\n`);
   return EXIT.operational;

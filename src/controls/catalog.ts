@@ -1,5 +1,5 @@
 // Loads the control catalog (controls/**/*.yaml) and refuses any control it cannot evaluate, naming the file.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { Kind, parse, specifiedRules, validate, visit, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { parse as parseYaml } from 'yaml';
@@ -59,7 +59,9 @@ export class ControlLoadError extends Error {
 }
 
 export function loadCatalog(api: InventoryApi, dir = CONTROLS_DIR): Control[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ControlLoadError(`${dir}: the control catalog folder does not exist`);
   const files = yamlFiles(dir);
+  if (files.length === 0) throw new ControlLoadError(`${dir}: the control catalog folder holds no .yaml control files`);
   const controls = files.map((file) => loadControl(api, file, dir));
   const seen = new Map<string, string>();
   for (const control of controls) {

@@ -24,6 +24,11 @@ const CLIENT_ERROR_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+/** The server could not take its address; the message says which and why. */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
 export interface ServerOptions {
   store: InventoryStore;
   api: InventoryApi;
@@ -88,10 +93,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(options.port, options.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(options.port, options.host, () => resolve());
+    });
+  } catch (error) {
+    await apollo.stop();
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : (error as Error).message;
+    throw new ListenError(`cannot listen on ${options.host}:${options.port}: ${reason}`);
+  }
   const { port } = httpServer.address() as AddressInfo;
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${shownHost}:${port}`;

@@ -27,6 +27,41 @@ describe('inventory', () => {
     expect(stdout).toMatch(/--db <path>[\s\S]*env: INVENTORY_DB/);
   });
 
+  it('shows the commands and exits 2 when given none', async () => {
+    const { code, stderr } = await runCli([]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('Usage: inventory');
+  });
+
+  it('refuses region lists that name nothing or something that is not a region, with exit code 2', async () => {
+    const empty = await runCli(['sync', '--regions', ',']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('expected a comma-separated list of regions');
+    const typo = await runCli(['sync', '--regions', 'us-east-1,Frankfurt']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('not a region name: Frankfurt');
+  });
+
+  it('says which address is taken when serve cannot listen, and exits 3', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const { code, stderr } = await runCli(['serve', '--port', String(port), '--db', join(dir, 'serve.db')]);
+      expect(code).toBe(3);
+      expect(stderr).toBe(`inventory: cannot listen on 127.0.0.1:${port}: the address is already in use\n`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('refuses a control catalog folder that does not exist, with exit code 2', async () => {
+    const { code, stderr } = await runCli(['check', '--db', join(dir, 'c.db'), '--controls', join(dir, 'no-such-folder')]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/no-such-folder: the control catalog folder does not exist/);
+  });
+
   it('exits 2 on an unknown command or a bad flag value', async () => {
     expect((await runCli(['frobnicate'])).code).toBe(2);
     const badPort = await runCli(['serve', '--port', 'eighty']);

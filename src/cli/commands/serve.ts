@@ -28,10 +28,13 @@ export function serveCommand(_outcome: CommandOutcome): Command {
     .action(async (flags: ServeFlags) => {
       const log = createLogger(flags.logLevel);
       const store = await openStore(flags.db);
-      const server = await serveInventory(store, flags, log);
-      await untilStopped();
-      await server.close();
-      await store.close();
+      try {
+        const server = await serveInventory(store, flags, log);
+        await untilStopped();
+        await server.close();
+      } finally {
+        await store.close();
+      }
     });
 }
 

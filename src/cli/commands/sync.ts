@@ -1,5 +1,5 @@
 // inventory sync: collect the trails of the account behind the standard AWS credentials into the inventory.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger, type LogLevel } from '../../log.js';
 import { openStore } from '../../store/open.js';
 import { syncTrails, type TrailSyncSummary } from '../../sync/sync.js';
@@ -47,8 +47,15 @@ export function syncCommand(outcome: CommandOutcome): Command {
     });
 }
 
+/** AWS region names: us-east-1, ap-southeast-4, us-gov-west-1, eusc-de-east-1, ... */
+const REGION_NAME = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
+
 function parseRegions(value: string): string[] {
-  return value.split(',').map((r) => r.trim()).filter(Boolean);
+  const regions = [...new Set(value.split(',').map((r) => r.trim()).filter(Boolean))];
+  if (regions.length === 0) throw new InvalidArgumentError('expected a comma-separated list of regions, e.g. us-east-1,eu-west-1');
+  const invalid = regions.filter((r) => !REGION_NAME.test(r));
+  if (invalid.length > 0) throw new InvalidArgumentError(`not a region name: ${invalid.join(', ')}`);
+  return regions;
 }
 
 export function syncSummaryText(summary: TrailSyncSummary): string {
