@@ -122,6 +122,25 @@ describe('writing scopes', () => {
     expect(await temp.store.findTrails({})).toHaveLength(1);
   });
 
+  it('counts a trail whose only news is a later log delivery as unchanged, yet stores the new time', async () => {
+    temp = openTempStore();
+    const delivered = (at: string) => trailRecord('t', { status: { LatestDeliveryTime: new Date(at) } });
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [delivered('2026-11-29T01:00:00Z')] });
+    expect(await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [delivered('2026-11-29T01:05:00Z')] })).toMatchObject({ changed: 0 });
+    expect((await temp.store.findTrails({}))[0]!.latestDeliveryTime).toBe('2026-11-29T01:05:00.000Z');
+    const stopped = trailRecord('t', { status: { IsLogging: false, LatestDeliveryTime: new Date('2026-11-29T01:05:00Z') } });
+    expect(await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [stopped] })).toMatchObject({ changed: 1 });
+  });
+
+  it('returns deleted trails only when asked to', async () => {
+    temp = openTempStore();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('gone'), trailRecord('kept')] });
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('kept')] });
+    expect((await temp.store.findTrails({})).map((t) => t.name)).toEqual(['kept']);
+    const withDeleted = await temp.store.findTrails({ deletedAt_GT: '2000-01-01T00:00:00Z' }, { includeDeleted: true });
+    expect(withDeleted.map((t) => t.name)).toEqual(['gone']);
+  });
+
   it('records a changed trail as changed and an unchanged one as unchanged', async () => {
     temp = openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('t')] });

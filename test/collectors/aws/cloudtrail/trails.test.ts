@@ -82,6 +82,14 @@ describe('collectTrails', () => {
     for (const record of all) expect(record.tags).toEqual([{ key: 'index', value: record.name.replace(/^east-0?/, '').replace(/^west-/, 'w') }]);
   });
 
+  it('leaves tags unknown when ListTags fails, rather than recording "no tags"', async () => {
+    const owner = simAccount(OWNER, [simTrail('tagged', 'us-east-1', { Tags: { team: 'a' } })]);
+    const scenario: Scenario = { accounts: [owner], faults: [{ kind: 'accessDenied', operation: 'ListTags' }] };
+    const [scope] = await collect(scenario, owner, ['us-east-1']);
+    expect(scope!.status).toBe('ok');
+    expect(scope!.trails[0]).toMatchObject({ tags: null, collectionErrors: [{ operation: 'ListTags', code: 'AccessDeniedException' }] });
+  });
+
   it('records what it cannot read of another account\'s organization trail without failing the region', async () => {
     const scenario: Scenario = {
       organization: { managementAccountId: OWNER },
