@@ -11,6 +11,11 @@ import { openTempStore, type TempStore } from '../support/store.js';
 
 const SEED_DOCUMENT = '{ trails(where:{kmsKeyID:""}){...AssetFragment} }';
 
+interface GraphQLBody {
+  data: { trails: unknown[] };
+  errors: { message: string; extensions?: Record<string, unknown> }[];
+}
+
 describe('the GraphQL HTTP server', () => {
   let temp: TempStore;
   let server: RunningServer;
@@ -36,7 +41,7 @@ describe('the GraphQL HTTP server', () => {
     const response = await fetch(url, { headers: { accept: 'application/graphql-response+json', 'apollo-require-preflight': 'true' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('application/graphql-response+json');
-    expect((await response.json()).data.trails).toHaveLength(1);
+    expect(((await response.json()) as GraphQLBody).data.trails).toHaveLength(1);
     // A browser could send this one from any site: CSRF prevention refuses it and says how to pass.
     const simple = await fetch(url);
     expect(simple.status).toBe(400);
@@ -77,13 +82,13 @@ describe('the GraphQL HTTP server', () => {
       body: JSON.stringify({ query: `{ trails { id } } # ${'x'.repeat(MAX_BODY_BYTES)}` }),
     });
     expect(response.status).toBe(413);
-    expect((await response.json()).errors[0].message).toBe(`request body larger than ${MAX_BODY_BYTES} bytes`);
+    expect(((await response.json()) as GraphQLBody).errors[0]!.message).toBe(`request body larger than ${MAX_BODY_BYTES} bytes`);
   });
 
   it('refuses malformed JSON with 400 and says what is wrong', async () => {
     const response = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ trails { id } }"' });
     expect(response.status).toBe(400);
-    expect((await response.json()).errors[0]).toMatchObject({ message: expect.stringContaining('request body is not valid JSON'), extensions: { code: 'BAD_REQUEST' } });
+    expect(((await response.json()) as GraphQLBody).errors[0]).toMatchObject({ message: expect.stringContaining('request body is not valid JSON'), extensions: { code: 'BAD_REQUEST' } });
   });
 
   it('answers an unknown filter field with a validation error that names it', async () => {
