@@ -2,11 +2,11 @@
 
 import { randomUUID } from 'node:crypto';
 import { ALL_REGIONS, enabledRegions, isRegionEnabled, optInStatus } from './accounts.js';
-import { authenticate, peekCredentialScope, type AuthFailureReason } from './auth.js';
+import { authenticate, type AuthFailureReason } from './auth.js';
 import { AwsError } from './errors.js';
 import type { HandledRequest, SimRequest, SimResponse } from './exchange.js';
-import { listParameter, parseQueryBody, type QueryParameters } from './query.js';
-import type { Scenario, SimAccount, SimCall } from './scenario.js';
+import { listParameter, startQueryCall, type QueryParameters } from './query.js';
+import type { Scenario, SimAccount } from './scenario.js';
 import { element, textElement, XML_DECLARATION } from './xml.js';
 
 export const EC2_API_VERSION = '2016-11-15';
@@ -39,15 +39,7 @@ interface RegionInfo {
 }
 
 export function handleEc2(request: SimRequest, scenario: Scenario): HandledRequest {
-  const parameters = parseQueryBody(request.body);
-  const call: SimCall = {
-    service: 'ec2',
-    operation: parameters.Action ?? '',
-    region: peekCredentialScope(request.headers)?.region ?? '',
-    accountId: undefined,
-    params: parameters,
-    status: 0,
-  };
+  const { parameters, call } = startQueryCall(request, 'ec2');
   try {
     const auth = authenticate(request.headers, scenario, EC2_SIGNING_NAME);
     if (!auth.ok) {

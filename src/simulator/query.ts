@@ -1,4 +1,7 @@
 // The AWS query protocol's request side (STS and EC2): a form-encoded POST naming an Action and a Version.
+import { peekCredentialScope } from './auth.js';
+import type { SimRequest } from './exchange.js';
+import type { SimCall } from './scenario.js';
 
 /** The form parameters of a query-protocol request, e.g. { Action: 'DescribeRegions', Version: '2016-11-15', AllRegions: 'true' }. */
 export type QueryParameters = Record<string, string>;
@@ -21,4 +24,18 @@ export function listParameter(parameters: QueryParameters, prefix: string): stri
 
 export function isFormEncoded(contentType: string | undefined): boolean {
   return (contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+}
+
+/** Reads a query-protocol request and opens its call-log entry; the handler fills in the account and the outcome. */
+export function startQueryCall(request: SimRequest, service: 'sts' | 'ec2'): { parameters: QueryParameters; call: SimCall } {
+  const parameters = parseQueryBody(request.body);
+  const call: SimCall = {
+    service,
+    operation: parameters.Action ?? '',
+    region: peekCredentialScope(request.headers)?.region ?? '',
+    accountId: undefined,
+    params: parameters,
+    status: 0,
+  };
+  return { parameters, call };
 }

@@ -2,11 +2,11 @@
 
 import { createHash, randomUUID } from 'node:crypto';
 import { callerArn } from './accounts.js';
-import { authenticate, peekCredentialScope, type AuthFailureReason } from './auth.js';
+import { authenticate, type AuthFailureReason } from './auth.js';
 import { AwsError } from './errors.js';
 import type { HandledRequest, SimRequest, SimResponse } from './exchange.js';
-import { parseQueryBody } from './query.js';
-import type { Scenario, SimAccount, SimCall } from './scenario.js';
+import { startQueryCall } from './query.js';
+import type { Scenario, SimAccount } from './scenario.js';
 import { element, textElement } from './xml.js';
 
 export const STS_API_VERSION = '2011-06-15';
@@ -21,15 +21,7 @@ const AUTH_ERRORS: Record<AuthFailureReason, { code: string; status: number }> =
 };
 
 export function handleSts(request: SimRequest, scenario: Scenario): HandledRequest {
-  const parameters = parseQueryBody(request.body);
-  const call: SimCall = {
-    service: 'sts',
-    operation: parameters.Action ?? '',
-    region: peekCredentialScope(request.headers)?.region ?? '',
-    accountId: undefined,
-    params: parameters,
-    status: 0,
-  };
+  const { parameters, call } = startQueryCall(request, 'sts');
   try {
     const auth = authenticate(request.headers, scenario, STS_SIGNING_NAME);
     if (!auth.ok) {

@@ -1,7 +1,7 @@
 // The trail collector against the simulated endpoint, through the real SDK: which calls it makes, where, and
 // what it records when AWS says no.
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { collectTrails, LIST_TAGS_MAX_ARNS, type TrailCollection } from '../../../../collectors/aws/cloudtrail/trails.js';
 import { startSimulator, type Scenario, type SimAccount, type Simulator } from '../../../../src/simulator/index.js';
 import type { TrailScopeResult } from '../../../../src/store/store.js';
