@@ -102,6 +102,8 @@ function isTrailArn(arn: string): boolean {
   }
 }
 
+const DETAIL_OPERATIONS = ['GetTrailStatus', 'GetEventSelectors', 'GetInsightSelectors', 'ListTags'];
+
 /** The per-trail calls, each in the trail's home region; a failed call leaves its attributes unknown and is recorded. */
 async function buildRecords(
   collection: TrailCollection,
@@ -132,10 +134,12 @@ async function buildRecords(
         // A trail without insight selectors has none to read: that is known, not unknown.
         trail.HasInsightSelectors
           ? attempt('GetInsightSelectors', () => client.send(new GetInsightSelectorsCommand({ TrailName: arn })))
-            : { InsightSelectors: [] },
+          : { InsightSelectors: [] },
         tags.then((byArn) => byArn.get(arn) ?? notOwnedTags(arn)),
       ]);
       if ('error' in tagResult) errors.push(tagResult.error);
+      // Calls finish in any order; the record lists their errors in a fixed one, so the same outcome stores the same.
+      errors.sort((a, b) => DETAIL_OPERATIONS.indexOf(a.operation) - DETAIL_OPERATIONS.indexOf(b.operation));
       return toTrailRecord(trail, { status, selectors, insights, tags: 'tags' in tagResult ? tagResult.tags : null, errors });
     }),
   );
