@@ -71,9 +71,9 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
     }
   } catch (error) {
     // A store failure (disk full, locked database): what was written stays written, and the run says why it stopped.
-    const finished = await store.finishSyncRun(run.id, 'failed', describeAwsError(error));
+    await store.finishSyncRun(run.id, 'failed', describeAwsError(error));
     log.error({ runId: run.id, err: error }, 'sync aborted');
-    throw Object.assign(error as Error, { syncRun: finished });
+    throw error;
   }
 
   const totals = {
