@@ -2,7 +2,7 @@
 // Reads the live scenario on every call, so tests can add or remove faults between requests.
 
 import { AwsError } from './errors.js';
-import type { Scenario, SimFault } from './scenario.js';
+import type { Scenario, SimCall, SimFault } from './scenario.js';
 
 /** The CloudTrail call a fault is matched against. */
 export interface FaultTarget {
@@ -53,6 +53,7 @@ export class FaultInjector {
 
   private faultError(fault: SimFault, target: FaultTarget): AwsError | undefined {
     if (fault.kind === 'unknownTrail') return undefined; // applied while resolving the trail, see trailVanished
+    if (fault.kind === 'slow') return undefined; // applied when the answer is sent, see responseDelay
     if (!matches(fault.accountId, target.accountId) || !matches(fault.region, target.region) || !matches(fault.operation, target.operation)) {
       return undefined;
     }
@@ -98,6 +99,18 @@ export class FaultInjector {
     }
     return this.random();
   }
+}
+
+/** How long to hold the answer to a call: the scenario's latency plus every matching `slow` fault. */
+export function responseDelay(scenario: Scenario, call: Pick<SimCall, 'accountId' | 'region' | 'operation'>): number {
+  let delay = scenario.latencyMs ?? 0;
+  for (const fault of scenario.faults ?? []) {
+    if (fault.kind !== 'slow') continue;
+    if (matches(fault.accountId, call.accountId ?? '') && matches(fault.region, call.region) && matches(fault.operation, call.operation)) {
+      delay += fault.delayMs;
+    }
+  }
+  return delay;
 }
 
 function matches(selector: string | undefined, value: string): boolean {

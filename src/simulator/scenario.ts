@@ -98,7 +98,9 @@ export type SimFault =
   /** TrailNotFoundException for per-trail calls naming this trail: it vanished between DescribeTrails and the detail call. */
   | { kind: 'unknownTrail'; trailArn: string; operation?: string }
   /** HTTP 500 InternalFailure for the first `times` matching calls. */
-  | { kind: 'internalError'; accountId?: string; region?: string; operation?: string; times?: number };
+  | { kind: 'internalError'; accountId?: string; region?: string; operation?: string; times?: number }
+  /** Matching calls are answered only after `delayMs` (a slow or hung endpoint, for client timeouts). */
+  | { kind: 'slow'; accountId?: string; region?: string; operation?: string; delayMs: number };
 
 /** A recorded AWS response served verbatim instead of the simulated one (real responses from test/fixtures). */
 export interface RecordedResponse {

@@ -8,7 +8,7 @@ import { peekCredentialScope } from './auth.js';
 import { handleCloudTrail } from './cloudtrail/service.js';
 import { EC2_API_VERSION, EC2_SIGNING_NAME, handleEc2 } from './ec2.js';
 import type { HandledRequest, SimRequest } from './exchange.js';
-import { FaultInjector } from './faults.js';
+import { FaultInjector, responseDelay } from './faults.js';
 import { isFormEncoded } from './query.js';
 import type { Scenario, SimCall } from './scenario.js';
 import { handleSts } from './sts.js';
@@ -103,7 +103,8 @@ async function serve(
       return;
     }
     const { response, call } = route({ method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers: incoming.headers, body });
-    if (scenario.latencyMs) await sleep(scenario.latencyMs);
+    const delay = responseDelay(scenario, call);
+    if (delay > 0) await sleep(delay);
     call.status = response.status;
     call.responseBody = response.body;
     calls.push(call);

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer } from '../../src/server/server.js';
+import { mulberry32 } from '../../src/simulator/faults.js';
 import { DEFAULT_REGIONS, startSimulator, type Scenario, type SimAccount, type SimTrail, type Simulator } from '../../src/simulator/index.js';
 import { syncTrails } from '../../src/sync/sync.js';
 import { accountTargets, stubAwsEnv } from '../support/aws.js';
@@ -13,16 +14,9 @@ import { openTempStore, type TempStore } from '../support/store.js';
 
 const SEED_DOCUMENT = '{ trails(where:{kmsKeyID:""}){...AssetFragment} }';
 
-/** mulberry32: small, seedable, good enough to vary test data reproducibly. */
+/** Draws from the simulator's seeded generator, so the same seed gives the same organization. */
 function generator(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     chance: (p: number) => next() < p,
     int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),

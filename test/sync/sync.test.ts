@@ -95,6 +95,17 @@ describe('syncTrails', () => {
     expect((await store.findTrails({})).map((t) => t.name)).toEqual(['west']);
   });
 
+  it('fails a region whose call times out, and keeps its data', async () => {
+    const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('east', 'us-east-1')])] });
+    const options = { accounts: accountTargets(sim.scenario), regions: ['us-east-1'], log: silentLogger, maxAttempts: 1, requestTimeoutMs: 300 };
+    await syncTrails(store, options);
+    sim.scenario.faults = [{ kind: 'slow', operation: 'DescribeTrails', delayMs: 1_000 }];
+    const summary = await syncTrails(store, options);
+    expect(summary.run.status).toBe('failed');
+    expect(summary.scopes).toMatchObject([{ region: 'us-east-1', status: 'failed', error: { code: 'TimeoutError' } }]);
+    expect((await store.findTrails({})).map((t) => t.name)).toEqual(['east']);
+  });
+
   it('records an account whose credentials are refused as a failure of the run, and still syncs the others', async () => {
     const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('a', 'us-east-1')]), simAccount(B, [simTrail('b', 'us-east-1')])] });
     const targets = accountTargets(sim.scenario);
