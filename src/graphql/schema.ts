@@ -10,6 +10,7 @@ import {
   parse,
   valueFromASTUntyped,
   type GraphQLSchema,
+  type GraphQLResolveInfo,
   type ObjectTypeDefinitionNode,
   type ValueNode,
 } from 'graphql';
@@ -21,6 +22,7 @@ import type { InventoryStore, TrailQueryOptions, TrailSighting } from '../store/
 import { TRAIL_COLUMNS_BY_FIELD } from '../store/trail-columns.js';
 import { FilterError } from '../store/where.js';
 import { filterInputsSdl } from './filters.js';
+import { selectedFields } from './selection.js';
 
 /** What every resolver gets: the store, and DataLoaders that live for one request (so batching never leaks data between requests). */
 export interface GraphQLContext {
@@ -120,8 +122,8 @@ const resolvers = {
   },
   Query: {
     apiVersion: () => PACKAGE_VERSION,
-    trails: (_: unknown, args: { where?: unknown; options?: TrailQueryOptions | null }, context: GraphQLContext) =>
-      fromStore(() => context.store.findTrails(args.where, args.options ?? {})),
+    trails: (_: unknown, args: { where?: unknown; options?: TrailQueryOptions | null }, context: GraphQLContext, info: GraphQLResolveInfo) =>
+      fromStore(() => context.store.findTrails(args.where, { ...args.options, fields: selectedFields(info) })),
     trail: (_: unknown, args: { id: string }, context: GraphQLContext) => context.loaders.trailById.load(args.id),
   },
   Trail: {

@@ -80,6 +80,8 @@ export interface TrailQueryOptions {
   sort?: SortSpec[] | null;
   /** Include trails a successful sync no longer saw (deletedAt set). */
   includeDeleted?: boolean | null;
+  /** The API fields the caller will read; the others may be left out of the results. All fields when omitted. */
+  fields?: readonly string[];
 }
 
 export interface TrailSighting {

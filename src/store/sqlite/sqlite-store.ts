@@ -243,52 +243,31 @@ export class SqliteStore implements InventoryStore {
     }
     const rows = this.db
       .prepare(
-        `SELECT * FROM trails WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${predicate.sql} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+        `SELECT ${selectList(options.fields)} FROM trails WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${predicate.sql}
+          ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
       )
       .all(...predicate.params, limit ?? -1, offset ?? 0) as Row[];
     return rows.map(toStoredTrail);
   }
 
   async trailsById(ids: readonly string[]): Promise<(StoredTrail | undefined)[]> {
-    const byId = new Map<string, StoredTrail>();
-    for (const chunk of chunks(ids, 500)) {
-      const rows = this.db.prepare(`SELECT * FROM trails WHERE arn IN (${chunk.map(() => '?').join(', ')})`).all(...chunk) as Row[];
-      for (const row of rows) byId.set(row.arn as string, toStoredTrail(row));
-    }
+    const rows = this.db.prepare(`SELECT * FROM trails WHERE arn IN ${JSON_LIST}`).all(JSON.stringify(ids)) as Row[];
+    const byId = new Map(rows.map((row) => [row.arn as string, toStoredTrail(row)]));
     return ids.map((id) => byId.get(id));
   }
 
   async tagsByAssetId(ids: readonly string[]): Promise<Tag[][]> {
-    const byId = new Map<string, Tag[]>();
-    for (const chunk of chunks(ids, 500)) {
-      const rows = this.db
-        .prepare(`SELECT asset_id, key, value FROM asset_tags WHERE asset_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY key`)
-        .all(...chunk) as { asset_id: string; key: string; value: string }[];
-      for (const row of rows) {
-        const tags = byId.get(row.asset_id) ?? [];
-        tags.push({ key: row.key, value: row.value });
-        byId.set(row.asset_id, tags);
-      }
-    }
-    return ids.map((id) => byId.get(id) ?? []);
+    const rows = this.db
+      .prepare(`SELECT asset_id, key, value FROM asset_tags WHERE asset_id IN ${JSON_LIST} ORDER BY key`)
+      .all(JSON.stringify(ids)) as { asset_id: string; key: string; value: string }[];
+    return groupBy(ids, rows, (row) => row.asset_id, (row) => ({ key: row.key, value: row.value }));
   }
 
   async sightingsByTrailArn(arns: readonly string[]): Promise<TrailSighting[][]> {
-    const byArn = new Map<string, TrailSighting[]>();
-    for (const chunk of chunks(arns, 500)) {
-      const rows = this.db
-        .prepare(
-          `SELECT trail_arn, account_id, region FROM trail_sightings WHERE trail_arn IN (${chunk.map(() => '?').join(', ')})
-           ORDER BY account_id, region`,
-        )
-        .all(...chunk) as { trail_arn: string; account_id: string; region: string }[];
-      for (const row of rows) {
-        const list = byArn.get(row.trail_arn) ?? [];
-        list.push({ accountId: row.account_id, region: row.region });
-        byArn.set(row.trail_arn, list);
-      }
-    }
-    return arns.map((arn) => byArn.get(arn) ?? []);
+    const rows = this.db
+      .prepare(`SELECT trail_arn, account_id, region FROM trail_sightings WHERE trail_arn IN ${JSON_LIST} ORDER BY account_id, region`)
+      .all(JSON.stringify(arns)) as { trail_arn: string; account_id: string; region: string }[];
+    return groupBy(arns, rows, (row) => row.trail_arn, (row) => ({ accountId: row.account_id, region: row.region }));
   }
 
   async ping(): Promise<void> {
@@ -367,10 +346,22 @@ function decodeColumn(column: TrailColumn, value: unknown): unknown {
   return value;
 }
 
+/** The columns behind the fields asked for, and always the ARN (the id); every column when no fields are given. */
+function selectList(fields: readonly string[] | undefined): string {
+  if (!fields) return '*';
+  const columns = new Set(['arn']);
+  for (const field of fields) {
+    const column = TRAIL_COLUMNS_BY_FIELD.get(field);
+    if (column && !column.sql.startsWith("'")) columns.add(column.sql);
+  }
+  return [...columns].join(', ');
+}
+
+/** Maps a row (all columns, or those a query selected) to the API's field names. */
 function toStoredTrail(row: Row): StoredTrail {
   const trail: Row = {};
   for (const column of TRAIL_COLUMNS) {
-    if (column.sql.startsWith("'")) continue;
+    if (column.sql.startsWith("'") || !(column.sql in row)) continue;
     trail[column.field] = decodeColumn(column, row[column.sql]);
   }
   trail.assetType = TRAIL_ASSET_TYPE;
@@ -410,8 +401,18 @@ function toScopeCoverage(row: Row): ScopeCoverage {
   };
 }
 
-function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+/** A list of any length as one parameter (a JSON array), so a batch of ids is one statement, not one per id. */
+const JSON_LIST = '(SELECT value FROM json_each(?))';
+
+/** The rows for each key, in the order of `keys`: the shape DataLoader batch functions return. */
+function groupBy<R, T>(keys: readonly string[], rows: R[], keyOf: (row: R) => string, map: (row: R) => T): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const group = groups.get(keyOf(row)) ?? [];
+    group.push(map(row));
+    groups.set(keyOf(row), group);
+  }
+  return keys.map((key) => groups.get(key) ?? []);
 }
 
 function processExists(pid: number): boolean {
