@@ -1,7 +1,7 @@
 // syncTrails over the simulated endpoint: runs and scopes are recorded, failures keep data, gone trails are deleted.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { DEFAULT_REGIONS, startSimulator, type Scenario, type Simulator } from '../../src/simulator/index.js';
+import { DEFAULT_REGIONS, demoScenario, startSimulator, type Scenario, type Simulator } from '../../src/simulator/index.js';
 import { syncTrails } from '../../src/sync/sync.js';
 import { accountTargets, stubAwsEnv } from '../support/aws.js';
 import { kmsKey, simAccount, simTrail, trailArn } from '../support/scenarios.js';
@@ -40,6 +40,16 @@ describe('syncTrails', () => {
     expect((await store.scopesOfRun(summary.run.id)).every((s) => s.status === 'ok' && s.accountId === A)).toBe(true);
     expect(sim.calls.filter((c) => c.service === 'sts').map((c) => c.operation)).toEqual(['GetCallerIdentity']);
     expect(sim.calls.filter((c) => c.service === 'ec2').map((c) => c.operation)).toEqual(['DescribeRegions']);
+  });
+
+  it('counts nothing as changed when an unchanged organization is synced again later, though its logs were delivered since', async () => {
+    const { sim, store } = await setUp(demoScenario(new Date('2026-11-29T10:00:00Z')));
+    const options = { accounts: accountTargets(sim.scenario), log: silentLogger, maxAttempts: 1 };
+    expect((await syncTrails(store, options)).totals).toMatchObject({ new: 5, changed: 0 });
+    sim.scenario.accounts = demoScenario(new Date('2026-11-29T11:30:00Z')).accounts;
+    expect((await syncTrails(store, options)).totals).toMatchObject({ new: 0, changed: 0, deleted: 0 });
+    const [orgTrail] = await store.findTrails({ name: 'acme-org-trail' });
+    expect(orgTrail!.latestDeliveryTime).toBe('2026-11-29T11:26:00.000Z');
   });
 
   it('records an opt-in region asked for by name as skipped, not failed', async () => {

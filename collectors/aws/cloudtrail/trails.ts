@@ -148,6 +148,11 @@ async function buildRecords(
 
 type TagResult = { tags: Tag[] } | { error: CollectionError };
 
+/** Tags in key order: the same tags always make the same record, whatever order AWS lists them in. */
+function byKey(tags: Tag[]): Tag[] {
+  return tags.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
 function notOwnedTags(arn: string): TagResult {
   const owner = parseArn(arn).accountId;
   return { error: { operation: 'ListTags', code: 'NotOwner', message: `tags of a trail owned by account ${owner} can only be read by that account` } };
@@ -181,7 +186,7 @@ async function listTags(
             results.set(
               arn,
               entry
-                ? { tags: (entry.TagsList ?? []).map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })) }
+                ? { tags: byKey((entry.TagsList ?? []).map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' }))) }
                 : { error: { operation: 'ListTags', code: 'MissingFromResponse', message: 'ListTags answered without this trail' } },
             );
           }

@@ -6,6 +6,9 @@ import { DEFAULT_REGIONS, type Scenario } from '../scenario.js';
 export const DEMO_MANAGEMENT_ACCOUNT_ID = '111111111111';
 export const DEMO_WORKLOADS_ACCOUNT_ID = '222222222222';
 export const DEMO_SECURITY_ACCOUNT_ID = '333333333333';
+/** The fixed instant the demo's start and stop times count back from. */
+const DEMO_ANCHOR = Date.UTC(2026, 10, 1);
+
 export const DEMO_ACCOUNT_IDS = [DEMO_MANAGEMENT_ACCOUNT_ID, DEMO_WORKLOADS_ACCOUNT_ID, DEMO_SECURITY_ACCOUNT_ID] as const;
 
 /** Static credentials per demo account: the simulator tells accounts apart by access key id. */
@@ -34,6 +37,8 @@ export function demoCredentials(accountId: string): DemoCredentials {
 export function demoScenario(now: Date = new Date()): Scenario {
   const minutesAgo = (minutes: number) => new Date(now.getTime() - minutes * 60_000).toISOString();
   const daysAgo = (days: number) => minutesAgo(days * 24 * 60);
+  // Logging was started and stopped at fixed instants: a re-run of the demo must not look like a changed trail.
+  const daysBeforeAnchor = (days: number) => new Date(DEMO_ANCHOR - days * 86_400_000).toISOString();
   const secret = (accountId: string) => demoCredentials(accountId).secretAccessKey;
   const accessKey = (accountId: string) => demoCredentials(accountId).accessKeyId;
 
@@ -63,7 +68,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
             KmsKeyId: 'arn:aws:kms:us-east-1:111111111111:key/6f1d2c3b-8a4e-4f0b-9c7d-2e5a1b3c4d5e',
             IsLogging: true,
             Status: {
-              StartLoggingTime: daysAgo(412),
+              StartLoggingTime: daysBeforeAnchor(412),
               LatestDeliveryTime: minutesAgo(4),
               LatestNotificationTime: minutesAgo(4),
               LatestCloudWatchLogsDeliveryTime: minutesAgo(2),
@@ -88,7 +93,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
             LogFileValidationEnabled: true,
             IsLogging: true,
             Status: {
-              StartLoggingTime: daysAgo(230),
+              StartLoggingTime: daysBeforeAnchor(230),
               LatestDeliveryTime: minutesAgo(6),
               LatestDigestDeliveryTime: minutesAgo(52),
             },
@@ -105,9 +110,9 @@ export function demoScenario(now: Date = new Date()): Scenario {
             LogFileValidationEnabled: false,
             IsLogging: false,
             Status: {
-              StartLoggingTime: daysAgo(1210),
-              StopLoggingTime: daysAgo(19),
-              LatestDeliveryTime: daysAgo(19),
+              StartLoggingTime: daysBeforeAnchor(1210),
+              StopLoggingTime: daysBeforeAnchor(19),
+              LatestDeliveryTime: daysBeforeAnchor(19),
             },
           },
         ],
@@ -130,7 +135,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
             KmsKeyId: 'arn:aws:kms:eu-central-1:333333333333:key/0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b',
             IsLogging: true,
             Status: {
-              StartLoggingTime: daysAgo(95),
+              StartLoggingTime: daysBeforeAnchor(95),
               LatestDeliveryTime: minutesAgo(3),
               LatestDigestDeliveryTime: minutesAgo(41),
             },
@@ -159,7 +164,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
             LogFileValidationEnabled: true,
             IsLogging: true,
             Status: {
-              StartLoggingTime: daysAgo(40),
+              StartLoggingTime: daysBeforeAnchor(40),
               LatestDeliveryTime: minutesAgo(9),
               LatestDigestDeliveryTime: minutesAgo(58),
             },
