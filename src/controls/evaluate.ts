@@ -92,9 +92,17 @@ export async function inventoryGaps(store: InventoryStore, assetTypes: readonly 
       if (account.status === 'failed' && account.runId !== latest.id) {
         gaps.push(`account ${account.accountId} failed in sync run ${account.runId} (${account.error?.code ?? 'error'}: ${account.error?.message ?? ''})`);
       }
-      const neverSynced = (account.enabledRegions ?? []).filter((region) => !scopeOf.has(`${account.accountId}/${region}`));
-      if (neverSynced.length > 0) {
-        gaps.push(`account ${account.accountId} has ${neverSynced.length} enabled ${neverSynced.length === 1 ? 'region' : 'regions'} never synced (${neverSynced.join(', ')}); sync without --regions to cover them`);
+      if (account.enabledRegions === null) {
+        gaps.push(`the enabled regions of account ${account.accountId} have never been read (ec2:DescribeRegions), so its coverage cannot be known`);
+        continue;
+      }
+      // An enabled region counts only once a sync has read it since: never synced, or skipped while it was disabled, is a gap.
+      const notSynced = account.enabledRegions.filter((region) => {
+        const scope = scopeOf.get(`${account.accountId}/${region}`);
+        return !scope || scope.status === 'skipped';
+      });
+      if (notSynced.length > 0) {
+        gaps.push(`account ${account.accountId} has ${notSynced.length} enabled ${notSynced.length === 1 ? 'region' : 'regions'} never synced (${notSynced.join(', ')}); sync without --regions to cover them`);
       }
     }
     for (const scope of scopes.filter((s) => s.status === 'failed' && s.runId !== latest.id)) {

@@ -5,6 +5,7 @@ import {
   Kind,
   getNamedType,
   print,
+  type ASTNode,
   type ASTVisitor,
   type FieldDefinitionNode,
   type ObjectTypeDefinitionNode,
@@ -98,13 +99,22 @@ function scalarName(type: TypeNode): string | undefined {
 }
 
 /**
- * `kmsKeyID: null` inside a filter is a validation error, never "no constraint" (the trap DESIGN.md section 3
- * warns about): with it, `eq []` would pass falsely. For the same reason a variable inside a filter must be declared
- * non-null (or have a default): a nullable variable the request leaves out silently removes its filter. Variables
- * that carry null at run time are refused by the where compiler.
+ * `kmsKeyID: null` inside a filter, or `where: null`, is a validation error, never "no constraint" (the trap DESIGN.md
+ * section 3 warns about): with it, `eq []` would pass falsely. For the same reason a variable inside a filter must be
+ * declared non-null (or have a default), and a variable for the whole `where` must be non-null: a nullable variable
+ * the request leaves out silently removes its filter. Variables that carry null at run time are refused by the
+ * where compiler.
  */
 export function noNullInFilters(context: ValidationContext): ASTVisitor {
   const declared = new Map<string, VariableDefinitionNode[]>();
+  const refuseNullableVariable = (where: string, name: string, node: ASTNode, why: string) => {
+    for (const definition of declared.get(name) ?? []) {
+      if (definition.type.kind === Kind.NON_NULL_TYPE) continue;
+      context.reportError(
+        new GraphQLError(`${where}: $${name} is declared ${print(definition.type)}, so ${why}; declare it ${print(definition.type)}!`, { nodes: [node, definition] }),
+      );
+    }
+  };
   return {
     Document(document) {
       for (const definition of document.definitions) {
@@ -113,6 +123,16 @@ export function noNullInFilters(context: ValidationContext): ASTVisitor {
           declared.set(variable.variable.name.value, [...(declared.get(variable.variable.name.value) ?? []), variable]);
         }
       }
+    },
+    Argument(node) {
+      const argument = context.getArgument();
+      if (!argument || !getNamedType(argument.type).name.endsWith(WHERE_SUFFIX)) return;
+      const where = `${context.getParentType()?.name ?? ''}.${context.getFieldDef()?.name ?? ''}(${node.name.value})`;
+      if (node.value.kind === Kind.NULL) {
+        context.reportError(new GraphQLError(`${where}: null is not a filter; use {} for no constraint.`, { nodes: node }));
+      }
+      // Even with a default: a request may still send null explicitly, and that would drop the whole filter.
+      if (node.value.kind === Kind.VARIABLE) refuseNullableVariable(where, node.value.name.value, node, 'a null or missing value would silently drop the whole filter');
     },
     ObjectField(node) {
       const parent = getNamedType(context.getParentInputType());
@@ -123,17 +143,10 @@ export function noNullInFilters(context: ValidationContext): ASTVisitor {
           new GraphQLError(`${where}: null is not a filter value; use "" for an empty string, or leave the field out for no constraint.`, { nodes: node }),
         );
       }
-      if (node.value.kind === Kind.VARIABLE) {
-        const name = node.value.name.value;
-        for (const definition of declared.get(name) ?? []) {
-          if (definition.type.kind === Kind.NON_NULL_TYPE || definition.defaultValue) continue;
-          context.reportError(
-            new GraphQLError(
-              `${where}: $${name} is declared ${print(definition.type)}, so leaving it out would silently drop this filter; declare it ${print(definition.type)}!`,
-              { nodes: [node, definition] },
-            ),
-          );
-        }
+      // A default covers a missing value here; an explicit null still reaches the where compiler, which refuses it.
+      const name = node.value.kind === Kind.VARIABLE ? node.value.name.value : undefined;
+      if (name && !(declared.get(name) ?? []).every((d) => d.defaultValue)) {
+        refuseNullableVariable(where, name, node, 'leaving it out would silently drop this filter');
       }
     },
   };

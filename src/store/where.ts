@@ -145,7 +145,8 @@ export function compileWhere(
     }
   };
 
-  const sql = where === undefined || where === null ? dialect.trueLiteral : compileObject(where, path);
+  if (where === null) throw new FilterError('null is not a filter; use {} for no constraint', path);
+  const sql = where === undefined ? dialect.trueLiteral : compileObject(where, path);
   return { sql, params };
 }
 

@@ -49,6 +49,8 @@ export interface TrailSyncSummary {
   run: SyncRun;
   scopes: ScopeOutcome[];
   accountFailures: AccountFailure[];
+  /** Requested region names an account's partition does not have (EC2 DescribeRegions). */
+  unknownRegions: { accountId: string; region: string }[];
   totals: { scopesOk: number; scopesSkipped: number; scopesFailed: number } & ScopeCounts;
   durationMs: number;
 }
@@ -62,12 +64,16 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
 
   const scopes: ScopeOutcome[] = [];
   const accountFailures: AccountFailure[] = [];
+  const unknownRegions: TrailSyncSummary['unknownRegions'] = [];
   try {
     const synced = new Set<string>();
     for (const account of options.accounts) {
       const outcome = await syncAccount(store, run.id, account, options, synced);
       if ('error' in outcome) accountFailures.push(outcome);
-      else scopes.push(...outcome.scopes);
+      else {
+        scopes.push(...outcome.scopes);
+        unknownRegions.push(...outcome.unknownRegions.map((region) => ({ accountId: outcome.accountId, region })));
+      }
     }
   } catch (error) {
     // A store failure (disk full, locked database): what was written stays written, and the run says why it stopped.
@@ -85,13 +91,13 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
     changed: sum(scopes, 'changed'),
     deleted: sum(scopes, 'deleted'),
   };
-  const failed = totals.scopesFailed + accountFailures.length;
+  const failed = totals.scopesFailed + accountFailures.length + unknownRegions.length;
   const status = failed === 0 ? 'succeeded' : totals.scopesOk === 0 ? 'failed' : 'partial';
-  const runError = failed === 0 ? undefined : summarizeFailures(scopes, accountFailures);
+  const runError = failed === 0 ? undefined : summarizeFailures(scopes, accountFailures, unknownRegions);
   const finished = await store.finishSyncRun(run.id, status, runError);
   const durationMs = Date.now() - started;
   log.info({ runId: run.id, status, ...totals, durationMs }, 'sync finished');
-  return { run: finished, scopes, accountFailures, totals, durationMs };
+  return { run: finished, scopes, accountFailures, unknownRegions, totals, durationMs };
 }
 
 async function syncAccount(
@@ -100,7 +106,7 @@ async function syncAccount(
   account: AccountTarget,
   options: TrailSyncOptions,
   synced: Set<string>,
-): Promise<{ scopes: ScopeOutcome[] } | AccountFailure> {
+): Promise<{ accountId: string; scopes: ScopeOutcome[]; unknownRegions: string[] } | AccountFailure> {
   const { log } = options;
   const clientConfig = {
     ...(account.credentials ? { credentials: account.credentials } : {}),
@@ -122,7 +128,7 @@ async function syncAccount(
     }
     if (synced.has(accountId)) {
       log.warn({ account: account.label, accountId }, 'account listed twice; synced once');
-      return { scopes: [] };
+      return { accountId, scopes: [], unknownRegions: [] };
     }
     synced.add(accountId);
     try {
@@ -164,28 +170,31 @@ async function syncAccount(
     scopes.push({ accountId, region: scope.region, status: scope.status, ...(scope.error ? { error: scope.error } : {}), ...counts });
     log[scope.status === 'failed' ? 'warn' : 'debug']({ accountId, region: scope.region, status: scope.status, error: scope.error, ...counts }, 'scope written');
   }
-  return { scopes };
+  return { accountId, scopes, unknownRegions: plan.unknown };
 }
 
 /**
  * Which of the requested regions to collect. An opt-in region the account has not enabled is skipped (its endpoint
- * refuses the account's credentials); a name the partition does not have fails. Unknown opt-in status: collect.
+ * refuses the account's credentials); a name the partition does not have is set apart. Unknown opt-in status: collect.
  */
 function planRegions(requested: string[], regions: AccountRegions | undefined): {
   toCollect: string[];
   notCollected: Pick<TrailScopeResult, 'region' | 'status' | 'error'>[];
+  /** Names the partition does not have: a mistake in the request, not a scope of the account. */
+  unknown: string[];
 } {
   const toCollect: string[] = [];
   const notCollected: Pick<TrailScopeResult, 'region' | 'status' | 'error'>[] = [];
+  const unknown: string[] = [];
   for (const region of new Set(requested)) {
     if (!regions || regions.enabled.includes(region)) toCollect.push(region);
     else if (regions.notEnabled.includes(region)) {
       notCollected.push({ region, status: 'skipped', error: { code: 'RegionNotEnabled', message: `${region} is an opt-in region this account has not enabled` } });
     } else {
-      notCollected.push({ region, status: 'failed', error: { code: 'UnknownRegion', message: `${region} is not a region of this account's partition (EC2 DescribeRegions)` } });
+      unknown.push(region);
     }
   }
-  return { toCollect, notCollected };
+  return { toCollect, notCollected, unknown };
 }
 
 /** The region the SDK would use from AWS_REGION or the profile, else FALLBACK_REGION. */
@@ -204,9 +213,10 @@ function sum(scopes: ScopeOutcome[], key: keyof ScopeCounts): number {
   return scopes.reduce((total, scope) => total + scope[key], 0);
 }
 
-function summarizeFailures(scopes: ScopeOutcome[], accounts: AccountFailure[]): ScopeError {
+function summarizeFailures(scopes: ScopeOutcome[], accounts: AccountFailure[], unknownRegions: TrailSyncSummary['unknownRegions']): ScopeError {
   const parts = [
     ...accounts.map((a) => `${a.accountId ?? a.label}: ${a.error.code}`),
+    ...unknownRegions.map((u) => `${u.accountId}/${u.region}: not a region of the account's partition`),
     ...scopes.filter((s) => s.status === 'failed').map((s) => `${s.accountId}/${s.region}: ${s.error?.code ?? 'failed'} (${s.error?.message ?? ''})`),
   ];
   const shown = parts.slice(0, 10).join('; ');

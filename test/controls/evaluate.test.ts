@@ -78,6 +78,31 @@ describe('the KMS control verdict', () => {
     expect((await verdictOf(temp.store)).verdict).toBe('PASS');
   });
 
+  it('is ERROR while the enabled regions of a synced account have never been read', async () => {
+    temp = openTempStore();
+    const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: ['us-east-1'] });
+    await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'ok', enabledRegions: null });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('a', { trail: KEY })] });
+    await temp.store.finishSyncRun(run.id, 'succeeded');
+    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`the enabled regions of account ${ACCOUNT} have never been read`) });
+  });
+
+  it('is ERROR for a region skipped while disabled, once the account has enabled it, until it is synced', async () => {
+    temp = openTempStore();
+    const sync = async (enabledRegions: string[], scopes: [string, 'ok' | 'skipped'][]) => {
+      const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+      await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'ok', enabledRegions });
+      for (const [region, status] of scopes) await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region, status, trails: [] });
+      await temp.store.finishSyncRun(run.id, 'succeeded');
+    };
+    await sync(['us-east-1'], [['us-east-1', 'ok'], ['me-south-1', 'skipped']]);
+    expect((await verdictOf(temp.store)).verdict).toBe('PASS');
+    await sync(['me-south-1', 'us-east-1'], [['us-east-1', 'ok']]);
+    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining('1 enabled region never synced (me-south-1)') });
+    await sync(['me-south-1', 'us-east-1'], [['us-east-1', 'ok'], ['me-south-1', 'ok']]);
+    expect((await verdictOf(temp.store)).verdict).toBe('PASS');
+  });
+
   it('stays ERROR while an account that could not be synced has not been synced since', async () => {
     temp = openTempStore();
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });

@@ -118,6 +118,7 @@ describe('queries', () => {
   it.each([
     ['{ trails(where:{kmsKeyID:null}){ id } }', 'TrailWhere.kmsKeyID: null is not a filter value'],
     ['{ trails(where:{AND:[{kmsKeyID:null}]}){ id } }', 'TrailWhere.kmsKeyID: null is not a filter value'],
+    ['{ trails(where:null){ id } }', 'Query.trails(where): null is not a filter; use {} for no constraint.'],
     ['{ trails(where:{kmsKeyId:""}){ id } }', 'Field "kmsKeyId" is not defined by type "TrailWhere"'],
     ['{ trails(where:{kmsKeyID:5}){ id } }', 'String cannot represent a non string value: 5'],
     ['{ trails(where:{isLogging:"yes"}){ id } }', 'Boolean cannot represent a non boolean value: "yes"'],
@@ -144,8 +145,13 @@ describe('queries', () => {
     expect(nonNull).toEqual({ data: { trails: [{ name: 'plain' }] } });
     const withDefault = await runQuery(api, temp.store, 'query($k: String = "") { trails(where:{kmsKeyID:$k}){ name } }');
     expect(withDefault).toEqual({ data: { trails: [{ name: 'plain' }] } });
-    // The whole where may come from a nullable variable: leaving it out asks for every trail, as written.
-    expect((await runQuery(api, temp.store, 'query($w: TrailWhere) { trails(where:$w){ name } }')).data).toEqual({ trails: [{ name: 'encrypted' }, { name: 'plain' }] });
+    const explicitNull = await runQuery(api, temp.store, 'query($k: String = "") { trails(where:{kmsKeyID:$k}){ name } }', { k: null });
+    expect(explicitNull.errors?.[0]).toMatchObject({ message: expect.stringContaining('where.kmsKeyID: null'), extensions: { code: 'BAD_USER_INPUT' } });
+    // The whole where: a nullable variable is refused even with a default, since an explicit null would override it.
+    for (const query of ['query($w: TrailWhere) { trails(where:$w){ name } }', 'query($w: TrailWhere = {kmsKeyID:""}) { trails(where:$w){ name } }']) {
+      expect((await runQuery(api, temp.store, query)).errors?.[0]?.message, query).toMatch(/Query\.trails\(where\): \$w is declared TrailWhere, so a null or missing value would silently drop the whole filter/);
+    }
+    expect((await runQuery(api, temp.store, 'query($w: TrailWhere! = {}) { trails(where:$w){ name } }')).data).toEqual({ trails: [{ name: 'encrypted' }, { name: 'plain' }] });
   });
 
   it('refuses null passed through a variable, naming the argument path', async () => {

@@ -76,10 +76,13 @@ describe('syncTrails', () => {
     }
   });
 
-  it('syncs each region once however often it is named, and fails a name the partition does not have', async () => {
+  it('syncs each region once however often it is named, and reports a name the partition does not have without making it a scope', async () => {
     const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('main', 'us-east-1')])] });
     const summary = await syncTrails(store, { accounts: accountTargets(sim.scenario), regions: ['us-east-1', 'us-east-1', 'us-east-9'], log: silentLogger, maxAttempts: 1 });
-    expect(summary.scopes.map((s) => [s.region, s.status, s.error?.code])).toEqual([['us-east-1', 'ok', undefined], ['us-east-9', 'failed', 'UnknownRegion']]);
+    expect(summary.scopes.map((s) => [s.region, s.status])).toEqual([['us-east-1', 'ok']]);
+    expect(summary.unknownRegions).toEqual([{ accountId: A, region: 'us-east-9' }]);
+    expect(summary.run).toMatchObject({ status: 'partial', errorMessage: expect.stringContaining(`${A}/us-east-9: not a region of the account's partition`) });
+    expect((await store.scopeCoverage('aws.cloudtrail.trails')).map((s) => s.region)).toEqual(['us-east-1']);
   });
 
   it('records the enabled regions of each account, so a region never synced can be told apart', async () => {

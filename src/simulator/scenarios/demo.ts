@@ -36,7 +36,6 @@ export function demoCredentials(accountId: string): DemoCredentials {
  */
 export function demoScenario(now: Date = new Date()): Scenario {
   const minutesAgo = (minutes: number) => new Date(now.getTime() - minutes * 60_000).toISOString();
-  const daysAgo = (days: number) => minutesAgo(days * 24 * 60);
   // Logging was started and stopped at fixed instants: a re-run of the demo must not look like a changed trail.
   const daysBeforeAnchor = (days: number) => new Date(DEMO_ANCHOR - days * 86_400_000).toISOString();
   const secret = (accountId: string) => demoCredentials(accountId).secretAccessKey;
