@@ -13,8 +13,8 @@ import { syncCommand } from './commands/sync.js';
 import { EXIT, type CommandOutcome } from './exit-codes.js';
 import { DEFAULT_DB } from '../store/open.js';
 
-export function dbOption(defaultPath = DEFAULT_DB): Option {
-  return new Option('--db <path>', 'the inventory database: a SQLite file path').env('INVENTORY_DB').default(defaultPath);
+export function dbOption(): Option {
+  return new Option('--db <path>', 'the inventory database: a SQLite file path').env('INVENTORY_DB').default(DEFAULT_DB);
 }
 
 export function logLevelOption(): Option {

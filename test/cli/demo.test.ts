@@ -9,7 +9,12 @@ describe('inventory demo', () => {
   it('syncs the simulated organization, prints the verdict and serves the seed query until stopped', async () => {
     const dir = tempDir('demo-');
     // No AWS variables at all: the demo must not need a real account or reach the network.
-    const env = { AWS_PROFILE: '', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
+    // And a real inventory named in INVENTORY_DB must stay untouched: the demo keeps to its own database.
+    const realInventory = join(dir, 'real.db');
+    const env = {
+      AWS_PROFILE: '', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      INVENTORY_DB: realInventory,
+    };
     const demo = await startCli(['demo', '--port', '0'], env, /GraphQL API at (http:\/\/\S+\/graphql)[\s\S]*Press Ctrl\+C to stop/, dir);
     try {
       const output = demo.output();
@@ -17,6 +22,7 @@ describe('inventory demo', () => {
       expect(output).toContain('scopes: 52 ok, 0 skipped, 0 failed'); // 3 accounts × 17 regions, and one opted-in region
       expect(output).toContain('FAIL   cloudtrail-kms-encryption  CloudTrail logs are encrypted at rest using KMS CMKs (medium)');
       expect(existsSync(join(dir, 'data', 'demo.db'))).toBe(true);
+      expect(existsSync(realInventory)).toBe(false);
 
       const { status, body } = await postGraphQL(demo.match[1]!, '{ trails(where:{kmsKeyID:""}){...AssetFragment} }');
       expect(status).toBe(200);

@@ -1,6 +1,6 @@
 // inventory demo: a newcomer's first command. It starts a simulated AWS organization on 127.0.0.1, syncs it with
 // the real collector and SDK, evaluates the controls, prints the verdicts, and serves GraphQL until stopped.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { loadCatalog } from '../../controls/catalog.js';
 import { evaluateControls } from '../../controls/evaluate.js';
 import { verdictsAsText } from '../../controls/report.js';
@@ -10,7 +10,7 @@ import { demoScenario, startSimulator } from '../../simulator/index.js';
 import { openStore } from '../../store/open.js';
 import { syncTrails } from '../../sync/sync.js';
 import type { CommandOutcome } from '../exit-codes.js';
-import { dbOption, hostOption, logLevelOption, portOption } from '../main.js';
+import { hostOption, logLevelOption, portOption } from '../main.js';
 import { DEFAULT_PORT, serveInventory, untilStopped } from './serve.js';
 import { syncSummaryText } from './sync.js';
 
@@ -27,7 +27,8 @@ const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_CLOUDTRAIL', '
 export function demoCommand(_outcome: CommandOutcome): Command {
   return new Command('demo')
     .description('Sync a simulated AWS organization (on 127.0.0.1) with the real collector, check it, and serve it.')
-    .addOption(dbOption('./data/demo.db'))
+    // Its own database, deliberately deaf to INVENTORY_DB: the demo must never write simulated accounts into a real inventory.
+    .addOption(new Option('--db <path>', 'the demo database: a SQLite file path').default('./data/demo.db'))
     .addOption(portOption(DEFAULT_PORT))
     .addOption(hostOption())
     .addOption(logLevelOption())
