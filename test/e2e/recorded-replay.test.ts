@@ -1,44 +1,35 @@
 // Real AWS responses (Cloud Custodian recordings, see test/fixtures/aws/README.md) replayed through the real SDK,
 // synced, and queried over HTTP with the seed query: the project must read what AWS actually sends.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer } from '../../src/server/server.js';
-import { startSimulator, type RecordedResponse, type Scenario, type Simulator } from '../../src/simulator/index.js';
+import type { RecordedResponse, Scenario } from '../../src/simulator/index.js';
 import { syncTrails } from '../../src/sync/sync.js';
-import { accountTargets, stubAwsEnv } from '../support/aws.js';
+import { accountTargets, simulatedAwsPerTest } from '../support/aws.js';
 import { postGraphQL } from '../support/cli.js';
 import { CUSTODIAN_ACCOUNT_ID, recordedResponse } from '../support/recorded.js';
 import { simAccount, simTrail, trailArn } from '../support/scenarios.js';
-import { openTempStore, type TempStore } from '../support/store.js';
 
 const SEED_DOCUMENT = '{ trails(where:{kmsKeyID:""}){...AssetFragment} }';
 const ACCOUNT = CUSTODIAN_ACCOUNT_ID;
 const arn = (name: string, account = ACCOUNT) => trailArn(account, 'us-east-1', name);
 
-let sim: Simulator | undefined;
-let temp: TempStore | undefined;
-afterEach(async () => {
-  vi.unstubAllEnvs();
-  await sim?.close();
-  await temp?.cleanup();
-});
+const setUp = simulatedAwsPerTest();
 
 /** Syncs us-east-1 and us-west-2 of Custodian's account, answering from `recorded` where it matches, and returns the seed query's answer over HTTP. */
 async function syncAndAskSeedQuery(trailNames: string[], recorded: RecordedResponse[]) {
   // The recorded trails also exist in the simulated account, so the calls nobody recorded (ListTags) get consistent answers.
   const scenario: Scenario = { accounts: [simAccount(ACCOUNT, trailNames.map((name) => simTrail(name, 'us-east-1', { IsMultiRegionTrail: true })))], recorded };
-  sim = await startSimulator(scenario);
-  stubAwsEnv(sim);
-  temp = openTempStore();
-  const summary = await syncTrails(temp.store, { accounts: accountTargets(scenario), regions: ['us-east-1', 'us-west-2'], log: silentLogger, maxAttempts: 1 });
+  const { store } = await setUp(scenario);
+  const summary = await syncTrails(store, { accounts: accountTargets(scenario), regions: ['us-east-1', 'us-west-2'], log: silentLogger, maxAttempts: 1 });
   expect(summary.run.status).toBe('succeeded');
-  const server = await startServer({ store: temp.store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger });
+  const server = await startServer({ store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger });
   try {
     const { status, body } = await postGraphQL(server.graphqlUrl, SEED_DOCUMENT);
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
-    return { ids: body.data.trails.map((t: { id: string }) => t.id) as string[], store: temp.store };
+    return { ids: body.data.trails.map((t: { id: string }) => t.id) as string[], store };
   } finally {
     await server.close();
   }

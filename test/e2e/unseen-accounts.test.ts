@@ -1,16 +1,15 @@
 // The seed query against organizations this project has never seen: random accounts, names, regions and
 // settings, drawn from a seeded generator. The expected answer is worked out from the scenario alone.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer } from '../../src/server/server.js';
 import { mulberry32 } from '../../src/simulator/faults.js';
-import { DEFAULT_REGIONS, startSimulator, type Scenario, type SimAccount, type SimTrail, type Simulator } from '../../src/simulator/index.js';
+import { DEFAULT_REGIONS, type Scenario, type SimAccount, type SimTrail } from '../../src/simulator/index.js';
 import { syncTrails } from '../../src/sync/sync.js';
-import { accountTargets, stubAwsEnv } from '../support/aws.js';
+import { accountTargets, simulatedAwsPerTest } from '../support/aws.js';
 import { postGraphQL } from '../support/cli.js';
 import { kmsKey, simAccount, trailArn } from '../support/scenarios.js';
-import { openTempStore, type TempStore } from '../support/store.js';
 
 const SEED_DOCUMENT = '{ trails(where:{kmsKeyID:""}){...AssetFragment} }';
 
@@ -63,25 +62,17 @@ function expectedUnencrypted(scenario: Scenario): string[] {
     .sort();
 }
 
-let sim: Simulator | undefined;
-let temp: TempStore | undefined;
-afterEach(async () => {
-  vi.unstubAllEnvs();
-  await sim?.close();
-  await temp?.cleanup();
-});
+const setUp = simulatedAwsPerTest();
 
 describe('the seed query on organizations never seen before', () => {
   for (const seed of [1, 7, 42, 1234, 99991, 314159, 271828, 8675309]) {
     it(`returns each unencrypted trail exactly once and nothing else (seed ${seed})`, async () => {
       const scenario = randomOrganization(seed);
-      sim = await startSimulator(scenario);
-      stubAwsEnv(sim);
-      temp = openTempStore();
-      const summary = await syncTrails(temp.store, { accounts: accountTargets(scenario), log: silentLogger, maxAttempts: 1 });
+      const { store } = await setUp(scenario);
+      const summary = await syncTrails(store, { accounts: accountTargets(scenario), log: silentLogger, maxAttempts: 1 });
       expect(summary.run.status).toBe('succeeded');
 
-      const server = await startServer({ store: temp.store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger });
+      const server = await startServer({ store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger });
       try {
         const { body } = await postGraphQL(server.graphqlUrl, SEED_DOCUMENT);
         expect(body.errors).toBeUndefined();

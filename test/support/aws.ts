@@ -1,8 +1,10 @@
 // Points the real AWS SDK at the simulator the standard way: AWS_ENDPOINT_URL and static credentials,
 // with the host's own AWS configuration shut out so a developer's profile can never leak into a test.
-import { vi } from 'vitest';
-import type { Scenario, SimAccount, Simulator } from '../../src/simulator/index.js';
+import { afterEach, vi } from 'vitest';
+import { startSimulator, type Scenario, type SimAccount, type Simulator } from '../../src/simulator/index.js';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { AccountTarget } from '../../src/sync/sync.js';
+import { openTempStore, type TempStore } from './store.js';
 
 /** Environment for a process that talks to the simulator as `account`. */
 export function awsEnv(sim: Simulator, account?: SimAccount): Record<string, string> {
@@ -33,4 +35,26 @@ export function accountTargets(scenario: Scenario, ids?: string[]): AccountTarge
       label: `account ${account.Id}`,
       credentials: { accessKeyId: account.AccessKeyId, secretAccessKey: account.SecretAccessKey },
     }));
+}
+
+/**
+ * For a test file: returns `setUp(scenario)`, which starts a simulator, points the SDK at it and opens a fresh
+ * inventory; both are closed after each test.
+ */
+export function simulatedAwsPerTest(): (scenario: Scenario) => Promise<{ sim: Simulator; store: SqliteStore }> {
+  let sim: Simulator | undefined;
+  let temp: TempStore | undefined;
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    await sim?.close();
+    await temp?.cleanup();
+    sim = undefined;
+    temp = undefined;
+  });
+  return async (scenario) => {
+    sim = await startSimulator(scenario);
+    stubAwsEnv(sim);
+    temp = openTempStore();
+    return { sim, store: temp.store };
+  };
 }

@@ -1,31 +1,15 @@
 // syncTrails over the simulated endpoint: runs and scopes are recorded, failures keep data, gone trails are deleted.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { DEFAULT_REGIONS, demoScenario, startSimulator, type Scenario, type Simulator } from '../../src/simulator/index.js';
+import { DEFAULT_REGIONS, demoScenario, startSimulator } from '../../src/simulator/index.js';
 import { syncTrails } from '../../src/sync/sync.js';
-import { accountTargets, stubAwsEnv } from '../support/aws.js';
+import { accountTargets, simulatedAwsPerTest } from '../support/aws.js';
 import { kmsKey, simAccount, simTrail, trailArn } from '../support/scenarios.js';
-import { openTempStore, type TempStore } from '../support/store.js';
 
 const A = '111111111111';
 const B = '222222222222';
 
-let sim: Simulator | undefined;
-let temp: TempStore | undefined;
-afterEach(async () => {
-  vi.unstubAllEnvs();
-  await sim?.close();
-  await temp?.cleanup();
-  sim = undefined;
-  temp = undefined;
-});
-
-async function setUp(scenario: Scenario) {
-  sim = await startSimulator(scenario);
-  stubAwsEnv(sim);
-  temp = openTempStore();
-  return { sim, store: temp.store };
-}
+const setUp = simulatedAwsPerTest();
 
 describe('syncTrails', () => {
   it('discovers the enabled regions, writes one scope per region and records a succeeded run', async () => {
