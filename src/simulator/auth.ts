@@ -1,9 +1,11 @@
 // Identifies the caller from the SigV4 `authorization` header. The signature itself is not verified:
-// the access key id picks the SimAccount, and the credential scope gives the region and service.
+// the access key id picks the SimAccount (or an AssumeRole session, which also needs its
+// x-amz-security-token), and the credential scope gives the region and service.
 
 import type { IncomingHttpHeaders } from 'node:http';
-import { findAccountByAccessKey } from './accounts.js';
+import { findAccountByAccessKey, findAccountById } from './accounts.js';
 import type { Scenario, SimAccount } from './scenario.js';
+import type { SessionStore, SimSession } from './sessions.js';
 
 const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
 
@@ -16,10 +18,17 @@ export interface CredentialScope {
 }
 
 /** Why a request could not be attributed to an account; each service maps these to its own error code. */
-export type AuthFailureReason = 'missingToken' | 'incompleteSignature' | 'wrongService' | 'unknownAccessKey';
+export type AuthFailureReason = 'missingToken' | 'incompleteSignature' | 'wrongService' | 'unknownAccessKey' | 'expiredToken';
+
+/** The message every service gives with its ExpiredToken code. */
+export const EXPIRED_TOKEN_MESSAGE = 'The security token included in the request is expired';
 
 export type Authentication =
-  | { ok: true; account: SimAccount; scope: CredentialScope }
+  /**
+   * `account` is the caller as the services see it: for a session, the role's account with the
+   * assumed-role ARN as its CallerArn (same Trails and Roles objects as the scenario's account).
+   */
+  | { ok: true; account: SimAccount; scope: CredentialScope; session?: SimSession }
   | { ok: false; reason: AuthFailureReason; message: string; scope?: CredentialScope };
 
 type ParsedAuthorization =
@@ -63,19 +72,35 @@ export function parseAuthorization(headers: IncomingHttpHeaders): ParsedAuthoriz
   return { ok: true, scope: { accessKeyId, date, region, service } };
 }
 
-/** Attributes a request for `expectedService` to one of the scenario's accounts. */
-export function authenticate(headers: IncomingHttpHeaders, scenario: Scenario, expectedService: string): Authentication {
+/**
+ * Attributes a request for `expectedService` to one of the scenario's accounts: by its static access key,
+ * or by an AssumeRole session that is still valid and whose session token the request carries.
+ */
+export function authenticate(
+  headers: IncomingHttpHeaders,
+  scenario: Scenario,
+  expectedService: string,
+  sessions?: SessionStore,
+  now = Date.now(),
+): Authentication {
   const parsed = parseAuthorization(headers);
   if (!parsed.ok) return parsed;
   const { scope } = parsed;
   if (scope.service !== expectedService) {
     return { ok: false, reason: 'wrongService', message: `Credential should be scoped to correct service: '${expectedService}'. `, scope };
   }
+  const invalid = { ok: false, reason: 'unknownAccessKey', message: 'The security token included in the request is invalid.', scope } as const;
   const account = findAccountByAccessKey(scenario, scope.accessKeyId);
-  if (account === undefined) {
-    return { ok: false, reason: 'unknownAccessKey', message: 'The security token included in the request is invalid.', scope };
-  }
-  return { ok: true, account, scope };
+  if (account !== undefined) return { ok: true, account, scope };
+
+  const session = sessions?.find(scope.accessKeyId);
+  if (session === undefined) return invalid;
+  const token = headers['x-amz-security-token'];
+  if ((Array.isArray(token) ? token[0] : token) !== session.sessionToken) return invalid;
+  const roleAccount = findAccountById(scenario, session.accountId);
+  if (roleAccount === undefined) return invalid;
+  if (now >= session.expiresAt) return { ok: false, reason: 'expiredToken', message: EXPIRED_TOKEN_MESSAGE, scope };
+  return { ok: true, account: { ...roleAccount, CallerArn: session.assumedRoleArn }, scope, session };
 }
 
 /** The credential scope's region and service when the header can be read, for routing and the call log. */

@@ -7,6 +7,7 @@ import { AwsError } from './errors.js';
 import type { HandledRequest, SimRequest, SimResponse } from './exchange.js';
 import { listParameter, startQueryCall, type QueryParameters } from './query.js';
 import type { Scenario, SimAccount } from './scenario.js';
+import type { SessionStore } from './sessions.js';
 import { element, textElement, XML_DECLARATION } from './xml.js';
 
 export const EC2_API_VERSION = '2016-11-15';
@@ -20,6 +21,7 @@ const AUTH_ERRORS: Record<AuthFailureReason, { code: string; status: number }> =
   incompleteSignature: { code: 'IncompleteSignature', status: 400 },
   wrongService: { code: 'AuthFailure', status: 401 },
   unknownAccessKey: { code: 'AuthFailure', status: 401 },
+  expiredToken: { code: 'ExpiredToken', status: 403 },
 };
 
 /** The members DescribeRegions accepts; EC2 rejects any other parameter. */
@@ -38,10 +40,10 @@ interface RegionInfo {
   optInStatus: string;
 }
 
-export function handleEc2(request: SimRequest, scenario: Scenario): HandledRequest {
+export function handleEc2(request: SimRequest, scenario: Scenario, sessions: SessionStore): HandledRequest {
   const { parameters, call } = startQueryCall(request, 'ec2');
   try {
-    const auth = authenticate(request.headers, scenario, EC2_SIGNING_NAME);
+    const auth = authenticate(request.headers, scenario, EC2_SIGNING_NAME, sessions);
     if (!auth.ok) {
       const { code, status } = AUTH_ERRORS[auth.reason];
       throw new AwsError(code, auth.reason === 'unknownAccessKey' ? AUTH_FAILURE_MESSAGE : auth.message, status);

@@ -77,8 +77,26 @@ export interface SimTrail {
   Tags?: Record<string, string>;
 }
 
+/** An IAM role in an account that STS AssumeRole can assume (arn:aws:iam::<account>:role/<Name>). */
+export interface SimRole {
+  Name: string;
+  /** Accounts whose principals the role's trust policy admits; default: every account of the scenario. */
+  TrustedAccountIds?: string[];
+  /** When set, AssumeRole must carry exactly this ExternalId (the trust policy's sts:ExternalId condition). */
+  ExternalId?: string;
+}
+
+/** AWS Organizations account status (ListAccounts `Status`). */
+export type SimAccountStatus = 'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE';
+
 export interface SimAccount {
   Id: string;
+  /** Organizations ListAccounts `Name`; defaults to `account-<Id>`. */
+  Name?: string;
+  /** Organizations ListAccounts `Email`; defaults to `aws+<Id>@example.com`. */
+  Email?: string;
+  /** Organizations ListAccounts `Status`; defaults to ACTIVE. STS refuses to assume roles in a SUSPENDED account. */
+  Status?: SimAccountStatus;
   /** Static credentials that identify this account to the simulator (the access key id picks the account). */
   AccessKeyId: string;
   SecretAccessKey: string;
@@ -87,6 +105,8 @@ export interface SimAccount {
   /** Regions enabled for the account; defaults to DEFAULT_REGIONS. Opt-in regions not listed answer UnrecognizedClientException. */
   EnabledRegions?: string[];
   Trails: SimTrail[];
+  /** Roles STS AssumeRole can assume in this account. */
+  Roles?: SimRole[];
 }
 
 /** A fault the simulator injects. Unset selectors match everything. */
@@ -116,8 +136,11 @@ export interface RecordedResponse {
 }
 
 export interface Scenario {
-  /** When set, every account is a member of one organization managed by this account. */
-  organization?: { managementAccountId: string };
+  /**
+   * When set, every account is a member of one organization managed by this account. `id` (o-<10 to 32 chars>)
+   * defaults to one derived from the management account id.
+   */
+  organization?: { managementAccountId: string; id?: string };
   accounts: SimAccount[];
   faults?: SimFault[];
   /** Added to every response, in milliseconds. */
@@ -128,11 +151,16 @@ export interface Scenario {
   transientErrorRate?: number;
   seed?: number;
   recorded?: RecordedResponse[];
+  /**
+   * When set, every AssumeRole session lasts this many seconds whatever DurationSeconds asks for (tests use a
+   * second or two to force credential refresh and expiry).
+   */
+  sessionLifetimeSeconds?: number;
 }
 
 /** One request the simulator answered, for tests to inspect. */
 export interface SimCall {
-  service: 'cloudtrail' | 'sts' | 'ec2';
+  service: 'cloudtrail' | 'sts' | 'ec2' | 'organizations';
   operation: string;
   region: string;
   accountId: string | undefined;

@@ -1,5 +1,6 @@
-// One HTTP server on 127.0.0.1 for all three services and every region. Requests are routed by their
-// protocol: an X-Amz-Target header means CloudTrail (JSON 1.1); a form body names the query service by Version.
+// One HTTP server on 127.0.0.1 for every service and region. Requests are routed by their protocol: an
+// X-Amz-Target header is a JSON 1.1 service (CloudTrail or Organizations, by its prefix); a form body names
+// the query service (STS or EC2) by Version.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,8 +10,10 @@ import { handleCloudTrail } from './cloudtrail/service.js';
 import { EC2_API_VERSION, EC2_SIGNING_NAME, handleEc2 } from './ec2.js';
 import type { HandledRequest, SimRequest } from './exchange.js';
 import { FaultInjector, responseDelay } from './faults.js';
+import { handleOrganizations, ORGANIZATIONS_TARGET_PREFIX } from './organizations.js';
 import { isFormEncoded } from './query.js';
 import type { Scenario, SimCall } from './scenario.js';
+import { SessionStore, type SimSession } from './sessions.js';
 import { handleSts } from './sts.js';
 
 /** Larger request bodies are refused; no real call in these APIs comes close. */
@@ -22,8 +25,15 @@ export interface Simulator {
   port: number;
   /** The live scenario: changes made by a test show in the next response. */
   scenario: Scenario;
-  /** Every request answered, in order. */
+  /** Every request answered, in order (stays empty when the simulator was started with recordCalls: false). */
   calls: SimCall[];
+  /** How many requests were answered per `<service>.<operation>` (e.g. `cloudtrail.DescribeTrails`), always kept. */
+  callCounts: Map<string, number>;
+  /** How many requests were answered with each error code (e.g. `ThrottlingException`), always kept. */
+  errorCounts: Map<string, number>;
+  /** The AssumeRole sessions issued so far, by access key id (expired ones included). */
+  sessions: ReadonlyMap<string, SimSession>;
+  /** Empties `calls`, `callCounts` and `errorCounts` in place. */
   resetCalls(): void;
   close(): Promise<void>;
 }
@@ -31,24 +41,40 @@ export interface Simulator {
 export interface SimulatorOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
+  /**
+   * Keep every call in `calls` with its response body (default true). Large benchmarks turn this off and read
+   * `callCounts` and `errorCounts` instead.
+   */
+  recordCalls?: boolean;
+}
+
+/** What the server keeps about the calls it answered. */
+interface CallLog {
+  record: boolean;
+  calls: SimCall[];
+  callCounts: Map<string, number>;
+  errorCounts: Map<string, number>;
 }
 
 export async function startSimulator(scenario: Scenario, options: SimulatorOptions = {}): Promise<Simulator> {
-  const calls: SimCall[] = [];
+  const log: CallLog = { record: options.recordCalls ?? true, calls: [], callCounts: new Map(), errorCounts: new Map() };
   const faults = new FaultInjector(scenario);
+  const sessions = new SessionStore();
   const route = (request: SimRequest): HandledRequest => {
     switch (serviceFor(request)) {
       case 'sts':
-        return handleSts(request, scenario);
+        return handleSts(request, scenario, sessions);
       case 'ec2':
-        return handleEc2(request, scenario);
+        return handleEc2(request, scenario, sessions);
+      case 'organizations':
+        return handleOrganizations(request, scenario, sessions);
       case 'cloudtrail':
-        return handleCloudTrail(request, scenario, faults);
+        return handleCloudTrail(request, scenario, faults, sessions);
     }
   };
 
   const server = createServer((incoming, outgoing) => {
-    void serve(incoming, outgoing, route, scenario, calls);
+    void serve(incoming, outgoing, route, scenario, log);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -63,9 +89,15 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
     url: `http://127.0.0.1:${port}`,
     port,
     scenario,
-    calls,
+    calls: log.calls,
+    callCounts: log.callCounts,
+    errorCounts: log.errorCounts,
+    sessions: sessions.all,
     resetCalls: () => {
-      calls.length = 0; // in place, so a test holding `sim.calls` sees the reset
+      // in place, so a test holding `sim.calls` sees the reset
+      log.calls.length = 0;
+      log.callCounts.clear();
+      log.errorCounts.clear();
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -77,9 +109,16 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
 
 type ServiceName = SimCall['service'];
 
-/** Query requests name their API version; everything else is treated as a CloudTrail JSON request. */
+/**
+ * JSON requests name their service in the X-Amz-Target prefix (CloudTrail_20131101. or
+ * com.amazonaws.cloudtrail.v20131101. for CloudTrail, AWSOrganizationsV20161128. for Organizations); query
+ * requests name their API version. Anything else is treated as a CloudTrail JSON request.
+ */
 function serviceFor(request: SimRequest): ServiceName {
-  if (request.headers['x-amz-target'] !== undefined) return 'cloudtrail';
+  const target = request.headers['x-amz-target'];
+  if (target !== undefined) {
+    return (Array.isArray(target) ? target[0] : target)?.startsWith(ORGANIZATIONS_TARGET_PREFIX) ? 'organizations' : 'cloudtrail';
+  }
   if (isFormEncoded(request.headers['content-type'])) {
     const version = new URLSearchParams(request.body).get('Version');
     const signedFor = peekCredentialScope(request.headers)?.service;
@@ -94,7 +133,7 @@ async function serve(
   outgoing: ServerResponse,
   route: (request: SimRequest) => HandledRequest,
   scenario: Scenario,
-  calls: SimCall[],
+  log: CallLog,
 ): Promise<void> {
   try {
     const body = await readBody(incoming);
@@ -106,8 +145,11 @@ async function serve(
     const delay = responseDelay(scenario, call);
     if (delay > 0) await sleep(delay);
     call.status = response.status;
-    call.responseBody = response.body;
-    calls.push(call);
+    countCall(log, call);
+    if (log.record) {
+      call.responseBody = response.body;
+      log.calls.push(call);
+    }
     outgoing.sendDate = false; // a Date header would let the SDK "correct" its clock from the simulator
     outgoing.writeHead(response.status, { ...response.headers, 'content-length': String(Buffer.byteLength(response.body)) });
     outgoing.end(response.body);
@@ -116,6 +158,12 @@ async function serve(
     if (!outgoing.headersSent) outgoing.writeHead(500, { 'content-type': 'text/plain' });
     outgoing.end(`simulator error: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+function countCall(log: CallLog, call: SimCall): void {
+  const key = `${call.service}.${call.operation}`;
+  log.callCounts.set(key, (log.callCounts.get(key) ?? 0) + 1);
+  if (call.errorCode !== undefined) log.errorCounts.set(call.errorCode, (log.errorCounts.get(call.errorCode) ?? 0) + 1);
 }
 
 async function readBody(incoming: IncomingMessage): Promise<string | undefined> {

@@ -1,5 +1,5 @@
 import { DescribeInstancesCommand, DescribeRegionsCommand } from '@aws-sdk/client-ec2';
-import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_REGIONS, demoScenario, OPT_IN_REGIONS, startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 import { ec2Client, stsClient } from './sdk-clients.js';
@@ -31,7 +31,7 @@ describe('STS GetCallerIdentity', () => {
 
   it('answers InvalidAction for an operation it does not model', async () => {
     const client = stsClient(sim, account('222222222222'));
-    await expect(client.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::222222222222:role/x', RoleSessionName: 's' }))).rejects.toMatchObject({
+    await expect(client.send(new GetSessionTokenCommand({}))).rejects.toMatchObject({
       name: 'InvalidAction',
       $metadata: { httpStatusCode: 400 },
     });

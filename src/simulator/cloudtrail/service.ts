@@ -7,6 +7,7 @@ import { AwsError } from '../errors.js';
 import type { HandledRequest, SimRequest } from '../exchange.js';
 import { internalFailure, type FaultInjector } from '../faults.js';
 import type { Scenario, SimCall } from '../scenario.js';
+import type { SessionStore } from '../sessions.js';
 import { parseJsonBody, requestedTrail, validateInput } from './input.js';
 import { jsonErrorResponse, jsonResponse, toWireJson } from './json.js';
 import { CLOUDTRAIL_OPERATIONS } from './operations.js';
@@ -26,9 +27,10 @@ const AUTH_ERROR_CODES: Record<AuthFailureReason, string> = {
   incompleteSignature: 'IncompleteSignatureException',
   wrongService: 'InvalidSignatureException',
   unknownAccessKey: 'UnrecognizedClientException',
+  expiredToken: 'ExpiredTokenException',
 };
 
-export function handleCloudTrail(request: SimRequest, scenario: Scenario, faults: FaultInjector): HandledRequest {
+export function handleCloudTrail(request: SimRequest, scenario: Scenario, faults: FaultInjector, sessions: SessionStore): HandledRequest {
   const operation = operationFromTarget(request.headers);
   const call: SimCall = {
     service: 'cloudtrail',
@@ -39,7 +41,7 @@ export function handleCloudTrail(request: SimRequest, scenario: Scenario, faults
     status: 0,
   };
   try {
-    const response = answer(request, scenario, faults, call);
+    const response = answer(request, scenario, faults, sessions, call);
     if (response.status >= 400) call.errorCode = recordedErrorCode(response.body); // a replayed AWS error
     return { response, call };
   } catch (thrown) {
@@ -49,8 +51,8 @@ export function handleCloudTrail(request: SimRequest, scenario: Scenario, faults
   }
 }
 
-function answer(request: SimRequest, scenario: Scenario, faults: FaultInjector, call: SimCall) {
-  const auth = authenticate(request.headers, scenario, CLOUDTRAIL_SIGNING_NAME);
+function answer(request: SimRequest, scenario: Scenario, faults: FaultInjector, sessions: SessionStore, call: SimCall) {
+  const auth = authenticate(request.headers, scenario, CLOUDTRAIL_SIGNING_NAME, sessions);
   if (!auth.ok) throw new AwsError(AUTH_ERROR_CODES[auth.reason], auth.message);
   const { account } = auth;
   const { region } = auth.scope;
