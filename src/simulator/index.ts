@@ -1,4 +1,4 @@
-// The simulated AWS endpoint (CloudTrail, STS, EC2) used by the demo, the tests and the benchmarks.
+// The simulated AWS endpoint (CloudTrail, STS, EC2, Organizations) used by the demo, the tests and the benchmarks.
 
 export { startSimulator, type Simulator, type SimulatorOptions } from './server.js';
 export {
@@ -11,6 +11,13 @@ export {
   DEMO_WORKLOADS_ACCOUNT_ID,
   type DemoCredentials,
 } from './scenarios/demo.js';
+export {
+  organizationScenario,
+  type OrganizationScenario,
+  type OrganizationScenarioOptions,
+} from './scenarios/organization.js';
 export * from './scenario.js';
+export type { SimSession } from './sessions.js';
+export { LIST_ACCOUNTS_MAX_RESULTS } from './organizations.js';
 export { LIST_TAGS_MAX_RESOURCE_IDS } from './cloudtrail/operations.js';
 export { formatJavaDouble } from './cloudtrail/json.js';
