@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ControlLoadError } from '../controls/catalog.js';
 import { ListenError } from '../server/server.js';
+import { AccountsConfigError } from '../sync/accounts-config.js';
 import { MigrationError } from '../store/migrations.js';
 import { StoreConfigError } from '../store/open.js';
 import { checkCommand } from './commands/check.js';
@@ -76,6 +77,7 @@ export async function main(argv: string[]): Promise<number> {
 /** Errors whose message is meant for the user as it stands, with the exit code each warrants. */
 const USER_ERRORS: readonly [abstract new (...args: never[]) => Error, number][] = [
   [ControlLoadError, EXIT.badInput],
+  [AccountsConfigError, EXIT.badInput],
   [StoreConfigError, EXIT.badInput],
   [MigrationError, EXIT.badInput],
   [ListenError, EXIT.operational],

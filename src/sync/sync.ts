@@ -1,34 +1,43 @@
-// Runs the trail collector over accounts × regions and writes each (account, region) scope in its own transaction.
+// Runs the trail collector over accounts × regions, accounts in parallel within the configured limits, and writes each
+// (account, region) scope in its own transaction. A failure stays inside its account or scope: the run goes on.
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import pLimit from 'p-limit';
+import { describeAwsError } from '../../collectors/aws/errors.js';
 import { describeAccountRegions, getCallerIdentity, type AccountRegions } from '../../collectors/aws/account.js';
 import { collectTrails, TRAILS_COLLECTOR } from '../../collectors/aws/cloudtrail/trails.js';
-import { describeAwsError } from '../../collectors/aws/errors.js';
 import type { Logger } from '../log.js';
 import type { InventoryStore, ScopeCounts, ScopeError, ScopeStatus, SyncRun, TrailScopeResult } from '../store/store.js';
+import { CallLimiter, DEFAULT_LIMITS, type SyncLimits } from './limits.js';
+import { SyncProgress } from './progress.js';
+import type { AccountTarget } from './targets.js';
+
+export type { AccountTarget } from './targets.js';
 
 /** Where region-less calls (STS, EC2 DescribeRegions) go when neither AWS_REGION nor a profile names a region. */
 export const FALLBACK_REGION = 'us-east-1';
 
-/** An account to sync: credentials from the standard SDK chain unless given. */
-export interface AccountTarget {
-  /** How logs name the account before its id is known, e.g. "default credentials" or a profile name. */
-  label: string;
-  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
-}
+/** Attempts per AWS call, retries included: throttling and transient errors are retried with backoff and full jitter. */
+export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** How often a running sync says it is alive, so that a run whose process died is seen as interrupted. */
+export const HEARTBEAT_MS = 5_000;
 
 export interface TrailSyncOptions {
-  accounts: AccountTarget[];
+  /** The accounts, or how to find them (e.g. Organizations discovery, which then happens inside the recorded run). */
+  accounts: AccountTarget[] | (() => Promise<AccountTarget[]>);
   /** Regions to sync; when empty, every region enabled for each account (EC2 DescribeRegions). */
   regions?: string[];
-  /** SDK attempts per call, retries of throttling and transient errors included (SDK default 3). */
+  /** SDK attempts per call, retries of throttling and transient errors included (default DEFAULT_MAX_ATTEMPTS). */
   maxAttempts?: number;
-  /** Calls in flight at once per account. */
-  concurrency?: number;
+  limits?: Partial<SyncLimits>;
   /** Milliseconds before one AWS call is abandoned as timed out. */
   requestTimeoutMs?: number;
+  heartbeatMs?: number;
+  /** When aborted, accounts not yet started are left out and the run is recorded as interrupted. */
+  signal?: AbortSignal;
+  progress?: SyncProgress;
   log: Logger;
 }
 
@@ -51,38 +60,79 @@ export interface TrailSyncSummary {
   accountFailures: AccountFailure[];
   /** Requested region names an account's partition does not have (EC2 DescribeRegions). */
   unknownRegions: { accountId: string; region: string }[];
-  totals: { scopesOk: number; scopesSkipped: number; scopesFailed: number } & ScopeCounts;
+  totals: { accounts: number; scopesOk: number; scopesSkipped: number; scopesFailed: number } & ScopeCounts;
   durationMs: number;
 }
 
 export async function syncTrails(store: InventoryStore, options: TrailSyncOptions): Promise<TrailSyncSummary> {
   const started = Date.now();
   const { log } = options;
+  const progress = options.progress ?? new SyncProgress();
   const requestedRegions = options.regions ?? [];
   const run = await store.startSyncRun({ collector: TRAILS_COLLECTOR, requestedRegions });
-  log.info({ runId: run.id, accounts: options.accounts.length, regions: requestedRegions.length ? requestedRegions : 'enabled' }, 'sync started');
+  const heartbeat = setInterval(() => {
+    store.heartbeatSyncRun(run.id).catch((error: unknown) => log.warn({ runId: run.id, err: error }, 'sync heartbeat not recorded'));
+  }, options.heartbeatMs ?? HEARTBEAT_MS);
+  heartbeat.unref();
+  log.info({ runId: run.id, regions: requestedRegions.length ? requestedRegions : 'enabled' }, 'sync started');
 
   const scopes: ScopeOutcome[] = [];
   const accountFailures: AccountFailure[] = [];
   const unknownRegions: TrailSyncSummary['unknownRegions'] = [];
+  let accountCount = 0;
   try {
-    const synced = new Set<string>();
-    for (const account of options.accounts) {
-      const outcome = await syncAccount(store, run.id, account, options, synced);
-      if ('error' in outcome) accountFailures.push(outcome);
-      else {
-        scopes.push(...outcome.scopes);
-        unknownRegions.push(...outcome.unknownRegions.map((region) => ({ accountId: outcome.accountId, region })));
-      }
+    let accounts: AccountTarget[];
+    try {
+      accounts = typeof options.accounts === 'function' ? await options.accounts() : options.accounts;
+    } catch (error) {
+      // Without the list of accounts nothing can be synced; the run says why, and no data is touched.
+      const failure = { label: 'account discovery', error: describeAwsError(error) };
+      log.error({ error: failure.error }, 'the accounts to sync could not be listed');
+      accountFailures.push(failure);
+      accounts = [];
     }
+    accountCount = accounts.length;
+    progress.accountsPlanned(accounts.length);
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const context: AccountContext = {
+      store,
+      runId: run.id,
+      options,
+      limiter: new CallLimiter(limits),
+      homeRegion: await defaultRegion(),
+      synced: new Set(),
+      progress,
+    };
+    // Enough accounts in flight to keep every global slot busy while some wait on their serial first calls.
+    const accountsInFlight = pLimit(Math.max(1, Math.ceil(limits.concurrency / limits.accountConcurrency) * 2));
+    await Promise.all(
+      accounts.map((account) =>
+        accountsInFlight(async () => {
+          if (options.signal?.aborted) return;
+          const outcome = await syncAccount(context, account);
+          if ('error' in outcome) {
+            accountFailures.push(outcome);
+            progress.accountFailed();
+          } else {
+            scopes.push(...outcome.scopes);
+            unknownRegions.push(...outcome.unknownRegions.map((region) => ({ accountId: outcome.accountId, region })));
+            progress.accountDone();
+          }
+        }),
+      ),
+    );
   } catch (error) {
     // A store failure (disk full, locked database): what was written stays written, and the run says why it stopped.
     await store.finishSyncRun(run.id, 'failed', describeAwsError(error));
     log.error({ runId: run.id, err: error }, 'sync aborted');
     throw error;
+  } finally {
+    clearInterval(heartbeat);
   }
 
+  scopes.sort((a, b) => a.accountId.localeCompare(b.accountId) || a.region.localeCompare(b.region));
   const totals = {
+    accounts: accountCount,
     scopesOk: scopes.filter((s) => s.status === 'ok').length,
     scopesSkipped: scopes.filter((s) => s.status === 'skipped').length,
     scopesFailed: scopes.filter((s) => s.status === 'failed').length,
@@ -92,7 +142,7 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
     deleted: sum(scopes, 'deleted'),
   };
   const failed = totals.scopesFailed + accountFailures.length + unknownRegions.length;
-  const status = failed === 0 ? 'succeeded' : totals.scopesOk === 0 ? 'failed' : 'partial';
+  const status = options.signal?.aborted ? 'interrupted' : failed === 0 ? 'succeeded' : totals.scopesOk === 0 ? 'failed' : 'partial';
   const runError = failed === 0 ? undefined : summarizeFailures(scopes, accountFailures, unknownRegions);
   const finished = await store.finishSyncRun(run.id, status, runError);
   const durationMs = Date.now() - started;
@@ -100,47 +150,63 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
   return { run: finished, scopes, accountFailures, unknownRegions, totals, durationMs };
 }
 
-async function syncAccount(
-  store: InventoryStore,
-  runId: number,
-  account: AccountTarget,
-  options: TrailSyncOptions,
-  synced: Set<string>,
-): Promise<{ accountId: string; scopes: ScopeOutcome[]; unknownRegions: string[] } | AccountFailure> {
+interface AccountContext {
+  store: InventoryStore;
+  runId: number;
+  options: TrailSyncOptions;
+  limiter: CallLimiter;
+  /** The region of region-less calls (STS, EC2 DescribeRegions). */
+  homeRegion: string;
+  /** Accounts already synced in this run, so an account listed twice is synced once. */
+  synced: Set<string>;
+  progress: SyncProgress;
+}
+
+type AccountResult = { accountId: string; scopes: ScopeOutcome[]; unknownRegions: string[] } | AccountFailure;
+
+async function syncAccount(context: AccountContext, account: AccountTarget): Promise<AccountResult> {
+  const { store, runId, options, limiter, homeRegion } = context;
   const { log } = options;
   const clientConfig = {
     ...(account.credentials ? { credentials: account.credentials } : {}),
-    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000, throwOnRequestTimeout: true, connectionTimeout: 10_000 },
   };
-  const homeRegion = await defaultRegion();
+  // Until the account id is known, its calls share the limits of its label.
+  const limitKey = account.accountId ?? account.label;
   const sts = new STSClient({ ...clientConfig, region: homeRegion });
   const ec2 = new EC2Client({ ...clientConfig, region: homeRegion });
+  limiter.attach(sts, limitKey, homeRegion, 'sts');
+  limiter.attach(ec2, limitKey, homeRegion, 'ec2');
   let accountId: string;
   let regions: AccountRegions | undefined;
+  const fail = async (error: ScopeError, knownId: string | undefined, message: string): Promise<AccountFailure> => {
+    // An account known by id is recorded, so coverage shows it failing instead of silently missing.
+    if (knownId) await store.recordAccount(runId, TRAILS_COLLECTOR, { accountId: knownId, status: 'failed', enabledRegions: null, error });
+    log.error({ account: account.label, accountId: knownId, error }, message);
+    return { label: account.label, ...(knownId ? { accountId: knownId } : {}), error };
+  };
   try {
     try {
       accountId = (await getCallerIdentity(sts)).accountId;
     } catch (error) {
-      const failure = { label: account.label, error: describeAwsError(error) };
-      log.error({ account: account.label, error: failure.error }, 'account could not be identified');
-      return failure;
+      return await fail(describeAwsError(error), account.accountId, 'account could not be reached');
     }
-    if (synced.has(accountId)) {
+    if (account.accountId && account.accountId !== accountId) {
+      const error = { code: 'WrongAccount', message: `the credentials for ${account.label} belong to account ${accountId}` };
+      return await fail(error, account.accountId, 'account credentials belong to another account');
+    }
+    if (context.synced.has(accountId)) {
       log.warn({ account: account.label, accountId }, 'account listed twice; synced once');
       return { accountId, scopes: [], unknownRegions: [] };
     }
-    synced.add(accountId);
+    context.synced.add(accountId);
     try {
       regions = await describeAccountRegions(ec2);
     } catch (error) {
       // Without the opt-in status, named regions can still be synced; discovering them cannot.
       const described = describeAwsError(error);
-      if (!options.regions?.length) {
-        await store.recordAccount(runId, TRAILS_COLLECTOR, { accountId, status: 'failed', enabledRegions: null, error: described });
-        log.error({ accountId, error: described }, 'the regions of the account could not be listed');
-        return { label: account.label, accountId, error: described };
-      }
+      if (!options.regions?.length) return await fail(described, accountId, 'the regions of the account could not be listed');
       log.warn({ accountId, error: described }, 'the regions of the account could not be listed; syncing the regions named');
     }
   } finally {
@@ -150,16 +216,20 @@ async function syncAccount(
   await store.recordAccount(runId, TRAILS_COLLECTOR, { accountId, status: 'ok', enabledRegions: regions?.enabled ?? null });
 
   const plan = planRegions(options.regions?.length ? options.regions : regions!.enabled, regions);
+  context.progress.scopesPlanned(plan.toCollect.length + plan.notCollected.length);
   const clients = new Map<string, CloudTrailClient>();
   const cloudTrail = (region: string): CloudTrailClient => {
     let client = clients.get(region);
-    if (!client) clients.set(region, (client = new CloudTrailClient({ ...clientConfig, region })));
+    if (!client) {
+      clients.set(region, (client = new CloudTrailClient({ ...clientConfig, region })));
+      limiter.attach(client, accountId, region, 'cloudtrail');
+    }
     return client;
   };
   log.info({ accountId, regions: plan.toCollect.length, skipped: plan.notCollected.length }, 'collecting trails');
   let results: TrailScopeResult[];
   try {
-    results = await collectTrails({ accountId, regions: plan.toCollect, cloudTrail, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+    results = await collectTrails({ accountId, regions: plan.toCollect, cloudTrail });
   } finally {
     for (const client of clients.values()) client.destroy();
   }
@@ -168,6 +238,7 @@ async function syncAccount(
   for (const scope of [...results, ...plan.notCollected.map((r) => ({ accountId, ...r, trails: [] }))]) {
     const counts = await store.writeTrailScope(runId, TRAILS_COLLECTOR, scope);
     scopes.push({ accountId, region: scope.region, status: scope.status, ...(scope.error ? { error: scope.error } : {}), ...counts });
+    context.progress.scopeWritten(scope.status, counts);
     log[scope.status === 'failed' ? 'warn' : 'debug']({ accountId, region: scope.region, status: scope.status, error: scope.error, ...counts }, 'scope written');
   }
   return { accountId, scopes, unknownRegions: plan.unknown };
@@ -198,7 +269,7 @@ function planRegions(requested: string[], regions: AccountRegions | undefined): 
 }
 
 /** The region the SDK would use from AWS_REGION or the profile, else FALLBACK_REGION. */
-async function defaultRegion(): Promise<string> {
+export async function defaultRegion(): Promise<string> {
   const probe = new STSClient({});
   try {
     return await probe.config.region();

@@ -13,7 +13,6 @@ import {
   type GetTrailStatusCommandOutput,
   type Trail,
 } from '@aws-sdk/client-cloudtrail';
-import pLimit from 'p-limit';
 import type { CollectionError, Tag } from '../../../src/model/asset.js';
 import { parseArn } from '../../../src/model/arn.js';
 import type { TrailRecord } from '../../../src/model/trail.js';
@@ -40,22 +39,19 @@ export interface TrailCollection {
   regions: readonly string[];
   /** A CloudTrail client for a region; called for the regions to sync and for trails' home regions. */
   cloudTrail(region: string): CloudTrailClient;
-  /** Calls in flight at once for this account. */
-  concurrency?: number;
 }
 
-/** One result per region: the trails visible there (home, shadow and organization trails), or why the region failed. */
+/**
+ * One result per region: the trails visible there (home, shadow and organization trails), or why the region failed.
+ * Every call starts at once; the clients' own limits (src/sync/limits.ts) decide how many are in flight.
+ */
 export async function collectTrails(collection: TrailCollection): Promise<TrailScopeResult[]> {
-  const limit = pLimit(collection.concurrency ?? 8);
-
-  const described = await Promise.all(
-    collection.regions.map((region) => limit(() => describeRegion(collection, region))),
-  );
+  const described = await Promise.all(collection.regions.map((region) => describeRegion(collection, region)));
 
   // A multi-region or organization trail appears in many regions; its details are fetched once, in its home region.
   const distinct = new Map<string, Trail>();
   for (const region of described) for (const trail of region.trails) distinct.set(trail.TrailARN!, trail);
-  const records = await buildRecords(collection, [...distinct.values()], limit);
+  const records = await buildRecords(collection, [...distinct.values()]);
 
   return described.map((region) => ({
     accountId: collection.accountId,
@@ -105,14 +101,10 @@ function isTrailArn(arn: string): boolean {
 const DETAIL_OPERATIONS = ['GetTrailStatus', 'GetEventSelectors', 'GetInsightSelectors', 'ListTags'];
 
 /** The per-trail calls, each in the trail's home region; a failed call leaves its attributes unknown and is recorded. */
-async function buildRecords(
-  collection: TrailCollection,
-  trails: Trail[],
-  limit: ReturnType<typeof pLimit>,
-): Promise<Map<string, TrailRecord>> {
+async function buildRecords(collection: TrailCollection, trails: Trail[]): Promise<Map<string, TrailRecord>> {
   const owned = trails.filter((trail) => parseArn(trail.TrailARN!).accountId === collection.accountId);
   // Started now, awaited per trail: tags are listed alongside the per-trail calls.
-  const tags = listTags(collection, owned, limit);
+  const tags = listTags(collection, owned);
 
   const records = await Promise.all(
     trails.map(async (trail) => {
@@ -121,7 +113,7 @@ async function buildRecords(
       const errors: CollectionError[] = [];
       const attempt = async <T>(operation: string, call: () => Promise<T>): Promise<T | undefined> => {
         try {
-          return await limit(call);
+          return await call();
         } catch (error) {
           errors.push({ operation, ...describeAwsError(error) });
           return undefined;
@@ -159,11 +151,7 @@ function notOwnedTags(arn: string): TagResult {
 }
 
 /** ListTags works only in a trail's home region and for the caller's own trails, at most 20 ARNs a call. */
-async function listTags(
-  collection: TrailCollection,
-  owned: Trail[],
-  limit: ReturnType<typeof pLimit>,
-): Promise<Map<string, TagResult>> {
+async function listTags(collection: TrailCollection, owned: Trail[]): Promise<Map<string, TagResult>> {
   const byHomeRegion = new Map<string, string[]>();
   for (const trail of owned) {
     const region = parseArn(trail.TrailARN!).region;
@@ -177,24 +165,22 @@ async function listTags(
     for (let i = 0; i < arns.length; i += LIST_TAGS_MAX_ARNS) batches.push({ region, arns: arns.slice(i, i + LIST_TAGS_MAX_ARNS) });
   }
   await Promise.all(
-    batches.map(({ region, arns }) =>
-      limit(async () => {
-        try {
-          const { ResourceTagList = [] } = await collection.cloudTrail(region).send(new ListTagsCommand({ ResourceIdList: arns }));
-          for (const arn of arns) {
-            const entry = ResourceTagList.find((r) => r.ResourceId === arn);
-            results.set(
-              arn,
-              entry
-                ? { tags: byKey((entry.TagsList ?? []).map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' }))) }
-                : { error: { operation: 'ListTags', code: 'MissingFromResponse', message: 'ListTags answered without this trail' } },
-            );
-          }
-        } catch (error) {
-          for (const arn of arns) results.set(arn, { error: { operation: 'ListTags', ...describeAwsError(error) } });
+    batches.map(async ({ region, arns }) => {
+      try {
+        const { ResourceTagList = [] } = await collection.cloudTrail(region).send(new ListTagsCommand({ ResourceIdList: arns }));
+        for (const arn of arns) {
+          const entry = ResourceTagList.find((r) => r.ResourceId === arn);
+          results.set(
+            arn,
+            entry
+              ? { tags: byKey((entry.TagsList ?? []).map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' }))) }
+              : { error: { operation: 'ListTags', code: 'MissingFromResponse', message: 'ListTags answered without this trail' } },
+          );
         }
-      }),
-    ),
+      } catch (error) {
+        for (const arn of arns) results.set(arn, { error: { operation: 'ListTags', ...describeAwsError(error) } });
+      }
+    }),
   );
   return results;
 }

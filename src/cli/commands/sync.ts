@@ -1,18 +1,28 @@
-// inventory sync: collect the trails of the account behind the standard AWS credentials into the inventory.
+// inventory sync: collect the trails of one account (the standard AWS credentials) or of many (--accounts) into the inventory.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger, type LogLevel } from '../../log.js';
 import { openStore } from '../../store/open.js';
-import { syncTrails, type TrailSyncSummary } from '../../sync/sync.js';
+import { loadAccountsConfig } from '../../sync/accounts-config.js';
+import { DEFAULT_LIMITS } from '../../sync/limits.js';
+import { ProgressDisplay, SyncProgress } from '../../sync/progress.js';
+import { DEFAULT_MAX_ATTEMPTS, defaultRegion, syncTrails, type TrailSyncSummary } from '../../sync/sync.js';
+import { resolveAccountTargets } from '../../sync/targets.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, logLevelOption, parsePositiveInt } from '../main.js';
 
 interface SyncFlags {
   db: string;
+  accounts?: string;
   regions?: string[];
-  maxAttempts?: number;
+  maxAttempts: number;
   concurrency: number;
+  accountConcurrency: number;
+  rateLimit: number;
+  requestTimeout: number;
   format: 'text' | 'json';
-  logLevel: LogLevel;
+  logLevel?: LogLevel;
+  quiet?: boolean;
+  verbose?: boolean;
 }
 
 export function syncCommand(outcome: CommandOutcome): Command {
@@ -20,28 +30,85 @@ export function syncCommand(outcome: CommandOutcome): Command {
     .description('Sync CloudTrail trails from AWS (standard SDK credentials, profiles and AWS_ENDPOINT_URL_* variables).')
     .addOption(dbOption())
     .addOption(
-      new Option('--regions <list>', 'comma-separated regions; default: every region enabled for the account')
+      new Option('--accounts <file>', 'accounts configuration (YAML): roles to assume, or AWS Organizations discovery; default: the account of the standard credentials')
+        .env('INVENTORY_ACCOUNTS'),
+    )
+    .addOption(
+      new Option('--regions <list>', 'comma-separated regions; default: every region enabled for each account')
         .env('INVENTORY_REGIONS')
         .argParser(parseRegions),
     )
-    .addOption(new Option('--max-attempts <n>', 'attempts per AWS call, retries included (SDK default 3)').env('AWS_MAX_ATTEMPTS').argParser(parsePositiveInt))
-    .addOption(new Option('--concurrency <n>', 'AWS calls in flight at once').env('INVENTORY_CONCURRENCY').default(8).argParser(parsePositiveInt))
+    .addOption(
+      new Option('--concurrency <n>', 'AWS calls in flight at once, across all accounts')
+        .env('INVENTORY_CONCURRENCY')
+        .default(DEFAULT_LIMITS.concurrency)
+        .argParser(parsePositiveInt),
+    )
+    .addOption(
+      new Option('--account-concurrency <n>', 'AWS calls in flight at once in one account')
+        .env('INVENTORY_ACCOUNT_CONCURRENCY')
+        .default(DEFAULT_LIMITS.accountConcurrency)
+        .argParser(parsePositiveInt),
+    )
+    .addOption(
+      new Option('--rate-limit <n>', 'AWS calls per second per account, region and service')
+        .env('INVENTORY_RATE_LIMIT')
+        .default(DEFAULT_LIMITS.callsPerSecond)
+        .argParser(parsePositiveInt),
+    )
+    .addOption(
+      new Option('--max-attempts <n>', 'attempts per AWS call; throttling and transient errors are retried with backoff and jitter')
+        .env('AWS_MAX_ATTEMPTS')
+        .default(DEFAULT_MAX_ATTEMPTS)
+        .argParser(parsePositiveInt),
+    )
+    .addOption(
+      new Option('--request-timeout <ms>', 'milliseconds before one AWS call is abandoned as timed out')
+        .env('INVENTORY_REQUEST_TIMEOUT_MS')
+        .default(30_000)
+        .argParser(parsePositiveInt),
+    )
     .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'))
-    .addOption(logLevelOption())
+    .addOption(new Option('-q, --quiet', 'no progress display; only errors on stderr').conflicts('verbose'))
+    .addOption(new Option('-v, --verbose', 'debug logs: every scope and call outcome').conflicts('quiet'))
+    .addOption(logLevelOption().default(undefined, 'info, or warn under the progress display'))
     .action(async (flags: SyncFlags) => {
-      const log = createLogger(flags.logLevel);
+      // Load the accounts file before touching the database: a broken file is bad input, not a failed run.
+      const config = flags.accounts ? loadAccountsConfig(flags.accounts) : undefined;
+      const progress = new SyncProgress();
+      const display = process.stderr.isTTY && !flags.quiet && !flags.verbose ? new ProgressDisplay(progress, process.stderr) : undefined;
+      const level: LogLevel = flags.quiet ? 'error' : flags.verbose ? 'debug' : flags.logLevel ?? (display ? 'warn' : 'info');
+      const log = createLogger(level, display ? { beforeWrite: () => display.clear() } : {});
+
       const store = await openStore(flags.db);
+      const abort = new AbortController();
+      const onSignal = (): void => {
+        if (abort.signal.aborted) process.exit(EXIT.operational); // a second Ctrl-C: stop now; the run is seen as interrupted later
+        log.warn('interrupted: finishing the accounts in progress (press Ctrl-C again to stop at once)');
+        abort.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      display?.start();
       try {
+        const region = await defaultRegion();
         const summary = await syncTrails(store, {
-          accounts: [{ label: 'default credentials' }],
+          accounts: () => resolveAccountTargets(config, { region, maxAttempts: flags.maxAttempts, log }),
           ...(flags.regions ? { regions: flags.regions } : {}),
-          ...(flags.maxAttempts ? { maxAttempts: flags.maxAttempts } : {}),
-          concurrency: flags.concurrency,
+          maxAttempts: flags.maxAttempts,
+          limits: { concurrency: flags.concurrency, accountConcurrency: flags.accountConcurrency, callsPerSecond: flags.rateLimit },
+          requestTimeoutMs: flags.requestTimeout,
+          signal: abort.signal,
+          progress,
           log,
         });
+        display?.stop();
         process.stdout.write(flags.format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : syncSummaryText(summary));
         outcome.exitCode = summary.run.status === 'succeeded' ? EXIT.ok : EXIT.operational;
       } finally {
+        display?.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
         await store.close();
       }
     });
@@ -58,15 +125,19 @@ function parseRegions(value: string): string[] {
   return regions;
 }
 
+/** How many items a summary line names before it says "and N more". */
+const LISTED = 20;
+
 export function syncSummaryText(summary: TrailSyncSummary): string {
   const { run, totals, scopes, accountFailures } = summary;
   const lines = [
     `Sync run ${run.id} ${run.status} in ${(summary.durationMs / 1000).toFixed(1)}s`,
+    `  accounts: ${totals.accounts} listed, ${accountFailures.length} failed`,
     `  scopes: ${totals.scopesOk} ok, ${totals.scopesSkipped} skipped, ${totals.scopesFailed} failed`,
     `  trails: ${totals.seen} sightings, ${totals.new} new, ${totals.changed} changed, ${totals.deleted} deleted`,
   ];
   const skipped = scopes.filter((s) => s.status === 'skipped');
-  if (skipped.length) lines.push(`  skipped (region not enabled): ${skipped.map((s) => `${s.accountId}/${s.region}`).join(', ')}`);
+  if (skipped.length) lines.push(`  skipped (region not enabled): ${listed(skipped.map((s) => `${s.accountId}/${s.region}`))}`);
   const failed = scopes.filter((s) => s.status === 'failed');
   if (failed.length || accountFailures.length) {
     lines.push('Failed (previous data for these scopes is kept; controls report ERROR until a sync succeeds):');
@@ -75,4 +146,8 @@ export function syncSummaryText(summary: TrailSyncSummary): string {
   }
   for (const u of summary.unknownRegions) lines.push(`Not a region of account ${u.accountId}'s partition (EC2 DescribeRegions): ${u.region}`);
   return `${lines.join('\n')}\n`;
+}
+
+function listed(items: string[]): string {
+  return items.length <= LISTED ? items.join(', ') : `${items.slice(0, LISTED).join(', ')} and ${items.length - LISTED} more`;
 }

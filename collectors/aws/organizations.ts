@@ -1,0 +1,29 @@
+// AWS Organizations: the accounts of an organization, read from its management account.
+import { DescribeOrganizationCommand, paginateListAccounts, type OrganizationsClient } from '@aws-sdk/client-organizations';
+
+export const ORGANIZATION_PERMISSIONS = ['organizations:DescribeOrganization', 'organizations:ListAccounts'] as const;
+
+export interface OrganizationAccount {
+  id: string;
+  name: string;
+  /** ACTIVE, SUSPENDED or PENDING_CLOSURE: only active accounts can be synced. */
+  status: string;
+}
+
+export interface Organization {
+  managementAccountId: string;
+  accounts: OrganizationAccount[];
+}
+
+/** Every account of the organization, whatever its status, in the order AWS lists them. */
+export async function describeOrganization(client: OrganizationsClient): Promise<Organization> {
+  const { Organization: organization } = await client.send(new DescribeOrganizationCommand({}));
+  if (!organization?.MasterAccountId) throw new Error('DescribeOrganization returned no management account id');
+  const accounts: OrganizationAccount[] = [];
+  for await (const page of paginateListAccounts({ client }, {})) {
+    for (const account of page.Accounts ?? []) {
+      if (account.Id) accounts.push({ id: account.Id, name: account.Name ?? '', status: account.Status ?? '' });
+    }
+  }
+  return { managementAccountId: organization.MasterAccountId, accounts };
+}

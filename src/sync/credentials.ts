@@ -1,0 +1,58 @@
+// Credentials for the accounts a sync reaches: the standard SDK chain, and roles assumed from it that are refreshed
+// before they expire, so a sync that runs for hours never signs a call with expired keys.
+import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+
+/** Credentials are renewed when they have less than this left: the SDK's own refresh window. */
+export const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
+
+export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
+
+/** The default chain (environment, profiles, SSO, container and instance roles), resolved once and shared. */
+export function baseCredentials(): AwsCredentialIdentityProvider {
+  return refreshing(fromNodeProviderChain());
+}
+
+export interface AssumeRole {
+  roleArn: string;
+  sessionName: string;
+  externalId?: string;
+  /** The credentials that assume the role; the default chain when omitted. */
+  source?: Credentials;
+  /** The region whose STS endpoint answers AssumeRole. */
+  region: string;
+  maxAttempts: number;
+}
+
+/** An assumed role's credentials, shared by every client of the account: one AssumeRole per refresh, not one per client. */
+export function assumedRoleCredentials(role: AssumeRole): AwsCredentialIdentityProvider {
+  return refreshing(
+    fromTemporaryCredentials({
+      params: { RoleArn: role.roleArn, RoleSessionName: role.sessionName, ...(role.externalId ? { ExternalId: role.externalId } : {}) },
+      ...(role.source ? { masterCredentials: role.source } : {}),
+      clientConfig: { region: role.region, maxAttempts: role.maxAttempts },
+    }),
+  );
+}
+
+/**
+ * Caches credentials until they come within REFRESH_BEFORE_EXPIRY_MS of expiring, then fetches new ones once, however
+ * many calls ask at the same moment. A failed fetch is not cached: the next call tries again.
+ */
+export function refreshing(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+  let current: AwsCredentialIdentity | undefined;
+  let pending: Promise<AwsCredentialIdentity> | undefined;
+  return async () => {
+    if (current && !expiresSoon(current)) return current;
+    pending ??= provider()
+      .then((fresh) => (current = fresh))
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
+  };
+}
+
+function expiresSoon(credentials: AwsCredentialIdentity): boolean {
+  return credentials.expiration !== undefined && credentials.expiration.getTime() - Date.now() < REFRESH_BEFORE_EXPIRY_MS;
+}
