@@ -2,7 +2,8 @@
 
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { STSClient } from '@aws-sdk/client-sts';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { STSClient, type Credentials as StsCredentials } from '@aws-sdk/client-sts';
 import type { Simulator, SimAccount } from '../../src/simulator/index.js';
 
 export interface ClientOptions {
@@ -11,21 +12,36 @@ export interface ClientOptions {
   maxAttempts?: number;
 }
 
-type Credentials = Pick<SimAccount, 'AccessKeyId' | 'SecretAccessKey'>;
+/** A scenario account's static keys, or AssumeRole session credentials (with their SessionToken). */
+export type Credentials = Pick<SimAccount, 'AccessKeyId' | 'SecretAccessKey'> & { SessionToken?: string };
 
 function config(sim: Simulator, who: Credentials, options: ClientOptions) {
   return {
     region: options.region ?? 'us-east-1',
     endpoint: sim.url,
-    credentials: { accessKeyId: who.AccessKeyId, secretAccessKey: who.SecretAccessKey },
+    credentials: {
+      accessKeyId: who.AccessKeyId,
+      secretAccessKey: who.SecretAccessKey,
+      ...(who.SessionToken === undefined ? {} : { sessionToken: who.SessionToken }),
+    },
     maxAttempts: options.maxAttempts ?? 1,
   };
+}
+
+/** The Credentials member of an AssumeRole output, as client credentials. */
+export function sessionCredentials(credentials: StsCredentials | undefined): Credentials {
+  if (credentials?.AccessKeyId === undefined || credentials.SecretAccessKey === undefined || credentials.SessionToken === undefined) {
+    throw new Error('AssumeRole returned no credentials');
+  }
+  return { AccessKeyId: credentials.AccessKeyId, SecretAccessKey: credentials.SecretAccessKey, SessionToken: credentials.SessionToken };
 }
 
 export const cloudTrailClient = (sim: Simulator, who: Credentials, options: ClientOptions = {}) =>
   new CloudTrailClient(config(sim, who, options));
 export const stsClient = (sim: Simulator, who: Credentials, options: ClientOptions = {}) => new STSClient(config(sim, who, options));
 export const ec2Client = (sim: Simulator, who: Credentials, options: ClientOptions = {}) => new EC2Client(config(sim, who, options));
+export const organizationsClient = (sim: Simulator, who: Credentials, options: ClientOptions = {}) =>
+  new OrganizationsClient(config(sim, who, options));
 
 /** A syntactically valid SigV4 authorization header (the simulator reads the scope, not the signature). */
 export function sigV4Headers(accessKeyId: string, region: string, service: string): Record<string, string> {
