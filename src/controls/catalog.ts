@@ -6,13 +6,12 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { InventoryApi } from '../graphql/execute.js';
 import { withStoredFragments } from '../graphql/fragments.js';
+import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
 import { CONTROLS_DIR } from '../paths.js';
 import { parseExpectation, type Expectation } from './expect.js';
 
-/** The asset types a control may depend on, and the collector whose coverage decides whether their inventory is complete. */
-export const COLLECTOR_BY_ASSET_TYPE: Readonly<Record<string, string>> = {
-  Trail: 'aws.cloudtrail.trails',
-};
+// Lives in the model now, since the store's coverage needs it too; re-exported for existing imports.
+export { COLLECTOR_BY_ASSET_TYPE };
 
 const text = z.string().trim().min(1);
 

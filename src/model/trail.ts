@@ -128,3 +128,63 @@ export function configurationOf(record: TrailRecord): object {
   for (const field of VOLATILE_FIELDS) delete configuration[field];
   return configuration;
 }
+
+/**
+ * The fields whose changes the trail history records: every field but the raw responses, the collection errors and
+ * the GetTrailStatus times and errors, which change on their own. Tags are one field, a list in key order.
+ */
+export const HISTORY_FIELDS: readonly (keyof TrailRecord)[] = [
+  'arn', 'name', 'accountId', 'region',
+  's3BucketName', 's3KeyPrefix', 'snsTopicName', 'snsTopicARN', 'includeGlobalServiceEvents', 'isMultiRegionTrail',
+  'homeRegion', 'logFileValidationEnabled', 'cloudWatchLogsLogGroupArn', 'cloudWatchLogsRoleArn', 'kmsKeyID',
+  'hasCustomEventSelectors', 'hasInsightSelectors', 'isOrganizationTrail',
+  'isLogging',
+  'eventSelectors', 'advancedEventSelectors', 'insightSelectors',
+  'tags',
+];
+
+export interface FieldChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+/**
+ * The history fields whose value differs between two versions of a trail. A value that could not be collected
+ * (null) on either side is not a change: an unknown is never reported as the configuration moving.
+ */
+export function trailFieldChanges(before: TrailRecord, after: TrailRecord): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const field of HISTORY_FIELDS) {
+    const from = historyValue(before, field);
+    const to = historyValue(after, field);
+    if (from === null || to === null || sameJson(from, to)) continue;
+    changes.push({ field, from, to });
+  }
+  return changes;
+}
+
+/** A field's value as the history stores it: tags sorted by key, anything missing as null. */
+function historyValue(record: TrailRecord, field: keyof TrailRecord): unknown {
+  const value = record[field];
+  if (value === undefined || value === null) return null;
+  if (field === 'tags') {
+    return [...(value as Tag[])].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((t) => ({ key: t.key, value: t.value }));
+  }
+  return value;
+}
+
+/** Equal as JSON, whatever the key order of objects. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return stableJson(a) === stableJson(b);
+}
+
+/** JSON with object keys sorted, so the same content always gives the same text. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -20,6 +20,25 @@ export interface SyncRun {
   requestedRegions: string[];
   errorCode: string | null;
   errorMessage: string | null;
+  /** When the run's process last said it was alive; null for runs recorded before heartbeats existed. */
+  heartbeatAt: string | null;
+}
+
+/** Everything a run did, summed over its scopes and accounts. */
+export interface SyncRunTotals extends ScopeCounts {
+  scopesOk: number;
+  scopesSkipped: number;
+  scopesFailed: number;
+  accountsFailed: number;
+}
+
+export type SyncRunSummary = SyncRun & { totals: SyncRunTotals };
+
+export interface SyncRunListOptions {
+  collector?: string;
+  /** At most this many runs (default 20). */
+  limit?: number;
+  offset?: number;
 }
 
 export interface ScopeError {
@@ -56,6 +75,19 @@ export interface ScopeCoverage {
   lastSuccessAt: string | null;
 }
 
+/** The latest attempt at a scope and its latest success, as kept in sync_scope_state. */
+export interface ScopeState {
+  accountId: string;
+  region: string;
+  lastRunId: number;
+  lastStatus: ScopeStatus;
+  lastAttemptAt: string;
+  error: ScopeError | null;
+  /** The latest run in which the scope synced successfully (ok or skipped), if ever. */
+  lastSuccessRunId: number | null;
+  lastSuccessAt: string | null;
+}
+
 /** One account's part in a sync run: reached (with its enabled regions) or not. */
 export interface AccountOutcome {
   accountId: string;
@@ -72,6 +104,25 @@ export interface AccountCoverage {
   runId: number;
   error: ScopeError | null;
   enabledRegions: string[] | null;
+}
+
+/** The latest attempt at one account, with when it finished. */
+export interface AccountAttempt extends AccountCoverage {
+  finishedAt: string;
+}
+
+export type TrailChangeKind = 'created' | 'changed' | 'deleted' | 'restored';
+
+/** One entry of a trail's history: created, deleted, restored, or one configuration field changed in one run. */
+export interface TrailChange {
+  trailArn: string;
+  runId: number;
+  changedAt: string;
+  kind: TrailChangeKind;
+  /** The field that changed; null for created, deleted and restored. */
+  field: string | null;
+  from: unknown;
+  to: unknown;
 }
 
 export interface TrailQueryOptions {
@@ -93,6 +144,8 @@ export interface InventoryStore {
   readonly kind: 'sqlite';
 
   startSyncRun(run: NewSyncRun): Promise<SyncRun>;
+  /** Says the run's process is alive; a running run without a heartbeat for STALE_RUN_MS is shown as interrupted. */
+  heartbeatSyncRun(runId: number): Promise<void>;
   /** Writes one scope in one transaction: all of its trails land, or none do. A failed scope deletes nothing. */
   writeTrailScope(runId: number, collector: string, scope: TrailScopeResult): Promise<ScopeCounts>;
   finishSyncRun(runId: number, status: Exclude<SyncRunStatus, 'running'>, error?: ScopeError): Promise<SyncRun>;
@@ -101,6 +154,13 @@ export interface InventoryStore {
   accountCoverage(collector: string): Promise<AccountCoverage[]>;
   scopeCoverage(collector: string): Promise<ScopeCoverage[]>;
   scopesOfRun(runId: number): Promise<(ScopeCoverage & ScopeCounts)[]>;
+  /** Runs newest first, with their totals. */
+  listSyncRuns(options?: SyncRunListOptions): Promise<SyncRunSummary[]>;
+  syncRun(id: number): Promise<SyncRunSummary | undefined>;
+  /** The latest attempt at every scope of a collector ever attempted, by account and region. */
+  scopeStates(collector: string): Promise<ScopeState[]>;
+  /** The latest attempt at every account of a collector, by account. */
+  accountAttempts(collector: string): Promise<AccountAttempt[]>;
 
   /** Trails matching `where` (see DESIGN.md section 3), deleted trails excluded. Throws FilterError on bad input. */
   findTrails(where: unknown, options?: TrailQueryOptions): Promise<StoredTrail[]>;
@@ -108,6 +168,8 @@ export interface InventoryStore {
   trailsById(ids: readonly string[]): Promise<(StoredTrail | undefined)[]>;
   tagsByAssetId(ids: readonly string[]): Promise<Tag[][]>;
   sightingsByTrailArn(arns: readonly string[]): Promise<TrailSighting[][]>;
+  /** Each trail's history, newest first (the DataLoader batch shape). */
+  trailHistory(arns: readonly string[]): Promise<TrailChange[][]>;
 
   /** Reachable and migrated: what /healthz reports. */
   ping(): Promise<void>;

@@ -1,18 +1,42 @@
 // The trails table, field by field: which column feeds each API field, and how its values are typed.
 // The where compiler, the row mapper and the writer all read this one list.
+import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
 import type { ColumnKind } from './where.js';
 
 export interface TrailColumn {
   /** The API field (camelCase, as in schema/trail.graphql). */
   field: string;
-  /** The SQL column or constant expression. */
+  /** The SQL column, constant, or expression over the trails row: what filters and sorts compare. */
   sql: string;
+  /** The name of the value in a result row: the column itself, or the alias a computed expression is selected as. */
+  name: string;
   kind: ColumnKind;
   /** True when NULL can occur (an attribute that could not be collected, or deletedAt). */
   nullable: boolean;
 }
 
-const column = (field: string, sql: string, kind: ColumnKind, nullable = false): TrailColumn => ({ field, sql, kind, nullable });
+const column = (field: string, sql: string, kind: ColumnKind, nullable = false): TrailColumn => ({ field, sql, name: sql, kind, nullable });
+const computed = (field: string, sql: string, alias: string, kind: ColumnKind): TrailColumn => ({ field, sql: `(${sql})`, name: alias, kind, nullable: false });
+
+/** A constant such as 'Trail': never read from a row. */
+export const isConstant = (c: TrailColumn): boolean => c.sql.startsWith("'");
+
+/** A value computed in SQL (selected under an alias), not a stored column. */
+export const isComputed = (c: TrailColumn): boolean => !isConstant(c) && c.sql !== c.name;
+
+const TRAILS_COLLECTOR = `'${COLLECTOR_BY_ASSET_TYPE.Trail!.replaceAll("'", "''")}'`;
+
+/**
+ * A live trail was last seen by the latest successful sync of any scope that sees it: unchanged trails are not
+ * rewritten, so this is read from the scopes rather than stored. A deleted trail keeps the time stored when it was
+ * deleted.
+ */
+const LAST_SEEN_AT = `CASE WHEN trails.deleted_at IS NULL THEN coalesce(
+    (SELECT max(state.last_success_at) FROM trail_sightings sighting
+       JOIN sync_scope_state state
+         ON state.collector = ${TRAILS_COLLECTOR} AND state.account_id = sighting.account_id AND state.region = sighting.region
+      WHERE sighting.trail_arn = trails.arn),
+    trails.last_seen_at) ELSE trails.last_seen_at END`;
 
 export const TRAIL_COLUMNS: readonly TrailColumn[] = [
   column('id', 'arn', 'string'),
@@ -23,7 +47,7 @@ export const TRAIL_COLUMNS: readonly TrailColumn[] = [
   column('accountId', 'account_id', 'string'),
   column('region', 'region', 'string'),
   column('firstSeenAt', 'first_seen_at', 'datetime'),
-  column('lastSeenAt', 'last_seen_at', 'datetime'),
+  computed('lastSeenAt', LAST_SEEN_AT, 'last_seen', 'datetime'),
   column('deletedAt', 'deleted_at', 'datetime', true),
 
   column('s3BucketName', 's3_bucket_name', 'string'),
@@ -65,5 +89,8 @@ export const TRAIL_COLUMNS_BY_FIELD: ReadonlyMap<string, TrailColumn> = new Map(
 
 /** The columns a sync writes from a TrailRecord (everything but the constants, the id alias and bookkeeping). */
 export const TRAIL_CONTENT_COLUMNS: readonly TrailColumn[] = TRAIL_COLUMNS.filter(
-  (c) => !c.sql.startsWith("'") && !['id', 'firstSeenAt', 'lastSeenAt', 'deletedAt', 'tagsKnown'].includes(c.field),
+  (c) => !isConstant(c) && !isComputed(c) && !['id', 'firstSeenAt', 'lastSeenAt', 'deletedAt', 'tagsKnown'].includes(c.field),
 );
+
+/** Every value a trail row maps from: all stored columns, and the computed ones under their aliases. */
+export const ALL_TRAIL_VALUES = ['trails.*', ...TRAIL_COLUMNS.filter(isComputed).map((c) => `${c.sql} AS ${c.name}`)].join(', ');

@@ -5,14 +5,19 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Tag } from '../../model/asset.js';
-import { configurationOf, mergeTrailViews, TRAIL_ASSET_TYPE, type StoredTrail, type TrailRecord } from '../../model/trail.js';
+import {
+  configurationOf, mergeTrailViews, sameJson, stableJson, TRAIL_ASSET_TYPE, trailFieldChanges, type StoredTrail, type TrailRecord,
+} from '../../model/trail.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
 import { loadMigrations, MigrationError, pendingMigrations, type AppliedMigration } from '../migrations.js';
 import type {
-  AccountCoverage, AccountOutcome, InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, SyncRun, SyncRunStatus,
-  TrailQueryOptions, TrailScopeResult, TrailSighting,
+  AccountAttempt, AccountCoverage, AccountOutcome, InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState,
+  SyncRun, SyncRunListOptions, SyncRunStatus, SyncRunSummary, SyncRunTotals, TrailChange, TrailChangeKind, TrailQueryOptions,
+  TrailScopeResult, TrailSighting,
 } from '../store.js';
-import { TRAIL_COLUMNS, TRAIL_COLUMNS_BY_FIELD, TRAIL_CONTENT_COLUMNS, type TrailColumn } from '../trail-columns.js';
+import {
+  ALL_TRAIL_VALUES, isComputed, isConstant, TRAIL_COLUMNS, TRAIL_COLUMNS_BY_FIELD, TRAIL_CONTENT_COLUMNS, type TrailColumn,
+} from '../trail-columns.js';
 import { compileOrderBy, compileWhere, FilterError, type SqlDialect } from '../where.js';
 
 export const SQLITE_DIALECT: SqlDialect = {
@@ -29,16 +34,25 @@ export const SQLITE_DIALECT: SqlDialect = {
 /** The largest `limit` a trail query may ask for. */
 export const MAX_QUERY_LIMIT = 10_000;
 
+/** A run still 'running' whose heartbeat is older than this was interrupted: its process stopped without finishing it. */
+export const STALE_RUN_MS = 120_000;
+
+export interface SqliteStoreOptions {
+  migrationsDir?: string;
+  /** How old a running run's heartbeat may get before the run counts as interrupted (tests shorten it). */
+  staleRunMs?: number;
+}
+
 type Row = Record<string, unknown>;
 
 export class SqliteStore implements InventoryStore {
   readonly kind = 'sqlite' as const;
   private closed = false;
 
-  private constructor(readonly db: Database.Database, readonly path: string) {}
+  private constructor(readonly db: Database.Database, readonly path: string, private readonly staleRunMs: number) {}
 
   /** Opens (creating if needed) the database file and applies pending migrations. */
-  static open(path: string, options: { migrationsDir?: string } = {}): SqliteStore {
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     try {
@@ -51,25 +65,29 @@ export class SqliteStore implements InventoryStore {
       db.close();
       throw error;
     }
-    return new SqliteStore(db, path);
+    return new SqliteStore(db, path, options.staleRunMs ?? STALE_RUN_MS);
   }
 
   async startSyncRun(run: NewSyncRun): Promise<SyncRun> {
     const startedAt = now();
     const info = this.db
       .prepare(
-        `INSERT INTO sync_runs (collector, status, started_at, host, pid, requested_regions)
-         VALUES (?, 'running', ?, ?, ?, ?)`,
+        `INSERT INTO sync_runs (collector, status, started_at, heartbeat_at, host, pid, requested_regions)
+         VALUES (?, 'running', ?, ?, ?, ?, ?)`,
       )
-      .run(run.collector, startedAt, hostname(), process.pid, JSON.stringify(run.requestedRegions));
-    return this.syncRun(Number(info.lastInsertRowid))!;
+      .run(run.collector, startedAt, startedAt, hostname(), process.pid, JSON.stringify(run.requestedRegions));
+    return this.readSyncRun(Number(info.lastInsertRowid))!;
+  }
+
+  async heartbeatSyncRun(runId: number): Promise<void> {
+    this.beat(runId);
   }
 
   async finishSyncRun(runId: number, status: Exclude<SyncRunStatus, 'running'>, error?: ScopeError): Promise<SyncRun> {
     this.db
       .prepare(`UPDATE sync_runs SET status = ?, finished_at = ?, error_code = ?, error_message = ? WHERE id = ?`)
       .run(status, now(), error?.code ?? null, error?.message ?? null, runId);
-    return this.syncRun(runId)!;
+    return this.readSyncRun(runId)!;
   }
 
   async latestSyncRun(collector: string): Promise<SyncRun | undefined> {
@@ -78,58 +96,121 @@ export class SqliteStore implements InventoryStore {
     return row && toSyncRun(row);
   }
 
+  async listSyncRuns(options: SyncRunListOptions = {}): Promise<SyncRunSummary[]> {
+    const { collector, limit = 20, offset = 0 } = options;
+    if (!Number.isInteger(limit) || limit < 0) throw new FilterError('limit must be a non-negative integer', 'limit');
+    if (!Number.isInteger(offset) || offset < 0) throw new FilterError('offset must be a non-negative integer', 'offset');
+    this.markInterruptedRuns();
+    const rows = this.db
+      .prepare(`SELECT * FROM sync_runs WHERE ? IS NULL OR collector = ? ORDER BY id DESC LIMIT ? OFFSET ?`)
+      .all(collector ?? null, collector ?? null, limit, offset) as Row[];
+    return this.withTotals(rows.map(toSyncRun));
+  }
+
+  async syncRun(id: number): Promise<SyncRunSummary | undefined> {
+    this.markInterruptedRuns();
+    const run = this.readSyncRun(id);
+    return run && this.withTotals([run])[0];
+  }
+
+  /** The runs with their totals, summed in two statements over the runs' own scope and account rows. */
+  private withTotals(runs: SyncRun[]): SyncRunSummary[] {
+    const ids = JSON.stringify(runs.map((r) => r.id));
+    const scopeRows = this.db
+      .prepare(
+        `SELECT run_id, sum(status = 'ok') AS ok, sum(status = 'skipped') AS skipped, sum(status = 'failed') AS failed,
+                sum(assets_seen) AS seen, sum(assets_new) AS new, sum(assets_changed) AS changed, sum(assets_deleted) AS deleted
+           FROM sync_scopes WHERE run_id IN ${JSON_LIST} GROUP BY run_id`,
+      )
+      .all(ids) as Row[];
+    const accountRows = this.db
+      .prepare(`SELECT run_id, count(*) AS failed FROM sync_accounts WHERE status = 'failed' AND run_id IN ${JSON_LIST} GROUP BY run_id`)
+      .all(ids) as Row[];
+    const scopesByRun = new Map(scopeRows.map((row) => [row.run_id as number, row]));
+    const failedAccountsByRun = new Map(accountRows.map((row) => [row.run_id as number, row.failed as number]));
+    return runs.map((run) => {
+      const scopes = scopesByRun.get(run.id);
+      const totals: SyncRunTotals = {
+        scopesOk: Number(scopes?.ok ?? 0),
+        scopesSkipped: Number(scopes?.skipped ?? 0),
+        scopesFailed: Number(scopes?.failed ?? 0),
+        accountsFailed: failedAccountsByRun.get(run.id) ?? 0,
+        seen: Number(scopes?.seen ?? 0),
+        new: Number(scopes?.new ?? 0),
+        changed: Number(scopes?.changed ?? 0),
+        deleted: Number(scopes?.deleted ?? 0),
+      };
+      return { ...run, totals };
+    });
+  }
+
   async writeTrailScope(runId: number, collector: string, scope: TrailScopeResult): Promise<ScopeCounts> {
     const write = this.db.transaction((): ScopeCounts => {
       const counts: ScopeCounts = { seen: 0, new: 0, changed: 0, deleted: 0 };
+      const at = now();
+      const previous = this.db
+        .prepare(`SELECT last_success_at FROM sync_scope_state WHERE collector = ? AND account_id = ? AND region = ?`)
+        .get(collector, scope.accountId, scope.region) as { last_success_at: string | null } | undefined;
       if (scope.status === 'ok') {
-        const at = now();
+        // Only a sighting this scope never had before is written; one it still has is left as it is.
+        const addSighting = this.db.prepare(`INSERT OR IGNORE INTO trail_sightings (trail_arn, account_id, region, last_run_id) VALUES (?, ?, ?, ?)`);
         for (const trail of scope.trails) {
           const outcome = this.upsertTrail(runId, trail, scope.accountId, at);
           counts.seen += 1;
           if (outcome === 'new') counts.new += 1;
           if (outcome === 'changed') counts.changed += 1;
-          this.db
-            .prepare(
-              `INSERT INTO trail_sightings (trail_arn, account_id, region, last_run_id) VALUES (?, ?, ?, ?)
-               ON CONFLICT (account_id, region, trail_arn) DO UPDATE SET last_run_id = excluded.last_run_id`,
-            )
-            .run(trail.arn, scope.accountId, scope.region, runId);
+          addSighting.run(trail.arn, scope.accountId, scope.region, runId);
         }
-        counts.deleted = this.dropStaleSightings(runId, scope.accountId, scope.region, at);
+        counts.deleted = this.dropStaleSightings(runId, scope, previous?.last_success_at ?? null, at);
       }
+      const succeeded = scope.status !== 'failed';
+      this.db
+        .prepare(
+          `INSERT INTO sync_scope_state (collector, account_id, region, last_run_id, last_status, last_attempt_at, last_error_code,
+                                         last_error_message, last_success_run_id, last_success_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (collector, account_id, region) DO UPDATE SET
+             last_run_id = excluded.last_run_id, last_status = excluded.last_status, last_attempt_at = excluded.last_attempt_at,
+             last_error_code = excluded.last_error_code, last_error_message = excluded.last_error_message,
+             last_success_run_id = coalesce(excluded.last_success_run_id, last_success_run_id),
+             last_success_at = coalesce(excluded.last_success_at, last_success_at)`,
+        )
+        .run(collector, scope.accountId, scope.region, runId, scope.status, at, scope.error?.code ?? null, scope.error?.message ?? null,
+          succeeded ? runId : null, succeeded ? at : null);
       this.db
         .prepare(
           `INSERT INTO sync_scopes (run_id, collector, account_id, region, status, finished_at, error_code, error_message,
                                     assets_seen, assets_new, assets_changed, assets_deleted)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(runId, collector, scope.accountId, scope.region, scope.status, now(), scope.error?.code ?? null,
+        .run(runId, collector, scope.accountId, scope.region, scope.status, at, scope.error?.code ?? null,
           scope.error?.message ?? null, counts.seen, counts.new, counts.changed, counts.deleted);
+      // A written scope is proof of life, whether or not the sync also sends heartbeats.
+      this.beat(runId, at);
       return counts;
     });
     return write.immediate();
   }
 
   /**
-   * Inserts or updates one trail and says what happened to it: 'changed' only when its configuration changed (or it
-   * came back after deletion), 'seen again' when an earlier scope of this run already wrote it.
+   * Inserts or updates one trail, records its history, and says what happened to it: 'changed' only when its
+   * configuration changed (or it came back after deletion), 'seen again' when an earlier scope of this run already
+   * wrote it. An unchanged trail is not written at all.
    */
   private upsertTrail(runId: number, incoming: TrailRecord, viewerAccountId: string, at: string): 'new' | 'changed' | 'unchanged' | 'seen again' {
     const existing = this.db.prepare(`SELECT * FROM trails WHERE arn = ?`).get(incoming.arn) as Row | undefined;
     const seenAgain = existing !== undefined && existing.last_run_id === runId;
+    const before = existing && toTrailRecord(existing, this.tagsOf(incoming.arn));
     // Another account's view (a member's view of an organization trail) cannot read the status, selectors or tags:
     // it keeps what the owner's view knew instead of erasing it. The owner's own view always replaces the record.
     const ownerView = viewerAccountId === incoming.accountId;
-    const record = existing && !ownerView ? mergeTrailViews(toTrailRecord(existing, this.tagsOf(incoming.arn)), incoming) : incoming;
+    const record = before && !ownerView ? mergeTrailViews(before, incoming) : incoming;
     const content = contentHash(record);
     const config = contentHash(configurationOf(record));
     const revived = existing !== undefined && existing.deleted_at !== null;
     const outcome = seenAgain ? 'seen again' : !existing ? 'new' : revived || existing.config_hash !== config ? 'changed' : 'unchanged';
+    if (existing && existing.content_hash === content && !revived) return outcome;
 
-    if (existing && existing.content_hash === content && !revived) {
-      if (!seenAgain) this.db.prepare(`UPDATE trails SET last_seen_at = ?, last_run_id = ? WHERE arn = ?`).run(at, runId, record.arn);
-      return outcome;
-    }
     const values = TRAIL_CONTENT_COLUMNS.map((c) => encodeColumn(c, (record as unknown as Row)[c.field]));
     const tagsKnown = record.tags === null ? 0 : 1;
     if (!existing) {
@@ -137,38 +218,86 @@ export class SqliteStore implements InventoryStore {
       this.db
         .prepare(`INSERT INTO trails (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
         .run(...values, at, at, runId, content, config, tagsKnown);
+      this.recordChange(record.arn, runId, at, 'created');
     } else {
       const assignments = [...TRAIL_CONTENT_COLUMNS.map((c) => `${c.sql} = ?`), 'last_seen_at = ?', 'last_run_id = ?', 'content_hash = ?', 'config_hash = ?', 'tags_known = ?', 'deleted_at = NULL'];
       this.db
         .prepare(`UPDATE trails SET ${assignments.join(', ')} WHERE arn = ?`)
         .run(...values, at, runId, content, config, tagsKnown, record.arn);
+      if (revived) this.recordChange(record.arn, runId, at, 'restored');
+      for (const change of trailFieldChanges(before!, record)) this.recordChange(record.arn, runId, at, 'changed', change.field, change.from, change.to);
     }
-    this.replaceTags(record.arn, record.tags ?? []);
+    this.updateTags(record.arn, before?.tags ?? [], record.tags ?? []);
     return outcome;
   }
 
-  private replaceTags(assetId: string, tags: readonly Tag[]): void {
-    this.db.prepare(`DELETE FROM asset_tags WHERE asset_id = ?`).run(assetId);
-    const insert = this.db.prepare(`INSERT INTO asset_tags (asset_id, key, value) VALUES (?, ?, ?)`);
-    for (const tag of tags) insert.run(assetId, tag.key, tag.value);
+  /** Writes only the tags that differ: removed keys, new keys and new values. */
+  private updateTags(assetId: string, old: readonly Tag[], tags: readonly Tag[]): void {
+    const oldValues = new Map(old.map((t) => [t.key, t.value]));
+    const newKeys = new Set(tags.map((t) => t.key));
+    const remove = this.db.prepare(`DELETE FROM asset_tags WHERE asset_id = ? AND key = ?`);
+    for (const key of oldValues.keys()) if (!newKeys.has(key)) remove.run(assetId, key);
+    const upsert = this.db.prepare(
+      `INSERT INTO asset_tags (asset_id, key, value) VALUES (?, ?, ?) ON CONFLICT (asset_id, key) DO UPDATE SET value = excluded.value`,
+    );
+    for (const tag of tags) if (oldValues.get(tag.key) !== tag.value) upsert.run(assetId, tag.key, tag.value);
   }
 
   private tagsOf(assetId: string): Tag[] {
     return this.db.prepare(`SELECT key, value FROM asset_tags WHERE asset_id = ? ORDER BY key`).all(assetId) as Tag[];
   }
 
-  /** Forgets where this scope no longer sees trails; a trail seen nowhere any more is marked deleted. */
-  private dropStaleSightings(runId: number, accountId: string, region: string, at: string): number {
+  /**
+   * Adds one entry to a trail's history. Several writes of a trail in one run make one entry per field (the first
+   * old value, the last new value; none when they end equal), and a deletion undone in the same run leaves nothing.
+   */
+  private recordChange(arn: string, runId: number, at: string, kind: TrailChangeKind, field: string | null = null, from: unknown = null, to: unknown = null): void {
+    const thisRun = this.db
+      .prepare(`SELECT id, kind, field, old_value FROM trail_changes WHERE run_id = ? AND trail_arn = ?`)
+      .all(runId, arn) as { id: number; kind: TrailChangeKind; field: string | null; old_value: string | null }[];
+    const remove = (id: number) => this.db.prepare(`DELETE FROM trail_changes WHERE id = ?`).run(id);
+    if (kind === 'changed') {
+      // A trail created in this run has no earlier configuration to differ from.
+      if (thisRun.some((c) => c.kind === 'created')) return;
+      const prior = thisRun.find((c) => c.kind === 'changed' && c.field === field);
+      if (prior) {
+        if (sameJson(fromJson(prior.old_value), to)) remove(prior.id);
+        else this.db.prepare(`UPDATE trail_changes SET new_value = ?, changed_at = ? WHERE id = ?`).run(toJson(to), at, prior.id);
+        return;
+      }
+    }
+    const undone = kind === 'restored' ? 'deleted' : kind === 'deleted' ? 'restored' : undefined;
+    const opposite = thisRun.find((c) => c.kind === undone);
+    if (opposite) {
+      remove(opposite.id);
+      return;
+    }
+    this.db
+      .prepare(`INSERT INTO trail_changes (trail_arn, run_id, changed_at, kind, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(arn, runId, at, kind, field, toJson(from), toJson(to));
+  }
+
+  /**
+   * Forgets, in one statement, every sighting of this scope whose trail it no longer returns; a trail seen nowhere any
+   * more is marked deleted, keeping as its last-seen time this scope's previous success.
+   */
+  private dropStaleSightings(runId: number, scope: TrailScopeResult, previousSuccessAt: string | null, at: string): number {
     const gone = this.db
-      .prepare(`DELETE FROM trail_sightings WHERE account_id = ? AND region = ? AND last_run_id <> ? RETURNING trail_arn`)
-      .all(accountId, region, runId) as { trail_arn: string }[];
-    let deleted = 0;
-    const markDeleted = this.db.prepare(
-      `UPDATE trails SET deleted_at = ? WHERE arn = ? AND deleted_at IS NULL
-         AND NOT EXISTS (SELECT 1 FROM trail_sightings s WHERE s.trail_arn = trails.arn)`,
-    );
-    for (const { trail_arn } of gone) deleted += markDeleted.run(at, trail_arn).changes;
-    return deleted;
+      .prepare(
+        `DELETE FROM trail_sightings WHERE account_id = ? AND region = ? AND trail_arn NOT IN ${JSON_LIST} RETURNING trail_arn`,
+      )
+      .all(scope.accountId, scope.region, JSON.stringify(scope.trails.map((t) => t.arn))) as { trail_arn: string }[];
+    if (gone.length === 0) return 0;
+    const deleted = this.db
+      .prepare(
+        `UPDATE trails SET deleted_at = ?, last_seen_at = coalesce(?, last_seen_at)
+          WHERE arn IN ${JSON_LIST} AND deleted_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM trail_sightings s WHERE s.trail_arn = trails.arn)
+          RETURNING arn`,
+      )
+      .all(at, previousSuccessAt, JSON.stringify(gone.map((g) => g.trail_arn))) as { arn: string }[];
+    for (const { arn } of deleted) this.recordChange(arn, runId, at, 'deleted');
+    return deleted.length;
   }
 
   async recordAccount(runId: number, collector: string, outcome: AccountOutcome): Promise<void> {
@@ -182,6 +311,10 @@ export class SqliteStore implements InventoryStore {
   }
 
   async accountCoverage(collector: string): Promise<AccountCoverage[]> {
+    return (await this.accountAttempts(collector)).map(({ finishedAt: _finishedAt, ...account }) => account);
+  }
+
+  async accountAttempts(collector: string): Promise<AccountAttempt[]> {
     const rows = this.db
       .prepare(
         `SELECT a.*, (SELECT k.enabled_regions FROM sync_accounts k
@@ -199,23 +332,34 @@ export class SqliteStore implements InventoryStore {
       runId: row.run_id as number,
       error: row.error_code ? { code: row.error_code as string, message: (row.error_message as string) ?? '' } : null,
       enabledRegions: row.known_regions ? (JSON.parse(row.known_regions as string) as string[]) : null,
+      finishedAt: row.finished_at as string,
     }));
   }
 
   async scopeCoverage(collector: string): Promise<ScopeCoverage[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT s.*, (SELECT max(ok.finished_at) FROM sync_scopes ok
-                        WHERE ok.collector = s.collector AND ok.account_id = s.account_id AND ok.region = s.region
-                          AND ok.status IN ('ok', 'skipped')) AS last_success_at
-           FROM sync_scopes s
-          WHERE s.collector = ?
-            AND s.run_id = (SELECT max(run_id) FROM sync_scopes l
-                             WHERE l.collector = s.collector AND l.account_id = s.account_id AND l.region = s.region)
-          ORDER BY s.account_id, s.region`,
-      )
-      .all(collector) as Row[];
-    return rows.map(toScopeCoverage);
+    return (await this.scopeStates(collector)).map((state) => ({
+      accountId: state.accountId,
+      region: state.region,
+      status: state.lastStatus,
+      runId: state.lastRunId,
+      finishedAt: state.lastAttemptAt,
+      error: state.error,
+      lastSuccessAt: state.lastSuccessAt,
+    }));
+  }
+
+  async scopeStates(collector: string): Promise<ScopeState[]> {
+    const rows = this.db.prepare(`SELECT * FROM sync_scope_state WHERE collector = ? ORDER BY account_id, region`).all(collector) as Row[];
+    return rows.map((row) => ({
+      accountId: row.account_id as string,
+      region: row.region as string,
+      lastRunId: row.last_run_id as number,
+      lastStatus: row.last_status as ScopeState['lastStatus'],
+      lastAttemptAt: row.last_attempt_at as string,
+      error: row.last_error_code ? { code: row.last_error_code as string, message: (row.last_error_message as string) ?? '' } : null,
+      lastSuccessRunId: (row.last_success_run_id as number | null) ?? null,
+      lastSuccessAt: (row.last_success_at as string | null) ?? null,
+    }));
   }
 
   async scopesOfRun(runId: number): Promise<(ScopeCoverage & ScopeCounts)[]> {
@@ -251,7 +395,7 @@ export class SqliteStore implements InventoryStore {
   }
 
   async trailsById(ids: readonly string[]): Promise<(StoredTrail | undefined)[]> {
-    const rows = this.db.prepare(`SELECT * FROM trails WHERE arn IN ${JSON_LIST}`).all(JSON.stringify(ids)) as Row[];
+    const rows = this.db.prepare(`SELECT ${ALL_TRAIL_VALUES} FROM trails WHERE arn IN ${JSON_LIST}`).all(JSON.stringify(ids)) as Row[];
     const byId = new Map(rows.map((row) => [row.arn as string, toStoredTrail(row)]));
     return ids.map((id) => byId.get(id));
   }
@@ -270,6 +414,21 @@ export class SqliteStore implements InventoryStore {
     return groupBy(arns, rows, (row) => row.trail_arn, (row) => ({ accountId: row.account_id, region: row.region }));
   }
 
+  async trailHistory(arns: readonly string[]): Promise<TrailChange[][]> {
+    const rows = this.db
+      .prepare(`SELECT * FROM trail_changes WHERE trail_arn IN ${JSON_LIST} ORDER BY id DESC`)
+      .all(JSON.stringify(arns)) as Row[];
+    return groupBy(arns, rows, (row) => row.trail_arn as string, (row) => ({
+      trailArn: row.trail_arn as string,
+      runId: row.run_id as number,
+      changedAt: row.changed_at as string,
+      kind: row.kind as TrailChangeKind,
+      field: (row.field as string | null) ?? null,
+      from: fromJson(row.old_value as string | null),
+      to: fromJson(row.new_value as string | null),
+    }));
+  }
+
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();
   }
@@ -280,16 +439,26 @@ export class SqliteStore implements InventoryStore {
     this.db.close();
   }
 
-  private syncRun(id: number): SyncRun | undefined {
+  private readSyncRun(id: number): SyncRun | undefined {
     const row = this.db.prepare(`SELECT * FROM sync_runs WHERE id = ?`).get(id) as Row | undefined;
     return row && toSyncRun(row);
   }
 
-  /** A run left 'running' by a process on this host that no longer exists was interrupted (killed or crashed). */
+  private beat(runId: number, at = now()): void {
+    this.db.prepare(`UPDATE sync_runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'`).run(at, runId);
+  }
+
+  /**
+   * A run left 'running' was interrupted (killed or crashed) when its process no longer exists on this host, or when
+   * its heartbeat stopped (a process on another host, or one that hangs).
+   */
   private markInterruptedRuns(): void {
-    const running = this.db.prepare(`SELECT id, host, pid FROM sync_runs WHERE status = 'running'`).all() as { id: number; host: string; pid: number }[];
+    const running = this.db
+      .prepare(`SELECT id, host, pid, coalesce(heartbeat_at, started_at) AS alive_at FROM sync_runs WHERE status = 'running'`)
+      .all() as { id: number; host: string; pid: number; alive_at: string }[];
+    const staleBefore = new Date(Date.now() - this.staleRunMs).toISOString();
     for (const run of running) {
-      if (run.host === hostname() && !processExists(run.pid)) {
+      if ((run.host === hostname() && !processExists(run.pid)) || run.alive_at < staleBefore) {
         this.db.prepare(`UPDATE sync_runs SET status = 'interrupted' WHERE id = ? AND status = 'running'`).run(run.id);
       }
     }
@@ -323,13 +492,12 @@ function contentHash(content: object): string {
   return createHash('sha256').update(stableJson(content)).digest('hex');
 }
 
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object' && !(value instanceof Date)) {
-    const entries = Object.entries(value as Row).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+function toJson(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+function fromJson(text: string | null): unknown {
+  return text === null ? null : JSON.parse(text);
 }
 
 function encodeColumn(column: TrailColumn, value: unknown): unknown {
@@ -348,11 +516,12 @@ function decodeColumn(column: TrailColumn, value: unknown): unknown {
 
 /** The columns behind the fields asked for, and always the ARN (the id); every column when no fields are given. */
 function selectList(fields: readonly string[] | undefined): string {
-  if (!fields) return '*';
+  if (!fields) return ALL_TRAIL_VALUES;
   const columns = new Set(['arn']);
   for (const field of fields) {
     const column = TRAIL_COLUMNS_BY_FIELD.get(field);
-    if (column && !column.sql.startsWith("'")) columns.add(column.sql);
+    if (!column || isConstant(column)) continue;
+    columns.add(isComputed(column) ? `${column.sql} AS ${column.name}` : column.sql);
   }
   return [...columns].join(', ');
 }
@@ -361,8 +530,8 @@ function selectList(fields: readonly string[] | undefined): string {
 function toStoredTrail(row: Row): StoredTrail {
   const trail: Row = {};
   for (const column of TRAIL_COLUMNS) {
-    if (column.sql.startsWith("'") || !(column.sql in row)) continue;
-    trail[column.field] = decodeColumn(column, row[column.sql]);
+    if (isConstant(column) || !(column.name in row)) continue;
+    trail[column.field] = decodeColumn(column, row[column.name]);
   }
   trail.assetType = TRAIL_ASSET_TYPE;
   trail.provider = 'aws';
@@ -386,6 +555,7 @@ function toSyncRun(row: Row): SyncRun {
     requestedRegions: JSON.parse(row.requested_regions as string) as string[],
     errorCode: (row.error_code as string | null) ?? null,
     errorMessage: (row.error_message as string | null) ?? null,
+    heartbeatAt: (row.heartbeat_at as string | null) ?? null,
   };
 }
 
