@@ -3,8 +3,10 @@
 import { execute, type GraphQLError } from 'graphql';
 import type { InventoryApi } from '../graphql/execute.js';
 import { createContext } from '../graphql/schema.js';
-import type { InventoryStore } from '../store/store.js';
-import { COLLECTOR_BY_ASSET_TYPE, type Control } from './catalog.js';
+import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
+import { computeCoverage, type CoverageEntry } from '../store/coverage.js';
+import type { InventoryStore, ScopeError } from '../store/store.js';
+import type { Control } from './catalog.js';
 import { meets } from './expect.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'ERROR';
@@ -86,30 +88,40 @@ export async function inventoryGaps(store: InventoryStore, assetTypes: readonly 
       gaps.push(`sync run ${latest.id} ${latest.status === 'failed' ? 'failed' : 'failed in part'}: ${latest.errorMessage ?? latest.errorCode ?? 'no reason recorded'}`);
     }
     // What the latest run reported is said above; older failures that no run has repaired since are said here.
-    const scopes = await store.scopeCoverage(collector);
-    const scopeOf = new Map(scopes.map((scope) => [`${scope.accountId}/${scope.region}`, scope]));
-    for (const account of await store.accountCoverage(collector)) {
-      if (account.status === 'failed' && account.runId !== latest.id) {
-        gaps.push(`account ${account.accountId} failed in sync run ${account.runId} (${account.error?.code ?? 'error'}: ${account.error?.message ?? ''})`);
+    const coverage = await computeCoverage(store, assetType);
+    const olderThanLatest = (entry: CoverageEntry) => entry.lastAttemptRunId !== latest.id;
+    for (const [accountId, entries] of byAccount(coverage)) {
+      const accountFailure = entries.find((entry) => entry.accountFailed);
+      if (accountFailure && olderThanLatest(accountFailure)) {
+        gaps.push(`account ${accountId} failed in sync run ${accountFailure.lastAttemptRunId} (${describe(accountFailure.error)})`);
       }
-      if (account.enabledRegions === null) {
-        gaps.push(`the enabled regions of account ${account.accountId} have never been read (ec2:DescribeRegions), so its coverage cannot be known`);
+      if (entries.some((entry) => entry.enabledRegionsUnknown)) {
+        gaps.push(`the enabled regions of account ${accountId} have never been read (ec2:DescribeRegions), so its coverage cannot be known`);
         continue;
       }
       // An enabled region counts only once a sync has read it since: never synced, or skipped while it was disabled, is a gap.
-      const notSynced = account.enabledRegions.filter((region) => {
-        const scope = scopeOf.get(`${account.accountId}/${region}`);
-        return !scope || scope.status === 'skipped';
-      });
+      const notSynced = entries
+        .filter((entry) => entry.regionEnabled === true && !entry.accountFailed && (entry.lastAttemptStatus === 'never' || entry.lastAttemptStatus === 'skipped'))
+        .map((entry) => entry.region);
       if (notSynced.length > 0) {
-        gaps.push(`account ${account.accountId} has ${notSynced.length} enabled ${notSynced.length === 1 ? 'region' : 'regions'} never synced (${notSynced.join(', ')}); sync without --regions to cover them`);
+        gaps.push(`account ${accountId} has ${notSynced.length} enabled ${notSynced.length === 1 ? 'region' : 'regions'} never synced (${notSynced.join(', ')}); sync without --regions to cover them`);
       }
     }
-    for (const scope of scopes.filter((s) => s.status === 'failed' && s.runId !== latest.id)) {
-      gaps.push(`account ${scope.accountId} region ${scope.region} failed in sync run ${scope.runId} (${scope.error?.code ?? 'error'}: ${scope.error?.message ?? ''})`);
+    for (const entry of coverage.filter((e) => e.lastAttemptStatus === 'failed' && !e.accountFailed && olderThanLatest(e))) {
+      gaps.push(`account ${entry.accountId} region ${entry.region} failed in sync run ${entry.lastAttemptRunId} (${describe(entry.error)})`);
     }
   }
   return gaps;
+}
+
+function byAccount(coverage: CoverageEntry[]): Map<string, CoverageEntry[]> {
+  const accounts = new Map<string, CoverageEntry[]>();
+  for (const entry of coverage) accounts.set(entry.accountId, [...(accounts.get(entry.accountId) ?? []), entry]);
+  return accounts;
+}
+
+function describe(error: ScopeError | null): string {
+  return `${error?.code ?? 'error'}: ${error?.message ?? ''}`;
 }
 
 function assetsIn(value: unknown): FailingAsset[] {
