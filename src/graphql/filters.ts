@@ -48,6 +48,8 @@ export function filterableFields(
   columns: ReadonlyMap<string, FilterColumn>,
 ): { name: string; scalar: string; kind: ColumnKind; description: string }[] {
   return (type.fields ?? []).flatMap((field: FieldDefinitionNode) => {
+    // A field that takes arguments (e.g. history(limit)) is computed per query, not a stored value to filter on.
+    if (field.arguments?.length) return [];
     const scalar = scalarName(field.type);
     if (!scalar || !(scalar in FILTERABLE_SCALARS)) return [];
     const column = columns.get(field.name.value);

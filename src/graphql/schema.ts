@@ -18,7 +18,8 @@ import type { Tag } from '../model/asset.js';
 import { canonicalTime } from '../model/time.js';
 import type { StoredTrail } from '../model/trail.js';
 import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
-import type { InventoryStore, TrailQueryOptions, TrailSighting } from '../store/store.js';
+import { computeCoverage, UnknownAssetTypeError } from '../store/coverage.js';
+import type { InventoryStore, ScopeError, SyncRun, TrailChange, TrailQueryOptions, TrailSighting } from '../store/store.js';
 import { TRAIL_COLUMNS_BY_FIELD } from '../store/trail-columns.js';
 import { FilterError } from '../store/where.js';
 import { filterInputsSdl } from './filters.js';
@@ -34,6 +35,7 @@ export interface RequestLoaders {
   trailById: DataLoader<string, StoredTrail | undefined>;
   tagsByAssetId: DataLoader<string, Tag[]>;
   sightingsByTrailArn: DataLoader<string, TrailSighting[]>;
+  historyByTrailArn: DataLoader<string, TrailChange[]>;
 }
 
 export function createContext(store: InventoryStore): GraphQLContext {
@@ -43,6 +45,7 @@ export function createContext(store: InventoryStore): GraphQLContext {
       trailById: new DataLoader((ids) => store.trailsById(ids)),
       tagsByAssetId: new DataLoader((ids) => store.tagsByAssetId(ids)),
       sightingsByTrailArn: new DataLoader((arns) => store.sightingsByTrailArn(arns)),
+      historyByTrailArn: new DataLoader((arns) => store.trailHistory(arns)),
     },
   };
 }
@@ -114,9 +117,26 @@ const JSONScalar = new GraphQLScalarType({
   parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
 });
 
+/** The most runs one syncRuns query returns. */
+export const MAX_SYNC_RUNS = 1000;
+
+function badInput(message: string, argumentPath: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentPath } });
+}
+
+/** Store values are lower case; the API's enums are upper case. */
+const upperCaseEnum = <T extends string>(values: readonly T[]): Record<Uppercase<T>, T> =>
+  Object.fromEntries(values.map((value) => [value.toUpperCase(), value])) as Record<Uppercase<T>, T>;
+
+const errorOf = (code: string | null, message: string | null): ScopeError | null => (code ? { code, message: message ?? '' } : null);
+
 const resolvers = {
   DateTime,
   JSON: JSONScalar,
+  SyncRunStatus: upperCaseEnum(['running', 'succeeded', 'partial', 'failed', 'interrupted']),
+  ScopeStatus: upperCaseEnum(['ok', 'skipped', 'failed']),
+  CoverageStatus: upperCaseEnum(['ok', 'skipped', 'failed', 'never']),
+  ChangeKind: upperCaseEnum(['created', 'changed', 'deleted', 'restored']),
   Asset: {
     __resolveType: (asset: { assetType: string }) => asset.assetType,
   },
@@ -125,9 +145,36 @@ const resolvers = {
     trails: (_: unknown, args: { where?: unknown; options?: TrailQueryOptions | null }, context: GraphQLContext, info: GraphQLResolveInfo) =>
       fromStore(() => context.store.findTrails(args.where, { ...args.options, fields: selectedFields(info) })),
     trail: (_: unknown, args: { id: string }, context: GraphQLContext) => context.loaders.trailById.load(args.id),
+    syncRuns: (_: unknown, args: { collector?: string | null; limit: number; offset: number }, context: GraphQLContext) => {
+      if (args.limit < 1 || args.limit > MAX_SYNC_RUNS) throw badInput(`limit must be from 1 to ${MAX_SYNC_RUNS}`, 'limit');
+      if (args.offset < 0) throw badInput('offset must not be negative', 'offset');
+      return fromStore(() => context.store.listSyncRuns({ ...(args.collector ? { collector: args.collector } : {}), limit: args.limit, offset: args.offset }));
+    },
+    syncRun: (_: unknown, args: { id: number }, context: GraphQLContext) => context.store.syncRun(args.id),
+    coverage: async (_: unknown, args: { assetType: string }, context: GraphQLContext) => {
+      try {
+        return await computeCoverage(context.store, args.assetType);
+      } catch (error) {
+        if (error instanceof UnknownAssetTypeError) throw badInput(error.message, 'assetType');
+        throw error;
+      }
+    },
+  },
+  SyncRun: {
+    error: (run: SyncRun) => errorOf(run.errorCode, run.errorMessage),
+    scopes: async (run: SyncRun, args: { status?: string | null }, context: GraphQLContext) => {
+      const scopes = await context.store.scopesOfRun(run.id);
+      return args.status ? scopes.filter((scope) => scope.status === args.status) : scopes;
+    },
   },
   Trail: {
     tags: (trail: StoredTrail, _: unknown, context: GraphQLContext) => context.loaders.tagsByAssetId.load(trail.id),
     visibleIn: (trail: StoredTrail, _: unknown, context: GraphQLContext) => context.loaders.sightingsByTrailArn.load(trail.arn),
+    history: async (trail: StoredTrail, args: { limit?: number | null }, context: GraphQLContext) => {
+      const limit = args.limit ?? undefined;
+      if (limit !== undefined && limit < 0) throw badInput('limit must not be negative', 'limit');
+      const history = await context.loaders.historyByTrailArn.load(trail.arn);
+      return limit === undefined ? history : history.slice(0, limit);
+    },
   },
 };
