@@ -51,3 +51,15 @@ export async function syncScope(
   await store.finishSyncRun(run.id, scope.status === 'failed' ? 'partial' : 'succeeded');
   return counts;
 }
+
+/** Writes several scopes in one run and finishes it: one sync of an organization. Returns the run id and each scope's counts. */
+export async function syncRun(
+  store: InventoryStore,
+  scopes: (Omit<TrailScopeResult, 'status'> & { status?: TrailScopeResult['status'] })[],
+): Promise<{ runId: number; counts: ScopeCounts[] }> {
+  const run = await store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+  const counts: ScopeCounts[] = [];
+  for (const scope of scopes) counts.push(await store.writeTrailScope(run.id, COLLECTOR, { status: 'ok', ...scope }));
+  await store.finishSyncRun(run.id, scopes.some((s) => s.status === 'failed') ? 'partial' : 'succeeded');
+  return { runId: run.id, counts };
+}

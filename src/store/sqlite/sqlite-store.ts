@@ -487,9 +487,10 @@ function now(): string {
   return new Date().toISOString();
 }
 
-/** A hash of the record's content that ignores key order, so the same content always hashes the same. */
-function contentHash(content: object): string {
-  return createHash('sha256').update(stableJson(content)).digest('hex');
+/** A hash of the record's content that ignores key order and tag order, so the same content always hashes the same. */
+function contentHash(content: { tags?: readonly Tag[] | null }): string {
+  const tags = content.tags && [...content.tags].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return createHash('sha256').update(stableJson({ ...content, tags })).digest('hex');
 }
 
 function toJson(value: unknown): string | null {
