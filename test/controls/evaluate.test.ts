@@ -112,6 +112,29 @@ describe('the KMS control verdict', () => {
     expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`account ${ACCOUNT} failed in sync run 1 (UnauthorizedOperation: ec2:DescribeRegions)`) });
   });
 
+  it('is ERROR when an account whose scopes once synced fails as a whole in a later run, until it syncs again', async () => {
+    temp = openTempStore();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: KEY })] });
+    const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+    await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'failed', enabledRegions: null, error: { code: 'ExpiredToken', message: 'expired' } });
+    await temp.store.finishSyncRun(run.id, 'failed', { code: 'ScopesFailed', message: `1 failed: ${ACCOUNT}: ExpiredToken` });
+    await syncScope(temp.store, { accountId: '999999999999', region: 'us-east-1', trails: [] });
+    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`account ${ACCOUNT} failed in sync run ${run.id} (ExpiredToken: expired)`) });
+    const again = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+    await temp.store.recordAccount(again.id, COLLECTOR, { accountId: ACCOUNT, status: 'ok', enabledRegions: ['us-east-1'] });
+    await temp.store.writeTrailScope(again.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('a', { trail: KEY })] });
+    await temp.store.finishSyncRun(again.id, 'succeeded');
+    expect((await verdictOf(temp.store)).verdict).toBe('PASS');
+  });
+
+  it('is ERROR when a sync stopped sending heartbeats, even if its process still runs', async () => {
+    temp = openTempStore();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
+    const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+    temp.store.db.prepare('UPDATE sync_runs SET heartbeat_at = ? WHERE id = ?').run(new Date(Date.now() - 10 * 60_000).toISOString(), run.id);
+    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`sync run ${run.id} was interrupted`) });
+  });
+
   it('is ERROR while a sync is running or after one was interrupted', async () => {
     temp = openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
