@@ -3,6 +3,8 @@
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { STSClient } from '@aws-sdk/client-sts';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import pLimit from 'p-limit';
 import { describeAwsError } from '../../collectors/aws/errors.js';
 import { describeAccountRegions, getCallerIdentity, type AccountRegions } from '../../collectors/aws/account.js';
@@ -80,6 +82,8 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
   const accountFailures: AccountFailure[] = [];
   const unknownRegions: TrailSyncSummary['unknownRegions'] = [];
   let accountCount = 0;
+  // One pool of keep-alive connections for every client of the run: thousands of clients must not open thousands of connections.
+  const agents = { httpAgent: new HttpAgent({ keepAlive: true }), httpsAgent: new HttpsAgent({ keepAlive: true }) };
   try {
     let accounts: AccountTarget[];
     try {
@@ -100,27 +104,33 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
       options,
       limiter: new CallLimiter(limits),
       homeRegion: await defaultRegion(),
+      clientSettings: await sharedClientSettings(),
       synced: new Set(),
       progress,
+      agents,
     };
-    // Enough accounts in flight to keep every global slot busy while some wait on their serial first calls.
-    const accountsInFlight = pLimit(Math.max(1, Math.ceil(limits.concurrency / limits.accountConcurrency) * 2));
-    await Promise.all(
+    // As many accounts in flight as global slots: most of an account's time goes to its serial first calls and retries.
+    const accountsInFlight = pLimit(limits.concurrency);
+    const outcomes = await Promise.all(
       accounts.map((account) =>
         accountsInFlight(async () => {
-          if (options.signal?.aborted) return;
+          if (options.signal?.aborted) return undefined;
           const outcome = await syncAccount(context, account);
-          if ('error' in outcome) {
-            accountFailures.push(outcome);
-            progress.accountFailed();
-          } else {
-            scopes.push(...outcome.scopes);
-            unknownRegions.push(...outcome.unknownRegions.map((region) => ({ accountId: outcome.accountId, region })));
-            progress.accountDone();
-          }
+          if ('error' in outcome) progress.accountFailed();
+          else progress.accountDone();
+          return outcome;
         }),
       ),
     );
+    // Reported in the order the accounts were given, whatever order they finished in.
+    for (const outcome of outcomes) {
+      if (!outcome) continue;
+      if ('error' in outcome) accountFailures.push(outcome);
+      else {
+        scopes.push(...outcome.scopes);
+        unknownRegions.push(...outcome.unknownRegions.map((region) => ({ accountId: outcome.accountId, region })));
+      }
+    }
   } catch (error) {
     // A store failure (disk full, locked database): what was written stays written, and the run says why it stopped.
     await store.finishSyncRun(run.id, 'failed', describeAwsError(error));
@@ -128,9 +138,10 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
     throw error;
   } finally {
     clearInterval(heartbeat);
+    agents.httpAgent.destroy();
+    agents.httpsAgent.destroy();
   }
 
-  scopes.sort((a, b) => a.accountId.localeCompare(b.accountId) || a.region.localeCompare(b.region));
   const totals = {
     accounts: accountCount,
     scopesOk: scopes.filter((s) => s.status === 'ok').length,
@@ -160,6 +171,8 @@ interface AccountContext {
   /** Accounts already synced in this run, so an account listed twice is synced once. */
   synced: Set<string>;
   progress: SyncProgress;
+  agents: { httpAgent: HttpAgent; httpsAgent: HttpsAgent };
+  clientSettings: Record<string, unknown>;
 }
 
 type AccountResult = { accountId: string; scopes: ScopeOutcome[]; unknownRegions: string[] } | AccountFailure;
@@ -168,9 +181,15 @@ async function syncAccount(context: AccountContext, account: AccountTarget): Pro
   const { store, runId, options, limiter, homeRegion } = context;
   const { log } = options;
   const clientConfig = {
+    ...context.clientSettings,
     ...(account.credentials ? { credentials: account.credentials } : {}),
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000, throwOnRequestTimeout: true, connectionTimeout: 10_000 },
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      throwOnRequestTimeout: true,
+      connectionTimeout: 10_000,
+      ...context.agents,
+    },
   };
   // Until the account id is known, its calls share the limits of its label.
   const limitKey = account.accountId ?? account.label;
@@ -187,31 +206,26 @@ async function syncAccount(context: AccountContext, account: AccountTarget): Pro
     return { label: account.label, ...(knownId ? { accountId: knownId } : {}), error };
   };
   try {
-    try {
-      accountId = (await getCallerIdentity(sts)).accountId;
-    } catch (error) {
-      return await fail(describeAwsError(error), account.accountId, 'account could not be reached');
-    }
-    if (account.accountId && account.accountId !== accountId) {
-      const error = { code: 'WrongAccount', message: `the credentials for ${account.label} belong to account ${accountId}` };
-      return await fail(error, account.accountId, 'account credentials belong to another account');
-    }
-    if (context.synced.has(accountId)) {
-      log.warn({ account: account.label, accountId }, 'account listed twice; synced once');
-      return { accountId, scopes: [], unknownRegions: [] };
-    }
-    context.synced.add(accountId);
-    try {
-      regions = await describeAccountRegions(ec2);
-    } catch (error) {
-      // Without the opt-in status, named regions can still be synced; discovering them cannot.
-      const described = describeAwsError(error);
-      if (!options.regions?.length) return await fail(described, accountId, 'the regions of the account could not be listed');
-      log.warn({ accountId, error: described }, 'the regions of the account could not be listed; syncing the regions named');
-    }
-  } finally {
-    sts.destroy();
-    ec2.destroy();
+    accountId = (await getCallerIdentity(sts)).accountId;
+  } catch (error) {
+    return await fail(describeAwsError(error), account.accountId, 'account could not be reached');
+  }
+  if (account.accountId && account.accountId !== accountId) {
+    const error = { code: 'WrongAccount', message: `the credentials for ${account.label} belong to account ${accountId}` };
+    return await fail(error, account.accountId, 'account credentials belong to another account');
+  }
+  if (context.synced.has(accountId)) {
+    log.warn({ account: account.label, accountId }, 'account listed twice; synced once');
+    return { accountId, scopes: [], unknownRegions: [] };
+  }
+  context.synced.add(accountId);
+  try {
+    regions = await describeAccountRegions(ec2);
+  } catch (error) {
+    // Without the opt-in status, named regions can still be synced; discovering them cannot.
+    const described = describeAwsError(error);
+    if (!options.regions?.length) return await fail(described, accountId, 'the regions of the account could not be listed');
+    log.warn({ accountId, error: described }, 'the regions of the account could not be listed; syncing the regions named');
   }
   await store.recordAccount(runId, TRAILS_COLLECTOR, { accountId, status: 'ok', enabledRegions: regions?.enabled ?? null });
 
@@ -227,12 +241,8 @@ async function syncAccount(context: AccountContext, account: AccountTarget): Pro
     return client;
   };
   log.info({ accountId, regions: plan.toCollect.length, skipped: plan.notCollected.length }, 'collecting trails');
-  let results: TrailScopeResult[];
-  try {
-    results = await collectTrails({ accountId, regions: plan.toCollect, cloudTrail });
-  } finally {
-    for (const client of clients.values()) client.destroy();
-  }
+  // Clients are not destroyed one by one: that would close the shared connection pool (closed when the run ends).
+  const results = await collectTrails({ accountId, regions: plan.toCollect, cloudTrail });
 
   const scopes: ScopeOutcome[] = [];
   for (const scope of [...results, ...plan.notCollected.map((r) => ({ accountId, ...r, trails: [] }))]) {
@@ -275,6 +285,26 @@ export async function defaultRegion(): Promise<string> {
     return await probe.config.region();
   } catch {
     return FALLBACK_REGION;
+  } finally {
+    probe.destroy();
+  }
+}
+
+/**
+ * Settings each client would read from the environment and the profile (AWS_USE_FIPS_ENDPOINT, AWS_RETRY_MODE, ...),
+ * read once per run and handed to every client: reading them per client costs more CPU than the calls themselves.
+ */
+async function sharedClientSettings(): Promise<Record<string, unknown>> {
+  const probe = new CloudTrailClient({ region: FALLBACK_REGION });
+  try {
+    const { config } = probe;
+    const appId = await config.userAgentAppId();
+    return {
+      useFipsEndpoint: await config.useFipsEndpoint(),
+      useDualstackEndpoint: await config.useDualstackEndpoint(),
+      retryMode: typeof config.retryMode === 'function' ? await config.retryMode() : config.retryMode,
+      ...(appId ? { userAgentAppId: appId } : {}),
+    };
   } finally {
     probe.destroy();
   }

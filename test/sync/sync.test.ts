@@ -20,7 +20,7 @@ describe('syncTrails', () => {
 
     expect(summary.run).toMatchObject({ status: 'succeeded', errorCode: null });
     expect(summary.scopes.map((s) => s.region).sort()).toEqual([...DEFAULT_REGIONS, 'ap-east-1'].sort());
-    expect(summary.totals).toEqual({ scopesOk: 18, scopesSkipped: 0, scopesFailed: 0, seen: 18, new: 1, changed: 0, deleted: 0 });
+    expect(summary.totals).toEqual({ accounts: 1, scopesOk: 18, scopesSkipped: 0, scopesFailed: 0, seen: 18, new: 1, changed: 0, deleted: 0 });
     expect((await store.scopesOfRun(summary.run.id)).every((s) => s.status === 'ok' && s.accountId === A)).toBe(true);
     expect(sim.calls.filter((c) => c.service === 'sts').map((c) => c.operation)).toEqual(['GetCallerIdentity']);
     expect(sim.calls.filter((c) => c.service === 'ec2').map((c) => c.operation)).toEqual(['DescribeRegions']);

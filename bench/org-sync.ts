@@ -1,0 +1,139 @@
+// A full sync of a simulated AWS organization against the lower bound its concurrency and rate limits allow.
+// The organization: 200 accounts × 17 regions, 20 ms per call, 10 CloudTrail calls per second per account and region
+// (ThrottlingException above), 2% transient errors, one member role that cannot be assumed, one denied region.
+// Usage: npm run bench:sync -- [accounts=200] [concurrency=32] [account-concurrency=8]
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../src/log.js';
+import type { OrganizationScenario } from '../src/simulator/index.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { parseAccountsConfig } from '../src/sync/accounts-config.js';
+import { DEFAULT_LIMITS, RateLimit, type SyncLimits } from '../src/sync/limits.js';
+import { syncTrails, type TrailSyncSummary } from '../src/sync/sync.js';
+import { resolveAccountTargets } from '../src/sync/targets.js';
+import type { CallStats, SimulatorRequest } from './simulator-process.js';
+
+const LATENCY_MS = 20;
+const RATIO_BAR = 1.5;
+/** The longest chain of calls one account must make one after another: AssumeRole, GetCallerIdentity, DescribeRegions, DescribeTrails, GetTrailStatus. */
+const SERIAL_CALLS_PER_ACCOUNT = 5;
+
+const accounts = Number(process.argv[2] ?? 200);
+const limits: SyncLimits = {
+  ...DEFAULT_LIMITS,
+  ...(process.argv[3] ? { concurrency: Number(process.argv[3]) } : {}),
+  ...(process.argv[4] ? { accountConcurrency: Number(process.argv[4]) } : {}),
+};
+const scenarioOptions = { accounts, latencyMs: LATENCY_MS, callsPerSecond: limits.callsPerSecond, transientErrorRate: 0.02 };
+
+const simulator = fork(new URL('./simulator-process.ts', import.meta.url), [JSON.stringify(scenarioOptions)], { execArgv: ['--import', 'tsx'] });
+const dir = mkdtempSync(join(tmpdir(), 'inventory-bench-sync-'));
+try {
+  const { url, org } = await nextMessage<{ url: string; org: Omit<OrganizationScenario, 'scenario'> }>(simulator);
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: org.management.AccessKeyId,
+    AWS_SECRET_ACCESS_KEY: org.management.SecretAccessKey,
+    AWS_CONFIG_FILE: '/nonexistent/aws-config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
+  const config = parseAccountsConfig(`organization:\n  member_role_name: ${org.memberRoleName}\n`, 'bench accounts');
+  const store = SqliteStore.open(join(dir, 'inventory.db'));
+  const sync = (): Promise<TrailSyncSummary> =>
+    syncTrails(store, {
+      accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 5, log: silentLogger }),
+      limits,
+      heartbeatMs: 1e9,
+      log: silentLogger,
+    });
+
+  console.log(`organization: ${org.activeAccountIds.length} active accounts (+${org.suspendedAccountIds.length} suspended) × 17 regions, ` +
+    `${LATENCY_MS} ms per call, ${limits.callsPerSecond} calls/s per account and region, 2% transient errors`);
+  console.log(`limits: ${limits.concurrency} calls in flight, ${limits.accountConcurrency} per account, ${limits.callsPerSecond} calls/s per account, region and service`);
+
+  // 1. A good day: everything synced, so the faulty run below has data it must not lose.
+  await ask(simulator, { type: 'faults', on: false });
+  const clean = await sync();
+  console.log(`first sync, no faults: ${clean.run.status}, ${clean.totals.scopesOk} scopes ok, ${clean.totals.new} trails, ${(clean.durationMs / 1000).toFixed(2)} s`);
+
+  // 2. The measured run: a role that cannot be assumed, a denied region, throttling above the rate, transient errors.
+  await ask(simulator, { type: 'faults', on: true });
+  await ask(simulator, { type: 'reset' });
+  const cpuBefore = process.cpuUsage();
+  const measured = await sync();
+  const cpu = process.cpuUsage(cpuBefore);
+  const { stats } = await ask<{ stats: CallStats }>(simulator, { type: 'stats' });
+  const failedScopes = measured.scopes.filter((s) => s.status === 'failed').map((s) => `${s.accountId}/${s.region}`);
+  const failedAccounts = measured.accountFailures.map((a) => a.accountId ?? a.label);
+  const live = await store.findTrails({}, { limit: 10_000, fields: ['arn'] });
+  const lost = org.trailArns.filter((arn) => !live.some((t) => t.arn === arn));
+  const faultsAsExpected =
+    failedScopes.join() === `${org.deniedScope!.accountId}/${org.deniedScope!.region}` && failedAccounts.join() === org.unassumableAccountId;
+  console.log(`faulty sync: ${measured.run.status}; ${measured.totals.scopesOk} scopes ok, ${measured.totals.scopesFailed} failed (${failedScopes.join(', ')}), ` +
+    `accounts failed: ${failedAccounts.join(', ')} (${measured.accountFailures.map((a) => a.error.code).join(', ')}); ` +
+    `the two faults ${faultsAsExpected ? 'recorded as expected' : 'NOT as expected'}; trails lost: ${lost.length} of ${org.trailArns.length}`);
+  console.log(`calls: ${stats.calls} answered (${Object.entries(stats.errors).map(([code, n]) => `${n} ${code}`).join(', ')})`);
+
+  const bound = lowerBound(stats, limits);
+  const ratio = measured.durationMs / bound.ms;
+  console.log(`lower bound ${(bound.ms / 1000).toFixed(2)} s (${bound.why}); CPU used: sync ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, simulator ${stats.simulatorCpuSeconds.toFixed(2)} s`);
+  console.log(`sync wall time ${(measured.durationMs / 1000).toFixed(2)} s vs lower bound ${(bound.ms / 1000).toFixed(2)} s: ratio ${ratio.toFixed(2)} (bar ${RATIO_BAR}: ${ratio <= RATIO_BAR ? 'met' : 'NOT met'})`);
+
+  // 3. Nothing changed in the organization: count the rows a sync writes into the asset tables.
+  const written = countWrites(store, ['trails', 'trail_sightings', 'asset_tags', 'trail_changes']);
+  const unchanged = await sync();
+  console.log(`unchanged sync: ${unchanged.run.status}, ${unchanged.totals.new} new, ${unchanged.totals.changed} changed, ${unchanged.totals.deleted} deleted; ` +
+    `rows written: ${Object.entries(written()).map(([table, n]) => `${table} ${n}`).join(', ')}`);
+  await store.close();
+} finally {
+  simulator.disconnect();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The least wall time the work done allows: discovery first, then the largest of the global work spread over every
+ * slot, the busiest account's work over its slots, one account's serial chain, and the busiest scope's rate.
+ */
+function lowerBound(stats: CallStats, limits: SyncLimits): { ms: number; why: string } {
+  const limited = Object.values(stats.limitedByAccount);
+  const total = limited.reduce((a, b) => a + b, 0);
+  const candidates: [number, string][] = [
+    [(total * LATENCY_MS) / limits.concurrency, `${total} calls × ${LATENCY_MS} ms / ${limits.concurrency} in flight`],
+    [(Math.max(...limited) * LATENCY_MS) / limits.accountConcurrency, `busiest account`],
+    [SERIAL_CALLS_PER_ACCOUNT * LATENCY_MS, 'one account’s serial calls'],
+    [Math.max(...Object.values(stats.cloudTrailByScope).map((n) => RateLimit.minimumDurationMs(n, limits.callsPerSecond))), 'busiest scope’s rate'],
+  ];
+  const [ms, why] = candidates.reduce((a, b) => (b[0] > a[0] ? b : a));
+  const discovery = stats.discoveryCalls * LATENCY_MS;
+  return { ms: discovery + ms, why: `${stats.discoveryCalls} discovery calls × ${LATENCY_MS} ms, then ${why}` };
+}
+
+/** Temporary triggers that count inserted, updated and deleted rows per table. */
+function countWrites(store: SqliteStore, tables: string[]): () => Record<string, number> {
+  store.db.exec('CREATE TEMP TABLE bench_writes (tbl TEXT PRIMARY KEY, n INTEGER NOT NULL)');
+  for (const table of tables) {
+    store.db.exec(`INSERT INTO bench_writes VALUES ('${table}', 0)`);
+    for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
+      store.db.exec(`CREATE TEMP TRIGGER bench_${table}_${event} AFTER ${event} ON main.${table}
+                     BEGIN UPDATE bench_writes SET n = n + 1 WHERE tbl = '${table}'; END`);
+    }
+  }
+  return () => Object.fromEntries((store.db.prepare('SELECT tbl, n FROM bench_writes').all() as { tbl: string; n: number }[]).map((r) => [r.tbl, r.n]));
+}
+
+function nextMessage<T>(child: ChildProcess): Promise<T> {
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve(message as T));
+    child.once('exit', (code) => reject(new Error(`the simulator process exited (${code})`)));
+  });
+}
+
+function ask<T = unknown>(child: ChildProcess, request: SimulatorRequest): Promise<T> {
+  const reply = nextMessage<T>(child);
+  child.send(request);
+  return reply;
+}

@@ -1,0 +1,66 @@
+// Serves a generated organization from its own process, so the simulator's CPU does not count against the sync measured.
+// Started by bench/org-sync.ts with fork(); takes OrganizationScenarioOptions as JSON in argv[2] and answers messages.
+import { organizationScenario, startSimulator, type SimCall } from '../src/simulator/index.js';
+
+export type SimulatorRequest = { type: 'faults'; on: boolean } | { type: 'stats' } | { type: 'reset' };
+
+export interface CallStats {
+  /** Every answered call except ThrottlingException answers (the limiter's job was to avoid those). */
+  calls: number;
+  throttled: number;
+  /** Calls made before any account can start: DescribeOrganization and ListAccounts. */
+  discoveryCalls: number;
+  /** Calls that pass the sync's limiter (CloudTrail, EC2, GetCallerIdentity), per caller account. */
+  limitedByAccount: Record<string, number>;
+  /** CloudTrail calls per account/region, for the rate bound. */
+  cloudTrailByScope: Record<string, number>;
+  errors: Record<string, number>;
+  /** CPU seconds the simulator used since the last reset: if near the wall time, the simulator was the bottleneck. */
+  simulatorCpuSeconds: number;
+}
+
+const org = organizationScenario(JSON.parse(process.argv[2] ?? '{}'));
+const sim = await startSimulator(org.scenario);
+const { faults = [] } = org.scenario;
+const unassumable = org.scenario.accounts.find((account) => account.Id === org.unassumableAccountId);
+const refusingTrust = unassumable?.Roles?.[0]?.TrustedAccountIds;
+
+let cpuSince = process.cpuUsage();
+process.send!({ type: 'ready', url: sim.url, org: { ...org, scenario: undefined } });
+process.on('message', (request: SimulatorRequest) => {
+  if (request.type === 'faults') {
+    // Off: the organization as it is on a good day, to sync before the faults are measured.
+    org.scenario.faults = request.on ? faults : [];
+    if (unassumable?.Roles?.[0]) unassumable.Roles[0].TrustedAccountIds = request.on ? refusingTrust : [org.management.Id];
+    process.send!({ type: 'ok' });
+  } else if (request.type === 'reset') {
+    sim.resetCalls();
+    cpuSince = process.cpuUsage();
+    process.send!({ type: 'ok' });
+  } else {
+    process.send!({ type: 'stats', stats: callStats(sim.calls) });
+  }
+});
+process.on('disconnect', () => void sim.close().then(() => process.exit(0)));
+
+function callStats(calls: SimCall[]): CallStats {
+  const cpu = process.cpuUsage(cpuSince);
+  const simulatorCpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const stats: CallStats = { calls: 0, throttled: 0, discoveryCalls: 0, limitedByAccount: {}, cloudTrailByScope: {}, errors: {}, simulatorCpuSeconds };
+  for (const call of calls) {
+    if (call.errorCode) stats.errors[call.errorCode] = (stats.errors[call.errorCode] ?? 0) + 1;
+    if (call.errorCode === 'ThrottlingException') {
+      stats.throttled += 1;
+      continue;
+    }
+    stats.calls += 1;
+    if (call.service === 'organizations') stats.discoveryCalls += 1;
+    const limited = call.service === 'cloudtrail' || call.service === 'ec2' || (call.service === 'sts' && call.operation === 'GetCallerIdentity');
+    if (limited && call.accountId) stats.limitedByAccount[call.accountId] = (stats.limitedByAccount[call.accountId] ?? 0) + 1;
+    if (call.service === 'cloudtrail') {
+      const scope = `${call.accountId}/${call.region}`;
+      stats.cloudTrailByScope[scope] = (stats.cloudTrailByScope[scope] ?? 0) + 1;
+    }
+  }
+  return stats;
+}
