@@ -47,7 +47,6 @@ try {
     syncTrails(store, {
       accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 5, log: silentLogger }),
       limits,
-      heartbeatMs: 1e9,
       log: silentLogger,
     });
 

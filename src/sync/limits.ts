@@ -56,8 +56,8 @@ export class CallLimiter {
 }
 
 /**
- * A token bucket holding one second of calls, as AWS meters them, kept as the time the next call may go (GCRA):
- * waiters are served in order, and a burst never exceeds the bucket.
+ * A token bucket kept as the time the next call may go (GCRA): waiters are served in order. Its burst is half of the
+ * one second of calls AWS's bucket holds, so calls that reach AWS closer together than they left never overflow it.
  */
 export class RateLimit {
   private readonly interval: number;
@@ -67,7 +67,7 @@ export class RateLimit {
 
   constructor(callsPerSecond: number, private readonly now: () => number = Date.now) {
     this.interval = 1000 / callsPerSecond;
-    this.burst = Math.max(1, Math.floor(callsPerSecond));
+    this.burst = burstOf(callsPerSecond);
   }
 
   /** Resolves when the call may be made. */
@@ -82,7 +82,10 @@ export class RateLimit {
 
   /** The least time `calls` calls can take from a full bucket: what the bench's lower bound uses. */
   static minimumDurationMs(calls: number, callsPerSecond: number): number {
-    const burst = Math.max(1, Math.floor(callsPerSecond));
-    return Math.max(0, calls - burst) * (1000 / callsPerSecond);
+    return Math.max(0, calls - burstOf(callsPerSecond)) * (1000 / callsPerSecond);
   }
+}
+
+function burstOf(callsPerSecond: number): number {
+  return Math.max(1, Math.floor(callsPerSecond / 2));
 }
