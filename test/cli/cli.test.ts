@@ -1,5 +1,5 @@
 // The `inventory` command as a new user meets it: help, exit codes, and clear errors for bad input.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
@@ -123,12 +123,36 @@ describe('inventory sync', () => {
   });
   afterAll(() => sim.close());
 
-  it('syncs the account behind the standard credentials and prints a summary', async () => {
+  it('syncs the account behind the standard credentials and prints a summary; --quiet leaves stderr empty', async () => {
     const db = join(dir, 'inventory.db');
-    const { code, stdout, stderr } = await runCli(['sync', '--db', db, '--regions', 'us-east-1,eu-west-1'], awsEnv(sim, sim.scenario.accounts[0]));
+    const { code, stdout, stderr } = await runCli(['sync', '--quiet', '--db', db, '--regions', 'us-east-1,eu-west-1'], awsEnv(sim, sim.scenario.accounts[0]));
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Sync run 1 succeeded in \d+\.\ds\n {2}scopes: 2 ok, 0 skipped, 0 failed\n {2}trails: 1 sightings, 1 new, 0 changed, 0 deleted\n$/);
+    expect(stdout).toMatch(
+      /^Sync run 1 succeeded in \d+\.\ds\n {2}accounts: 1 listed, 0 failed\n {2}scopes: 2 ok, 0 skipped, 0 failed\n {2}trails: 1 sightings, 1 new, 0 changed, 0 deleted\n$/,
+    );
+  });
+
+  it('logs JSON lines on stderr when it is not a terminal: progress at info, every scope with --verbose', async () => {
+    const env = awsEnv(sim, sim.scenario.accounts[0]);
+    const parse = (stderr: string) => stderr.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { level: number; msg: string; region?: string });
+    const plain = parse((await runCli(['sync', '--db', join(dir, 'logs.db'), '--regions', 'us-east-1'], env)).stderr);
+    expect(plain.map((l) => l.msg)).toEqual(['sync started', 'collecting trails', 'sync finished']);
+    const verbose = parse((await runCli(['sync', '--verbose', '--db', join(dir, 'logs.db'), '--regions', 'us-east-1'], env)).stderr);
+    expect(verbose.filter((l) => l.msg === 'scope written').map((l) => [l.level, l.region])).toEqual([[20, 'us-east-1']]);
+    const { code, stderr } = await runCli(['sync', '--quiet', '--verbose'], env);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/option '-q, --quiet' cannot be used with option '-v, --verbose'/);
+  });
+
+  it('refuses a broken accounts file with exit 2, naming the file and the place, before touching the database', async () => {
+    const db = join(dir, 'never.db');
+    const accounts = join(dir, 'accounts.yaml');
+    writeFileSync(accounts, 'accounts:\n  - role_arn: arn:aws:iam::123412341234:user/not-a-role\n');
+    const { code, stderr } = await runCli(['sync', '--db', db, '--accounts', accounts], awsEnv(sim, sim.scenario.accounts[0]));
+    expect(code).toBe(2);
+    expect(stderr).toBe(`inventory: ${accounts}: accounts[0].role_arn: expected an IAM role ARN such as arn:aws:iam::111122223333:role/InventoryReader\n`);
+    expect(existsSync(db)).toBe(false);
   });
 
   it('reads INVENTORY_REGIONS when --regions is not given, and prints JSON on request', async () => {
