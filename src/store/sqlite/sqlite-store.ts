@@ -48,6 +48,13 @@ type Row = Record<string, unknown>;
 export class SqliteStore implements InventoryStore {
   readonly kind = 'sqlite' as const;
   private closed = false;
+  /** Prepared statements by SQL text: preparing costs more than running for the small statements a sync repeats. */
+  private readonly statements = new Map<string, Database.Statement>();
+  /**
+   * The content hash each incoming record led to, and from which side (owner or not) it was seen. The collector hands every scope of an account the same record
+   * object for a trail, so a trail seen in 17 regions is merged and hashed once, not 17 times.
+   */
+  private readonly settled = new WeakMap<TrailRecord, string>();
 
   private constructor(readonly db: Database.Database, readonly path: string, private readonly staleRunMs: number) {}
 
@@ -68,10 +75,20 @@ export class SqliteStore implements InventoryStore {
     return new SqliteStore(db, path, options.staleRunMs ?? STALE_RUN_MS);
   }
 
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      // Filters make many distinct queries; keep the cache bounded.
+      if (this.statements.size >= MAX_CACHED_STATEMENTS) this.statements.clear();
+      this.statements.set(sql, (statement = this.db.prepare(sql)));
+    }
+    return statement;
+  }
+
   async startSyncRun(run: NewSyncRun): Promise<SyncRun> {
     const startedAt = now();
-    const info = this.db
-      .prepare(
+    const info = this
+      .prepared(
         `INSERT INTO sync_runs (collector, status, started_at, heartbeat_at, host, pid, requested_regions)
          VALUES (?, 'running', ?, ?, ?, ?, ?)`,
       )
@@ -84,15 +101,15 @@ export class SqliteStore implements InventoryStore {
   }
 
   async finishSyncRun(runId: number, status: Exclude<SyncRunStatus, 'running'>, error?: ScopeError): Promise<SyncRun> {
-    this.db
-      .prepare(`UPDATE sync_runs SET status = ?, finished_at = ?, error_code = ?, error_message = ? WHERE id = ?`)
+    this
+      .prepared(`UPDATE sync_runs SET status = ?, finished_at = ?, error_code = ?, error_message = ? WHERE id = ?`)
       .run(status, now(), error?.code ?? null, error?.message ?? null, runId);
     return this.readSyncRun(runId)!;
   }
 
   async latestSyncRun(collector: string): Promise<SyncRun | undefined> {
     this.markInterruptedRuns();
-    const row = this.db.prepare(`SELECT * FROM sync_runs WHERE collector = ? ORDER BY id DESC LIMIT 1`).get(collector) as Row | undefined;
+    const row = this.prepared(`SELECT * FROM sync_runs WHERE collector = ? ORDER BY id DESC LIMIT 1`).get(collector) as Row | undefined;
     return row && toSyncRun(row);
   }
 
@@ -101,8 +118,8 @@ export class SqliteStore implements InventoryStore {
     if (!Number.isInteger(limit) || limit < 0) throw new FilterError('limit must be a non-negative integer', 'limit');
     if (!Number.isInteger(offset) || offset < 0) throw new FilterError('offset must be a non-negative integer', 'offset');
     this.markInterruptedRuns();
-    const rows = this.db
-      .prepare(`SELECT * FROM sync_runs WHERE ? IS NULL OR collector = ? ORDER BY id DESC LIMIT ? OFFSET ?`)
+    const rows = this
+      .prepared(`SELECT * FROM sync_runs WHERE ? IS NULL OR collector = ? ORDER BY id DESC LIMIT ? OFFSET ?`)
       .all(collector ?? null, collector ?? null, limit, offset) as Row[];
     return this.withTotals(rows.map(toSyncRun));
   }
@@ -116,15 +133,15 @@ export class SqliteStore implements InventoryStore {
   /** The runs with their totals, summed in two statements over the runs' own scope and account rows. */
   private withTotals(runs: SyncRun[]): SyncRunSummary[] {
     const ids = JSON.stringify(runs.map((r) => r.id));
-    const scopeRows = this.db
-      .prepare(
+    const scopeRows = this
+      .prepared(
         `SELECT run_id, sum(status = 'ok') AS ok, sum(status = 'skipped') AS skipped, sum(status = 'failed') AS failed,
                 sum(assets_seen) AS seen, sum(assets_new) AS new, sum(assets_changed) AS changed, sum(assets_deleted) AS deleted
            FROM sync_scopes WHERE run_id IN ${JSON_LIST} GROUP BY run_id`,
       )
       .all(ids) as Row[];
-    const accountRows = this.db
-      .prepare(`SELECT run_id, count(*) AS failed FROM sync_accounts WHERE status = 'failed' AND run_id IN ${JSON_LIST} GROUP BY run_id`)
+    const accountRows = this
+      .prepared(`SELECT run_id, count(*) AS failed FROM sync_accounts WHERE status = 'failed' AND run_id IN ${JSON_LIST} GROUP BY run_id`)
       .all(ids) as Row[];
     const scopesByRun = new Map(scopeRows.map((row) => [row.run_id as number, row]));
     const failedAccountsByRun = new Map(accountRows.map((row) => [row.run_id as number, row.failed as number]));
@@ -148,12 +165,12 @@ export class SqliteStore implements InventoryStore {
     const write = this.db.transaction((): ScopeCounts => {
       const counts: ScopeCounts = { seen: 0, new: 0, changed: 0, deleted: 0 };
       const at = now();
-      const previous = this.db
-        .prepare(`SELECT last_success_at FROM sync_scope_state WHERE collector = ? AND account_id = ? AND region = ?`)
+      const previous = this
+        .prepared(`SELECT last_success_at FROM sync_scope_state WHERE collector = ? AND account_id = ? AND region = ?`)
         .get(collector, scope.accountId, scope.region) as { last_success_at: string | null } | undefined;
       if (scope.status === 'ok') {
         // Only a sighting this scope never had before is written; one it still has is left as it is.
-        const addSighting = this.db.prepare(`INSERT OR IGNORE INTO trail_sightings (trail_arn, account_id, region, last_run_id) VALUES (?, ?, ?, ?)`);
+        const addSighting = this.prepared(`INSERT OR IGNORE INTO trail_sightings (trail_arn, account_id, region, last_run_id) VALUES (?, ?, ?, ?)`);
         for (const trail of scope.trails) {
           const outcome = this.upsertTrail(runId, trail, scope.accountId, at);
           counts.seen += 1;
@@ -164,8 +181,8 @@ export class SqliteStore implements InventoryStore {
         counts.deleted = this.dropStaleSightings(runId, scope, previous?.last_success_at ?? null, at);
       }
       const succeeded = scope.status !== 'failed';
-      this.db
-        .prepare(
+      this
+        .prepared(
           `INSERT INTO sync_scope_state (collector, account_id, region, last_run_id, last_status, last_attempt_at, last_error_code,
                                          last_error_message, last_success_run_id, last_success_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -177,8 +194,8 @@ export class SqliteStore implements InventoryStore {
         )
         .run(collector, scope.accountId, scope.region, runId, scope.status, at, scope.error?.code ?? null, scope.error?.message ?? null,
           succeeded ? runId : null, succeeded ? at : null);
-      this.db
-        .prepare(
+      this
+        .prepared(
           `INSERT INTO sync_scopes (run_id, collector, account_id, region, status, finished_at, error_code, error_message,
                                     assets_seen, assets_new, assets_changed, assets_deleted)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -198,31 +215,37 @@ export class SqliteStore implements InventoryStore {
    * wrote it. An unchanged trail is not written at all.
    */
   private upsertTrail(runId: number, incoming: TrailRecord, viewerAccountId: string, at: string): 'new' | 'changed' | 'unchanged' | 'seen again' {
-    const existing = this.db.prepare(`SELECT * FROM trails WHERE arn = ?`).get(incoming.arn) as Row | undefined;
-    const seenAgain = existing !== undefined && existing.last_run_id === runId;
-    const before = existing && toTrailRecord(existing, this.tagsOf(incoming.arn));
+    const head = this.prepared(`SELECT content_hash, last_run_id, deleted_at FROM trails WHERE arn = ?`).get(incoming.arn) as Row | undefined;
     // Another account's view (a member's view of an organization trail) cannot read the status, selectors or tags:
     // it keeps what the owner's view knew instead of erasing it. The owner's own view always replaces the record.
     const ownerView = viewerAccountId === incoming.accountId;
+    // This very record, seen from the same side, already settled into the row as it stands: nothing to merge or write.
+    if (head && head.deleted_at === null && this.settled.get(incoming) === `${ownerView}:${head.content_hash}`) {
+      return head.last_run_id === runId ? 'seen again' : 'unchanged';
+    }
+    const existing = head && (this.prepared(`SELECT * FROM trails WHERE arn = ?`).get(incoming.arn) as Row);
+    const seenAgain = existing !== undefined && existing.last_run_id === runId;
+    const before = existing && toTrailRecord(existing, this.tagsOf(incoming.arn));
     const record = before && !ownerView ? mergeTrailViews(before, incoming) : incoming;
     const content = contentHash(record);
     const config = contentHash(configurationOf(record));
     const revived = existing !== undefined && existing.deleted_at !== null;
     const outcome = seenAgain ? 'seen again' : !existing ? 'new' : revived || existing.config_hash !== config ? 'changed' : 'unchanged';
+    this.settled.set(incoming, `${ownerView}:${content}`);
     if (existing && existing.content_hash === content && !revived) return outcome;
 
     const values = TRAIL_CONTENT_COLUMNS.map((c) => encodeColumn(c, (record as unknown as Row)[c.field]));
     const tagsKnown = record.tags === null ? 0 : 1;
     if (!existing) {
       const columns = [...TRAIL_CONTENT_COLUMNS.map((c) => c.sql), 'first_seen_at', 'last_seen_at', 'last_run_id', 'content_hash', 'config_hash', 'tags_known'];
-      this.db
-        .prepare(`INSERT INTO trails (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
+      this
+        .prepared(`INSERT INTO trails (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
         .run(...values, at, at, runId, content, config, tagsKnown);
       this.recordChange(record.arn, runId, at, 'created');
     } else {
       const assignments = [...TRAIL_CONTENT_COLUMNS.map((c) => `${c.sql} = ?`), 'last_seen_at = ?', 'last_run_id = ?', 'content_hash = ?', 'config_hash = ?', 'tags_known = ?', 'deleted_at = NULL'];
-      this.db
-        .prepare(`UPDATE trails SET ${assignments.join(', ')} WHERE arn = ?`)
+      this
+        .prepared(`UPDATE trails SET ${assignments.join(', ')} WHERE arn = ?`)
         .run(...values, at, runId, content, config, tagsKnown, record.arn);
       if (revived) this.recordChange(record.arn, runId, at, 'restored');
       for (const change of trailFieldChanges(before!, record)) this.recordChange(record.arn, runId, at, 'changed', change.field, change.from, change.to);
@@ -235,16 +258,16 @@ export class SqliteStore implements InventoryStore {
   private updateTags(assetId: string, old: readonly Tag[], tags: readonly Tag[]): void {
     const oldValues = new Map(old.map((t) => [t.key, t.value]));
     const newKeys = new Set(tags.map((t) => t.key));
-    const remove = this.db.prepare(`DELETE FROM asset_tags WHERE asset_id = ? AND key = ?`);
+    const remove = this.prepared(`DELETE FROM asset_tags WHERE asset_id = ? AND key = ?`);
     for (const key of oldValues.keys()) if (!newKeys.has(key)) remove.run(assetId, key);
-    const upsert = this.db.prepare(
+    const upsert = this.prepared(
       `INSERT INTO asset_tags (asset_id, key, value) VALUES (?, ?, ?) ON CONFLICT (asset_id, key) DO UPDATE SET value = excluded.value`,
     );
     for (const tag of tags) if (oldValues.get(tag.key) !== tag.value) upsert.run(assetId, tag.key, tag.value);
   }
 
   private tagsOf(assetId: string): Tag[] {
-    return this.db.prepare(`SELECT key, value FROM asset_tags WHERE asset_id = ? ORDER BY key`).all(assetId) as Tag[];
+    return this.prepared(`SELECT key, value FROM asset_tags WHERE asset_id = ? ORDER BY key`).all(assetId) as Tag[];
   }
 
   /**
@@ -252,17 +275,17 @@ export class SqliteStore implements InventoryStore {
    * old value, the last new value; none when they end equal), and a deletion undone in the same run leaves nothing.
    */
   private recordChange(arn: string, runId: number, at: string, kind: TrailChangeKind, field: string | null = null, from: unknown = null, to: unknown = null): void {
-    const thisRun = this.db
-      .prepare(`SELECT id, kind, field, old_value FROM trail_changes WHERE run_id = ? AND trail_arn = ?`)
+    const thisRun = this
+      .prepared(`SELECT id, kind, field, old_value FROM trail_changes WHERE run_id = ? AND trail_arn = ?`)
       .all(runId, arn) as { id: number; kind: TrailChangeKind; field: string | null; old_value: string | null }[];
-    const remove = (id: number) => this.db.prepare(`DELETE FROM trail_changes WHERE id = ?`).run(id);
+    const remove = (id: number) => this.prepared(`DELETE FROM trail_changes WHERE id = ?`).run(id);
     if (kind === 'changed') {
       // A trail created in this run has no earlier configuration to differ from.
       if (thisRun.some((c) => c.kind === 'created')) return;
       const prior = thisRun.find((c) => c.kind === 'changed' && c.field === field);
       if (prior) {
         if (sameJson(fromJson(prior.old_value), to)) remove(prior.id);
-        else this.db.prepare(`UPDATE trail_changes SET new_value = ?, changed_at = ? WHERE id = ?`).run(toJson(to), at, prior.id);
+        else this.prepared(`UPDATE trail_changes SET new_value = ?, changed_at = ? WHERE id = ?`).run(toJson(to), at, prior.id);
         return;
       }
     }
@@ -272,8 +295,8 @@ export class SqliteStore implements InventoryStore {
       remove(opposite.id);
       return;
     }
-    this.db
-      .prepare(`INSERT INTO trail_changes (trail_arn, run_id, changed_at, kind, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+    this
+      .prepared(`INSERT INTO trail_changes (trail_arn, run_id, changed_at, kind, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ?, ?)`)
       .run(arn, runId, at, kind, field, toJson(from), toJson(to));
   }
 
@@ -282,14 +305,14 @@ export class SqliteStore implements InventoryStore {
    * more is marked deleted, keeping as its last-seen time this scope's previous success.
    */
   private dropStaleSightings(runId: number, scope: TrailScopeResult, previousSuccessAt: string | null, at: string): number {
-    const gone = this.db
-      .prepare(
+    const gone = this
+      .prepared(
         `DELETE FROM trail_sightings WHERE account_id = ? AND region = ? AND trail_arn NOT IN ${JSON_LIST} RETURNING trail_arn`,
       )
       .all(scope.accountId, scope.region, JSON.stringify(scope.trails.map((t) => t.arn))) as { trail_arn: string }[];
     if (gone.length === 0) return 0;
-    const deleted = this.db
-      .prepare(
+    const deleted = this
+      .prepared(
         `UPDATE trails SET deleted_at = ?, last_seen_at = coalesce(?, last_seen_at)
           WHERE arn IN ${JSON_LIST} AND deleted_at IS NULL
             AND NOT EXISTS (SELECT 1 FROM trail_sightings s WHERE s.trail_arn = trails.arn)
@@ -301,8 +324,8 @@ export class SqliteStore implements InventoryStore {
   }
 
   async recordAccount(runId: number, collector: string, outcome: AccountOutcome): Promise<void> {
-    this.db
-      .prepare(
+    this
+      .prepared(
         `INSERT INTO sync_accounts (run_id, collector, account_id, status, enabled_regions, finished_at, error_code, error_message)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -315,8 +338,8 @@ export class SqliteStore implements InventoryStore {
   }
 
   async accountAttempts(collector: string): Promise<AccountAttempt[]> {
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .prepared(
         `SELECT a.*, (SELECT k.enabled_regions FROM sync_accounts k
                         WHERE k.collector = a.collector AND k.account_id = a.account_id AND k.enabled_regions IS NOT NULL
                         ORDER BY k.run_id DESC LIMIT 1) AS known_regions
@@ -349,7 +372,7 @@ export class SqliteStore implements InventoryStore {
   }
 
   async scopeStates(collector: string): Promise<ScopeState[]> {
-    const rows = this.db.prepare(`SELECT * FROM sync_scope_state WHERE collector = ? ORDER BY account_id, region`).all(collector) as Row[];
+    const rows = this.prepared(`SELECT * FROM sync_scope_state WHERE collector = ? ORDER BY account_id, region`).all(collector) as Row[];
     return rows.map((row) => ({
       accountId: row.account_id as string,
       region: row.region as string,
@@ -363,8 +386,8 @@ export class SqliteStore implements InventoryStore {
   }
 
   async scopesOfRun(runId: number): Promise<(ScopeCoverage & ScopeCounts)[]> {
-    const rows = this.db
-      .prepare(`SELECT s.*, NULL AS last_success_at FROM sync_scopes s WHERE run_id = ? ORDER BY account_id, region`)
+    const rows = this
+      .prepared(`SELECT s.*, NULL AS last_success_at FROM sync_scopes s WHERE run_id = ? ORDER BY account_id, region`)
       .all(runId) as Row[];
     return rows.map((row) => ({
       ...toScopeCoverage(row),
@@ -385,8 +408,8 @@ export class SqliteStore implements InventoryStore {
     if (offset !== undefined && offset !== null && (!Number.isInteger(offset) || offset < 0)) {
       throw new FilterError('offset must be a non-negative integer', 'options.offset');
     }
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .prepared(
         `SELECT ${selectList(options.fields)} FROM trails WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${predicate.sql}
           ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
       )
@@ -395,28 +418,28 @@ export class SqliteStore implements InventoryStore {
   }
 
   async trailsById(ids: readonly string[]): Promise<(StoredTrail | undefined)[]> {
-    const rows = this.db.prepare(`SELECT ${ALL_TRAIL_VALUES} FROM trails WHERE arn IN ${JSON_LIST}`).all(JSON.stringify(ids)) as Row[];
+    const rows = this.prepared(`SELECT ${ALL_TRAIL_VALUES} FROM trails WHERE arn IN ${JSON_LIST}`).all(JSON.stringify(ids)) as Row[];
     const byId = new Map(rows.map((row) => [row.arn as string, toStoredTrail(row)]));
     return ids.map((id) => byId.get(id));
   }
 
   async tagsByAssetId(ids: readonly string[]): Promise<Tag[][]> {
-    const rows = this.db
-      .prepare(`SELECT asset_id, key, value FROM asset_tags WHERE asset_id IN ${JSON_LIST} ORDER BY key`)
+    const rows = this
+      .prepared(`SELECT asset_id, key, value FROM asset_tags WHERE asset_id IN ${JSON_LIST} ORDER BY key`)
       .all(JSON.stringify(ids)) as { asset_id: string; key: string; value: string }[];
     return groupBy(ids, rows, (row) => row.asset_id, (row) => ({ key: row.key, value: row.value }));
   }
 
   async sightingsByTrailArn(arns: readonly string[]): Promise<TrailSighting[][]> {
-    const rows = this.db
-      .prepare(`SELECT trail_arn, account_id, region FROM trail_sightings WHERE trail_arn IN ${JSON_LIST} ORDER BY account_id, region`)
+    const rows = this
+      .prepared(`SELECT trail_arn, account_id, region FROM trail_sightings WHERE trail_arn IN ${JSON_LIST} ORDER BY account_id, region`)
       .all(JSON.stringify(arns)) as { trail_arn: string; account_id: string; region: string }[];
     return groupBy(arns, rows, (row) => row.trail_arn, (row) => ({ accountId: row.account_id, region: row.region }));
   }
 
   async trailHistory(arns: readonly string[]): Promise<TrailChange[][]> {
-    const rows = this.db
-      .prepare(`SELECT * FROM trail_changes WHERE trail_arn IN ${JSON_LIST} ORDER BY id DESC`)
+    const rows = this
+      .prepared(`SELECT * FROM trail_changes WHERE trail_arn IN ${JSON_LIST} ORDER BY id DESC`)
       .all(JSON.stringify(arns)) as Row[];
     return groupBy(arns, rows, (row) => row.trail_arn as string, (row) => ({
       trailArn: row.trail_arn as string,
@@ -430,7 +453,7 @@ export class SqliteStore implements InventoryStore {
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.prepared('SELECT 1').get();
   }
 
   async close(): Promise<void> {
@@ -440,12 +463,12 @@ export class SqliteStore implements InventoryStore {
   }
 
   private readSyncRun(id: number): SyncRun | undefined {
-    const row = this.db.prepare(`SELECT * FROM sync_runs WHERE id = ?`).get(id) as Row | undefined;
+    const row = this.prepared(`SELECT * FROM sync_runs WHERE id = ?`).get(id) as Row | undefined;
     return row && toSyncRun(row);
   }
 
   private beat(runId: number, at = now()): void {
-    this.db.prepare(`UPDATE sync_runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'`).run(at, runId);
+    this.prepared(`UPDATE sync_runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'`).run(at, runId);
   }
 
   /**
@@ -453,13 +476,13 @@ export class SqliteStore implements InventoryStore {
    * its heartbeat stopped (a process on another host, or one that hangs).
    */
   private markInterruptedRuns(): void {
-    const running = this.db
-      .prepare(`SELECT id, host, pid, coalesce(heartbeat_at, started_at) AS alive_at FROM sync_runs WHERE status = 'running'`)
+    const running = this
+      .prepared(`SELECT id, host, pid, coalesce(heartbeat_at, started_at) AS alive_at FROM sync_runs WHERE status = 'running'`)
       .all() as { id: number; host: string; pid: number; alive_at: string }[];
     const staleBefore = new Date(Date.now() - this.staleRunMs).toISOString();
     for (const run of running) {
       if ((run.host === hostname() && !processExists(run.pid)) || run.alive_at < staleBefore) {
-        this.db.prepare(`UPDATE sync_runs SET status = 'interrupted' WHERE id = ? AND status = 'running'`).run(run.id);
+        this.prepared(`UPDATE sync_runs SET status = 'interrupted' WHERE id = ? AND status = 'running'`).run(run.id);
       }
     }
   }
@@ -571,6 +594,8 @@ function toScopeCoverage(row: Row): ScopeCoverage {
     lastSuccessAt: (row.last_success_at as string | null) ?? null,
   };
 }
+
+const MAX_CACHED_STATEMENTS = 200;
 
 /** A list of any length as one parameter (a JSON array), so a batch of ids is one statement, not one per id. */
 const JSON_LIST = '(SELECT value FROM json_each(?))';
