@@ -6,9 +6,11 @@ import { evaluateControls } from '../../controls/evaluate.js';
 import { verdictsAsText } from '../../controls/report.js';
 import { createInventoryApi } from '../../graphql/execute.js';
 import { createLogger, type LogLevel } from '../../log.js';
-import { demoScenario, startSimulator } from '../../simulator/index.js';
+import { demoCredentials, demoScenario, DEMO_MANAGEMENT_ACCOUNT_ID, DEMO_MEMBER_ROLE, startSimulator } from '../../simulator/index.js';
 import { openStore } from '../../store/open.js';
+import { parseAccountsConfig } from '../../sync/accounts-config.js';
 import { syncTrails } from '../../sync/sync.js';
+import { resolveAccountTargets } from '../../sync/targets.js';
 import type { CommandOutcome } from '../exit-codes.js';
 import { hostOption, logLevelOption, portOption } from '../main.js';
 import { DEFAULT_PORT, serveInventory, untilStopped } from './serve.js';
@@ -22,7 +24,10 @@ interface DemoFlags {
 }
 
 /** The endpoint variables the SDK reads; the demo points all of them at the simulator, whatever the shell has set. */
-const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_CLOUDTRAIL', 'AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL_EC2'];
+const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_CLOUDTRAIL', 'AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_ORGANIZATIONS'];
+
+/** What a user would put in an accounts file for this organization (see `inventory sync --accounts`). */
+const DEMO_ACCOUNTS_FILE = `organization:\n  member_role_name: ${DEMO_MEMBER_ROLE}\n`;
 
 export function demoCommand(_outcome: CommandOutcome): Command {
   return new Command('demo')
@@ -43,11 +48,16 @@ export function demoCommand(_outcome: CommandOutcome): Command {
 
       const store = await openStore(flags.db);
       try {
+        // As a user syncs an organization: the management account's credentials, then the member role in each account.
+        const management = demoCredentials(DEMO_MANAGEMENT_ACCOUNT_ID);
+        Object.assign(process.env, { AWS_ACCESS_KEY_ID: management.accessKeyId, AWS_SECRET_ACCESS_KEY: management.secretAccessKey });
+        for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[name];
+        const accounts = parseAccountsConfig(DEMO_ACCOUNTS_FILE, 'demo accounts');
+        process.stdout.write(
+          `Accounts: listed through AWS Organizations from management account ${DEMO_MANAGEMENT_ACCOUNT_ID}, each member read through its ${DEMO_MEMBER_ROLE} role\n`,
+        );
         const summary = await syncTrails(store, {
-          accounts: scenario.accounts.map((account) => ({
-            label: `demo account ${account.Id}`,
-            credentials: { accessKeyId: account.AccessKeyId, secretAccessKey: account.SecretAccessKey },
-          })),
+          accounts: () => resolveAccountTargets(accounts, { region: 'us-east-1', maxAttempts: 3, log }),
           log,
         });
         process.stdout.write(`\nSynced into ${flags.db}\n${syncSummaryText(summary)}\n`);

@@ -9,6 +9,9 @@ export const DEMO_SECURITY_ACCOUNT_ID = '333333333333';
 /** The fixed instant the demo's start and stop times count back from. */
 const DEMO_ANCHOR = Date.UTC(2026, 10, 1);
 
+/** The role each member account holds for the inventory, trusting the management account (as AWS Organizations sets up). */
+export const DEMO_MEMBER_ROLE = 'InventoryReader';
+
 export const DEMO_ACCOUNT_IDS = [DEMO_MANAGEMENT_ACCOUNT_ID, DEMO_WORKLOADS_ACCOUNT_ID, DEMO_SECURITY_ACCOUNT_ID] as const;
 
 /** Static credentials per demo account: the simulator tells accounts apart by access key id. */
@@ -81,6 +84,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
         Id: DEMO_WORKLOADS_ACCOUNT_ID,
         AccessKeyId: accessKey(DEMO_WORKLOADS_ACCOUNT_ID),
         SecretAccessKey: secret(DEMO_WORKLOADS_ACCOUNT_ID),
+        Roles: [{ Name: DEMO_MEMBER_ROLE, TrustedAccountIds: [DEMO_MANAGEMENT_ACCOUNT_ID] }],
         Trails: [
           {
             // Unencrypted multi-region trail homed outside us-east-1: a shadow in 16 other regions.
@@ -120,6 +124,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
         Id: DEMO_SECURITY_ACCOUNT_ID,
         AccessKeyId: accessKey(DEMO_SECURITY_ACCOUNT_ID),
         SecretAccessKey: secret(DEMO_SECURITY_ACCOUNT_ID),
+        Roles: [{ Name: DEMO_MEMBER_ROLE, TrustedAccountIds: [DEMO_MANAGEMENT_ACCOUNT_ID] }],
         EnabledRegions: [...DEFAULT_REGIONS, 'ap-east-1'],
         Trails: [
           {
