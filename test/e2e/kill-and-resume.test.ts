@@ -1,7 +1,7 @@
 // kill -9 in the middle of a multi-account sync: the database stays sound, nothing synced before is lost, the run is
 // shown as interrupted, and the next sync completes. The sync runs as a user runs it: the built CLI, in its own process.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -69,6 +69,46 @@ describe('a sync killed with SIGKILL', () => {
     expect(trailArns(db)).toEqual(before);
   });
 });
+
+describe('a sync stopped with Ctrl-C (SIGINT)', () => {
+  it('finishes the accounts in progress, starts no more, and records the run as interrupted', async () => {
+    const org = organizationScenario({ accounts: 30, regions: REGIONS, latencyMs: 40, transientErrorRate: 0, unassumableRole: false, deniedRegion: false, seed: 12 });
+    delete org.scenario.rateLimit;
+    sim = await startSimulator(org.scenario);
+    const dir = tempDir();
+    const db = join(dir, 'inventory.db');
+    const accounts = join(dir, 'accounts.yaml');
+    writeFileSync(accounts, `organization:\n  member_role_name: ${org.memberRoleName}\n`);
+    const env = { ...awsEnv(sim, org.management), INVENTORY_DB: db, INVENTORY_ACCOUNTS: accounts, INVENTORY_REGIONS: REGIONS.join(',') };
+
+    const child = spawn(process.execPath, [BIN, 'sync', '--concurrency', '4', '--account-concurrency', '2'], { env: { ...process.env, ...env } });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await waitFor(() => existsSync(db) && scopesWritten(db) >= 3);
+    child.kill('SIGINT');
+    expect(await exited).toBe(3);
+    expect(stdout).toMatch(/^Sync run 1 interrupted in/);
+
+    const written = scopesWritten(db);
+    expect(written).toBeGreaterThan(0);
+    expect(written).toBeLessThan(org.activeAccountIds.length * REGIONS.length);
+    const store = SqliteStore.open(db);
+    expect(await store.latestSyncRun('aws.cloudtrail.trails')).toMatchObject({ id: 1, status: 'interrupted' });
+    await store.close();
+  });
+});
+
+function scopesWritten(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare(`SELECT count(*) AS n FROM sync_scopes`).get() as { n: number }).n;
+  } catch {
+    return 0; // not migrated yet
+  } finally {
+    db.close();
+  }
+}
 
 /** The trails a default query shows (not deleted), read straight from the file. */
 function trailArns(path: string): string[] {
