@@ -8,6 +8,7 @@ import { createInventoryApi } from '../src/graphql/execute.js';
 import { silentLogger } from '../src/log.js';
 import { startServer } from '../src/server/server.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { TRAIL_COLUMNS_BY_FIELD } from '../src/store/trail-columns.js';
 
 const SEED_DOCUMENT = '{ trails(where:{kmsKeyID:""}){...AssetFragment} }';
 const total = Number(process.argv[2] ?? 100_000);
@@ -41,11 +42,13 @@ try {
   console.log(`built ${total} trails (${unencrypted} without a KMS key) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const server = await startServer({ store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger });
+  // lastSeenAt is read from the scopes that see a trail (unchanged trails are not rewritten): the same SQL as the API's.
+  const lastSeenAt = TRAIL_COLUMNS_BY_FIELD.get('lastSeenAt')!.sql;
   const raw = store.db.prepare(
-    `SELECT t.arn AS id, t.arn, t.name, 'Trail' AS assetType, 'aws' AS provider, t.account_id AS accountId, t.region,
-            t.first_seen_at AS firstSeenAt, t.last_seen_at AS lastSeenAt,
-            (SELECT json_group_array(json_object('key', key, 'value', value)) FROM asset_tags WHERE asset_id = t.arn) AS tags
-       FROM trails t WHERE t.kms_key_id = '' AND t.deleted_at IS NULL ORDER BY t.arn`,
+    `SELECT trails.arn AS id, trails.arn, trails.name, 'Trail' AS assetType, 'aws' AS provider, trails.account_id AS accountId, trails.region,
+            trails.first_seen_at AS firstSeenAt, ${lastSeenAt} AS lastSeenAt,
+            (SELECT json_group_array(json_object('key', key, 'value', value)) FROM asset_tags WHERE asset_id = trails.arn) AS tags
+       FROM trails WHERE trails.kms_key_id = '' AND trails.deleted_at IS NULL ORDER BY trails.arn`,
   );
   const timeBest = async (fn: () => Promise<number>): Promise<{ ms: number; rows: number }> => {
     let best = Infinity;

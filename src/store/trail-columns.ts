@@ -29,13 +29,12 @@ const TRAILS_COLLECTOR = `'${COLLECTOR_BY_ASSET_TYPE.Trail!.replaceAll("'", "''"
 /**
  * A live trail was last seen by the latest successful sync of any scope that sees it: unchanged trails are not
  * rewritten, so this is read from the scopes rather than stored. A deleted trail keeps the time stored when it was
- * deleted.
+ * deleted. CROSS JOIN keeps SQLite's join order: from the trail's few sightings to their scopes, never the reverse.
  */
 const LAST_SEEN_AT = `CASE WHEN trails.deleted_at IS NULL THEN coalesce(
-    (SELECT max(state.last_success_at) FROM trail_sightings sighting
-       JOIN sync_scope_state state
-         ON state.collector = ${TRAILS_COLLECTOR} AND state.account_id = sighting.account_id AND state.region = sighting.region
-      WHERE sighting.trail_arn = trails.arn),
+    (SELECT max(state.last_success_at) FROM trail_sightings sighting CROSS JOIN sync_scope_state state
+      WHERE sighting.trail_arn = trails.arn
+        AND state.collector = ${TRAILS_COLLECTOR} AND state.account_id = sighting.account_id AND state.region = sighting.region),
     trails.last_seen_at) ELSE trails.last_seen_at END`;
 
 export const TRAIL_COLUMNS: readonly TrailColumn[] = [
