@@ -13,7 +13,7 @@ describe('query plans', () => {
   it('reads lastSeenAt from the trail’s own sightings, then their scopes by key, never scanning every scope', () => {
     temp = openTempStore();
     const lastSeenAt = TRAIL_COLUMNS_BY_FIELD.get('lastSeenAt')!.sql;
-    const plan = (temp.store.db.prepare(`EXPLAIN QUERY PLAN SELECT ${lastSeenAt} FROM trails WHERE kms_key_id = ''`).all() as { detail: string }[]).map(
+    const plan = (temp.store.db.prepare(`EXPLAIN QUERY PLAN SELECT ${lastSeenAt} FROM trails WHERE deleted_at IS NULL AND kms_key_id = ''`).all() as { detail: string }[]).map(
       (step) => step.detail,
     );
     expect(plan).toContain('SEARCH trails USING INDEX trails_by_kms_key_id (kms_key_id=?)');
