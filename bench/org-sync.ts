@@ -6,6 +6,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadCatalog } from '../src/controls/catalog.js';
+import { evaluateControls } from '../src/controls/evaluate.js';
+import { createInventoryApi, runQuery } from '../src/graphql/execute.js';
 import { silentLogger } from '../src/log.js';
 import type { OrganizationScenario } from '../src/simulator/index.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -87,6 +90,26 @@ try {
   const unchanged = await sync();
   console.log(`unchanged sync: ${unchanged.run.status}, ${unchanged.totals.new} new, ${unchanged.totals.changed} changed, ${unchanged.totals.deleted} deleted; ` +
     `rows written: ${Object.entries(written()).map(([table, n]) => `${table} ${n}`).join(', ')}`);
+
+  // 4. What a dashboard and the control engine read after such a sync.
+  const api = createInventoryApi();
+  const timed = async (label: string, run: () => Promise<string>): Promise<void> => {
+    const started = performance.now();
+    const result = await run();
+    console.log(`${label}: ${(performance.now() - started).toFixed(0)} ms (${result})`);
+  };
+  await timed('coverage(assetType: "Trail") in-process', async () => {
+    const result = await runQuery(api, store, '{ coverage(assetType: "Trail") { accountId region lastSuccessAt latestAttemptFailed } }');
+    return `${(result.data?.coverage as unknown[]).length} entries`;
+  });
+  await timed('syncRuns(limit: 3) with every scope, in-process', async () => {
+    const result = await runQuery(api, store, '{ syncRuns(limit: 3) { id status totals { scopesOk scopesFailed } scopes { accountId region status } } }');
+    return `${(result.data?.syncRuns as { scopes: unknown[] }[]).reduce((n, run) => n + run.scopes.length, 0)} scopes`;
+  });
+  await timed('control evaluation (inventory check)', async () => {
+    const verdicts = await evaluateControls(api, store, loadCatalog(api));
+    return verdicts.map((v) => `${v.controlId} ${v.verdict}`).join(', ');
+  });
   await store.close();
 } finally {
   simulator.disconnect();
