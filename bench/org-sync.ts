@@ -1,9 +1,12 @@
 // A full sync of a simulated AWS organization against the lower bound its concurrency and rate limits allow.
 // The organization: 200 accounts × 17 regions, 20 ms per call, 10 CloudTrail calls per second per account and region
 // (ThrottlingException above), 2% transient errors, one member role that cannot be assumed, one denied region.
+// Then: an unchanged sync's row writes, what a dashboard reads afterwards, and kill -9 in the middle of a full sync.
 // Usage: npm run bench:sync -- [accounts=200] [concurrency=32] [account-concurrency=8]
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalog } from '../src/controls/catalog.js';
@@ -16,6 +19,7 @@ import { parseAccountsConfig } from '../src/sync/accounts-config.js';
 import { DEFAULT_LIMITS, RateLimit, type SyncLimits } from '../src/sync/limits.js';
 import { syncTrails, type TrailSyncSummary } from '../src/sync/sync.js';
 import { resolveAccountTargets } from '../src/sync/targets.js';
+import { countRowWrites } from '../test/support/store.js';
 import type { CallStats, SimulatorRequest } from './simulator-process.js';
 
 const LATENCY_MS = 20;
@@ -45,7 +49,8 @@ try {
     AWS_EC2_METADATA_DISABLED: 'true',
   });
   const config = parseAccountsConfig(`organization:\n  member_role_name: ${org.memberRoleName}\n`, 'bench accounts');
-  const store = SqliteStore.open(join(dir, 'inventory.db'));
+  const dbPath = join(dir, 'inventory.db');
+  const store = SqliteStore.open(dbPath);
   const sync = (): Promise<TrailSyncSummary> =>
     syncTrails(store, {
       accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 5, log: silentLogger }),
@@ -86,10 +91,10 @@ try {
   console.log(`sync wall time ${(measured.durationMs / 1000).toFixed(2)} s vs lower bound ${(bound.ms / 1000).toFixed(2)} s: ratio ${ratio.toFixed(2)} (bar ${RATIO_BAR}: ${ratio <= RATIO_BAR ? 'met' : 'NOT met'})`);
 
   // 3. Nothing changed in the organization: count the rows a sync writes into the asset tables.
-  const written = countWrites(store, ['trails', 'trail_sightings', 'asset_tags', 'trail_changes']);
+  const written = countRowWrites(store, ['trails', 'trail_sightings', 'asset_tags', 'trail_changes']);
   const unchanged = await sync();
   console.log(`unchanged sync: ${unchanged.run.status}, ${unchanged.totals.new} new, ${unchanged.totals.changed} changed, ${unchanged.totals.deleted} deleted; ` +
-    `rows written: ${Object.entries(written()).map(([table, n]) => `${table} ${n}`).join(', ')}`);
+    `rows written: ${Object.entries(written.read()).map(([table, n]) => `${table} ${n}`).join(', ')}`);
 
   // 4. What a dashboard and the control engine read after such a sync.
   const api = createInventoryApi();
@@ -111,6 +116,35 @@ try {
     return verdicts.map((v) => `${v.controlId} ${v.verdict}`).join(', ');
   });
   await store.close();
+
+  // 5. kill -9 in the middle of a full sync, then a sync that must complete: the process is the CLI, as users run it.
+  const accountsFile = join(dir, 'accounts.yaml');
+  writeFileSync(accountsFile, `organization:\n  member_role_name: ${org.memberRoleName}\n`);
+  const cli = (args: string[]) =>
+    spawn(process.execPath, ['--import', 'tsx', new URL('./cli.ts', import.meta.url).pathname, 'sync', '--quiet', '--db', dbPath, '--accounts', accountsFile, ...args], {
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: ['ignore', 'pipe', 'ignore'], // its one expected error (the refused role) is in the summary
+    });
+  const before = liveTrails(dbPath);
+  const victim = cli([]);
+  const runsBefore = count(dbPath, 'SELECT max(id) AS n FROM sync_runs');
+  const target = Math.round((org.activeAccountIds.length * 17) / 3);
+  while (count(dbPath, `SELECT count(*) AS n FROM sync_scopes WHERE run_id > ${runsBefore}`) < target) await sleep(10);
+  victim.kill('SIGKILL');
+  await new Promise((resolve) => victim.once('close', resolve));
+  const killedAfter = count(dbPath, `SELECT count(*) AS n FROM sync_scopes WHERE run_id > ${runsBefore}`);
+  const check = new Database(dbPath);
+  const integrity = check.pragma('integrity_check', { simple: true });
+  check.close();
+  const afterKill = liveTrails(dbPath);
+  const resumed = cli([]);
+  let summary = '';
+  resumed.stdout!.on('data', (chunk) => (summary += chunk));
+  await new Promise((resolve) => resumed.once('close', resolve));
+  const afterResume = liveTrails(dbPath);
+  console.log(`kill -9 after ${killedAfter} of ${org.activeAccountIds.length * 17} scopes: integrity_check ${integrity}; ` +
+    `trails lost ${before.filter((arn) => !afterKill.includes(arn)).length} of ${before.length}; ` +
+    `next sync: ${summary.split('\n')[0]}, trails lost ${before.filter((arn) => !afterResume.includes(arn)).length}`);
 } finally {
   simulator.disconnect();
   rmSync(dir, { recursive: true, force: true });
@@ -134,17 +168,23 @@ function lowerBound(stats: CallStats, limits: SyncLimits): { ms: number; why: st
   return { ms: discovery + ms, why: `${stats.discoveryCalls} discovery calls × ${LATENCY_MS} ms, then ${why}` };
 }
 
-/** Temporary triggers that count inserted, updated and deleted rows per table. */
-function countWrites(store: SqliteStore, tables: string[]): () => Record<string, number> {
-  store.db.exec('CREATE TEMP TABLE bench_writes (tbl TEXT PRIMARY KEY, n INTEGER NOT NULL)');
-  for (const table of tables) {
-    store.db.exec(`INSERT INTO bench_writes VALUES ('${table}', 0)`);
-    for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
-      store.db.exec(`CREATE TEMP TRIGGER bench_${table}_${event} AFTER ${event} ON main.${table}
-                     BEGIN UPDATE bench_writes SET n = n + 1 WHERE tbl = '${table}'; END`);
-    }
+/** The trails a default query shows (not deleted), read straight from the file. */
+function liveTrails(path: string): string[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare('SELECT arn FROM trails WHERE deleted_at IS NULL ORDER BY arn').all() as { arn: string }[]).map((r) => r.arn);
+  } finally {
+    db.close();
   }
-  return () => Object.fromEntries((store.db.prepare('SELECT tbl, n FROM bench_writes').all() as { tbl: string; n: number }[]).map((r) => [r.tbl, r.n]));
+}
+
+function count(path: string, sql: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return Number((db.prepare(sql).get() as { n: number | null }).n ?? 0);
+  } finally {
+    db.close();
+  }
 }
 
 function nextMessage<T>(child: ChildProcess): Promise<T> {

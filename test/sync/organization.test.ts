@@ -8,6 +8,7 @@ import { SyncProgress } from '../../src/sync/progress.js';
 import { syncTrails, type TrailSyncOptions, type TrailSyncSummary } from '../../src/sync/sync.js';
 import { resolveAccountTargets } from '../../src/sync/targets.js';
 import { simulatedAwsPerTest } from '../support/aws.js';
+import { countRowWrites } from '../support/store.js';
 
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
 const setUp = simulatedAwsPerTest();
@@ -93,6 +94,19 @@ describe('syncing an organization', () => {
     expect(repaired.run.status).toBe('succeeded');
     expect((await store.scopeCoverage('aws.cloudtrail.trails')).every((s) => s.status === 'ok')).toBe(true);
     expect((await store.accountCoverage('aws.cloudtrail.trails')).every((a) => a.status === 'ok')).toBe(true);
+  });
+
+  it('writes no asset row when it syncs an unchanged organization again, though every scope is confirmed', async () => {
+    const { org, store } = await organization({ unassumableRole: false, deniedRegion: false });
+    const first = await syncOrganization(store, discovery(org));
+    const writes = countRowWrites(store, ['trails', 'trail_sightings', 'asset_tags', 'trail_changes']);
+    const second = await syncOrganization(store, discovery(org));
+    expect(second.run.status).toBe('succeeded');
+    expect(second.totals).toMatchObject({ seen: first.totals.seen, new: 0, changed: 0, deleted: 0 });
+    expect(writes.read()).toEqual({ trails: 0, trail_sightings: 0, asset_tags: 0, trail_changes: 0 });
+    // Each trail still shows it was seen by this sync.
+    const trails = await store.findTrails({}, { limit: 1000, fields: ['lastSeenAt'] });
+    expect(trails.every((trail) => trail.lastSeenAt > second.run.startedAt)).toBe(true);
   });
 
   it('assumes listed roles with their external id, and fails only the account whose external id is wrong', async () => {
