@@ -18,6 +18,15 @@ export interface CredentialScope {
 }
 
 /** Why a request could not be attributed to an account; each service maps these to its own error code. */
+/** The error code each failure gets from the JSON-protocol services (CloudTrail, Organizations). */
+export const JSON_AUTH_ERROR_CODES: Record<AuthFailureReason, string> = {
+  missingToken: 'MissingAuthenticationTokenException',
+  incompleteSignature: 'IncompleteSignatureException',
+  wrongService: 'InvalidSignatureException',
+  unknownAccessKey: 'UnrecognizedClientException',
+  expiredToken: 'ExpiredTokenException',
+};
+
 export type AuthFailureReason = 'missingToken' | 'incompleteSignature' | 'wrongService' | 'unknownAccessKey' | 'expiredToken';
 
 /** The message every service gives with its ExpiredToken code. */

@@ -2,7 +2,7 @@
 // DescribeOrganization, for the organization the scenario describes.
 
 import { createHash } from 'node:crypto';
-import { authenticate, peekCredentialScope, type AuthFailureReason } from './auth.js';
+import { authenticate, JSON_AUTH_ERROR_CODES, peekCredentialScope } from './auth.js';
 import { operationFromTarget } from './cloudtrail/service.js';
 import { parseJsonBody } from './cloudtrail/input.js';
 import { EpochSeconds, jsonErrorResponse, jsonResponse, toWireJson } from './cloudtrail/json.js';
@@ -16,14 +16,6 @@ export const ORGANIZATIONS_SIGNING_NAME = 'organizations';
 
 /** ListAccounts page size: AWS allows 1..20 and uses 20 when MaxResults is left out. */
 export const LIST_ACCOUNTS_MAX_RESULTS = 20;
-
-const AUTH_ERROR_CODES: Record<AuthFailureReason, string> = {
-  missingToken: 'MissingAuthenticationTokenException',
-  incompleteSignature: 'IncompleteSignatureException',
-  wrongService: 'InvalidSignatureException',
-  unknownAccessKey: 'UnrecognizedClientException',
-  expiredToken: 'ExpiredTokenException',
-};
 
 /** Organizations' own errors carry the HTTP status of the service model (the SDK reads the code, not the status). */
 const notInUse = () => new AwsError('AWSOrganizationsNotInUseException', 'Your account is not a member of an organization.', 404);
@@ -54,7 +46,7 @@ export function handleOrganizations(request: SimRequest, scenario: Scenario, ses
   };
   try {
     const auth = authenticate(request.headers, scenario, ORGANIZATIONS_SIGNING_NAME, sessions);
-    if (!auth.ok) throw new AwsError(AUTH_ERROR_CODES[auth.reason], auth.message);
+    if (!auth.ok) throw new AwsError(JSON_AUTH_ERROR_CODES[auth.reason], auth.message);
     call.accountId = auth.account.Id;
     const input = parseJsonBody(request.body);
     call.params = input;

@@ -19,16 +19,22 @@ afterEach(async () => {
   sim = undefined;
 });
 
+/** A 30-account organization served on 127.0.0.1, an accounts file for it, and the environment a user's shell would have. */
+async function organizationToSync(latencyMs: number, seed: number) {
+  const org = organizationScenario({ accounts: 30, regions: REGIONS, latencyMs, transientErrorRate: 0, unassumableRole: false, deniedRegion: false, seed });
+  delete org.scenario.rateLimit;
+  sim = await startSimulator(org.scenario);
+  const dir = tempDir();
+  const db = join(dir, 'inventory.db');
+  const accounts = join(dir, 'accounts.yaml');
+  writeFileSync(accounts, `organization:\n  member_role_name: ${org.memberRoleName}\n`);
+  const env = { ...awsEnv(sim, org.management), INVENTORY_DB: db, INVENTORY_ACCOUNTS: accounts, INVENTORY_REGIONS: REGIONS.join(',') };
+  return { org, db, env };
+}
+
 describe('a sync killed with SIGKILL', () => {
   it('loses nothing, leaves a sound database, is shown as interrupted, and the next sync completes', async () => {
-    const org = organizationScenario({ accounts: 30, regions: REGIONS, latencyMs: 0, transientErrorRate: 0, unassumableRole: false, deniedRegion: false, seed: 11 });
-    delete org.scenario.rateLimit;
-    sim = await startSimulator(org.scenario);
-    const dir = tempDir();
-    const db = join(dir, 'inventory.db');
-    const accounts = join(dir, 'accounts.yaml');
-    writeFileSync(accounts, `organization:\n  member_role_name: ${org.memberRoleName}\n`);
-    const env = { ...awsEnv(sim, org.management), INVENTORY_DB: db, INVENTORY_ACCOUNTS: accounts, INVENTORY_REGIONS: REGIONS.join(',') };
+    const { org, db, env } = await organizationToSync(0, 11);
 
     const first = await runCli(['sync', '--quiet'], env);
     expect(first.code, first.stderr).toBe(0);
@@ -72,14 +78,7 @@ describe('a sync killed with SIGKILL', () => {
 
 describe('a sync stopped with Ctrl-C (SIGINT)', () => {
   it('finishes the accounts in progress, starts no more, and records the run as interrupted', async () => {
-    const org = organizationScenario({ accounts: 30, regions: REGIONS, latencyMs: 40, transientErrorRate: 0, unassumableRole: false, deniedRegion: false, seed: 12 });
-    delete org.scenario.rateLimit;
-    sim = await startSimulator(org.scenario);
-    const dir = tempDir();
-    const db = join(dir, 'inventory.db');
-    const accounts = join(dir, 'accounts.yaml');
-    writeFileSync(accounts, `organization:\n  member_role_name: ${org.memberRoleName}\n`);
-    const env = { ...awsEnv(sim, org.management), INVENTORY_DB: db, INVENTORY_ACCOUNTS: accounts, INVENTORY_REGIONS: REGIONS.join(',') };
+    const { org, db, env } = await organizationToSync(40, 12);
 
     const child = spawn(process.execPath, [BIN, 'sync', '--concurrency', '4', '--account-concurrency', '2'], { env: { ...process.env, ...env } });
     let stdout = '';

@@ -2,7 +2,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import { callerArn, isRegionEnabled } from '../accounts.js';
-import { authenticate, peekCredentialScope, type AuthFailureReason } from '../auth.js';
+import { authenticate, JSON_AUTH_ERROR_CODES, peekCredentialScope } from '../auth.js';
 import { AwsError } from '../errors.js';
 import type { HandledRequest, SimRequest } from '../exchange.js';
 import { internalFailure, type FaultInjector } from '../faults.js';
@@ -21,14 +21,6 @@ export function operationFromTarget(headers: IncomingHttpHeaders): string {
   const value = Array.isArray(target) ? target[0] : target;
   return value?.split('.').pop() ?? '';
 }
-
-const AUTH_ERROR_CODES: Record<AuthFailureReason, string> = {
-  missingToken: 'MissingAuthenticationTokenException',
-  incompleteSignature: 'IncompleteSignatureException',
-  wrongService: 'InvalidSignatureException',
-  unknownAccessKey: 'UnrecognizedClientException',
-  expiredToken: 'ExpiredTokenException',
-};
 
 export function handleCloudTrail(request: SimRequest, scenario: Scenario, faults: FaultInjector, sessions: SessionStore): HandledRequest {
   const operation = operationFromTarget(request.headers);
@@ -53,7 +45,7 @@ export function handleCloudTrail(request: SimRequest, scenario: Scenario, faults
 
 function answer(request: SimRequest, scenario: Scenario, faults: FaultInjector, sessions: SessionStore, call: SimCall) {
   const auth = authenticate(request.headers, scenario, CLOUDTRAIL_SIGNING_NAME, sessions);
-  if (!auth.ok) throw new AwsError(AUTH_ERROR_CODES[auth.reason], auth.message);
+  if (!auth.ok) throw new AwsError(JSON_AUTH_ERROR_CODES[auth.reason], auth.message);
   const { account } = auth;
   const { region } = auth.scope;
   call.accountId = account.Id;
