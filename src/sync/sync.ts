@@ -111,7 +111,8 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
     };
     // As many accounts in flight as global slots: most of an account's time goes to its serial first calls and retries.
     const accountsInFlight = pLimit(limits.concurrency);
-    const outcomes = await Promise.all(
+    // Settled, not Promise.all: if one account fails unexpectedly, no other account is still writing when the run ends.
+    const settled = await Promise.allSettled(
       accounts.map((account) =>
         accountsInFlight(async () => {
           if (options.signal?.aborted) return undefined;
@@ -122,8 +123,11 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
         }),
       ),
     );
+    const unexpected = settled.find((result) => result.status === 'rejected');
+    if (unexpected) throw unexpected.reason;
     // Reported in the order the accounts were given, whatever order they finished in.
-    for (const outcome of outcomes) {
+    for (const result of settled) {
+      const outcome = result.status === 'fulfilled' ? result.value : undefined;
       if (!outcome) continue;
       if ('error' in outcome) accountFailures.push(outcome);
       else {

@@ -114,6 +114,24 @@ describe('syncTrails', () => {
     expect((await store.findTrails({})).map((t) => t.accountId)).toEqual([B]);
   });
 
+  it('marks the run failed when the store fails, only once every other account has stopped writing', async () => {
+    const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('a', 'us-east-1')]), simAccount(B, [simTrail('b', 'us-east-1')])] });
+    sim.scenario.faults = [{ kind: 'slow', accountId: B, operation: 'DescribeTrails', delayMs: 300 }];
+    const failing = Object.create(store) as typeof store;
+    failing.writeTrailScope = async (runId, collector, scope) => {
+      if (scope.accountId === A) throw new Error('database or disk is full');
+      return store.writeTrailScope(runId, collector, scope);
+    };
+    await expect(syncTrails(failing, { accounts: accountTargets(sim.scenario), regions: ['us-east-1'], log: silentLogger, maxAttempts: 1 })).rejects.toThrow('disk is full');
+
+    const run = await store.latestSyncRun('aws.cloudtrail.trails');
+    expect(run).toMatchObject({ status: 'failed', errorMessage: 'database or disk is full' });
+    // B's scope, slower than A's failure, was written before the run was closed, not after.
+    const [scopeB] = await store.scopesOfRun(run!.id);
+    expect(scopeB).toMatchObject({ accountId: B, status: 'ok' });
+    expect(scopeB!.finishedAt <= run!.finishedAt!).toBe(true);
+  });
+
   it('fails the whole run when no account can be reached', async () => {
     const { sim, store } = await setUp({ accounts: [simAccount(A, [])] });
     const targets = accountTargets(sim.scenario);
