@@ -5,6 +5,8 @@ export const ORGANIZATION_PERMISSIONS = ['organizations:DescribeOrganization', '
 
 export interface OrganizationAccount {
   id: string;
+  /** The partition the account lives in (aws, aws-us-gov, aws-cn), from its ARN: member role ARNs are built in it. */
+  partition: string;
   name: string;
   /** ACTIVE, SUSPENDED or PENDING_CLOSURE: only active accounts can be synced. */
   status: string;
@@ -22,7 +24,9 @@ export async function describeOrganization(client: OrganizationsClient): Promise
   const accounts: OrganizationAccount[] = [];
   for await (const page of paginateListAccounts({ client }, {})) {
     for (const account of page.Accounts ?? []) {
-      if (account.Id) accounts.push({ id: account.Id, name: account.Name ?? '', status: account.Status ?? '' });
+      if (!account.Id) continue;
+      const partition = account.Arn?.split(':')[1] || 'aws';
+      accounts.push({ id: account.Id, partition, name: account.Name ?? '', status: account.Status ?? '' });
     }
   }
   return { managementAccountId: organization.MasterAccountId, accounts };

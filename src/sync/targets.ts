@@ -88,7 +88,7 @@ async function organizationTargets(organization: OrganizationEntry, base: Creden
       account.id === discovered.managementAccountId
         ? management
         : assumedRoleCredentials({
-            roleArn: `arn:aws:iam::${account.id}:role/${organization.member_role_name}`,
+            roleArn: `arn:${account.partition}:iam::${account.id}:role/${organization.member_role_name}`,
             sessionName,
             ...(organization.external_id ? { externalId: organization.external_id } : {}),
             source: management,
