@@ -8,7 +8,7 @@ export interface OrganizationAccount {
   /** The partition the account lives in (aws, aws-us-gov, aws-cn), from its ARN: member role ARNs are built in it. */
   partition: string;
   name: string;
-  /** ACTIVE, SUSPENDED or PENDING_CLOSURE: only active accounts can be synced. */
+  /** ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED, ... ('' when AWS gave none): closed accounts cannot be synced. */
   status: string;
 }
 
@@ -26,7 +26,8 @@ export async function describeOrganization(client: OrganizationsClient): Promise
     for (const account of page.Accounts ?? []) {
       if (!account.Id) continue;
       const partition = account.Arn?.split(':')[1] || 'aws';
-      accounts.push({ id: account.Id, partition, name: account.Name ?? '', status: account.Status ?? '' });
+      // State replaces the deprecated Status; either may be the one AWS sends.
+      accounts.push({ id: account.Id, partition, name: account.Name ?? '', status: account.State ?? account.Status ?? '' });
     }
   }
   return { managementAccountId: organization.MasterAccountId, accounts };

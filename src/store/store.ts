@@ -54,6 +54,11 @@ export interface TrailScopeResult {
   error?: ScopeError;
   /** The trails DescribeTrails returned in this region (home, shadow and organization trails). */
   trails: TrailRecord[];
+  /**
+   * Trails whose home region failed in this sync: what could not be read of them (status, selectors, tags) keeps its
+   * stored value, as for another account's view, instead of being erased through a region that did not fail.
+   */
+  keepStoredDetailsOf?: readonly string[];
 }
 
 export interface ScopeCounts {

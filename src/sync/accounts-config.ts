@@ -42,8 +42,11 @@ const OrganizationEntry = z.strictObject({
   management_role_arn: roleArn.optional(),
   external_id: externalId.optional(),
   session_name: sessionName.optional(),
-  include: z.array(accountId).optional(),
+  include: z.array(accountId).min(1, 'name at least one account, or leave include out to sync every account').optional(),
   exclude: z.array(accountId).optional(),
+}).refine((org) => !org.include?.some((id) => org.exclude?.includes(id)), {
+  message: 'an account is both included and excluded',
+  path: ['exclude'],
 });
 
 const AccountsFile = z

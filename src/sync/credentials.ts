@@ -6,6 +6,9 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 /** Credentials are renewed when they have less than this left: the SDK's own refresh window. */
 export const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
 
+/** Milliseconds before one AWS call is abandoned as timed out, unless configured otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
 /** The default chain (environment, profiles, SSO, container and instance roles), resolved once and shared. */
@@ -22,6 +25,8 @@ export interface AssumeRole {
   /** The region whose STS endpoint answers AssumeRole. */
   region: string;
   maxAttempts: number;
+  /** Milliseconds before an AssumeRole call is abandoned. */
+  requestTimeoutMs: number;
 }
 
 /** An assumed role's credentials, shared by every client of the account: one AssumeRole per refresh, not one per client. */
@@ -30,7 +35,11 @@ export function assumedRoleCredentials(role: AssumeRole): AwsCredentialIdentityP
     fromTemporaryCredentials({
       params: { RoleArn: role.roleArn, RoleSessionName: role.sessionName, ...(role.externalId ? { ExternalId: role.externalId } : {}) },
       ...(role.source ? { masterCredentials: role.source } : {}),
-      clientConfig: { region: role.region, maxAttempts: role.maxAttempts },
+      clientConfig: {
+        region: role.region,
+        maxAttempts: role.maxAttempts,
+        requestHandler: { requestTimeout: role.requestTimeoutMs, throwOnRequestTimeout: true, connectionTimeout: 10_000 },
+      },
     }),
   );
 }

@@ -11,6 +11,7 @@ import { describeAccountRegions, getCallerIdentity, type AccountRegions } from '
 import { collectTrails, TRAILS_COLLECTOR } from '../../collectors/aws/cloudtrail/trails.js';
 import type { Logger } from '../log.js';
 import type { InventoryStore, ScopeCounts, ScopeError, ScopeStatus, SyncRun, TrailScopeResult } from '../store/store.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './credentials.js';
 import { CallLimiter, DEFAULT_LIMITS, type SyncLimits } from './limits.js';
 import { SyncProgress } from './progress.js';
 import type { AccountTarget } from './targets.js';
@@ -94,6 +95,12 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
       log.error({ error: failure.error }, 'the accounts to sync could not be listed');
       accountFailures.push(failure);
       accounts = [];
+    }
+    if (accounts.length === 0 && accountFailures.length === 0) {
+      // Nothing synced must never read as "all synced": a run over no account fails.
+      const error = { code: 'NoAccounts', message: 'there is no account to sync: check the organization and its include and exclude lists' };
+      log.error({ error }, 'no account to sync');
+      accountFailures.push({ label: 'account discovery', error });
     }
     accountCount = accounts.length;
     progress.accountsPlanned(accounts.length);
@@ -189,7 +196,7 @@ async function syncAccount(context: AccountContext, account: AccountTarget): Pro
     ...(account.credentials ? { credentials: account.credentials } : {}),
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     requestHandler: {
-      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       throwOnRequestTimeout: true,
       connectionTimeout: 10_000,
       ...context.agents,
@@ -209,6 +216,7 @@ async function syncAccount(context: AccountContext, account: AccountTarget): Pro
     log.error({ account: account.label, accountId: knownId, error }, message);
     return { label: account.label, ...(knownId ? { accountId: knownId } : {}), error };
   };
+  if (account.unreachable) return await fail(account.unreachable, account.accountId, 'account cannot be synced');
   try {
     accountId = (await getCallerIdentity(sts)).accountId;
   } catch (error) {

@@ -3,8 +3,9 @@
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { describeOrganization } from '../../collectors/aws/organizations.js';
 import type { Logger } from '../log.js';
+import type { ScopeError } from '../store/store.js';
 import { DEFAULT_SESSION_NAME, type AccountsConfig, type OrganizationEntry } from './accounts-config.js';
-import { assumedRoleCredentials, baseCredentials, type Credentials } from './credentials.js';
+import { assumedRoleCredentials, baseCredentials, DEFAULT_REQUEST_TIMEOUT_MS, type AssumeRole, type Credentials } from './credentials.js';
 
 /** An account to sync: credentials from the standard SDK chain unless given. */
 export interface AccountTarget {
@@ -13,14 +14,21 @@ export interface AccountTarget {
   /** The account the credentials must belong to, when known before any call (from a role ARN or Organizations). */
   accountId?: string;
   credentials?: Credentials;
+  /** Known to be out of reach before any call (e.g. named in organization.include but not in the organization): recorded as failed. */
+  unreachable?: ScopeError;
 }
 
 export interface TargetOptions {
   /** The region whose STS and Organizations endpoints are used. */
   region: string;
   maxAttempts: number;
+  /** Milliseconds before an AssumeRole or Organizations call is abandoned: discovery must not hang a sync. */
+  requestTimeoutMs?: number;
   log: Logger;
 }
+
+/** Organizations account states whose accounts cannot be read (AWS keeps a suspended account's resources, unreachable). */
+const CLOSED_STATES = new Set(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED']);
 
 /** The accounts to sync. Without a configuration: the one account behind the standard SDK credentials. */
 export async function resolveAccountTargets(config: AccountsConfig | undefined, options: TargetOptions): Promise<AccountTarget[]> {
@@ -41,12 +49,23 @@ export async function resolveAccountTargets(config: AccountsConfig | undefined, 
         sessionName: entry.session_name ?? DEFAULT_SESSION_NAME,
         ...(entry.external_id ? { externalId: entry.external_id } : {}),
         source: base,
-        region: options.region,
-        maxAttempts: options.maxAttempts,
+        ...clientOptions(options),
       }),
     });
   }
   return [...targets.values()];
+}
+
+function requestOptions(options: TargetOptions) {
+  return {
+    region: options.region,
+    maxAttempts: options.maxAttempts,
+    requestHandler: { requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true, connectionTimeout: 10_000 },
+  };
+}
+
+function clientOptions(options: TargetOptions): Pick<AssumeRole, 'region' | 'maxAttempts' | 'requestTimeoutMs'> {
+  return { region: options.region, maxAttempts: options.maxAttempts, requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS };
 }
 
 async function organizationTargets(organization: OrganizationEntry, base: Credentials, options: TargetOptions): Promise<AccountTarget[]> {
@@ -57,11 +76,10 @@ async function organizationTargets(organization: OrganizationEntry, base: Creden
         sessionName,
         ...(organization.external_id ? { externalId: organization.external_id } : {}),
         source: base,
-        region: options.region,
-        maxAttempts: options.maxAttempts,
+        ...clientOptions(options),
       })
     : base;
-  const client = new OrganizationsClient({ region: options.region, credentials: management, maxAttempts: options.maxAttempts });
+  const client = new OrganizationsClient({ ...requestOptions(options), credentials: management });
   let discovered;
   try {
     discovered = await describeOrganization(client);
@@ -70,15 +88,18 @@ async function organizationTargets(organization: OrganizationEntry, base: Creden
   }
   const include = organization.include && new Set(organization.include);
   const exclude = new Set(organization.exclude ?? []);
+  const targets: AccountTarget[] = [];
+  // A typo in include must not quietly narrow the inventory: the account is recorded as failed.
   for (const id of include ?? []) {
     if (!discovered.accounts.some((account) => account.id === id)) {
-      options.log.warn({ accountId: id }, 'an account named in organization.include is not in the organization');
+      const unreachable = { code: 'NotInOrganization', message: `account ${id} is named in organization.include but is not an account of the organization` };
+      targets.push({ label: id, accountId: id, unreachable });
     }
   }
-  const targets: AccountTarget[] = [];
   for (const account of discovered.accounts) {
     if ((include && !include.has(account.id)) || exclude.has(account.id)) continue;
-    if (account.status !== 'ACTIVE') {
+    // Only a state known to be closed is skipped; an unknown or missing one is tried (a failure is recorded, a skip is not).
+    if (CLOSED_STATES.has(account.status)) {
       options.log.info({ accountId: account.id, status: account.status }, 'organization account not synced: it is not active');
       continue;
     }
@@ -92,8 +113,7 @@ async function organizationTargets(organization: OrganizationEntry, base: Creden
             sessionName,
             ...(organization.external_id ? { externalId: organization.external_id } : {}),
             source: management,
-            region: options.region,
-            maxAttempts: options.maxAttempts,
+            ...clientOptions(options),
           });
     targets.push({ label, accountId: account.id, credentials });
   }

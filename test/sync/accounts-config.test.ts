@@ -42,6 +42,11 @@ organization:
     ['organization:\n  member_role_name: arn:aws:iam::111122223333:role/X\n', 'organization.member_role_name: expected a role name (not an ARN)'],
     ['accounts:\n  - role_arn: arn:aws:iam::111122223333:role/X\n    rolearn: typo\n', 'accounts[0]: Unrecognized key: "rolearn"'],
     ['accounts:\n  - role_arn: arn:aws:iam::111122223333:role/X\n    session_name: "a b"\n', 'accounts[0].session_name: expected 2 to 64 characters'],
+    ['organization:\n  member_role_name: R\n  include: []\n', 'organization.include: name at least one account, or leave include out'],
+    [
+      'organization:\n  member_role_name: R\n  include: ["111122223333"]\n  exclude: ["111122223333"]\n',
+      'organization.exclude: an account is both included and excluded',
+    ],
     ['{}', '(top level): name at least one account under "accounts:" or an "organization:"'],
     ['', '(top level): name at least one account'],
     ['accounts: [\n', 'accounts.yaml: not valid YAML'],

@@ -156,6 +156,23 @@ describe('syncing an organization', () => {
     expect(summary.totals.scopesOk).toBe(org.activeAccountIds.length * REGIONS.length - 1);
   });
 
+  it('records an included account the organization does not have as failed, never as quietly left out', async () => {
+    const { org, store } = await organization({ unassumableRole: false, deniedRegion: false });
+    const member = org.activeAccountIds.find((id) => id !== org.management.Id)!;
+    const summary = await syncOrganization(store, `${discovery(org)}  include: ["${member}", "999999999999"]\n`);
+    expect(summary.scopes.filter((s) => s.status === 'ok').map((s) => s.accountId)).toEqual(REGIONS.map(() => member));
+    expect(summary.accountFailures).toEqual([{ label: '999999999999', accountId: '999999999999', error: expect.objectContaining({ code: 'NotInOrganization' }) }]);
+    expect(summary.run.status).toBe('partial');
+    expect((await store.accountCoverage('aws.cloudtrail.trails')).find((a) => a.accountId === '999999999999')).toMatchObject({ status: 'failed' });
+  });
+
+  it('fails a run that has no account to sync, so that nothing synced never reads as everything synced', async () => {
+    const { org, store } = await organization();
+    const summary = await syncOrganization(store, `${discovery(org)}  exclude: [${org.activeAccountIds.map((id) => `"${id}"`).join(', ')}]\n`);
+    expect(summary.run).toMatchObject({ status: 'failed', errorMessage: expect.stringContaining('NoAccounts') });
+    expect(summary.accountFailures).toEqual([{ label: 'account discovery', error: expect.objectContaining({ code: 'NoAccounts' }) }]);
+  });
+
   it('records a run whose accounts could not be listed as failed, touching no data', async () => {
     const { org, store } = await organization();
     vi.stubEnv('AWS_ACCESS_KEY_ID', org.scenario.accounts[2]!.AccessKeyId); // a member cannot list the organization

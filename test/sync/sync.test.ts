@@ -92,6 +92,22 @@ describe('syncTrails', () => {
     expect((await store.findTrails({})).map((t) => t.name)).toEqual(['west']);
   });
 
+  it('keeps what it knew of a trail whose home region is denied, though another region still lists it', async () => {
+    const multiRegion = simTrail('everywhere', 'us-east-1', { IsMultiRegionTrail: true, Tags: { Owner: 'security' } });
+    const { sim, store } = await setUp({ accounts: [simAccount(A, [multiRegion])] });
+    const options = { accounts: accountTargets(sim.scenario), regions: ['us-east-1', 'eu-west-1'], log: silentLogger, maxAttempts: 1 };
+    await syncTrails(store, options);
+    const [before] = await store.findTrails({});
+
+    sim.scenario.faults = [{ kind: 'accessDenied', region: 'us-east-1' }]; // DescribeTrails and every detail call there
+    const summary = await syncTrails(store, options);
+    expect(summary.scopes.map((s) => [s.region, s.status])).toEqual([['us-east-1', 'failed'], ['eu-west-1', 'ok']]);
+    const [after] = await store.findTrails({});
+    expect(after).toMatchObject({ isLogging: true, tagsKnown: true, eventSelectors: before!.eventSelectors, collectionErrors: [] });
+    expect(await store.tagsByAssetId([after!.id])).toEqual([[{ key: 'Owner', value: 'security' }]]);
+    expect(await store.trailHistory([after!.id])).toEqual([[expect.objectContaining({ kind: 'created' })]]);
+  });
+
   it('fails a region whose call times out, and keeps its data', async () => {
     const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('east', 'us-east-1')])] });
     const options = { accounts: accountTargets(sim.scenario), regions: ['us-east-1'], log: silentLogger, maxAttempts: 1, requestTimeoutMs: 300 };

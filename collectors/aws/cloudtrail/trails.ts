@@ -53,12 +53,21 @@ export async function collectTrails(collection: TrailCollection): Promise<TrailS
   for (const region of described) for (const trail of region.trails) distinct.set(trail.TrailARN!, trail);
   const records = await buildRecords(collection, [...distinct.values()]);
 
+  // The caller's trails homed in a region that failed: their detail calls went there too, so what they could not read
+  // is not news about the trail (the failed region already says the inventory is incomplete).
+  const failed = new Set(described.filter((region) => region.status === 'failed').map((region) => region.region));
+  const homedInFailedRegion = [...distinct.keys()].filter((arn) => {
+    const parsed = parseArn(arn);
+    return parsed.accountId === collection.accountId && failed.has(parsed.region);
+  });
+
   return described.map((region) => ({
     accountId: collection.accountId,
     region: region.region,
     status: region.status,
     ...(region.error ? { error: region.error } : {}),
     trails: region.trails.map((trail) => records.get(trail.TrailARN!)!),
+    ...(homedInFailedRegion.length ? { keepStoredDetailsOf: homedInFailedRegion } : {}),
   }));
 }
 

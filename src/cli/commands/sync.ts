@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger, type LogLevel } from '../../log.js';
 import { openStore } from '../../store/open.js';
 import { loadAccountsConfig } from '../../sync/accounts-config.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../sync/credentials.js';
 import { DEFAULT_LIMITS } from '../../sync/limits.js';
 import { ProgressDisplay, SyncProgress } from '../../sync/progress.js';
 import { DEFAULT_MAX_ATTEMPTS, defaultRegion, syncTrails, type TrailSyncSummary } from '../../sync/sync.js';
@@ -65,7 +66,7 @@ export function syncCommand(outcome: CommandOutcome): Command {
     .addOption(
       new Option('--request-timeout <ms>', 'milliseconds before one AWS call is abandoned as timed out')
         .env('INVENTORY_REQUEST_TIMEOUT_MS')
-        .default(30_000)
+        .default(DEFAULT_REQUEST_TIMEOUT_MS)
         .argParser(parsePositiveInt),
     )
     .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'))
@@ -93,7 +94,7 @@ export function syncCommand(outcome: CommandOutcome): Command {
       try {
         const region = await defaultRegion();
         const summary = await syncTrails(store, {
-          accounts: () => resolveAccountTargets(config, { region, maxAttempts: flags.maxAttempts, log }),
+          accounts: () => resolveAccountTargets(config, { region, maxAttempts: flags.maxAttempts, requestTimeoutMs: flags.requestTimeout, log }),
           ...(flags.regions ? { regions: flags.regions } : {}),
           maxAttempts: flags.maxAttempts,
           limits: { concurrency: flags.concurrency, accountConcurrency: flags.accountConcurrency, callsPerSecond: flags.rateLimit },

@@ -51,7 +51,7 @@ export class SqliteStore implements InventoryStore {
   /** Prepared statements by SQL text: preparing costs more than running for the small statements a sync repeats. */
   private readonly statements = new Map<string, Database.Statement>();
   /**
-   * The content hash each incoming record led to, and from which side (owner or not) it was seen. The collector hands every scope of an account the same record
+   * The content hash each incoming record led to, and whether it was merged with the stored record. The collector hands every scope of an account the same record
    * object for a trail, so a trail seen in 17 regions is merged and hashed once, not 17 times.
    */
   private readonly settled = new WeakMap<TrailRecord, string>();
@@ -169,10 +169,11 @@ export class SqliteStore implements InventoryStore {
         .prepared(`SELECT last_success_at FROM sync_scope_state WHERE collector = ? AND account_id = ? AND region = ?`)
         .get(collector, scope.accountId, scope.region) as { last_success_at: string | null } | undefined;
       if (scope.status === 'ok') {
+        const keepStored = new Set(scope.keepStoredDetailsOf ?? []);
         // Only a sighting this scope never had before is written; one it still has is left as it is.
         const addSighting = this.prepared(`INSERT OR IGNORE INTO trail_sightings (trail_arn, account_id, region, last_run_id) VALUES (?, ?, ?, ?)`);
         for (const trail of scope.trails) {
-          const outcome = this.upsertTrail(runId, trail, scope.accountId, at);
+          const outcome = this.upsertTrail(runId, trail, scope.accountId, at, keepStored.has(trail.arn));
           counts.seen += 1;
           if (outcome === 'new') counts.new += 1;
           if (outcome === 'changed') counts.changed += 1;
@@ -214,24 +215,25 @@ export class SqliteStore implements InventoryStore {
    * configuration changed (or it came back after deletion), 'seen again' when an earlier scope of this run already
    * wrote it. An unchanged trail is not written at all.
    */
-  private upsertTrail(runId: number, incoming: TrailRecord, viewerAccountId: string, at: string): 'new' | 'changed' | 'unchanged' | 'seen again' {
+  private upsertTrail(runId: number, incoming: TrailRecord, viewerAccountId: string, at: string, keepStored: boolean): 'new' | 'changed' | 'unchanged' | 'seen again' {
     const head = this.prepared(`SELECT content_hash, last_run_id, deleted_at FROM trails WHERE arn = ?`).get(incoming.arn) as Row | undefined;
-    // Another account's view (a member's view of an organization trail) cannot read the status, selectors or tags:
-    // it keeps what the owner's view knew instead of erasing it. The owner's own view always replaces the record.
-    const ownerView = viewerAccountId === incoming.accountId;
-    // This very record, seen from the same side, already settled into the row as it stands: nothing to merge or write.
-    if (head && head.deleted_at === null && this.settled.get(incoming) === `${ownerView}:${head.content_hash}`) {
+    // Another account's view (a member's view of an organization trail) cannot read the status, selectors or tags,
+    // and the owner's view cannot either when the trail's home region failed: what it could not read keeps what was
+    // known instead of being erased. Otherwise the owner's view replaces the record, unknowns included.
+    const merge = viewerAccountId !== incoming.accountId || keepStored;
+    // This very record, merged or not, already settled into the row as it stands: nothing to merge or write.
+    if (head && head.deleted_at === null && this.settled.get(incoming) === `${merge}:${head.content_hash}`) {
       return head.last_run_id === runId ? 'seen again' : 'unchanged';
     }
     const existing = head && (this.prepared(`SELECT * FROM trails WHERE arn = ?`).get(incoming.arn) as Row);
     const seenAgain = existing !== undefined && existing.last_run_id === runId;
     const before = existing && toTrailRecord(existing, this.tagsOf(incoming.arn));
-    const record = before && !ownerView ? mergeTrailViews(before, incoming) : incoming;
+    const record = before && merge ? mergeTrailViews(before, incoming) : incoming;
     const content = contentHash(record);
     const config = contentHash(configurationOf(record));
     const revived = existing !== undefined && existing.deleted_at !== null;
     const outcome = seenAgain ? 'seen again' : !existing ? 'new' : revived || existing.config_hash !== config ? 'changed' : 'unchanged';
-    this.settled.set(incoming, `${ownerView}:${content}`);
+    this.settled.set(incoming, `${merge}:${content}`);
     if (existing && existing.content_hash === content && !revived) return outcome;
 
     const values = TRAIL_CONTENT_COLUMNS.map((c) => encodeColumn(c, (record as unknown as Row)[c.field]));
