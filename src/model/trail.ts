@@ -158,7 +158,8 @@ export function trailFieldChanges(before: TrailRecord, after: TrailRecord): Fiel
   for (const field of HISTORY_FIELDS) {
     const from = historyValue(before, field);
     const to = historyValue(after, field);
-    if (from === null || to === null || sameJson(from, to)) continue;
+    // A value that could not be read (null) is recorded too, so that true, then unknown, then false is never lost.
+    if (sameJson(from, to)) continue;
     changes.push({ field, from, to });
   }
   return changes;

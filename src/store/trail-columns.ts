@@ -27,12 +27,14 @@ export const isComputed = (c: TrailColumn): boolean => !isConstant(c) && c.sql !
 const TRAILS_COLLECTOR = `'${COLLECTOR_BY_ASSET_TYPE.Trail!.replaceAll("'", "''")}'`;
 
 /**
- * A live trail was last seen by the latest successful sync of any scope that sees it: unchanged trails are not
- * rewritten, so this is read from the scopes rather than stored. A deleted trail keeps the time stored when it was
- * deleted. CROSS JOIN keeps SQLite's join order: from the trail's few sightings to their scopes, never the reverse.
+ * A live trail was last seen by the latest successful sync of any scope that lists it (a region since disabled, and so
+ * skipped, lists nothing). Unchanged trails are not rewritten, so this is read from the scopes rather than stored; a
+ * deleted trail keeps the time stored when it was deleted, and a trail no scope lists now the time it was written.
+ * CROSS JOIN keeps SQLite's join order: from the trail's few sightings to their scopes, never the reverse.
  */
 const LAST_SEEN_AT = `CASE WHEN trails.deleted_at IS NULL THEN coalesce(
-    (SELECT max(state.last_success_at) FROM trail_sightings sighting CROSS JOIN sync_scope_state state
+    (SELECT max(CASE WHEN state.last_status = 'skipped' THEN NULL ELSE state.last_success_at END)
+       FROM trail_sightings sighting CROSS JOIN sync_scope_state state
       WHERE sighting.trail_arn = trails.arn
         AND state.collector = ${TRAILS_COLLECTOR} AND state.account_id = sighting.account_id AND state.region = sighting.region),
     trails.last_seen_at) ELSE trails.last_seen_at END`;

@@ -37,16 +37,23 @@ describe('trail history', () => {
     ].sort((a, b) => b.runId - a.runId || HISTORY_FIELDS.indexOf(b.field as never) - HISTORY_FIELDS.indexOf(a.field as never)));
   });
 
-  it('does not record status times, nor a value that could not be collected, as a change', async () => {
+  it('does not record status times as a change', async () => {
     temp = openTempStore();
     await sync([trail({ status: { LatestDeliveryTime: new Date('2026-11-29T01:00:00Z') } })]);
     await sync([trail({ status: { LatestDeliveryTime: new Date('2026-11-29T02:00:00Z') } })]);
-    await sync([trail({ status: null, tags: null })]);
-    await sync([trail()]);
     expect((await history()).map((c) => c.kind)).toEqual(['created']);
-    // A real change after the unknown is still told against the last known value.
+  });
+
+  it('records a value that could not be read as a change to null, so true, unknown, then false is never lost', async () => {
+    temp = openTempStore();
+    await sync([trail()]);
+    const unknown = await sync([trail({ status: null })]);
     const stopped = await sync([trail({ status: { IsLogging: false } })]);
-    expect((await history())[0]).toMatchObject({ runId: stopped.runId, kind: 'changed', field: 'isLogging', from: true, to: false });
+    const changes = (await history()).filter((c) => c.field === 'isLogging');
+    expect(changes).toMatchObject([
+      { runId: stopped.runId, kind: 'changed', field: 'isLogging', from: null, to: false },
+      { runId: unknown.runId, kind: 'changed', field: 'isLogging', from: true, to: null },
+    ]);
   });
 
   it('records deletion and restoration', async () => {

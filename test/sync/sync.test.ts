@@ -108,6 +108,17 @@ describe('syncTrails', () => {
     expect(await store.trailHistory([after!.id])).toEqual([[expect.objectContaining({ kind: 'created' })]]);
   });
 
+  it('does not move lastSeenAt forward for a trail in a region since disabled (skipped, so it lists nothing)', async () => {
+    const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('hk', 'ap-east-1')], { EnabledRegions: ['us-east-1', 'ap-east-1'] })] });
+    const options = { accounts: accountTargets(sim.scenario), regions: ['us-east-1', 'ap-east-1'], log: silentLogger, maxAttempts: 1 };
+    const first = await syncTrails(store, options);
+    sim.scenario.accounts[0]!.EnabledRegions = ['us-east-1'];
+    const second = await syncTrails(store, options);
+    expect(second.scopes.map((s) => [s.region, s.status])).toEqual([['us-east-1', 'ok'], ['ap-east-1', 'skipped']]);
+    const [trail] = await store.findTrails({});
+    expect(trail!.lastSeenAt <= first.run.finishedAt!).toBe(true);
+  });
+
   it('fails a region whose call times out, and keeps its data', async () => {
     const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('east', 'us-east-1')])] });
     const options = { accounts: accountTargets(sim.scenario), regions: ['us-east-1'], log: silentLogger, maxAttempts: 1, requestTimeoutMs: 300 };
