@@ -32,13 +32,23 @@ export interface ControlVerdict {
   evaluatedAt: string;
 }
 
-export async function evaluateControls(api: InventoryApi, store: InventoryStore, controls: Control[]): Promise<ControlVerdict[]> {
+/** How old a scope's last successful sync may be before a verdict will not rest on it: a sync a day, a day to spare. */
+export const DEFAULT_MAX_AGE_HOURS = 48;
+
+export interface EvaluationOptions {
+  /** A scope whose last successful sync is older than this is stale, and a verdict that depends on it is ERROR. */
+  maxAgeHours?: number;
+  /** The time verdicts are given at (tests). */
+  now?: Date;
+}
+
+export async function evaluateControls(api: InventoryApi, store: InventoryStore, controls: Control[], options: EvaluationOptions = {}): Promise<ControlVerdict[]> {
   const verdicts: ControlVerdict[] = [];
-  for (const control of controls) verdicts.push(await evaluateControl(api, store, control));
+  for (const control of controls) verdicts.push(await evaluateControl(api, store, control, options));
   return verdicts;
 }
 
-export async function evaluateControl(api: InventoryApi, store: InventoryStore, control: Control): Promise<ControlVerdict> {
+export async function evaluateControl(api: InventoryApi, store: InventoryStore, control: Control, options: EvaluationOptions = {}): Promise<ControlVerdict> {
   const verdict = (v: Verdict, reason: string, failingAssets: FailingAsset[] = []): ControlVerdict => ({
     controlId: control.id,
     title: control.title,
@@ -46,10 +56,10 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
     verdict: v,
     reason,
     failingAssets,
-    evaluatedAt: new Date().toISOString(),
+    evaluatedAt: (options.now ?? new Date()).toISOString(),
   });
 
-  const gaps = await inventoryGaps(store, control.assetTypes);
+  const gaps = await inventoryGaps(store, control.assetTypes, options);
   const result = await execute({ schema: api.schema, document: control.document, contextValue: createContext(store) });
   if (result.errors?.length) {
     return verdict('ERROR', `the query failed: ${result.errors.map((e: GraphQLError) => e.message).join('; ')}`);
@@ -57,7 +67,7 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
   const actual = (result.data as Record<string, unknown> | null | undefined)?.[control.rootField];
   const failingAssets = assetsIn(actual);
   if (gaps.length > 0) {
-    return verdict('ERROR', `the ${control.assetTypes.join(', ')} inventory is incomplete: ${gaps.join('; ')}`, failingAssets);
+    return verdict('ERROR', `the ${control.assetTypes.join(', ')} inventory is incomplete or stale: ${gaps.join('; ')}`, failingAssets);
   }
   if (meets(control.expectation, actual)) return verdict('PASS', `the query result meets "${control.expectation.source}"`);
   const count = Array.isArray(actual) ? actual.length : undefined;
@@ -69,8 +79,10 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
  * Why the inventory of these asset types cannot be trusted, or [] when it can: never synced, the latest sync did not
  * finish or failed somewhere, an account's latest attempt failed, or an enabled region was never synced or failed.
  */
-export async function inventoryGaps(store: InventoryStore, assetTypes: readonly string[]): Promise<string[]> {
+export async function inventoryGaps(store: InventoryStore, assetTypes: readonly string[], options: EvaluationOptions = {}): Promise<string[]> {
   const gaps: string[] = [];
+  const maxAgeHours = options.maxAgeHours ?? DEFAULT_MAX_AGE_HOURS;
+  const staleBefore = new Date((options.now ?? new Date()).getTime() - maxAgeHours * 3_600_000).toISOString();
   for (const assetType of assetTypes) {
     const collector = COLLECTOR_BY_ASSET_TYPE[assetType];
     if (!collector) {
@@ -105,6 +117,15 @@ export async function inventoryGaps(store: InventoryStore, assetTypes: readonly 
         .map((entry) => entry.region);
       if (notSynced.length > 0) {
         gaps.push(`account ${accountId} has ${notSynced.length} enabled ${notSynced.length === 1 ? 'region' : 'regions'} never synced (${notSynced.join(', ')}); sync without --regions to cover them`);
+      }
+      // Data no sync has confirmed for too long (an account left out of later syncs, a sync job that stopped) is stale.
+      const stale = entries.filter((entry) => entry.lastAttemptStatus === 'ok' && entry.lastSuccessAt !== null && entry.lastSuccessAt < staleBefore);
+      if (stale.length > 0) {
+        const oldest = stale.map((entry) => entry.lastSuccessAt!).sort()[0];
+        gaps.push(
+          `account ${accountId} has ${stale.length} ${stale.length === 1 ? 'region' : 'regions'} last synced more than ${maxAgeHours} h ago ` +
+            `(the oldest at ${oldest}: ${stale.slice(0, 3).map((entry) => entry.region).join(', ')}${stale.length > 3 ? ', ...' : ''}); sync it again`,
+        );
       }
     }
     for (const entry of coverage.filter((e) => e.lastAttemptStatus === 'failed' && !e.accountFailed && olderThanLatest(e))) {

@@ -45,6 +45,18 @@ describe('the KMS control verdict', () => {
     })));
   });
 
+  it('is ERROR once a region has not been synced successfully for longer than the maximum age, and PASS before', async () => {
+    temp = openTempStore();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: KEY })] });
+    const hoursLater = (hours: number) => ({ now: new Date(Date.now() + hours * 3_600_000) });
+    expect((await evaluateControl(api, temp.store, kmsControl!, hoursLater(47))).verdict).toBe('PASS');
+    expect(await evaluateControl(api, temp.store, kmsControl!, hoursLater(49))).toMatchObject({
+      verdict: 'ERROR',
+      reason: expect.stringMatching(new RegExp(`account ${ACCOUNT} has 1 region last synced more than 48 h ago \\(the oldest at .*: us-east-1\\); sync it again`)),
+    });
+    expect((await evaluateControl(api, temp.store, kmsControl!, { ...hoursLater(49), maxAgeHours: 72 })).verdict).toBe('PASS');
+  });
+
   it('is ERROR, not PASS, when the latest sync failed in a region, and names the scope', async () => {
     temp = openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: KEY })] });
@@ -72,7 +84,7 @@ describe('the KMS control verdict', () => {
     await temp.store.finishSyncRun(run.id, 'succeeded');
     expect(await verdictOf(temp.store)).toMatchObject({
       verdict: 'ERROR',
-      reason: `the Trail inventory is incomplete: account ${ACCOUNT} has 1 enabled region never synced (eu-west-1); sync without --regions to cover them`,
+      reason: `the Trail inventory is incomplete or stale: account ${ACCOUNT} has 1 enabled region never synced (eu-west-1); sync without --regions to cover them`,
     });
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'eu-west-1', trails: [] });
     expect((await verdictOf(temp.store)).verdict).toBe('PASS');
