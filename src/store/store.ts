@@ -102,6 +102,12 @@ export interface AccountOutcome {
   error?: ScopeError;
 }
 
+/** What retiring an account took out of the inventory. */
+export interface AccountRetirement {
+  regions: number;
+  trailsDeleted: number;
+}
+
 /** The latest attempt at one account, and the enabled regions last read from it. */
 export interface AccountCoverage {
   accountId: string;
@@ -156,6 +162,11 @@ export interface InventoryStore {
   finishSyncRun(runId: number, status: Exclude<SyncRunStatus, 'running'>, error?: ScopeError): Promise<SyncRun>;
   latestSyncRun(collector: string): Promise<SyncRun | undefined>;
   recordAccount(runId: number, collector: string, outcome: AccountOutcome): Promise<void>;
+  /**
+   * Takes an account out of the inventory in this run (excluded, closed, or forgotten by the user): its regions leave
+   * the coverage and the trails only it saw are marked deleted. Undefined when the inventory holds nothing of it.
+   */
+  retireAccount(runId: number, collector: string, accountId: string, reason: string): Promise<AccountRetirement | undefined>;
   accountCoverage(collector: string): Promise<AccountCoverage[]>;
   scopeCoverage(collector: string): Promise<ScopeCoverage[]>;
   scopesOfRun(runId: number): Promise<(ScopeCoverage & ScopeCounts)[]>;

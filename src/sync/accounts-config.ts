@@ -53,6 +53,8 @@ const AccountsFile = z
   .strictObject({
     accounts: z.array(AccountEntry).optional(),
     organization: OrganizationEntry.optional(),
+    /** Accounts whose data leaves the inventory at the next sync (e.g. an account closed or handed over). */
+    forget: z.array(accountId).optional(),
   })
   .refine((file) => (file.accounts?.length ?? 0) > 0 || file.organization !== undefined, {
     message: 'name at least one account under "accounts:" or an "organization:" to discover them from',
@@ -87,6 +89,10 @@ export function parseAccountsConfig(text: string, file: string): AccountsConfig 
   }
   const duplicate = findDuplicate((parsed.data.accounts ?? []).map((a) => a.role_arn.split(':')[4]!));
   if (duplicate) throw new AccountsConfigError(`${file}: accounts: account ${duplicate} is listed more than once`);
+  const listedAndForgotten = (parsed.data.accounts ?? []).find((a) => parsed.data.forget?.includes(a.role_arn.split(':')[4]!));
+  if (listedAndForgotten) {
+    throw new AccountsConfigError(`${file}: forget: account ${listedAndForgotten.role_arn.split(':')[4]} is also listed under accounts`);
+  }
   return { ...parsed.data, file };
 }
 

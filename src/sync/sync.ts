@@ -10,7 +10,7 @@ import { describeAwsError } from '../../collectors/aws/errors.js';
 import { describeAccountRegions, getCallerIdentity, type AccountRegions } from '../../collectors/aws/account.js';
 import { collectTrails, TRAILS_COLLECTOR } from '../../collectors/aws/cloudtrail/trails.js';
 import type { Logger } from '../log.js';
-import type { InventoryStore, ScopeCounts, ScopeError, ScopeStatus, SyncRun, TrailScopeResult } from '../store/store.js';
+import type { AccountRetirement, InventoryStore, ScopeCounts, ScopeError, ScopeStatus, SyncRun, TrailScopeResult } from '../store/store.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from './credentials.js';
 import { CallLimiter, DEFAULT_LIMITS, type SyncLimits } from './limits.js';
 import { SyncProgress } from './progress.js';
@@ -57,10 +57,17 @@ export interface AccountFailure {
   error: ScopeError;
 }
 
+export interface RetiredAccount extends AccountRetirement {
+  accountId: string;
+  reason: string;
+}
+
 export interface TrailSyncSummary {
   run: SyncRun;
   scopes: ScopeOutcome[];
   accountFailures: AccountFailure[];
+  /** Accounts taken out of the inventory in this run, with what left with them. */
+  retired: RetiredAccount[];
   /** Requested region names an account's partition does not have (EC2 DescribeRegions). */
   unknownRegions: { accountId: string; region: string }[];
   totals: { accounts: number; scopesOk: number; scopesSkipped: number; scopesFailed: number } & ScopeCounts;
@@ -81,6 +88,7 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
 
   const scopes: ScopeOutcome[] = [];
   const accountFailures: AccountFailure[] = [];
+  const retired: RetiredAccount[] = [];
   const unknownRegions: TrailSyncSummary['unknownRegions'] = [];
   let accountCount = 0;
   // One pool of keep-alive connections for every client of the run: thousands of clients must not open thousands of connections.
@@ -96,6 +104,14 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
       accountFailures.push(failure);
       accounts = [];
     }
+    for (const account of accounts.filter((a) => a.retire && a.accountId)) {
+      const retirement = await store.retireAccount(run.id, TRAILS_COLLECTOR, account.accountId!, account.retire!);
+      if (retirement) {
+        retired.push({ accountId: account.accountId!, reason: account.retire!, ...retirement });
+        log.info({ accountId: account.accountId, reason: account.retire, ...retirement }, 'account retired from the inventory');
+      }
+    }
+    accounts = accounts.filter((a) => !a.retire);
     if (accounts.length === 0 && accountFailures.length === 0) {
       // Nothing synced must never read as "all synced": a run over no account fails.
       const error = { code: 'NoAccounts', message: 'there is no account to sync: check the organization and its include and exclude lists' };
@@ -169,7 +185,7 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
   const finished = await store.finishSyncRun(run.id, status, runError);
   const durationMs = Date.now() - started;
   log.info({ runId: run.id, status, ...totals, durationMs }, 'sync finished');
-  return { run: finished, scopes, accountFailures, unknownRegions, totals, durationMs };
+  return { run: finished, scopes, accountFailures, retired, unknownRegions, totals, durationMs };
 }
 
 interface AccountContext {

@@ -16,6 +16,8 @@ export interface AccountTarget {
   credentials?: Credentials;
   /** Known to be out of reach before any call (e.g. named in organization.include but not in the organization): recorded as failed. */
   unreachable?: ScopeError;
+  /** Why the account leaves the inventory in this run instead of being synced (excluded, closed, or listed under forget). */
+  retire?: string;
 }
 
 export interface TargetOptions {
@@ -37,6 +39,9 @@ export async function resolveAccountTargets(config: AccountsConfig | undefined, 
   const targets = new Map<string, AccountTarget>();
   if (config.organization) {
     for (const target of await organizationTargets(config.organization, base, options)) targets.set(target.accountId!, target);
+  }
+  for (const accountId of config.forget ?? []) {
+    targets.set(accountId, { label: accountId, accountId, retire: `listed under forget in ${config.file}` });
   }
   // An account listed by hand wins over the same account discovered: its role is the one the user chose.
   for (const entry of config.accounts ?? []) {
@@ -97,13 +102,18 @@ async function organizationTargets(organization: OrganizationEntry, base: Creden
     }
   }
   for (const account of discovered.accounts) {
-    if ((include && !include.has(account.id)) || exclude.has(account.id)) continue;
-    // Only a state known to be closed is skipped; an unknown or missing one is tried (a failure is recorded, a skip is not).
-    if (CLOSED_STATES.has(account.status)) {
-      options.log.info({ accountId: account.id, status: account.status }, 'organization account not synced: it is not active');
+    const label = account.name ? `${account.id} (${account.name})` : account.id;
+    // Accounts the user excluded or AWS closed leave the inventory; others not included belong to another sync's share.
+    if (exclude.has(account.id)) {
+      targets.push({ label, accountId: account.id, retire: 'excluded by organization.exclude' });
       continue;
     }
-    const label = account.name ? `${account.id} (${account.name})` : account.id;
+    if (include && !include.has(account.id)) continue;
+    // Only a state known to be closed is retired; an unknown or missing one is tried (a failure is recorded, a skip is not).
+    if (CLOSED_STATES.has(account.status)) {
+      targets.push({ label, accountId: account.id, retire: `its state in AWS Organizations is ${account.status}` });
+      continue;
+    }
     // The management account rarely holds the member role: it is read with the credentials that listed the organization.
     const credentials =
       account.id === discovered.managementAccountId

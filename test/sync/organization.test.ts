@@ -9,6 +9,8 @@ import { syncTrails, type TrailSyncOptions, type TrailSyncSummary } from '../../
 import { resolveAccountTargets } from '../../src/sync/targets.js';
 import { simulatedAwsPerTest } from '../support/aws.js';
 import { countRowWrites } from '../support/store.js';
+import { inventoryGaps } from '../../src/controls/evaluate.js';
+import { computeCoverage } from '../../src/store/coverage.js';
 
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
 const setUp = simulatedAwsPerTest();
@@ -171,6 +173,46 @@ describe('syncing an organization', () => {
     const summary = await syncOrganization(store, `${discovery(org)}  exclude: [${org.activeAccountIds.map((id) => `"${id}"`).join(', ')}]\n`);
     expect(summary.run).toMatchObject({ status: 'failed', errorMessage: expect.stringContaining('NoAccounts') });
     expect(summary.accountFailures).toEqual([{ label: 'account discovery', error: expect.objectContaining({ code: 'NoAccounts' }) }]);
+  });
+
+  it('retires an excluded or closed account: its regions leave the coverage, its trails leave default queries, until it is synced again', async () => {
+    const { org, store } = await organization({ unassumableRole: false, deniedRegion: false });
+    const owners = (arns: string[]) => new Set(arns.map((arn) => arn.split(':')[4]));
+    const [excluded, closed] = org.activeAccountIds.filter((id) => id !== org.management.Id && owners(org.trailArns).has(id)) as [string, string];
+    await syncOrganization(store, discovery(org));
+    const trailsOf = (id: string) => org.trailArns.filter((arn) => arn.split(':')[4] === id);
+
+    org.scenario.accounts.find((a) => a.Id === closed)!.Status = 'SUSPENDED';
+    const summary = await syncOrganization(store, `${discovery(org)}  exclude: ["${excluded}"]\n`);
+    expect(summary.run.status).toBe('succeeded');
+    const byId = (a: { accountId: string }, b: { accountId: string }) => a.accountId.localeCompare(b.accountId);
+    expect([...summary.retired].sort(byId)).toEqual([
+      { accountId: excluded, reason: 'excluded by organization.exclude', regions: REGIONS.length, trailsDeleted: trailsOf(excluded).length },
+      { accountId: closed, reason: 'its state in AWS Organizations is SUSPENDED', regions: REGIONS.length, trailsDeleted: trailsOf(closed).length },
+    ].sort(byId));
+    const live = (await store.findTrails({}, { limit: 1000 })).map((t) => t.arn);
+    expect(live.filter((arn) => [excluded, closed].includes(arn.split(':')[4]!))).toEqual([]);
+    const coverage = await computeCoverage(store, 'Trail');
+    expect(coverage.filter((entry) => [excluded, closed].includes(entry.accountId))).toEqual([]);
+    // The control engine no longer waits on them (the other gaps here are the regions this test leaves out).
+    const gaps = await inventoryGaps(store, ['Trail'], { now: new Date(Date.now() + 49 * 3_600_000) });
+    expect(gaps.filter((gap) => gap.includes(excluded) || gap.includes(closed))).toEqual([]);
+    expect(gaps.some((gap) => gap.includes('last synced more than 48 h ago'))).toBe(true);
+    expect((await store.trailHistory([trailsOf(excluded)[0]!]))[0]![0]).toMatchObject({ kind: 'deleted', runId: summary.run.id });
+
+    // Synced again, the account is back, its trails restored.
+    const back = await syncOrganization(store, discovery(org));
+    expect(back.retired).toEqual([]); // the closed account is still closed, but nothing of it is left to retire
+    expect((await store.findTrails({}, { limit: 1000 })).map((t) => t.arn)).toEqual(expect.arrayContaining(trailsOf(excluded)));
+  });
+
+  it('forgets the accounts an accounts file lists under forget', async () => {
+    const { org, store } = await organization({ unassumableRole: false, deniedRegion: false });
+    await syncOrganization(store, discovery(org));
+    const gone = org.activeAccountIds.find((id) => id !== org.management.Id)!;
+    const summary = await syncOrganization(store, `${discovery(org)}forget: ["${gone}"]\n`);
+    expect(summary.retired).toEqual([expect.objectContaining({ accountId: gone, reason: 'listed under forget in accounts.yaml' })]);
+    expect(summary.scopes.some((s) => s.accountId === gone)).toBe(false);
   });
 
   it('records a run whose accounts could not be listed as failed, touching no data', async () => {

@@ -145,6 +145,9 @@ export function syncSummaryText(summary: TrailSyncSummary): string {
     for (const a of accountFailures) lines.push(`  ${a.accountId ?? a.label}: ${a.error.code}: ${a.error.message}`);
     for (const s of failed) lines.push(`  ${s.accountId} ${s.region}: ${s.error?.code}: ${s.error?.message}`);
   }
+  for (const r of summary.retired) {
+    lines.push(`Retired from the inventory: ${r.accountId} (${r.reason}): ${r.regions} regions out of coverage, ${r.trailsDeleted} trails deleted`);
+  }
   for (const u of summary.unknownRegions) lines.push(`Not a region of account ${u.accountId}'s partition (EC2 DescribeRegions): ${u.region}`);
   return `${lines.join('\n')}\n`;
 }

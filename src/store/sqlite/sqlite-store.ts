@@ -11,7 +11,7 @@ import {
 import { MIGRATIONS_DIR } from '../../paths.js';
 import { loadMigrations, MigrationError, pendingMigrations, type AppliedMigration } from '../migrations.js';
 import type {
-  AccountAttempt, AccountCoverage, AccountOutcome, InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState,
+  AccountAttempt, AccountCoverage, AccountOutcome, AccountRetirement, InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState,
   SyncRun, SyncRunListOptions, SyncRunStatus, SyncRunSummary, SyncRunTotals, TrailChange, TrailChangeKind, TrailQueryOptions,
   TrailScopeResult, TrailSighting,
 } from '../store.js';
@@ -335,6 +335,34 @@ export class SqliteStore implements InventoryStore {
         outcome.error?.code ?? null, outcome.error?.message ?? null);
   }
 
+  async retireAccount(runId: number, collector: string, accountId: string, reason: string): Promise<AccountRetirement | undefined> {
+    const retire = this.db.transaction((): AccountRetirement | undefined => {
+      const known = this.prepared(
+        `SELECT 1 FROM sync_scope_state WHERE collector = ? AND account_id = ?
+         UNION ALL
+         SELECT 1 FROM sync_accounts a WHERE a.collector = ? AND a.account_id = ? AND a.run_id > ${RETIRED_BEFORE('a')}
+         LIMIT 1`,
+      ).get(collector, accountId, collector, accountId);
+      if (!known) return undefined; // nothing of it in the inventory: nothing to retire
+      const at = now();
+      const regions = this.prepared(`DELETE FROM sync_scope_state WHERE collector = ? AND account_id = ?`).run(collector, accountId).changes;
+      this.prepared(
+        `INSERT INTO retired_accounts (collector, account_id, run_id, retired_at, reason) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (collector, account_id) DO UPDATE SET run_id = excluded.run_id, retired_at = excluded.retired_at, reason = excluded.reason`,
+      ).run(collector, accountId, runId, at, reason);
+      // What only this account saw leaves default queries, as a trail gone from a synced region does.
+      const unseen = this.prepared(`DELETE FROM trail_sightings WHERE account_id = ? RETURNING trail_arn`).all(accountId) as { trail_arn: string }[];
+      const deleted = this.prepared(
+        `UPDATE trails SET deleted_at = ? WHERE arn IN ${JSON_LIST} AND deleted_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM trail_sightings s WHERE s.trail_arn = trails.arn)
+          RETURNING arn`,
+      ).all(at, JSON.stringify([...new Set(unseen.map((u) => u.trail_arn))])) as { arn: string }[];
+      for (const { arn } of deleted) this.recordChange(arn, runId, at, 'deleted');
+      return { regions, trailsDeleted: deleted.length };
+    });
+    return retire.immediate();
+  }
+
   async accountCoverage(collector: string): Promise<AccountCoverage[]> {
     return (await this.accountAttempts(collector)).map(({ finishedAt: _finishedAt, ...account }) => account);
   }
@@ -344,10 +372,12 @@ export class SqliteStore implements InventoryStore {
       .prepared(
         `SELECT a.*, (SELECT k.enabled_regions FROM sync_accounts k
                         WHERE k.collector = a.collector AND k.account_id = a.account_id AND k.enabled_regions IS NOT NULL
+                          AND k.run_id > ${RETIRED_BEFORE('k')}
                         ORDER BY k.run_id DESC LIMIT 1) AS known_regions
            FROM sync_accounts a
           WHERE a.collector = ?
             AND a.run_id = (SELECT max(run_id) FROM sync_accounts l WHERE l.collector = a.collector AND l.account_id = a.account_id)
+            AND a.run_id > ${RETIRED_BEFORE('a')}
           ORDER BY a.account_id`,
       )
       .all(collector) as Row[];
@@ -598,6 +628,10 @@ function toScopeCoverage(row: Row): ScopeCoverage {
 }
 
 const MAX_CACHED_STATEMENTS = 200;
+
+/** The run that retired the account of `alias` (a sync_accounts row), or 0: attempts up to it no longer count. */
+const RETIRED_BEFORE = (alias: string): string =>
+  `coalesce((SELECT r.run_id FROM retired_accounts r WHERE r.collector = ${alias}.collector AND r.account_id = ${alias}.account_id), 0)`;
 
 /** A list of any length as one parameter (a JSON array), so a batch of ids is one statement, not one per id. */
 const JSON_LIST = '(SELECT value FROM json_each(?))';
