@@ -124,7 +124,7 @@ export async function inventoryGaps(store: InventoryStore, assetTypes: readonly 
         const oldest = stale.map((entry) => entry.lastSuccessAt!).sort()[0];
         gaps.push(
           `account ${accountId} has ${stale.length} ${stale.length === 1 ? 'region' : 'regions'} last synced more than ${maxAgeHours} h ago ` +
-            `(the oldest at ${oldest}: ${stale.slice(0, 3).map((entry) => entry.region).join(', ')}${stale.length > 3 ? ', ...' : ''}); sync it again`,
+            `(the oldest at ${oldest}: ${stale.slice(0, 3).map((entry) => entry.region).join(', ')}${stale.length > 3 ? ', ...' : ''}); sync it again, or list it under forget in the accounts file if it left the inventory`,
         );
       }
     }

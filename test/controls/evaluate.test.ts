@@ -52,7 +52,7 @@ describe('the KMS control verdict', () => {
     expect((await evaluateControl(api, temp.store, kmsControl!, hoursLater(47))).verdict).toBe('PASS');
     expect(await evaluateControl(api, temp.store, kmsControl!, hoursLater(49))).toMatchObject({
       verdict: 'ERROR',
-      reason: expect.stringMatching(new RegExp(`account ${ACCOUNT} has 1 region last synced more than 48 h ago \\(the oldest at .*: us-east-1\\); sync it again`)),
+      reason: expect.stringMatching(new RegExp(`account ${ACCOUNT} has 1 region last synced more than 48 h ago \\(the oldest at .*: us-east-1\\); sync it again, or list it under forget in the accounts file`)),
     });
     expect((await evaluateControl(api, temp.store, kmsControl!, { ...hoursLater(49), maxAgeHours: 72 })).verdict).toBe('PASS');
   });
