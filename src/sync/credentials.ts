@@ -9,6 +9,11 @@ export const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
 /** Milliseconds before one AWS call is abandoned as timed out, unless configured otherwise. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
+/** How every client of a sync connects: a call that does not answer in time fails, it does not hang the run. */
+export function requestHandlerConfig(requestTimeoutMs: number) {
+  return { requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true, connectionTimeout: 10_000 };
+}
+
 export type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
 /** The default chain (environment, profiles, SSO, container and instance roles), resolved once and shared. */
@@ -38,7 +43,7 @@ export function assumedRoleCredentials(role: AssumeRole): AwsCredentialIdentityP
       clientConfig: {
         region: role.region,
         maxAttempts: role.maxAttempts,
-        requestHandler: { requestTimeout: role.requestTimeoutMs, throwOnRequestTimeout: true, connectionTimeout: 10_000 },
+        requestHandler: requestHandlerConfig(role.requestTimeoutMs),
       },
     }),
   );

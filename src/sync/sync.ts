@@ -11,7 +11,7 @@ import { describeAccountRegions, getCallerIdentity, type AccountRegions } from '
 import { collectTrails, TRAILS_COLLECTOR } from '../../collectors/aws/cloudtrail/trails.js';
 import type { Logger } from '../log.js';
 import type { AccountRetirement, InventoryStore, ScopeCounts, ScopeError, ScopeStatus, SyncRun, TrailScopeResult } from '../store/store.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS } from './credentials.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, requestHandlerConfig } from './credentials.js';
 import { CallLimiter, DEFAULT_LIMITS, type SyncLimits } from './limits.js';
 import { SyncProgress } from './progress.js';
 import type { AccountTarget } from './targets.js';
@@ -211,12 +211,7 @@ async function syncAccount(context: AccountContext, account: AccountTarget): Pro
     ...context.clientSettings,
     ...(account.credentials ? { credentials: account.credentials } : {}),
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    requestHandler: {
-      requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      throwOnRequestTimeout: true,
-      connectionTimeout: 10_000,
-      ...context.agents,
-    },
+    requestHandler: { ...requestHandlerConfig(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), ...context.agents },
   };
   // Until the account id is known, its calls share the limits of its label.
   const limitKey = account.accountId ?? account.label;

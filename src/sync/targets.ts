@@ -5,7 +5,9 @@ import { describeOrganization } from '../../collectors/aws/organizations.js';
 import type { Logger } from '../log.js';
 import type { ScopeError } from '../store/store.js';
 import { DEFAULT_SESSION_NAME, type AccountsConfig, type OrganizationEntry } from './accounts-config.js';
-import { assumedRoleCredentials, baseCredentials, DEFAULT_REQUEST_TIMEOUT_MS, type AssumeRole, type Credentials } from './credentials.js';
+import {
+  assumedRoleCredentials, baseCredentials, DEFAULT_REQUEST_TIMEOUT_MS, requestHandlerConfig, type AssumeRole, type Credentials,
+} from './credentials.js';
 
 /** An account to sync: credentials from the standard SDK chain unless given. */
 export interface AccountTarget {
@@ -61,14 +63,6 @@ export async function resolveAccountTargets(config: AccountsConfig | undefined, 
   return [...targets.values()];
 }
 
-function requestOptions(options: TargetOptions) {
-  return {
-    region: options.region,
-    maxAttempts: options.maxAttempts,
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true, connectionTimeout: 10_000 },
-  };
-}
-
 function clientOptions(options: TargetOptions): Pick<AssumeRole, 'region' | 'maxAttempts' | 'requestTimeoutMs'> {
   return { region: options.region, maxAttempts: options.maxAttempts, requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS };
 }
@@ -84,7 +78,8 @@ async function organizationTargets(organization: OrganizationEntry, base: Creden
         ...clientOptions(options),
       })
     : base;
-  const client = new OrganizationsClient({ ...requestOptions(options), credentials: management });
+  const { region, maxAttempts, requestTimeoutMs } = clientOptions(options);
+  const client = new OrganizationsClient({ region, maxAttempts, requestHandler: requestHandlerConfig(requestTimeoutMs), credentials: management });
   let discovered;
   try {
     discovered = await describeOrganization(client);
