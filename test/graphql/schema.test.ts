@@ -104,6 +104,16 @@ describe('queries', () => {
     spy.mockRestore();
   });
 
+  it('gives each trail of a list its own tags, and none to a trail without tags, read with the list', async () => {
+    const result = await runQuery(api, temp.store, '{ trails { name tags { key value } } }');
+    const tagsByName = Object.fromEntries((result.data!.trails as { name: string; tags: unknown[] }[]).map((t) => [t.name, t.tags]));
+    const stored = await temp.store.findTrails({});
+    const expected = await temp.store.tagsByAssetId(stored.map((t) => t.id));
+    expect(tagsByName).toEqual(Object.fromEntries(stored.map((t, i) => [t.name, expected[i]])));
+    expect(Object.values(tagsByName).some((tags) => tags.length === 0)).toBe(true);
+    expect(Object.values(tagsByName).some((tags) => tags.length > 0)).toBe(true);
+  });
+
   it('finds one trail by id, and answers null for an unknown id', async () => {
     const id = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/encrypted`;
     expect((await runQuery(api, temp.store, `{ trail(id: "${id}") { name kmsKeyID } }`)).data).toEqual({ trail: { name: 'encrypted', kmsKeyID: 'arn:aws:kms:us-east-1:111122223333:key/k' } });
