@@ -8,12 +8,16 @@ import {
   type ASTNode,
   type ASTVisitor,
   type FieldDefinitionNode,
+  type InterfaceTypeDefinitionNode,
   type ObjectTypeDefinitionNode,
   type TypeNode,
   type ValidationContext,
   type VariableDefinitionNode,
 } from 'graphql';
-import { filterKey, OPERATORS_BY_KIND, type ColumnKind, type FilterColumn, type FilterOperator } from '../store/where.js';
+import {
+  filterKey, OPERATORS_BY_KIND, RELATION_OPERATORS, relationKey,
+  type ColumnKind, type FilterColumn, type FilterOperator, type FilterRelation, type FilterSchema, type RelationOperator,
+} from '../store/where.js';
 
 /** GraphQL scalars that can be filtered, and the kind of comparison each allows. */
 const FILTERABLE_SCALARS: Readonly<Record<string, ColumnKind>> = {
@@ -42,9 +46,12 @@ const OPERATOR_HELP: Readonly<Record<FilterOperator, string>> = {
 /** The suffix that names a generated filter input type. */
 export const WHERE_SUFFIX = 'Where';
 
-/** The filterable scalar fields of an SDL object type, checked against the store's columns. */
+/** An SDL object type or interface whose inputs are generated. */
+export type FilterableTypeNode = ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode;
+
+/** The filterable scalar fields of an SDL object type or interface, checked against the store's columns. */
 export function filterableFields(
-  type: ObjectTypeDefinitionNode,
+  type: FilterableTypeNode,
   columns: ReadonlyMap<string, FilterColumn>,
 ): { name: string; scalar: string; kind: ColumnKind; description: string }[] {
   return (type.fields ?? []).flatMap((field: FieldDefinitionNode) => {
@@ -63,19 +70,73 @@ export function filterableFields(
   });
 }
 
-/** SDL for `input <Type>Where` and `input <Type>Sort`. */
-export function filterInputsSdl(type: ObjectTypeDefinitionNode, columns: ReadonlyMap<string, FilterColumn>): string {
+/**
+ * The relation fields of a type that a filter can follow: each field whose type is another type with generated
+ * inputs (e.g. `tags: [Tag!]!`, `account: Account!`). The store must know how to follow it, and a list field must
+ * be a 'many' relation (`_SOME`, `_NONE`), a single one a 'one' relation (the bare field).
+ */
+export function filterableRelations(
+  type: FilterableTypeNode,
+  schema: FilterSchema,
+  filteredTypes: ReadonlySet<string>,
+): { name: string; target: string; cardinality: FilterRelation['cardinality'] }[] {
+  return (type.fields ?? []).flatMap((field: FieldDefinitionNode) => {
+    if (field.arguments?.length) return [];
+    const target = namedTypeName(field.type);
+    if (!filteredTypes.has(target)) return [];
+    const relation = schema.relations.get(field.name.value);
+    if (!relation) {
+      throw new Error(`schema: ${type.name.value}.${field.name.value} (${target}) has no store relation; add it to the store's filter schema`);
+    }
+    const cardinality = isList(field.type) ? 'many' : 'one';
+    if (relation.cardinality !== cardinality) {
+      throw new Error(`schema: ${type.name.value}.${field.name.value} is a ${cardinality === 'many' ? 'list' : 'single'} field, the store's relation is '${relation.cardinality}'`);
+    }
+    if (field.name.value.includes('_')) {
+      throw new Error(`schema: ${type.name.value}.${field.name.value}: filterable field names must not contain "_"`);
+    }
+    return [{ name: field.name.value, target, cardinality }];
+  });
+}
+
+/** Column kinds whose values can be counted by (one group per value). */
+const GROUPABLE_KINDS: ReadonlySet<ColumnKind> = new Set(['string', 'boolean']);
+
+/** The suffix of the generated enum of fields a type's aggregate can count by. */
+export const GROUP_FIELD_SUFFIX = 'GroupField';
+
+export interface FilterInputsOptions {
+  /** Types with generated Where inputs: a field of one of these types is a relation filter. */
+  filteredTypes: ReadonlySet<string>;
+  /** Also generate `input <Type>Sort` (default true). */
+  sort?: boolean;
+  /** Also generate `enum <Type>GroupField` of the string and boolean fields (default false). */
+  groupBy?: boolean;
+}
+
+const RELATION_HELP: Readonly<Record<RelationOperator, string>> = {
+  EQ: 'matches the filter',
+  SOME: 'at least one matches the filter',
+  NONE: 'none matches the filter (true when there is none)',
+};
+
+/** SDL for `input <Type>Where`, and as asked `input <Type>Sort` and `enum <Type>GroupField`. */
+export function filterInputsSdl(type: FilterableTypeNode, schema: FilterSchema | ReadonlyMap<string, FilterColumn>, options?: FilterInputsOptions): string {
+  const filterSchema: FilterSchema = schema instanceof Map ? { columns: schema, relations: new Map() } : (schema as FilterSchema);
   const typeName = type.name.value;
   const where = `${typeName}${WHERE_SUFFIX}`;
-  const fields = filterableFields(type, columns);
+  const fields = filterableFields(type, filterSchema.columns);
+  const relations = filterableRelations(type, filterSchema, options?.filteredTypes ?? new Set());
   const whereLines = fields.flatMap(({ name, scalar, kind }) =>
     OPERATORS_BY_KIND[kind].map((op) => {
       const inputType = op === 'IN' || op === 'NOT_IN' ? `[${scalar === 'ID' ? 'ID' : scalar}!]` : scalar;
       return `  "${name} ${OPERATOR_HELP[op]}"\n  ${filterKey(name, op)}: ${inputType}`;
     }),
   );
-  const sortLines = fields.map(({ name }) => `  ${name}: SortDirection`);
-  return [
+  const relationLines = relations.flatMap(({ name, target, cardinality }) =>
+    RELATION_OPERATORS[cardinality].map((op) => `  "${name}: ${RELATION_HELP[op]}"\n  ${relationKey(name, op)}: ${target}${WHERE_SUFFIX}`),
+  );
+  const sdl = [
     `"Filters ${typeName}s: every field listed must hold. \`field: value\` is equality; null is not a value, \`{}\` is no constraint."`,
     `input ${where} {`,
     `  "Every filter in the list holds."`,
@@ -85,13 +146,31 @@ export function filterInputsSdl(type: ObjectTypeDefinitionNode, columns: Readonl
     `  "The filter does not hold."`,
     `  NOT: ${where}`,
     ...whereLines,
+    ...relationLines,
     '}',
-    '',
-    `"Sorts ${typeName}s by one field: give exactly one field per entry, e.g. {name: ASC}."`,
-    `input ${typeName}Sort {`,
-    ...sortLines,
-    '}',
-  ].join('\n');
+  ];
+  if (options?.sort ?? true) {
+    sdl.push('', `"Sorts ${typeName}s by one field: give exactly one field per entry, e.g. {name: ASC}."`, `input ${typeName}Sort {`, ...fields.map(({ name }) => `  ${name}: SortDirection`), '}');
+  }
+  if (options?.groupBy) {
+    const groupable = fields.filter(({ kind }) => GROUPABLE_KINDS.has(kind));
+    sdl.push('', `"The ${typeName} fields that ${typeName}s can be counted by, one group per value."`, `enum ${typeName}${GROUP_FIELD_SUFFIX} {`, ...groupable.map(({ name }) => `  ${name}`), '}');
+  }
+  return sdl.join('\n');
+}
+
+/** The fields of a type that its aggregate can count by (what `enum <Type>GroupField` lists). */
+export function groupableFields(type: FilterableTypeNode, columns: ReadonlyMap<string, FilterColumn>): string[] {
+  return filterableFields(type, columns).filter(({ kind }) => GROUPABLE_KINDS.has(kind)).map(({ name }) => name);
+}
+
+function namedTypeName(type: TypeNode): string {
+  return type.kind === Kind.NAMED_TYPE ? type.name.value : namedTypeName(type.type);
+}
+
+function isList(type: TypeNode): boolean {
+  if (type.kind === Kind.NON_NULL_TYPE) return isList(type.type);
+  return type.kind === Kind.LIST_TYPE;
 }
 
 function scalarName(type: TypeNode): string | undefined {

@@ -11,7 +11,6 @@ import {
   valueFromASTUntyped,
   type GraphQLSchema,
   type GraphQLResolveInfo,
-  type ObjectTypeDefinitionNode,
   type ValueNode,
 } from 'graphql';
 import type { Tag } from '../model/asset.js';
@@ -20,9 +19,9 @@ import type { StoredTrail } from '../model/trail.js';
 import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
 import { computeCoverage, UnknownAssetTypeError } from '../store/coverage.js';
 import type { InventoryStore, ScopeError, SyncRun, TrailChange, TrailQueryOptions, TrailSighting } from '../store/store.js';
-import { TRAIL_COLUMNS_BY_FIELD } from '../store/trail-columns.js';
-import { FilterError } from '../store/where.js';
-import { filterInputsSdl } from './filters.js';
+import { TAG_FILTER, TRAIL_FILTER } from '../store/filter-schemas.js';
+import { FilterError, type FilterSchema } from '../store/where.js';
+import { filterInputsSdl, type FilterableTypeNode } from './filters.js';
 import { selectedFields } from './selection.js';
 
 /** What every resolver gets: the store, and DataLoaders that live for one request (so batching never leaks data between requests). */
@@ -61,20 +60,32 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
     .map((file) => readFileSync(join(dir, file), 'utf8'));
 }
 
-/** The asset types whose filter inputs are generated, with the store columns behind them. */
-const FILTERED_TYPES = [{ typeName: 'Trail', columns: TRAIL_COLUMNS_BY_FIELD }] as const;
+/**
+ * The types whose filter inputs are generated from their SDL, with the store's filter schema behind each: the columns
+ * of their scalar fields, and the relations a filter can follow into the other types listed here.
+ */
+const FILTERED_TYPES: readonly { typeName: string; filter: FilterSchema; sort?: boolean; groupBy?: boolean }[] = [
+  { typeName: 'Trail', filter: TRAIL_FILTER, groupBy: true },
+  { typeName: 'Tag', filter: TAG_FILTER, sort: false },
+];
+
+/** The generated SDL: the Where (and Sort, GroupField) inputs of every filtered type. */
+export function generatedTypeDefs(typeDefs: readonly string[]): string[] {
+  const definitions = typeDefs.flatMap((sdl) => parse(sdl).definitions);
+  const filteredTypes = new Set(FILTERED_TYPES.map((t) => t.typeName));
+  return FILTERED_TYPES.map(({ typeName, filter, sort, groupBy }) => {
+    const type = definitions.find(
+      (d): d is FilterableTypeNode =>
+        (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.INTERFACE_TYPE_DEFINITION) && d.name.value === typeName,
+    );
+    if (!type) throw new Error(`schema: type ${typeName} is not defined in ${SCHEMA_DIR}`);
+    return filterInputsSdl(type, filter, { filteredTypes, ...(sort === undefined ? {} : { sort }), ...(groupBy === undefined ? {} : { groupBy }) });
+  });
+}
 
 export function buildSchema(): GraphQLSchema {
   const typeDefs = loadTypeDefs();
-  const definitions = typeDefs.flatMap((sdl) => parse(sdl).definitions);
-  const generated = FILTERED_TYPES.map(({ typeName, columns }) => {
-    const type = definitions.find(
-      (d): d is ObjectTypeDefinitionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.name.value === typeName,
-    );
-    if (!type) throw new Error(`schema: type ${typeName} is not defined in ${SCHEMA_DIR}`);
-    return filterInputsSdl(type, columns);
-  });
-  return makeExecutableSchema({ typeDefs: [...typeDefs, ...generated], resolvers });
+  return makeExecutableSchema({ typeDefs: [...typeDefs, ...generatedTypeDefs(typeDefs)], resolvers });
 }
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;

@@ -34,6 +34,38 @@ export class FilterError extends Error {
   }
 }
 
+/**
+ * A relation a filter can follow: `tags_SOME: {...}` / `tags_NONE: {...}` for a list ('many'), `account: {...}` for a
+ * single related row ('one'). `target` is the related type's own filter schema; `matches` turns a predicate over the
+ * related row into a two-valued predicate over this row (an EXISTS subquery, or the predicate itself when the related
+ * values are expressions over this row).
+ */
+export interface FilterRelation {
+  field: string;
+  cardinality: 'many' | 'one';
+  target: FilterSchema;
+  matches(predicate: string): string;
+}
+
+/** What a `where` may name: the fields (columns) of a type, and the relations it can be filtered through. */
+export interface FilterSchema {
+  columns: ReadonlyMap<string, FilterColumn>;
+  relations: ReadonlyMap<string, FilterRelation>;
+}
+
+/** The operators of a relation: `field_SOME` and `field_NONE` for a list, the bare field for a single row. */
+export const RELATION_OPERATORS: Readonly<Record<FilterRelation['cardinality'], readonly RelationOperator[]>> = {
+  many: ['SOME', 'NONE'],
+  one: ['EQ'],
+};
+
+export type RelationOperator = 'EQ' | 'SOME' | 'NONE';
+
+const NO_RELATIONS: ReadonlyMap<string, FilterRelation> = new Map();
+
+const isFilterSchema = (value: ReadonlyMap<string, FilterColumn> | FilterSchema): value is FilterSchema =>
+  !(value instanceof Map) && 'columns' in value;
+
 export interface CompiledPredicate {
   sql: string;
   params: unknown[];
@@ -64,17 +96,18 @@ export function filterKey(field: string, op: FilterOperator): string {
  */
 export function compileWhere(
   where: unknown,
-  columns: ReadonlyMap<string, FilterColumn>,
+  schema: ReadonlyMap<string, FilterColumn> | FilterSchema,
   dialect: SqlDialect,
   path = 'where',
 ): CompiledPredicate {
+  const root: FilterSchema = isFilterSchema(schema) ? schema : { columns: schema, relations: NO_RELATIONS };
   const params: unknown[] = [];
   const param = (value: unknown): string => {
     params.push(value);
     return dialect.placeholder(params.length);
   };
 
-  const compileObject = (node: unknown, at: string): string => {
+  const compileObject = (node: unknown, at: string, schema: FilterSchema): string => {
     if (node === null || typeof node !== 'object' || Array.isArray(node)) {
       throw new FilterError('expected an object of filter fields', at);
     }
@@ -82,22 +115,33 @@ export function compileWhere(
     for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
       if (value === undefined) continue;
       const keyPath = `${at}.${key}`;
-      if (LOGICAL_KEYS.has(key)) clauses.push(compileLogical(key, value, keyPath));
-      else clauses.push(compileField(key, value, keyPath));
+      if (LOGICAL_KEYS.has(key)) clauses.push(compileLogical(key, value, keyPath, schema));
+      else {
+        const relation = resolveRelation(key, schema, keyPath);
+        clauses.push(relation ? compileRelation(relation.relation, relation.op, key, value, keyPath) : compileField(key, value, keyPath, schema.columns));
+      }
     }
     return clauses.length === 0 ? dialect.trueLiteral : clauses.length === 1 ? clauses[0]! : `(${clauses.join(' AND ')})`;
   };
 
-  const compileLogical = (key: string, value: unknown, at: string): string => {
+  const compileLogical = (key: string, value: unknown, at: string, schema: FilterSchema): string => {
     if (value === null) throw new FilterError(`null is not a filter; use {} for no constraint`, at);
-    if (key === 'NOT') return `(NOT ${compileObject(value, at)})`;
+    if (key === 'NOT') return `(NOT ${compileObject(value, at, schema)})`;
     if (!Array.isArray(value)) throw new FilterError(`${key} takes a list of filters`, at);
     if (value.length === 0) return key === 'AND' ? dialect.trueLiteral : dialect.falseLiteral;
-    const parts = value.map((item, i) => compileObject(item, `${at}[${i}]`));
+    const parts = value.map((item, i) => compileObject(item, `${at}[${i}]`, schema));
     return `(${parts.join(key === 'AND' ? ' AND ' : ' OR ')})`;
   };
 
-  const compileField = (key: string, value: unknown, at: string): string => {
+  // The related filter compiles to a two-valued predicate over the related row, and `matches` keeps it two-valued
+  // over this row (EXISTS is never NULL), so NOT around a relation filter stays an exact complement.
+  const compileRelation = (relation: FilterRelation, op: RelationOperator, key: string, value: unknown, at: string): string => {
+    if (value === null) throw new FilterError(`null is not a filter; use {} for no constraint, or leave ${key} out`, at);
+    const inner = relation.matches(compileObject(value, at, relation.target));
+    return op === 'NONE' ? `(NOT ${inner})` : inner;
+  };
+
+  const compileField = (key: string, value: unknown, at: string, columns: ReadonlyMap<string, FilterColumn>): string => {
     const { column, op } = resolveKey(key, columns, at);
     if (value === null) {
       throw new FilterError(
@@ -146,8 +190,27 @@ export function compileWhere(
   };
 
   if (where === null) throw new FilterError('null is not a filter; use {} for no constraint', path);
-  const sql = where === undefined ? dialect.trueLiteral : compileObject(where, path);
+  const sql = where === undefined ? dialect.trueLiteral : compileObject(where, path, root);
   return { sql, params };
+}
+
+/** The relation a key names (`tags_SOME`, `account`), or undefined when the key names a field. */
+function resolveRelation(key: string, schema: FilterSchema, at: string): { relation: FilterRelation; op: RelationOperator } | undefined {
+  const underscore = key.indexOf('_');
+  const field = underscore === -1 ? key : key.slice(0, underscore);
+  const relation = schema.relations.get(field);
+  if (!relation) return undefined;
+  const op = (underscore === -1 ? 'EQ' : key.slice(underscore + 1)) as RelationOperator;
+  if (!RELATION_OPERATORS[relation.cardinality].includes(op)) {
+    const allowed = RELATION_OPERATORS[relation.cardinality].map((o) => relationKey(field, o)).join(', ');
+    throw new FilterError(`"${key}" is not a filter: ${field} is filtered as ${allowed}`, at);
+  }
+  return { relation, op };
+}
+
+/** The filter key for a relation and operator: `account`, `tags_SOME`, `tags_NONE`. */
+export function relationKey(field: string, op: RelationOperator): string {
+  return op === 'EQ' ? field : `${field}_${op}`;
 }
 
 function resolveKey(

@@ -9,6 +9,7 @@ import {
   configurationOf, mergeTrailViews, sameJson, stableJson, TRAIL_ASSET_TYPE, trailFieldChanges, type StoredTrail, type TrailRecord,
 } from '../../model/trail.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
+import { TRAIL_FILTER } from '../filter-schemas.js';
 import { loadMigrations, MigrationError, pendingMigrations, type AppliedMigration } from '../migrations.js';
 import type {
   AccountAttempt, AccountCoverage, AccountOutcome, AccountRetirement, InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState,
@@ -431,7 +432,7 @@ export class SqliteStore implements InventoryStore {
   }
 
   async findTrails(where: unknown, options: TrailQueryOptions = {}): Promise<StoredTrail[]> {
-    const predicate = compileWhere(where, TRAIL_COLUMNS_BY_FIELD, SQLITE_DIALECT);
+    const predicate = compileWhere(where, TRAIL_FILTER, SQLITE_DIALECT);
     const orderBy = compileOrderBy(options.sort, TRAIL_COLUMNS_BY_FIELD, 'arn');
     const { limit, offset } = options;
     if (limit !== undefined && limit !== null && (!Number.isInteger(limit) || limit < 0 || limit > MAX_QUERY_LIMIT)) {
