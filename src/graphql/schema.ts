@@ -18,8 +18,8 @@ import { canonicalTime } from '../model/time.js';
 import type { StoredTrail } from '../model/trail.js';
 import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
 import { computeCoverage, UnknownAssetTypeError } from '../store/coverage.js';
-import type { InventoryStore, ScopeError, SyncRun, TrailChange, TrailQueryOptions, TrailSighting } from '../store/store.js';
-import { TAG_FILTER, TRAIL_FILTER } from '../store/filter-schemas.js';
+import type { AccountSummary, InventoryStore, ScopeError, SyncRun, TrailChange, TrailQueryOptions, TrailSighting } from '../store/store.js';
+import { ACCOUNT_FILTER, TAG_FILTER, TRAIL_FILTER } from '../store/filter-schemas.js';
 import { FilterError, type FilterSchema } from '../store/where.js';
 import { filterInputsSdl, type FilterableTypeNode } from './filters.js';
 import { selectedFields } from './selection.js';
@@ -37,6 +37,7 @@ export interface RequestLoaders {
   tagsByAssetId: DataLoader<string, Tag[]>;
   sightingsByTrailArn: DataLoader<string, TrailSighting[]>;
   historyByTrailArn: DataLoader<string, TrailChange[]>;
+  accountById: DataLoader<string, AccountSummary | undefined>;
 }
 
 export function createContext(store: InventoryStore): GraphQLContext {
@@ -47,6 +48,7 @@ export function createContext(store: InventoryStore): GraphQLContext {
       tagsByAssetId: new DataLoader((ids) => store.tagsByAssetId(ids)),
       sightingsByTrailArn: new DataLoader((arns) => store.sightingsByTrailArn(arns)),
       historyByTrailArn: new DataLoader((arns) => store.trailHistory(arns)),
+      accountById: new DataLoader((ids) => store.accountsById(ids)),
     },
     tagsRead: new Map(),
   };
@@ -67,6 +69,7 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
 const FILTERED_TYPES: readonly { typeName: string; filter: FilterSchema; sort?: boolean; groupBy?: boolean }[] = [
   { typeName: 'Trail', filter: TRAIL_FILTER, groupBy: true },
   { typeName: 'Tag', filter: TAG_FILTER, sort: false },
+  { typeName: 'Account', filter: ACCOUNT_FILTER, sort: false },
 ];
 
 /** The generated SDL: the Where (and Sort, GroupField) inputs of every filtered type. */
@@ -149,6 +152,14 @@ const upperCaseEnum = <T extends string>(values: readonly T[]): Record<Uppercase
 
 const errorOf = (code: string | null, message: string | null): ScopeError | null => (code ? { code, message: message ?? '' } : null);
 
+/** Fields that resolve from other stored fields: the columns to read for them. */
+const FIELDS_READ_FOR: Readonly<Record<string, readonly string[]>> = { account: ['accountId'] };
+
+/** The store fields to read for the API fields a query selects. */
+function storeFields(fields: readonly string[]): string[] {
+  return [...new Set(fields.flatMap((field) => [field, ...(FIELDS_READ_FOR[field] ?? [])]))];
+}
+
 const resolvers = {
   DateTime,
   JSON: JSONScalar,
@@ -156,13 +167,17 @@ const resolvers = {
   ScopeStatus: upperCaseEnum(['ok', 'skipped', 'failed']),
   CoverageStatus: upperCaseEnum(['ok', 'skipped', 'failed', 'never']),
   ChangeKind: upperCaseEnum(['created', 'changed', 'deleted', 'restored']),
+  AccountStatus: upperCaseEnum(['ok', 'failed']),
   Asset: {
     __resolveType: (asset: { assetType: string }) => asset.assetType,
+  },
+  Node: {
+    __resolveType: (node: { assetType?: string }) => node.assetType ?? 'Account',
   },
   Query: {
     apiVersion: () => PACKAGE_VERSION,
     trails: async (_: unknown, args: { where?: unknown; options?: TrailQueryOptions | null }, context: GraphQLContext, info: GraphQLResolveInfo) => {
-      const fields = selectedFields(info);
+      const fields = storeFields(selectedFields(info));
       const trails = await fromStore(() => context.store.findTrails(args.where, { ...args.options, fields }));
       if (fields.includes('tags')) {
         // One statement for the tags of the whole list, read now, so 10,000 trails do not resolve 10,000 promises.
@@ -172,6 +187,7 @@ const resolvers = {
       return trails;
     },
     trail: (_: unknown, args: { id: string }, context: GraphQLContext) => context.loaders.trailById.load(args.id),
+    accounts: (_: unknown, args: { where?: unknown }, context: GraphQLContext) => fromStore(() => context.store.findAccounts(args.where)),
     syncRuns: (_: unknown, args: { collector?: string | null; limit: number; offset: number }, context: GraphQLContext) => {
       if (args.limit < 1 || args.limit > MAX_SYNC_RUNS) throw badInput(`limit must be from 1 to ${MAX_SYNC_RUNS}`, 'limit');
       if (args.offset < 0) throw badInput('offset must not be negative', 'offset');
@@ -194,7 +210,14 @@ const resolvers = {
       return args.status ? scopes.filter((scope) => scope.status === args.status) : scopes;
     },
   },
+  Account: {
+    id: (account: AccountSummary) => account.accountId,
+  },
   Trail: {
+    // One statement for the accounts of a whole list (the loader batches and dedupes); the owner of a deleted trail
+    // that the inventory no longer knows otherwise is still an account, with nothing known of it.
+    account: async (trail: StoredTrail, _: unknown, context: GraphQLContext): Promise<AccountSummary> =>
+      (await context.loaders.accountById.load(trail.accountId)) ?? { accountId: trail.accountId, lastSyncedAt: null, status: null, enabledRegions: null },
     tags: (trail: StoredTrail, _: unknown, context: GraphQLContext) => context.tagsRead.get(trail.id) ?? context.loaders.tagsByAssetId.load(trail.id),
     visibleIn: (trail: StoredTrail, _: unknown, context: GraphQLContext) => context.loaders.sightingsByTrailArn.load(trail.arn),
     history: async (trail: StoredTrail, args: { limit?: number | null }, context: GraphQLContext) => {

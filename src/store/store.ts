@@ -190,6 +190,25 @@ export interface InventoryStore {
   /** Reachable and migrated: what /healthz reports. */
   ping(): Promise<void>;
   close(): Promise<void>;
+
+  // ---- Accounts, pages, aggregates and assets of any type (the GraphQL queries accounts, trailsConnection,
+  // ---- trailsAggregate, assets and node). Filters are compiled as findTrails compiles them; FilterError on bad input.
+
+  /** Every account the inventory knows (a live trail's owner, a synced scope, an attempt since any retirement), by id. */
+  findAccounts(where: unknown): Promise<AccountSummary[]>;
+  /** Accounts by id, in the order asked; undefined where the inventory knows nothing of one (the DataLoader batch shape). */
+  accountsById(ids: readonly string[]): Promise<(AccountSummary | undefined)[]>;
+}
+
+/** One account: how fresh its inventory is, and how its latest attempt went. */
+export interface AccountSummary {
+  accountId: string;
+  /** The latest successful sync (ok or skipped) of any of its scopes; null when none ever succeeded. */
+  lastSyncedAt: string | null;
+  /** The latest attempt at the account; null when none was ever recorded (or none since it was retired). */
+  status: 'ok' | 'failed' | null;
+  /** The enabled regions as last read; null when never read. */
+  enabledRegions: string[] | null;
 }
 
 export type { CollectionError };

@@ -9,10 +9,10 @@ import {
   configurationOf, mergeTrailViews, sameJson, stableJson, TRAIL_ASSET_TYPE, trailFieldChanges, type StoredTrail, type TrailRecord,
 } from '../../model/trail.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
-import { TRAIL_FILTER } from '../filter-schemas.js';
+import { ACCOUNT_COLLECTORS, ACCOUNT_FILTER, accountLastSyncedAtSql, TRAIL_FILTER } from '../filter-schemas.js';
 import { loadMigrations, MigrationError, pendingMigrations, type AppliedMigration } from '../migrations.js';
 import type {
-  AccountAttempt, AccountCoverage, AccountOutcome, AccountRetirement, InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState,
+  AccountAttempt, AccountCoverage, AccountSummary, AccountOutcome, AccountRetirement, InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState,
   SyncRun, SyncRunListOptions, SyncRunStatus, SyncRunSummary, SyncRunTotals, TrailChange, TrailChangeKind, TrailQueryOptions,
   TrailScopeResult, TrailSighting,
 } from '../store.js';
@@ -519,6 +519,61 @@ export class SqliteStore implements InventoryStore {
       }
     }
   }
+
+  // ---- Accounts, pages, aggregates and assets of any type (InventoryStore's last block). ----
+
+  async findAccounts(where: unknown): Promise<AccountSummary[]> {
+    const predicate = compileWhere(where, ACCOUNT_FILTER, SQLITE_DIALECT);
+    const collectors = ACCOUNT_COLLECTORS.map(() => '?').join(', ');
+    const rows = this
+      .prepared(
+        `WITH accounts(account_id) AS (
+           SELECT account_id FROM trails WHERE deleted_at IS NULL
+           UNION SELECT account_id FROM sync_scope_state WHERE collector IN (${collectors})
+           UNION SELECT a.account_id FROM sync_accounts a WHERE a.collector IN (${collectors}) AND a.run_id > ${RETIRED_BEFORE('a')})
+         SELECT ${accountValues('accounts.account_id')} FROM accounts WHERE ${predicate.sql} ORDER BY accounts.account_id`,
+      )
+      .all(...ACCOUNT_COLLECTORS, ...ACCOUNT_COLLECTORS, ...predicate.params) as Row[];
+    return rows.map(toAccountSummary);
+  }
+
+  async accountsById(ids: readonly string[]): Promise<(AccountSummary | undefined)[]> {
+    const collectors = ACCOUNT_COLLECTORS.map(() => '?').join(', ');
+    const rows = this
+      .prepared(
+        `SELECT ${accountValues('ids.value')} FROM json_each(?) ids
+          WHERE EXISTS (SELECT 1 FROM trails t WHERE t.account_id = ids.value AND t.deleted_at IS NULL)
+             OR EXISTS (SELECT 1 FROM sync_scope_state s WHERE s.collector IN (${collectors}) AND s.account_id = ids.value)
+             OR EXISTS (SELECT 1 FROM sync_accounts a WHERE a.collector IN (${collectors}) AND a.account_id = ids.value AND a.run_id > ${RETIRED_BEFORE('a')})`,
+      )
+      .all(JSON.stringify([...new Set(ids)]), ...ACCOUNT_COLLECTORS, ...ACCOUNT_COLLECTORS) as Row[];
+    const byId = new Map(rows.map((row) => [row.account_id as string, toAccountSummary(row)]));
+    return ids.map((id) => byId.get(id));
+  }
+}
+
+/**
+ * An account's values, over an SQL expression that gives its id: its freshness from sync_scope_state, and its latest
+ * attempt and last read enabled regions from sync_accounts (attempts before the account was retired no longer count).
+ */
+function accountValues(idSql: string): string {
+  const collectors = ACCOUNT_COLLECTORS.map((c) => `'${c.replaceAll("'", "''")}'`).join(', ');
+  return `${idSql} AS account_id,
+    ${accountLastSyncedAtSql(idSql)} AS last_synced_at,
+    (SELECT a.status FROM sync_accounts a WHERE a.collector IN (${collectors}) AND a.account_id = ${idSql} AND a.run_id > ${RETIRED_BEFORE('a')}
+      ORDER BY a.run_id DESC LIMIT 1) AS status,
+    (SELECT k.enabled_regions FROM sync_accounts k WHERE k.collector IN (${collectors}) AND k.account_id = ${idSql}
+        AND k.enabled_regions IS NOT NULL AND k.run_id > ${RETIRED_BEFORE('k')}
+      ORDER BY k.run_id DESC LIMIT 1) AS enabled_regions`;
+}
+
+function toAccountSummary(row: Row): AccountSummary {
+  return {
+    accountId: row.account_id as string,
+    lastSyncedAt: (row.last_synced_at as string | null) ?? null,
+    status: (row.status as AccountSummary['status']) ?? null,
+    enabledRegions: row.enabled_regions ? (JSON.parse(row.enabled_regions as string) as string[]) : null,
+  };
 }
 
 function migrate(db: Database.Database, dir: string): void {

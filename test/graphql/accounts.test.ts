@@ -1,0 +1,109 @@
+// Accounts: the accounts query, Trail.account through a per-request DataLoader (no N+1), and `account: AccountWhere`
+// as a relation filter on trails.
+import { isInputObjectType } from 'graphql';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
+import { COLLECTOR, syncRun, trailRecord } from '../support/records.js';
+import { openTempStore, type TempStore } from '../support/store.js';
+
+const api = createInventoryApi();
+const OK = '111122223333';
+const FAILED = '222233334444';
+const OWNER = '999988887777'; // owns an organization trail that only OK's view lists; never synced itself
+
+describe('accounts', () => {
+  let temp: TempStore;
+  let syncedAt: string;
+  beforeAll(async () => {
+    temp = openTempStore();
+    const store = temp.store;
+    const run = await store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+    await store.recordAccount(run.id, COLLECTOR, { accountId: OK, status: 'ok', enabledRegions: ['eu-west-1', 'us-east-1'] });
+    await store.writeTrailScope(run.id, COLLECTOR, {
+      accountId: OK, region: 'us-east-1', status: 'ok',
+      trails: [trailRecord('own', { account: OK }), trailRecord('org', { account: OWNER, trail: { IsOrganizationTrail: true } })],
+    });
+    await store.writeTrailScope(run.id, COLLECTOR, { accountId: OK, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDenied', message: 'no' }, trails: [] });
+    await store.recordAccount(run.id, COLLECTOR, { accountId: FAILED, status: 'failed', enabledRegions: null, error: { code: 'AccessDenied', message: 'cannot assume role' } });
+    await store.finishSyncRun(run.id, 'partial');
+    syncedAt = (await store.scopeStates(COLLECTOR)).find((s) => s.region === 'us-east-1')!.lastSuccessAt!;
+  });
+  afterAll(() => temp.cleanup());
+
+  const query = async (source: string) => {
+    const result = await runQuery(api, temp.store, source);
+    expect(result.errors).toBeUndefined();
+    return result.data as Record<string, unknown>;
+  };
+
+  it('lists every account the inventory knows, with its freshness, latest attempt and enabled regions', async () => {
+    expect(await query('{ accounts { id accountId lastSyncedAt status enabledRegions } }')).toEqual({
+      accounts: [
+        { id: OK, accountId: OK, lastSyncedAt: syncedAt, status: 'OK', enabledRegions: ['eu-west-1', 'us-east-1'] },
+        { id: FAILED, accountId: FAILED, lastSyncedAt: null, status: 'FAILED', enabledRegions: null },
+        { id: OWNER, accountId: OWNER, lastSyncedAt: null, status: null, enabledRegions: null },
+      ],
+    });
+  });
+
+  it('filters accounts with the generated AccountWhere', async () => {
+    const where = api.schema.getType('AccountWhere');
+    if (!isInputObjectType(where)) throw new Error('AccountWhere is not an input type');
+    expect(Object.keys(where.getFields())).toEqual(expect.arrayContaining(['AND', 'OR', 'NOT', 'accountId', 'accountId_IN', 'accountId_STARTS_WITH', 'accountId_NOT_CONTAINS', 'lastSyncedAt_LT']));
+    const ids = async (filter: string) => ((await query(`{ accounts(where: ${filter}) { accountId } }`)).accounts as { accountId: string }[]).map((a) => a.accountId);
+    expect(await ids('{accountId_STARTS_WITH: "2"}')).toEqual([FAILED]);
+    expect(await ids(`{OR: [{accountId: "${OWNER}"}, {accountId_ENDS_WITH: "3333"}]}`)).toEqual([OK, OWNER]);
+    // Never synced is unknown freshness: NOT keeps it, so a question about stale accounts never loses one.
+    expect(await ids(`{NOT: {lastSyncedAt_GTE: "2000-01-01T00:00:00Z"}}`)).toEqual([FAILED, OWNER]);
+    expect(await ids(`{lastSyncedAt_GTE: "2000-01-01T00:00:00Z"}`)).toEqual([OK]);
+  });
+
+  it('gives each trail its owner account, known or not', async () => {
+    expect(await query('{ trails { name account { id status lastSyncedAt } } }')).toEqual({
+      trails: [
+        { name: 'own', account: { id: OK, status: 'OK', lastSyncedAt: syncedAt } },
+        { name: 'org', account: { id: OWNER, status: null, lastSyncedAt: null } },
+      ],
+    });
+  });
+
+  it('filters trails by their account, two-valued under NOT', async () => {
+    const names = async (filter: string) => ((await query(`{ trails(where: ${filter}) { name } }`)).trails as { name: string }[]).map((t) => t.name);
+    expect(await names(`{account: {accountId: "${OWNER}"}}`)).toEqual(['org']);
+    expect(await names('{account: {lastSyncedAt_GT: "2000-01-01T00:00:00Z"}}')).toEqual(['own']);
+    expect(await names('{NOT: {account: {lastSyncedAt_GT: "2000-01-01T00:00:00Z"}}}')).toEqual(['org']);
+    expect(await names('{account: {accountId_IN: []}}')).toEqual([]);
+    const bad = await runQuery(api, temp.store, '{ trails(where: {account: {accountId: null}}) { name } }');
+    expect(bad.errors?.[0]?.message).toContain('AccountWhere.accountId: null is not a filter value');
+  });
+});
+
+describe('Trail.account without N+1', () => {
+  let temp: TempStore;
+  beforeAll(async () => {
+    temp = openTempStore();
+    // 1,000 trails in 50 accounts, one region each.
+    const accounts = Array.from({ length: 50 }, (_, a) => String(100000000000 + a));
+    await syncRun(temp.store, accounts.map((accountId, a) => ({
+      accountId,
+      region: 'us-east-1',
+      trails: Array.from({ length: 20 }, (_, t) => trailRecord(`trail-${a}-${t}`, { account: accountId })),
+    })));
+  }, 60_000);
+  afterAll(() => temp.cleanup());
+  afterEach(() => vi.restoreAllMocks());
+
+  it('reads 1,000 trails and their 50 accounts in two SQL statements', async () => {
+    // Every statement better-sqlite3 runs goes through one of these Statement methods, cached or not.
+    const statement = Object.getPrototypeOf(temp.store.db.prepare('SELECT 1')) as Record<'all' | 'get' | 'run' | 'iterate', (...args: unknown[]) => unknown>;
+    const spies = (['all', 'get', 'run', 'iterate'] as const).map((method) => vi.spyOn(statement, method));
+    const result = await runQuery(api, temp.store, '{ trails(options:{limit:1000}) { id account { accountId lastSyncedAt } } }');
+    const executed = spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
+    expect(result.errors).toBeUndefined();
+    const trails = result.data!.trails as { id: string; account: { accountId: string; lastSyncedAt: string | null } }[];
+    expect(trails).toHaveLength(1000);
+    expect(new Set(trails.map((t) => t.account.accountId)).size).toBe(50);
+    expect(trails.every((t) => t.id.split(':')[4] === t.account.accountId && typeof t.account.lastSyncedAt === 'string')).toBe(true);
+    expect(executed).toBe(2); // the trails, then the accounts of all of them in one batch
+  });
+});
