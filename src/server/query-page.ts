@@ -1,48 +1,69 @@
-// The page a browser gets at GET /graphql: a self-contained query form (no CDN, works offline).
+// The page a browser gets at GET /graphql: GraphiQL, served from the package's own node_modules (no CDN, works
+// offline). The scripts and styles it names are served by graphiqlRoutes() in graphiql.ts under GRAPHIQL_ASSETS_PATH.
+
+import { randomBytes } from 'node:crypto';
 
 export const SEED_QUERY = '{ trails(where:{kmsKeyID:""}){...AssetFragment} }';
+
+/** Where graphiqlRoutes() serves GraphiQL's scripts and styles. */
+export const GRAPHIQL_ASSETS_PATH = '/graphiql-assets';
+
+/**
+ * The page's Content-Security-Policy: everything from this origin only. Beyond 'self' it allows data: fonts and images,
+ * which GraphiQL's stylesheet embeds, and the <style> elements GraphiQL's dialogs add (scroll lock) when they carry
+ * this response's nonce. No inline or evaluated script, no inline style attribute.
+ */
+export function graphiqlCsp(styleNonce: string): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    `style-src 'self' 'nonce-${styleNonce}'`,
+    "font-src 'self' data:",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+/** A fresh nonce for one response of the page. */
+export const newStyleNonce = (): string => randomBytes(16).toString('base64');
 
 const escapeHtml = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-export function queryPageHtml(defaultQuery = SEED_QUERY): string {
+export interface QueryPageOptions {
+  /** The query GraphiQL opens with when the browser has none saved. */
+  defaultQuery?: string;
+  /** The GraphQL endpoint the page posts to (same origin). */
+  endpoint?: string;
+  /** The nonce of this response's CSP for GraphiQL's <style> elements; a fresh one when left out. */
+  styleNonce?: string;
+}
+
+export function queryPageHtml(options: QueryPageOptions | string = {}): string {
+  const { defaultQuery = SEED_QUERY, endpoint = '/graphql', styleNonce = newStyleNonce() } = typeof options === 'string' ? { defaultQuery: options } : options;
+  const asset = (name: string): string => `${GRAPHIQL_ASSETS_PATH}/${name}`;
+  // The CSP is also sent as a header by graphiqlRoutes(); the meta copy covers the page when Apollo's landing page
+  // hook serves it (that path sets no headers of its own).
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(graphiqlCsp(styleNonce))}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>cloud-inventory GraphQL</title>
-<style>
-  body { font-family: system-ui, sans-serif; margin: 2rem; max-width: 72rem; }
-  textarea, pre { width: 100%; box-sizing: border-box; font-family: ui-monospace, monospace; font-size: 0.9rem; }
-  textarea { height: 10rem; }
-  pre { background: #f4f4f4; padding: 1rem; min-height: 10rem; white-space: pre-wrap; }
-</style>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${asset('graphiql.min.css')}">
+<link rel="stylesheet" href="${asset('page.css')}">
 </head>
 <body>
-<h1>cloud-inventory GraphQL</h1>
-<p>POST or GET <code>/graphql</code> per the GraphQL over HTTP spec. Stored fragments such as <code>AssetFragment</code> are appended when a query spreads them.</p>
-<form id="query-form">
-  <textarea id="query" name="query" spellcheck="false">${escapeHtml(defaultQuery)}</textarea>
-  <p><button type="submit">Run query</button></p>
-</form>
-<pre id="result" aria-live="polite"></pre>
-<script>
-document.getElementById('query-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const result = document.getElementById('result');
-  result.textContent = 'Running...';
-  try {
-    const response = await fetch(location.pathname, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-      body: JSON.stringify({ query: document.getElementById('query').value }),
-    });
-    result.textContent = JSON.stringify(await response.json(), null, 2);
-  } catch (error) {
-    result.textContent = String(error);
-  }
-});
-</script>
+<div id="graphiql" data-endpoint="${escapeHtml(endpoint)}" data-default-query="${escapeHtml(defaultQuery)}" data-style-nonce="${escapeHtml(styleNonce)}">Loading GraphiQL...</div>
+<noscript>GraphiQL needs JavaScript. Without it, POST or GET <code>${escapeHtml(endpoint)}</code> per the GraphQL over HTTP spec.</noscript>
+<script src="${asset('react.production.min.js')}"></script>
+<script src="${asset('react-dom.production.min.js')}"></script>
+<script src="${asset('graphiql.min.js')}"></script>
+<script src="${asset('init.js')}"></script>
 </body>
 </html>
 `;
