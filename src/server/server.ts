@@ -8,12 +8,13 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, Kind, Lexer, parse, print, Source, TokenKind, type FragmentDefinitionNode, type GraphQLFormattedError } from 'graphql';
 import type { InventoryApi } from '../graphql/execute.js';
-import { withStoredFragmentsText, type StoredFragments } from '../graphql/fragments.js';
+import { missingStoredFragments, type StoredFragments } from '../graphql/fragments.js';
 import { createContext, type GraphQLContext } from '../graphql/schema.js';
 import type { Logger } from '../log.js';
 import type { InventoryStore } from '../store/store.js';
+import { DEFAULT_LIMITS, operationCost, requestLimitRules, type RequestLimits } from './limits.js';
 import { queryPageHtml } from './query-page.js';
 
 /** Request bodies above this are refused with 413 before any parsing. */
@@ -36,6 +37,8 @@ export interface ServerOptions {
   host: string;
   port: number;
   log: Logger;
+  /** Request limits (depth, aliases, tokens, cost); DEFAULT_LIMITS for what is left out. */
+  limits?: Partial<RequestLimits>;
 }
 
 export interface RunningServer {
@@ -46,13 +49,16 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { store, api, log } = options;
+  const limits: RequestLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema: api.schema,
-    validationRules: api.validationRules,
+    validationRules: [...api.validationRules, ...requestLimitRules(limits)],
+    // The token limit stops the parser itself, before a huge document costs anything more.
+    parseOptions: { maxTokens: limits.maxTokens },
     // Production behaviour is set explicitly: NODE_ENV (vitest sets "test") must not change what clients see.
     includeStacktraceInErrorResponses: false,
     introspection: true,
@@ -64,7 +70,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Cache hints are computed per field by default: 130,000 hook calls for 10,000 trails, and no HTTP cache uses them.
       ApolloServerPluginCacheControlDisabled(),
-      storedFragmentsPlugin(api.fragments),
+      storedFragmentsPlugin(api.fragments, limits),
+      requestLimitsPlugin(api, limits),
       localQueryPagePlugin(),
     ],
   });
@@ -119,13 +126,72 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-/** Appends stored fragments (AssetFragment, ...) that a request spreads but does not define, before Apollo parses it. */
-function storedFragmentsPlugin(fragments: StoredFragments): ApolloServerPlugin<GraphQLContext> {
+/**
+ * Appends stored fragments (AssetFragment, ...) that a request spreads but does not define, before Apollo parses it.
+ * Text that does not parse, or has more tokens than allowed, is left as sent: Apollo's own parse reports it.
+ */
+function storedFragmentsPlugin(fragments: StoredFragments, limits: RequestLimits): ApolloServerPlugin<GraphQLContext> {
+  const names = [...fragments.keys()];
   return {
     async requestDidStart({ request }) {
-      if (typeof request.query === 'string') request.query = withStoredFragmentsText(request.query, fragments);
+      const query = request.query;
+      // Most requests name no stored fragment: skip the extra parse for them.
+      if (typeof query !== 'string' || !names.some((name) => query.includes(name))) return;
+      let missing: FragmentDefinitionNode[];
+      try {
+        missing = missingStoredFragments(parse(query, { noLocation: true, maxTokens: limits.maxTokens }), fragments);
+      } catch {
+        return;
+      }
+      if (missing.length > 0) request.query = `${query}\n\n${missing.map((f) => print(f)).join('\n\n')}\n`;
     },
   };
+}
+
+/**
+ * What the validation rules cannot see: the cost of an operation whose list sizes come from variables, checked with the
+ * request's values; and the token count of a document the parser gave up on, so the error can say it.
+ */
+function requestLimitsPlugin(api: InventoryApi, limits: RequestLimits): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, document, request }) {
+          if (!operation?.variableDefinitions?.length) return;
+          const fragments = new Map(
+            document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+          );
+          const { error } = operationCost(api.schema, limits, operation, fragments, request.variables);
+          if (error) {
+            throw new GraphQLError(error.message, {
+              nodes: operation,
+              extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+            });
+          }
+        },
+        async didEncounterErrors({ errors, source }) {
+          for (const error of errors) {
+            if (!/Document contains more (?:than|that) \d+ tokens/.test(error.message) || source === undefined) continue;
+            const observed = countTokens(source);
+            error.message = `the document has ${observed.exact ? '' : 'more than '}${observed.count} tokens; the maximum is ${limits.maxTokens} (maxTokens)`;
+            Object.assign(error.extensions, { limit: { name: 'maxTokens', maximum: limits.maxTokens, observed: observed.count } });
+          }
+        },
+      };
+    },
+  };
+}
+
+/** The lexical tokens of a document, as the parser counts them; up to the first lexical error when there is one. */
+function countTokens(text: string): { count: number; exact: boolean } {
+  const lexer = new Lexer(new Source(text));
+  let count = 0;
+  try {
+    while (lexer.advance().kind !== TokenKind.EOF) count += 1;
+    return { count, exact: true };
+  } catch {
+    return { count, exact: false };
+  }
 }
 
 /** Every built-in Apollo landing page loads from a CDN; this one is served from the package. */

@@ -1,46 +1,70 @@
 // inventory serve: the GraphQL API over the inventory, until SIGINT or SIGTERM.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { createInventoryApi } from '../../graphql/execute.js';
 import { createLogger, type LogLevel, type Logger } from '../../log.js';
 import { SEED_QUERY } from '../../server/query-page.js';
+import { DEFAULT_LIMITS, type RequestLimits } from '../../server/limits.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import { openStore } from '../../store/open.js';
 import type { InventoryStore } from '../../store/store.js';
 import type { CommandOutcome } from '../exit-codes.js';
-import { dbOption, hostOption, logLevelOption, portOption } from '../main.js';
+import { dbOption, hostOption, logLevelOption, parsePositiveInt, portOption } from '../main.js';
 
 export const DEFAULT_PORT = 4000;
 
-interface ServeFlags {
+interface ServeFlags extends Partial<RequestLimits> {
   db: string;
   port: number;
   host: string;
   logLevel: LogLevel;
 }
 
+/** The request limit flags, each with its environment twin. */
+const LIMIT_FLAGS: readonly { flag: string; key: keyof RequestLimits; env: string; what: string }[] = [
+  { flag: '--max-depth <n>', key: 'maxDepth', env: 'INVENTORY_MAX_DEPTH', what: 'most nested fields in a query (named fragments count as written out)' },
+  { flag: '--max-aliases <n>', key: 'maxAliases', env: 'INVENTORY_MAX_ALIASES', what: 'most aliased fields in a query' },
+  { flag: '--max-tokens <n>', key: 'maxTokens', env: 'INVENTORY_MAX_TOKENS', what: 'most lexical tokens in a query document' },
+  { flag: '--max-cost <n>', key: 'maxCost', env: 'INVENTORY_MAX_COST', what: 'most objects a query may ask for (lists count by their limit)' },
+];
+
+export function limitOptions(): Option[] {
+  return LIMIT_FLAGS.map(({ flag, key, env, what }) =>
+    new Option(flag, what).env(env).default(DEFAULT_LIMITS[key]).argParser(parsePositiveInt),
+  );
+}
+
+function limitsOf(flags: Partial<RequestLimits>): Partial<RequestLimits> {
+  return Object.fromEntries(LIMIT_FLAGS.filter(({ key }) => flags[key] !== undefined).map(({ key }) => [key, flags[key]]));
+}
+
 export function serveCommand(_outcome: CommandOutcome): Command {
-  return new Command('serve')
+  const command = new Command('serve')
     .description('Serve the inventory over GraphQL at /graphql (POST and GET), with /healthz.')
     .addOption(dbOption())
     .addOption(portOption(DEFAULT_PORT))
     .addOption(hostOption())
-    .addOption(logLevelOption())
-    .action(async (flags: ServeFlags) => {
-      const log = createLogger(flags.logLevel);
-      const store = await openStore(flags.db);
-      try {
-        const server = await serveInventory(store, flags, log);
-        await untilStopped();
-        await server.close();
-      } finally {
-        await store.close();
-      }
-    });
+    .addOption(logLevelOption());
+  for (const option of limitOptions()) command.addOption(option);
+  return command.action(async (flags: ServeFlags) => {
+    const log = createLogger(flags.logLevel);
+    const store = await openStore(flags.db);
+    try {
+      const server = await serveInventory(store, { ...flags, limits: limitsOf(flags) }, log);
+      await untilStopped();
+      await server.close();
+    } finally {
+      await store.close();
+    }
+  });
 }
 
 /** Starts the server and tells the user where it is and what to ask it. */
-export async function serveInventory(store: InventoryStore, flags: { host: string; port: number }, log: Logger): Promise<RunningServer> {
-  const server = await startServer({ store, api: createInventoryApi(), host: flags.host, port: flags.port, log });
+export async function serveInventory(
+  store: InventoryStore,
+  flags: { host: string; port: number; limits?: Partial<RequestLimits> },
+  log: Logger,
+): Promise<RunningServer> {
+  const server = await startServer({ store, api: createInventoryApi(), host: flags.host, port: flags.port, log, ...(flags.limits ? { limits: flags.limits } : {}) });
   if (!['127.0.0.1', '::1', 'localhost'].includes(flags.host)) {
     process.stderr.write(`inventory: warning: listening on ${flags.host} without authentication; anyone who can reach it can read the inventory\n`);
   }

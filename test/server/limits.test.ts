@@ -1,0 +1,110 @@
+// Request limits: depth, aliases, tokens and cost, as the server enforces them and as clients read the errors.
+import { getIntrospectionQuery, parse, specifiedRules, validate } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInventoryApi } from '../../src/graphql/execute.js';
+import { withStoredFragments } from '../../src/graphql/fragments.js';
+import { silentLogger } from '../../src/log.js';
+import { DEFAULT_LIMITS, requestLimitRules, type LimitExtension, type RequestLimits } from '../../src/server/limits.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import { postGraphQL } from '../support/cli.js';
+import { syncScope, trailRecord } from '../support/records.js';
+import { openTempStore, type TempStore } from '../support/store.js';
+
+const api = createInventoryApi();
+
+/** What each limit measures on a document (every limit set to 0, so each reports its observed value). */
+function measure(query: string, defaultListSize = DEFAULT_LIMITS.defaultListSize): Partial<Record<LimitExtension['name'], number>> {
+  const zero: RequestLimits = { maxDepth: 0, maxAliases: -1, maxTokens: 0, maxCost: -1, defaultListSize };
+  const errors = validate(api.schema, withStoredFragments(parse(query), api.fragments), [...specifiedRules, ...requestLimitRules(zero)]);
+  return Object.fromEntries(
+    errors.map((e) => e.extensions['limit'] as LimitExtension | undefined).filter((l) => l !== undefined).map((l) => [l.name, l.observed]),
+  );
+}
+
+describe('the request limit rules', () => {
+  it('count named fragments as written out: the seed query is 3 deep and asks for 110 objects', () => {
+    expect(measure('{ trails(where:{kmsKeyID:""}){...AssetFragment} }')).toEqual({ maxDepth: 3, maxAliases: 0, maxCost: 110 });
+    expect(measure('{ trails { ...A } } fragment A on Trail { ...B } fragment B on Trail { name }').maxDepth).toBe(2);
+  });
+
+  it('count lists by their limit argument, literal or defaulted variable', () => {
+    expect(measure('{ trails(options:{limit:10000}){...AssetFragment} }').maxCost).toBe(110_000);
+    expect(measure('query($n: Int = 5){ syncRuns(limit:$n){ id scopes { region } } }').maxCost).toBe(5 * (1 + 10));
+    expect(measure('{ trails { id } }', 100).maxCost).toBe(100);
+  });
+
+  it('count aliases through fragments, once per spread', () => {
+    expect(measure('{ a: trails { x: id } b: trails { ...F } } fragment F on Trail { y: id z: name }').maxAliases).toBe(5);
+  });
+
+  it('let GraphiQL introspect the schema with the default limits', () => {
+    const document = parse(getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, inputValueDeprecation: true }));
+    expect(validate(api.schema, document, [...specifiedRules, ...requestLimitRules(DEFAULT_LIMITS)])).toEqual([]);
+  });
+
+  it('do not loop on a fragment cycle: graphql-js reports the cycle', () => {
+    const errors = validate(api.schema, parse('{ trails { ...A } } fragment A on Trail { ...B } fragment B on Trail { ...A }'), [
+      ...specifiedRules,
+      ...requestLimitRules(DEFAULT_LIMITS),
+    ]);
+    expect(errors.map((e) => e.message)).toEqual(['Cannot spread fragment "A" within itself via "B".']);
+  });
+});
+
+describe('a server with request limits', () => {
+  let temp: TempStore;
+  let server: RunningServer;
+  const limits = { maxDepth: 5, maxAliases: 3, maxTokens: 200, maxCost: 1000 };
+
+  beforeAll(async () => {
+    temp = openTempStore();
+    await syncScope(temp.store, { accountId: '111122223333', region: 'us-east-1', trails: [trailRecord('plain')] });
+    server = await startServer({ store: temp.store, api, host: '127.0.0.1', port: 0, log: silentLogger, limits });
+  });
+  afterAll(async () => {
+    await server.close();
+    await temp.cleanup();
+  });
+
+  const refused = async (query: string, variables?: Record<string, unknown>) => {
+    const { status, body } = await postGraphQL(server.graphqlUrl, query, variables);
+    expect(status).toBe(400);
+    return body.errors[0] as { message: string; extensions: { code: string; limit: LimitExtension } };
+  };
+
+  it('answers queries within the limits', async () => {
+    const { status, body } = await postGraphQL(server.graphqlUrl, '{ trails(options:{limit:50}){ ...AssetFragment } }');
+    expect(status).toBe(200);
+    expect(body.data.trails).toHaveLength(1);
+  });
+
+  it('refuses a query too deep, naming the limit, its value and the depth asked', async () => {
+    const error = await refused(`{ __schema { types { fields { type { fields { type { name } } } } } } }`);
+    expect(error.message).toBe('the operation is 7 fields deep; the maximum depth is 5 (maxDepth; named fragments count as if written out)');
+    expect(error.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: { name: 'maxDepth', maximum: 5, observed: 7 } });
+  });
+
+  it('refuses too many aliases', async () => {
+    const error = await refused('query Panels { a: apiVersion b: apiVersion c: apiVersion d: apiVersion }');
+    expect(error.message).toBe('operation "Panels" has 4 aliased fields; the maximum is 3 (maxAliases)');
+    expect(error.extensions.limit).toEqual({ name: 'maxAliases', maximum: 3, observed: 4 });
+  });
+
+  it('refuses a document with too many tokens, saying how many it has', async () => {
+    const error = await refused(`{ ${'apiVersion '.repeat(300)}}`);
+    expect(error.message).toBe('the document has 302 tokens; the maximum is 200 (maxTokens)');
+    expect(error.extensions).toMatchObject({ code: 'GRAPHQL_PARSE_FAILED', limit: { name: 'maxTokens', maximum: 200, observed: 302 } });
+  });
+
+  it('refuses a query that may return too many objects, from a literal limit or a variable', async () => {
+    const literal = await refused('{ trails(options:{limit:5000}){ id } }');
+    expect(literal.message).toMatch(/^the operation may return 5000 objects; the maximum cost is 1000 \(maxCost: .*largest list is trails at 5000\)/);
+    expect(literal.extensions.limit).toEqual({ name: 'maxCost', maximum: 1000, observed: 5000 });
+    const variable = await refused('query Page($n: Int!){ trails(options:{limit:$n}){ id } }', { n: 2000 });
+    expect(variable.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: { name: 'maxCost', maximum: 1000, observed: 2000 } });
+    const options = await refused('query Page($o: TrailOptions){ trails(options:$o){ id } }', { o: { limit: 3000 } });
+    expect(options.extensions.limit).toEqual({ name: 'maxCost', maximum: 1000, observed: 3000 });
+    const within = await postGraphQL(server.graphqlUrl, 'query Page($n: Int!){ trails(options:{limit:$n}){ id } }', { n: 10 });
+    expect(within.status).toBe(200);
+  });
+});
