@@ -39,6 +39,10 @@ export interface ServerOptions {
   log: Logger;
   /** Request limits (depth, aliases, tokens, cost); DEFAULT_LIMITS for what is left out. */
   limits?: Partial<RequestLimits>;
+  /** Whether `__schema` and `__type` are answered (default true; the graphql-http audit's MUST check BF61 needs it). */
+  introspection?: boolean;
+  /** "Did you mean ...?" suggestions in error messages: for development only (default false). */
+  suggestions?: boolean;
 }
 
 export interface RunningServer {
@@ -52,6 +56,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const limits: RequestLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const app = express();
   app.disable('x-powered-by');
+  // Express's last-resort handler sends stack traces outside production; this server never does.
+  app.set('env', 'production');
+  const suggestions = options.suggestions ?? false;
   const httpServer = createServer(app);
 
   const apollo = new ApolloServer<GraphQLContext>({
@@ -61,11 +68,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     parseOptions: { maxTokens: limits.maxTokens },
     // Production behaviour is set explicitly: NODE_ENV (vitest sets "test") must not change what clients see.
     includeStacktraceInErrorResponses: false,
-    introspection: true,
+    introspection: options.introspection ?? true,
+    // No "Did you mean ...?" naming schema fields in validation errors (formatError strips the rest, e.g. in variables).
+    hideSchemaDetailsFromClientErrors: !suggestions,
     csrfPrevention: true,
     persistedQueries: false,
     stopOnTerminationSignals: false,
-    formatError: (formatted, error) => maskInternalError(formatted, error, log),
+    formatError: (formatted, error) => maskInternalError(formatted, error, log, suggestions),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Cache hints are computed per field by default: 130,000 hook calls for 10,000 trails, and no HTTP cache uses them.
@@ -203,11 +212,15 @@ function localQueryPagePlugin(): ApolloServerPlugin<GraphQLContext> {
   };
 }
 
-function maskInternalError(formatted: GraphQLFormattedError, error: unknown, log: Logger): GraphQLFormattedError {
+function maskInternalError(formatted: GraphQLFormattedError, error: unknown, log: Logger, suggestions: boolean): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) {
     const { stacktrace: _omit, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
+    let message = suggestions ? formatted.message : formatted.message.replace(/ ?Did you mean .+?\?(?=$|;|\n)/g, '');
+    if (message.startsWith('GraphQL introspection is not allowed')) {
+      message = 'introspection (__schema, __type) is turned off on this server (inventory serve --no-introspection)';
+    }
+    return { ...formatted, message, extensions };
   }
   log.error({ err: unwrapResolverError(error), path: formatted.path }, 'internal error in a GraphQL request');
   return { message: 'Internal server error', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'INTERNAL_SERVER_ERROR' } };

@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS, type RequestLimits } from '../../server/limits.js';
 import { startServer, type RunningServer } from '../../server/server.js';
 import { openStore } from '../../store/open.js';
 import type { InventoryStore } from '../../store/store.js';
-import type { CommandOutcome } from '../exit-codes.js';
+import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, hostOption, logLevelOption, parsePositiveInt, portOption } from '../main.js';
 
 export const DEFAULT_PORT = 4000;
@@ -17,6 +17,34 @@ interface ServeFlags extends Partial<RequestLimits> {
   port: number;
   host: string;
   logLevel: LogLevel;
+  introspection: boolean;
+}
+
+/** What `serveInventory` needs beyond the store: where to listen and how to answer. */
+export interface ServeSettings {
+  host: string;
+  port: number;
+  limits?: Partial<RequestLimits>;
+  introspection?: boolean;
+}
+
+/** A flag-less switch given by its environment twin: true/false, 1/0, yes/no, on/off. */
+export class BooleanEnvError extends Error {
+  override name = 'BooleanEnvError';
+}
+
+export function booleanEnv(name: string, fallback: boolean): boolean {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const normalized = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalized)) return true;
+  if (['false', '0', 'no', 'off'].includes(normalized)) return false;
+  throw new BooleanEnvError(`${name}=${value}: expected true or false`);
+}
+
+/** A boolean flag wins over its environment twin; without either, the fallback. */
+function switchValue(command: Command, key: string, env: string, fallback: boolean): boolean {
+  return command.getOptionValueSource(key) === 'cli' ? Boolean(command.getOptionValue(key)) : booleanEnv(env, fallback);
 }
 
 /** The request limit flags, each with its environment twin. */
@@ -37,19 +65,34 @@ function limitsOf(flags: Partial<RequestLimits>): Partial<RequestLimits> {
   return Object.fromEntries(LIMIT_FLAGS.filter(({ key }) => flags[key] !== undefined).map(({ key }) => [key, flags[key]]));
 }
 
-export function serveCommand(_outcome: CommandOutcome): Command {
+export function serveCommand(outcome: CommandOutcome): Command {
   const command = new Command('serve')
     .description('Serve the inventory over GraphQL at /graphql (POST and GET), with /healthz.')
     .addOption(dbOption())
     .addOption(portOption(DEFAULT_PORT))
     .addOption(hostOption())
-    .addOption(logLevelOption());
+    .addOption(logLevelOption())
+    .addOption(
+      new Option(
+        '--no-introspection',
+        'refuse __schema and __type queries (env: INVENTORY_INTROSPECTION=false); on by default: GraphiQL and the graphql-http audit (its MUST check BF61) need it',
+      ),
+    );
   for (const option of limitOptions()) command.addOption(option);
   return command.action(async (flags: ServeFlags) => {
+    let introspection: boolean;
+    try {
+      introspection = switchValue(command, 'introspection', 'INVENTORY_INTROSPECTION', true);
+    } catch (error) {
+      if (!(error instanceof BooleanEnvError)) throw error;
+      process.stderr.write(`inventory: ${error.message}\n`);
+      outcome.exitCode = EXIT.badInput;
+      return;
+    }
     const log = createLogger(flags.logLevel);
     const store = await openStore(flags.db);
     try {
-      const server = await serveInventory(store, { ...flags, limits: limitsOf(flags) }, log);
+      const server = await serveInventory(store, { host: flags.host, port: flags.port, limits: limitsOf(flags), introspection }, log);
       await untilStopped();
       await server.close();
     } finally {
@@ -59,12 +102,18 @@ export function serveCommand(_outcome: CommandOutcome): Command {
 }
 
 /** Starts the server and tells the user where it is and what to ask it. */
-export async function serveInventory(
-  store: InventoryStore,
-  flags: { host: string; port: number; limits?: Partial<RequestLimits> },
-  log: Logger,
-): Promise<RunningServer> {
-  const server = await startServer({ store, api: createInventoryApi(), host: flags.host, port: flags.port, log, ...(flags.limits ? { limits: flags.limits } : {}) });
+export async function serveInventory(store: InventoryStore, flags: ServeSettings, log: Logger): Promise<RunningServer> {
+  const server = await startServer({
+    store,
+    api: createInventoryApi(),
+    host: flags.host,
+    port: flags.port,
+    log,
+    ...(flags.limits ? { limits: flags.limits } : {}),
+    introspection: flags.introspection ?? true,
+    // Suggestions name schema fields to whoever asks: only for development.
+    suggestions: process.env['NODE_ENV'] === 'development',
+  });
   if (!['127.0.0.1', '::1', 'localhost'].includes(flags.host)) {
     process.stderr.write(`inventory: warning: listening on ${flags.host} without authentication; anyone who can reach it can read the inventory\n`);
   }
