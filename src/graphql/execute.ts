@@ -2,6 +2,7 @@
 import { execute, parse, specifiedRules, validate, type ExecutionResult, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { InventoryStore } from '../store/store.js';
 import { noNullInFilters } from './filters.js';
+import { pageLimits } from './pages.js';
 import { loadStoredFragments, withStoredFragments, type StoredFragments } from './fragments.js';
 import { buildSchema, createContext } from './schema.js';
 
@@ -12,8 +13,13 @@ export interface InventoryApi {
   validationRules: ValidationRule[];
 }
 
-export function createInventoryApi(): InventoryApi {
-  return { schema: buildSchema(), fragments: loadStoredFragments(), validationRules: [noNullInFilters] };
+export interface InventoryApiOptions {
+  /** The largest page a request may ask for, with `options.limit` or `first` (default MAX_PAGE_SIZE, 10,000). */
+  maxPageSize?: number;
+}
+
+export function createInventoryApi(options: InventoryApiOptions = {}): InventoryApi {
+  return { schema: buildSchema(pageLimits(options.maxPageSize)), fragments: loadStoredFragments(), validationRules: [noNullInFilters] };
 }
 
 /** Parses, appends missing stored fragments, validates and executes. Syntax and validation problems come back as errors, not throws. */

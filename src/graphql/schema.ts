@@ -20,8 +20,9 @@ import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
 import { computeCoverage, UnknownAssetTypeError } from '../store/coverage.js';
 import type { AccountSummary, InventoryStore, ScopeError, SyncRun, TrailChange, TrailQueryOptions, TrailSighting } from '../store/store.js';
 import { ACCOUNT_FILTER, TAG_FILTER, TRAIL_FILTER } from '../store/filter-schemas.js';
-import { FilterError, type FilterSchema } from '../store/where.js';
+import { FilterError, type FilterSchema, type SortSpec } from '../store/where.js';
 import { filterInputsSdl, type FilterableTypeNode } from './filters.js';
+import { DEFAULT_PAGE_SIZE, pageLimits, type PageLimits } from './pages.js';
 import { selectedFields } from './selection.js';
 
 /** What every resolver gets: the store, and DataLoaders that live for one request (so batching never leaks data between requests). */
@@ -86,9 +87,10 @@ export function generatedTypeDefs(typeDefs: readonly string[]): string[] {
   });
 }
 
-export function buildSchema(): GraphQLSchema {
+/** The executable schema; `limits` sets the largest page (options.limit, first) a request may ask for. */
+export function buildSchema(limits: PageLimits = pageLimits()): GraphQLSchema {
   const typeDefs = loadTypeDefs();
-  return makeExecutableSchema({ typeDefs: [...typeDefs, ...generatedTypeDefs(typeDefs)], resolvers });
+  return makeExecutableSchema({ typeDefs: [...typeDefs, ...generatedTypeDefs(typeDefs)], resolvers: createResolvers(limits) });
 }
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -160,7 +162,33 @@ function storeFields(fields: readonly string[]): string[] {
   return [...new Set(fields.flatMap((field) => [field, ...(FIELDS_READ_FOR[field] ?? [])]))];
 }
 
-const resolvers = {
+/** Trails read for a list or a page: their tags are read at once, in one statement for the whole list. */
+async function withTags(context: GraphQLContext, trails: StoredTrail[], fields: readonly string[]): Promise<StoredTrail[]> {
+  if (fields.includes('tags') && trails.length > 0) {
+    // One statement for the tags of the whole list, read now, so 10,000 trails do not resolve 10,000 promises.
+    const tags = await context.store.tagsByAssetId(trails.map((trail) => trail.id));
+    trails.forEach((trail, i) => context.tagsRead.set(trail.id, tags[i]!));
+  }
+  return trails;
+}
+
+/** A page size a request asked for, checked against the maximum; the message names the maximum. */
+function checkPageSize(value: number | null | undefined, argumentPath: string, limits: PageLimits): void {
+  if (value === null || value === undefined) return;
+  if (value < 0) throw badInput(`${argumentPath} must not be negative`, argumentPath);
+  if (value > limits.maxPageSize) {
+    throw badInput(`${argumentPath} is ${value}, above the maximum page size of ${limits.maxPageSize}; page through the results instead (trailsConnection)`, argumentPath);
+  }
+}
+
+interface ConnectionArgs {
+  where?: unknown;
+  first?: number | null;
+  after?: string | null;
+  sort?: SortSpec[] | null;
+}
+
+const createResolvers = (limits: PageLimits) => ({
   DateTime,
   JSON: JSONScalar,
   SyncRunStatus: upperCaseEnum(['running', 'succeeded', 'partial', 'failed', 'interrupted']),
@@ -177,15 +205,32 @@ const resolvers = {
   Query: {
     apiVersion: () => PACKAGE_VERSION,
     trails: async (_: unknown, args: { where?: unknown; options?: TrailQueryOptions | null }, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      checkPageSize(args.options?.limit, 'options.limit', limits);
       const fields = storeFields(selectedFields(info));
       const trails = await fromStore(() => context.store.findTrails(args.where, { ...args.options, fields }));
-      if (fields.includes('tags')) {
-        // One statement for the tags of the whole list, read now, so 10,000 trails do not resolve 10,000 promises.
-        const tags = await context.store.tagsByAssetId(trails.map((trail) => trail.id));
-        trails.forEach((trail, i) => context.tagsRead.set(trail.id, tags[i]!));
-      }
-      return trails;
+      return withTags(context, trails, fields);
     },
+    trailsConnection: async (_: unknown, args: ConnectionArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      checkPageSize(args.first, 'first', limits);
+      const first = args.first ?? Math.min(DEFAULT_PAGE_SIZE, limits.maxPageSize);
+      const fields = storeFields(selectedFields(info, ['edges', 'node']));
+      const { where, after, sort } = args;
+      const page = await fromStore(() => context.store.findTrailsPage(where, { first, after, sort, fields }));
+      const trails = await withTags(context, page.trails, fields);
+      // totalCount and hasPreviousPage cost a statement each: run only when selected (the default resolver calls these).
+      return {
+        edges: trails.map((node, i) => ({ cursor: page.cursors[i]!, node })),
+        pageInfo: {
+          hasNextPage: page.hasNextPage,
+          hasPreviousPage: () => (after === undefined || after === null ? false : fromStore(() => context.store.hasTrailsBefore(where, { after, sort }))),
+          startCursor: page.cursors[0] ?? null,
+          endCursor: page.cursors.at(-1) ?? null,
+        },
+        totalCount: () => fromStore(() => context.store.countTrails(where)),
+      };
+    },
+    // count and countBy each run one statement with the filter; a bad filter fails them with BAD_USER_INPUT.
+    trailsAggregate: (_: unknown, args: { where?: unknown }) => ({ where: args.where }),
     trail: (_: unknown, args: { id: string }, context: GraphQLContext) => context.loaders.trailById.load(args.id),
     accounts: (_: unknown, args: { where?: unknown }, context: GraphQLContext) => fromStore(() => context.store.findAccounts(args.where)),
     syncRuns: (_: unknown, args: { collector?: string | null; limit: number; offset: number }, context: GraphQLContext) => {
@@ -213,6 +258,11 @@ const resolvers = {
   Account: {
     id: (account: AccountSummary) => account.accountId,
   },
+  TrailAggregate: {
+    count: (aggregate: { where?: unknown }, _: unknown, context: GraphQLContext) => fromStore(() => context.store.countTrails(aggregate.where)),
+    countBy: (aggregate: { where?: unknown }, args: { field: string }, context: GraphQLContext) =>
+      fromStore(() => context.store.countTrailsBy(aggregate.where, args.field)),
+  },
   Trail: {
     // One statement for the accounts of a whole list (the loader batches and dedupes); the owner of a deleted trail
     // that the inventory no longer knows otherwise is still an account, with nothing known of it.
@@ -227,4 +277,4 @@ const resolvers = {
       return limit === undefined ? history : history.slice(0, limit);
     },
   },
-};
+});

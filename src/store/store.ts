@@ -198,6 +198,39 @@ export interface InventoryStore {
   findAccounts(where: unknown): Promise<AccountSummary[]>;
   /** Accounts by id, in the order asked; undefined where the inventory knows nothing of one (the DataLoader batch shape). */
   accountsById(ids: readonly string[]): Promise<(AccountSummary | undefined)[]>;
+  /** One page of the live trails matching `where`: the `first` after the cursor `after`, in the order of `sort` then id. */
+  findTrailsPage(where: unknown, page: TrailPageRequest): Promise<TrailPage>;
+  /** Whether a live trail matching `where` comes at or before the cursor (what hasPreviousPage asks). */
+  hasTrailsBefore(where: unknown, page: Pick<TrailPageRequest, 'after' | 'sort'> & { after: string }): Promise<boolean>;
+  /** How many live trails match `where`. */
+  countTrails(where: unknown): Promise<number>;
+  /** How many live trails match `where`, per value of a string or boolean field; most frequent first. */
+  countTrailsBy(where: unknown, field: string): Promise<GroupCount[]>;
+  /** Assets of every type matching an AssetWhere (only the fields every asset has), deleted ones excluded unless asked. */
+  findAssets(where: unknown, options?: TrailQueryOptions): Promise<StoredTrail[]>;
+}
+
+export interface TrailPageRequest {
+  /** At most this many trails (0 is allowed: the page then only says whether there is more). */
+  first: number;
+  /** A cursor from an earlier page of the same sort; the page starts after it. */
+  after?: string | null;
+  sort?: SortSpec[] | null;
+  /** The API fields the caller will read, as for findTrails. */
+  fields?: readonly string[];
+}
+
+export interface TrailPage {
+  trails: StoredTrail[];
+  /** The cursor of each trail, in the same order. */
+  cursors: string[];
+  hasNextPage: boolean;
+}
+
+/** The number of assets with one value of a field; value is the text of the value, null for unknown. */
+export interface GroupCount {
+  value: string | null;
+  count: number;
 }
 
 /** One account: how fresh its inventory is, and how its latest attempt went. */

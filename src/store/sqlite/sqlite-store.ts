@@ -9,10 +9,11 @@ import {
   configurationOf, mergeTrailViews, sameJson, stableJson, TRAIL_ASSET_TYPE, trailFieldChanges, type StoredTrail, type TrailRecord,
 } from '../../model/trail.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
-import { ACCOUNT_COLLECTORS, ACCOUNT_FILTER, accountLastSyncedAtSql, TRAIL_FILTER } from '../filter-schemas.js';
+import { ACCOUNT_COLLECTORS, ACCOUNT_FILTER, accountLastSyncedAtSql, TRAIL_ASSET_FILTER, TRAIL_FILTER } from '../filter-schemas.js';
+import { afterCursor, decodeCursor, encodeCursor, orderByTerms, sortTerms, type KeyValue } from '../pages.js';
 import { loadMigrations, MigrationError, pendingMigrations, type AppliedMigration } from '../migrations.js';
 import type {
-  AccountAttempt, AccountCoverage, AccountSummary, AccountOutcome, AccountRetirement, InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState,
+  AccountAttempt, AccountCoverage, AccountSummary, GroupCount, TrailPage, TrailPageRequest, AccountOutcome, AccountRetirement, InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState,
   SyncRun, SyncRunListOptions, SyncRunStatus, SyncRunSummary, SyncRunTotals, TrailChange, TrailChangeKind, TrailQueryOptions,
   TrailScopeResult, TrailSighting,
 } from '../store.js';
@@ -549,6 +550,83 @@ export class SqliteStore implements InventoryStore {
       .all(JSON.stringify([...new Set(ids)]), ...ACCOUNT_COLLECTORS, ...ACCOUNT_COLLECTORS) as Row[];
     const byId = new Map(rows.map((row) => [row.account_id as string, toAccountSummary(row)]));
     return ids.map((id) => byId.get(id));
+  }
+
+  async findTrailsPage(where: unknown, page: TrailPageRequest): Promise<TrailPage> {
+    const predicate = compileWhere(where, TRAIL_FILTER, SQLITE_DIALECT);
+    const terms = sortTerms(page.sort, TRAIL_COLUMNS_BY_FIELD);
+    const { first } = page;
+    if (!Number.isInteger(first) || first < 0 || first > MAX_QUERY_LIMIT) throw new FilterError(`first must be an integer from 0 to ${MAX_QUERY_LIMIT}`, 'first');
+    const keyset = page.after === undefined || page.after === null
+      ? { sql: SQLITE_DIALECT.trueLiteral, params: [] }
+      : afterCursor(terms, decodeCursor(page.after, terms), 'arn', SQLITE_DIALECT);
+    const keys = terms.map((term, i) => `${term.column.sql} AS page_key_${i}`);
+    // One more row than asked says whether there is a next page.
+    const rows = this
+      .prepared(
+        `SELECT ${[selectList(page.fields), ...keys].join(', ')} FROM trails
+          WHERE deleted_at IS NULL AND ${predicate.sql} AND ${keyset.sql}
+          ORDER BY ${orderByTerms(terms, 'arn')} LIMIT ?`,
+      )
+      .all(...predicate.params, ...keyset.params, first + 1) as Row[];
+    const shown = rows.slice(0, first);
+    return {
+      trails: shown.map(toStoredTrail),
+      cursors: shown.map((row) => encodeCursor(terms, { keys: terms.map((_, i) => row[`page_key_${i}`] as KeyValue), id: row.arn as string })),
+      hasNextPage: rows.length > first,
+    };
+  }
+
+  async hasTrailsBefore(where: unknown, page: Pick<TrailPageRequest, 'after' | 'sort'> & { after: string }): Promise<boolean> {
+    const predicate = compileWhere(where, TRAIL_FILTER, SQLITE_DIALECT);
+    const terms = sortTerms(page.sort, TRAIL_COLUMNS_BY_FIELD);
+    const keyset = afterCursor(terms, decodeCursor(page.after, terms), 'arn', SQLITE_DIALECT);
+    const row = this
+      .prepared(`SELECT EXISTS (SELECT 1 FROM trails WHERE deleted_at IS NULL AND ${predicate.sql} AND NOT coalesce(${keyset.sql}, 0)) AS found`)
+      .get(...predicate.params, ...keyset.params) as { found: number };
+    return row.found === 1;
+  }
+
+  async countTrails(where: unknown): Promise<number> {
+    const predicate = compileWhere(where, TRAIL_FILTER, SQLITE_DIALECT);
+    const row = this.prepared(`SELECT count(*) AS n FROM trails WHERE deleted_at IS NULL AND ${predicate.sql}`).get(...predicate.params) as { n: number };
+    return row.n;
+  }
+
+  async countTrailsBy(where: unknown, field: string): Promise<GroupCount[]> {
+    const column = TRAIL_COLUMNS_BY_FIELD.get(field);
+    if (!column || (column.kind !== 'string' && column.kind !== 'boolean')) throw new FilterError(`cannot count by "${field}": a string or boolean field`, 'field');
+    const predicate = compileWhere(where, TRAIL_FILTER, SQLITE_DIALECT);
+    const rows = this
+      .prepared(
+        `SELECT ${column.sql} AS value, count(*) AS n FROM trails WHERE deleted_at IS NULL AND ${predicate.sql}
+          GROUP BY 1 ORDER BY n DESC, value IS NULL, value`,
+      )
+      .all(...predicate.params) as { value: string | number | null; n: number }[];
+    return rows.map(({ value, n }) => ({
+      value: value === null ? null : column.kind === 'boolean' ? String(value === 1) : String(value),
+      count: n,
+    }));
+  }
+
+  async findAssets(where: unknown, options: TrailQueryOptions = {}): Promise<StoredTrail[]> {
+    // Trails are the only asset type so far; another type's table joins them here with UNION ALL over the same fields.
+    const predicate = compileWhere(where, TRAIL_ASSET_FILTER, SQLITE_DIALECT);
+    const orderBy = compileOrderBy(options.sort, TRAIL_ASSET_FILTER.columns, 'arn');
+    const { limit, offset } = options;
+    if (limit !== undefined && limit !== null && (!Number.isInteger(limit) || limit < 0 || limit > MAX_QUERY_LIMIT)) {
+      throw new FilterError(`limit must be an integer from 0 to ${MAX_QUERY_LIMIT}`, 'options.limit');
+    }
+    if (offset !== undefined && offset !== null && (!Number.isInteger(offset) || offset < 0)) {
+      throw new FilterError('offset must be a non-negative integer', 'options.offset');
+    }
+    const rows = this
+      .prepared(
+        `SELECT ${selectList(options.fields)} FROM trails WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${predicate.sql}
+          ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+      )
+      .all(...predicate.params, limit ?? -1, offset ?? 0) as Row[];
+    return rows.map(toStoredTrail);
   }
 }
 
