@@ -85,11 +85,13 @@ describe('STS AssumeRole', () => {
     const first = await assume(keys(MANAGEMENT), { RoleArn: roleArn(MEMBER, 'Reader') });
     const before = Date.now();
     const second = await assume(keys(MANAGEMENT), { RoleArn: roleArn(MEMBER, 'Reader'), DurationSeconds: 900 });
+    const after = Date.now();
     expect(second.Credentials?.AccessKeyId).not.toBe(first.Credentials?.AccessKeyId);
     expect(second.Credentials?.SessionToken).not.toBe(first.Credentials?.SessionToken);
-    const expiresIn = second.Credentials!.Expiration!.getTime() - before;
-    expect(expiresIn).toBeGreaterThan(900_000 - 2000);
-    expect(expiresIn).toBeLessThanOrEqual(900_000);
+    // Issued between before and after, for 900 s, in whole seconds rounded down.
+    const expiration = second.Credentials!.Expiration!.getTime();
+    expect(expiration).toBeGreaterThan(before + 900_000 - 1000);
+    expect(expiration).toBeLessThanOrEqual(after + 900_000);
   });
 
   it('refuses DurationSeconds outside 900..43200 with ValidationError', async () => {
