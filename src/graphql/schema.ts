@@ -19,7 +19,7 @@ import type { StoredTrail } from '../model/trail.js';
 import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
 import { computeCoverage, UnknownAssetTypeError } from '../store/coverage.js';
 import type { AccountSummary, InventoryStore, ScopeError, SyncRun, TrailChange, TrailQueryOptions, TrailSighting } from '../store/store.js';
-import { ACCOUNT_FILTER, TAG_FILTER, TRAIL_FILTER } from '../store/filter-schemas.js';
+import { ACCOUNT_FILTER, TAG_FILTER, TRAIL_ASSET_FILTER, TRAIL_FILTER } from '../store/filter-schemas.js';
 import { FilterError, type FilterSchema, type SortSpec } from '../store/where.js';
 import { filterInputsSdl, type FilterableTypeNode } from './filters.js';
 import { DEFAULT_PAGE_SIZE, pageLimits, type PageLimits } from './pages.js';
@@ -71,6 +71,7 @@ const FILTERED_TYPES: readonly { typeName: string; filter: FilterSchema; sort?: 
   { typeName: 'Trail', filter: TRAIL_FILTER, groupBy: true },
   { typeName: 'Tag', filter: TAG_FILTER, sort: false },
   { typeName: 'Account', filter: ACCOUNT_FILTER, sort: false },
+  { typeName: 'Asset', filter: TRAIL_ASSET_FILTER },
 ];
 
 /** The generated SDL: the Where (and Sort, GroupField) inputs of every filtered type. */
@@ -154,6 +155,8 @@ const upperCaseEnum = <T extends string>(values: readonly T[]): Record<Uppercase
 
 const errorOf = (code: string | null, message: string | null): ScopeError | null => (code ? { code, message: message ?? '' } : null);
 
+const ACCOUNT_ID = /^\d{12}$/;
+
 /** Fields that resolve from other stored fields: the columns to read for them. */
 const FIELDS_READ_FOR: Readonly<Record<string, readonly string[]>> = { account: ['accountId'] };
 
@@ -232,6 +235,18 @@ const createResolvers = (limits: PageLimits) => ({
     // count and countBy each run one statement with the filter; a bad filter fails them with BAD_USER_INPUT.
     trailsAggregate: (_: unknown, args: { where?: unknown }) => ({ where: args.where }),
     trail: (_: unknown, args: { id: string }, context: GraphQLContext) => context.loaders.trailById.load(args.id),
+    assets: async (_: unknown, args: { where?: unknown; options?: TrailQueryOptions | null }, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      checkPageSize(args.options?.limit, 'options.limit', limits);
+      const fields = storeFields(selectedFields(info));
+      const assets = await fromStore(() => context.store.findAssets(args.where, { ...args.options, fields }));
+      return withTags(context, assets, fields);
+    },
+    // Asset ids are ARNs, account ids are twelve digits: each id is looked up where it can be, and null when absent.
+    node: async (_: unknown, args: { id: string }, context: GraphQLContext) => {
+      if (args.id.startsWith('arn:')) return (await context.loaders.trailById.load(args.id)) ?? null;
+      if (ACCOUNT_ID.test(args.id)) return (await context.loaders.accountById.load(args.id)) ?? null;
+      return null;
+    },
     accounts: (_: unknown, args: { where?: unknown }, context: GraphQLContext) => fromStore(() => context.store.findAccounts(args.where)),
     syncRuns: (_: unknown, args: { collector?: string | null; limit: number; offset: number }, context: GraphQLContext) => {
       if (args.limit < 1 || args.limit > MAX_SYNC_RUNS) throw badInput(`limit must be from 1 to ${MAX_SYNC_RUNS}`, 'limit');

@@ -18,7 +18,7 @@ describe('the schema', () => {
     if (!isObjectType(trail)) throw new Error('Trail is not an object type');
     const fields = Object.keys(trail.getFields());
     for (const column of TRAIL_COLUMNS) expect(fields).toContain(column.field);
-    expect(trail.getInterfaces().map((i) => i.name)).toEqual(['Asset']);
+    expect(trail.getInterfaces().map((i) => i.name)).toEqual(['Asset', 'Node']);
     expect(String(trail.getFields().kmsKeyID!.type)).toBe('String!');
   });
 
