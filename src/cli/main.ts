@@ -11,6 +11,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { permissionsCommand } from './commands/permissions.js';
 import { serveCommand } from './commands/serve.js';
 import { syncCommand } from './commands/sync.js';
+import { tokenCommand } from './commands/token.js';
 import { EXIT, type CommandOutcome } from './exit-codes.js';
 import { DEFAULT_DB } from '../store/open.js';
 
@@ -50,7 +51,7 @@ export function buildProgram(outcome: CommandOutcome): Command {
     .description('cloud-inventory: sync AWS CloudTrail trails into an inventory, query it with GraphQL, and evaluate controls.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const commands = [syncCommand, serveCommand, checkCommand, demoCommand, migrateCommand, permissionsCommand].map((make) => make(outcome));
+  const commands = [syncCommand, serveCommand, checkCommand, demoCommand, migrateCommand, permissionsCommand, tokenCommand].map((make) => make(outcome));
   for (const command of commands) {
     program.addCommand(command.exitOverride());
   }

@@ -14,6 +14,7 @@ import { missingStoredFragments, type StoredFragments } from '../graphql/fragmen
 import { createContext, type GraphQLContext } from '../graphql/schema.js';
 import type { Logger } from '../log.js';
 import type { InventoryStore } from '../store/store.js';
+import { isLoopbackHost, isQueryPageRequest, requireToken, type AuthSettings } from './auth.js';
 import { DEFAULT_LIMITS, operationCost, requestLimitRules, type RequestLimits } from './limits.js';
 import { queryPageHtml } from './query-page.js';
 
@@ -31,6 +32,11 @@ export class ListenError extends Error {
   override name = 'ListenError';
 }
 
+/** Asked to listen beyond loopback while no API token exists (and not told to allow it). */
+export class UnprotectedListenError extends ListenError {
+  override name = 'UnprotectedListenError';
+}
+
 export interface ServerOptions {
   store: InventoryStore;
   api: InventoryApi;
@@ -43,6 +49,11 @@ export interface ServerOptions {
   introspection?: boolean;
   /** "Did you mean ...?" suggestions in error messages: for development only (default false). */
   suggestions?: boolean;
+  /**
+   * Serve a non-loopback address without any API token (default false: refused). Without it, a server beyond loopback
+   * also refuses every request if the last token is revoked while it runs.
+   */
+  allowUnauthenticated?: boolean;
 }
 
 export interface RunningServer {
@@ -54,6 +65,14 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { store, api, log } = options;
   const limits: RequestLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const loopback = isLoopbackHost(options.host);
+  if (!loopback && !options.allowUnauthenticated && (await store.apiTokenCredentials()).length === 0) {
+    throw new UnprotectedListenError(
+      `refusing to listen on ${options.host}: no API token exists, so anyone who can reach it could read the inventory; ` +
+        'create one with `inventory token create --scope read`, listen on 127.0.0.1, or pass --allow-unauthenticated',
+    );
+  }
+  const auth: AuthSettings = { store, log, closedWithoutTokens: !loopback && !options.allowUnauthenticated };
   const app = express();
   app.disable('x-powered-by');
   // Express's last-resort handler sends stack traces outside production; this server never does.
@@ -97,6 +116,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   app.use(
     '/graphql',
+    // Before the body is read: an unauthenticated client costs no parsing. The query page holds no data.
+    requireToken('read', auth, isQueryPageRequest),
     express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/graphql-response+json'] }),
     expressMiddleware(apollo, { context: async () => createContext(store) }),
   );

@@ -208,6 +208,21 @@ export interface InventoryStore {
   countTrailsBy(where: unknown, field: string): Promise<GroupCount[]>;
   /** Assets of every type matching an AssetWhere (only the fields every asset has), deleted ones excluded unless asked. */
   findAssets(where: unknown, options?: TrailQueryOptions): Promise<StoredTrail[]>;
+
+  // ---- The HTTP server's own tables and figures: API tokens (migration 0004) and inventory size for /metrics.
+
+  /** Stores a token by the SHA-256 hash of its secret (the secret is never stored); undefined when the name is taken. */
+  createApiToken(token: { name: string | null; scope: ApiTokenScope; hash: string }): Promise<ApiToken | undefined>;
+  /** Every token, without secrets, oldest first. */
+  listApiTokens(): Promise<ApiToken[]>;
+  /** Deletes the token with this name, or else this id; undefined when none matches. */
+  revokeApiToken(nameOrId: string): Promise<ApiToken | undefined>;
+  /** The hash and scope of every token: what the server compares a presented token with. */
+  apiTokenCredentials(): Promise<ApiTokenCredential[]>;
+  /** Records when a token was last used (never moves it back). */
+  touchApiToken(id: number, at: string): Promise<void>;
+  /** How many trails the inventory holds: live, and marked deleted. */
+  trailTotals(): Promise<{ live: number; deleted: number }>;
 }
 
 export interface TrailPageRequest {
@@ -245,3 +260,24 @@ export interface AccountSummary {
 }
 
 export type { CollectionError };
+
+// ---- API tokens (used by the InventoryStore methods of the HTTP server block above).
+
+export type ApiTokenScope = 'read' | 'admin';
+
+/** A token as listed: never its secret, nor its hash. */
+export interface ApiToken {
+  id: number;
+  /** Optional; never all digits, so a token is revoked by name or id unambiguously. */
+  name: string | null;
+  scope: ApiTokenScope;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface ApiTokenCredential {
+  id: number;
+  scope: ApiTokenScope;
+  /** Hex SHA-256 of the whole token. */
+  hash: string;
+}

@@ -4,7 +4,8 @@ import { createInventoryApi } from '../../graphql/execute.js';
 import { createLogger, type LogLevel, type Logger } from '../../log.js';
 import { SEED_QUERY } from '../../server/query-page.js';
 import { DEFAULT_LIMITS, type RequestLimits } from '../../server/limits.js';
-import { startServer, type RunningServer } from '../../server/server.js';
+import { isLoopbackHost } from '../../server/auth.js';
+import { startServer, UnprotectedListenError, type RunningServer } from '../../server/server.js';
 import { openStore } from '../../store/open.js';
 import type { InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
@@ -18,6 +19,7 @@ interface ServeFlags extends Partial<RequestLimits> {
   host: string;
   logLevel: LogLevel;
   introspection: boolean;
+  allowUnauthenticated?: boolean;
 }
 
 /** What `serveInventory` needs beyond the store: where to listen and how to answer. */
@@ -26,6 +28,8 @@ export interface ServeSettings {
   port: number;
   limits?: Partial<RequestLimits>;
   introspection?: boolean;
+  /** Listen beyond loopback although no API token exists. */
+  allowUnauthenticated?: boolean;
 }
 
 /** A flag-less switch given by its environment twin: true/false, 1/0, yes/no, on/off. */
@@ -77,12 +81,20 @@ export function serveCommand(outcome: CommandOutcome): Command {
         '--no-introspection',
         'refuse __schema and __type queries (env: INVENTORY_INTROSPECTION=false); on by default: GraphiQL and the graphql-http audit (its MUST check BF61) need it',
       ),
+    )
+    .addOption(
+      new Option(
+        '--allow-unauthenticated',
+        'listen on a non-loopback --host although no API token exists (env: INVENTORY_ALLOW_UNAUTHENTICATED=true); without it serve refuses to start',
+      ),
     );
   for (const option of limitOptions()) command.addOption(option);
   return command.action(async (flags: ServeFlags) => {
     let introspection: boolean;
+    let allowUnauthenticated: boolean;
     try {
       introspection = switchValue(command, 'introspection', 'INVENTORY_INTROSPECTION', true);
+      allowUnauthenticated = switchValue(command, 'allowUnauthenticated', 'INVENTORY_ALLOW_UNAUTHENTICATED', false);
     } catch (error) {
       if (!(error instanceof BooleanEnvError)) throw error;
       process.stderr.write(`inventory: ${error.message}\n`);
@@ -92,7 +104,15 @@ export function serveCommand(outcome: CommandOutcome): Command {
     const log = createLogger(flags.logLevel);
     const store = await openStore(flags.db);
     try {
-      const server = await serveInventory(store, { host: flags.host, port: flags.port, limits: limitsOf(flags), introspection }, log);
+      let server: RunningServer;
+      try {
+        server = await serveInventory(store, { host: flags.host, port: flags.port, limits: limitsOf(flags), introspection, allowUnauthenticated }, log);
+      } catch (error) {
+        if (!(error instanceof UnprotectedListenError)) throw error;
+        process.stderr.write(`inventory: ${error.message}\n`);
+        outcome.exitCode = EXIT.badInput;
+        return;
+      }
       await untilStopped();
       await server.close();
     } finally {
@@ -113,15 +133,23 @@ export async function serveInventory(store: InventoryStore, flags: ServeSettings
     introspection: flags.introspection ?? true,
     // Suggestions name schema fields to whoever asks: only for development.
     suggestions: process.env['NODE_ENV'] === 'development',
+    allowUnauthenticated: flags.allowUnauthenticated ?? false,
   });
-  if (!['127.0.0.1', '::1', 'localhost'].includes(flags.host)) {
-    process.stderr.write(`inventory: warning: listening on ${flags.host} without authentication; anyone who can reach it can read the inventory\n`);
+  const tokens = (await store.listApiTokens()).length;
+  const access =
+    tokens > 0 ? `API tokens required: ${tokens} exist; send "Authorization: Bearer <token>"`
+      : isLoopbackHost(flags.host) ? 'no API token exists, so it listens on this loopback address only and asks for none; `inventory token create` to require one'
+        : 'WITHOUT authentication (--allow-unauthenticated)';
+  if (tokens === 0 && !isLoopbackHost(flags.host)) {
+    process.stderr.write(
+      `inventory: warning: listening on ${flags.host} without authentication (--allow-unauthenticated); anyone who can reach it can read the inventory\n`,
+    );
   }
   process.stdout.write(
     [
-      `GraphQL API at ${server.graphqlUrl} (open it in a browser for a query page; health at ${server.url}/healthz)`,
+      `GraphQL API at ${server.graphqlUrl} (${access}; a query page for browsers; health at ${server.url}/healthz)`,
       'Try the stored check of the KMS control:',
-      `  curl -s ${server.graphqlUrl} -H 'content-type: application/json' \\`,
+      `  curl -s ${server.graphqlUrl} -H 'content-type: application/json'${tokens > 0 ? ` -H 'authorization: Bearer <token>'` : ''} \\`,
       `    -d '${JSON.stringify({ query: SEED_QUERY })}'`,
       'Press Ctrl+C to stop.',
       '',

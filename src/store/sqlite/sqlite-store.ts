@@ -21,6 +21,10 @@ import {
   ALL_TRAIL_VALUES, isComputed, isConstant, TRAIL_COLUMNS, TRAIL_COLUMNS_BY_FIELD, TRAIL_CONTENT_COLUMNS, type TrailColumn,
 } from '../trail-columns.js';
 import { compileOrderBy, compileWhere, FilterError, type SqlDialect } from '../where.js';
+import type { ApiToken, ApiTokenCredential, ApiTokenScope } from '../store.js';
+import {
+  deleteApiToken, insertApiToken, selectApiTokenCredentials, selectApiTokens, selectTrailTotals, updateApiTokenLastUsed,
+} from './tokens.js';
 
 export const SQLITE_DIALECT: SqlDialect = {
   placeholder: () => '?',
@@ -627,6 +631,32 @@ export class SqliteStore implements InventoryStore {
       )
       .all(...predicate.params, limit ?? -1, offset ?? 0) as Row[];
     return rows.map(toStoredTrail);
+  }
+
+  // ---- The HTTP server's own tables and figures: API tokens (migration 0004) and inventory size for /metrics.
+
+  async createApiToken(token: { name: string | null; scope: ApiTokenScope; hash: string }): Promise<ApiToken | undefined> {
+    return insertApiToken(this.db, token, now());
+  }
+
+  async listApiTokens(): Promise<ApiToken[]> {
+    return selectApiTokens(this.db);
+  }
+
+  async revokeApiToken(nameOrId: string): Promise<ApiToken | undefined> {
+    return deleteApiToken(this.db, nameOrId);
+  }
+
+  async apiTokenCredentials(): Promise<ApiTokenCredential[]> {
+    return selectApiTokenCredentials(this.db);
+  }
+
+  async touchApiToken(id: number, at: string): Promise<void> {
+    updateApiTokenLastUsed(this.db, id, at);
+  }
+
+  async trailTotals(): Promise<{ live: number; deleted: number }> {
+    return selectTrailTotals(this.db);
   }
 }
 
