@@ -159,11 +159,6 @@ export function filterInputsSdl(type: FilterableTypeNode, schema: FilterSchema |
   return sdl.join('\n');
 }
 
-/** The fields of a type that its aggregate can count by (what `enum <Type>GroupField` lists). */
-export function groupableFields(type: FilterableTypeNode, columns: ReadonlyMap<string, FilterColumn>): string[] {
-  return filterableFields(type, columns).filter(({ kind }) => GROUPABLE_KINDS.has(kind)).map(({ name }) => name);
-}
-
 function namedTypeName(type: TypeNode): string {
   return type.kind === Kind.NAMED_TYPE ? type.name.value : namedTypeName(type.type);
 }
