@@ -16,6 +16,7 @@ import type { Logger } from '../log.js';
 import type { InventoryStore } from '../store/store.js';
 import { isLoopbackHost, isQueryPageRequest, requireToken, type AuthSettings } from './auth.js';
 import { DEFAULT_LIMITS, operationCost, requestLimitRules, type RequestLimits } from './limits.js';
+import { accessLog, metricsPage, OPERATION_NAME, RequestMetrics } from './observability.js';
 import { queryPageHtml } from './query-page.js';
 
 /** Request bodies above this are refused with 413 before any parsing. */
@@ -79,6 +80,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.set('env', 'production');
   const suggestions = options.suggestions ?? false;
   const httpServer = createServer(app);
+  const metrics = new RequestMetrics();
+  let shuttingDown = false;
+  app.use(accessLog(log, metrics));
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema: api.schema,
@@ -100,6 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ApolloServerPluginCacheControlDisabled(),
       storedFragmentsPlugin(api.fragments, limits),
       requestLimitsPlugin(api, limits),
+      operationNamePlugin(),
       localQueryPagePlugin(),
     ],
   });
@@ -114,12 +119,34 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       res.status(503).json({ status: 'unavailable', reason: 'the inventory database cannot be read' });
     }
   });
+  // Ready: the database answers a query (and the server is not shutting down); 503 with the reason otherwise.
+  app.get('/readyz', async (_req, res) => {
+    if (shuttingDown) return void res.status(503).json({ status: 'unavailable', reason: 'the server is shutting down' });
+    try {
+      await store.trailTotals();
+      res.json({ status: 'ready' });
+    } catch (error) {
+      log.error({ err: error }, 'readiness check failed');
+      const code = (error as { code?: unknown }).code;
+      res.status(503).json({ status: 'unavailable', reason: `the inventory database does not answer a query${typeof code === 'string' ? ` (${code})` : ''}` });
+    }
+  });
+  app.get('/metrics', requireToken('admin', auth), async (_req, res, next) => {
+    try {
+      res.type('text/plain; version=0.0.4; charset=utf-8').send(await metricsPage(store, metrics));
+    } catch (error) {
+      next(error);
+    }
+  });
   app.use(
     '/graphql',
     // Before the body is read: an unauthenticated client costs no parsing. The query page holds no data.
     requireToken('read', auth, isQueryPageRequest),
     express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/graphql-response+json'] }),
-    expressMiddleware(apollo, { context: async () => createContext(store) }),
+    expressMiddleware(apollo, {
+      // The HTTP response rides along (Apollo copies the context per operation), for the operation name in the access log.
+      context: async ({ res }) => Object.assign(createContext(store), { [HTTP_RESPONSE]: res }),
+    }),
   );
   app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     // Body-parser errors (malformed JSON, too large) are the client's; say what was wrong in GraphQL's error shape.
@@ -151,8 +178,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return {
     url,
     graphqlUrl: `${url}/graphql`,
-    // Stops accepting connections and lets requests in flight finish (the drain plugin).
-    close: () => (closing ??= apollo.stop()),
+    // Stops accepting connections, lets requests in flight finish (the drain plugin), and says not ready meanwhile.
+    close: () => {
+      if (!closing) {
+        shuttingDown = true;
+        log.info('shutting down: no new connections; finishing the requests in flight');
+        closing = apollo.stop();
+      }
+      return closing;
+    },
   };
 }
 
@@ -222,6 +256,23 @@ function countTokens(text: string): { count: number; exact: boolean } {
   } catch {
     return { count, exact: false };
   }
+}
+
+const HTTP_RESPONSE = Symbol('http response');
+type ServerContext = GraphQLContext & { [HTTP_RESPONSE]?: express.Response };
+
+/** Leaves each request's operation name where the access log and the metrics read it. */
+function operationNamePlugin(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const res = (contextValue as ServerContext)[HTTP_RESPONSE];
+      return {
+        async didResolveOperation({ operationName }) {
+          if (res && operationName) res.locals[OPERATION_NAME] = operationName;
+        },
+      };
+    },
+  };
 }
 
 /** Every built-in Apollo landing page loads from a CDN; this one is served from the package. */

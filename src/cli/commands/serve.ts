@@ -71,7 +71,7 @@ function limitsOf(flags: Partial<RequestLimits>): Partial<RequestLimits> {
 
 export function serveCommand(outcome: CommandOutcome): Command {
   const command = new Command('serve')
-    .description('Serve the inventory over GraphQL at /graphql (POST and GET), with /healthz.')
+    .description('Serve the inventory over GraphQL at /graphql (POST and GET), with /healthz, /readyz and /metrics (Prometheus); SIGTERM or SIGINT finishes the requests in flight, then stops.')
     .addOption(dbOption())
     .addOption(portOption(DEFAULT_PORT))
     .addOption(hostOption())
@@ -89,6 +89,8 @@ export function serveCommand(outcome: CommandOutcome): Command {
       ),
     );
   for (const option of limitOptions()) command.addOption(option);
+  // Wide enough that each flag's default and environment twin stay on one line beside the long --allow-unauthenticated.
+  command.configureHelp({ helpWidth: 132 });
   return command.action(async (flags: ServeFlags) => {
     let introspection: boolean;
     let allowUnauthenticated: boolean;
@@ -147,7 +149,7 @@ export async function serveInventory(store: InventoryStore, flags: ServeSettings
   }
   process.stdout.write(
     [
-      `GraphQL API at ${server.graphqlUrl} (${access}; a query page for browsers; health at ${server.url}/healthz)`,
+      `GraphQL API at ${server.graphqlUrl} (${access}; a query page for browsers; ${server.url}/healthz, /readyz and /metrics)`,
       'Try the stored check of the KMS control:',
       `  curl -s ${server.graphqlUrl} -H 'content-type: application/json'${tokens > 0 ? ` -H 'authorization: Bearer <token>'` : ''} \\`,
       `    -d '${JSON.stringify({ query: SEED_QUERY })}'`,
