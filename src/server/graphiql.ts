@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import type { ApolloServerPlugin } from '@apollo/server';
 import express from 'express';
 import { PACKAGE_ROOT } from '../paths.js';
+import { isQueryPageRequest } from './auth.js';
 import { GRAPHIQL_ASSETS_PATH, graphiqlCsp, newStyleNonce, queryPageHtml, type QueryPageOptions } from './query-page.js';
 
 export { GRAPHIQL_ASSETS_PATH, graphiqlCsp } from './query-page.js';
@@ -31,11 +32,6 @@ export function graphiqlAssets(): ReadonlyMap<string, { path: string; contentTyp
   ]);
 }
 
-/** The response types Apollo negotiates among; a browser GET that prefers text/html gets the page (as Apollo decides). */
-const NEGOTIATED = ['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/html'];
-
-const prefersHtml = (req: express.Request): boolean => !!req.headers.accept && req.accepts(NEGOTIATED) === 'text/html';
-
 export interface GraphiqlRoutesOptions extends QueryPageOptions {
   /** The GraphQL path whose browser GETs get the page; default /graphql. */
   endpoint?: string;
@@ -52,7 +48,8 @@ export function graphiqlRoutes(options: GraphiqlRoutesOptions = {}): express.Rou
   const router = express.Router({ caseSensitive: true, strict: true });
 
   router.get(endpoint, (req, res, next) => {
-    if (!prefersHtml(req)) return next();
+    // The same test the token check exempts: a browser asking for the page, never a query sent with it.
+    if (!isQueryPageRequest(req)) return next();
     const styleNonce = newStyleNonce();
     res.set({
       'content-type': 'text/html; charset=utf-8',

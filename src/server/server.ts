@@ -17,7 +17,7 @@ import type { InventoryStore } from '../store/store.js';
 import { isLoopbackHost, isQueryPageRequest, requireToken, type AuthSettings } from './auth.js';
 import { DEFAULT_LIMITS, operationCost, requestLimitRules, type RequestLimits } from './limits.js';
 import { accessLog, metricsPage, OPERATION_NAME, RequestMetrics } from './observability.js';
-import { queryPageHtml } from './query-page.js';
+import { graphiqlLandingPagePlugin, graphiqlRoutes } from './graphiql.js';
 
 /** Request bodies above this are refused with 413 before any parsing. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -105,7 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       storedFragmentsPlugin(api.fragments, limits),
       requestLimitsPlugin(api, limits),
       operationNamePlugin(),
-      localQueryPagePlugin(),
+      graphiqlLandingPagePlugin(),
     ],
   });
   await apollo.start();
@@ -138,6 +138,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       next(error);
     }
   });
+  // GraphiQL for browsers (GET /graphql asking for HTML) and its files, all from the package: no CDN.
+  app.use(graphiqlRoutes());
   app.use(
     '/graphql',
     // Before the body is read: an unauthenticated client costs no parsing. The query page holds no data.
@@ -271,15 +273,6 @@ function operationNamePlugin(): ApolloServerPlugin<GraphQLContext> {
           if (res && operationName) res.locals[OPERATION_NAME] = operationName;
         },
       };
-    },
-  };
-}
-
-/** Every built-in Apollo landing page loads from a CDN; this one is served from the package. */
-function localQueryPagePlugin(): ApolloServerPlugin<GraphQLContext> {
-  return {
-    async serverWillStart() {
-      return { async renderLandingPage() { return { html: queryPageHtml() }; } };
     },
   };
 }
