@@ -1,7 +1,7 @@
 // The `inventory` command. Each flag has an environment twin; a flag wins over its variable.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ControlLoadError } from '../controls/catalog.js';
-import { ListenError } from '../server/server.js';
+import { ListenError, UnprotectedListenError } from '../server/server.js';
 import { AccountsConfigError } from '../sync/accounts-config.js';
 import { MigrationError } from '../store/migrations.js';
 import { StoreConfigError } from '../store/open.js';
@@ -81,6 +81,8 @@ const USER_ERRORS: readonly [abstract new (...args: never[]) => Error, number][]
   [AccountsConfigError, EXIT.badInput],
   [StoreConfigError, EXIT.badInput],
   [MigrationError, EXIT.badInput],
+  // Listening beyond loopback with no API token is refused as bad usage, before any other listen error.
+  [UnprotectedListenError, EXIT.badInput],
   [ListenError, EXIT.operational],
 ];
 

@@ -90,6 +90,28 @@ describe('inventory serve and tokens', () => {
     }
   });
 
+  it('caps what one list or page may return at --max-page-size, with a clear error above it', async () => {
+    const server = await startCli(['serve', '--db', join(dir, 'pages.db'), '--port', '0', '--max-page-size', '5'], {}, READY);
+    try {
+      const ask = async (query: string) =>
+        (await fetch(server.match[1]!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json();
+      expect((await ask('{ trails(options:{limit:5}) { id } }')).errors).toBeUndefined();
+      expect((await ask('{ trails(options:{limit:6}) { id } }')).errors[0].message).toMatch(/above the maximum page size of 5/);
+    } finally {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+    const tooBig = await runCli(['serve', '--db', join(dir, 'pages.db'), '--max-page-size', '10001']);
+    expect(tooBig.code).toBe(2);
+    expect(tooBig.stderr).toContain("option '--max-page-size <n>' argument '10001' is invalid. expected at most 10000");
+  });
+
+  it('refuses the demo on a non-loopback --host too, with exit code 2 (its database has no token)', async () => {
+    const refused = await runCli(['demo', '--port', '0', '--host', '0.0.0.0'], {}, dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('inventory: refusing to listen on 0.0.0.0');
+  });
+
   it('refuses a non-loopback --host without a token with exit code 2, unless --allow-unauthenticated (then it warns)', async () => {
     const db = join(dir, 'refuse.db');
     const refused = await runCli(['serve', '--db', db, '--port', '0', '--host', '0.0.0.0']);

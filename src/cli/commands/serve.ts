@@ -1,12 +1,14 @@
 // inventory serve: the GraphQL API over the inventory, until SIGINT or SIGTERM.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createInventoryApi } from '../../graphql/execute.js';
+import { MAX_PAGE_SIZE } from '../../graphql/pages.js';
 import { createLogger, type LogLevel, type Logger } from '../../log.js';
 import { SEED_QUERY } from '../../server/query-page.js';
 import { DEFAULT_LIMITS, type RequestLimits } from '../../server/limits.js';
 import { isLoopbackHost } from '../../server/auth.js';
 import { startServer, UnprotectedListenError, type RunningServer } from '../../server/server.js';
 import { openStore } from '../../store/open.js';
+import { MAX_QUERY_LIMIT } from '../../store/sqlite/sqlite-store.js';
 import type { InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, hostOption, logLevelOption, parsePositiveInt, portOption } from '../main.js';
@@ -20,6 +22,7 @@ interface ServeFlags extends Partial<RequestLimits> {
   logLevel: LogLevel;
   introspection: boolean;
   allowUnauthenticated?: boolean;
+  maxPageSize: number;
 }
 
 /** What `serveInventory` needs beyond the store: where to listen and how to answer. */
@@ -30,6 +33,8 @@ export interface ServeSettings {
   introspection?: boolean;
   /** Listen beyond loopback although no API token exists. */
   allowUnauthenticated?: boolean;
+  /** The most `options.limit` and `first` may ask for. */
+  maxPageSize?: number;
 }
 
 /** A flag-less switch given by its environment twin: true/false, 1/0, yes/no, on/off. */
@@ -69,6 +74,12 @@ function limitsOf(flags: Partial<RequestLimits>): Partial<RequestLimits> {
   return Object.fromEntries(LIMIT_FLAGS.filter(({ key }) => flags[key] !== undefined).map(({ key }) => [key, flags[key]]));
 }
 
+function parsePageSize(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n > MAX_QUERY_LIMIT) throw new InvalidArgumentError(`expected at most ${MAX_QUERY_LIMIT}`);
+  return n;
+}
+
 export function serveCommand(outcome: CommandOutcome): Command {
   const command = new Command('serve')
     .description('Serve the inventory over GraphQL at /graphql (POST and GET), with /healthz, /readyz and /metrics (Prometheus); SIGTERM or SIGINT finishes the requests in flight, then stops.')
@@ -89,6 +100,12 @@ export function serveCommand(outcome: CommandOutcome): Command {
       ),
     );
   for (const option of limitOptions()) command.addOption(option);
+  command.addOption(
+    new Option('--max-page-size <n>', `most trails one list or page may return (options.limit, first; at most ${MAX_QUERY_LIMIT})`)
+      .env('INVENTORY_MAX_PAGE_SIZE')
+      .default(MAX_PAGE_SIZE)
+      .argParser(parsePageSize),
+  );
   // Wide enough that each flag's default and environment twin stay on one line beside the long --allow-unauthenticated.
   command.configureHelp({ helpWidth: 132 });
   return command.action(async (flags: ServeFlags) => {
@@ -108,7 +125,8 @@ export function serveCommand(outcome: CommandOutcome): Command {
     try {
       let server: RunningServer;
       try {
-        server = await serveInventory(store, { host: flags.host, port: flags.port, limits: limitsOf(flags), introspection, allowUnauthenticated }, log);
+        const settings = { host: flags.host, port: flags.port, limits: limitsOf(flags), introspection, allowUnauthenticated, maxPageSize: flags.maxPageSize };
+        server = await serveInventory(store, settings, log);
       } catch (error) {
         if (!(error instanceof UnprotectedListenError)) throw error;
         process.stderr.write(`inventory: ${error.message}\n`);
@@ -127,7 +145,7 @@ export function serveCommand(outcome: CommandOutcome): Command {
 export async function serveInventory(store: InventoryStore, flags: ServeSettings, log: Logger): Promise<RunningServer> {
   const server = await startServer({
     store,
-    api: createInventoryApi(),
+    api: createInventoryApi(flags.maxPageSize ? { maxPageSize: flags.maxPageSize } : {}),
     host: flags.host,
     port: flags.port,
     log,
