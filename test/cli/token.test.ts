@@ -94,9 +94,11 @@ describe('inventory serve and tokens', () => {
     const server = await startCli(['serve', '--db', join(dir, 'pages.db'), '--port', '0', '--max-page-size', '5'], {}, READY);
     try {
       const ask = async (query: string) =>
-        (await fetch(server.match[1]!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json();
+        (await (await fetch(server.match[1]!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json()) as {
+          errors?: { message: string }[];
+        };
       expect((await ask('{ trails(options:{limit:5}) { id } }')).errors).toBeUndefined();
-      expect((await ask('{ trails(options:{limit:6}) { id } }')).errors[0].message).toMatch(/above the maximum page size of 5/);
+      expect((await ask('{ trails(options:{limit:6}) { id } }')).errors?.[0]?.message).toMatch(/above the maximum page size of 5/);
     } finally {
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
