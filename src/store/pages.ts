@@ -1,28 +1,11 @@
 // Keyset pagination (Relay cursor connections, DESIGN.md section 3): a cursor holds the sort key values of the last row
 // a page returned, and the next page is the rows after it in the sort order, found by a predicate in SQL, never by
 // OFFSET. A row inserted or removed elsewhere therefore never shifts or repeats what a cursor points at.
-import { FilterError, type FilterColumn, type SortSpec, type SqlDialect } from './where.js';
-
-export interface SortTerm {
-  column: FilterColumn;
-  direction: 'ASC' | 'DESC';
-}
+import { FilterError, type FilterColumn, type SortTerm, type SqlDialect } from './where.js';
 
 /** Cursor format version: a cursor of another format is refused rather than misread. */
 const CURSOR_VERSION = 1;
 
-/** The sort terms of `sort`, validated as compileOrderBy validates them (the id is the implied last term). */
-export function sortTerms(sort: readonly SortSpec[] | undefined | null, columns: ReadonlyMap<string, FilterColumn>, path = 'sort'): SortTerm[] {
-  return (sort ?? []).map((spec, i) => {
-    const entries = Object.entries(spec ?? {}).filter(([, dir]) => dir !== undefined && dir !== null);
-    if (entries.length !== 1) throw new FilterError('each sort entry names exactly one field, e.g. {name: ASC}', `${path}[${i}]`);
-    const [field, direction] = entries[0]!;
-    const column = columns.get(field);
-    if (!column || column.kind === 'json') throw new FilterError(`cannot sort by "${field}"`, `${path}[${i}]`);
-    if (direction !== 'ASC' && direction !== 'DESC') throw new FilterError('direction is ASC or DESC', `${path}[${i}].${field}`);
-    return { column, direction };
-  });
-}
 
 /** How a sort reads in a cursor and in messages: `name: ASC, id: ASC`. */
 export function sortSignature(terms: readonly SortTerm[]): string {

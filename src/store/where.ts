@@ -256,6 +256,24 @@ export interface SortSpec {
   [field: string]: 'ASC' | 'DESC';
 }
 
+export interface SortTerm {
+  column: FilterColumn;
+  direction: 'ASC' | 'DESC';
+}
+
+/** The sort terms of `sort`, validated (the id is the implied last term): what ORDER BY and cursor pages are built from. */
+export function sortTerms(sort: readonly SortSpec[] | undefined | null, columns: ReadonlyMap<string, FilterColumn>, path = 'sort'): SortTerm[] {
+  return (sort ?? []).map((spec, i) => {
+    const entries = Object.entries(spec ?? {}).filter(([, dir]) => dir !== undefined && dir !== null);
+    if (entries.length !== 1) throw new FilterError('each sort entry names exactly one field, e.g. {name: ASC}', `${path}[${i}]`);
+    const [field, direction] = entries[0]!;
+    const column = columns.get(field);
+    if (!column || column.kind === 'json') throw new FilterError(`cannot sort by "${field}"`, `${path}[${i}]`);
+    if (direction !== 'ASC' && direction !== 'DESC') throw new FilterError('direction is ASC or DESC', `${path}[${i}].${field}`);
+    return { column, direction };
+  });
+}
+
 /** `ORDER BY` for `options.sort`, always ending with the id so the order is stable. */
 export function compileOrderBy(
   sort: readonly SortSpec[] | undefined | null,
@@ -263,16 +281,7 @@ export function compileOrderBy(
   idColumn: string,
   path = 'options.sort',
 ): string {
-  const terms: string[] = [];
-  (sort ?? []).forEach((spec, i) => {
-    const entries = Object.entries(spec ?? {}).filter(([, dir]) => dir !== undefined && dir !== null);
-    if (entries.length !== 1) throw new FilterError('each sort entry names exactly one field, e.g. {name: ASC}', `${path}[${i}]`);
-    const [field, direction] = entries[0]!;
-    const column = columns.get(field);
-    if (!column || column.kind === 'json') throw new FilterError(`cannot sort by "${field}"`, `${path}[${i}]`);
-    if (direction !== 'ASC' && direction !== 'DESC') throw new FilterError('direction is ASC or DESC', `${path}[${i}].${field}`);
-    terms.push(`${column.sql} ${direction} ${direction === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST'}`);
-  });
+  const terms = sortTerms(sort, columns, path).map(({ column, direction }) => `${column.sql} ${direction} ${direction === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST'}`);
   terms.push(`${idColumn} ASC`);
   return terms.join(', ');
 }

@@ -10,7 +10,7 @@ import {
 } from '../../model/trail.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
 import { ACCOUNT_COLLECTORS, ACCOUNT_FILTER, accountLastSyncedAtSql, TRAIL_ASSET_FILTER, TRAIL_FILTER } from '../filter-schemas.js';
-import { afterCursor, decodeCursor, encodeCursor, orderByTerms, sortTerms, type KeyValue } from '../pages.js';
+import { afterCursor, decodeCursor, encodeCursor, orderByTerms, type KeyValue } from '../pages.js';
 import { loadMigrations, MigrationError, pendingMigrations, type AppliedMigration } from '../migrations.js';
 import type {
   AccountAttempt, AccountCoverage, AccountSummary, GroupCount, TrailPage, TrailPageRequest, AccountOutcome, AccountRetirement, InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState,
@@ -20,7 +20,7 @@ import type {
 import {
   ALL_TRAIL_VALUES, isComputed, isConstant, TRAIL_COLUMNS, TRAIL_COLUMNS_BY_FIELD, TRAIL_CONTENT_COLUMNS, type TrailColumn,
 } from '../trail-columns.js';
-import { compileOrderBy, compileWhere, FilterError, type SqlDialect } from '../where.js';
+import { compileOrderBy, compileWhere, FilterError, sortTerms, type FilterSchema, type SqlDialect } from '../where.js';
 import type { ApiToken, ApiTokenCredential, ApiTokenScope } from '../store.js';
 import {
   deleteApiToken, insertApiToken, selectApiTokenCredentials, selectApiTokens, selectTrailTotals, updateApiTokenLastUsed,
@@ -437,8 +437,13 @@ export class SqliteStore implements InventoryStore {
   }
 
   async findTrails(where: unknown, options: TrailQueryOptions = {}): Promise<StoredTrail[]> {
-    const predicate = compileWhere(where, TRAIL_FILTER, SQLITE_DIALECT);
-    const orderBy = compileOrderBy(options.sort, TRAIL_COLUMNS_BY_FIELD, 'arn');
+    return this.selectTrails(where, TRAIL_FILTER, options);
+  }
+
+  /** Trails matching a filter compiled against `filter` and sorted by its fields: one statement, at most MAX_QUERY_LIMIT rows. */
+  private selectTrails(where: unknown, filter: FilterSchema, options: TrailQueryOptions): StoredTrail[] {
+    const predicate = compileWhere(where, filter, SQLITE_DIALECT);
+    const orderBy = compileOrderBy(options.sort, filter.columns, 'arn');
     const { limit, offset } = options;
     if (limit !== undefined && limit !== null && (!Number.isInteger(limit) || limit < 0 || limit > MAX_QUERY_LIMIT)) {
       throw new FilterError(`limit must be an integer from 0 to ${MAX_QUERY_LIMIT}`, 'options.limit');
@@ -615,22 +620,7 @@ export class SqliteStore implements InventoryStore {
 
   async findAssets(where: unknown, options: TrailQueryOptions = {}): Promise<StoredTrail[]> {
     // Trails are the only asset type so far; another type's table joins them here with UNION ALL over the same fields.
-    const predicate = compileWhere(where, TRAIL_ASSET_FILTER, SQLITE_DIALECT);
-    const orderBy = compileOrderBy(options.sort, TRAIL_ASSET_FILTER.columns, 'arn');
-    const { limit, offset } = options;
-    if (limit !== undefined && limit !== null && (!Number.isInteger(limit) || limit < 0 || limit > MAX_QUERY_LIMIT)) {
-      throw new FilterError(`limit must be an integer from 0 to ${MAX_QUERY_LIMIT}`, 'options.limit');
-    }
-    if (offset !== undefined && offset !== null && (!Number.isInteger(offset) || offset < 0)) {
-      throw new FilterError('offset must be a non-negative integer', 'options.offset');
-    }
-    const rows = this
-      .prepared(
-        `SELECT ${selectList(options.fields)} FROM trails WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${predicate.sql}
-          ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
-      )
-      .all(...predicate.params, limit ?? -1, offset ?? 0) as Row[];
-    return rows.map(toStoredTrail);
+    return this.selectTrails(where, TRAIL_ASSET_FILTER, options);
   }
 
   // ---- The HTTP server's own tables and figures: API tokens (migration 0004) and inventory size for /metrics.
