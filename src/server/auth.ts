@@ -22,6 +22,13 @@ export function isLoopbackHost(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || /^::ffff:127(\.\d{1,3}){3}$/.test(bare);
 }
 
+/** The host name of a Host header, without its port: "[::1]:4000" → "::1", "localhost:4000" → "localhost". */
+function hostOf(header: string): string {
+  const bracketed = /^\[([^\]]*)\](:\d+)?$/.exec(header);
+  if (bracketed) return bracketed[1]!;
+  return header.replace(/:\d+$/, '');
+}
+
 export interface AuthSettings {
   store: InventoryStore;
   log: Logger;
@@ -46,13 +53,18 @@ export interface Authenticated {
  * Express middleware that lets a request through when no token is needed or a valid one of `scope` is presented, and
  * answers 401 (no or unknown token) or 403 (too small a scope) with a WWW-Authenticate header and a clear message.
  */
-export function requireToken(scope: ApiTokenScope, settings: AuthSettings, exempt: (req: express.Request) => boolean = () => false): express.RequestHandler {
+export function requireToken(scope: ApiTokenScope, settings: AuthSettings): express.RequestHandler {
   const touched = new Map<number, number>();
   return async (req, res, next) => {
     try {
       const credentials = await settings.store.apiTokenCredentials();
-      if (credentials.length === 0 && !settings.closedWithoutTokens) return next();
-      if (exempt(req)) return next();
+      if (credentials.length === 0 && !settings.closedWithoutTokens) {
+        // Open only to this machine: a page whose name was rebound to 127.0.0.1 still sends its own Host (DNS rebinding).
+        if (!isLoopbackHost(hostOf(req.get('host') ?? ''))) {
+          return refuse(res, 403, 'FORBIDDEN', `no API token exists, so this server answers only requests addressed to this machine (localhost, 127.0.0.1 or [::1]), not to "${req.get('host') ?? ''}"`);
+        }
+        return next();
+      }
       if (credentials.length === 0) {
         return refuse(res, 401, 'UNAUTHENTICATED', 'no API token exists yet, and this server listens beyond this machine: create one with `inventory token create --scope read`');
       }
@@ -100,10 +112,4 @@ function findCredential(credentials: readonly ApiTokenCredential[], presented: s
 function refuse(res: express.Response, status: 401 | 403, code: string, message: string, error?: 'invalid_token' | 'insufficient_scope'): void {
   const challenge = [`Bearer realm="${REALM}"`, ...(error ? [`error="${error}"`] : []), ...(error === 'insufficient_scope' ? ['scope="admin"'] : [])];
   res.status(status).set('www-authenticate', challenge.join(', ')).json({ errors: [{ message, extensions: { code } }] });
-}
-
-/** A browser asking for the query page (GET, HTML preferred, no query): the page holds no inventory data. */
-export function isQueryPageRequest(req: express.Request): boolean {
-  if (req.method !== 'GET' || req.query['query'] !== undefined) return false;
-  return req.accepts(['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/html']) === 'text/html';
 }

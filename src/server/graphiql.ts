@@ -3,10 +3,8 @@
 // from a CDN or any other origin, and the page's Content-Security-Policy allows only this origin.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { ApolloServerPlugin } from '@apollo/server';
 import express from 'express';
 import { PACKAGE_ROOT } from '../paths.js';
-import { isQueryPageRequest } from './auth.js';
 import { GRAPHIQL_ASSETS_PATH, graphiqlCsp, newStyleNonce, queryPageHtml, type QueryPageOptions } from './query-page.js';
 
 export { GRAPHIQL_ASSETS_PATH, graphiqlCsp } from './query-page.js';
@@ -30,6 +28,15 @@ export function graphiqlAssets(): ReadonlyMap<string, { path: string; contentTyp
     ['init.js', { path: join(own, 'init.js'), contentType: JS }],
     ['page.css', { path: join(own, 'page.css'), contentType: CSS }],
   ]);
+}
+
+/**
+ * A browser asking for the page (GET, HTML preferred, no query): it holds no inventory data, so it is answered before
+ * the token check. Anything else goes on to that check and to Apollo, whose own landing page is off.
+ */
+export function isQueryPageRequest(req: express.Request): boolean {
+  if (req.method !== 'GET' || req.query['query'] !== undefined) return false;
+  return req.accepts(['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/html']) === 'text/html';
 }
 
 export interface GraphiqlRoutesOptions extends QueryPageOptions {
@@ -74,16 +81,4 @@ export function graphiqlRoutes(options: GraphiqlRoutesOptions = {}): express.Rou
   });
 
   return router;
-}
-
-/**
- * Apollo's landing page hook with the same page, rendered per request (a fresh style nonce; the CSP as a meta tag, as
- * this hook sets no headers). Every built-in landing page loads from a CDN.
- */
-export function graphiqlLandingPagePlugin(options: Omit<QueryPageOptions, 'styleNonce'> = {}): ApolloServerPlugin {
-  return {
-    async serverWillStart() {
-      return { async renderLandingPage() { return { html: async () => queryPageHtml(options) }; } };
-    },
-  };
 }

@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -14,10 +14,10 @@ import { missingStoredFragments, type StoredFragments } from '../graphql/fragmen
 import { createContext, type GraphQLContext } from '../graphql/schema.js';
 import type { Logger } from '../log.js';
 import type { InventoryStore } from '../store/store.js';
-import { isLoopbackHost, isQueryPageRequest, requireToken, type AuthSettings } from './auth.js';
+import { isLoopbackHost, requireToken, type AuthSettings } from './auth.js';
 import { DEFAULT_LIMITS, operationCost, requestLimitRules, type RequestLimits } from './limits.js';
 import { accessLog, metricsPage, OPERATION_NAME, RequestMetrics } from './observability.js';
-import { graphiqlLandingPagePlugin, graphiqlRoutes } from './graphiql.js';
+import { graphiqlRoutes } from './graphiql.js';
 
 /** Request bodies above this are refused with 413 before any parsing. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -105,7 +105,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       storedFragmentsPlugin(api.fragments, limits),
       requestLimitsPlugin(api, limits),
       operationNamePlugin(),
-      graphiqlLandingPagePlugin(),
+      // The page is answered by graphiqlRoutes before the token check, never by Apollo after it.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -143,7 +144,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.use(
     '/graphql',
     // Before the body is read: an unauthenticated client costs no parsing. The query page holds no data.
-    requireToken('read', auth, isQueryPageRequest),
+    requireToken('read', auth),
     express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/graphql-response+json'] }),
     expressMiddleware(apollo, {
       // The HTTP response rides along (Apollo copies the context per operation), for the operation name in the access log.

@@ -1,4 +1,5 @@
 // API tokens at the HTTP server: when they are required, what a client is told, and that only hashes are stored.
+import { request as httpRequest } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
@@ -110,6 +111,41 @@ describe('API tokens at the server', () => {
     expect(JSON.stringify(rows)).not.toContain(secret);
     expect(JSON.stringify(rows)).not.toContain(secret.slice(4));
     expect(rows).toEqual([expect.objectContaining({ name: 'ci', scope: 'read', token_sha256: apiTokenHash(secret), last_used_at: null })]);
+  });
+
+  it('answers no query without a token, however the request dresses up as a browser asking for the page', async () => {
+    const server = await start();
+    await createToken('read');
+    const padding = Array.from({ length: 1000 }, (_, i) => `k${i}=`).join('&');
+    const headers = { accept: 'multipart/mixed;deferSpec=20220824, text/html, application/json;q=0.1', 'apollo-require-preflight': '1' };
+    for (const path of ['/graphql', '/GRAPHQL', '/graphql/']) {
+      const response = await fetch(`${server.url}${path}?${padding}&query=${encodeURIComponent('{ trails { arn } }')}`, { headers });
+      const body = await response.text();
+      // Refused, or at most the GraphiQL page itself: never an answer to the query.
+      if (response.status !== 401) expect([response.status, response.headers.get('content-type')], path).toEqual([200, 'text/html; charset=utf-8']);
+      expect(body, path).not.toContain('trail/plain');
+      expect(body, path).not.toContain('"data"');
+    }
+  });
+
+  it('answers only requests addressed to this machine while no token exists (DNS rebinding)', async () => {
+    const server = await start();
+    const port = new URL(server.url).port;
+    const withHost = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest(`${server.graphqlUrl}`, { method: 'POST', headers: { host, 'content-type': 'application/json' } }, (response) => {
+          let body = '';
+          response.on('data', (chunk) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        request.on('error', reject);
+        request.end(QUERY);
+      });
+    const rebound = await withHost(`evil.example:${port}`);
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).toContain('answers only requests addressed to this machine');
+    expect(rebound.body).not.toContain('trail/plain');
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) expect((await withHost(host)).status, host).toBe(200);
   });
 
   it('keeps /healthz and the browser query page open', async () => {
