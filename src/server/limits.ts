@@ -22,21 +22,28 @@ export interface RequestLimits {
    * introspection count by the schema's real sizes. Scalars are free.
    */
   maxCost: number;
-  /** What a list field without a limit argument is assumed to return. */
+  /** What a nested list field without a limit argument is assumed to return (a trail's tags, ...). */
   defaultListSize: number;
+  /** What a top-level list without a limit may return: a whole page of the inventory (the maximum page size). */
+  rootListSize: number;
 }
 
 /**
  * Generous enough for real dashboards and for GraphiQL's introspection query (depth 15, cost about 10,000 on this
- * schema): the seed query costs 110, a page of 10,000 trails with `...AssetFragment` 110,000.
+ * schema): the seed query, like a page of 10,000 trails with `...AssetFragment`, costs 110,000; two such pages at once
+ * are allowed, twenty-five are not.
  */
 export const DEFAULT_LIMITS: RequestLimits = {
   maxDepth: 20,
   maxAliases: 100,
   maxTokens: 10_000,
-  maxCost: 1_000_000,
+  maxCost: 250_000,
   defaultListSize: 10,
+  rootListSize: 10_000,
 };
+
+/** What a connection returns per page when `first` is not given (the connections' own default). */
+const CONNECTION_PAGE_SIZE = 100;
 
 /** The extension every limit error carries, so that clients can tell which limit without reading the message. */
 export interface LimitExtension {
@@ -186,6 +193,8 @@ interface CostContext {
   onPath: Set<string>;
   /** The largest single list multiplier seen, to name it in the message. */
   largest?: { field: string; size: number };
+  /** Inside a connection: how many edges its `first` asks for. */
+  edgesSize?: number;
 }
 
 function costRule(limits: RequestLimits): ValidationRule {
@@ -235,7 +244,8 @@ function costError(operation: OperationDefinitionNode, cost: number, context: Co
   return limitError(
     { name: 'maxCost', maximum: context.limits.maxCost, observed: cost },
     `${operationLabel(operation)} may return ${cost} objects; the maximum cost is ${context.limits.maxCost} (maxCost: each list ` +
-      `counts by its limit or first argument, ${context.limits.defaultListSize} when it has none${largest}); ask for fewer items per page`,
+      `counts by its limit or first argument; without one, a top-level list by ${context.limits.rootListSize}, any other by ` +
+      `${context.limits.defaultListSize}${largest}); ask for fewer items per page`,
     operation,
   );
 }
@@ -258,7 +268,9 @@ function selectionCost(selectionSet: SelectionSetNode, parentType: GraphQLCompos
       if (type && isCompositeType(type)) cost += selectionCost(selection.selectionSet, type, context);
     } else {
       const name = selection.name.value;
-      const known = context.memo.get(name);
+      // A fragment inside a connection's edges costs by that connection's page size.
+      const memoKey = `${name}@${context.edgesSize ?? ''}`;
+      const known = context.memo.get(memoKey);
       if (known !== undefined) {
         cost += known;
         continue;
@@ -270,7 +282,7 @@ function selectionCost(selectionSet: SelectionSetNode, parentType: GraphQLCompos
       context.onPath.add(name);
       const fragmentCost = selectionCost(fragment.selectionSet, type, context);
       context.onPath.delete(name);
-      context.memo.set(name, fragmentCost);
+      context.memo.set(memoKey, fragmentCost);
       cost += fragmentCost;
     }
     if (cost > Number.MAX_SAFE_INTEGER) return Number.MAX_SAFE_INTEGER;
@@ -284,9 +296,17 @@ function fieldCost(node: FieldNode, parentType: GraphQLCompositeType, context: C
   const type = getNullableType(field.type);
   const named = getNamedType(field.type);
   if (isLeafType(named) || !isCompositeType(named)) return 0;
+  if (!isListType(type) && named.name.endsWith('Connection')) {
+    // A connection costs its edges: as many as `first` asks for, or its default page.
+    const outer = context.edgesSize;
+    context.edgesSize = sizeArgument(node, field, context) ?? CONNECTION_PAGE_SIZE;
+    const connectionCost = node.selectionSet ? selectionCost(node.selectionSet, named, context) : 0;
+    context.edgesSize = outer;
+    return 1 + connectionCost;
+  }
   const childCost = node.selectionSet ? selectionCost(node.selectionSet, named, context) : 0;
   if (!isListType(type)) return 1 + childCost;
-  const size = listSize(node, `${parentType.name}.${field.name}`, context);
+  const size = listSize(node, field, `${parentType.name}.${field.name}`, parentType === context.schema.getQueryType(), context);
   if (!context.largest || size > context.largest.size) context.largest = { field: `${node.name.value}`, size };
   return Math.min(Number.MAX_SAFE_INTEGER, size * (1 + childCost));
 }
@@ -298,27 +318,49 @@ function fieldDefinition(parentType: GraphQLCompositeType, name: string, schema:
   return undefined;
 }
 
-function listSize(node: FieldNode, coordinate: string, context: CostContext): number {
+/**
+ * How many items a list field may return: introspection lists by the schema's real sizes; else by its limit, first or
+ * options.limit (given, or the argument's default); a connection's edges by its first; a top-level list without a
+ * limit by the whole page it may return; any other list by defaultListSize.
+ */
+function listSize(node: FieldNode, field: GraphQLField<unknown, unknown>, coordinate: string, atRoot: boolean, context: CostContext): number {
   const introspection = introspectionListSizes(context.schema)[coordinate];
   if (introspection !== undefined) return introspection;
+  const asked = sizeArgument(node, field, context);
+  if (asked !== undefined) return asked;
+  if (coordinate.endsWith('Connection.edges') && context.edgesSize !== undefined) return context.edgesSize;
+  return atRoot ? context.limits.rootListSize : context.limits.defaultListSize;
+}
+
+/** The size a field's limit, first, last or options.limit asks for, given in the query or as the argument's default. */
+function sizeArgument(node: FieldNode, field: GraphQLField<unknown, unknown>, context: CostContext): number | undefined {
   for (const argument of node.arguments ?? []) {
     const name = argument.name.value;
+    // A size from a variable not known yet (validation) counts as a small list; the check is made again with its value.
+    const pending = context.limits.defaultListSize;
     if (LIST_SIZE_ARGUMENTS.includes(name)) {
       const size = intValue(argument.value, context.variables);
       if (size !== undefined) return size;
+      if (argument.value.kind === Kind.VARIABLE) return pending;
     }
     if (name === 'options' && argument.value.kind === Kind.OBJECT) {
       const limit = argument.value.fields.find((f) => f.name.value === 'limit');
       const size = limit && intValue(limit.value, context.variables);
       if (size !== undefined) return size;
+      if (limit?.value.kind === Kind.VARIABLE) return pending;
     }
     if (name === 'options' && argument.value.kind === Kind.VARIABLE) {
       const options = context.variables[argument.value.name.value];
+      if (options === undefined) return pending;
       const limit = options && typeof options === 'object' ? (options as { limit?: unknown }).limit : undefined;
       if (typeof limit === 'number' && Number.isFinite(limit)) return Math.max(0, limit);
     }
   }
-  return context.limits.defaultListSize;
+  const given = new Set((node.arguments ?? []).map((argument) => argument.name.value));
+  for (const argument of field.args) {
+    if (LIST_SIZE_ARGUMENTS.includes(argument.name) && !given.has(argument.name) && typeof argument.defaultValue === 'number') return argument.defaultValue;
+  }
+  return undefined;
 }
 
 function intValue(value: ValueNode, variables: Record<string, unknown>): number | undefined {

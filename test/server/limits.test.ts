@@ -13,8 +13,8 @@ import { openTempStore, type TempStore } from '../support/store.js';
 const api = createInventoryApi();
 
 /** What each limit measures on a document (every limit set to 0, so each reports its observed value). */
-function measure(query: string, defaultListSize = DEFAULT_LIMITS.defaultListSize): Partial<Record<LimitExtension['name'], number>> {
-  const zero: RequestLimits = { maxDepth: 0, maxAliases: -1, maxTokens: 0, maxCost: -1, defaultListSize };
+function measure(query: string, rootListSize = DEFAULT_LIMITS.rootListSize): Partial<Record<LimitExtension['name'], number>> {
+  const zero: RequestLimits = { maxDepth: 0, maxAliases: -1, maxTokens: 0, maxCost: -1, defaultListSize: DEFAULT_LIMITS.defaultListSize, rootListSize };
   const errors = validate(api.schema, withStoredFragments(parse(query), api.fragments), [...specifiedRules, ...requestLimitRules(zero)]);
   return Object.fromEntries(
     errors.map((e) => e.extensions['limit'] as LimitExtension | undefined).filter((l) => l !== undefined).map((l) => [l.name, l.observed]),
@@ -22,8 +22,8 @@ function measure(query: string, defaultListSize = DEFAULT_LIMITS.defaultListSize
 }
 
 describe('the request limit rules', () => {
-  it('count named fragments as written out: the seed query is 3 deep and asks for 110 objects', () => {
-    expect(measure('{ trails(where:{kmsKeyID:""}){...AssetFragment} }')).toEqual({ maxDepth: 3, maxAliases: 0, maxCost: 110 });
+  it('count named fragments as written out: the seed query is 3 deep and may return a whole page of trails with their tags', () => {
+    expect(measure('{ trails(where:{kmsKeyID:""}){...AssetFragment} }')).toEqual({ maxDepth: 3, maxAliases: 0, maxCost: 10_000 * (1 + 10) });
     expect(measure('{ trails { ...A } } fragment A on Trail { ...B } fragment B on Trail { name }').maxDepth).toBe(2);
   });
 
@@ -31,6 +31,14 @@ describe('the request limit rules', () => {
     expect(measure('{ trails(options:{limit:10000}){...AssetFragment} }').maxCost).toBe(110_000);
     expect(measure('query($n: Int = 5){ syncRuns(limit:$n){ id scopes { region } } }').maxCost).toBe(5 * (1 + 10));
     expect(measure('{ trails { id } }', 100).maxCost).toBe(100);
+  });
+
+  it('count a top-level list without a limit as the whole page it may return, and a connection by its first', () => {
+    expect(measure('{ trails { arn } }')).toMatchObject({ maxCost: 10_000 });
+    expect(measure('{ a: trails { arn } b: trails { arn } }')).toMatchObject({ maxCost: 20_000 });
+    expect(measure('{ trailsConnection(first: 10000) { edges { node { arn } } } }')).toMatchObject({ maxCost: 1 + 10_000 * 2 });
+    expect(measure('{ trailsConnection { totalCount edges { cursor node { ...AssetFragment } } } }')).toMatchObject({ maxCost: 1 + 100 * (1 + 1 + 10) });
+    expect(measure('{ syncRuns { id } }')).toMatchObject({ maxCost: 20 }); // its limit argument defaults to 20
   });
 
   it('count aliases through fragments, once per spread', () => {
