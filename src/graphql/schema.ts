@@ -18,7 +18,9 @@ import { canonicalTime } from '../model/time.js';
 import type { StoredTrail } from '../model/trail.js';
 import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
 import { computeCoverage, UnknownAssetTypeError } from '../store/coverage.js';
-import type { AccountSummary, InventoryStore, ScopeError, SyncRun, TrailChange, TrailQueryOptions, TrailSighting } from '../store/store.js';
+import type {
+  AccountSummary, InventoryStore, ScopeCounts, ScopeCoverage, ScopeError, ScopeStatus, SyncRun, TrailChange, TrailQueryOptions, TrailSighting,
+} from '../store/store.js';
 import { ACCOUNT_FILTER, TAG_FILTER, TRAIL_ASSET_FILTER, TRAIL_FILTER } from '../store/filter-schemas.js';
 import { FilterError, type FilterSchema, type SortSpec } from '../store/where.js';
 import { filterInputsSdl, type FilterableTypeNode } from './filters.js';
@@ -38,6 +40,8 @@ export interface RequestLoaders {
   tagsByAssetId: DataLoader<string, Tag[]>;
   sightingsByTrailArn: DataLoader<string, TrailSighting[]>;
   historyByTrailArn: DataLoader<string, TrailChange[]>;
+  /** Keyed "<run id>" or "<run id>/<status>": the scopes of many runs, of one status or all, in one statement per status. */
+  scopesByRun: DataLoader<string, (ScopeCoverage & ScopeCounts)[]>;
   accountById: DataLoader<string, AccountSummary | undefined>;
 }
 
@@ -49,10 +53,26 @@ export function createContext(store: InventoryStore): GraphQLContext {
       tagsByAssetId: new DataLoader((ids) => store.tagsByAssetId(ids)),
       sightingsByTrailArn: new DataLoader((arns) => store.sightingsByTrailArn(arns)),
       historyByTrailArn: new DataLoader((arns) => store.trailHistory(arns)),
+      scopesByRun: new DataLoader((keys) => scopesByRun(store, keys)),
       accountById: new DataLoader((ids) => store.accountsById(ids)),
     },
     tagsRead: new Map(),
   };
+}
+
+/** Batches scope lookups of many runs: one store call per distinct status asked for. */
+async function scopesByRun(store: InventoryStore, keys: readonly string[]): Promise<(ScopeCoverage & ScopeCounts)[][]> {
+  const parsed = keys.map((key) => {
+    const [runId, status] = key.split('/');
+    return { runId: Number(runId), status: status as ScopeStatus | undefined };
+  });
+  const results = new Map<string, (ScopeCoverage & ScopeCounts)[]>();
+  for (const status of new Set(parsed.map((key) => key.status))) {
+    const runIds = parsed.filter((key) => key.status === status).map((key) => key.runId);
+    const scopes = await store.scopesOfRuns(runIds, status);
+    runIds.forEach((runId, i) => results.set(status ? `${runId}/${status}` : String(runId), scopes[i]!));
+  }
+  return keys.map((key) => results.get(key)!);
 }
 
 /** The SDL files of schema/, except the stored fragments (they are documents, not type definitions). */
@@ -265,10 +285,8 @@ const createResolvers = (limits: PageLimits) => ({
   },
   SyncRun: {
     error: (run: SyncRun) => errorOf(run.errorCode, run.errorMessage),
-    scopes: async (run: SyncRun, args: { status?: string | null }, context: GraphQLContext) => {
-      const scopes = await context.store.scopesOfRun(run.id);
-      return args.status ? scopes.filter((scope) => scope.status === args.status) : scopes;
-    },
+    scopes: (run: SyncRun, args: { status?: string | null }, context: GraphQLContext) =>
+      context.loaders.scopesByRun.load(args.status ? `${run.id}/${args.status}` : String(run.id)),
   },
   Account: {
     id: (account: AccountSummary) => account.accountId,

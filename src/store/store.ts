@@ -170,6 +170,8 @@ export interface InventoryStore {
   accountCoverage(collector: string): Promise<AccountCoverage[]>;
   scopeCoverage(collector: string): Promise<ScopeCoverage[]>;
   scopesOfRun(runId: number): Promise<(ScopeCoverage & ScopeCounts)[]>;
+  /** The scopes of several runs, optionally of one status, in one statement (DataLoader batch shape). */
+  scopesOfRuns(runIds: readonly number[], status?: ScopeStatus): Promise<(ScopeCoverage & ScopeCounts)[][]>;
   /** Runs newest first, with their totals. */
   listSyncRuns(options?: SyncRunListOptions): Promise<SyncRunSummary[]>;
   syncRun(id: number): Promise<SyncRunSummary | undefined>;

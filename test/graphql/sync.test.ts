@@ -109,6 +109,24 @@ describe('sync runs', () => {
     expect((await query('{ syncRun(id: 999) { id } }')).syncRun).toBeNull();
   });
 
+  it('reads the scopes of many runs with one store call per status asked for, not one per run', async () => {
+    temp = openTempStore();
+    for (let i = 0; i < 6; i++) {
+      await syncRun(temp.store, [
+        { accountId: ACCOUNT, region: 'us-east-1', trails: [audit()] },
+        { accountId: ACCOUNT, region: 'eu-west-1', status: i % 2 ? 'failed' : 'ok', ...(i % 2 ? { error: { code: 'ThrottlingException', message: 'Rate exceeded' } } : {}), trails: [] },
+      ]);
+    }
+    const spy = vi.spyOn(temp.store, 'scopesOfRuns');
+    const data = await query('{ syncRuns(limit: 10) { id scopes { region } failed: scopes(status: FAILED) { region } } }');
+    expect(spy).toHaveBeenCalledTimes(2);
+    expect(data.syncRuns.map((run: { scopes: unknown[] }) => run.scopes.length)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(data.syncRuns.map((run: { failed: { region: string }[] }) => run.failed.map((s) => s.region))).toEqual([
+      ['eu-west-1'], [], ['eu-west-1'], [], ['eu-west-1'], [],
+    ]);
+    spy.mockRestore();
+  });
+
   it('shows a running run as RUNNING, and refuses a limit outside 1..1000', async () => {
     temp = openTempStore();
     await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: ['us-east-1'] });

@@ -13,7 +13,7 @@ import { ACCOUNT_COLLECTORS, ACCOUNT_FILTER, accountLastSyncedAtSql, TRAIL_ASSET
 import { afterCursor, decodeCursor, encodeCursor, orderByTerms, type KeyValue } from '../pages.js';
 import { loadMigrations, MigrationError, pendingMigrations, type AppliedMigration } from '../migrations.js';
 import type {
-  AccountAttempt, AccountCoverage, AccountSummary, GroupCount, TrailPage, TrailPageRequest, AccountOutcome, AccountRetirement, InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState,
+  AccountAttempt, AccountCoverage, AccountSummary, GroupCount, TrailPage, TrailPageRequest, AccountOutcome, AccountRetirement, InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState, ScopeStatus,
   SyncRun, SyncRunListOptions, SyncRunStatus, SyncRunSummary, SyncRunTotals, TrailChange, TrailChangeKind, TrailQueryOptions,
   TrailScopeResult, TrailSighting,
 } from '../store.js';
@@ -424,10 +424,17 @@ export class SqliteStore implements InventoryStore {
   }
 
   async scopesOfRun(runId: number): Promise<(ScopeCoverage & ScopeCounts)[]> {
+    return (await this.scopesOfRuns([runId]))[0]!;
+  }
+
+  async scopesOfRuns(runIds: readonly number[], status?: ScopeStatus): Promise<(ScopeCoverage & ScopeCounts)[][]> {
     const rows = this
-      .prepared(`SELECT s.*, NULL AS last_success_at FROM sync_scopes s WHERE run_id = ? ORDER BY account_id, region`)
-      .all(runId) as Row[];
-    return rows.map((row) => ({
+      .prepared(
+        `SELECT s.*, NULL AS last_success_at FROM sync_scopes s
+          WHERE run_id IN ${JSON_LIST} AND (? IS NULL OR status = ?) ORDER BY run_id, account_id, region`,
+      )
+      .all(JSON.stringify(runIds), status ?? null, status ?? null) as Row[];
+    return groupBy(runIds.map(String), rows, (row) => String(row.run_id), (row) => ({
       ...toScopeCoverage(row),
       seen: row.assets_seen as number,
       new: row.assets_new as number,
