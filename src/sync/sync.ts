@@ -326,7 +326,8 @@ async function sharedClientSettings(): Promise<Record<string, unknown>> {
       useFipsEndpoint: await config.useFipsEndpoint(),
       useDualstackEndpoint: await config.useDualstackEndpoint(),
       retryMode: typeof config.retryMode === 'function' ? await config.retryMode() : config.retryMode,
-      ...(appId ? { userAgentAppId: appId } : {}),
+      // '' when none is configured: given, it is not looked up again in the environment and profile by every client.
+      userAgentAppId: appId ?? '',
     };
   } finally {
     probe.destroy();
