@@ -61,12 +61,14 @@ describe('STS AssumeRole', () => {
   it('returns temporary credentials and the assumed-role user, and logs the call under the caller account', async () => {
     const before = Date.now();
     const output = await assume(keys(MANAGEMENT), { RoleArn: roleArn(MEMBER, 'Reader') });
+    const after = Date.now();
     expect(output.Credentials?.AccessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
     expect(output.Credentials?.SecretAccessKey).toMatch(/^.{40}$/);
     expect(output.Credentials?.SessionToken?.length).toBeGreaterThan(100);
-    const expiresIn = output.Credentials!.Expiration!.getTime() - before;
-    expect(expiresIn).toBeGreaterThan(3600_000 - 2000);
-    expect(expiresIn).toBeLessThanOrEqual(3600_000);
+    // Issued between before and after, for an hour, in whole seconds rounded down.
+    const expiration = output.Credentials!.Expiration!.getTime();
+    expect(expiration).toBeGreaterThan(before + 3600_000 - 1000);
+    expect(expiration).toBeLessThanOrEqual(after + 3600_000);
     expect(output.AssumedRoleUser).toEqual({
       Arn: `arn:aws:sts::${MEMBER}:assumed-role/Reader/inventory`,
       AssumedRoleId: expect.stringMatching(/^AROA[A-Z0-9]{17}:inventory$/),
