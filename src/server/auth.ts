@@ -37,6 +37,11 @@ export interface AuthSettings {
    * revoking the last token never opens the inventory to the network. False with --allow-unauthenticated.
    */
   closedWithoutTokens: boolean;
+  /**
+   * The server listens on loopback: while no token exists it answers only requests addressed to this machine, so that
+   * a web page whose name was rebound to 127.0.0.1 cannot read it (DNS rebinding). False beyond loopback.
+   */
+  loopbackOnly: boolean;
 }
 
 const REALM = 'cloud-inventory';
@@ -60,7 +65,7 @@ export function requireToken(scope: ApiTokenScope, settings: AuthSettings): expr
       const credentials = await settings.store.apiTokenCredentials();
       if (credentials.length === 0 && !settings.closedWithoutTokens) {
         // Open only to this machine: a page whose name was rebound to 127.0.0.1 still sends its own Host (DNS rebinding).
-        if (!isLoopbackHost(hostOf(req.get('host') ?? ''))) {
+        if (settings.loopbackOnly && !isLoopbackHost(hostOf(req.get('host') ?? ''))) {
           return refuse(res, 403, 'FORBIDDEN', `no API token exists, so this server answers only requests addressed to this machine (localhost, 127.0.0.1 or [::1]), not to "${req.get('host') ?? ''}"`);
         }
         return next();

@@ -1,5 +1,5 @@
 // The HTTP server: Apollo Server on Express 5 (not startStandaloneServer: it fixes a 50 MB body limit and allows no
-// other routes), /graphql per the GraphQL over HTTP spec, /healthz, and a local query page instead of a CDN one.
+// other routes), /graphql per the GraphQL over HTTP spec with GraphiQL from the package, /healthz, /readyz, /metrics.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -73,7 +73,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         'create one with `inventory token create --scope read`, listen on 127.0.0.1, or pass --allow-unauthenticated',
     );
   }
-  const auth: AuthSettings = { store, log, closedWithoutTokens: !loopback && !options.allowUnauthenticated };
+  const auth: AuthSettings = { store, log, closedWithoutTokens: !loopback && !options.allowUnauthenticated, loopbackOnly: loopback };
   const app = express();
   app.disable('x-powered-by');
   // Express's last-resort handler sends stack traces outside production; this server never does.

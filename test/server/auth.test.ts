@@ -12,6 +12,19 @@ import { openTempStore, type TempStore } from '../support/store.js';
 const api = createInventoryApi();
 const QUERY = JSON.stringify({ query: '{ trails { name } }' });
 
+/** POSTs the query with a Host header of our choosing (fetch does not let a caller set Host). */
+function postWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'POST', headers: { host, 'content-type': 'application/json' } }, (response) => {
+      let body = '';
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+    request.end(QUERY);
+  });
+}
+
 describe('API tokens at the server', () => {
   let temp: TempStore;
   const servers: RunningServer[] = [];
@@ -131,16 +144,7 @@ describe('API tokens at the server', () => {
   it('answers only requests addressed to this machine while no token exists (DNS rebinding)', async () => {
     const server = await start();
     const port = new URL(server.url).port;
-    const withHost = (host: string) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const request = httpRequest(`${server.graphqlUrl}`, { method: 'POST', headers: { host, 'content-type': 'application/json' } }, (response) => {
-          let body = '';
-          response.on('data', (chunk) => (body += chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-        });
-        request.on('error', reject);
-        request.end(QUERY);
-      });
+    const withHost = (host: string) => postWithHost(server.graphqlUrl, host);
     const rebound = await withHost(`evil.example:${port}`);
     expect(rebound.status).toBe(403);
     expect(rebound.body).toContain('answers only requests addressed to this machine');
@@ -168,6 +172,8 @@ describe('API tokens at the server', () => {
     const open = await start({ host: '0.0.0.0', allowUnauthenticated: true });
     const port = new URL(open.url).port;
     expect((await post(`http://127.0.0.1:${port}/graphql`)).status).toBe(200);
+    // Told to serve the network openly, it answers requests addressed by any name.
+    expect((await postWithHost(`http://127.0.0.1:${port}/graphql`, `inventory.example:${port}`)).status).toBe(200);
   });
 
   it('beyond loopback with a token, refuses every request once the last token is revoked instead of opening up', async () => {
