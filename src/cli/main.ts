@@ -6,6 +6,7 @@ import { AccountsConfigError } from '../sync/accounts-config.js';
 import { MigrationError } from '../store/migrations.js';
 import { StoreConfigError } from '../store/open.js';
 import { checkCommand } from './commands/check.js';
+import { controlsCommand } from './commands/controls.js';
 import { demoCommand } from './commands/demo.js';
 import { migrateCommand } from './commands/migrate.js';
 import { permissionsCommand } from './commands/permissions.js';
@@ -51,7 +52,7 @@ export function buildProgram(outcome: CommandOutcome): Command {
     .description('cloud-inventory: sync AWS CloudTrail trails into an inventory, query it with GraphQL, and evaluate controls.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const commands = [syncCommand, serveCommand, checkCommand, demoCommand, migrateCommand, permissionsCommand, tokenCommand].map((make) => make(outcome));
+  const commands = [syncCommand, serveCommand, checkCommand, controlsCommand, demoCommand, migrateCommand, permissionsCommand, tokenCommand].map((make) => make(outcome));
   for (const command of commands) {
     program.addCommand(command.exitOverride());
   }

@@ -7,7 +7,7 @@ import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
 import { computeCoverage, type CoverageEntry } from '../store/coverage.js';
 import type { InventoryStore, ScopeError } from '../store/store.js';
 import type { Control } from './catalog.js';
-import { meets } from './expect.js';
+import { listsFailures, meets } from './expect.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'ERROR';
 
@@ -65,14 +65,22 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
     return verdict('ERROR', `the query failed: ${result.errors.map((e: GraphQLError) => e.message).join('; ')}`);
   }
   const actual = (result.data as Record<string, unknown> | null | undefined)?.[control.rootField];
-  const failingAssets = assetsIn(actual);
+  const { expectation } = control;
+  // Under `eq []` what the query returns fails; under `count > 0` it is what complies, and names no failing asset.
+  const failingAssets = listsFailures(expectation) ? assetsIn(actual) : [];
   if (gaps.length > 0) {
     return verdict('ERROR', `the ${control.assetTypes.join(', ')} inventory is incomplete or stale: ${gaps.join('; ')}`, failingAssets);
   }
-  if (meets(control.expectation, actual)) return verdict('PASS', `the query result meets "${control.expectation.source}"`);
+  if (expectation.kind === 'count' && !Array.isArray(actual)) {
+    return verdict('ERROR', `the query returned ${preview(actual)}, not a list, so "${expectation.source}" cannot be decided`);
+  }
+  if (meets(expectation, actual)) return verdict('PASS', `the query result meets "${expectation.source}"`);
   const count = Array.isArray(actual) ? actual.length : undefined;
-  const what = count === undefined ? `the query returned ${preview(actual)}` : `${count} ${count === 1 ? 'asset fails' : 'assets fail'}`;
-  return verdict('FAIL', `${what}; expected "${control.expectation.source}"`, failingAssets);
+  const what =
+    count === undefined ? `the query returned ${preview(actual)}`
+      : expectation.kind === 'count' ? `the query returned ${count} ${count === 1 ? 'asset' : 'assets'}`
+        : `${count} ${count === 1 ? 'asset fails' : 'assets fail'}`;
+  return verdict('FAIL', `${what}; expected "${expectation.source}"`, failingAssets);
 }
 
 /**

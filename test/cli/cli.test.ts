@@ -114,6 +114,20 @@ describe('inventory', () => {
   });
 });
 
+describe('inventory controls validate', () => {
+  it('checks the shipped catalog, or a folder of controls being written, naming a broken file with exit code 2', async () => {
+    const shipped = await runCli(['controls', 'validate']);
+    expect(shipped.code).toBe(0);
+    expect(shipped.stdout).toMatch(/^1 control valid in \S+controls\n {2}cloudtrail-kms-encryption {2}aws\/cloudtrail-kms-encryption\.yaml {2}expect eq \[\]\n$/);
+
+    const dir = tempDir('controls-cli-');
+    writeFileSync(join(dir, 'at-least-one.yaml'), 'id: at-least-one\ntitle: x\n');
+    const broken = await runCli(['controls', 'validate', dir]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/^inventory: at-least-one\.yaml: /);
+  });
+});
+
 describe('inventory sync', () => {
   let sim: Simulator;
   let dir: string;

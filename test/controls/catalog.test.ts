@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { ControlLoadError, loadCatalog, loadControl } from '../../src/controls/catalog.js';
-import { meets, parseExpectation } from '../../src/controls/expect.js';
+import { listsFailures, meets, parseExpectation } from '../../src/controls/expect.js';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import { CONTROLS_DIR } from '../../src/paths.js';
 import { tempDir } from '../support/store.js';
@@ -87,5 +87,32 @@ describe('expectations', () => {
     expect(meets(parseExpectation('eq []'), null)).toBe(false);
     expect(meets(parseExpectation('neq []'), [{ id: 'x' }])).toBe(true);
     expect(meets(parseExpectation(' eq {"a": [1, 2]} '), { a: [1, 2] })).toBe(true);
+  });
+
+  it('counts the items of a list: count == n, !=, >, >=, <, <=', () => {
+    const three = [{}, {}, {}];
+    const cases: [string, boolean][] = [
+      ['count == 3', true], ['count==2', false], ['count != 3', false], ['count > 0', true], ['count > 3', false],
+      ['count >= 3', true], ['count < 3', false], ['count <= 3', true], ['  count  <  4 ', true],
+    ];
+    for (const [source, expected] of cases) expect(meets(parseExpectation(source), three), source).toBe(expected);
+    expect(parseExpectation('count > 0')).toEqual({ kind: 'count', operator: '>', value: 0, source: 'count > 0' });
+    // Only a list can be counted.
+    expect(meets(parseExpectation('count == 0'), null)).toBe(false);
+    expect(meets(parseExpectation('count >= 0'), { a: 1 })).toBe(false);
+  });
+
+  it('says which expectations make what the query returns a failing asset', () => {
+    for (const source of ['eq []', 'count == 0', 'count <= 0', 'count < 1']) expect(listsFailures(parseExpectation(source)), source).toBe(true);
+    for (const source of ['count > 0', 'count >= 1', 'count == 2', 'neq []', 'eq [1]']) expect(listsFailures(parseExpectation(source)), source).toBe(false);
+  });
+
+  it.each([
+    ['count > -1', /"-1" is not a whole number; the forms are eq <json> \(e\.g\. eq \[\]\), neq <json>, or count <op> <n>/],
+    ['count > 1.5', /"1\.5" is not a whole number/],
+    ['count => 1', /cannot read "count => 1"; the forms are/],
+    ['count', /cannot read "count"/],
+  ])('refuses %j with the forms it takes', (source, message) => {
+    expect(() => parseExpectation(source)).toThrow(message);
   });
 });

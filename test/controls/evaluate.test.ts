@@ -1,11 +1,15 @@
 // Verdicts: PASS only on a complete inventory that meets the expectation; every way of being incomplete is ERROR.
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../src/controls/catalog.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { loadCatalog, loadControl } from '../../src/controls/catalog.js';
+import { CONTROLS_DIR } from '../../src/paths.js';
 import { evaluateControl, type ControlVerdict } from '../../src/controls/evaluate.js';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import type { InventoryStore } from '../../src/store/store.js';
 import { COLLECTOR, syncScope, trailRecord } from '../support/records.js';
-import { openTempStore, type TempStore } from '../support/store.js';
+import { openTempStore, tempDir, type TempStore } from '../support/store.js';
 
 const api = createInventoryApi();
 const [kmsControl] = loadCatalog(api);
@@ -16,6 +20,30 @@ let temp: TempStore;
 afterEach(async () => temp?.cleanup());
 
 const verdictOf = (store: InventoryStore): Promise<ControlVerdict> => evaluateControl(api, store, kmsControl!);
+
+/** A control asking for at least one logging multi-region trail: `count > 0`, where what the query returns complies. */
+function multiRegionControl() {
+  const dir = tempDir('controls-');
+  const file = join(dir, 'multi-region-logging.yaml');
+  const seed = parseYaml(readFileSync(join(CONTROLS_DIR, 'aws', 'cloudtrail-kms-encryption.yaml'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(file, toYaml({ ...seed, id: 'multi-region-logging', query: 'trails(where:{isMultiRegionTrail:true, isLogging:true}){...AssetFragment}', expect: 'count > 0' }));
+  return loadControl(api, file, dir);
+}
+
+describe('a count expectation', () => {
+  it('passes when the query finds what must exist, and fails naming no asset when it finds nothing', async () => {
+    temp = openTempStore();
+    const control = multiRegionControl();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('regional', { trail: KEY })] });
+    expect(await evaluateControl(api, temp.store, control)).toMatchObject({
+      verdict: 'FAIL',
+      reason: 'the query returned 0 assets; expected "count > 0"',
+      failingAssets: [],
+    });
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('regional', { trail: KEY }), trailRecord('everywhere', { trail: { ...KEY, IsMultiRegionTrail: true } })] });
+    expect(await evaluateControl(api, temp.store, control)).toMatchObject({ verdict: 'PASS', reason: 'the query result meets "count > 0"', failingAssets: [] });
+  });
+});
 
 describe('the KMS control verdict', () => {
   it('is ERROR when the trails were never synced (an empty inventory is not a clean one)', async () => {
