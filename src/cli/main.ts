@@ -10,6 +10,7 @@ import { controlsCommand } from './commands/controls.js';
 import { demoCommand } from './commands/demo.js';
 import { migrateCommand } from './commands/migrate.js';
 import { permissionsCommand } from './commands/permissions.js';
+import { remediateCommand } from './commands/remediate.js';
 import { serveCommand } from './commands/serve.js';
 import { syncCommand } from './commands/sync.js';
 import { tokenCommand } from './commands/token.js';
@@ -52,7 +53,7 @@ export function buildProgram(outcome: CommandOutcome): Command {
     .description('cloud-inventory: sync AWS CloudTrail trails into an inventory, query it with GraphQL, and evaluate controls.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const commands = [syncCommand, serveCommand, checkCommand, controlsCommand, demoCommand, migrateCommand, permissionsCommand, tokenCommand].map((make) => make(outcome));
+  const commands = [syncCommand, serveCommand, checkCommand, remediateCommand, controlsCommand, demoCommand, migrateCommand, permissionsCommand, tokenCommand].map((make) => make(outcome));
   for (const command of commands) {
     program.addCommand(command.exitOverride());
   }

@@ -1,0 +1,75 @@
+// inventory remediate <control-id>: evaluate one control and print, for each failing asset, its remediation plan with
+// everything the inventory knows filled in. It never calls AWS and changes nothing.
+import { Command, Option } from 'commander';
+import { loadCatalog } from '../../controls/catalog.js';
+import { DEFAULT_MAX_AGE_HOURS, evaluateControl } from '../../controls/evaluate.js';
+import { buildRemediationPlan, plansAsJson, plansAsText } from '../../controls/remediate.js';
+import { createInventoryApi } from '../../graphql/execute.js';
+import { CONTROLS_DIR } from '../../paths.js';
+import { openStore } from '../../store/open.js';
+import { EXIT, type CommandOutcome } from '../exit-codes.js';
+import { dbOption, parsePositiveInt } from '../main.js';
+
+interface RemediateFlags {
+  db: string;
+  format: 'text' | 'json';
+  controls: string;
+  maxAge: number;
+}
+
+export function remediateCommand(outcome: CommandOutcome): Command {
+  return new Command('remediate')
+    .description(
+      'Print a remediation plan for each asset failing a control (CLI commands, key policy, Terraform), filled from the inventory. ' +
+        'Calls no AWS API. Exit 1 when there are plans, 0 when the control passes, 3 when it cannot be decided.',
+    )
+    .argument('<control-id>', 'the control, e.g. cloudtrail-kms-encryption')
+    .addOption(dbOption())
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--controls <dir>', 'the control catalog folder').env('INVENTORY_CONTROLS').default(CONTROLS_DIR))
+    .addOption(
+      new Option('--max-age <hours>', 'a region not synced successfully for longer is stale, and no plan is given on it')
+        .env('INVENTORY_MAX_AGE_HOURS')
+        .default(DEFAULT_MAX_AGE_HOURS)
+        .argParser(parsePositiveInt),
+    )
+    .action(async (controlId: string, flags: RemediateFlags) => {
+      const api = createInventoryApi();
+      const controls = loadCatalog(api, flags.controls);
+      const control = controls.find((c) => c.id === controlId);
+      if (!control) {
+        process.stderr.write(`inventory: unknown control "${controlId}" (known: ${controls.map((c) => c.id).join(', ')})\n`);
+        outcome.exitCode = EXIT.badInput;
+        return;
+      }
+      const store = await openStore(flags.db);
+      try {
+        const verdict = await evaluateControl(api, store, control, { maxAgeHours: flags.maxAge });
+        if (verdict.verdict === 'ERROR') {
+          // Never a plan on an inventory that cannot be trusted: it could be missing assets, or list ones already fixed.
+          process.stderr.write(`inventory: ${control.id} cannot be decided, so no remediation plan is given: ${verdict.reason}\n`);
+          outcome.exitCode = EXIT.operational;
+          return;
+        }
+        if (verdict.verdict === 'PASS' || verdict.failingAssets.length === 0) {
+          process.stdout.write(
+            flags.format === 'json'
+              ? plansAsJson([])
+              : verdict.verdict === 'PASS'
+                ? `PASS   ${control.id}  ${control.title}\n       ${verdict.reason}; nothing needs remediation.\n`
+                : `FAIL   ${control.id}  ${control.title}\n       ${verdict.reason}; the control names no failing asset, so there is no per-asset plan.\n`,
+          );
+          outcome.exitCode = verdict.verdict === 'PASS' ? EXIT.ok : EXIT.controlFailed;
+          return;
+        }
+        // The stored assets, for attributes the plans may use (e.g. the trail's S3 bucket).
+        const stored = await store.findAssets({ id_IN: verdict.failingAssets.map((asset) => asset.id) });
+        const byId = new Map(stored.map((asset) => [asset.id, asset as unknown as Record<string, unknown>]));
+        const plans = verdict.failingAssets.map((asset) => buildRemediationPlan(control, asset, byId.get(asset.id)));
+        process.stdout.write(flags.format === 'json' ? plansAsJson(plans) : plansAsText(control, verdict.reason, plans));
+        outcome.exitCode = EXIT.controlFailed;
+      } finally {
+        await store.close();
+      }
+    });
+}
