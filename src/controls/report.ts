@@ -1,5 +1,13 @@
-// Renders verdicts for people (a plain table) and for machines (JSON).
+// Renders verdicts for people (a plain table) and for machines (JSON), and narrows a run to the controls, severities
+// and account asked for. JUnit XML and OCSF findings live in junit.ts and ocsf.ts.
+import type { Control } from './catalog.js';
 import type { ControlVerdict } from './evaluate.js';
+
+/** What the machine formats need of a control beyond its verdict. */
+export type ControlInfo = Pick<Control, 'id' | 'title' | 'severity' | 'provider' | 'assetTypes' | 'description' | 'remediation' | 'references'>;
+
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 export function verdictsAsText(verdicts: ControlVerdict[]): string {
   const lines: string[] = [];
@@ -19,4 +27,54 @@ export function verdictsAsText(verdicts: ControlVerdict[]): string {
 
 export function verdictsAsJson(verdicts: ControlVerdict[]): string {
   return `${JSON.stringify({ verdicts }, null, 2)}\n`;
+}
+
+/** A --control id that names no control in the catalog. */
+export class UnknownControlError extends Error {
+  override name = 'UnknownControlError';
+}
+
+/**
+ * The controls to evaluate: those named in `ids` (all when none is), of `minSeverity` or above (all when none is given).
+ * An id the catalog does not hold is an error naming the ids it does hold.
+ */
+export function selectControls<C extends Pick<Control, 'id' | 'severity'>>(controls: C[], ids: readonly string[] = [], minSeverity?: Severity): C[] {
+  const known = new Set(controls.map((c) => c.id));
+  const unknown = [...new Set(ids)].filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new UnknownControlError(
+      `unknown control ${unknown.length === 1 ? 'id' : 'ids'} ${unknown.map((id) => `"${id}"`).join(', ')} (known: ${[...known].sort().join(', ')})`,
+    );
+  }
+  const wanted = new Set(ids);
+  const floor = minSeverity === undefined ? 0 : SEVERITIES.indexOf(minSeverity);
+  return controls.filter((c) => (wanted.size === 0 || wanted.has(c.id)) && SEVERITIES.indexOf(c.severity) >= floor);
+}
+
+/**
+ * The verdict for one account: only its failing assets count. FAIL when it has any; PASS when the control failed
+ * only on assets of other accounts; otherwise the control's own verdict (PASS, ERROR, or a FAIL that names no asset,
+ * as under `count > 0`, which no account can be cleared of). The reason says that it is filtered.
+ */
+export function verdictForAccount(verdict: ControlVerdict, accountId: string): ControlVerdict {
+  const all = verdict.failingAssets;
+  const mine = all.filter((asset) => asset.accountId === accountId);
+  const scope = `filtered to account ${accountId}`;
+  if (mine.length > 0) {
+    return {
+      ...verdict,
+      verdict: 'FAIL',
+      reason: `${scope}: ${mine.length} of the ${all.length} failing ${all.length === 1 ? 'asset is' : 'assets are'} in it (whole inventory: ${verdict.verdict}, ${verdict.reason})`,
+      failingAssets: mine,
+    };
+  }
+  if (verdict.verdict === 'FAIL' && all.length > 0) {
+    return {
+      ...verdict,
+      verdict: 'PASS',
+      reason: `${scope}: none of the ${all.length} failing ${all.length === 1 ? 'asset is' : 'assets are'} in it (whole inventory: FAIL, ${verdict.reason})`,
+      failingAssets: [],
+    };
+  }
+  return { ...verdict, reason: `${scope}: ${verdict.reason}`, failingAssets: [] };
 }

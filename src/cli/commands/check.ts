@@ -1,26 +1,48 @@
-// inventory check: evaluate every control against the inventory and print the verdicts.
-import { Command, Option } from 'commander';
+// inventory check: evaluate the controls against the inventory and print the verdicts as a table, JSON, JUnit XML or
+// OCSF Compliance Findings, for all controls or those asked for, over the whole inventory or one account.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadCatalog } from '../../controls/catalog.js';
 import { DEFAULT_MAX_AGE_HOURS, evaluateControls, type ControlVerdict } from '../../controls/evaluate.js';
-import { verdictsAsJson, verdictsAsText } from '../../controls/report.js';
+import { verdictsAsJunit } from '../../controls/junit.js';
+import { verdictsAsOcsf } from '../../controls/ocsf.js';
+import { selectControls, SEVERITIES, UnknownControlError, verdictForAccount, verdictsAsJson, verdictsAsText, type Severity } from '../../controls/report.js';
 import { createInventoryApi } from '../../graphql/execute.js';
-import { CONTROLS_DIR } from '../../paths.js';
+import { CONTROLS_DIR, PACKAGE_ROOT } from '../../paths.js';
 import { openStore } from '../../store/open.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, parsePositiveInt } from '../main.js';
 
+export const CHECK_FORMATS = ['table', 'json', 'junit', 'ocsf'] as const;
+
 interface CheckFlags {
   db: string;
-  format: 'table' | 'json';
+  format: (typeof CHECK_FORMATS)[number];
   controls: string;
   maxAge: number;
+  control?: string[];
+  severity?: Severity;
+  account?: string;
+}
+
+/** --control may be given more than once, each a control id or a comma-separated list of them. */
+function collectIds(value: string, previous: string[] = []): string[] {
+  const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
+  if (ids.length === 0) throw new InvalidArgumentError('expected a control id or a comma-separated list of them');
+  return [...previous, ...ids];
+}
+
+function parseAccountId(value: string): string {
+  if (!/^\d{12}$/.test(value)) throw new InvalidArgumentError('expected a 12-digit AWS account id');
+  return value;
 }
 
 export function checkCommand(outcome: CommandOutcome): Command {
   return new Command('check')
-    .description('Evaluate the controls against the inventory. Exit 1 when a control fails, 3 when one cannot be decided.')
+    .description('Evaluate the controls against the inventory. Exit 1 when a control shown fails, 3 when one cannot be decided.')
     .addOption(dbOption())
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(new Option('--format <format>', 'output format').choices(CHECK_FORMATS).default('table'))
     .addOption(new Option('--controls <dir>', 'the control catalog folder').env('INVENTORY_CONTROLS').default(CONTROLS_DIR))
     .addOption(
       new Option('--max-age <hours>', 'a region not synced successfully for longer is stale, and controls on it are ERROR')
@@ -28,18 +50,47 @@ export function checkCommand(outcome: CommandOutcome): Command {
         .default(DEFAULT_MAX_AGE_HOURS)
         .argParser(parsePositiveInt),
     )
-    .action(async (flags: CheckFlags) => {
+    .addOption(new Option('--control <id>', 'only this control (repeatable, or a comma-separated list)').argParser(collectIds))
+    .addOption(new Option('--severity <level>', 'only controls of this severity and above').choices(SEVERITIES))
+    .addOption(new Option('--account <id>', "only this account's failing assets count; each verdict is given for that account").argParser(parseAccountId))
+    .action(async (flags: CheckFlags, command: Command) => {
       const api = createInventoryApi();
-      const controls = loadCatalog(api, flags.controls);
+      const catalog = loadCatalog(api, flags.controls);
+      let controls;
+      try {
+        controls = selectControls(catalog, flags.control ?? [], flags.severity);
+      } catch (error) {
+        if (error instanceof UnknownControlError) command.error(`error: ${error.message}`, { exitCode: EXIT.badInput, code: 'inventory.unknownControl' });
+        throw error;
+      }
       const store = await openStore(flags.db);
       try {
-        const verdicts = await evaluateControls(api, store, controls, { maxAgeHours: flags.maxAge });
-        process.stdout.write(flags.format === 'json' ? verdictsAsJson(verdicts) : verdictsAsText(verdicts));
+        const evaluated = await evaluateControls(api, store, controls, { maxAgeHours: flags.maxAge });
+        const verdicts = flags.account === undefined ? evaluated : evaluated.map((v) => verdictForAccount(v, flags.account!));
+        process.stdout.write(render(flags.format, verdicts, controls));
         outcome.exitCode = verdictExitCode(verdicts);
       } finally {
         await store.close();
       }
     });
+}
+
+function render(format: CheckFlags['format'], verdicts: ControlVerdict[], controls: ReturnType<typeof loadCatalog>): string {
+  switch (format) {
+    case 'json':
+      return verdictsAsJson(verdicts);
+    case 'junit':
+      return verdictsAsJunit(verdicts, controls);
+    case 'ocsf':
+      return verdictsAsOcsf(verdicts, controls, { product: productInfo() });
+    default:
+      return verdictsAsText(verdicts);
+  }
+}
+
+function productInfo(): { name: string; vendor_name: string; version: string } {
+  const { name, version } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  return { name, vendor_name: name, version };
 }
 
 /** Any FAIL gives 1; otherwise any ERROR gives 3, because an undecided control must not look like a pass to CI. */

@@ -1,0 +1,54 @@
+// Renders verdicts as a JUnit XML report, which CI systems show as test results: one test case per control, a FAIL
+// as a <failure> naming the failing assets, an ERROR (a control that could not be decided) as an <error>.
+import type { ControlVerdict } from './evaluate.js';
+import type { ControlInfo } from './report.js';
+
+export const JUNIT_SUITE_NAME = 'cloud-inventory controls';
+
+/** The message of a FAIL's <failure>: the reason, then the ARN of every failing asset. */
+export function failureMessage(verdict: ControlVerdict): string {
+  const arns = verdict.failingAssets.map((asset) => asset.id);
+  return arns.length === 0 ? verdict.reason : `${verdict.reason}; failing: ${arns.join(', ')}`;
+}
+
+export function verdictsAsJunit(verdicts: ControlVerdict[], controls: readonly Pick<ControlInfo, 'id' | 'provider'>[]): string {
+  const providers = new Map(controls.map((c) => [c.id, c.provider]));
+  const failures = verdicts.filter((v) => v.verdict === 'FAIL').length;
+  const errors = verdicts.filter((v) => v.verdict === 'ERROR').length;
+  const counts = `tests="${verdicts.length}" failures="${failures}" errors="${errors}" skipped="0"`;
+  const timestamp = verdicts[0] ? ` timestamp="${attr(verdicts[0].evaluatedAt.replace(/\.\d+Z$|Z$/, ''))}"` : '';
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${attr(JUNIT_SUITE_NAME)}" ${counts}>`,
+    `  <testsuite name="${attr(JUNIT_SUITE_NAME)}" ${counts}${timestamp}>`,
+  ];
+  for (const v of verdicts) {
+    const classname = `${providers.get(v.controlId) ?? 'unknown'}.${v.controlId}`;
+    const open = `    <testcase classname="${attr(classname)}" name="${attr(v.title)}">`;
+    const assets = v.failingAssets.map((a) => `${a.id} (account ${a.accountId}, ${a.region})`).join('\n');
+    if (v.verdict === 'FAIL') {
+      lines.push(open, `      <failure message="${attr(failureMessage(v))}" type="FAIL">${text(`severity ${v.severity}\n${v.reason}\n${assets}`.trimEnd())}</failure>`, '    </testcase>');
+    } else if (v.verdict === 'ERROR') {
+      const body = assets ? `${v.reason}\nfailing in the part of the inventory that was synced:\n${assets}` : v.reason;
+      lines.push(open, `      <error message="${attr(v.reason)}" type="ERROR">${text(`severity ${v.severity}\n${body}`)}</error>`, '    </testcase>');
+    } else {
+      lines.push(`${open.slice(0, -1)}/>`);
+    }
+  }
+  lines.push('  </testsuite>', '</testsuites>');
+  return `${lines.join('\n')}\n`;
+}
+
+// Characters XML 1.0 cannot hold at all (control characters other than tab, newline, carriage return; lone surrogates).
+// eslint-disable-next-line no-control-regex
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Character data: & and < escaped, and > too so that "]]>" cannot appear. */
+function text(value: string): string {
+  return value.replace(NOT_XML, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** An attribute value in double quotes; whitespace other than a space is escaped, or parsers would fold it to spaces. */
+function attr(value: string): string {
+  return text(value).replace(/"/g, '&quot;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+}
