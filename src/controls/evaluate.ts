@@ -7,6 +7,7 @@ import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
 import { computeCoverage, type CoverageEntry } from '../store/coverage.js';
 import type { InventoryStore, ScopeError } from '../store/store.js';
 import type { Control } from './catalog.js';
+import { assetMatches, isActive, summary, type ControlException, type ExceptionSummary } from './exceptions.js';
 import { listsFailures, meets } from './expect.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'ERROR';
@@ -20,6 +21,11 @@ export interface FailingAsset {
   region: string;
 }
 
+/** A failing asset that an active exception covers: it no longer fails the control, until the exception expires. */
+export interface ExceptedAsset extends FailingAsset {
+  exception: ExceptionSummary;
+}
+
 export interface ControlVerdict {
   controlId: string;
   title: string;
@@ -29,6 +35,10 @@ export interface ControlVerdict {
   reason: string;
   /** The assets the query returned; reported for FAIL, and for ERROR when the query ran on a partial inventory. */
   failingAssets: FailingAsset[];
+  /** Failing assets an active exception covers (set by evaluateControl; absent on verdicts made elsewhere). */
+  exceptedAssets?: ExceptedAsset[];
+  /** The exceptions to this control that have expired, and so no longer apply. */
+  expiredExceptions?: ExceptionSummary[];
   evaluatedAt: string;
 }
 
@@ -40,6 +50,8 @@ export interface EvaluationOptions {
   maxAgeHours?: number;
   /** The time verdicts are given at (tests). */
   now?: Date;
+  /** Exceptions (loaded with loadExceptions): an active one moves a matching failing asset to exceptedAssets. */
+  exceptions?: readonly ControlException[];
 }
 
 export async function evaluateControls(api: InventoryApi, store: InventoryStore, controls: Control[], options: EvaluationOptions = {}): Promise<ControlVerdict[]> {
@@ -49,6 +61,11 @@ export async function evaluateControls(api: InventoryApi, store: InventoryStore,
 }
 
 export async function evaluateControl(api: InventoryApi, store: InventoryStore, control: Control, options: EvaluationOptions = {}): Promise<ControlVerdict> {
+  const now = options.now ?? new Date();
+  const exceptions = (options.exceptions ?? []).filter((e) => e.control === control.id);
+  const active = exceptions.filter((e) => isActive(e, now));
+  const expiredExceptions = exceptions.filter((e) => !isActive(e, now)).map(summary);
+  const exceptedAssets: ExceptedAsset[] = [];
   const verdict = (v: Verdict, reason: string, failingAssets: FailingAsset[] = []): ControlVerdict => ({
     controlId: control.id,
     title: control.title,
@@ -56,7 +73,9 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
     verdict: v,
     reason,
     failingAssets,
-    evaluatedAt: (options.now ?? new Date()).toISOString(),
+    exceptedAssets,
+    expiredExceptions,
+    evaluatedAt: now.toISOString(),
   });
 
   const gaps = await inventoryGaps(store, control.assetTypes, options);
@@ -67,7 +86,15 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
   const actual = (result.data as Record<string, unknown> | null | undefined)?.[control.rootField];
   const { expectation } = control;
   // Under `eq []` what the query returns fails; under `count > 0` it is what complies, and names no failing asset.
-  const failingAssets = listsFailures(expectation) ? assetsIn(actual) : [];
+  const returned = listsFailures(expectation) ? assetsIn(actual) : [];
+  // Exceptions only ever apply to assets the query returned as failing, and only when every item it returned is one.
+  const applies = Array.isArray(actual) && actual.length === returned.length;
+  const failingAssets: FailingAsset[] = [];
+  for (const asset of returned) {
+    const exception = applies ? active.find((e) => assetMatches(e.asset, asset.id)) : undefined;
+    if (exception) exceptedAssets.push({ ...asset, exception: summary(exception) });
+    else failingAssets.push(asset);
+  }
   if (gaps.length > 0) {
     return verdict('ERROR', `the ${control.assetTypes.join(', ')} inventory is incomplete or stale: ${gaps.join('; ')}`, failingAssets);
   }
@@ -76,6 +103,15 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
   }
   if (meets(expectation, actual)) return verdict('PASS', `the query result meets "${expectation.source}"`);
   const count = Array.isArray(actual) ? actual.length : undefined;
+  const excepted = exceptedAssets.length;
+  if (excepted > 0) {
+    // Every asset the query returned is a failing asset an active exception covers: the control passes, and says so.
+    if (failingAssets.length === 0) {
+      return verdict('PASS', `${excepted} ${excepted === 1 ? 'asset fails' : 'assets fail'}, all excepted by an active exception; expected "${expectation.source}"`);
+    }
+    const left = failingAssets.length;
+    return verdict('FAIL', `${left} ${left === 1 ? 'asset fails' : 'assets fail'} (and ${excepted} more ${excepted === 1 ? 'is' : 'are'} excepted); expected "${expectation.source}"`, failingAssets);
+  }
   const what =
     count === undefined ? `the query returned ${preview(actual)}`
       : expectation.kind === 'count' ? `the query returned ${count} ${count === 1 ? 'asset' : 'assets'}`

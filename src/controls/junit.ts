@@ -26,17 +26,38 @@ export function verdictsAsJunit(verdicts: ControlVerdict[], controls: readonly P
     const classname = `${providers.get(v.controlId) ?? 'unknown'}.${v.controlId}`;
     const open = `    <testcase classname="${attr(classname)}" name="${attr(v.title)}">`;
     const assets = v.failingAssets.map((a) => `${a.id} (account ${a.accountId}, ${a.region})`).join('\n');
+    const out = exceptionsOut(v);
+    const systemOut = out ? [`      <system-out>${text(out)}</system-out>`] : [];
     if (v.verdict === 'FAIL') {
-      lines.push(open, `      <failure message="${attr(failureMessage(v))}" type="FAIL">${text(`severity ${v.severity}\n${v.reason}\n${assets}`.trimEnd())}</failure>`, '    </testcase>');
+      lines.push(open, `      <failure message="${attr(failureMessage(v))}" type="FAIL">${text(`severity ${v.severity}\n${v.reason}\n${assets}`.trimEnd())}</failure>`, ...systemOut, '    </testcase>');
     } else if (v.verdict === 'ERROR') {
       const body = assets ? `${v.reason}\nfailing in the part of the inventory that was synced:\n${assets}` : v.reason;
-      lines.push(open, `      <error message="${attr(v.reason)}" type="ERROR">${text(`severity ${v.severity}\n${body}`)}</error>`, '    </testcase>');
+      lines.push(open, `      <error message="${attr(v.reason)}" type="ERROR">${text(`severity ${v.severity}\n${body}`)}</error>`, ...systemOut, '    </testcase>');
+    } else if (systemOut.length > 0) {
+      // A control passing because its failing assets are excepted: a passing test case that lists the exceptions.
+      lines.push(open, ...systemOut, '    </testcase>');
     } else {
       lines.push(`${open.slice(0, -1)}/>`);
     }
   }
   lines.push('  </testsuite>', '</testsuites>');
   return `${lines.join('\n')}\n`;
+}
+
+/** The excepted assets with their exceptions, and the expired exceptions, as the text of a <system-out>; '' when none. */
+function exceptionsOut(v: ControlVerdict): string {
+  const lines: string[] = [];
+  if (v.exceptedAssets?.length) {
+    lines.push(`${v.reason}`, 'excepted:');
+    for (const a of v.exceptedAssets) {
+      lines.push(`${a.id} (account ${a.accountId}, ${a.region}): owner ${a.exception.owner}, approved by ${a.exception.approver}, until ${a.exception.expires}: ${a.exception.reason}`);
+    }
+  }
+  if (v.expiredExceptions?.length) {
+    lines.push('expired exceptions (no longer applied):');
+    for (const e of v.expiredExceptions) lines.push(`${e.asset}: owner ${e.owner}, approved by ${e.approver}, expired ${e.expires}: ${e.reason}`);
+  }
+  return lines.join('\n');
 }
 
 // Characters XML 1.0 cannot hold at all (control characters other than tab, newline, carriage return; lone surrogates).

@@ -1,6 +1,7 @@
 // Renders verdicts as OCSF Compliance Finding events (class 2003), the form AWS Security Lake and SIEMs ingest:
-// one finding per failing asset of a FAIL, one per control for a PASS or an ERROR, as a JSON array.
-import type { ControlVerdict, FailingAsset } from './evaluate.js';
+// one finding per failing asset of a FAIL, one per control for a PASS or an ERROR, as a JSON array; an asset an active
+// exception covers has its own finding, compliance Fail and status Suppressed.
+import type { ControlVerdict, ExceptedAsset, FailingAsset } from './evaluate.js';
 import type { ControlInfo, Severity } from './report.js';
 
 export const OCSF_SCHEMA_VERSION = '1.3.0';
@@ -49,8 +50,15 @@ export const OCSF_COMPLIANCE_STATUS = {
   FAIL: { id: 3, caption: 'Fail' },
 } as const;
 
-/** Finding status_id 1 New: each run reports afresh; what the check found is in compliance.status_id. */
+/**
+ * Finding status_id 1 New: each run reports afresh; what the check found is in compliance.status_id. An asset an active
+ * exception covers still fails the check, so its compliance status stays Fail (a Pass would say the trail is
+ * encrypted when it is not); the finding's own status is 3 Suppressed, the OCSF finding state for an accepted risk (as
+ * Security Hub's workflow status SUPPRESSED), and the exception itself, which OCSF has no object for, is under
+ * unmapped.exception.
+ */
 const FINDING_STATUS = { id: 1, caption: 'New' } as const;
+export const OCSF_SUPPRESSED_STATUS = { id: 3, caption: 'Suppressed' } as const;
 
 export interface OcsfProduct {
   name: string;
@@ -72,18 +80,24 @@ export function ocsfFindings(verdicts: ControlVerdict[], controls: readonly Cont
   for (const verdict of verdicts) {
     const control = byId.get(verdict.controlId);
     if (!control) throw new Error(`no control "${verdict.controlId}" to describe its verdict`);
+    const excepted = verdict.verdict === 'ERROR' ? [] : (verdict.exceptedAssets ?? []);
     if (verdict.verdict === 'FAIL' && verdict.failingAssets.length > 0) {
       for (const asset of verdict.failingAssets) findings.push(finding(verdict, control, options, [asset], `${verdict.controlId}:${asset.id}`));
-    } else {
+    } else if (excepted.length === 0) {
       findings.push(finding(verdict, control, options, verdict.failingAssets, verdict.controlId));
     }
+    // An excepted asset: the check still fails on it, and the finding is suppressed until the exception expires.
+    for (const asset of excepted) findings.push(finding(verdict, control, options, [asset], `${verdict.controlId}:${asset.id}`, asset));
   }
   return findings;
 }
 
-function finding(verdict: ControlVerdict, control: ControlInfo, options: OcsfOptions, assets: FailingAsset[], uid: string): Record<string, unknown> {
+function finding(verdict: ControlVerdict, control: ControlInfo, options: OcsfOptions, assets: FailingAsset[], uid: string, excepted?: ExceptedAsset): Record<string, unknown> {
   const severity = OCSF_SEVERITY_IDS[control.severity];
-  const status = OCSF_COMPLIANCE_STATUS[verdict.verdict];
+  const status = excepted ? OCSF_COMPLIANCE_STATUS.FAIL : OCSF_COMPLIANCE_STATUS[verdict.verdict];
+  const findingStatus = excepted ? OCSF_SUPPRESSED_STATUS : FINDING_STATUS;
+  const e = excepted?.exception;
+  const detail = e ? `excepted until ${e.expires} (owner ${e.owner}, approved by ${e.approver}): ${e.reason}` : verdict.reason;
   const time = Date.parse(verdict.evaluatedAt);
   const cis = control.references.cis;
   const one = <T>(values: T[]): T | undefined => (new Set(values).size === 1 ? values[0] : undefined);
@@ -100,10 +114,10 @@ function finding(verdict: ControlVerdict, control: ControlInfo, options: OcsfOpt
     type_name: 'Compliance Finding: Create',
     severity_id: severity.id,
     severity: severity.caption,
-    status_id: FINDING_STATUS.id,
-    status: FINDING_STATUS.caption,
+    status_id: findingStatus.id,
+    status: findingStatus.caption,
     time,
-    message: `${verdict.verdict}: ${verdict.reason}`,
+    message: e ? `FAIL, excepted: ${detail}` : `${verdict.verdict}: ${verdict.reason}`,
     metadata: { version: OCSF_SCHEMA_VERSION, product: { ...options.product }, profiles: ['cloud'] },
     finding_info: {
       uid: `${options.product.name}:${uid}`,
@@ -118,7 +132,7 @@ function finding(verdict: ControlVerdict, control: ControlInfo, options: OcsfOpt
       control: verdict.controlId,
       status_id: status.id,
       status: status.caption,
-      status_detail: verdict.reason,
+      status_detail: detail,
     },
     resources: assets.map((asset) => ({
       uid: asset.id,
@@ -132,5 +146,6 @@ function finding(verdict: ControlVerdict, control: ControlInfo, options: OcsfOpt
       ...(region ? { region } : {}),
     },
     remediation: { desc: control.remediation.console.trim(), references: control.references.links },
+    ...(e ? { unmapped: { exception: { ...e, expires_time: Date.parse(`${e.expires}T00:00:00Z`) + 86_400_000 } } } : {}),
   };
 }

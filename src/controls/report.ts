@@ -18,6 +18,17 @@ export function verdictsAsText(verdicts: ControlVerdict[]): string {
       lines.push(v.verdict === 'FAIL' ? '       failing:' : '       failing in the part of the inventory that was synced:');
       for (const asset of v.failingAssets) lines.push(`         ${asset.id}  (account ${asset.accountId}, ${asset.region})`);
     }
+    if (v.exceptedAssets?.length) {
+      lines.push('       excepted:');
+      for (const asset of v.exceptedAssets) {
+        const e = asset.exception;
+        lines.push(`         ${asset.id}  (account ${asset.accountId}, ${asset.region})  owner ${e.owner}, approved by ${e.approver}, until ${e.expires}: ${e.reason}`);
+      }
+    }
+    if (v.expiredExceptions?.length) {
+      lines.push('       expired exceptions (no longer applied):');
+      for (const e of v.expiredExceptions) lines.push(`         ${e.asset}  owner ${e.owner}, approved by ${e.approver}, expired ${e.expires}: ${e.reason}`);
+    }
   }
   const count = (verdict: string) => verdicts.filter((v) => v.verdict === verdict).length;
   lines.push('');
@@ -56,7 +67,9 @@ export function selectControls<C extends Pick<Control, 'id' | 'severity'>>(contr
  * only on assets of other accounts; otherwise the control's own verdict (PASS, ERROR, or a FAIL that names no asset,
  * as under `count > 0`, which no account can be cleared of). The reason says that it is filtered.
  */
-export function verdictForAccount(verdict: ControlVerdict, accountId: string): ControlVerdict {
+export function verdictForAccount(whole: ControlVerdict, accountId: string): ControlVerdict {
+  // Assets excepted in other accounts are not this account's to show.
+  const verdict = whole.exceptedAssets === undefined ? whole : { ...whole, exceptedAssets: whole.exceptedAssets.filter((asset) => asset.accountId === accountId) };
   const all = verdict.failingAssets;
   const mine = all.filter((asset) => asset.accountId === accountId);
   const scope = `filtered to account ${accountId}`;

@@ -1,0 +1,155 @@
+// Exceptions: the file and its refusals, the day-after-expiry rule, ARN patterns, and what they do to verdicts.
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import { loadCatalog } from '../../src/controls/catalog.js';
+import { evaluateControl } from '../../src/controls/evaluate.js';
+import { assetMatches, describeState, ExceptionsFileError, isActive, loadExceptions, parseExceptions, type ControlException } from '../../src/controls/exceptions.js';
+import { verdictsAsJunit } from '../../src/controls/junit.js';
+import { ocsfFindings } from '../../src/controls/ocsf.js';
+import { verdictForAccount, verdictsAsText } from '../../src/controls/report.js';
+import { createInventoryApi } from '../../src/graphql/execute.js';
+import { syncScope, trailRecord } from '../support/records.js';
+import { openTempStore, tempDir, type TempStore } from '../support/store.js';
+
+const api = createInventoryApi();
+const [kmsControl] = loadCatalog(api);
+const KMS = kmsControl!.id;
+const ACCOUNT = '111122223333';
+const OTHER = '222222222222';
+const NOW = new Date('2025-06-15T12:00:00Z');
+const arn = (account: string, name: string, region = 'us-east-1') => `arn:aws:cloudtrail:${region}:${account}:trail/${name}`;
+
+const entry = (over: Record<string, unknown> = {}) => ({
+  control: KMS,
+  asset: arn(ACCOUNT, 'b'),
+  owner: 'platform-team',
+  reason: 'logs of this trail hold nothing sensitive; CMK migration planned',
+  approver: 'security-lead',
+  expires: '2025-07-01',
+  ...over,
+});
+const parse = (entries: unknown, options: { maxDays?: number; now?: Date } = {}) =>
+  parseExceptions(toYaml(entries), 'exceptions.yaml', { controlIds: [KMS], now: NOW, ...options });
+
+describe('the exceptions file', () => {
+  it('reads a list of exceptions, unquoted dates included', () => {
+    const text = `- control: ${KMS}\n  asset: "arn:aws:cloudtrail:*:222222222222:trail/*"\n  owner: o\n  reason: r\n  approver: a\n  expires: 2025-07-01\n  created: 2025-06-01\n`;
+    expect(parseExceptions(text, 'exceptions.yaml', { controlIds: [KMS], now: NOW })).toEqual([
+      { control: KMS, asset: 'arn:aws:cloudtrail:*:222222222222:trail/*', owner: 'o', reason: 'r', approver: 'a', expires: '2025-07-01', created: '2025-06-01' },
+    ]);
+    expect(parseExceptions('', 'exceptions.yaml', { controlIds: [KMS], now: NOW })).toEqual([]);
+  });
+
+  it.each(['owner', 'reason', 'approver', 'expires'])('refuses an exception without %s, naming the file and the place', (field) => {
+    const missing = entry();
+    delete (missing as Record<string, unknown>)[field];
+    expect(() => parse([entry(), entry(), missing])).toThrow(new RegExp(`^exceptions\\.yaml: \\[2\\]\\.${field}: expected`));
+    expect(() => parse([entry({ [field]: '  ' })])).toThrow(ExceptionsFileError);
+  });
+
+  it('refuses an expiry that is not a date, and a date that is not on the calendar', () => {
+    expect(() => parse([entry({ expires: 'next year' })])).toThrow('exceptions.yaml: [0].expires: expected a date YYYY-MM-DD');
+    expect(() => parse([entry({ expires: '2025-02-30' })])).toThrow('exceptions.yaml: [0].expires: not a calendar date');
+    expect(() => parse([entry({ expires: '2025-13-40' })])).toThrow('exceptions.yaml: [0].expires: not a calendar date');
+    expect(() => parse([entry({ created: '2025-08-01' })])).toThrow('exceptions.yaml: [0].created: created is after expires');
+  });
+
+  it('refuses an expiry further ahead than the maximum lifetime (365 days unless told)', () => {
+    expect(parse([entry({ expires: '2026-06-15' })])).toHaveLength(1);
+    expect(() => parse([entry({ expires: '2026-06-16' })])).toThrow('exceptions.yaml: [0].expires: 2026-06-16 is 366 days ahead, more than the 365 days an exception may last');
+    expect(() => parse([entry({ expires: '2025-07-16' })], { maxDays: 30 })).toThrow('more than the 30 days');
+  });
+
+  it('refuses an unknown control id, an asset that is not an ARN, unknown keys, and a file that is not a list', () => {
+    expect(() => parse([entry({ control: 'no-such-control' })])).toThrow(`exceptions.yaml: [0].control: unknown control "no-such-control" (known: ${KMS})`);
+    expect(() => parse([entry({ asset: '*' })])).toThrow('exceptions.yaml: [0].asset: expected an ARN');
+    expect(() => parse([entry({ expiry: '2025-07-01' })])).toThrow(/exceptions\.yaml: \[0\]: .*expiry/);
+    expect(() => parse({ exceptions: [] })).toThrow('exceptions.yaml: (top level): expected a list of exceptions');
+    expect(() => parseExceptions('- [', 'exceptions.yaml', { controlIds: [KMS] })).toThrow(/^exceptions\.yaml: not valid YAML/);
+    expect(() => loadExceptions(join(tempDir('exc-'), 'none.yaml'), { controlIds: [KMS] })).toThrow(/none\.yaml: cannot read the exceptions file \(ENOENT\)/);
+  });
+});
+
+describe('an exception', () => {
+  it('applies through the end of its expiry day (UTC) and stops at 00:00 the day after', () => {
+    const e = { expires: '2025-07-01' };
+    expect(isActive(e, new Date('2025-07-01T23:59:59.999Z'))).toBe(true);
+    expect(isActive(e, new Date('2025-07-02T00:00:00Z'))).toBe(false);
+    expect(describeState(e, new Date('2025-06-28T08:00:00Z')).text).toBe('active, expires in 3 days');
+    expect(describeState(e, new Date('2025-07-01T23:59:00Z')).text).toBe('active, expires today (end of day UTC)');
+    expect(describeState(e, new Date('2025-07-03T01:00:00Z')).text).toBe('expired 2 days ago');
+  });
+
+  it('matches an ARN exactly, or a pattern where * stands for any run of characters', () => {
+    expect(assetMatches(arn(ACCOUNT, 'b'), arn(ACCOUNT, 'b'))).toBe(true);
+    expect(assetMatches(arn(ACCOUNT, 'b'), arn(ACCOUNT, 'bb'))).toBe(false);
+    const pattern = `arn:aws:cloudtrail:*:${OTHER}:trail/*`;
+    expect(assetMatches(pattern, arn(OTHER, 'x', 'eu-west-1'))).toBe(true);
+    expect(assetMatches(pattern, arn(ACCOUNT, 'x'))).toBe(false);
+    expect(assetMatches('arn:aws:cloudtrail:us-east-1:111122223333:trail/a.b', 'arn:aws:cloudtrail:us-east-1:111122223333:trail/aXb')).toBe(false);
+  });
+});
+
+describe('verdicts with exceptions', () => {
+  let temp: TempStore;
+  afterEach(async () => temp?.cleanup());
+  const today = () => new Date().toISOString().slice(0, 10);
+  const exception = (over: Partial<ControlException> = {}): ControlException => ({ ...entry({ expires: today() }), ...over }) as ControlException;
+  const evaluate = (exceptions: ControlException[], now = new Date()) => evaluateControl(api, temp.store, kmsControl!, { exceptions, now, maxAgeHours: 1000 });
+  const seed = async () => {
+    temp = openTempStore();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: { KmsKeyId: 'k' } }), trailRecord('b'), trailRecord('c')] });
+  };
+
+  it('is PASS, saying how many are excepted, when every failing asset is excepted', async () => {
+    await seed();
+    const verdict = await evaluate([exception({ asset: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/*` })]);
+    expect(verdict).toMatchObject({ verdict: 'PASS', reason: '2 assets fail, all excepted by an active exception; expected "eq []"', failingAssets: [], expiredExceptions: [] });
+    expect(verdict.exceptedAssets!.map((a) => [a.id, a.exception.owner, a.exception.approver, a.exception.expires])).toEqual([
+      [arn(ACCOUNT, 'b'), 'platform-team', 'security-lead', today()],
+      [arn(ACCOUNT, 'c'), 'platform-team', 'security-lead', today()],
+    ]);
+    const junit = verdictsAsJunit([verdict], [kmsControl!]);
+    expect(junit).toContain('failures="0" errors="0"');
+    expect(junit).toMatch(/<testcase [^>]*>\n {6}<system-out>2 assets fail, all excepted[^<]*excepted:\n[^<]*trail\/b \(account 111122223333, us-east-1\): owner platform-team, approved by security-lead/);
+    const findings = ocsfFindings([verdict], [kmsControl!], { product: { name: 'cloud-inventory', vendor_name: 'cloud-inventory', version: '0' } }) as Record<string, any>[];
+    expect(findings.map((f) => [f.finding_info.uid, f.compliance.status_id, f.status_id, f.status, f.unmapped.exception.owner])).toEqual([
+      [`cloud-inventory:${KMS}:${arn(ACCOUNT, 'b')}`, 3, 3, 'Suppressed', 'platform-team'],
+      [`cloud-inventory:${KMS}:${arn(ACCOUNT, 'c')}`, 3, 3, 'Suppressed', 'platform-team'],
+    ]);
+    expect(verdictsAsText([verdict])).toContain(`       excepted:\n         ${arn(ACCOUNT, 'b')}  (account ${ACCOUNT}, us-east-1)  owner platform-team, approved by security-lead, until ${today()}`);
+    expect(verdictForAccount(verdict, OTHER)).toMatchObject({ verdict: 'PASS', exceptedAssets: [] });
+  });
+
+  it('is FAIL with the rest when only some failing assets are excepted', async () => {
+    await seed();
+    const verdict = await evaluate([exception(), exception({ control: 'other-control', asset: arn(ACCOUNT, 'c') })]);
+    expect(verdict).toMatchObject({ verdict: 'FAIL', reason: '1 asset fails (and 1 more is excepted); expected "eq []"' });
+    expect(verdict.failingAssets.map((a) => a.id)).toEqual([arn(ACCOUNT, 'c')]);
+    expect(verdict.exceptedAssets!.map((a) => a.id)).toEqual([arn(ACCOUNT, 'b')]);
+  });
+
+  it('applies on the expiry day at 23:59 UTC, and not at 00:00 the day after, when it is reported as expired', async () => {
+    await seed();
+    const e = exception({ asset: arn(ACCOUNT, 'b') });
+    const lastMinute = new Date(`${today()}T23:59:00Z`);
+    expect(await evaluate([e], lastMinute)).toMatchObject({ verdict: 'FAIL', failingAssets: [{ id: arn(ACCOUNT, 'c') }], expiredExceptions: [] });
+    const dayAfter = new Date(Date.parse(`${today()}T00:00:00Z`) + 86_400_000);
+    const expired = await evaluate([e], dayAfter);
+    expect(expired).toMatchObject({ verdict: 'FAIL', reason: '2 assets fail; expected "eq []"', exceptedAssets: [] });
+    expect(expired.failingAssets.map((a) => a.id)).toEqual([arn(ACCOUNT, 'b'), arn(ACCOUNT, 'c')]);
+    expect(expired.expiredExceptions).toEqual([{ asset: e.asset, owner: e.owner, reason: e.reason, approver: e.approver, expires: e.expires }]);
+    expect(verdictsAsText([expired])).toContain(`expired exceptions (no longer applied):\n         ${e.asset}  owner platform-team, approved by security-lead, expired ${e.expires}`);
+    expect(verdictsAsJunit([expired], [kmsControl!])).toContain('<system-out>expired exceptions (no longer applied):');
+  });
+
+  it('leaves ERROR an ERROR, even when every failing asset is excepted', async () => {
+    await seed();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] });
+    const verdict = await evaluate([exception({ asset: 'arn:aws:cloudtrail:*' })]);
+    expect(verdict).toMatchObject({ verdict: 'ERROR', failingAssets: [] });
+    expect(verdict.exceptedAssets).toHaveLength(2);
+  });
+});
