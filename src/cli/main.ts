@@ -8,6 +8,7 @@ import { StoreConfigError } from '../store/open.js';
 import { checkCommand } from './commands/check.js';
 import { controlsCommand } from './commands/controls.js';
 import { demoCommand } from './commands/demo.js';
+import { exceptionsCommand } from './commands/exceptions.js';
 import { migrateCommand } from './commands/migrate.js';
 import { permissionsCommand } from './commands/permissions.js';
 import { remediateCommand } from './commands/remediate.js';
@@ -53,7 +54,7 @@ export function buildProgram(outcome: CommandOutcome): Command {
     .description('cloud-inventory: sync AWS CloudTrail trails into an inventory, query it with GraphQL, and evaluate controls.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const commands = [syncCommand, serveCommand, checkCommand, remediateCommand, controlsCommand, demoCommand, migrateCommand, permissionsCommand, tokenCommand].map((make) => make(outcome));
+  const commands = [syncCommand, serveCommand, checkCommand, remediateCommand, controlsCommand, exceptionsCommand, demoCommand, migrateCommand, permissionsCommand, tokenCommand].map((make) => make(outcome));
   for (const command of commands) {
     program.addCommand(command.exitOverride());
   }

@@ -1,6 +1,5 @@
 // Exceptions: the file and its refusals, the day-after-expiry rule, ARN patterns, and what they do to verdicts.
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { loadCatalog } from '../../src/controls/catalog.js';

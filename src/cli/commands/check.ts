@@ -13,6 +13,7 @@ import { CONTROLS_DIR, PACKAGE_ROOT } from '../../paths.js';
 import { openStore } from '../../store/open.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, parsePositiveInt } from '../main.js';
+import { exceptionsFileOption, maxExceptionDaysOption, readExceptions } from './exceptions.js';
 
 export const CHECK_FORMATS = ['table', 'json', 'junit', 'ocsf'] as const;
 
@@ -24,6 +25,8 @@ interface CheckFlags {
   control?: string[];
   severity?: Severity;
   account?: string;
+  exceptions?: string;
+  maxExceptionDays: number;
 }
 
 /** --control may be given more than once, each a control id or a comma-separated list of them. */
@@ -53,9 +56,13 @@ export function checkCommand(outcome: CommandOutcome): Command {
     .addOption(new Option('--control <id>', 'only this control (repeatable, or a comma-separated list)').argParser(collectIds))
     .addOption(new Option('--severity <level>', 'only controls of this severity and above').choices(SEVERITIES))
     .addOption(new Option('--account <id>', "only this account's failing assets count; each verdict is given for that account").argParser(parseAccountId))
+    .addOption(exceptionsFileOption())
+    .addOption(maxExceptionDaysOption())
     .action(async (flags: CheckFlags, command: Command) => {
       const api = createInventoryApi();
       const catalog = loadCatalog(api, flags.controls);
+      const exceptions = readExceptions(flags, catalog.map((c) => c.id), outcome);
+      if (exceptions === undefined) return;
       let controls;
       try {
         controls = selectControls(catalog, flags.control ?? [], flags.severity);
@@ -65,7 +72,7 @@ export function checkCommand(outcome: CommandOutcome): Command {
       }
       const store = await openStore(flags.db);
       try {
-        const evaluated = await evaluateControls(api, store, controls, { maxAgeHours: flags.maxAge });
+        const evaluated = await evaluateControls(api, store, controls, { maxAgeHours: flags.maxAge, exceptions });
         const verdicts = flags.account === undefined ? evaluated : evaluated.map((v) => verdictForAccount(v, flags.account!));
         process.stdout.write(render(flags.format, verdicts, controls));
         outcome.exitCode = verdictExitCode(verdicts);

@@ -9,12 +9,15 @@ import { CONTROLS_DIR } from '../../paths.js';
 import { openStore } from '../../store/open.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, parsePositiveInt } from '../main.js';
+import { exceptionsFileOption, maxExceptionDaysOption, readExceptions } from './exceptions.js';
 
 interface RemediateFlags {
   db: string;
   format: 'text' | 'json';
   controls: string;
   maxAge: number;
+  exceptions?: string;
+  maxExceptionDays: number;
 }
 
 export function remediateCommand(outcome: CommandOutcome): Command {
@@ -33,6 +36,8 @@ export function remediateCommand(outcome: CommandOutcome): Command {
         .default(DEFAULT_MAX_AGE_HOURS)
         .argParser(parsePositiveInt),
     )
+    .addOption(exceptionsFileOption())
+    .addOption(maxExceptionDaysOption())
     .action(async (controlId: string, flags: RemediateFlags) => {
       const api = createInventoryApi();
       const controls = loadCatalog(api, flags.controls);
@@ -42,9 +47,12 @@ export function remediateCommand(outcome: CommandOutcome): Command {
         outcome.exitCode = EXIT.badInput;
         return;
       }
+      // Assets an active exception covers are not failing, so they get no plan.
+      const exceptions = readExceptions(flags, controls.map((c) => c.id), outcome);
+      if (exceptions === undefined) return;
       const store = await openStore(flags.db);
       try {
-        const verdict = await evaluateControl(api, store, control, { maxAgeHours: flags.maxAge });
+        const verdict = await evaluateControl(api, store, control, { maxAgeHours: flags.maxAge, exceptions });
         if (verdict.verdict === 'ERROR') {
           // Never a plan on an inventory that cannot be trusted: it could be missing assets, or list ones already fixed.
           process.stderr.write(`inventory: ${control.id} cannot be decided, so no remediation plan is given: ${verdict.reason}\n`);
