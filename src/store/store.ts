@@ -225,6 +225,21 @@ export interface InventoryStore {
   touchApiToken(id: number, at: string): Promise<void>;
   /** How many trails the inventory holds: live, and marked deleted. */
   trailTotals(): Promise<{ live: number; deleted: number }>;
+
+  // ---- Control history (migration 0005): every recorded evaluation of the controls, for the GraphQL queries
+  // ---- controls and controlRuns. The store never reads the catalog files: it keeps what check recorded.
+
+  /**
+   * Records one evaluation in one transaction: the run, each verdict, its failing and excepted assets, and (when given)
+   * the catalog's controls, which then replace the catalog as last recorded.
+   */
+  recordControlRun(verdicts: readonly VerdictToRecord[], source: string, catalog?: readonly ControlDescription[]): Promise<ControlRunRecord>;
+  /** Every control of the catalog as last recorded (or, before any was, every control ever recorded) with its latest result. */
+  latestControlResults(): Promise<ControlLatestResult[]>;
+  /** Runs newest first, with their results; with controlId, only the runs that evaluated it, and only its result. */
+  controlRuns(options?: ControlRunListOptions): Promise<ControlRunRecord[]>;
+  /** The failing and excepted assets of several (run, control) results, in one statement (DataLoader batch shape). */
+  resultAssets(keys: readonly ControlResultKey[]): Promise<ControlResultAsset[][]>;
 }
 
 export interface TrailPageRequest {
@@ -282,4 +297,76 @@ export interface ApiTokenCredential {
   scope: ApiTokenScope;
   /** Hex SHA-256 of the whole token. */
   hash: string;
+}
+
+// ---- Control history (used by the InventoryStore methods of the control history block above).
+
+export type RecordedVerdict = 'PASS' | 'FAIL' | 'ERROR';
+
+/** What recordControlRun keeps of a verdict (a ControlVerdict of src/controls/evaluate.ts has this shape). */
+export interface VerdictToRecord {
+  controlId: string;
+  title: string;
+  severity: string;
+  verdict: RecordedVerdict;
+  reason: string;
+  failingAssets: readonly { id: string; accountId: string; region: string }[];
+  exceptedAssets?: readonly { id: string; accountId: string; region: string; exception: { owner: string; expires: string } }[];
+  evaluatedAt: string;
+}
+
+export interface ControlDescription {
+  id: string;
+  title: string;
+  severity: string;
+}
+
+export interface ControlResultRecord {
+  runId: number;
+  controlId: string;
+  title: string;
+  severity: string;
+  verdict: RecordedVerdict;
+  reason: string;
+  failingCount: number;
+  exceptedCount: number;
+  evaluatedAt: string;
+}
+
+export interface ControlRunRecord {
+  id: number;
+  startedAt: string;
+  finishedAt: string;
+  controlsEvaluated: number;
+  source: string;
+  results: ControlResultRecord[];
+}
+
+/** A control and its latest recorded result; result is null when it was never evaluated. */
+export interface ControlLatestResult extends ControlDescription {
+  result: ControlResultRecord | null;
+}
+
+export interface ControlRunListOptions {
+  /** At most this many runs (default 20). */
+  limit?: number;
+  offset?: number;
+  controlId?: string;
+}
+
+export interface ControlResultKey {
+  runId: number;
+  controlId: string;
+}
+
+/** An asset as a recorded result saw it: failing, or excepted (with the exception's owner and expiry). */
+export interface ControlResultAsset {
+  runId: number;
+  controlId: string;
+  assetId: string;
+  accountId: string;
+  region: string;
+  state: 'failing' | 'excepted';
+  exceptionOwner: string | null;
+  exceptionExpires: string | null;
 }

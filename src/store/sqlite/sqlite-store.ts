@@ -22,6 +22,10 @@ import {
 } from '../trail-columns.js';
 import { compileOrderBy, compileWhere, FilterError, sortTerms, type FilterSchema, type SqlDialect } from '../where.js';
 import type { ApiToken, ApiTokenCredential, ApiTokenScope } from '../store.js';
+import type {
+  ControlDescription, ControlLatestResult, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunListOptions, ControlRunRecord,
+  RecordedVerdict, VerdictToRecord,
+} from '../store.js';
 import {
   deleteApiToken, insertApiToken, selectApiTokenCredentials, selectApiTokens, selectTrailTotals, updateApiTokenLastUsed,
 } from './tokens.js';
@@ -655,6 +659,123 @@ export class SqliteStore implements InventoryStore {
   async trailTotals(): Promise<{ live: number; deleted: number }> {
     return selectTrailTotals(this.db);
   }
+
+  // ---- Control history (migration 0005): recorded evaluations of the controls, for controls and controlRuns.
+
+  async recordControlRun(verdicts: readonly VerdictToRecord[], source: string, catalog?: readonly ControlDescription[]): Promise<ControlRunRecord> {
+    const record = this.db.transaction((): number => {
+      const finishedAt = now();
+      const startedAt = verdicts.map((v) => v.evaluatedAt).sort()[0] ?? finishedAt;
+      const info = this
+        .prepared(`INSERT INTO control_runs (started_at, finished_at, controls_evaluated, source) VALUES (?, ?, ?, ?)`)
+        .run(startedAt, finishedAt, verdicts.length, source);
+      const runId = Number(info.lastInsertRowid);
+      const result = this.prepared(
+        `INSERT INTO control_results (run_id, control_id, title, severity, verdict, reason, failing_count, excepted_count, evaluated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const asset = this.prepared(
+        `INSERT OR IGNORE INTO control_result_assets (run_id, control_id, asset_id, account_id, region, state, exception_owner, exception_expires)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const v of verdicts) {
+        const excepted = v.exceptedAssets ?? [];
+        result.run(runId, v.controlId, v.title, v.severity, v.verdict, v.reason, v.failingAssets.length, excepted.length, v.evaluatedAt);
+        for (const a of v.failingAssets) asset.run(runId, v.controlId, a.id, a.accountId, a.region, 'failing', null, null);
+        for (const a of excepted) asset.run(runId, v.controlId, a.id, a.accountId, a.region, 'excepted', a.exception.owner, a.exception.expires);
+      }
+      if (catalog) {
+        this.prepared(`DELETE FROM control_catalog`).run();
+        const entry = this.prepared(`INSERT INTO control_catalog (control_id, title, severity, recorded_at) VALUES (?, ?, ?, ?)`);
+        for (const c of catalog) entry.run(c.id, c.title, c.severity, finishedAt);
+      }
+      return runId;
+    });
+    const runId = record.immediate();
+    return this.readControlRuns([runId])[0]!;
+  }
+
+  async latestControlResults(): Promise<ControlLatestResult[]> {
+    // The latest result of each control: the index control_results_by_control gives each control's newest run directly.
+    const latest = this
+      .prepared(
+        `SELECT r.* FROM control_results r
+          WHERE r.run_id = (SELECT max(l.run_id) FROM control_results l WHERE l.control_id = r.control_id)`,
+      )
+      .all() as Row[];
+    const results = new Map(latest.map((row) => [row.control_id as string, toControlResult(row)]));
+    const catalog = this.prepared(`SELECT control_id, title, severity FROM control_catalog ORDER BY control_id`).all() as Row[];
+    if (catalog.length > 0) {
+      return catalog.map((row) => ({
+        id: row.control_id as string,
+        title: row.title as string,
+        severity: row.severity as string,
+        result: results.get(row.control_id as string) ?? null,
+      }));
+    }
+    return [...results.values()]
+      .sort((a, b) => a.controlId.localeCompare(b.controlId))
+      .map((result) => ({ id: result.controlId, title: result.title, severity: result.severity, result }));
+  }
+
+  async controlRuns(options: ControlRunListOptions = {}): Promise<ControlRunRecord[]> {
+    const { controlId, limit = 20, offset = 0 } = options;
+    if (!Number.isInteger(limit) || limit < 0) throw new FilterError('limit must be a non-negative integer', 'limit');
+    if (!Number.isInteger(offset) || offset < 0) throw new FilterError('offset must be a non-negative integer', 'offset');
+    const ids = (
+      controlId === undefined
+        ? this.prepared(`SELECT id FROM control_runs ORDER BY id DESC LIMIT ? OFFSET ?`).all(limit, offset)
+        : this.prepared(`SELECT run_id AS id FROM control_results WHERE control_id = ? ORDER BY run_id DESC LIMIT ? OFFSET ?`).all(controlId, limit, offset)
+    ) as { id: number }[];
+    return this.readControlRuns(ids.map((row) => row.id), controlId);
+  }
+
+  async resultAssets(keys: readonly ControlResultKey[]): Promise<ControlResultAsset[][]> {
+    if (keys.length === 0) return [];
+    const pairs = JSON.stringify(keys.map((key) => [key.runId, key.controlId]));
+    const rows = this
+      .prepared(
+        `SELECT a.* FROM control_result_assets a
+           JOIN (SELECT json_extract(value, '$[0]') AS run_id, json_extract(value, '$[1]') AS control_id FROM json_each(?)) k
+             ON a.run_id = k.run_id AND a.control_id = k.control_id
+          ORDER BY a.run_id, a.control_id, a.state, a.asset_id`,
+      )
+      .all(pairs) as Row[];
+    return groupBy(
+      keys.map((key) => `${key.runId}/${key.controlId}`),
+      rows,
+      (row) => `${row.run_id as number}/${row.control_id as string}`,
+      (row): ControlResultAsset => ({
+        runId: row.run_id as number,
+        controlId: row.control_id as string,
+        assetId: row.asset_id as string,
+        accountId: row.account_id as string,
+        region: row.region as string,
+        state: row.state as ControlResultAsset['state'],
+        exceptionOwner: (row.exception_owner as string | null) ?? null,
+        exceptionExpires: (row.exception_expires as string | null) ?? null,
+      }),
+    );
+  }
+
+  /** The runs with their results (of one control when given), newest first, in two statements. */
+  private readControlRuns(ids: readonly number[], controlId?: string): ControlRunRecord[] {
+    if (ids.length === 0) return [];
+    const list = JSON.stringify(ids);
+    const runs = this.prepared(`SELECT * FROM control_runs WHERE id IN ${JSON_LIST} ORDER BY id DESC`).all(list) as Row[];
+    const results = this
+      .prepared(`SELECT * FROM control_results WHERE run_id IN ${JSON_LIST} AND (? IS NULL OR control_id = ?) ORDER BY run_id, control_id`)
+      .all(list, controlId ?? null, controlId ?? null) as Row[];
+    const byRun = groupBy(runs.map((row) => String(row.id)), results, (row) => String(row.run_id), toControlResult);
+    return runs.map((row, i) => ({
+      id: row.id as number,
+      startedAt: row.started_at as string,
+      finishedAt: row.finished_at as string,
+      controlsEvaluated: row.controls_evaluated as number,
+      source: row.source as string,
+      results: byRun[i]!,
+    }));
+  }
 }
 
 /**
@@ -789,6 +910,20 @@ function toScopeCoverage(row: Row): ScopeCoverage {
 }
 
 const MAX_CACHED_STATEMENTS = 200;
+
+function toControlResult(row: Row): ControlResultRecord {
+  return {
+    runId: row.run_id as number,
+    controlId: row.control_id as string,
+    title: row.title as string,
+    severity: row.severity as string,
+    verdict: row.verdict as RecordedVerdict,
+    reason: row.reason as string,
+    failingCount: row.failing_count as number,
+    exceptedCount: row.excepted_count as number,
+    evaluatedAt: row.evaluated_at as string,
+  };
+}
 
 /** The run that retired the account of `alias` (a sync_accounts row), or 0: attempts up to it no longer count. */
 const RETIRED_BEFORE = (alias: string): string =>
