@@ -18,6 +18,7 @@ import { canonicalTime } from '../model/time.js';
 import type { StoredTrail } from '../model/trail.js';
 import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
 import { computeCoverage, UnknownAssetTypeError } from '../store/coverage.js';
+import type { ControlLatestResult, ControlResultAsset, ControlResultRecord } from '../store/store.js';
 import type {
   AccountSummary, InventoryStore, ScopeCounts, ScopeCoverage, ScopeError, ScopeStatus, SyncRun, TrailChange, TrailQueryOptions, TrailSighting,
 } from '../store/store.js';
@@ -43,6 +44,8 @@ export interface RequestLoaders {
   /** Keyed "<run id>" or "<run id>/<status>": the scopes of many runs, of one status or all, in one statement per status. */
   scopesByRun: DataLoader<string, (ScopeCoverage & ScopeCounts)[]>;
   accountById: DataLoader<string, AccountSummary | undefined>;
+  /** Keyed "<run id>/<control id>": the failing and excepted assets of many recorded results, in one statement. */
+  resultAssets: DataLoader<string, ControlResultAsset[]>;
 }
 
 export function createContext(store: InventoryStore): GraphQLContext {
@@ -55,6 +58,9 @@ export function createContext(store: InventoryStore): GraphQLContext {
       historyByTrailArn: new DataLoader((arns) => store.trailHistory(arns)),
       scopesByRun: new DataLoader((keys) => scopesByRun(store, keys)),
       accountById: new DataLoader((ids) => store.accountsById(ids)),
+      resultAssets: new DataLoader((keys) =>
+        store.resultAssets(keys.map((key) => ({ runId: Number(key.slice(0, key.indexOf('/'))), controlId: key.slice(key.indexOf('/') + 1) }))),
+      ),
     },
     tagsRead: new Map(),
   };
@@ -165,6 +171,27 @@ const JSONScalar = new GraphQLScalarType({
 /** The most runs one syncRuns query returns. */
 export const MAX_SYNC_RUNS = 1000;
 
+/** The most runs one controlRuns query returns. */
+export const MAX_CONTROL_RUNS = 1000;
+
+/** A recorded result's assets in one state, through the per-request loader (one statement for a whole list of results). */
+async function resultAssetsIn(context: GraphQLContext, runId: number | null, controlId: string, state: ControlResultAsset['state']): Promise<ControlResultAsset[]> {
+  if (runId === null) return [];
+  return (await context.loaders.resultAssets.load(`${runId}/${controlId}`)).filter((asset) => asset.state === state);
+}
+
+/** A control and its latest result as the ControlStatus type shows it: the result's fields are null when there is none. */
+const controlStatus = ({ id, title, severity, result }: ControlLatestResult) => ({
+  id, title, severity,
+  verdict: result?.verdict ?? null,
+  reason: result?.reason ?? null,
+  evaluatedAt: result?.evaluatedAt ?? null,
+  runId: result?.runId ?? null,
+  failingCount: result?.failingCount ?? null,
+  exceptedCount: result?.exceptedCount ?? null,
+});
+type ControlStatusValue = ReturnType<typeof controlStatus>;
+
 function badInput(message: string, argumentPath: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentPath } });
 }
@@ -274,6 +301,13 @@ const createResolvers = (limits: PageLimits) => ({
       return fromStore(() => context.store.listSyncRuns({ ...(args.collector ? { collector: args.collector } : {}), limit: args.limit, offset: args.offset }));
     },
     syncRun: (_: unknown, args: { id: number }, context: GraphQLContext) => context.store.syncRun(args.id),
+    // Recorded control results only: the catalog lives in src/controls, which imports this module.
+    controls: async (_: unknown, __: unknown, context: GraphQLContext) => (await context.store.latestControlResults()).map(controlStatus),
+    controlRuns: (_: unknown, args: { controlId?: string | null; limit: number; offset: number }, context: GraphQLContext) => {
+      if (args.limit < 1 || args.limit > MAX_CONTROL_RUNS) throw badInput(`limit must be from 1 to ${MAX_CONTROL_RUNS}`, 'limit');
+      if (args.offset < 0) throw badInput('offset must not be negative', 'offset');
+      return fromStore(() => context.store.controlRuns({ ...(args.controlId ? { controlId: args.controlId } : {}), limit: args.limit, offset: args.offset }));
+    },
     coverage: async (_: unknown, args: { assetType: string }, context: GraphQLContext) => {
       try {
         return await computeCoverage(context.store, args.assetType);
@@ -290,6 +324,20 @@ const createResolvers = (limits: PageLimits) => ({
   },
   Account: {
     id: (account: AccountSummary) => account.accountId,
+  },
+  ControlAssetState: upperCaseEnum(['failing', 'excepted']),
+  ControlStatus: {
+    failingAssets: (status: ControlStatusValue, _: unknown, context: GraphQLContext) => resultAssetsIn(context, status.runId, status.id, 'failing'),
+    exceptedAssets: (status: ControlStatusValue, _: unknown, context: GraphQLContext) => resultAssetsIn(context, status.runId, status.id, 'excepted'),
+  },
+  ControlResult: {
+    failingAssets: (result: ControlResultRecord, _: unknown, context: GraphQLContext) => resultAssetsIn(context, result.runId, result.controlId, 'failing'),
+    exceptedAssets: (result: ControlResultRecord, _: unknown, context: GraphQLContext) => resultAssetsIn(context, result.runId, result.controlId, 'excepted'),
+  },
+  ControlResultAsset: {
+    id: (asset: ControlResultAsset) => asset.assetId,
+    // The asset as the inventory holds it now, through the request's trail loader (one statement for the whole list).
+    asset: async (asset: ControlResultAsset, _: unknown, context: GraphQLContext) => (await context.loaders.trailById.load(asset.assetId)) ?? null,
   },
   TrailAggregate: {
     count: (aggregate: { where?: unknown }, _: unknown, context: GraphQLContext) => fromStore(() => context.store.countTrails(aggregate.where)),
