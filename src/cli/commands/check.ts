@@ -27,6 +27,8 @@ interface CheckFlags {
   account?: string;
   exceptions?: string;
   maxExceptionDays: number;
+  /** False with --no-record. */
+  record: boolean;
 }
 
 /** --control may be given more than once, each a control id or a comma-separated list of them. */
@@ -58,6 +60,13 @@ export function checkCommand(outcome: CommandOutcome): Command {
     .addOption(new Option('--account <id>', "only this account's failing assets count; each verdict is given for that account").argParser(parseAccountId))
     .addOption(exceptionsFileOption())
     .addOption(maxExceptionDaysOption())
+    .addOption(
+      new Option(
+        '--no-record',
+        'do not record the verdicts in the inventory (by default each check is recorded for the controls and controlRuns queries; ' +
+          'with --control or --severity only the controls evaluated are recorded, and with --account their whole-inventory verdicts, as evaluated before the account filter)',
+      ),
+    )
     .action(async (flags: CheckFlags, command: Command) => {
       const api = createInventoryApi();
       const catalog = loadCatalog(api, flags.controls);
@@ -73,6 +82,8 @@ export function checkCommand(outcome: CommandOutcome): Command {
       const store = await openStore(flags.db);
       try {
         const evaluated = await evaluateControls(api, store, controls, { maxAgeHours: flags.maxAge, exceptions });
+        // What was evaluated is recorded: the controls selected, over the whole inventory (--account only narrows what is shown).
+        if (flags.record) await store.recordControlRun(evaluated, 'check', catalog);
         const verdicts = flags.account === undefined ? evaluated : evaluated.map((v) => verdictForAccount(v, flags.account!));
         process.stdout.write(render(flags.format, verdicts, controls));
         outcome.exitCode = verdictExitCode(verdicts);
