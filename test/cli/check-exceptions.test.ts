@@ -36,12 +36,12 @@ describe('inventory check with exceptions', () => {
 
   it('exits 0 when every failing asset is excepted, and shows them', async () => {
     const all = file('all.yaml', [exception(trailArn(ONE, 'us-east-1', 'one-a')), exception(`arn:aws:cloudtrail:*:${TWO}:trail/*`)]);
-    const { code, stdout } = await runCli(['check', '--db', db, '--exceptions', all]);
+    const { code, stdout } = await runCli(['check', '--db', db, '--exceptions', all, '--control', KMS]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^PASS {3}cloudtrail-kms-encryption /m);
     expect(stdout).toContain('3 assets fail, all excepted by an active exception');
     expect(stdout).toContain(`         ${trailArn(TWO, 'eu-west-1', 'two-b')}  (account ${TWO}, eu-west-1)  owner platform-team`);
-    const json = await runCli(['check', '--db', db, '--format', 'json'], { INVENTORY_EXCEPTIONS: all });
+    const json = await runCli(['check', '--db', db, '--format', 'json', '--control', KMS], { INVENTORY_EXCEPTIONS: all });
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout).verdicts[0]).toMatchObject({ verdict: 'PASS', failingAssets: [], expiredExceptions: [] });
     expect(JSON.parse(json.stdout).verdicts[0].exceptedAssets).toHaveLength(3);

@@ -12,7 +12,7 @@ import { COLLECTOR, syncScope, trailRecord } from '../support/records.js';
 import { openTempStore, tempDir, type TempStore } from '../support/store.js';
 
 const api = createInventoryApi();
-const [kmsControl] = loadCatalog(api);
+const kmsControl = loadCatalog(api).find((c) => c.id === 'cloudtrail-kms-encryption')!;
 const ACCOUNT = '111122223333';
 const KEY = { KmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/k' };
 

@@ -13,7 +13,7 @@ import { syncScope, trailRecord } from '../support/records.js';
 import { openTempStore, tempDir, type TempStore } from '../support/store.js';
 
 const api = createInventoryApi();
-const [kmsControl] = loadCatalog(api);
+const kmsControl = loadCatalog(api).find((c) => c.id === 'cloudtrail-kms-encryption')!;
 const KMS = kmsControl!.id;
 const ACCOUNT = '111122223333';
 const OTHER = '222222222222';

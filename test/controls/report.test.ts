@@ -10,7 +10,7 @@ import { OCSF_COMPLIANCE_STATUS, OCSF_REQUIRED_FIELDS, OCSF_SCHEMA_VERSION, ocsf
 import { selectControls, UnknownControlError, verdictForAccount, verdictsAsText, type ControlInfo } from '../../src/controls/report.js';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 
-const [kms] = loadCatalog(createInventoryApi());
+const kms = loadCatalog(createInventoryApi()).find((c) => c.id === 'cloudtrail-kms-encryption')!;
 const A = '111122223333';
 const B = '444455556666';
 const PRODUCT = { name: 'cloud-inventory', vendor_name: 'cloud-inventory', version: '0.1.0' };
