@@ -82,10 +82,10 @@ export function checkCommand(outcome: CommandOutcome): Command {
       const store = await openStore(flags.db);
       try {
         const evaluated = await evaluateControls(api, store, controls, { maxAgeHours: flags.maxAge, exceptions });
-        // What was evaluated is recorded: the controls selected, over the whole inventory (--account only narrows what is shown).
-        if (flags.record) await store.recordControlRun(evaluated, 'check', catalog);
         const verdicts = flags.account === undefined ? evaluated : evaluated.map((v) => verdictForAccount(v, flags.account!));
         process.stdout.write(render(flags.format, verdicts, controls));
+        // What was evaluated is recorded: the controls selected, over the whole inventory (--account only narrows what is shown).
+        if (flags.record) await store.recordControlRun(evaluated, 'check', catalog);
         outcome.exitCode = verdictExitCode(verdicts);
       } finally {
         await store.close();
