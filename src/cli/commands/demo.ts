@@ -63,7 +63,10 @@ export function demoCommand(_outcome: CommandOutcome): Command {
         process.stdout.write(`\nSynced into ${flags.db}\n${syncSummaryText(summary)}\n`);
 
         const api = createInventoryApi();
-        const verdicts = await evaluateControls(api, store, loadCatalog(api));
+        const catalog = loadCatalog(api);
+        const verdicts = await evaluateControls(api, store, catalog);
+        // Recorded as a check records them, so the dashboard queries (controls, controlRuns) have something to show.
+        await store.recordControlRun(verdicts, 'demo', catalog);
         process.stdout.write(`Controls\n${verdictsAsText(verdicts)}\n`);
 
         const server = await serveInventory(store, flags, log);
