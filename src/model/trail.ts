@@ -77,6 +77,8 @@ export interface TrailRecord {
 /** A stored trail, as the API serves it. */
 export interface StoredTrail extends Omit<TrailRecord, 'tags'> {
   id: string;
+  /** Computed from the stored selectors (src/store/trail-columns.ts); null when they could not be read. */
+  recordsAllManagementEvents: boolean | null;
   assetType: typeof TRAIL_ASSET_TYPE;
   provider: 'aws';
   firstSeenAt: string;

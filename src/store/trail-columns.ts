@@ -16,7 +16,7 @@ export interface TrailColumn {
 }
 
 const column = (field: string, sql: string, kind: ColumnKind, nullable = false): TrailColumn => ({ field, sql, name: sql, kind, nullable });
-const computed = (field: string, sql: string, alias: string, kind: ColumnKind): TrailColumn => ({ field, sql: `(${sql})`, name: alias, kind, nullable: false });
+const computed = (field: string, sql: string, alias: string, kind: ColumnKind, nullable = false): TrailColumn => ({ field, sql: `(${sql})`, name: alias, kind, nullable });
 
 /** A constant such as 'Trail': never read from a row. */
 export const isConstant = (c: TrailColumn): boolean => c.sql.startsWith("'");
@@ -38,6 +38,22 @@ const LAST_SEEN_AT = `CASE WHEN trails.deleted_at IS NULL THEN coalesce(
       WHERE sighting.trail_arn = trails.arn
         AND state.collector = ${TRAILS_COLLECTOR} AND state.account_id = sighting.account_id AND state.region = sighting.region),
     trails.last_seen_at) ELSE trails.last_seen_at END`;
+
+/**
+ * Whether one event selector records every management event, read and write, of every source (what CIS asks of the
+ * multi-region trail each account needs): a basic selector with IncludeManagementEvents, ReadWriteType All and no
+ * excluded sources, or an advanced selector that selects eventCategory = Management and nothing narrower. NULL when
+ * GetEventSelectors failed. Read from the stored selectors, so it can never disagree with them.
+ */
+const RECORDS_ALL_MANAGEMENT_EVENTS = `CASE WHEN trails.event_selectors IS NULL THEN NULL ELSE (
+    EXISTS (SELECT 1 FROM json_each(trails.event_selectors) selector
+             WHERE json_extract(selector.value, '$.includeManagementEvents') = 1
+               AND json_extract(selector.value, '$.readWriteType') = 'All'
+               AND json_array_length(selector.value, '$.excludeManagementEventSources') = 0)
+    OR EXISTS (SELECT 1 FROM json_each(coalesce(trails.advanced_event_selectors, '[]')) selector
+             WHERE json_array_length(selector.value, '$.fieldSelectors') = 1
+               AND json_extract(selector.value, '$.fieldSelectors[0].field') = 'eventCategory'
+               AND json_extract(selector.value, '$.fieldSelectors[0].equals') = json_array('Management'))) END`;
 
 export const TRAIL_COLUMNS: readonly TrailColumn[] = [
   column('id', 'arn', 'string'),
@@ -81,6 +97,7 @@ export const TRAIL_COLUMNS: readonly TrailColumn[] = [
   column('eventSelectors', 'event_selectors', 'json', true),
   column('advancedEventSelectors', 'advanced_event_selectors', 'json', true),
   column('insightSelectors', 'insight_selectors', 'json', true),
+  computed('recordsAllManagementEvents', RECORDS_ALL_MANAGEMENT_EVENTS, 'records_all_management_events', 'boolean', true),
   column('tagsKnown', 'tags_known', 'boolean'),
   column('collectionErrors', 'collection_errors', 'json'),
   column('raw', 'raw', 'json'),

@@ -1,5 +1,5 @@
 // TrailRecords for store and GraphQL tests, built by the collector's own mapping from API-shaped input.
-import type { GetTrailStatusCommandOutput, Trail } from '@aws-sdk/client-cloudtrail';
+import type { GetEventSelectorsCommandOutput, GetTrailStatusCommandOutput, Trail } from '@aws-sdk/client-cloudtrail';
 import { toTrailRecord } from '../../collectors/aws/cloudtrail/trails.js';
 import type { Tag } from '../../src/model/asset.js';
 import type { TrailRecord } from '../../src/model/trail.js';
@@ -13,6 +13,8 @@ export interface RecordInput {
   trail?: Partial<Trail>;
   status?: Partial<GetTrailStatusCommandOutput> | null;
   tags?: Tag[] | null;
+  /** GetEventSelectors' answer (no selectors unless given); null when the call failed. */
+  selectors?: Pick<GetEventSelectorsCommandOutput, 'EventSelectors' | 'AdvancedEventSelectors'> | null;
 }
 
 export function trailRecord(name: string, input: RecordInput = {}): TrailRecord {
@@ -34,10 +36,13 @@ export function trailRecord(name: string, input: RecordInput = {}): TrailRecord 
   const status = input.status === null ? undefined : ({ IsLogging: true, $metadata: {}, ...input.status } as GetTrailStatusCommandOutput);
   return toTrailRecord(trail, {
     status,
-    selectors: { TrailARN: trail.TrailARN, EventSelectors: [], $metadata: {} },
+    selectors: input.selectors === null ? undefined : { TrailARN: trail.TrailARN, EventSelectors: [], $metadata: {}, ...input.selectors },
     insights: { InsightSelectors: [] },
     tags: input.tags === undefined ? [] : input.tags,
-    errors: status ? [] : [{ operation: 'GetTrailStatus', code: 'TrailNotFoundException', message: 'Unknown trail' }],
+    errors: [
+      ...(status ? [] : [{ operation: 'GetTrailStatus', code: 'TrailNotFoundException', message: 'Unknown trail' }]),
+      ...(input.selectors === null ? [{ operation: 'GetEventSelectors', code: 'AccessDeniedException', message: 'not authorized' }] : []),
+    ],
   });
 }
 
