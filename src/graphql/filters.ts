@@ -49,16 +49,20 @@ export const WHERE_SUFFIX = 'Where';
 /** An SDL object type or interface whose inputs are generated. */
 export type FilterableTypeNode = ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode;
 
-/** The filterable scalar fields of an SDL object type or interface, checked against the store's columns. */
+/**
+ * The filterable fields of an SDL object type or interface, checked against the store's columns: its scalar fields,
+ * and its fields of the enum types named in `enumTypes` (filtered with the enum itself as the input type).
+ */
 export function filterableFields(
   type: FilterableTypeNode,
   columns: ReadonlyMap<string, FilterColumn>,
+  enumTypes: ReadonlySet<string> = new Set(),
 ): { name: string; scalar: string; kind: ColumnKind; description: string }[] {
   return (type.fields ?? []).flatMap((field: FieldDefinitionNode) => {
     // A field that takes arguments (e.g. history(limit)) is computed per query, not a stored value to filter on.
     if (field.arguments?.length) return [];
     const scalar = scalarName(field.type);
-    if (!scalar || !(scalar in FILTERABLE_SCALARS)) return [];
+    if (!scalar || !(scalar in FILTERABLE_SCALARS || enumTypes.has(scalar))) return [];
     const column = columns.get(field.name.value);
     if (!column) {
       throw new Error(`schema: ${type.name.value}.${field.name.value} has no store column; add it to the store's column list`);
@@ -66,7 +70,9 @@ export function filterableFields(
     if (field.name.value.includes('_')) {
       throw new Error(`schema: ${type.name.value}.${field.name.value}: filterable field names must not contain "_"`);
     }
-    return [{ name: field.name.value, scalar, kind: FILTERABLE_SCALARS[scalar]!, description: field.description?.value ?? '' }];
+    const kind = FILTERABLE_SCALARS[scalar] ?? 'enum';
+    if (column.kind !== kind) throw new Error(`schema: ${type.name.value}.${field.name.value} is ${scalar}, the store's column is of kind ${column.kind}`);
+    return [{ name: field.name.value, scalar, kind, description: field.description?.value ?? '' }];
   });
 }
 
@@ -108,6 +114,8 @@ export const GROUP_FIELD_SUFFIX = 'GroupField';
 export interface FilterInputsOptions {
   /** Types with generated Where inputs: a field of one of these types is a relation filter. */
   filteredTypes: ReadonlySet<string>;
+  /** The enum types of the schema: a field of one of these types is filtered by its values. */
+  enumTypes?: ReadonlySet<string>;
   /** Also generate `input <Type>Sort` (default true). */
   sort?: boolean;
   /** Also generate `enum <Type>GroupField` of the string and boolean fields (default false). */
@@ -125,7 +133,7 @@ export function filterInputsSdl(type: FilterableTypeNode, schema: FilterSchema |
   const filterSchema: FilterSchema = schema instanceof Map ? { columns: schema, relations: new Map() } : (schema as FilterSchema);
   const typeName = type.name.value;
   const where = `${typeName}${WHERE_SUFFIX}`;
-  const fields = filterableFields(type, filterSchema.columns);
+  const fields = filterableFields(type, filterSchema.columns, options?.enumTypes);
   const relations = filterableRelations(type, filterSchema, options?.filteredTypes ?? new Set());
   const whereLines = fields.flatMap(({ name, scalar, kind }) =>
     OPERATORS_BY_KIND[kind].map((op) => {

@@ -44,6 +44,7 @@ export interface RequestLoaders {
   /** Keyed "<run id>" or "<run id>/<status>": the scopes of many runs, of one status or all, in one statement per status. */
   scopesByRun: DataLoader<string, (ScopeCoverage & ScopeCounts)[]>;
   accountById: DataLoader<string, AccountSummary | undefined>;
+  trailsOfAccount: DataLoader<string, StoredTrail[]>;
   /** Keyed "<run id>/<control id>": the failing and excepted assets of many recorded results, in one statement. */
   resultAssets: DataLoader<string, ControlResultAsset[]>;
 }
@@ -58,6 +59,7 @@ export function createContext(store: InventoryStore): GraphQLContext {
       historyByTrailArn: new DataLoader((arns) => store.trailHistory(arns)),
       scopesByRun: new DataLoader((keys) => scopesByRun(store, keys)),
       accountById: new DataLoader((ids) => store.accountsById(ids)),
+      trailsOfAccount: new DataLoader((ids) => store.trailsOfAccounts(ids)),
       resultAssets: new DataLoader((keys) =>
         store.resultAssets(keys.map((key) => ({ runId: Number(key.slice(0, key.indexOf('/'))), controlId: key.slice(key.indexOf('/') + 1) }))),
       ),
@@ -104,13 +106,14 @@ const FILTERED_TYPES: readonly { typeName: string; filter: FilterSchema; sort?: 
 export function generatedTypeDefs(typeDefs: readonly string[]): string[] {
   const definitions = typeDefs.flatMap((sdl) => parse(sdl).definitions);
   const filteredTypes = new Set(FILTERED_TYPES.map((t) => t.typeName));
+  const enumTypes = new Set(definitions.flatMap((d) => (d.kind === Kind.ENUM_TYPE_DEFINITION ? [d.name.value] : [])));
   return FILTERED_TYPES.map(({ typeName, filter, sort, groupBy }) => {
     const type = definitions.find(
       (d): d is FilterableTypeNode =>
         (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.INTERFACE_TYPE_DEFINITION) && d.name.value === typeName,
     );
     if (!type) throw new Error(`schema: type ${typeName} is not defined in ${SCHEMA_DIR}`);
-    return filterInputsSdl(type, filter, { filteredTypes, ...(sort === undefined ? {} : { sort }), ...(groupBy === undefined ? {} : { groupBy }) });
+    return filterInputsSdl(type, filter, { filteredTypes, enumTypes, ...(sort === undefined ? {} : { sort }), ...(groupBy === undefined ? {} : { groupBy }) });
   });
 }
 
@@ -324,6 +327,7 @@ const createResolvers = (limits: PageLimits) => ({
   },
   Account: {
     id: (account: AccountSummary) => account.accountId,
+    trails: (account: AccountSummary, _: unknown, context: GraphQLContext) => context.loaders.trailsOfAccount.load(account.accountId),
   },
   ControlAssetState: upperCaseEnum(['failing', 'excepted']),
   ControlStatus: {

@@ -29,28 +29,45 @@ const COLLECTOR_LIST = ACCOUNT_COLLECTORS.map((c) => `'${c.replaceAll("'", "''")
 export const accountLastSyncedAtSql = (accountIdSql: string): string =>
   `(SELECT max(state.last_success_at) FROM sync_scope_state state WHERE state.collector IN (${COLLECTOR_LIST}) AND state.account_id = ${accountIdSql})`;
 
-/** An account's filterable values, as SQL over an expression that gives its id (a trail's account_id, or the accounts list's). */
-export function accountFilter(accountIdSql: string): FilterSchema {
+/** The run that retired the account of `alias` (a sync_accounts row), or 0: attempts up to it no longer count. */
+export const RETIRED_BEFORE = (alias: string): string =>
+  `coalesce((SELECT r.run_id FROM retired_accounts r WHERE r.collector = ${alias}.collector AND r.account_id = ${alias}.account_id), 0)`;
+
+/** The status of the account's latest sync attempt ('ok' or 'failed'), NULL when no sync attempted it since it was retired. */
+export const accountStatusSql = (accountIdSql: string): string =>
+  `(SELECT a.status FROM sync_accounts a WHERE a.collector IN (${COLLECTOR_LIST}) AND a.account_id = ${accountIdSql} AND a.run_id > ${RETIRED_BEFORE('a')}
+     ORDER BY a.run_id DESC LIMIT 1)`;
+
+/**
+ * An account's filterable values, as SQL over an expression that gives its id (a trail's account_id, or the accounts
+ * list's), and with `trails` the trails that apply to it: every live trail a sync of the account listed (its own, and
+ * the organization trails it sees). Inside `trails_SOME` the trails table is read as `account_trail`, so that the
+ * account's id may itself be a column of an enclosing trails query; a filter there cannot follow `account` again.
+ */
+export function accountFilter(accountIdSql: string, withTrails = true): FilterSchema {
   return {
     columns: byField([
       { field: 'id', sql: accountIdSql, kind: 'string', nullable: false },
       { field: 'accountId', sql: accountIdSql, kind: 'string', nullable: false },
       { field: 'lastSyncedAt', sql: accountLastSyncedAtSql(accountIdSql), kind: 'datetime', nullable: true },
+      { field: 'status', sql: accountStatusSql(accountIdSql), kind: 'enum', nullable: true },
     ]),
-    relations: NO_RELATIONS,
+    relations: withTrails ? new Map([['trails', trailsOfAccount(accountIdSql)]]) : NO_RELATIONS,
   };
 }
 
 /** The accounts list of the store selects each account's id as `accounts.account_id`. */
 export const ACCOUNT_FILTER: FilterSchema = accountFilter('accounts.account_id');
 
-const tagsOf = (assetIdSql: string): FilterRelation => ({
-  field: 'tags',
-  cardinality: 'many',
-  target: TAG_FILTER,
-  // The primary key (asset_id, key) makes this one index search per asset.
-  matches: (predicate) => `EXISTS (SELECT 1 FROM asset_tags tag WHERE tag.asset_id = ${assetIdSql} AND ${predicate})`,
-});
+function tagsOf(assetIdSql: string): FilterRelation {
+  return {
+    field: 'tags',
+    cardinality: 'many',
+    target: TAG_FILTER,
+    // The primary key (asset_id, key) makes this one index search per asset.
+    matches: (predicate) => `EXISTS (SELECT 1 FROM asset_tags tag WHERE tag.asset_id = ${assetIdSql} AND ${predicate})`,
+  };
+}
 
 /** A trail's account is the owner account (from its ARN): always there, so its filter is a predicate over the trail's own row. */
 const trailAccount: FilterRelation = {
@@ -59,6 +76,28 @@ const trailAccount: FilterRelation = {
   target: accountFilter('trails.account_id'),
   matches: (predicate) => predicate,
 };
+
+/** The trails that apply to an account: live, and listed by one of its scopes (the sightings' key starts with the account). */
+function trailsOfAccount(accountIdSql: string): FilterRelation {
+  const alias = 'account_trail';
+  // Column SQL is written over the table name `trails`; here the same columns are read through the alias.
+  const aliased = (sql: string) => sql.replace(/\btrails\./g, `${alias}.`);
+  const target: FilterSchema = {
+    columns: new Map([...TRAIL_COLUMNS_BY_FIELD].map(([field, column]) => [field, { ...column, sql: aliased(column.sql) }])),
+    relations: new Map([
+      ['tags', tagsOf(`${alias}.arn`)],
+      ['account', { field: 'account', cardinality: 'one', target: accountFilter(`${alias}.account_id`, false), matches: (predicate) => predicate }],
+    ]),
+  };
+  return {
+    field: 'trails',
+    cardinality: 'many',
+    target,
+    matches: (predicate) =>
+      `EXISTS (SELECT 1 FROM trails ${alias} WHERE ${alias}.deleted_at IS NULL
+         AND ${alias}.arn IN (SELECT sighting.trail_arn FROM trail_sightings sighting WHERE sighting.account_id = ${accountIdSql}) AND ${predicate})`,
+  };
+}
 
 export const TRAIL_FILTER: FilterSchema = {
   columns: TRAIL_COLUMNS_BY_FIELD,

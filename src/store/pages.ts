@@ -61,6 +61,7 @@ function validKey(value: unknown, column: FilterColumn): boolean {
     case 'boolean': return value === 0 || value === 1;
     case 'integer': return Number.isInteger(value);
     case 'string':
+    case 'enum':
     case 'datetime': return typeof value === 'string';
     case 'json': return false;
   }

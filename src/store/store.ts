@@ -186,6 +186,8 @@ export interface InventoryStore {
   trailsById(ids: readonly string[]): Promise<(StoredTrail | undefined)[]>;
   tagsByAssetId(ids: readonly string[]): Promise<Tag[][]>;
   sightingsByTrailArn(arns: readonly string[]): Promise<TrailSighting[][]>;
+  /** The live trails that apply to each account (those a sync of the account listed: its own and organization trails), by ARN. */
+  trailsOfAccounts(accountIds: readonly string[]): Promise<StoredTrail[][]>;
   /** Each trail's history, newest first (the DataLoader batch shape). */
   trailHistory(arns: readonly string[]): Promise<TrailChange[][]>;
 

@@ -2,7 +2,8 @@
 // Values only ever travel as parameters; column SQL comes from the store's own column catalog.
 import { canonicalTime } from '../model/time.js';
 
-export type ColumnKind = 'string' | 'boolean' | 'datetime' | 'integer' | 'json';
+/** `enum`: text holding one of a GraphQL enum's values (the store's lower-case value, as the API's resolvers map it). */
+export type ColumnKind = 'string' | 'enum' | 'boolean' | 'datetime' | 'integer' | 'json';
 
 export interface FilterColumn {
   field: string;
@@ -77,6 +78,7 @@ export type FilterOperator =
 /** The operators each kind of field allows; `EQ` is the bare field name. */
 export const OPERATORS_BY_KIND: Readonly<Record<ColumnKind, readonly FilterOperator[]>> = {
   string: ['EQ', 'NOT', 'IN', 'NOT_IN', 'CONTAINS', 'NOT_CONTAINS', 'STARTS_WITH', 'ENDS_WITH', 'LT', 'LTE', 'GT', 'GTE'],
+  enum: ['EQ', 'NOT', 'IN', 'NOT_IN'],
   datetime: ['EQ', 'NOT', 'IN', 'NOT_IN', 'LT', 'LTE', 'GT', 'GTE'],
   integer: ['EQ', 'NOT', 'IN', 'NOT_IN', 'LT', 'LTE', 'GT', 'GTE'],
   boolean: ['EQ', 'NOT'],
@@ -245,6 +247,7 @@ function encodeValue(value: unknown, column: FilterColumn, at: string, dialect: 
       return time;
     }
     case 'string':
+    case 'enum':
       if (typeof value !== 'string') throw new FilterError(`${column.field} takes a string`, at);
       return value;
     case 'json':

@@ -3,7 +3,7 @@
 import { isInputObjectType } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
-import { COLLECTOR, syncRun, trailRecord } from '../support/records.js';
+import { COLLECTOR, syncRun, trailRecord, type RecordInput } from '../support/records.js';
 import { openTempStore, type TempStore } from '../support/store.js';
 
 const api = createInventoryApi();
@@ -105,5 +105,75 @@ describe('Trail.account without N+1', () => {
     expect(new Set(trails.map((t) => t.account.accountId)).size).toBe(50);
     expect(trails.every((t) => t.id.split(':')[4] === t.account.accountId && typeof t.account.lastSyncedAt === 'string')).toBe(true);
     expect(executed).toBe(2); // the trails, then the accounts of all of them in one batch
+  });
+});
+
+describe('Account.trails: the trails that apply to an account, as a field and as a filter', () => {
+  let temp: TempStore;
+  const MEMBER = '444455556666'; // sees the organization trail only
+  const LONE = '777788889999'; // its own single-region trail only
+  const management = (selectors: RecordInput['selectors']) =>
+    trailRecord('org-trail', { account: OK, trail: { IsOrganizationTrail: true, IsMultiRegionTrail: true }, selectors });
+  beforeAll(async () => {
+    temp = openTempStore();
+    const allManagement: RecordInput['selectors'] = { EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true }] };
+    const orgTrail = management(allManagement);
+    const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+    for (const accountId of [OK, MEMBER, LONE, FAILED]) {
+      await temp.store.recordAccount(run.id, COLLECTOR, accountId === FAILED
+        ? { accountId, status: 'failed', enabledRegions: null, error: { code: 'AccessDenied', message: 'cannot assume role' } }
+        : { accountId, status: 'ok', enabledRegions: ['us-east-1', 'eu-west-1'] });
+    }
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: OK, region, status: 'ok', trails: [orgTrail] });
+      await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: MEMBER, region, status: 'ok', trails: [orgTrail] });
+    }
+    await temp.store.writeTrailScope(run.id, COLLECTOR, {
+      accountId: LONE, region: 'us-east-1', status: 'ok', trails: [trailRecord('lone', { account: LONE, selectors: allManagement })],
+    });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: LONE, region: 'eu-west-1', status: 'ok', trails: [] });
+    await temp.store.finishSyncRun(run.id, 'partial');
+  });
+  afterAll(() => temp.cleanup());
+
+  const ids = async (source: string) => {
+    const result = await runQuery(api, temp.store, source);
+    expect(result.errors).toBeUndefined();
+    return (Object.values(result.data!)[0] as { id?: string; name?: string }[]).map((item) => item.id ?? item.name);
+  };
+  const orgArn = `arn:aws:cloudtrail:us-east-1:${OK}:trail/org-trail`;
+
+  it('lists each account\'s trails: its own, and the organization trails it sees', async () => {
+    const result = await runQuery(api, temp.store, '{ accounts { id trails { id } } }');
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.accounts).toEqual([
+      { id: OK, trails: [{ id: orgArn }] },
+      { id: FAILED, trails: [] },
+      { id: MEMBER, trails: [{ id: orgArn }] },
+      { id: LONE, trails: [{ id: `arn:aws:cloudtrail:us-east-1:${LONE}:trail/lone` }] },
+    ]);
+  });
+
+  it('filters accounts by their trails: trails_SOME, trails_NONE, and by status', async () => {
+    const multiRegionLogging = '{isMultiRegionTrail: true, isLogging: true, recordsAllManagementEvents: true}';
+    expect(await ids(`{ accounts(where: {trails_SOME: ${multiRegionLogging}}) { id } }`)).toEqual([OK, MEMBER]);
+    expect(await ids(`{ accounts(where: {trails_NONE: ${multiRegionLogging}}) { id } }`)).toEqual([FAILED, LONE]);
+    expect(await ids(`{ accounts(where: {status: OK, trails_NONE: ${multiRegionLogging}}) { id } }`)).toEqual([LONE]);
+    expect(await ids('{ accounts(where: {status_IN: [FAILED]}) { id } }')).toEqual([FAILED]);
+    // An account no sync attempted has no status: NOT keeps it (two-valued), the positive filter does not.
+    expect(await ids('{ accounts(where: {NOT: {status: OK}}) { id } }')).toEqual([FAILED]);
+    expect(await ids(`{ accounts(where: {trails_SOME: {tags_SOME: {key: "nope"}}}) { id } }`)).toEqual([]);
+  });
+
+  it('follows the relation from trails too: the outer trail\'s account is not confused with the inner trails', async () => {
+    // Trails whose owner account has a trail that is not multi-region: only LONE's own trail.
+    expect(await ids('{ trails(where: {account: {trails_SOME: {isMultiRegionTrail: false}}}) { name } }')).toEqual(['lone']);
+    expect(await ids('{ trails(where: {account: {trails_NONE: {isMultiRegionTrail: false}}}) { name } }')).toEqual(['org-trail']);
+  });
+
+  it('says clearly that a filter inside trails_SOME cannot follow account.trails again', async () => {
+    const result = await runQuery(api, temp.store, '{ accounts(where: {trails_SOME: {account: {trails_SOME: {}}}}) { id } }');
+    expect(result.errors?.[0]?.message).toBe('where.trails_SOME.account.trails_SOME: unknown filter field "trails"');
+    expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });

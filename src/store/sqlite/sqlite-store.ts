@@ -9,7 +9,9 @@ import {
   configurationOf, mergeTrailViews, sameJson, stableJson, TRAIL_ASSET_TYPE, trailFieldChanges, type StoredTrail, type TrailRecord,
 } from '../../model/trail.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
-import { ACCOUNT_COLLECTORS, ACCOUNT_FILTER, accountLastSyncedAtSql, TRAIL_ASSET_FILTER, TRAIL_FILTER } from '../filter-schemas.js';
+import {
+  ACCOUNT_COLLECTORS, ACCOUNT_FILTER, accountLastSyncedAtSql, accountStatusSql, RETIRED_BEFORE, TRAIL_ASSET_FILTER, TRAIL_FILTER,
+} from '../filter-schemas.js';
 import { afterCursor, decodeCursor, encodeCursor, orderByTerms, type KeyValue } from '../pages.js';
 import { loadMigrations, MigrationError, pendingMigrations, type AppliedMigration } from '../migrations.js';
 import type {
@@ -491,6 +493,17 @@ export class SqliteStore implements InventoryStore {
     return groupBy(arns, rows, (row) => row.trail_arn, (row) => ({ accountId: row.account_id, region: row.region }));
   }
 
+  async trailsOfAccounts(accountIds: readonly string[]): Promise<StoredTrail[][]> {
+    const rows = this
+      .prepared(
+        `SELECT DISTINCT seen.account_id AS seen_by, ${ALL_TRAIL_VALUES}
+           FROM trail_sightings seen JOIN trails ON trails.arn = seen.trail_arn
+          WHERE seen.account_id IN ${JSON_LIST} AND trails.deleted_at IS NULL ORDER BY trails.arn`,
+      )
+      .all(JSON.stringify(accountIds)) as Row[];
+    return groupBy(accountIds, rows, (row) => row.seen_by as string, toStoredTrail);
+  }
+
   async trailHistory(arns: readonly string[]): Promise<TrailChange[][]> {
     const rows = this
       .prepared(`SELECT * FROM trail_changes WHERE trail_arn IN ${JSON_LIST} ORDER BY id DESC`)
@@ -786,8 +799,7 @@ function accountValues(idSql: string): string {
   const collectors = ACCOUNT_COLLECTORS.map((c) => `'${c.replaceAll("'", "''")}'`).join(', ');
   return `${idSql} AS account_id,
     ${accountLastSyncedAtSql(idSql)} AS last_synced_at,
-    (SELECT a.status FROM sync_accounts a WHERE a.collector IN (${collectors}) AND a.account_id = ${idSql} AND a.run_id > ${RETIRED_BEFORE('a')}
-      ORDER BY a.run_id DESC LIMIT 1) AS status,
+    ${accountStatusSql(idSql)} AS status,
     (SELECT k.enabled_regions FROM sync_accounts k WHERE k.collector IN (${collectors}) AND k.account_id = ${idSql}
         AND k.enabled_regions IS NOT NULL AND k.run_id > ${RETIRED_BEFORE('k')}
       ORDER BY k.run_id DESC LIMIT 1) AS enabled_regions`;
@@ -924,10 +936,6 @@ function toControlResult(row: Row): ControlResultRecord {
     evaluatedAt: row.evaluated_at as string,
   };
 }
-
-/** The run that retired the account of `alias` (a sync_accounts row), or 0: attempts up to it no longer count. */
-const RETIRED_BEFORE = (alias: string): string =>
-  `coalesce((SELECT r.run_id FROM retired_accounts r WHERE r.collector = ${alias}.collector AND r.account_id = ${alias}.account_id), 0)`;
 
 /** A list of any length as one parameter (a JSON array), so a batch of ids is one statement, not one per id. */
 const JSON_LIST = '(SELECT value FROM json_each(?))';
