@@ -26,6 +26,8 @@ const ControlFileSchema = z
     rationale: text,
     impact: text,
     query: text,
+    /** The assets the control evaluates, its denominator: one root list field; by default the query's root field unfiltered. */
+    evaluates: text.optional(),
     expect: text,
     remediation: z
       .object({ console: text, cli: text, keyPolicyStatements: text.optional(), terraform: text.optional() })
@@ -50,6 +52,8 @@ export interface Control extends ControlFile {
   document: DocumentNode;
   /** The one root field whose value the expectation is compared with. */
   rootField: string;
+  /** `{ <evaluates> }`, or the query's root field with no arguments, selecting each asset's id and account. */
+  evaluatesDocument: DocumentNode;
 }
 
 /** A control file that cannot be used: the message names the file and what is wrong. */
@@ -117,7 +121,24 @@ export function loadControl(api: InventoryApi, path: string, root = CONTROLS_DIR
   if (roots.length !== 1 || roots[0]!.kind !== Kind.FIELD) fail('query must select exactly one root field, e.g. trails(...){...}');
   const rootField = roots[0] as { alias?: { value: string }; name: { value: string } };
 
-  return { ...control, file, expectation, document, rootField: rootField.alias?.value ?? rootField.name.value };
+  const evaluates = control.evaluates ?? `${rootField.name.value} { id accountId }`;
+  let evaluatesDocument: DocumentNode;
+  try {
+    evaluatesDocument = parse(`{ ${evaluates} }`);
+  } catch (error) {
+    return fail(`evaluates does not parse: ${(error as Error).message}`);
+  }
+  const evaluatesErrors = validate(api.schema, evaluatesDocument, [...specifiedRules, ...api.validationRules]);
+  if (evaluatesErrors.length > 0) fail(`evaluates does not validate against the schema: ${evaluatesErrors.map((e) => e.message).join('; ')}`);
+  const evaluatesVacuous = vacuousParts(evaluatesDocument);
+  if (evaluatesVacuous.length > 0) fail(`evaluates would leave assets out of the denominator: ${evaluatesVacuous.join('; ')}`);
+  const evaluatesRoots = evaluatesDocument.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!.selectionSet.selections;
+  const selects = (name: string) => evaluatesRoots[0]?.kind === Kind.FIELD && evaluatesRoots[0].selectionSet?.selections.some((f) => f.kind === Kind.FIELD && f.name.value === name && !f.alias);
+  if (evaluatesRoots.length !== 1 || !selects('id') || !selects('accountId')) {
+    fail('evaluates must select exactly one root field, and id and accountId of its items, e.g. trails { id accountId }');
+  }
+
+  return { ...control, file, expectation, document, rootField: rootField.alias?.value ?? rootField.name.value, evaluatesDocument };
 }
 
 /** Parts of a stored query that hide assets from the check: a page limit, or filters that match nothing. */

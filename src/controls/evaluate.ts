@@ -39,7 +39,26 @@ export interface ControlVerdict {
   exceptedAssets?: ExceptedAsset[];
   /** The exceptions to this control that have expired, and so no longer apply. */
   expiredExceptions?: ExceptionSummary[];
+  /** The denominator: how many assets the control evaluated (set by evaluateControl once its queries ran). */
+  evaluatedCount?: number;
+  /** The verdict within each account, with its counts (set by evaluateControl once its queries ran), by account id. */
+  accounts?: AccountVerdict[];
   evaluatedAt: string;
+}
+
+/**
+ * A control's verdict within one account: ERROR when the inventory the control depends on has a gap there (or
+ * everywhere), else FAIL when any of its assets fails, else PASS. A control that compares a count (`count > 0`) is
+ * decided over the whole inventory: each account shows that verdict, unless its own inventory has a gap.
+ */
+export interface AccountVerdict {
+  accountId: string;
+  verdict: Verdict;
+  evaluated: number;
+  failing: number;
+  excepted: number;
+  /** Why the account's inventory cannot be trusted (those of the whole inventory included); [] when it can. */
+  gaps: string[];
 }
 
 /** How old a scope's last successful sync may be before a verdict will not rest on it: a sync a day, a day to spare. */
@@ -66,6 +85,7 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
   const active = exceptions.filter((e) => isActive(e, now));
   const expiredExceptions = exceptions.filter((e) => !isActive(e, now)).map(summary);
   const exceptedAssets: ExceptedAsset[] = [];
+  let denominator: Pick<ControlVerdict, 'evaluatedCount' | 'accounts'> = {};
   const verdict = (v: Verdict, reason: string, failingAssets: FailingAsset[] = []): ControlVerdict => ({
     controlId: control.id,
     title: control.title,
@@ -75,13 +95,19 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
     failingAssets,
     exceptedAssets,
     expiredExceptions,
+    ...denominator,
     evaluatedAt: now.toISOString(),
   });
 
-  const gaps = await inventoryGaps(store, control.assetTypes, options);
+  const scopedGaps = await scopedInventoryGaps(store, control.assetTypes, options);
+  const gaps = scopedGaps.map((gap) => gap.text);
   const result = await execute({ schema: api.schema, document: control.document, contextValue: createContext(store) });
   if (result.errors?.length) {
     return verdict('ERROR', `the query failed: ${result.errors.map((e: GraphQLError) => e.message).join('; ')}`);
+  }
+  const universe = await execute({ schema: api.schema, document: control.evaluatesDocument, contextValue: createContext(store) });
+  if (universe.errors?.length) {
+    return verdict('ERROR', `the query of the assets it evaluates failed: ${universe.errors.map((e: GraphQLError) => e.message).join('; ')}`);
   }
   const actual = (result.data as Record<string, unknown> | null | undefined)?.[control.rootField];
   const { expectation } = control;
@@ -95,28 +121,38 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
     if (exception) exceptedAssets.push({ ...asset, exception: summary(exception) });
     else failingAssets.push(asset);
   }
+  const evaluated = assetsIn(Object.values(universe.data ?? {})[0]);
+  // Per account only when the query named every failing asset and its account; otherwise each account gets the whole verdict.
+  const perAccount = listsFailures(expectation) && applies && returned.every((asset) => asset.accountId !== '');
+  const accountVerdicts = (whole: Verdict) => tallyAccounts(evaluated, failingAssets, exceptedAssets, scopedGaps, perAccount ? undefined : whole);
+  // The denominator is every asset evaluated, and every asset found failing even if the evaluated list missed it.
+  const counted = new Set([...evaluated, ...failingAssets, ...exceptedAssets].map((asset) => asset.id));
+  const decided = (v: Verdict, reason: string, failing: FailingAsset[] = []) => {
+    denominator = { evaluatedCount: counted.size, accounts: accountVerdicts(v) };
+    return verdict(v, reason, failing);
+  };
   if (gaps.length > 0) {
-    return verdict('ERROR', `the ${control.assetTypes.join(', ')} inventory is incomplete or stale: ${gaps.join('; ')}`, failingAssets);
+    return decided('ERROR', `the ${control.assetTypes.join(', ')} inventory is incomplete or stale: ${gaps.join('; ')}`, failingAssets);
   }
   if (expectation.kind === 'count' && !Array.isArray(actual)) {
-    return verdict('ERROR', `the query returned ${preview(actual)}, not a list, so "${expectation.source}" cannot be decided`);
+    return decided('ERROR', `the query returned ${preview(actual)}, not a list, so "${expectation.source}" cannot be decided`);
   }
-  if (meets(expectation, actual)) return verdict('PASS', `the query result meets "${expectation.source}"`);
+  if (meets(expectation, actual)) return decided('PASS', `the query result meets "${expectation.source}"`);
   const count = Array.isArray(actual) ? actual.length : undefined;
   const excepted = exceptedAssets.length;
   if (excepted > 0) {
     // Every asset the query returned is a failing asset an active exception covers: the control passes, and says so.
     if (failingAssets.length === 0) {
-      return verdict('PASS', `${excepted} ${excepted === 1 ? 'asset fails' : 'assets fail'}, all excepted by an active exception; expected "${expectation.source}"`);
+      return decided('PASS', `${excepted} ${excepted === 1 ? 'asset fails' : 'assets fail'}, all excepted by an active exception; expected "${expectation.source}"`);
     }
     const left = failingAssets.length;
-    return verdict('FAIL', `${left} ${left === 1 ? 'asset fails' : 'assets fail'} (and ${excepted} more ${excepted === 1 ? 'is' : 'are'} excepted); expected "${expectation.source}"`, failingAssets);
+    return decided('FAIL', `${left} ${left === 1 ? 'asset fails' : 'assets fail'} (and ${excepted} more ${excepted === 1 ? 'is' : 'are'} excepted); expected "${expectation.source}"`, failingAssets);
   }
   const what =
     count === undefined ? `the query returned ${preview(actual)}`
       : expectation.kind === 'count' ? `the query returned ${count} ${count === 1 ? 'asset' : 'assets'}`
         : `${count} ${count === 1 ? 'asset fails' : 'assets fail'}`;
-  return verdict('FAIL', `${what}; expected "${expectation.source}"`, failingAssets);
+  return decided('FAIL', `${what}; expected "${expectation.source}"`, failingAssets);
 }
 
 /**
@@ -124,7 +160,19 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
  * finish or failed somewhere, an account's latest attempt failed, or an enabled region was never synced or failed.
  */
 export async function inventoryGaps(store: InventoryStore, assetTypes: readonly string[], options: EvaluationOptions = {}): Promise<string[]> {
-  const gaps: string[] = [];
+  return (await scopedInventoryGaps(store, assetTypes, options)).map((gap) => gap.text);
+}
+
+/** An inventory gap, and the account it concerns; null when it concerns the whole inventory (e.g. never synced). */
+export interface InventoryGap {
+  accountId: string | null;
+  text: string;
+}
+
+/** inventoryGaps, each with the account it concerns, so that a verdict per account is ERROR only where its data is. */
+export async function scopedInventoryGaps(store: InventoryStore, assetTypes: readonly string[], options: EvaluationOptions = {}): Promise<InventoryGap[]> {
+  const found: InventoryGap[] = [];
+  const gaps = { push: (text: string, accountId: string | null = null) => found.push({ accountId, text }) };
   const maxAgeHours = options.maxAgeHours ?? DEFAULT_MAX_AGE_HOURS;
   const staleBefore = new Date((options.now ?? new Date()).getTime() - maxAgeHours * 3_600_000).toISOString();
   for (const assetType of assetTypes) {
@@ -149,10 +197,10 @@ export async function inventoryGaps(store: InventoryStore, assetTypes: readonly 
     for (const [accountId, entries] of byAccount(coverage)) {
       const accountFailure = entries.find((entry) => entry.accountFailed);
       if (accountFailure && olderThanLatest(accountFailure)) {
-        gaps.push(`account ${accountId} failed in sync run ${accountFailure.lastAttemptRunId} (${describe(accountFailure.error)})`);
+        gaps.push(`account ${accountId} failed in sync run ${accountFailure.lastAttemptRunId} (${describe(accountFailure.error)})`, accountId);
       }
       if (entries.some((entry) => entry.enabledRegionsUnknown)) {
-        gaps.push(`the enabled regions of account ${accountId} have never been read (ec2:DescribeRegions), so its coverage cannot be known`);
+        gaps.push(`the enabled regions of account ${accountId} have never been read (ec2:DescribeRegions), so its coverage cannot be known`, accountId);
         continue;
       }
       // An enabled region counts only once a sync has read it since: never synced, or skipped while it was disabled, is a gap.
@@ -160,7 +208,7 @@ export async function inventoryGaps(store: InventoryStore, assetTypes: readonly 
         .filter((entry) => entry.regionEnabled === true && !entry.accountFailed && (entry.lastAttemptStatus === 'never' || entry.lastAttemptStatus === 'skipped'))
         .map((entry) => entry.region);
       if (notSynced.length > 0) {
-        gaps.push(`account ${accountId} has ${notSynced.length} enabled ${notSynced.length === 1 ? 'region' : 'regions'} never synced (${notSynced.join(', ')}); sync without --regions to cover them`);
+        gaps.push(`account ${accountId} has ${notSynced.length} enabled ${notSynced.length === 1 ? 'region' : 'regions'} never synced (${notSynced.join(', ')}); sync without --regions to cover them`, accountId);
       }
       // Data no sync has confirmed for too long (an account left out of later syncs, a sync job that stopped) is stale.
       const stale = entries.filter((entry) => entry.lastAttemptStatus === 'ok' && entry.lastSuccessAt !== null && entry.lastSuccessAt < staleBefore);
@@ -169,14 +217,42 @@ export async function inventoryGaps(store: InventoryStore, assetTypes: readonly 
         gaps.push(
           `account ${accountId} has ${stale.length} ${stale.length === 1 ? 'region' : 'regions'} last synced more than ${maxAgeHours} h ago ` +
             `(the oldest at ${oldest}: ${stale.slice(0, 3).map((entry) => entry.region).join(', ')}${stale.length > 3 ? ', ...' : ''}); sync it again, or list it under forget in the accounts file if it left the inventory`,
+          accountId,
         );
       }
     }
     for (const entry of coverage.filter((e) => e.lastAttemptStatus === 'failed' && !e.accountFailed && olderThanLatest(e))) {
-      gaps.push(`account ${entry.accountId} region ${entry.region} failed in sync run ${entry.lastAttemptRunId} (${describe(entry.error)})`);
+      gaps.push(`account ${entry.accountId} region ${entry.region} failed in sync run ${entry.lastAttemptRunId} (${describe(entry.error)})`, entry.accountId);
     }
   }
-  return gaps;
+  return found;
+}
+
+/**
+ * Each account's verdict and counts: every account with an evaluated, failing or excepted asset, or with a gap of its
+ * own. `whole` is the control's verdict when it is decided over the whole inventory (a count), else undefined.
+ */
+function tallyAccounts(
+  evaluated: FailingAsset[], failing: FailingAsset[], excepted: ExceptedAsset[], gaps: InventoryGap[], whole: Verdict | undefined,
+): AccountVerdict[] {
+  const accounts = new Map<string, { ids: Set<string>; failing: number; excepted: number; gaps: string[] }>();
+  const account = (accountId: string) => {
+    let entry = accounts.get(accountId);
+    if (!entry) accounts.set(accountId, (entry = { ids: new Set(), failing: 0, excepted: 0, gaps: [] }));
+    return entry;
+  };
+  for (const asset of [...evaluated, ...failing, ...excepted]) account(asset.accountId).ids.add(asset.id);
+  for (const asset of failing) account(asset.accountId).failing++;
+  for (const asset of excepted) account(asset.accountId).excepted++;
+  for (const gap of gaps) if (gap.accountId !== null) account(gap.accountId).gaps.push(gap.text);
+  const everywhere = gaps.filter((gap) => gap.accountId === null).map((gap) => gap.text);
+  return [...accounts.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([accountId, entry]) => {
+      const accountGaps = [...everywhere, ...entry.gaps];
+      const verdict: Verdict = accountGaps.length > 0 ? 'ERROR' : whole ?? (entry.failing > 0 ? 'FAIL' : 'PASS');
+      return { accountId, verdict, evaluated: entry.ids.size, failing: entry.failing, excepted: entry.excepted, gaps: accountGaps };
+    });
 }
 
 function byAccount(coverage: CoverageEntry[]): Map<string, CoverageEntry[]> {
@@ -196,7 +272,7 @@ function assetsIn(value: unknown): FailingAsset[] {
     .map((item) => ({
       id: String(item.id ?? item.arn ?? ''),
       name: String(item.name ?? ''),
-      assetType: String(item.assetType ?? ''),
+      assetType: String(item.assetType ?? item.__typename ?? ''),
       accountId: String(item.accountId ?? ''),
       region: String(item.region ?? ''),
     }));

@@ -118,8 +118,9 @@ describe('inventory controls validate', () => {
   it('checks the shipped catalog, or a folder of controls being written, naming a broken file with exit code 2', async () => {
     const shipped = await runCli(['controls', 'validate']);
     expect(shipped.code).toBe(0);
-    expect(shipped.stdout).toMatch(new RegExp(`^4 controls valid in \\S+controls\\n${[
+    expect(shipped.stdout).toMatch(new RegExp(`^5 controls valid in \\S+controls\\n${[
       'cloudtrail-cloudwatch-logs', 'cloudtrail-kms-encryption', 'cloudtrail-log-file-validation', 'cloudtrail-logging',
+      'cloudtrail-multi-region-management-events',
     ].map((id) => ` {2}${id} {2}aws/${id}\\.yaml {2}expect eq \\[\\]\\n`).join('')}$`));
 
     const dir = tempDir('controls-cli-');

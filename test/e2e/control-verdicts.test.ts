@@ -1,13 +1,14 @@
 // Every shipped control on a simulated organization with known violations: its verdict and failing set must equal the
 // answer worked out independently from the scenario's own data (not from the inventory), and an exception must stop
 // suppressing on the day after its expiry.
+import { CloudTrailClient, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { describe, expect, it, vi } from 'vitest';
 import { loadCatalog } from '../../src/controls/catalog.js';
 import { evaluateControls } from '../../src/controls/evaluate.js';
 import { parseExceptions } from '../../src/controls/exceptions.js';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
-import { organizationScenario, type SimTrail } from '../../src/simulator/index.js';
+import { organizationScenario, type Scenario, type SimTrail } from '../../src/simulator/index.js';
 import { parseAccountsConfig } from '../../src/sync/accounts-config.js';
 import { syncTrails } from '../../src/sync/sync.js';
 import { resolveAccountTargets } from '../../src/sync/targets.js';
@@ -23,6 +24,28 @@ const VIOLATES: Record<string, (trail: SimTrail) => boolean> = {
   'cloudtrail-cloudwatch-logs': (trail) => !trail.CloudWatchLogsLogGroupArn,
   'cloudtrail-logging': (trail) => !trail.IsLogging,
 };
+
+/** Whether a trail records every management event, from its selectors as the scenario sets them (none: AWS's default, all). */
+const recordsAllManagementEvents = (trail: SimTrail): boolean => {
+  const basic = trail.EventSelectors ?? [];
+  const advanced = trail.AdvancedEventSelectors ?? [];
+  if (basic.length === 0 && advanced.length === 0) return true;
+  return (
+    basic.some((s) => (s.ReadWriteType ?? 'All') === 'All' && (s.IncludeManagementEvents ?? true) && (s.ExcludeManagementEventSources ?? []).length === 0) ||
+    advanced.some((s) => s.FieldSelectors.length === 1 && s.FieldSelectors[0]!.Field === 'eventCategory' && s.FieldSelectors[0]!.Equals?.join() === 'Management')
+  );
+};
+
+/** The accounts with no multi-region, logging trail recording every management event: their own, or the organization's. */
+function accountsWithoutMultiRegionTrail(scenario: Scenario): string[] {
+  const managementId = scenario.organization!.managementAccountId;
+  const organizationTrails = scenario.accounts.find((a) => a.Id === managementId)!.Trails.filter((t) => t.IsOrganizationTrail);
+  const qualifies = (trail: SimTrail) => trail.IsMultiRegionTrail && trail.IsLogging && recordsAllManagementEvents(trail);
+  return scenario.accounts
+    .filter((account) => ![...account.Trails, ...organizationTrails].some(qualifies))
+    .map((account) => account.Id)
+    .sort();
+}
 
 describe('the shipped controls on a simulated organization', () => {
   it('give each control the verdict and failing set worked out from the scenario, and honour an exception until its expiry day ends', async () => {
@@ -46,13 +69,52 @@ describe('the shipped controls on a simulated organization', () => {
     expect(expected.get('cloudtrail-kms-encryption')!.length).toBeGreaterThan(0);
     expect(expected.get('cloudtrail-kms-encryption')!.length).toBeLessThan(org.trailArns.length);
 
+    const ACCOUNT_LEVEL = 'cloudtrail-multi-region-management-events';
     const catalog = loadCatalog(api);
-    expect(catalog.map((control) => control.id).sort()).toEqual(Object.keys(VIOLATES).sort());
+    expect(catalog.map((control) => control.id).sort()).toEqual([...Object.keys(VIOLATES), ACCOUNT_LEVEL].sort());
+    // The organization trail logs every management event in every region, so every account passes the account-level control.
+    expect(accountsWithoutMultiRegionTrail(org.scenario)).toEqual([]);
+    const accountIds = org.scenario.accounts.map((account) => account.Id).sort();
     for (const verdict of await evaluateControls(api, store, catalog)) {
+      if (verdict.controlId === ACCOUNT_LEVEL) {
+        expect(verdict.verdict).toBe('PASS');
+        expect(verdict.evaluatedCount).toBe(accountIds.length);
+        expect(verdict.accounts).toEqual(accountIds.map((accountId) => ({ accountId, verdict: 'PASS', evaluated: 1, failing: 0, excepted: 0, gaps: [] })));
+        continue;
+      }
       const failing = expected.get(verdict.controlId)!;
       expect(verdict.failingAssets.map((asset) => asset.id).sort(), verdict.controlId).toEqual(failing);
       expect(verdict.verdict, verdict.controlId).toBe(failing.length > 0 ? 'FAIL' : 'PASS');
+      // The denominator, per account: the trails it owns, and those of them that violate the control.
+      const violates = VIOLATES[verdict.controlId]!;
+      const owning = org.scenario.accounts.filter((account) => account.Trails.length > 0);
+      expect(verdict.evaluatedCount, verdict.controlId).toBe(org.trailArns.length);
+      expect(verdict.accounts, verdict.controlId).toEqual(
+        owning.map((account) => {
+          const failed = account.Trails.filter(violates).length;
+          return { accountId: account.Id, verdict: failed > 0 ? 'FAIL' : 'PASS', evaluated: account.Trails.length, failing: failed, excepted: 0, gaps: [] };
+        }).sort((a, b) => a.accountId.localeCompare(b.accountId)),
+      );
     }
+
+    // Stopping the organization trail leaves exactly the accounts without a qualifying trail of their own failing.
+    const management = org.scenario.accounts.find((account) => account.Id === org.scenario.organization!.managementAccountId)!;
+    const orgTrail = management.Trails.find((trail) => trail.IsOrganizationTrail)!;
+    const client = new CloudTrailClient({ region: orgTrail.HomeRegion, credentials: { accessKeyId: management.AccessKeyId, secretAccessKey: management.SecretAccessKey } });
+    await client.send(new StopLoggingCommand({ Name: orgTrail.Name }));
+    client.destroy();
+    expect((await syncTrails(store, { accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }), log: silentLogger })).run.status).toBe('succeeded');
+    const stopped: Scenario = { ...org.scenario, accounts: org.scenario.accounts.map((a) => ({ ...a, Trails: a.Trails.map((t) => (t === orgTrail ? { ...t, IsLogging: false } : t)) })) };
+    const withoutTrail = accountsWithoutMultiRegionTrail(stopped);
+    // Both kinds: some accounts keep a multi-region trail of their own, others have none.
+    expect(withoutTrail.length).toBeGreaterThan(0);
+    expect(withoutTrail.length).toBeLessThan(accountIds.length);
+    const [accountLevel] = await evaluateControls(api, store, catalog.filter((control) => control.id === ACCOUNT_LEVEL));
+    expect(accountLevel!.verdict).toBe('FAIL');
+    expect(accountLevel!.failingAssets.map((asset) => asset.id)).toEqual(withoutTrail);
+    expect(accountLevel!.failingAssets.every((asset) => asset.assetType === 'Account' && asset.id === asset.accountId)).toBe(true);
+    expect(accountLevel!.accounts!.filter((a) => a.verdict === 'FAIL').map((a) => a.accountId)).toEqual(withoutTrail);
+    expect(accountLevel!.accounts!.map((a) => a.accountId)).toEqual(accountIds);
 
     // An exception for one unencrypted trail, expiring on a given day: applied through 23:59 UTC, gone at 00:00 after.
     const [excepted, ...rest] = expected.get('cloudtrail-kms-encryption')!;
