@@ -18,7 +18,7 @@ import { canonicalTime } from '../model/time.js';
 import type { StoredTrail } from '../model/trail.js';
 import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
 import { computeCoverage, UnknownAssetTypeError } from '../store/coverage.js';
-import type { ControlLatestResult, ControlResultAsset, ControlResultRecord } from '../store/store.js';
+import type { ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord } from '../store/store.js';
 import type {
   AccountSummary, InventoryStore, ScopeCounts, ScopeCoverage, ScopeError, ScopeStatus, SyncRun, TrailChange, TrailQueryOptions, TrailSighting,
 } from '../store/store.js';
@@ -47,6 +47,8 @@ export interface RequestLoaders {
   trailsOfAccount: DataLoader<string, StoredTrail[]>;
   /** Keyed "<run id>/<control id>": the failing and excepted assets of many recorded results, in one statement. */
   resultAssets: DataLoader<string, ControlResultAsset[]>;
+  /** Keyed like resultAssets: the per-account results of many recorded results, in one statement. */
+  resultAccounts: DataLoader<string, ControlResultAccount[]>;
 }
 
 export function createContext(store: InventoryStore): GraphQLContext {
@@ -60,13 +62,15 @@ export function createContext(store: InventoryStore): GraphQLContext {
       scopesByRun: new DataLoader((keys) => scopesByRun(store, keys)),
       accountById: new DataLoader((ids) => store.accountsById(ids)),
       trailsOfAccount: new DataLoader((ids) => store.trailsOfAccounts(ids)),
-      resultAssets: new DataLoader((keys) =>
-        store.resultAssets(keys.map((key) => ({ runId: Number(key.slice(0, key.indexOf('/'))), controlId: key.slice(key.indexOf('/') + 1) }))),
-      ),
+      resultAssets: new DataLoader((keys) => store.resultAssets(keys.map(resultKey))),
+      resultAccounts: new DataLoader((keys) => store.resultAccounts(keys.map(resultKey))),
     },
     tagsRead: new Map(),
   };
 }
+
+/** "<run id>/<control id>" as the store's key of a recorded result. */
+const resultKey = (key: string): ControlResultKey => ({ runId: Number(key.slice(0, key.indexOf('/'))), controlId: key.slice(key.indexOf('/') + 1) });
 
 /** Batches scope lookups of many runs: one store call per distinct status asked for. */
 async function scopesByRun(store: InventoryStore, keys: readonly string[]): Promise<(ScopeCoverage & ScopeCounts)[][]> {
@@ -192,6 +196,7 @@ const controlStatus = ({ id, title, severity, result }: ControlLatestResult) => 
   runId: result?.runId ?? null,
   failingCount: result?.failingCount ?? null,
   exceptedCount: result?.exceptedCount ?? null,
+  evaluatedCount: result?.evaluatedCount ?? null,
 });
 type ControlStatusValue = ReturnType<typeof controlStatus>;
 
@@ -333,10 +338,13 @@ const createResolvers = (limits: PageLimits) => ({
   ControlStatus: {
     failingAssets: (status: ControlStatusValue, _: unknown, context: GraphQLContext) => resultAssetsIn(context, status.runId, status.id, 'failing'),
     exceptedAssets: (status: ControlStatusValue, _: unknown, context: GraphQLContext) => resultAssetsIn(context, status.runId, status.id, 'excepted'),
+    accounts: (status: ControlStatusValue, _: unknown, context: GraphQLContext) =>
+      status.runId === null ? [] : context.loaders.resultAccounts.load(`${status.runId}/${status.id}`),
   },
   ControlResult: {
     failingAssets: (result: ControlResultRecord, _: unknown, context: GraphQLContext) => resultAssetsIn(context, result.runId, result.controlId, 'failing'),
     exceptedAssets: (result: ControlResultRecord, _: unknown, context: GraphQLContext) => resultAssetsIn(context, result.runId, result.controlId, 'excepted'),
+    accounts: (result: ControlResultRecord, _: unknown, context: GraphQLContext) => context.loaders.resultAccounts.load(`${result.runId}/${result.controlId}`),
   },
   ControlResultAsset: {
     id: (asset: ControlResultAsset) => asset.assetId,

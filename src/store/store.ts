@@ -242,6 +242,8 @@ export interface InventoryStore {
   controlRuns(options?: ControlRunListOptions): Promise<ControlRunRecord[]>;
   /** The failing and excepted assets of several (run, control) results, in one statement (DataLoader batch shape). */
   resultAssets(keys: readonly ControlResultKey[]): Promise<ControlResultAsset[][]>;
+  /** The per-account results of many recorded results, by account id, in one statement (the DataLoader batch shape). */
+  resultAccounts(keys: readonly ControlResultKey[]): Promise<ControlResultAccount[][]>;
 }
 
 export interface TrailPageRequest {
@@ -314,7 +316,21 @@ export interface VerdictToRecord {
   reason: string;
   failingAssets: readonly { id: string; accountId: string; region: string }[];
   exceptedAssets?: readonly { id: string; accountId: string; region: string; exception: { owner: string; expires: string } }[];
+  /** The denominator; absent when the control's queries did not run. */
+  evaluatedCount?: number;
+  accounts?: readonly { accountId: string; verdict: RecordedVerdict; evaluated: number; failing: number; excepted: number }[];
   evaluatedAt: string;
+}
+
+/** A recorded result within one account. */
+export interface ControlResultAccount {
+  runId: number;
+  controlId: string;
+  accountId: string;
+  verdict: RecordedVerdict;
+  evaluatedCount: number;
+  failingCount: number;
+  exceptedCount: number;
 }
 
 export interface ControlDescription {
@@ -332,6 +348,8 @@ export interface ControlResultRecord {
   reason: string;
   failingCount: number;
   exceptedCount: number;
+  /** How many assets the control evaluated; null when its queries did not run, or it was recorded before denominators were. */
+  evaluatedCount: number | null;
   evaluatedAt: string;
 }
 

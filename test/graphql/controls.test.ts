@@ -68,6 +68,36 @@ describe('controls and controlRuns', () => {
     expect(data.controls).toEqual([{ id: KMS, verdict: 'PASS', failingAssets: [] }]);
   });
 
+  it('records each verdict\'s denominator, per account, and serves it for the latest verdict and the trend', async () => {
+    temp = openTempStore();
+    const { store } = temp;
+    const controls = kmsControl();
+    const OTHER = '444455556666';
+    await syncRun(store, [
+      { accountId: ACCOUNT, region: 'us-east-1', trails: [trail('audit'), trail('ok', KEY)] },
+      { accountId: OTHER, region: 'us-east-1', trails: [trailRecord('clean', { account: OTHER, trail: { KmsKeyId: KEY } })] },
+    ]);
+    await store.recordControlRun(await evaluateControls(api, store, controls), 'check', controls);
+    const accounts = `accounts { accountId verdict evaluatedCount failingCount exceptedCount }`;
+    const expected = [
+      { accountId: ACCOUNT, verdict: 'FAIL', evaluatedCount: 2, failingCount: 1, exceptedCount: 0 },
+      { accountId: OTHER, verdict: 'PASS', evaluatedCount: 1, failingCount: 0, exceptedCount: 0 },
+    ];
+    expect((await query(`{ controls { id verdict evaluatedCount failingCount ${accounts} } }`)).controls).toEqual([
+      { id: KMS, verdict: 'FAIL', evaluatedCount: 3, failingCount: 1, accounts: expected },
+    ]);
+    const runs = await query(`{ controlRuns { results { controlId evaluatedCount ${accounts} } } }`);
+    expect(runs.controlRuns).toEqual([{ results: [{ controlId: KMS, evaluatedCount: 3, accounts: expected }] }]);
+  });
+
+  it('says a result recorded without a denominator has none: null, and no accounts', async () => {
+    temp = openTempStore();
+    await temp.store.recordControlRun([
+      { controlId: KMS, title: 'KMS', severity: 'medium', verdict: 'ERROR', reason: 'the query failed', evaluatedAt: '2026-01-01T00:00:00.000Z', failingAssets: [] },
+    ], 'check');
+    expect((await query(`{ controls { id evaluatedCount accounts { accountId } } }`)).controls).toEqual([{ id: KMS, evaluatedCount: null, accounts: [] }]);
+  });
+
   it('shows a catalog control never evaluated with no verdict, and an asset the inventory no longer has as recorded', async () => {
     temp = openTempStore();
     const { store } = temp;

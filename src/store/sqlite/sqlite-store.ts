@@ -25,7 +25,7 @@ import {
 import { compileOrderBy, compileWhere, FilterError, sortTerms, type FilterSchema, type SqlDialect } from '../where.js';
 import type { ApiToken, ApiTokenCredential, ApiTokenScope } from '../store.js';
 import type {
-  ControlDescription, ControlLatestResult, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunListOptions, ControlRunRecord,
+  ControlDescription, ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunListOptions, ControlRunRecord,
   RecordedVerdict, VerdictToRecord,
 } from '../store.js';
 import {
@@ -684,8 +684,12 @@ export class SqliteStore implements InventoryStore {
         .run(startedAt, finishedAt, verdicts.length, source);
       const runId = Number(info.lastInsertRowid);
       const result = this.prepared(
-        `INSERT INTO control_results (run_id, control_id, title, severity, verdict, reason, failing_count, excepted_count, evaluated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO control_results (run_id, control_id, title, severity, verdict, reason, failing_count, excepted_count, evaluated_count, evaluated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const account = this.prepared(
+        `INSERT INTO control_result_accounts (run_id, control_id, account_id, verdict, evaluated_count, failing_count, excepted_count)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
       );
       const asset = this.prepared(
         `INSERT OR IGNORE INTO control_result_assets (run_id, control_id, asset_id, account_id, region, state, exception_owner, exception_expires)
@@ -693,7 +697,8 @@ export class SqliteStore implements InventoryStore {
       );
       for (const v of verdicts) {
         const excepted = v.exceptedAssets ?? [];
-        result.run(runId, v.controlId, v.title, v.severity, v.verdict, v.reason, v.failingAssets.length, excepted.length, v.evaluatedAt);
+        result.run(runId, v.controlId, v.title, v.severity, v.verdict, v.reason, v.failingAssets.length, excepted.length, v.evaluatedCount ?? null, v.evaluatedAt);
+        for (const a of v.accounts ?? []) account.run(runId, v.controlId, a.accountId, a.verdict, a.evaluated, a.failing, a.excepted);
         for (const a of v.failingAssets) asset.run(runId, v.controlId, a.id, a.accountId, a.region, 'failing', null, null);
         for (const a of excepted) asset.run(runId, v.controlId, a.id, a.accountId, a.region, 'excepted', a.exception.owner, a.exception.expires);
       }
@@ -767,6 +772,32 @@ export class SqliteStore implements InventoryStore {
         state: row.state as ControlResultAsset['state'],
         exceptionOwner: (row.exception_owner as string | null) ?? null,
         exceptionExpires: (row.exception_expires as string | null) ?? null,
+      }),
+    );
+  }
+
+  async resultAccounts(keys: readonly ControlResultKey[]): Promise<ControlResultAccount[][]> {
+    if (keys.length === 0) return [];
+    const rows = this
+      .prepared(
+        `SELECT a.* FROM control_result_accounts a
+           JOIN (SELECT json_extract(value, '$[0]') AS run_id, json_extract(value, '$[1]') AS control_id FROM json_each(?)) k
+             ON a.run_id = k.run_id AND a.control_id = k.control_id
+          ORDER BY a.run_id, a.control_id, a.account_id`,
+      )
+      .all(JSON.stringify(keys.map((key) => [key.runId, key.controlId]))) as Row[];
+    return groupBy(
+      keys.map((key) => `${key.runId}/${key.controlId}`),
+      rows,
+      (row) => `${row.run_id as number}/${row.control_id as string}`,
+      (row): ControlResultAccount => ({
+        runId: row.run_id as number,
+        controlId: row.control_id as string,
+        accountId: row.account_id as string,
+        verdict: row.verdict as ControlResultAccount['verdict'],
+        evaluatedCount: row.evaluated_count as number,
+        failingCount: row.failing_count as number,
+        exceptedCount: row.excepted_count as number,
       }),
     );
   }
@@ -933,6 +964,7 @@ function toControlResult(row: Row): ControlResultRecord {
     reason: row.reason as string,
     failingCount: row.failing_count as number,
     exceptedCount: row.excepted_count as number,
+    evaluatedCount: (row.evaluated_count as number | null) ?? null,
     evaluatedAt: row.evaluated_at as string,
   };
 }
