@@ -99,8 +99,8 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
     evaluatedAt: now.toISOString(),
   });
 
-  const scopedGaps = await scopedInventoryGaps(store, control.assetTypes, options);
-  const gaps = scopedGaps.map((gap) => gap.text);
+  const inventory = await inventoryState(store, control.assetTypes, options);
+  const gaps = inventory.gaps.map((gap) => gap.text);
   const result = await execute({ schema: api.schema, document: control.document, contextValue: createContext(store) });
   if (result.errors?.length) {
     return verdict('ERROR', `the query failed: ${result.errors.map((e: GraphQLError) => e.message).join('; ')}`);
@@ -124,7 +124,7 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
   const evaluated = assetsIn(Object.values(universe.data ?? {})[0]);
   // Per account only when the query named every failing asset and its account; otherwise each account gets the whole verdict.
   const perAccount = listsFailures(expectation) && applies && returned.every((asset) => asset.accountId !== '');
-  const accountVerdicts = (whole: Verdict) => tallyAccounts(evaluated, failingAssets, exceptedAssets, scopedGaps, perAccount ? undefined : whole);
+  const accountVerdicts = (whole: Verdict) => tallyAccounts(inventory.accountIds, evaluated, failingAssets, exceptedAssets, inventory.gaps, perAccount ? undefined : whole);
   // The denominator is every asset evaluated, and every asset found failing even if the evaluated list missed it.
   const counted = new Set([...evaluated, ...failingAssets, ...exceptedAssets].map((asset) => asset.id));
   const decided = (v: Verdict, reason: string, failing: FailingAsset[] = []) => {
@@ -160,19 +160,25 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
  * finish or failed somewhere, an account's latest attempt failed, or an enabled region was never synced or failed.
  */
 export async function inventoryGaps(store: InventoryStore, assetTypes: readonly string[], options: EvaluationOptions = {}): Promise<string[]> {
-  return (await scopedInventoryGaps(store, assetTypes, options)).map((gap) => gap.text);
+  return (await inventoryState(store, assetTypes, options)).gaps.map((gap) => gap.text);
 }
 
-/** An inventory gap, and the account it concerns; null when it concerns the whole inventory (e.g. never synced). */
+/** An inventory gap, and the accounts it concerns; null when it concerns the whole inventory (e.g. never synced). */
 export interface InventoryGap {
-  accountId: string | null;
+  accountIds: readonly string[] | null;
   text: string;
 }
 
-/** inventoryGaps, each with the account it concerns, so that a verdict per account is ERROR only where its data is. */
-export async function scopedInventoryGaps(store: InventoryStore, assetTypes: readonly string[], options: EvaluationOptions = {}): Promise<InventoryGap[]> {
+/**
+ * inventoryGaps, each with the account it concerns, so that a verdict per account is ERROR only where its data is;
+ * and every account the inventory of these asset types covers, so that an account with nothing to evaluate still shows.
+ */
+export async function inventoryState(
+  store: InventoryStore, assetTypes: readonly string[], options: EvaluationOptions = {},
+): Promise<{ gaps: InventoryGap[]; accountIds: string[] }> {
   const found: InventoryGap[] = [];
-  const gaps = { push: (text: string, accountId: string | null = null) => found.push({ accountId, text }) };
+  const covered = new Set<string>();
+  const gaps = { push: (text: string, ...accountIds: string[]) => found.push({ accountIds: accountIds.length > 0 ? accountIds : null, text }) };
   const maxAgeHours = options.maxAgeHours ?? DEFAULT_MAX_AGE_HOURS;
   const staleBefore = new Date((options.now ?? new Date()).getTime() - maxAgeHours * 3_600_000).toISOString();
   for (const assetType of assetTypes) {
@@ -186,13 +192,18 @@ export async function scopedInventoryGaps(store: InventoryStore, assetTypes: rea
       gaps.push(`${assetType} assets have never been synced (run "inventory sync")`);
       continue;
     }
+    const coverage = await computeCoverage(store, assetType);
+    for (const entry of coverage) covered.add(entry.accountId);
     if (latest.status === 'running') gaps.push(`sync run ${latest.id} has not finished`);
     if (latest.status === 'interrupted') gaps.push(`sync run ${latest.id} was interrupted before it finished`);
     if (latest.status === 'failed' || latest.status === 'partial') {
-      gaps.push(`sync run ${latest.id} ${latest.status === 'failed' ? 'failed' : 'failed in part'}: ${latest.errorMessage ?? latest.errorCode ?? 'no reason recorded'}`);
+      // A run that failed in part says which accounts failed in it; a run that failed as a whole concerns every account.
+      const failedIn = latest.status === 'partial'
+        ? [...new Set(coverage.filter((e) => e.lastAttemptRunId === latest.id && (e.lastAttemptStatus === 'failed' || e.accountFailed)).map((e) => e.accountId))]
+        : [];
+      gaps.push(`sync run ${latest.id} ${latest.status === 'failed' ? 'failed' : 'failed in part'}: ${latest.errorMessage ?? latest.errorCode ?? 'no reason recorded'}`, ...failedIn);
     }
     // What the latest run reported is said above; older failures that no run has repaired since are said here.
-    const coverage = await computeCoverage(store, assetType);
     const olderThanLatest = (entry: CoverageEntry) => entry.lastAttemptRunId !== latest.id;
     for (const [accountId, entries] of byAccount(coverage)) {
       const accountFailure = entries.find((entry) => entry.accountFailed);
@@ -225,15 +236,16 @@ export async function scopedInventoryGaps(store: InventoryStore, assetTypes: rea
       gaps.push(`account ${entry.accountId} region ${entry.region} failed in sync run ${entry.lastAttemptRunId} (${describe(entry.error)})`, entry.accountId);
     }
   }
-  return found;
+  return { gaps: found, accountIds: [...covered] };
 }
 
 /**
- * Each account's verdict and counts: every account with an evaluated, failing or excepted asset, or with a gap of its
- * own. `whole` is the control's verdict when it is decided over the whole inventory (a count), else undefined.
+ * Each account's verdict and counts: every account the inventory covers, and any other with an evaluated, failing or
+ * excepted asset (e.g. the owner of an organization trail). `whole` is the control's verdict when it is decided over
+ * the whole inventory (a count), else undefined.
  */
 function tallyAccounts(
-  evaluated: FailingAsset[], failing: FailingAsset[], excepted: ExceptedAsset[], gaps: InventoryGap[], whole: Verdict | undefined,
+  covered: readonly string[], evaluated: FailingAsset[], failing: FailingAsset[], excepted: ExceptedAsset[], gaps: InventoryGap[], whole: Verdict | undefined,
 ): AccountVerdict[] {
   const accounts = new Map<string, { ids: Set<string>; failing: number; excepted: number; gaps: string[] }>();
   const account = (accountId: string) => {
@@ -241,11 +253,12 @@ function tallyAccounts(
     if (!entry) accounts.set(accountId, (entry = { ids: new Set(), failing: 0, excepted: 0, gaps: [] }));
     return entry;
   };
+  for (const accountId of covered) account(accountId);
   for (const asset of [...evaluated, ...failing, ...excepted]) account(asset.accountId).ids.add(asset.id);
   for (const asset of failing) account(asset.accountId).failing++;
   for (const asset of excepted) account(asset.accountId).excepted++;
-  for (const gap of gaps) if (gap.accountId !== null) account(gap.accountId).gaps.push(gap.text);
-  const everywhere = gaps.filter((gap) => gap.accountId === null).map((gap) => gap.text);
+  for (const gap of gaps) for (const accountId of gap.accountIds ?? []) account(accountId).gaps.push(gap.text);
+  const everywhere = gaps.filter((gap) => gap.accountIds === null).map((gap) => gap.text);
   return [...accounts.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([accountId, entry]) => {

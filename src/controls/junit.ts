@@ -1,7 +1,7 @@
 // Renders verdicts as a JUnit XML report, which CI systems show as test results: one test case per control, a FAIL
 // as a <failure> naming the failing assets, an ERROR (a control that could not be decided) as an <error>.
 import type { ControlVerdict } from './evaluate.js';
-import type { ControlInfo } from './report.js';
+import { denominatorLines, type ControlInfo } from './report.js';
 
 export const JUNIT_SUITE_NAME = 'cloud-inventory controls';
 
@@ -26,13 +26,14 @@ export function verdictsAsJunit(verdicts: ControlVerdict[], controls: readonly P
     const classname = `${providers.get(v.controlId) ?? 'unknown'}.${v.controlId}`;
     const open = `    <testcase classname="${attr(classname)}" name="${attr(v.title)}">`;
     const assets = v.failingAssets.map((a) => `${a.id} (account ${a.accountId}, ${a.region})`).join('\n');
+    const denominator = denominatorLines(v).map((line) => `${line}\n`).join('');
     const out = exceptionsOut(v);
     const systemOut = out ? [`      <system-out>${text(out)}</system-out>`] : [];
     if (v.verdict === 'FAIL') {
-      lines.push(open, `      <failure message="${attr(failureMessage(v))}" type="FAIL">${text(`severity ${v.severity}\n${v.reason}\n${assets}`.trimEnd())}</failure>`, ...systemOut, '    </testcase>');
+      lines.push(open, `      <failure message="${attr(failureMessage(v))}" type="FAIL">${text(`severity ${v.severity}\n${v.reason}\n${denominator}${assets}`.trimEnd())}</failure>`, ...systemOut, '    </testcase>');
     } else if (v.verdict === 'ERROR') {
       const body = assets ? `${v.reason}\nfailing in the part of the inventory that was synced:\n${assets}` : v.reason;
-      lines.push(open, `      <error message="${attr(v.reason)}" type="ERROR">${text(`severity ${v.severity}\n${body}`)}</error>`, ...systemOut, '    </testcase>');
+      lines.push(open, `      <error message="${attr(v.reason)}" type="ERROR">${text(`severity ${v.severity}\n${denominator}${body}`)}</error>`, ...systemOut, '    </testcase>');
     } else if (systemOut.length > 0) {
       // A control passing because its failing assets are excepted: a passing test case that lists the exceptions.
       lines.push(open, ...systemOut, '    </testcase>');

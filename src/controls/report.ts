@@ -9,11 +9,32 @@ export type ControlInfo = Pick<Control, 'id' | 'title' | 'severity' | 'provider'
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The verdict's denominator in words: how many assets in how many accounts, how the accounts came out, then each
+ * account that did not pass with its counts. [] when the control's queries did not run.
+ */
+export function denominatorLines(v: ControlVerdict): string[] {
+  if (v.evaluatedCount === undefined || v.accounts === undefined) return [];
+  const count = (verdict: string) => v.accounts!.filter((a) => a.verdict === verdict).length;
+  const lines = [
+    `evaluated ${plural(v.evaluatedCount, 'asset', 'assets')} in ${plural(v.accounts.length, 'account', 'accounts')}: ` +
+      `${count('PASS')} pass, ${count('FAIL')} fail, ${count('ERROR')} error`,
+  ];
+  for (const a of v.accounts.filter((account) => account.verdict !== 'PASS')) {
+    const excepted = a.excepted > 0 ? `, ${a.excepted} excepted` : '';
+    lines.push(`  ${a.accountId}  ${a.verdict.padEnd(5)}  ${a.failing} of ${plural(a.evaluated, 'asset', 'assets')} failing${excepted}`);
+  }
+  return lines;
+}
+
 export function verdictsAsText(verdicts: ControlVerdict[]): string {
   const lines: string[] = [];
   for (const v of verdicts) {
     lines.push(`${v.verdict.padEnd(5)}  ${v.controlId}  ${v.title} (${v.severity})`);
     lines.push(`       ${v.reason}`);
+    for (const line of denominatorLines(v)) lines.push(`       ${line}`);
     if (v.failingAssets.length > 0) {
       lines.push(v.verdict === 'FAIL' ? '       failing:' : '       failing in the part of the inventory that was synced:');
       for (const asset of v.failingAssets) lines.push(`         ${asset.id}  (account ${asset.accountId}, ${asset.region})`);
@@ -63,9 +84,10 @@ export function selectControls<C extends Pick<Control, 'id' | 'severity'>>(contr
 }
 
 /**
- * The verdict for one account: only its failing assets count. FAIL when it has any; PASS when the control failed
- * only on assets of other accounts; otherwise the control's own verdict (PASS, ERROR, or a FAIL that names no asset,
- * as under `count > 0`, which no account can be cleared of). The reason says that it is filtered.
+ * The verdict for one account. Where the evaluation gave one per account (v.accounts), it is that account's: ERROR
+ * only when the account's inventory (or the whole inventory) has a gap. Otherwise only its failing assets count: FAIL
+ * when it has any; PASS when the control failed only on assets of other accounts; else the control's own verdict (as
+ * under `count > 0`, which no account can be cleared of). The reason says that it is filtered.
  */
 export function verdictForAccount(whole: ControlVerdict, accountId: string): ControlVerdict {
   // Assets excepted in other accounts are not this account's to show.
@@ -73,21 +95,37 @@ export function verdictForAccount(whole: ControlVerdict, accountId: string): Con
   const all = verdict.failingAssets;
   const mine = all.filter((asset) => asset.accountId === accountId);
   const scope = `filtered to account ${accountId}`;
+  const own = whole.accounts?.find((account) => account.accountId === accountId);
+  const accounts = whole.accounts === undefined ? {} : { accounts: own ? [own] : [], evaluatedCount: own?.evaluated ?? 0 };
+  if (own?.verdict === 'ERROR') {
+    return { ...verdict, ...accounts, verdict: 'ERROR', reason: `${scope}: its inventory is incomplete or stale: ${own.gaps.join('; ')}`, failingAssets: mine };
+  }
   if (mine.length > 0) {
     return {
       ...verdict,
+      ...accounts,
       verdict: 'FAIL',
       reason: `${scope}: ${mine.length} of the ${all.length} failing ${all.length === 1 ? 'asset is' : 'assets are'} in it (whole inventory: ${verdict.verdict}, ${verdict.reason})`,
       failingAssets: mine,
     };
   }
+  if (own?.verdict === 'PASS' && verdict.verdict !== 'PASS') {
+    return {
+      ...verdict,
+      ...accounts,
+      verdict: 'PASS',
+      reason: `${scope}: none of its ${plural(own.evaluated, 'evaluated asset', 'evaluated assets')} fails, and its inventory is complete (whole inventory: ${verdict.verdict}, ${verdict.reason})`,
+      failingAssets: [],
+    };
+  }
   if (verdict.verdict === 'FAIL' && all.length > 0) {
     return {
       ...verdict,
+      ...accounts,
       verdict: 'PASS',
       reason: `${scope}: none of the ${all.length} failing ${all.length === 1 ? 'asset is' : 'assets are'} in it (whole inventory: FAIL, ${verdict.reason})`,
       failingAssets: [],
     };
   }
-  return { ...verdict, reason: `${scope}: ${verdict.reason}`, failingAssets: [] };
+  return { ...verdict, ...accounts, reason: `${scope}: ${verdict.reason}`, failingAssets: [] };
 }

@@ -122,6 +122,6 @@ describe('inventory check output formats and filters', () => {
     expect(clean.code).toBe(0);
     const findings = JSON.parse(clean.stdout) as Record<string, any>[];
     expect(findings.map((f) => [f.compliance.control, f.compliance.status])).toEqual([[KMS, 'Pass'], [MULTI, 'Pass']]);
-    expect(findings[0]!.compliance.status_detail).toMatch(new RegExp(`^filtered to account ${CLEAN}: none of the 3 failing assets are in it`));
+    expect(findings[0]!.compliance.status_detail).toMatch(new RegExp(`^filtered to account ${CLEAN}: none of its 1 evaluated asset fails, and its inventory is complete \\(whole inventory: FAIL, 3 assets fail`));
   });
 });

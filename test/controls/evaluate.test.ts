@@ -1,5 +1,5 @@
 // Verdicts: PASS only on a complete inventory that meets the expectation; every way of being incomplete is ERROR.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
@@ -8,7 +8,8 @@ import { CONTROLS_DIR } from '../../src/paths.js';
 import { evaluateControl, type ControlVerdict } from '../../src/controls/evaluate.js';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import type { InventoryStore } from '../../src/store/store.js';
-import { COLLECTOR, syncScope, trailRecord } from '../support/records.js';
+import { verdictForAccount, verdictsAsText } from '../../src/controls/report.js';
+import { COLLECTOR, syncRun, syncScope, trailRecord } from '../support/records.js';
 import { openTempStore, tempDir, type TempStore } from '../support/store.js';
 
 const api = createInventoryApi();
@@ -199,5 +200,99 @@ describe('the KMS control verdict', () => {
       findTrails: async () => { throw new Error('database is locked'); },
     });
     expect(await verdictOf(broken)).toMatchObject({ verdict: 'ERROR', reason: 'the query failed: database is locked' });
+  });
+});
+
+describe('verdicts per account: the denominator, and ERROR only where the inventory has a gap', () => {
+  const OTHER = '444455556666';
+  const arn = (account: string, name: string) => `arn:aws:cloudtrail:us-east-1:${account}:trail/${name}`;
+  const tally = (accountId: string, verdict: string, evaluated: number, failing: number, gaps: unknown[] = []) =>
+    ({ accountId, verdict, evaluated, failing, excepted: 0, gaps });
+
+  it('a denied region makes only its account ERROR; the other account keeps its verdict, and --account on it passes', async () => {
+    temp = openTempStore();
+    const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('plain', { account: ACCOUNT })] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: OTHER, region: 'us-east-1', status: 'ok', trails: [trailRecord('keyed', { account: OTHER, trail: KEY })] });
+    await temp.store.finishSyncRun(run.id, 'partial', { code: 'ScopesFailed', message: `1 failed: ${ACCOUNT}/eu-west-1: AccessDeniedException (denied)` });
+    const verdict = await verdictOf(temp.store);
+    expect(verdict.verdict).toBe('ERROR');
+    expect(verdict.evaluatedCount).toBe(2);
+    expect(verdict.accounts).toEqual([
+      tally(ACCOUNT, 'ERROR', 1, 1, [expect.stringContaining(`${ACCOUNT}/eu-west-1: AccessDeniedException`)]),
+      tally(OTHER, 'PASS', 1, 0),
+    ]);
+    expect(verdictForAccount(verdict, OTHER)).toMatchObject({ verdict: 'PASS', failingAssets: [], evaluatedCount: 1, accounts: [tally(OTHER, 'PASS', 1, 0)] });
+    expect(verdictForAccount(verdict, ACCOUNT)).toMatchObject({ verdict: 'ERROR', failingAssets: [{ id: arn(ACCOUNT, 'plain') }] });
+    expect(verdictsAsText([verdict])).toContain(`evaluated 2 assets in 2 accounts: 1 pass, 0 fail, 1 error\n         ${ACCOUNT}  ERROR  1 of 1 asset failing\n`);
+  });
+
+  it('a run that failed as a whole makes every account ERROR', async () => {
+    temp = openTempStore();
+    await syncScope(temp.store, { accountId: OTHER, region: 'us-east-1', trails: [trailRecord('keyed', { account: OTHER, trail: KEY })] });
+    const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+    await temp.store.finishSyncRun(run.id, 'failed', { code: 'NoAccounts', message: 'the organization could not be listed' });
+    const verdict = await verdictOf(temp.store);
+    expect(verdict.accounts).toEqual([tally(OTHER, 'ERROR', 1, 0, [`sync run ${run.id} failed: the organization could not be listed`])]);
+    expect(verdictForAccount(verdict, OTHER).verdict).toBe('ERROR');
+  });
+
+  it('an account that could never be synced shows ERROR with nothing evaluated; a synced account without trails, PASS with 0', async () => {
+    temp = openTempStore();
+    const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+    await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'failed', enabledRegions: null, error: { code: 'AccessDenied', message: 'cannot assume role' } });
+    await temp.store.recordAccount(run.id, COLLECTOR, { accountId: OTHER, status: 'ok', enabledRegions: ['us-east-1'] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: OTHER, region: 'us-east-1', status: 'ok', trails: [] });
+    await temp.store.finishSyncRun(run.id, 'partial', { code: 'ScopesFailed', message: `1 failed: ${ACCOUNT}: AccessDenied (cannot assume role)` });
+    const verdict = await verdictOf(temp.store);
+    expect(verdict).toMatchObject({ verdict: 'ERROR', evaluatedCount: 0 });
+    expect(verdict.accounts).toEqual([
+      tally(ACCOUNT, 'ERROR', 0, 0, [expect.stringContaining('AccessDenied (cannot assume role)'), expect.stringContaining('have never been read')]),
+      tally(OTHER, 'PASS', 0, 0),
+    ]);
+  });
+
+  it('a stale account is ERROR while a fresh one is decided', async () => {
+    temp = openTempStore();
+    const start = Date.parse('2026-11-01T00:00:00.000Z');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(start);
+      await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('plain', { account: ACCOUNT })] });
+      vi.setSystemTime(start + 40 * 3_600_000);
+      await syncScope(temp.store, { accountId: OTHER, region: 'us-east-1', trails: [trailRecord('plain', { account: OTHER })] });
+    } finally {
+      vi.useRealTimers();
+    }
+    // 50 hours after the first sync: ACCOUNT's data is 50 h old, OTHER's 10 h.
+    const verdict = await evaluateControl(api, temp.store, kmsControl, { now: new Date(start + 50 * 3_600_000) });
+    expect(verdict.verdict).toBe('ERROR');
+    expect(verdict.accounts).toEqual([
+      tally(ACCOUNT, 'ERROR', 1, 1, [expect.stringContaining(`account ${ACCOUNT} has 1 region last synced more than 48 h ago`)]),
+      tally(OTHER, 'FAIL', 1, 1),
+    ]);
+  });
+
+  it('no trails at all in a complete inventory: PASS, 0 evaluated, and the account listed', async () => {
+    temp = openTempStore();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
+    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'PASS', evaluatedCount: 0, accounts: [tally(ACCOUNT, 'PASS', 0, 0)] });
+  });
+
+  it('never synced: ERROR with no account to show', async () => {
+    temp = openTempStore();
+    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', evaluatedCount: 0, accounts: [] });
+  });
+
+  it('a count control is decided over the whole inventory: each account shows that verdict', async () => {
+    temp = openTempStore();
+    await syncRun(temp.store, [
+      { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('regional', { account: ACCOUNT })] },
+      { accountId: OTHER, region: 'us-east-1', trails: [] },
+    ]);
+    const verdict = await evaluateControl(api, temp.store, multiRegionControl());
+    expect(verdict).toMatchObject({ verdict: 'FAIL', evaluatedCount: 1 });
+    expect(verdict.accounts).toEqual([tally(ACCOUNT, 'FAIL', 1, 0), tally(OTHER, 'FAIL', 0, 0)]);
   });
 });
