@@ -1,6 +1,8 @@
-// Exceptions to controls (`inventory check --exceptions <file>`): a failing asset that someone owns, has a reason for and
-// an approver of, until an expiry date. An active exception moves the asset from failing to excepted; an expired one
-// stops working and is reported. The file is a YAML list, validated with every problem named by file and place.
+// Exceptions to controls: a failing asset that someone owns, has a reason for and an approver of, until an expiry date.
+// They come from a YAML file (`inventory check --exceptions <file>`) or are stored in the inventory through the GraphQL
+// API (addException); both meet the same rules, checked by validateException with every problem named by its place.
+// An active exception moves the asset from failing to excepted; an expired one stops working and is reported.
+// This module imports nothing of the project, so that src/graphql can use its rules without an import cycle.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -27,10 +29,19 @@ function isCalendarDate(value: string): boolean {
   return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value;
 }
 
-/** An ARN, or a pattern over ARNs where * stands for any run of characters: arn:aws:cloudtrail:*:222222222222:trail/*. */
+const ARN_PATTERN = /^arn:[^:]*:[^:]*:[^:]*:[^:]*:.+$/;
+const ACCOUNT_ID = /^\d{12}$/;
+
+/**
+ * An ARN, or a pattern over ARNs where * stands for any run of characters (arn:aws:cloudtrail:*:222222222222:trail/*),
+ * or a 12-digit AWS account id: account-level controls report accounts as their failing assets, by account id.
+ */
 const assetPattern = z
-  .string({ error: 'expected an asset ARN or a pattern over ARNs' })
-  .regex(/^arn:[^:]*:[^:]*:[^:]*:[^:]*:.+$/, 'expected an ARN (arn:partition:service:region:account:resource), where * may stand for any run of characters');
+  .string({ error: 'expected an asset ARN, a pattern over ARNs, or a 12-digit account id' })
+  .refine(
+    (value) => ARN_PATTERN.test(value) || ACCOUNT_ID.test(value),
+    'expected an ARN (arn:partition:service:region:account:resource), where * may stand for any run of characters, or a 12-digit account id',
+  );
 
 const ExceptionEntry = z
   .strictObject({
@@ -44,7 +55,7 @@ const ExceptionEntry = z
   })
   .refine((e) => e.created === undefined || e.created <= e.expires, { message: 'created is after expires', path: ['created'] });
 
-const ExceptionsFile = z.array(ExceptionEntry, { error: 'expected a list of exceptions' });
+const ExceptionsFile = z.array(z.unknown(), { error: 'expected a list of exceptions' });
 
 export type ControlException = z.infer<typeof ExceptionEntry>;
 
@@ -57,6 +68,61 @@ export interface ExceptionsOptions {
   /** An expiry further ahead than this many days from today is refused. */
   maxDays?: number;
   now?: Date;
+}
+
+/** One thing wrong with an exception: where (a path into the entry, e.g. ["expires"]) and what. */
+export interface ExceptionProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+export interface ValidateExceptionOptions extends ExceptionsOptions {
+  /**
+   * The exception is being created now (through the API): an expiry already past is refused. An exceptions file may
+   * keep an expired entry; it is reported as expired.
+   */
+  isNew?: boolean;
+}
+
+export type ExceptionValidation = { ok: true; exception: ControlException } | { ok: false; problems: ExceptionProblem[] };
+
+/**
+ * The one check of an exception, whether it comes from the file or from a mutation: the fields (owner, reason, approver
+ * and expiry required, asset an ARN, pattern or account id, no unknown key), a control of the catalog, an expiry no
+ * further ahead than the maximum lifetime, and for a new exception, not already past.
+ */
+export function validateException(input: unknown, options: ValidateExceptionOptions): ExceptionValidation {
+  const parsed = ExceptionEntry.safeParse(input);
+  const problems: ExceptionProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ path: issue.path.map((p) => (typeof p === 'number' ? p : String(p))), message: issue.message }));
+  // The catalog and lifetime rules, for the fields that are well formed, even when another field is not: every
+  // problem is said at once.
+  const wellFormed = (field: string) => !problems.some((p) => p.path[0] === field);
+  const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const control = typeof raw.control === 'string' ? raw.control.trim() : undefined;
+  if (control !== undefined && wellFormed('control') && !options.controlIds.includes(control)) {
+    problems.push({ path: ['control'], message: `unknown control "${control}" (known: ${[...options.controlIds].sort().join(', ')})` });
+  }
+  if (typeof raw.expires === 'string' && wellFormed('expires')) {
+    const expires = raw.expires;
+    const maxDays = options.maxDays ?? DEFAULT_MAX_EXCEPTION_DAYS;
+    const today = startOfDay(options.now ?? new Date());
+    const ahead = Math.round((Date.parse(`${expires}T00:00:00Z`) - today) / DAY_MS);
+    if (ahead > maxDays) problems.push({ path: ['expires'], message: `${expires} is ${ahead} days ahead, more than the ${maxDays} days an exception may last` });
+    if (options.isNew && ahead < 0) {
+      problems.push({ path: ['expires'], message: `${expires} is already past (today is ${new Date(today).toISOString().slice(0, 10)}, UTC); a new exception must expire today or later` });
+    }
+  }
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems: problems.sort(byField) };
+  return { ok: true, exception: parsed.data };
+}
+
+/** Problems in the order of the fields in an entry; problems of the entry as a whole first. */
+const FIELD_ORDER = ['control', 'asset', 'owner', 'reason', 'approver', 'expires', 'created'];
+function byField(a: ExceptionProblem, b: ExceptionProblem): number {
+  const rank = (p: ExceptionProblem) => (p.path.length === 0 ? -1 : FIELD_ORDER.indexOf(String(p.path[0])));
+  return rank(a) - rank(b);
 }
 
 export function loadExceptions(path: string, options: ExceptionsOptions): ControlException[] {
@@ -81,17 +147,15 @@ export function parseExceptions(content: string, file: string, options: Exceptio
     const problems = parsed.error.issues.map((issue) => `${formatPath(issue.path) || '(top level)'}: ${issue.message}`);
     throw new ExceptionsFileError(`${file}: ${problems.join('; ')}`);
   }
-  const known = new Set(options.controlIds);
-  const maxDays = options.maxDays ?? DEFAULT_MAX_EXCEPTION_DAYS;
-  const today = startOfDay(options.now ?? new Date());
+  const exceptions: ControlException[] = [];
   const problems: string[] = [];
-  parsed.data.forEach((e, i) => {
-    if (!known.has(e.control)) problems.push(`[${i}].control: unknown control "${e.control}" (known: ${[...known].sort().join(', ')})`);
-    const ahead = Math.round((Date.parse(`${e.expires}T00:00:00Z`) - today) / DAY_MS);
-    if (ahead > maxDays) problems.push(`[${i}].expires: ${e.expires} is ${ahead} days ahead, more than the ${maxDays} days an exception may last`);
+  parsed.data.forEach((entry, i) => {
+    const checked = validateException(entry, options);
+    if (checked.ok) exceptions.push(checked.exception);
+    else problems.push(...checked.problems.map((problem) => `${formatPath([i, ...problem.path])}: ${problem.message}`));
   });
   if (problems.length > 0) throw new ExceptionsFileError(`${file}: ${problems.join('; ')}`);
-  return parsed.data;
+  return exceptions;
 }
 
 /** The moment an exception stops working: the start (UTC) of the day after its expiry date. */
@@ -103,9 +167,12 @@ export function isActive(exception: Pick<ControlException, 'expires'>, now: Date
   return now.getTime() < expiresAt(exception).getTime();
 }
 
-/** Whether an ARN matches an exception's asset: the ARN itself, or a pattern where * stands for any run of characters. */
+/**
+ * Whether an asset id matches an exception's asset: an account id or an ARN matches itself exactly; a pattern where *
+ * stands for any run of characters matches the ARNs it describes (never an account id: patterns begin with arn:).
+ */
 export function assetMatches(pattern: string, arn: string): boolean {
-  if (!pattern.includes('*')) return pattern === arn;
+  if (ACCOUNT_ID.test(pattern) || !pattern.includes('*')) return pattern === arn;
   const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
   return regex.test(arn);
 }
@@ -127,7 +194,7 @@ function startOfDay(now: Date): number {
   return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
 }
 
-/** [2].expires, as a reader finds it in the file. */
-function formatPath(path: readonly PropertyKey[]): string {
+/** [2].expires, as a reader finds it in the file; with a leading name, input.expires as a GraphQL client sends it. */
+export function formatPath(path: readonly PropertyKey[]): string {
   return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i > 0 ? '.' : ''}${String(part)}`)).join('');
 }

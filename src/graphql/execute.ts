@@ -4,7 +4,7 @@ import type { InventoryStore } from '../store/store.js';
 import { noNullInFilters } from './filters.js';
 import { pageLimits } from './pages.js';
 import { loadStoredFragments, withStoredFragments, type StoredFragments } from './fragments.js';
-import { buildSchema, createContext } from './schema.js';
+import { buildSchema, createContext, type ContextOptions } from './schema.js';
 
 /** The schema, the stored fragments and the extra validation rules: built once, shared by the server and the control engine. */
 export interface InventoryApi {
@@ -22,12 +22,16 @@ export function createInventoryApi(options: InventoryApiOptions = {}): Inventory
   return { schema: buildSchema(pageLimits(options.maxPageSize)), fragments: loadStoredFragments(), validationRules: [noNullInFilters] };
 }
 
-/** Parses, appends missing stored fragments, validates and executes. Syntax and validation problems come back as errors, not throws. */
+/**
+ * Parses, appends missing stored fragments, validates and executes. Syntax and validation problems come back as errors,
+ * not throws. Mutations are refused (FORBIDDEN) unless `context.caller` explicitly allows them.
+ */
 export async function runQuery(
   api: InventoryApi,
   store: InventoryStore,
   source: string,
   variables?: Record<string, unknown>,
+  context: ContextOptions = {},
 ): Promise<ExecutionResult> {
   let document;
   try {
@@ -37,5 +41,5 @@ export async function runQuery(
   }
   const errors = validate(api.schema, document, [...specifiedRules, ...api.validationRules]);
   if (errors.length > 0) return { errors };
-  return execute({ schema: api.schema, document, contextValue: createContext(store), variableValues: variables ?? null });
+  return execute({ schema: api.schema, document, contextValue: createContext(store, context), variableValues: variables ?? null });
 }

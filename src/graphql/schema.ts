@@ -24,6 +24,7 @@ import type {
 } from '../store/store.js';
 import { ACCOUNT_FILTER, TAG_FILTER, TRAIL_ASSET_FILTER, TRAIL_FILTER } from '../store/filter-schemas.js';
 import { FilterError, type FilterSchema, type SortSpec } from '../store/where.js';
+import { exceptionResolvers, type Caller, type ExceptionRules } from './exceptions.js';
 import { filterInputsSdl, type FilterableTypeNode } from './filters.js';
 import { DEFAULT_PAGE_SIZE, pageLimits, type PageLimits } from './pages.js';
 import { selectedFields } from './selection.js';
@@ -34,6 +35,16 @@ export interface GraphQLContext {
   loaders: RequestLoaders;
   /** Tags read with a whole list of assets, by asset id: they resolve at once, without a promise per asset. */
   tagsRead: Map<string, Tag[]>;
+  /** Who sent the request: mutations need an admin token, or a server nobody needs a token for (see Caller). */
+  caller: Caller;
+  /** What a new exception is checked against; without them (in-process execution) addException is refused. */
+  exceptionRules?: ExceptionRules;
+}
+
+export interface ContextOptions {
+  /** Default: in-process execution, which may only read. */
+  caller?: Caller;
+  exceptionRules?: ExceptionRules;
 }
 
 export interface RequestLoaders {
@@ -51,7 +62,7 @@ export interface RequestLoaders {
   resultAccounts: DataLoader<string, ControlResultAccount[]>;
 }
 
-export function createContext(store: InventoryStore): GraphQLContext {
+export function createContext(store: InventoryStore, options: ContextOptions = {}): GraphQLContext {
   return {
     store,
     loaders: {
@@ -66,6 +77,8 @@ export function createContext(store: InventoryStore): GraphQLContext {
       resultAccounts: new DataLoader((keys) => store.resultAccounts(keys.map(resultKey))),
     },
     tagsRead: new Map(),
+    caller: options.caller ?? { kind: 'in-process' },
+    ...(options.exceptionRules ? { exceptionRules: options.exceptionRules } : {}),
   };
 }
 
@@ -254,6 +267,8 @@ const createResolvers = (limits: PageLimits) => ({
   CoverageStatus: upperCaseEnum(['ok', 'skipped', 'failed', 'never']),
   ChangeKind: upperCaseEnum(['created', 'changed', 'deleted', 'restored']),
   AccountStatus: upperCaseEnum(['ok', 'failed']),
+  ExceptionState: upperCaseEnum(['active', 'expired', 'revoked']),
+  ExceptionSource: upperCaseEnum(['file', 'api']),
   Asset: {
     __resolveType: (asset: { assetType: string }) => asset.assetType,
   },
@@ -324,7 +339,10 @@ const createResolvers = (limits: PageLimits) => ({
         throw error;
       }
     },
+    ...exceptionResolvers.Query,
   },
+  // Stored exceptions (src/graphql/exceptions.ts): admin scope.
+  Mutation: exceptionResolvers.Mutation,
   SyncRun: {
     error: (run: SyncRun) => errorOf(run.errorCode, run.errorMessage),
     scopes: (run: SyncRun, args: { status?: string | null }, context: GraphQLContext) =>

@@ -11,10 +11,11 @@ import express from 'express';
 import { GraphQLError, Kind, Lexer, parse, print, Source, TokenKind, type FragmentDefinitionNode, type GraphQLFormattedError } from 'graphql';
 import type { InventoryApi } from '../graphql/execute.js';
 import { missingStoredFragments, type StoredFragments } from '../graphql/fragments.js';
+import type { Caller, ExceptionRules } from '../graphql/exceptions.js';
 import { createContext, type GraphQLContext } from '../graphql/schema.js';
 import type { Logger } from '../log.js';
 import type { InventoryStore } from '../store/store.js';
-import { isLoopbackHost, requireToken, type AuthSettings } from './auth.js';
+import { isLoopbackHost, requireToken, type Authenticated, type AuthSettings } from './auth.js';
 import { DEFAULT_LIMITS, operationCost, requestLimitRules, type RequestLimits } from './limits.js';
 import { accessLog, metricsPage, OPERATION_NAME, RequestMetrics } from './observability.js';
 import { graphiqlRoutes } from './graphiql.js';
@@ -24,7 +25,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Error codes whose message is meant for the client; anything else is masked as an internal error. */
 const CLIENT_ERROR_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST',
+  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'FORBIDDEN',
   'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE',
 ]);
 
@@ -55,6 +56,11 @@ export interface ServerOptions {
    * also refuses every request if the last token is revoked while it runs.
    */
   allowUnauthenticated?: boolean;
+  /**
+   * The catalog's control ids and the longest exception lifetime, which addException checks against (the server does
+   * not read the catalog itself: src/controls imports src/graphql). Without them addException fails.
+   */
+  exceptionRules?: ExceptionRules;
 }
 
 export interface RunningServer {
@@ -148,7 +154,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/graphql-response+json'] }),
     expressMiddleware(apollo, {
       // The HTTP response rides along (Apollo copies the context per operation), for the operation name in the access log.
-      context: async ({ res }) => Object.assign(createContext(store), { [HTTP_RESPONSE]: res }),
+      context: async ({ res }) =>
+        Object.assign(createContext(store, { caller: callerOf(res, loopback), ...(options.exceptionRules ? { exceptionRules: options.exceptionRules } : {}) }), {
+          [HTTP_RESPONSE]: res,
+        }),
     }),
   );
   app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
@@ -191,6 +200,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return closing;
     },
   };
+}
+
+/**
+ * Who sent a request that requireToken let through: the token it presented; else, on loopback, this machine while no
+ * token exists (mutations allowed, as "local"); else a server beyond loopback serving without tokens (reads only).
+ */
+function callerOf(res: express.Response, loopback: boolean): Caller {
+  const auth = res.locals['auth'] as Authenticated | undefined;
+  if (auth) return { kind: 'token', tokenId: auth.tokenId, scope: auth.scope };
+  return loopback ? { kind: 'local' } : { kind: 'anonymous' };
 }
 
 /**

@@ -244,6 +244,19 @@ export interface InventoryStore {
   resultAssets(keys: readonly ControlResultKey[]): Promise<ControlResultAsset[][]>;
   /** The per-account results of many recorded results, by account id, in one statement (the DataLoader batch shape). */
   resultAccounts(keys: readonly ControlResultKey[]): Promise<ControlResultAccount[][]>;
+
+  // ---- Stored exceptions to controls (migration 0007), added and revoked through the GraphQL API. The store keeps
+  // ---- what it is given: the rules an exception must meet are checked before (src/controls/exceptions.ts).
+
+  /** Stores an exception, created now by `createdBy`. */
+  addControlException(exception: NewControlException): Promise<StoredControlException>;
+  /** The stored exceptions by id, revoked ones only when asked (they never apply, and are kept as the audit trail). */
+  listControlExceptions(options?: { includeRevoked?: boolean }): Promise<StoredControlException[]>;
+  /**
+   * Revokes an exception now, as `revokedBy`; one already revoked keeps its first revocation. Undefined when no exception
+   * has this id.
+   */
+  revokeControlException(id: number, revokedBy: string): Promise<StoredControlException | undefined>;
 }
 
 export interface TrailPageRequest {
@@ -389,4 +402,27 @@ export interface ControlResultAsset {
   state: 'failing' | 'excepted';
   exceptionOwner: string | null;
   exceptionExpires: string | null;
+}
+
+// ---- Stored exceptions (used by the InventoryStore methods of the stored exceptions block above).
+
+/** An exception to store: the fields of an exceptions file entry, and who adds it. */
+export interface NewControlException {
+  control: string;
+  /** An ARN, a pattern where * stands for any run of characters, or a 12-digit account id. */
+  asset: string;
+  owner: string;
+  reason: string;
+  approver: string;
+  /** YYYY-MM-DD: the exception applies through the end of this day (UTC). */
+  expires: string;
+  /** The API token's name (or "token <id>" for one without a name), or "local" on a server that needs no token. */
+  createdBy: string;
+}
+
+export interface StoredControlException extends NewControlException {
+  id: number;
+  createdAt: string;
+  revokedAt: string | null;
+  revokedBy: string | null;
 }

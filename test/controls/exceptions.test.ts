@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { loadCatalog } from '../../src/controls/catalog.js';
 import { evaluateControl } from '../../src/controls/evaluate.js';
-import { assetMatches, describeState, ExceptionsFileError, isActive, loadExceptions, parseExceptions, type ControlException } from '../../src/controls/exceptions.js';
+import { assetMatches, describeState, ExceptionsFileError, isActive, loadExceptions, parseExceptions, validateException, type ControlException } from '../../src/controls/exceptions.js';
 import { verdictsAsJunit } from '../../src/controls/junit.js';
 import { ocsfFindings } from '../../src/controls/ocsf.js';
 import { verdictForAccount, verdictsAsText } from '../../src/controls/report.js';
@@ -71,6 +71,41 @@ describe('the exceptions file', () => {
   });
 });
 
+describe('one exception, from the file or from the API', () => {
+  const validate = (input: unknown, isNew = false) => validateException(input, { controlIds: [KMS], now: NOW, isNew });
+
+  it('takes an account id as the asset (account-level controls report accounts), but no other bare value', () => {
+    expect(validate(entry({ asset: OTHER }))).toEqual({ ok: true, exception: entry({ asset: OTHER }) });
+    expect(parse([entry({ asset: OTHER })])).toEqual([entry({ asset: OTHER })]);
+    for (const asset of ['22222222222', '2222222222222', '22222222222*', 'account 222222222222']) {
+      expect(validate(entry({ asset })), asset).toEqual({ ok: false, problems: [{ path: ['asset'], message: expect.stringMatching(/^expected an ARN .* or a 12-digit account id$/) }] });
+    }
+  });
+
+  it('refuses a new exception whose expiry is past, while a file may keep an expired one to report it', () => {
+    expect(validate(entry({ expires: '2025-06-14' }), true)).toEqual({
+      ok: false,
+      problems: [{ path: ['expires'], message: '2025-06-14 is already past (today is 2025-06-15, UTC); a new exception must expire today or later' }],
+    });
+    expect(validate(entry({ expires: '2025-06-15' }), true).ok).toBe(true);
+    expect(validate(entry({ expires: '2025-06-14' })).ok).toBe(true);
+    expect(parse([entry({ expires: '2025-06-14' })])).toHaveLength(1);
+  });
+
+  it('says every problem at once, by field, in the order of the fields', () => {
+    const { owner: _owner, ...noOwner } = entry({ control: 'nope', expires: '2027-01-01' });
+    expect(validate(noOwner, true)).toEqual({
+      ok: false,
+      problems: [
+        { path: ['control'], message: `unknown control "nope" (known: ${KMS})` },
+        { path: ['owner'], message: 'expected an owner' },
+        { path: ['expires'], message: '2027-01-01 is 565 days ahead, more than the 365 days an exception may last' },
+      ],
+    });
+    expect(() => parse([noOwner])).toThrow(`exceptions.yaml: [0].control: unknown control "nope" (known: ${KMS}); [0].owner: expected an owner; [0].expires: 2027-01-01 is 565 days ahead`);
+  });
+});
+
 describe('an exception', () => {
   it('applies through the end of its expiry day (UTC) and stops at 00:00 the day after', () => {
     const e = { expires: '2025-07-01' };
@@ -88,6 +123,11 @@ describe('an exception', () => {
     expect(assetMatches(pattern, arn(OTHER, 'x', 'eu-west-1'))).toBe(true);
     expect(assetMatches(pattern, arn(ACCOUNT, 'x'))).toBe(false);
     expect(assetMatches('arn:aws:cloudtrail:us-east-1:111122223333:trail/a.b', 'arn:aws:cloudtrail:us-east-1:111122223333:trail/aXb')).toBe(false);
+    // An account id matches that account exactly, never an ARN in it, and no ARN pattern matches an account id.
+    expect(assetMatches(OTHER, OTHER)).toBe(true);
+    expect(assetMatches(OTHER, ACCOUNT)).toBe(false);
+    expect(assetMatches(OTHER, arn(OTHER, 'x'))).toBe(false);
+    expect(assetMatches(`arn:aws:*`, OTHER)).toBe(false);
   });
 });
 

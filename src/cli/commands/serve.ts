@@ -1,8 +1,11 @@
 // inventory serve: the GraphQL API over the inventory, until SIGINT or SIGTERM.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadCatalog } from '../../controls/catalog.js';
+import { DEFAULT_MAX_EXCEPTION_DAYS } from '../../controls/exceptions.js';
 import { createInventoryApi } from '../../graphql/execute.js';
 import { MAX_PAGE_SIZE } from '../../graphql/pages.js';
 import { createLogger, type LogLevel, type Logger } from '../../log.js';
+import { CONTROLS_DIR } from '../../paths.js';
 import { SEED_QUERY } from '../../server/query-page.js';
 import { DEFAULT_LIMITS, type RequestLimits } from '../../server/limits.js';
 import { isLoopbackHost } from '../../server/auth.js';
@@ -12,6 +15,7 @@ import { MAX_QUERY_LIMIT } from '../../store/sqlite/sqlite-store.js';
 import type { InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, hostOption, logLevelOption, parsePositiveInt, portOption } from '../main.js';
+import { maxExceptionDaysOption } from './exceptions.js';
 
 export const DEFAULT_PORT = 4000;
 
@@ -23,6 +27,8 @@ interface ServeFlags extends Partial<RequestLimits> {
   introspection: boolean;
   allowUnauthenticated?: boolean;
   maxPageSize: number;
+  controls: string;
+  maxExceptionDays: number;
 }
 
 /** What `serveInventory` needs beyond the store: where to listen and how to answer. */
@@ -35,6 +41,10 @@ export interface ServeSettings {
   allowUnauthenticated?: boolean;
   /** The most `options.limit` and `first` may ask for. */
   maxPageSize?: number;
+  /** The control catalog folder, whose ids addException accepts (default: the shipped catalog). */
+  controls?: string;
+  /** The furthest ahead, in days, a new exception may expire (default DEFAULT_MAX_EXCEPTION_DAYS). */
+  maxExceptionDays?: number;
 }
 
 /** A flag-less switch given by its environment twin: true/false, 1/0, yes/no, on/off. */
@@ -106,6 +116,8 @@ export function serveCommand(outcome: CommandOutcome): Command {
       .default(MAX_PAGE_SIZE)
       .argParser(parsePageSize),
   );
+  command.addOption(new Option('--controls <dir>', 'the control catalog folder: addException accepts its control ids').env('INVENTORY_CONTROLS').default(CONTROLS_DIR));
+  command.addOption(maxExceptionDaysOption());
   // Wide enough that each flag's default and environment twin stay on one line beside the long --allow-unauthenticated.
   command.configureHelp({ helpWidth: 132 });
   return command.action(async (flags: ServeFlags) => {
@@ -125,7 +137,10 @@ export function serveCommand(outcome: CommandOutcome): Command {
     try {
       let server: RunningServer;
       try {
-        const settings = { host: flags.host, port: flags.port, limits: limitsOf(flags), introspection, allowUnauthenticated, maxPageSize: flags.maxPageSize };
+        const settings = {
+          host: flags.host, port: flags.port, limits: limitsOf(flags), introspection, allowUnauthenticated, maxPageSize: flags.maxPageSize,
+          controls: flags.controls, maxExceptionDays: flags.maxExceptionDays,
+        };
         server = await serveInventory(store, settings, log);
       } catch (error) {
         if (!(error instanceof UnprotectedListenError)) throw error;
@@ -143,9 +158,12 @@ export function serveCommand(outcome: CommandOutcome): Command {
 
 /** Starts the server and tells the user where it is and what to ask it. */
 export async function serveInventory(store: InventoryStore, flags: ServeSettings, log: Logger): Promise<RunningServer> {
+  const api = createInventoryApi(flags.maxPageSize ? { maxPageSize: flags.maxPageSize } : {});
+  // The catalog is read here, not by the server: an exception added through the API must name one of its controls.
+  const controlIds = loadCatalog(api, flags.controls ?? CONTROLS_DIR).map((control) => control.id);
   const server = await startServer({
     store,
-    api: createInventoryApi(flags.maxPageSize ? { maxPageSize: flags.maxPageSize } : {}),
+    api,
     host: flags.host,
     port: flags.port,
     log,
@@ -154,6 +172,7 @@ export async function serveInventory(store: InventoryStore, flags: ServeSettings
     // Suggestions name schema fields to whoever asks: only for development.
     suggestions: process.env['NODE_ENV'] === 'development',
     allowUnauthenticated: flags.allowUnauthenticated ?? false,
+    exceptionRules: { controlIds, maxDays: flags.maxExceptionDays ?? DEFAULT_MAX_EXCEPTION_DAYS },
   });
   const tokens = (await store.listApiTokens()).length;
   const access =

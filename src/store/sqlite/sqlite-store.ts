@@ -25,8 +25,8 @@ import {
 import { compileOrderBy, compileWhere, FilterError, sortTerms, type FilterSchema, type SqlDialect } from '../where.js';
 import type { ApiToken, ApiTokenCredential, ApiTokenScope } from '../store.js';
 import type {
-  ControlDescription, ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunListOptions, ControlRunRecord,
-  RecordedVerdict, VerdictToRecord,
+  ControlDescription, ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunListOptions,
+  ControlRunRecord, NewControlException, RecordedVerdict, StoredControlException, VerdictToRecord,
 } from '../store.js';
 import {
   deleteApiToken, insertApiToken, selectApiTokenCredentials, selectApiTokens, selectTrailTotals, updateApiTokenLastUsed,
@@ -820,6 +820,35 @@ export class SqliteStore implements InventoryStore {
       results: byRun[i]!,
     }));
   }
+
+  // ---- Stored exceptions (migration 0007): added and revoked through the GraphQL API; revoked rows are kept.
+
+  async addControlException(exception: NewControlException): Promise<StoredControlException> {
+    const info = this
+      .prepared(
+        `INSERT INTO control_exceptions (control_id, asset, owner, reason, approver, expires, created_at, created_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(exception.control, exception.asset, exception.owner, exception.reason, exception.approver, exception.expires, now(), exception.createdBy);
+    return this.readControlException(Number(info.lastInsertRowid))!;
+  }
+
+  async listControlExceptions(options: { includeRevoked?: boolean } = {}): Promise<StoredControlException[]> {
+    const rows = this
+      .prepared(`SELECT * FROM control_exceptions WHERE ? OR revoked_at IS NULL ORDER BY id`)
+      .all(options.includeRevoked ? 1 : 0) as Row[];
+    return rows.map(toStoredControlException);
+  }
+
+  async revokeControlException(id: number, revokedBy: string): Promise<StoredControlException | undefined> {
+    this.prepared(`UPDATE control_exceptions SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL`).run(now(), revokedBy, id);
+    return this.readControlException(id);
+  }
+
+  private readControlException(id: number): StoredControlException | undefined {
+    const row = this.prepared(`SELECT * FROM control_exceptions WHERE id = ?`).get(id) as Row | undefined;
+    return row && toStoredControlException(row);
+  }
 }
 
 /**
@@ -966,6 +995,22 @@ function toControlResult(row: Row): ControlResultRecord {
     exceptedCount: row.excepted_count as number,
     evaluatedCount: (row.evaluated_count as number | null) ?? null,
     evaluatedAt: row.evaluated_at as string,
+  };
+}
+
+function toStoredControlException(row: Row): StoredControlException {
+  return {
+    id: row.id as number,
+    control: row.control_id as string,
+    asset: row.asset as string,
+    owner: row.owner as string,
+    reason: row.reason as string,
+    approver: row.approver as string,
+    expires: row.expires as string,
+    createdAt: row.created_at as string,
+    createdBy: row.created_by as string,
+    revokedAt: (row.revoked_at as string | null) ?? null,
+    revokedBy: (row.revoked_by as string | null) ?? null,
   };
 }
 
