@@ -116,6 +116,18 @@ describe('the shipped controls on a simulated organization', () => {
     expect(accountLevel!.failingAssets.every((asset) => asset.assetType === 'Account' && asset.id === asset.accountId)).toBe(true);
     expect(accountLevel!.accounts!.filter((a) => a.verdict === 'FAIL').map((a) => a.accountId)).toEqual(withoutTrail);
     expect(accountLevel!.accounts!.map((a) => a.accountId)).toEqual(accountIds);
+    // An exception names an account by its id: that account moves to excepted, the others still fail.
+    const [exceptedAccount, ...stillFailing] = withoutTrail;
+    const accountException = parseExceptions(
+      `- control: ${ACCOUNT_LEVEL}\n  asset: "${exceptedAccount}"\n  owner: platform-team\n  reason: trail moving to the new log archive\n  approver: security-lead\n  expires: 2099-01-01\n`,
+      'exceptions.yaml',
+      { controlIds: catalog.map((control) => control.id), maxDays: 365 * 100 },
+    );
+    const [withException] = await evaluateControls(api, store, catalog.filter((control) => control.id === ACCOUNT_LEVEL), { exceptions: accountException });
+    expect(withException!.exceptedAssets!.map((asset) => asset.id)).toEqual([exceptedAccount]);
+    expect(withException!.failingAssets.map((asset) => asset.id)).toEqual(stillFailing);
+    expect(withException!.verdict).toBe(stillFailing.length > 0 ? 'FAIL' : 'PASS');
+    expect(withException!.accounts!.find((a) => a.accountId === exceptedAccount)).toMatchObject({ verdict: 'PASS', failing: 0, excepted: 1 });
 
     // An exception for one unencrypted trail, expiring on a given day: applied through 23:59 UTC, gone at 00:00 after.
     const [excepted, ...rest] = expected.get('cloudtrail-kms-encryption')!;
