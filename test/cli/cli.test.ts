@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTROLS_DIR } from '../../src/paths.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { awsEnv } from '../support/aws.js';
 import { runCli } from '../support/cli.js';
@@ -111,6 +112,18 @@ describe('inventory', () => {
     const { code, stderr } = await runCli(['check', '--db', join(dir, 'c.db'), '--controls', controls]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/^inventory: mine\.yaml: not valid YAML/);
+  });
+
+  it('refuses a control whose stored query no longer validates against the schema, naming the file and the field', async () => {
+    const controls = join(dir, 'stale-controls');
+    mkdirSync(controls, { recursive: true });
+    // A control written against an older schema: the field was renamed since (kmsKeyId is kmsKeyID).
+    const seed = readFileSync(join(CONTROLS_DIR, 'aws', 'cloudtrail-kms-encryption.yaml'), 'utf8');
+    writeFileSync(join(controls, 'cloudtrail-kms-encryption.yaml'), seed.replace('trails(where:{kmsKeyID:""})', 'trails(where:{kmsKeyId:""})'));
+    const { code, stdout, stderr } = await runCli(['check', '--db', join(dir, 'c.db'), '--controls', controls]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^inventory: cloudtrail-kms-encryption\.yaml: query does not validate against the schema: Field "kmsKeyId" is not defined by type "TrailWhere"/);
   });
 });
 
