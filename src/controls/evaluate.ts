@@ -140,18 +140,20 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
   if (meets(expectation, actual)) return decided('PASS', `the query result meets "${expectation.source}"`);
   const count = Array.isArray(actual) ? actual.length : undefined;
   const excepted = exceptedAssets.length;
+  // An account-level control fails accounts, and says so.
+  const noun = returned.length > 0 && returned.every((asset) => asset.assetType === 'Account') ? 'account' : 'asset';
   if (excepted > 0) {
     // Every asset the query returned is a failing asset an active exception covers: the control passes, and says so.
     if (failingAssets.length === 0) {
-      return decided('PASS', `${excepted} ${excepted === 1 ? 'asset fails' : 'assets fail'}, all excepted by an active exception; expected "${expectation.source}"`);
+      return decided('PASS', `${excepted} ${excepted === 1 ? `${noun} fails` : `${noun}s fail`}, all excepted by an active exception; expected "${expectation.source}"`);
     }
     const left = failingAssets.length;
-    return decided('FAIL', `${left} ${left === 1 ? 'asset fails' : 'assets fail'} (and ${excepted} more ${excepted === 1 ? 'is' : 'are'} excepted); expected "${expectation.source}"`, failingAssets);
+    return decided('FAIL', `${left} ${left === 1 ? `${noun} fails` : `${noun}s fail`} (and ${excepted} more ${excepted === 1 ? 'is' : 'are'} excepted); expected "${expectation.source}"`, failingAssets);
   }
   const what =
     count === undefined ? `the query returned ${preview(actual)}`
       : expectation.kind === 'count' ? `the query returned ${count} ${count === 1 ? 'asset' : 'assets'}`
-        : `${count} ${count === 1 ? 'asset fails' : 'assets fail'}`;
+        : `${count} ${count === 1 ? `${noun} fails` : `${noun}s fail`}`;
   return decided('FAIL', `${what}; expected "${expectation.source}"`, failingAssets);
 }
 

@@ -112,6 +112,7 @@ describe('the shipped controls on a simulated organization', () => {
     expect(withoutTrail.length).toBeLessThan(accountIds.length);
     const [accountLevel] = await evaluateControls(api, store, catalog.filter((control) => control.id === ACCOUNT_LEVEL));
     expect(accountLevel!.verdict).toBe('FAIL');
+    expect(accountLevel!.reason).toBe(`${withoutTrail.length} ${withoutTrail.length === 1 ? 'account fails' : 'accounts fail'}; expected "eq []"`);
     expect(accountLevel!.failingAssets.map((asset) => asset.id)).toEqual(withoutTrail);
     expect(accountLevel!.failingAssets.every((asset) => asset.assetType === 'Account' && asset.id === asset.accountId)).toBe(true);
     expect(accountLevel!.accounts!.filter((a) => a.verdict === 'FAIL').map((a) => a.accountId)).toEqual(withoutTrail);
