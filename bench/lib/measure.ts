@@ -1,0 +1,74 @@
+// What every benchmark reports: a measurement of this project against a reference measured in the same run, as the
+// median of several runs, and their ratio. Absolute times on a shared machine mean little; the ratio is the figure.
+
+/** One line of `npm run bench`: ours and the reference (medians, in `unit`), ratio = ours / reference. */
+export interface Measurement {
+  name: string;
+  ours: number;
+  reference: number;
+  ratio: number;
+  /** ms (lower is better), req/s (higher is better), MB, rows, ... */
+  unit: string;
+  runs: number;
+  /** What ours and the reference are, in a few words. */
+  note?: string;
+}
+
+export interface BenchOptions {
+  /** Trails in the synthetic inventory (100,000 unless given). */
+  trails: number;
+  /** Runs per side; each side's median is reported. */
+  runs: number;
+  /** Progress for people, on stderr, so that --json keeps stdout clean. */
+  log: (line: string) => void;
+}
+
+export interface Benchmark {
+  name: string;
+  /** One line: what is measured against what. */
+  description: string;
+  run(options: BenchOptions): Promise<Measurement[]>;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * Times `ours` and `reference` alternately, `runs` times each after one warm-up of each, so that both see the same
+ * machine state; returns each side's durations in ms. Each call returns a count that must agree between the sides.
+ */
+export async function timeBoth(
+  runs: number,
+  ours: () => Promise<number> | number,
+  reference: () => Promise<number> | number,
+): Promise<{ ours: number[]; reference: number[]; count: number }> {
+  const oursCount = await ours();
+  const referenceCount = await reference();
+  if (oursCount !== referenceCount) throw new Error(`the two sides disagree: ours gave ${oursCount}, the reference ${referenceCount}`);
+  const times = { ours: [] as number[], reference: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    for (const [side, fn] of [['ours', ours], ['reference', reference]] as const) {
+      const started = performance.now();
+      const count = await fn();
+      times[side].push(performance.now() - started);
+      if (count !== oursCount) throw new Error(`${side} gave ${count} on run ${i + 1}, ${oursCount} before`);
+    }
+  }
+  return { ...times, count: oursCount };
+}
+
+/** A measurement from each side's samples: their medians and the ratio ours / reference. */
+export function measurement(name: string, unit: string, ours: readonly number[], reference: readonly number[], note?: string): Measurement {
+  const o = median(ours);
+  const r = median(reference);
+  return { name, ours: round(o), reference: round(r), ratio: round(o / r, 3), unit, runs: Math.min(ours.length, reference.length), ...(note ? { note } : {}) };
+}
+
+function round(value: number, digits = 2): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

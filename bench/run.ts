@@ -1,0 +1,64 @@
+// npm run bench [-- <name>...] [--json] [--trails n] [--runs n]: runs every benchmark of bench/ (or those named) and
+// prints, per measurement, its name, this project's median, the reference's median, their ratio and the run count.
+// --json writes the same as one JSON array of {name, ours, reference, ratio, unit, runs} on stdout; progress goes to
+// stderr either way.
+import { parseArgs } from 'node:util';
+import type { Benchmark, Measurement } from './lib/measure.js';
+import { seedQuery } from './seed-query.js';
+
+/** Every benchmark, in the order they run. */
+export const BENCHMARKS: readonly Benchmark[] = [seedQuery];
+
+export function formatTable(measurements: readonly Measurement[]): string {
+  const rows = [
+    ['name', 'ours', 'reference', 'ratio', 'unit', 'runs'],
+    ...measurements.map((m) => [m.name, String(m.ours), String(m.reference), m.ratio.toFixed(2), m.unit, String(m.runs)]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return `${rows.map((row) => row.map((cell, column) => (column === 0 || column === 4 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd()).join('\n')}\n`;
+}
+
+const usage = `usage: npm run bench -- [name...] [--json] [--trails n] [--runs n]\nbenchmarks:\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(28)}${b.description}`).join('\n')}\n`;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { json: { type: 'boolean', default: false }, trails: { type: 'string', default: '100000' }, runs: { type: 'string', default: '5' }, help: { type: 'boolean', default: false } },
+    });
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n${usage}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const trails = Number(values.trails);
+  const runs = Number(values.runs);
+  if (!Number.isInteger(trails) || trails < 1 || !Number.isInteger(runs) || runs < 1) {
+    process.stderr.write(`bench: --trails and --runs take positive integers\n${usage}`);
+    return 2;
+  }
+  const unknown = positionals.filter((name) => !BENCHMARKS.some((b) => b.name === name));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown benchmark ${unknown.map((n) => `"${n}"`).join(', ')}\n${usage}`);
+    return 2;
+  }
+  const chosen = positionals.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => positionals.includes(b.name));
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const measurements: Measurement[] = [];
+  for (const benchmark of chosen) {
+    log(`# ${benchmark.name}: ${benchmark.description}`);
+    const results = await benchmark.run({ trails, runs, log });
+    for (const m of results) log(`  ${m.name}: ours ${m.ours} ${m.unit}, reference ${m.reference} ${m.unit}, ratio ${m.ratio.toFixed(2)} (${m.runs} runs)${m.note ? `; ${m.note}` : ''}`);
+    measurements.push(...results);
+  }
+  process.stdout.write(values.json ? `${JSON.stringify(measurements.map(({ note: _note, ...m }) => m), null, 2)}\n` : formatTable(measurements));
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = await main(process.argv.slice(2));
