@@ -62,6 +62,8 @@ export class SqliteStore implements InventoryStore {
   private closed = false;
   /** Prepared statements by SQL text: preparing costs more than running for the small statements a sync repeats. */
   private readonly statements = new Map<string, Database.Statement>();
+  /** Statements whose rows are arrays (preparedRaw), apart from the others so that a cached statement never changes mode. */
+  private readonly rawStatements = new Map<string, Database.Statement>();
   /**
    * The content hash each incoming record led to, and whether it was merged with the stored record. The collector hands every scope of an account the same record
    * object for a trail, so a trail seen in 17 regions is merged and hashed once, not 17 times.
@@ -85,6 +87,16 @@ export class SqliteStore implements InventoryStore {
       throw error;
     }
     return new SqliteStore(db, path, options.staleRunMs ?? STALE_RUN_MS);
+  }
+
+  /** Like prepared, for a statement whose rows are arrays of the selected values, in order (cached apart). */
+  private preparedRaw(sql: string): Database.Statement {
+    let statement = this.rawStatements.get(sql);
+    if (!statement) {
+      if (this.rawStatements.size >= MAX_CACHED_STATEMENTS) this.rawStatements.clear();
+      this.rawStatements.set(sql, (statement = this.db.prepare(sql).raw(true)));
+    }
+    return statement;
   }
 
   private prepared(sql: string): Database.Statement {
@@ -464,13 +476,11 @@ export class SqliteStore implements InventoryStore {
     if (offset !== undefined && offset !== null && (!Number.isInteger(offset) || offset < 0)) {
       throw new FilterError('offset must be a non-negative integer', 'options.offset');
     }
-    const rows = this
-      .prepared(
-        `SELECT ${selectList(options.fields)} FROM trails WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${predicate.sql}
-          ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
-      )
-      .all(...predicate.params, limit ?? -1, offset ?? 0) as Row[];
-    return rows.map(toStoredTrail);
+    const statement = this.preparedRaw(
+      `SELECT ${selectList(options.fields)} FROM trails WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${predicate.sql}
+        ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+    );
+    return toStoredTrails(statement, statement.all(...predicate.params, limit ?? -1, offset ?? 0) as unknown[][]);
   }
 
   async trailsById(ids: readonly string[]): Promise<(StoredTrail | undefined)[]> {
@@ -480,10 +490,21 @@ export class SqliteStore implements InventoryStore {
   }
 
   async tagsByAssetId(ids: readonly string[]): Promise<Tag[][]> {
+    // From each id to its tags by the primary key (asset_id, key), rows as arrays: the tags of 10,000 trails at once
+    // are read without a sort of all of them and without an object per row.
     const rows = this
-      .prepared(`SELECT asset_id, key, value FROM asset_tags WHERE asset_id IN ${JSON_LIST} ORDER BY key`)
-      .all(JSON.stringify(ids)) as { asset_id: string; key: string; value: string }[];
-    return groupBy(ids, rows, (row) => row.asset_id, (row) => ({ key: row.key, value: row.value }));
+      .preparedRaw(
+        `SELECT tag.asset_id, tag.key, tag.value FROM json_each(?) id CROSS JOIN asset_tags tag ON tag.asset_id = id.value
+          ORDER BY id.key, tag.key`,
+      )
+      .all(JSON.stringify([...new Set(ids)])) as [string, string, string][];
+    const byAsset = new Map<string, Tag[]>();
+    for (const [assetId, key, value] of rows) {
+      const tags = byAsset.get(assetId);
+      if (tags) tags.push({ key, value });
+      else byAsset.set(assetId, [{ key, value }]);
+    }
+    return ids.map((id) => byAsset.get(id) ?? []);
   }
 
   async sightingsByTrailArn(arns: readonly string[]): Promise<TrailSighting[][]> {
@@ -595,17 +616,19 @@ export class SqliteStore implements InventoryStore {
       : afterCursor(terms, decodeCursor(page.after, terms), 'arn', SQLITE_DIALECT);
     const keys = terms.map((term, i) => `${term.column.sql} AS page_key_${i}`);
     // One more row than asked says whether there is a next page.
-    const rows = this
-      .prepared(
-        `SELECT ${[selectList(page.fields), ...keys].join(', ')} FROM trails
-          WHERE deleted_at IS NULL AND ${predicate.sql} AND ${keyset.sql}
-          ORDER BY ${orderByTerms(terms, 'arn')} LIMIT ?`,
-      )
-      .all(...predicate.params, ...keyset.params, first + 1) as Row[];
+    const statement = this.preparedRaw(
+      `SELECT ${[selectList(page.fields), ...keys].join(', ')} FROM trails
+        WHERE deleted_at IS NULL AND ${predicate.sql} AND ${keyset.sql}
+        ORDER BY ${orderByTerms(terms, 'arn')} LIMIT ?`,
+    );
+    const rows = statement.all(...predicate.params, ...keyset.params, first + 1) as unknown[][];
     const shown = rows.slice(0, first);
+    const names = statement.columns().map((c) => c.name);
+    const arnAt = names.indexOf('arn');
+    const keyAt = terms.map((_, i) => names.indexOf(`page_key_${i}`));
     return {
-      trails: shown.map(toStoredTrail),
-      cursors: shown.map((row) => encodeCursor(terms, { keys: terms.map((_, i) => row[`page_key_${i}`] as KeyValue), id: row.arn as string })),
+      trails: toStoredTrails(statement, shown),
+      cursors: shown.map((row) => encodeCursor(terms, { keys: keyAt.map((at) => row[at] as KeyValue), id: row[arnAt] as string })),
       hasNextPage: rows.length > first,
     };
   }
@@ -938,14 +961,36 @@ function selectList(fields: readonly string[] | undefined): string {
 
 /** Maps a row (all columns, or those a query selected) to the API's field names. */
 function toStoredTrail(row: Row): StoredTrail {
-  const trail: Row = {};
-  for (const column of TRAIL_COLUMNS) {
-    if (isConstant(column) || !(column.name in row)) continue;
-    trail[column.field] = decodeColumn(column, row[column.name]);
+  const names = Object.keys(row);
+  return trailMapper(names)(names.map((name) => row[name]));
+}
+
+const trailMappers = new Map<string, (values: readonly unknown[]) => StoredTrail>();
+
+/**
+ * The mapper for rows of these columns, in this order, made once per distinct column list: a list of 10,000 trails is
+ * then mapped without looking every column of the catalog up in every row. Columns no trail field reads are skipped.
+ */
+function trailMapper(names: readonly string[]): (values: readonly unknown[]) => StoredTrail {
+  const key = names.join(',');
+  let mapper = trailMappers.get(key);
+  if (!mapper) {
+    const reads = names.flatMap((name, index) => TRAIL_COLUMNS.filter((c) => c.name === name && !isConstant(c)).map((column) => ({ column, index })));
+    mapper = (values) => {
+      const trail: Row = { assetType: TRAIL_ASSET_TYPE, provider: 'aws' };
+      for (const { column, index } of reads) trail[column.field] = decodeColumn(column, values[index]);
+      return trail as unknown as StoredTrail;
+    };
+    if (trailMappers.size < MAX_CACHED_STATEMENTS) trailMappers.set(key, mapper);
   }
-  trail.assetType = TRAIL_ASSET_TYPE;
-  trail.provider = 'aws';
-  return trail as unknown as StoredTrail;
+  return mapper;
+}
+
+/** Maps the rows of a raw statement (preparedRaw: rows are arrays in the order of its columns). */
+function toStoredTrails(statement: Database.Statement, rows: readonly unknown[][]): StoredTrail[] {
+  if (rows.length === 0) return [];
+  const mapper = trailMapper(statement.columns().map((c) => c.name));
+  return rows.map(mapper);
 }
 
 function toTrailRecord(row: Row, tags: Tag[]): TrailRecord {
