@@ -82,6 +82,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const auth: AuthSettings = { store, log, closedWithoutTokens: !loopback && !options.allowUnauthenticated, loopbackOnly: loopback };
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: Express would hash every response body (3 MB for 10,000 trails) for a header GraphQL clients do not use.
+  app.set('etag', false);
   // Express's last-resort handler sends stack traces outside production; this server never does.
   app.set('env', 'production');
   const suggestions = options.suggestions ?? false;
