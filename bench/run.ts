@@ -2,6 +2,8 @@
 // prints, per measurement, its name, this project's median, the reference's median, their ratio and the run count.
 // --json writes the same as one JSON array of {name, ours, reference, ratio, unit, runs} on stdout; progress goes to
 // stderr either way.
+// The npm script sets NODE_ENV=production, as the inventory command does (bin/inventory.js): graphql-js is measured as
+// users run it, without its development checks.
 import { parseArgs } from 'node:util';
 import type { Benchmark, Measurement } from './lib/measure.js';
 import { seedQuery } from './seed-query.js';

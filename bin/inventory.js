@@ -5,6 +5,10 @@ import { fileURLToPath } from 'node:url';
 
 // The SDK warns on every run that releases after January 2027 need Node 22; this package pins its SDK in the lockfile.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// graphql-js runs development checks (a slower instanceof in every type test of every field) unless NODE_ENV is
+// production; it reads NODE_ENV once, when it loads, so this comes before the CLI is imported. What clients see does
+// not depend on it: the server sets its production behaviour explicitly.
+process.env.NODE_ENV ??= 'production';
 
 const entry = new URL('../dist/src/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
