@@ -27,8 +27,36 @@ export interface SyntheticScope {
 
 export const accountIdOf = (index: number): string => String(100_000_000_000 + index);
 
-/** Whether trail i is one of the unencrypted ones: exactly round(trails × share) of them, evenly spread. */
-export const isUnencrypted = (i: number, share: number): boolean => Math.floor((i + 1) * share) > Math.floor(i * share);
+const primes = new Map<number, number>();
+
+/** The smallest prime at least n (n is a count of trails: trial division is quick enough). */
+function primeAtLeast(n: number): number {
+  let cached = primes.get(n);
+  if (cached === undefined) {
+    const isPrime = (k: number) => k >= 2 && Array.from({ length: Math.floor(Math.sqrt(k)) - 1 }, (_, d) => d + 2).every((d) => k % d !== 0);
+    for (cached = Math.max(2, n); !isPrime(cached); cached++);
+    primes.set(n, cached);
+  }
+  return cached;
+}
+
+/**
+ * A fixed permutation of 0..n-1 that keeps no pattern of the index: an affine map modulo a prime p ≥ n, walked until it
+ * lands below n. A map modulo n itself would keep i mod k for every k dividing n, and with it the account of a trail.
+ */
+function spread(i: number, n: number): number {
+  const p = primeAtLeast(n);
+  let x = i;
+  do x = (((1_000_003 % p) || 1) * x + 12_345) % p;
+  while (x >= n);
+  return x;
+}
+
+/** Whether trail i is one of the unencrypted ones: exactly floor(trails × share) of them, spread over accounts and regions. */
+export function isUnencrypted(i: number, shape: OrganizationShape): boolean {
+  const j = spread(i, shape.trails);
+  return Math.floor((j + 1) * shape.unencryptedShare) > Math.floor(j * shape.unencryptedShare);
+}
 
 /** Trail i as the collector would have recorded it, from API-shaped input (the collector's own mapping). */
 export function syntheticTrail(i: number, shape: OrganizationShape): { accountId: string; region: string; record: TrailRecord } {
@@ -51,7 +79,7 @@ export function syntheticTrail(i: number, shape: OrganizationShape): { accountId
       HasInsightSelectors: false,
       IsOrganizationTrail: false,
       ...(i % 2 === 0 ? { CloudWatchLogsLogGroupArn: `arn:aws:logs:${region}:${accountId}:log-group:trail-${i}:*`, CloudWatchLogsRoleArn: `arn:aws:iam::${accountId}:role/trail-logs` } : {}),
-      ...(isUnencrypted(i, shape.unencryptedShare) ? {} : { KmsKeyId: `arn:aws:kms:${region}:${accountId}:key/${(i * 2654435761 % 2 ** 32).toString(16).padStart(8, '0')}` }),
+      ...(isUnencrypted(i, shape) ? {} : { KmsKeyId: `arn:aws:kms:${region}:${accountId}:key/${(i * 2654435761 % 2 ** 32).toString(16).padStart(8, '0')}` }),
     },
     {
       status: { IsLogging: i % 20 !== 0, StartLoggingTime: new Date(Date.UTC(2026, 0, 1) + (i % 300) * 86_400_000), $metadata: {} },
@@ -80,7 +108,7 @@ export function syntheticScopes(shape: OrganizationShape): SyntheticScope[] {
 /** How many trails of the shape have no KMS key. */
 export function unencryptedCount(shape: OrganizationShape): number {
   let n = 0;
-  for (let i = 0; i < shape.trails; i++) if (isUnencrypted(i, shape.unencryptedShare)) n++;
+  for (let i = 0; i < shape.trails; i++) if (isUnencrypted(i, shape)) n++;
   return n;
 }
 
