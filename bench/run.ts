@@ -5,9 +5,10 @@
 import { parseArgs } from 'node:util';
 import type { Benchmark, Measurement } from './lib/measure.js';
 import { seedQuery } from './seed-query.js';
+import { syncIngest, syncResyncUnchanged } from './sync-ingest.js';
 
 /** Every benchmark, in the order they run. */
-export const BENCHMARKS: readonly Benchmark[] = [seedQuery];
+export const BENCHMARKS: readonly Benchmark[] = [seedQuery, syncIngest, syncResyncUnchanged];
 
 export function formatTable(measurements: readonly Measurement[]): string {
   const rows = [
