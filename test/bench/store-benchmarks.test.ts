@@ -1,13 +1,14 @@
 // The store benchmarks of bench/ at a tiny size: they run, their two sides agree (each throws when they do not), and
 // they report one well-formed measurement each. The figures themselves come from `npm run bench` at full size.
 import { describe, expect, it } from 'vitest';
+import { controlCatalog } from '../../bench/control-catalog.js';
 import type { Benchmark } from '../../bench/lib/measure.js';
 import { syncIngest, syncResyncUnchanged } from '../../bench/sync-ingest.js';
 
-const UNITS: Record<string, string> = { 'sync-ingest': 'ms', 'sync-resync-unchanged': 'ms' };
+const UNITS: Record<string, string> = { 'sync-ingest': 'ms', 'sync-resync-unchanged': 'ms', 'control-catalog': 'ms' };
 
 describe('store benchmarks at 500 trails', () => {
-  for (const benchmark of [syncIngest, syncResyncUnchanged] as Benchmark[]) {
+  for (const benchmark of [syncIngest, syncResyncUnchanged, controlCatalog] as Benchmark[]) {
     it(`${benchmark.name} gives one measurement with a finite, positive ratio`, async () => {
       const lines: string[] = [];
       const measurements = await benchmark.run({ trails: 500, runs: 1, log: (line) => lines.push(line) });
