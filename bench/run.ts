@@ -5,11 +5,12 @@
 import { parseArgs } from 'node:util';
 import type { Benchmark, Measurement } from './lib/measure.js';
 import { controlCatalog } from './control-catalog.js';
+import { serverMemory } from './memory.js';
 import { seedQuery } from './seed-query.js';
 import { syncIngest, syncResyncUnchanged } from './sync-ingest.js';
 
 /** Every benchmark, in the order they run. */
-export const BENCHMARKS: readonly Benchmark[] = [seedQuery, syncIngest, syncResyncUnchanged, controlCatalog];
+export const BENCHMARKS: readonly Benchmark[] = [seedQuery, syncIngest, syncResyncUnchanged, controlCatalog, serverMemory];
 
 export function formatTable(measurements: readonly Measurement[]): string {
   const rows = [

@@ -3,12 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { controlCatalog } from '../../bench/control-catalog.js';
 import type { Benchmark } from '../../bench/lib/measure.js';
+import { serverMemory } from '../../bench/memory.js';
 import { syncIngest, syncResyncUnchanged } from '../../bench/sync-ingest.js';
 
-const UNITS: Record<string, string> = { 'sync-ingest': 'ms', 'sync-resync-unchanged': 'ms', 'control-catalog': 'ms' };
+const UNITS: Record<string, string> = { 'sync-ingest': 'ms', 'sync-resync-unchanged': 'ms', 'control-catalog': 'ms', 'server-memory': 'MB' };
 
 describe('store benchmarks at 500 trails', () => {
-  for (const benchmark of [syncIngest, syncResyncUnchanged, controlCatalog] as Benchmark[]) {
+  for (const benchmark of [syncIngest, syncResyncUnchanged, controlCatalog, serverMemory] as Benchmark[]) {
     it(`${benchmark.name} gives one measurement with a finite, positive ratio`, async () => {
       const lines: string[] = [];
       const measurements = await benchmark.run({ trails: 500, runs: 1, log: (line) => lines.push(line) });
