@@ -6,10 +6,14 @@
 // users run it, without its development checks.
 import { parseArgs } from 'node:util';
 import type { Benchmark, Measurement } from './lib/measure.js';
+import { controlCatalog } from './control-catalog.js';
+import { serverMemory } from './memory.js';
+import { orgSync } from './org-sync.js';
 import { seedQuery } from './seed-query.js';
+import { syncIngest, syncResyncUnchanged } from './sync-ingest.js';
 
 /** Every benchmark, in the order they run. */
-export const BENCHMARKS: readonly Benchmark[] = [seedQuery];
+export const BENCHMARKS: readonly Benchmark[] = [seedQuery, syncIngest, syncResyncUnchanged, controlCatalog, serverMemory, orgSync];
 
 export function formatTable(measurements: readonly Measurement[]): string {
   const rows = [

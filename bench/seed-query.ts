@@ -4,9 +4,9 @@
 import { createInventoryApi } from '../src/graphql/execute.js';
 import { silentLogger } from '../src/log.js';
 import { startServer } from '../src/server/server.js';
-import { TRAIL_COLUMNS_BY_FIELD } from '../src/store/trail-columns.js';
 import { openBenchInventory } from './lib/inventory.js';
 import { measurement, timeBoth, type Benchmark } from './lib/measure.js';
+import { seedReferenceSql } from './lib/seed-reference.js';
 
 export const SEED_QUERY = '{ trails(where:{kmsKeyID:""}){...AssetFragment} }';
 
@@ -17,14 +17,7 @@ export const seedQuery: Benchmark = {
     const inventory = await openBenchInventory(trails, log);
     const server = await startServer({ store: inventory.store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger });
     try {
-      // lastSeenAt is read from the scopes that see a trail (unchanged trails are not rewritten): the same SQL as the API's.
-      const lastSeenAt = TRAIL_COLUMNS_BY_FIELD.get('lastSeenAt')!.sql;
-      const raw = inventory.store.db.prepare(
-        `SELECT trails.arn AS id, trails.arn, trails.name, 'Trail' AS assetType, 'aws' AS provider, trails.account_id AS accountId, trails.region,
-                trails.first_seen_at AS firstSeenAt, ${lastSeenAt} AS lastSeenAt,
-                (SELECT json_group_array(json_object('key', key, 'value', value)) FROM asset_tags WHERE asset_id = trails.arn ORDER BY key) AS tags
-           FROM trails WHERE trails.kms_key_id = '' AND trails.deleted_at IS NULL ORDER BY trails.arn`,
-      );
+      const raw = inventory.store.db.prepare(seedReferenceSql());
       const times = await timeBoth(
         runs,
         async () => {
