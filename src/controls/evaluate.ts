@@ -1,6 +1,6 @@
 // Evaluates stored checks against the inventory. A verdict is PASS only when the query ran, its result meets the
 // expectation, and the inventory it read is complete: a failed or missing scope is never allowed to look clean.
-import { execute, type GraphQLError } from 'graphql';
+import { execute, print, type GraphQLError } from 'graphql';
 import type { InventoryApi } from '../graphql/execute.js';
 import { createContext } from '../graphql/schema.js';
 import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
@@ -75,11 +75,21 @@ export interface EvaluationOptions {
 
 export async function evaluateControls(api: InventoryApi, store: InventoryStore, controls: Control[], options: EvaluationOptions = {}): Promise<ControlVerdict[]> {
   const verdicts: ControlVerdict[] = [];
-  for (const control of controls) verdicts.push(await evaluateControl(api, store, control, options));
+  // Controls over the same asset types share the coverage check and, mostly, the query of what they evaluate.
+  const shared: SharedReads = { inventory: new Map(), evaluated: new Map() };
+  for (const control of controls) verdicts.push(await evaluateControl(api, store, control, options, shared));
   return verdicts;
 }
 
-export async function evaluateControl(api: InventoryApi, store: InventoryStore, control: Control, options: EvaluationOptions = {}): Promise<ControlVerdict> {
+/** What one evaluation of several controls reads once: coverage by asset types, and each distinct `evaluates` query's result. */
+interface SharedReads {
+  inventory: Map<string, ReturnType<typeof inventoryState>>;
+  evaluated: Map<string, ReturnType<typeof execute>>;
+}
+
+export async function evaluateControl(
+  api: InventoryApi, store: InventoryStore, control: Control, options: EvaluationOptions = {}, shared?: SharedReads,
+): Promise<ControlVerdict> {
   const now = options.now ?? new Date();
   const exceptions = (options.exceptions ?? []).filter((e) => e.control === control.id);
   const active = exceptions.filter((e) => isActive(e, now));
@@ -99,13 +109,19 @@ export async function evaluateControl(api: InventoryApi, store: InventoryStore, 
     evaluatedAt: now.toISOString(),
   });
 
-  const inventory = await inventoryState(store, control.assetTypes, options);
+  const once = <T>(cache: Map<string, T> | undefined, key: string, read: () => T): T => {
+    if (!cache) return read();
+    if (!cache.has(key)) cache.set(key, read());
+    return cache.get(key)!;
+  };
+  const inventory = await once(shared?.inventory, [...control.assetTypes].sort().join(), () => inventoryState(store, control.assetTypes, options));
   const gaps = inventory.gaps.map((gap) => gap.text);
   const result = await execute({ schema: api.schema, document: control.document, contextValue: createContext(store) });
   if (result.errors?.length) {
     return verdict('ERROR', `the query failed: ${result.errors.map((e: GraphQLError) => e.message).join('; ')}`);
   }
-  const universe = await execute({ schema: api.schema, document: control.evaluatesDocument, contextValue: createContext(store) });
+  const universe = await once(shared?.evaluated, print(control.evaluatesDocument), () =>
+    execute({ schema: api.schema, document: control.evaluatesDocument, contextValue: createContext(store) }));
   if (universe.errors?.length) {
     return verdict('ERROR', `the query of the assets it evaluates failed: ${universe.errors.map((e: GraphQLError) => e.message).join('; ')}`);
   }

@@ -38,7 +38,9 @@ export function parseExpectation(source: string): Expectation {
  */
 export function meets(expectation: Expectation, actual: unknown): boolean {
   if (expectation.kind === 'count') return Array.isArray(actual) && compare(actual.length, expectation.operator, expectation.value);
-  const equal = isDeepStrictEqual(normalize(actual), expectation.value);
+  // Lists of different lengths differ: 10,000 failing trails are not copied to be compared with [].
+  const lengthsDiffer = Array.isArray(actual) && Array.isArray(expectation.value) && actual.length !== expectation.value.length;
+  const equal = !lengthsDiffer && isDeepStrictEqual(normalize(actual), expectation.value);
   return expectation.kind === 'eq' ? equal : !equal;
 }
 
