@@ -2,7 +2,8 @@
 // follow (`tags_SOME`, `tags_NONE`, `account`). The GraphQL layer generates TagWhere, AccountWhere, TrailWhere and
 // AssetWhere from the SDL and checks them against these schemas; the where compiler compiles against them.
 import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
-import { TRAIL_COLUMNS_BY_FIELD } from './trail-columns.js';
+import { SQLITE_DIALECT, type Dialect } from './dialect.js';
+import { trailCatalog } from './trail-columns.js';
 import type { FilterColumn, FilterRelation, FilterSchema } from './where.js';
 
 const NO_RELATIONS: ReadonlyMap<string, FilterRelation> = new Map();
@@ -44,7 +45,7 @@ export const accountStatusSql = (accountIdSql: string): string =>
  * the organization trails it sees). Inside `trails_SOME` the trails table is read as `account_trail`, so that the
  * account's id may itself be a column of an enclosing trails query; a filter there cannot follow `account` again.
  */
-export function accountFilter(accountIdSql: string, withTrails = true): FilterSchema {
+function accountFilterOf(trailColumnsByField: ReadonlyMap<string, FilterColumn>, accountIdSql: string, withTrails = true): FilterSchema {
   return {
     columns: byField([
       { field: 'id', sql: accountIdSql, kind: 'string', nullable: false },
@@ -52,12 +53,9 @@ export function accountFilter(accountIdSql: string, withTrails = true): FilterSc
       { field: 'lastSyncedAt', sql: accountLastSyncedAtSql(accountIdSql), kind: 'datetime', nullable: true },
       { field: 'status', sql: accountStatusSql(accountIdSql), kind: 'enum', nullable: true },
     ]),
-    relations: withTrails ? new Map([['trails', trailsOfAccount(accountIdSql)]]) : NO_RELATIONS,
+    relations: withTrails ? new Map([['trails', trailsOfAccount(trailColumnsByField, accountIdSql)]]) : NO_RELATIONS,
   };
 }
-
-/** The accounts list of the store selects each account's id as `accounts.account_id`. */
-export const ACCOUNT_FILTER: FilterSchema = accountFilter('accounts.account_id');
 
 function tagsOf(assetIdSql: string): FilterRelation {
   return {
@@ -70,23 +68,23 @@ function tagsOf(assetIdSql: string): FilterRelation {
 }
 
 /** A trail's account is the owner account (from its ARN): always there, so its filter is a predicate over the trail's own row. */
-const trailAccount: FilterRelation = {
+const trailAccount = (trailColumnsByField: ReadonlyMap<string, FilterColumn>): FilterRelation => ({
   field: 'account',
   cardinality: 'one',
-  target: accountFilter('trails.account_id'),
+  target: accountFilterOf(trailColumnsByField, 'trails.account_id'),
   matches: (predicate) => predicate,
-};
+});
 
 /** The trails that apply to an account: live, and listed by one of its scopes (the sightings' key starts with the account). */
-function trailsOfAccount(accountIdSql: string): FilterRelation {
+function trailsOfAccount(trailColumnsByField: ReadonlyMap<string, FilterColumn>, accountIdSql: string): FilterRelation {
   const alias = 'account_trail';
   // Column SQL is written over the table name `trails`; here the same columns are read through the alias.
   const aliased = (sql: string) => sql.replace(/\btrails\./g, `${alias}.`);
   const target: FilterSchema = {
-    columns: new Map([...TRAIL_COLUMNS_BY_FIELD].map(([field, column]) => [field, { ...column, sql: aliased(column.sql) }])),
+    columns: new Map([...trailColumnsByField].map(([field, column]) => [field, { ...column, sql: aliased(column.sql) }])),
     relations: new Map([
       ['tags', tagsOf(`${alias}.arn`)],
-      ['account', { field: 'account', cardinality: 'one', target: accountFilter(`${alias}.account_id`, false), matches: (predicate) => predicate }],
+      ['account', { field: 'account', cardinality: 'one', target: accountFilterOf(trailColumnsByField, `${alias}.account_id`, false), matches: (predicate) => predicate }],
     ]),
   };
   return {
@@ -99,21 +97,52 @@ function trailsOfAccount(accountIdSql: string): FilterRelation {
   };
 }
 
-export const TRAIL_FILTER: FilterSchema = {
-  columns: TRAIL_COLUMNS_BY_FIELD,
-  relations: new Map([
-    ['tags', tagsOf('trails.arn')],
-    ['account', trailAccount],
-  ]),
-};
-
 /** The fields of `interface Asset` (schema/asset.graphql) that every asset type's table provides. */
 export const ASSET_FIELDS: readonly string[] = [
   'id', 'arn', 'name', 'assetType', 'provider', 'accountId', 'region', 'firstSeenAt', 'lastSeenAt', 'deletedAt',
 ];
 
+/** What each `where` input may name, in the SQL of one dialect. */
+export interface FilterSchemas {
+  /** TrailWhere. */
+  trail: FilterSchema;
+  /** AccountWhere: the accounts list of the store selects each account's id as `accounts.account_id`. */
+  account: FilterSchema;
+  /** AssetWhere over the trails table: only what every asset has, so a filter never names a trail-only field. */
+  trailAsset: FilterSchema;
+  tag: FilterSchema;
+  /** An account's filter over any SQL expression giving its id. */
+  accountOf(accountIdSql: string, withTrails?: boolean): FilterSchema;
+}
+
+export function filterSchemas(d: Dialect): FilterSchemas {
+  const columns = trailCatalog(d).byField;
+  return {
+    trail: {
+      columns,
+      relations: new Map([
+        ['tags', tagsOf('trails.arn')],
+        ['account', trailAccount(columns)],
+      ]),
+    },
+    account: accountFilterOf(columns, 'accounts.account_id'),
+    trailAsset: {
+      columns: new Map(ASSET_FIELDS.map((field) => [field, columns.get(field)!])),
+      relations: new Map([['tags', tagsOf('trails.arn')]]),
+    },
+    tag: TAG_FILTER,
+    accountOf: (accountIdSql, withTrails) => accountFilterOf(columns, accountIdSql, withTrails),
+  };
+}
+
+const SQLITE_FILTERS = filterSchemas(SQLITE_DIALECT);
+
+/** An account's filter over an SQL expression giving its id (SQLite). */
+export const accountFilter = (accountIdSql: string, withTrails = true): FilterSchema => SQLITE_FILTERS.accountOf(accountIdSql, withTrails);
+
+export const ACCOUNT_FILTER: FilterSchema = SQLITE_FILTERS.account;
+
+export const TRAIL_FILTER: FilterSchema = SQLITE_FILTERS.trail;
+
 /** AssetWhere over the trails table: only what every asset has, so a filter never names a trail-only field. */
-export const TRAIL_ASSET_FILTER: FilterSchema = {
-  columns: new Map(ASSET_FIELDS.map((field) => [field, TRAIL_COLUMNS_BY_FIELD.get(field)!])),
-  relations: new Map([['tags', tagsOf('trails.arn')]]),
-};
+export const TRAIL_ASSET_FILTER: FilterSchema = SQLITE_FILTERS.trailAsset;

@@ -77,19 +77,21 @@ export function afterCursor(terms: readonly SortTerm[], cursor: Cursor, idColumn
     params.push(value);
     return dialect.placeholder(params.length);
   };
-  const same = (sql: string, value: KeyValue): string => (value === null ? `${sql} IS NULL` : `${sql} = ${param(value)}`);
+  // Cursors keep booleans as 0 and 1 (as SQLite gives them); each dialect binds them its own way.
+  const key = (column: FilterColumn, value: KeyValue): string => param(column.kind === 'boolean' ? dialect.booleanParam(value === 1) : value);
+  const same = (column: FilterColumn, value: KeyValue): string => (value === null ? `${column.sql} IS NULL` : `${column.sql} = ${key(column, value)}`);
   const after = (term: SortTerm, value: KeyValue): string | undefined => {
     const c = term.column.sql;
     if (term.direction === 'ASC') {
       if (value === null) return undefined; // nulls come last: nothing sorts after a null but by a later term
-      return term.column.nullable ? `(${c} > ${param(value)} OR ${c} IS NULL)` : `${c} > ${param(value)}`;
+      return term.column.nullable ? `(${c} > ${key(term.column, value)} OR ${c} IS NULL)` : `${c} > ${key(term.column, value)}`;
     }
-    return value === null ? `${c} IS NOT NULL` : `${c} < ${param(value)}`;
+    return value === null ? `${c} IS NOT NULL` : `${c} < ${key(term.column, value)}`;
   };
   const disjuncts: string[] = [];
   const keys = [...terms.map((term, i) => ({ term, value: cursor.keys[i]! })), { term: undefined, value: cursor.id }];
   keys.forEach(({ term, value }, k) => {
-    const equalBefore = keys.slice(0, k).map((key) => same(key.term!.column.sql, key.value));
+    const equalBefore = keys.slice(0, k).map((earlier) => same(earlier.term!.column, earlier.value));
     const beyond = term ? after(term, value) : `${idColumn} > ${param(value)}`;
     if (beyond === undefined) {
       // Parameters bound for this disjunct's equalities are never referenced: undo them to keep numbering exact.

@@ -152,7 +152,7 @@ export interface TrailSighting {
 }
 
 export interface InventoryStore {
-  readonly kind: 'sqlite';
+  readonly kind: 'sqlite' | 'postgres';
 
   startSyncRun(run: NewSyncRun): Promise<SyncRun>;
   /** Says the run's process is alive; a running run without a heartbeat for STALE_RUN_MS is shown as interrupted. */

@@ -14,7 +14,7 @@ afterEach(async () => temp?.cleanup());
 
 /** An inventory with two trails that fail (one in another account and region) and one that passes, closed for the CLI. */
 async function failingInventory(): Promise<string> {
-  temp = openTempStore();
+  temp = await openTempStore();
   await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('good', { trail: KEY }), trailRecord('plain')] });
   await syncScope(temp.store, { accountId: OTHER, region: 'eu-west-1', trails: [trailRecord('eu-audit', { account: OTHER, region: 'eu-west-1' })] });
   return temp.path;
@@ -60,7 +60,7 @@ describe('inventory remediate', () => {
   });
 
   it('says nothing needs remediation when the control passes, and exits 0', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('good', { trail: KEY })] });
     const text = await runCli(['remediate', 'cloudtrail-kms-encryption', '--db', temp.path]);
     expect(text.code).toBe(0);
@@ -71,7 +71,7 @@ describe('inventory remediate', () => {
   });
 
   it('gives no plan on an inventory that was never synced: it says why and exits 3', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     for (const format of ['text', 'json']) {
       const { code, stdout, stderr } = await runCli(['remediate', 'cloudtrail-kms-encryption', '--db', temp.path, '--format', format]);
       expect(code).toBe(3);
@@ -82,7 +82,7 @@ describe('inventory remediate', () => {
   });
 
   it('gives no plan when the latest sync failed in a region, even for the trails it did see', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('plain')] });
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] });
     const { code, stdout, stderr } = await runCli(['remediate', 'cloudtrail-kms-encryption', '--db', temp.path]);
@@ -92,7 +92,7 @@ describe('inventory remediate', () => {
   });
 
   it('refuses an unknown control id with exit 2, naming the known ones', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const { code, stdout, stderr } = await runCli(['remediate', 'no-such-control', '--db', temp.path]);
     expect(code).toBe(2);
     expect(stdout).toBe('');

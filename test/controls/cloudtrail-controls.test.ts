@@ -24,7 +24,7 @@ const control = (id: string) => {
 
 /** Syncs the named trails into a fresh complete inventory and evaluates the control on it. */
 async function verdictOn(id: string, trails: Record<string, RecordInput>) {
-  temp = openTempStore();
+  temp = await openTempStore();
   await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: Object.entries(trails).map(([name, input]) => trailRecord(name, input)) });
   return evaluateControl(api, temp.store, control(id));
 }
@@ -99,7 +99,7 @@ describe('cloudtrail-logging', () => {
   });
 
   it('is ERROR, not PASS, on an inventory never synced', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     expect((await evaluateControl(api, temp.store, control('cloudtrail-logging'))).verdict).toBe('ERROR');
   });
 });

@@ -33,7 +33,7 @@ function multiRegionControl() {
 
 describe('a count expectation', () => {
   it('passes when the query finds what must exist, and fails naming no asset when it finds nothing', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const control = multiRegionControl();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('regional', { trail: KEY })] });
     expect(await evaluateControl(api, temp.store, control)).toMatchObject({
@@ -48,24 +48,24 @@ describe('a count expectation', () => {
 
 describe('the KMS control verdict', () => {
   it('is ERROR when the trails were never synced (an empty inventory is not a clean one)', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining('Trail assets have never been synced') });
   });
 
   it('is PASS when every trail of a complete inventory has a KMS key', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: KEY })] });
     expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'PASS', failingAssets: [] });
   });
 
   it('is PASS for an account synced successfully that has no trails at all', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
     expect((await verdictOf(temp.store)).verdict).toBe('PASS');
   });
 
   it('is FAIL naming exactly the trails without a key', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: KEY }), trailRecord('b'), trailRecord('c')] });
     const verdict = await verdictOf(temp.store);
     expect(verdict).toMatchObject({ verdict: 'FAIL', reason: '2 assets fail; expected "eq []"' });
@@ -75,7 +75,7 @@ describe('the KMS control verdict', () => {
   });
 
   it('is ERROR once a region has not been synced successfully for longer than the maximum age, and PASS before', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: KEY })] });
     const hoursLater = (hours: number) => ({ now: new Date(Date.now() + hours * 3_600_000) });
     expect((await evaluateControl(api, temp.store, kmsControl!, hoursLater(47))).verdict).toBe('PASS');
@@ -87,7 +87,7 @@ describe('the KMS control verdict', () => {
   });
 
   it('is ERROR, not PASS, when the latest sync failed in a region, and names the scope', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: KEY })] });
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('a', { trail: KEY })] });
@@ -97,7 +97,7 @@ describe('the KMS control verdict', () => {
   });
 
   it('stays ERROR while a failed scope has not been synced again, even after later runs succeed elsewhere', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'ThrottlingException', message: 'Rate exceeded' }, trails: [] });
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
     expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`account ${ACCOUNT} region eu-west-1 failed in sync run 1 (ThrottlingException: Rate exceeded)`) });
@@ -106,7 +106,7 @@ describe('the KMS control verdict', () => {
   });
 
   it('is ERROR while an enabled region of a synced account has never been synced', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: ['us-east-1'] });
     await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'ok', enabledRegions: ['eu-west-1', 'us-east-1'] });
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('a', { trail: KEY })] });
@@ -120,7 +120,7 @@ describe('the KMS control verdict', () => {
   });
 
   it('is ERROR while the enabled regions of a synced account have never been read', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: ['us-east-1'] });
     await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'ok', enabledRegions: null });
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('a', { trail: KEY })] });
@@ -129,7 +129,7 @@ describe('the KMS control verdict', () => {
   });
 
   it('is ERROR for a region skipped while disabled, once the account has enabled it, until it is synced', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const sync = async (enabledRegions: string[], scopes: [string, 'ok' | 'skipped'][]) => {
       const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
       await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'ok', enabledRegions });
@@ -145,7 +145,7 @@ describe('the KMS control verdict', () => {
   });
 
   it('stays ERROR while an account that could not be synced has not been synced since', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'failed', enabledRegions: null, error: { code: 'UnauthorizedOperation', message: 'ec2:DescribeRegions' } });
     await temp.store.finishSyncRun(run.id, 'failed', { code: 'ScopesFailed', message: `1 failed: ${ACCOUNT}: UnauthorizedOperation` });
@@ -154,7 +154,7 @@ describe('the KMS control verdict', () => {
   });
 
   it('is ERROR when an account whose scopes once synced fails as a whole in a later run, until it syncs again', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: KEY })] });
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'failed', enabledRegions: null, error: { code: 'ExpiredToken', message: 'expired' } });
@@ -169,24 +169,24 @@ describe('the KMS control verdict', () => {
   });
 
   it('is ERROR when a sync stopped sending heartbeats, even if its process still runs', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
-    temp.store.db.prepare('UPDATE sync_runs SET heartbeat_at = ? WHERE id = ?').run(new Date(Date.now() - 10 * 60_000).toISOString(), run.id);
+    await temp.sql('UPDATE sync_runs SET heartbeat_at = ? WHERE id = ?', [new Date(Date.now() - 10 * 60_000).toISOString(), run.id]);
     expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`sync run ${run.id} was interrupted`) });
   });
 
   it('is ERROR while a sync is running or after one was interrupted', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`sync run ${run.id} has not finished`) });
-    temp.store.db.prepare('UPDATE sync_runs SET pid = ? WHERE id = ?').run(2 ** 22 + 54321, run.id);
+    await temp.sql('UPDATE sync_runs SET pid = ? WHERE id = ?', [2 ** 22 + 54321, run.id]);
     expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`sync run ${run.id} was interrupted`) });
   });
 
   it('is ERROR when the latest run could not reach an account at all', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     await temp.store.finishSyncRun(run.id, 'failed', { code: 'ScopesFailed', message: '1 failed: default credentials: ExpiredToken' });
@@ -194,7 +194,7 @@ describe('the KMS control verdict', () => {
   });
 
   it('is ERROR when the query itself fails, never PASS', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
     const broken: InventoryStore = Object.assign(Object.create(temp.store), {
       findTrails: async () => { throw new Error('database is locked'); },
@@ -210,7 +210,7 @@ describe('verdicts per account: the denominator, and ERROR only where the invent
     ({ accountId, verdict, evaluated, failing, excepted: 0, gaps });
 
   it('a denied region makes only its account ERROR; the other account keeps its verdict, and --account on it passes', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('plain', { account: ACCOUNT })] });
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] });
@@ -229,7 +229,7 @@ describe('verdicts per account: the denominator, and ERROR only where the invent
   });
 
   it('a run that failed as a whole makes every account ERROR', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: OTHER, region: 'us-east-1', trails: [trailRecord('keyed', { account: OTHER, trail: KEY })] });
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     await temp.store.finishSyncRun(run.id, 'failed', { code: 'NoAccounts', message: 'the organization could not be listed' });
@@ -239,7 +239,7 @@ describe('verdicts per account: the denominator, and ERROR only where the invent
   });
 
   it('an account that could never be synced shows ERROR with nothing evaluated; a synced account without trails, PASS with 0', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'failed', enabledRegions: null, error: { code: 'AccessDenied', message: 'cannot assume role' } });
     await temp.store.recordAccount(run.id, COLLECTOR, { accountId: OTHER, status: 'ok', enabledRegions: ['us-east-1'] });
@@ -254,7 +254,7 @@ describe('verdicts per account: the denominator, and ERROR only where the invent
   });
 
   it('a stale account is ERROR while a fresh one is decided', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const start = Date.parse('2026-11-01T00:00:00.000Z');
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
@@ -275,18 +275,18 @@ describe('verdicts per account: the denominator, and ERROR only where the invent
   });
 
   it('no trails at all in a complete inventory: PASS, 0 evaluated, and the account listed', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
     expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'PASS', evaluatedCount: 0, accounts: [tally(ACCOUNT, 'PASS', 0, 0)] });
   });
 
   it('never synced: ERROR with no account to show', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', evaluatedCount: 0, accounts: [] });
   });
 
   it('a count control is decided over the whole inventory: each account shows that verdict', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncRun(temp.store, [
       { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('regional', { account: ACCOUNT })] },
       { accountId: OTHER, region: 'us-east-1', trails: [] },

@@ -138,7 +138,7 @@ describe('verdicts with exceptions', () => {
   const exception = (over: Partial<ControlException> = {}): ControlException => ({ ...entry({ expires: today() }), ...over }) as ControlException;
   const evaluate = (exceptions: ControlException[], now = new Date()) => evaluateControl(api, temp.store, kmsControl!, { exceptions, now, maxAgeHours: 1000 });
   const seed = async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: { KmsKeyId: 'k' } }), trailRecord('b'), trailRecord('c')] });
   };
 

@@ -69,7 +69,7 @@ describe('the KMS control, end to end through the CLI and HTTP', () => {
 
   beforeAll(async () => {
     sim = await startSimulator(organization());
-    temp = openTempStore();
+    temp = await openTempStore();
     await temp.store.close();
     db = temp.path;
   });

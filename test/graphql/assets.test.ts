@@ -34,7 +34,7 @@ describe('the Asset and Node interfaces', () => {
 describe('assets and node', () => {
   let temp: TempStore;
   beforeAll(async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, {
       accountId: ACCOUNT,
       region: 'us-east-1',

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../src/graphql/pages.js';
 import { syncScope, trailRecord } from '../support/records.js';
-import { openTempStore, type TempStore } from '../support/store.js';
+import { openTempStore, type TempStore, ON_POSTGRES, sqliteOf } from '../support/store.js';
 
 const api = createInventoryApi();
 const ACCOUNT = '111122223333';
@@ -27,7 +27,7 @@ describe('trailsConnection', () => {
     trailRecord('eta', { region: 'eu-west-1', status: { IsLogging: true, LatestDeliveryTime: new Date('2026-01-02T00:00:00Z') } }),
   ];
   beforeAll(async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: trails.filter((t) => t.region === 'us-east-1') });
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'eu-west-1', trails: trails.filter((t) => t.region === 'eu-west-1') });
   });
@@ -94,9 +94,10 @@ describe('trailsConnection', () => {
     expect(DEFAULT_PAGE_SIZE).toBe(100);
   });
 
-  it('reads a page by keyset in SQL, never by OFFSET: after a cursor, a search of the primary key', async () => {
+  // Spies on better-sqlite3 statements and reads SQLite's query plan, so it runs on SQLite only.
+  it.skipIf(ON_POSTGRES)('reads a page by keyset in SQL, never by OFFSET: after a cursor, a search of the primary key (SQLite plan)', async () => {
     const first = await page('first: 2');
-    const statement = Object.getPrototypeOf(temp.store.db.prepare('SELECT 1')) as { all: (...args: unknown[]) => unknown };
+    const statement = Object.getPrototypeOf(sqliteOf(temp).db.prepare('SELECT 1')) as { all: (...args: unknown[]) => unknown };
     const spy = vi.spyOn(statement, 'all');
     await page('first: 2', { after: first.pageInfo.endCursor });
     const call = spy.mock.calls.findIndex((_, i) => /FROM trails/.test((spy.mock.contexts[i] as { source: string }).source));
@@ -104,12 +105,12 @@ describe('trailsConnection', () => {
     const params = spy.mock.calls[call]!;
     expect(source).not.toMatch(/OFFSET/i);
     spy.mockRestore();
-    const plan = (temp.store.db.prepare(`EXPLAIN QUERY PLAN ${source}`).all(...params) as { detail: string }[]).map((s) => s.detail);
+    const plan = (sqliteOf(temp).db.prepare(`EXPLAIN QUERY PLAN ${source}`).all(...params) as { detail: string }[]).map((s) => s.detail);
     expect(plan.join('\n')).toMatch(/SEARCH trails USING INDEX sqlite_autoindex_trails_1 \(arn>\?\)/);
   });
 
   it('keeps cursors stable when trails are added and removed between pages', async () => {
-    const scratch = openTempStore();
+    const scratch = await openTempStore();
     try {
       const names = ['b', 'd', 'f', 'h'];
       await syncScope(scratch.store, { accountId: ACCOUNT, region: 'us-east-1', trails: names.map((n) => trailRecord(n)) });
@@ -156,7 +157,7 @@ describe('trailsConnection', () => {
 describe('the maximum page size', () => {
   let temp: TempStore;
   beforeAll(async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((n) => trailRecord(n)) });
   });
   afterAll(() => temp.cleanup());

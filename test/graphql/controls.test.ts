@@ -32,7 +32,7 @@ const ASSET_FIELDS = `id accountId region state exceptionOwner exceptionExpires 
 
 describe('controls and controlRuns', () => {
   it('shows FAIL then PASS for the KMS control after a fix, and the latest verdict with its failing assets', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const { store } = temp;
     const controls = kmsControl();
     await syncRun(store, [{ accountId: ACCOUNT, region: 'us-east-1', trails: [trail('audit'), trail('ok', KEY)] }]);
@@ -69,7 +69,7 @@ describe('controls and controlRuns', () => {
   });
 
   it('records each verdict\'s denominator, per account, and serves it for the latest verdict and the trend', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const { store } = temp;
     const controls = kmsControl();
     const OTHER = '444455556666';
@@ -91,7 +91,7 @@ describe('controls and controlRuns', () => {
   });
 
   it('says a result recorded without a denominator has none: null, and no accounts', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await temp.store.recordControlRun([
       { controlId: KMS, title: 'KMS', severity: 'medium', verdict: 'ERROR', reason: 'the query failed', evaluatedAt: '2026-01-01T00:00:00.000Z', failingAssets: [] },
     ], 'check');
@@ -99,7 +99,7 @@ describe('controls and controlRuns', () => {
   });
 
   it('shows a catalog control never evaluated with no verdict, and an asset the inventory no longer has as recorded', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const { store } = temp;
     const catalog = [{ id: KMS, title: 'KMS', severity: 'medium' }, { id: 'never-run', title: 'Never run', severity: 'low' }];
     const gone = 'arn:aws:cloudtrail:eu-west-1:999988887777:trail/gone';
@@ -120,7 +120,7 @@ describe('controls and controlRuns', () => {
   });
 
   it('loads the assets of many results, and their trails, in a bounded number of store calls', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const { store } = temp;
     const names = Array.from({ length: 12 }, (_, i) => `t${i}`);
     await syncRun(store, [{ accountId: ACCOUNT, region: 'us-east-1', trails: names.map((n) => trail(n)) }]);
@@ -149,7 +149,7 @@ describe('controls and controlRuns', () => {
   });
 
   it('takes a limit from 1 to 1000 and a non-negative offset', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     for (const [args, message] of [['limit: 0', /limit must be from 1 to 1000/], ['limit: 1001', /limit must be from 1 to 1000/], ['offset: -1', /offset must not be negative/]] as const) {
       const result = await runQuery(api, temp.store, `{ controlRuns(${args}) { id } }`);
       expect(result.errors?.[0]?.message).toMatch(message);

@@ -49,7 +49,7 @@ const CASES: { name: string; selectors: RecordInput['selectors']; expected: bool
 describe('Trail.recordsAllManagementEvents', () => {
   let temp: TempStore;
   beforeAll(async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, {
       accountId: '111122223333',
       region: 'us-east-1',

@@ -57,7 +57,7 @@ describe('stored fragments', () => {
 describe('queries', () => {
   let temp: TempStore;
   beforeAll(async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, {
       accountId: ACCOUNT,
       region: 'us-east-1',

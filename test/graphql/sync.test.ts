@@ -23,7 +23,7 @@ const AUDIT_ARN = audit().arn;
 
 describe('trail history', () => {
   it('shows the run in which a trail lost its KMS key', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncRun(temp.store, [{ accountId: ACCOUNT, region: 'us-east-1', trails: [audit(KEY)] }]);
     await syncRun(temp.store, [{ accountId: ACCOUNT, region: 'us-east-1', trails: [audit(KEY)] }]);
     const { runId: lost } = await syncRun(temp.store, [{ accountId: ACCOUNT, region: 'us-east-1', trails: [audit('')] }]);
@@ -48,7 +48,7 @@ describe('trail history', () => {
   });
 
   it('shows a trail deleted and then restored, newest first, and honours limit', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncRun(temp.store, [{ accountId: ACCOUNT, region: 'us-east-1', trails: [audit()] }]);
     const { runId: deleted } = await syncRun(temp.store, [{ accountId: ACCOUNT, region: 'us-east-1', trails: [] }]);
     const { runId: restored } = await syncRun(temp.store, [{ accountId: ACCOUNT, region: 'us-east-1', trails: [audit()] }]);
@@ -63,7 +63,7 @@ describe('trail history', () => {
   });
 
   it('loads the history of many trails with one store call, and keeps history out of TrailWhere', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncRun(temp.store, [{ accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a'), trailRecord('b'), trailRecord('c')] }]);
     const spy = vi.spyOn(temp.store, 'trailHistory');
     const data = await query('{ trails { name history { kind } } }');
@@ -78,7 +78,7 @@ describe('trail history', () => {
 
 describe('sync runs', () => {
   it('lists runs newest first with totals and per-scope status, filtered by status', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncRun(temp.store, [{ accountId: ACCOUNT, region: 'us-east-1', trails: [audit()] }]);
     const { runId } = await syncRun(temp.store, [
       { accountId: ACCOUNT, region: 'us-east-1', trails: [audit()] },
@@ -110,7 +110,7 @@ describe('sync runs', () => {
   });
 
   it('reads the scopes of many runs with one store call per status asked for, not one per run', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     for (let i = 0; i < 6; i++) {
       await syncRun(temp.store, [
         { accountId: ACCOUNT, region: 'us-east-1', trails: [audit()] },
@@ -128,7 +128,7 @@ describe('sync runs', () => {
   });
 
   it('shows a running run as RUNNING, and refuses a limit outside 1..1000', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: ['us-east-1'] });
     expect((await query('{ syncRuns { status finishedAt requestedRegions } }')).syncRuns).toEqual([{ status: 'RUNNING', finishedAt: null, requestedRegions: ['us-east-1'] }]);
     for (const limit of [0, 1001]) {
@@ -140,7 +140,7 @@ describe('sync runs', () => {
 
 describe('coverage', () => {
   it('shows a failed scope and an account that failed as a whole', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'ok', enabledRegions: ['eu-west-1', 'us-east-1', 'us-west-2'] });
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [audit()] });
@@ -168,7 +168,7 @@ describe('coverage', () => {
   });
 
   it('refuses an unknown asset type, naming the known ones', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const result = await runQuery(api, temp.store, '{ coverage(assetType: "Bucket") { accountId } }');
     expect(result.errors?.[0]).toMatchObject({ message: 'unknown asset type "Bucket" (known: Trail)', extensions: { code: 'BAD_USER_INPUT' } });
   });

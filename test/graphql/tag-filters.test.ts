@@ -27,7 +27,7 @@ describe('TagWhere', () => {
 describe('tag filters over GraphQL', () => {
   let temp: TempStore;
   beforeAll(async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, {
       accountId: '111122223333',
       region: 'us-east-1',

@@ -114,7 +114,7 @@ describe('hostile requests', () => {
   const expectedNames = ['plain-1', 'plain-2', 'plain-3'];
 
   beforeAll(async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const encrypted = { trail: { KmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/k' } };
     await syncScope(temp.store, {
       accountId: '111122223333',

@@ -46,7 +46,7 @@ describe('API tokens at the server', () => {
     });
 
   beforeAll(async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: '111122223333', region: 'us-east-1', trails: [trailRecord('plain')] });
   });
   afterEach(async () => {
@@ -120,7 +120,7 @@ describe('API tokens at the server', () => {
 
   it('stores only the SHA-256 hash of a token, never the token', async () => {
     const { secret } = await createToken('read', 'ci');
-    const rows = temp.store.db.prepare('SELECT * FROM api_tokens').all();
+    const rows = await temp.sql('SELECT * FROM api_tokens');
     expect(JSON.stringify(rows)).not.toContain(secret);
     expect(JSON.stringify(rows)).not.toContain(secret.slice(4));
     expect(rows).toEqual([expect.objectContaining({ name: 'ci', scope: 'read', token_sha256: apiTokenHash(secret), last_used_at: null })]);

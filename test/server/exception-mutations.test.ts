@@ -51,13 +51,13 @@ describe('exception mutations over HTTP', () => {
   };
   const stored = () => temp.store.listControlExceptions({ includeRevoked: true });
 
-  beforeAll(() => {
-    temp = openTempStore();
+  beforeAll(async () => {
+    temp = await openTempStore();
   });
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((server) => server.close()));
     for (const token of await temp.store.listApiTokens()) await temp.store.revokeApiToken(String(token.id));
-    temp.store.db.exec('DELETE FROM control_exceptions');
+    await temp.sql('DELETE FROM control_exceptions');
   });
   afterAll(() => temp.cleanup());
 

@@ -76,7 +76,7 @@ describe('GraphiQL in headless Chromium', () => {
 
   beforeAll(async () => {
     const executablePath = ensureChromium();
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, {
       accountId: ACCOUNT,
       region: 'us-east-1',

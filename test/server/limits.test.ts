@@ -65,7 +65,7 @@ describe('a server with request limits', () => {
   const limits = { maxDepth: 5, maxAliases: 3, maxTokens: 200, maxCost: 1000 };
 
   beforeAll(async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: '111122223333', region: 'us-east-1', trails: [trailRecord('plain')] });
     server = await startServer({ store: temp.store, api, host: '127.0.0.1', port: 0, log: silentLogger, limits });
   });

@@ -19,7 +19,7 @@ describe('a running server', () => {
   const log = pino({ level: 'info', base: undefined }, { write: (line: string) => void logLines.push(line) });
 
   beforeAll(async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: '111122223333', region: 'us-east-1', trails: [trailRecord('kept'), trailRecord('gone')] });
     await syncScope(temp.store, { accountId: '111122223333', region: 'us-east-1', trails: [trailRecord('kept')] });
     await syncScope(temp.store, { accountId: '444455556666', region: 'eu-west-1', trails: [trailRecord('other', { account: '444455556666', region: 'eu-west-1' })] });
@@ -124,7 +124,7 @@ describe('a running server', () => {
 
 describe('closing the server', () => {
   it('finishes a slow request in flight with its full answer, and accepts no new connection', async () => {
-    const temp = openTempStore();
+    const temp = await openTempStore();
     await syncScope(temp.store, { accountId: '111122223333', region: 'us-east-1', trails: [trailRecord('slow')] });
     let entered!: () => void;
     const inside = new Promise<void>((resolve) => (entered = resolve));

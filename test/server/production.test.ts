@@ -19,8 +19,8 @@ describe('a production server', () => {
     return server;
   };
 
-  beforeAll(() => {
-    temp = openTempStore();
+  beforeAll(async () => {
+    temp = await openTempStore();
   });
   afterAll(async () => {
     await Promise.all(servers.map((server) => server.close()));

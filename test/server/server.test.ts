@@ -21,7 +21,7 @@ describe('the GraphQL HTTP server', () => {
   let server: RunningServer;
 
   beforeAll(async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: '111122223333', region: 'us-east-1', trails: [trailRecord('plain'), trailRecord('encrypted', { trail: { KmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/k' } })] });
     server = await startServer({ store: temp.store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger });
   });
@@ -100,7 +100,7 @@ describe('the GraphQL HTTP server', () => {
 
 describe('internal errors', () => {
   it('are masked: the client learns nothing of the cause', async () => {
-    const temp = openTempStore();
+    const temp = await openTempStore();
     const failing: InventoryStore = Object.assign(Object.create(temp.store), {
       findTrails: async () => {
         throw new Error('SQLITE_IOERR: disk I/O error at /secret/path/inventory.db');

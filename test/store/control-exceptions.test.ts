@@ -16,8 +16,8 @@ const exception = (over: Partial<NewControlException> = {}): NewControlException
 
 describe('stored exceptions', () => {
   let temp: TempStore;
-  beforeEach(() => {
-    temp = openTempStore();
+  beforeEach(async () => {
+    temp = await openTempStore();
   });
   afterEach(() => temp.cleanup());
 
@@ -43,12 +43,12 @@ describe('stored exceptions', () => {
     expect(await temp.store.revokeControlException(99, 'admin-bot')).toBeUndefined();
   });
 
-  it('refuses an expiry that is not written YYYY-MM-DD, and a revocation without who', () => {
-    expect(() => temp.store.db.prepare(
+  it('refuses an expiry that is not written YYYY-MM-DD, and a revocation without who', async () => {
+    await expect(temp.sql(
       `INSERT INTO control_exceptions (control_id, asset, owner, reason, approver, expires, created_at, created_by) VALUES ('c', 'a', 'o', 'r', 'a', '31/03/2027', 'now', 'x')`,
-    ).run()).toThrow(/CHECK constraint failed/);
-    expect(() => temp.store.db.prepare(
+    )).rejects.toThrow(/CHECK constraint failed|violates check constraint/);
+    await expect(temp.sql(
       `INSERT INTO control_exceptions (control_id, asset, owner, reason, approver, expires, created_at, created_by, revoked_at) VALUES ('c', 'a', 'o', 'r', 'a', '2027-03-31', 'now', 'x', 'now')`,
-    ).run()).toThrow(/CHECK constraint failed/);
+    )).rejects.toThrow(/CHECK constraint failed|violates check constraint/);
   });
 });

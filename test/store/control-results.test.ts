@@ -1,7 +1,7 @@
 // Control history in the store: recordControlRun, latestControlResults, controlRuns and resultAssets (migration 0005).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { VerdictToRecord } from '../../src/store/store.js';
-import { openTempStore, type TempStore } from '../support/store.js';
+import { openTempSqliteStore, openTempStore, type TempStore } from '../support/store.js';
 
 let temp: TempStore;
 afterEach(async () => temp?.cleanup());
@@ -23,7 +23,7 @@ function verdict(controlId: string, v: VerdictToRecord['verdict'], extra: Partia
 
 describe('control history', () => {
   it('records a run with its results and assets, and gives each control its latest result', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const { store } = temp;
     const first = await store.recordControlRun(
       [
@@ -57,7 +57,7 @@ describe('control history', () => {
   });
 
   it('lists runs newest first, pages them, and narrows them to one control (its trend)', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const { store } = temp;
     await store.recordControlRun([verdict(KMS, 'FAIL', { failingAssets: [asset('a')] }), verdict(LOGGING, 'PASS')], 'check', CATALOG);
     await store.recordControlRun([verdict(LOGGING, 'FAIL')], 'check', CATALOG);
@@ -79,7 +79,7 @@ describe('control history', () => {
   });
 
   it('records all of a run or nothing', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const { store } = temp;
     await expect(store.recordControlRun([verdict(KMS, 'PASS'), verdict(LOGGING, 'MAYBE' as never)], 'check', CATALOG)).rejects.toThrow();
     expect(await store.controlRuns()).toEqual([]);
@@ -87,16 +87,17 @@ describe('control history', () => {
   });
 
   it('without a recorded catalog, shows every control ever recorded', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const { store } = temp;
     await store.recordControlRun([verdict(LOGGING, 'PASS')], 'test');
     expect((await store.latestControlResults()).map((c) => [c.id, c.result?.verdict])).toEqual([[LOGGING, 'PASS']]);
   });
 
-  it('finds the latest result per control and one control\'s trend through the index', () => {
-    temp = openTempStore();
-    const plan = (sql: string) => (temp.store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('\n');
+  it('finds the latest result per control and one control\'s trend through the index (SQLite query plan)', async () => {
+    const sqlite = openTempSqliteStore();
+    const plan = (sql: string) => (sqlite.store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('\n');
     expect(plan(`SELECT run_id FROM control_results WHERE control_id = 'x' ORDER BY run_id DESC LIMIT 20`)).toMatch(/USING (COVERING )?INDEX control_results_by_control/);
     expect(plan(`SELECT max(run_id) FROM control_results WHERE control_id = 'x'`)).toMatch(/USING (COVERING )?INDEX control_results_by_control/);
+    await sqlite.cleanup();
   });
 });

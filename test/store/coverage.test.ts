@@ -15,7 +15,7 @@ const at = (entries: CoverageEntry[], accountId: string, region: string) => entr
 
 describe('coverage', () => {
   it('lists attempted scopes, enabled regions never synced, and an account that failed before any region was known', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const { runId: first } = await syncRun(temp.store, [{ accountId: A, region: 'us-east-1', trails: [] }]);
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     await temp.store.recordAccount(run.id, COLLECTOR, { accountId: A, status: 'ok', enabledRegions: ['eu-west-1', 'us-east-1', 'us-west-2'] });
@@ -46,7 +46,7 @@ describe('coverage', () => {
   });
 
   it('counts an account failing in a later run as the latest attempt of each of its scopes failing', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const { runId: ok } = await syncRun(temp.store, [{ accountId: C, region: 'us-east-1', trails: [] }]);
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     await temp.store.recordAccount(run.id, COLLECTOR, { accountId: C, status: 'failed', enabledRegions: null, error: { code: 'ExpiredToken', message: 'expired' } });
@@ -62,13 +62,13 @@ describe('coverage', () => {
   });
 
   it('refuses an asset type no collector gathers, naming the known ones', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await expect(computeCoverage(temp.store, 'Bucket')).rejects.toThrow(UnknownAssetTypeError);
     await expect(computeCoverage(temp.store, 'Bucket')).rejects.toThrow('unknown asset type "Bucket" (known: Trail)');
   });
 
   it('is empty for an inventory never synced', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     expect(await coverage()).toEqual([]);
   });
 });

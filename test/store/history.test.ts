@@ -25,7 +25,7 @@ describe('trail history', () => {
   });
 
   it('records creation, then one row per changed field, newest first', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const created = await sync([trail({ trail: { KmsKeyId: KEY }, tags: [{ key: 'team', value: 'blue' }] })]);
     const changed = await sync([trail({ trail: { LogFileValidationEnabled: false }, tags: [{ key: 'team', value: 'red' }, { key: 'env', value: 'prod' }] })]);
     expect(await history()).toEqual([
@@ -38,14 +38,14 @@ describe('trail history', () => {
   });
 
   it('does not record status times as a change', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await sync([trail({ status: { LatestDeliveryTime: new Date('2026-11-29T01:00:00Z') } })]);
     await sync([trail({ status: { LatestDeliveryTime: new Date('2026-11-29T02:00:00Z') } })]);
     expect((await history()).map((c) => c.kind)).toEqual(['created']);
   });
 
   it('records a value that could not be read as a change to null, so true, unknown, then false is never lost', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await sync([trail()]);
     const unknown = await sync([trail({ status: null })]);
     const stopped = await sync([trail({ status: { IsLogging: false } })]);
@@ -57,7 +57,7 @@ describe('trail history', () => {
   });
 
   it('records deletion and restoration', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await sync([trail()]);
     const deleted = await sync([]);
     const restored = await sync([trail({ trail: { KmsKeyId: KEY } })]);
@@ -70,7 +70,7 @@ describe('trail history', () => {
   });
 
   it('merges several writes of a trail in one run into one row per field, and drops a change undone in the run', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await sync([trail()]);
     // The owner's view from three regions of one run: '' → KEY → other key, then a bucket that changes and changes back.
     const other = 'arn:aws:kms:us-east-1:111122223333:key/other';
@@ -85,7 +85,7 @@ describe('trail history', () => {
   });
 
   it('answers in the order asked, with [] for a trail without history', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await sync([trail()]);
     const answer = await temp.store.trailHistory(['arn:aws:cloudtrail:us-east-1:1:trail/none', ARN]);
     expect(answer.map((h) => h.length)).toEqual([0, 1]);

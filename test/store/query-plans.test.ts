@@ -1,17 +1,18 @@
 // Query plans that keep the seed query fast at 100,000 trails: a regression here turns 0.3 s into 7 s (bench/seed-query.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import { TRAIL_COLUMNS_BY_FIELD } from '../../src/store/trail-columns.js';
-import { openTempStore, type TempStore } from '../support/store.js';
+import { openTempSqliteStore, type TempSqliteStore } from '../support/store.js';
 
-let temp: TempStore | undefined;
+let temp: TempSqliteStore | undefined;
 afterEach(async () => {
   await temp?.cleanup();
   temp = undefined;
 });
 
-describe('query plans', () => {
+// SQLite's own planner (EXPLAIN QUERY PLAN): these run on SQLite whatever the backend under test.
+describe('query plans (SQLite)', () => {
   it('reads lastSeenAt from the trail’s own sightings, then their scopes by key, never scanning every scope', () => {
-    temp = openTempStore();
+    temp = openTempSqliteStore();
     const lastSeenAt = TRAIL_COLUMNS_BY_FIELD.get('lastSeenAt')!.sql;
     const plan = (temp.store.db.prepare(`EXPLAIN QUERY PLAN SELECT ${lastSeenAt} FROM trails WHERE deleted_at IS NULL AND kms_key_id = ''`).all() as { detail: string }[]).map(
       (step) => step.detail,

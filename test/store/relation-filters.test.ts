@@ -5,14 +5,14 @@ import { TRAIL_FILTER } from '../../src/store/filter-schemas.js';
 import { SQLITE_DIALECT } from '../../src/store/sqlite/sqlite-store.js';
 import { compileWhere } from '../../src/store/where.js';
 import { syncScope, trailRecord } from '../support/records.js';
-import { openTempStore, type TempStore } from '../support/store.js';
+import { openTempSqliteStore, openTempStore, type TempStore } from '../support/store.js';
 
 describe('tag filters', () => {
   let temp: TempStore;
   const names = async (where: unknown) => (await temp.store.findTrails(where)).map((t) => t.name).sort();
 
   beforeAll(async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, {
       accountId: '111122223333',
       region: 'us-east-1',
@@ -69,10 +69,12 @@ describe('tag filters', () => {
     expect(compiled.params).toEqual(['', hostile, 'a', 'b', hostile]);
   });
 
-  it('searches each trail\'s tags by the primary key, never scanning asset_tags', () => {
+  it('searches each trail\'s tags by the primary key, never scanning asset_tags (SQLite query plan)', async () => {
     const compiled = compileWhere({ tags_SOME: { key: 'team', value: 'blue' } }, TRAIL_FILTER, SQLITE_DIALECT);
-    const plan = (temp.store.db.prepare(`EXPLAIN QUERY PLAN SELECT arn FROM trails WHERE deleted_at IS NULL AND ${compiled.sql}`).all(...compiled.params) as { detail: string }[])
+    const sqlite = openTempSqliteStore();
+    const plan = (sqlite.store.db.prepare(`EXPLAIN QUERY PLAN SELECT arn FROM trails WHERE deleted_at IS NULL AND ${compiled.sql}`).all(...compiled.params) as { detail: string }[])
       .map((step) => step.detail);
+    await sqlite.cleanup();
     expect(plan.some((d) => /SEARCH tag (EXISTS )?USING (PRIMARY KEY|INDEX sqlite_autoindex_asset_tags_1) \(asset_id=\? AND key=\?\)/.test(d)), plan.join('\n')).toBe(true);
     expect(plan.some((d) => /SCAN tag/.test(d))).toBe(false);
   });

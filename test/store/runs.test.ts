@@ -1,6 +1,6 @@
 // Sync runs: heartbeats, a run whose heartbeat stopped is interrupted, and the run list with totals.
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteStore, STALE_RUN_MS } from '../../src/store/sqlite/sqlite-store.js';
+import { STALE_RUN_MS } from '../../src/store/sqlite/sqlite-store.js';
 import { COLLECTOR, syncRun, trailRecord } from '../support/records.js';
 import { openTempStore, type TempStore } from '../support/store.js';
 
@@ -12,31 +12,31 @@ const secondsAgo = (s: number) => new Date(Date.now() - s * 1000).toISOString();
 
 describe('heartbeats', () => {
   it('start with the run and move forward with each heartbeat', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     expect(run.heartbeatAt).toBe(run.startedAt);
-    temp.store.db.prepare('UPDATE sync_runs SET heartbeat_at = ? WHERE id = ?').run(secondsAgo(10), run.id);
+    await temp.sql('UPDATE sync_runs SET heartbeat_at = ? WHERE id = ?', [secondsAgo(10), run.id]);
     await temp.store.heartbeatSyncRun(run.id);
     expect((await temp.store.syncRun(run.id))!.heartbeatAt! > secondsAgo(1)).toBe(true);
   });
 
   it('mark a running run interrupted once its heartbeat is older than the limit, even while its process lives', async () => {
     expect(STALE_RUN_MS).toBe(120_000);
-    temp = openTempStore();
+    temp = await openTempStore();
     await temp.store.close();
-    temp.store = SqliteStore.open(temp.path, { staleRunMs: 5_000 });
+    temp.store = await temp.reopen({ staleRunMs: 5_000 });
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
-    temp.store.db.prepare('UPDATE sync_runs SET heartbeat_at = ? WHERE id = ?').run(secondsAgo(4), run.id);
+    await temp.sql('UPDATE sync_runs SET heartbeat_at = ? WHERE id = ?', [secondsAgo(4), run.id]);
     expect(await temp.store.latestSyncRun(COLLECTOR)).toMatchObject({ id: run.id, status: 'running' });
-    temp.store.db.prepare('UPDATE sync_runs SET heartbeat_at = ? WHERE id = ?').run(secondsAgo(6), run.id);
+    await temp.sql('UPDATE sync_runs SET heartbeat_at = ? WHERE id = ?', [secondsAgo(6), run.id]);
     expect(await temp.store.latestSyncRun(COLLECTOR)).toMatchObject({ id: run.id, status: 'interrupted' });
-    expect(temp.store.db.prepare('SELECT status FROM sync_runs WHERE id = ?').get(run.id)).toEqual({ status: 'interrupted' });
+    expect(await temp.sql('SELECT status FROM sync_runs WHERE id = ?', [run.id])).toEqual([{ status: 'interrupted' }]);
   });
 
   it('count a written scope as a sign of life', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
-    temp.store.db.prepare('UPDATE sync_runs SET heartbeat_at = ? WHERE id = ?').run(secondsAgo(60), run.id);
+    await temp.sql('UPDATE sync_runs SET heartbeat_at = ? WHERE id = ?', [secondsAgo(60), run.id]);
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [] });
     expect((await temp.store.syncRun(run.id))!.heartbeatAt! > secondsAgo(1)).toBe(true);
   });
@@ -44,7 +44,7 @@ describe('heartbeats', () => {
 
 describe('the run list', () => {
   it('lists runs newest first, with their totals, by collector and page', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const first = await syncRun(temp.store, [{ accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a'), trailRecord('b')] }]);
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: ['us-east-1', 'eu-west-1', 'me-south-1'] });
     await temp.store.recordAccount(run.id, COLLECTOR, { accountId: '222222222222', status: 'failed', enabledRegions: null, error: { code: 'UnauthorizedOperation', message: 'no' } });

@@ -8,7 +8,7 @@ import { loadMigrations, pendingMigrations } from '../../src/store/migrations.js
 import { openStore, StoreConfigError } from '../../src/store/open.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { COLLECTOR, syncScope, trailRecord } from '../support/records.js';
-import { openTempStore, tempDir, type TempStore } from '../support/store.js';
+import { openTempSqliteStore, openTempStore, tempDir, type TempStore } from '../support/store.js';
 
 const ACCOUNT = '111122223333';
 let temp: TempStore;
@@ -16,15 +16,17 @@ afterEach(async () => temp?.cleanup());
 
 describe('opening and migrating', () => {
   it('creates the schema in WAL mode and records each migration with its checksum', async () => {
-    temp = openTempStore();
-    expect(temp.store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    const applied = temp.store.db.prepare('SELECT version, name, checksum FROM schema_migrations').all();
+    const sqlite = openTempSqliteStore();
+    temp = { ...sqlite, cleanup: () => sqlite.cleanup() } as unknown as TempStore;
+    expect(sqlite.store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const applied = sqlite.store.db.prepare('SELECT version, name, checksum FROM schema_migrations').all();
     const files = loadMigrations(join(MIGRATIONS_DIR, 'sqlite'));
     expect(applied).toEqual(files.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })));
   });
 
   it('opens an existing database without applying anything twice', async () => {
-    temp = openTempStore();
+    const sqlite = openTempSqliteStore();
+    temp = { ...sqlite, cleanup: () => sqlite.cleanup() } as unknown as TempStore;
     await temp.store.close();
     const again = SqliteStore.open(temp.path);
     expect(again.db.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({ n: readdirSync(join(MIGRATIONS_DIR, 'sqlite')).length });
@@ -32,8 +34,9 @@ describe('opening and migrating', () => {
   });
 
   it('refuses a database whose applied migration was edited since, naming the file', async () => {
-    temp = openTempStore();
-    temp.store.db.prepare(`UPDATE schema_migrations SET checksum = 'deadbeef' WHERE version = 1`).run();
+    const sqlite = openTempSqliteStore();
+    temp = { ...sqlite, cleanup: () => sqlite.cleanup() } as unknown as TempStore;
+    sqlite.store.db.prepare(`UPDATE schema_migrations SET checksum = 'deadbeef' WHERE version = 1`).run();
     await temp.store.close();
     expect(() => SqliteStore.open(temp.path)).toThrow(/0001_init\.sql was edited after it was applied/);
   });
@@ -71,7 +74,7 @@ describe('opening and migrating', () => {
 
 describe('writing scopes', () => {
   it('stores a trail once however many regions see it, remembering each sighting', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const trail = trailRecord('everywhere', { trail: { IsMultiRegionTrail: true } });
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     const first = await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trail] });
@@ -86,7 +89,7 @@ describe('writing scopes', () => {
   });
 
   it('keeps every trail of a scope that failed, and records why', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('kept')] });
     const counts = await syncScope(temp.store, {
       accountId: ACCOUNT, region: 'us-east-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [],
@@ -99,7 +102,7 @@ describe('writing scopes', () => {
   });
 
   it('marks a trail gone from a successful scope as deleted, hides it, and revives it when it returns', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const trail = trailRecord('short-lived');
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trail] });
     expect(await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] })).toMatchObject({ deleted: 1 });
@@ -114,7 +117,7 @@ describe('writing scopes', () => {
   });
 
   it('does not delete a multi-region trail while another region still sees it', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const trail = trailRecord('multi', { trail: { IsMultiRegionTrail: true } });
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trail] });
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'eu-west-1', trails: [trail] });
@@ -123,7 +126,7 @@ describe('writing scopes', () => {
   });
 
   it('counts a trail whose only news is a later log delivery as unchanged, yet stores the new time', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const delivered = (at: string) => trailRecord('t', { status: { LatestDeliveryTime: new Date(at) } });
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [delivered('2026-11-29T01:00:00Z')] });
     expect(await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [delivered('2026-11-29T01:05:00Z')] })).toMatchObject({ changed: 0 });
@@ -133,7 +136,7 @@ describe('writing scopes', () => {
   });
 
   it('returns deleted trails only when asked to', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('gone'), trailRecord('kept')] });
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('kept')] });
     expect((await temp.store.findTrails({})).map((t) => t.name)).toEqual(['kept']);
@@ -142,7 +145,7 @@ describe('writing scopes', () => {
   });
 
   it('records a changed trail as changed and an unchanged one as unchanged', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('t')] });
     expect(await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('t')] })).toEqual({ seen: 1, new: 0, changed: 0, deleted: 0 });
     const encrypted = trailRecord('t', { trail: { KmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/k' } });
@@ -151,7 +154,7 @@ describe('writing scopes', () => {
   });
 
   it('lets a member account\'s view of an organization trail keep the status and tags only the owner can read', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const org = { IsOrganizationTrail: true, IsMultiRegionTrail: true };
     const ownerView = trailRecord('org', { account: '999988887777', trail: org, tags: [{ key: 'team', value: 'security' }] });
     const memberView = trailRecord('org', { account: '999988887777', trail: org, status: null, tags: null });
@@ -167,17 +170,17 @@ describe('writing scopes', () => {
   });
 
   it('rejects a trail whose kmsKeyID is null rather than storing it (the empty-string rule)', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const broken = { ...trailRecord('broken'), kmsKeyID: null as unknown as string };
-    await expect(syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('fine'), broken] })).rejects.toThrow(/NOT NULL constraint failed: trails.kms_key_id/);
+    await expect(syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('fine'), broken] })).rejects.toThrow(/NOT NULL constraint failed: trails.kms_key_id|null value in column "kms_key_id" of relation "trails" violates not-null constraint/);
     // The scope's transaction rolled back: not even the valid trail landed.
     expect(await temp.store.findTrails({})).toEqual([]);
   });
 
   it('marks a run left running by a process that no longer exists as interrupted', async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
-    temp.store.db.prepare('UPDATE sync_runs SET pid = ? WHERE id = ?').run(2 ** 22 + 12345, run.id);
+    await temp.sql('UPDATE sync_runs SET pid = ? WHERE id = ?', [2 ** 22 + 12345, run.id]);
     expect(await temp.store.latestSyncRun(COLLECTOR)).toMatchObject({ id: run.id, status: 'interrupted' });
   });
 });

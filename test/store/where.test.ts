@@ -13,7 +13,7 @@ describe('where filters', () => {
   const names = async (where: unknown, options = {}) => (await temp.store.findTrails(where, options)).map((t) => t.name);
 
   beforeAll(async () => {
-    temp = openTempStore();
+    temp = await openTempStore();
     await syncScope(temp.store, {
       accountId: '111122223333',
       region: 'us-east-1',

@@ -2,7 +2,7 @@
 // with the host's own AWS configuration shut out so a developer's profile can never leak into a test.
 import { afterEach, vi } from 'vitest';
 import { startSimulator, type Scenario, type SimAccount, type Simulator } from '../../src/simulator/index.js';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { InventoryStore } from '../../src/store/store.js';
 import type { AccountTarget } from '../../src/sync/sync.js';
 import { openTempStore, type TempStore } from './store.js';
 
@@ -41,7 +41,7 @@ export function accountTargets(scenario: Scenario, ids?: string[]): AccountTarge
  * For a test file: returns `setUp(scenario)`, which starts a simulator, points the SDK at it and opens a fresh
  * inventory; both are closed after each test.
  */
-export function simulatedAwsPerTest(): (scenario: Scenario) => Promise<{ sim: Simulator; store: SqliteStore }> {
+export function simulatedAwsPerTest(): (scenario: Scenario) => Promise<{ sim: Simulator; store: InventoryStore }> {
   let sim: Simulator | undefined;
   let temp: TempStore | undefined;
   afterEach(async () => {
@@ -54,7 +54,7 @@ export function simulatedAwsPerTest(): (scenario: Scenario) => Promise<{ sim: Si
   return async (scenario) => {
     sim = await startSimulator(scenario);
     stubAwsEnv(sim);
-    temp = openTempStore();
+    temp = await openTempStore();
     return { sim, store: temp.store };
   };
 }

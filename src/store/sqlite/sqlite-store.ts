@@ -1,12 +1,11 @@
 // The embedded default store: one SQLite file in WAL mode, migrated on open.
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Tag } from '../../model/asset.js';
 import {
-  configurationOf, mergeTrailViews, sameJson, stableJson, TRAIL_ASSET_TYPE, trailFieldChanges, type StoredTrail, type TrailRecord,
+  configurationOf, mergeTrailViews, sameJson, TRAIL_ASSET_TYPE, trailFieldChanges, type StoredTrail, type TrailRecord,
 } from '../../model/trail.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
 import {
@@ -22,32 +21,23 @@ import type {
 import {
   ALL_TRAIL_VALUES, isComputed, isConstant, TRAIL_COLUMNS, TRAIL_COLUMNS_BY_FIELD, TRAIL_CONTENT_COLUMNS, type TrailColumn,
 } from '../trail-columns.js';
-import { compileOrderBy, compileWhere, FilterError, sortTerms, type FilterSchema, type SqlDialect } from '../where.js';
+import { compileOrderBy, compileWhere, FilterError, sortTerms, type FilterSchema } from '../where.js';
+import { SQLITE_DIALECT } from '../dialect.js';
+import {
+  contentHash, fromJson, groupBy, MAX_QUERY_LIMIT, now, processExists, STALE_RUN_MS, toControlResult, toJson, toScopeCoverage, toStoredControlException,
+} from '../common.js';
 import type { ApiToken, ApiTokenCredential, ApiTokenScope } from '../store.js';
 import type {
-  ControlDescription, ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunListOptions,
-  ControlRunRecord, NewControlException, RecordedVerdict, StoredControlException, VerdictToRecord,
+  ControlDescription, ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlRunListOptions,
+  ControlRunRecord, NewControlException, StoredControlException, VerdictToRecord,
 } from '../store.js';
 import {
   deleteApiToken, insertApiToken, selectApiTokenCredentials, selectApiTokens, selectTrailTotals, updateApiTokenLastUsed,
 } from './tokens.js';
 
-export const SQLITE_DIALECT: SqlDialect = {
-  placeholder: () => '?',
-  booleanParam: (value) => (value ? 1 : 0),
-  trueLiteral: '1',
-  falseLiteral: '0',
-  contains: (text, bind) => `instr(${text}, ${bind()}) > 0`,
-  startsWith: (text, bind) => `instr(${text}, ${bind()}) = 1`,
-  // substr from (length - suffix length + 1) is '' for an empty suffix and never equal when the suffix is longer.
-  endsWith: (text, bind) => `substr(${text}, length(${text}) - length(${bind()}) + 1) = ${bind()}`,
-};
+export { SQLITE_DIALECT, MAX_QUERY_LIMIT, STALE_RUN_MS };
 
-/** The largest `limit` a trail query may ask for. */
-export const MAX_QUERY_LIMIT = 10_000;
 
-/** A run still 'running' whose heartbeat is older than this was interrupted: its process stopped without finishing it. */
-export const STALE_RUN_MS = 120_000;
 
 export interface SqliteStoreOptions {
   migrationsDir?: string;
@@ -915,23 +905,9 @@ function migrate(db: Database.Database, dir: string): void {
   }
 }
 
-function now(): string {
-  return new Date().toISOString();
-}
 
-/** A hash of the record's content that ignores key order and tag order, so the same content always hashes the same. */
-function contentHash(content: { tags?: readonly Tag[] | null }): string {
-  const tags = content.tags && [...content.tags].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return createHash('sha256').update(stableJson({ ...content, tags })).digest('hex');
-}
 
-function toJson(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
-}
 
-function fromJson(text: string | null): unknown {
-  return text === null ? null : JSON.parse(text);
-}
 
 function encodeColumn(column: TrailColumn, value: unknown): unknown {
   if (value === null || value === undefined) return null;
@@ -1014,70 +990,12 @@ function toSyncRun(row: Row): SyncRun {
   };
 }
 
-function toScopeCoverage(row: Row): ScopeCoverage {
-  return {
-    accountId: row.account_id as string,
-    region: row.region as string,
-    status: row.status as ScopeCoverage['status'],
-    runId: row.run_id as number,
-    finishedAt: row.finished_at as string,
-    error: row.error_code ? { code: row.error_code as string, message: (row.error_message as string) ?? '' } : null,
-    lastSuccessAt: (row.last_success_at as string | null) ?? null,
-  };
-}
 
 const MAX_CACHED_STATEMENTS = 200;
 
-function toControlResult(row: Row): ControlResultRecord {
-  return {
-    runId: row.run_id as number,
-    controlId: row.control_id as string,
-    title: row.title as string,
-    severity: row.severity as string,
-    verdict: row.verdict as RecordedVerdict,
-    reason: row.reason as string,
-    failingCount: row.failing_count as number,
-    exceptedCount: row.excepted_count as number,
-    evaluatedCount: (row.evaluated_count as number | null) ?? null,
-    evaluatedAt: row.evaluated_at as string,
-  };
-}
 
-function toStoredControlException(row: Row): StoredControlException {
-  return {
-    id: row.id as number,
-    control: row.control_id as string,
-    asset: row.asset as string,
-    owner: row.owner as string,
-    reason: row.reason as string,
-    approver: row.approver as string,
-    expires: row.expires as string,
-    createdAt: row.created_at as string,
-    createdBy: row.created_by as string,
-    revokedAt: (row.revoked_at as string | null) ?? null,
-    revokedBy: (row.revoked_by as string | null) ?? null,
-  };
-}
 
 /** A list of any length as one parameter (a JSON array), so a batch of ids is one statement, not one per id. */
 const JSON_LIST = '(SELECT value FROM json_each(?))';
 
-/** The rows for each key, in the order of `keys`: the shape DataLoader batch functions return. */
-function groupBy<R, T>(keys: readonly string[], rows: R[], keyOf: (row: R) => string, map: (row: R) => T): T[][] {
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const group = groups.get(keyOf(row)) ?? [];
-    group.push(map(row));
-    groups.set(keyOf(row), group);
-  }
-  return keys.map((key) => groups.get(key) ?? []);
-}
 
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

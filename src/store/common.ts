@@ -1,0 +1,94 @@
+// What both stores share: limits, times, content hashes and the row shapes of tables that are the same on both engines.
+import { createHash } from 'node:crypto';
+import type { Tag } from '../model/asset.js';
+import { stableJson } from '../model/trail.js';
+import type { ControlResultRecord, RecordedVerdict, ScopeCoverage, StoredControlException } from './store.js';
+
+type Row = Record<string, unknown>;
+
+/** A run still 'running' whose heartbeat is older than this was interrupted: its process stopped without finishing it. */
+export const STALE_RUN_MS = 120_000;
+
+/** The largest `limit` a trail query may ask for. */
+export const MAX_QUERY_LIMIT = 10_000;
+
+export function now(): string {
+  return new Date().toISOString();
+}
+
+/** A hash of the record's content that ignores key order and tag order, so the same content always hashes the same. */
+export function contentHash(content: { tags?: readonly Tag[] | null }): string {
+  const tags = content.tags && [...content.tags].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return createHash('sha256').update(stableJson({ ...content, tags })).digest('hex');
+}
+
+export function toJson(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+export function fromJson(text: string | null): unknown {
+  return text === null ? null : JSON.parse(text);
+}
+
+export function toScopeCoverage(row: Row): ScopeCoverage {
+  return {
+    accountId: row.account_id as string,
+    region: row.region as string,
+    status: row.status as ScopeCoverage['status'],
+    runId: row.run_id as number,
+    finishedAt: row.finished_at as string,
+    error: row.error_code ? { code: row.error_code as string, message: (row.error_message as string) ?? '' } : null,
+    lastSuccessAt: (row.last_success_at as string | null) ?? null,
+  };
+}
+
+export function toControlResult(row: Row): ControlResultRecord {
+  return {
+    runId: row.run_id as number,
+    controlId: row.control_id as string,
+    title: row.title as string,
+    severity: row.severity as string,
+    verdict: row.verdict as RecordedVerdict,
+    reason: row.reason as string,
+    failingCount: row.failing_count as number,
+    exceptedCount: row.excepted_count as number,
+    evaluatedCount: (row.evaluated_count as number | null) ?? null,
+    evaluatedAt: row.evaluated_at as string,
+  };
+}
+
+export function toStoredControlException(row: Row): StoredControlException {
+  return {
+    id: row.id as number,
+    control: row.control_id as string,
+    asset: row.asset as string,
+    owner: row.owner as string,
+    reason: row.reason as string,
+    approver: row.approver as string,
+    expires: row.expires as string,
+    createdAt: row.created_at as string,
+    createdBy: row.created_by as string,
+    revokedAt: (row.revoked_at as string | null) ?? null,
+    revokedBy: (row.revoked_by as string | null) ?? null,
+  };
+}
+
+/** The rows for each key, in the order of `keys`: the shape DataLoader batch functions return. */
+export function groupBy<R, T>(keys: readonly string[], rows: R[], keyOf: (row: R) => string, map: (row: R) => T): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const group = groups.get(keyOf(row)) ?? [];
+    group.push(map(row));
+    groups.set(keyOf(row), group);
+  }
+  return keys.map((key) => groups.get(key) ?? []);
+}
+
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,85 @@
+// The SQL that differs between the two engines, in one place: the where compiler's predicates (SqlDialect) and the
+// fragments the column catalogs (trail-columns.ts, filter-schemas.ts) are built from. The catalogs are functions of a
+// Dialect, so SQLite and PostgreSQL read the same list of fields, each in its own SQL.
+import type { SqlDialect } from './where.js';
+
+/** A path into a JSON value: object keys and array indexes, e.g. ['fieldSelectors', 0, 'field']. */
+export type JsonPath = readonly (string | number)[];
+
+export interface Dialect extends SqlDialect {
+  readonly name: 'sqlite' | 'postgres';
+  /** A text constant (an SQL string literal) usable anywhere an expression is, ORDER BY included. */
+  textConstant(value: string): string;
+  /** A FROM item iterating the elements of a JSON array, each as `${alias}.value`. */
+  jsonElements(json: string, alias: string): string;
+  /** The empty JSON array, as a value of the JSON columns' type. */
+  readonly emptyJsonArray: string;
+  /** The JSON value at `path` as SQL: a scalar for SQLite (booleans are 0/1), jsonb for PostgreSQL. */
+  jsonValue(json: string, path: JsonPath): string;
+  /** The string at `path`, as text. */
+  jsonText(json: string, path: JsonPath): string;
+  /** Whether the value at `path` is JSON true (NULL when absent). */
+  jsonIsTrue(json: string, path: JsonPath): string;
+  /** The length of the array at `path` (NULL when absent). */
+  jsonArrayLength(json: string, path: JsonPath): string;
+  /** A JSON array of strings, comparable with jsonValue of an array. */
+  jsonStringArray(values: readonly string[]): string;
+}
+
+const quote = (text: string): string => `'${text.replaceAll("'", "''")}'`;
+
+/** `$.a[0].b`: SQLite's JSON path syntax. */
+const sqlitePath = (path: JsonPath): string =>
+  quote(`$${path.map((step) => (typeof step === 'number' ? `[${step}]` : `.${step}`)).join('')}`);
+
+/** `{a,0,b}`: PostgreSQL's text[] path for #> and #>>. */
+const postgresPath = (path: JsonPath): string => quote(`{${path.map(String).join(',')}}`);
+
+export const SQLITE_DIALECT: Dialect = {
+  name: 'sqlite',
+  placeholder: () => '?',
+  booleanParam: (value) => (value ? 1 : 0),
+  trueLiteral: '1',
+  falseLiteral: '0',
+  contains: (text, bind) => `instr(${text}, ${bind()}) > 0`,
+  startsWith: (text, bind) => `instr(${text}, ${bind()}) = 1`,
+  // substr from (length - suffix length + 1) is '' for an empty suffix and never equal when the suffix is longer.
+  endsWith: (text, bind) => `substr(${text}, length(${text}) - length(${bind()}) + 1) = ${bind()}`,
+  textConstant: quote,
+  jsonElements: (json, alias) => `json_each(${json}) ${alias}`,
+  emptyJsonArray: "'[]'",
+  jsonValue: (json, path) => `json_extract(${json}, ${sqlitePath(path)})`,
+  jsonText: (json, path) => `json_extract(${json}, ${sqlitePath(path)})`,
+  jsonIsTrue: (json, path) => `json_extract(${json}, ${sqlitePath(path)}) = 1`,
+  jsonArrayLength: (json, path) => `json_array_length(${json}, ${sqlitePath(path)})`,
+  jsonStringArray: (values) => `json_array(${values.map(quote).join(', ')})`,
+};
+
+/**
+ * PostgreSQL: numbered placeholders, real booleans, jsonb. Text columns are declared COLLATE "C" by the migrations, so
+ * comparisons and ORDER BY follow byte order exactly as SQLite's BINARY collation does.
+ */
+export const POSTGRES_DIALECT: Dialect = {
+  name: 'postgres',
+  placeholder: (n) => `$${n}`,
+  booleanParam: (value) => value,
+  trueLiteral: 'TRUE',
+  falseLiteral: 'FALSE',
+  contains: (text, bind) => `strpos(${text}, ${bind()}::text) > 0`,
+  startsWith: (text, bind) => `strpos(${text}, ${bind()}::text) = 1`,
+  // right(text, n) is '' for an empty suffix, and the whole (shorter) text, never equal, when the suffix is longer.
+  endsWith: (text, bind) => `right(${text}, length(${bind()}::text)) = ${bind()}::text`,
+  // A bare literal is "unknown" to PostgreSQL, and refused in ORDER BY: typed, it is an expression like any other.
+  textConstant: (value) => `${quote(value)}::text`,
+  jsonElements: (json, alias) => `jsonb_array_elements(${json}) ${alias}(value)`,
+  emptyJsonArray: "'[]'::jsonb",
+  jsonValue: (json, path) => `(${json} #> ${postgresPath(path)})`,
+  jsonText: (json, path) => `(${json} #>> ${postgresPath(path)})`,
+  jsonIsTrue: (json, path) => `(${json} #> ${postgresPath(path)}) = 'true'::jsonb`,
+  // jsonb_array_length fails on a non-array; SQLite's json_array_length gives 0 for a scalar and NULL when absent.
+  jsonArrayLength: (json, path) => {
+    const value = `${json} #> ${postgresPath(path)}`;
+    return `(CASE WHEN ${value} IS NULL THEN NULL WHEN jsonb_typeof(${value}) = 'array' THEN jsonb_array_length(${value}) ELSE 0 END)`;
+  },
+  jsonStringArray: (values) => `${quote(JSON.stringify(values))}::jsonb`,
+};
