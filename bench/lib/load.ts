@@ -9,26 +9,50 @@ import type autocannon from 'autocannon';
 
 const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon');
 
+/**
+ * The load run under way (0: none), in memory shared with autocannon's worker, which clears it the moment its run
+ * ends, even while this thread is still busy with a slow request. Every request of a run carries its id in the
+ * `x-load-run` header, so a server can tell a request left over from a finished run (see isLeftOverRequest).
+ */
+const currentRun = new Int32Array(new SharedArrayBuffer(4));
+let runsStarted = 0;
+
+/** Whether a request with this `x-load-run` header belongs to a load run that has ended (its client is gone). */
+export function isLeftOverRequest(header: string | undefined): boolean {
+  return header !== undefined && Number(header) !== Atomics.load(currentRun, 0);
+}
+
 // Off the main thread autocannon returns its raw result; its public aggregateResult makes the usual one of it.
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const autocannon = require(workerData.autocannon);
+const ended = () => Atomics.compareExchange(new Int32Array(workerData.currentRun), 0, workerData.run, 0);
 autocannon(workerData.options).then(
-  (raw) => parentPort.postMessage({ result: autocannon.aggregateResult([raw], workerData.options) }),
-  (error) => parentPort.postMessage({ error: String((error && error.stack) || error) }),
+  (raw) => {
+    ended();
+    parentPort.postMessage({ result: autocannon.aggregateResult([raw], workerData.options) });
+  },
+  (error) => {
+    ended();
+    parentPort.postMessage({ error: String((error && error.stack) || error) });
+  },
 );
 `;
 
 /** Runs autocannon with `options` in a worker thread and resolves with its result. */
-function autocannonInWorker(options: autocannon.Options): Promise<autocannon.Result> {
+function autocannonInWorker(run: number, options: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER, { eval: true, execArgv: [], workerData: { autocannon: AUTOCANNON, options } });
+    Atomics.store(currentRun, 0, run);
+    const worker = new Worker(WORKER, { eval: true, execArgv: [], workerData: { autocannon: AUTOCANNON, options, run, currentRun: currentRun.buffer } });
     worker.once('message', (message: { result?: autocannon.Result; error?: string }) => {
       if (message.result) resolve(message.result);
       else reject(new Error(`autocannon failed: ${message.error}`));
       void worker.terminate();
     });
-    worker.once('error', reject);
+    worker.once('error', (error) => {
+      Atomics.store(currentRun, 0, 0);
+      reject(error);
+    });
   });
 }
 
@@ -66,10 +90,11 @@ export interface LoadResult {
  * does a run without any response, unless it is a warm-up (the naive server may answer none in a short one).
  */
 export async function runLoad(target: LoadTarget, options: LoadOptions, warmUp = false): Promise<LoadResult> {
-  const result = await autocannonInWorker({
+  const run = (runsStarted += 1);
+  const result = await autocannonInWorker(run, {
     url: target.url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-load-run': String(run) },
     body: options.body,
     expectBody: options.expectBody,
     connections: options.connections,
