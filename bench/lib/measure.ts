@@ -21,6 +21,8 @@ export interface BenchOptions {
   runs: number;
   /** Progress for people, on stderr, so that --json keeps stdout clean. */
   log: (line: string) => void;
+  /** How long each load run of a throughput benchmark lasts, in seconds (each benchmark's default when left out, 10 s for the dashboard page). */
+  durationSeconds?: number;
 }
 
 export interface Benchmark {

@@ -35,6 +35,8 @@ export interface GraphQLContext {
   loaders: RequestLoaders;
   /** Tags read with a whole list of assets, by asset id: they resolve at once, without a promise per asset. */
   tagsRead: Map<string, Tag[]>;
+  /** Owner accounts read with a whole list of trails, by account id (undefined: not known), likewise. */
+  accountsRead: Map<string, AccountSummary | undefined>;
   /** Who sent the request: mutations need an admin token, or a server nobody needs a token for (see Caller). */
   caller: Caller;
   /** What a new exception is checked against; without them (in-process execution) addException is refused. */
@@ -77,6 +79,7 @@ export function createContext(store: InventoryStore, options: ContextOptions = {
       resultAccounts: new DataLoader((keys) => store.resultAccounts(keys.map(resultKey))),
     },
     tagsRead: new Map(),
+    accountsRead: new Map(),
     caller: options.caller ?? { kind: 'in-process' },
     ...(options.exceptionRules ? { exceptionRules: options.exceptionRules } : {}),
   };
@@ -233,12 +236,21 @@ function storeFields(fields: readonly string[]): string[] {
   return [...new Set(fields.flatMap((field) => [field, ...(FIELDS_READ_FOR[field] ?? [])]))];
 }
 
-/** Trails read for a list or a page: their tags are read at once, in one statement for the whole list. */
+/**
+ * Trails read for a list or a page: their tags and owner accounts, when selected, are read at once, in one statement
+ * each for the whole list, so that 10,000 trails do not resolve 10,000 promises (and a page's edges resolve without any).
+ */
 async function withTags(context: GraphQLContext, trails: StoredTrail[], fields: readonly string[]): Promise<StoredTrail[]> {
   if (fields.includes('tags') && trails.length > 0) {
-    // One statement for the tags of the whole list, read now, so 10,000 trails do not resolve 10,000 promises.
     const tags = await context.store.tagsByAssetId(trails.map((trail) => trail.id));
     trails.forEach((trail, i) => context.tagsRead.set(trail.id, tags[i]!));
+  }
+  if (fields.includes('account')) {
+    const unread = [...new Set(trails.map((trail) => trail.accountId))].filter((id) => !context.accountsRead.has(id));
+    if (unread.length > 0) {
+      const accounts = await context.store.accountsById(unread);
+      unread.forEach((id, i) => context.accountsRead.set(id, accounts[i]));
+    }
   }
   return trails;
 }
@@ -375,10 +387,14 @@ const createResolvers = (limits: PageLimits) => ({
       fromStore(() => context.store.countTrailsBy(aggregate.where, args.field)),
   },
   Trail: {
-    // One statement for the accounts of a whole list (the loader batches and dedupes); the owner of a deleted trail
-    // that the inventory no longer knows otherwise is still an account, with nothing known of it.
-    account: async (trail: StoredTrail, _: unknown, context: GraphQLContext): Promise<AccountSummary> =>
-      (await context.loaders.accountById.load(trail.accountId)) ?? { accountId: trail.accountId, lastSyncedAt: null, status: null, enabledRegions: null },
+    // Read with the list when it was (withTags), else one statement for the accounts of a whole list (the loader batches
+    // and dedupes); the owner of a deleted trail that the inventory no longer knows otherwise is still an account,
+    // with nothing known of it.
+    account: (trail: StoredTrail, _: unknown, context: GraphQLContext): AccountSummary | Promise<AccountSummary> => {
+      const unknown = (): AccountSummary => ({ accountId: trail.accountId, lastSyncedAt: null, status: null, enabledRegions: null });
+      if (context.accountsRead.has(trail.accountId)) return context.accountsRead.get(trail.accountId) ?? unknown();
+      return context.loaders.accountById.load(trail.accountId).then((account) => account ?? unknown());
+    },
     tags: (trail: StoredTrail, _: unknown, context: GraphQLContext) => context.tagsRead.get(trail.id) ?? context.loaders.tagsByAssetId.load(trail.id),
     visibleIn: (trail: StoredTrail, _: unknown, context: GraphQLContext) => context.loaders.sightingsByTrailArn.load(trail.arn),
     history: async (trail: StoredTrail, args: { limit?: number | null }, context: GraphQLContext) => {

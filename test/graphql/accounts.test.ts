@@ -1,5 +1,6 @@
 // Accounts: the accounts query, Trail.account through a per-request DataLoader (no N+1), and `account: AccountWhere`
 // as a relation filter on trails.
+import DataLoader from 'dataloader';
 import { isInputObjectType } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
@@ -106,6 +107,30 @@ describe('Trail.account without N+1', () => {
     expect(new Set(trails.map((t) => t.account.accountId)).size).toBe(50);
     expect(trails.every((t) => t.id.split(':')[4] === t.account.accountId && typeof t.account.lastSyncedAt === 'string')).toBe(true);
     expect(executed).toBe(2); // the trails, then the accounts of all of them in one batch
+  });
+
+  // Counts better-sqlite3 statements: SQLite's own machinery, so it runs on SQLite only.
+  it.skipIf(ON_POSTGRES)('reads a page with its accounts, tags and total in four statements, and the page resolves without a loader (SQLite statements)', async () => {
+    const statement = Object.getPrototypeOf(sqliteOf(temp).db.prepare('SELECT 1')) as Record<'all' | 'get' | 'run' | 'iterate', (...args: unknown[]) => unknown>;
+    const spies = (['all', 'get', 'run', 'iterate'] as const).map((method) => vi.spyOn(statement, method));
+    const accountsById = vi.spyOn(temp.store, 'accountsById');
+    const loads = vi.spyOn(DataLoader.prototype, 'load');
+    const result = await runQuery(
+      api,
+      temp.store,
+      '{ trailsConnection(first: 50, sort: [{region: ASC}]) { totalCount edges { node { id account { accountId lastSyncedAt } tags { key } } } } }',
+    );
+    const executed = spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
+    expect(result.errors).toBeUndefined();
+    const { totalCount, edges } = result.data!.trailsConnection as { totalCount: number; edges: { node: { id: string; account: { accountId: string; lastSyncedAt: string | null } } }[] };
+    expect(totalCount).toBe(1000);
+    expect(edges).toHaveLength(50);
+    expect(edges.every(({ node }) => node.id.split(':')[4] === node.account.accountId && typeof node.account.lastSyncedAt === 'string')).toBe(true);
+    expect(executed).toBe(4); // the page, its tags, its accounts, the count
+    // One call for the page's distinct accounts, made with the page: the 50 edges resolve without a promise each.
+    expect(accountsById).toHaveBeenCalledTimes(1);
+    expect(accountsById.mock.calls[0]![0]).toEqual([...new Set(edges.map(({ node }) => node.account.accountId))]);
+    expect(loads).not.toHaveBeenCalled();
   });
 });
 
