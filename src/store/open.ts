@@ -1,5 +1,6 @@
-// Picks the store from the database location: a file path is SQLite (the default); a PostgreSQL URL is refused
-// until the PostgreSQL store lands, rather than silently writing somewhere else.
+// Picks the store from the database location: a postgres:// URL is PostgreSQL, anything else a SQLite file path (the
+// default). A database that cannot be reached or used is a StoreConfigError that says which, never with its password.
+import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { InventoryStore } from './store.js';
 
@@ -11,7 +12,13 @@ export class StoreConfigError extends Error {
 
 export async function openStore(location: string): Promise<InventoryStore> {
   if (/^postgres(ql)?:\/\//i.test(location)) {
-    throw new StoreConfigError(`${redact(location)}: the PostgreSQL store is not available in this version; use a SQLite file path`);
+    try {
+      return await PostgresStore.open(location);
+    } catch (error) {
+      const reason = connectionProblem(error);
+      if (reason) throw new StoreConfigError(`${redact(location)}: cannot open the PostgreSQL inventory (${redact(reason)})`);
+      throw error;
+    }
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
     throw new StoreConfigError(`${redact(location)}: unsupported database URL; give a SQLite file path such as ${DEFAULT_DB}`);
@@ -26,6 +33,18 @@ export async function openStore(location: string): Promise<InventoryStore> {
     }
     throw error;
   }
+}
+
+/** PostgreSQL errors that are the location's to fix (unreachable, refused, wrong credentials or database), in words. */
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', '28P01', '28000', '3D000', '42501']);
+
+function connectionProblem(error: unknown): string | undefined {
+  const { code, message } = error as { code?: string; message?: string };
+  if (error instanceof TypeError && /Invalid URL/i.test(message ?? '')) return 'not a valid URL';
+  if (/must be a positive integer|schema must be/.test(message ?? '')) return message;
+  if (code !== undefined && CONNECTION_ERRORS.has(code)) return `${code}: ${message ?? ''}`;
+  if (/timeout exceeded when trying to connect|Connection terminated/i.test(message ?? '')) return message;
+  return undefined;
 }
 
 /** Database URLs may carry passwords; error messages never show them. */

@@ -66,9 +66,13 @@ describe('opening and migrating', () => {
     expect(() => pendingMigrations(files, [{ version: 99, name: 'future', checksum: 'x' }])).toThrow(/made by a newer cloud-inventory/);
   });
 
-  it('refuses a PostgreSQL URL clearly instead of writing elsewhere, without echoing the password', async () => {
-    await expect(openStore('postgres://app:s3cret@db.internal/inventory')).rejects.toThrow(StoreConfigError);
-    await expect(openStore('postgres://app:s3cret@db.internal/inventory')).rejects.not.toThrow(/s3cret/);
+  it('says clearly that a PostgreSQL URL cannot be reached, without echoing the password', async () => {
+    // Port 1 on this machine: nothing listens there, so the connection is refused at once.
+    const opening = openStore('postgres://app:s3cret@127.0.0.1:1/inventory');
+    await expect(opening).rejects.toThrow(StoreConfigError);
+    await expect(opening).rejects.toThrow(/^postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/inventory: cannot open the PostgreSQL inventory \(ECONNREFUSED/);
+    await expect(opening).rejects.not.toThrow(/s3cret/);
+    await expect(openStore('postgres://app:s3cret@127.0.0.1:1/inventory?pool_size=zero')).rejects.toThrow(/pool_size must be a positive integer, not "zero"/);
   });
 });
 

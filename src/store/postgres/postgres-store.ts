@@ -41,6 +41,8 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** statement_timeout in milliseconds for every statement (default none; URL parameter statement_timeout). */
   statementTimeoutMs?: number;
+  /** How long to wait for a connection (URL parameter connect_timeout, in seconds; default 10 s). */
+  connectTimeoutMs?: number;
   /** The schema the inventory lives in (default the server's search_path; URL parameter schema). */
   schema?: string;
   /** TLS options for the connections; `sslmode`, `sslrootcert`, `sslcert` and `sslkey` in the URL work as in libpq. */
@@ -79,6 +81,8 @@ export function parsePostgresUrl(url: string): { connectionString: string; optio
   const poolSize = positive('pool_size', take('pool_size'));
   const statementTimeoutMs = positive('statement_timeout', take('statement_timeout'));
   const schema = take('schema');
+  const connectTimeoutSeconds = positive('connect_timeout', take('connect_timeout'));
+  if (connectTimeoutSeconds !== undefined) options.connectTimeoutMs = connectTimeoutSeconds * 1000;
   if (poolSize !== undefined) options.poolSize = poolSize;
   if (statementTimeoutMs !== undefined) options.statementTimeoutMs = statementTimeoutMs;
   if (schema !== undefined) options.schema = schema;
@@ -105,6 +109,8 @@ export class PostgresStore implements InventoryStore {
       max: settings.poolSize ?? 10,
       types: TYPES,
       application_name: 'cloud-inventory',
+      // A server that does not answer is an error after this long, not a command that hangs.
+      connectionTimeoutMillis: settings.connectTimeoutMs ?? 10_000,
     };
     if (settings.statementTimeoutMs !== undefined) config.statement_timeout = settings.statementTimeoutMs;
     if (settings.schema !== undefined) config.options = `-c search_path=${settings.schema}`;
