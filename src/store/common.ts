@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Tag } from '../model/asset.js';
 import { stableJson } from '../model/trail.js';
-import type { ControlResultRecord, RecordedVerdict, ScopeCoverage, StoredControlException } from './store.js';
+import type { ControlResultRecord, RecordedVerdict, ScopeCoverage, StoredControlException, SyncRun, SyncRunSummary, SyncRunTotals } from './store.js';
 
 type Row = Record<string, unknown>;
 
@@ -91,4 +91,27 @@ export function processExists(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Each run with its totals, from its scopes summed by run (`run_id, ok, skipped, failed, seen, new, changed, deleted`)
+ * and its failed accounts counted by run (`run_id, failed`), as both stores select them.
+ */
+export function runsWithTotals(runs: readonly SyncRun[], scopeRows: readonly Row[], accountRows: readonly Row[]): SyncRunSummary[] {
+  const scopesByRun = new Map(scopeRows.map((row) => [Number(row.run_id), row]));
+  const failedAccountsByRun = new Map(accountRows.map((row) => [Number(row.run_id), Number(row.failed)]));
+  return runs.map((run) => {
+    const scopes = scopesByRun.get(run.id);
+    const totals: SyncRunTotals = {
+      scopesOk: Number(scopes?.ok ?? 0),
+      scopesSkipped: Number(scopes?.skipped ?? 0),
+      scopesFailed: Number(scopes?.failed ?? 0),
+      accountsFailed: failedAccountsByRun.get(run.id) ?? 0,
+      seen: Number(scopes?.seen ?? 0),
+      new: Number(scopes?.new ?? 0),
+      changed: Number(scopes?.changed ?? 0),
+      deleted: Number(scopes?.deleted ?? 0),
+    };
+    return { ...run, totals };
+  });
 }

@@ -13,7 +13,7 @@ import {
 } from '../../model/trail.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
 import {
-  contentHash, groupBy, MAX_QUERY_LIMIT, now, processExists, STALE_RUN_MS, toControlResult, toScopeCoverage, toStoredControlException,
+  contentHash, groupBy, MAX_QUERY_LIMIT, now, processExists, runsWithTotals, STALE_RUN_MS, toControlResult, toScopeCoverage, toStoredControlException,
 } from '../common.js';
 import { POSTGRES_DIALECT } from '../dialect.js';
 import { ACCOUNT_COLLECTORS, accountLastSyncedAtSql, accountStatusSql, filterSchemas, RETIRED_BEFORE } from '../filter-schemas.js';
@@ -22,7 +22,7 @@ import type {
   AccountAttempt, AccountCoverage, AccountOutcome, AccountRetirement, AccountSummary, ApiToken, ApiTokenCredential, ApiTokenScope,
   ControlDescription, ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlRunListOptions,
   ControlRunRecord, GroupCount, InventoryStore, NewControlException, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState,
-  ScopeStatus, StoredControlException, SyncRun, SyncRunListOptions, SyncRunStatus, SyncRunSummary, SyncRunTotals, TrailChange,
+  ScopeStatus, StoredControlException, SyncRun, SyncRunListOptions, SyncRunStatus, SyncRunSummary, TrailChange,
   TrailChangeKind, TrailPage, TrailPageRequest, TrailQueryOptions, TrailScopeResult, TrailSighting, VerdictToRecord,
 } from '../store.js';
 import { isComputed, isConstant, trailCatalog, type TrailColumn } from '../trail-columns.js';
@@ -220,22 +220,7 @@ export class PostgresStore implements InventoryStore {
       `SELECT run_id, count(*) AS failed FROM sync_accounts WHERE status = 'failed' AND run_id = ANY($1::int[]) GROUP BY run_id`,
       [ids],
     );
-    const scopesByRun = new Map(scopeRows.map((row) => [row.run_id as number, row]));
-    const failedAccountsByRun = new Map(accountRows.map((row) => [row.run_id as number, row.failed as number]));
-    return runs.map((run) => {
-      const scopes = scopesByRun.get(run.id);
-      const totals: SyncRunTotals = {
-        scopesOk: Number(scopes?.ok ?? 0),
-        scopesSkipped: Number(scopes?.skipped ?? 0),
-        scopesFailed: Number(scopes?.failed ?? 0),
-        accountsFailed: failedAccountsByRun.get(run.id) ?? 0,
-        seen: Number(scopes?.seen ?? 0),
-        new: Number(scopes?.new ?? 0),
-        changed: Number(scopes?.changed ?? 0),
-        deleted: Number(scopes?.deleted ?? 0),
-      };
-      return { ...run, totals };
-    });
+    return runsWithTotals(runs, scopeRows, accountRows);
   }
 
   async writeTrailScope(runId: number, collector: string, scope: TrailScopeResult): Promise<ScopeCounts> {

@@ -15,7 +15,7 @@ import { afterCursor, decodeCursor, encodeCursor, orderByTerms, type KeyValue } 
 import { loadMigrations, MigrationError, pendingMigrations, type AppliedMigration } from '../migrations.js';
 import type {
   AccountAttempt, AccountCoverage, AccountSummary, GroupCount, TrailPage, TrailPageRequest, AccountOutcome, AccountRetirement, InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState, ScopeStatus,
-  SyncRun, SyncRunListOptions, SyncRunStatus, SyncRunSummary, SyncRunTotals, TrailChange, TrailChangeKind, TrailQueryOptions,
+  SyncRun, SyncRunListOptions, SyncRunStatus, SyncRunSummary, TrailChange, TrailChangeKind, TrailQueryOptions,
   TrailScopeResult, TrailSighting,
 } from '../store.js';
 import {
@@ -24,7 +24,7 @@ import {
 import { compileOrderBy, compileWhere, FilterError, sortTerms, type FilterSchema } from '../where.js';
 import { SQLITE_DIALECT } from '../dialect.js';
 import {
-  contentHash, fromJson, groupBy, MAX_QUERY_LIMIT, now, processExists, STALE_RUN_MS, toControlResult, toJson, toScopeCoverage, toStoredControlException,
+  contentHash, fromJson, groupBy, MAX_QUERY_LIMIT, now, processExists, runsWithTotals, STALE_RUN_MS, toControlResult, toJson, toScopeCoverage, toStoredControlException,
 } from '../common.js';
 import type { ApiToken, ApiTokenCredential, ApiTokenScope } from '../store.js';
 import type {
@@ -157,22 +157,7 @@ export class SqliteStore implements InventoryStore {
     const accountRows = this
       .prepared(`SELECT run_id, count(*) AS failed FROM sync_accounts WHERE status = 'failed' AND run_id IN ${JSON_LIST} GROUP BY run_id`)
       .all(ids) as Row[];
-    const scopesByRun = new Map(scopeRows.map((row) => [row.run_id as number, row]));
-    const failedAccountsByRun = new Map(accountRows.map((row) => [row.run_id as number, row.failed as number]));
-    return runs.map((run) => {
-      const scopes = scopesByRun.get(run.id);
-      const totals: SyncRunTotals = {
-        scopesOk: Number(scopes?.ok ?? 0),
-        scopesSkipped: Number(scopes?.skipped ?? 0),
-        scopesFailed: Number(scopes?.failed ?? 0),
-        accountsFailed: failedAccountsByRun.get(run.id) ?? 0,
-        seen: Number(scopes?.seen ?? 0),
-        new: Number(scopes?.new ?? 0),
-        changed: Number(scopes?.changed ?? 0),
-        deleted: Number(scopes?.deleted ?? 0),
-      };
-      return { ...run, totals };
-    });
+    return runsWithTotals(runs, scopeRows, accountRows);
   }
 
   async writeTrailScope(runId: number, collector: string, scope: TrailScopeResult): Promise<ScopeCounts> {
