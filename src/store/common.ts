@@ -2,7 +2,10 @@
 import { createHash } from 'node:crypto';
 import type { Tag } from '../model/asset.js';
 import { stableJson } from '../model/trail.js';
-import type { ControlResultRecord, RecordedVerdict, ScopeCoverage, StoredControlException, SyncRun, SyncRunSummary, SyncRunTotals } from './store.js';
+import type {
+  ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord, RecordedVerdict, ScopeCoverage,
+  StoredControlException, SyncRun, SyncRunSummary, SyncRunTotals,
+} from './store.js';
 
 type Row = Record<string, unknown>;
 
@@ -114,4 +117,52 @@ export function runsWithTotals(runs: readonly SyncRun[], scopeRows: readonly Row
     };
     return { ...run, totals };
   });
+}
+
+/** Rows of several recorded results (with run_id and control_id), grouped in the order of `keys` (the DataLoader batch shape). */
+export function byResult<T>(keys: readonly ControlResultKey[], rows: Row[], map: (row: Row) => T): T[][] {
+  return groupBy(keys.map((key) => `${key.runId}/${key.controlId}`), rows, (row) => `${Number(row.run_id)}/${row.control_id as string}`, map);
+}
+
+export function toControlResultAsset(row: Row): ControlResultAsset {
+  return {
+    runId: Number(row.run_id),
+    controlId: row.control_id as string,
+    assetId: row.asset_id as string,
+    accountId: row.account_id as string,
+    region: row.region as string,
+    state: row.state as ControlResultAsset['state'],
+    exceptionOwner: (row.exception_owner as string | null) ?? null,
+    exceptionExpires: (row.exception_expires as string | null) ?? null,
+  };
+}
+
+export function toControlResultAccount(row: Row): ControlResultAccount {
+  return {
+    runId: Number(row.run_id),
+    controlId: row.control_id as string,
+    accountId: row.account_id as string,
+    verdict: row.verdict as ControlResultAccount['verdict'],
+    evaluatedCount: Number(row.evaluated_count),
+    failingCount: Number(row.failing_count),
+    exceptedCount: Number(row.excepted_count),
+  };
+}
+
+/**
+ * Each control of the catalog as last recorded (rows of control_catalog in id order) with its latest result; before
+ * any catalog was recorded, every control that has a result.
+ */
+export function catalogWithResults(catalog: readonly Row[], results: ReadonlyMap<string, ControlResultRecord>): ControlLatestResult[] {
+  if (catalog.length > 0) {
+    return catalog.map((row) => ({
+      id: row.control_id as string,
+      title: row.title as string,
+      severity: row.severity as string,
+      result: results.get(row.control_id as string) ?? null,
+    }));
+  }
+  return [...results.values()]
+    .sort((a, b) => a.controlId.localeCompare(b.controlId))
+    .map((result) => ({ id: result.controlId, title: result.title, severity: result.severity, result }));
 }

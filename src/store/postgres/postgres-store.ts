@@ -13,7 +13,7 @@ import {
 } from '../../model/trail.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
 import {
-  contentHash, groupBy, MAX_QUERY_LIMIT, now, processExists, runsWithTotals, STALE_RUN_MS, toControlResult, toScopeCoverage, toStoredControlException,
+  contentHash, groupBy, MAX_QUERY_LIMIT, now, processExists, byResult, catalogWithResults, toControlResultAccount, toControlResultAsset, runsWithTotals, STALE_RUN_MS, toControlResult, toScopeCoverage, toStoredControlException,
 } from '../common.js';
 import { POSTGRES_DIALECT } from '../dialect.js';
 import { ACCOUNT_COLLECTORS, accountLastSyncedAtSql, accountStatusSql, filterSchemas, RETIRED_BEFORE } from '../filter-schemas.js';
@@ -792,17 +792,7 @@ export class PostgresStore implements InventoryStore {
     );
     const results = new Map(latest.map((row) => [row.control_id as string, toControlResult(row)]));
     const catalog = await this.query(`SELECT control_id, title, severity FROM control_catalog ORDER BY control_id`);
-    if (catalog.length > 0) {
-      return catalog.map((row) => ({
-        id: row.control_id as string,
-        title: row.title as string,
-        severity: row.severity as string,
-        result: results.get(row.control_id as string) ?? null,
-      }));
-    }
-    return [...results.values()]
-      .sort((a, b) => a.controlId.localeCompare(b.controlId))
-      .map((result) => ({ id: result.controlId, title: result.title, severity: result.severity, result }));
+    return catalogWithResults(catalog, results);
   }
 
   async controlRuns(options: ControlRunListOptions = {}): Promise<ControlRunRecord[]> {
@@ -823,21 +813,7 @@ export class PostgresStore implements InventoryStore {
         ORDER BY a.run_id, a.control_id, a.state, a.asset_id`,
       [keys.map((k) => k.runId), keys.map((k) => k.controlId)],
     );
-    return groupBy(
-      keys.map((key) => `${key.runId}/${key.controlId}`),
-      rows,
-      (row) => `${row.run_id as number}/${row.control_id as string}`,
-      (row): ControlResultAsset => ({
-        runId: row.run_id as number,
-        controlId: row.control_id as string,
-        assetId: row.asset_id as string,
-        accountId: row.account_id as string,
-        region: row.region as string,
-        state: row.state as ControlResultAsset['state'],
-        exceptionOwner: (row.exception_owner as string | null) ?? null,
-        exceptionExpires: (row.exception_expires as string | null) ?? null,
-      }),
-    );
+    return byResult(keys, rows, toControlResultAsset);
   }
 
   async resultAccounts(keys: readonly ControlResultKey[]): Promise<ControlResultAccount[][]> {
@@ -848,20 +824,7 @@ export class PostgresStore implements InventoryStore {
         ORDER BY a.run_id, a.control_id, a.account_id`,
       [keys.map((k) => k.runId), keys.map((k) => k.controlId)],
     );
-    return groupBy(
-      keys.map((key) => `${key.runId}/${key.controlId}`),
-      rows,
-      (row) => `${row.run_id as number}/${row.control_id as string}`,
-      (row): ControlResultAccount => ({
-        runId: row.run_id as number,
-        controlId: row.control_id as string,
-        accountId: row.account_id as string,
-        verdict: row.verdict as ControlResultAccount['verdict'],
-        evaluatedCount: row.evaluated_count as number,
-        failingCount: row.failing_count as number,
-        exceptedCount: row.excepted_count as number,
-      }),
-    );
+    return byResult(keys, rows, toControlResultAccount);
   }
 
   private async readControlRuns(ids: readonly number[], controlId?: string): Promise<ControlRunRecord[]> {

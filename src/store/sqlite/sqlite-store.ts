@@ -24,7 +24,7 @@ import {
 import { compileOrderBy, compileWhere, FilterError, sortTerms, type FilterSchema } from '../where.js';
 import { SQLITE_DIALECT } from '../dialect.js';
 import {
-  contentHash, fromJson, groupBy, MAX_QUERY_LIMIT, now, processExists, runsWithTotals, STALE_RUN_MS, toControlResult, toJson, toScopeCoverage, toStoredControlException,
+  contentHash, fromJson, groupBy, MAX_QUERY_LIMIT, now, processExists, byResult, catalogWithResults, toControlResultAccount, toControlResultAsset, runsWithTotals, STALE_RUN_MS, toControlResult, toJson, toScopeCoverage, toStoredControlException,
 } from '../common.js';
 import type { ApiToken, ApiTokenCredential, ApiTokenScope } from '../store.js';
 import type {
@@ -721,17 +721,7 @@ export class SqliteStore implements InventoryStore {
       .all() as Row[];
     const results = new Map(latest.map((row) => [row.control_id as string, toControlResult(row)]));
     const catalog = this.prepared(`SELECT control_id, title, severity FROM control_catalog ORDER BY control_id`).all() as Row[];
-    if (catalog.length > 0) {
-      return catalog.map((row) => ({
-        id: row.control_id as string,
-        title: row.title as string,
-        severity: row.severity as string,
-        result: results.get(row.control_id as string) ?? null,
-      }));
-    }
-    return [...results.values()]
-      .sort((a, b) => a.controlId.localeCompare(b.controlId))
-      .map((result) => ({ id: result.controlId, title: result.title, severity: result.severity, result }));
+    return catalogWithResults(catalog, results);
   }
 
   async controlRuns(options: ControlRunListOptions = {}): Promise<ControlRunRecord[]> {
@@ -757,21 +747,7 @@ export class SqliteStore implements InventoryStore {
           ORDER BY a.run_id, a.control_id, a.state, a.asset_id`,
       )
       .all(pairs) as Row[];
-    return groupBy(
-      keys.map((key) => `${key.runId}/${key.controlId}`),
-      rows,
-      (row) => `${row.run_id as number}/${row.control_id as string}`,
-      (row): ControlResultAsset => ({
-        runId: row.run_id as number,
-        controlId: row.control_id as string,
-        assetId: row.asset_id as string,
-        accountId: row.account_id as string,
-        region: row.region as string,
-        state: row.state as ControlResultAsset['state'],
-        exceptionOwner: (row.exception_owner as string | null) ?? null,
-        exceptionExpires: (row.exception_expires as string | null) ?? null,
-      }),
-    );
+    return byResult(keys, rows, toControlResultAsset);
   }
 
   async resultAccounts(keys: readonly ControlResultKey[]): Promise<ControlResultAccount[][]> {
@@ -784,20 +760,7 @@ export class SqliteStore implements InventoryStore {
           ORDER BY a.run_id, a.control_id, a.account_id`,
       )
       .all(JSON.stringify(keys.map((key) => [key.runId, key.controlId]))) as Row[];
-    return groupBy(
-      keys.map((key) => `${key.runId}/${key.controlId}`),
-      rows,
-      (row) => `${row.run_id as number}/${row.control_id as string}`,
-      (row): ControlResultAccount => ({
-        runId: row.run_id as number,
-        controlId: row.control_id as string,
-        accountId: row.account_id as string,
-        verdict: row.verdict as ControlResultAccount['verdict'],
-        evaluatedCount: row.evaluated_count as number,
-        failingCount: row.failing_count as number,
-        exceptedCount: row.excepted_count as number,
-      }),
-    );
+    return byResult(keys, rows, toControlResultAccount);
   }
 
   /** The runs with their results (of one control when given), newest first, in two statements. */
