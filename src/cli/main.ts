@@ -4,6 +4,7 @@ import { ControlLoadError } from '../controls/catalog.js';
 import { ListenError, UnprotectedListenError } from '../server/server.js';
 import { AccountsConfigError } from '../sync/accounts-config.js';
 import { MigrationError } from '../store/migrations.js';
+import { CopyRefusedError } from '../store/copy.js';
 import { StoreConfigError } from '../store/open.js';
 import { checkCommand } from './commands/check.js';
 import { controlsCommand } from './commands/controls.js';
@@ -13,6 +14,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { permissionsCommand } from './commands/permissions.js';
 import { remediateCommand } from './commands/remediate.js';
 import { serveCommand } from './commands/serve.js';
+import { storeCommand } from './commands/store.js';
 import { syncCommand } from './commands/sync.js';
 import { tokenCommand } from './commands/token.js';
 import { EXIT, type CommandOutcome } from './exit-codes.js';
@@ -54,7 +56,7 @@ export function buildProgram(outcome: CommandOutcome): Command {
     .description('cloud-inventory: sync AWS CloudTrail trails into an inventory, query it with GraphQL, and evaluate controls.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const commands = [syncCommand, serveCommand, checkCommand, remediateCommand, controlsCommand, exceptionsCommand, demoCommand, migrateCommand, permissionsCommand, tokenCommand].map((make) => make(outcome));
+  const commands = [syncCommand, serveCommand, checkCommand, remediateCommand, controlsCommand, exceptionsCommand, demoCommand, migrateCommand, storeCommand, permissionsCommand, tokenCommand].map((make) => make(outcome));
   for (const command of commands) {
     program.addCommand(command.exitOverride());
   }
@@ -84,6 +86,8 @@ const USER_ERRORS: readonly [abstract new (...args: never[]) => Error, number][]
   [AccountsConfigError, EXIT.badInput],
   [StoreConfigError, EXIT.badInput],
   [MigrationError, EXIT.badInput],
+  // store copy into a target that is not empty, or whose schema differs: nothing was written.
+  [CopyRefusedError, EXIT.badInput],
   // Listening beyond loopback with no API token is refused as bad usage, before any other listen error.
   [UnprotectedListenError, EXIT.badInput],
   [ListenError, EXIT.operational],

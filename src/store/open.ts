@@ -48,6 +48,6 @@ function connectionProblem(error: unknown): string | undefined {
 }
 
 /** Database URLs may carry passwords; error messages never show them. */
-function redact(location: string): string {
+export function redact(location: string): string {
   return location.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }

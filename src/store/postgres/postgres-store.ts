@@ -27,6 +27,7 @@ import type {
 } from '../store.js';
 import { isComputed, isConstant, trailCatalog, type TrailColumn } from '../trail-columns.js';
 import { compileOrderBy, compileWhere, FilterError, sortTerms, type FilterSchema } from '../where.js';
+import { PostgresBulkSession } from './bulk.js';
 import { migratePostgres } from './migrate.js';
 
 const D = POSTGRES_DIALECT;
@@ -576,6 +577,25 @@ export class PostgresStore implements InventoryStore {
 
   async ping(): Promise<void> {
     await this.query('SELECT 1');
+  }
+
+  /**
+   * For `inventory store copy` (src/store/copy.ts): runs `work` in one transaction on one connection, committed when it
+   * returns and rolled back, all of it, when it throws. Never retried: a copy is all or nothing, once.
+   */
+  async bulkTransaction<T>(work: (session: PostgresBulkSession) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(new PostgresBulkSession(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async close(): Promise<void> {

@@ -31,6 +31,7 @@ import type {
   ControlDescription, ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlRunListOptions,
   ControlRunRecord, NewControlException, StoredControlException, VerdictToRecord,
 } from '../store.js';
+import { SqliteBulkSource } from './bulk.js';
 import {
   deleteApiToken, insertApiToken, selectApiTokenCredentials, selectApiTokens, selectTrailTotals, updateApiTokenLastUsed,
 } from './tokens.js';
@@ -517,6 +518,21 @@ export class SqliteStore implements InventoryStore {
 
   async ping(): Promise<void> {
     this.prepared('SELECT 1').get();
+  }
+
+  /**
+   * For `inventory store copy` (src/store/copy.ts): runs `work` inside one read transaction, so that every table it
+   * reads is of the same moment, whatever a sync in another process commits meanwhile. Nothing is written.
+   */
+  async readSnapshot<T>(work: (source: SqliteBulkSource) => Promise<T>): Promise<T> {
+    this.db.exec('BEGIN DEFERRED');
+    try {
+      // The first read starts the snapshot; from here on, other connections' commits are not seen.
+      this.db.prepare('SELECT count(*) FROM schema_migrations').get();
+      return await work(new SqliteBulkSource(this.db));
+    } finally {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    }
   }
 
   async close(): Promise<void> {
