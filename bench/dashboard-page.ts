@@ -42,6 +42,21 @@ export const DASHBOARD_PAGE_QUERY = `query DashboardPage {
   }
 }`;
 
+export interface DashboardPageAnswer {
+  data: { trailsConnection: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: { cursor: string; node: { region: string } }[] } };
+}
+
+/** Parses a server's answer to the page and checks that it is a full page of a non-empty result, without errors. */
+export function checkDashboardPage(text: string, server: string): DashboardPageAnswer {
+  const page = JSON.parse(text) as Partial<DashboardPageAnswer> & { errors?: unknown };
+  if (!page.data || page.errors) throw new Error(`${server} failed the dashboard page: ${text.slice(0, 500)}`);
+  const { totalCount, edges } = page.data.trailsConnection;
+  if (totalCount < 1 || edges.length !== Math.min(DASHBOARD_PAGE.first, totalCount)) {
+    throw new Error(`the dashboard page of ${server} has ${edges.length} edges of ${totalCount}: not a full page of a non-empty result`);
+  }
+  return page as DashboardPageAnswer;
+}
+
 /** Load runs last this long unless the options say otherwise. */
 export const DEFAULT_DURATION_SECONDS = 10;
 export const CONNECTIONS = 50;
@@ -124,7 +139,7 @@ export async function startReferenceServer(db: Database.Database): Promise<Refer
   };
 }
 
-async function post(url: string, body: string): Promise<{ status: number; text: string }> {
+export async function post(url: string, body: string): Promise<{ status: number; text: string }> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   return { status: response.status, text: await response.text() };
 }
@@ -167,12 +182,8 @@ async function withDashboard<T>(trails: number, log: (line: string) => void, mea
     for (const [side, answer] of Object.entries(answers)) {
       if (answer.status !== 200) throw new Error(`the ${side} server answered the dashboard page with HTTP ${answer.status}: ${answer.text.slice(0, 500)}`);
     }
-    const page = JSON.parse(answers.ours.text) as { data?: { trailsConnection: { totalCount: number; edges: unknown[] } }; errors?: unknown };
-    if (!page.data || page.errors) throw new Error(`our server failed the dashboard page: ${answers.ours.text.slice(0, 500)}`);
+    const page = checkDashboardPage(answers.ours.text, 'our server');
     const { totalCount, edges } = page.data.trailsConnection;
-    if (totalCount < 1 || edges.length !== Math.min(DASHBOARD_PAGE.first, totalCount)) {
-      throw new Error(`the dashboard page has ${edges.length} edges of ${totalCount}: not a full page of a non-empty result`);
-    }
     for (const side of ['reference', 'naive'] as const) {
       deepStrictEqual(JSON.parse(answers[side].text), page, `the ${side} server's page differs from ours`);
       if (answers[side].text !== answers.ours.text) throw new Error(`the ${side} server's page equals ours as JSON but not byte for byte`);

@@ -8,14 +8,17 @@ import { parseArgs } from 'node:util';
 import type { Benchmark, Measurement } from './lib/measure.js';
 import { controlCatalog } from './control-catalog.js';
 import { dashboardPage, dashboardPageNaive } from './dashboard-page.js';
+import { dashboardPagePostgresScale } from './dashboard-page-postgres-scale.js';
 import { serverMemory } from './memory.js';
 import { orgSync } from './org-sync.js';
 import { seedQuery } from './seed-query.js';
+import { seedQueryPostgres } from './seed-query-postgres.js';
 import { syncIngest, syncResyncUnchanged } from './sync-ingest.js';
 
 /** Every benchmark, in the order they run. */
 export const BENCHMARKS: readonly Benchmark[] = [
   seedQuery, dashboardPage, dashboardPageNaive, syncIngest, syncResyncUnchanged, controlCatalog, serverMemory, orgSync,
+  seedQueryPostgres, dashboardPagePostgresScale,
 ];
 
 export function formatTable(measurements: readonly Measurement[]): string {
