@@ -35,6 +35,5 @@ describe('dashboard-page benchmarks', () => {
       expect(matching).toBeGreaterThan(0);
       expect(lines.join('\n')).toContain(`the three servers answer the same page: ${Math.min(50, matching)} of ${matching} trails`);
     },
-    20_000,
   );
 });

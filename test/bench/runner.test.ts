@@ -27,7 +27,7 @@ describe('npm run bench', () => {
     expect(Object.keys(measurements[0]!).sort()).toEqual(['name', 'ours', 'ratio', 'reference', 'runs', 'unit']);
     expect(measurements[0]).toMatchObject({ name: 'seed-query', unit: 'ms', runs: 1 });
     expect(stderr).toContain('# seed-query:');
-  }, 30_000);
+  });
 
   it('prints a table by default, and refuses an unknown benchmark with exit code 2 naming those it has', async () => {
     const table = await run('seed-query', '--trails', '300', '--runs', '1');
@@ -37,5 +37,5 @@ describe('npm run bench', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('bench: unknown benchmark "no-such-benchmark"');
     expect(unknown.stderr).toContain('dashboard-page');
-  }, 30_000);
+  });
 });

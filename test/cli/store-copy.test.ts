@@ -111,7 +111,7 @@ describe.skipIf(!URL_SET)('inventory store copy (INVENTORY_TEST_POSTGRES_URL)', 
     target = await createTestSchema();
     copy = await runCli(['store', 'copy', '--from', source.path, '--to', target.url]);
     copied = await PostgresStore.open(target.url);
-  }, 60_000);
+  });
   afterAll(async () => {
     await copied?.close();
     await target?.drop();

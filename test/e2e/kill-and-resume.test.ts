@@ -119,7 +119,8 @@ function trailArns(path: string): string[] {
   }
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+// The timeout is a safety net for a sync that never gets there; a loaded machine may take many times longer.
+async function waitFor(condition: () => boolean, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('timed out waiting for the sync to make progress');

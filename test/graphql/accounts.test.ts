@@ -90,7 +90,7 @@ describe('Trail.account without N+1', () => {
       region: 'us-east-1',
       trails: Array.from({ length: 20 }, (_, t) => trailRecord(`trail-${a}-${t}`, { account: accountId })),
     })));
-  }, 60_000);
+  });
   afterAll(() => temp.cleanup());
   afterEach(() => vi.restoreAllMocks());
 

@@ -21,6 +21,8 @@ const ACCOUNT = '111122223333';
 const arn = (name: string): string => `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/${name}`;
 const UNENCRYPTED = [arn('audit-plain'), arn('legacy-plain')];
 const ENCRYPTED = arn('audit-encrypted');
+/** How long the page may take to do something that takes a second on a quiet machine: a safety net, never a wait. */
+const SLOW_MACHINE_MS = 120_000;
 
 /** Installs Debian's chromium when it is missing (apt-get), or throws with the script's reason; returns its path. */
 function ensureChromium(): string {
@@ -108,6 +110,8 @@ describe('GraphiQL in headless Chromium', () => {
     requests = [];
     problems = [];
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    // Safety net for a loaded machine, where Chromium can take many times its usual second (playwright's default: 30 s).
+    context.setDefaultTimeout(SLOW_MACHINE_MS);
     page = await context.newPage();
     page.on('request', (request) => requests.push({ url: request.url(), method: request.method(), headers: request.headers() }));
     page.on('console', (message) => {
@@ -135,7 +139,7 @@ describe('GraphiQL in headless Chromium', () => {
   it('opens with the seed query, runs it and shows the unencrypted trails, loading nothing from another host', async () => {
     expect(await editorText(page, '.graphiql-query-editor')).toBe(SEED_QUERY);
     await page.click('.graphiql-execute-button');
-    await expect.poll(() => editorText(page, '.graphiql-response'), { timeout: 10_000 }).toContain(UNENCRYPTED[0]!);
+    await expect.poll(() => editorText(page, '.graphiql-response'), { timeout: SLOW_MACHINE_MS }).toContain(UNENCRYPTED[0]!);
     const result = JSON.parse(await editorText(page, '.graphiql-response')) as { data: { trails: { id: string; arn: string }[] } };
     expect(result.data.trails.map((t) => t.id).sort()).toEqual(UNENCRYPTED);
     expect(JSON.stringify(result)).not.toContain(ENCRYPTED);
@@ -159,7 +163,7 @@ describe('GraphiQL in headless Chromium', () => {
     const headers = (await sent).headers();
     expect(headers.authorization).toBe('Bearer test-token');
     expect(headers['content-type']).toBe('application/json');
-    await expect.poll(() => editorText(page, '.graphiql-response'), { timeout: 10_000 }).toContain(UNENCRYPTED[0]!);
+    await expect.poll(() => editorText(page, '.graphiql-response'), { timeout: SLOW_MACHINE_MS }).toContain(UNENCRYPTED[0]!);
     expectOnlyLocalRequests();
     expect(problems).toEqual([]);
   });
@@ -169,7 +173,7 @@ describe('GraphiQL in headless Chromium', () => {
     expect(pageCsp).not.toMatch(/unsafe-|https?:|\*/);
     for (const [button, title] of [['Open settings dialog', 'Settings'], ['Open short keys dialog', 'Short Keys']] as const) {
       await page.getByRole('button', { name: button }).click();
-      await expect.poll(() => page.getByRole('dialog').textContent()).toContain(title);
+      await expect.poll(() => page.getByRole('dialog').textContent(), { timeout: SLOW_MACHINE_MS }).toContain(title);
       await page.keyboard.press('Escape');
       await page.getByRole('dialog').waitFor({ state: 'detached' });
     }

@@ -90,5 +90,5 @@ describe.skipIf(!URL_SET)('PostgreSQL store (INVENTORY_TEST_POSTGRES_URL)', () =
     expect(await q(`SELECT trail_arn, count(*) AS n FROM trail_changes WHERE kind = 'created' GROUP BY trail_arn HAVING count(*) <> 1`)).toEqual([]);
     // What one process committed, the other (another replica) reads at once.
     expect((await two.findTrails({})).length).toBe(trails.length);
-  }, 60_000);
+  });
 });

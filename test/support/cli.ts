@@ -22,6 +22,9 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd?: s
   });
 }
 
+/** How long startCli waits for `ready`: a safety net for a command that never gets there, generous for a loaded machine. */
+const READY_TIMEOUT_MS = 120_000;
+
 /** Starts a long-running command (serve, demo) and resolves once its stdout matches `ready`. */
 export function startCli(
   args: string[],
@@ -36,8 +39,8 @@ export function startCli(
     const exited = new Promise<number | null>((done) => child.on('close', done));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`inventory ${args.join(' ')} did not print ${ready} within 20 s\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-    }, 20_000);
+      reject(new Error(`inventory ${args.join(' ')} did not print ${ready} within ${READY_TIMEOUT_MS / 1000} s\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    }, READY_TIMEOUT_MS);
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
