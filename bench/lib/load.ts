@@ -85,11 +85,26 @@ export interface LoadResult {
   latencyP99Ms: number;
 }
 
+/** A run that got no response at all is run again twice as long, up to this long; then it fails. */
+const LONGEST_RETRY_SECONDS = 16;
+
 /**
  * One autocannon run against `target`; any error, timeout, non-2xx response or unexpected body fails it loudly, and so
- * does a run without any response, unless it is a warm-up (the naive server may answer none in a short one).
+ * does a run without any response, unless it is a warm-up (the naive server may answer none in a short one). A run
+ * with no response and no problem was too short for the server on this machine now (a short test run on a loaded
+ * machine): it is run again, twice as long, until a response comes or the run would last more than 16 s.
  */
 export async function runLoad(target: LoadTarget, options: LoadOptions, warmUp = false): Promise<LoadResult> {
+  let result = await loadOnce(target, options);
+  for (let seconds = options.durationSeconds * 2; result.responses === 0 && !warmUp && seconds <= LONGEST_RETRY_SECONDS; seconds *= 2) {
+    await target.settle();
+    result = await loadOnce(target, { ...options, durationSeconds: seconds });
+  }
+  if (result.responses === 0 && !warmUp) throw new Error(`load on ${target.label} (${target.url}) failed: no response at all`);
+  return result;
+}
+
+async function loadOnce(target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
   const run = (runsStarted += 1);
   const result = await autocannonInWorker(run, {
     url: target.url,
@@ -112,7 +127,6 @@ export async function runLoad(target: LoadTarget, options: LoadOptions, warmUp =
     result.non2xx > 0 ? `${result.non2xx} non-2xx responses (${JSON.stringify(result.statusCodeStats)})` : '',
     result.mismatches > 0 ? `${result.mismatches} responses whose body differs from the verified page` : '',
     result.resets > 0 ? `${result.resets} connection resets` : '',
-    result['2xx'] === 0 && !warmUp ? 'no response at all' : '',
   ].filter(Boolean);
   if (problems.length > 0) throw new Error(`load on ${target.label} (${target.url}) failed: ${problems.join(', ')}`);
   // result.duration is the run's measured length in seconds; requests.average is a mean of per-second samples, which a

@@ -1,6 +1,6 @@
 // inventory token create|list|revoke, and how inventory serve starts with and without tokens.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli, startCli } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 
@@ -129,8 +129,11 @@ describe('inventory serve and tokens', () => {
       const server = await startCli(['serve', '--db', db, '--port', '0', '--host', '0.0.0.0', ...args], env, READY);
       try {
         expect(server.match[2]).toBe('WITHOUT authentication (--allow-unauthenticated)');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        expect(server.output()).toContain('inventory: warning: listening on 0.0.0.0 without authentication (--allow-unauthenticated)');
+        // The warning is on stderr, which may reach us after the ready line on stdout: wait for it (a safety-net timeout).
+        await vi.waitFor(() => expect(server.output()).toContain('inventory: warning: listening on 0.0.0.0 without authentication (--allow-unauthenticated)'), {
+          timeout: 60_000,
+          interval: 20,
+        });
       } finally {
         server.child.kill('SIGTERM');
         expect(await server.exited).toBe(0);

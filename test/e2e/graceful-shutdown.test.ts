@@ -2,7 +2,8 @@
 // answer, then the store is closed and the process exits 0. Access logs are JSON lines on stderr at info.
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it, vi } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { startCli } from '../support/cli.js';
 import { syncScope, trailRecord } from '../support/records.js';
@@ -18,10 +19,17 @@ describe('inventory serve on SIGTERM', () => {
     const server = await startCli(['serve', '--db', db, '--port', '0', '--log-level', 'info'], {}, /GraphQL API at (http:\/\/\S+\/graphql)/);
     const url = new URL(server.match[1]!);
     const body = JSON.stringify({ query: 'query Slow { trails(where:{kmsKeyID:""}){ ...AssetFragment } }' });
-    // A slow client: the request and half its body are sent before SIGTERM, the rest only afterwards.
+    // A slow client: the request and half its body are sent before SIGTERM, the rest only afterwards, 300 ms or more
+    // after the first byte. Each step waits for what the server says, not for a time: a loaded machine may be slow.
     const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+        },
         (res) => {
           let text = '';
           res.setEncoding('utf8');
@@ -30,16 +38,21 @@ describe('inventory serve on SIGTERM', () => {
         },
       );
       req.on('error', reject);
-      req.write(body.slice(0, 20));
-      setTimeout(() => {
+      // "100 Continue" says the server has the request: it is in flight from here.
+      req.once('continue', () => {
+        const started = performance.now();
+        req.write(body.slice(0, 20));
         server.child.kill('SIGTERM');
-        setTimeout(async () => {
+        const stillSending = async () => {
+          await vi.waitFor(() => expect(server.output()).toContain('shutting down: no new connections'), { timeout: 60_000, interval: 20 });
           // Stopped accepting: a new client is refused while the old one is still being served.
-          const refused = await fetch(`${url.origin}/healthz`).then(() => false, () => true);
+          const newClient = () => fetch(`${url.origin}/healthz`).then(() => 'accepted', () => 'refused');
+          await vi.waitFor(async () => expect(await newClient()).toBe('refused'), { timeout: 60_000, interval: 20 });
+          await sleep(Math.max(0, 300 - (performance.now() - started)));
           req.end(body.slice(20));
-          if (!refused) reject(new Error('a new connection was accepted after SIGTERM'));
-        }, 300);
-      }, 200);
+        };
+        stillSending().catch(reject);
+      });
     });
     const { status, text } = await answer;
     expect(status).toBe(200);

@@ -1,6 +1,6 @@
 // API tokens at the HTTP server: when they are required, what a client is told, and that only hashes are stored.
 import { request as httpRequest } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
 import { apiTokenHash, isLoopbackHost, newApiToken } from '../../src/server/auth.js';
@@ -107,9 +107,11 @@ describe('API tokens at the server', () => {
     const { secret, token } = await createToken('admin');
     expect(token.lastUsedAt).toBeNull();
     expect((await post(server.graphqlUrl, secret)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const [listed] = await temp.store.listApiTokens();
-    expect(listed!.lastUsedAt).not.toBeNull();
+    // The use is recorded beside the answer, not before it: wait until it is (the timeout is only a safety net).
+    await vi.waitFor(async () => {
+      const [listed] = await temp.store.listApiTokens();
+      expect(listed!.lastUsedAt).not.toBeNull();
+    }, { timeout: 60_000, interval: 20 });
 
     await createToken('read', 'other');
     await temp.store.revokeApiToken(String(token.id));

@@ -3,8 +3,7 @@ import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
 import { DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type AssumeRoleCommandInput } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startSimulator, type Scenario, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 import { cloudTrailClient, ec2Client, organizationsClient, sessionCredentials, stsClient, type Credentials } from './sdk-clients.js';
 
@@ -39,8 +38,18 @@ beforeEach(async () => {
   sim = await startSimulator(rolesScenario());
 });
 afterEach(async () => {
+  vi.useRealTimers();
   await sim.close();
 });
+
+/**
+ * Stops the clock the simulator and the SDK read (timers still run): a one-second session then lasts until the test
+ * moves the clock on with `later`, however slowly a loaded machine makes the calls.
+ */
+function stopTheClock(): void {
+  vi.useFakeTimers({ toFake: ['Date'] });
+}
+const later = (ms: number) => vi.setSystemTime(Date.now() + ms);
 
 const keys = (id: string): Credentials => sim.scenario.accounts.find((candidate) => candidate.Id === id)!;
 const roleArn = (accountId: string, role: string) => `arn:aws:iam::${accountId}:role/${role}`;
@@ -224,13 +233,14 @@ describe('session credentials', () => {
   });
 
   it('expire after sessionLifetimeSeconds: every service answers ExpiredToken', async () => {
+    stopTheClock();
     sim.scenario.sessionLifetimeSeconds = 1;
     const output = await assume(keys(MANAGEMENT), { RoleArn: roleArn(MEMBER, 'Reader'), DurationSeconds: 3600 });
     const session = sessionCredentials(output.Credentials);
     expect(output.Credentials!.Expiration!.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
     await expect(stsClient(sim, session).send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Account: MEMBER });
 
-    await sleep(1100);
+    later(1100);
     const expired = 'The security token included in the request is expired';
     await expect(cloudTrailClient(sim, session).send(new DescribeTrailsCommand({}))).rejects.toMatchObject({
       name: 'ExpiredTokenException',
@@ -258,6 +268,7 @@ describe('session credentials', () => {
   });
 
   it("are refreshed by the SDK's fromTemporaryCredentials provider when they expire", async () => {
+    stopTheClock();
     sim.scenario.sessionLifetimeSeconds = 1;
     const management = keys(MANAGEMENT);
     const client = new STSClient({
@@ -271,7 +282,7 @@ describe('session credentials', () => {
       }),
     });
     expect((await client.send(new GetCallerIdentityCommand({}))).Arn).toBe(`arn:aws:sts::${MEMBER}:assumed-role/Reader/refreshing`);
-    await sleep(1100);
+    later(1100);
     expect((await client.send(new GetCallerIdentityCommand({}))).Account).toBe(MEMBER);
     expect(sim.callCounts.get('sts.AssumeRole')).toBeGreaterThanOrEqual(2);
     expect(sim.errorCounts.size).toBe(0);

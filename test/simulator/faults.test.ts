@@ -1,6 +1,6 @@
 import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, ListTagsCommand } from '@aws-sdk/client-cloudtrail';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { demoScenario, startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 import { cloudTrailClient, stsClient } from './sdk-clients.js';
 
@@ -99,6 +99,12 @@ describe('injected faults', () => {
 
 describe('rate limit, transient errors and latency', () => {
   it('throttles calls above the per-account, per-region rate', async () => {
+    // The bucket reads the clock: a fake one, still between calls, so the calls are as close together as the test says
+    // however slowly a loaded machine runs them.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     sim.scenario.rateLimit = { callsPerSecond: 2 };
     const client = cloudTrailClient(sim, workloads(), { region: 'us-west-2' });
     await client.send(new DescribeTrailsCommand({}));
@@ -108,7 +114,7 @@ describe('rate limit, transient errors and latency', () => {
     await cloudTrailClient(sim, workloads(), { region: 'eu-west-1' }).send(new DescribeTrailsCommand({}));
     await cloudTrailClient(sim, account('333333333333'), { region: 'us-west-2' }).send(new DescribeTrailsCommand({}));
     // The bucket refills at callsPerSecond.
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    vi.setSystemTime(Date.now() + 600);
     await client.send(new DescribeTrailsCommand({}));
   });
 

@@ -14,9 +14,11 @@ describe('organizationScenario', () => {
   });
 
   it('has the documented defaults: 200 accounts, 17 regions, one suspended, one refusing role, one denied region', () => {
-    const started = performance.now();
+    // Cheap enough for any test to build: counted in CPU time, which other load on the machine does not stretch.
+    const cpuBefore = process.cpuUsage();
     const org = organizationScenario();
-    expect(performance.now() - started).toBeLessThan(250);
+    const cpu = process.cpuUsage(cpuBefore);
+    expect((cpu.user + cpu.system) / 1000).toBeLessThan(250);
     const { scenario } = org;
 
     const ids = scenario.accounts.map((account) => account.Id);
