@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { awsEnv } from '../support/aws.js';
+import { syncEachAccount } from '../support/aws.js';
 import { runCli } from '../support/cli.js';
 import { simAccount, simTrail, trailArn } from '../support/scenarios.js';
 import { tempDir } from '../support/store.js';
@@ -30,7 +30,7 @@ describe('inventory check with exceptions', () => {
     sim = await startSimulator({ accounts: [simAccount(ONE, [simTrail('one-a', 'us-east-1')]), simAccount(TWO, [simTrail('two-a', 'us-east-1'), simTrail('two-b', 'eu-west-1')])] });
     dir = tempDir('check-exceptions-');
     db = join(dir, 'inventory.db');
-    for (const account of sim.scenario.accounts) expect((await runCli(['sync', '--quiet', '--db', db], awsEnv(sim, account))).code).toBe(0);
+    await syncEachAccount(db, sim);
   });
   afterAll(() => sim.close());
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OCSF_REQUIRED_FIELDS } from '../../src/controls/ocsf.js';
 import { CONTROLS_DIR } from '../../src/paths.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { awsEnv } from '../support/aws.js';
+import { syncEachAccount } from '../support/aws.js';
 import { runCli } from '../support/cli.js';
 import { kmsKey, simAccount, simTrail, trailArn } from '../support/scenarios.js';
 import { tempDir } from '../support/store.js';
@@ -42,7 +42,7 @@ describe('inventory check output formats and filters', () => {
     writeFileSync(join(controls, `${KMS}.yaml`), seed);
     const multi = { ...(parseYaml(seed) as object), id: MULTI, title: 'A logging multi-region trail exists', severity: 'high', query: 'trails(where:{isMultiRegionTrail:true, isLogging:true}){...AssetFragment}', expect: 'count > 0' };
     writeFileSync(join(controls, `${MULTI}.yaml`), toYaml(multi));
-    for (const account of sim.scenario.accounts) expect((await runCli(['sync', '--quiet', '--db', db], awsEnv(sim, account))).code).toBe(0);
+    await syncEachAccount(db, sim);
   });
   afterAll(() => sim.close());
 

@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiTokenHash, newApiToken } from '../../src/server/auth.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { awsEnv } from '../support/aws.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { ApiTokenScope } from '../../src/store/store.js';
+import { syncEachAccount } from '../support/aws.js';
 import { runCli, startCli } from '../support/cli.js';
 import { simAccount, simTrail, trailArn } from '../support/scenarios.js';
 import { tempDir } from '../support/store.js';
@@ -47,9 +50,21 @@ describe('exceptions stored through the API, applied by the CLI', () => {
     sim = await startSimulator({ accounts: [simAccount(ONE, [simTrail('one-a', 'us-east-1')]), simAccount(TWO, [simTrail('two-a', 'us-east-1'), simTrail('two-b', 'eu-west-1')])] });
     dir = tempDir('stored-exceptions-');
     db = join(dir, 'inventory.db');
-    for (const account of sim.scenario.accounts) expect((await runCli(['sync', '--quiet', '--db', db], awsEnv(sim, account))).code).toBe(0);
-    admin = (await runCli(['token', 'create', '--scope', 'admin', '--name', 'security-admin', '--db', db])).stdout.trim();
-    read = (await runCli(['token', 'create', '--scope', 'read', '--name', 'dashboard', '--db', db])).stdout.trim();
+    // The sync and the tokens are what this test starts from, made in this process (their commands have tests of
+    // their own): `inventory serve`, check, remediate and exceptions are the CLI under test here.
+    await syncEachAccount(db, sim);
+    const store = SqliteStore.open(db);
+    try {
+      const token = async (scope: ApiTokenScope, name: string) => {
+        const secret = newApiToken();
+        await store.createApiToken({ name, scope, hash: apiTokenHash(secret) });
+        return secret;
+      };
+      admin = await token('admin', 'security-admin');
+      read = await token('read', 'dashboard');
+    } finally {
+      await store.close();
+    }
     serve = await startCli(['serve', '--db', db, '--port', '0'], {}, READY);
     url = serve.match[1]!;
   });

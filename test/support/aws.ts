@@ -1,9 +1,11 @@
 // Points the real AWS SDK at the simulator the standard way: AWS_ENDPOINT_URL and static credentials,
 // with the host's own AWS configuration shut out so a developer's profile can never leak into a test.
 import { afterEach, vi } from 'vitest';
+import { silentLogger } from '../../src/log.js';
 import { startSimulator, type Scenario, type SimAccount, type Simulator } from '../../src/simulator/index.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { InventoryStore } from '../../src/store/store.js';
-import type { AccountTarget } from '../../src/sync/sync.js';
+import { syncTrails, type AccountTarget } from '../../src/sync/sync.js';
 import { openTempStore, type TempStore } from './store.js';
 
 /** Environment for a process that talks to the simulator as `account`. */
@@ -57,4 +59,24 @@ export function simulatedAwsPerTest(): (scenario: Scenario) => Promise<{ sim: Si
     temp = await openTempStore();
     return { sim, store: temp.store };
   };
+}
+
+/**
+ * Syncs each of `accounts` into the SQLite inventory at `db`, one run per account with its own keys and every region
+ * it has: what `inventory sync` with those keys does, done in this process, for tests whose subject comes after the
+ * sync (a CLI process costs a second or more of CPU to start). Leaves the environment as vi.unstubAllEnvs does.
+ */
+export async function syncEachAccount(db: string, sim: Simulator, accounts: SimAccount[] = sim.scenario.accounts): Promise<void> {
+  stubAwsEnv(sim);
+  const store = SqliteStore.open(db);
+  try {
+    for (const account of accounts) {
+      const credentials = { accessKeyId: account.AccessKeyId, secretAccessKey: account.SecretAccessKey };
+      const summary = await syncTrails(store, { accounts: [{ label: 'default credentials', credentials }], log: silentLogger });
+      if (summary.run.status !== 'succeeded') throw new Error(`the sync of account ${account.Id} did not succeed: ${summary.run.status}`);
+    }
+  } finally {
+    await store.close();
+    vi.unstubAllEnvs();
+  }
 }
