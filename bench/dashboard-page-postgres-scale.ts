@@ -12,7 +12,7 @@ import { startServer, type RunningServer } from '../src/server/server.js';
 import { checkDashboardPage, CONNECTIONS, DASHBOARD_PAGE, DASHBOARD_PAGE_QUERY, DEFAULT_DURATION_SECONDS, post } from './dashboard-page.js';
 import { runLoad, type LoadTarget } from './lib/load.js';
 import { measurement, type Benchmark, type BenchOptions, type Measurement } from './lib/measure.js';
-import { openPostgresBenchInventory, postgresUnavailable, type PostgresBenchInventory } from './lib/postgres-inventory.js';
+import { openPostgresBenchInventory, postgresUnavailable, type OrganizationSize, type PostgresBenchInventory } from './lib/postgres-inventory.js';
 
 export interface ScaleSizes {
   large: number;
@@ -30,9 +30,11 @@ interface Side {
   totalCount: number;
 }
 
-async function openSide(label: string, trails: number, syncTrails: number, body: string, log: (line: string) => void, closers: (() => Promise<void>)[]): Promise<Side> {
+async function openSide(
+  label: string, trails: number, syncTrails: number, organization: OrganizationSize | undefined, body: string, log: (line: string) => void, closers: (() => Promise<void>)[],
+): Promise<Side> {
   log(`${label}: ${trails} trails`);
-  const inventory = await openPostgresBenchInventory(trails, log, { syncTrails });
+  const inventory = await openPostgresBenchInventory(trails, log, { syncTrails, organization });
   closers.unshift(() => inventory.close());
   const server = await startServer({ store: inventory.store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger });
   closers.unshift(() => server.close());
@@ -57,8 +59,11 @@ async function openSide(label: string, trails: number, syncTrails: number, body:
   };
 }
 
-/** The benchmark at given sizes (the registered one takes them from --trails; the test passes tiny ones). */
-export function dashboardPagePostgresScaleAt(sizes?: ScaleSizes): Benchmark {
+/**
+ * The benchmark at given sizes and organization (the registered one takes the sizes from --trails, over 100 accounts ×
+ * 17 regions; the test passes tiny ones).
+ */
+export function dashboardPagePostgresScaleAt(sizes?: ScaleSizes, organization?: OrganizationSize): Benchmark {
   return {
     name: 'dashboard-page-postgres-scale',
     description: 'the dashboard page under load (50 connections, req/s) on PostgreSQL at 10 × --trails (1,000,000) vs --trails / 10 (10,000)',
@@ -72,8 +77,8 @@ export function dashboardPagePostgresScaleAt(sizes?: ScaleSizes): Benchmark {
       const body = JSON.stringify({ query: DASHBOARD_PAGE_QUERY, operationName: 'DashboardPage' });
       const closers: (() => Promise<void>)[] = [];
       try {
-        const smallSide = await openSide('small', small, small, body, options.log, closers);
-        const largeSide = await openSide('large', large, small, body, options.log, closers);
+        const smallSide = await openSide('small', small, small, organization, body, options.log, closers);
+        const largeSide = await openSide('large', large, small, organization, body, options.log, closers);
         const durationSeconds = options.durationSeconds ?? DEFAULT_DURATION_SECONDS;
         const load = { body, connections: CONNECTIONS, durationSeconds };
         // As throughputBoth, but each side is checked against its own page: a warm-up of each, then alternate runs.

@@ -62,6 +62,9 @@ export interface PostgresBenchInventory {
   close(): Promise<void>;
 }
 
+/** The organization's accounts and regions; the benchmarks' figures use DEFAULT_SHAPE's, their tests a smaller one. */
+export type OrganizationSize = Pick<OrganizationShape, 'accounts' | 'regions'>;
+
 /**
  * A fresh schema with `trails` trails: all through the sync path when trails ≤ syncTrails, otherwise syncTrails through
  * the sync path and the rest copied in SQL (see the top of this file). Dropped by close().
@@ -69,7 +72,7 @@ export interface PostgresBenchInventory {
 export async function openPostgresBenchInventory(
   trails: number,
   log: (line: string) => void,
-  { syncTrails = trails, baseUrl = benchPostgresUrl() }: { syncTrails?: number; baseUrl?: string } = {},
+  { syncTrails = trails, baseUrl = benchPostgresUrl(), organization }: { syncTrails?: number; baseUrl?: string; organization?: OrganizationSize } = {},
 ): Promise<PostgresBenchInventory> {
   const synced = Math.min(trails, syncTrails);
   const schema = `inventory_bench_${randomBytes(6).toString('hex')}`;
@@ -96,7 +99,7 @@ export async function openPostgresBenchInventory(
     store = await PostgresStore.open(url.toString());
     const opened = store;
     const query = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await opened.pool.query<R>(sql, params)).rows;
-    const shape: OrganizationShape = { ...DEFAULT_SHAPE, trails: synced };
+    const shape: OrganizationShape = { ...DEFAULT_SHAPE, ...organization, trails: synced };
     let started = performance.now();
     await writeOrganization(store, shape);
     const seconds = (performance.now() - started) / 1000;
