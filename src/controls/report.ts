@@ -97,6 +97,19 @@ export function verdictForAccount(whole: ControlVerdict, accountId: string): Con
   const scope = `filtered to account ${accountId}`;
   const own = whole.accounts?.find((account) => account.accountId === accountId);
   const accounts = whole.accounts === undefined ? {} : { accounts: own ? [own] : [], evaluatedCount: own?.evaluated ?? 0 };
+  // An account the evaluation covers nowhere (a typo, an account never synced) has nothing to pass on: no verdict.
+  if (whole.accounts !== undefined && !own) {
+    const known = whole.accounts.map((account) => account.accountId);
+    const listed = known.length === 0 ? 'it covers no account yet' : `it covers ${plural(known.length, 'account', 'accounts')}: ${known.slice(0, 5).join(', ')}${known.length > 5 ? ', ...' : ''}`;
+    return {
+      ...verdict,
+      ...accounts,
+      verdict: 'ERROR',
+      reason: `${scope}: account ${accountId} was never synced: the inventory holds nothing of it (${listed}); check the id, or sync the account`,
+      failingAssets: [],
+      exceptedAssets: [],
+    };
+  }
   if (own?.verdict === 'ERROR') {
     return { ...verdict, ...accounts, verdict: 'ERROR', reason: `${scope}: its inventory is incomplete or stale: ${own.gaps.join('; ')}`, failingAssets: mine };
   }

@@ -180,6 +180,15 @@ describe('narrowing a run', () => {
     expect(verdictForAccount(countFail, A)).toMatchObject({ verdict: 'FAIL', reason: `filtered to account ${A}: ${countFail.reason}` });
   });
 
+  it('gives ERROR for an account the evaluation covers nowhere, once it has per-account verdicts', () => {
+    const [, fail] = VERDICTS;
+    const accounts = [{ accountId: A, verdict: 'FAIL' as const, evaluated: 1, failing: 1, excepted: 0, gaps: [] }, { accountId: B, verdict: 'FAIL' as const, evaluated: 1, failing: 1, excepted: 0, gaps: [] }];
+    const unseen = verdictForAccount({ ...fail!, evaluatedCount: 2, accounts }, '999999999999');
+    expect(unseen).toMatchObject({ verdict: 'ERROR', failingAssets: [], evaluatedCount: 0, accounts: [] });
+    expect(unseen.reason).toBe(`filtered to account 999999999999: account 999999999999 was never synced: the inventory holds nothing of it (it covers 2 accounts: ${A}, ${B}); check the id, or sync the account`);
+    expect(verdictForAccount({ ...fail!, evaluatedCount: 0, accounts: [] }, A).reason).toContain('(it covers no account yet)');
+  });
+
   it('keeps the table as it was', () => {
     expect(verdictsAsText([VERDICTS[3]!])).toBe(`PASS   clean  clean title (low)\n       the query result meets "eq []"\n\n1 control: 1 pass, 0 fail, 0 error\n`);
   });
