@@ -5,7 +5,8 @@ import type { InventoryApi } from '../graphql/execute.js';
 import { createContext } from '../graphql/schema.js';
 import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
 import { computeCoverage, type CoverageEntry } from '../store/coverage.js';
-import type { InventoryStore, ScopeError } from '../store/store.js';
+import { integrityFailure } from '../store/integrity.js';
+import type { IntegrityReport, InventoryStore, ScopeError } from '../store/store.js';
 import type { Control } from './catalog.js';
 import { assetMatches, isActive, summary, type ControlException, type ExceptionSummary } from './exceptions.js';
 import { listsFailures, meets } from './expect.js';
@@ -43,6 +44,8 @@ export interface ControlVerdict {
   evaluatedCount?: number;
   /** The verdict within each account, with its counts (set by evaluateControl once its queries ran), by account id. */
   accounts?: AccountVerdict[];
+  /** What the database's integrity check reported, when it failed: the verdict is then ERROR, whatever the data says. */
+  databaseProblems?: string[];
   evaluatedAt: string;
 }
 
@@ -77,6 +80,7 @@ export async function evaluateControls(api: InventoryApi, store: InventoryStore,
   const verdicts: ControlVerdict[] = [];
   // Controls over the same asset types share the coverage check and, mostly, the query of what they evaluate.
   const shared: SharedReads = { inventory: new Map(), evaluated: new Map() };
+  shared.integrity = store.checkIntegrity();
   for (const control of controls) verdicts.push(await evaluateControl(api, store, control, options, shared));
   return verdicts;
 }
@@ -85,6 +89,8 @@ export async function evaluateControls(api: InventoryApi, store: InventoryStore,
 interface SharedReads {
   inventory: Map<string, ReturnType<typeof inventoryState>>;
   evaluated: Map<string, ReturnType<typeof execute>>;
+  /** The database's integrity check, once per evaluation. */
+  integrity?: Promise<IntegrityReport>;
 }
 
 export async function evaluateControl(
@@ -108,6 +114,12 @@ export async function evaluateControl(
     ...denominator,
     evaluatedAt: now.toISOString(),
   });
+
+  // No verdict on a damaged database: an index that lost rows makes the query miss failing assets, and so PASS.
+  const integrity = await (shared?.integrity ?? store.checkIntegrity());
+  if (!integrity.ok) {
+    return { ...verdict('ERROR', `${integrityFailure(integrity)}; no verdict is given on it: restore it from a backup, or sync into a new database`), databaseProblems: integrity.problems };
+  }
 
   const once = <T>(cache: Map<string, T> | undefined, key: string, read: () => T): T => {
     if (!cache) return read();

@@ -86,7 +86,10 @@ export function checkCommand(outcome: CommandOutcome): Command {
         const verdicts = flags.account === undefined ? evaluated : evaluated.map((v) => verdictForAccount(v, flags.account!));
         process.stdout.write(render(flags.format, verdicts, controls));
         // What was evaluated is recorded: the controls selected, over the whole inventory (--account only narrows what is shown).
-        if (flags.record) await store.recordControlRun(evaluated, 'check', catalog);
+        // Nothing is written into a database that fails its integrity check: a write could spread the damage.
+        const damaged = evaluated.some((v) => v.databaseProblems !== undefined);
+        if (flags.record && damaged) process.stderr.write('inventory: the verdicts are not recorded: the database fails its integrity check\n');
+        if (flags.record && !damaged) await store.recordControlRun(evaluated, 'check', catalog);
         outcome.exitCode = verdictExitCode(verdicts);
       } finally {
         await store.close();

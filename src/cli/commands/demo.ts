@@ -66,7 +66,7 @@ export function demoCommand(_outcome: CommandOutcome): Command {
         const catalog = loadCatalog(api);
         const verdicts = await evaluateControls(api, store, catalog);
         // Recorded as a check records them, so the dashboard queries (controls, controlRuns) have something to show.
-        await store.recordControlRun(verdicts, 'demo', catalog);
+        if (!verdicts.some((v) => v.databaseProblems !== undefined)) await store.recordControlRun(verdicts, 'demo', catalog);
         process.stdout.write(`Controls\n${verdictsAsText(verdicts)}\n`);
 
         const server = await serveInventory(store, flags, log);
