@@ -44,6 +44,11 @@ export interface ControlVerdict {
   evaluatedCount?: number;
   /** The verdict within each account, with its counts (set by evaluateControl once its queries ran), by account id. */
   accounts?: AccountVerdict[];
+  /**
+   * Why the inventory the verdict rests on is incomplete or stale ([] when it is not; set once the queries ran): ERROR
+   * says them, and so does a FAIL that known failing assets make certain whatever the gaps hide.
+   */
+  gaps?: string[];
   /** What the database's integrity check reported, when it failed: the verdict is then ERROR, whatever the data says. */
   databaseProblems?: string[];
   evaluatedAt: string;
@@ -101,7 +106,7 @@ export async function evaluateControl(
   const active = exceptions.filter((e) => isActive(e, now));
   const expiredExceptions = exceptions.filter((e) => !isActive(e, now)).map(summary);
   const exceptedAssets: ExceptedAsset[] = [];
-  let denominator: Pick<ControlVerdict, 'evaluatedCount' | 'accounts'> = {};
+  let denominator: Pick<ControlVerdict, 'evaluatedCount' | 'accounts' | 'gaps'> = {};
   const verdict = (v: Verdict, reason: string, failingAssets: FailingAsset[] = []): ControlVerdict => ({
     controlId: control.id,
     title: control.title,
@@ -152,13 +157,27 @@ export async function evaluateControl(
   const evaluated = assetsIn(Object.values(universe.data ?? {})[0]);
   // Per account only when the query named every failing asset and its account; otherwise each account gets the whole verdict.
   const perAccount = listsFailures(expectation) && applies && returned.every((asset) => asset.accountId !== '');
-  const accountVerdicts = (whole: Verdict) => tallyAccounts(inventory.accountIds, evaluated, failingAssets, exceptedAssets, inventory.gaps, perAccount ? undefined : whole);
+  // A failing asset read from a part of the inventory that is complete and fresh: no gap can make it pass.
+  const certain = listsFailures(expectation) && applies ? failingAssets.filter(inventory.certain) : [];
+  const accountVerdicts = (whole: Verdict) => tallyAccounts(inventory.accountIds, evaluated, failingAssets, exceptedAssets, inventory.gaps, perAccount ? undefined : whole, certain);
   // The denominator is every asset evaluated, and every asset found failing even if the evaluated list missed it.
   const counted = new Set([...evaluated, ...failingAssets, ...exceptedAssets].map((asset) => asset.id));
   const decided = (v: Verdict, reason: string, failing: FailingAsset[] = []) => {
-    denominator = { evaluatedCount: counted.size, accounts: accountVerdicts(v) };
+    denominator = { evaluatedCount: counted.size, accounts: accountVerdicts(v), gaps };
     return verdict(v, reason, failing);
   };
+  // An account-level control fails accounts, and says so.
+  const noun = returned.length > 0 && returned.every((asset) => asset.assetType === 'Account') ? 'account' : 'asset';
+  // Under `eq []` a failing asset known for certain fails the control whatever the gaps hide: FAIL, saying both.
+  if (gaps.length > 0 && certain.length > 0) {
+    const n = failingAssets.length;
+    const sure = certain.length === n ? '' : ` (${certain.length} of them for certain: read where the inventory is complete and fresh)`;
+    return decided(
+      'FAIL',
+      `${n} ${n === 1 ? `${noun} fails` : `${noun}s fail`}${sure}; expected "${expectation.source}"; the ${control.assetTypes.join(', ')} inventory is also incomplete or stale, so more may fail: ${gaps.join('; ')}`,
+      failingAssets,
+    );
+  }
   if (gaps.length > 0) {
     return decided('ERROR', `the ${control.assetTypes.join(', ')} inventory is incomplete or stale: ${gaps.join('; ')}`, failingAssets);
   }
@@ -168,8 +187,6 @@ export async function evaluateControl(
   if (meets(expectation, actual)) return decided('PASS', `the query result meets "${expectation.source}"`);
   const count = Array.isArray(actual) ? actual.length : undefined;
   const excepted = exceptedAssets.length;
-  // An account-level control fails accounts, and says so.
-  const noun = returned.length > 0 && returned.every((asset) => asset.assetType === 'Account') ? 'account' : 'asset';
   if (excepted > 0) {
     // Every asset the query returned is a failing asset an active exception covers: the control passes, and says so.
     if (failingAssets.length === 0) {
@@ -205,9 +222,11 @@ export interface InventoryGap {
  */
 export async function inventoryState(
   store: InventoryStore, assetTypes: readonly string[], options: EvaluationOptions = {},
-): Promise<{ gaps: InventoryGap[]; accountIds: string[] }> {
+): Promise<{ gaps: InventoryGap[]; accountIds: string[]; certain: (asset: FailingAsset) => boolean }> {
   const found: InventoryGap[] = [];
   const covered = new Set<string>();
+  // The (account, region) scopes whose latest attempt succeeded within the maximum age: what was read there holds.
+  const fresh = new Set<string>();
   const gaps = { push: (text: string, ...accountIds: string[]) => found.push({ accountIds: accountIds.length > 0 ? accountIds : null, text }) };
   const maxAgeHours = options.maxAgeHours ?? DEFAULT_MAX_AGE_HOURS;
   const staleBefore = new Date((options.now ?? new Date()).getTime() - maxAgeHours * 3_600_000).toISOString();
@@ -224,6 +243,9 @@ export async function inventoryState(
     }
     const coverage = await computeCoverage(store, assetType);
     for (const entry of coverage) covered.add(entry.accountId);
+    for (const entry of coverage) {
+      if (entry.lastAttemptStatus === 'ok' && !entry.accountFailed && entry.lastSuccessAt !== null && entry.lastSuccessAt >= staleBefore) fresh.add(`${entry.accountId}/${entry.region}`);
+    }
     if (latest.status === 'running') gaps.push(`sync run ${latest.id} has not finished`);
     if (latest.status === 'interrupted') gaps.push(`sync run ${latest.id} was interrupted before it finished`);
     if (latest.status === 'failed' || latest.status === 'partial') {
@@ -266,7 +288,12 @@ export async function inventoryState(
       gaps.push(`account ${entry.accountId} region ${entry.region} failed in sync run ${entry.lastAttemptRunId} (${describe(entry.error)})`, entry.accountId);
     }
   }
-  return { gaps: found, accountIds: [...covered] };
+  // A regional asset is certain when its region's inventory is fresh; an account-level one (no region: an account
+  // without a qualifying trail, say) only when nothing of its account is missing, since what is missing could qualify.
+  const accountsWithGaps = new Set(found.flatMap((gap) => gap.accountIds ?? []));
+  const certain = (asset: FailingAsset) =>
+    asset.region === '' ? covered.has(asset.accountId) && !accountsWithGaps.has(asset.accountId) : fresh.has(`${asset.accountId}/${asset.region}`);
+  return { gaps: found, accountIds: [...covered], certain };
 }
 
 /**
@@ -276,13 +303,15 @@ export async function inventoryState(
  */
 function tallyAccounts(
   covered: readonly string[], evaluated: FailingAsset[], failing: FailingAsset[], excepted: ExceptedAsset[], gaps: InventoryGap[], whole: Verdict | undefined,
+  certain: readonly FailingAsset[] = [],
 ): AccountVerdict[] {
-  const accounts = new Map<string, { ids: Set<string>; failing: number; excepted: number; gaps: string[] }>();
+  const accounts = new Map<string, { ids: Set<string>; failing: number; certain: number; excepted: number; gaps: string[] }>();
   const account = (accountId: string) => {
     let entry = accounts.get(accountId);
-    if (!entry) accounts.set(accountId, (entry = { ids: new Set(), failing: 0, excepted: 0, gaps: [] }));
+    if (!entry) accounts.set(accountId, (entry = { ids: new Set(), failing: 0, certain: 0, excepted: 0, gaps: [] }));
     return entry;
   };
+  for (const asset of certain) account(asset.accountId).certain++;
   for (const accountId of covered) account(accountId);
   for (const asset of [...evaluated, ...failing, ...excepted]) account(asset.accountId).ids.add(asset.id);
   for (const asset of failing) account(asset.accountId).failing++;
@@ -293,7 +322,8 @@ function tallyAccounts(
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([accountId, entry]) => {
       const accountGaps = [...everywhere, ...entry.gaps];
-      const verdict: Verdict = accountGaps.length > 0 ? 'ERROR' : whole ?? (entry.failing > 0 ? 'FAIL' : 'PASS');
+      // A gap makes the account ERROR, unless one of its failing assets is certain: then it fails whatever the gap hides.
+      const verdict: Verdict = accountGaps.length > 0 ? (whole === undefined && entry.certain > 0 ? 'FAIL' : 'ERROR') : whole ?? (entry.failing > 0 ? 'FAIL' : 'PASS');
       return { accountId, verdict, evaluated: entry.ids.size, failing: entry.failing, excepted: entry.excepted, gaps: accountGaps };
     });
 }

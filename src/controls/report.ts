@@ -114,11 +114,13 @@ export function verdictForAccount(whole: ControlVerdict, accountId: string): Con
     return { ...verdict, ...accounts, verdict: 'ERROR', reason: `${scope}: its inventory is incomplete or stale: ${own.gaps.join('; ')}`, failingAssets: mine };
   }
   if (mine.length > 0) {
+    // FAIL although the account's inventory has a gap: its failing assets are certain; the gap is said too.
+    const alsoGaps = own?.gaps.length ? `; its inventory is also incomplete or stale, so more may fail: ${own.gaps.join('; ')}` : '';
     return {
       ...verdict,
       ...accounts,
       verdict: 'FAIL',
-      reason: `${scope}: ${mine.length} of the ${all.length} failing ${all.length === 1 ? 'asset is' : 'assets are'} in it (whole inventory: ${verdict.verdict}, ${verdict.reason})`,
+      reason: `${scope}: ${mine.length} of the ${all.length} failing ${all.length === 1 ? 'asset is' : 'assets are'} in it${alsoGaps} (whole inventory: ${verdict.verdict}, ${verdict.reason})`,
       failingAssets: mine,
     };
   }

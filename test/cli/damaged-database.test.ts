@@ -14,6 +14,9 @@ import { tempDir } from '../support/store.js';
 const ACCOUNT = '210987654321';
 const KMS = 'cloudtrail-kms-encryption';
 
+/** Several CLI processes per test: a safety net for a loaded machine, not a target. */
+const CLI_TESTS_MS = 180_000;
+
 describe('a damaged inventory through the CLI', () => {
   let sim: Simulator;
   let db: string;
@@ -49,12 +52,12 @@ describe('a damaged inventory through the CLI', () => {
     } finally {
       await store.close();
     }
-  });
+  }, CLI_TESTS_MS);
 
   it('remediate gives no plan, exit 3, saying the database fails its integrity check', async () => {
     const { code, stdout, stderr } = await runCli(['remediate', KMS, '--db', db]);
     expect(code).toBe(3);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/cloudtrail-kms-encryption cannot be decided, so no remediation plan is given: the inventory database fails its integrity check/);
-  });
+  }, CLI_TESTS_MS);
 });

@@ -159,7 +159,8 @@ describe('verdicts with exceptions', () => {
       [`cloud-inventory:${KMS}:${arn(ACCOUNT, 'c')}`, 3, 3, 'Suppressed', 'platform-team'],
     ]);
     expect(verdictsAsText([verdict])).toContain(`       excepted:\n         ${arn(ACCOUNT, 'b')}  (account ${ACCOUNT}, us-east-1)  owner platform-team, approved by security-lead, until ${today()}`);
-    expect(verdictForAccount(verdict, OTHER)).toMatchObject({ verdict: 'PASS', exceptedAssets: [] });
+    // OTHER was never synced: no verdict for it, and none of ACCOUNT's excepted assets shown under it.
+    expect(verdictForAccount(verdict, OTHER)).toMatchObject({ verdict: 'ERROR', exceptedAssets: [] });
   });
 
   it('is FAIL with the rest when only some failing assets are excepted', async () => {

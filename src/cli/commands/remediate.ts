@@ -59,6 +59,12 @@ export function remediateCommand(outcome: CommandOutcome): Command {
           outcome.exitCode = EXIT.operational;
           return;
         }
+        if (verdict.gaps?.length) {
+          // A FAIL made certain by known failing assets on an incomplete inventory: an asset read where it is stale may be fixed since.
+          process.stderr.write(`inventory: ${control.id} fails, but no remediation plan is given on an incomplete or stale inventory: ${verdict.reason}\n`);
+          outcome.exitCode = EXIT.operational;
+          return;
+        }
         if (verdict.verdict === 'PASS' || verdict.failingAssets.length === 0) {
           process.stdout.write(
             flags.format === 'json'
