@@ -1,6 +1,6 @@
 // Evaluates stored checks against the inventory. A verdict is PASS only when the query ran, its result meets the
 // expectation, and the inventory it read is complete: a failed or missing scope is never allowed to look clean.
-import { execute, print, type GraphQLError } from 'graphql';
+import { execute, Kind, print, type GraphQLError } from 'graphql';
 import type { InventoryApi } from '../graphql/execute.js';
 import { createContext } from '../graphql/schema.js';
 import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
@@ -44,6 +44,8 @@ export interface ControlVerdict {
   evaluatedCount?: number;
   /** The verdict within each account, with its counts (set by evaluateControl once its queries ran), by account id. */
   accounts?: AccountVerdict[];
+  /** What the control evaluates: assets, or accounts as a whole (an account-level control); set with evaluatedCount. */
+  evaluatedUnit?: 'asset' | 'account';
   /**
    * Why the inventory the verdict rests on is incomplete or stale ([] when it is not; set once the queries ran): ERROR
    * says them, and so does a FAIL that known failing assets make certain whatever the gaps hide.
@@ -106,7 +108,7 @@ export async function evaluateControl(
   const active = exceptions.filter((e) => isActive(e, now));
   const expiredExceptions = exceptions.filter((e) => !isActive(e, now)).map(summary);
   const exceptedAssets: ExceptedAsset[] = [];
-  let denominator: Pick<ControlVerdict, 'evaluatedCount' | 'accounts' | 'gaps'> = {};
+  let denominator: Pick<ControlVerdict, 'evaluatedCount' | 'accounts' | 'gaps' | 'evaluatedUnit'> = {};
   const verdict = (v: Verdict, reason: string, failingAssets: FailingAsset[] = []): ControlVerdict => ({
     controlId: control.id,
     title: control.title,
@@ -163,7 +165,7 @@ export async function evaluateControl(
   // The denominator is every asset evaluated, and every asset found failing even if the evaluated list missed it.
   const counted = new Set([...evaluated, ...failingAssets, ...exceptedAssets].map((asset) => asset.id));
   const decided = (v: Verdict, reason: string, failing: FailingAsset[] = []) => {
-    denominator = { evaluatedCount: counted.size, accounts: accountVerdicts(v), gaps };
+    denominator = { evaluatedCount: counted.size, evaluatedUnit: evaluatesAccounts(control) ? 'account' : 'asset', accounts: accountVerdicts(v), gaps };
     return verdict(v, reason, failing);
   };
   // An account-level control fails accounts, and says so.
@@ -326,6 +328,13 @@ function tallyAccounts(
       const verdict: Verdict = accountGaps.length > 0 ? (whole === undefined && entry.certain > 0 ? 'FAIL' : 'ERROR') : whole ?? (entry.failing > 0 ? 'FAIL' : 'PASS');
       return { accountId, verdict, evaluated: entry.ids.size, failing: entry.failing, excepted: entry.excepted, gaps: accountGaps };
     });
+}
+
+/** Whether the control evaluates accounts as a whole: its denominator query lists accounts. */
+function evaluatesAccounts(control: Control): boolean {
+  const operation = control.evaluatesDocument.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+  const root = operation?.kind === Kind.OPERATION_DEFINITION ? operation.selectionSet.selections[0] : undefined;
+  return root?.kind === Kind.FIELD && root.name.value === 'accounts';
 }
 
 function byAccount(coverage: CoverageEntry[]): Map<string, CoverageEntry[]> {

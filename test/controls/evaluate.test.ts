@@ -249,6 +249,7 @@ describe('verdicts per account: the denominator, and ERROR only where the invent
     const mine = verdictForAccount(verdict, ACCOUNT);
     expect(mine).toMatchObject({ verdict: 'FAIL', failingAssets: [{ id: arn(ACCOUNT, 'plain') }] });
     expect(mine.reason).toContain(`its inventory is also incomplete or stale, so more may fail: sync run ${run.id} failed in part`);
+    expect(verdictsAsText([verdict])).toContain(`evaluated 2 assets in 2 accounts; accounts by verdict: 1 PASS, 1 FAIL, 0 ERROR\n         ${ACCOUNT}  FAIL   1 of 1 asset failing\n`);
   });
 
   it('a run that failed as a whole makes every account ERROR', async () => {

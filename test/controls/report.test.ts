@@ -189,6 +189,20 @@ describe('narrowing a run', () => {
     expect(verdictForAccount({ ...fail!, evaluatedCount: 0, accounts: [] }, A).reason).toContain('(it covers no account yet)');
   });
 
+  it('says that the per-account counts count accounts, and a control that evaluates accounts counts no assets', () => {
+    const tally = (accountId: string, v: ControlVerdict['verdict'], evaluated: number, failing: number, excepted = 0) => ({ accountId, verdict: v, evaluated, failing, excepted, gaps: [] });
+    const [, fail] = VERDICTS;
+    const overAssets = { ...fail!, evaluatedCount: 5, evaluatedUnit: 'asset' as const, accounts: [tally(A, 'FAIL', 3, 1, 1), tally(B, 'FAIL', 1, 1), tally('777788889999', 'PASS', 1, 0)] };
+    expect(verdictsAsText([overAssets])).toContain(
+      `       evaluated 5 assets in 3 accounts; accounts by verdict: 1 PASS, 2 FAIL, 0 ERROR\n` +
+        `         ${A}  FAIL   1 of 3 assets failing, 1 excepted\n         ${B}  FAIL   1 of 1 asset failing\n`,
+    );
+    const overAccounts = { ...fail!, evaluatedCount: 3, evaluatedUnit: 'account' as const, accounts: [tally(A, 'FAIL', 1, 1), tally(B, 'ERROR', 1, 0), tally('777788889999', 'PASS', 1, 0)] };
+    const text = verdictsAsText([overAccounts]);
+    expect(text).toContain(`       evaluated 3 accounts; accounts by verdict: 1 PASS, 1 FAIL, 1 ERROR\n         ${A}  FAIL   the account fails\n         ${B}  ERROR  no failure known\n`);
+    expect(text).not.toMatch(/assets? in \d+ accounts?|asset failing|assets failing/);
+  });
+
   it('keeps the table as it was', () => {
     expect(verdictsAsText([VERDICTS[3]!])).toBe(`PASS   clean  clean title (low)\n       the query result meets "eq []"\n\n1 control: 1 pass, 0 fail, 0 error\n`);
   });
