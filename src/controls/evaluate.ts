@@ -8,7 +8,7 @@ import { computeCoverage, type CoverageEntry } from '../store/coverage.js';
 import { integrityFailure } from '../store/integrity.js';
 import type { IntegrityReport, InventoryStore, ScopeError } from '../store/store.js';
 import type { Control } from './catalog.js';
-import { assetMatches, isActive, summary, type ControlException, type ExceptionSummary } from './exceptions.js';
+import { exceptionCovers, isActive, summary, type ControlException, type ExceptionSummary } from './exceptions.js';
 import { listsFailures, meets } from './expect.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'ERROR';
@@ -152,7 +152,7 @@ export async function evaluateControl(
   const applies = Array.isArray(actual) && actual.length === returned.length;
   const failingAssets: FailingAsset[] = [];
   for (const asset of returned) {
-    const exception = applies ? active.find((e) => assetMatches(e.asset, asset.id)) : undefined;
+    const exception = applies ? active.find((e) => exceptionCovers(e.asset, asset)) : undefined;
     if (exception) exceptedAssets.push({ ...asset, exception: summary(exception) });
     else failingAssets.push(asset);
   }
@@ -202,6 +202,16 @@ export async function evaluateControl(
       : expectation.kind === 'count' ? `the query returned ${count} ${count === 1 ? 'asset' : 'assets'}`
         : `${count} ${count === 1 ? `${noun} fails` : `${noun}s fail`}`;
   return decided('FAIL', `${what}; expected "${expectation.source}"`, failingAssets);
+}
+
+/**
+ * The assets a control evaluates (its `evaluates` query): those its exceptions can cover, as `exceptions list` counts
+ * them with the same rule (exceptionCovers) that the evaluation applies to the failing ones.
+ */
+export async function evaluatedAssets(api: InventoryApi, store: InventoryStore, control: Control): Promise<FailingAsset[]> {
+  const result = await execute({ schema: api.schema, document: control.evaluatesDocument, contextValue: createContext(store) });
+  if (result.errors?.length) throw new Error(`${control.id}: the query of the assets it evaluates failed: ${result.errors.map((e) => e.message).join('; ')}`);
+  return assetsIn(Object.values(result.data ?? {})[0]);
 }
 
 /**

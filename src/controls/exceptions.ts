@@ -167,14 +167,23 @@ export function isActive(exception: Pick<ControlException, 'expires'>, now: Date
   return now.getTime() < expiresAt(exception).getTime();
 }
 
+/** An asset as an exception sees it: its id (an ARN, or an account id for an account) and the account it belongs to. */
+export interface ExceptableAsset {
+  id: string;
+  accountId: string;
+}
+
 /**
- * Whether an asset id matches an exception's asset: an account id or an ARN matches itself exactly; a pattern where *
- * stands for any run of characters matches the ARNs it describes (never an account id: patterns begin with arn:).
+ * Whether an exception's asset covers an asset: the one rule for `check` (which failing assets are excepted) and
+ * `exceptions list` (which assets an exception matches). A 12-digit account id covers that account's assets under the
+ * control: the account itself for an account-level control, every asset it owns otherwise. An ARN covers itself; a
+ * pattern where * stands for any run of characters, the ARNs it describes.
  */
-export function assetMatches(pattern: string, arn: string): boolean {
-  if (ACCOUNT_ID.test(pattern) || !pattern.includes('*')) return pattern === arn;
+export function exceptionCovers(pattern: string, asset: ExceptableAsset): boolean {
+  if (ACCOUNT_ID.test(pattern)) return asset.accountId === pattern;
+  if (!pattern.includes('*')) return pattern === asset.id;
   const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return regex.test(arn);
+  return regex.test(asset.id);
 }
 
 /** The exception's state in words: "active, expires in 3 days", "active, expires today", "expired 2 days ago". */

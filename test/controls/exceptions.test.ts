@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { loadCatalog } from '../../src/controls/catalog.js';
-import { evaluateControl } from '../../src/controls/evaluate.js';
-import { assetMatches, describeState, ExceptionsFileError, isActive, loadExceptions, parseExceptions, validateException, type ControlException } from '../../src/controls/exceptions.js';
+import { evaluateControl, evaluatedAssets } from '../../src/controls/evaluate.js';
+import { describeState, exceptionCovers, ExceptionsFileError, isActive, loadExceptions, parseExceptions, validateException, type ControlException } from '../../src/controls/exceptions.js';
 import { verdictsAsJunit } from '../../src/controls/junit.js';
 import { ocsfFindings } from '../../src/controls/ocsf.js';
 import { verdictForAccount, verdictsAsText } from '../../src/controls/report.js';
@@ -117,17 +117,22 @@ describe('an exception', () => {
   });
 
   it('matches an ARN exactly, or a pattern where * stands for any run of characters', () => {
-    expect(assetMatches(arn(ACCOUNT, 'b'), arn(ACCOUNT, 'b'))).toBe(true);
-    expect(assetMatches(arn(ACCOUNT, 'b'), arn(ACCOUNT, 'bb'))).toBe(false);
+    const trail = (account: string, name: string, region = 'us-east-1') => ({ id: arn(account, name, region), accountId: account });
+    expect(exceptionCovers(arn(ACCOUNT, 'b'), trail(ACCOUNT, 'b'))).toBe(true);
+    expect(exceptionCovers(arn(ACCOUNT, 'b'), trail(ACCOUNT, 'bb'))).toBe(false);
     const pattern = `arn:aws:cloudtrail:*:${OTHER}:trail/*`;
-    expect(assetMatches(pattern, arn(OTHER, 'x', 'eu-west-1'))).toBe(true);
-    expect(assetMatches(pattern, arn(ACCOUNT, 'x'))).toBe(false);
-    expect(assetMatches('arn:aws:cloudtrail:us-east-1:111122223333:trail/a.b', 'arn:aws:cloudtrail:us-east-1:111122223333:trail/aXb')).toBe(false);
-    // An account id matches that account exactly, never an ARN in it, and no ARN pattern matches an account id.
-    expect(assetMatches(OTHER, OTHER)).toBe(true);
-    expect(assetMatches(OTHER, ACCOUNT)).toBe(false);
-    expect(assetMatches(OTHER, arn(OTHER, 'x'))).toBe(false);
-    expect(assetMatches(`arn:aws:*`, OTHER)).toBe(false);
+    expect(exceptionCovers(pattern, trail(OTHER, 'x', 'eu-west-1'))).toBe(true);
+    expect(exceptionCovers(pattern, trail(ACCOUNT, 'x'))).toBe(false);
+    expect(exceptionCovers('arn:aws:cloudtrail:us-east-1:111122223333:trail/a.b', trail(ACCOUNT, 'aXb'))).toBe(false);
+    // An account id covers the account itself (an account-level control's failing asset) and every asset it owns; a
+    // pattern never matches an account id.
+    expect(exceptionCovers(OTHER, { id: OTHER, accountId: OTHER })).toBe(true);
+    expect(exceptionCovers(OTHER, trail(OTHER, 'x', 'eu-west-1'))).toBe(true);
+    expect(exceptionCovers(OTHER, { id: ACCOUNT, accountId: ACCOUNT })).toBe(false);
+    expect(exceptionCovers(OTHER, trail(ACCOUNT, 'x'))).toBe(false);
+    // Owned by the account, whatever the ARN says: an organization trail seen from OTHER belongs to its management account.
+    expect(exceptionCovers(OTHER, { id: arn(ACCOUNT, 'org'), accountId: ACCOUNT })).toBe(false);
+    expect(exceptionCovers(`arn:aws:*`, { id: OTHER, accountId: OTHER })).toBe(false);
   });
 });
 
@@ -183,6 +188,22 @@ describe('verdicts with exceptions', () => {
     expect(expired.expiredExceptions).toEqual([{ asset: e.asset, owner: e.owner, reason: e.reason, approver: e.approver, expires: e.expires }]);
     expect(verdictsAsText([expired])).toContain(`expired exceptions (no longer applied):\n         ${e.asset}  owner platform-team, approved by security-lead, expired ${e.expires}`);
     expect(verdictsAsJunit([expired], [kmsControl!])).toContain('<system-out>expired exceptions (no longer applied):');
+  });
+
+  it('excepts every asset of an account whose id is the exception\'s asset, as exceptions list counts them', async () => {
+    temp = await openTempStore();
+    const logging = loadCatalog(api).find((c) => c.id === 'cloudtrail-logging')!;
+    const stopped = { status: { IsLogging: false } };
+    await syncScope(temp.store, { accountId: OTHER, region: 'us-east-1', trails: [trailRecord('stopped', { account: OTHER, ...stopped }), trailRecord('running', { account: OTHER })] });
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('stopped', { account: ACCOUNT, ...stopped })] });
+    const accountException = exception({ control: logging.id, asset: OTHER });
+    const verdict = await evaluateControl(api, temp.store, logging, { exceptions: [accountException], maxAgeHours: 1000 });
+    expect(verdict).toMatchObject({ verdict: 'FAIL', reason: '1 asset fails (and 1 more is excepted); expected "eq []"' });
+    expect(verdict.exceptedAssets!.map((a) => a.id)).toEqual([arn(OTHER, 'stopped')]);
+    expect(verdict.failingAssets.map((a) => a.id)).toEqual([arn(ACCOUNT, 'stopped')]);
+    // What `exceptions list` counts: the control's evaluated assets the same rule covers.
+    const covered = (await evaluatedAssets(api, temp.store, logging)).filter((asset) => exceptionCovers(accountException.asset, asset)).map((a) => a.id);
+    expect(covered.sort()).toEqual([arn(OTHER, 'running'), arn(OTHER, 'stopped')]);
   });
 
   it('leaves ERROR an ERROR, even when every failing asset is excepted', async () => {
