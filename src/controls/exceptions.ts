@@ -41,7 +41,22 @@ const assetPattern = z
   .refine(
     (value) => ARN_PATTERN.test(value) || ACCOUNT_ID.test(value),
     'expected an ARN (arn:partition:service:region:account:resource), where * may stand for any run of characters, or a 12-digit account id',
+  )
+  .refine(
+    (value) => !ARN_PATTERN.test(value) || pinsAccountOrResource(value),
+    'a pattern must pin the account (a literal 12-digit account id, e.g. arn:aws:cloudtrail:*:111122223333:trail/*) or the resource ' +
+      '(no * after the fifth colon, e.g. arn:aws:cloudtrail:*:*:trail/org-trail); one that pins neither could except every asset',
   );
+
+/**
+ * An exception may cover many assets, never all of them by accident: its ARN pattern's account field is a literal
+ * 12-digit account id, or its resource part (everything after the fifth colon) holds no *. So arn:*:*:*:*:* and
+ * arn:aws:cloudtrail:*:*:trail/* are refused, as a bare * is.
+ */
+export function pinsAccountOrResource(pattern: string): boolean {
+  const [, , , , account, ...resource] = pattern.split(':');
+  return ACCOUNT_ID.test(account ?? '') || (resource.length > 0 && !resource.join(':').includes('*'));
+}
 
 const ExceptionEntry = z
   .strictObject({
@@ -182,6 +197,8 @@ export interface ExceptableAsset {
 export function exceptionCovers(pattern: string, asset: ExceptableAsset): boolean {
   if (ACCOUNT_ID.test(pattern)) return asset.accountId === pattern;
   if (!pattern.includes('*')) return pattern === asset.id;
+  // One stored before such patterns were refused covers nothing, rather than everything.
+  if (!pinsAccountOrResource(pattern)) return false;
   const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
   return regex.test(asset.id);
 }

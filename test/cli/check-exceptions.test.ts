@@ -92,6 +92,11 @@ describe('inventory check with exceptions', () => {
     const tooLong = file('too-long.yaml', [exception(trailArn(ONE, 'us-east-1', 'one-a'), daysFromToday(40))]);
     expect((await runCli(['check', '--db', db, '--exceptions', tooLong, '--max-exception-days', '30'])).stderr).toContain('[0].expires: ');
     expect((await runCli(['remediate', KMS, '--db', db, '--exceptions', tooLong, '--max-exception-days', '30'])).code).toBe(2);
+    // A pattern that pins neither the account nor the resource is refused as a bare * is: it would except everything.
+    const everything = file('everything.yaml', [exception('arn:*:*:*:*:*')]);
+    const refused = await runCli(['check', '--db', db, '--no-record', '--exceptions', everything]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${everything}: [0].asset: a pattern must pin the account`);
     const unknown = file('unknown.yaml', [{ ...exception(trailArn(ONE, 'us-east-1', 'one-a')), control: 'nope' }]);
     expect((await runCli(['exceptions', 'list', '--db', db, '--exceptions', unknown])).code).toBe(2);
     expect(readFileSync(unknown, 'utf8')).toContain('control: nope');

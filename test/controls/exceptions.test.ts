@@ -106,6 +106,37 @@ describe('one exception, from the file or from the API', () => {
   });
 });
 
+describe('an ARN pattern', () => {
+  it.each([
+    ['arn:*:*:*:*:*', false],
+    ['arn:aws:cloudtrail:*:*:trail/*', false],
+    ['arn:aws:cloudtrail:us-east-1:*:trail/*', false],
+    ['arn:aws:cloudtrail:*:2222222222*:trail/*', false],
+    ['arn:aws:cloudtrail:*:22222222222:trail/*', false],
+    ['arn:aws:cloudtrail:*:*:trail/org-*', false],
+    ['arn:aws:cloudtrail:*:*:*/org-trail', false],
+    ['arn:aws:cloudtrail:*:222222222222:trail/*', true],
+    ['arn:aws:cloudtrail:*:222222222222:*', true],
+    ['arn:*:*:*:222222222222:*', true],
+    ['arn:aws:cloudtrail:*:*:trail/org-trail', true],
+    ['arn:aws:cloudtrail:us-east-1:222222222222:trail/a', true],
+  ])('%s pins the account or the resource: %s', (asset, pins) => {
+    const checked = validateException(entry({ asset }), { controlIds: [KMS], now: NOW });
+    expect(checked.ok).toBe(pins);
+    if (!checked.ok) {
+      expect(checked.problems).toEqual([{ path: ['asset'], message: expect.stringMatching(/^a pattern must pin the account \(a literal 12-digit account id/) }]);
+      // Should one be in the inventory from before, it covers nothing.
+      expect(exceptionCovers(asset, { id: arn(OTHER, 'org-trail'), accountId: OTHER })).toBe(false);
+    }
+  });
+
+  it('is refused in a file as a bare * is, naming the place', () => {
+    expect(() => parse([entry(), entry({ asset: 'arn:*:*:*:*:*' })])).toThrow(ExceptionsFileError);
+    expect(() => parse([entry(), entry({ asset: 'arn:*:*:*:*:*' })])).toThrow(/^exceptions\.yaml: \[1\]\.asset: a pattern must pin the account/);
+    expect(() => parse([entry({ asset: '*' })])).toThrow(/^exceptions\.yaml: \[0\]\.asset: expected an ARN/);
+  });
+});
+
 describe('an exception', () => {
   it('applies through the end of its expiry day (UTC) and stops at 00:00 the day after', () => {
     const e = { expires: '2025-07-01' };
@@ -209,7 +240,7 @@ describe('verdicts with exceptions', () => {
   it('leaves ERROR an ERROR, even when every failing asset is excepted', async () => {
     await seed();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] });
-    const verdict = await evaluate([exception({ asset: 'arn:aws:cloudtrail:*' })]);
+    const verdict = await evaluate([exception({ asset: `arn:aws:cloudtrail:*:${ACCOUNT}:trail/*` })]);
     expect(verdict).toMatchObject({ verdict: 'ERROR', failingAssets: [] });
     expect(verdict.exceptedAssets).toHaveLength(2);
   });
