@@ -7,7 +7,7 @@ import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
 import { computeCoverage, type CoverageEntry } from '../store/coverage.js';
 import { integrityFailure } from '../store/integrity.js';
 import type { IntegrityReport, InventoryStore, ScopeError } from '../store/store.js';
-import type { Control } from './catalog.js';
+import { IDENTITY_ALIASES, type Control } from './catalog.js';
 import { exceptionCovers, isActive, summary, type ControlException, type ExceptionSummary } from './exceptions.js';
 import { listsFailures, meets } from './expect.js';
 
@@ -144,10 +144,14 @@ export async function evaluateControl(
   if (universe.errors?.length) {
     return verdict('ERROR', `the query of the assets it evaluates failed: ${universe.errors.map((e: GraphQLError) => e.message).join('; ')}`);
   }
-  const actual = (result.data as Record<string, unknown> | null | undefined)?.[control.rootField];
   const { expectation } = control;
+  const raw = (result.data as Record<string, unknown> | null | undefined)?.[control.rootField];
+  // What the stored query asked for is what the expectation compares; the identity fields the engine added name the assets.
+  // Only a comparison that can look inside the items needs them stripped (not a count, nor lists of different lengths).
+  const lengthsDiffer = expectation.kind !== 'count' && Array.isArray(expectation.value) && Array.isArray(raw) && expectation.value.length !== raw.length;
+  const actual = expectation.kind === 'count' || lengthsDiffer ? raw : withoutIdentity(raw);
   // Under `eq []` what the query returns fails; under `count > 0` it is what complies, and names no failing asset.
-  const returned = listsFailures(expectation) ? assetsIn(actual) : [];
+  const returned = listsFailures(expectation) ? assetsIn(raw) : [];
   // Exceptions only ever apply to assets the query returned as failing, and only when every item it returned is one.
   const applies = Array.isArray(actual) && actual.length === returned.length;
   const failingAssets: FailingAsset[] = [];
@@ -359,15 +363,26 @@ function describe(error: ScopeError | null): string {
 
 function assetsIn(value: unknown): FailingAsset[] {
   if (!Array.isArray(value)) return [];
+  const A = IDENTITY_ALIASES;
   return value
     .filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null)
     .map((item) => ({
-      id: String(item.id ?? item.arn ?? ''),
-      name: String(item.name ?? ''),
-      assetType: String(item.assetType ?? item.__typename ?? ''),
-      accountId: String(item.accountId ?? ''),
-      region: String(item.region ?? ''),
+      id: String(item[A.id] ?? item.id ?? item.arn ?? ''),
+      name: String(item[A.name] ?? item.name ?? ''),
+      assetType: String(item[A.assetType] ?? item.assetType ?? item[A.__typename] ?? item.__typename ?? ''),
+      accountId: String(item[A.accountId] ?? item.accountId ?? ''),
+      region: String(item[A.region] ?? item.region ?? ''),
     }));
+}
+
+const IDENTITY_KEYS = new Set<string>(Object.values(IDENTITY_ALIASES));
+
+/** The query's items as the stored query selected them: without the identity fields the engine added. */
+function withoutIdentity(value: unknown): unknown {
+  if (!Array.isArray(value)) return value;
+  return value.map((item) =>
+    typeof item === 'object' && item !== null ? Object.fromEntries(Object.entries(item).filter(([key]) => !IDENTITY_KEYS.has(key))) : item,
+  );
 }
 
 function preview(value: unknown): string {
