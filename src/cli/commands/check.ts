@@ -13,7 +13,7 @@ import { CONTROLS_DIR, PACKAGE_ROOT } from '../../paths.js';
 import { openStore } from '../../store/open.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, parsePositiveInt } from '../main.js';
-import { exceptionsFileOption, maxExceptionDaysOption, readExceptions, storedExceptions } from './exceptions.js';
+import { applicableExceptions, exceptionsFileOption, maxExceptionDaysOption, readExceptions } from './exceptions.js';
 
 export const CHECK_FORMATS = ['table', 'json', 'junit', 'ocsf'] as const;
 
@@ -82,7 +82,7 @@ export function checkCommand(outcome: CommandOutcome): Command {
       const store = await openStore(flags.db);
       try {
         // The file's exceptions and those stored in the inventory (not revoked) apply alike.
-        const evaluated = await evaluateControls(api, store, controls, { maxAgeHours: flags.maxAge, exceptions: [...exceptions, ...(await storedExceptions(store))] });
+        const evaluated = await evaluateControls(api, store, controls, { maxAgeHours: flags.maxAge, exceptions: await applicableExceptions(store, exceptions) });
         const verdicts = flags.account === undefined ? evaluated : evaluated.map((v) => verdictForAccount(v, flags.account!));
         process.stdout.write(render(flags.format, verdicts, controls));
         // What was evaluated is recorded: the controls selected, over the whole inventory (--account only narrows what is shown).

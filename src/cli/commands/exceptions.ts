@@ -48,8 +48,16 @@ export function readExceptions(
  * The exceptions stored in the inventory (added through the GraphQL API) and not revoked, as the control engine takes
  * them: alongside the file's, an active one moves a failing asset to excepted, an expired one is reported as expired.
  */
-export async function storedExceptions(store: InventoryStore): Promise<ControlException[]> {
+async function storedExceptions(store: InventoryStore): Promise<ControlException[]> {
   return (await store.listControlExceptions()).map(asControlException);
+}
+
+/**
+ * The exceptions a check applies: the file's and those stored in the inventory, alike. `check`, `remediate` and the
+ * demo all take them from here, so the same database gives the same verdicts whichever command reads it.
+ */
+export async function applicableExceptions(store: InventoryStore, fromFile: readonly ControlException[] = []): Promise<ControlException[]> {
+  return [...fromFile, ...(await storedExceptions(store))];
 }
 
 function asControlException(e: StoredControlException): ControlException {
