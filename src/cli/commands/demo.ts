@@ -13,8 +13,8 @@ import { syncTrails } from '../../sync/sync.js';
 import { resolveAccountTargets } from '../../sync/targets.js';
 import type { CommandOutcome } from '../exit-codes.js';
 import { hostOption, logLevelOption, portOption } from '../main.js';
-import { DEFAULT_PORT, serveInventory, untilStopped } from './serve.js';
 import { applicableExceptions } from './exceptions.js';
+import { DEFAULT_PORT, serveInventory, untilStopped } from './serve.js';
 import { syncSummaryText } from './sync.js';
 
 interface DemoFlags {
