@@ -1,14 +1,17 @@
 // Loads the control catalog (controls/**/*.yaml) and refuses any control it cannot evaluate, naming the file.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { Kind, parse, specifiedRules, validate, visit, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import {
+  getNamedType, getNullableType, isInterfaceType, isListType, isObjectType, Kind, parse, specifiedRules, validate, visit,
+  type DocumentNode, type FieldNode, type GraphQLSchema, type OperationDefinitionNode,
+} from 'graphql';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { InventoryApi } from '../graphql/execute.js';
 import { withStoredFragments } from '../graphql/fragments.js';
 import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
 import { CONTROLS_DIR } from '../paths.js';
-import { parseExpectation, type Expectation } from './expect.js';
+import { listsFailures, parseExpectation, type Expectation } from './expect.js';
 
 // Lives in the model now, since the store's coverage needs it too; re-exported for existing imports.
 export { COLLECTOR_BY_ASSET_TYPE };
@@ -119,7 +122,14 @@ export function loadControl(api: InventoryApi, path: string, root = CONTROLS_DIR
   const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
   const roots = operation.selectionSet.selections;
   if (roots.length !== 1 || roots[0]!.kind !== Kind.FIELD) fail('query must select exactly one root field, e.g. trails(...){...}');
-  const rootField = roots[0] as { alias?: { value: string }; name: { value: string } };
+  const rootField = roots[0] as FieldNode;
+  // The engine names each failing asset itself: the query need not select id, accountId or region (README, Controls).
+  const identified = withIdentityFields(api.schema, document, rootField);
+  if (typeof identified === 'string') {
+    if (listsFailures(expectation)) fail(`query: under "${control.expect}" every item it returns is a failing asset, so it must return assets or accounts: ${identified}`);
+  } else {
+    document = identified;
+  }
 
   const evaluates = control.evaluates ?? `${rootField.name.value} { id accountId }`;
   let evaluatesDocument: DocumentNode;
@@ -139,6 +149,41 @@ export function loadControl(api: InventoryApi, path: string, root = CONTROLS_DIR
   }
 
   return { ...control, file, expectation, document, rootField: rootField.alias?.value ?? rootField.name.value, evaluatesDocument };
+}
+
+/** Aliases under which the engine selects each returned item's identity, whatever the stored query selects. */
+export const IDENTITY_ALIASES = {
+  id: '_identityId',
+  accountId: '_identityAccountId',
+  region: '_identityRegion',
+  name: '_identityName',
+  assetType: '_identityAssetType',
+  __typename: '_identityTypename',
+} as const;
+
+/**
+ * The document with the identity fields (IDENTITY_ALIASES) the root field's items have added to its selection, or why
+ * it cannot have them: its items are not objects with an id and an accountId.
+ */
+function withIdentityFields(schema: GraphQLSchema, document: DocumentNode, root: FieldNode): DocumentNode | string {
+  const field = schema.getQueryType()?.getFields()[root.name.value];
+  if (!field) return `${root.name.value} is not a query field`;
+  const itemType = getNamedType(field.type);
+  if (!isListType(getNullableType(field.type)) || !(isObjectType(itemType) || isInterfaceType(itemType))) {
+    return `${root.name.value} returns ${field.type.toString()}, not a list of assets`;
+  }
+  const fields = itemType.getFields();
+  const missing = ['id', 'accountId'].filter((name) => !(name in fields));
+  if (missing.length > 0) return `${root.name.value} returns ${itemType.name} items, which have no ${missing.join(' or ')}`;
+  const identity: FieldNode[] = Object.entries(IDENTITY_ALIASES)
+    .filter(([name]) => name === '__typename' || name in fields)
+    .map(([name, alias]) => ({ kind: Kind.FIELD, alias: { kind: Kind.NAME, value: alias }, name: { kind: Kind.NAME, value: name } }));
+  return visit(document, {
+    Field(node) {
+      if (node !== root) return undefined;
+      return { ...node, selectionSet: { kind: Kind.SELECTION_SET, selections: [...(node.selectionSet?.selections ?? []), ...identity] } };
+    },
+  });
 }
 
 /** Parts of a stored query that hide assets from the check: a page limit, or filters that match nothing. */

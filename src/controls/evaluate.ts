@@ -1,13 +1,14 @@
 // Evaluates stored checks against the inventory. A verdict is PASS only when the query ran, its result meets the
 // expectation, and the inventory it read is complete: a failed or missing scope is never allowed to look clean.
-import { execute, print, type GraphQLError } from 'graphql';
+import { execute, Kind, print, type GraphQLError } from 'graphql';
 import type { InventoryApi } from '../graphql/execute.js';
 import { createContext } from '../graphql/schema.js';
 import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
 import { computeCoverage, type CoverageEntry } from '../store/coverage.js';
-import type { InventoryStore, ScopeError } from '../store/store.js';
-import type { Control } from './catalog.js';
-import { assetMatches, isActive, summary, type ControlException, type ExceptionSummary } from './exceptions.js';
+import { integrityFailure } from '../store/integrity.js';
+import type { IntegrityReport, InventoryStore, ScopeError } from '../store/store.js';
+import { IDENTITY_ALIASES, type Control } from './catalog.js';
+import { exceptionCovers, isActive, summary, type ControlException, type ExceptionSummary } from './exceptions.js';
 import { listsFailures, meets } from './expect.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'ERROR';
@@ -43,6 +44,15 @@ export interface ControlVerdict {
   evaluatedCount?: number;
   /** The verdict within each account, with its counts (set by evaluateControl once its queries ran), by account id. */
   accounts?: AccountVerdict[];
+  /** What the control evaluates: assets, or accounts as a whole (an account-level control); set with evaluatedCount. */
+  evaluatedUnit?: 'asset' | 'account';
+  /**
+   * Why the inventory the verdict rests on is incomplete or stale ([] when it is not; set once the queries ran): ERROR
+   * says them, and so does a FAIL that known failing assets make certain whatever the gaps hide.
+   */
+  gaps?: string[];
+  /** What the database's integrity check reported, when it failed: the verdict is then ERROR, whatever the data says. */
+  databaseProblems?: string[];
   evaluatedAt: string;
 }
 
@@ -77,6 +87,7 @@ export async function evaluateControls(api: InventoryApi, store: InventoryStore,
   const verdicts: ControlVerdict[] = [];
   // Controls over the same asset types share the coverage check and, mostly, the query of what they evaluate.
   const shared: SharedReads = { inventory: new Map(), evaluated: new Map() };
+  shared.integrity = store.checkIntegrity();
   for (const control of controls) verdicts.push(await evaluateControl(api, store, control, options, shared));
   return verdicts;
 }
@@ -85,6 +96,8 @@ export async function evaluateControls(api: InventoryApi, store: InventoryStore,
 interface SharedReads {
   inventory: Map<string, ReturnType<typeof inventoryState>>;
   evaluated: Map<string, ReturnType<typeof execute>>;
+  /** The database's integrity check, once per evaluation. */
+  integrity?: Promise<IntegrityReport>;
 }
 
 export async function evaluateControl(
@@ -95,7 +108,7 @@ export async function evaluateControl(
   const active = exceptions.filter((e) => isActive(e, now));
   const expiredExceptions = exceptions.filter((e) => !isActive(e, now)).map(summary);
   const exceptedAssets: ExceptedAsset[] = [];
-  let denominator: Pick<ControlVerdict, 'evaluatedCount' | 'accounts'> = {};
+  let denominator: Pick<ControlVerdict, 'evaluatedCount' | 'accounts' | 'gaps' | 'evaluatedUnit'> = {};
   const verdict = (v: Verdict, reason: string, failingAssets: FailingAsset[] = []): ControlVerdict => ({
     controlId: control.id,
     title: control.title,
@@ -108,6 +121,12 @@ export async function evaluateControl(
     ...denominator,
     evaluatedAt: now.toISOString(),
   });
+
+  // No verdict on a damaged database: an index that lost rows makes the query miss failing assets, and so PASS.
+  const integrity = await (shared?.integrity ?? store.checkIntegrity());
+  if (!integrity.ok) {
+    return { ...verdict('ERROR', `${integrityFailure(integrity)}; no verdict is given on it: restore it from a backup, or sync into a new database`), databaseProblems: integrity.problems };
+  }
 
   const once = <T>(cache: Map<string, T> | undefined, key: string, read: () => T): T => {
     if (!cache) return read();
@@ -125,28 +144,46 @@ export async function evaluateControl(
   if (universe.errors?.length) {
     return verdict('ERROR', `the query of the assets it evaluates failed: ${universe.errors.map((e: GraphQLError) => e.message).join('; ')}`);
   }
-  const actual = (result.data as Record<string, unknown> | null | undefined)?.[control.rootField];
   const { expectation } = control;
+  const raw = (result.data as Record<string, unknown> | null | undefined)?.[control.rootField];
+  // What the stored query asked for is what the expectation compares; the identity fields the engine added name the assets.
+  // Only a comparison that can look inside the items needs them stripped (not a count, nor lists of different lengths).
+  const lengthsDiffer = expectation.kind !== 'count' && Array.isArray(expectation.value) && Array.isArray(raw) && expectation.value.length !== raw.length;
+  const actual = expectation.kind === 'count' || lengthsDiffer ? raw : withoutIdentity(raw);
   // Under `eq []` what the query returns fails; under `count > 0` it is what complies, and names no failing asset.
-  const returned = listsFailures(expectation) ? assetsIn(actual) : [];
+  const returned = listsFailures(expectation) ? assetsIn(raw) : [];
   // Exceptions only ever apply to assets the query returned as failing, and only when every item it returned is one.
   const applies = Array.isArray(actual) && actual.length === returned.length;
   const failingAssets: FailingAsset[] = [];
   for (const asset of returned) {
-    const exception = applies ? active.find((e) => assetMatches(e.asset, asset.id)) : undefined;
+    const exception = applies ? active.find((e) => exceptionCovers(e.asset, asset)) : undefined;
     if (exception) exceptedAssets.push({ ...asset, exception: summary(exception) });
     else failingAssets.push(asset);
   }
   const evaluated = assetsIn(Object.values(universe.data ?? {})[0]);
   // Per account only when the query named every failing asset and its account; otherwise each account gets the whole verdict.
   const perAccount = listsFailures(expectation) && applies && returned.every((asset) => asset.accountId !== '');
-  const accountVerdicts = (whole: Verdict) => tallyAccounts(inventory.accountIds, evaluated, failingAssets, exceptedAssets, inventory.gaps, perAccount ? undefined : whole);
+  // A failing asset read from a part of the inventory that is complete and fresh: no gap can make it pass.
+  const certain = listsFailures(expectation) && applies ? failingAssets.filter(inventory.certain) : [];
+  const accountVerdicts = (whole: Verdict) => tallyAccounts(inventory.accountIds, evaluated, failingAssets, exceptedAssets, inventory.gaps, perAccount ? undefined : whole, certain);
   // The denominator is every asset evaluated, and every asset found failing even if the evaluated list missed it.
   const counted = new Set([...evaluated, ...failingAssets, ...exceptedAssets].map((asset) => asset.id));
   const decided = (v: Verdict, reason: string, failing: FailingAsset[] = []) => {
-    denominator = { evaluatedCount: counted.size, accounts: accountVerdicts(v) };
+    denominator = { evaluatedCount: counted.size, evaluatedUnit: evaluatesAccounts(control) ? 'account' : 'asset', accounts: accountVerdicts(v), gaps };
     return verdict(v, reason, failing);
   };
+  // An account-level control fails accounts, and says so.
+  const noun = returned.length > 0 && returned.every((asset) => asset.assetType === 'Account') ? 'account' : 'asset';
+  // Under `eq []` a failing asset known for certain fails the control whatever the gaps hide: FAIL, saying both.
+  if (gaps.length > 0 && certain.length > 0) {
+    const n = failingAssets.length;
+    const sure = certain.length === n ? '' : ` (${certain.length} of them for certain: read where the inventory is complete and fresh)`;
+    return decided(
+      'FAIL',
+      `${n} ${n === 1 ? `${noun} fails` : `${noun}s fail`}${sure}; expected "${expectation.source}"; the ${control.assetTypes.join(', ')} inventory is also incomplete or stale, so more may fail: ${gaps.join('; ')}`,
+      failingAssets,
+    );
+  }
   if (gaps.length > 0) {
     return decided('ERROR', `the ${control.assetTypes.join(', ')} inventory is incomplete or stale: ${gaps.join('; ')}`, failingAssets);
   }
@@ -156,8 +193,6 @@ export async function evaluateControl(
   if (meets(expectation, actual)) return decided('PASS', `the query result meets "${expectation.source}"`);
   const count = Array.isArray(actual) ? actual.length : undefined;
   const excepted = exceptedAssets.length;
-  // An account-level control fails accounts, and says so.
-  const noun = returned.length > 0 && returned.every((asset) => asset.assetType === 'Account') ? 'account' : 'asset';
   if (excepted > 0) {
     // Every asset the query returned is a failing asset an active exception covers: the control passes, and says so.
     if (failingAssets.length === 0) {
@@ -171,6 +206,16 @@ export async function evaluateControl(
       : expectation.kind === 'count' ? `the query returned ${count} ${count === 1 ? 'asset' : 'assets'}`
         : `${count} ${count === 1 ? `${noun} fails` : `${noun}s fail`}`;
   return decided('FAIL', `${what}; expected "${expectation.source}"`, failingAssets);
+}
+
+/**
+ * The assets a control evaluates (its `evaluates` query): those its exceptions can cover, as `exceptions list` counts
+ * them with the same rule (exceptionCovers) that the evaluation applies to the failing ones.
+ */
+export async function evaluatedAssets(api: InventoryApi, store: InventoryStore, control: Control): Promise<FailingAsset[]> {
+  const result = await execute({ schema: api.schema, document: control.evaluatesDocument, contextValue: createContext(store) });
+  if (result.errors?.length) throw new Error(`${control.id}: the query of the assets it evaluates failed: ${result.errors.map((e) => e.message).join('; ')}`);
+  return assetsIn(Object.values(result.data ?? {})[0]);
 }
 
 /**
@@ -193,9 +238,11 @@ export interface InventoryGap {
  */
 export async function inventoryState(
   store: InventoryStore, assetTypes: readonly string[], options: EvaluationOptions = {},
-): Promise<{ gaps: InventoryGap[]; accountIds: string[] }> {
+): Promise<{ gaps: InventoryGap[]; accountIds: string[]; certain: (asset: FailingAsset) => boolean }> {
   const found: InventoryGap[] = [];
   const covered = new Set<string>();
+  // The (account, region) scopes whose latest attempt succeeded within the maximum age: what was read there holds.
+  const fresh = new Set<string>();
   const gaps = { push: (text: string, ...accountIds: string[]) => found.push({ accountIds: accountIds.length > 0 ? accountIds : null, text }) };
   const maxAgeHours = options.maxAgeHours ?? DEFAULT_MAX_AGE_HOURS;
   const staleBefore = new Date((options.now ?? new Date()).getTime() - maxAgeHours * 3_600_000).toISOString();
@@ -212,6 +259,9 @@ export async function inventoryState(
     }
     const coverage = await computeCoverage(store, assetType);
     for (const entry of coverage) covered.add(entry.accountId);
+    for (const entry of coverage) {
+      if (entry.lastAttemptStatus === 'ok' && !entry.accountFailed && entry.lastSuccessAt !== null && entry.lastSuccessAt >= staleBefore) fresh.add(`${entry.accountId}/${entry.region}`);
+    }
     if (latest.status === 'running') gaps.push(`sync run ${latest.id} has not finished`);
     if (latest.status === 'interrupted') gaps.push(`sync run ${latest.id} was interrupted before it finished`);
     if (latest.status === 'failed' || latest.status === 'partial') {
@@ -254,7 +304,12 @@ export async function inventoryState(
       gaps.push(`account ${entry.accountId} region ${entry.region} failed in sync run ${entry.lastAttemptRunId} (${describe(entry.error)})`, entry.accountId);
     }
   }
-  return { gaps: found, accountIds: [...covered] };
+  // A regional asset is certain when its region's inventory is fresh; an account-level one (no region: an account
+  // without a qualifying trail, say) only when nothing of its account is missing, since what is missing could qualify.
+  const accountsWithGaps = new Set(found.flatMap((gap) => gap.accountIds ?? []));
+  const certain = (asset: FailingAsset) =>
+    asset.region === '' ? covered.has(asset.accountId) && !accountsWithGaps.has(asset.accountId) : fresh.has(`${asset.accountId}/${asset.region}`);
+  return { gaps: found, accountIds: [...covered], certain };
 }
 
 /**
@@ -264,13 +319,15 @@ export async function inventoryState(
  */
 function tallyAccounts(
   covered: readonly string[], evaluated: FailingAsset[], failing: FailingAsset[], excepted: ExceptedAsset[], gaps: InventoryGap[], whole: Verdict | undefined,
+  certain: readonly FailingAsset[] = [],
 ): AccountVerdict[] {
-  const accounts = new Map<string, { ids: Set<string>; failing: number; excepted: number; gaps: string[] }>();
+  const accounts = new Map<string, { ids: Set<string>; failing: number; certain: number; excepted: number; gaps: string[] }>();
   const account = (accountId: string) => {
     let entry = accounts.get(accountId);
-    if (!entry) accounts.set(accountId, (entry = { ids: new Set(), failing: 0, excepted: 0, gaps: [] }));
+    if (!entry) accounts.set(accountId, (entry = { ids: new Set(), failing: 0, certain: 0, excepted: 0, gaps: [] }));
     return entry;
   };
+  for (const asset of certain) account(asset.accountId).certain++;
   for (const accountId of covered) account(accountId);
   for (const asset of [...evaluated, ...failing, ...excepted]) account(asset.accountId).ids.add(asset.id);
   for (const asset of failing) account(asset.accountId).failing++;
@@ -281,9 +338,17 @@ function tallyAccounts(
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([accountId, entry]) => {
       const accountGaps = [...everywhere, ...entry.gaps];
-      const verdict: Verdict = accountGaps.length > 0 ? 'ERROR' : whole ?? (entry.failing > 0 ? 'FAIL' : 'PASS');
+      // A gap makes the account ERROR, unless one of its failing assets is certain: then it fails whatever the gap hides.
+      const verdict: Verdict = accountGaps.length > 0 ? (whole === undefined && entry.certain > 0 ? 'FAIL' : 'ERROR') : whole ?? (entry.failing > 0 ? 'FAIL' : 'PASS');
       return { accountId, verdict, evaluated: entry.ids.size, failing: entry.failing, excepted: entry.excepted, gaps: accountGaps };
     });
+}
+
+/** Whether the control evaluates accounts as a whole: its denominator query lists accounts. */
+function evaluatesAccounts(control: Control): boolean {
+  const operation = control.evaluatesDocument.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+  const root = operation?.kind === Kind.OPERATION_DEFINITION ? operation.selectionSet.selections[0] : undefined;
+  return root?.kind === Kind.FIELD && root.name.value === 'accounts';
 }
 
 function byAccount(coverage: CoverageEntry[]): Map<string, CoverageEntry[]> {
@@ -298,15 +363,26 @@ function describe(error: ScopeError | null): string {
 
 function assetsIn(value: unknown): FailingAsset[] {
   if (!Array.isArray(value)) return [];
+  const A = IDENTITY_ALIASES;
   return value
     .filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null)
     .map((item) => ({
-      id: String(item.id ?? item.arn ?? ''),
-      name: String(item.name ?? ''),
-      assetType: String(item.assetType ?? item.__typename ?? ''),
-      accountId: String(item.accountId ?? ''),
-      region: String(item.region ?? ''),
+      id: String(item[A.id] ?? item.id ?? item.arn ?? ''),
+      name: String(item[A.name] ?? item.name ?? ''),
+      assetType: String(item[A.assetType] ?? item.assetType ?? item[A.__typename] ?? item.__typename ?? ''),
+      accountId: String(item[A.accountId] ?? item.accountId ?? ''),
+      region: String(item[A.region] ?? item.region ?? ''),
     }));
+}
+
+const IDENTITY_KEYS = new Set<string>(Object.values(IDENTITY_ALIASES));
+
+/** The query's items as the stored query selected them: without the identity fields the engine added. */
+function withoutIdentity(value: unknown): unknown {
+  if (!Array.isArray(value)) return value;
+  return value.map((item) =>
+    typeof item === 'object' && item !== null ? Object.fromEntries(Object.entries(item).filter(([key]) => !IDENTITY_KEYS.has(key))) : item,
+  );
 }
 
 function preview(value: unknown): string {

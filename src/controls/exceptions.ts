@@ -41,7 +41,22 @@ const assetPattern = z
   .refine(
     (value) => ARN_PATTERN.test(value) || ACCOUNT_ID.test(value),
     'expected an ARN (arn:partition:service:region:account:resource), where * may stand for any run of characters, or a 12-digit account id',
+  )
+  .refine(
+    (value) => !ARN_PATTERN.test(value) || pinsAccountOrResource(value),
+    'a pattern must pin the account (a literal 12-digit account id, e.g. arn:aws:cloudtrail:*:111122223333:trail/*) or the resource ' +
+      '(no * after the fifth colon, e.g. arn:aws:cloudtrail:*:*:trail/org-trail); one that pins neither could except every asset',
   );
+
+/**
+ * An exception may cover many assets, never all of them by accident: its ARN pattern's account field is a literal
+ * 12-digit account id, or its resource part (everything after the fifth colon) holds no *. So arn:*:*:*:*:* and
+ * arn:aws:cloudtrail:*:*:trail/* are refused, as a bare * is.
+ */
+export function pinsAccountOrResource(pattern: string): boolean {
+  const [, , , , account, ...resource] = pattern.split(':');
+  return ACCOUNT_ID.test(account ?? '') || (resource.length > 0 && !resource.join(':').includes('*'));
+}
 
 const ExceptionEntry = z
   .strictObject({
@@ -167,14 +182,25 @@ export function isActive(exception: Pick<ControlException, 'expires'>, now: Date
   return now.getTime() < expiresAt(exception).getTime();
 }
 
+/** An asset as an exception sees it: its id (an ARN, or an account id for an account) and the account it belongs to. */
+export interface ExceptableAsset {
+  id: string;
+  accountId: string;
+}
+
 /**
- * Whether an asset id matches an exception's asset: an account id or an ARN matches itself exactly; a pattern where *
- * stands for any run of characters matches the ARNs it describes (never an account id: patterns begin with arn:).
+ * Whether an exception's asset covers an asset: the one rule for `check` (which failing assets are excepted) and
+ * `exceptions list` (which assets an exception matches). A 12-digit account id covers that account's assets under the
+ * control: the account itself for an account-level control, every asset it owns otherwise. An ARN covers itself; a
+ * pattern where * stands for any run of characters, the ARNs it describes.
  */
-export function assetMatches(pattern: string, arn: string): boolean {
-  if (ACCOUNT_ID.test(pattern) || !pattern.includes('*')) return pattern === arn;
+export function exceptionCovers(pattern: string, asset: ExceptableAsset): boolean {
+  if (ACCOUNT_ID.test(pattern)) return asset.accountId === pattern;
+  if (!pattern.includes('*')) return pattern === asset.id;
+  // One stored before such patterns were refused covers nothing, rather than everything.
+  if (!pinsAccountOrResource(pattern)) return false;
   const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return regex.test(arn);
+  return regex.test(asset.id);
 }
 
 /** The exception's state in words: "active, expires in 3 days", "active, expires today", "expired 2 days ago". */

@@ -30,7 +30,9 @@ export function verdictsAsJunit(verdicts: ControlVerdict[], controls: readonly P
     const out = exceptionsOut(v);
     const systemOut = out ? [`      <system-out>${text(out)}</system-out>`] : [];
     if (v.verdict === 'FAIL') {
-      lines.push(open, `      <failure message="${attr(failureMessage(v))}" type="FAIL">${text(`severity ${v.severity}\n${v.reason}\n${denominator}${assets}`.trimEnd())}</failure>`, ...systemOut, '    </testcase>');
+      // A FAIL on an incomplete inventory: its failing assets are certain, and what is missing is said as well.
+      const gaps = v.gaps?.length ? `\ninventory gaps (more may fail):\n${v.gaps.join('\n')}` : '';
+      lines.push(open, `      <failure message="${attr(failureMessage(v))}" type="FAIL">${text(`severity ${v.severity}\n${v.reason}\n${denominator}${assets}${gaps}`.trimEnd())}</failure>`, ...systemOut, '    </testcase>');
     } else if (v.verdict === 'ERROR') {
       const body = assets ? `${v.reason}\nfailing in the part of the inventory that was synced:\n${assets}` : v.reason;
       lines.push(open, `      <error message="${attr(v.reason)}" type="ERROR">${text(`severity ${v.severity}\n${denominator}${body}`)}</error>`, ...systemOut, '    </testcase>');

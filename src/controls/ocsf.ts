@@ -146,6 +146,14 @@ function finding(verdict: ControlVerdict, control: ControlInfo, options: OcsfOpt
       ...(region ? { region } : {}),
     },
     remediation: { desc: control.remediation.console.trim(), references: control.references.links },
-    ...(e ? { unmapped: { exception: { ...e, expires_time: Date.parse(`${e.expires}T00:00:00Z`) + 86_400_000 } } } : {}),
+    // Gaps in the inventory the verdict rests on (a FAIL on known failing assets may have them): OCSF has no field for them.
+    ...(e || verdict.gaps?.length
+      ? {
+          unmapped: {
+            ...(e ? { exception: { ...e, expires_time: Date.parse(`${e.expires}T00:00:00Z`) + 86_400_000 } } : {}),
+            ...(verdict.gaps?.length ? { inventory_gaps: verdict.gaps } : {}),
+          },
+        }
+      : {}),
   };
 }

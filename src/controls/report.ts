@@ -12,19 +12,25 @@ export type Severity = (typeof SEVERITIES)[number];
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /**
- * The verdict's denominator in words: how many assets in how many accounts, how the accounts came out, then each
- * account that did not pass with its counts. [] when the control's queries did not run.
+ * The verdict's denominator in words: how many assets in how many accounts (or how many accounts, for a control that
+ * evaluates accounts), the verdicts of the accounts, then each account that did not pass with its counts. [] when the
+ * control's queries did not run.
  */
 export function denominatorLines(v: ControlVerdict): string[] {
   if (v.evaluatedCount === undefined || v.accounts === undefined) return [];
   const count = (verdict: string) => v.accounts!.filter((a) => a.verdict === verdict).length;
-  const lines = [
-    `evaluated ${plural(v.evaluatedCount, 'asset', 'assets')} in ${plural(v.accounts.length, 'account', 'accounts')}: ` +
-      `${count('PASS')} pass, ${count('FAIL')} fail, ${count('ERROR')} error`,
-  ];
+  const ofAccounts = v.evaluatedUnit === 'account';
+  const evaluated = ofAccounts
+    ? plural(v.evaluatedCount, 'account', 'accounts')
+    : `${plural(v.evaluatedCount, 'asset', 'assets')} in ${plural(v.accounts.length, 'account', 'accounts')}`;
+  // The counts are of accounts, by their verdict: said so, lest they read as counts of assets.
+  const lines = [`evaluated ${evaluated}; accounts by verdict: ${count('PASS')} PASS, ${count('FAIL')} FAIL, ${count('ERROR')} ERROR`];
   for (const a of v.accounts.filter((account) => account.verdict !== 'PASS')) {
     const excepted = a.excepted > 0 ? `, ${a.excepted} excepted` : '';
-    lines.push(`  ${a.accountId}  ${a.verdict.padEnd(5)}  ${a.failing} of ${plural(a.evaluated, 'asset', 'assets')} failing${excepted}`);
+    const counts = ofAccounts
+      ? a.failing > 0 ? 'the account fails' : a.excepted > 0 ? 'the account fails, excepted' : a.evaluated === 0 ? 'not evaluated' : 'no failure known'
+      : `${a.failing} of ${plural(a.evaluated, 'asset', 'assets')} failing${excepted}`;
+    lines.push(`  ${a.accountId}  ${a.verdict.padEnd(5)}  ${counts}`);
   }
   return lines;
 }
@@ -97,15 +103,30 @@ export function verdictForAccount(whole: ControlVerdict, accountId: string): Con
   const scope = `filtered to account ${accountId}`;
   const own = whole.accounts?.find((account) => account.accountId === accountId);
   const accounts = whole.accounts === undefined ? {} : { accounts: own ? [own] : [], evaluatedCount: own?.evaluated ?? 0 };
+  // An account the evaluation covers nowhere (a typo, an account never synced) has nothing to pass on: no verdict.
+  if (whole.accounts !== undefined && !own) {
+    const known = whole.accounts.map((account) => account.accountId);
+    const listed = known.length === 0 ? 'it covers no account yet' : `it covers ${plural(known.length, 'account', 'accounts')}: ${known.slice(0, 5).join(', ')}${known.length > 5 ? ', ...' : ''}`;
+    return {
+      ...verdict,
+      ...accounts,
+      verdict: 'ERROR',
+      reason: `${scope}: account ${accountId} was never synced: the inventory holds nothing of it (${listed}); check the id, or sync the account`,
+      failingAssets: [],
+      exceptedAssets: [],
+    };
+  }
   if (own?.verdict === 'ERROR') {
     return { ...verdict, ...accounts, verdict: 'ERROR', reason: `${scope}: its inventory is incomplete or stale: ${own.gaps.join('; ')}`, failingAssets: mine };
   }
   if (mine.length > 0) {
+    // FAIL although the account's inventory has a gap: its failing assets are certain; the gap is said too.
+    const alsoGaps = own?.gaps.length ? `; its inventory is also incomplete or stale, so more may fail: ${own.gaps.join('; ')}` : '';
     return {
       ...verdict,
       ...accounts,
       verdict: 'FAIL',
-      reason: `${scope}: ${mine.length} of the ${all.length} failing ${all.length === 1 ? 'asset is' : 'assets are'} in it (whole inventory: ${verdict.verdict}, ${verdict.reason})`,
+      reason: `${scope}: ${mine.length} of the ${all.length} failing ${all.length === 1 ? 'asset is' : 'assets are'} in it${alsoGaps} (whole inventory: ${verdict.verdict}, ${verdict.reason})`,
       failingAssets: mine,
     };
   }

@@ -14,11 +14,13 @@ import { missingStoredFragments, type StoredFragments } from '../graphql/fragmen
 import type { Caller, ExceptionRules } from '../graphql/exceptions.js';
 import { createContext, type GraphQLContext } from '../graphql/schema.js';
 import type { Logger } from '../log.js';
+import { integrityFailure } from '../store/integrity.js';
 import type { InventoryStore } from '../store/store.js';
 import { isLoopbackHost, requireToken, type Authenticated, type AuthSettings } from './auth.js';
 import { DEFAULT_LIMITS, operationCost, requestLimitRules, type RequestLimits } from './limits.js';
 import { accessLog, metricsPage, OPERATION_NAME, RequestMetrics } from './observability.js';
 import { graphiqlRoutes } from './graphiql.js';
+import { IntegrityWatch } from './integrity.js';
 
 /** Request bodies above this are refused with 413 before any parsing. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -61,6 +63,8 @@ export interface ServerOptions {
    * not read the catalog itself: src/controls imports src/graphql). Without them addException fails.
    */
   exceptionRules?: ExceptionRules;
+  /** How often, at most, /healthz and /readyz check a changed database's integrity again (DEFAULT_INTEGRITY_INTERVAL_MS). */
+  integrityIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -119,9 +123,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   await apollo.start();
 
+  // A damaged database is neither healthy nor ready; the check runs off the event loop, and starts now.
+  const integrity = new IntegrityWatch(store, options.integrityIntervalMs);
+  void integrity.current().catch(() => undefined);
   app.get('/healthz', async (_req, res) => {
     try {
       await store.ping();
+      const damaged = integrityFailure(await integrity.current());
+      if (damaged) return void res.status(503).json({ status: 'unavailable', reason: damaged });
       res.json({ status: 'ok' });
     } catch (error) {
       log.error({ err: error }, 'health check failed');
@@ -133,6 +142,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (shuttingDown) return void res.status(503).json({ status: 'unavailable', reason: 'the server is shutting down' });
     try {
       await store.trailTotals();
+      const damaged = integrityFailure(await integrity.current());
+      if (damaged) return void res.status(503).json({ status: 'unavailable', reason: damaged });
       res.json({ status: 'ready' });
     } catch (error) {
       log.error({ err: error }, 'readiness check failed');

@@ -193,6 +193,13 @@ export interface InventoryStore {
 
   /** Reachable and migrated: what /healthz reports. */
   ping(): Promise<void>;
+  /**
+   * Whether the database passes its engine's integrity check: no verdict is given on one that fails it (README,
+   * Verdicts). offThread: in a worker thread on a connection of its own, so the caller's event loop is never held up.
+   */
+  checkIntegrity(options?: { offThread?: boolean }): Promise<IntegrityReport>;
+  /** Changes whenever the database may have changed since: while it stays the same, an integrity check still holds. */
+  changeStamp(): Promise<string>;
   close(): Promise<void>;
 
   // ---- Accounts, pages, aggregates and assets of any type (the GraphQL queries accounts, trailsConnection,
@@ -257,6 +264,15 @@ export interface InventoryStore {
    * has this id.
    */
   revokeControlException(id: number, revokedBy: string): Promise<StoredControlException | undefined>;
+}
+
+/** What an integrity check of the database found. */
+export interface IntegrityReport {
+  ok: boolean;
+  /** The problems as the engine reported them (the first few); [] when ok. */
+  problems: string[];
+  /** What was checked and how, in words (PostgreSQL: that nothing equivalent is checked). */
+  method: string;
 }
 
 export interface TrailPageRequest {

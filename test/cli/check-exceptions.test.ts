@@ -70,6 +70,19 @@ describe('inventory check with exceptions', () => {
     expect(listed.exceptions.map((e: { state: string; matchingAssets: string[] }) => [e.state, e.matchingAssets.length])).toEqual([['active', 2], ['expired', 1]]);
   });
 
+  it('an account id as the asset excepts that account\'s assets, and exceptions list counts exactly those', async () => {
+    const account = file('account.yaml', [exception(TWO)]);
+    const { code, stdout } = await runCli(['check', '--db', db, '--no-record', '--exceptions', account, '--control', KMS, '--format', 'json']);
+    expect(code).toBe(1);
+    const [verdict] = JSON.parse(stdout).verdicts;
+    expect(verdict.failingAssets.map((a: { id: string }) => a.id)).toEqual([trailArn(ONE, 'us-east-1', 'one-a')]);
+    const excepted = verdict.exceptedAssets.map((a: { id: string }) => a.id).sort();
+    expect(excepted).toEqual([trailArn(TWO, 'eu-west-1', 'two-b'), trailArn(TWO, 'us-east-1', 'two-a')]);
+    const listed = JSON.parse((await runCli(['exceptions', 'list', '--db', db, '--exceptions', account, '--format', 'json'])).stdout);
+    expect(listed.exceptions[0]).toMatchObject({ asset: TWO, state: 'active' });
+    expect([...listed.exceptions[0].matchingAssets].sort()).toEqual(excepted);
+  });
+
   it('exits 2 naming the file and the place for a broken exceptions file', async () => {
     const noOwner = file('no-owner.yaml', [exception(trailArn(ONE, 'us-east-1', 'one-a')), { ...exception(trailArn(ONE, 'us-east-1', 'one-a')), owner: undefined }]);
     const broken = await runCli(['check', '--db', db, '--exceptions', noOwner]);
@@ -79,6 +92,11 @@ describe('inventory check with exceptions', () => {
     const tooLong = file('too-long.yaml', [exception(trailArn(ONE, 'us-east-1', 'one-a'), daysFromToday(40))]);
     expect((await runCli(['check', '--db', db, '--exceptions', tooLong, '--max-exception-days', '30'])).stderr).toContain('[0].expires: ');
     expect((await runCli(['remediate', KMS, '--db', db, '--exceptions', tooLong, '--max-exception-days', '30'])).code).toBe(2);
+    // A pattern that pins neither the account nor the resource is refused as a bare * is: it would except everything.
+    const everything = file('everything.yaml', [exception('arn:*:*:*:*:*')]);
+    const refused = await runCli(['check', '--db', db, '--no-record', '--exceptions', everything]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${everything}: [0].asset: a pattern must pin the account`);
     const unknown = file('unknown.yaml', [{ ...exception(trailArn(ONE, 'us-east-1', 'one-a')), control: 'nope' }]);
     expect((await runCli(['exceptions', 'list', '--db', db, '--exceptions', unknown])).code).toBe(2);
     expect(readFileSync(unknown, 'utf8')).toContain('control: nope');

@@ -109,6 +109,27 @@ describe('inventory check output formats and filters', () => {
     expect((await check('--account', 'not-an-account')).code).toBe(2);
   });
 
+  it('gives no verdict for an account the inventory never saw: every control ERROR (exit 3) naming it; a malformed id is exit 2', async () => {
+    const unseen = await check('--account', '999999999999', '--no-record', '--format', 'json');
+    expect(unseen.code).toBe(3);
+    const verdicts = JSON.parse(unseen.stdout).verdicts as { verdict: string; reason: string; failingAssets: unknown[]; evaluatedCount: number }[];
+    expect(verdicts).toHaveLength(2);
+    for (const v of verdicts) {
+      expect(v).toMatchObject({ verdict: 'ERROR', failingAssets: [], evaluatedCount: 0 });
+      expect(v.reason).toContain('account 999999999999 was never synced');
+      expect(v.reason).toContain(`it covers 3 accounts: ${[ONE, TWO, CLEAN].sort().join(', ')}`);
+    }
+    const table = await check('--account', '999999999999', '--no-record');
+    expect(table.code).toBe(3);
+    expect(table.stdout).toMatch(/2 controls: 0 pass, 0 fail, 2 error\n$/);
+    for (const malformed of ['99999999999', '9999999999999', '99999999999a']) {
+      const bad = await check('--account', malformed, '--no-record');
+      expect(bad.code).toBe(2);
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr).toContain(`'${malformed}' is invalid. expected a 12-digit AWS account id`);
+    }
+  });
+
   it('gives each verdict for one account with --account: its own failing assets only, and says it is filtered', async () => {
     const two = await check('--account', TWO, '--format', 'json');
     expect(two.code).toBe(1);

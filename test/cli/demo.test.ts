@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { postGraphQL, startCli } from '../support/cli.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { postGraphQL, runCli, startCli } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 
 describe('inventory demo', () => {
@@ -36,4 +37,33 @@ describe('inventory demo', () => {
     }
     expect(await demo.exited).toBe(0);
   });
+
+  it('applies the exceptions stored in its database, as inventory check on that database does', async () => {
+    const dir = tempDir('demo-exceptions-');
+    const db = join(dir, 'demo.db');
+    const excepted = 'arn:aws:cloudtrail:eu-west-1:222222222222:trail/eu-legacy-audit';
+    const expires = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const store = SqliteStore.open(db);
+    try {
+      await store.addControlException({ control: 'cloudtrail-kms-encryption', asset: excepted, owner: 'platform-team', reason: 'CMK migration planned', approver: 'security-lead', expires, createdBy: 'local' });
+    } finally {
+      await store.close();
+    }
+    const env = { AWS_PROFILE: '', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
+    const demo = await startCli(['demo', '--port', '0', '--db', db], env, /GraphQL API at (http:\/\/\S+\/graphql)[\s\S]*Press Ctrl\+C to stop/, dir);
+    let kms: string;
+    try {
+      kms = demo.output().split('   cloudtrail-kms-encryption ')[1]!.split('\n\n')[0]!.split(/\n(?=PASS|FAIL|ERROR)/)[0]!;
+    } finally {
+      demo.child.kill('SIGINT');
+    }
+    // Stopped before the check reads the same file (how it exits is the first test's business).
+    await demo.exited;
+    expect(kms).toMatch(/\d+ assets? fails? \(and 1 more is excepted\)/);
+    expect(kms).toContain(`excepted:\n         ${excepted}  (account 222222222222, eu-west-1)  owner platform-team, approved by security-lead, until ${expires}`);
+    expect(kms.split('excepted:')[0]).not.toContain(excepted);
+    // inventory check on the same database gives the same verdict.
+    const check = await runCli(['check', '--db', db, '--no-record', '--control', 'cloudtrail-kms-encryption']);
+    expect(check.stdout.split('   cloudtrail-kms-encryption ')[1]!.split('\n\n')[0]).toBe(kms.split('\n\n')[0]);
+  }, 180_000);
 });

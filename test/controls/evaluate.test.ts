@@ -212,20 +212,44 @@ describe('verdicts per account: the denominator, and ERROR only where the invent
   it('a denied region makes only its account ERROR; the other account keeps its verdict, and --account on it passes', async () => {
     temp = await openTempStore();
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
-    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('plain', { account: ACCOUNT })] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('keyed', { account: ACCOUNT, trail: KEY })] });
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] });
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: OTHER, region: 'us-east-1', status: 'ok', trails: [trailRecord('keyed', { account: OTHER, trail: KEY })] });
     await temp.store.finishSyncRun(run.id, 'partial', { code: 'ScopesFailed', message: `1 failed: ${ACCOUNT}/eu-west-1: AccessDeniedException (denied)` });
     const verdict = await verdictOf(temp.store);
     expect(verdict.verdict).toBe('ERROR');
-    expect(verdict.evaluatedCount).toBe(2);
     expect(verdict.accounts).toEqual([
-      tally(ACCOUNT, 'ERROR', 1, 1, [expect.stringContaining(`${ACCOUNT}/eu-west-1: AccessDeniedException`)]),
+      tally(ACCOUNT, 'ERROR', 1, 0, [expect.stringContaining(`${ACCOUNT}/eu-west-1: AccessDeniedException`)]),
       tally(OTHER, 'PASS', 1, 0),
     ]);
     expect(verdictForAccount(verdict, OTHER)).toMatchObject({ verdict: 'PASS', failingAssets: [], evaluatedCount: 1, accounts: [tally(OTHER, 'PASS', 1, 0)] });
-    expect(verdictForAccount(verdict, ACCOUNT)).toMatchObject({ verdict: 'ERROR', failingAssets: [{ id: arn(ACCOUNT, 'plain') }] });
-    expect(verdictsAsText([verdict])).toContain(`evaluated 2 assets in 2 accounts: 1 pass, 0 fail, 1 error\n         ${ACCOUNT}  ERROR  1 of 1 asset failing\n`);
+    expect(verdictForAccount(verdict, ACCOUNT)).toMatchObject({ verdict: 'ERROR', failingAssets: [] });
+  });
+
+  it('a denied region does not hide a failing asset known from a region synced: FAIL, with the gap said', async () => {
+    temp = await openTempStore();
+    const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('plain', { account: ACCOUNT })] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: OTHER, region: 'us-east-1', status: 'ok', trails: [trailRecord('keyed', { account: OTHER, trail: KEY })] });
+    await temp.store.finishSyncRun(run.id, 'partial', { code: 'ScopesFailed', message: `1 failed: ${ACCOUNT}/eu-west-1: AccessDeniedException (denied)` });
+    const verdict = await verdictOf(temp.store);
+    expect(verdict.verdict).toBe('FAIL');
+    expect(verdict.reason).toBe(
+      `1 asset fails; expected "eq []"; the Trail inventory is also incomplete or stale, so more may fail: sync run ${run.id} failed in part: 1 failed: ${ACCOUNT}/eu-west-1: AccessDeniedException (denied)`,
+    );
+    expect(verdict.failingAssets.map((a) => a.id)).toEqual([arn(ACCOUNT, 'plain')]);
+    expect(verdict.gaps).toEqual([`sync run ${run.id} failed in part: 1 failed: ${ACCOUNT}/eu-west-1: AccessDeniedException (denied)`]);
+    expect(verdict.evaluatedCount).toBe(2);
+    expect(verdict.accounts).toEqual([
+      tally(ACCOUNT, 'FAIL', 1, 1, [expect.stringContaining(`${ACCOUNT}/eu-west-1: AccessDeniedException`)]),
+      tally(OTHER, 'PASS', 1, 0),
+    ]);
+    expect(verdictForAccount(verdict, OTHER)).toMatchObject({ verdict: 'PASS', failingAssets: [], evaluatedCount: 1, accounts: [tally(OTHER, 'PASS', 1, 0)] });
+    const mine = verdictForAccount(verdict, ACCOUNT);
+    expect(mine).toMatchObject({ verdict: 'FAIL', failingAssets: [{ id: arn(ACCOUNT, 'plain') }] });
+    expect(mine.reason).toContain(`its inventory is also incomplete or stale, so more may fail: sync run ${run.id} failed in part`);
+    expect(verdictsAsText([verdict])).toContain(`evaluated 2 assets in 2 accounts; accounts by verdict: 1 PASS, 1 FAIL, 0 ERROR\n         ${ACCOUNT}  FAIL   1 of 1 asset failing\n`);
   });
 
   it('a run that failed as a whole makes every account ERROR', async () => {
@@ -265,13 +289,52 @@ describe('verdicts per account: the denominator, and ERROR only where the invent
     } finally {
       vi.useRealTimers();
     }
-    // 50 hours after the first sync: ACCOUNT's data is 50 h old, OTHER's 10 h.
+    // 50 hours after the first sync: ACCOUNT's data is 50 h old, OTHER's 10 h. OTHER's failing trail is certain, so the
+    // control fails; ACCOUNT's, read 50 h ago, may have been fixed since: its account stays ERROR.
     const verdict = await evaluateControl(api, temp.store, kmsControl, { now: new Date(start + 50 * 3_600_000) });
-    expect(verdict.verdict).toBe('ERROR');
+    expect(verdict.verdict).toBe('FAIL');
     expect(verdict.accounts).toEqual([
       tally(ACCOUNT, 'ERROR', 1, 1, [expect.stringContaining(`account ${ACCOUNT} has 1 region last synced more than 48 h ago`)]),
       tally(OTHER, 'FAIL', 1, 1),
     ]);
+  });
+
+  it('a failing asset read only where the inventory is stale or failed leaves the verdict ERROR: it may be fixed since', async () => {
+    temp = await openTempStore();
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('plain', { account: ACCOUNT })] });
+    const later = { now: new Date(Date.now() + 49 * 3_600_000) };
+    expect(await evaluateControl(api, temp.store, kmsControl, later)).toMatchObject({ verdict: 'ERROR', failingAssets: [{ id: arn(ACCOUNT, 'plain') }] });
+    // The region synced again, but failed this time: what was read there before is no longer certain either.
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', status: 'failed', error: { code: 'ThrottlingException', message: 'Rate exceeded' }, trails: [] });
+    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', failingAssets: [{ id: arn(ACCOUNT, 'plain') }] });
+  });
+
+  it('under count == 0 a known failing asset fails the control too; under count > 0 a gap is always ERROR', async () => {
+    temp = await openTempStore();
+    const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+    await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'ok', enabledRegions: ['eu-west-1', 'us-east-1'] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('plain', { account: ACCOUNT })] });
+    await temp.store.finishSyncRun(run.id, 'succeeded');
+    const countZero = { ...kmsControl, expectation: { kind: 'count' as const, operator: '==' as const, value: 0, source: 'count == 0' } };
+    expect(await evaluateControl(api, temp.store, countZero)).toMatchObject({ verdict: 'FAIL', gaps: [expect.stringContaining('1 enabled region never synced (eu-west-1)')] });
+    expect(await evaluateControl(api, temp.store, multiRegionControl())).toMatchObject({ verdict: 'ERROR' });
+  });
+
+  it('an account failing an account-level control is certain only when nothing of that account is missing', async () => {
+    temp = await openTempStore();
+    const accountLevel = loadCatalog(api).find((c) => c.id === 'cloudtrail-multi-region-management-events')!;
+    const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
+    // ACCOUNT: a region never synced could hold the multi-region trail it lacks. OTHER: complete, and without one.
+    await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'ok', enabledRegions: ['eu-west-1', 'us-east-1'] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [] });
+    await temp.store.recordAccount(run.id, COLLECTOR, { accountId: OTHER, status: 'ok', enabledRegions: ['us-east-1'] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: OTHER, region: 'us-east-1', status: 'ok', trails: [] });
+    await temp.store.finishSyncRun(run.id, 'succeeded');
+    const verdict = await evaluateControl(api, temp.store, accountLevel);
+    expect(verdict.verdict).toBe('FAIL');
+    expect(verdict.failingAssets.map((a) => a.id)).toEqual([ACCOUNT, OTHER]);
+    expect(verdict.reason).toMatch(/^2 accounts fail \(1 of them for certain: read where the inventory is complete and fresh\); expected "eq \[\]"; the Trail inventory is also incomplete or stale, so more may fail: account 111122223333 has 1 enabled region never synced/);
+    expect(verdict.accounts!.map((a) => [a.accountId, a.verdict])).toEqual([[ACCOUNT, 'ERROR'], [OTHER, 'FAIL']]);
   });
 
   it('no trails at all in a complete inventory: PASS, 0 evaluated, and the account listed', async () => {

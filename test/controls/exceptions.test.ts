@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { loadCatalog } from '../../src/controls/catalog.js';
-import { evaluateControl } from '../../src/controls/evaluate.js';
-import { assetMatches, describeState, ExceptionsFileError, isActive, loadExceptions, parseExceptions, validateException, type ControlException } from '../../src/controls/exceptions.js';
+import { evaluateControl, evaluatedAssets } from '../../src/controls/evaluate.js';
+import { describeState, exceptionCovers, ExceptionsFileError, isActive, loadExceptions, parseExceptions, validateException, type ControlException } from '../../src/controls/exceptions.js';
 import { verdictsAsJunit } from '../../src/controls/junit.js';
 import { ocsfFindings } from '../../src/controls/ocsf.js';
 import { verdictForAccount, verdictsAsText } from '../../src/controls/report.js';
@@ -106,6 +106,37 @@ describe('one exception, from the file or from the API', () => {
   });
 });
 
+describe('an ARN pattern', () => {
+  it.each([
+    ['arn:*:*:*:*:*', false],
+    ['arn:aws:cloudtrail:*:*:trail/*', false],
+    ['arn:aws:cloudtrail:us-east-1:*:trail/*', false],
+    ['arn:aws:cloudtrail:*:2222222222*:trail/*', false],
+    ['arn:aws:cloudtrail:*:22222222222:trail/*', false],
+    ['arn:aws:cloudtrail:*:*:trail/org-*', false],
+    ['arn:aws:cloudtrail:*:*:*/org-trail', false],
+    ['arn:aws:cloudtrail:*:222222222222:trail/*', true],
+    ['arn:aws:cloudtrail:*:222222222222:*', true],
+    ['arn:*:*:*:222222222222:*', true],
+    ['arn:aws:cloudtrail:*:*:trail/org-trail', true],
+    ['arn:aws:cloudtrail:us-east-1:222222222222:trail/a', true],
+  ])('%s pins the account or the resource: %s', (asset, pins) => {
+    const checked = validateException(entry({ asset }), { controlIds: [KMS], now: NOW });
+    expect(checked.ok).toBe(pins);
+    if (!checked.ok) {
+      expect(checked.problems).toEqual([{ path: ['asset'], message: expect.stringMatching(/^a pattern must pin the account \(a literal 12-digit account id/) }]);
+      // Should one be in the inventory from before, it covers nothing.
+      expect(exceptionCovers(asset, { id: arn(OTHER, 'org-trail'), accountId: OTHER })).toBe(false);
+    }
+  });
+
+  it('is refused in a file as a bare * is, naming the place', () => {
+    expect(() => parse([entry(), entry({ asset: 'arn:*:*:*:*:*' })])).toThrow(ExceptionsFileError);
+    expect(() => parse([entry(), entry({ asset: 'arn:*:*:*:*:*' })])).toThrow(/^exceptions\.yaml: \[1\]\.asset: a pattern must pin the account/);
+    expect(() => parse([entry({ asset: '*' })])).toThrow(/^exceptions\.yaml: \[0\]\.asset: expected an ARN/);
+  });
+});
+
 describe('an exception', () => {
   it('applies through the end of its expiry day (UTC) and stops at 00:00 the day after', () => {
     const e = { expires: '2025-07-01' };
@@ -117,17 +148,22 @@ describe('an exception', () => {
   });
 
   it('matches an ARN exactly, or a pattern where * stands for any run of characters', () => {
-    expect(assetMatches(arn(ACCOUNT, 'b'), arn(ACCOUNT, 'b'))).toBe(true);
-    expect(assetMatches(arn(ACCOUNT, 'b'), arn(ACCOUNT, 'bb'))).toBe(false);
+    const trail = (account: string, name: string, region = 'us-east-1') => ({ id: arn(account, name, region), accountId: account });
+    expect(exceptionCovers(arn(ACCOUNT, 'b'), trail(ACCOUNT, 'b'))).toBe(true);
+    expect(exceptionCovers(arn(ACCOUNT, 'b'), trail(ACCOUNT, 'bb'))).toBe(false);
     const pattern = `arn:aws:cloudtrail:*:${OTHER}:trail/*`;
-    expect(assetMatches(pattern, arn(OTHER, 'x', 'eu-west-1'))).toBe(true);
-    expect(assetMatches(pattern, arn(ACCOUNT, 'x'))).toBe(false);
-    expect(assetMatches('arn:aws:cloudtrail:us-east-1:111122223333:trail/a.b', 'arn:aws:cloudtrail:us-east-1:111122223333:trail/aXb')).toBe(false);
-    // An account id matches that account exactly, never an ARN in it, and no ARN pattern matches an account id.
-    expect(assetMatches(OTHER, OTHER)).toBe(true);
-    expect(assetMatches(OTHER, ACCOUNT)).toBe(false);
-    expect(assetMatches(OTHER, arn(OTHER, 'x'))).toBe(false);
-    expect(assetMatches(`arn:aws:*`, OTHER)).toBe(false);
+    expect(exceptionCovers(pattern, trail(OTHER, 'x', 'eu-west-1'))).toBe(true);
+    expect(exceptionCovers(pattern, trail(ACCOUNT, 'x'))).toBe(false);
+    expect(exceptionCovers('arn:aws:cloudtrail:us-east-1:111122223333:trail/a.b', trail(ACCOUNT, 'aXb'))).toBe(false);
+    // An account id covers the account itself (an account-level control's failing asset) and every asset it owns; a
+    // pattern never matches an account id.
+    expect(exceptionCovers(OTHER, { id: OTHER, accountId: OTHER })).toBe(true);
+    expect(exceptionCovers(OTHER, trail(OTHER, 'x', 'eu-west-1'))).toBe(true);
+    expect(exceptionCovers(OTHER, { id: ACCOUNT, accountId: ACCOUNT })).toBe(false);
+    expect(exceptionCovers(OTHER, trail(ACCOUNT, 'x'))).toBe(false);
+    // Owned by the account, whatever the ARN says: an organization trail seen from OTHER belongs to its management account.
+    expect(exceptionCovers(OTHER, { id: arn(ACCOUNT, 'org'), accountId: ACCOUNT })).toBe(false);
+    expect(exceptionCovers(`arn:aws:*`, { id: OTHER, accountId: OTHER })).toBe(false);
   });
 });
 
@@ -159,7 +195,8 @@ describe('verdicts with exceptions', () => {
       [`cloud-inventory:${KMS}:${arn(ACCOUNT, 'c')}`, 3, 3, 'Suppressed', 'platform-team'],
     ]);
     expect(verdictsAsText([verdict])).toContain(`       excepted:\n         ${arn(ACCOUNT, 'b')}  (account ${ACCOUNT}, us-east-1)  owner platform-team, approved by security-lead, until ${today()}`);
-    expect(verdictForAccount(verdict, OTHER)).toMatchObject({ verdict: 'PASS', exceptedAssets: [] });
+    // OTHER was never synced: no verdict for it, and none of ACCOUNT's excepted assets shown under it.
+    expect(verdictForAccount(verdict, OTHER)).toMatchObject({ verdict: 'ERROR', exceptedAssets: [] });
   });
 
   it('is FAIL with the rest when only some failing assets are excepted', async () => {
@@ -184,10 +221,26 @@ describe('verdicts with exceptions', () => {
     expect(verdictsAsJunit([expired], [kmsControl!])).toContain('<system-out>expired exceptions (no longer applied):');
   });
 
+  it('excepts every asset of an account whose id is the exception\'s asset, as exceptions list counts them', async () => {
+    temp = await openTempStore();
+    const logging = loadCatalog(api).find((c) => c.id === 'cloudtrail-logging')!;
+    const stopped = { status: { IsLogging: false } };
+    await syncScope(temp.store, { accountId: OTHER, region: 'us-east-1', trails: [trailRecord('stopped', { account: OTHER, ...stopped }), trailRecord('running', { account: OTHER })] });
+    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('stopped', { account: ACCOUNT, ...stopped })] });
+    const accountException = exception({ control: logging.id, asset: OTHER });
+    const verdict = await evaluateControl(api, temp.store, logging, { exceptions: [accountException], maxAgeHours: 1000 });
+    expect(verdict).toMatchObject({ verdict: 'FAIL', reason: '1 asset fails (and 1 more is excepted); expected "eq []"' });
+    expect(verdict.exceptedAssets!.map((a) => a.id)).toEqual([arn(OTHER, 'stopped')]);
+    expect(verdict.failingAssets.map((a) => a.id)).toEqual([arn(ACCOUNT, 'stopped')]);
+    // What `exceptions list` counts: the control's evaluated assets the same rule covers.
+    const covered = (await evaluatedAssets(api, temp.store, logging)).filter((asset) => exceptionCovers(accountException.asset, asset)).map((a) => a.id);
+    expect(covered.sort()).toEqual([arn(OTHER, 'running'), arn(OTHER, 'stopped')]);
+  });
+
   it('leaves ERROR an ERROR, even when every failing asset is excepted', async () => {
     await seed();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] });
-    const verdict = await evaluate([exception({ asset: 'arn:aws:cloudtrail:*' })]);
+    const verdict = await evaluate([exception({ asset: `arn:aws:cloudtrail:*:${ACCOUNT}:trail/*` })]);
     expect(verdict).toMatchObject({ verdict: 'ERROR', failingAssets: [] });
     expect(verdict.exceptedAssets).toHaveLength(2);
   });

@@ -180,6 +180,29 @@ describe('narrowing a run', () => {
     expect(verdictForAccount(countFail, A)).toMatchObject({ verdict: 'FAIL', reason: `filtered to account ${A}: ${countFail.reason}` });
   });
 
+  it('gives ERROR for an account the evaluation covers nowhere, once it has per-account verdicts', () => {
+    const [, fail] = VERDICTS;
+    const accounts = [{ accountId: A, verdict: 'FAIL' as const, evaluated: 1, failing: 1, excepted: 0, gaps: [] }, { accountId: B, verdict: 'FAIL' as const, evaluated: 1, failing: 1, excepted: 0, gaps: [] }];
+    const unseen = verdictForAccount({ ...fail!, evaluatedCount: 2, accounts }, '999999999999');
+    expect(unseen).toMatchObject({ verdict: 'ERROR', failingAssets: [], evaluatedCount: 0, accounts: [] });
+    expect(unseen.reason).toBe(`filtered to account 999999999999: account 999999999999 was never synced: the inventory holds nothing of it (it covers 2 accounts: ${A}, ${B}); check the id, or sync the account`);
+    expect(verdictForAccount({ ...fail!, evaluatedCount: 0, accounts: [] }, A).reason).toContain('(it covers no account yet)');
+  });
+
+  it('says that the per-account counts count accounts, and a control that evaluates accounts counts no assets', () => {
+    const tally = (accountId: string, v: ControlVerdict['verdict'], evaluated: number, failing: number, excepted = 0) => ({ accountId, verdict: v, evaluated, failing, excepted, gaps: [] });
+    const [, fail] = VERDICTS;
+    const overAssets = { ...fail!, evaluatedCount: 5, evaluatedUnit: 'asset' as const, accounts: [tally(A, 'FAIL', 3, 1, 1), tally(B, 'FAIL', 1, 1), tally('777788889999', 'PASS', 1, 0)] };
+    expect(verdictsAsText([overAssets])).toContain(
+      `       evaluated 5 assets in 3 accounts; accounts by verdict: 1 PASS, 2 FAIL, 0 ERROR\n` +
+        `         ${A}  FAIL   1 of 3 assets failing, 1 excepted\n         ${B}  FAIL   1 of 1 asset failing\n`,
+    );
+    const overAccounts = { ...fail!, evaluatedCount: 3, evaluatedUnit: 'account' as const, accounts: [tally(A, 'FAIL', 1, 1), tally(B, 'ERROR', 1, 0), tally('777788889999', 'PASS', 1, 0)] };
+    const text = verdictsAsText([overAccounts]);
+    expect(text).toContain(`       evaluated 3 accounts; accounts by verdict: 1 PASS, 1 FAIL, 1 ERROR\n         ${A}  FAIL   the account fails\n         ${B}  ERROR  no failure known\n`);
+    expect(text).not.toMatch(/assets? in \d+ accounts?|asset failing|assets failing/);
+  });
+
   it('keeps the table as it was', () => {
     expect(verdictsAsText([VERDICTS[3]!])).toBe(`PASS   clean  clean title (low)\n       the query result meets "eq []"\n\n1 control: 1 pass, 0 fail, 0 error\n`);
   });

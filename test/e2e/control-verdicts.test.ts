@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { loadCatalog } from '../../src/controls/catalog.js';
 import { evaluateControls } from '../../src/controls/evaluate.js';
 import { parseExceptions } from '../../src/controls/exceptions.js';
+import { verdictsAsText } from '../../src/controls/report.js';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
 import { organizationScenario, type Scenario, type SimTrail } from '../../src/simulator/index.js';
@@ -117,6 +118,11 @@ describe('the shipped controls on a simulated organization', () => {
     expect(accountLevel!.failingAssets.every((asset) => asset.assetType === 'Account' && asset.id === asset.accountId)).toBe(true);
     expect(accountLevel!.accounts!.filter((a) => a.verdict === 'FAIL').map((a) => a.accountId)).toEqual(withoutTrail);
     expect(accountLevel!.accounts!.map((a) => a.accountId)).toEqual(accountIds);
+    // Its denominator counts accounts, not assets.
+    expect(accountLevel!.evaluatedUnit).toBe('account');
+    expect(verdictsAsText([accountLevel!])).toContain(
+      `evaluated ${accountIds.length} accounts; accounts by verdict: ${accountIds.length - withoutTrail.length} PASS, ${withoutTrail.length} FAIL, 0 ERROR\n         ${withoutTrail[0]}  FAIL   the account fails\n`,
+    );
     // An exception names an account by its id: that account moves to excepted, the others still fail.
     const [exceptedAccount, ...stillFailing] = withoutTrail;
     const accountException = parseExceptions(

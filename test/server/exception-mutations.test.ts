@@ -114,6 +114,7 @@ describe('exception mutations over HTTP', () => {
     ['an expiry beyond the maximum lifetime', { expires: daysFromToday(366) }, 'input.expires', `input.expires: ${daysFromToday(366)} is 366 days ahead, more than the 365 days an exception may last`],
     ['an expiry in the past', { expires: daysFromToday(-1) }, 'input.expires', `input.expires: ${daysFromToday(-1)} is already past (today is ${today()}, UTC)`],
     ['an asset that is neither an ARN nor an account id', { asset: '*' }, 'input.asset', 'input.asset: expected an ARN'],
+    ['a pattern that pins neither account nor resource', { asset: 'arn:*:*:*:*:*' }, 'input.asset', 'input.asset: a pattern must pin the account'],
     ['a date not on the calendar', { expires: '2027-02-30' }, 'input.expires', 'input.expires: not a calendar date'],
   ])('refuses %s with BAD_USER_INPUT naming the field, and stores nothing', async (_what, over, argumentPath, message) => {
     const server = await start();

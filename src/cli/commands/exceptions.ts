@@ -3,7 +3,8 @@
 // the --exceptions options that check and remediate take, and the stored exceptions they apply alongside the file's.
 import { Command, Option } from 'commander';
 import { loadCatalog } from '../../controls/catalog.js';
-import { assetMatches, DEFAULT_MAX_EXCEPTION_DAYS, describeState, ExceptionsFileError, loadExceptions, type ControlException } from '../../controls/exceptions.js';
+import { evaluatedAssets, type FailingAsset } from '../../controls/evaluate.js';
+import { DEFAULT_MAX_EXCEPTION_DAYS, exceptionCovers, describeState, ExceptionsFileError, loadExceptions, type ControlException } from '../../controls/exceptions.js';
 import { createInventoryApi } from '../../graphql/execute.js';
 import { CONTROLS_DIR } from '../../paths.js';
 import { openStore } from '../../store/open.js';
@@ -47,8 +48,16 @@ export function readExceptions(
  * The exceptions stored in the inventory (added through the GraphQL API) and not revoked, as the control engine takes
  * them: alongside the file's, an active one moves a failing asset to excepted, an expired one is reported as expired.
  */
-export async function storedExceptions(store: InventoryStore): Promise<ControlException[]> {
+async function storedExceptions(store: InventoryStore): Promise<ControlException[]> {
   return (await store.listControlExceptions()).map(asControlException);
+}
+
+/**
+ * The exceptions a check applies: the file's and those stored in the inventory, alike. `check`, `remediate` and the
+ * demo all take them from here, so the same database gives the same verdicts whichever command reads it.
+ */
+export async function applicableExceptions(store: InventoryStore, fromFile: readonly ControlException[] = []): Promise<ControlException[]> {
+  return [...fromFile, ...(await storedExceptions(store))];
 }
 
 function asControlException(e: StoredControlException): ControlException {
@@ -99,17 +108,20 @@ export function exceptionsCommand(outcome: CommandOutcome): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--include-revoked', 'also list stored exceptions that were revoked (they never apply)'))
     .action(async (flags: ListFlags) => {
-      const catalog = loadCatalog(createInventoryApi(), flags.controls);
+      const api = createInventoryApi();
+      const catalog = loadCatalog(api, flags.controls);
       const now = new Date();
       const fromFile = readExceptions(flags, catalog.map((c) => c.id), outcome, now);
       if (fromFile === undefined) return;
       const store = await openStore(flags.db);
       let stored: StoredControlException[];
-      let ids: string[];
+      // What each control evaluates: the assets its exceptions can cover, matched as check matches failing ones.
+      const evaluated = new Map<string, FailingAsset[]>();
       try {
         stored = await store.listControlExceptions({ includeRevoked: true });
-        // Asset ids: ARNs, and the account ids that account-level controls report.
-        ids = [...(await store.findAssets({})).map((asset) => asset.id), ...(await store.findAccounts({})).map((account) => account.accountId)];
+        for (const control of catalog.filter((c) => [...fromFile, ...stored].some((e) => e.control === c.id))) {
+          evaluated.set(control.id, await evaluatedAssets(api, store, control));
+        }
       } finally {
         await store.close();
       }
@@ -119,11 +131,11 @@ export function exceptionsCommand(outcome: CommandOutcome): Command {
         return;
       }
       const shown = flags.includeRevoked ? stored : stored.filter((e) => e.revokedAt === null);
-      const matching = (asset: string) => ids.filter((id) => assetMatches(asset, id));
+      const matching = (e: { control: string; asset: string }) => (evaluated.get(e.control) ?? []).filter((asset) => exceptionCovers(e.asset, asset)).map((asset) => asset.id);
       const rows: ListedException[] = [
         ...fromFile.map((e): ListedException => {
           const state = describeState(e, now);
-          return { source: 'file', ...e, state: state.state, stateText: state.text, days: state.days, matchingAssets: matching(e.asset) };
+          return { source: 'file', ...e, state: state.state, stateText: state.text, days: state.days, matchingAssets: matching(e) };
         }),
         ...shown.map((e): ListedException => {
           const state = describeState(e, now);
@@ -133,7 +145,7 @@ export function exceptionsCommand(outcome: CommandOutcome): Command {
             state: revoked ? 'revoked' : state.state,
             stateText: revoked ? `revoked ${e.revokedAt!.slice(0, 10)} by ${e.revokedBy}` : state.text,
             days: state.days,
-            matchingAssets: matching(e.asset),
+            matchingAssets: matching(e),
           };
         }),
       ];

@@ -9,7 +9,7 @@ import { CONTROLS_DIR } from '../../paths.js';
 import { openStore } from '../../store/open.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, parsePositiveInt } from '../main.js';
-import { exceptionsFileOption, maxExceptionDaysOption, readExceptions, storedExceptions } from './exceptions.js';
+import { applicableExceptions, exceptionsFileOption, maxExceptionDaysOption, readExceptions } from './exceptions.js';
 
 interface RemediateFlags {
   db: string;
@@ -52,10 +52,16 @@ export function remediateCommand(outcome: CommandOutcome): Command {
       if (exceptions === undefined) return;
       const store = await openStore(flags.db);
       try {
-        const verdict = await evaluateControl(api, store, control, { maxAgeHours: flags.maxAge, exceptions: [...exceptions, ...(await storedExceptions(store))] });
+        const verdict = await evaluateControl(api, store, control, { maxAgeHours: flags.maxAge, exceptions: await applicableExceptions(store, exceptions) });
         if (verdict.verdict === 'ERROR') {
           // Never a plan on an inventory that cannot be trusted: it could be missing assets, or list ones already fixed.
           process.stderr.write(`inventory: ${control.id} cannot be decided, so no remediation plan is given: ${verdict.reason}\n`);
+          outcome.exitCode = EXIT.operational;
+          return;
+        }
+        if (verdict.gaps?.length) {
+          // A FAIL made certain by known failing assets on an incomplete inventory: an asset read where it is stale may be fixed since.
+          process.stderr.write(`inventory: ${control.id} fails, but no remediation plan is given on an incomplete or stale inventory: ${verdict.reason}\n`);
           outcome.exitCode = EXIT.operational;
           return;
         }

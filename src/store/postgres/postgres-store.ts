@@ -25,6 +25,7 @@ import type {
   ScopeStatus, StoredControlException, SyncRun, SyncRunListOptions, SyncRunStatus, SyncRunSummary, TrailChange,
   TrailChangeKind, TrailPage, TrailPageRequest, TrailQueryOptions, TrailScopeResult, TrailSighting, VerdictToRecord,
 } from '../store.js';
+import type { IntegrityReport } from '../store.js';
 import { isComputed, isConstant, trailCatalog, type TrailColumn } from '../trail-columns.js';
 import { compileOrderBy, compileWhere, FilterError, sortTerms, type FilterSchema } from '../where.js';
 import { PostgresBulkSession } from './bulk.js';
@@ -577,6 +578,19 @@ export class PostgresStore implements InventoryStore {
 
   async ping(): Promise<void> {
     await this.query('SELECT 1');
+  }
+
+  /**
+   * PostgreSQL has no check of a whole database comparable to SQLite's integrity_check without the amcheck extension
+   * (not installed by default, and needing superuser grants); page checksums, when the cluster has them, make a damaged
+   * page an error on read, which fails the query and so the verdict (ERROR). Nothing is checked here, and it says so.
+   */
+  async checkIntegrity(): Promise<IntegrityReport> {
+    return { ok: true, problems: [], method: 'not checked: PostgreSQL has no integrity check without the amcheck extension (see README, PostgreSQL)' };
+  }
+
+  async changeStamp(): Promise<string> {
+    return '';
   }
 
   /**

@@ -31,7 +31,9 @@ import type {
   ControlDescription, ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlRunListOptions,
   ControlRunRecord, NewControlException, StoredControlException, VerdictToRecord,
 } from '../store.js';
+import type { IntegrityReport } from '../store.js';
 import { SqliteBulkSource } from './bulk.js';
+import { checkIntegrityHere, checkIntegrityInWorker, sqliteChangeStamp } from './integrity.js';
 import {
   deleteApiToken, insertApiToken, selectApiTokenCredentials, selectApiTokens, selectTrailTotals, updateApiTokenLastUsed,
 } from './tokens.js';
@@ -518,6 +520,16 @@ export class SqliteStore implements InventoryStore {
 
   async ping(): Promise<void> {
     this.prepared('SELECT 1').get();
+  }
+
+  async checkIntegrity(options: { offThread?: boolean } = {}): Promise<IntegrityReport> {
+    // An in-memory database has no file another connection could open.
+    const elsewhere = options.offThread && this.path !== ':memory:' ? await checkIntegrityInWorker(this.path) : undefined;
+    return elsewhere ?? checkIntegrityHere(this.db);
+  }
+
+  async changeStamp(): Promise<string> {
+    return sqliteChangeStamp(this.db, this.path);
   }
 
   /**
