@@ -1,6 +1,6 @@
 // Compiles a GraphQL `where` filter (DESIGN.md section 3) into one parameterised SQL predicate.
 // Values only ever travel as parameters; column SQL comes from the store's own column catalog.
-import { canonicalTime } from '../model/time.js';
+import { parseTime } from '../model/time.js';
 
 /** `enum`: text holding one of a GraphQL enum's values (the store's lower-case value, as the API's resolvers map it). */
 export type ColumnKind = 'string' | 'enum' | 'boolean' | 'datetime' | 'integer' | 'json';
@@ -242,9 +242,9 @@ function encodeValue(value: unknown, column: FilterColumn, at: string, dialect: 
       return value;
     case 'datetime': {
       // Stored times are toISOString() text, so comparing canonical text compares instants.
-      const time = canonicalTime(value);
-      if (!time) throw new FilterError(`${column.field} takes an ISO-8601 date-time`, at);
-      return time;
+      const parsed = parseTime(value);
+      if ('time' in parsed) return parsed.time.toISOString();
+      throw new FilterError(`${column.field} takes an ISO-8601 date-time${parsed.malformed ? '' : `, not ${JSON.stringify(value)}: ${parsed.reason}`}`, at);
     }
     case 'string':
     case 'enum':
