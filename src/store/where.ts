@@ -170,27 +170,29 @@ export function compileWhere(
     // An OR of `tags_SOME` filters is one `tags_SOME` of their OR, and an AND of `tags_NONE` filters one `tags_NONE`
     // of their OR: one subquery a row, however many items name the relation.
     const mergeable: RelationOperator = key === 'OR' ? 'SOME' : 'NONE';
-    const parts: string[] = [];
-    const merged = new Map<string, { relation: FilterRelation; predicates: string[] }>();
+    type Group = { relation: FilterRelation; filters: { value: object; at: string }[] };
+    const slots: (Group | { item: unknown; at: string })[] = [];
+    const groups = new Map<string, Group>();
     value.forEach((item, i) => {
       const itemPath = `${at}[${i}]`;
       const sole = soleRelationFilter(item, schema, mergeable);
       if (!sole || depth + 1 > FILTER_MAXIMA.depth) {
-        parts.push(compileObject(item, itemPath, schema, depth + 1));
+        slots.push({ item, at: itemPath });
         return;
       }
-      const predicate = compileObject(sole.value, `${itemPath}.${sole.key}`, sole.relation.target, depth + 2);
-      const group = merged.get(sole.key);
-      if (group) group.predicates.push(predicate);
-      else {
-        merged.set(sole.key, { relation: sole.relation, predicates: [predicate] });
-        parts.push(sole.key); // its place, filled in below
+      let group = groups.get(sole.key);
+      if (!group) {
+        group = { relation: sole.relation, filters: [] };
+        groups.set(sole.key, group);
+        slots.push(group);
       }
+      group.filters.push({ value: sole.value, at: `${itemPath}.${sole.key}` });
     });
-    const filled = parts.map((part) => {
-      const group = merged.get(part);
-      if (!group) return part;
-      const inner = group.relation.matches(balanced(group.predicates, ' OR '));
+    // Compiled in the order of the SQL text, so that positional parameters (SQLite's ?) follow it.
+    const filled = slots.map((slot) => {
+      if ('item' in slot) return compileObject(slot.item, slot.at, schema, depth + 1);
+      const predicates = slot.filters.map((filter) => compileObject(filter.value, filter.at, slot.relation.target, depth + 2));
+      const inner = slot.relation.matches(balanced(predicates, ' OR '));
       return mergeable === 'NONE' ? `(NOT ${inner})` : inner;
     });
     return balanced(filled, key === 'AND' ? ' AND ' : ' OR ');
