@@ -167,35 +167,40 @@ export function compileWhere(
     if (key === 'NOT') return `(NOT ${compileObject(value, at, schema, depth + 1)})`;
     if (!Array.isArray(value)) throw new FilterError(`${key} takes a list of filters`, at);
     if (value.length === 0) return key === 'AND' ? dialect.trueLiteral : dialect.falseLiteral;
-    // An OR of `tags_SOME` filters is one `tags_SOME` of their OR, and an AND of `tags_NONE` filters one `tags_NONE`
-    // of their OR: one subquery a row, however many items name the relation.
-    const mergeable: RelationOperator = key === 'OR' ? 'SOME' : 'NONE';
-    type Group = { relation: FilterRelation; filters: { value: object; at: string }[] };
-    const slots: (Group | { item: unknown; at: string })[] = [];
+    return compileList(key as 'AND' | 'OR', value.map((item, i) => ({ value: item, at: `${at}[${i}]` })), schema, depth + 1);
+  };
+
+  // Items of an AND/OR that consist of one relation filter alone are merged, so that a row needs one subquery however
+  // many items name the relation: an OR of `tags_SOME` is one `tags_SOME` of their OR, an AND of `tags_NONE` one
+  // `tags_NONE` of their OR, and the single related row of `account` is filtered by their OR or AND (in which the
+  // same merging goes on: an OR of `account: {trails_SOME: ...}` is one search of the account's trails).
+  const compileList = (op: 'AND' | 'OR', items: readonly { value: unknown; at: string }[], schema: FilterSchema, depth: number): string => {
+    type Group = { relation: FilterRelation; operator: RelationOperator; filters: { value: unknown; at: string }[] };
+    const slots: (Group | { value: unknown; at: string })[] = [];
     const groups = new Map<string, Group>();
-    value.forEach((item, i) => {
-      const itemPath = `${at}[${i}]`;
-      const sole = soleRelationFilter(item, schema, mergeable);
-      if (!sole || depth + 1 > FILTER_MAXIMA.depth) {
-        slots.push({ item, at: itemPath });
-        return;
+    for (const item of items) {
+      const sole = depth <= FILTER_MAXIMA.depth ? soleRelationFilter(item.value, schema, op) : undefined;
+      if (!sole) {
+        slots.push(item);
+        continue;
       }
       let group = groups.get(sole.key);
       if (!group) {
-        group = { relation: sole.relation, filters: [] };
+        group = { relation: sole.relation, operator: sole.operator, filters: [] };
         groups.set(sole.key, group);
         slots.push(group);
       }
-      group.filters.push({ value: sole.value, at: `${itemPath}.${sole.key}` });
-    });
+      group.filters.push({ value: sole.value, at: `${item.at}.${sole.key}` });
+    }
     // Compiled in the order of the SQL text, so that positional parameters (SQLite's ?) follow it.
-    const filled = slots.map((slot) => {
-      if ('item' in slot) return compileObject(slot.item, slot.at, schema, depth + 1);
-      const predicates = slot.filters.map((filter) => compileObject(filter.value, filter.at, slot.relation.target, depth + 2));
-      const inner = slot.relation.matches(balanced(predicates, ' OR '));
-      return mergeable === 'NONE' ? `(NOT ${inner})` : inner;
+    const parts = slots.map((slot) => {
+      if (!('relation' in slot)) return compileObject(slot.value, slot.at, schema, depth);
+      const { relation, operator, filters } = slot;
+      if (filters.length === 1) return compileRelation(relation, operator, relationKey(relation.field, operator), filters[0]!.value, filters[0]!.at, depth);
+      const inner = relation.matches(compileList(operator === 'EQ' ? op : 'OR', filters, relation.target, depth + 1));
+      return operator === 'NONE' ? `(NOT ${inner})` : inner;
     });
-    return balanced(filled, key === 'AND' ? ' AND ' : ' OR ');
+    return balanced(parts, op === 'AND' ? ' AND ' : ' OR ');
   };
 
   // The related filter compiles to a two-valued predicate over the related row, and `matches` keeps it two-valued
@@ -274,17 +279,26 @@ function balanced(parts: readonly string[], operator: ' AND ' | ' OR '): string 
   return `(${balanced(parts.slice(0, middle), operator)}${operator}${balanced(parts.slice(middle), operator)})`;
 }
 
-/** The relation filter an item of AND/OR consists of alone (`{tags_SOME: {...}}`), when its operator is `op`. */
-function soleRelationFilter(item: unknown, schema: FilterSchema, op: RelationOperator): { key: string; relation: FilterRelation; value: object } | undefined {
+/**
+ * The relation filter an item of AND/OR consists of alone (`{tags_SOME: {...}}`), when items of `op` can merge on it:
+ * SOME under OR, NONE under AND, and a single related row (`account`) under either.
+ */
+function soleRelationFilter(
+  item: unknown,
+  schema: FilterSchema,
+  op: 'AND' | 'OR',
+): { key: string; relation: FilterRelation; operator: RelationOperator; value: object } | undefined {
   if (item === null || typeof item !== 'object' || Array.isArray(item)) return undefined;
   const keys = Object.keys(item).filter((key) => (item as Record<string, unknown>)[key] !== undefined);
   if (keys.length !== 1) return undefined;
   const key = keys[0]!;
-  if (!key.includes('_')) return undefined;
   const value = (item as Record<string, unknown>)[key];
-  const relation = schema.relations.get(key.slice(0, key.indexOf('_')));
-  if (!relation || relation.cardinality !== 'many' || key !== relationKey(relation.field, op)) return undefined;
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? { key, relation, value } : undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const underscore = key.indexOf('_');
+  const relation = schema.relations.get(underscore === -1 ? key : key.slice(0, underscore));
+  if (!relation) return undefined;
+  const operator: RelationOperator = relation.cardinality === 'one' ? 'EQ' : op === 'OR' ? 'SOME' : 'NONE';
+  return key === relationKey(relation.field, operator) ? { key, relation, operator, value } : undefined;
 }
 
 /** The relation a key names (`tags_SOME`, `account`), or undefined when the key names a field. */

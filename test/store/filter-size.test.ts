@@ -81,6 +81,30 @@ describe('filter size in the where compiler', () => {
   });
 });
 
+describe("merged filters on an account's trails", () => {
+  let temp: TempStore;
+  const found = async (where: unknown) => (await temp.store.findTrails(where)).map((t) => t.name).sort();
+  const trailsOf = (name: string) => ({ account: { trails_SOME: { name } } });
+
+  beforeAll(async () => {
+    temp = await openTempStore();
+    await syncScope(temp.store, { accountId: '111122223333', region: 'us-east-1', trails: [trailRecord('blue'), trailRecord('red')] });
+    await syncScope(temp.store, { accountId: '444455556666', region: 'us-east-1', trails: [trailRecord('green', { account: '444455556666' })] });
+  });
+  afterAll(() => temp.cleanup());
+
+  it('answers an OR or an AND of account filters as each filter alone would, in one search of the trails', async () => {
+    expect(await found({ OR: [trailsOf('green'), trailsOf('nope')] })).toEqual(['green']);
+    expect(await found({ OR: [trailsOf('green'), { name: 'red' }, trailsOf('blue')] })).toEqual(['blue', 'green', 'red']);
+    // Under AND the account must have both trails, not one trail with both names.
+    expect(await found({ AND: [trailsOf('blue'), trailsOf('red')] })).toEqual(['blue', 'red']);
+    expect(await found({ AND: [trailsOf('blue'), trailsOf('green')] })).toEqual([]);
+    expect(await found({ OR: [{ account: { trails_NONE: { name: 'green' } } }, trailsOf('nope')] })).toEqual(['blue', 'red']);
+    const compiled = compileWhere({ OR: names(200).map(trailsOf) }, TRAIL_FILTER, SQLITE_DIALECT);
+    expect(compiled.sql.match(/FROM trails account_trail/g)).toHaveLength(1);
+  });
+});
+
 // SQLite's own planner (EXPLAIN QUERY PLAN): these run on SQLite whatever the backend under test.
 describe('query plans of large and relation filters (SQLite)', () => {
   let sqlite: TempSqliteStore;
