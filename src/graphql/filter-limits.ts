@@ -182,6 +182,12 @@ export function operationFilterError(
 ): GraphQLError | undefined {
   const typeInfo = new TypeInfo(schema);
   let found: GraphQLError | undefined;
+  // A variable the request leaves out takes its default, which the document may make as large as any literal.
+  const values: Record<string, unknown> = { ...variables };
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (values[name] === undefined && definition.defaultValue) values[name] = valueFromASTUntyped(definition.defaultValue);
+  }
   const inspect = (value: unknown, type: GraphQLInputType, label: string): void => {
     if (found || value === null || value === undefined) return;
     const nullable = getNullableType(type);
@@ -203,7 +209,7 @@ export function operationFilterError(
       const argument = typeInfo.getArgument();
       const field = typeInfo.getFieldDef();
       if (!argument || found) return false;
-      inspect(valueFromASTUntyped(node.value, variables ?? {}), argument.type, `${field?.name ?? '?'}(${node.name.value})`);
+      inspect(valueFromASTUntyped(node.value, values), argument.type, `${field?.name ?? '?'}(${node.name.value})`);
       return false;
     },
   });

@@ -66,6 +66,10 @@ describe('operationFilterError', () => {
     // A variable inside a literal filter counts too.
     expect(refusal('query($o: [TrailWhere!]!) { trails(where: {OR: $o, region: "x"}) { id } }', { o: or(20) })?.extensions['limit']).toMatchObject({ observed: 21 });
     expect(refusal('query($w: TrailWhere!) { trails(where: $w) { id } }', { w: { OR: or(20) } })).toBeUndefined();
+    // A variable left out takes its default, however large.
+    const byDefault = `query($w: [TrailWhere!] = [${or(25).map((t) => `{name: "${t.name}"}`).join(', ')}]) { trails(where: {OR: $w}) { id } }`;
+    expect(refusal(byDefault)?.extensions['limit']).toEqual({ name: 'maxFilterTerms', maximum: 20, observed: 25 });
+    expect(refusal(byDefault, { w: or(2) })).toBeUndefined();
   });
 
   it('refuses a filter nested too deep and a list too long, in fragments and nested filters too', () => {

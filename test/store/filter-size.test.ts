@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
 import { TRAIL_FILTER } from '../../src/store/filter-schemas.js';
 import { SQLITE_DIALECT } from '../../src/store/sqlite/sqlite-store.js';
-import { compileWhere, FILTER_MAXIMA, FilterError } from '../../src/store/where.js';
+import { compileWhere, FILTER_MAXIMA } from '../../src/store/where.js';
 import { syncScope, trailRecord } from '../support/records.js';
 import { openTempSqliteStore, openTempStore, type TempSqliteStore, type TempStore } from '../support/store.js';
 
