@@ -92,7 +92,7 @@ function trailsOfAccount(trailColumnsByField: ReadonlyMap<string, FilterColumn>,
     cardinality: 'many',
     target,
     // Uncorrelated, so the engine finds the matching accounts once per statement: correlated with each trail of an
-    // enclosing trails query, it read every trail of the trail's account again (139 s at 100,000 trails, README
+    // enclosing trails query, it read every trail of the trail's account again (77 s of CPU at 100,000 trails, README
     // "Request limits"). The filter never names the enclosing row, and both ids are never NULL, so IN is two-valued.
     matches: (predicate) =>
       `${accountIdSql} IN (SELECT sighting.account_id FROM trail_sightings sighting WHERE sighting.trail_arn IN (
