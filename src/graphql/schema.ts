@@ -14,7 +14,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import type { Tag } from '../model/asset.js';
-import { canonicalTime } from '../model/time.js';
+import { parseTime } from '../model/time.js';
 import type { StoredTrail } from '../model/trail.js';
 import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
 import { computeCoverage, UnknownAssetTypeError } from '../store/coverage.js';
@@ -178,9 +178,10 @@ const DateTime = new GraphQLScalarType({
 });
 
 function parseDateTime(value: unknown, node?: ValueNode): string {
-  const time = canonicalTime(value);
-  if (!time) throw new GraphQLError(`DateTime takes an ISO-8601 string such as 2026-01-31T00:00:00Z, not ${JSON.stringify(value)}`, node ? { nodes: node } : {});
-  return time;
+  const parsed = parseTime(value);
+  if ('time' in parsed) return parsed.time.toISOString();
+  const why = parsed.malformed ? '' : `: ${parsed.reason}`;
+  throw new GraphQLError(`DateTime takes an ISO-8601 string such as 2026-01-31T00:00:00Z, not ${JSON.stringify(value)}${why}`, node ? { nodes: node } : {});
 }
 
 const JSONScalar = new GraphQLScalarType({

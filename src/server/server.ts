@@ -18,6 +18,8 @@ import { integrityFailure } from '../store/integrity.js';
 import type { InventoryStore } from '../store/store.js';
 import { isLoopbackHost, requireToken, type Authenticated, type AuthSettings } from './auth.js';
 import { DEFAULT_LIMITS, operationCost, requestLimitRules, type RequestLimits } from './limits.js';
+import { filterLimitsOf, type FilterLimits } from '../graphql/filter-limits.js';
+import { filterLimitsPlugin, refuseDeepNesting } from './filter-limits.js';
 import { accessLog, metricsPage, OPERATION_NAME, RequestMetrics } from './observability.js';
 import { graphiqlRoutes } from './graphiql.js';
 import { IntegrityWatch } from './integrity.js';
@@ -47,8 +49,8 @@ export interface ServerOptions {
   host: string;
   port: number;
   log: Logger;
-  /** Request limits (depth, aliases, tokens, cost); DEFAULT_LIMITS for what is left out. */
-  limits?: Partial<RequestLimits>;
+  /** Request limits (depth, aliases, tokens, cost; filter terms, depth and lists); the defaults for what is left out. */
+  limits?: Partial<RequestLimits & FilterLimits>;
   /** Whether `__schema` and `__type` are answered (default true; the graphql-http audit's MUST check BF61 needs it). */
   introspection?: boolean;
   /** "Did you mean ...?" suggestions in error messages: for development only (default false). */
@@ -111,6 +113,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     stopOnTerminationSignals: false,
     formatError: (formatted, error) => maskInternalError(formatted, error, log, suggestions),
     plugins: [
+      filterLimitsPlugin(api.schema, filterLimitsOf(options.limits)),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Cache hints are computed per field by default: 130,000 hook calls for 10,000 trails, and no HTTP cache uses them.
       ApolloServerPluginCacheControlDisabled(),
@@ -165,6 +168,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Before the body is read: an unauthenticated client costs no parsing. The query page holds no data.
     requireToken('read', auth),
     express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/graphql-response+json'] }),
+    refuseDeepNesting,
     expressMiddleware(apollo, {
       // The HTTP response rides along (Apollo copies the context per operation), for the operation name in the access log.
       context: async ({ res }) =>

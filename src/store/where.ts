@@ -1,6 +1,6 @@
 // Compiles a GraphQL `where` filter (DESIGN.md section 3) into one parameterised SQL predicate.
 // Values only ever travel as parameters; column SQL comes from the store's own column catalog.
-import { canonicalTime } from '../model/time.js';
+import { parseTime } from '../model/time.js';
 
 /** `enum`: text holding one of a GraphQL enum's values (the store's lower-case value, as the API's resolvers map it). */
 export type ColumnKind = 'string' | 'enum' | 'boolean' | 'datetime' | 'integer' | 'json';
@@ -25,7 +25,26 @@ export interface SqlDialect {
   contains(text: string, bind: () => string): string;
   startsWith(text: string, bind: () => string): string;
   endsWith(text: string, bind: () => string): string;
+  /**
+   * `text IN (values)` with the whole list bound as one parameter (`bind(list)` returns its placeholder), so a long
+   * list never meets the engine's limit on parameters, and the statement text is the same whatever its length.
+   */
+  inList(text: string, values: readonly unknown[], kind: ColumnKind, bind: (list: unknown) => string): string;
 }
+
+/**
+ * What any `where` may hold, whoever sends it: the server's own limits (README, "Request limits") are lower and
+ * checked before a request runs; these keep the compiler and the SQL engines within their means (stack, expression
+ * depth, statement size) for every caller, the in-process control engine included.
+ */
+export const FILTER_MAXIMA = {
+  /** Comparisons (and empty filters `{}`) in one `where`. */
+  terms: 10_000,
+  /** Levels of filter objects: the `where` itself is level 1; each AND/OR item, NOT and relation filter one more. */
+  depth: 32,
+  /** Values in one `_IN` or `_NOT_IN` list. */
+  inValues: 100_000,
+} as const;
 
 /** Bad filter input: the message says what was wrong, `path` says where (e.g. `where.AND[1].kmsKeyID_IN`). */
 export class FilterError extends Error {
@@ -108,42 +127,92 @@ export function compileWhere(
     params.push(value);
     return dialect.placeholder(params.length);
   };
+  let terms = 0;
+  const countTerm = (at: string): void => {
+    terms += 1;
+    if (terms > FILTER_MAXIMA.terms) {
+      throw new FilterError(`the filter has more than ${FILTER_MAXIMA.terms} terms (comparisons and empty filters), the most any filter may have`, at);
+    }
+  };
 
-  const compileObject = (node: unknown, at: string, schema: FilterSchema): string => {
+  const compileObject = (node: unknown, at: string, schema: FilterSchema, depth: number): string => {
     if (node === null || typeof node !== 'object' || Array.isArray(node)) {
       throw new FilterError('expected an object of filter fields', at);
+    }
+    // Checked before going deeper, so no filter can exhaust the stack here or the SQL engine's expression depth.
+    if (depth > FILTER_MAXIMA.depth) {
+      throw new FilterError(`the filter nests more than ${FILTER_MAXIMA.depth} levels deep (AND, OR, NOT and relation filters), the most any filter may`, at);
     }
     const clauses: string[] = [];
     for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
       if (value === undefined) continue;
       const keyPath = `${at}.${key}`;
-      if (LOGICAL_KEYS.has(key)) clauses.push(compileLogical(key, value, keyPath, schema));
+      if (LOGICAL_KEYS.has(key)) clauses.push(compileLogical(key, value, keyPath, schema, depth));
       else {
         const relation = resolveRelation(key, schema, keyPath);
-        clauses.push(relation ? compileRelation(relation.relation, relation.op, key, value, keyPath) : compileField(key, value, keyPath, schema.columns));
+        clauses.push(
+          relation ? compileRelation(relation.relation, relation.op, key, value, keyPath, depth) : compileField(key, value, keyPath, schema.columns),
+        );
       }
     }
-    return clauses.length === 0 ? dialect.trueLiteral : clauses.length === 1 ? clauses[0]! : `(${clauses.join(' AND ')})`;
+    if (clauses.length === 0) {
+      countTerm(at);
+      return dialect.trueLiteral;
+    }
+    return balanced(clauses, ' AND ');
   };
 
-  const compileLogical = (key: string, value: unknown, at: string, schema: FilterSchema): string => {
+  const compileLogical = (key: string, value: unknown, at: string, schema: FilterSchema, depth: number): string => {
     if (value === null) throw new FilterError(`null is not a filter; use {} for no constraint`, at);
-    if (key === 'NOT') return `(NOT ${compileObject(value, at, schema)})`;
+    if (key === 'NOT') return `(NOT ${compileObject(value, at, schema, depth + 1)})`;
     if (!Array.isArray(value)) throw new FilterError(`${key} takes a list of filters`, at);
     if (value.length === 0) return key === 'AND' ? dialect.trueLiteral : dialect.falseLiteral;
-    const parts = value.map((item, i) => compileObject(item, `${at}[${i}]`, schema));
-    return `(${parts.join(key === 'AND' ? ' AND ' : ' OR ')})`;
+    return compileList(key as 'AND' | 'OR', value.map((item, i) => ({ value: item, at: `${at}[${i}]` })), schema, depth + 1);
+  };
+
+  // Items of an AND/OR that consist of one relation filter alone are merged, so that a row needs one subquery however
+  // many items name the relation: an OR of `tags_SOME` is one `tags_SOME` of their OR, an AND of `tags_NONE` one
+  // `tags_NONE` of their OR, and the single related row of `account` is filtered by their OR or AND (in which the
+  // same merging goes on: an OR of `account: {trails_SOME: ...}` is one search of the account's trails).
+  const compileList = (op: 'AND' | 'OR', items: readonly { value: unknown; at: string }[], schema: FilterSchema, depth: number): string => {
+    type Group = { relation: FilterRelation; operator: RelationOperator; filters: { value: unknown; at: string }[] };
+    const slots: (Group | { value: unknown; at: string })[] = [];
+    const groups = new Map<string, Group>();
+    for (const item of items) {
+      const sole = depth <= FILTER_MAXIMA.depth ? soleRelationFilter(item.value, schema, op) : undefined;
+      if (!sole) {
+        slots.push(item);
+        continue;
+      }
+      let group = groups.get(sole.key);
+      if (!group) {
+        group = { relation: sole.relation, operator: sole.operator, filters: [] };
+        groups.set(sole.key, group);
+        slots.push(group);
+      }
+      group.filters.push({ value: sole.value, at: `${item.at}.${sole.key}` });
+    }
+    // Compiled in the order of the SQL text, so that positional parameters (SQLite's ?) follow it.
+    const parts = slots.map((slot) => {
+      if (!('relation' in slot)) return compileObject(slot.value, slot.at, schema, depth);
+      const { relation, operator, filters } = slot;
+      if (filters.length === 1) return compileRelation(relation, operator, relationKey(relation.field, operator), filters[0]!.value, filters[0]!.at, depth);
+      const inner = relation.matches(compileList(operator === 'EQ' ? op : 'OR', filters, relation.target, depth + 1));
+      return operator === 'NONE' ? `(NOT ${inner})` : inner;
+    });
+    return balanced(parts, op === 'AND' ? ' AND ' : ' OR ');
   };
 
   // The related filter compiles to a two-valued predicate over the related row, and `matches` keeps it two-valued
-  // over this row (EXISTS is never NULL), so NOT around a relation filter stays an exact complement.
-  const compileRelation = (relation: FilterRelation, op: RelationOperator, key: string, value: unknown, at: string): string => {
+  // over this row (EXISTS or IN over non-null keys is never NULL), so NOT around a relation filter stays an exact complement.
+  const compileRelation = (relation: FilterRelation, op: RelationOperator, key: string, value: unknown, at: string, depth: number): string => {
     if (value === null) throw new FilterError(`null is not a filter; use {} for no constraint, or leave ${key} out`, at);
-    const inner = relation.matches(compileObject(value, at, relation.target));
+    const inner = relation.matches(compileObject(value, at, relation.target, depth + 1));
     return op === 'NONE' ? `(NOT ${inner})` : inner;
   };
 
   const compileField = (key: string, value: unknown, at: string, columns: ReadonlyMap<string, FilterColumn>): string => {
+    countTerm(at);
     const { column, op } = resolveKey(key, columns, at);
     if (value === null) {
       throw new FilterError(
@@ -159,9 +228,12 @@ export function compileWhere(
       const encoded = toParam(v, at);
       return () => param(encoded);
     };
-    const list = (): string[] => {
+    const list = (): unknown[] => {
       if (!Array.isArray(value)) throw new FilterError(`${key} takes a list`, at);
-      return value.map((v, i) => param(toParam(v, `${at}[${i}]`)));
+      if (value.length > FILTER_MAXIMA.inValues) {
+        throw new FilterError(`${key} lists ${value.length} values; the most any list may hold is ${FILTER_MAXIMA.inValues}`, at);
+      }
+      return value.map((v, i) => toParam(v, `${at}[${i}]`));
     };
     const c = column.sql;
     // A nullable column makes comparisons three-valued; COALESCE folds "unknown" to false so NOT stays a complement.
@@ -174,11 +246,11 @@ export function compileWhere(
       case 'NOT': return negate(`${c} = ${param(toParam(value, at))}`);
       case 'IN': {
         const items = list();
-        return items.length === 0 ? dialect.falseLiteral : twoValued(`${c} IN (${items.join(', ')})`);
+        return items.length === 0 ? dialect.falseLiteral : twoValued(dialect.inList(c, items, column.kind, param));
       }
       case 'NOT_IN': {
         const items = list();
-        return items.length === 0 ? dialect.trueLiteral : negate(`${c} IN (${items.join(', ')})`);
+        return items.length === 0 ? dialect.trueLiteral : negate(dialect.inList(c, items, column.kind, param));
       }
       case 'CONTAINS': return twoValued(dialect.contains(c, bindOnce(value)));
       case 'NOT_CONTAINS': return negate(dialect.contains(c, bindOnce(value)));
@@ -192,8 +264,41 @@ export function compileWhere(
   };
 
   if (where === null) throw new FilterError('null is not a filter; use {} for no constraint', path);
-  const sql = where === undefined ? dialect.trueLiteral : compileObject(where, path, root);
+  const sql = where === undefined ? dialect.trueLiteral : compileObject(where, path, root, 1);
   return { sql, params };
+}
+
+/**
+ * `parts` joined by `operator` as a balanced tree of parentheses: an OR of 5,000 items is 13 levels deep, not 5,000,
+ * which SQLite would refuse ("Expression tree is too large").
+ */
+function balanced(parts: readonly string[], operator: ' AND ' | ' OR '): string {
+  if (parts.length === 1) return parts[0]!;
+  if (parts.length <= 8) return `(${parts.join(operator)})`;
+  const middle = Math.ceil(parts.length / 2);
+  return `(${balanced(parts.slice(0, middle), operator)}${operator}${balanced(parts.slice(middle), operator)})`;
+}
+
+/**
+ * The relation filter an item of AND/OR consists of alone (`{tags_SOME: {...}}`), when items of `op` can merge on it:
+ * SOME under OR, NONE under AND, and a single related row (`account`) under either.
+ */
+function soleRelationFilter(
+  item: unknown,
+  schema: FilterSchema,
+  op: 'AND' | 'OR',
+): { key: string; relation: FilterRelation; operator: RelationOperator; value: object } | undefined {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return undefined;
+  const keys = Object.keys(item).filter((key) => (item as Record<string, unknown>)[key] !== undefined);
+  if (keys.length !== 1) return undefined;
+  const key = keys[0]!;
+  const value = (item as Record<string, unknown>)[key];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const underscore = key.indexOf('_');
+  const relation = schema.relations.get(underscore === -1 ? key : key.slice(0, underscore));
+  if (!relation) return undefined;
+  const operator: RelationOperator = relation.cardinality === 'one' ? 'EQ' : op === 'OR' ? 'SOME' : 'NONE';
+  return key === relationKey(relation.field, operator) ? { key, relation, operator, value } : undefined;
 }
 
 /** The relation a key names (`tags_SOME`, `account`), or undefined when the key names a field. */
@@ -242,9 +347,9 @@ function encodeValue(value: unknown, column: FilterColumn, at: string, dialect: 
       return value;
     case 'datetime': {
       // Stored times are toISOString() text, so comparing canonical text compares instants.
-      const time = canonicalTime(value);
-      if (!time) throw new FilterError(`${column.field} takes an ISO-8601 date-time`, at);
-      return time;
+      const parsed = parseTime(value);
+      if ('time' in parsed) return parsed.time.toISOString();
+      throw new FilterError(`${column.field} takes an ISO-8601 date-time${parsed.malformed ? '' : `, not ${JSON.stringify(value)}: ${parsed.reason}`}`, at);
     }
     case 'string':
     case 'enum':

@@ -66,7 +66,8 @@ describe('tag filters', () => {
     const compiled = compileWhere({ kmsKeyID: '', tags_SOME: { key: hostile, value_IN: ['a', 'b'] }, tags_NONE: { value_STARTS_WITH: hostile } }, TRAIL_FILTER, SQLITE_DIALECT);
     expect(compiled.sql).not.toContain(hostile);
     expect(compiled.sql.match(/EXISTS \(SELECT 1 FROM asset_tags tag WHERE tag.asset_id = trails.arn/g)).toHaveLength(2);
-    expect(compiled.params).toEqual(['', hostile, 'a', 'b', hostile]);
+    // A list travels as one parameter, its values JSON-encoded (never in the SQL text either).
+    expect(compiled.params).toEqual(['', hostile, JSON.stringify(['a', 'b']), hostile]);
   });
 
   it('searches each trail\'s tags by the primary key, never scanning asset_tags (SQLite query plan)', async () => {

@@ -8,6 +8,7 @@ import { createLogger, type LogLevel, type Logger } from '../../log.js';
 import { CONTROLS_DIR } from '../../paths.js';
 import { SEED_QUERY } from '../../server/query-page.js';
 import { DEFAULT_LIMITS, type RequestLimits } from '../../server/limits.js';
+import { DEFAULT_FILTER_LIMITS, FILTER_LIMIT_MAXIMA, type FilterLimits } from '../../graphql/filter-limits.js';
 import { isLoopbackHost } from '../../server/auth.js';
 import { startServer, UnprotectedListenError, type RunningServer } from '../../server/server.js';
 import { openStore } from '../../store/open.js';
@@ -19,7 +20,7 @@ import { maxExceptionDaysOption } from './exceptions.js';
 
 export const DEFAULT_PORT = 4000;
 
-interface ServeFlags extends Partial<RequestLimits> {
+interface ServeFlags extends Partial<RequestLimits>, Partial<FilterLimits> {
   db: string;
   port: number;
   host: string;
@@ -35,7 +36,7 @@ interface ServeFlags extends Partial<RequestLimits> {
 export interface ServeSettings {
   host: string;
   port: number;
-  limits?: Partial<RequestLimits>;
+  limits?: Partial<RequestLimits & FilterLimits>;
   introspection?: boolean;
   /** Listen beyond loopback although no API token exists. */
   allowUnauthenticated?: boolean;
@@ -66,21 +67,38 @@ function switchValue(command: Command, key: string, env: string, fallback: boole
   return command.getOptionValueSource(key) === 'cli' ? Boolean(command.getOptionValue(key)) : booleanEnv(env, fallback);
 }
 
+type LimitKey = keyof RequestLimits | keyof FilterLimits;
+
 /** The request limit flags, each with its environment twin. */
-const LIMIT_FLAGS: readonly { flag: string; key: keyof RequestLimits; env: string; what: string }[] = [
+const LIMIT_FLAGS: readonly { flag: string; key: LimitKey; env: string; what: string }[] = [
   { flag: '--max-depth <n>', key: 'maxDepth', env: 'INVENTORY_MAX_DEPTH', what: 'most nested fields in a query (named fragments count as written out)' },
   { flag: '--max-aliases <n>', key: 'maxAliases', env: 'INVENTORY_MAX_ALIASES', what: 'most aliased fields in a query' },
   { flag: '--max-tokens <n>', key: 'maxTokens', env: 'INVENTORY_MAX_TOKENS', what: 'most lexical tokens in a query document' },
   { flag: '--max-cost <n>', key: 'maxCost', env: 'INVENTORY_MAX_COST', what: 'most objects a query may ask for (lists count by their limit)' },
+  { flag: '--max-filter-terms <n>', key: 'maxFilterTerms', env: 'INVENTORY_MAX_FILTER_TERMS', what: 'most comparisons in one where filter' },
+  { flag: '--max-filter-depth <n>', key: 'maxFilterDepth', env: 'INVENTORY_MAX_FILTER_DEPTH', what: 'most levels of one where filter (AND, OR, NOT and relation filters each add one)' },
+  { flag: '--max-in-values <n>', key: 'maxInValues', env: 'INVENTORY_MAX_IN_VALUES', what: 'most values in one _IN or _NOT_IN list' },
 ];
+
+const LIMIT_DEFAULTS: RequestLimits & FilterLimits = { ...DEFAULT_LIMITS, ...DEFAULT_FILTER_LIMITS };
+
+/** A limit's value: a positive integer, at most what the where compiler accepts for a filter limit. */
+function limitParser(key: LimitKey): (value: string) => number {
+  const maximum = (FILTER_LIMIT_MAXIMA as Partial<Record<LimitKey, number>>)[key];
+  return (value) => {
+    const n = parsePositiveInt(value);
+    if (maximum !== undefined && n > maximum) throw new InvalidArgumentError(`expected at most ${maximum}`);
+    return n;
+  };
+}
 
 export function limitOptions(): Option[] {
   return LIMIT_FLAGS.map(({ flag, key, env, what }) =>
-    new Option(flag, what).env(env).default(DEFAULT_LIMITS[key]).argParser(parsePositiveInt),
+    new Option(flag, what).env(env).default(LIMIT_DEFAULTS[key]).argParser(limitParser(key)),
   );
 }
 
-function limitsOf(flags: Partial<RequestLimits>): Partial<RequestLimits> {
+function limitsOf(flags: Partial<RequestLimits & FilterLimits>): Partial<RequestLimits & FilterLimits> {
   return Object.fromEntries(LIMIT_FLAGS.filter(({ key }) => flags[key] !== undefined).map(({ key }) => [key, flags[key]]));
 }
 
