@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { buildProgram, COMMAND_NAMES, main } from '../../src/cli/main.js';
+import { buildProgram, COMMAND_NAMES, main, USER_ERRORS } from '../../src/cli/main.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
@@ -68,6 +68,13 @@ describe('usage errors', () => {
     const { code, stderr } = await runCli(['controls', 'validate', '--frob']);
     expect(code).toBe(EXIT.badInput);
     expect(stderr).toContain("error: unknown option '--frob'");
+  });
+});
+
+describe('errors meant for the user', () => {
+  // main.ts finds them by class name, to load a class only when an error of that name arrives.
+  it('are looked up under the names their classes really have', async () => {
+    for (const entry of USER_ERRORS) expect((await entry.load()).name).toBe(entry.name);
   });
 });
 
