@@ -7,7 +7,7 @@ export function dbOption(): Option {
 }
 
 export function logLevelOption(): Option {
-  return new Option('--log-level <level>', 'log detail on stderr (JSON lines)')
+  return new Option('--log-level <level>', 'log detail on stderr (JSON lines; readable lines on a terminal)')
     .choices(['debug', 'info', 'warn', 'error', 'silent'])
     .env('LOG_LEVEL')
     .default('warn');

@@ -79,7 +79,7 @@ export function syncCommand(outcome: CommandOutcome): Command {
       const progress = new SyncProgress();
       const display = process.stderr.isTTY && !flags.quiet && !flags.verbose ? new ProgressDisplay(progress, process.stderr) : undefined;
       const level: LogLevel = flags.quiet ? 'error' : flags.verbose ? 'debug' : flags.logLevel ?? (display ? 'warn' : 'info');
-      const log = createLogger(level, display ? { beforeWrite: () => display.clear() } : {});
+      const log = createLogger(level, display ? { beforeWrite: () => display.clear(), afterWrite: () => display.redraw() } : {});
 
       const store = await openStore(flags.db);
       const abort = new AbortController();
