@@ -12,7 +12,7 @@ import { createInventoryApi } from '../../graphql/execute.js';
 import { CONTROLS_DIR, PACKAGE_ROOT } from '../../paths.js';
 import { openStore } from '../../store/open.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
-import { dbOption, parsePositiveInt } from '../options.js';
+import { dbOption, parsePositiveInt } from '../main.js';
 import { exceptionsFileOption, maxExceptionDaysOption, readExceptions, storedExceptions } from './exceptions.js';
 
 export const CHECK_FORMATS = ['table', 'json', 'junit', 'ocsf'] as const;

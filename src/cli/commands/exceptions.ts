@@ -9,7 +9,7 @@ import { CONTROLS_DIR } from '../../paths.js';
 import { openStore } from '../../store/open.js';
 import type { InventoryStore, StoredControlException } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
-import { dbOption, parsePositiveInt } from '../options.js';
+import { dbOption, parsePositiveInt } from '../main.js';
 
 export function exceptionsFileOption(): Option {
   return new Option('--exceptions <file>', 'a YAML list of exceptions: control, asset (ARN, pattern with *, or account id), owner, reason, approver, expires; applied with those stored in the inventory').env('INVENTORY_EXCEPTIONS');

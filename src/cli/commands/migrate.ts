@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { openStore } from '../../store/open.js';
 import type { CommandOutcome } from '../exit-codes.js';
-import { dbOption } from '../options.js';
+import { dbOption } from '../main.js';
 
 export function migrateCommand(_outcome: CommandOutcome): Command {
   return new Command('migrate')

@@ -14,7 +14,7 @@ import { openStore } from '../../store/open.js';
 import { MAX_QUERY_LIMIT } from '../../store/sqlite/sqlite-store.js';
 import type { InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
-import { dbOption, hostOption, logLevelOption, parsePositiveInt, portOption } from '../options.js';
+import { dbOption, hostOption, logLevelOption, parsePositiveInt, portOption } from '../main.js';
 import { maxExceptionDaysOption } from './exceptions.js';
 
 export const DEFAULT_PORT = 4000;
