@@ -1,6 +1,8 @@
 // Usage as a new user meets it: --version, usage errors that are exit code 2 in every command and subcommand, and
 // commands that load only what they run.
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -85,6 +87,21 @@ describe('inventory --version', () => {
       const { code, stdout } = await runCli([flag]);
       expect(code).toBe(0);
       expect(stdout).toBe(`${version}\n`);
+    }
+  });
+});
+
+describe('the command names', () => {
+  // npm links each name of package.json "bin" into node_modules/.bin (or the global bin folder) as a symbolic link.
+  it('are inventory, and cloud-inventory for outside the clone (where npx inventory is another package), both this CLI', async () => {
+    const { bin, version } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; version: string };
+    expect(Object.keys(bin).sort()).toEqual(['cloud-inventory', 'inventory']);
+    const binDir = join(tempDir('bin-'), '.bin');
+    mkdirSync(binDir);
+    for (const [name, file] of Object.entries(bin)) {
+      symlinkSync(join(PACKAGE_ROOT, file), join(binDir, name));
+      const { stdout } = await promisify(execFile)(join(binDir, name), ['--version']);
+      expect({ name, stdout }).toEqual({ name, stdout: `${version}\n` });
     }
   });
 });
