@@ -2,7 +2,7 @@
 import { DescribeRegionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 
-export const ACCOUNT_PERMISSIONS = ['sts:GetCallerIdentity', 'ec2:DescribeRegions'] as const;
+// The IAM actions called here are ACCOUNT_PERMISSIONS in permissions.ts.
 
 export interface CallerIdentity {
   accountId: string;

@@ -1,7 +1,7 @@
 // AWS Organizations: the accounts of an organization, read from its management account.
 import { DescribeOrganizationCommand, paginateListAccounts, type OrganizationsClient } from '@aws-sdk/client-organizations';
 
-export const ORGANIZATION_PERMISSIONS = ['organizations:DescribeOrganization', 'organizations:ListAccounts'] as const;
+// The IAM actions called here are ORGANIZATION_PERMISSIONS in permissions.ts.
 
 export interface OrganizationAccount {
   id: string;

@@ -1,22 +1,8 @@
 // The `inventory` command. Each flag has an environment twin; a flag wins over its variable.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ControlLoadError } from '../controls/catalog.js';
-import { ListenError, UnprotectedListenError } from '../server/server.js';
-import { AccountsConfigError } from '../sync/accounts-config.js';
-import { MigrationError } from '../store/migrations.js';
-import { CopyRefusedError } from '../store/copy.js';
-import { StoreConfigError } from '../store/open.js';
-import { checkCommand } from './commands/check.js';
-import { controlsCommand } from './commands/controls.js';
-import { demoCommand } from './commands/demo.js';
-import { exceptionsCommand } from './commands/exceptions.js';
-import { migrateCommand } from './commands/migrate.js';
-import { permissionsCommand } from './commands/permissions.js';
-import { remediateCommand } from './commands/remediate.js';
-import { serveCommand } from './commands/serve.js';
-import { storeCommand } from './commands/store.js';
-import { syncCommand } from './commands/sync.js';
-import { tokenCommand } from './commands/token.js';
+import { PACKAGE_ROOT } from '../paths.js';
 import { EXIT, type CommandOutcome } from './exit-codes.js';
 import { DEFAULT_DB } from '../store/open.js';
 
@@ -25,7 +11,7 @@ export function dbOption(): Option {
 }
 
 export function logLevelOption(): Option {
-  return new Option('--log-level <level>', 'log detail on stderr (JSON lines)')
+  return new Option('--log-level <level>', 'log detail on stderr (JSON lines; readable lines on a terminal)')
     .choices(['debug', 'info', 'warn', 'error', 'silent'])
     .env('LOG_LEVEL')
     .default('warn');
@@ -51,15 +37,51 @@ function parsePort(value: string): number {
   return n;
 }
 
-export function buildProgram(outcome: CommandOutcome): Command {
+type CommandFactory = (outcome: CommandOutcome) => Command;
+
+/**
+ * The commands in the order --help lists them, each loaded only when it runs: loading them all cost every command
+ * more than a second of CPU before it started.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<CommandFactory>>> = {
+  sync: async () => (await import('./commands/sync.js')).syncCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  check: async () => (await import('./commands/check.js')).checkCommand,
+  remediate: async () => (await import('./commands/remediate.js')).remediateCommand,
+  controls: async () => (await import('./commands/controls.js')).controlsCommand,
+  exceptions: async () => (await import('./commands/exceptions.js')).exceptionsCommand,
+  demo: async () => (await import('./commands/demo.js')).demoCommand,
+  migrate: async () => (await import('./commands/migrate.js')).migrateCommand,
+  store: async () => (await import('./commands/store.js')).storeCommand,
+  permissions: async () => (await import('./commands/permissions.js')).permissionsCommand,
+  token: async () => (await import('./commands/token.js')).tokenCommand,
+};
+
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
+
+export const PACKAGE_VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * The program with the command `argv` runs loaded, and the others as names only (enough to refuse an unknown one).
+ * Help for the program lists every command with its description, so it loads them all.
+ */
+export async function buildProgram(outcome: CommandOutcome, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('inventory')
     .description('cloud-inventory: sync AWS CloudTrail trails into an inventory, query it with GraphQL, and evaluate controls.')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
-  const commands = [syncCommand, serveCommand, checkCommand, remediateCommand, controlsCommand, exceptionsCommand, demoCommand, migrateCommand, storeCommand, permissionsCommand, tokenCommand].map((make) => make(outcome));
-  for (const command of commands) {
-    program.addCommand(command.exitOverride());
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version of cloud-inventory')
+    .showHelpAfterError('(run with --help for usage)');
+  const [first, second] = argv;
+  const asked = first === 'help' ? second : first;
+  const showsProgramHelp = argv.length === 0 || first === '-h' || first === '--help' || (first === 'help' && !(second && Object.hasOwn(COMMANDS, second)));
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    program.addCommand(showsProgramHelp || name === asked ? (await load())(outcome) : new Command(name));
   }
+  // Usage errors (an unknown flag, a missing argument, a bad value) are exit code 2 in every command and subcommand.
+  const overrideExit = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(overrideExit);
+  };
+  overrideExit(program);
   return program;
 }
 
@@ -67,7 +89,7 @@ export function buildProgram(outcome: CommandOutcome): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     const outcome: CommandOutcome = { exitCode: EXIT.ok };
-    const program = buildProgram(outcome);
+    const program = await buildProgram(outcome, argv);
     if (argv.length === 0) {
       // No command is a usage error: show what there is to run.
       process.stderr.write(program.helpInformation());
@@ -80,28 +102,45 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Errors whose message is meant for the user as it stands, with the exit code each warrants. */
-const USER_ERRORS: readonly [abstract new (...args: never[]) => Error, number][] = [
-  [ControlLoadError, EXIT.badInput],
-  [AccountsConfigError, EXIT.badInput],
-  [StoreConfigError, EXIT.badInput],
-  [MigrationError, EXIT.badInput],
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/**
+ * Errors whose message is meant for the user as it stands, with the exit code each warrants. A class is loaded only
+ * when an error of its name arrives (the command that threw it has loaded it already), so no command loads them all.
+ */
+export const USER_ERRORS: readonly { name: string; load: () => Promise<ErrorClass>; exitCode: number }[] = [
+  { name: 'ControlLoadError', load: async () => (await import('../controls/catalog.js')).ControlLoadError, exitCode: EXIT.badInput },
+  { name: 'AccountsConfigError', load: async () => (await import('../sync/accounts-config.js')).AccountsConfigError, exitCode: EXIT.badInput },
+  { name: 'StoreConfigError', load: async () => (await import('../store/open.js')).StoreConfigError, exitCode: EXIT.badInput },
+  { name: 'MigrationError', load: async () => (await import('../store/migrations.js')).MigrationError, exitCode: EXIT.badInput },
   // store copy into a target that is not empty, or whose schema differs: nothing was written.
-  [CopyRefusedError, EXIT.badInput],
+  { name: 'CopyRefusedError', load: async () => (await import('../store/copy.js')).CopyRefusedError, exitCode: EXIT.badInput },
   // Listening beyond loopback with no API token is refused as bad usage, before any other listen error.
-  [UnprotectedListenError, EXIT.badInput],
-  [ListenError, EXIT.operational],
+  { name: 'UnprotectedListenError', load: async () => (await import('../server/server.js')).UnprotectedListenError, exitCode: EXIT.badInput },
+  { name: 'ListenError', load: async () => (await import('../server/server.js')).ListenError, exitCode: EXIT.operational },
 ];
 
-function reportError(error: unknown): number {
+/** The class names of an error and of the classes it extends, nearest first. */
+function classNames(error: object): string[] {
+  const names: string[] = [];
+  for (let proto = Object.getPrototypeOf(error); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    names.push((proto.constructor as { name: string }).name);
+  }
+  return names;
+}
+
+async function reportError(error: unknown): Promise<number> {
   if (error instanceof CommanderError) {
     // Help and version output are not errors; commander has already printed usage problems.
     return ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? EXIT.ok : EXIT.badInput;
   }
-  const known = USER_ERRORS.find(([type]) => error instanceof type);
-  if (known) {
-    process.stderr.write(`inventory: ${(error as Error).message}\n`);
-    return known[1];
+  const names = error instanceof Error ? classNames(error) : [];
+  for (const name of names) {
+    const known = USER_ERRORS.find((entry) => entry.name === name);
+    if (known && error instanceof (await known.load())) {
+      process.stderr.write(`inventory: ${(error as Error).message}\n`);
+      return known.exitCode;
+    }
   }
   process.stderr.write(`inventory: ${(error as Error)?.stack ?? String(error)}\n`);
   return EXIT.operational;

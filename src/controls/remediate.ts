@@ -6,7 +6,10 @@
 //   <asset_name>, <asset_arn>, <asset_id>       the asset's name and id (the ARN for AWS assets)
 //   <trail_name>, <trail_arn>, <trail_id>       the same, under the asset type's own name (Trail -> trail_)
 //   <s3_bucket_name>, <home_region>, ...        any non-empty text attribute of the stored asset, in snake_case
+//   <is_multi_region_trail>, ...                any true/false attribute of the stored asset, as true or false
 //   <log_bucket_name>                           an alias the catalog uses for an attribute (ATTRIBUTE_ALIASES)
+// In Terraform, a line whose placeholders are all attributes the inventory knows to be empty ('': AWS has none, e.g.
+// no SNS topic) is left out, so the resource keeps the trail as it is instead of setting a value it does not have.
 // In the `cli` commands the asset's name placeholder is its ARN: AWS CLI commands accept either, and only the ARN
 // reaches a trail seen from a region or account other than its own (a shadow or organization trail).
 // A placeholder nothing fills (e.g. <kms_key_arn>, the key the user chooses) stays as it is and is listed in fillIn.
@@ -47,7 +50,7 @@ export function snakeCase(name: string): string {
 export function placeholderValues(asset: FailingAsset, attributes: Record<string, unknown> = {}): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [field, value] of Object.entries(attributes)) {
-    if (typeof value === 'string' && value !== '') values[snakeCase(field)] = value;
+    if ((typeof value === 'string' && value !== '') || typeof value === 'boolean') values[snakeCase(field)] = String(value);
   }
   for (const [alias, field] of Object.entries(ATTRIBUTE_ALIASES[asset.assetType] ?? {})) {
     if (values[field] !== undefined) values[alias] = values[field]!;
@@ -60,6 +63,26 @@ export function placeholderValues(asset: FailingAsset, attributes: Record<string
   }
   for (const [name, value] of Object.entries(own)) if (value !== '') values[name] = value;
   return values;
+}
+
+/** Placeholder names (without brackets) of the text attributes the stored asset knows to be empty. */
+export function emptyPlaceholders(asset: FailingAsset, attributes: Record<string, unknown> = {}): Set<string> {
+  const filled = placeholderValues(asset, attributes);
+  const empty = new Set(Object.entries(attributes).filter(([, value]) => value === '').map(([field]) => snakeCase(field)));
+  for (const [alias, field] of Object.entries(ATTRIBUTE_ALIASES[asset.assetType] ?? {})) if (empty.has(field)) empty.add(alias);
+  for (const name of Object.keys(filled)) empty.delete(name);
+  return empty;
+}
+
+/** The text without its lines whose placeholders are all in `empty` (lines without a placeholder stay). */
+function withoutEmptyLines(text: string, empty: ReadonlySet<string>): string {
+  return text
+    .split('\n')
+    .filter((line) => {
+      const names = [...line.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+      return names.length === 0 || !names.every((name) => empty.has(name));
+    })
+    .join('\n');
 }
 
 /** Replaces every placeholder `values` knows, passing each value through `encode` (quoting for the target syntax). */
@@ -115,7 +138,10 @@ export function buildRemediationPlan(control: Control, asset: FailingAsset, attr
     if (!Array.isArray(parsed)) throw new ControlLoadError(`${control.file}: remediation.keyPolicyStatements must be a JSON array of policy statements`);
     keyPolicyStatements = parsed;
   }
-  const terraform = control.remediation.terraform === undefined ? null : fillPlaceholders(control.remediation.terraform.trimEnd(), values, hclStringContent);
+  const terraformText = control.remediation.terraform;
+  const terraform = terraformText === undefined
+    ? null
+    : fillPlaceholders(withoutEmptyLines(terraformText.trimEnd(), emptyPlaceholders(asset, attributes)), values, hclStringContent);
 
   const left = [...commands, JSON.stringify(keyPolicyStatements ?? []), terraform ?? ''].flatMap(placeholdersIn);
   return {

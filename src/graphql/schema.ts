@@ -392,7 +392,7 @@ const createResolvers = (limits: PageLimits) => ({
     // and dedupes); the owner of a deleted trail that the inventory no longer knows otherwise is still an account,
     // with nothing known of it.
     account: (trail: StoredTrail, _: unknown, context: GraphQLContext): AccountSummary | Promise<AccountSummary> => {
-      const unknown = (): AccountSummary => ({ accountId: trail.accountId, lastSyncedAt: null, status: null, enabledRegions: null });
+      const unknown = (): AccountSummary => ({ accountId: trail.accountId, lastSyncedAt: null, status: null, enabledRegions: null, name: null });
       if (context.accountsRead.has(trail.accountId)) return context.accountsRead.get(trail.accountId) ?? unknown();
       return context.loaders.accountById.load(trail.accountId).then((account) => account ?? unknown());
     },

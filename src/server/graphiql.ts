@@ -1,10 +1,11 @@
 // GraphiQL for browsers at GET /graphql, from files installed with the package: GraphiQL 3's UMD build and React 18's,
 // out of node_modules by resolved path, plus the page's own script and style (src/server/graphiql/). Nothing is loaded
 // from a CDN or any other origin, and the page's Content-Security-Policy allows only this origin.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import express from 'express';
-import { PACKAGE_ROOT } from '../paths.js';
+import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
 import { GRAPHIQL_ASSETS_PATH, graphiqlCsp, newStyleNonce, queryPageHtml, type QueryPageOptions } from './query-page.js';
 
 export { GRAPHIQL_ASSETS_PATH, graphiqlCsp } from './query-page.js';
@@ -52,6 +53,9 @@ export interface GraphiqlRoutesOptions extends QueryPageOptions {
 export function graphiqlRoutes(options: GraphiqlRoutesOptions = {}): express.Router {
   const endpoint = options.endpoint ?? '/graphql';
   const assets = graphiqlAssets();
+  // The stored fragments the server appends to a query that spreads them: the editor knows them too, so it does not
+  // mark `...AssetFragment` in the seed query as unknown, and sends their definitions with the query.
+  const externalFragments = options.externalFragments ?? readFileSync(join(SCHEMA_DIR, 'fragments.graphql'), 'utf8');
   const router = express.Router({ caseSensitive: true, strict: true });
 
   router.get(endpoint, (req, res, next) => {
@@ -66,7 +70,7 @@ export function graphiqlRoutes(options: GraphiqlRoutesOptions = {}): express.Rou
       'cache-control': 'no-cache',
       vary: 'accept',
     });
-    res.send(queryPageHtml({ ...options, endpoint, styleNonce }));
+    res.send(queryPageHtml({ ...options, endpoint, styleNonce, externalFragments }));
   });
 
   router.get(`${GRAPHIQL_ASSETS_PATH}/:file`, (req, res, next) => {

@@ -39,10 +39,12 @@ export interface QueryPageOptions {
   endpoint?: string;
   /** The nonce of this response's CSP for GraphiQL's <style> elements; a fresh one when left out. */
   styleNonce?: string;
+  /** Fragment definitions the editor knows without the query defining them (schema/fragments.graphql). */
+  externalFragments?: string;
 }
 
 export function queryPageHtml(options: QueryPageOptions | string = {}): string {
-  const { defaultQuery = SEED_QUERY, endpoint = '/graphql', styleNonce = newStyleNonce() } = typeof options === 'string' ? { defaultQuery: options } : options;
+  const { defaultQuery = SEED_QUERY, endpoint = '/graphql', styleNonce = newStyleNonce(), externalFragments = '' } = typeof options === 'string' ? { defaultQuery: options } : options;
   const asset = (name: string): string => `${GRAPHIQL_ASSETS_PATH}/${name}`;
   // The CSP is also sent as a header by graphiqlRoutes(); the meta copy covers the page when Apollo's landing page
   // hook serves it (that path sets no headers of its own).
@@ -58,7 +60,7 @@ export function queryPageHtml(options: QueryPageOptions | string = {}): string {
 <link rel="stylesheet" href="${asset('page.css')}">
 </head>
 <body>
-<div id="graphiql" data-endpoint="${escapeHtml(endpoint)}" data-default-query="${escapeHtml(defaultQuery)}" data-style-nonce="${escapeHtml(styleNonce)}">Loading GraphiQL...</div>
+<div id="graphiql" data-endpoint="${escapeHtml(endpoint)}" data-default-query="${escapeHtml(defaultQuery)}" data-style-nonce="${escapeHtml(styleNonce)}" data-external-fragments="${escapeHtml(externalFragments)}">Loading GraphiQL...</div>
 <noscript>GraphiQL needs JavaScript. Without it, POST or GET <code>${escapeHtml(endpoint)}</code> per the GraphQL over HTTP spec.</noscript>
 <script src="${asset('react.production.min.js')}"></script>
 <script src="${asset('react-dom.production.min.js')}"></script>

@@ -39,6 +39,11 @@ export const accountStatusSql = (accountIdSql: string): string =>
   `(SELECT a.status FROM sync_accounts a WHERE a.collector IN (${COLLECTOR_LIST}) AND a.account_id = ${accountIdSql} AND a.run_id > ${RETIRED_BEFORE('a')}
      ORDER BY a.run_id DESC LIMIT 1)`;
 
+/** The latest name a sync gave the account (the accounts file's, else AWS Organizations'), NULL when none did. */
+export const accountNameSql = (accountIdSql: string): string =>
+  `(SELECT n.account_name FROM sync_accounts n WHERE n.collector IN (${COLLECTOR_LIST}) AND n.account_id = ${accountIdSql} AND n.account_name IS NOT NULL
+     ORDER BY n.run_id DESC LIMIT 1)`;
+
 /**
  * An account's filterable values, as SQL over an expression that gives its id (a trail's account_id, or the accounts
  * list's), and with `trails` the trails that apply to it: every live trail a sync of the account listed (its own, and
@@ -52,6 +57,7 @@ function accountFilterOf(trailColumnsByField: ReadonlyMap<string, FilterColumn>,
       { field: 'accountId', sql: accountIdSql, kind: 'string', nullable: false },
       { field: 'lastSyncedAt', sql: accountLastSyncedAtSql(accountIdSql), kind: 'datetime', nullable: true },
       { field: 'status', sql: accountStatusSql(accountIdSql), kind: 'enum', nullable: true },
+      { field: 'name', sql: accountNameSql(accountIdSql), kind: 'string', nullable: true },
     ]),
     relations: withTrails ? new Map([['trails', trailsOfAccount(trailColumnsByField, accountIdSql)]]) : NO_RELATIONS,
   };

@@ -100,6 +100,8 @@ export interface AccountOutcome {
   /** The regions enabled for the account, when they could be read. */
   enabledRegions: string[] | null;
   error?: ScopeError;
+  /** The name the sync knew it by (the accounts file's `name`, else AWS Organizations'), if any. */
+  name?: string | null;
 }
 
 /** What retiring an account took out of the inventory. */
@@ -307,6 +309,8 @@ export interface AccountSummary {
   status: 'ok' | 'failed' | null;
   /** The enabled regions as last read; null when never read. */
   enabledRegions: string[] | null;
+  /** The latest name a sync gave it (the accounts file's `name`, else AWS Organizations'); null when none did. */
+  name: string | null;
 }
 
 export type { CollectionError };

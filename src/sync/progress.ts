@@ -58,7 +58,7 @@ export function progressLine(state: ProgressState, now = Date.now()): string {
   ].join(' · ');
 }
 
-/** Redraws the progress line on a terminal a few times a second; `clear` makes room for a log line. */
+/** Redraws the progress line on a terminal a few times a second; `clear` makes room for a log line, `redraw` follows it. */
 export class ProgressDisplay {
   private timer: NodeJS.Timeout | undefined;
   private shown = false;
@@ -68,6 +68,11 @@ export class ProgressDisplay {
   start(): void {
     this.timer = setInterval(() => this.draw(), this.intervalMs);
     this.timer.unref();
+  }
+
+  /** Draws the line again at once after a log line, unless the display is stopped (or not yet started). */
+  redraw(): void {
+    if (this.timer) this.draw();
   }
 
   draw(): void {
@@ -82,6 +87,7 @@ export class ProgressDisplay {
 
   stop(): void {
     clearInterval(this.timer);
+    this.timer = undefined;
     this.clear();
   }
 }

@@ -54,11 +54,14 @@ export interface ScopeOutcome extends ScopeCounts {
 export interface AccountFailure {
   label: string;
   accountId?: string;
+  /** The accounts file's or AWS Organizations' name for the account, when it has one. */
+  name?: string;
   error: ScopeError;
 }
 
 export interface RetiredAccount extends AccountRetirement {
   accountId: string;
+  name?: string;
   reason: string;
 }
 
@@ -70,6 +73,8 @@ export interface TrailSyncSummary {
   retired: RetiredAccount[];
   /** Requested region names an account's partition does not have (EC2 DescribeRegions). */
   unknownRegions: { accountId: string; region: string }[];
+  /** The accounts reached that have a name (the accounts file's, else AWS Organizations'), in the order given. */
+  namedAccounts: { accountId: string; name: string }[];
   totals: { accounts: number; scopesOk: number; scopesSkipped: number; scopesFailed: number } & ScopeCounts;
   durationMs: number;
 }
@@ -90,6 +95,7 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
   const accountFailures: AccountFailure[] = [];
   const retired: RetiredAccount[] = [];
   const unknownRegions: TrailSyncSummary['unknownRegions'] = [];
+  const namedAccounts: TrailSyncSummary['namedAccounts'] = [];
   let accountCount = 0;
   // One pool of keep-alive connections for every client of the run: thousands of clients must not open thousands of connections.
   const agents = { httpAgent: new HttpAgent({ keepAlive: true }), httpsAgent: new HttpsAgent({ keepAlive: true }) };
@@ -107,7 +113,7 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
     for (const account of accounts.filter((a) => a.retire && a.accountId)) {
       const retirement = await store.retireAccount(run.id, TRAILS_COLLECTOR, account.accountId!, account.retire!);
       if (retirement) {
-        retired.push({ accountId: account.accountId!, reason: account.retire!, ...retirement });
+        retired.push({ accountId: account.accountId!, ...(account.name ? { name: account.name } : {}), reason: account.retire!, ...retirement });
         log.info({ accountId: account.accountId, reason: account.retire, ...retirement }, 'account retired from the inventory');
       }
     }
@@ -155,6 +161,7 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
       if ('error' in outcome) accountFailures.push(outcome);
       else {
         scopes.push(...outcome.scopes);
+        if (outcome.name && !namedAccounts.some((a) => a.accountId === outcome.accountId)) namedAccounts.push({ accountId: outcome.accountId, name: outcome.name });
         unknownRegions.push(...outcome.unknownRegions.map((region) => ({ accountId: outcome.accountId, region })));
       }
     }
@@ -185,7 +192,7 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
   const finished = await store.finishSyncRun(run.id, status, runError);
   const durationMs = Date.now() - started;
   log.info({ runId: run.id, status, ...totals, durationMs }, 'sync finished');
-  return { run: finished, scopes, accountFailures, retired, unknownRegions, totals, durationMs };
+  return { run: finished, scopes, accountFailures, retired, unknownRegions, namedAccounts, totals, durationMs };
 }
 
 interface AccountContext {
@@ -202,7 +209,7 @@ interface AccountContext {
   clientSettings: Record<string, unknown>;
 }
 
-type AccountResult = { accountId: string; scopes: ScopeOutcome[]; unknownRegions: string[] } | AccountFailure;
+type AccountResult = { accountId: string; name?: string; scopes: ScopeOutcome[]; unknownRegions: string[] } | AccountFailure;
 
 async function syncAccount(context: AccountContext, account: AccountTarget): Promise<AccountResult> {
   const { store, runId, options, limiter, homeRegion } = context;
@@ -223,9 +230,9 @@ async function syncAccount(context: AccountContext, account: AccountTarget): Pro
   let regions: AccountRegions | undefined;
   const fail = async (error: ScopeError, knownId: string | undefined, message: string): Promise<AccountFailure> => {
     // An account known by id is recorded, so coverage shows it failing instead of silently missing.
-    if (knownId) await store.recordAccount(runId, TRAILS_COLLECTOR, { accountId: knownId, status: 'failed', enabledRegions: null, error });
+    if (knownId) await store.recordAccount(runId, TRAILS_COLLECTOR, { accountId: knownId, status: 'failed', enabledRegions: null, error, name: account.name ?? null });
     log.error({ account: account.label, accountId: knownId, error }, message);
-    return { label: account.label, ...(knownId ? { accountId: knownId } : {}), error };
+    return { label: account.label, ...(knownId ? { accountId: knownId } : {}), ...(account.name ? { name: account.name } : {}), error };
   };
   if (account.unreachable) return await fail(account.unreachable, account.accountId, 'account cannot be synced');
   try {
@@ -250,7 +257,7 @@ async function syncAccount(context: AccountContext, account: AccountTarget): Pro
     if (!options.regions?.length) return await fail(described, accountId, 'the regions of the account could not be listed');
     log.warn({ accountId, error: described }, 'the regions of the account could not be listed; syncing the regions named');
   }
-  await store.recordAccount(runId, TRAILS_COLLECTOR, { accountId, status: 'ok', enabledRegions: regions?.enabled ?? null });
+  await store.recordAccount(runId, TRAILS_COLLECTOR, { accountId, status: 'ok', enabledRegions: regions?.enabled ?? null, name: account.name ?? null });
 
   const plan = planRegions(options.regions?.length ? options.regions : regions!.enabled, regions);
   context.progress.scopesPlanned(plan.toCollect.length + plan.notCollected.length);
@@ -274,7 +281,7 @@ async function syncAccount(context: AccountContext, account: AccountTarget): Pro
     context.progress.scopeWritten(scope.status, counts);
     log[scope.status === 'failed' ? 'warn' : 'debug']({ accountId, region: scope.region, status: scope.status, error: scope.error, ...counts }, 'scope written');
   }
-  return { accountId, scopes, unknownRegions: plan.unknown };
+  return { accountId, ...(account.name ? { name: account.name } : {}), scopes, unknownRegions: plan.unknown };
 }
 
 /**

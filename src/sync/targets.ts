@@ -15,6 +15,8 @@ export interface AccountTarget {
   label: string;
   /** The account the credentials must belong to, when known before any call (from a role ARN or Organizations). */
   accountId?: string;
+  /** The accounts file's `name` for it, else its name in AWS Organizations: stored with the account, shown in summaries. */
+  name?: string;
   credentials?: Credentials;
   /** Known to be out of reach before any call (e.g. named in organization.include but not in the organization): recorded as failed. */
   unreachable?: ScopeError;
@@ -48,9 +50,11 @@ export async function resolveAccountTargets(config: AccountsConfig | undefined, 
   // An account listed by hand wins over the same account discovered: its role is the one the user chose.
   for (const entry of config.accounts ?? []) {
     const accountId = entry.role_arn.split(':')[4]!;
+    const name = entry.name ?? targets.get(accountId)?.name;
     targets.set(accountId, {
-      label: entry.name ? `${accountId} (${entry.name})` : accountId,
+      label: name ? `${accountId} (${name})` : accountId,
       accountId,
+      ...(name ? { name } : {}),
       credentials: assumedRoleCredentials({
         roleArn: entry.role_arn,
         sessionName: entry.session_name ?? DEFAULT_SESSION_NAME,
@@ -98,15 +102,16 @@ async function organizationTargets(organization: OrganizationEntry, base: Creden
   }
   for (const account of discovered.accounts) {
     const label = account.name ? `${account.id} (${account.name})` : account.id;
+    const named = account.name ? { name: account.name } : {};
     // Accounts the user excluded or AWS closed leave the inventory; others not included belong to another sync's share.
     if (exclude.has(account.id)) {
-      targets.push({ label, accountId: account.id, retire: 'excluded by organization.exclude' });
+      targets.push({ label, accountId: account.id, ...named, retire: 'excluded by organization.exclude' });
       continue;
     }
     if (include && !include.has(account.id)) continue;
     // Only a state known to be closed is retired; an unknown or missing one is tried (a failure is recorded, a skip is not).
     if (CLOSED_STATES.has(account.status)) {
-      targets.push({ label, accountId: account.id, retire: `its state in AWS Organizations is ${account.status}` });
+      targets.push({ label, accountId: account.id, ...named, retire: `its state in AWS Organizations is ${account.status}` });
       continue;
     }
     // The management account rarely holds the member role: it is read with the credentials that listed the organization.
@@ -120,7 +125,7 @@ async function organizationTargets(organization: OrganizationEntry, base: Creden
             source: management,
             ...clientOptions(options),
           });
-    targets.push({ label, accountId: account.id, credentials });
+    targets.push({ label, accountId: account.id, ...named, credentials });
   }
   return targets;
 }

@@ -1,10 +1,22 @@
 // `inventory demo`, the newcomer's first command: simulated organization → real sync → verdicts → a live API.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 import { postGraphQL, runCli, startCli } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
+
+/** The README's demo output: the fenced block that begins as the demo's output begins. */
+function readmeDemoBlock(): string {
+  const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
+  const block = readme.match(/^```\n(Simulated AWS organization [\s\S]*?)^```$/m);
+  if (!block) throw new Error('README.md has no demo output block (a fenced block starting "Simulated AWS organization")');
+  return block[1]!;
+}
+
+/** What changes from run to run: ports (the demo's and the simulator's), and durations. */
+const masked = (text: string): string => text.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>').replace(/\b\d+\.\ds\b/g, '<seconds>s');
 
 describe('inventory demo', () => {
   it('syncs the simulated organization, prints the verdict and serves the seed query until stopped', async () => {
@@ -24,6 +36,8 @@ describe('inventory demo', () => {
       expect(output).toContain('FAIL   cloudtrail-kms-encryption  CloudTrail logs are encrypted at rest using KMS CMKs (medium)');
       expect(existsSync(join(dir, 'data', 'demo.db'))).toBe(true);
       expect(existsSync(realInventory)).toBe(false);
+      // The README shows exactly what the demo prints, so it cannot go stale.
+      expect(masked(output)).toBe(masked(readmeDemoBlock()));
 
       const { status, body } = await postGraphQL(demo.match[1]!, '{ trails(where:{kmsKeyID:""}){...AssetFragment} }');
       expect(status).toBe(200);

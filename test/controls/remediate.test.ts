@@ -8,6 +8,7 @@ import type { FailingAsset } from '../../src/controls/evaluate.js';
 import { buildRemediationPlan, commandsIn, fillPlaceholders, placeholdersIn, placeholderValues, plansAsJson, snakeCase } from '../../src/controls/remediate.js';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import { CONTROLS_DIR } from '../../src/paths.js';
+import { trailRecord } from '../support/records.js';
 import { tempDir } from '../support/store.js';
 
 const api = createInventoryApi();
@@ -15,7 +16,8 @@ const kmsControl = loadCatalog(api).find((c) => c.id === 'cloudtrail-kms-encrypt
 const ACCOUNT = '444455556666';
 const TRAIL_ARN = `arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:trail/eu-audit`;
 const asset: FailingAsset = { id: TRAIL_ARN, name: 'eu-audit', assetType: 'Trail', accountId: ACCOUNT, region: 'eu-west-1' };
-const stored = { id: TRAIL_ARN, arn: TRAIL_ARN, name: 'eu-audit', s3BucketName: 'acme-eu-logs', kmsKeyID: '', homeRegion: 'eu-west-1', isLogging: true };
+/** The trail as a sync stores it: unencrypted, every other attribute known. */
+const stored = { ...trailRecord('eu-audit', { account: ACCOUNT, region: 'eu-west-1', trail: { S3BucketName: 'acme-eu-logs' } }), id: TRAIL_ARN };
 
 /** A copy of the seed control with other fields, loaded as the catalog loads it. */
 function controlWith(changes: Record<string, unknown>) {
@@ -65,8 +67,13 @@ describe('the KMS control plan', () => {
 
   it('leaves an attribute it does not know as a placeholder to fill, and says so', () => {
     const bare = buildRemediationPlan(kmsControl, asset);
-    expect(bare.fillIn).toEqual(['<kms_key_arn>', '<log_bucket_name>']);
+    expect(bare.fillIn).toEqual([
+      '<kms_key_arn>', '<log_bucket_name>', '<s3_key_prefix>', '<sns_topic_arn>', '<is_multi_region_trail>', '<is_organization_trail>',
+      '<include_global_service_events>', '<log_file_validation_enabled>', '<is_logging>', '<cloud_watch_logs_log_group_arn>',
+      '<cloud_watch_logs_role_arn>',
+    ]);
     expect(bare.terraform).toContain('"<log_bucket_name>"');
+    expect(bare.terraform).toContain('is_multi_region_trail         = <is_multi_region_trail>\n');
   });
 
   it('serialises as one object per failing asset with asset, control, commands, statements and Terraform', () => {
@@ -74,6 +81,72 @@ describe('the KMS control plan', () => {
     expect(Object.keys(object)).toEqual(['asset', 'control', 'commands', 'keyPolicyStatements', 'terraform', 'fillIn']);
     expect(object.asset).toEqual(asset);
     expect(object.control).toEqual({ id: 'cloudtrail-kms-encryption', title: kmsControl.title, severity: 'medium' });
+  });
+});
+
+describe('the Terraform of a single-region trail', () => {
+  const SNS = `arn:aws:sns:eu-west-1:${ACCOUNT}:trail-deliveries`;
+  const LOG_GROUP = `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:trail-events:*`;
+  const CW_ROLE = `arn:aws:iam::${ACCOUNT}:role/trail-to-cloudwatch`;
+  const KEY = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+  /** Everything the inventory knows false or set about the trail, as a sync stores it. */
+  const singleRegion = (trail: Record<string, unknown>, status = { IsLogging: false }) =>
+    trailRecord('eu-audit', {
+      account: ACCOUNT,
+      region: 'eu-west-1',
+      trail: {
+        S3BucketName: 'acme-eu-logs', S3KeyPrefix: 'audit/', SnsTopicName: SNS, SnsTopicARN: SNS, IsMultiRegionTrail: false,
+        IncludeGlobalServiceEvents: false, LogFileValidationEnabled: false, IsOrganizationTrail: false, ...trail,
+      },
+      status,
+    }) as unknown as Record<string, unknown>;
+  const withCloudWatch = singleRegion({ CloudWatchLogsLogGroupArn: LOG_GROUP, CloudWatchLogsRoleArn: CW_ROLE });
+  const encrypted = singleRegion({ KmsKeyId: KEY }, { IsLogging: true });
+
+  /** The arguments of the plan's aws_cloudtrail resource, each as written. */
+  function trailArguments(terraform: string): Record<string, string> {
+    const body = terraform.match(/resource "aws_cloudtrail" "this" \{\n([\s\S]*?)\n {2}lifecycle/)![1]!;
+    return Object.fromEntries(body.split('\n').filter((line) => line.includes('=')).map((line) => line.split(/\s+=\s+/).map((part) => part.trim()) as [string, string]));
+  }
+  const known = {
+    s3_bucket_name: '"acme-eu-logs"', s3_key_prefix: '"audit/"', sns_topic_name: `"${SNS}"`, is_multi_region_trail: 'false',
+    is_organization_trail: 'false', include_global_service_events: 'false', enable_log_file_validation: 'false',
+  };
+  const plan = (id: string, attributes: Record<string, unknown>) => buildRemediationPlan(loadCatalog(api).find((c) => c.id === id)!, asset, attributes);
+
+  it('keeps every setting the inventory knows and changes only what the control remediates', () => {
+    expect(trailArguments(plan('cloudtrail-kms-encryption', withCloudWatch).terraform!)).toEqual({
+      name: 'local.trail_name', ...known, enable_logging: 'false', kms_key_id: 'aws_kms_key.cloudtrail.arn',
+      cloud_watch_logs_group_arn: `"${LOG_GROUP}"`, cloud_watch_logs_role_arn: `"${CW_ROLE}"`,
+    });
+    expect(trailArguments(plan('cloudtrail-log-file-validation', withCloudWatch).terraform!)).toEqual({
+      name: '"eu-audit"', ...known, enable_log_file_validation: 'true', enable_logging: 'false',
+      cloud_watch_logs_group_arn: `"${LOG_GROUP}"`, cloud_watch_logs_role_arn: `"${CW_ROLE}"`,
+    });
+    expect(trailArguments(plan('cloudtrail-logging', withCloudWatch).terraform!)).toEqual({
+      name: '"eu-audit"', ...known, enable_logging: 'true', cloud_watch_logs_group_arn: `"${LOG_GROUP}"`, cloud_watch_logs_role_arn: `"${CW_ROLE}"`,
+    });
+    expect(trailArguments(plan('cloudtrail-cloudwatch-logs', encrypted).terraform!)).toEqual({
+      name: '"eu-audit"', ...known, enable_logging: 'true', kms_key_id: `"${KEY}"`,
+      cloud_watch_logs_group_arn: '"${aws_cloudwatch_log_group.cloudtrail.arn}:*"', cloud_watch_logs_role_arn: 'aws_iam_role.cloudtrail_to_cloudwatch.arn',
+    });
+  });
+
+  it('imports the trail by its ARN and leaves its selectors and tags alone', () => {
+    for (const id of ['cloudtrail-kms-encryption', 'cloudtrail-log-file-validation', 'cloudtrail-logging', 'cloudtrail-cloudwatch-logs']) {
+      const { terraform, fillIn } = plan(id, withCloudWatch);
+      expect(terraform).toContain(`import {\n  to = aws_cloudtrail.this\n  id = "${TRAIL_ARN}"\n}`);
+      expect(terraform).toContain('ignore_changes = [event_selector, advanced_event_selector, insight_selector, tags]');
+      // What is left to fill is only what the user chooses (a key, a log group and role name, a time), never the trail's settings.
+      expect(fillIn.filter((p) => !['<kms_key_arn>', '<log_group_name>', '<role_name>', '<start_time>'].includes(p))).toEqual([]);
+    }
+  });
+
+  it('leaves a setting to fill in when the inventory could not read it (the trail status)', () => {
+    const unknownStatus = { ...withCloudWatch, isLogging: null };
+    const { terraform, fillIn } = plan('cloudtrail-log-file-validation', unknownStatus);
+    expect(trailArguments(terraform!).enable_logging).toBe('<is_logging>');
+    expect(fillIn).toContain('<is_logging>');
   });
 });
 

@@ -66,6 +66,16 @@ async function pageOrigin(server: RunningServer): Promise<{ origin: string; clos
 const editorText = (page: Page, selector: string): Promise<string> =>
   page.$eval(`${selector} .CodeMirror`, (element) => (element as unknown as { CodeMirror: { getValue(): string } }).CodeMirror.getValue());
 
+/** The messages of the lint markers (the underlined spans) in the query editor, as CodeMirror's lint addon holds them. */
+const lintMessages = (page: Page): Promise<string[]> =>
+  page.$eval('.graphiql-query-editor .CodeMirror', (element) => {
+    const lint = (element as unknown as { CodeMirror: { state: { lint?: { marked: { __annotation?: { message: string } }[] } } } }).CodeMirror.state.lint;
+    return (lint?.marked ?? []).map((marker) => marker.__annotation?.message ?? '');
+  });
+
+const setQuery = (page: Page, text: string): Promise<void> =>
+  page.$eval('.graphiql-query-editor .CodeMirror', (element, value) => (element as unknown as { CodeMirror: { setValue(text: string): void } }).CodeMirror.setValue(value), text);
+
 describe('GraphiQL in headless Chromium', () => {
   let temp: TempStore;
   let server: RunningServer;
@@ -150,6 +160,21 @@ describe('GraphiQL in headless Chromium', () => {
     expect(posts.length).toBeGreaterThanOrEqual(2); // the schema's introspection and the seed query
     for (const post of posts) expect(post.headers['content-type']).toBe('application/json');
     expectOnlyLocalRequests();
+    expect(problems).toEqual([]);
+  });
+
+  it('knows the stored fragments: the seed query shows no lint error, an unknown fragment does, and the seed query runs', async () => {
+    // Lint runs once the schema is loaded: an unknown fragment proves it runs, and its marker stays until the next pass.
+    await setQuery(page, '{ trails { ...NoSuchFragment } }');
+    await expect.poll(() => lintMessages(page), { timeout: 15_000 }).toEqual(['Unknown fragment "NoSuchFragment".']);
+    await setQuery(page, SEED_QUERY);
+    await expect.poll(() => lintMessages(page), { timeout: 15_000 }).toEqual([]);
+    expect(await editorText(page, '.graphiql-query-editor')).toBe(SEED_QUERY);
+    await page.click('.graphiql-execute-button');
+    await expect.poll(() => editorText(page, '.graphiql-response'), { timeout: 10_000 }).toContain(UNENCRYPTED[0]!);
+    const result = JSON.parse(await editorText(page, '.graphiql-response')) as { data: { trails: { arn: string; accountId: string }[] } };
+    expect(result.data.trails.map((t) => t.arn).sort()).toEqual(UNENCRYPTED);
+    expect(result.data.trails.every((t) => t.accountId === ACCOUNT)).toBe(true);
     expect(problems).toEqual([]);
   });
 

@@ -37,6 +37,9 @@ function syncOrganization(store: InventoryStore, yaml: string, extra: Partial<Tr
   });
 }
 
+/** An account's name in AWS Organizations, as the scenario gives it. */
+const orgName = (org: OrganizationScenario, id: string): string => org.scenario.accounts.find((a) => a.Id === id)!.Name!;
+
 const discovery = (org: OrganizationScenario) => `organization:\n  member_role_name: ${org.memberRoleName}\n`;
 
 /** The organization with its faults switched off: every role assumable, no denied region. */
@@ -60,7 +63,7 @@ describe('syncing an organization', () => {
 
     const reachable = org.activeAccountIds.filter((id) => id !== org.unassumableAccountId);
     expect(summary.run.status).toBe('partial');
-    expect(summary.accountFailures).toEqual([{ label: expect.stringContaining(org.unassumableAccountId!), accountId: org.unassumableAccountId, error: { code: 'AccessDenied', message: expect.stringContaining('sts:AssumeRole') } }]);
+    expect(summary.accountFailures).toEqual([{ label: expect.stringContaining(org.unassumableAccountId!), accountId: org.unassumableAccountId, name: orgName(org, org.unassumableAccountId!), error: { code: 'AccessDenied', message: expect.stringContaining('sts:AssumeRole') } }]);
     expect(summary.scopes.filter((s) => s.status === 'failed').map((s) => [s.accountId, s.region, s.error?.code])).toEqual([
       [org.deniedScope!.accountId, org.deniedScope!.region, 'AccessDeniedException'],
     ]);
@@ -127,7 +130,7 @@ describe('syncing an organization', () => {
 `,
     );
     expect(summary.scopes.filter((s) => s.status === 'ok').map((s) => s.accountId)).toEqual(REGIONS.map(() => first));
-    expect(summary.accountFailures).toEqual([{ label: `${second} (second)`, accountId: second, error: expect.objectContaining({ code: 'AccessDenied' }) }]);
+    expect(summary.accountFailures).toEqual([{ label: `${second} (second)`, accountId: second, name: 'second', error: expect.objectContaining({ code: 'AccessDenied' }) }]);
   });
 
   it('refreshes assumed-role credentials before they expire during a long sync', async () => {
@@ -188,8 +191,8 @@ describe('syncing an organization', () => {
     expect(summary.run.status).toBe('succeeded');
     const byId = (a: { accountId: string }, b: { accountId: string }) => a.accountId.localeCompare(b.accountId);
     expect([...summary.retired].sort(byId)).toEqual([
-      { accountId: excluded, reason: 'excluded by organization.exclude', regions: REGIONS.length, trailsDeleted: trailsOf(excluded).length },
-      { accountId: closed, reason: 'its state in AWS Organizations is SUSPENDED', regions: REGIONS.length, trailsDeleted: trailsOf(closed).length },
+      { accountId: excluded, name: orgName(org, excluded), reason: 'excluded by organization.exclude', regions: REGIONS.length, trailsDeleted: trailsOf(excluded).length },
+      { accountId: closed, name: orgName(org, closed), reason: 'its state in AWS Organizations is SUSPENDED', regions: REGIONS.length, trailsDeleted: trailsOf(closed).length },
     ].sort(byId));
     const live = (await store.findTrails({}, { limit: 1000 })).map((t) => t.arn);
     expect(live.filter((arn) => [excluded, closed].includes(arn.split(':')[4]!))).toEqual([]);

@@ -24,14 +24,7 @@ export const TRAILS_COLLECTOR = 'aws.cloudtrail.trails';
 /** ListTags accepts at most this many ARNs per call (CloudTrail API reference, ResourceIdList). */
 export const LIST_TAGS_MAX_ARNS = 20;
 
-/** Every IAM action this collector calls: the least privilege a sync needs. */
-export const TRAIL_PERMISSIONS = [
-  'cloudtrail:DescribeTrails',
-  'cloudtrail:GetTrailStatus',
-  'cloudtrail:GetEventSelectors',
-  'cloudtrail:GetInsightSelectors',
-  'cloudtrail:ListTags',
-] as const;
+// The IAM actions this collector calls are TRAIL_PERMISSIONS in ../permissions.ts.
 
 export interface TrailCollection {
   /** The account whose credentials the clients carry. */

@@ -1,8 +1,6 @@
 // inventory permissions: the IAM actions a sync calls, as the collectors declare them.
 import { Command, Option } from 'commander';
-import { ACCOUNT_PERMISSIONS } from '../../../collectors/aws/account.js';
-import { TRAIL_PERMISSIONS } from '../../../collectors/aws/cloudtrail/trails.js';
-import { ORGANIZATION_PERMISSIONS } from '../../../collectors/aws/organizations.js';
+import { ACCOUNT_PERMISSIONS, ORGANIZATION_PERMISSIONS, TRAIL_PERMISSIONS } from '../../../collectors/aws/permissions.js';
 import type { CommandOutcome } from '../exit-codes.js';
 
 export const SYNC_PERMISSIONS: readonly string[] = [...ACCOUNT_PERMISSIONS, ...TRAIL_PERMISSIONS];

@@ -79,7 +79,7 @@ export function syncCommand(outcome: CommandOutcome): Command {
       const progress = new SyncProgress();
       const display = process.stderr.isTTY && !flags.quiet && !flags.verbose ? new ProgressDisplay(progress, process.stderr) : undefined;
       const level: LogLevel = flags.quiet ? 'error' : flags.verbose ? 'debug' : flags.logLevel ?? (display ? 'warn' : 'info');
-      const log = createLogger(level, display ? { beforeWrite: () => display.clear() } : {});
+      const log = createLogger(level, display ? { beforeWrite: () => display.clear(), afterWrite: () => display.redraw() } : {});
 
       const store = await openStore(flags.db);
       const abort = new AbortController();
@@ -134,6 +134,8 @@ export function syncSummaryText(summary: TrailSyncSummary): string {
   const lines = [
     `Sync run ${run.id} ${run.status} in ${(summary.durationMs / 1000).toFixed(1)}s`,
     `  accounts: ${totals.accounts} listed, ${accountFailures.length} failed`,
+    // The names of the accounts file (or AWS Organizations), so that a reader knows which account an id is.
+    ...(summary.namedAccounts.length ? [`  account names: ${listed(summary.namedAccounts.map((a) => `${a.accountId} ${a.name}`))}`] : []),
     `  scopes: ${totals.scopesOk} ok, ${totals.scopesSkipped} skipped, ${totals.scopesFailed} failed`,
     `  trails: ${totals.seen} sightings, ${totals.new} new, ${totals.changed} changed, ${totals.deleted} deleted`,
   ];
@@ -142,14 +144,19 @@ export function syncSummaryText(summary: TrailSyncSummary): string {
   const failed = scopes.filter((s) => s.status === 'failed');
   if (failed.length || accountFailures.length) {
     lines.push('Failed (previous data for these scopes is kept; controls report ERROR until a sync succeeds):');
-    for (const a of accountFailures) lines.push(`  ${a.accountId ?? a.label}: ${a.error.code}: ${a.error.message}`);
+    for (const a of accountFailures) lines.push(`  ${named(a.accountId ?? a.label, a.name)}: ${a.error.code}: ${a.error.message}`);
     for (const s of failed) lines.push(`  ${s.accountId} ${s.region}: ${s.error?.code}: ${s.error?.message}`);
   }
   for (const r of summary.retired) {
-    lines.push(`Retired from the inventory: ${r.accountId} (${r.reason}): ${r.regions} regions out of coverage, ${r.trailsDeleted} trails deleted`);
+    lines.push(`Retired from the inventory: ${named(r.accountId, r.name)} (${r.reason}): ${r.regions} regions out of coverage, ${r.trailsDeleted} trails deleted`);
   }
   for (const u of summary.unknownRegions) lines.push(`Not a region of account ${u.accountId}'s partition (EC2 DescribeRegions): ${u.region}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** An account as the summary names it: its id, with its name when it has one. */
+function named(account: string, name: string | undefined): string {
+  return name ? `${account} (${name})` : account;
 }
 
 function listed(items: string[]): string {

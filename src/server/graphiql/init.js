@@ -35,6 +35,8 @@
     React.createElement(GraphiQL, {
       fetcher: fetcher,
       defaultQuery: root.getAttribute('data-default-query') || undefined,
+      // The stored fragments (schema/fragments.graphql): the editor validates `...AssetFragment` against them.
+      externalFragments: root.getAttribute('data-external-fragments') || undefined,
       isHeadersEditorEnabled: true,
       shouldPersistHeaders: false,
     }),

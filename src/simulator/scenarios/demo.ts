@@ -49,6 +49,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
     accounts: [
       {
         Id: DEMO_MANAGEMENT_ACCOUNT_ID,
+        Name: 'acme-management',
         AccessKeyId: accessKey(DEMO_MANAGEMENT_ACCOUNT_ID),
         SecretAccessKey: secret(DEMO_MANAGEMENT_ACCOUNT_ID),
         CallerArn: `arn:aws:sts::${DEMO_MANAGEMENT_ACCOUNT_ID}:assumed-role/InventoryReader/inventory-demo`,
@@ -82,6 +83,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
       },
       {
         Id: DEMO_WORKLOADS_ACCOUNT_ID,
+        Name: 'acme-workloads',
         AccessKeyId: accessKey(DEMO_WORKLOADS_ACCOUNT_ID),
         SecretAccessKey: secret(DEMO_WORKLOADS_ACCOUNT_ID),
         Roles: [{ Name: DEMO_MEMBER_ROLE, TrustedAccountIds: [DEMO_MANAGEMENT_ACCOUNT_ID] }],
@@ -122,6 +124,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
       },
       {
         Id: DEMO_SECURITY_ACCOUNT_ID,
+        Name: 'acme-security',
         AccessKeyId: accessKey(DEMO_SECURITY_ACCOUNT_ID),
         SecretAccessKey: secret(DEMO_SECURITY_ACCOUNT_ID),
         Roles: [{ Name: DEMO_MEMBER_ROLE, TrustedAccountIds: [DEMO_MANAGEMENT_ACCOUNT_ID] }],

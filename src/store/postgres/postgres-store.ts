@@ -16,7 +16,7 @@ import {
   contentHash, groupBy, MAX_QUERY_LIMIT, now, processExists, byResult, catalogWithResults, toControlResultAccount, toControlResultAsset, runsWithTotals, STALE_RUN_MS, toControlResult, toScopeCoverage, toStoredControlException,
 } from '../common.js';
 import { POSTGRES_DIALECT } from '../dialect.js';
-import { ACCOUNT_COLLECTORS, accountLastSyncedAtSql, accountStatusSql, filterSchemas, RETIRED_BEFORE } from '../filter-schemas.js';
+import { ACCOUNT_COLLECTORS, accountLastSyncedAtSql, accountNameSql, accountStatusSql, filterSchemas, RETIRED_BEFORE } from '../filter-schemas.js';
 import { afterCursor, decodeCursor, encodeCursor, orderByTerms, type KeyValue } from '../pages.js';
 import type {
   AccountAttempt, AccountCoverage, AccountOutcome, AccountRetirement, AccountSummary, ApiToken, ApiTokenCredential, ApiTokenScope,
@@ -387,10 +387,10 @@ export class PostgresStore implements InventoryStore {
 
   async recordAccount(runId: number, collector: string, outcome: AccountOutcome): Promise<void> {
     await this.query(
-      `INSERT INTO sync_accounts (run_id, collector, account_id, status, enabled_regions, finished_at, error_code, error_message)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)`,
+      `INSERT INTO sync_accounts (run_id, collector, account_id, status, enabled_regions, finished_at, error_code, error_message, account_name)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9)`,
       [runId, collector, outcome.accountId, outcome.status, outcome.enabledRegions && JSON.stringify(outcome.enabledRegions), now(),
-        outcome.error?.code ?? null, outcome.error?.message ?? null],
+        outcome.error?.code ?? null, outcome.error?.message ?? null, outcome.name ?? null],
     );
   }
 
@@ -924,7 +924,8 @@ function accountValues(idSql: string): string {
     ${accountStatusSql(idSql)} AS status,
     (SELECT k.enabled_regions FROM sync_accounts k WHERE k.collector IN (${collectors}) AND k.account_id = ${idSql}
         AND k.enabled_regions IS NOT NULL AND k.run_id > ${RETIRED_BEFORE('k')}
-      ORDER BY k.run_id DESC LIMIT 1) AS enabled_regions`;
+      ORDER BY k.run_id DESC LIMIT 1) AS enabled_regions,
+    ${accountNameSql(idSql)} AS account_name`;
 }
 
 function toAccountSummary(row: Row): AccountSummary {
@@ -933,6 +934,7 @@ function toAccountSummary(row: Row): AccountSummary {
     lastSyncedAt: (row.last_synced_at as string | null) ?? null,
     status: (row.status as AccountSummary['status']) ?? null,
     enabledRegions: (row.enabled_regions as string[] | null) ?? null,
+    name: (row.account_name as string | null) ?? null,
   };
 }
 

@@ -9,7 +9,7 @@ import {
 } from '../../model/trail.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
 import {
-  ACCOUNT_COLLECTORS, ACCOUNT_FILTER, accountLastSyncedAtSql, accountStatusSql, RETIRED_BEFORE, TRAIL_ASSET_FILTER, TRAIL_FILTER,
+  ACCOUNT_COLLECTORS, ACCOUNT_FILTER, accountLastSyncedAtSql, accountNameSql, accountStatusSql, RETIRED_BEFORE, TRAIL_ASSET_FILTER, TRAIL_FILTER,
 } from '../filter-schemas.js';
 import { afterCursor, decodeCursor, encodeCursor, orderByTerms, type KeyValue } from '../pages.js';
 import { loadMigrations, MigrationError, pendingMigrations, type AppliedMigration } from '../migrations.js';
@@ -330,11 +330,11 @@ export class SqliteStore implements InventoryStore {
   async recordAccount(runId: number, collector: string, outcome: AccountOutcome): Promise<void> {
     this
       .prepared(
-        `INSERT INTO sync_accounts (run_id, collector, account_id, status, enabled_regions, finished_at, error_code, error_message)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO sync_accounts (run_id, collector, account_id, status, enabled_regions, finished_at, error_code, error_message, account_name)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(runId, collector, outcome.accountId, outcome.status, outcome.enabledRegions && JSON.stringify(outcome.enabledRegions), now(),
-        outcome.error?.code ?? null, outcome.error?.message ?? null);
+        outcome.error?.code ?? null, outcome.error?.message ?? null, outcome.name ?? null);
   }
 
   async retireAccount(runId: number, collector: string, accountId: string, reason: string): Promise<AccountRetirement | undefined> {
@@ -851,7 +851,8 @@ function accountValues(idSql: string): string {
     ${accountStatusSql(idSql)} AS status,
     (SELECT k.enabled_regions FROM sync_accounts k WHERE k.collector IN (${collectors}) AND k.account_id = ${idSql}
         AND k.enabled_regions IS NOT NULL AND k.run_id > ${RETIRED_BEFORE('k')}
-      ORDER BY k.run_id DESC LIMIT 1) AS enabled_regions`;
+      ORDER BY k.run_id DESC LIMIT 1) AS enabled_regions,
+    ${accountNameSql(idSql)} AS account_name`;
 }
 
 function toAccountSummary(row: Row): AccountSummary {
@@ -860,6 +861,7 @@ function toAccountSummary(row: Row): AccountSummary {
     lastSyncedAt: (row.last_synced_at as string | null) ?? null,
     status: (row.status as AccountSummary['status']) ?? null,
     enabledRegions: row.enabled_regions ? (JSON.parse(row.enabled_regions as string) as string[]) : null,
+    name: (row.account_name as string | null) ?? null,
   };
 }
 

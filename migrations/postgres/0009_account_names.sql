@@ -1,0 +1,3 @@
+-- The name a sync gave each account it attempted (PostgreSQL twin of migrations/sqlite/0009): the accounts file's
+-- `name`, else the account's name in AWS Organizations; NULL when it had none. GraphQL's Account.name is the latest one.
+ALTER TABLE sync_accounts ADD COLUMN account_name text COLLATE "C";
