@@ -197,9 +197,10 @@ async function resultAssetsIn(
 ): Promise<ControlResultAsset[]> {
   const read = listRead(context, limits, args, info);
   if (runId === null) return [];
-  const loader = pagedLoader<string, ControlResultAsset[]>(context, `${info.parentType.name}.${state}`, read.page, (keys, page) =>
-    context.store.resultAssets(keys.map(resultKey), state, page));
-  return withinBound(await loader.load(`${runId}/${controlId}`), read, info, `the result of ${controlId} in run ${runId}`);
+  // Failing and excepted assets asking for the same page share one statement, which pages each state apart.
+  const loader = pagedLoader<string, ControlResultAsset[]>(context, 'resultAssets', read.page, (keys, page) => context.store.resultAssets(keys.map(resultKey), page));
+  const assets = (await loader.load(`${runId}/${controlId}`)).filter((asset) => asset.state === state);
+  return withinBound(assets, read, info, `the result of ${controlId} in run ${runId}`);
 }
 
 /** A recorded result's accounts, a page at a time (one statement for a whole list of results). */
@@ -502,7 +503,7 @@ const createResolvers = (limits: PageLimits) => ({
     count: (aggregate: { where?: unknown }, _: unknown, context: GraphQLContext) => fromStore(() => context.store.countTrails(aggregate.where)),
     countBy: async (aggregate: { where?: unknown }, args: { field: string } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
       const read = listRead(context, limits, args, info);
-      return withinBound(await fromStore(() => context.store.countTrailsBy(aggregate.where, args.field, read.page)), read, info, args.field);
+      return withinBound(await fromStore(() => context.store.countTrailsBy(aggregate.where, args.field, read.page)), read, info, `field ${args.field}`);
     },
   },
   Trail: {

@@ -246,10 +246,10 @@ export interface InventoryStore {
   /** The results of several runs (of one control when given) by control id, in one statement (DataLoader batch shape). */
   resultsOfRuns(runIds: readonly number[], controlId?: string, page?: ListPage): Promise<ControlResultRecord[][]>;
   /**
-   * The failing and excepted assets (of one state when given) of several (run, control) results, by state then id, in
-   * one statement (DataLoader batch shape).
+   * The failing and excepted assets of several (run, control) results, by state then id, in one statement (DataLoader
+   * batch shape); with `page`, that page of each result's failing assets and of its excepted ones.
    */
-  resultAssets(keys: readonly ControlResultKey[], state?: ControlResultAsset['state'], page?: ListPage): Promise<ControlResultAsset[][]>;
+  resultAssets(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAsset[][]>;
   /** The per-account results of many recorded results, by account id, in one statement (the DataLoader batch shape). */
   resultAccounts(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAccount[][]>;
 

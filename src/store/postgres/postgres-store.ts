@@ -858,15 +858,14 @@ export class PostgresStore implements InventoryStore {
     return groupBy(runIds.map(String), rows, (row) => String(row.run_id), toControlResult);
   }
 
-  async resultAssets(keys: readonly ControlResultKey[], state?: ControlResultAsset['state'], page?: ListPage): Promise<ControlResultAsset[][]> {
+  async resultAssets(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAsset[][]> {
     if (keys.length === 0) return [];
-    const paged = postgresPage(page, 'a.run_id, a.control_id', 'a.state, a.asset_id', 4);
+    const paged = postgresPage(page, 'a.run_id, a.control_id, a.state', 'a.asset_id', 3);
     const rows = await this.query(
       `SELECT * FROM (SELECT a.*${paged.column} FROM control_result_assets a
-         JOIN unnest($1::int[], $2::text[]) AS k(run_id, control_id) ON a.run_id = k.run_id AND a.control_id = k.control_id
-        WHERE $3::text IS NULL OR a.state = $3) assets
+         JOIN unnest($1::int[], $2::text[]) AS k(run_id, control_id) ON a.run_id = k.run_id AND a.control_id = k.control_id) assets
         WHERE ${paged.keep} ORDER BY run_id, control_id, state, asset_id`,
-      [keys.map((k) => k.runId), keys.map((k) => k.controlId), state ?? null, ...paged.params],
+      [keys.map((k) => k.runId), keys.map((k) => k.controlId), ...paged.params],
     );
     return byResult(keys, rows, toControlResultAsset);
   }

@@ -788,19 +788,18 @@ export class SqliteStore implements InventoryStore {
     return groupBy(runIds.map(String), rows, (row) => String(row.run_id), toControlResult);
   }
 
-  async resultAssets(keys: readonly ControlResultKey[], state?: ControlResultAsset['state'], page?: ListPage): Promise<ControlResultAsset[][]> {
+  async resultAssets(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAsset[][]> {
     if (keys.length === 0) return [];
     const pairs = JSON.stringify(keys.map((key) => [key.runId, key.controlId]));
-    const paged = sqlitePage(page, 'a.run_id, a.control_id', 'a.state, a.asset_id');
+    const paged = sqlitePage(page, 'a.run_id, a.control_id, a.state', 'a.asset_id');
     const rows = this
       .prepared(
         `SELECT * FROM (SELECT a.*${paged.column} FROM control_result_assets a
            JOIN (SELECT json_extract(value, '$[0]') AS run_id, json_extract(value, '$[1]') AS control_id FROM json_each(?)) k
-             ON a.run_id = k.run_id AND a.control_id = k.control_id
-          WHERE ? IS NULL OR a.state = ?)
+             ON a.run_id = k.run_id AND a.control_id = k.control_id)
           WHERE ${paged.keep} ORDER BY run_id, control_id, state, asset_id`,
       )
-      .all(pairs, state ?? null, state ?? null, ...paged.params) as Row[];
+      .all(pairs, ...paged.params) as Row[];
     return byResult(keys, rows, toControlResultAsset);
   }
 
