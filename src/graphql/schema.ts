@@ -339,7 +339,8 @@ function checkPageSize(value: number | null | undefined, argumentPath: string, l
   if (value === null || value === undefined) return;
   if (value < 0) throw badInput(`${argumentPath} must not be negative`, argumentPath);
   if (value > limits.maxPageSize) {
-    throw badInput(`${argumentPath} is ${value}, above the maximum page size of ${limits.maxPageSize}; page through the results instead (trailsConnection)`, argumentPath);
+    const instead = argumentPath === 'limit' ? 'ask for pages of it with limit and offset instead' : 'page through the results instead (trailsConnection)';
+    throw badInput(`${argumentPath} is ${value}, above the maximum page size of ${limits.maxPageSize}; ${instead}`, argumentPath);
   }
 }
 
