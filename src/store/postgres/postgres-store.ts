@@ -531,11 +531,13 @@ export class PostgresStore implements InventoryStore {
   }
 
   async tagsByAssetId(ids: readonly string[], page?: ListPage): Promise<Tag[][]> {
-    const paged = postgresPage(page, 'tag.asset_id', 'tag.key', 2);
+    // A page of each asset's tags by the primary key (asset_id, key), LIMIT and OFFSET per asset.
+    const { limit, offset } = checkListPage(page);
     const rows = await this.query<{ asset_id: string; key: string; value: string }>(
-      `SELECT asset_id, key, value FROM (SELECT tag.asset_id, tag.key, tag.value${paged.column} FROM asset_tags tag WHERE tag.asset_id = ANY($1::text[])) tags
-        WHERE ${paged.keep} ORDER BY asset_id, key`,
-      [[...new Set(ids)], ...paged.params],
+      `SELECT id.asset_id, tag.key, tag.value FROM unnest($1::text[]) AS id(asset_id)
+         CROSS JOIN LATERAL (SELECT t.key, t.value FROM asset_tags t WHERE t.asset_id = id.asset_id ORDER BY t.key LIMIT $2 OFFSET $3) tag
+        ORDER BY id.asset_id, tag.key`,
+      [[...new Set(ids)], limit ?? null, offset],
     );
     const byAsset = new Map<string, Tag[]>();
     for (const { asset_id: assetId, key, value } of rows) {

@@ -469,18 +469,18 @@ export class SqliteStore implements InventoryStore {
 
   async tagsByAssetId(ids: readonly string[], page?: ListPage): Promise<Tag[][]> {
     // From each id to its tags by the primary key (asset_id, key), rows as arrays: the tags of 10,000 trails at once
-    // are read without a sort of all of them and without an object per row.
-    const paged = sqlitePage(page, 'id.key', 'tag.key');
+    // are read without a sort of all of them and without an object per row. A page is a range of keys, each end found
+    // by the same index (keys are unique per asset), which costs the seed query far less than numbering every row.
+    const { limit, offset } = checkListPage(page);
+    if (limit === 0) return ids.map(() => []);
+    const nthKey = `(SELECT k.key FROM asset_tags k WHERE k.asset_id = id.value ORDER BY k.key LIMIT 1 OFFSET ?)`;
     const rows = this
       .preparedRaw(
-        paged.column === ''
-          ? `SELECT tag.asset_id, tag.key, tag.value FROM json_each(?) id CROSS JOIN asset_tags tag ON tag.asset_id = id.value
-              ORDER BY id.key, tag.key`
-          : `SELECT asset_id, key, value FROM (
-               SELECT tag.asset_id, tag.key, tag.value, id.key AS asked${paged.column} FROM json_each(?) id CROSS JOIN asset_tags tag ON tag.asset_id = id.value)
-              WHERE ${paged.keep} ORDER BY asked, key`,
+        `SELECT tag.asset_id, tag.key, tag.value FROM json_each(?) id CROSS JOIN asset_tags tag ON tag.asset_id = id.value
+          WHERE ${offset > 0 ? `tag.key >= ${nthKey}` : '1'} AND ${limit !== undefined ? `tag.key <= coalesce(${nthKey}, tag.key)` : '1'}
+          ORDER BY id.key, tag.key`,
       )
-      .all(JSON.stringify([...new Set(ids)]), ...paged.params) as [string, string, string][];
+      .all(JSON.stringify([...new Set(ids)]), ...(offset > 0 ? [offset] : []), ...(limit !== undefined ? [offset + limit - 1] : [])) as [string, string, string][];
     const byAsset = new Map<string, Tag[]>();
     for (const [assetId, key, value] of rows) {
       const tags = byAsset.get(assetId);
