@@ -360,7 +360,7 @@ interface ConnectionArgs {
   sort?: SortSpec[] | null;
 }
 
-const createResolvers = (limits: PageLimits) => ({
+const createResolvers = (limits: PageLimits, tagBound = unlimitedListSize('Trail.tags', false, limits)) => ({
   DateTime,
   JSON: JSONScalar,
   SyncRunStatus: upperCaseEnum(['running', 'succeeded', 'partial', 'failed', 'interrupted']),
@@ -513,9 +513,10 @@ const createResolvers = (limits: PageLimits) => ({
     },
     // Not async: tags read with a whole list resolve at once, without a promise per trail (10,000 of them in the seed query).
     tags: (trail: StoredTrail, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo): Tag[] | Promise<Tag[]> => {
-      const read = listRead(context, limits, args, info);
       // Tags read with a whole list (withTags) are the default page: without limit, from the start.
-      const prefetched = (args.limit === undefined || args.limit === null) && read.page.offset === 0 ? context.tagsRead.get(trail.id) : undefined;
+      const prefetched = (args.limit ?? undefined) === undefined && (args.offset ?? 0) === 0 ? context.tagsRead.get(trail.id) : undefined;
+      if (prefetched && (!context.boundedLists || prefetched.length <= tagBound)) return prefetched;
+      const read = listRead(context, limits, args, info);
       if (prefetched) return withinBound(prefetched, read, info, trail.arn);
       return pagedLoader(context, 'tags', read.page, (ids: readonly string[], page) => context.store.tagsByAssetId(ids, page))
         .load(trail.id)
