@@ -49,6 +49,8 @@ describe('the request limit rules', () => {
   it('count every list by what it returns at most, times the lists above it: nested lists by their limit or default page', () => {
     // Every account (a page of 10,000) with its trails (100 without a limit): refused at the default maximum cost.
     expect(measure('{ accounts { id trails { id } } }').maxCost).toBe(10_000 * (1 + 100));
+    const refused = validate(api.schema, parse('{ accounts { id trails { id } } }'), [...specifiedRules, ...requestLimitRules(DEFAULT_LIMITS)]);
+    expect(refused.map((e) => e.message)).toEqual([expect.stringMatching(/^the operation may return 1010000 objects; the maximum cost is 1000000 \(maxCost: /)]);
     expect(measure('{ accounts(limit: 10) { id trails(limit: 5) { id tags { key } } } }').maxCost).toBe(10 * (1 + 5 * (1 + 50)));
     expect(measure('{ controls { id failingAssets { id } accounts { accountId } } }').maxCost).toBe(10_000 * (1 + 100 + 100));
     expect(measure('{ controls(limit: 20) { failingAssets(limit: 50) { id asset { name } } accounts(limit: 10) { accountId } } }').maxCost)
