@@ -442,7 +442,7 @@ export class SqliteStore implements InventoryStore {
     return this.selectTrails(where, TRAIL_FILTER, options);
   }
 
-  /** Trails matching a filter compiled against `filter` and sorted by its fields: one statement, at most MAX_QUERY_LIMIT rows. */
+  /** Trails matching a filter compiled against `filter` and sorted by its fields: one statement, at most MAX_QUERY_LIMIT rows (one more with oneMore). */
   private selectTrails(where: unknown, filter: FilterSchema, options: TrailQueryOptions): StoredTrail[] {
     const predicate = compileWhere(where, filter, SQLITE_DIALECT);
     const orderBy = compileOrderBy(options.sort, filter.columns, 'arn');
