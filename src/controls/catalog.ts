@@ -189,6 +189,17 @@ function withIdentityFields(schema: GraphQLSchema, document: DocumentNode, root:
 /** Parts of a stored query that hide assets from the check: a page limit, or filters that match nothing. */
 function vacuousParts(document: DocumentNode): string[] {
   const problems: string[] = [];
+  // The page arguments of a root list (accounts(limit: 1)) cut its assets like options.limit does.
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const root of definition.selectionSet.selections) {
+      if (root.kind !== Kind.FIELD) continue;
+      for (const argument of root.arguments ?? []) {
+        const name = argument.name.value;
+        if (name === 'limit' || name === 'offset') problems.push(`${root.name.value}(${name}) (a check must see every asset)`);
+      }
+    }
+  }
   visit(document, {
     Argument(node) {
       if (node.name.value !== 'options' || node.value.kind !== Kind.OBJECT) return;

@@ -3,7 +3,7 @@
 // project, so this import makes no cycle with src/controls importing src/graphql). Mutations need the admin scope.
 import { GraphQLError } from 'graphql';
 import { formatPath, isActive, validateException } from '../controls/exceptions.js';
-import type { ApiTokenScope, StoredControlException } from '../store/store.js';
+import type { ApiTokenScope, ListPage, StoredControlException } from '../store/store.js';
 import type { GraphQLContext } from './schema.js';
 
 /** Who sent a request, as far as mutations care. */
@@ -86,9 +86,10 @@ function exceptionId(id: string): number {
 
 export const exceptionResolvers = {
   Query: {
-    exceptions: async (_: unknown, args: { includeRevoked: boolean }, context: GraphQLContext) => {
+    exceptions: async (_: unknown, args: { includeRevoked: boolean } & ListPage, context: GraphQLContext) => {
       const now = new Date();
-      return (await context.store.listControlExceptions({ includeRevoked: args.includeRevoked })).map((e) => apiException(e, now));
+      const { includeRevoked, limit, offset } = args;
+      return (await context.store.listControlExceptions({ includeRevoked, limit, offset })).map((e) => apiException(e, now));
     },
   },
   Mutation: {

@@ -87,7 +87,8 @@ export function filterableRelations(
   filteredTypes: ReadonlySet<string>,
 ): { name: string; target: string; cardinality: FilterRelation['cardinality'] }[] {
   return (type.fields ?? []).flatMap((field: FieldDefinitionNode) => {
-    if (field.arguments?.length) return [];
+    // Page arguments (tags(limit, offset)) choose which items a query returns, not which exist: still a relation.
+    if (field.arguments?.some((argument) => argument.name.value !== 'limit' && argument.name.value !== 'offset')) return [];
     const target = namedTypeName(field.type);
     if (!filteredTypes.has(target)) return [];
     const relation = schema.relations.get(field.name.value);

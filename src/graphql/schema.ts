@@ -18,15 +18,15 @@ import { parseTime } from '../model/time.js';
 import type { StoredTrail } from '../model/trail.js';
 import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
 import { computeCoverage, UnknownAssetTypeError } from '../store/coverage.js';
-import type { ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord } from '../store/store.js';
+import type { ControlLatestResult, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunRecord, ListPage } from '../store/store.js';
 import type {
-  AccountSummary, InventoryStore, ScopeCounts, ScopeCoverage, ScopeError, ScopeStatus, SyncRun, TrailChange, TrailQueryOptions, TrailSighting,
+  AccountSummary, InventoryStore, ScopeError, ScopeStatus, SyncRun, TrailQueryOptions,
 } from '../store/store.js';
 import { ACCOUNT_FILTER, TAG_FILTER, TRAIL_ASSET_FILTER, TRAIL_FILTER } from '../store/filter-schemas.js';
 import { FilterError, type FilterSchema, type SortSpec } from '../store/where.js';
 import { exceptionResolvers, type Caller, type ExceptionRules } from './exceptions.js';
 import { filterInputsSdl, type FilterableTypeNode } from './filters.js';
-import { DEFAULT_PAGE_SIZE, pageLimits, type PageLimits } from './pages.js';
+import { DEFAULT_PAGE_SIZE, pageLimits, registerPageLimits, TRAIL_ROW_LISTS, unlimitedListSize, type PageLimits } from './pages.js';
 import { selectedFields } from './selection.js';
 
 /** What every resolver gets: the store, and DataLoaders that live for one request (so batching never leaks data between requests). */
@@ -41,67 +41,61 @@ export interface GraphQLContext {
   caller: Caller;
   /** What a new exception is checked against; without them (in-process execution) addException is refused. */
   exceptionRules?: ExceptionRules;
+  /**
+   * Whether a list without `limit` stops at its default size (requests from outside: README "Request limits"), or
+   * returns every row (in-process execution: the control engine must see them all).
+   */
+  boundedLists: boolean;
+  /** One loader per list and page asked for (pagedLoader), so the parents of each page are read in one statement. */
+  pagedLoaders: Map<string, DataLoader<never, unknown>>;
 }
 
 export interface ContextOptions {
   /** Default: in-process execution, which may only read. */
   caller?: Caller;
   exceptionRules?: ExceptionRules;
+  /** Default: bounded for every caller but in-process execution. */
+  boundedLists?: boolean;
 }
 
 export interface RequestLoaders {
   trailById: DataLoader<string, StoredTrail | undefined>;
-  tagsByAssetId: DataLoader<string, Tag[]>;
-  sightingsByTrailArn: DataLoader<string, TrailSighting[]>;
-  historyByTrailArn: DataLoader<string, TrailChange[]>;
-  /** Keyed "<run id>" or "<run id>/<status>": the scopes of many runs, of one status or all, in one statement per status. */
-  scopesByRun: DataLoader<string, (ScopeCoverage & ScopeCounts)[]>;
   accountById: DataLoader<string, AccountSummary | undefined>;
-  trailsOfAccount: DataLoader<string, StoredTrail[]>;
-  /** Keyed "<run id>/<control id>": the failing and excepted assets of many recorded results, in one statement. */
-  resultAssets: DataLoader<string, ControlResultAsset[]>;
-  /** Keyed like resultAssets: the per-account results of many recorded results, in one statement. */
-  resultAccounts: DataLoader<string, ControlResultAccount[]>;
 }
 
 export function createContext(store: InventoryStore, options: ContextOptions = {}): GraphQLContext {
+  const caller = options.caller ?? { kind: 'in-process' };
   return {
     store,
     loaders: {
       trailById: new DataLoader((ids) => store.trailsById(ids)),
-      tagsByAssetId: new DataLoader((ids) => store.tagsByAssetId(ids)),
-      sightingsByTrailArn: new DataLoader((arns) => store.sightingsByTrailArn(arns)),
-      historyByTrailArn: new DataLoader((arns) => store.trailHistory(arns)),
-      scopesByRun: new DataLoader((keys) => scopesByRun(store, keys)),
       accountById: new DataLoader((ids) => store.accountsById(ids)),
-      trailsOfAccount: new DataLoader((ids) => store.trailsOfAccounts(ids)),
-      resultAssets: new DataLoader((keys) => store.resultAssets(keys.map(resultKey))),
-      resultAccounts: new DataLoader((keys) => store.resultAccounts(keys.map(resultKey))),
     },
     tagsRead: new Map(),
     accountsRead: new Map(),
-    caller: options.caller ?? { kind: 'in-process' },
+    caller,
     ...(options.exceptionRules ? { exceptionRules: options.exceptionRules } : {}),
+    boundedLists: options.boundedLists ?? caller.kind !== 'in-process',
+    pagedLoaders: new Map(),
   };
+}
+
+/**
+ * The request's loader of one list (e.g. Account.trails) for one page: the parents that ask for the same page are read
+ * together, in one statement that pages each parent's rows in SQL.
+ */
+function pagedLoader<K, V>(context: GraphQLContext, list: string, page: ListPage, batch: (keys: readonly K[], page: ListPage) => Promise<V[]>): DataLoader<K, V> {
+  const name = `${list}/${page.limit ?? ''}/${page.offset ?? 0}`;
+  let loader = context.pagedLoaders.get(name) as DataLoader<K, V> | undefined;
+  if (!loader) {
+    loader = new DataLoader<K, V>((keys) => batch(keys, page));
+    context.pagedLoaders.set(name, loader as unknown as DataLoader<never, unknown>);
+  }
+  return loader;
 }
 
 /** "<run id>/<control id>" as the store's key of a recorded result. */
 const resultKey = (key: string): ControlResultKey => ({ runId: Number(key.slice(0, key.indexOf('/'))), controlId: key.slice(key.indexOf('/') + 1) });
-
-/** Batches scope lookups of many runs: one store call per distinct status asked for. */
-async function scopesByRun(store: InventoryStore, keys: readonly string[]): Promise<(ScopeCoverage & ScopeCounts)[][]> {
-  const parsed = keys.map((key) => {
-    const [runId, status] = key.split('/');
-    return { runId: Number(runId), status: status as ScopeStatus | undefined };
-  });
-  const results = new Map<string, (ScopeCoverage & ScopeCounts)[]>();
-  for (const status of new Set(parsed.map((key) => key.status))) {
-    const runIds = parsed.filter((key) => key.status === status).map((key) => key.runId);
-    const scopes = await store.scopesOfRuns(runIds, status);
-    runIds.forEach((runId, i) => results.set(status ? `${runId}/${status}` : String(runId), scopes[i]!));
-  }
-  return keys.map((key) => results.get(key)!);
-}
 
 /** The SDL files of schema/, except the stored fragments (they are documents, not type definitions). */
 export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
@@ -140,7 +134,7 @@ export function generatedTypeDefs(typeDefs: readonly string[]): string[] {
 /** The executable schema; `limits` sets the largest page (options.limit, first) a request may ask for. */
 export function buildSchema(limits: PageLimits = pageLimits()): GraphQLSchema {
   const typeDefs = loadTypeDefs();
-  return makeExecutableSchema({ typeDefs: [...typeDefs, ...generatedTypeDefs(typeDefs)], resolvers: createResolvers(limits) });
+  return registerPageLimits(makeExecutableSchema({ typeDefs: [...typeDefs, ...generatedTypeDefs(typeDefs)], resolvers: createResolvers(limits) }), limits);
 }
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -198,10 +192,34 @@ export const MAX_SYNC_RUNS = 1000;
 /** The most runs one controlRuns query returns. */
 export const MAX_CONTROL_RUNS = 1000;
 
-/** A recorded result's assets in one state, through the per-request loader (one statement for a whole list of results). */
-async function resultAssetsIn(context: GraphQLContext, runId: number | null, controlId: string, state: ControlResultAsset['state']): Promise<ControlResultAsset[]> {
+/** A recorded result's assets in one state, a page at a time, through the per-request loader (one statement for a whole list of results). */
+async function resultAssetsIn(
+  context: GraphQLContext, runId: number | null, controlId: string, state: ControlResultAsset['state'], args: PageArgs, info: GraphQLResolveInfo, limits: PageLimits,
+): Promise<ControlResultAsset[]> {
+  const read = listRead(context, limits, args, info);
   if (runId === null) return [];
-  return (await context.loaders.resultAssets.load(`${runId}/${controlId}`)).filter((asset) => asset.state === state);
+  // Failing and excepted assets asking for the same page share one statement, which pages each state apart.
+  const loader = pagedLoader<string, ControlResultAsset[]>(context, 'resultAssets', read.page, (keys, page) => context.store.resultAssets(keys.map(resultKey), page));
+  const assets = (await loader.load(`${runId}/${controlId}`)).filter((asset) => asset.state === state);
+  return withinBound(assets, read, info, `the result of ${controlId} in run ${runId}`);
+}
+
+/** A recorded result's accounts, a page at a time (one statement for a whole list of results). */
+async function resultAccountsOf(context: GraphQLContext, runId: number | null, controlId: string, args: PageArgs, info: GraphQLResolveInfo, limits: PageLimits) {
+  const read = listRead(context, limits, args, info);
+  if (runId === null) return [];
+  const loader = pagedLoader(context, `${info.parentType.name}.accounts`, read.page, (keys: readonly string[], page) =>
+    context.store.resultAccounts(keys.map(resultKey), page));
+  return withinBound(await loader.load(`${runId}/${controlId}`), read, info, `the result of ${controlId} in run ${runId}`);
+}
+
+/** The lists of a recorded result (failingAssets, exceptedAssets, accounts), for each type that shows one. */
+function resultListResolvers<P>(resultOf: (parent: P) => { runId: number | null; controlId: string }, limits: PageLimits) {
+  type Resolver<T> = (parent: P, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => Promise<T[]>;
+  const assetsIn = (state: ControlResultAsset['state']): Resolver<ControlResultAsset> => (parent, args, context, info) =>
+    resultAssetsIn(context, resultOf(parent).runId, resultOf(parent).controlId, state, args, info, limits);
+  const accounts: Resolver<unknown> = (parent, args, context, info) => resultAccountsOf(context, resultOf(parent).runId, resultOf(parent).controlId, args, info, limits);
+  return { failingAssets: assetsIn('failing'), exceptedAssets: assetsIn('excepted'), accounts };
 }
 
 /** A control and its latest result as the ControlStatus type shows it: the result's fields are null when there is none. */
@@ -216,6 +234,14 @@ const controlStatus = ({ id, title, severity, result }: ControlLatestResult) => 
   evaluatedCount: result?.evaluatedCount ?? null,
 });
 type ControlStatusValue = ReturnType<typeof controlStatus>;
+
+/** A recorded run as ControlRun resolves it: its results are read by ControlRun.results, of `resultsOf` alone when set. */
+type ControlRunValue = ControlRunRecord & { resultsOf: string | undefined };
+
+/** The store's options for a page of trails: a list without limit over HTTP reads one trail past its bound. */
+function trailPage(read: ListRead): Pick<TrailQueryOptions, 'limit' | 'offset' | 'oneMore'> {
+  return read.bound === undefined ? { limit: read.page.limit ?? null, offset: read.page.offset ?? 0 } : { limit: read.bound, offset: read.page.offset ?? 0, oneMore: true };
+}
 
 function badInput(message: string, argumentPath: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentPath } });
@@ -241,9 +267,11 @@ function storeFields(fields: readonly string[]): string[] {
  * Trails read for a list or a page: their tags and owner accounts, when selected, are read at once, in one statement
  * each for the whole list, so that 10,000 trails do not resolve 10,000 promises (and a page's edges resolve without any).
  */
-async function withTags(context: GraphQLContext, trails: StoredTrail[], fields: readonly string[]): Promise<StoredTrail[]> {
+async function withTags(context: GraphQLContext, trails: StoredTrail[], fields: readonly string[], limits: PageLimits): Promise<StoredTrail[]> {
   if (fields.includes('tags') && trails.length > 0) {
-    const tags = await context.store.tagsByAssetId(trails.map((trail) => trail.id));
+    // The page Trail.tags reads without limit: over HTTP one past its bound, so that it can tell there are more.
+    const page = context.boundedLists ? { limit: unlimitedListSize('Trail.tags', false, limits) + 1 } : undefined;
+    const tags = await context.store.tagsByAssetId(trails.map((trail) => trail.id), page);
     trails.forEach((trail, i) => context.tagsRead.set(trail.id, tags[i]!));
   }
   if (fields.includes('account')) {
@@ -256,12 +284,73 @@ async function withTags(context: GraphQLContext, trails: StoredTrail[], fields: 
   return trails;
 }
 
+/** The page arguments of a list field (`limit` and `offset`, or a root list's `options`). */
+interface PageArgs {
+  limit?: number | null;
+  offset?: number | null;
+}
+
+/** How a list is read: the page the store reads, and, for a list without `limit` over HTTP, the most it may return. */
+interface ListRead {
+  page: ListPage;
+  /** More rows than this is an error, never a silent cut: the store reads one more to tell. */
+  bound?: number;
+}
+
+/**
+ * The page to read for a list field. With `limit`: that page (at most the maximum page size). Without: over HTTP, the
+ * list's default size (a top-level list a whole page, a nested one 100, tags 50), reading one row more to tell whether
+ * there are more; in-process, every row.
+ */
+function listRead(context: GraphQLContext, limits: PageLimits, args: PageArgs, info: GraphQLResolveInfo, argumentPath = 'limit'): ListRead {
+  const offsetPath = argumentPath.replace(/limit$/, 'offset');
+  const offset = args.offset ?? 0;
+  if (offset < 0) throw badInput(`${offsetPath} must not be negative`, offsetPath);
+  if (args.limit !== null && args.limit !== undefined) {
+    checkPageSize(args.limit, argumentPath, limits);
+    return { page: { limit: args.limit, offset } };
+  }
+  if (!context.boundedLists) return { page: { offset } };
+  const bound = unlimitedListSize(`${info.parentType.name}.${info.fieldName}`, info.parentType === info.schema.getQueryType(), limits);
+  return { page: { limit: bound + 1, offset }, bound };
+}
+
+/**
+ * The rows of a list read by listRead, or, when it found more than the list's bound, an error that says so and how to
+ * page (README "Request limits"): a list never stops short silently.
+ */
+function withinBound<T>(rows: T[], read: ListRead, info: GraphQLResolveInfo, of?: string, argumentPath = 'limit'): T[] {
+  if (read.bound === undefined || rows.length <= read.bound) return rows;
+  const field = `${info.parentType.name}.${info.fieldName}`;
+  const atRoot = info.parentType === info.schema.getQueryType();
+  const pageArgs = argumentPath === 'options.limit' ? `options: {limit: ${read.bound}, offset: ${read.page.offset ?? 0}}` : `limit: ${read.bound}, offset: ${read.page.offset ?? 0}`;
+  const connection = info.fieldName === 'trails' && atRoot ? ', or trailsConnection(first, after)' : '';
+  throw new GraphQLError(
+    `${info.fieldName}${of ? ` of ${of}` : ''} has more than ${read.bound} items, the most a${atRoot ? '' : ' nested'} list without a limit returns; ` +
+      `ask for them a page at a time: ${info.fieldName}(${pageArgs}), then the next offsets${connection}`,
+    { extensions: { code: 'BAD_USER_INPUT', argumentPath, list: { field, maximum: read.bound } } },
+  );
+}
+
+/**
+ * A list held in a trail's row, checked against the CloudTrail quota the cost counted it by (over HTTP): a record
+ * beyond it cannot come from AWS, and answering it would break the cost's bound.
+ */
+function withinQuota<T>(context: GraphQLContext, trail: StoredTrail, list: string, items: number, value: T): T {
+  const quota = TRAIL_ROW_LISTS[list]!;
+  if (context.boundedLists && items > quota) {
+    throw new GraphQLError(`trail ${trail.arn} holds ${items} items in ${list}, more than CloudTrail allows per trail (${quota}), which the query's cost counted on`);
+  }
+  return value;
+}
+
 /** A page size a request asked for, checked against the maximum; the message names the maximum. */
 function checkPageSize(value: number | null | undefined, argumentPath: string, limits: PageLimits): void {
   if (value === null || value === undefined) return;
   if (value < 0) throw badInput(`${argumentPath} must not be negative`, argumentPath);
   if (value > limits.maxPageSize) {
-    throw badInput(`${argumentPath} is ${value}, above the maximum page size of ${limits.maxPageSize}; page through the results instead (trailsConnection)`, argumentPath);
+    const instead = argumentPath === 'limit' ? 'ask for pages of it with limit and offset instead' : 'page through the results instead (trailsConnection)';
+    throw badInput(`${argumentPath} is ${value}, above the maximum page size of ${limits.maxPageSize}; ${instead}`, argumentPath);
   }
 }
 
@@ -272,7 +361,7 @@ interface ConnectionArgs {
   sort?: SortSpec[] | null;
 }
 
-const createResolvers = (limits: PageLimits) => ({
+const createResolvers = (limits: PageLimits, tagBound = unlimitedListSize('Trail.tags', false, limits)) => ({
   DateTime,
   JSON: JSONScalar,
   SyncRunStatus: upperCaseEnum(['running', 'succeeded', 'partial', 'failed', 'interrupted']),
@@ -291,10 +380,10 @@ const createResolvers = (limits: PageLimits) => ({
   Query: {
     apiVersion: () => PACKAGE_VERSION,
     trails: async (_: unknown, args: { where?: unknown; options?: TrailQueryOptions | null }, context: GraphQLContext, info: GraphQLResolveInfo) => {
-      checkPageSize(args.options?.limit, 'options.limit', limits);
+      const read = listRead(context, limits, args.options ?? {}, info, 'options.limit');
       const fields = storeFields(selectedFields(info));
-      const trails = await fromStore(() => context.store.findTrails(args.where, { ...args.options, fields }));
-      return withTags(context, trails, fields);
+      const trails = await fromStore(() => context.store.findTrails(args.where, { ...args.options, ...trailPage(read), fields }));
+      return withTags(context, withinBound(trails, read, info, undefined, 'options.limit'), fields, limits);
     },
     trailsConnection: async (_: unknown, args: ConnectionArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
       checkPageSize(args.first, 'first', limits);
@@ -302,7 +391,7 @@ const createResolvers = (limits: PageLimits) => ({
       const fields = storeFields(selectedFields(info, ['edges', 'node']));
       const { where, after, sort } = args;
       const page = await fromStore(() => context.store.findTrailsPage(where, { first, after, sort, fields }));
-      const trails = await withTags(context, page.trails, fields);
+      const trails = await withTags(context, page.trails, fields, limits);
       // totalCount and hasPreviousPage cost a statement each: run only when selected (the default resolver calls these).
       return {
         edges: trails.map((node, i) => ({ cursor: page.cursors[i]!, node })),
@@ -319,10 +408,10 @@ const createResolvers = (limits: PageLimits) => ({
     trailsAggregate: (_: unknown, args: { where?: unknown }) => ({ where: args.where }),
     trail: (_: unknown, args: { id: string }, context: GraphQLContext) => context.loaders.trailById.load(args.id),
     assets: async (_: unknown, args: { where?: unknown; options?: TrailQueryOptions | null }, context: GraphQLContext, info: GraphQLResolveInfo) => {
-      checkPageSize(args.options?.limit, 'options.limit', limits);
+      const read = listRead(context, limits, args.options ?? {}, info, 'options.limit');
       const fields = storeFields(selectedFields(info));
-      const assets = await fromStore(() => context.store.findAssets(args.where, { ...args.options, fields }));
-      return withTags(context, assets, fields);
+      const assets = await fromStore(() => context.store.findAssets(args.where, { ...args.options, ...trailPage(read), fields }));
+      return withTags(context, withinBound(assets, read, info, undefined, 'options.limit'), fields, limits);
     },
     // Asset ids are ARNs, account ids are twelve digits: each id is looked up where it can be, and null when absent.
     node: async (_: unknown, args: { id: string }, context: GraphQLContext) => {
@@ -330,7 +419,10 @@ const createResolvers = (limits: PageLimits) => ({
       if (ACCOUNT_ID.test(args.id)) return (await context.loaders.accountById.load(args.id)) ?? null;
       return null;
     },
-    accounts: (_: unknown, args: { where?: unknown }, context: GraphQLContext) => fromStore(() => context.store.findAccounts(args.where)),
+    accounts: async (_: unknown, args: { where?: unknown } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      const read = listRead(context, limits, args, info);
+      return withinBound(await fromStore(() => context.store.findAccounts(args.where, read.page)), read, info);
+    },
     syncRuns: (_: unknown, args: { collector?: string | null; limit: number; offset: number }, context: GraphQLContext) => {
       if (args.limit < 1 || args.limit > MAX_SYNC_RUNS) throw badInput(`limit must be from 1 to ${MAX_SYNC_RUNS}`, 'limit');
       if (args.offset < 0) throw badInput('offset must not be negative', 'offset');
@@ -338,44 +430,66 @@ const createResolvers = (limits: PageLimits) => ({
     },
     syncRun: (_: unknown, args: { id: number }, context: GraphQLContext) => context.store.syncRun(args.id),
     // Recorded control results only: the catalog lives in src/controls, which imports this module.
-    controls: async (_: unknown, __: unknown, context: GraphQLContext) => (await context.store.latestControlResults()).map(controlStatus),
-    controlRuns: (_: unknown, args: { controlId?: string | null; limit: number; offset: number }, context: GraphQLContext) => {
+    controls: async (_: unknown, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      const read = listRead(context, limits, args, info);
+      return withinBound(await fromStore(() => context.store.latestControlResults(read.page)), read, info).map(controlStatus);
+    },
+    controlRuns: async (_: unknown, args: { controlId?: string | null; limit: number; offset: number }, context: GraphQLContext) => {
       if (args.limit < 1 || args.limit > MAX_CONTROL_RUNS) throw badInput(`limit must be from 1 to ${MAX_CONTROL_RUNS}`, 'limit');
       if (args.offset < 0) throw badInput('offset must not be negative', 'offset');
-      return fromStore(() => context.store.controlRuns({ ...(args.controlId ? { controlId: args.controlId } : {}), limit: args.limit, offset: args.offset }));
+      const controlId = args.controlId ?? undefined;
+      // Results are read by ControlRun.results, a page of each run's at a time.
+      const runs = await fromStore(() => context.store.controlRuns({ ...(controlId ? { controlId } : {}), limit: args.limit, offset: args.offset, withResults: false }));
+      return runs.map((run): ControlRunValue => ({ ...run, resultsOf: controlId }));
     },
-    coverage: async (_: unknown, args: { assetType: string }, context: GraphQLContext) => {
+    coverage: async (_: unknown, args: { assetType: string } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      const read = listRead(context, limits, args, info);
+      let coverage;
       try {
-        return await computeCoverage(context.store, args.assetType);
+        // Computed from every scope state of the asset type (one row per account and region), then paged.
+        coverage = await computeCoverage(context.store, args.assetType);
       } catch (error) {
         if (error instanceof UnknownAssetTypeError) throw badInput(error.message, 'assetType');
         throw error;
       }
+      const start = read.page.offset ?? 0;
+      return withinBound(coverage.slice(start, read.page.limit === undefined ? undefined : start + read.page.limit), read, info);
     },
-    ...exceptionResolvers.Query,
+    exceptions: async (_: unknown, args: { includeRevoked: boolean } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      const read = listRead(context, limits, args, info);
+      return withinBound(await exceptionResolvers.Query.exceptions(_, { includeRevoked: args.includeRevoked, ...read.page }, context), read, info);
+    },
   },
   // Stored exceptions (src/graphql/exceptions.ts): admin scope.
   Mutation: exceptionResolvers.Mutation,
   SyncRun: {
     error: (run: SyncRun) => errorOf(run.errorCode, run.errorMessage),
-    scopes: (run: SyncRun, args: { status?: string | null }, context: GraphQLContext) =>
-      context.loaders.scopesByRun.load(args.status ? `${run.id}/${args.status}` : String(run.id)),
+    scopes: async (run: SyncRun, args: { status?: ScopeStatus | null } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      const read = listRead(context, limits, args, info);
+      const status = args.status ?? undefined;
+      const loader = pagedLoader(context, `SyncRun.scopes/${status ?? ''}`, read.page, (runIds: readonly number[], page) =>
+        context.store.scopesOfRuns(runIds, status, page));
+      return withinBound(await loader.load(run.id), read, info, `run ${run.id}`);
+    },
   },
   Account: {
     id: (account: AccountSummary) => account.accountId,
-    trails: (account: AccountSummary, _: unknown, context: GraphQLContext) => context.loaders.trailsOfAccount.load(account.accountId),
+    trails: async (account: AccountSummary, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      const read = listRead(context, limits, args, info);
+      const loader = pagedLoader(context, 'Account.trails', read.page, (ids: readonly string[], page) => context.store.trailsOfAccounts(ids, page));
+      return withinBound(await loader.load(account.accountId), read, info, `account ${account.accountId}`);
+    },
   },
   ControlAssetState: upperCaseEnum(['failing', 'excepted']),
-  ControlStatus: {
-    failingAssets: (status: ControlStatusValue, _: unknown, context: GraphQLContext) => resultAssetsIn(context, status.runId, status.id, 'failing'),
-    exceptedAssets: (status: ControlStatusValue, _: unknown, context: GraphQLContext) => resultAssetsIn(context, status.runId, status.id, 'excepted'),
-    accounts: (status: ControlStatusValue, _: unknown, context: GraphQLContext) =>
-      status.runId === null ? [] : context.loaders.resultAccounts.load(`${status.runId}/${status.id}`),
-  },
-  ControlResult: {
-    failingAssets: (result: ControlResultRecord, _: unknown, context: GraphQLContext) => resultAssetsIn(context, result.runId, result.controlId, 'failing'),
-    exceptedAssets: (result: ControlResultRecord, _: unknown, context: GraphQLContext) => resultAssetsIn(context, result.runId, result.controlId, 'excepted'),
-    accounts: (result: ControlResultRecord, _: unknown, context: GraphQLContext) => context.loaders.resultAccounts.load(`${result.runId}/${result.controlId}`),
+  ControlStatus: resultListResolvers((status: ControlStatusValue) => ({ runId: status.runId, controlId: status.id }), limits),
+  ControlResult: resultListResolvers((result: ControlResultRecord) => ({ runId: result.runId, controlId: result.controlId }), limits),
+  ControlRun: {
+    results: async (run: ControlRunValue, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      const read = listRead(context, limits, args, info);
+      const loader = pagedLoader(context, `ControlRun.results/${run.resultsOf ?? ''}`, read.page, (runIds: readonly number[], page) =>
+        context.store.resultsOfRuns(runIds, run.resultsOf, page));
+      return withinBound(await loader.load(run.id), read, info, `run ${run.id}`);
+    },
   },
   ControlResultAsset: {
     id: (asset: ControlResultAsset) => asset.assetId,
@@ -384,8 +498,10 @@ const createResolvers = (limits: PageLimits) => ({
   },
   TrailAggregate: {
     count: (aggregate: { where?: unknown }, _: unknown, context: GraphQLContext) => fromStore(() => context.store.countTrails(aggregate.where)),
-    countBy: (aggregate: { where?: unknown }, args: { field: string }, context: GraphQLContext) =>
-      fromStore(() => context.store.countTrailsBy(aggregate.where, args.field)),
+    countBy: async (aggregate: { where?: unknown }, args: { field: string } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      const read = listRead(context, limits, args, info);
+      return withinBound(await fromStore(() => context.store.countTrailsBy(aggregate.where, args.field, read.page)), read, info, `field ${args.field}`);
+    },
   },
   Trail: {
     // Read with the list when it was (withTags), else one statement for the accounts of a whole list (the loader batches
@@ -396,13 +512,43 @@ const createResolvers = (limits: PageLimits) => ({
       if (context.accountsRead.has(trail.accountId)) return context.accountsRead.get(trail.accountId) ?? unknown();
       return context.loaders.accountById.load(trail.accountId).then((account) => account ?? unknown());
     },
-    tags: (trail: StoredTrail, _: unknown, context: GraphQLContext) => context.tagsRead.get(trail.id) ?? context.loaders.tagsByAssetId.load(trail.id),
-    visibleIn: (trail: StoredTrail, _: unknown, context: GraphQLContext) => context.loaders.sightingsByTrailArn.load(trail.arn),
-    history: async (trail: StoredTrail, args: { limit?: number | null }, context: GraphQLContext) => {
-      const limit = args.limit ?? undefined;
-      if (limit !== undefined && limit < 0) throw badInput('limit must not be negative', 'limit');
-      const history = await context.loaders.historyByTrailArn.load(trail.arn);
-      return limit === undefined ? history : history.slice(0, limit);
+    // Not async: tags read with a whole list resolve at once, without a promise per trail (10,000 of them in the seed query).
+    tags: (trail: StoredTrail, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo): Tag[] | Promise<Tag[]> => {
+      // Tags read with a whole list (withTags) are the default page: without limit, from the start.
+      const prefetched = (args.limit ?? undefined) === undefined && (args.offset ?? 0) === 0 ? context.tagsRead.get(trail.id) : undefined;
+      if (prefetched && (!context.boundedLists || prefetched.length <= tagBound)) return prefetched;
+      const read = listRead(context, limits, args, info);
+      if (prefetched) return withinBound(prefetched, read, info, trail.arn);
+      return pagedLoader(context, 'tags', read.page, (ids: readonly string[], page) => context.store.tagsByAssetId(ids, page))
+        .load(trail.id)
+        .then((tags) => withinBound(tags, read, info, trail.arn));
     },
+    visibleIn: async (trail: StoredTrail, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      const read = listRead(context, limits, args, info);
+      const loader = pagedLoader(context, 'Trail.visibleIn', read.page, (arns: readonly string[], page) => context.store.sightingsByTrailArn(arns, page));
+      return withinBound(await loader.load(trail.arn), read, info, trail.arn);
+    },
+    history: async (trail: StoredTrail, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      const read = listRead(context, limits, args, info);
+      const loader = pagedLoader(context, 'Trail.history', read.page, (arns: readonly string[], page) => context.store.trailHistory(arns, page));
+      return withinBound(await loader.load(trail.arn), read, info, trail.arn);
+    },
+    // Held in the trail's row: checked against the CloudTrail quotas the cost counts them by (src/graphql/pages.ts).
+    eventSelectors: (trail: StoredTrail, _: unknown, context: GraphQLContext) => {
+      const selectors = trail.eventSelectors;
+      if (!selectors) return selectors;
+      withinQuota(context, trail, 'EventSelector.dataResources', selectors.reduce((n, s) => n + s.dataResources.length, 0), selectors);
+      return withinQuota(context, trail, 'Trail.eventSelectors', selectors.length, selectors);
+    },
+    advancedEventSelectors: (trail: StoredTrail, _: unknown, context: GraphQLContext) => {
+      const selectors = trail.advancedEventSelectors;
+      if (!selectors) return selectors;
+      withinQuota(context, trail, 'AdvancedEventSelector.fieldSelectors', selectors.reduce((n, s) => n + s.fieldSelectors.length, 0), selectors);
+      return withinQuota(context, trail, 'Trail.advancedEventSelectors', selectors.length, selectors);
+    },
+    insightSelectors: (trail: StoredTrail, _: unknown, context: GraphQLContext) =>
+      trail.insightSelectors && withinQuota(context, trail, 'Trail.insightSelectors', trail.insightSelectors.length, trail.insightSelectors),
+    collectionErrors: (trail: StoredTrail, _: unknown, context: GraphQLContext) =>
+      withinQuota(context, trail, 'Trail.collectionErrors', trail.collectionErrors.length, trail.collectionErrors),
   },
 });

@@ -8,6 +8,7 @@ import {
   type GraphQLNamedType,
   TypeMetaFieldDef,
 } from 'graphql';
+import { DEFAULT_PAGE_SIZE, pageLimitsOf, TRAIL_ROW_LISTS, unlimitedListSize, type PageLimits } from '../graphql/pages.js';
 
 export interface RequestLimits {
   /** The most nested fields on any path of an operation, leaves included; named fragments count flattened. */
@@ -17,33 +18,29 @@ export interface RequestLimits {
   /** The most lexical tokens in a document (graphql-js stops parsing past it). */
   maxTokens: number;
   /**
-   * The most objects an operation may ask for: every field of object type counts once per object it may return; a
-   * list field counts by its `limit` or `first` argument (or `options.limit`), else by `defaultListSize`; the lists of
-   * introspection count by the schema's real sizes. Scalars are free.
+   * The most objects an operation may return, a true upper bound: every field of object type counts once per object
+   * it may return, times the bound of every list above it. A list counts by its `limit` or `first` argument (or
+   * `options.limit`); without one, by what the resolvers return at most (src/graphql/pages.ts): a top-level list a
+   * whole page (the maximum page size), a nested list its default page (100, tags 50), a list held in a trail's row
+   * its CloudTrail quota. The lists of introspection count by the schema's real sizes. Scalars are free.
    */
   maxCost: number;
-  /** What a nested list field without a limit argument is assumed to return (a trail's tags, ...). */
-  defaultListSize: number;
-  /** What a top-level list without a limit may return: a whole page of the inventory (the maximum page size). */
-  rootListSize: number;
 }
 
 /**
  * Generous enough for real dashboards and for GraphiQL's introspection query (depth 15, cost about 10,000 on this
- * schema): the seed query, like a page of 10,000 trails with `...AssetFragment`, costs 110,000; two such pages at once
- * are allowed, twenty-five are not.
+ * schema): the seed query, a page of 10,000 trails with `...AssetFragment` (each with at most 50 tags), costs 510,000;
+ * a second one in the same request is refused, as is `{ accounts { trails { id } } }` (10,000 × 101).
  */
 export const DEFAULT_LIMITS: RequestLimits = {
   maxDepth: 20,
   maxAliases: 100,
   maxTokens: 10_000,
-  maxCost: 250_000,
-  defaultListSize: 10,
-  rootListSize: 10_000,
+  maxCost: 1_000_000,
 };
 
-/** What a connection returns per page when `first` is not given (the connections' own default). */
-const CONNECTION_PAGE_SIZE = 100;
+/** What a list whose size comes from a variable counts for at validation, before the value is known; checked again with it. */
+const PENDING_LIST_SIZE = 1;
 
 /** The extension every limit error carries, so that clients can tell which limit without reading the message. */
 export interface LimitExtension {
@@ -186,15 +183,24 @@ function introspectionListSizes(schema: GraphQLSchema): Record<string, number> {
 interface CostContext {
   schema: GraphQLSchema;
   limits: RequestLimits;
+  /** The page sizes the schema's resolvers enforce. */
+  pages: PageLimits;
   /** Values of the request's variables, when known (at execution); defaults of the declared variables otherwise. */
   variables: Record<string, unknown>;
+  /** True at execution, when a variable left out is known to be absent (its list then returns its default size). */
+  variablesKnown: boolean;
   fragment: (name: string) => FragmentDefinitionNode | undefined;
-  memo: Map<string, number>;
+  memo: Map<string, { cost: number; rowLists: number }>;
   onPath: Set<string>;
   /** The largest single list multiplier seen, to name it in the message. */
   largest?: { field: string; size: number };
   /** Inside a connection: how many edges its `first` asks for. */
   edgesSize?: number;
+  /**
+   * The cost of the lists met inside a list held in a trail's row (a selector's data resources): their quota is per
+   * trail, so they count once per trail, not once per enclosing selector.
+   */
+  rowLists: number;
 }
 
 function costRule(limits: RequestLimits): ValidationRule {
@@ -205,10 +211,13 @@ function costRule(limits: RequestLimits): ValidationRule {
       const costContext: CostContext = {
         schema: context.getSchema(),
         limits,
+        pages: pageLimitsOf(context.getSchema()),
         variables: variableDefaults(operation),
+        variablesKnown: false,
         fragment: (name) => context.getFragment(name) ?? undefined,
         memo: new Map(),
         onPath: new Set(),
+        rowLists: 0,
       };
       const cost = selectionCost(operation.selectionSet, rootType, costContext);
       if (cost > limits.maxCost) context.reportError(costError(operation, cost, costContext));
@@ -230,10 +239,13 @@ export function operationCost(
   const costContext: CostContext = {
     schema,
     limits,
+    pages: pageLimitsOf(schema),
     variables: { ...variableDefaults(operation), ...(variables ?? {}) },
+    variablesKnown: true,
     fragment: (name) => fragments.get(name),
     memo: new Map(),
     onPath: new Set(),
+    rowLists: 0,
   };
   const cost = selectionCost(operation.selectionSet, rootType, costContext);
   return cost > limits.maxCost ? { cost, error: costError(operation, cost, costContext) } : { cost };
@@ -241,11 +253,13 @@ export function operationCost(
 
 function costError(operation: OperationDefinitionNode, cost: number, context: CostContext): GraphQLError {
   const largest = context.largest ? `; its largest list is ${context.largest.field} at ${context.largest.size}` : '';
+  const pageSize = context.pages.maxPageSize;
   return limitError(
     { name: 'maxCost', maximum: context.limits.maxCost, observed: cost },
     `${operationLabel(operation)} may return ${cost} objects; the maximum cost is ${context.limits.maxCost} (maxCost: each list ` +
-      `counts by its limit or first argument; without one, a top-level list by ${context.limits.rootListSize}, any other by ` +
-      `${context.limits.defaultListSize}${largest}); ask for fewer items per page`,
+      `counts by its limit or first argument, times the lists above it; without one, a top-level list by ${pageSize}, a nested ` +
+      `one by ${unlimitedListSize('Account.trails', false, context.pages)} (tags ${unlimitedListSize('Trail.tags', false, context.pages)})${largest}); ` +
+      'give the lists smaller limits (limit, options: {limit}, first) and page with offset or after',
     operation,
   );
 }
@@ -272,7 +286,8 @@ function selectionCost(selectionSet: SelectionSetNode, parentType: GraphQLCompos
       const memoKey = `${name}@${context.edgesSize ?? ''}`;
       const known = context.memo.get(memoKey);
       if (known !== undefined) {
-        cost += known;
+        cost += known.cost;
+        context.rowLists += known.rowLists;
         continue;
       }
       const fragment = context.fragment(name);
@@ -280,9 +295,10 @@ function selectionCost(selectionSet: SelectionSetNode, parentType: GraphQLCompos
       const type = context.schema.getType(fragment.typeCondition.name.value);
       if (!type || !isCompositeType(type)) continue;
       context.onPath.add(name);
+      const rowListsBefore = context.rowLists;
       const fragmentCost = selectionCost(fragment.selectionSet, type, context);
       context.onPath.delete(name);
-      context.memo.set(memoKey, fragmentCost);
+      context.memo.set(memoKey, { cost: fragmentCost, rowLists: context.rowLists - rowListsBefore });
       cost += fragmentCost;
     }
     if (cost > Number.MAX_SAFE_INTEGER) return Number.MAX_SAFE_INTEGER;
@@ -299,16 +315,29 @@ function fieldCost(node: FieldNode, parentType: GraphQLCompositeType, context: C
   if (!isListType(type) && named.name.endsWith('Connection')) {
     // A connection costs its edges: as many as `first` asks for, or its default page.
     const outer = context.edgesSize;
-    context.edgesSize = sizeArgument(node, field, context) ?? CONNECTION_PAGE_SIZE;
+    context.edgesSize = sizeArgument(node, field, context) ?? Math.min(DEFAULT_PAGE_SIZE, context.pages.maxPageSize);
     const connectionCost = node.selectionSet ? selectionCost(node.selectionSet, named, context) : 0;
     context.edgesSize = outer;
     return 1 + connectionCost;
   }
+  const coordinate = `${parentType.name}.${field.name}`;
+  const rowList = TRAIL_ROW_LISTS[coordinate] !== undefined;
+  // A list held in a trail's row counts the row lists inside it once per trail (their quota is per trail).
+  const rowListsOutside = context.rowLists;
+  if (rowList) context.rowLists = 0;
   const childCost = node.selectionSet ? selectionCost(node.selectionSet, named, context) : 0;
+  const rowListsInside = rowList ? context.rowLists : 0;
+  if (rowList) context.rowLists = rowListsOutside;
   if (!isListType(type)) return 1 + childCost;
-  const size = listSize(node, field, `${parentType.name}.${field.name}`, parentType === context.schema.getQueryType(), context);
+  const size = listSize(node, field, coordinate, parentType === context.schema.getQueryType(), context);
   if (!context.largest || size > context.largest.size) context.largest = { field: `${node.name.value}`, size };
-  return Math.min(Number.MAX_SAFE_INTEGER, size * (1 + childCost));
+  const cost = Math.min(Number.MAX_SAFE_INTEGER, size * (1 + childCost) + rowListsInside);
+  if (rowList && parentType.name !== 'Trail') {
+    // Inside another row list: counted once, by the trail-level list that encloses it.
+    context.rowLists += cost;
+    return 0;
+  }
+  return cost;
 }
 
 function fieldDefinition(parentType: GraphQLCompositeType, name: string, schema: GraphQLSchema): GraphQLField<unknown, unknown> | undefined {
@@ -320,8 +349,8 @@ function fieldDefinition(parentType: GraphQLCompositeType, name: string, schema:
 
 /**
  * How many items a list field may return: introspection lists by the schema's real sizes; else by its limit, first or
- * options.limit (given, or the argument's default); a connection's edges by its first; a top-level list without a
- * limit by the whole page it may return; any other list by defaultListSize.
+ * options.limit (given, or the argument's default); a connection's edges by its first; without any, by what its
+ * resolver returns at most (unlimitedListSize: a whole page at the top, a nested list's default page, a row list's quota).
  */
 function listSize(node: FieldNode, field: GraphQLField<unknown, unknown>, coordinate: string, atRoot: boolean, context: CostContext): number {
   const introspection = introspectionListSizes(context.schema)[coordinate];
@@ -329,7 +358,7 @@ function listSize(node: FieldNode, field: GraphQLField<unknown, unknown>, coordi
   const asked = sizeArgument(node, field, context);
   if (asked !== undefined) return asked;
   if (coordinate.endsWith('Connection.edges') && context.edgesSize !== undefined) return context.edgesSize;
-  return atRoot ? context.limits.rootListSize : context.limits.defaultListSize;
+  return unlimitedListSize(coordinate, atRoot, context.pages);
 }
 
 /** The size a field's limit, first, last or options.limit asks for, given in the query or as the argument's default. */
@@ -337,21 +366,22 @@ function sizeArgument(node: FieldNode, field: GraphQLField<unknown, unknown>, co
   for (const argument of node.arguments ?? []) {
     const name = argument.name.value;
     // A size from a variable not known yet (validation) counts as a small list; the check is made again with its value.
-    const pending = context.limits.defaultListSize;
+    // At execution, a variable left out or null asks for no limit: the list's own bound applies.
+    const pending = context.variablesKnown ? undefined : PENDING_LIST_SIZE;
     if (LIST_SIZE_ARGUMENTS.includes(name)) {
       const size = intValue(argument.value, context.variables);
       if (size !== undefined) return size;
-      if (argument.value.kind === Kind.VARIABLE) return pending;
+      if (argument.value.kind === Kind.VARIABLE && pending !== undefined) return pending;
     }
     if (name === 'options' && argument.value.kind === Kind.OBJECT) {
       const limit = argument.value.fields.find((f) => f.name.value === 'limit');
       const size = limit && intValue(limit.value, context.variables);
       if (size !== undefined) return size;
-      if (limit?.value.kind === Kind.VARIABLE) return pending;
+      if (limit?.value.kind === Kind.VARIABLE && pending !== undefined) return pending;
     }
     if (name === 'options' && argument.value.kind === Kind.VARIABLE) {
       const options = context.variables[argument.value.name.value];
-      if (options === undefined) return pending;
+      if (options === undefined && pending !== undefined) return pending;
       const limit = options && typeof options === 'object' ? (options as { limit?: unknown }).limit : undefined;
       if (typeof limit === 'number' && Number.isFinite(limit)) return Math.max(0, limit);
     }

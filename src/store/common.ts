@@ -3,9 +3,10 @@ import { createHash } from 'node:crypto';
 import type { Tag } from '../model/asset.js';
 import { stableJson } from '../model/trail.js';
 import type {
-  ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord, RecordedVerdict, ScopeCoverage,
+  ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord, ListPage, RecordedVerdict, ScopeCoverage,
   StoredControlException, SyncRun, SyncRunSummary, SyncRunTotals,
 } from './store.js';
+import { FilterError } from './where.js';
 
 type Row = Record<string, unknown>;
 
@@ -151,10 +152,10 @@ export function toControlResultAccount(row: Row): ControlResultAccount {
 
 /**
  * Each control of the catalog as last recorded (rows of control_catalog in id order) with its latest result; before
- * any catalog was recorded, every control that has a result.
+ * any catalog was recorded (`recorded` false), every control that has a result, in id order as SQL sorts them.
  */
-export function catalogWithResults(catalog: readonly Row[], results: ReadonlyMap<string, ControlResultRecord>): ControlLatestResult[] {
-  if (catalog.length > 0) {
+export function catalogWithResults(catalog: readonly Row[], results: ReadonlyMap<string, ControlResultRecord>, recorded = catalog.length > 0): ControlLatestResult[] {
+  if (recorded) {
     return catalog.map((row) => ({
       id: row.control_id as string,
       title: row.title as string,
@@ -163,6 +164,33 @@ export function catalogWithResults(catalog: readonly Row[], results: ReadonlyMap
     }));
   }
   return [...results.values()]
-    .sort((a, b) => a.controlId.localeCompare(b.controlId))
+    .sort((a, b) => (a.controlId < b.controlId ? -1 : a.controlId > b.controlId ? 1 : 0))
     .map((result) => ({ id: result.controlId, title: result.title, severity: result.severity, result }));
+}
+
+/**
+ * A page of each parent's list, read in SQL: the rows of every parent numbered in the list's order, and kept from
+ * `offset` + 1 to `offset` + `limit` (to the end without a limit). Undefined when the page keeps every row.
+ */
+export function eachParentPage(
+  page: ListPage | undefined,
+  partitionBy: string,
+  orderBy: string,
+  placeholder: (position: number) => string,
+  firstPosition: number,
+): { column: string; keep: string; params: number[] } | undefined {
+  const { limit, offset } = checkListPage(page);
+  if (limit === undefined && offset === 0) return undefined;
+  const column = `row_number() OVER (PARTITION BY ${partitionBy} ORDER BY ${orderBy}) AS page_row`;
+  if (limit === undefined) return { column, keep: `page_row > ${placeholder(firstPosition)}`, params: [offset] };
+  return { column, keep: `page_row > ${placeholder(firstPosition)} AND page_row <= ${placeholder(firstPosition + 1)}`, params: [offset, offset + limit] };
+}
+
+/** A page's numbers, checked: whole and not negative (a FilterError naming the argument otherwise). */
+export function checkListPage(page: ListPage | undefined): { limit: number | undefined; offset: number } {
+  const limit = page?.limit ?? undefined;
+  const offset = page?.offset ?? 0;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new FilterError('limit must be a non-negative integer', 'limit');
+  if (!Number.isInteger(offset) || offset < 0) throw new FilterError('offset must be a non-negative integer', 'offset');
+  return { limit, offset };
 }

@@ -144,6 +144,8 @@ export interface TrailQueryOptions {
   sort?: SortSpec[] | null;
   /** Include trails a successful sync no longer saw (deletedAt set). */
   includeDeleted?: boolean | null;
+  /** Read one trail past `limit`, so that the caller can tell whether more match than it returns. */
+  oneMore?: boolean;
   /** The API fields the caller will read; the others may be left out of the results. All fields when omitted. */
   fields?: readonly string[];
 }
@@ -172,8 +174,8 @@ export interface InventoryStore {
   accountCoverage(collector: string): Promise<AccountCoverage[]>;
   scopeCoverage(collector: string): Promise<ScopeCoverage[]>;
   scopesOfRun(runId: number): Promise<(ScopeCoverage & ScopeCounts)[]>;
-  /** The scopes of several runs, optionally of one status, in one statement (DataLoader batch shape). */
-  scopesOfRuns(runIds: readonly number[], status?: ScopeStatus): Promise<(ScopeCoverage & ScopeCounts)[][]>;
+  /** The scopes of several runs, optionally of one status, in one statement (DataLoader batch shape); `page` of each run's. */
+  scopesOfRuns(runIds: readonly number[], status?: ScopeStatus, page?: ListPage): Promise<(ScopeCoverage & ScopeCounts)[][]>;
   /** Runs newest first, with their totals. */
   listSyncRuns(options?: SyncRunListOptions): Promise<SyncRunSummary[]>;
   syncRun(id: number): Promise<SyncRunSummary | undefined>;
@@ -186,12 +188,13 @@ export interface InventoryStore {
   findTrails(where: unknown, options?: TrailQueryOptions): Promise<StoredTrail[]>;
   /** Trails by id (ARN), in the order asked, deleted ones included; undefined where none exists. */
   trailsById(ids: readonly string[]): Promise<(StoredTrail | undefined)[]>;
-  tagsByAssetId(ids: readonly string[]): Promise<Tag[][]>;
-  sightingsByTrailArn(arns: readonly string[]): Promise<TrailSighting[][]>;
+  /** Each asset's tags by key; with `page`, that page of each asset's tags (so for the other batched reads below). */
+  tagsByAssetId(ids: readonly string[], page?: ListPage): Promise<Tag[][]>;
+  sightingsByTrailArn(arns: readonly string[], page?: ListPage): Promise<TrailSighting[][]>;
   /** The live trails that apply to each account (those a sync of the account listed: its own and organization trails), by ARN. */
-  trailsOfAccounts(accountIds: readonly string[]): Promise<StoredTrail[][]>;
+  trailsOfAccounts(accountIds: readonly string[], page?: ListPage): Promise<StoredTrail[][]>;
   /** Each trail's history, newest first (the DataLoader batch shape). */
-  trailHistory(arns: readonly string[]): Promise<TrailChange[][]>;
+  trailHistory(arns: readonly string[], page?: ListPage): Promise<TrailChange[][]>;
 
   /** Reachable and migrated: what /healthz reports. */
   ping(): Promise<void>;
@@ -208,7 +211,7 @@ export interface InventoryStore {
   // ---- trailsAggregate, assets and node). Filters are compiled as findTrails compiles them; FilterError on bad input.
 
   /** Every account the inventory knows (a live trail's owner, a synced scope, an attempt since any retirement), by id. */
-  findAccounts(where: unknown): Promise<AccountSummary[]>;
+  findAccounts(where: unknown, page?: ListPage): Promise<AccountSummary[]>;
   /** Accounts by id, in the order asked; undefined where the inventory knows nothing of one (the DataLoader batch shape). */
   accountsById(ids: readonly string[]): Promise<(AccountSummary | undefined)[]>;
   /** One page of the live trails matching `where`: the `first` after the cursor `after`, in the order of `sort` then id. */
@@ -218,7 +221,7 @@ export interface InventoryStore {
   /** How many live trails match `where`. */
   countTrails(where: unknown): Promise<number>;
   /** How many live trails match `where`, per value of a string or boolean field; most frequent first. */
-  countTrailsBy(where: unknown, field: string): Promise<GroupCount[]>;
+  countTrailsBy(where: unknown, field: string, page?: ListPage): Promise<GroupCount[]>;
   /** Assets of every type matching an AssetWhere (only the fields every asset has), deleted ones excluded unless asked. */
   findAssets(where: unknown, options?: TrailQueryOptions): Promise<StoredTrail[]>;
 
@@ -246,13 +249,18 @@ export interface InventoryStore {
    */
   recordControlRun(verdicts: readonly VerdictToRecord[], source: string, catalog?: readonly ControlDescription[]): Promise<ControlRunRecord>;
   /** Every control of the catalog as last recorded (or, before any was, every control ever recorded) with its latest result. */
-  latestControlResults(): Promise<ControlLatestResult[]>;
+  latestControlResults(page?: ListPage): Promise<ControlLatestResult[]>;
   /** Runs newest first, with their results; with controlId, only the runs that evaluated it, and only its result. */
   controlRuns(options?: ControlRunListOptions): Promise<ControlRunRecord[]>;
-  /** The failing and excepted assets of several (run, control) results, in one statement (DataLoader batch shape). */
-  resultAssets(keys: readonly ControlResultKey[]): Promise<ControlResultAsset[][]>;
+  /** The results of several runs (of one control when given) by control id, in one statement (DataLoader batch shape). */
+  resultsOfRuns(runIds: readonly number[], controlId?: string, page?: ListPage): Promise<ControlResultRecord[][]>;
+  /**
+   * The failing and excepted assets of several (run, control) results, by state then id, in one statement (DataLoader
+   * batch shape); with `page`, that page of each result's failing assets and of its excepted ones.
+   */
+  resultAssets(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAsset[][]>;
   /** The per-account results of many recorded results, by account id, in one statement (the DataLoader batch shape). */
-  resultAccounts(keys: readonly ControlResultKey[]): Promise<ControlResultAccount[][]>;
+  resultAccounts(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAccount[][]>;
 
   // ---- Stored exceptions to controls (migration 0007), added and revoked through the GraphQL API. The store keeps
   // ---- what it is given: the rules an exception must meet are checked before (src/controls/exceptions.ts).
@@ -260,7 +268,7 @@ export interface InventoryStore {
   /** Stores an exception, created now by `createdBy`. */
   addControlException(exception: NewControlException): Promise<StoredControlException>;
   /** The stored exceptions by id, revoked ones only when asked (they never apply, and are kept as the audit trail). */
-  listControlExceptions(options?: { includeRevoked?: boolean }): Promise<StoredControlException[]>;
+  listControlExceptions(options?: { includeRevoked?: boolean } & ListPage): Promise<StoredControlException[]>;
   /**
    * Revokes an exception now, as `revokedBy`; one already revoked keeps its first revocation. Undefined when no exception
    * has this id.
@@ -275,6 +283,12 @@ export interface IntegrityReport {
   problems: string[];
   /** What was checked and how, in words (PostgreSQL: that nothing equivalent is checked). */
   method: string;
+}
+
+/** A page of a list read in SQL: at most `limit` rows (every row without one) after the first `offset` (default 0). */
+export interface ListPage {
+  limit?: number | undefined;
+  offset?: number | undefined;
 }
 
 export interface TrailPageRequest {
@@ -405,6 +419,8 @@ export interface ControlRunListOptions {
   limit?: number;
   offset?: number;
   controlId?: string;
+  /** Whether each run's results are read with it (default true); resultsOfRuns reads them a page at a time. */
+  withResults?: boolean;
 }
 
 export interface ControlResultKey {

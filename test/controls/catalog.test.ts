@@ -67,6 +67,8 @@ describe('a broken control file', () => {
     ['a query with two root fields', { ...seed(), query: 'trails{id} apiVersion' }, /exactly one root field/],
     ['an unknown asset type', { ...seed(), assetTypes: ['Bucket'] }, /unknown asset type "Bucket"/],
     ['a query that pages', { ...seed(), query: 'trails(where:{kmsKeyID:""}, options:{limit:10}){id}' }, /would pass by construction: options\.limit \(a check must see every asset\)/],
+    ['a root list that pages', { ...seed(), query: 'accounts(where:{status:OK}, limit:1){ id accountId }' }, /would pass by construction: accounts\(limit\) \(a check must see every asset\)/],
+    ['a root list that skips', { ...seed(), query: 'trails(where:{kmsKeyID:""}){id}', evaluates: 'accounts(offset:1){ id accountId }' }, /evaluates would leave assets out of the denominator: accounts\(offset\)/],
     ['a query with an empty OR', { ...seed(), query: 'trails(where:{OR:[]}){id}' }, /OR: \[\] matches nothing/],
     ['a query with an empty IN list', { ...seed(), query: 'trails(where:{kmsKeyID_IN:[]}){id}' }, /kmsKeyID_IN: \[\] matches nothing/],
     ['a query with NOT: {}', { ...seed(), query: 'trails(where:{AND:[{kmsKeyID:""},{NOT:{}}]}){id}' }, /NOT: \{\} matches nothing/],

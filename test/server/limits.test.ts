@@ -1,10 +1,14 @@
 // Request limits: depth, aliases, tokens and cost, as the server enforces them and as clients read the errors.
-import { getIntrospectionQuery, parse, specifiedRules, validate } from 'graphql';
+import {
+  getIntrospectionQuery, getNamedType, getNullableType, isInputObjectType, isInterfaceType, isLeafType, isListType, isObjectType, parse, specifiedRules, validate,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import { withStoredFragments } from '../../src/graphql/fragments.js';
 import { silentLogger } from '../../src/log.js';
-import { DEFAULT_LIMITS, requestLimitRules, type LimitExtension, type RequestLimits } from '../../src/server/limits.js';
+import { TRAIL_ROW_LISTS } from '../../src/graphql/pages.js';
+import { DEFAULT_LIMITS, operationCost, requestLimitRules, type LimitExtension, type RequestLimits } from '../../src/server/limits.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { postGraphQL } from '../support/cli.js';
 import { syncScope, trailRecord } from '../support/records.js';
@@ -13,9 +17,9 @@ import { openTempStore, type TempStore } from '../support/store.js';
 const api = createInventoryApi();
 
 /** What each limit measures on a document (every limit set to 0, so each reports its observed value). */
-function measure(query: string, rootListSize = DEFAULT_LIMITS.rootListSize): Partial<Record<LimitExtension['name'], number>> {
-  const zero: RequestLimits = { maxDepth: 0, maxAliases: -1, maxTokens: 0, maxCost: -1, defaultListSize: DEFAULT_LIMITS.defaultListSize, rootListSize };
-  const errors = validate(api.schema, withStoredFragments(parse(query), api.fragments), [...specifiedRules, ...requestLimitRules(zero)]);
+function measure(query: string, on = api): Partial<Record<LimitExtension['name'], number>> {
+  const zero: RequestLimits = { maxDepth: 0, maxAliases: -1, maxTokens: 0, maxCost: -1 };
+  const errors = validate(on.schema, withStoredFragments(parse(query), on.fragments), [...specifiedRules, ...requestLimitRules(zero)]);
   return Object.fromEntries(
     errors.map((e) => e.extensions['limit'] as LimitExtension | undefined).filter((l) => l !== undefined).map((l) => [l.name, l.observed]),
   );
@@ -23,22 +27,69 @@ function measure(query: string, rootListSize = DEFAULT_LIMITS.rootListSize): Par
 
 describe('the request limit rules', () => {
   it('count named fragments as written out: the seed query is 3 deep and may return a whole page of trails with their tags', () => {
-    expect(measure('{ trails(where:{kmsKeyID:""}){...AssetFragment} }')).toEqual({ maxDepth: 3, maxAliases: 0, maxCost: 10_000 * (1 + 10) });
+    // Each trail with at most 50 tags (CloudTrail's most per trail, what Trail.tags returns without a limit).
+    expect(measure('{ trails(where:{kmsKeyID:""}){...AssetFragment} }')).toEqual({ maxDepth: 3, maxAliases: 0, maxCost: 10_000 * (1 + 50) });
     expect(measure('{ trails { ...A } } fragment A on Trail { ...B } fragment B on Trail { name }').maxDepth).toBe(2);
   });
 
   it('count lists by their limit argument, literal or defaulted variable', () => {
-    expect(measure('{ trails(options:{limit:10000}){...AssetFragment} }').maxCost).toBe(110_000);
-    expect(measure('query($n: Int = 5){ syncRuns(limit:$n){ id scopes { region } } }').maxCost).toBe(5 * (1 + 10));
-    expect(measure('{ trails { id } }', 100).maxCost).toBe(100);
+    expect(measure('{ trails(options:{limit:10000}){...AssetFragment} }').maxCost).toBe(510_000);
+    expect(measure('query($n: Int = 5){ syncRuns(limit:$n){ id scopes { region } } }').maxCost).toBe(5 * (1 + 100));
+    expect(measure('{ trails { id } }', createInventoryApi({ maxPageSize: 100 })).maxCost).toBe(100);
   });
 
   it('count a top-level list without a limit as the whole page it may return, and a connection by its first', () => {
     expect(measure('{ trails { arn } }')).toMatchObject({ maxCost: 10_000 });
     expect(measure('{ a: trails { arn } b: trails { arn } }')).toMatchObject({ maxCost: 20_000 });
     expect(measure('{ trailsConnection(first: 10000) { edges { node { arn } } } }')).toMatchObject({ maxCost: 1 + 10_000 * 2 });
-    expect(measure('{ trailsConnection { totalCount edges { cursor node { ...AssetFragment } } } }')).toMatchObject({ maxCost: 1 + 100 * (1 + 1 + 10) });
+    expect(measure('{ trailsConnection { totalCount edges { cursor node { ...AssetFragment } } } }')).toMatchObject({ maxCost: 1 + 100 * (1 + 1 + 50) });
     expect(measure('{ syncRuns { id } }')).toMatchObject({ maxCost: 20 }); // its limit argument defaults to 20
+  });
+
+  it('count every list by what it returns at most, times the lists above it: nested lists by their limit or default page', () => {
+    // Every account (a page of 10,000) with its trails (100 without a limit): refused at the default maximum cost.
+    expect(measure('{ accounts { id trails { id } } }').maxCost).toBe(10_000 * (1 + 100));
+    const refused = validate(api.schema, parse('{ accounts { id trails { id } } }'), [...specifiedRules, ...requestLimitRules(DEFAULT_LIMITS)]);
+    expect(refused.map((e) => e.message)).toEqual([expect.stringMatching(/^the operation may return 1010000 objects; the maximum cost is 1000000 \(maxCost: /)]);
+    expect(measure('{ accounts(limit: 10) { id trails(limit: 5) { id tags { key } } } }').maxCost).toBe(10 * (1 + 5 * (1 + 50)));
+    expect(measure('{ controls { id failingAssets { id } accounts { accountId } } }').maxCost).toBe(10_000 * (1 + 100 + 100));
+    expect(measure('{ controls(limit: 20) { failingAssets(limit: 50) { id asset { name } } accounts(limit: 10) { accountId } } }').maxCost)
+      .toBe(20 * (1 + 50 * (1 + 1) + 10));
+    expect(measure('{ syncRuns { scopes(status: FAILED) { region } } }').maxCost).toBe(20 * (1 + 100));
+    expect(measure('{ trailsAggregate { countBy(field: accountId) { value } } }').maxCost).toBe(1 + 100);
+    expect(measure('{ trail(id: "x") { visibleIn { region } history(limit: 5) { kind } } }').maxCost).toBe(1 + 100 + 5);
+    // Each nested bound is at most the maximum page size.
+    expect(measure('{ accounts { id trails { id } } }', createInventoryApi({ maxPageSize: 3 })).maxCost).toBe(3 * (1 + 3));
+  });
+
+  it("count a trail's selectors and collection errors by CloudTrail's quotas per trail, once per trail", () => {
+    const selectors = '{ trail(id: "x") { eventSelectors { dataResources { type } } advancedEventSelectors { fieldSelectors { field } } insightSelectors { insightType } collectionErrors { code } } }';
+    expect(measure(selectors).maxCost).toBe(1 + (5 + 250) + (500 + 500) + 2 + 4);
+  });
+
+  it('count a list whose size variable is left out at execution by its own bound, not as the small list assumed before its value is known', () => {
+    const operation = parse('query($n: Int) { trails(options: {limit: $n}) { id } }').definitions[0] as OperationDefinitionNode;
+    expect(operationCost(api.schema, DEFAULT_LIMITS, operation, new Map(), { n: 7 }).cost).toBe(7);
+    expect(operationCost(api.schema, DEFAULT_LIMITS, operation, new Map(), {}).cost).toBe(10_000);
+  });
+
+  it('give every list of objects in the schema a bound: page arguments, a CloudTrail quota, or a connection\'s first', () => {
+    const unbounded: string[] = [];
+    for (const type of Object.values(api.schema.getTypeMap())) {
+      if (type.name.startsWith('__') || !(isObjectType(type) || isInterfaceType(type))) continue;
+      for (const field of Object.values(type.getFields())) {
+        const named = getNamedType(field.type);
+        if (!isListType(getNullableType(field.type)) || isLeafType(named)) continue;
+        const coordinate = `${type.name}.${field.name}`;
+        // limit and offset, or (trails, assets) options: {limit, offset}
+        const options = field.args.find((a) => a.name === 'options');
+        const optionsType = options && getNamedType(options.type);
+        const args = [...field.args.map((a) => a.name), ...(optionsType && isInputObjectType(optionsType) ? Object.keys(optionsType.getFields()) : [])];
+        const paged = args.includes('limit') && args.includes('offset');
+        if (!paged && TRAIL_ROW_LISTS[coordinate] === undefined && !coordinate.endsWith('Connection.edges')) unbounded.push(coordinate);
+      }
+    }
+    expect(unbounded).toEqual([]);
   });
 
   it('count aliases through fragments, once per spread', () => {
@@ -81,7 +132,7 @@ describe('a server with request limits', () => {
   };
 
   it('answers queries within the limits', async () => {
-    const { status, body } = await postGraphQL(server.graphqlUrl, '{ trails(options:{limit:50}){ ...AssetFragment } }');
+    const { status, body } = await postGraphQL(server.graphqlUrl, '{ trails(options:{limit:10}){ ...AssetFragment } }');
     expect(status).toBe(200);
     expect(body.data.trails).toHaveLength(1);
   });

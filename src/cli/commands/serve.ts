@@ -74,7 +74,7 @@ const LIMIT_FLAGS: readonly { flag: string; key: LimitKey; env: string; what: st
   { flag: '--max-depth <n>', key: 'maxDepth', env: 'INVENTORY_MAX_DEPTH', what: 'most nested fields in a query (named fragments count as written out)' },
   { flag: '--max-aliases <n>', key: 'maxAliases', env: 'INVENTORY_MAX_ALIASES', what: 'most aliased fields in a query' },
   { flag: '--max-tokens <n>', key: 'maxTokens', env: 'INVENTORY_MAX_TOKENS', what: 'most lexical tokens in a query document' },
-  { flag: '--max-cost <n>', key: 'maxCost', env: 'INVENTORY_MAX_COST', what: 'most objects a query may ask for (lists count by their limit)' },
+  { flag: '--max-cost <n>', key: 'maxCost', env: 'INVENTORY_MAX_COST', what: 'most objects a query may return (each list by its limit or bound, times the lists above it)' },
   { flag: '--max-filter-terms <n>', key: 'maxFilterTerms', env: 'INVENTORY_MAX_FILTER_TERMS', what: 'most comparisons in one where filter' },
   { flag: '--max-filter-depth <n>', key: 'maxFilterDepth', env: 'INVENTORY_MAX_FILTER_DEPTH', what: 'most levels of one where filter (AND, OR, NOT and relation filters each add one)' },
   { flag: '--max-in-values <n>', key: 'maxInValues', env: 'INVENTORY_MAX_IN_VALUES', what: 'most values in one _IN or _NOT_IN list' },
@@ -129,7 +129,7 @@ export function serveCommand(outcome: CommandOutcome): Command {
     );
   for (const option of limitOptions()) command.addOption(option);
   command.addOption(
-    new Option('--max-page-size <n>', `most trails one list or page may return (options.limit, first; at most ${MAX_QUERY_LIMIT})`)
+    new Option('--max-page-size <n>', `most items one list or page may return (limit, options.limit, first; a top-level list without a limit; at most ${MAX_QUERY_LIMIT})`)
       .env('INVENTORY_MAX_PAGE_SIZE')
       .default(MAX_PAGE_SIZE)
       .argParser(parsePageSize),

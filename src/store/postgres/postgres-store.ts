@@ -13,15 +13,15 @@ import {
 } from '../../model/trail.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
 import {
-  contentHash, groupBy, MAX_QUERY_LIMIT, now, processExists, byResult, catalogWithResults, toControlResultAccount, toControlResultAsset, runsWithTotals, STALE_RUN_MS, toControlResult, toScopeCoverage, toStoredControlException,
+  checkListPage, contentHash, eachParentPage, groupBy, MAX_QUERY_LIMIT, now, processExists, byResult, catalogWithResults, toControlResultAccount, toControlResultAsset, runsWithTotals, STALE_RUN_MS, toControlResult, toScopeCoverage, toStoredControlException,
 } from '../common.js';
 import { POSTGRES_DIALECT } from '../dialect.js';
 import { ACCOUNT_COLLECTORS, accountLastSyncedAtSql, accountNameSql, accountStatusSql, filterSchemas, RETIRED_BEFORE } from '../filter-schemas.js';
 import { afterCursor, decodeCursor, encodeCursor, orderByTerms, type KeyValue } from '../pages.js';
 import type {
   AccountAttempt, AccountCoverage, AccountOutcome, AccountRetirement, AccountSummary, ApiToken, ApiTokenCredential, ApiTokenScope,
-  ControlDescription, ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlRunListOptions,
-  ControlRunRecord, GroupCount, InventoryStore, NewControlException, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState,
+  ControlDescription, ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunListOptions,
+  ControlRunRecord, GroupCount, InventoryStore, ListPage, NewControlException, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState,
   ScopeStatus, StoredControlException, SyncRun, SyncRunListOptions, SyncRunStatus, SyncRunSummary, TrailChange,
   TrailChangeKind, TrailPage, TrailPageRequest, TrailQueryOptions, TrailScopeResult, TrailSighting, VerdictToRecord,
 } from '../store.js';
@@ -486,11 +486,12 @@ export class PostgresStore implements InventoryStore {
     return (await this.scopesOfRuns([runId]))[0]!;
   }
 
-  async scopesOfRuns(runIds: readonly number[], status?: ScopeStatus): Promise<(ScopeCoverage & ScopeCounts)[][]> {
+  async scopesOfRuns(runIds: readonly number[], status?: ScopeStatus, page?: ListPage): Promise<(ScopeCoverage & ScopeCounts)[][]> {
+    const paged = postgresPage(page, 'run_id', 'account_id, region', 3);
     const rows = await this.query(
-      `SELECT s.*, NULL AS last_success_at FROM sync_scopes s
-        WHERE run_id = ANY($1::int[]) AND ($2::text IS NULL OR status = $2) ORDER BY run_id, account_id, region`,
-      [runIds, status ?? null],
+      `SELECT * FROM (SELECT s.*, NULL AS last_success_at${paged.column} FROM sync_scopes s
+        WHERE run_id = ANY($1::int[]) AND ($2::text IS NULL OR status = $2)) scopes WHERE ${paged.keep} ORDER BY run_id, account_id, region`,
+      [runIds, status ?? null, ...paged.params],
     );
     return groupBy(runIds.map(String), rows, (row) => String(row.run_id), (row) => ({
       ...toScopeCoverage(row),
@@ -519,7 +520,7 @@ export class PostgresStore implements InventoryStore {
     const rows = await this.query(
       `SELECT ${selectList(options.fields)} FROM trails WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${predicate.sql}
         ORDER BY ${orderBy} LIMIT $${n + 1} OFFSET $${n + 2}`,
-      [...predicate.params, limit ?? null, offset ?? 0],
+      [...predicate.params, limit === undefined || limit === null ? null : limit + (options.oneMore ? 1 : 0), offset ?? 0],
     );
     return rows.map(toStoredTrail);
   }
@@ -530,10 +531,14 @@ export class PostgresStore implements InventoryStore {
     return ids.map((id) => byId.get(id));
   }
 
-  async tagsByAssetId(ids: readonly string[]): Promise<Tag[][]> {
+  async tagsByAssetId(ids: readonly string[], page?: ListPage): Promise<Tag[][]> {
+    // A page of each asset's tags by the primary key (asset_id, key), LIMIT and OFFSET per asset.
+    const { limit, offset } = checkListPage(page);
     const rows = await this.query<{ asset_id: string; key: string; value: string }>(
-      `SELECT tag.asset_id, tag.key, tag.value FROM asset_tags tag WHERE tag.asset_id = ANY($1::text[]) ORDER BY tag.asset_id, tag.key`,
-      [[...new Set(ids)]],
+      `SELECT id.asset_id, tag.key, tag.value FROM unnest($1::text[]) AS id(asset_id)
+         CROSS JOIN LATERAL (SELECT t.key, t.value FROM asset_tags t WHERE t.asset_id = id.asset_id ORDER BY t.key LIMIT $2 OFFSET $3) tag
+        ORDER BY id.asset_id, tag.key`,
+      [[...new Set(ids)], limit ?? null, offset],
     );
     const byAsset = new Map<string, Tag[]>();
     for (const { asset_id: assetId, key, value } of rows) {
@@ -544,27 +549,37 @@ export class PostgresStore implements InventoryStore {
     return ids.map((id) => byAsset.get(id) ?? []);
   }
 
-  async sightingsByTrailArn(arns: readonly string[]): Promise<TrailSighting[][]> {
+  async sightingsByTrailArn(arns: readonly string[], page?: ListPage): Promise<TrailSighting[][]> {
+    const paged = postgresPage(page, 'trail_arn', 'account_id, region', 2);
     const rows = await this.query<{ trail_arn: string; account_id: string; region: string }>(
-      `SELECT trail_arn, account_id, region FROM trail_sightings WHERE trail_arn = ANY($1::text[]) ORDER BY account_id, region`,
-      [arns],
+      `SELECT trail_arn, account_id, region FROM (SELECT trail_arn, account_id, region${paged.column} FROM trail_sightings WHERE trail_arn = ANY($1::text[])) seen
+        WHERE ${paged.keep} ORDER BY account_id, region`,
+      [arns, ...paged.params],
     );
     return groupBy(arns, rows, (row) => row.trail_arn, (row) => ({ accountId: row.account_id, region: row.region }));
   }
 
-  async trailsOfAccounts(accountIds: readonly string[]): Promise<StoredTrail[][]> {
+  async trailsOfAccounts(accountIds: readonly string[], page?: ListPage): Promise<StoredTrail[][]> {
+    // The (account, trail) pairs are paged first, so only the trails of each account's page are read whole.
+    const paged = postgresPage(page, 'seen_by', 'trail_arn', 2);
     const rows = await this.query(
-      `SELECT seen.seen_by, ${CATALOG.allValues}
-         FROM (SELECT DISTINCT account_id AS seen_by, trail_arn FROM trail_sightings WHERE account_id = ANY($1::text[])) seen
-         JOIN trails ON trails.arn = seen.trail_arn
-        WHERE trails.deleted_at IS NULL ORDER BY trails.arn`,
-      [accountIds],
+      `SELECT pairs.seen_by, ${CATALOG.allValues}
+         FROM (SELECT seen_by, trail_arn${paged.column}
+                 FROM (SELECT DISTINCT s.account_id AS seen_by, s.trail_arn FROM trail_sightings s JOIN trails t ON t.arn = s.trail_arn
+                        WHERE s.account_id = ANY($1::text[]) AND t.deleted_at IS NULL) seen) pairs
+         JOIN trails ON trails.arn = pairs.trail_arn
+        WHERE ${paged.keep} ORDER BY trails.arn`,
+      [accountIds, ...paged.params],
     );
     return groupBy(accountIds, rows, (row) => row.seen_by as string, toStoredTrail);
   }
 
-  async trailHistory(arns: readonly string[]): Promise<TrailChange[][]> {
-    const rows = await this.query(`SELECT * FROM trail_changes WHERE trail_arn = ANY($1::text[]) ORDER BY id DESC`, [arns]);
+  async trailHistory(arns: readonly string[], page?: ListPage): Promise<TrailChange[][]> {
+    const paged = postgresPage(page, 'trail_arn', 'id DESC', 2);
+    const rows = await this.query(
+      `SELECT * FROM (SELECT *${paged.column} FROM trail_changes WHERE trail_arn = ANY($1::text[])) changes WHERE ${paged.keep} ORDER BY id DESC`,
+      [arns, ...paged.params],
+    );
     return groupBy(arns, rows, (row) => row.trail_arn as string, (row) => ({
       trailArn: row.trail_arn as string,
       runId: row.run_id as number,
@@ -641,16 +656,17 @@ export class PostgresStore implements InventoryStore {
 
   // ---- Accounts, pages, aggregates and assets of any type.
 
-  async findAccounts(where: unknown): Promise<AccountSummary[]> {
+  async findAccounts(where: unknown, page?: ListPage): Promise<AccountSummary[]> {
     const predicate = compileWhere(where, FILTERS.account, D);
+    const { limit, offset } = checkListPage(page);
     const n = predicate.params.length;
     const rows = await this.query(
       `WITH accounts(account_id) AS (
          SELECT account_id FROM trails WHERE deleted_at IS NULL
          UNION SELECT account_id FROM sync_scope_state WHERE collector = ANY($${n + 1}::text[])
          UNION SELECT a.account_id FROM sync_accounts a WHERE a.collector = ANY($${n + 1}::text[]) AND a.run_id > ${RETIRED_BEFORE('a')})
-       SELECT ${accountValues('accounts.account_id')} FROM accounts WHERE ${predicate.sql} ORDER BY accounts.account_id`,
-      [...predicate.params, ACCOUNT_COLLECTORS],
+       SELECT ${accountValues('accounts.account_id')} FROM accounts WHERE ${predicate.sql} ORDER BY accounts.account_id LIMIT $${n + 2} OFFSET $${n + 3}`,
+      [...predicate.params, ACCOUNT_COLLECTORS, limit ?? null, offset],
     );
     return rows.map(toAccountSummary);
   }
@@ -709,14 +725,16 @@ export class PostgresStore implements InventoryStore {
     return row!.n;
   }
 
-  async countTrailsBy(where: unknown, field: string): Promise<GroupCount[]> {
+  async countTrailsBy(where: unknown, field: string, page?: ListPage): Promise<GroupCount[]> {
     const column = CATALOG.byField.get(field);
     if (!column || (column.kind !== 'string' && column.kind !== 'boolean')) throw new FilterError(`cannot count by "${field}": a string or boolean field`, 'field');
     const predicate = compileWhere(where, FILTERS.trail, D);
+    const { limit, offset } = checkListPage(page);
+    const n = predicate.params.length;
     const rows = await this.query<{ value: string | boolean | null; n: number }>(
       `SELECT value, n FROM (SELECT ${column.sql} AS value, count(*) AS n FROM trails WHERE deleted_at IS NULL AND ${predicate.sql} GROUP BY 1) counted
-        ORDER BY n DESC, value IS NULL, value`,
-      predicate.params,
+        ORDER BY n DESC, value IS NULL, value LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...predicate.params, limit ?? null, offset],
     );
     return rows.map(({ value, n }) => ({ value: value === null ? null : String(value), count: n }));
   }
@@ -819,55 +837,76 @@ export class PostgresStore implements InventoryStore {
     return (await this.readControlRuns([runId]))[0]!;
   }
 
-  async latestControlResults(): Promise<ControlLatestResult[]> {
+  async latestControlResults(page?: ListPage): Promise<ControlLatestResult[]> {
+    const { limit, offset } = checkListPage(page);
+    const [{ found }] = (await this.query<{ found: boolean }>(`SELECT EXISTS (SELECT 1 FROM control_catalog) AS found`)) as [{ found: boolean }];
+    // A page of the catalog, and only its controls' latest results; before any catalog was recorded, a page of the controls with results.
+    const catalog = found
+      ? await this.query(`SELECT control_id, title, severity FROM control_catalog ORDER BY control_id LIMIT $1 OFFSET $2`, [limit ?? null, offset])
+      : [];
     const latest = await this.query(
       `SELECT r.* FROM control_results r
-        WHERE r.run_id = (SELECT max(l.run_id) FROM control_results l WHERE l.control_id = r.control_id)`,
+        WHERE ${found ? 'r.control_id = ANY($1::text[])' : 'r.control_id IN (SELECT DISTINCT control_id FROM control_results ORDER BY control_id LIMIT $1 OFFSET $2)'}
+          AND r.run_id = (SELECT max(l.run_id) FROM control_results l WHERE l.control_id = r.control_id)`,
+      found ? [catalog.map((row) => row.control_id)] : [limit ?? null, offset],
     );
     const results = new Map(latest.map((row) => [row.control_id as string, toControlResult(row)]));
-    const catalog = await this.query(`SELECT control_id, title, severity FROM control_catalog ORDER BY control_id`);
-    return catalogWithResults(catalog, results);
+    return catalogWithResults(catalog, results, found);
   }
 
   async controlRuns(options: ControlRunListOptions = {}): Promise<ControlRunRecord[]> {
-    const { controlId, limit = 20, offset = 0 } = options;
+    const { controlId, limit = 20, offset = 0, withResults = true } = options;
     if (!Number.isInteger(limit) || limit < 0) throw new FilterError('limit must be a non-negative integer', 'limit');
     if (!Number.isInteger(offset) || offset < 0) throw new FilterError('offset must be a non-negative integer', 'offset');
     const ids = controlId === undefined
       ? await this.query<{ id: number }>(`SELECT id FROM control_runs ORDER BY id DESC LIMIT $1 OFFSET $2`, [limit, offset])
       : await this.query<{ id: number }>(`SELECT run_id AS id FROM control_results WHERE control_id = $1 ORDER BY run_id DESC LIMIT $2 OFFSET $3`, [controlId, limit, offset]);
-    return this.readControlRuns(ids.map((row) => row.id), controlId);
+    return this.readControlRuns(ids.map((row) => row.id), controlId, withResults);
   }
 
-  async resultAssets(keys: readonly ControlResultKey[]): Promise<ControlResultAsset[][]> {
-    if (keys.length === 0) return [];
+  async resultsOfRuns(runIds: readonly number[], controlId?: string, page?: ListPage): Promise<ControlResultRecord[][]> {
+    const paged = postgresPage(page, 'run_id', 'control_id', 3);
     const rows = await this.query(
-      `SELECT a.* FROM control_result_assets a
-         JOIN unnest($1::int[], $2::text[]) AS k(run_id, control_id) ON a.run_id = k.run_id AND a.control_id = k.control_id
-        ORDER BY a.run_id, a.control_id, a.state, a.asset_id`,
-      [keys.map((k) => k.runId), keys.map((k) => k.controlId)],
+      `SELECT * FROM (SELECT *${paged.column} FROM control_results WHERE run_id = ANY($1::int[]) AND ($2::text IS NULL OR control_id = $2)) results
+        WHERE ${paged.keep} ORDER BY run_id, control_id`,
+      [runIds, controlId ?? null, ...paged.params],
+    );
+    return groupBy(runIds.map(String), rows, (row) => String(row.run_id), toControlResult);
+  }
+
+  async resultAssets(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAsset[][]> {
+    if (keys.length === 0) return [];
+    const paged = postgresPage(page, 'a.run_id, a.control_id, a.state', 'a.asset_id', 3);
+    const rows = await this.query(
+      `SELECT * FROM (SELECT a.*${paged.column} FROM control_result_assets a
+         JOIN unnest($1::int[], $2::text[]) AS k(run_id, control_id) ON a.run_id = k.run_id AND a.control_id = k.control_id) assets
+        WHERE ${paged.keep} ORDER BY run_id, control_id, state, asset_id`,
+      [keys.map((k) => k.runId), keys.map((k) => k.controlId), ...paged.params],
     );
     return byResult(keys, rows, toControlResultAsset);
   }
 
-  async resultAccounts(keys: readonly ControlResultKey[]): Promise<ControlResultAccount[][]> {
+  async resultAccounts(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAccount[][]> {
     if (keys.length === 0) return [];
+    const paged = postgresPage(page, 'a.run_id, a.control_id', 'a.account_id', 3);
     const rows = await this.query(
-      `SELECT a.* FROM control_result_accounts a
-         JOIN unnest($1::int[], $2::text[]) AS k(run_id, control_id) ON a.run_id = k.run_id AND a.control_id = k.control_id
-        ORDER BY a.run_id, a.control_id, a.account_id`,
-      [keys.map((k) => k.runId), keys.map((k) => k.controlId)],
+      `SELECT * FROM (SELECT a.*${paged.column} FROM control_result_accounts a
+         JOIN unnest($1::int[], $2::text[]) AS k(run_id, control_id) ON a.run_id = k.run_id AND a.control_id = k.control_id) accounts
+        WHERE ${paged.keep} ORDER BY run_id, control_id, account_id`,
+      [keys.map((k) => k.runId), keys.map((k) => k.controlId), ...paged.params],
     );
     return byResult(keys, rows, toControlResultAccount);
   }
 
-  private async readControlRuns(ids: readonly number[], controlId?: string): Promise<ControlRunRecord[]> {
+  private async readControlRuns(ids: readonly number[], controlId?: string, withResults = true): Promise<ControlRunRecord[]> {
     if (ids.length === 0) return [];
     const runs = await this.query(`SELECT * FROM control_runs WHERE id = ANY($1::int[]) ORDER BY id DESC`, [ids]);
-    const results = await this.query(
-      `SELECT * FROM control_results WHERE run_id = ANY($1::int[]) AND ($2::text IS NULL OR control_id = $2) ORDER BY run_id, control_id`,
-      [ids, controlId ?? null],
-    );
+    const results = withResults
+      ? await this.query(
+        `SELECT * FROM control_results WHERE run_id = ANY($1::int[]) AND ($2::text IS NULL OR control_id = $2) ORDER BY run_id, control_id`,
+        [ids, controlId ?? null],
+      )
+      : [];
     const byRun = groupBy(runs.map((row) => String(row.id)), results, (row) => String(row.run_id), toControlResult);
     return runs.map((row, i) => ({
       id: row.id as number,
@@ -890,8 +929,11 @@ export class PostgresStore implements InventoryStore {
     return toStoredControlException(row!);
   }
 
-  async listControlExceptions(options: { includeRevoked?: boolean } = {}): Promise<StoredControlException[]> {
-    const rows = await this.query(`SELECT * FROM control_exceptions WHERE $1 OR revoked_at IS NULL ORDER BY id`, [options.includeRevoked ?? false]);
+  async listControlExceptions(options: { includeRevoked?: boolean } & ListPage = {}): Promise<StoredControlException[]> {
+    const { limit, offset } = checkListPage(options);
+    const rows = await this.query(`SELECT * FROM control_exceptions WHERE $1 OR revoked_at IS NULL ORDER BY id LIMIT $2 OFFSET $3`, [
+      options.includeRevoked ?? false, limit ?? null, offset,
+    ]);
     return rows.map(toStoredControlException);
   }
 
@@ -1001,4 +1043,13 @@ function toSyncRun(row: Row): SyncRun {
     errorMessage: (row.error_message as string | null) ?? null,
     heartbeatAt: (row.heartbeat_at as string | null) ?? null,
   };
+}
+
+/**
+ * A page of each parent's list in PostgreSQL: `column` (", row_number() ... AS page_row") to select in the inner query,
+ * `keep` for the outer WHERE, with its parameters numbered from `firstPosition`. Without a page: every row kept.
+ */
+function postgresPage(page: ListPage | undefined, partitionBy: string, orderBy: string, firstPosition: number): { column: string; keep: string; params: number[] } {
+  const paged = eachParentPage(page, partitionBy, orderBy, (position) => `$${position}`, firstPosition);
+  return paged ? { column: `, ${paged.column}`, keep: paged.keep, params: paged.params } : { column: '', keep: 'true', params: [] };
 }

@@ -24,12 +24,12 @@ import {
 import { compileOrderBy, compileWhere, FilterError, sortTerms, type FilterSchema } from '../where.js';
 import { SQLITE_DIALECT } from '../dialect.js';
 import {
-  contentHash, fromJson, groupBy, MAX_QUERY_LIMIT, now, processExists, byResult, catalogWithResults, toControlResultAccount, toControlResultAsset, runsWithTotals, STALE_RUN_MS, toControlResult, toJson, toScopeCoverage, toStoredControlException,
+  checkListPage, contentHash, eachParentPage, fromJson, groupBy, MAX_QUERY_LIMIT, now, processExists, byResult, catalogWithResults, toControlResultAccount, toControlResultAsset, runsWithTotals, STALE_RUN_MS, toControlResult, toJson, toScopeCoverage, toStoredControlException,
 } from '../common.js';
 import type { ApiToken, ApiTokenCredential, ApiTokenScope } from '../store.js';
 import type {
-  ControlDescription, ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlRunListOptions,
-  ControlRunRecord, NewControlException, StoredControlException, VerdictToRecord,
+  ControlDescription, ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunListOptions,
+  ControlRunRecord, ListPage, NewControlException, StoredControlException, VerdictToRecord,
 } from '../store.js';
 import type { IntegrityReport } from '../store.js';
 import { SqliteBulkSource } from './bulk.js';
@@ -423,13 +423,14 @@ export class SqliteStore implements InventoryStore {
     return (await this.scopesOfRuns([runId]))[0]!;
   }
 
-  async scopesOfRuns(runIds: readonly number[], status?: ScopeStatus): Promise<(ScopeCoverage & ScopeCounts)[][]> {
+  async scopesOfRuns(runIds: readonly number[], status?: ScopeStatus, page?: ListPage): Promise<(ScopeCoverage & ScopeCounts)[][]> {
+    const paged = sqlitePage(page, 'run_id', 'account_id, region');
     const rows = this
       .prepared(
-        `SELECT s.*, NULL AS last_success_at FROM sync_scopes s
-          WHERE run_id IN ${JSON_LIST} AND (? IS NULL OR status = ?) ORDER BY run_id, account_id, region`,
+        `SELECT * FROM (SELECT s.*, NULL AS last_success_at${paged.column} FROM sync_scopes s
+          WHERE run_id IN ${JSON_LIST} AND (? IS NULL OR status = ?)) WHERE ${paged.keep} ORDER BY run_id, account_id, region`,
       )
-      .all(JSON.stringify(runIds), status ?? null, status ?? null) as Row[];
+      .all(JSON.stringify(runIds), status ?? null, status ?? null, ...paged.params) as Row[];
     return groupBy(runIds.map(String), rows, (row) => String(row.run_id), (row) => ({
       ...toScopeCoverage(row),
       seen: row.assets_seen as number,
@@ -443,7 +444,7 @@ export class SqliteStore implements InventoryStore {
     return this.selectTrails(where, TRAIL_FILTER, options);
   }
 
-  /** Trails matching a filter compiled against `filter` and sorted by its fields: one statement, at most MAX_QUERY_LIMIT rows. */
+  /** Trails matching a filter compiled against `filter` and sorted by its fields: one statement, at most MAX_QUERY_LIMIT rows (one more with oneMore). */
   private selectTrails(where: unknown, filter: FilterSchema, options: TrailQueryOptions): StoredTrail[] {
     const predicate = compileWhere(where, filter, SQLITE_DIALECT);
     const orderBy = compileOrderBy(options.sort, filter.columns, 'arn');
@@ -458,7 +459,8 @@ export class SqliteStore implements InventoryStore {
       `SELECT ${selectList(options.fields)} FROM trails WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${predicate.sql}
         ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
     );
-    return toStoredTrails(statement, statement.all(...predicate.params, limit ?? -1, offset ?? 0) as unknown[][]);
+    const read = limit === undefined || limit === null ? -1 : limit + (options.oneMore ? 1 : 0);
+    return toStoredTrails(statement, statement.all(...predicate.params, read, offset ?? 0) as unknown[][]);
   }
 
   async trailsById(ids: readonly string[]): Promise<(StoredTrail | undefined)[]> {
@@ -467,15 +469,20 @@ export class SqliteStore implements InventoryStore {
     return ids.map((id) => byId.get(id));
   }
 
-  async tagsByAssetId(ids: readonly string[]): Promise<Tag[][]> {
+  async tagsByAssetId(ids: readonly string[], page?: ListPage): Promise<Tag[][]> {
     // From each id to its tags by the primary key (asset_id, key), rows as arrays: the tags of 10,000 trails at once
-    // are read without a sort of all of them and without an object per row.
+    // are read without a sort of all of them and without an object per row. A page is a range of keys, each end found
+    // by the same index (keys are unique per asset), which costs the seed query far less than numbering every row.
+    const { limit, offset } = checkListPage(page);
+    if (limit === 0) return ids.map(() => []);
+    const nthKey = `(SELECT k.key FROM asset_tags k WHERE k.asset_id = id.value ORDER BY k.key LIMIT 1 OFFSET ?)`;
     const rows = this
       .preparedRaw(
         `SELECT tag.asset_id, tag.key, tag.value FROM json_each(?) id CROSS JOIN asset_tags tag ON tag.asset_id = id.value
+          WHERE ${offset > 0 ? `tag.key >= ${nthKey}` : '1'} AND ${limit !== undefined ? `tag.key <= coalesce(${nthKey}, tag.key)` : '1'}
           ORDER BY id.key, tag.key`,
       )
-      .all(JSON.stringify([...new Set(ids)])) as [string, string, string][];
+      .all(JSON.stringify([...new Set(ids)]), ...(offset > 0 ? [offset] : []), ...(limit !== undefined ? [offset + limit - 1] : [])) as [string, string, string][];
     const byAsset = new Map<string, Tag[]>();
     for (const [assetId, key, value] of rows) {
       const tags = byAsset.get(assetId);
@@ -485,28 +492,38 @@ export class SqliteStore implements InventoryStore {
     return ids.map((id) => byAsset.get(id) ?? []);
   }
 
-  async sightingsByTrailArn(arns: readonly string[]): Promise<TrailSighting[][]> {
+  async sightingsByTrailArn(arns: readonly string[], page?: ListPage): Promise<TrailSighting[][]> {
+    const paged = sqlitePage(page, 'trail_arn', 'account_id, region');
     const rows = this
-      .prepared(`SELECT trail_arn, account_id, region FROM trail_sightings WHERE trail_arn IN ${JSON_LIST} ORDER BY account_id, region`)
-      .all(JSON.stringify(arns)) as { trail_arn: string; account_id: string; region: string }[];
+      .prepared(
+        `SELECT * FROM (SELECT trail_arn, account_id, region${paged.column} FROM trail_sightings WHERE trail_arn IN ${JSON_LIST})
+          WHERE ${paged.keep} ORDER BY account_id, region`,
+      )
+      .all(JSON.stringify(arns), ...paged.params) as { trail_arn: string; account_id: string; region: string }[];
     return groupBy(arns, rows, (row) => row.trail_arn, (row) => ({ accountId: row.account_id, region: row.region }));
   }
 
-  async trailsOfAccounts(accountIds: readonly string[]): Promise<StoredTrail[][]> {
+  async trailsOfAccounts(accountIds: readonly string[], page?: ListPage): Promise<StoredTrail[][]> {
+    // The (account, trail) pairs are paged first, so only the trails of each account's page are read whole.
+    const paged = sqlitePage(page, 'seen_by', 'trail_arn');
     const rows = this
       .prepared(
-        `SELECT DISTINCT seen.account_id AS seen_by, ${ALL_TRAIL_VALUES}
-           FROM trail_sightings seen JOIN trails ON trails.arn = seen.trail_arn
-          WHERE seen.account_id IN ${JSON_LIST} AND trails.deleted_at IS NULL ORDER BY trails.arn`,
+        `SELECT pairs.seen_by, ${ALL_TRAIL_VALUES}
+           FROM (SELECT seen_by, trail_arn${paged.column}
+                   FROM (SELECT DISTINCT seen.account_id AS seen_by, seen.trail_arn FROM trail_sightings seen JOIN trails ON trails.arn = seen.trail_arn
+                          WHERE seen.account_id IN ${JSON_LIST} AND trails.deleted_at IS NULL)) pairs
+           JOIN trails ON trails.arn = pairs.trail_arn
+          WHERE ${paged.keep} ORDER BY trails.arn`,
       )
-      .all(JSON.stringify(accountIds)) as Row[];
+      .all(JSON.stringify(accountIds), ...paged.params) as Row[];
     return groupBy(accountIds, rows, (row) => row.seen_by as string, toStoredTrail);
   }
 
-  async trailHistory(arns: readonly string[]): Promise<TrailChange[][]> {
+  async trailHistory(arns: readonly string[], page?: ListPage): Promise<TrailChange[][]> {
+    const paged = sqlitePage(page, 'trail_arn', 'id DESC');
     const rows = this
-      .prepared(`SELECT * FROM trail_changes WHERE trail_arn IN ${JSON_LIST} ORDER BY id DESC`)
-      .all(JSON.stringify(arns)) as Row[];
+      .prepared(`SELECT * FROM (SELECT *${paged.column} FROM trail_changes WHERE trail_arn IN ${JSON_LIST}) WHERE ${paged.keep} ORDER BY id DESC`)
+      .all(JSON.stringify(arns), ...paged.params) as Row[];
     return groupBy(arns, rows, (row) => row.trail_arn as string, (row) => ({
       trailArn: row.trail_arn as string,
       runId: row.run_id as number,
@@ -580,8 +597,9 @@ export class SqliteStore implements InventoryStore {
 
   // ---- Accounts, pages, aggregates and assets of any type (InventoryStore's last block). ----
 
-  async findAccounts(where: unknown): Promise<AccountSummary[]> {
+  async findAccounts(where: unknown, page?: ListPage): Promise<AccountSummary[]> {
     const predicate = compileWhere(where, ACCOUNT_FILTER, SQLITE_DIALECT);
+    const { limit, offset } = checkListPage(page);
     const collectors = ACCOUNT_COLLECTORS.map(() => '?').join(', ');
     const rows = this
       .prepared(
@@ -589,9 +607,9 @@ export class SqliteStore implements InventoryStore {
            SELECT account_id FROM trails WHERE deleted_at IS NULL
            UNION SELECT account_id FROM sync_scope_state WHERE collector IN (${collectors})
            UNION SELECT a.account_id FROM sync_accounts a WHERE a.collector IN (${collectors}) AND a.run_id > ${RETIRED_BEFORE('a')})
-         SELECT ${accountValues('accounts.account_id')} FROM accounts WHERE ${predicate.sql} ORDER BY accounts.account_id`,
+         SELECT ${accountValues('accounts.account_id')} FROM accounts WHERE ${predicate.sql} ORDER BY accounts.account_id LIMIT ? OFFSET ?`,
       )
-      .all(...ACCOUNT_COLLECTORS, ...ACCOUNT_COLLECTORS, ...predicate.params) as Row[];
+      .all(...ACCOUNT_COLLECTORS, ...ACCOUNT_COLLECTORS, ...predicate.params, limit ?? -1, offset) as Row[];
     return rows.map(toAccountSummary);
   }
 
@@ -652,16 +670,17 @@ export class SqliteStore implements InventoryStore {
     return row.n;
   }
 
-  async countTrailsBy(where: unknown, field: string): Promise<GroupCount[]> {
+  async countTrailsBy(where: unknown, field: string, page?: ListPage): Promise<GroupCount[]> {
     const column = TRAIL_COLUMNS_BY_FIELD.get(field);
     if (!column || (column.kind !== 'string' && column.kind !== 'boolean')) throw new FilterError(`cannot count by "${field}": a string or boolean field`, 'field');
     const predicate = compileWhere(where, TRAIL_FILTER, SQLITE_DIALECT);
+    const { limit, offset } = checkListPage(page);
     const rows = this
       .prepared(
         `SELECT ${column.sql} AS value, count(*) AS n FROM trails WHERE deleted_at IS NULL AND ${predicate.sql}
-          GROUP BY 1 ORDER BY n DESC, value IS NULL, value`,
+          GROUP BY 1 ORDER BY n DESC, value IS NULL, value LIMIT ? OFFSET ?`,
       )
-      .all(...predicate.params) as { value: string | number | null; n: number }[];
+      .all(...predicate.params, limit ?? -1, offset) as { value: string | number | null; n: number }[];
     return rows.map(({ value, n }) => ({
       value: value === null ? null : column.kind === 'boolean' ? String(value === 1) : String(value),
       count: n,
@@ -739,21 +758,27 @@ export class SqliteStore implements InventoryStore {
     return this.readControlRuns([runId])[0]!;
   }
 
-  async latestControlResults(): Promise<ControlLatestResult[]> {
+  async latestControlResults(page?: ListPage): Promise<ControlLatestResult[]> {
+    const { limit, offset } = checkListPage(page);
+    const recorded = (this.prepared(`SELECT EXISTS (SELECT 1 FROM control_catalog) AS found`).get() as { found: number }).found === 1;
+    // A page of the catalog, and only its controls' latest results; before any catalog was recorded, a page of the controls with results.
+    const catalog = recorded
+      ? (this.prepared(`SELECT control_id, title, severity FROM control_catalog ORDER BY control_id LIMIT ? OFFSET ?`).all(limit ?? -1, offset) as Row[])
+      : [];
     // The latest result of each control: the index control_results_by_control gives each control's newest run directly.
     const latest = this
       .prepared(
         `SELECT r.* FROM control_results r
-          WHERE r.run_id = (SELECT max(l.run_id) FROM control_results l WHERE l.control_id = r.control_id)`,
+          WHERE ${recorded ? `r.control_id IN ${JSON_LIST}` : `r.control_id IN (SELECT DISTINCT control_id FROM control_results ORDER BY control_id LIMIT ? OFFSET ?)`}
+            AND r.run_id = (SELECT max(l.run_id) FROM control_results l WHERE l.control_id = r.control_id)`,
       )
-      .all() as Row[];
+      .all(...(recorded ? [JSON.stringify(catalog.map((row) => row.control_id))] : [limit ?? -1, offset])) as Row[];
     const results = new Map(latest.map((row) => [row.control_id as string, toControlResult(row)]));
-    const catalog = this.prepared(`SELECT control_id, title, severity FROM control_catalog ORDER BY control_id`).all() as Row[];
-    return catalogWithResults(catalog, results);
+    return catalogWithResults(catalog, results, recorded);
   }
 
   async controlRuns(options: ControlRunListOptions = {}): Promise<ControlRunRecord[]> {
-    const { controlId, limit = 20, offset = 0 } = options;
+    const { controlId, limit = 20, offset = 0, withResults = true } = options;
     if (!Number.isInteger(limit) || limit < 0) throw new FilterError('limit must be a non-negative integer', 'limit');
     if (!Number.isInteger(offset) || offset < 0) throw new FilterError('offset must be a non-negative integer', 'offset');
     const ids = (
@@ -761,44 +786,59 @@ export class SqliteStore implements InventoryStore {
         ? this.prepared(`SELECT id FROM control_runs ORDER BY id DESC LIMIT ? OFFSET ?`).all(limit, offset)
         : this.prepared(`SELECT run_id AS id FROM control_results WHERE control_id = ? ORDER BY run_id DESC LIMIT ? OFFSET ?`).all(controlId, limit, offset)
     ) as { id: number }[];
-    return this.readControlRuns(ids.map((row) => row.id), controlId);
+    return this.readControlRuns(ids.map((row) => row.id), controlId, withResults);
   }
 
-  async resultAssets(keys: readonly ControlResultKey[]): Promise<ControlResultAsset[][]> {
-    if (keys.length === 0) return [];
-    const pairs = JSON.stringify(keys.map((key) => [key.runId, key.controlId]));
+  async resultsOfRuns(runIds: readonly number[], controlId?: string, page?: ListPage): Promise<ControlResultRecord[][]> {
+    const paged = sqlitePage(page, 'run_id', 'control_id');
     const rows = this
       .prepared(
-        `SELECT a.* FROM control_result_assets a
-           JOIN (SELECT json_extract(value, '$[0]') AS run_id, json_extract(value, '$[1]') AS control_id FROM json_each(?)) k
-             ON a.run_id = k.run_id AND a.control_id = k.control_id
-          ORDER BY a.run_id, a.control_id, a.state, a.asset_id`,
+        `SELECT * FROM (SELECT *${paged.column} FROM control_results WHERE run_id IN ${JSON_LIST} AND (? IS NULL OR control_id = ?))
+          WHERE ${paged.keep} ORDER BY run_id, control_id`,
       )
-      .all(pairs) as Row[];
+      .all(JSON.stringify(runIds), controlId ?? null, controlId ?? null, ...paged.params) as Row[];
+    return groupBy(runIds.map(String), rows, (row) => String(row.run_id), toControlResult);
+  }
+
+  async resultAssets(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAsset[][]> {
+    if (keys.length === 0) return [];
+    const pairs = JSON.stringify(keys.map((key) => [key.runId, key.controlId]));
+    const paged = sqlitePage(page, 'a.run_id, a.control_id, a.state', 'a.asset_id');
+    const rows = this
+      .prepared(
+        `SELECT * FROM (SELECT a.*${paged.column} FROM control_result_assets a
+           JOIN (SELECT json_extract(value, '$[0]') AS run_id, json_extract(value, '$[1]') AS control_id FROM json_each(?)) k
+             ON a.run_id = k.run_id AND a.control_id = k.control_id)
+          WHERE ${paged.keep} ORDER BY run_id, control_id, state, asset_id`,
+      )
+      .all(pairs, ...paged.params) as Row[];
     return byResult(keys, rows, toControlResultAsset);
   }
 
-  async resultAccounts(keys: readonly ControlResultKey[]): Promise<ControlResultAccount[][]> {
+  async resultAccounts(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAccount[][]> {
     if (keys.length === 0) return [];
+    const paged = sqlitePage(page, 'a.run_id, a.control_id', 'a.account_id');
     const rows = this
       .prepared(
-        `SELECT a.* FROM control_result_accounts a
+        `SELECT * FROM (SELECT a.*${paged.column} FROM control_result_accounts a
            JOIN (SELECT json_extract(value, '$[0]') AS run_id, json_extract(value, '$[1]') AS control_id FROM json_each(?)) k
-             ON a.run_id = k.run_id AND a.control_id = k.control_id
-          ORDER BY a.run_id, a.control_id, a.account_id`,
+             ON a.run_id = k.run_id AND a.control_id = k.control_id)
+          WHERE ${paged.keep} ORDER BY run_id, control_id, account_id`,
       )
-      .all(JSON.stringify(keys.map((key) => [key.runId, key.controlId]))) as Row[];
+      .all(JSON.stringify(keys.map((key) => [key.runId, key.controlId])), ...paged.params) as Row[];
     return byResult(keys, rows, toControlResultAccount);
   }
 
-  /** The runs with their results (of one control when given), newest first, in two statements. */
-  private readControlRuns(ids: readonly number[], controlId?: string): ControlRunRecord[] {
+  /** The runs with their results (of one control when given), newest first, in two statements (one without results). */
+  private readControlRuns(ids: readonly number[], controlId?: string, withResults = true): ControlRunRecord[] {
     if (ids.length === 0) return [];
     const list = JSON.stringify(ids);
     const runs = this.prepared(`SELECT * FROM control_runs WHERE id IN ${JSON_LIST} ORDER BY id DESC`).all(list) as Row[];
-    const results = this
-      .prepared(`SELECT * FROM control_results WHERE run_id IN ${JSON_LIST} AND (? IS NULL OR control_id = ?) ORDER BY run_id, control_id`)
-      .all(list, controlId ?? null, controlId ?? null) as Row[];
+    const results = withResults
+      ? (this
+        .prepared(`SELECT * FROM control_results WHERE run_id IN ${JSON_LIST} AND (? IS NULL OR control_id = ?) ORDER BY run_id, control_id`)
+        .all(list, controlId ?? null, controlId ?? null) as Row[])
+      : [];
     const byRun = groupBy(runs.map((row) => String(row.id)), results, (row) => String(row.run_id), toControlResult);
     return runs.map((row, i) => ({
       id: row.id as number,
@@ -822,10 +862,11 @@ export class SqliteStore implements InventoryStore {
     return this.readControlException(Number(info.lastInsertRowid))!;
   }
 
-  async listControlExceptions(options: { includeRevoked?: boolean } = {}): Promise<StoredControlException[]> {
+  async listControlExceptions(options: { includeRevoked?: boolean } & ListPage = {}): Promise<StoredControlException[]> {
+    const { limit, offset } = checkListPage(options);
     const rows = this
-      .prepared(`SELECT * FROM control_exceptions WHERE ? OR revoked_at IS NULL ORDER BY id`)
-      .all(options.includeRevoked ? 1 : 0) as Row[];
+      .prepared(`SELECT * FROM control_exceptions WHERE ? OR revoked_at IS NULL ORDER BY id LIMIT ? OFFSET ?`)
+      .all(options.includeRevoked ? 1 : 0, limit ?? -1, offset) as Row[];
     return rows.map(toStoredControlException);
   }
 
@@ -975,5 +1016,14 @@ const MAX_CACHED_STATEMENTS = 200;
 
 /** A list of any length as one parameter (a JSON array), so a batch of ids is one statement, not one per id. */
 const JSON_LIST = '(SELECT value FROM json_each(?))';
+
+/**
+ * A page of each parent's list in SQLite: `column` (", row_number() ... AS page_row") to select in the inner query,
+ * `keep` for the outer WHERE, and its parameters, bound last. Without a page: nothing selected, every row kept.
+ */
+function sqlitePage(page: ListPage | undefined, partitionBy: string, orderBy: string): { column: string; keep: string; params: number[] } {
+  const paged = eachParentPage(page, partitionBy, orderBy, () => '?', 1);
+  return paged ? { column: `, ${paged.column}`, keep: paged.keep, params: paged.params } : { column: '', keep: '1', params: [] };
+}
 
 
