@@ -61,7 +61,8 @@ async function mutatingCaller(context: GraphQLContext, field: string): Promise<s
       return 'local';
     case 'token': {
       if (caller.scope !== 'admin') throw forbidden(`${field} needs a token of scope admin; this token has scope ${caller.scope}`);
-      const token = (await context.store.listApiTokens()).find((t) => t.id === caller.tokenId);
+      // Revoked ones too: a token revoked while its request runs is still who made the change.
+      const token = (await context.store.listApiTokens({ includeRevoked: true })).find((t) => t.id === caller.tokenId);
       return token?.name ?? `token ${caller.tokenId}`;
     }
     case 'anonymous':

@@ -1,5 +1,6 @@
-// API tokens: `inv_` + 32 random bytes (base64url), stored only as their SHA-256 hash. While at least one token
-// exists, /graphql needs `Authorization: Bearer <token>` of scope read or admin, and /metrics one of scope admin.
+// API tokens: `inv_` + 32 random bytes (base64url), stored only as their SHA-256 hash. While at least one token that
+// is not revoked exists, /graphql needs `Authorization: Bearer <token>` of scope read or admin, and /metrics one of scope
+// admin. A revoked token is refused as an unknown one is; "no token" means no token that is not revoked.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type express from 'express';
 import type { Logger } from '../log.js';
@@ -33,8 +34,8 @@ export interface AuthSettings {
   store: InventoryStore;
   log: Logger;
   /**
-   * The server listens beyond loopback: with no token at all, refuse every request (instead of serving openly), so that
-   * revoking the last token never opens the inventory to the network. False with --allow-unauthenticated.
+   * The server listens beyond loopback: with no token that is not revoked, refuse every request (instead of serving
+   * openly), so that revoking the last token never opens the inventory to the network. False with --allow-unauthenticated.
    */
   closedWithoutTokens: boolean;
   /**
@@ -62,6 +63,7 @@ export function requireToken(scope: ApiTokenScope, settings: AuthSettings): expr
   const touched = new Map<number, number>();
   return async (req, res, next) => {
     try {
+      // Only tokens not revoked: a revoked one is refused below as an unknown one is.
       const credentials = await settings.store.apiTokenCredentials();
       if (credentials.length === 0 && !settings.closedWithoutTokens) {
         // Open only to this machine: a page whose name was rebound to 127.0.0.1 still sends its own Host (DNS rebinding).
@@ -71,7 +73,7 @@ export function requireToken(scope: ApiTokenScope, settings: AuthSettings): expr
         return next();
       }
       if (credentials.length === 0) {
-        return refuse(res, 401, 'UNAUTHENTICATED', 'no API token exists yet, and this server listens beyond this machine: create one with `inventory token create --scope read`');
+        return refuse(res, 401, 'UNAUTHENTICATED', 'no valid API token exists (none was created, or every one was revoked), and this server listens beyond this machine: create one with `inventory token create --scope read`');
       }
       const presented = bearerToken(req.get('authorization'));
       if (presented === undefined) {

@@ -102,7 +102,8 @@ async function copyTables(source: SqliteBulkSource, target: PostgresBulkSession,
     const counted = source.countRows(p.table);
     if (counted !== checksum.rows) throw new CopyMismatchError(p.table, `${p.table}: ${counted} rows in the source, but ${checksum.rows} read in key order`);
     tables.push({ table: p.table, rows: checksum.rows, checksum: checksum.digest() });
-    for (const column of p.identities) identities[`${p.table}.${column}`] = await target.resetIdentity(p.table, column);
+    // Never an id the source gave once, e.g. an API token's, which stored exceptions may name ("token 7").
+    for (const column of p.identities) identities[`${p.table}.${column}`] = await target.resetIdentity(p.table, column, source.highestIdGiven(p.table));
   }
 
   // Verify: read every table back from the target, in the same order, normalised the same way.

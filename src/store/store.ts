@@ -227,13 +227,19 @@ export interface InventoryStore {
 
   // ---- The HTTP server's own tables and figures: API tokens (migration 0004) and inventory size for /metrics.
 
-  /** Stores a token by the SHA-256 hash of its secret (the secret is never stored); undefined when the name is taken. */
+  /**
+   * Stores a token by the SHA-256 hash of its secret (the secret is never stored), with an id no token ever had;
+   * undefined when the name was ever used: by a token, revoked ones included, or as the actor of a stored exception.
+   */
   createApiToken(token: { name: string | null; scope: ApiTokenScope; hash: string }): Promise<ApiToken | undefined>;
-  /** Every token, without secrets, oldest first. */
-  listApiTokens(): Promise<ApiToken[]>;
-  /** Deletes the token with this name, or else this id; undefined when none matches. */
-  revokeApiToken(nameOrId: string): Promise<ApiToken | undefined>;
-  /** The hash and scope of every token: what the server compares a presented token with. */
+  /** The tokens not revoked (every token with includeRevoked), without secrets, oldest first. */
+  listApiTokens(options?: { includeRevoked?: boolean }): Promise<ApiToken[]>;
+  /**
+   * Revokes the token with this name, or else this id: it is kept, with revokedAt, so that its id and name are never
+   * given to another token. undefined when none matches; newlyRevoked false when it was revoked already.
+   */
+  revokeApiToken(nameOrId: string): Promise<{ token: ApiToken; newlyRevoked: boolean } | undefined>;
+  /** The hash and scope of every token not revoked: what the server compares a presented token with. */
   apiTokenCredentials(): Promise<ApiTokenCredential[]>;
   /** Records when a token was last used (never moves it back). */
   touchApiToken(id: number, at: string): Promise<void>;
@@ -341,6 +347,8 @@ export interface ApiToken {
   scope: ApiTokenScope;
   createdAt: string;
   lastUsedAt: string | null;
+  /** When `inventory token revoke` revoked it; from then on it is refused, and its id and name stay its own. */
+  revokedAt: string | null;
 }
 
 export interface ApiTokenCredential {

@@ -1,7 +1,7 @@
 // inventory token create|list|revoke, and how inventory serve starts with and without tokens.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli, startCli } from '../support/cli.js';
+import { runCli, runInProcess, startCli } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 
 const READY = /GraphQL API at (http:\/\/\S+\/graphql) \(([^;]*)/;
@@ -48,7 +48,9 @@ describe('inventory token', () => {
     expect(badScope.stderr).toContain('Allowed choices are read, admin');
     const taken = await runCli(['token', 'create', '--scope', 'read', '--name', 'dashboard', '--db', db]);
     expect(taken.code).toBe(2);
-    expect(taken.stderr).toBe('inventory: a token named "dashboard" exists already; revoke it first or choose another name\n');
+    expect(taken.stderr).toBe(
+      'inventory: a token named "dashboard" exists already (token 1); token names are never reused, so that what a token did keeps naming one token: choose another name\n',
+    );
     expect(taken.stdout).toBe('');
     const digits = await runCli(['token', 'create', '--scope', 'read', '--name', '42', '--db', db]);
     expect(digits.code).toBe(2);
@@ -62,12 +64,44 @@ describe('inventory token', () => {
     const byName = await runCli(['token', 'revoke', 'ci', '--db', db2]);
     expect(byName.code).toBe(0);
     expect(byName.stdout).toBe('Revoked token 1 (ci) with scope read\n');
-    const unknown = await runCli(['token', 'revoke', 'ci', '--db', db2]);
+    const again = await runCli(['token', 'revoke', 'ci', '--db', db2]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/^inventory: token 1 \(ci\) with scope read was revoked already, at \d{4}-\d\d-\d\dT[\d:.]+Z\n$/);
+    const unknown = await runCli(['token', 'revoke', 'cd', '--db', db2]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe('inventory: no token is named or numbered "ci" (see `inventory token list`)\n');
+    expect(unknown.stderr).toBe('inventory: no token is named or numbered "cd" (see `inventory token list --include-revoked`)\n');
     const byId = await runCli(['token', 'revoke', '2', '--db', db2]);
     expect(byId.code).toBe(0);
     expect(byId.stdout).toContain('Revoked token 2 with scope admin\nNo API token is left');
+  });
+});
+
+describe('revoked tokens keep their ids and names', () => {
+  it('lists them only when asked, refuses their names, and gives a new token the next id', async () => {
+    const db = join(tempDir('token-revoked-'), 'inventory.db');
+    const run = (...args: string[]) => runInProcess(['token', ...args, '--db', db]);
+    for (const name of ['ci', 'deploy']) expect((await run('create', '--scope', 'read', '--name', name)).code).toBe(0);
+    expect((await run('revoke', 'deploy')).stdout).toBe('Revoked token 2 (deploy) with scope read\n');
+
+    const reused = await run('create', '--scope', 'admin', '--name', 'deploy');
+    expect(reused).toMatchObject({ code: 2, stdout: '' });
+    expect(reused.stderr).toMatch(
+      /^inventory: the name "deploy" belonged to token 2, revoked at \S+Z; token names are never reused, so that what a token did keeps naming one token: choose another name\n$/,
+    );
+    const local = await run('create', '--scope', 'admin', '--name', 'local');
+    expect(local).toMatchObject({ code: 2, stderr: 'inventory: token name "local" is not allowed: stored exceptions say "local" for changes made without a token\n' });
+    expect((await run('create', '--scope', 'read')).stderr).toMatch(/^inventory: created token 3 with scope read;/);
+
+    const listed = await run('list');
+    expect(listed.stdout).toMatch(/^ID\s+NAME\s+SCOPE\s+CREATED\s+LAST USED\n1\s+ci\s+read\s+\S+Z\s+never\n3\s+-\s+read\s+\S+Z\s+never\n1 revoked token not shown \(--include-revoked\)\n$/);
+    const all = await run('list', '--include-revoked');
+    expect(all.stdout).toMatch(/^ID\s+NAME\s+SCOPE\s+CREATED\s+LAST USED\s+REVOKED\n1\s+ci\s+read\s+\S+Z\s+never\s+-\n2\s+deploy\s+read\s+\S+Z\s+never\s+\S+Z\n3\s+-\s+read\s+\S+Z\s+never\s+-\n$/);
+    const json = JSON.parse((await run('list', '--format', 'json', '--include-revoked')).stdout) as { id: number; revokedAt: string | null }[];
+    expect(json.map((t) => [t.id, t.revokedAt !== null])).toEqual([[1, false], [2, true], [3, false]]);
+
+    for (const id of ['1', '3']) expect((await run('revoke', id)).code).toBe(0);
+    expect((await run('list')).stdout).toBe('No API token: `inventory serve` answers without authentication, on loopback addresses only.\n3 revoked tokens not shown (--include-revoked)\n');
+    expect((await run('create', '--scope', 'read')).stderr).toMatch(/^inventory: created token 4 with scope read;/);
   });
 });
 

@@ -122,10 +122,11 @@ describe('API tokens at the server', () => {
 
   it('stores only the SHA-256 hash of a token, never the token', async () => {
     const { secret } = await createToken('read', 'ci');
+    // Every row, those of the tokens earlier tests revoked (kept, marked revoked) included.
     const rows = await temp.sql('SELECT * FROM api_tokens');
     expect(JSON.stringify(rows)).not.toContain(secret);
     expect(JSON.stringify(rows)).not.toContain(secret.slice(4));
-    expect(rows).toEqual([expect.objectContaining({ name: 'ci', scope: 'read', token_sha256: apiTokenHash(secret), last_used_at: null })]);
+    expect(rows.filter((row) => row.revoked_at === null)).toEqual([expect.objectContaining({ name: 'ci', scope: 'read', token_sha256: apiTokenHash(secret), last_used_at: null })]);
   });
 
   it('answers no query without a token, however the request dresses up as a browser asking for the page', async () => {
@@ -184,10 +185,12 @@ describe('API tokens at the server', () => {
     const url = `http://127.0.0.1:${new URL(server.url).port}/graphql`;
     expect((await post(url, secret)).status).toBe(200);
     await temp.store.revokeApiToken(String(token.id));
+    // Revoked tokens are kept: "the last token" is the last one not revoked.
+    expect(await temp.store.listApiTokens({ includeRevoked: true })).not.toEqual([]);
     const closed = await post(url);
     expect(closed.status).toBe(401);
     expect(((await closed.json()) as { errors: { message: string }[] }).errors[0]!.message).toBe(
-      'no API token exists yet, and this server listens beyond this machine: create one with `inventory token create --scope read`',
+      'no valid API token exists (none was created, or every one was revoked), and this server listens beyond this machine: create one with `inventory token create --scope read`',
     );
   });
 });

@@ -1,6 +1,6 @@
 // Stored exceptions over real HTTP: addException and revokeException need an admin token whenever the server requires
 // tokens; bad input is BAD_USER_INPUT naming the field, and nothing is stored unless the whole exception is accepted.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/controls/catalog.js';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
@@ -38,7 +38,7 @@ describe('exception mutations over HTTP', () => {
   };
   const createToken = async (scope: ApiTokenScope, name: string | null) => {
     const secret = newApiToken();
-    await temp.store.createApiToken({ name, scope, hash: apiTokenHash(secret) });
+    expect(await temp.store.createApiToken({ name, scope, hash: apiTokenHash(secret) })).toBeDefined();
     return secret;
   };
   const post = async (url: string, query: string, variables: Record<string, unknown>, token?: string) => {
@@ -51,15 +51,14 @@ describe('exception mutations over HTTP', () => {
   };
   const stored = () => temp.store.listControlExceptions({ includeRevoked: true });
 
-  beforeAll(async () => {
+  // An inventory per test: a revoked token keeps its name for good, and each test names its tokens alike.
+  beforeEach(async () => {
     temp = await openTempStore();
   });
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((server) => server.close()));
-    for (const token of await temp.store.listApiTokens()) await temp.store.revokeApiToken(String(token.id));
-    await temp.sql('DELETE FROM control_exceptions');
+    await temp.cleanup();
   });
-  afterAll(() => temp.cleanup());
 
   it('stores an exception added with an admin token, as created by that token, and lists it to a read token', async () => {
     const server = await start();

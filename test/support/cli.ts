@@ -1,6 +1,8 @@
-// Runs the built `inventory` command as a user would, in a child process.
+// Runs the built `inventory` command as a user would, in a child process; or its main() in this process, for tests of
+// what a command prints and exits with that need no process of their own.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { vi } from 'vitest';
 
 export const BIN = fileURLToPath(new URL('../../bin/inventory.js', import.meta.url));
 
@@ -20,6 +22,22 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd?: s
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Runs the CLI's main() in this process (no child), with what it writes to stdout and stderr. */
+export async function runInProcess(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  // Loaded here: most tests that spawn the CLI need none of it.
+  const { main } = await import('../../src/cli/main.js');
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    return { code: await main(argv), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
 }
 
 /** How long startCli waits for `ready`: a safety net for a command that never gets there, generous for a loaded machine. */

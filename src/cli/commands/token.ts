@@ -5,9 +5,13 @@ import { openStore } from '../../store/open.js';
 import type { ApiToken, ApiTokenScope, InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption } from '../main.js';
+import { printErr, printOut, terminalValue } from '../terminal-text.js';
 
 /** Starts with a letter, so a name is never taken for an id. */
 const TOKEN_NAME = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
+
+/** What stored exceptions record as done by someone other than a token ("local", "cli"): no token may be named so. */
+const ACTOR_WORDS = ['local', 'cli'];
 
 export function tokenCommand(outcome: CommandOutcome): Command {
   const token = new Command('token').description(
@@ -22,47 +26,57 @@ export function tokenCommand(outcome: CommandOutcome): Command {
     .addOption(dbOption())
     .action(async (flags: { scope: ApiTokenScope; name?: string; db: string }) => {
       if (flags.name !== undefined && !TOKEN_NAME.test(flags.name)) {
-        return fail(outcome, `token name "${flags.name}" is not allowed: use letters, digits, ".", "_" and "-", starting with a letter (at most 64)`);
+        return fail(outcome, `token name "${terminalValue(flags.name)}" is not allowed: use letters, digits, ".", "_" and "-", starting with a letter (at most 64)`);
+      }
+      if (flags.name !== undefined && ACTOR_WORDS.includes(flags.name.toLowerCase())) {
+        return fail(outcome, `token name "${flags.name}" is not allowed: stored exceptions say "${flags.name.toLowerCase()}" for changes made without a token`);
       }
       await withStore(flags.db, async (store) => {
         const secret = newApiToken();
         const created = await store.createApiToken({ name: flags.name ?? null, scope: flags.scope, hash: apiTokenHash(secret) });
-        if (!created) return fail(outcome, `a token named "${flags.name}" exists already; revoke it first or choose another name`);
-        process.stdout.write(`${secret}\n`);
-        process.stderr.write(`inventory: created token ${describe(created)}; this is the only time it is shown: store it now\n`);
+        if (!created) return fail(outcome, await nameTakenMessage(store, flags.name!));
+        printOut(`${secret}\n`);
+        printErr(`inventory: created token ${describe(created)}; this is the only time it is shown: store it now\n`);
       });
     });
 
   token
     .command('list')
-    .description('List the tokens (never their secrets).')
+    .description('List the tokens that are not revoked (never their secrets); --include-revoked lists the revoked ones too.')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--include-revoked', 'also list revoked tokens (kept, so that their ids and names are never reused)'))
     .addOption(dbOption())
-    .action(async (flags: { format: 'text' | 'json'; db: string }) => {
+    .action(async (flags: { format: 'text' | 'json'; includeRevoked?: boolean; db: string }) => {
       await withStore(flags.db, async (store) => {
-        const tokens = await store.listApiTokens();
-        if (flags.format === 'json') return void process.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`);
+        const all = await store.listApiTokens({ includeRevoked: true });
+        const tokens = flags.includeRevoked ? all : all.filter((t) => t.revokedAt === null);
+        if (flags.format === 'json') return printOut(`${JSON.stringify(tokens, null, 2)}\n`);
+        const hidden = all.length - tokens.length;
+        const hiddenLine = hidden > 0 ? `${hidden} revoked ${hidden === 1 ? 'token' : 'tokens'} not shown (--include-revoked)\n` : '';
         if (tokens.length === 0) {
-          return void process.stdout.write('No API token: `inventory serve` answers without authentication, on loopback addresses only.\n');
+          return printOut(`No API token: \`inventory serve\` answers without authentication, on loopback addresses only.\n${hiddenLine}`);
         }
-        const rows = [['ID', 'NAME', 'SCOPE', 'CREATED', 'LAST USED'], ...tokens.map((t) => [String(t.id), t.name ?? '-', t.scope, t.createdAt, t.lastUsedAt ?? 'never'])];
+        const header = ['ID', 'NAME', 'SCOPE', 'CREATED', 'LAST USED', ...(flags.includeRevoked ? ['REVOKED'] : [])];
+        const cells = (t: ApiToken) => [String(t.id), t.name ?? '-', t.scope, t.createdAt, t.lastUsedAt ?? 'never', ...(flags.includeRevoked ? [t.revokedAt ?? '-'] : [])];
+        const rows = [header, ...tokens.map((t) => cells(t).map(terminalValue))];
         const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-        process.stdout.write(rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n') + '\n');
+        printOut(rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n') + '\n' + hiddenLine);
       });
     });
 
   token
     .command('revoke')
-    .description('Revoke a token by name or id; a server refuses it from its next request.')
+    .description('Revoke a token by name or id; a server refuses it from its next request. It is kept, marked revoked: its id and name are never reused.')
     .argument('<name-or-id>', 'the token name, or its id as `token list` shows it')
     .addOption(dbOption())
     .action(async (nameOrId: string, flags: { db: string }) => {
       await withStore(flags.db, async (store) => {
         const revoked = await store.revokeApiToken(nameOrId);
-        if (!revoked) return fail(outcome, `no token is named or numbered "${nameOrId}" (see \`inventory token list\`)`);
-        process.stdout.write(`Revoked token ${describe(revoked)}\n`);
+        if (!revoked) return fail(outcome, `no token is named or numbered "${terminalValue(nameOrId)}" (see \`inventory token list --include-revoked\`)`);
+        if (!revoked.newlyRevoked) return fail(outcome, `token ${describe(revoked.token)} was revoked already, at ${revoked.token.revokedAt}`);
+        printOut(`Revoked token ${describe(revoked.token)}\n`);
         if ((await store.listApiTokens()).length === 0) {
-          process.stdout.write('No API token is left: a server on 127.0.0.1 now answers without authentication; one beyond loopback refuses every request.\n');
+          printOut('No API token is left: a server on 127.0.0.1 now answers without authentication; one beyond loopback refuses every request.\n');
         }
       });
     });
@@ -72,7 +86,16 @@ export function tokenCommand(outcome: CommandOutcome): Command {
 }
 
 function describe(token: ApiToken): string {
-  return `${token.id}${token.name ? ` (${token.name})` : ''} with scope ${token.scope}`;
+  return `${token.id}${token.name ? ` (${terminalValue(token.name)})` : ''} with scope ${token.scope}`;
+}
+
+/** Why a name was refused: it is a token's, maybe revoked, or an actor of stored exceptions. Names are never reused. */
+async function nameTakenMessage(store: InventoryStore, name: string): Promise<string> {
+  const holder = (await store.listApiTokens({ includeRevoked: true })).find((t) => t.name === name);
+  const never = 'token names are never reused, so that what a token did keeps naming one token: choose another name';
+  if (!holder) return `the name "${name}" is recorded in stored exceptions as who created or revoked them; ${never}`;
+  if (holder.revokedAt !== null) return `the name "${name}" belonged to token ${holder.id}, revoked at ${holder.revokedAt}; ${never}`;
+  return `a token named "${name}" exists already (token ${holder.id}); ${never}`;
 }
 
 async function withStore(db: string, use: (store: InventoryStore) => Promise<void>): Promise<void> {
@@ -85,6 +108,6 @@ async function withStore(db: string, use: (store: InventoryStore) => Promise<voi
 }
 
 function fail(outcome: CommandOutcome, message: string): void {
-  process.stderr.write(`inventory: ${message}\n`);
+  printErr(`inventory: ${message}\n`);
   outcome.exitCode = EXIT.badInput;
 }

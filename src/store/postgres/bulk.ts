@@ -93,11 +93,14 @@ export class PostgresBulkSession {
     }
   }
 
-  /** Sets an identity column's sequence so that the next id it gives is max(id) + 1 (1 on an empty table). */
-  async resetIdentity(table: string, column: string): Promise<number> {
+  /**
+   * Sets an identity column's sequence so that the next id it gives is above max(id) and above `used`, the highest id
+   * the source ever gave (1 on an empty table that never had one): ids of deleted rows are not handed out again.
+   */
+  async resetIdentity(table: string, column: string, used = 0): Promise<number> {
     const { rows } = await this.client.query<{ next: number }>(
-      `SELECT setval(pg_get_serial_sequence($1, $2), COALESCE(max(${quote(column)}), 0) + 1, false) AS next FROM ${quote(table)}`,
-      [quote(table), column],
+      `SELECT setval(pg_get_serial_sequence($1, $2), greatest(COALESCE(max(${quote(column)}), 0), $3::bigint) + 1, false) AS next FROM ${quote(table)}`,
+      [quote(table), column, used],
     );
     return Number(rows[0]!.next);
   }

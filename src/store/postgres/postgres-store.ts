@@ -52,6 +52,8 @@ export interface PostgresStoreOptions {
 }
 
 type Row = Record<string, unknown>;
+
+const TOKEN_COLUMNS = 'id, name, scope, created_at, last_used_at, revoked_at';
 type Query = <R extends Row = Row>(sql: string, params?: readonly unknown[]) => Promise<R[]>;
 
 /** pg gives int8 and numeric as strings (they may exceed 2^53); every count and sum here fits a number. */
@@ -743,33 +745,44 @@ export class PostgresStore implements InventoryStore {
     return this.selectTrails(where, FILTERS.trailAsset, options);
   }
 
-  // ---- API tokens (migration 0004) and inventory size for /metrics.
+  // ---- API tokens (migrations 0004 and 0008: a revoked token keeps its row, its id and name) and inventory size for /metrics.
 
   async createApiToken(token: { name: string | null; scope: ApiTokenScope; hash: string }): Promise<ApiToken | undefined> {
-    const rows = await this.query(
-      `INSERT INTO api_tokens (name, scope, token_sha256, created_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (name) DO NOTHING RETURNING id, name, scope, created_at, last_used_at`,
-      [token.name, token.scope, token.hash, now()],
-    );
-    return rows[0] && toToken(rows[0]);
-  }
-
-  async listApiTokens(): Promise<ApiToken[]> {
-    return (await this.query(`SELECT id, name, scope, created_at, last_used_at FROM api_tokens ORDER BY id`)).map(toToken);
-  }
-
-  async revokeApiToken(nameOrId: string): Promise<ApiToken | undefined> {
     return this.transaction(async (query) => {
-      let [row] = await query(`SELECT * FROM api_tokens WHERE name = $1 FOR UPDATE`, [nameOrId]);
-      if (!row && /^\d+$/.test(nameOrId) && Number(nameOrId) <= 2 ** 31 - 1) [row] = await query(`SELECT * FROM api_tokens WHERE id = $1 FOR UPDATE`, [Number(nameOrId)]);
+      if (token.name !== null) {
+        // A name some token ever had, or that a stored exception names as its actor (a token deleted before tokens were kept).
+        await query(`LOCK TABLE api_tokens IN SHARE ROW EXCLUSIVE MODE`);
+        const [used] = await query(
+          `SELECT 1 FROM api_tokens WHERE name = $1 UNION ALL SELECT 1 FROM control_exceptions WHERE created_by = $1 OR revoked_by = $1 LIMIT 1`,
+          [token.name],
+        );
+        if (used) return undefined;
+      }
+      const [row] = await query(
+        `INSERT INTO api_tokens (name, scope, token_sha256, created_at) VALUES ($1, $2, $3, $4) RETURNING ${TOKEN_COLUMNS}`,
+        [token.name, token.scope, token.hash, now()],
+      );
+      return toToken(row!);
+    });
+  }
+
+  async listApiTokens(options: { includeRevoked?: boolean } = {}): Promise<ApiToken[]> {
+    return (await this.query(`SELECT ${TOKEN_COLUMNS} FROM api_tokens ${options.includeRevoked ? '' : 'WHERE revoked_at IS NULL'} ORDER BY id`)).map(toToken);
+  }
+
+  async revokeApiToken(nameOrId: string): Promise<{ token: ApiToken; newlyRevoked: boolean } | undefined> {
+    return this.transaction(async (query) => {
+      let [row] = await query(`SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE name = $1 FOR UPDATE`, [nameOrId]);
+      if (!row && /^\d+$/.test(nameOrId) && Number(nameOrId) <= 2 ** 31 - 1) [row] = await query(`SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE id = $1 FOR UPDATE`, [Number(nameOrId)]);
       if (!row) return undefined;
-      await query(`DELETE FROM api_tokens WHERE id = $1`, [row.id]);
-      return toToken(row);
+      if (row.revoked_at !== null) return { token: toToken(row), newlyRevoked: false };
+      const [revoked] = await query(`UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 RETURNING ${TOKEN_COLUMNS}`, [now(), row.id]);
+      return { token: toToken(revoked!), newlyRevoked: true };
     });
   }
 
   async apiTokenCredentials(): Promise<ApiTokenCredential[]> {
-    return this.query<{ id: number; scope: ApiTokenScope; hash: string }>(`SELECT id, scope, token_sha256 AS hash FROM api_tokens`);
+    return this.query<{ id: number; scope: ApiTokenScope; hash: string }>(`SELECT id, scope, token_sha256 AS hash FROM api_tokens WHERE revoked_at IS NULL`);
   }
 
   async touchApiToken(id: number, at: string): Promise<void> {
@@ -987,6 +1000,7 @@ function toToken(row: Row): ApiToken {
     scope: row.scope as ApiTokenScope,
     createdAt: row.created_at as string,
     lastUsedAt: (row.last_used_at as string | null) ?? null,
+    revokedAt: (row.revoked_at as string | null) ?? null,
   };
 }
 

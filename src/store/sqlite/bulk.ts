@@ -34,6 +34,11 @@ export class SqliteBulkSource {
     });
   }
 
+  /** The highest id an AUTOINCREMENT table ever gave (sqlite_sequence), deleted rows included; 0 for other tables. */
+  highestIdGiven(table: string): number {
+    return (this.db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = ?`).get(table) as { seq: number } | undefined)?.seq ?? 0;
+  }
+
   countRows(table: string): number {
     return (this.db.prepare(`SELECT count(*) AS n FROM ${quote(table)}`).get() as { n: number }).n;
   }

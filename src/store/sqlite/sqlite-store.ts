@@ -35,7 +35,7 @@ import type { IntegrityReport } from '../store.js';
 import { SqliteBulkSource } from './bulk.js';
 import { checkIntegrityHere, checkIntegrityInWorker, sqliteChangeStamp } from './integrity.js';
 import {
-  deleteApiToken, insertApiToken, selectApiTokenCredentials, selectApiTokens, selectTrailTotals, updateApiTokenLastUsed,
+  insertApiToken, revokeApiTokenRow, selectApiTokenCredentials, selectApiTokens, selectTrailTotals, updateApiTokenLastUsed,
 } from './tokens.js';
 
 export { SQLITE_DIALECT, MAX_QUERY_LIMIT, STALE_RUN_MS };
@@ -698,12 +698,12 @@ export class SqliteStore implements InventoryStore {
     return insertApiToken(this.db, token, now());
   }
 
-  async listApiTokens(): Promise<ApiToken[]> {
-    return selectApiTokens(this.db);
+  async listApiTokens(options: { includeRevoked?: boolean } = {}): Promise<ApiToken[]> {
+    return selectApiTokens(this.db, options.includeRevoked ?? false);
   }
 
-  async revokeApiToken(nameOrId: string): Promise<ApiToken | undefined> {
-    return deleteApiToken(this.db, nameOrId);
+  async revokeApiToken(nameOrId: string): Promise<{ token: ApiToken; newlyRevoked: boolean } | undefined> {
+    return revokeApiTokenRow(this.db, nameOrId, now());
   }
 
   async apiTokenCredentials(): Promise<ApiTokenCredential[]> {
