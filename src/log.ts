@@ -1,6 +1,8 @@
 // Structured logs go to stderr, so stdout stays for results (verdicts, summaries, JSON output): JSON lines, or, on a
-// terminal, readable lines (time, level, message, fields) that a progress display can clear and redraw around.
+// terminal, readable lines (time, level, message, fields) that a progress display can clear and redraw around. Either
+// way no control character of a message or field reaches the terminal raw (README, "The CLI").
 import { pino, type Logger } from 'pino';
+import { terminalText, terminalValue } from './cli/terminal-text.js';
 
 export type { Logger };
 
@@ -28,7 +30,8 @@ export function createLogger(level: LogLevel = 'info', options: LoggerOptions = 
   const destination = {
     write: (line: string) => {
       beforeWrite?.();
-      out.write(readable ? readableLogLine(line) : line);
+      // A JSON line keeps its meaning: the escapes are JSON's own (pino leaves C1 and bidirectional controls raw).
+      out.write(readable ? readableLogLine(line) : terminalText(line));
       afterWrite?.();
     },
   };
@@ -52,7 +55,7 @@ export function readableLogLine(line: string): string {
   try {
     entry = JSON.parse(line) as Record<string, unknown>;
   } catch {
-    return line;
+    return terminalText(line);
   }
   const { level, time, msg, ...fields } = entry;
   const stacks: string[] = [];
@@ -66,16 +69,16 @@ export function readableLogLine(line: string): string {
       }
       return;
     }
-    pairs.push(`${key}=${fieldValue(value)}`);
+    pairs.push(`${terminalValue(key)}=${fieldValue(value)}`);
   };
   for (const [key, value] of Object.entries(fields)) add(key, value);
   const head = [
     typeof time === 'string' || typeof time === 'number' ? clockTime(new Date(time)) : undefined,
     (LEVEL_NAMES[level as number] ?? String(level)).padEnd(5),
-    msg === undefined ? undefined : escapeControl(String(msg)),
+    msg === undefined ? undefined : terminalValue(String(msg)),
     ...pairs,
   ].filter((part) => part !== undefined);
-  const stackLines = stacks.flatMap((stack) => stack.split('\n').slice(1).map((frame) => `    ${escapeControl(frame.trim())}`));
+  const stackLines = stacks.flatMap((stack) => stack.split('\n').slice(1).map((frame) => `    ${terminalValue(frame.trim())}`));
   return `${[head.join(' '), ...stackLines].join('\n')}\n`;
 }
 
@@ -89,12 +92,7 @@ function clockTime(date: Date): string {
 function fieldValue(value: unknown): string {
   if (typeof value === 'string' && /^[\w.:/@+-]+$/.test(value)) return value;
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  return escapeControl(JSON.stringify(value) ?? String(value));
-}
-
-/** C0 and C1 control characters (ESC, CSI, BEL, ...) as \u escapes. */
-function escapeControl(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return terminalValue(JSON.stringify(value) ?? String(value));
 }
 
 /** For tests and embedding: a logger that drops everything. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { PACKAGE_ROOT } from '../paths.js';
 import { EXIT, type CommandOutcome } from './exit-codes.js';
+import { printErr, printOut } from './terminal-text.js';
 import { DEFAULT_DB } from '../store/open.js';
 
 export function dbOption(): Option {
@@ -76,9 +77,10 @@ export async function buildProgram(outcome: CommandOutcome, argv: readonly strin
   for (const [name, load] of Object.entries(COMMANDS)) {
     program.addCommand(showsProgramHelp || name === asked ? (await load())(outcome) : new Command(name));
   }
-  // Usage errors (an unknown flag, a missing argument, a bad value) are exit code 2 in every command and subcommand.
+  // Usage errors (an unknown flag, a missing argument, a bad value) are exit code 2 in every command and subcommand;
+  // they quote what was typed, so they too reach the terminal escaped.
   const overrideExit = (command: Command): void => {
-    command.exitOverride();
+    command.exitOverride().configureOutput({ writeOut: printOut, writeErr: printErr });
     command.commands.forEach(overrideExit);
   };
   overrideExit(program);
@@ -92,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
     const program = await buildProgram(outcome, argv);
     if (argv.length === 0) {
       // No command is a usage error: show what there is to run.
-      process.stderr.write(program.helpInformation());
+      printErr(program.helpInformation());
       return EXIT.badInput;
     }
     await program.parseAsync(argv, { from: 'user' });
@@ -138,10 +140,10 @@ async function reportError(error: unknown): Promise<number> {
   for (const name of names) {
     const known = USER_ERRORS.find((entry) => entry.name === name);
     if (known && error instanceof (await known.load())) {
-      process.stderr.write(`inventory: ${(error as Error).message}\n`);
+      printErr(`inventory: ${(error as Error).message}\n`);
       return known.exitCode;
     }
   }
-  process.stderr.write(`inventory: ${(error as Error)?.stack ?? String(error)}\n`);
+  printErr(`inventory: ${(error as Error)?.stack ?? String(error)}\n`);
   return EXIT.operational;
 }

@@ -67,12 +67,20 @@ function exceptionsOut(v: ControlVerdict): string {
 // eslint-disable-next-line no-control-regex
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** Character data: & and < escaped, and > too so that "]]>" cannot appear. */
+// Characters XML holds but a terminal acts on (carriage return, DEL, C1 controls, bidirectional controls): written as
+// character references, so the report printed on a terminal says the same and drives nothing.
+// eslint-disable-next-line no-control-regex
+const AS_REFERENCE = /[\r\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Character data: & and < escaped, and > too so that "]]>" cannot appear; no raw control character (see above). */
 function text(value: string): string {
-  return value.replace(NOT_XML, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return value
+    .replace(NOT_XML, '\uFFFD')
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    .replace(AS_REFERENCE, (c) => `&#x${c.charCodeAt(0).toString(16)};`);
 }
 
 /** An attribute value in double quotes; whitespace other than a space is escaped, or parsers would fold it to spaces. */
 function attr(value: string): string {
-  return text(value).replace(/"/g, '&quot;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
+  return text(value).replace(/"/g, '&quot;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;');
 }

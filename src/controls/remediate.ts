@@ -13,6 +13,7 @@
 // In the `cli` commands the asset's name placeholder is its ARN: AWS CLI commands accept either, and only the ARN
 // reaches a trail seen from a region or account other than its own (a shadow or organization trail).
 // A placeholder nothing fills (e.g. <kms_key_arn>, the key the user chooses) stays as it is and is listed in fillIn.
+import { terminalValue as shown } from '../cli/terminal-text.js';
 import type { Control } from './catalog.js';
 import { ControlLoadError } from './catalog.js';
 import type { FailingAsset } from './evaluate.js';
@@ -187,19 +188,20 @@ export function plansAsJson(plans: RemediationPlan[]): string {
   return `${JSON.stringify(objects, null, 2)}\n`;
 }
 
+/** The plans for a terminal: names, ids and reasons shown escaped, one line each; the scripts keep their lines. */
 export function plansAsText(control: Control, reason: string, plans: RemediationPlan[]): string {
   const lines: string[] = [];
-  lines.push(`FAIL   ${control.id}  ${control.title} (${control.severity})`);
-  lines.push(`       ${reason}`);
+  lines.push(`FAIL   ${shown(control.id)}  ${shown(control.title)} (${control.severity})`);
+  lines.push(`       ${shown(reason)}`);
   lines.push('');
   lines.push(`${plans.length} remediation ${plans.length === 1 ? 'plan' : 'plans'}. Nothing was run: this command never calls AWS. Review each step before running it.`);
   plans.forEach((plan, index) => {
     const { asset } = plan;
     lines.push('');
-    lines.push(`=== Plan ${index + 1} of ${plans.length}: ${asset.assetType || 'asset'} ${asset.id}`);
-    lines.push(`    name ${asset.name}, account ${asset.accountId}, region ${asset.region}`);
+    lines.push(`=== Plan ${index + 1} of ${plans.length}: ${shown(asset.assetType || 'asset')} ${shown(asset.id)}`);
+    lines.push(`    name ${shown(asset.name)}, account ${shown(asset.accountId)}, region ${shown(asset.region)}`);
     if (plan.fillIn.length > 0) {
-      lines.push(`    FILL IN before running: ${plan.fillIn.join(', ')} (the inventory cannot know ${plan.fillIn.length === 1 ? 'it' : 'them'}: your choice)`);
+      lines.push(`    FILL IN before running: ${shown(plan.fillIn.join(', '))} (the inventory cannot know ${plan.fillIn.length === 1 ? 'it' : 'them'}: your choice)`);
     }
     lines.push('');
     lines.push('--- AWS CLI');

@@ -1,6 +1,7 @@
 // Renders verdicts for people (a plain table) and for machines (JSON), and narrows a run to the controls, severities
 // and account asked for. JUnit XML and OCSF findings live in junit.ts and ocsf.ts.
 import type { Control } from './catalog.js';
+import { terminalValue as shown } from '../cli/terminal-text.js';
 import type { ControlVerdict } from './evaluate.js';
 
 /** What the machine formats need of a control beyond its verdict. */
@@ -30,31 +31,33 @@ export function denominatorLines(v: ControlVerdict): string[] {
     const counts = ofAccounts
       ? a.failing > 0 ? 'the account fails' : a.excepted > 0 ? 'the account fails, excepted' : a.evaluated === 0 ? 'not evaluated' : 'no failure known'
       : `${a.failing} of ${plural(a.evaluated, 'asset', 'assets')} failing${excepted}`;
-    lines.push(`  ${a.accountId}  ${a.verdict.padEnd(5)}  ${counts}`);
+    lines.push(`  ${shown(a.accountId)}  ${a.verdict.padEnd(5)}  ${counts}`);
   }
   return lines;
 }
 
+/** The verdicts as a table for a terminal: what others wrote (titles, owners, reasons, ARNs) shown escaped, one line each. */
 export function verdictsAsText(verdicts: ControlVerdict[]): string {
   const lines: string[] = [];
+  const where = (asset: { id: string; accountId: string; region: string }) => `${shown(asset.id)}  (account ${shown(asset.accountId)}, ${shown(asset.region)})`;
   for (const v of verdicts) {
-    lines.push(`${v.verdict.padEnd(5)}  ${v.controlId}  ${v.title} (${v.severity})`);
-    lines.push(`       ${v.reason}`);
+    lines.push(`${v.verdict.padEnd(5)}  ${shown(v.controlId)}  ${shown(v.title)} (${v.severity})`);
+    lines.push(`       ${shown(v.reason)}`);
     for (const line of denominatorLines(v)) lines.push(`       ${line}`);
     if (v.failingAssets.length > 0) {
       lines.push(v.verdict === 'FAIL' ? '       failing:' : '       failing in the part of the inventory that was synced:');
-      for (const asset of v.failingAssets) lines.push(`         ${asset.id}  (account ${asset.accountId}, ${asset.region})`);
+      for (const asset of v.failingAssets) lines.push(`         ${where(asset)}`);
     }
     if (v.exceptedAssets?.length) {
       lines.push('       excepted:');
       for (const asset of v.exceptedAssets) {
         const e = asset.exception;
-        lines.push(`         ${asset.id}  (account ${asset.accountId}, ${asset.region})  owner ${e.owner}, approved by ${e.approver}, until ${e.expires}: ${e.reason}`);
+        lines.push(`         ${where(asset)}  owner ${shown(e.owner)}, approved by ${shown(e.approver)}, until ${shown(e.expires)}: ${shown(e.reason)}`);
       }
     }
     if (v.expiredExceptions?.length) {
       lines.push('       expired exceptions (no longer applied):');
-      for (const e of v.expiredExceptions) lines.push(`         ${e.asset}  owner ${e.owner}, approved by ${e.approver}, expired ${e.expires}: ${e.reason}`);
+      for (const e of v.expiredExceptions) lines.push(`         ${shown(e.asset)}  owner ${shown(e.owner)}, approved by ${shown(e.approver)}, expired ${shown(e.expires)}: ${shown(e.reason)}`);
     }
   }
   const count = (verdict: string) => verdicts.filter((v) => v.verdict === verdict).length;

@@ -1,4 +1,5 @@
 // What a running sync has done so far, and a one-line display of it for terminals.
+import { terminalValue } from '../cli/terminal-text.js';
 import type { ScopeCounts, ScopeStatus } from '../store/store.js';
 
 export interface ProgressState {
@@ -76,7 +77,8 @@ export class ProgressDisplay {
   }
 
   draw(): void {
-    this.out.write(`\r\x1b[2K${progressLine(this.progress.state)}`);
+    // Only the display's own sequence (carriage return, erase line) drives the terminal; the line itself is escaped.
+    this.out.write(`\r\x1b[2K${terminalValue(progressLine(this.progress.state))}`);
     this.shown = true;
   }
 

@@ -13,6 +13,7 @@ import { CONTROLS_DIR, PACKAGE_ROOT } from '../../paths.js';
 import { openStore } from '../../store/open.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, parsePositiveInt } from '../main.js';
+import { printErr, printOut } from '../terminal-text.js';
 import { applicableExceptions, exceptionsFileOption, maxExceptionDaysOption, readExceptions } from './exceptions.js';
 
 export const CHECK_FORMATS = ['table', 'json', 'junit', 'ocsf'] as const;
@@ -84,11 +85,11 @@ export function checkCommand(outcome: CommandOutcome): Command {
         // The file's exceptions and those stored in the inventory (not revoked) apply alike.
         const evaluated = await evaluateControls(api, store, controls, { maxAgeHours: flags.maxAge, exceptions: await applicableExceptions(store, exceptions) });
         const verdicts = flags.account === undefined ? evaluated : evaluated.map((v) => verdictForAccount(v, flags.account!));
-        process.stdout.write(render(flags.format, verdicts, controls));
+        printOut(render(flags.format, verdicts, controls));
         // What was evaluated is recorded: the controls selected, over the whole inventory (--account only narrows what is shown).
         // Nothing is written into a database that fails its integrity check: a write could spread the damage.
         const damaged = evaluated.some((v) => v.databaseProblems !== undefined);
-        if (flags.record && damaged) process.stderr.write('inventory: the verdicts are not recorded: the database fails its integrity check\n');
+        if (flags.record && damaged) printErr('inventory: the verdicts are not recorded: the database fails its integrity check\n');
         if (flags.record && !damaged) await store.recordControlRun(evaluated, 'check', catalog);
         outcome.exitCode = verdictExitCode(verdicts);
       } finally {

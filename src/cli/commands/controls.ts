@@ -4,6 +4,7 @@ import { loadCatalog } from '../../controls/catalog.js';
 import { createInventoryApi } from '../../graphql/execute.js';
 import { CONTROLS_DIR } from '../../paths.js';
 import type { CommandOutcome } from '../exit-codes.js';
+import { printOut, terminalValue as shown } from '../terminal-text.js';
 
 export function controlsCommand(_outcome: CommandOutcome): Command {
   const validate = new Command('validate')
@@ -12,8 +13,8 @@ export function controlsCommand(_outcome: CommandOutcome): Command {
     .action((dir: string) => {
       // A broken file throws ControlLoadError, which the CLI reports with the file named (exit code 2).
       const controls = loadCatalog(createInventoryApi(), dir);
-      const lines = controls.map((control) => `  ${control.id}  ${control.file}  expect ${control.expectation.source}`);
-      process.stdout.write(`${controls.length} ${controls.length === 1 ? 'control' : 'controls'} valid in ${dir}\n${lines.join('\n')}\n`);
+      const lines = controls.map((control) => `  ${shown(control.id)}  ${shown(control.file)}  expect ${shown(control.expectation.source)}`);
+      printOut(`${controls.length} ${controls.length === 1 ? 'control' : 'controls'} valid in ${dir}\n${lines.join('\n')}\n`);
     });
   return new Command('controls').description('Work with control catalogs.').addCommand(validate);
 }

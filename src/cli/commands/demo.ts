@@ -13,6 +13,7 @@ import { syncTrails } from '../../sync/sync.js';
 import { resolveAccountTargets } from '../../sync/targets.js';
 import type { CommandOutcome } from '../exit-codes.js';
 import { hostOption, logLevelOption, portOption } from '../main.js';
+import { printOut } from '../terminal-text.js';
 import { applicableExceptions } from './exceptions.js';
 import { DEFAULT_PORT, serveInventory, untilStopped } from './serve.js';
 import { syncSummaryText } from './sync.js';
@@ -45,7 +46,7 @@ export function demoCommand(_outcome: CommandOutcome): Command {
       for (const name of ENDPOINT_VARIABLES) process.env[name] = simulator.url;
       delete process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
       process.env.AWS_REGION = 'us-east-1';
-      process.stdout.write(`Simulated AWS organization (${scenario.accounts.length} accounts) at ${simulator.url}\n`);
+      printOut(`Simulated AWS organization (${scenario.accounts.length} accounts) at ${simulator.url}\n`);
 
       const store = await openStore(flags.db);
       try {
@@ -54,14 +55,14 @@ export function demoCommand(_outcome: CommandOutcome): Command {
         Object.assign(process.env, { AWS_ACCESS_KEY_ID: management.accessKeyId, AWS_SECRET_ACCESS_KEY: management.secretAccessKey });
         for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[name];
         const accounts = parseAccountsConfig(DEMO_ACCOUNTS_FILE, 'demo accounts');
-        process.stdout.write(
+        printOut(
           `Accounts: listed through AWS Organizations from management account ${DEMO_MANAGEMENT_ACCOUNT_ID}, each member read through its ${DEMO_MEMBER_ROLE} role\n`,
         );
         const summary = await syncTrails(store, {
           accounts: () => resolveAccountTargets(accounts, { region: 'us-east-1', maxAttempts: 3, log }),
           log,
         });
-        process.stdout.write(`\nSynced into ${flags.db}\n${syncSummaryText(summary)}\n`);
+        printOut(`\nSynced into ${flags.db}\n${syncSummaryText(summary)}\n`);
 
         const api = createInventoryApi();
         const catalog = loadCatalog(api);
@@ -69,10 +70,12 @@ export function demoCommand(_outcome: CommandOutcome): Command {
         const verdicts = await evaluateControls(api, store, catalog, { exceptions: await applicableExceptions(store) });
         // Recorded as a check records them, so the dashboard queries (controls, controlRuns) have something to show.
         if (!verdicts.some((v) => v.databaseProblems !== undefined)) await store.recordControlRun(verdicts, 'demo', catalog);
-        process.stdout.write(`Controls\n${verdictsAsText(verdicts)}\n`);
+        printOut(`Controls\n${verdictsAsText(verdicts)}\n`);
 
+        // Listening for SIGTERM before the ready line is printed: a signal sent as soon as it is read stops the demo cleanly.
+        const stopped = untilStopped();
         const server = await serveInventory(store, flags, log);
-        await untilStopped();
+        await stopped;
         await server.close();
       } finally {
         await store.close();

@@ -11,6 +11,7 @@ import { openStore } from '../../store/open.js';
 import type { InventoryStore, StoredControlException } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, parsePositiveInt } from '../main.js';
+import { printErr, printOut, terminalValue } from '../terminal-text.js';
 
 export function exceptionsFileOption(): Option {
   return new Option('--exceptions <file>', 'a YAML list of exceptions: control, asset (ARN, pattern with *, or account id), owner, reason, approver, expires; applied with those stored in the inventory').env('INVENTORY_EXCEPTIONS');
@@ -38,7 +39,7 @@ export function readExceptions(
     return loadExceptions(flags.exceptions, { controlIds, maxDays: flags.maxExceptionDays, now });
   } catch (error) {
     if (!(error instanceof ExceptionsFileError)) throw error;
-    process.stderr.write(`inventory: ${error.message}\n`);
+    printErr(`inventory: ${error.message}\n`);
     outcome.exitCode = EXIT.badInput;
     return undefined;
   }
@@ -126,7 +127,7 @@ export function exceptionsCommand(outcome: CommandOutcome): Command {
         await store.close();
       }
       if ((flags.exceptions === undefined || flags.exceptions === '') && stored.length === 0) {
-        process.stderr.write('inventory: no exception is stored in the inventory; name an exceptions file with --exceptions <file> or INVENTORY_EXCEPTIONS\n');
+        printErr('inventory: no exception is stored in the inventory; name an exceptions file with --exceptions <file> or INVENTORY_EXCEPTIONS\n');
         outcome.exitCode = EXIT.badInput;
         return;
       }
@@ -150,15 +151,16 @@ export function exceptionsCommand(outcome: CommandOutcome): Command {
         }),
       ];
       if (flags.format === 'json') {
-        process.stdout.write(`${JSON.stringify({ exceptions: rows }, null, 2)}\n`);
+        printOut(`${JSON.stringify({ exceptions: rows }, null, 2)}\n`);
         return;
       }
+      // What others wrote (owners, reasons, assets, who created it) is shown escaped, each on its own line.
       const lines = rows.map((r) =>
         [
-          `${r.control}  ${r.asset}`,
-          `  source: ${r.source === 'file' ? `file ${flags.exceptions}` : `api, id ${r.id}, created ${r.createdAt} by ${r.createdBy}`}`,
-          `  ${r.stateText} (${r.expires}); owner ${r.owner}, approved by ${r.approver}${r.created ? `, created ${r.created}` : ''}`,
-          `  ${r.reason}`,
+          `${terminalValue(r.control)}  ${terminalValue(r.asset)}`,
+          `  source: ${r.source === 'file' ? `file ${terminalValue(flags.exceptions!)}` : `api, id ${r.id}, created ${terminalValue(r.createdAt!)} by ${terminalValue(r.createdBy!)}`}`,
+          `  ${terminalValue(r.stateText)} (${terminalValue(r.expires)}); owner ${terminalValue(r.owner)}, approved by ${terminalValue(r.approver)}${r.created ? `, created ${terminalValue(r.created)}` : ''}`,
+          `  ${terminalValue(r.reason)}`,
           `  ${r.matchingAssets.length === 0 ? 'matches no asset in the inventory' : `matches ${r.matchingAssets.length} ${r.matchingAssets.length === 1 ? 'asset' : 'assets'} in the inventory`}`,
         ].join('\n'),
       );
@@ -170,7 +172,7 @@ export function exceptionsCommand(outcome: CommandOutcome): Command {
           ` (${fromFile.length} from the file, ${shown.length} stored)` +
           `${revokedHidden > 0 ? `; ${revokedHidden} revoked not shown (--include-revoked)` : ''}`,
       );
-      process.stdout.write(`${lines.join('\n')}\n`);
+      printOut(`${lines.join('\n')}\n`);
     });
 
   const revoke = new Command('revoke')
@@ -179,7 +181,7 @@ export function exceptionsCommand(outcome: CommandOutcome): Command {
     .addOption(dbOption())
     .action(async (id: string, flags: { db: string }) => {
       if (!/^\d{1,15}$/.test(id)) {
-        process.stderr.write(`inventory: expected the id of a stored exception (a number, as \`inventory exceptions list\` shows), not "${id}"\n`);
+        printErr(`inventory: expected the id of a stored exception (a number, as \`inventory exceptions list\` shows), not "${terminalValue(id)}"\n`);
         outcome.exitCode = EXIT.badInput;
         return;
       }
@@ -187,11 +189,11 @@ export function exceptionsCommand(outcome: CommandOutcome): Command {
       try {
         const revoked = await store.revokeControlException(Number(id), 'cli');
         if (!revoked) {
-          process.stderr.write(`inventory: no stored exception has id ${id} (see \`inventory exceptions list\`)\n`);
+          printErr(`inventory: no stored exception has id ${id} (see \`inventory exceptions list\`)\n`);
           outcome.exitCode = EXIT.badInput;
           return;
         }
-        process.stdout.write(`Revoked exception ${revoked.id} (${revoked.control}, ${revoked.asset}) at ${revoked.revokedAt} by ${revoked.revokedBy}\n`);
+        printOut(`Revoked exception ${revoked.id} (${terminalValue(revoked.control)}, ${terminalValue(revoked.asset)}) at ${revoked.revokedAt} by ${terminalValue(revoked.revokedBy ?? '')}\n`);
       } finally {
         await store.close();
       }

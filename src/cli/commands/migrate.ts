@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { openStore } from '../../store/open.js';
 import type { CommandOutcome } from '../exit-codes.js';
 import { dbOption } from '../main.js';
+import { printOut } from '../terminal-text.js';
 
 export function migrateCommand(_outcome: CommandOutcome): Command {
   return new Command('migrate')
@@ -11,6 +12,6 @@ export function migrateCommand(_outcome: CommandOutcome): Command {
     .action(async (flags: { db: string }) => {
       const store = await openStore(flags.db);
       await store.close();
-      process.stdout.write(`${flags.db}: schema up to date\n`);
+      printOut(`${flags.db}: schema up to date\n`);
     });
 }

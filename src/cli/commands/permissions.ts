@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { ACCOUNT_PERMISSIONS, ORGANIZATION_PERMISSIONS, TRAIL_PERMISSIONS } from '../../../collectors/aws/permissions.js';
 import type { CommandOutcome } from '../exit-codes.js';
+import { printOut } from '../terminal-text.js';
 
 export const SYNC_PERMISSIONS: readonly string[] = [...ACCOUNT_PERMISSIONS, ...TRAIL_PERMISSIONS];
 
@@ -22,6 +23,6 @@ export function permissionsCommand(_outcome: CommandOutcome): Command {
         ],
       };
       const list = `${SYNC_PERMISSIONS.join('\n')}\n# with --accounts, for the credentials that start the sync:\n${DISCOVERY_PERMISSIONS.join('\n')}\n`;
-      process.stdout.write(flags.format === 'policy' ? `${JSON.stringify(policy, null, 2)}\n` : list);
+      printOut(flags.format === 'policy' ? `${JSON.stringify(policy, null, 2)}\n` : list);
     });
 }

@@ -9,6 +9,7 @@ import { CONTROLS_DIR } from '../../paths.js';
 import { openStore } from '../../store/open.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, parsePositiveInt } from '../main.js';
+import { printErr, printOut, terminalValue as shown } from '../terminal-text.js';
 import { applicableExceptions, exceptionsFileOption, maxExceptionDaysOption, readExceptions } from './exceptions.js';
 
 interface RemediateFlags {
@@ -43,7 +44,7 @@ export function remediateCommand(outcome: CommandOutcome): Command {
       const controls = loadCatalog(api, flags.controls);
       const control = controls.find((c) => c.id === controlId);
       if (!control) {
-        process.stderr.write(`inventory: unknown control "${controlId}" (known: ${controls.map((c) => c.id).join(', ')})\n`);
+        printErr(`inventory: unknown control "${shown(controlId)}" (known: ${shown(controls.map((c) => c.id).join(', '))})\n`);
         outcome.exitCode = EXIT.badInput;
         return;
       }
@@ -55,23 +56,23 @@ export function remediateCommand(outcome: CommandOutcome): Command {
         const verdict = await evaluateControl(api, store, control, { maxAgeHours: flags.maxAge, exceptions: await applicableExceptions(store, exceptions) });
         if (verdict.verdict === 'ERROR') {
           // Never a plan on an inventory that cannot be trusted: it could be missing assets, or list ones already fixed.
-          process.stderr.write(`inventory: ${control.id} cannot be decided, so no remediation plan is given: ${verdict.reason}\n`);
+          printErr(`inventory: ${shown(control.id)} cannot be decided, so no remediation plan is given: ${shown(verdict.reason)}\n`);
           outcome.exitCode = EXIT.operational;
           return;
         }
         if (verdict.gaps?.length) {
           // A FAIL made certain by known failing assets on an incomplete inventory: an asset read where it is stale may be fixed since.
-          process.stderr.write(`inventory: ${control.id} fails, but no remediation plan is given on an incomplete or stale inventory: ${verdict.reason}\n`);
+          printErr(`inventory: ${shown(control.id)} fails, but no remediation plan is given on an incomplete or stale inventory: ${shown(verdict.reason)}\n`);
           outcome.exitCode = EXIT.operational;
           return;
         }
         if (verdict.verdict === 'PASS' || verdict.failingAssets.length === 0) {
-          process.stdout.write(
+          printOut(
             flags.format === 'json'
               ? plansAsJson([])
               : verdict.verdict === 'PASS'
-                ? `PASS   ${control.id}  ${control.title}\n       ${verdict.reason}; nothing needs remediation.\n`
-                : `FAIL   ${control.id}  ${control.title}\n       ${verdict.reason}; the control names no failing asset, so there is no per-asset plan.\n`,
+                ? `PASS   ${shown(control.id)}  ${shown(control.title)}\n       ${shown(verdict.reason)}; nothing needs remediation.\n`
+                : `FAIL   ${shown(control.id)}  ${shown(control.title)}\n       ${shown(verdict.reason)}; the control names no failing asset, so there is no per-asset plan.\n`,
           );
           outcome.exitCode = verdict.verdict === 'PASS' ? EXIT.ok : EXIT.controlFailed;
           return;
@@ -80,7 +81,7 @@ export function remediateCommand(outcome: CommandOutcome): Command {
         const stored = await store.findAssets({ id_IN: verdict.failingAssets.map((asset) => asset.id) });
         const byId = new Map(stored.map((asset) => [asset.id, asset as unknown as Record<string, unknown>]));
         const plans = verdict.failingAssets.map((asset) => buildRemediationPlan(control, asset, byId.get(asset.id)));
-        process.stdout.write(flags.format === 'json' ? plansAsJson(plans) : plansAsText(control, verdict.reason, plans));
+        printOut(flags.format === 'json' ? plansAsJson(plans) : plansAsText(control, verdict.reason, plans));
         outcome.exitCode = EXIT.controlFailed;
       } finally {
         await store.close();

@@ -16,6 +16,7 @@ import { MAX_QUERY_LIMIT } from '../../store/sqlite/sqlite-store.js';
 import type { InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, hostOption, logLevelOption, parsePositiveInt, portOption } from '../main.js';
+import { printErr, printOut } from '../terminal-text.js';
 import { maxExceptionDaysOption } from './exceptions.js';
 
 export const DEFAULT_PORT = 4000;
@@ -146,12 +147,14 @@ export function serveCommand(outcome: CommandOutcome): Command {
       allowUnauthenticated = switchValue(command, 'allowUnauthenticated', 'INVENTORY_ALLOW_UNAUTHENTICATED', false);
     } catch (error) {
       if (!(error instanceof BooleanEnvError)) throw error;
-      process.stderr.write(`inventory: ${error.message}\n`);
+      printErr(`inventory: ${error.message}\n`);
       outcome.exitCode = EXIT.badInput;
       return;
     }
     const log = createLogger(flags.logLevel);
     const store = await openStore(flags.db);
+    // Listening for SIGTERM before the ready line is printed: a signal sent as soon as it is read stops the server cleanly.
+    const stopped = untilStopped();
     try {
       let server: RunningServer;
       try {
@@ -162,11 +165,11 @@ export function serveCommand(outcome: CommandOutcome): Command {
         server = await serveInventory(store, settings, log);
       } catch (error) {
         if (!(error instanceof UnprotectedListenError)) throw error;
-        process.stderr.write(`inventory: ${error.message}\n`);
+        printErr(`inventory: ${error.message}\n`);
         outcome.exitCode = EXIT.badInput;
         return;
       }
-      await untilStopped();
+      await stopped;
       await server.close();
     } finally {
       await store.close();
@@ -198,11 +201,11 @@ export async function serveInventory(store: InventoryStore, flags: ServeSettings
       : isLoopbackHost(flags.host) ? 'no API token exists, so it listens on this loopback address only and asks for none; `inventory token create` to require one'
         : 'WITHOUT authentication (--allow-unauthenticated)';
   if (tokens === 0 && !isLoopbackHost(flags.host)) {
-    process.stderr.write(
+    printErr(
       `inventory: warning: listening on ${flags.host} without authentication (--allow-unauthenticated); anyone who can reach it can read the inventory\n`,
     );
   }
-  process.stdout.write(
+  printOut(
     [
       `GraphQL API at ${server.graphqlUrl} (${access}; a query page for browsers; ${server.url}/healthz, /readyz and /metrics)`,
       'Try the stored check of the KMS control:',

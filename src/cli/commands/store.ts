@@ -7,6 +7,7 @@ import { PostgresStore } from '../../store/postgres/postgres-store.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
+import { printErr, printOut } from '../terminal-text.js';
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 
@@ -40,17 +41,17 @@ export function storeCommand(outcome: CommandOutcome): Command {
           report = await copyInventory(from, to);
         } catch (error) {
           if (!(error instanceof CopyMismatchError)) throw error;
-          process.stderr.write(`inventory: store copy: table ${error.table} does not match: ${error.message}; rolled back, nothing was copied\n`);
+          printErr(`inventory: store copy: table ${error.table} does not match: ${error.message}; rolled back, nothing was copied\n`);
           outcome.exitCode = EXIT.operational;
           return;
         }
-        process.stdout.write(`copied ${flags.from} into ${redact(flags.to)}\n`);
+        printOut(`copied ${flags.from} into ${redact(flags.to)}\n`);
         const width = Math.max(...report.tables.map((t) => t.table.length));
         for (const table of report.tables) {
-          process.stdout.write(`${table.table.padEnd(width)}  ${String(table.rows).padStart(8)} rows copied, checksums match (sha256 ${table.checksum.slice(0, 16)})\n`);
+          printOut(`${table.table.padEnd(width)}  ${String(table.rows).padStart(8)} rows copied, checksums match (sha256 ${table.checksum.slice(0, 16)})\n`);
         }
         const total = report.tables.reduce((sum, t) => sum + t.rows, 0);
-        process.stdout.write(`${report.tables.length} tables, ${total} rows at schema version ${report.schemaVersion}: checksums match; committed\n`);
+        printOut(`${report.tables.length} tables, ${total} rows at schema version ${report.schemaVersion}: checksums match; committed\n`);
       } finally {
         for (const store of opened.reverse()) await store.close();
       }

@@ -10,6 +10,7 @@ import { DEFAULT_MAX_ATTEMPTS, defaultRegion, syncTrails, type TrailSyncSummary 
 import { resolveAccountTargets } from '../../sync/targets.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, logLevelOption, parsePositiveInt } from '../main.js';
+import { printOut, terminalValue as shown } from '../terminal-text.js';
 
 interface SyncFlags {
   db: string;
@@ -104,7 +105,7 @@ export function syncCommand(outcome: CommandOutcome): Command {
           log,
         });
         display?.stop();
-        process.stdout.write(flags.format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : syncSummaryText(summary));
+        printOut(flags.format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : syncSummaryText(summary));
         outcome.exitCode = summary.run.status === 'succeeded' ? EXIT.ok : EXIT.operational;
       } finally {
         display?.stop();
@@ -135,7 +136,7 @@ export function syncSummaryText(summary: TrailSyncSummary): string {
     `Sync run ${run.id} ${run.status} in ${(summary.durationMs / 1000).toFixed(1)}s`,
     `  accounts: ${totals.accounts} listed, ${accountFailures.length} failed`,
     // The names of the accounts file (or AWS Organizations), so that a reader knows which account an id is.
-    ...(summary.namedAccounts.length ? [`  account names: ${listed(summary.namedAccounts.map((a) => `${a.accountId} ${a.name}`))}`] : []),
+    ...(summary.namedAccounts.length ? [`  account names: ${listed(summary.namedAccounts.map((a) => `${a.accountId} ${shown(a.name)}`))}`] : []),
     `  scopes: ${totals.scopesOk} ok, ${totals.scopesSkipped} skipped, ${totals.scopesFailed} failed`,
     `  trails: ${totals.seen} sightings, ${totals.new} new, ${totals.changed} changed, ${totals.deleted} deleted`,
   ];
@@ -144,19 +145,20 @@ export function syncSummaryText(summary: TrailSyncSummary): string {
   const failed = scopes.filter((s) => s.status === 'failed');
   if (failed.length || accountFailures.length) {
     lines.push('Failed (previous data for these scopes is kept; controls report ERROR until a sync succeeds):');
-    for (const a of accountFailures) lines.push(`  ${named(a.accountId ?? a.label, a.name)}: ${a.error.code}: ${a.error.message}`);
-    for (const s of failed) lines.push(`  ${s.accountId} ${s.region}: ${s.error?.code}: ${s.error?.message}`);
+    // Labels, codes and messages come from the accounts file and AWS: shown escaped, one line each.
+    for (const a of accountFailures) lines.push(`  ${named(a.accountId ?? a.label, a.name)}: ${shown(a.error.code)}: ${shown(a.error.message)}`);
+    for (const s of failed) lines.push(`  ${shown(s.accountId)} ${shown(s.region)}: ${shown(s.error?.code ?? '')}: ${shown(s.error?.message ?? '')}`);
   }
   for (const r of summary.retired) {
-    lines.push(`Retired from the inventory: ${named(r.accountId, r.name)} (${r.reason}): ${r.regions} regions out of coverage, ${r.trailsDeleted} trails deleted`);
+    lines.push(`Retired from the inventory: ${named(r.accountId, r.name)} (${shown(r.reason)}): ${r.regions} regions out of coverage, ${r.trailsDeleted} trails deleted`);
   }
-  for (const u of summary.unknownRegions) lines.push(`Not a region of account ${u.accountId}'s partition (EC2 DescribeRegions): ${u.region}`);
+  for (const u of summary.unknownRegions) lines.push(`Not a region of account ${u.accountId}'s partition (EC2 DescribeRegions): ${shown(u.region)}`);
   return `${lines.join('\n')}\n`;
 }
 
 /** An account as the summary names it: its id, with its name when it has one. */
 function named(account: string, name: string | undefined): string {
-  return name ? `${account} (${name})` : account;
+  return name ? `${shown(account)} (${shown(name)})` : shown(account);
 }
 
 function listed(items: string[]): string {
