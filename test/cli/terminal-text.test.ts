@@ -11,7 +11,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { TrailSyncSummary } from '../../src/sync/sync.js';
 import { runCli, runInProcess } from '../support/cli.js';
 import { COLLECTOR, trailRecord } from '../support/records.js';
-import { tempDir } from '../support/store.js';
+import { removeDir, tempDir } from '../support/store.js';
 
 /** The owner: sets the window title, rings the bell, clears the screen, turns the text red. */
 const HOSTILE = 'evil\u001b]0;PWNED\u0007\u001b[2J\u001b[31mred';
@@ -113,7 +113,7 @@ describe('commands on an inventory holding hostile values', () => {
       await store.close();
     }
   });
-  afterAll(() => undefined);
+  afterAll(() => removeDir(dir));
 
   it('check prints the verdicts with every hostile value escaped, in the table and in each machine format', async () => {
     const table = await runInProcess(['check', '--db', db, '--control', KMS, '--no-record']);

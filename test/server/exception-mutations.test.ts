@@ -1,6 +1,6 @@
 // Stored exceptions over real HTTP: addException and revokeException need an admin token whenever the server requires
 // tokens; bad input is BAD_USER_INPUT naming the field, and nothing is stored unless the whole exception is accepted.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/controls/catalog.js';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
@@ -51,14 +51,17 @@ describe('exception mutations over HTTP', () => {
   };
   const stored = () => temp.store.listControlExceptions({ includeRevoked: true });
 
-  // An inventory per test: a revoked token keeps its name for good, and each test names its tokens alike.
-  beforeEach(async () => {
+  beforeAll(async () => {
     temp = await openTempStore();
   });
+  // Each test starts with no token and no exception: tokens are deleted, not revoked, as a revoked token keeps its name
+  // for good and the tests name theirs alike.
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((server) => server.close()));
-    await temp.cleanup();
+    await temp.sql('DELETE FROM api_tokens');
+    await temp.sql('DELETE FROM control_exceptions');
   });
+  afterAll(() => temp.cleanup());
 
   it('stores an exception added with an admin token, as created by that token, and lists it to a read token', async () => {
     const server = await start();

@@ -1,13 +1,13 @@
 // API tokens in the store, on both backends: a revoked token is kept (revoked_at), refused by the server, and neither
 // its id nor its name is ever given to another token, so that an exception "created by token 3" keeps naming one token.
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR } from '../../src/paths.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { ApiTokenScope, InventoryStore } from '../../src/store/store.js';
-import { createTestSchema, ON_POSTGRES, openTempStore, tempDir, type TempStore } from '../support/store.js';
+import { createTestSchema, ON_POSTGRES, openTempStore, removeDir, tempDir, type TempStore } from '../support/store.js';
 
 let hashes = 0;
 const create = (store: InventoryStore, name: string | null = null, scope: ApiTokenScope = 'read') =>
@@ -80,7 +80,7 @@ async function openOldInventory(version: number) {
         await old.pool.query(text.replace(/\?/g, () => `$${++n}`), params);
       },
       upgrade: async (): Promise<InventoryStore> => (await old.close(), PostgresStore.open(schema.url)),
-      cleanup: async () => (await schema.drop(), rmSync(dir, { recursive: true, force: true })),
+      cleanup: async () => (await schema.drop(), removeDir(dir)),
     };
   }
   const path = join(dir, 'old.db');
@@ -88,7 +88,7 @@ async function openOldInventory(version: number) {
   return {
     sql: async (text: string, params: unknown[] = []) => void old.db.prepare(text).run(...params),
     upgrade: async (): Promise<InventoryStore> => (await old.close(), SqliteStore.open(path)),
-    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: async () => removeDir(dir),
   };
 }
 

@@ -40,6 +40,14 @@ export interface TempSqliteStore {
   cleanup(): Promise<void>;
 }
 
+/**
+ * Removes a test's folder. Retried a few times: a server's integrity check, in a worker thread, may still be closing its
+ * read-only connection to the file (and its -shm) while the folder is removed.
+ */
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+}
+
 export function tempDir(prefix = 'inventory-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
@@ -55,7 +63,7 @@ export function openTempSqliteStore(): TempSqliteStore {
     path,
     async cleanup() {
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
     },
   };
 }
@@ -81,7 +89,7 @@ function openTempSqliteStoreAsContract(): TempStore {
     },
     async cleanup() {
       await temp.store.close();
-      rmSync(sqlite.dir, { recursive: true, force: true });
+      removeDir(sqlite.dir);
     },
   };
   return temp;
@@ -149,7 +157,7 @@ async function openTempPostgresStore(): Promise<TempStore> {
       cleaned = true;
       await temp.store.close();
       await drop();
-      rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
     },
   };
   return temp;
