@@ -151,7 +151,8 @@ export function serveCommand(outcome: CommandOutcome): Command {
       return;
     }
     const log = createLogger(flags.logLevel);
-    const store = await openStore(flags.db);
+    // Serving only reads the inventory; on a file this user cannot write, token uses go unrecorded and mutations fail.
+    const store = await openStore(flags.db, 'read');
     try {
       let server: RunningServer;
       try {

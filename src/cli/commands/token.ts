@@ -1,8 +1,8 @@
 // inventory token create|list|revoke: the API tokens `inventory serve` asks for once at least one exists.
 import { Command, Option } from 'commander';
 import { apiTokenHash, newApiToken } from '../../server/auth.js';
-import { openStore } from '../../store/open.js';
-import type { ApiToken, ApiTokenScope, InventoryStore } from '../../store/store.js';
+import { withStore } from '../../store/open.js';
+import type { ApiToken, ApiTokenScope } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption } from '../main.js';
 
@@ -24,7 +24,8 @@ export function tokenCommand(outcome: CommandOutcome): Command {
       if (flags.name !== undefined && !TOKEN_NAME.test(flags.name)) {
         return fail(outcome, `token name "${flags.name}" is not allowed: use letters, digits, ".", "_" and "-", starting with a letter (at most 64)`);
       }
-      await withStore(flags.db, async (store) => {
+      // A token may come before the first sync: it is how a server's access is set up (README, The inventory file).
+      await withStore(flags.db, 'create', async (store) => {
         const secret = newApiToken();
         const created = await store.createApiToken({ name: flags.name ?? null, scope: flags.scope, hash: apiTokenHash(secret) });
         if (!created) return fail(outcome, `a token named "${flags.name}" exists already; revoke it first or choose another name`);
@@ -39,7 +40,7 @@ export function tokenCommand(outcome: CommandOutcome): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addOption(dbOption())
     .action(async (flags: { format: 'text' | 'json'; db: string }) => {
-      await withStore(flags.db, async (store) => {
+      await withStore(flags.db, 'read', async (store) => {
         const tokens = await store.listApiTokens();
         if (flags.format === 'json') return void process.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`);
         if (tokens.length === 0) {
@@ -57,7 +58,7 @@ export function tokenCommand(outcome: CommandOutcome): Command {
     .argument('<name-or-id>', 'the token name, or its id as `token list` shows it')
     .addOption(dbOption())
     .action(async (nameOrId: string, flags: { db: string }) => {
-      await withStore(flags.db, async (store) => {
+      await withStore(flags.db, 'write', async (store) => {
         const revoked = await store.revokeApiToken(nameOrId);
         if (!revoked) return fail(outcome, `no token is named or numbered "${nameOrId}" (see \`inventory token list\`)`);
         process.stdout.write(`Revoked token ${describe(revoked)}\n`);
@@ -73,15 +74,6 @@ export function tokenCommand(outcome: CommandOutcome): Command {
 
 function describe(token: ApiToken): string {
   return `${token.id}${token.name ? ` (${token.name})` : ''} with scope ${token.scope}`;
-}
-
-async function withStore(db: string, use: (store: InventoryStore) => Promise<void>): Promise<void> {
-  const store = await openStore(db);
-  try {
-    await use(store);
-  } finally {
-    await store.close();
-  }
 }
 
 function fail(outcome: CommandOutcome, message: string): void {
