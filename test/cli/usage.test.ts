@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { buildProgram, COMMAND_NAMES, main, USER_ERRORS } from '../../src/cli/main.js';
+import { buildProgram, COMMAND_NAMES, USER_ERRORS } from '../../src/cli/main.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
-import { runCli } from '../support/cli.js';
+import { runCli, runInProcess } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
 
 const RECORD_IMPORTS = fileURLToPath(new URL('../support/record-imports.mjs', import.meta.url));
@@ -18,21 +18,6 @@ const RECORD_IMPORTS = fileURLToPath(new URL('../support/record-imports.mjs', im
 /** Every command path of the CLI, subcommands included: ['sync'], ['controls', 'validate'], ... */
 function commandPaths(command: Command, prefix: string[] = []): string[][] {
   return command.commands.filter((c) => c.name() !== 'help').flatMap((c) => [[...prefix, c.name()], ...commandPaths(c, [...prefix, c.name()])]);
-}
-
-/** Runs the CLI in this process (no child per command), keeping what it writes to stderr. */
-async function runInProcess(argv: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  try {
-    return { code: await main(argv), stderr };
-  } finally {
-    write.mockRestore();
-  }
 }
 
 afterEach(() => vi.restoreAllMocks());

@@ -1,6 +1,9 @@
-// Runs the built `inventory` command as a user would, in a child process.
+// Runs the built `inventory` command as a user would, in a child process; or main() in this process, where the
+// process itself is not the point (a child costs a second or more of CPU).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/inventory.js', import.meta.url));
 
@@ -10,9 +13,15 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
+/** Another local user to run the command as (child_process uid and gid): one who cannot write the inventory, say. */
+export interface CliUser {
+  uid: number;
+  gid: number;
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string, user?: CliUser): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd, ...user });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -31,9 +40,10 @@ export function startCli(
   env: Record<string, string>,
   ready: RegExp,
   cwd?: string,
+  user?: CliUser,
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string; exited: Promise<number | null> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd, ...user });
     let stdout = '';
     let stderr = '';
     const exited = new Promise<number | null>((done) => child.on('close', done));
@@ -55,6 +65,22 @@ export function startCli(
       reject(new Error(`inventory ${args.join(' ')} exited with ${code} before it was ready\nstdout:\n${stdout}\nstderr:\n${stderr}`));
     });
   });
+}
+
+/** Runs the CLI in this process (no child per command), keeping what it writes to stderr. */
+export async function runInProcess(argv: string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = '';
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  try {
+    return { code: await main(argv), stderr };
+  } finally {
+    write.mockRestore();
+    out.mockRestore();
+  }
 }
 
 /** POSTs a GraphQL query and returns the parsed response. */
