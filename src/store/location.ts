@@ -41,13 +41,16 @@ const FILE_PROBLEMS: readonly [RegExp, string][] = [
   [/^SQLITE_(CORRUPT|NOTADB)/, 'the file is damaged'],
 ];
 
-/**
- * A SQLite error of the file itself (full disk, read-only, I/O) as a StoreAccessError naming `location` and the
- * reason; undefined for any other error, which stays as it is.
- */
-export function fileProblem(error: unknown, location: string): StoreAccessError | undefined {
+/** What a SQLite error of the file itself (full disk, read-only, I/O) means, with SQLite's words; undefined for others. */
+export function fileProblemReason(error: unknown): string | undefined {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (typeof code !== 'string') return undefined;
   const problem = FILE_PROBLEMS.find(([pattern]) => pattern.test(code));
-  return problem && new StoreAccessError(`${location}: ${problem[1]} (${code}: ${String(message)})`);
+  return problem && `${problem[1]} (${code}: ${String(message)})`;
+}
+
+/** That error as a StoreAccessError naming `location`; undefined for any other error, which stays as it is. */
+export function fileProblem(error: unknown, location: string): StoreAccessError | undefined {
+  const reason = fileProblemReason(error);
+  return reason === undefined ? undefined : new StoreAccessError(`${location}: ${reason}`);
 }
