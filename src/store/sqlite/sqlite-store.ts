@@ -626,7 +626,7 @@ export class SqliteStore implements InventoryStore {
     const staleBefore = new Date(Date.now() - this.staleRunMs).toISOString();
     for (const run of running) {
       if ((run.host === hostname() && !processExists(run.pid)) || run.alive_at < staleBefore) {
-        // A read never fails for want of writing: a file that cannot take the mark shows the run interrupted all the same.
+        // A read never fails for want of writing: where the file cannot record it, the run shows as interrupted all the same.
         if (this.connection !== 'read-write') {
           this.interruptedRuns.add(run.id);
           continue;
