@@ -114,6 +114,8 @@ export const USER_ERRORS: readonly { name: string; load: () => Promise<ErrorClas
   { name: 'ControlLoadError', load: async () => (await import('../controls/catalog.js')).ControlLoadError, exitCode: EXIT.badInput },
   { name: 'AccountsConfigError', load: async () => (await import('../sync/accounts-config.js')).AccountsConfigError, exitCode: EXIT.badInput },
   { name: 'StoreConfigError', load: async () => (await import('../store/open.js')).StoreConfigError, exitCode: EXIT.badInput },
+  // The inventory file cannot be read or written as the command needs (read-only, full disk): one line, operational.
+  { name: 'StoreAccessError', load: async () => (await import('../store/open.js')).StoreAccessError, exitCode: EXIT.operational },
   { name: 'MigrationError', load: async () => (await import('../store/migrations.js')).MigrationError, exitCode: EXIT.badInput },
   // store copy into a target that is not empty, or whose schema differs: nothing was written.
   { name: 'CopyRefusedError', load: async () => (await import('../store/copy.js')).CopyRefusedError, exitCode: EXIT.badInput },

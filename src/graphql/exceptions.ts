@@ -3,6 +3,7 @@
 // project, so this import makes no cycle with src/controls importing src/graphql). Mutations need the admin scope.
 import { GraphQLError } from 'graphql';
 import { formatPath, isActive, validateException } from '../controls/exceptions.js';
+import { fileProblemReason } from '../store/location.js';
 import type { ApiTokenScope, ListPage, StoredControlException } from '../store/store.js';
 import type { GraphQLContext } from './schema.js';
 
@@ -79,6 +80,20 @@ function badInput(message: string, argumentPath: string, problems?: { argumentPa
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentPath, ...(problems ? { problems } : {}) } });
 }
 
+/**
+ * A change the inventory's file cannot take (a server on a read-only file, a full disk: README, The inventory file) is
+ * said as such, without the file's path; anything else stays an internal error.
+ */
+async function stored<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    const reason = fileProblemReason(error);
+    if (reason === undefined) throw error;
+    throw new GraphQLError(`the inventory cannot take this change: ${reason}`, { extensions: { code: 'INVENTORY_NOT_WRITABLE' } });
+  }
+}
+
 /** A stored exception's id: the digits of an ID. */
 function exceptionId(id: string): number {
   if (!/^\d{1,15}$/.test(id)) throw badInput(`id must be the number of a stored exception, not ${JSON.stringify(id)}`, 'id');
@@ -106,12 +121,12 @@ export const exceptionResolvers = {
         throw badInput(problems.map((p) => `${p.argumentPath}: ${p.message}`).join('; '), problems[0]!.argumentPath, problems);
       }
       const { control, asset, owner, reason, approver, expires } = checked.exception;
-      return apiException(await context.store.addControlException({ control, asset, owner, reason, approver, expires, createdBy }));
+      return apiException(await stored(() => context.store.addControlException({ control, asset, owner, reason, approver, expires, createdBy })));
     },
     revokeException: async (_: unknown, args: { id: string }, context: GraphQLContext) => {
       const revokedBy = await mutatingCaller(context, 'revokeException');
       const id = exceptionId(args.id);
-      const revoked = await context.store.revokeControlException(id, revokedBy);
+      const revoked = await stored(() => context.store.revokeControlException(id, revokedBy));
       if (!revoked) throw badInput(`no stored exception has id ${id}`, 'id');
       return apiException(revoked);
     },

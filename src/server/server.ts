@@ -31,6 +31,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const CLIENT_ERROR_CODES = new Set([
   'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'FORBIDDEN',
   'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE',
+  // A mutation on an inventory file this server cannot write (README, The inventory file).
+  'INVENTORY_NOT_WRITABLE',
 ]);
 
 /** The server could not take its address; the message says which and why. */

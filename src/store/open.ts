@@ -1,19 +1,20 @@
 // Picks the store from the database location: a postgres:// URL is PostgreSQL, anything else a SQLite file path (the
-// default). A database that cannot be reached or used is a StoreConfigError that says which, never with its password.
+// default). A database that cannot be reached or used is a StoreConfigError that says which, never with its password;
+// a file the command cannot read or write as it needs is a StoreAccessError naming it (README, The inventory file).
+import { fileProblem, redact, StoreConfigError, type StoreAccess } from './location.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { InventoryStore } from './store.js';
 
+export { redact, StoreAccessError, StoreConfigError, type StoreAccess } from './location.js';
+
 export const DEFAULT_DB = './data/inventory.db';
 
-export class StoreConfigError extends Error {
-  override name = 'StoreConfigError';
-}
-
-export async function openStore(location: string): Promise<InventoryStore> {
+/** Opens the inventory for what the command does with it: only `create` may make a new one. */
+export async function openStore(location: string, access: StoreAccess): Promise<InventoryStore> {
   if (/^postgres(ql)?:\/\//i.test(location)) {
     try {
-      return await PostgresStore.open(location);
+      return await PostgresStore.open(location, { access });
     } catch (error) {
       const reason = connectionProblem(error);
       if (reason) throw new StoreConfigError(`${redact(location)}: cannot open the PostgreSQL inventory (${redact(reason)})`);
@@ -24,7 +25,7 @@ export async function openStore(location: string): Promise<InventoryStore> {
     throw new StoreConfigError(`${redact(location)}: unsupported database URL; give a SQLite file path such as ${DEFAULT_DB}`);
   }
   try {
-    return SqliteStore.open(location);
+    return SqliteStore.open(location, { access });
   } catch (error) {
     // A wrong path or a file that is not a database is the user's input to fix, not an internal failure.
     const code = (error as { code?: string }).code;
@@ -32,6 +33,21 @@ export async function openStore(location: string): Promise<InventoryStore> {
       throw new StoreConfigError(`${location}: cannot use this file as the inventory database (${(error as Error).message})`);
     }
     throw error;
+  }
+}
+
+/**
+ * Opens the inventory, runs `use` on it and closes it. The file failing under the command (a full disk, a read-only
+ * file, an I/O error) is one line naming it, never a stack trace.
+ */
+export async function withStore<T>(location: string, access: StoreAccess, use: (store: InventoryStore) => Promise<T>): Promise<T> {
+  const store = await openStore(location, access);
+  try {
+    return await use(store);
+  } catch (error) {
+    throw fileProblem(error, redact(location)) ?? error;
+  } finally {
+    await store.close();
   }
 }
 
@@ -45,9 +61,4 @@ function connectionProblem(error: unknown): string | undefined {
   if (code !== undefined && CONNECTION_ERRORS.has(code)) return `${code}: ${message ?? ''}`;
   if (/timeout exceeded when trying to connect|Connection terminated/i.test(message ?? '')) return message;
   return undefined;
-}
-
-/** Database URLs may carry passwords; error messages never show them. */
-export function redact(location: string): string {
-  return location.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }

@@ -7,7 +7,7 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { awsEnv } from '../support/aws.js';
 import { runCli } from '../support/cli.js';
 import { simAccount, simTrail } from '../support/scenarios.js';
-import { tempDir } from '../support/store.js';
+import { createInventory, tempDir } from '../support/store.js';
 
 describe('inventory', () => {
   let dir: string;
@@ -49,7 +49,7 @@ describe('inventory', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const { code, stderr } = await runCli(['serve', '--port', String(port), '--db', join(dir, 'serve.db')]);
+      const { code, stderr } = await runCli(['serve', '--port', String(port), '--db', createInventory(join(dir, 'serve.db'))]);
       expect(code).toBe(3);
       expect(stderr).toBe(`inventory: cannot listen on 127.0.0.1:${port}: the address is already in use\n`);
     } finally {

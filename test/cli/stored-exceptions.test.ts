@@ -12,7 +12,7 @@ import type { ApiTokenScope } from '../../src/store/store.js';
 import { syncEachAccount } from '../support/aws.js';
 import { runCli, startCli } from '../support/cli.js';
 import { simAccount, simTrail, trailArn } from '../support/scenarios.js';
-import { tempDir } from '../support/store.js';
+import { createInventory, tempDir } from '../support/store.js';
 
 const ONE = '210987654321';
 const TWO = '345678901234';
@@ -141,7 +141,7 @@ describe('exceptions stored through the API, applied by the CLI', () => {
     expect(unknown.stderr).toContain('no stored exception has id 999');
 
     // With no exceptions file and nothing stored at all, list still asks for a file.
-    const empty = join(dir, 'empty.db');
+    const empty = createInventory(join(dir, 'empty.db'));
     const none = await runCli(['exceptions', 'list', '--db', empty]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('no exception is stored in the inventory; name an exceptions file with --exceptions <file>');

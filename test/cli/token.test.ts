@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli, runInProcess, startCli } from '../support/cli.js';
-import { tempDir } from '../support/store.js';
+import { createInventory, tempDir } from '../support/store.js';
 
 const READY = /GraphQL API at (http:\/\/\S+\/graphql) \(([^;]*)/;
 
@@ -109,6 +109,8 @@ describe('inventory serve and tokens', () => {
   let dir: string;
   beforeAll(() => {
     dir = tempDir('serve-auth-');
+    // serve only reads an inventory: these are empty ones, as `inventory migrate` makes them.
+    for (const name of ['open.db', 'pages.db', 'refuse.db']) createInventory(join(dir, name));
   });
   afterAll(() => undefined);
 

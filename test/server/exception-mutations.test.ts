@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/log.js';
 import { apiTokenHash, newApiToken } from '../../src/server/auth.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import type { ApiTokenScope } from '../../src/store/store.js';
-import { openTempStore, type TempStore } from '../support/store.js';
+import { openTempSqliteStore, openTempStore, type TempStore } from '../support/store.js';
 
 const api = createInventoryApi();
 const controlIds = loadCatalog(api).map((control) => control.id);
@@ -196,5 +196,33 @@ describe('exception mutations over HTTP', () => {
     const allowed = await runQuery(api, temp.store, ADD, { input: input() }, { caller: { kind: 'local' }, exceptionRules: { controlIds, maxDays: 365 } });
     expect(allowed.errors).toBeUndefined();
     expect((await runQuery(api, temp.store, '{ exceptions { asset createdBy } }')).data).toEqual({ exceptions: [{ asset: input().asset, createdBy: 'local' }] });
+  });
+});
+
+describe('exception mutations on an inventory the server cannot write', () => {
+  it('are answered INVENTORY_NOT_WRITABLE saying why, without the file path, while queries go on', async () => {
+    const sqlite = openTempSqliteStore();
+    const server = await startServer({ store: sqlite.store, api, host: '127.0.0.1', port: 0, log: silentLogger, exceptionRules: { controlIds, maxDays: 365 } });
+    try {
+      // As on a file this user cannot write: SQLite refuses every write on this connection with SQLITE_READONLY.
+      sqlite.store.db.pragma('query_only = ON');
+      const ask = async (query: string, variables: Record<string, unknown> = {}) =>
+        (await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) })).json() as Promise<{
+          data?: any;
+          errors?: { message: string; extensions: { code: string } }[];
+        }>;
+      for (const [query, variables] of [[ADD, { input: input() }], [REVOKE, { id: '1' }]] as const) {
+        const { errors } = await ask(query, variables);
+        expect(errors?.[0]).toMatchObject({
+          message: 'the inventory cannot take this change: it cannot be written (read-only for this user, or on a read-only disk) (SQLITE_READONLY: attempt to write a readonly database)',
+          extensions: { code: 'INVENTORY_NOT_WRITABLE' },
+        });
+        expect(errors?.[0]?.message).not.toContain(sqlite.path);
+      }
+      expect((await ask('{ exceptions { id } }')).data).toEqual({ exceptions: [] });
+    } finally {
+      await server.close();
+      await sqlite.cleanup();
+    }
   });
 });

@@ -2,8 +2,10 @@
 // under an advisory lock, and several processes (pools) writing the same inventory at once. Needs a PostgreSQL server:
 // INVENTORY_TEST_POSTGRES_URL (see the README); without it this file is skipped, and says so.
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR } from '../../src/paths.js';
+import { StoreConfigError } from '../../src/store/location.js';
 import { loadMigrations } from '../../src/store/migrations.js';
 import { parsePostgresUrl, PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { COLLECTOR, trailRecord } from '../support/records.js';
@@ -51,6 +53,25 @@ describe.skipIf(!URL_SET)('PostgreSQL store (INVENTORY_TEST_POSTGRES_URL)', () =
     expect(rows).toEqual(loadMigrations(join(MIGRATIONS_DIR, 'postgres')).map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })));
     // The same version numbers and names as SQLite's, so a schema version means the same on both.
     expect(rows.map((r) => `${r.version}_${r.name}`)).toEqual(loadMigrations(join(MIGRATIONS_DIR, 'sqlite')).map((m) => `${m.version}_${m.name}`));
+  });
+
+  it('needs an inventory in the schema for read and write access, creating nothing there; create makes one', async () => {
+    const { url, schema: name } = await schema();
+    for (const access of ['read', 'write'] as const) {
+      await expect(PostgresStore.open(url, { access })).rejects.toThrow(StoreConfigError);
+      await expect(PostgresStore.open(url, { access })).rejects.toThrow(/^no inventory at postgres:\/\/\S+; run inventory sync first$/);
+    }
+    const client = new pg.Client({ connectionString: process.env.INVENTORY_TEST_POSTGRES_URL });
+    await client.connect();
+    try {
+      expect((await client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, [name])).rows).toEqual([]);
+    } finally {
+      await client.end();
+    }
+    const store = await open(url);
+    const { rows } = await store.pool.query(`SELECT count(*)::int AS n FROM schema_migrations`);
+    expect(rows[0].n).toBe(loadMigrations(join(MIGRATIONS_DIR, 'postgres')).length);
+    await (await PostgresStore.open(url, { access: 'read' })).close();
   });
 
   it('refuses a database whose applied migration was edited since, naming the file', async () => {

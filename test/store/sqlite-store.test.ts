@@ -68,11 +68,11 @@ describe('opening and migrating', () => {
 
   it('says clearly that a PostgreSQL URL cannot be reached, without echoing the password', async () => {
     // Port 1 on this machine: nothing listens there, so the connection is refused at once.
-    const opening = openStore('postgres://app:s3cret@127.0.0.1:1/inventory');
+    const opening = openStore('postgres://app:s3cret@127.0.0.1:1/inventory', 'create');
     await expect(opening).rejects.toThrow(StoreConfigError);
     await expect(opening).rejects.toThrow(/^postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/inventory: cannot open the PostgreSQL inventory \(ECONNREFUSED/);
     await expect(opening).rejects.not.toThrow(/s3cret/);
-    await expect(openStore('postgres://app:s3cret@127.0.0.1:1/inventory?pool_size=zero')).rejects.toThrow(/pool_size must be a positive integer, not "zero"/);
+    await expect(openStore('postgres://app:s3cret@127.0.0.1:1/inventory?pool_size=zero', 'create')).rejects.toThrow(/pool_size must be a positive integer, not "zero"/);
   });
 });
 

@@ -12,9 +12,15 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
+/** Another local user to run the command as (child_process uid and gid): one who cannot write the inventory, say. */
+export interface CliUser {
+  uid: number;
+  gid: number;
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string, user?: CliUser): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd, ...user });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -49,9 +55,10 @@ export function startCli(
   env: Record<string, string>,
   ready: RegExp,
   cwd?: string,
+  user?: CliUser,
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string; exited: Promise<number | null> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, cwd, ...user });
     let stdout = '';
     let stderr = '';
     const exited = new Promise<number | null>((done) => child.on('close', done));

@@ -52,6 +52,12 @@ export function tempDir(prefix = 'inventory-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** An empty inventory at `path`, as `inventory migrate` makes one: for commands that need an inventory but no sync. */
+export function createInventory(path: string): string {
+  SqliteStore.open(path).db.close();
+  return path;
+}
+
 /** A fresh SQLite inventory, whatever the backend under test: for tests of SQLite itself (files, pragmas, plans). */
 export function openTempSqliteStore(): TempSqliteStore {
   const dir = tempDir();

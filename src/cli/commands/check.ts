@@ -10,7 +10,7 @@ import { verdictsAsOcsf } from '../../controls/ocsf.js';
 import { selectControls, SEVERITIES, UnknownControlError, verdictForAccount, verdictsAsJson, verdictsAsText, type Severity } from '../../controls/report.js';
 import { createInventoryApi } from '../../graphql/execute.js';
 import { CONTROLS_DIR, PACKAGE_ROOT } from '../../paths.js';
-import { openStore } from '../../store/open.js';
+import { withStore } from '../../store/open.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, parsePositiveInt } from '../main.js';
 import { printErr, printOut } from '../terminal-text.js';
@@ -80,8 +80,8 @@ export function checkCommand(outcome: CommandOutcome): Command {
         if (error instanceof UnknownControlError) command.error(`error: ${error.message}`, { exitCode: EXIT.badInput, code: 'inventory.unknownControl' });
         throw error;
       }
-      const store = await openStore(flags.db);
-      try {
+      // Recording the verdicts writes into the inventory; --no-record only reads it (README, The inventory file).
+      await withStore(flags.db, flags.record ? 'write' : 'read', async (store) => {
         // The file's exceptions and those stored in the inventory (not revoked) apply alike.
         const evaluated = await evaluateControls(api, store, controls, { maxAgeHours: flags.maxAge, exceptions: await applicableExceptions(store, exceptions) });
         const verdicts = flags.account === undefined ? evaluated : evaluated.map((v) => verdictForAccount(v, flags.account!));
@@ -92,9 +92,7 @@ export function checkCommand(outcome: CommandOutcome): Command {
         if (flags.record && damaged) printErr('inventory: the verdicts are not recorded: the database fails its integrity check\n');
         if (flags.record && !damaged) await store.recordControlRun(evaluated, 'check', catalog);
         outcome.exitCode = verdictExitCode(verdicts);
-      } finally {
-        await store.close();
-      }
+      });
     });
 }
 

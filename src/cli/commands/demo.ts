@@ -48,7 +48,7 @@ export function demoCommand(_outcome: CommandOutcome): Command {
       process.env.AWS_REGION = 'us-east-1';
       printOut(`Simulated AWS organization (${scenario.accounts.length} accounts) at ${simulator.url}\n`);
 
-      const store = await openStore(flags.db);
+      const store = await openStore(flags.db, 'create');
       try {
         // As a user syncs an organization: the management account's credentials, then the member role in each account.
         const management = demoCredentials(DEMO_MANAGEMENT_ACCOUNT_ID);

@@ -7,7 +7,7 @@ import { evaluatedAssets, type FailingAsset } from '../../controls/evaluate.js';
 import { DEFAULT_MAX_EXCEPTION_DAYS, exceptionCovers, describeState, ExceptionsFileError, loadExceptions, type ControlException } from '../../controls/exceptions.js';
 import { createInventoryApi } from '../../graphql/execute.js';
 import { CONTROLS_DIR } from '../../paths.js';
-import { openStore } from '../../store/open.js';
+import { withStore } from '../../store/open.js';
 import type { InventoryStore, StoredControlException } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, parsePositiveInt } from '../main.js';
@@ -114,18 +114,15 @@ export function exceptionsCommand(outcome: CommandOutcome): Command {
       const now = new Date();
       const fromFile = readExceptions(flags, catalog.map((c) => c.id), outcome, now);
       if (fromFile === undefined) return;
-      const store = await openStore(flags.db);
-      let stored: StoredControlException[];
       // What each control evaluates: the assets its exceptions can cover, matched as check matches failing ones.
       const evaluated = new Map<string, FailingAsset[]>();
-      try {
-        stored = await store.listControlExceptions({ includeRevoked: true });
-        for (const control of catalog.filter((c) => [...fromFile, ...stored].some((e) => e.control === c.id))) {
+      const stored = await withStore(flags.db, 'read', async (store) => {
+        const all = await store.listControlExceptions({ includeRevoked: true });
+        for (const control of catalog.filter((c) => [...fromFile, ...all].some((e) => e.control === c.id))) {
           evaluated.set(control.id, await evaluatedAssets(api, store, control));
         }
-      } finally {
-        await store.close();
-      }
+        return all;
+      });
       if ((flags.exceptions === undefined || flags.exceptions === '') && stored.length === 0) {
         printErr('inventory: no exception is stored in the inventory; name an exceptions file with --exceptions <file> or INVENTORY_EXCEPTIONS\n');
         outcome.exitCode = EXIT.badInput;
@@ -185,18 +182,16 @@ export function exceptionsCommand(outcome: CommandOutcome): Command {
         outcome.exitCode = EXIT.badInput;
         return;
       }
-      const store = await openStore(flags.db);
-      try {
+      await withStore(flags.db, 'write', async (store) => {
         const revoked = await store.revokeControlException(Number(id), 'cli');
         if (!revoked) {
           printErr(`inventory: no stored exception has id ${id} (see \`inventory exceptions list\`)\n`);
           outcome.exitCode = EXIT.badInput;
           return;
         }
-        printOut(`Revoked exception ${revoked.id} (${terminalValue(revoked.control)}, ${terminalValue(revoked.asset)}) at ${revoked.revokedAt} by ${terminalValue(revoked.revokedBy ?? '')}\n`);
-      } finally {
-        await store.close();
-      }
+        printOut(`Revoked exception ${revoked.id} (${terminalValue(revoked.control)}, ${terminalValue(revoked.asset)}) at ${revoked.revokedAt} by ${terminalValue(revoked.revokedBy ?? '')}
+`);
+      });
     });
 
   return new Command('exceptions')

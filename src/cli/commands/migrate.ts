@@ -1,6 +1,6 @@
 // inventory migrate: apply pending migrations (every command also does this when it opens the database).
 import { Command } from 'commander';
-import { openStore } from '../../store/open.js';
+import { withStore } from '../../store/open.js';
 import type { CommandOutcome } from '../exit-codes.js';
 import { dbOption } from '../main.js';
 import { printOut } from '../terminal-text.js';
@@ -10,8 +10,7 @@ export function migrateCommand(_outcome: CommandOutcome): Command {
     .description('Create or upgrade the inventory database; an edited, already-applied migration is refused.')
     .addOption(dbOption())
     .action(async (flags: { db: string }) => {
-      const store = await openStore(flags.db);
-      await store.close();
+      await withStore(flags.db, 'create', async () => undefined);
       printOut(`${flags.db}: schema up to date\n`);
     });
 }

@@ -6,7 +6,7 @@ import { DEFAULT_MAX_AGE_HOURS, evaluateControl } from '../../controls/evaluate.
 import { buildRemediationPlan, plansAsJson, plansAsText } from '../../controls/remediate.js';
 import { createInventoryApi } from '../../graphql/execute.js';
 import { CONTROLS_DIR } from '../../paths.js';
-import { openStore } from '../../store/open.js';
+import { withStore } from '../../store/open.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, parsePositiveInt } from '../main.js';
 import { printErr, printOut, terminalValue as shown } from '../terminal-text.js';
@@ -51,8 +51,7 @@ export function remediateCommand(outcome: CommandOutcome): Command {
       // Assets an active exception (of the file, or stored in the inventory) covers are not failing, so they get no plan.
       const exceptions = readExceptions(flags, controls.map((c) => c.id), outcome);
       if (exceptions === undefined) return;
-      const store = await openStore(flags.db);
-      try {
+      await withStore(flags.db, 'read', async (store) => {
         const verdict = await evaluateControl(api, store, control, { maxAgeHours: flags.maxAge, exceptions: await applicableExceptions(store, exceptions) });
         if (verdict.verdict === 'ERROR') {
           // Never a plan on an inventory that cannot be trusted: it could be missing assets, or list ones already fixed.
@@ -83,8 +82,6 @@ export function remediateCommand(outcome: CommandOutcome): Command {
         const plans = verdict.failingAssets.map((asset) => buildRemediationPlan(control, asset, byId.get(asset.id)));
         printOut(flags.format === 'json' ? plansAsJson(plans) : plansAsText(control, verdict.reason, plans));
         outcome.exitCode = EXIT.controlFailed;
-      } finally {
-        await store.close();
-      }
+      });
     });
 }

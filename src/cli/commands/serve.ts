@@ -152,7 +152,8 @@ export function serveCommand(outcome: CommandOutcome): Command {
       return;
     }
     const log = createLogger(flags.logLevel);
-    const store = await openStore(flags.db);
+    // Serving only reads the inventory; on a file this user cannot write, token uses go unrecorded and mutations fail.
+    const store = await openStore(flags.db, 'read');
     // Listening for SIGTERM before the ready line is printed: a signal sent as soon as it is read stops the server cleanly.
     const stopped = untilStopped();
     try {

@@ -31,9 +31,9 @@ export function storeCommand(outcome: CommandOutcome): Command {
       // Opening migrates both to the latest schema of this cloud-inventory, so they are at the same version.
       const opened: InventoryStore[] = [];
       try {
-        const from = await openStore(flags.from);
+        const from = await openStore(flags.from, 'read');
         opened.push(from);
-        const to = await openStore(flags.to);
+        const to = await openStore(flags.to, 'create');
         opened.push(to);
         if (!(from instanceof SqliteStore) || !(to instanceof PostgresStore)) throw new Error('store copy: unexpected store kinds');
         let report;

@@ -1,7 +1,7 @@
 // inventory sync: collect the trails of one account (the standard AWS credentials) or of many (--accounts) into the inventory.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger, type LogLevel } from '../../log.js';
-import { openStore } from '../../store/open.js';
+import { withStore } from '../../store/open.js';
 import { loadAccountsConfig } from '../../sync/accounts-config.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../sync/credentials.js';
 import { DEFAULT_LIMITS } from '../../sync/limits.js';
@@ -82,37 +82,38 @@ export function syncCommand(outcome: CommandOutcome): Command {
       const level: LogLevel = flags.quiet ? 'error' : flags.verbose ? 'debug' : flags.logLevel ?? (display ? 'warn' : 'info');
       const log = createLogger(level, display ? { beforeWrite: () => display.clear(), afterWrite: () => display.redraw() } : {});
 
-      const store = await openStore(flags.db);
-      const abort = new AbortController();
-      const onSignal = (): void => {
-        if (abort.signal.aborted) process.exit(EXIT.operational); // a second Ctrl-C: stop now; the run is seen as interrupted later
-        log.warn('interrupted: finishing the accounts in progress (press Ctrl-C again to stop at once)');
-        abort.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      display?.start();
-      try {
-        const region = await defaultRegion();
-        const summary = await syncTrails(store, {
-          accounts: () => resolveAccountTargets(config, { region, maxAttempts: flags.maxAttempts, requestTimeoutMs: flags.requestTimeout, log }),
-          ...(flags.regions ? { regions: flags.regions } : {}),
-          maxAttempts: flags.maxAttempts,
-          limits: { concurrency: flags.concurrency, accountConcurrency: flags.accountConcurrency, callsPerSecond: flags.rateLimit },
-          requestTimeoutMs: flags.requestTimeout,
-          signal: abort.signal,
-          progress,
-          log,
-        });
-        display?.stop();
-        printOut(flags.format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : syncSummaryText(summary));
-        outcome.exitCode = summary.run.status === 'succeeded' ? EXIT.ok : EXIT.operational;
-      } finally {
-        display?.stop();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        await store.close();
-      }
+      // Only a sync (with migrate, demo and token create) may create the inventory (README, The inventory file).
+      await withStore(flags.db, 'create', async (store) => {
+        const abort = new AbortController();
+        const onSignal = (): void => {
+          if (abort.signal.aborted) process.exit(EXIT.operational); // a second Ctrl-C: stop now; the run is seen as interrupted later
+          log.warn('interrupted: finishing the accounts in progress (press Ctrl-C again to stop at once)');
+          abort.abort();
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        display?.start();
+        try {
+          const region = await defaultRegion();
+          const summary = await syncTrails(store, {
+            accounts: () => resolveAccountTargets(config, { region, maxAttempts: flags.maxAttempts, requestTimeoutMs: flags.requestTimeout, log }),
+            ...(flags.regions ? { regions: flags.regions } : {}),
+            maxAttempts: flags.maxAttempts,
+            limits: { concurrency: flags.concurrency, accountConcurrency: flags.accountConcurrency, callsPerSecond: flags.rateLimit },
+            requestTimeoutMs: flags.requestTimeout,
+            signal: abort.signal,
+            progress,
+            log,
+          });
+          display?.stop();
+          printOut(flags.format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : syncSummaryText(summary));
+          outcome.exitCode = summary.run.status === 'succeeded' ? EXIT.ok : EXIT.operational;
+        } finally {
+          display?.stop();
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      });
     });
 }
 

@@ -1,7 +1,7 @@
 // inventory token create|list|revoke: the API tokens `inventory serve` asks for once at least one exists.
 import { Command, Option } from 'commander';
 import { apiTokenHash, newApiToken } from '../../server/auth.js';
-import { openStore } from '../../store/open.js';
+import { withStore } from '../../store/open.js';
 import type { ApiToken, ApiTokenScope, InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption } from '../main.js';
@@ -31,7 +31,8 @@ export function tokenCommand(outcome: CommandOutcome): Command {
       if (flags.name !== undefined && ACTOR_WORDS.includes(flags.name.toLowerCase())) {
         return fail(outcome, `token name "${flags.name}" is not allowed: stored exceptions say "${flags.name.toLowerCase()}" for changes made without a token`);
       }
-      await withStore(flags.db, async (store) => {
+      // A token may come before the first sync: it is how a server's access is set up (README, The inventory file).
+      await withStore(flags.db, 'create', async (store) => {
         const secret = newApiToken();
         const created = await store.createApiToken({ name: flags.name ?? null, scope: flags.scope, hash: apiTokenHash(secret) });
         if (!created) return fail(outcome, await nameTakenMessage(store, flags.name!));
@@ -47,7 +48,7 @@ export function tokenCommand(outcome: CommandOutcome): Command {
     .addOption(new Option('--include-revoked', 'also list revoked tokens (kept, so that their ids and names are never reused)'))
     .addOption(dbOption())
     .action(async (flags: { format: 'text' | 'json'; includeRevoked?: boolean; db: string }) => {
-      await withStore(flags.db, async (store) => {
+      await withStore(flags.db, 'read', async (store) => {
         const all = await store.listApiTokens({ includeRevoked: true });
         const tokens = flags.includeRevoked ? all : all.filter((t) => t.revokedAt === null);
         if (flags.format === 'json') return printOut(`${JSON.stringify(tokens, null, 2)}\n`);
@@ -70,7 +71,7 @@ export function tokenCommand(outcome: CommandOutcome): Command {
     .argument('<name-or-id>', 'the token name, or its id as `token list` shows it')
     .addOption(dbOption())
     .action(async (nameOrId: string, flags: { db: string }) => {
-      await withStore(flags.db, async (store) => {
+      await withStore(flags.db, 'write', async (store) => {
         const revoked = await store.revokeApiToken(nameOrId);
         if (!revoked) return fail(outcome, `no token is named or numbered "${terminalValue(nameOrId)}" (see \`inventory token list --include-revoked\`)`);
         if (!revoked.newlyRevoked) return fail(outcome, `token ${describe(revoked.token)} was revoked already, at ${revoked.token.revokedAt}`);
@@ -96,15 +97,6 @@ async function nameTakenMessage(store: InventoryStore, name: string): Promise<st
   if (!holder) return `the name "${name}" is recorded in stored exceptions as who created or revoked them; ${never}`;
   if (holder.revokedAt !== null) return `the name "${name}" belonged to token ${holder.id}, revoked at ${holder.revokedAt}; ${never}`;
   return `a token named "${name}" exists already (token ${holder.id}); ${never}`;
-}
-
-async function withStore(db: string, use: (store: InventoryStore) => Promise<void>): Promise<void> {
-  const store = await openStore(db);
-  try {
-    await use(store);
-  } finally {
-    await store.close();
-  }
 }
 
 function fail(outcome: CommandOutcome, message: string): void {

@@ -18,6 +18,7 @@ import {
 import { POSTGRES_DIALECT } from '../dialect.js';
 import { ACCOUNT_COLLECTORS, accountLastSyncedAtSql, accountNameSql, accountStatusSql, filterSchemas, RETIRED_BEFORE } from '../filter-schemas.js';
 import { afterCursor, decodeCursor, encodeCursor, orderByTerms, type KeyValue } from '../pages.js';
+import { noInventory, type StoreAccess } from '../location.js';
 import type {
   AccountAttempt, AccountCoverage, AccountOutcome, AccountRetirement, AccountSummary, ApiToken, ApiTokenCredential, ApiTokenScope,
   ControlDescription, ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunListOptions,
@@ -49,6 +50,8 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** TLS options for the connections; `sslmode`, `sslrootcert`, `sslcert` and `sslkey` in the URL work as in libpq. */
   ssl?: pg.ConnectionConfig['ssl'];
+  /** Read or write access needs an inventory in the schema; create (the default) makes one (README, The inventory file). */
+  access?: StoreAccess;
 }
 
 type Row = Record<string, unknown>;
@@ -123,6 +126,10 @@ export class PostgresStore implements InventoryStore {
     // An idle client that loses its connection must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     try {
+      if ((settings.access ?? 'create') !== 'create') {
+        const [found] = (await pool.query<{ present: boolean }>(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`)).rows;
+        if (!found?.present) throw noInventory(url);
+      }
       await migratePostgres(pool, settings.migrationsDir ?? join(MIGRATIONS_DIR, 'postgres'), now);
     } catch (error) {
       await pool.end();

@@ -1,7 +1,6 @@
 // The embedded default store: one SQLite file in WAL mode, migrated on open.
-import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Tag } from '../../model/asset.js';
 import {
@@ -33,6 +32,10 @@ import type {
 } from '../store.js';
 import type { IntegrityReport } from '../store.js';
 import { SqliteBulkSource } from './bulk.js';
+import { fileProblem, noInventory, StoreAccessError, StoreConfigError, type StoreAccess } from '../location.js';
+import {
+  canWriteInventory, createInventoryFile, INVENTORY_APPLICATION_ID, inspectInventoryFile, readOnlyConnection, type ReadOnlyKind,
+} from './inventory-file.js';
 import { checkIntegrityHere, checkIntegrityInWorker, sqliteChangeStamp } from './integrity.js';
 import {
   insertApiToken, revokeApiTokenRow, selectApiTokenCredentials, selectApiTokens, selectTrailTotals, updateApiTokenLastUsed,
@@ -46,7 +49,12 @@ export interface SqliteStoreOptions {
   migrationsDir?: string;
   /** How old a running run's heartbeat may get before the run counts as interrupted (tests shorten it). */
   staleRunMs?: number;
+  /** What the caller does with the file (README, The inventory file); create by default (tests, benchmarks). */
+  access?: StoreAccess;
 }
+
+/** How the store's connection reaches the file: read-write, read-only through SQLite, or a read-only copy in memory. */
+export type SqliteConnectionKind = 'read-write' | ReadOnlyKind;
 
 type Row = Record<string, unknown>;
 
@@ -62,24 +70,47 @@ export class SqliteStore implements InventoryStore {
    * object for a trail, so a trail seen in 17 regions is merged and hashed once, not 17 times.
    */
   private readonly settled = new WeakMap<TrailRecord, string>();
+  /** Runs found interrupted that the file could not be told about (a read-only connection, a full disk): shown so all the same. */
+  private readonly interruptedRuns = new Set<number>();
 
-  private constructor(readonly db: Database.Database, readonly path: string, private readonly staleRunMs: number) {}
+  private constructor(
+    readonly db: Database.Database,
+    readonly path: string,
+    private readonly staleRunMs: number,
+    readonly connection: SqliteConnectionKind = 'read-write',
+  ) {}
 
-  /** Opens (creating if needed) the database file and applies pending migrations. */
+  /**
+   * Opens the inventory file for `options.access` (create by default) and applies pending migrations. Nothing is
+   * written before the file is known to be an inventory, or empty or new where it may be created; a file this user
+   * cannot write is opened read-only for read access and refused for the others.
+   */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
-      migrate(db, options.migrationsDir ?? join(MIGRATIONS_DIR, 'sqlite'));
-    } catch (error) {
-      db.close();
-      throw error;
+    const access = options.access ?? 'create';
+    const migrationsDir = options.migrationsDir ?? join(MIGRATIONS_DIR, 'sqlite');
+    const staleRunMs = options.staleRunMs ?? STALE_RUN_MS;
+    if (path === ':memory:') return new SqliteStore(openToWrite(path, migrationsDir), path, staleRunMs);
+    const state = inspectInventoryFile(path);
+    if (state !== 'inventory' && access !== 'create') throw noInventory(path);
+    if (state === 'missing') createInventoryFile(path);
+    if (!canWriteInventory(path)) {
+      if (access !== 'read') throw new StoreAccessError(`${path}: this user cannot write it (read-only here); commands that only read it work, such as check --no-record`);
+      const { db, kind } = readOnlyConnection(path);
+      try {
+        const pending = pendingMigrations(loadMigrations(migrationsDir), appliedMigrations(db));
+        if (pending.length > 0) {
+          throw new StoreConfigError(
+            `${path} needs the migrations of this cloud-inventory (${pending.map((m) => m.version).join(', ')}), and this user cannot write it: ` +
+              'run inventory migrate as a user who can',
+          );
+        }
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+      return new SqliteStore(db, path, staleRunMs, kind);
     }
-    return new SqliteStore(db, path, options.staleRunMs ?? STALE_RUN_MS);
+    return new SqliteStore(openToWrite(path, migrationsDir), path, staleRunMs);
   }
 
   /** Like prepared, for a statement whose rows are arrays of the selected values, in order (cached apart). */
@@ -127,7 +158,7 @@ export class SqliteStore implements InventoryStore {
   async latestSyncRun(collector: string): Promise<SyncRun | undefined> {
     this.markInterruptedRuns();
     const row = this.prepared(`SELECT * FROM sync_runs WHERE collector = ? ORDER BY id DESC LIMIT 1`).get(collector) as Row | undefined;
-    return row && toSyncRun(row);
+    return row && this.toRun(row);
   }
 
   async listSyncRuns(options: SyncRunListOptions = {}): Promise<SyncRunSummary[]> {
@@ -138,7 +169,7 @@ export class SqliteStore implements InventoryStore {
     const rows = this
       .prepared(`SELECT * FROM sync_runs WHERE ? IS NULL OR collector = ? ORDER BY id DESC LIMIT ? OFFSET ?`)
       .all(collector ?? null, collector ?? null, limit, offset) as Row[];
-    return this.withTotals(rows.map(toSyncRun));
+    return this.withTotals(rows.map((row) => this.toRun(row)));
   }
 
   async syncRun(id: number): Promise<SyncRunSummary | undefined> {
@@ -540,8 +571,8 @@ export class SqliteStore implements InventoryStore {
   }
 
   async checkIntegrity(options: { offThread?: boolean } = {}): Promise<IntegrityReport> {
-    // An in-memory database has no file another connection could open.
-    const elsewhere = options.offThread && this.path !== ':memory:' ? await checkIntegrityInWorker(this.path) : undefined;
+    // An in-memory database has no file another connection could open; an in-memory copy is what the verdicts read, so it is checked.
+    const elsewhere = options.offThread && this.path !== ':memory:' && this.connection !== 'in-memory copy' ? await checkIntegrityInWorker(this.path) : undefined;
     return elsewhere ?? checkIntegrityHere(this.db);
   }
 
@@ -572,7 +603,12 @@ export class SqliteStore implements InventoryStore {
 
   private readSyncRun(id: number): SyncRun | undefined {
     const row = this.prepared(`SELECT * FROM sync_runs WHERE id = ?`).get(id) as Row | undefined;
-    return row && toSyncRun(row);
+    return row && this.toRun(row);
+  }
+
+  private toRun(row: Row): SyncRun {
+    const run = toSyncRun(row);
+    return run.status === 'running' && this.interruptedRuns.has(run.id) ? { ...run, status: 'interrupted' } : run;
   }
 
   private beat(runId: number, at = now()): void {
@@ -590,7 +626,17 @@ export class SqliteStore implements InventoryStore {
     const staleBefore = new Date(Date.now() - this.staleRunMs).toISOString();
     for (const run of running) {
       if ((run.host === hostname() && !processExists(run.pid)) || run.alive_at < staleBefore) {
-        this.prepared(`UPDATE sync_runs SET status = 'interrupted' WHERE id = ? AND status = 'running'`).run(run.id);
+        // A read never fails for want of writing: where the file cannot record it, the run shows as interrupted all the same.
+        if (this.connection !== 'read-write') {
+          this.interruptedRuns.add(run.id);
+          continue;
+        }
+        try {
+          this.prepared(`UPDATE sync_runs SET status = 'interrupted' WHERE id = ? AND status = 'running'`).run(run.id);
+        } catch (error) {
+          if (!DISK_FAILURE.test(String((error as { code?: unknown }).code))) throw error;
+          this.interruptedRuns.add(run.id);
+        }
       }
     }
   }
@@ -711,6 +757,8 @@ export class SqliteStore implements InventoryStore {
   }
 
   async touchApiToken(id: number, at: string): Promise<void> {
+    // Bookkeeping only: a server on a file it cannot write answers all the same, without noting each use.
+    if (this.connection !== 'read-write') return;
     updateApiTokenLastUsed(this.db, id, at);
   }
 
@@ -906,11 +954,39 @@ function toAccountSummary(row: Row): AccountSummary {
   };
 }
 
+/** A read-write connection to an inventory (or a new or empty file), marked as an inventory and migrated. */
+function openToWrite(path: string, migrationsDir: string): Database.Database {
+  const db = new Database(path, { fileMustExist: path !== ':memory:' });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    // Only an inventory (or a new file) gets here: marked, so that no later open takes it for another application's.
+    if (db.pragma('application_id', { simple: true }) !== INVENTORY_APPLICATION_ID) db.pragma(`application_id = ${INVENTORY_APPLICATION_ID}`);
+    migrate(db, migrationsDir);
+  } catch (error) {
+    db.close();
+    // A damaged file or one that cannot be opened stays openStore's to word; a full or read-only disk is said here.
+    throw (DISK_FAILURE.test(String((error as { code?: unknown }).code)) && fileProblem(error, path)) || error;
+  }
+  return db;
+}
+
+/** SQLite errors of the disk or of access to the file, not of the SQL run. */
+const DISK_FAILURE = /^SQLITE_(FULL|READONLY|IOERR|BUSY|PERM)/;
+
+function appliedMigrations(db: Database.Database): AppliedMigration[] {
+  const exists = db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'`).get();
+  return exists ? (db.prepare(`SELECT version, name, checksum FROM schema_migrations ORDER BY version`).all() as AppliedMigration[]) : [];
+}
+
 function migrate(db: Database.Database, dir: string): void {
+  const pending = pendingMigrations(loadMigrations(dir), appliedMigrations(db));
+  if (pending.length === 0) return; // an inventory up to date is not written to
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const applied = db.prepare(`SELECT version, name, checksum FROM schema_migrations ORDER BY version`).all() as AppliedMigration[];
-  for (const migration of pendingMigrations(loadMigrations(dir), applied)) {
+  for (const migration of pending) {
     const apply = db.transaction(() => {
       db.exec(migration.sql);
       db.prepare(`INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)`)
@@ -919,14 +995,12 @@ function migrate(db: Database.Database, dir: string): void {
     try {
       apply.immediate();
     } catch (error) {
+      // The disk or the file failing is not the migration's fault: the caller says so in its own words.
+      if (DISK_FAILURE.test(String((error as { code?: unknown }).code))) throw error;
       throw new MigrationError(`${migration.file}: ${(error as Error).message} (nothing of this migration was applied)`);
     }
   }
 }
-
-
-
-
 
 function encodeColumn(column: TrailColumn, value: unknown): unknown {
   if (value === null || value === undefined) return null;
