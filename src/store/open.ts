@@ -1,6 +1,6 @@
 // Picks the store from the database location: a postgres:// URL is PostgreSQL, anything else a SQLite file path (the
 // default). A database that cannot be reached or used is a StoreConfigError that says which, never with its password.
-import { PostgresStore } from './postgres/postgres-store.js';
+import { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { InventoryStore } from './store.js';
 
@@ -10,10 +10,11 @@ export class StoreConfigError extends Error {
   override name = 'StoreConfigError';
 }
 
-export async function openStore(location: string): Promise<InventoryStore> {
+/** `postgresDefaults`: settings of a PostgreSQL store that its URL's parameters override (serve's statement timeout). */
+export async function openStore(location: string, options: { postgresDefaults?: PostgresStoreOptions } = {}): Promise<InventoryStore> {
   if (/^postgres(ql)?:\/\//i.test(location)) {
     try {
-      return await PostgresStore.open(location);
+      return await PostgresStore.open(location, {}, options.postgresDefaults);
     } catch (error) {
       const reason = connectionProblem(error);
       if (reason) throw new StoreConfigError(`${redact(location)}: cannot open the PostgreSQL inventory (${redact(reason)})`);

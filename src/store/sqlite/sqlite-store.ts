@@ -48,6 +48,18 @@ export interface SqliteStoreOptions {
   staleRunMs?: number;
 }
 
+export interface SqliteReaderOptions {
+  staleRunMs?: number;
+  /**
+   * Called for every row a filtered statement of trails or accounts considers (the SQL function rowCheck()): throwing
+   * stops the statement where it is, so a request past its deadline or whose client left stops reading (README, Operations).
+   */
+  rowCheck?: () => void;
+}
+
+/** What every filtered statement calls per row it considers: a read-only connection may stop its statement there. */
+const ROW_CHECK = 'rowCheck()';
+
 type Row = Record<string, unknown>;
 
 export class SqliteStore implements InventoryStore {
@@ -63,7 +75,9 @@ export class SqliteStore implements InventoryStore {
    */
   private readonly settled = new WeakMap<TrailRecord, string>();
 
-  private constructor(readonly db: Database.Database, readonly path: string, private readonly staleRunMs: number) {}
+  private constructor(readonly db: Database.Database, readonly path: string, private readonly staleRunMs: number, rowCheck?: () => void) {
+    db.function('rowCheck', { deterministic: false }, rowCheck ? () => (rowCheck(), 1) : () => 1);
+  }
 
   /** Opens (creating if needed) the database file and applies pending migrations. */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -80,6 +94,21 @@ export class SqliteStore implements InventoryStore {
       throw error;
     }
     return new SqliteStore(db, path, options.staleRunMs ?? STALE_RUN_MS);
+  }
+
+  /**
+   * Opens an inventory file that exists, read-only and without migrating it: a connection of the server's GraphQL
+   * workers (src/server/graphql-worker.ts). In WAL mode it reads what the writer has committed, without waiting for it.
+   */
+  static openReader(path: string, options: SqliteReaderOptions = {}): SqliteStore {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      db.pragma('busy_timeout = 5000');
+      return new SqliteStore(db, path, options.staleRunMs ?? STALE_RUN_MS, options.rowCheck);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
   }
 
   /** Like prepared, for a statement whose rows are arrays of the selected values, in order (cached apart). */
@@ -125,26 +154,26 @@ export class SqliteStore implements InventoryStore {
   }
 
   async latestSyncRun(collector: string): Promise<SyncRun | undefined> {
-    this.markInterruptedRuns();
+    const interrupted = this.markInterruptedRuns();
     const row = this.prepared(`SELECT * FROM sync_runs WHERE collector = ? ORDER BY id DESC LIMIT 1`).get(collector) as Row | undefined;
-    return row && toSyncRun(row);
+    return row && asInterrupted(toSyncRun(row), interrupted);
   }
 
   async listSyncRuns(options: SyncRunListOptions = {}): Promise<SyncRunSummary[]> {
     const { collector, limit = 20, offset = 0 } = options;
     if (!Number.isInteger(limit) || limit < 0) throw new FilterError('limit must be a non-negative integer', 'limit');
     if (!Number.isInteger(offset) || offset < 0) throw new FilterError('offset must be a non-negative integer', 'offset');
-    this.markInterruptedRuns();
+    const interrupted = this.markInterruptedRuns();
     const rows = this
       .prepared(`SELECT * FROM sync_runs WHERE ? IS NULL OR collector = ? ORDER BY id DESC LIMIT ? OFFSET ?`)
       .all(collector ?? null, collector ?? null, limit, offset) as Row[];
-    return this.withTotals(rows.map(toSyncRun));
+    return this.withTotals(rows.map((row) => asInterrupted(toSyncRun(row), interrupted)));
   }
 
   async syncRun(id: number): Promise<SyncRunSummary | undefined> {
-    this.markInterruptedRuns();
+    const interrupted = this.markInterruptedRuns();
     const run = this.readSyncRun(id);
-    return run && this.withTotals([run])[0];
+    return run && this.withTotals([asInterrupted(run, interrupted)])[0];
   }
 
   /** The runs with their totals, summed in two statements over the runs' own scope and account rows. */
@@ -456,7 +485,7 @@ export class SqliteStore implements InventoryStore {
       throw new FilterError('offset must be a non-negative integer', 'options.offset');
     }
     const statement = this.preparedRaw(
-      `SELECT ${selectList(options.fields)} FROM trails WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${predicate.sql}
+      `SELECT ${selectList(options.fields)} FROM trails WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${ROW_CHECK} AND ${predicate.sql}
         ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
     );
     const read = limit === undefined || limit === null ? -1 : limit + (options.oneMore ? 1 : 0);
@@ -581,18 +610,22 @@ export class SqliteStore implements InventoryStore {
 
   /**
    * A run left 'running' was interrupted (killed or crashed) when its process no longer exists on this host, or when
-   * its heartbeat stopped (a process on another host, or one that hangs).
+   * its heartbeat stopped (a process on another host, or one that hangs). A read-only connection cannot record it:
+   * it returns those runs, to be shown as interrupted all the same (asInterrupted).
    */
-  private markInterruptedRuns(): void {
+  private markInterruptedRuns(): ReadonlySet<number> {
     const running = this
       .prepared(`SELECT id, host, pid, coalesce(heartbeat_at, started_at) AS alive_at FROM sync_runs WHERE status = 'running'`)
       .all() as { id: number; host: string; pid: number; alive_at: string }[];
     const staleBefore = new Date(Date.now() - this.staleRunMs).toISOString();
+    const interrupted = new Set<number>();
     for (const run of running) {
       if ((run.host === hostname() && !processExists(run.pid)) || run.alive_at < staleBefore) {
-        this.prepared(`UPDATE sync_runs SET status = 'interrupted' WHERE id = ? AND status = 'running'`).run(run.id);
+        if (this.db.readonly) interrupted.add(run.id);
+        else this.prepared(`UPDATE sync_runs SET status = 'interrupted' WHERE id = ? AND status = 'running'`).run(run.id);
       }
     }
+    return interrupted;
   }
 
   // ---- Accounts, pages, aggregates and assets of any type (InventoryStore's last block). ----
@@ -607,7 +640,7 @@ export class SqliteStore implements InventoryStore {
            SELECT account_id FROM trails WHERE deleted_at IS NULL
            UNION SELECT account_id FROM sync_scope_state WHERE collector IN (${collectors})
            UNION SELECT a.account_id FROM sync_accounts a WHERE a.collector IN (${collectors}) AND a.run_id > ${RETIRED_BEFORE('a')})
-         SELECT ${accountValues('accounts.account_id')} FROM accounts WHERE ${predicate.sql} ORDER BY accounts.account_id LIMIT ? OFFSET ?`,
+         SELECT ${accountValues('accounts.account_id')} FROM accounts WHERE ${ROW_CHECK} AND ${predicate.sql} ORDER BY accounts.account_id LIMIT ? OFFSET ?`,
       )
       .all(...ACCOUNT_COLLECTORS, ...ACCOUNT_COLLECTORS, ...predicate.params, limit ?? -1, offset) as Row[];
     return rows.map(toAccountSummary);
@@ -639,7 +672,7 @@ export class SqliteStore implements InventoryStore {
     // One more row than asked says whether there is a next page.
     const statement = this.preparedRaw(
       `SELECT ${[selectList(page.fields), ...keys].join(', ')} FROM trails
-        WHERE deleted_at IS NULL AND ${predicate.sql} AND ${keyset.sql}
+        WHERE deleted_at IS NULL AND ${ROW_CHECK} AND ${predicate.sql} AND ${keyset.sql}
         ORDER BY ${orderByTerms(terms, 'arn')} LIMIT ?`,
     );
     const rows = statement.all(...predicate.params, ...keyset.params, first + 1) as unknown[][];
@@ -659,14 +692,14 @@ export class SqliteStore implements InventoryStore {
     const terms = sortTerms(page.sort, TRAIL_COLUMNS_BY_FIELD);
     const keyset = afterCursor(terms, decodeCursor(page.after, terms), 'arn', SQLITE_DIALECT);
     const row = this
-      .prepared(`SELECT EXISTS (SELECT 1 FROM trails WHERE deleted_at IS NULL AND ${predicate.sql} AND NOT coalesce(${keyset.sql}, 0)) AS found`)
+      .prepared(`SELECT EXISTS (SELECT 1 FROM trails WHERE deleted_at IS NULL AND ${ROW_CHECK} AND ${predicate.sql} AND NOT coalesce(${keyset.sql}, 0)) AS found`)
       .get(...predicate.params, ...keyset.params) as { found: number };
     return row.found === 1;
   }
 
   async countTrails(where: unknown): Promise<number> {
     const predicate = compileWhere(where, TRAIL_FILTER, SQLITE_DIALECT);
-    const row = this.prepared(`SELECT count(*) AS n FROM trails WHERE deleted_at IS NULL AND ${predicate.sql}`).get(...predicate.params) as { n: number };
+    const row = this.prepared(`SELECT count(*) AS n FROM trails WHERE deleted_at IS NULL AND ${ROW_CHECK} AND ${predicate.sql}`).get(...predicate.params) as { n: number };
     return row.n;
   }
 
@@ -677,7 +710,7 @@ export class SqliteStore implements InventoryStore {
     const { limit, offset } = checkListPage(page);
     const rows = this
       .prepared(
-        `SELECT ${column.sql} AS value, count(*) AS n FROM trails WHERE deleted_at IS NULL AND ${predicate.sql}
+        `SELECT ${column.sql} AS value, count(*) AS n FROM trails WHERE deleted_at IS NULL AND ${ROW_CHECK} AND ${predicate.sql}
           GROUP BY 1 ORDER BY n DESC, value IS NULL, value LIMIT ? OFFSET ?`,
       )
       .all(...predicate.params, limit ?? -1, offset) as { value: string | number | null; n: number }[];
@@ -993,6 +1026,11 @@ function toTrailRecord(row: Row, tags: Tag[]): TrailRecord {
   const record: Row = { tags: stored.tagsKnown ? tags : null };
   for (const column of TRAIL_CONTENT_COLUMNS) record[column.field] = (stored as unknown as Row)[column.field];
   return record as unknown as TrailRecord;
+}
+
+/** A run as a read-only connection shows it: interrupted when markInterruptedRuns found it so without recording it. */
+function asInterrupted(run: SyncRun, interrupted: ReadonlySet<number>): SyncRun {
+  return interrupted.has(run.id) ? { ...run, status: 'interrupted' } : run;
 }
 
 function toSyncRun(row: Row): SyncRun {
