@@ -46,24 +46,29 @@ export interface HttpRequestData {
   body: unknown;
 }
 
-/** Apollo's answer in plain data, with the operation name for the access log. */
+/** Apollo's answer in plain data, with the operation name for the access log; from a worker, the body's UTF-8 bytes (moved, not copied). */
 export interface HttpResponseData {
   status: number;
   headers: [string, string][];
-  body: string;
+  body: string | Uint8Array;
   operationName?: string;
 }
 
 export interface WorkerInit extends WorkerSettings {
-  /** Int32 slot 0: the id of the request the worker must stop (its statements read it at every row). */
+  /**
+   * Two Int32 slots: [0] the id of the request the worker must stop (its statements read it at every row), [1] the id
+   * of the request whose statement read a row last (the worker writes it).
+   */
   stop: SharedArrayBuffer;
+  /** Serves the cheap lane only (else it may run costly reads, at a lower CPU priority). */
+  cheapOnly: boolean;
 }
 
 export type ToWorker = { kind: 'run'; id: number; http: HttpRequestData; caller: Caller };
 export type FromWorker =
   | { kind: 'ready' }
   | { kind: 'failed'; message: string }
-  | { kind: 'done'; id: number; response: HttpResponseData; interrupted: boolean }
+  | { kind: 'done'; id: number; response: HttpResponseData; stopped: boolean; interrupted: boolean }
   | { kind: 'error'; id: number; message: string }
   | { kind: 'log'; line: string };
 
@@ -71,7 +76,13 @@ export interface PoolStats {
   workers: number;
   busy: number;
   queued: Record<Lane, number>;
-  /** Statements stopped at a row because their request was stopped (deadline or client gone). */
+  /** Requests the workers have run to their end (stopped ones included). */
+  ran: number;
+  /** Requests whose statement is reading rows now. */
+  reading: number;
+  /** Requests whose work a worker cut short because they were stopped (deadline or client gone). */
+  stoppedRequests: number;
+  /** Of their statements, those stopped at a row, mid-way. */
   interruptedStatements: number;
 }
 
@@ -114,6 +125,8 @@ export class GraphQLPool {
   private readonly queues: Record<Lane, Job[]> = { cheap: [], costly: [] };
   private nextId = 1;
   private interrupted = 0;
+  private ran = 0;
+  private stopped = 0;
   private closed = false;
   private readonly entry = workerEntry();
 
@@ -168,6 +181,9 @@ export class GraphQLPool {
       workers: this.slots.length,
       busy: this.slots.filter((slot) => slot.job).length,
       queued: { cheap: this.queues.cheap.length, costly: this.queues.costly.length },
+      ran: this.ran,
+      reading: this.slots.filter((slot) => slot.job && Atomics.load(slot.stop, 1) === slot.job.id).length,
+      stoppedRequests: this.stopped,
       interruptedStatements: this.interrupted,
     };
   }
@@ -213,8 +229,8 @@ export class GraphQLPool {
   }
 
   private spawn(cheapOnly: boolean, replacing?: Slot): Promise<void> {
-    const stop = new SharedArrayBuffer(4);
-    const init: WorkerInit = { ...this.settings, stop };
+    const stop = new SharedArrayBuffer(8);
+    const init: WorkerInit = { ...this.settings, stop, cheapOnly };
     const worker = new Worker(this.entry, { workerData: init });
     const slot: Slot = { worker, cheapOnly, stop: new Int32Array(stop), ready: false };
     if (replacing) this.slots[this.slots.indexOf(replacing)] = slot;
@@ -239,6 +255,8 @@ export class GraphQLPool {
             if (!job || job.id !== message.id) return;
             slot.job = undefined;
             if (message.kind === 'done') {
+              this.ran += 1;
+              if (message.stopped) this.stopped += 1;
               if (message.interrupted) this.interrupted += 1;
               job.resolve(message.response);
             } else {

@@ -260,7 +260,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         if (!stop.finish()) return;
         if (response.operationName) res.locals[OPERATION_NAME] = response.operationName;
         for (const [key, value] of response.headers) res.setHeader(key, value);
-        res.status(response.status).send(response.body);
+        const { body } = response;
+        res.status(response.status).send(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
       } catch (error) {
         if (!stop.finish()) return;
         if (error instanceof ServerBusyError) {
