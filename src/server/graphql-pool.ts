@@ -60,8 +60,6 @@ export interface WorkerInit extends WorkerSettings {
    * of the request whose statement read a row last (the worker writes it).
    */
   stop: SharedArrayBuffer;
-  /** Serves the cheap lane only (else it may run costly reads, at a lower CPU priority). */
-  cheapOnly: boolean;
 }
 
 export type ToWorker = { kind: 'run'; id: number; http: HttpRequestData; caller: Caller };
@@ -230,7 +228,7 @@ export class GraphQLPool {
 
   private spawn(cheapOnly: boolean, replacing?: Slot): Promise<void> {
     const stop = new SharedArrayBuffer(8);
-    const init: WorkerInit = { ...this.settings, stop, cheapOnly };
+    const init: WorkerInit = { ...this.settings, stop };
     const worker = new Worker(this.entry, { workerData: init });
     const slot: Slot = { worker, cheapOnly, stop: new Int32Array(stop), ready: false };
     if (replacing) this.slots[this.slots.indexOf(replacing)] = slot;

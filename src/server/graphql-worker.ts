@@ -1,6 +1,5 @@
 // A worker thread of the GraphQL pool (src/server/graphql-pool.ts): a read-only connection to the inventory file, the
 // schema and an Apollo Server with the server's own plugins and limits (createApolloServer), one request at a time.
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { createInventoryApi } from '../graphql/execute.js';
@@ -9,9 +8,6 @@ import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { RequestStopped, stoppableStore } from './deadline.js';
 import type { FromWorker, ToWorker, WorkerInit } from './graphql-pool.js';
 import { createApolloServer, REQUEST_REPORT, runHttpGraphQL } from './server.js';
-
-/** The nice value of a worker that may run costly reads. */
-const COSTLY_NICE = 10;
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -32,16 +28,6 @@ function rowCheck(): void {
   if (stopped()) {
     cutShort = interrupted = true;
     throw new RequestStopped();
-  }
-}
-
-// On Linux a thread has its own nice value (setpriority of "this process" sets the calling thread's): a worker that may
-// run costly reads yields the CPU to the server's thread (/healthz, dispatching) and to the cheap lane's worker.
-if (!init.cheapOnly && process.platform === 'linux') {
-  try {
-    setPriority(Number(process.env.TMP_NICE ?? COSTLY_NICE));
-  } catch {
-    // Not allowed here (a container without the capability is not needed to lower it, but be safe): same priority.
   }
 }
 
