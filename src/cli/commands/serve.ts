@@ -240,6 +240,9 @@ export async function serveInventory(store: InventoryStore, flags: ServeSettings
       'Try the stored check of the KMS control:',
       `  curl -s ${server.graphqlUrl} -H 'content-type: application/json'${tokens > 0 ? ` -H 'authorization: Bearer <token>'` : ''} \\`,
       `    -d '${JSON.stringify({ query: SEED_QUERY })}'`,
+      ...(server.pool
+        ? [`GraphQL reads run in ${server.pool.stats().workers} worker threads (--workers); a request still running after ${flags.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS} ms is answered 504 and stopped (--request-timeout).`]
+        : []),
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),
