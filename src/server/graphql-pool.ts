@@ -21,8 +21,11 @@ export function defaultWorkerCount(): number {
   return Math.max(2, Math.min(4, availableParallelism()));
 }
 
-/** Requests that may wait in a lane per worker that serves it; past that, 503 SERVER_BUSY. */
-const QUEUE_PER_WORKER = 8;
+/**
+ * Requests that may wait in a lane per worker that serves it; past that, 503 SERVER_BUSY. Enough for a dashboard's 50
+ * concurrent users on one worker; each waits at most the request timeout, and holds at most its 1 MB body.
+ */
+export const QUEUE_PER_WORKER = 64;
 
 /** What a worker needs: plain data only (it is copied to the thread). */
 export interface WorkerSettings {

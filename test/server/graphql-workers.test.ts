@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
+import { QUEUE_PER_WORKER } from '../../src/server/graphql-pool.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { StoreBusyError } from '../../src/store/store.js';
@@ -164,8 +165,8 @@ describe('GraphQL reads in worker threads', () => {
     const leaving = new AbortController();
     const waiting = [post(server.graphqlUrl, LONG_QUERY, { signal: leaving.signal }).catch(() => undefined)];
     await until(() => server.pool!.stats().busy === 1);
-    for (let i = 0; i < 8; i++) waiting.push(post(server.graphqlUrl, LONG_QUERY, { signal: leaving.signal }).catch(() => undefined));
-    await until(() => server.pool!.stats().queued.costly === 8);
+    for (let i = 0; i < QUEUE_PER_WORKER; i++) waiting.push(post(server.graphqlUrl, LONG_QUERY, { signal: leaving.signal }).catch(() => undefined));
+    await until(() => server.pool!.stats().queued.costly === QUEUE_PER_WORKER);
     const refused = await post(server.graphqlUrl, LONG_QUERY);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('5');
