@@ -18,10 +18,11 @@ export const CHEAP_COST = 1_000;
 
 /**
  * Fields that read or compute over the whole inventory whatever their cost: counts, accounts (gathered from every
- * trail and scope), coverage (from every scope state). Arguments that make SQL scan or sort: filters and sorts.
+ * trail and scope), coverage (from every scope state). Arguments that make SQL scan or sort: filters, sorts, cursors
+ * and offsets (rows skipped are rows read).
  */
 const WHOLE_INVENTORY_FIELDS = new Set(['trailsAggregate', 'count', 'countBy', 'totalCount', 'accounts', 'coverage']);
-const SCANNING_ARGUMENTS = new Set(['where', 'sort', 'after']);
+const SCANNING_ARGUMENTS = new Set(['where', 'sort', 'after', 'offset']);
 
 const IN_PROCESS: RequestRoute = { route: 'in-process' };
 
@@ -43,7 +44,7 @@ function parametersOf(method: string, search: string, body: unknown): { query?: 
 /**
  * Where a request runs: in-process when it may write (a mutation) or cannot be planned (no query, a syntax error, no
  * such operation: Apollo answers those at once); else in the pool, cheap when its cost is at most CHEAP_COST and no
- * field filters, sorts or reads the whole inventory.
+ * field filters, sorts, skips or reads the whole inventory.
  */
 export function routeRequest(request: { method: string; search: string; body: unknown }, api: InventoryApi, limits: RequestLimits): RequestRoute {
   const params = parametersOf(request.method, request.search, request.body);
@@ -76,13 +77,13 @@ function isCheap(document: DocumentNode, operation: OperationDefinitionNode, var
       if (SCANNING_ARGUMENTS.has(node.name.value) && node.value.kind !== Kind.NULL) scans = true;
     },
     ObjectField(node: ObjectFieldNode) {
-      // options: {sort: [...]}
-      if (node.name.value === 'sort' && node.value.kind !== Kind.NULL) scans = true;
+      // options: {sort: [...], offset: n}
+      if (SCANNING_ARGUMENTS.has(node.name.value) && node.value.kind !== Kind.NULL) scans = true;
     },
     Variable(node: VariableNode) {
-      // A variable's value may hold what the text does not: options: $options with a sort.
+      // A variable's value may hold what the text does not: options: $options with a sort or an offset.
       const value = variables && typeof variables === 'object' ? (variables as Record<string, unknown>)[node.name.value] : undefined;
-      if (value && typeof value === 'object' && 'sort' in value && (value as { sort?: unknown }).sort != null) scans = true;
+      if (value && typeof value === 'object' && Object.entries(value).some(([key, v]) => SCANNING_ARGUMENTS.has(key) && v != null)) scans = true;
     },
   };
   visit(operation, look);

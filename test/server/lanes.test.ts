@@ -24,7 +24,7 @@ describe('routing a request to a lane', () => {
     expect(routeRequest({ method: 'GET', search: `?query=${encodeURIComponent('{ apiVersion }')}`, body: undefined }, api, DEFAULT_LIMITS)).toEqual({ route: 'pool', lane: 'cheap' });
   });
 
-  it('sends reads that filter, sort, count, gather accounts or cost more than 1,000 objects to the costly lane', () => {
+  it('sends reads that filter, sort, skip, count, gather accounts or cost more than 1,000 objects to the costly lane', () => {
     for (const query of [
       '{ trails(where:{kmsKeyID:""}){...AssetFragment} }',
       '{ trails(where: {name: "a"}, options: {limit: 1}) { id } }',
@@ -33,10 +33,13 @@ describe('routing a request to a lane', () => {
       '{ trailsConnection(first: 1) { totalCount } }',
       '{ accounts(limit: 1) { id } }',
       '{ trails(options: {limit: 1001}) { id } }',
+      '{ trails(options: {limit: 10, offset: 99990}) { id } }',
+      '{ syncRuns(limit: 5, offset: 1000) { id } }',
     ]) {
       expect([query, routeOf(query)]).toEqual([query, { route: 'pool', lane: 'costly' }]);
     }
     expect(routeOf('query Q($o: TrailOptions) { trails(options: $o) { id } }', { variables: { o: { limit: 1, sort: [{ name: 'ASC' }] } } })).toEqual({ route: 'pool', lane: 'costly' });
+    expect(routeOf('query Q($o: TrailOptions) { trails(options: $o) { id } }', { variables: { o: { limit: 1, offset: 50 } } })).toEqual({ route: 'pool', lane: 'costly' });
     expect(routeOf('query Q($o: TrailOptions) { trails(options: $o) { id } }', { variables: { o: { limit: 1 } } })).toEqual({ route: 'pool', lane: 'cheap' });
   });
 });
