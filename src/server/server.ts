@@ -264,9 +264,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         res.status(response.status).send(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
       } catch (error) {
         if (!stop.finish()) return;
-        if (error instanceof ServerBusyError) {
-          return void res.status(503).set('retry-after', String(RETRY_AFTER_SECONDS)).json(busyBody(error.message));
-        }
+        if (error instanceof ServerBusyError) return answerBusy(res, error.message);
         next(error);
       }
     },
@@ -274,9 +272,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     // Body-parser errors (malformed JSON, too large) are the client's; say what was wrong in GraphQL's error shape.
     if (res.headersSent) return next(error);
-    if (error instanceof StoreBusyError) {
-      return void res.status(503).set('retry-after', String(RETRY_AFTER_SECONDS)).json(busyBody(error.message));
-    }
+    // The token check on a PostgreSQL pool with no connection free.
+    if (error instanceof StoreBusyError) return answerBusy(res, error.message);
     const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
     if (status === 500) log.error({ err: error }, 'request failed');
     const message =
@@ -316,6 +313,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return closing;
     },
   };
+}
+
+/** 503 SERVER_BUSY, with when to try again. */
+function answerBusy(res: express.Response, message: string): void {
+  res.status(503).set('retry-after', String(RETRY_AFTER_SECONDS)).json(busyBody(message));
 }
 
 /**
