@@ -90,6 +90,8 @@ describe('GraphQL reads in worker threads', () => {
       { query: '{ trails { id ' },
       { query: 'query Q($k: String!) { trails(where: {kmsKeyID: $k}) { name } }', variables: { k: 5 } },
       { query: '{ trails(where: {lastSeenAt_GT: "2026-02-30T00:00:00Z"}) { id } }' },
+      // Refused before it reaches either: nested deeper than the nesting limit.
+      { query: `{ trails(where: ${'{NOT: '.repeat(130)}{name: "a"}${'}'.repeat(130)}) { id } }` },
     ];
     for (const { query, variables } of requests) {
       const viaWorkers = await post(pooled.graphqlUrl, query, variables ? { variables } : {});
@@ -98,8 +100,16 @@ describe('GraphQL reads in worker threads', () => {
         .toEqual({ query, status: here.status, type: here.headers.get('content-type'), body: here.body });
     }
     const ran = pooled.pool!.stats().ran;
-    // Those that parse and name a query ran in the workers; the syntax error was answered in the server's thread.
-    expect(ran).toBe(requests.length - 1);
+    // Those that parse and name a query ran in the workers; the syntax error was answered in the server's thread, and
+    // the nesting before either.
+    expect(ran).toBe(requests.length - 2);
+    // GET, as browsers and caches send queries.
+    const get = async (url: string) => {
+      const response = await fetch(`${url}?query=${encodeURIComponent('{ trails(options: {limit: 1}) { name } }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+      return { status: response.status, body: await response.text() };
+    };
+    expect(await get(pooled.graphqlUrl)).toEqual(await get(inProcess.graphqlUrl));
+    expect(pooled.pool!.stats().ran).toBe(ran + 1);
     const runs = (await post(pooled.graphqlUrl, '{ syncRuns { id status } }')).body.data as { syncRuns: { id: number; status: string }[] };
     expect(runs.syncRuns.find((r) => r.id === run.id)?.status).toBe('INTERRUPTED');
   });
