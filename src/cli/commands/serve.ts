@@ -183,6 +183,8 @@ export function serveCommand(outcome: CommandOutcome): Command {
     // No PostgreSQL statement outlives its request (the URL's statement_timeout, when set, wins).
     const store = await openStore(flags.db, { postgresDefaults: { statementTimeoutMs: flags.requestTimeout } });
     try {
+      // Listening before the ready line is printed: a SIGTERM sent as soon as it appears stops the server, never kills it.
+      const stopped = untilStopped();
       let server: RunningServer;
       try {
         const settings: ServeSettings = {
@@ -196,7 +198,7 @@ export function serveCommand(outcome: CommandOutcome): Command {
         outcome.exitCode = EXIT.badInput;
         return;
       }
-      await untilStopped();
+      await stopped;
       await server.close();
     } finally {
       await store.close();
