@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type Database from 'better-sqlite3';
 import { createInventoryApi } from '../src/graphql/execute.js';
 import { silentLogger } from '../src/log.js';
+import { defaultWorkerCount } from '../src/server/graphql-pool.js';
 import { startServer } from '../src/server/server.js';
 import { accountLastSyncedAtSql, TRAIL_FILTER } from '../src/store/filter-schemas.js';
 import { encodeCursor, orderByTerms, type KeyValue } from '../src/store/pages.js';
@@ -166,7 +167,8 @@ async function withDashboard<T>(trails: number, log: (line: string) => void, mea
   const inventory = await openBenchInventory(trails, log);
   const closers: (() => Promise<void>)[] = [() => inventory.close()];
   try {
-    const ours = await startServer({ store: inventory.store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger });
+    // As `inventory serve` runs by default: the page in a GraphQL worker thread (README, Operations).
+    const ours = await startServer({ store: inventory.store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger, workers: defaultWorkerCount() });
     closers.unshift(() => ours.close());
     const reference = await startReferenceServer(inventory.store.db);
     closers.unshift(() => reference.close());

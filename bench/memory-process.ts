@@ -1,5 +1,6 @@
-// One side of bench/memory.ts in its own process, so that its peak RSS is its own. Started with fork();
-// argv[2] is the side ('server' or 'raw'), argv[3] the inventory file. It reports its idle RSS once ready, then:
+// One side of bench/memory.ts (and the server of bench/hostile-load.ts) in its own process, so that its peak RSS is its
+// own. Started with fork(); argv[2] is the side ('server' or 'raw'), argv[3] the inventory file, argv[4] the server's
+// GraphQL workers (default: what `inventory serve` starts). It reports its idle RSS once ready, then:
 // - server: serves GraphQL on 127.0.0.1 (the parent sends the queries over HTTP) until asked for its peak;
 // - raw: on { type: 'run', runs }, runs the seed query's raw statement and JSON.stringify that many times.
 // Either way it answers { type: 'peak' } with process.resourceUsage().maxRSS, and exits when the parent disconnects.
@@ -12,7 +13,7 @@ export type MemoryReport =
   | { type: 'ran'; count: number; bytes: number }
   | { type: 'peak'; maxRssKb: number };
 
-const [side, path] = process.argv.slice(2);
+const [side, path, workers] = process.argv.slice(2);
 if (side !== 'server' && side !== 'raw') throw new Error(`memory-process: unknown side ${side}`);
 const send = (report: MemoryReport) => process.send!(report);
 
@@ -20,11 +21,14 @@ let close: () => Promise<void>;
 let url: string | undefined;
 let raw: Statement | undefined;
 if (side === 'server') {
-  const [{ createInventoryApi }, { silentLogger }, { startServer }, { SqliteStore }] = await Promise.all([
+  const [{ createInventoryApi }, { silentLogger }, { startServer }, { SqliteStore }, { defaultWorkerCount }] = await Promise.all([
     import('../src/graphql/execute.js'), import('../src/log.js'), import('../src/server/server.js'), import('../src/store/sqlite/sqlite-store.js'),
+    import('../src/server/graphql-pool.js'),
   ]);
   const store = SqliteStore.open(path!);
-  const server = await startServer({ store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger });
+  const server = await startServer({
+    store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger, workers: workers === undefined ? defaultWorkerCount() : Number(workers),
+  });
   url = server.graphqlUrl;
   close = async () => {
     await server.close();

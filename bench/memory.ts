@@ -7,7 +7,7 @@ import type { Benchmark, Measurement } from './lib/measure.js';
 import type { MemoryReport, MemoryRequest } from './memory-process.js';
 import { SEED_QUERY } from './seed-query.js';
 
-interface SidePeak {
+export interface SidePeak {
   idleRssKb: number;
   maxRssKb: number;
   count: number;
@@ -57,13 +57,13 @@ export const serverMemory: Benchmark = {
   },
 };
 
-const mb = (kb: number): number => Math.round((kb / 1024) * 10) / 10;
+export const mb = (kb: number): number => Math.round((kb / 1024) * 10) / 10;
 
-/** Starts one side's process, lets `drive` make it work, then reads its peak RSS and stops it. */
-async function measureSide(
-  side: 'server' | 'raw', path: string, drive: (ready: Extract<MemoryReport, { type: 'ready' }>, child: ChildProcess) => Promise<number>,
+/** Starts one side's process (`workers`: the server's, else what serve starts), lets `drive` make it work, then reads its peak RSS and stops it. */
+export async function measureSide(
+  side: 'server' | 'raw', path: string, drive: (ready: Extract<MemoryReport, { type: 'ready' }>, child: ChildProcess) => Promise<number>, workers?: number,
 ): Promise<SidePeak> {
-  const child = fork(new URL('./memory-process.ts', import.meta.url), [side, path], { execArgv: ['--import', 'tsx'] });
+  const child = fork(new URL('./memory-process.ts', import.meta.url), [side, path, ...(workers === undefined ? [] : [String(workers)])], { execArgv: ['--import', 'tsx'] });
   try {
     const ready = await nextMessage<Extract<MemoryReport, { type: 'ready' }>>(child);
     const count = await drive(ready, child);

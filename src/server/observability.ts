@@ -5,6 +5,8 @@ import type { Logger } from '../log.js';
 import { KNOWN_ASSET_TYPES } from '../model/asset-types.js';
 import { computeCoverage } from '../store/coverage.js';
 import type { InventoryStore } from '../store/store.js';
+import type { StopReason } from './deadline.js';
+import type { PoolStats } from './graphql-pool.js';
 
 /** Latency buckets in seconds. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -25,6 +27,12 @@ export const OPERATION_NAME = 'graphqlOperationName';
 export class RequestMetrics {
   private readonly series = new Map<string, Series>();
   private readonly operations = new Set<string>();
+  private readonly stops: Record<StopReason, number> = { timeout: 0, disconnect: 0 };
+
+  /** A /graphql request stopped at its deadline or because its client left. */
+  stopped(reason: StopReason): void {
+    this.stops[reason] += 1;
+  }
 
   observe(route: string, operation: string, status: number, seconds: number): void {
     if (operation && !this.operations.has(operation)) {
@@ -58,6 +66,11 @@ export class RequestMetrics {
       lines.push(`inventory_http_request_duration_seconds_sum{${s.labels}} ${s.sum}`);
       lines.push(`inventory_http_request_duration_seconds_count{${s.labels}} ${s.count}`);
     }
+    lines.push(
+      '# HELP inventory_graphql_requests_stopped_total GraphQL requests stopped: past --request-timeout (answered 504), or their client gone.',
+      '# TYPE inventory_graphql_requests_stopped_total counter',
+      ...Object.entries(this.stops).map(([reason, n]) => `inventory_graphql_requests_stopped_total{reason="${reason}"} ${n}`),
+    );
     return lines;
   }
 }
@@ -111,8 +124,25 @@ export function accessLog(log: Logger, metrics: RequestMetrics): express.Request
 }
 
 /** The whole /metrics page: request metrics, then the inventory's figures read from the store now. */
-export async function metricsPage(store: InventoryStore, metrics: RequestMetrics): Promise<string> {
+export async function metricsPage(store: InventoryStore, metrics: RequestMetrics, workers?: PoolStats): Promise<string> {
   const lines = metrics.exposition();
+  if (workers) {
+    lines.push(
+      '# HELP inventory_graphql_workers GraphQL worker threads, and those running a request now.',
+      '# TYPE inventory_graphql_workers gauge',
+      `inventory_graphql_workers{state="all"} ${workers.workers}`,
+      `inventory_graphql_workers{state="busy"} ${workers.busy}`,
+      '# HELP inventory_graphql_queued_requests GraphQL requests waiting for a worker, by lane.',
+      '# TYPE inventory_graphql_queued_requests gauge',
+      ...Object.entries(workers.queued).map(([lane, n]) => `inventory_graphql_queued_requests{lane="${lane}"} ${n}`),
+      '# HELP inventory_graphql_requests_cut_short_total GraphQL requests whose work a worker stopped because they were stopped.',
+      '# TYPE inventory_graphql_requests_cut_short_total counter',
+      `inventory_graphql_requests_cut_short_total ${workers.stoppedRequests}`,
+      '# HELP inventory_sql_statements_interrupted_total SQL statements a worker stopped at a row because their request was stopped.',
+      '# TYPE inventory_sql_statements_interrupted_total counter',
+      `inventory_sql_statements_interrupted_total ${workers.interruptedStatements}`,
+    );
+  }
   const totals = await store.trailTotals();
   lines.push(
     '# HELP inventory_trails Trails in the inventory: live, and marked deleted by a successful sync that no longer saw them.',

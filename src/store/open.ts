@@ -2,7 +2,7 @@
 // default). A database that cannot be reached or used is a StoreConfigError that says which, never with its password;
 // a file the command cannot read or write as it needs is a StoreAccessError naming it (README, The inventory file).
 import { fileProblem, redact, StoreConfigError, type StoreAccess } from './location.js';
-import { PostgresStore } from './postgres/postgres-store.js';
+import { PostgresStore, type PostgresStoreOptions } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { InventoryStore } from './store.js';
 
@@ -10,11 +10,14 @@ export { redact, StoreAccessError, StoreConfigError, type StoreAccess } from './
 
 export const DEFAULT_DB = './data/inventory.db';
 
-/** Opens the inventory for what the command does with it: only `create` may make a new one. */
-export async function openStore(location: string, access: StoreAccess): Promise<InventoryStore> {
+/**
+ * Opens the inventory for what the command does with it: only `create` may make a new one. `postgresDefaults`: settings
+ * of a PostgreSQL store that its URL's parameters override (serve's statement timeout).
+ */
+export async function openStore(location: string, access: StoreAccess, options: { postgresDefaults?: PostgresStoreOptions } = {}): Promise<InventoryStore> {
   if (/^postgres(ql)?:\/\//i.test(location)) {
     try {
-      return await PostgresStore.open(location, { access });
+      return await PostgresStore.open(location, { access }, options.postgresDefaults);
     } catch (error) {
       const reason = connectionProblem(error);
       if (reason) throw new StoreConfigError(`${redact(location)}: cannot open the PostgreSQL inventory (${redact(reason)})`);

@@ -155,6 +155,14 @@ export interface TrailSighting {
   region: string;
 }
 
+/**
+ * Every connection the store may open is in use and none came free in time (PostgreSQL's pool): the server answers 503
+ * with Retry-After and the code SERVER_BUSY, never an internal error (README, PostgreSQL).
+ */
+export class StoreBusyError extends Error {
+  override name = 'StoreBusyError';
+}
+
 export interface InventoryStore {
   readonly kind: 'sqlite' | 'postgres';
 

@@ -11,6 +11,8 @@ import { DEFAULT_LIMITS, type RequestLimits } from '../../server/limits.js';
 import { DEFAULT_FILTER_LIMITS, FILTER_LIMIT_MAXIMA, type FilterLimits } from '../../graphql/filter-limits.js';
 import { isLoopbackHost } from '../../server/auth.js';
 import { startServer, UnprotectedListenError, type RunningServer } from '../../server/server.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../server/deadline.js';
+import { defaultWorkerCount } from '../../server/graphql-pool.js';
 import { openStore } from '../../store/open.js';
 import { MAX_QUERY_LIMIT } from '../../store/sqlite/sqlite-store.js';
 import type { InventoryStore } from '../../store/store.js';
@@ -31,6 +33,8 @@ interface ServeFlags extends Partial<RequestLimits>, Partial<FilterLimits> {
   maxPageSize: number;
   controls: string;
   maxExceptionDays: number;
+  workers: number;
+  requestTimeout: number;
 }
 
 /** What `serveInventory` needs beyond the store: where to listen and how to answer. */
@@ -47,6 +51,10 @@ export interface ServeSettings {
   controls?: string;
   /** The furthest ahead, in days, a new exception may expire (default DEFAULT_MAX_EXCEPTION_DAYS). */
   maxExceptionDays?: number;
+  /** GraphQL worker threads over a SQLite file (default 0 here: in-process; `serve` defaults to defaultWorkerCount()). */
+  workers?: number;
+  /** How long a request may take before it is answered 504 and stopped (default DEFAULT_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
 }
 
 /** A flag-less switch given by its environment twin: true/false, 1/0, yes/no, on/off. */
@@ -103,6 +111,15 @@ function limitsOf(flags: Partial<RequestLimits & FilterLimits>): Partial<Request
   return Object.fromEntries(LIMIT_FLAGS.filter(({ key }) => flags[key] !== undefined).map(({ key }) => [key, flags[key]]));
 }
 
+/** The most GraphQL workers serve starts: more would only share the same CPUs. */
+const MAX_WORKERS = 64;
+
+function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_WORKERS) throw new InvalidArgumentError(`expected a whole number from 0 to ${MAX_WORKERS}`);
+  return n;
+}
+
 function parsePageSize(value: string): number {
   const n = parsePositiveInt(value);
   if (n > MAX_QUERY_LIMIT) throw new InvalidArgumentError(`expected at most ${MAX_QUERY_LIMIT}`);
@@ -137,6 +154,18 @@ export function serveCommand(outcome: CommandOutcome): Command {
   );
   command.addOption(new Option('--controls <dir>', 'the control catalog folder: addException accepts its control ids').env('INVENTORY_CONTROLS').default(CONTROLS_DIR));
   command.addOption(maxExceptionDaysOption());
+  command.addOption(
+    new Option('--workers <n>', 'worker threads that run GraphQL reads over a SQLite file, each on a read-only connection (0: all in the server thread)')
+      .env('INVENTORY_SERVE_WORKERS')
+      .default(defaultWorkerCount())
+      .argParser(parseWorkers),
+  );
+  command.addOption(
+    new Option('--request-timeout <ms>', 'milliseconds a request may take before it is answered 504 and stopped (PostgreSQL: also statement_timeout, unless the URL sets one)')
+      .env('INVENTORY_SERVE_REQUEST_TIMEOUT_MS')
+      .default(DEFAULT_REQUEST_TIMEOUT_MS)
+      .argParser(parsePositiveInt),
+  );
   // Wide enough that each flag's default and environment twin stay on one line beside the long --allow-unauthenticated.
   command.configureHelp({ helpWidth: 132 });
   return command.action(async (flags: ServeFlags) => {
@@ -153,15 +182,16 @@ export function serveCommand(outcome: CommandOutcome): Command {
     }
     const log = createLogger(flags.logLevel);
     // Serving only reads the inventory; on a file this user cannot write, token uses go unrecorded and mutations fail.
-    const store = await openStore(flags.db, 'read');
-    // Listening for SIGTERM before the ready line is printed: a signal sent as soon as it is read stops the server cleanly.
-    const stopped = untilStopped();
+    // No PostgreSQL statement outlives its request (the URL's statement_timeout, when set, wins).
+    const store = await openStore(flags.db, 'read', { postgresDefaults: { statementTimeoutMs: flags.requestTimeout } });
     try {
+      // Listening before the ready line is printed: a SIGTERM sent as soon as it appears stops the server, never kills it.
+      const stopped = untilStopped();
       let server: RunningServer;
       try {
-        const settings = {
+        const settings: ServeSettings = {
           host: flags.host, port: flags.port, limits: limitsOf(flags), introspection, allowUnauthenticated, maxPageSize: flags.maxPageSize,
-          controls: flags.controls, maxExceptionDays: flags.maxExceptionDays,
+          controls: flags.controls, maxExceptionDays: flags.maxExceptionDays, workers: flags.workers, requestTimeoutMs: flags.requestTimeout,
         };
         server = await serveInventory(store, settings, log);
       } catch (error) {
@@ -195,6 +225,8 @@ export async function serveInventory(store: InventoryStore, flags: ServeSettings
     suggestions: process.env['NODE_ENV'] === 'development',
     allowUnauthenticated: flags.allowUnauthenticated ?? false,
     exceptionRules: { controlIds, maxDays: flags.maxExceptionDays ?? DEFAULT_MAX_EXCEPTION_DAYS },
+    workers: flags.workers ?? 0,
+    ...(flags.requestTimeoutMs ? { requestTimeoutMs: flags.requestTimeoutMs } : {}),
   });
   const tokens = (await store.listApiTokens()).length;
   const access =
@@ -212,6 +244,9 @@ export async function serveInventory(store: InventoryStore, flags: ServeSettings
       'Try the stored check of the KMS control:',
       `  curl -s ${server.graphqlUrl} -H 'content-type: application/json'${tokens > 0 ? ` -H 'authorization: Bearer <token>'` : ''} \\`,
       `    -d '${JSON.stringify({ query: SEED_QUERY })}'`,
+      ...(server.pool
+        ? [`GraphQL reads run in ${server.pool.stats().workers} worker threads (--workers); a request still running after ${flags.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS} ms is answered 504 and stopped (--request-timeout).`]
+        : []),
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),

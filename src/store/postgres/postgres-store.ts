@@ -26,7 +26,7 @@ import type {
   ScopeStatus, StoredControlException, SyncRun, SyncRunListOptions, SyncRunStatus, SyncRunSummary, TrailChange,
   TrailChangeKind, TrailPage, TrailPageRequest, TrailQueryOptions, TrailScopeResult, TrailSighting, VerdictToRecord,
 } from '../store.js';
-import type { IntegrityReport } from '../store.js';
+import { StoreBusyError, type IntegrityReport } from '../store.js';
 import { isComputed, isConstant, trailCatalog, type TrailColumn } from '../trail-columns.js';
 import { compileOrderBy, compileWhere, FilterError, sortTerms, type FilterSchema } from '../where.js';
 import { PostgresBulkSession } from './bulk.js';
@@ -102,12 +102,24 @@ export class PostgresStore implements InventoryStore {
   /** As in the SQLite store: the content hash each incoming record settled into, so a trail seen in 17 regions is merged once. */
   private readonly settled = new WeakMap<TrailRecord, string>();
 
-  private constructor(readonly pool: pg.Pool, private readonly lockNamespace: string, private readonly staleRunMs: number) {}
+  /**
+   * /healthz and /readyz read through a connection of their own (ping, trailTotals), so that a pool busy with queries
+   * is not taken for a database that is down (README, PostgreSQL).
+   */
+  private readonly probes: pg.Pool;
 
-  /** Connects, and applies pending migrations (under an advisory lock: several processes may open at once). */
-  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  private constructor(readonly pool: pg.Pool, private readonly lockNamespace: string, private readonly staleRunMs: number) {
+    this.probes = new pg.Pool({ ...pool.options, max: 1 });
+    this.probes.on('error', () => undefined);
+  }
+
+  /**
+   * Connects, and applies pending migrations (under an advisory lock: several processes may open at once). The URL's
+   * parameters override `defaults`, and `options` override both.
+   */
+  static async open(url: string, options: PostgresStoreOptions = {}, defaults: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const fromUrl = parsePostgresUrl(url);
-    const settings = { ...fromUrl.options, ...options };
+    const settings = { ...defaults, ...fromUrl.options, ...options };
     if (settings.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(settings.schema)) {
       throw new Error(`schema must be a lower-case SQL identifier, not "${settings.schema}"`);
     }
@@ -138,13 +150,34 @@ export class PostgresStore implements InventoryStore {
     return new PostgresStore(pool, settings.schema ?? '', settings.staleRunMs ?? STALE_RUN_MS);
   }
 
-  private readonly query: Query = async <R extends Row>(sql: string, params: readonly unknown[] = []) =>
-    (await this.pool.query<R>(sql, params as unknown[])).rows;
+  private readonly query: Query = async <R extends Row>(sql: string, params: readonly unknown[] = []) => {
+    try {
+      return (await this.pool.query<R>(sql, params as unknown[])).rows;
+    } catch (error) {
+      throw this.busyOr(error);
+    }
+  };
+
+  /** A connection of the pool for a transaction; StoreBusyError when every one stayed in use for the connect timeout. */
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw this.busyOr(error);
+    }
+  }
+
+  /** pg says the same when the server does not answer: busy is when every connection of the pool exists and is in use. */
+  private busyOr(error: unknown): unknown {
+    const max = this.pool.options.max ?? 10;
+    if (!/timeout exceeded when trying to connect/i.test((error as Error | undefined)?.message ?? '') || this.pool.totalCount < max) return error;
+    return new StoreBusyError(`all ${max} connections to PostgreSQL are in use (pool_size); try again shortly`);
+  }
 
   /** Runs `work` in one transaction on one connection, retrying it whole on a deadlock or serialization failure. */
   private async transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
+      const client = await this.connect();
       try {
         await client.query('BEGIN');
         const result = await work(async <R extends Row>(sql: string, params: readonly unknown[] = []) =>
@@ -601,7 +634,7 @@ export class PostgresStore implements InventoryStore {
   }
 
   async ping(): Promise<void> {
-    await this.query('SELECT 1');
+    await this.probes.query('SELECT 1');
   }
 
   /**
@@ -622,7 +655,7 @@ export class PostgresStore implements InventoryStore {
    * returns and rolled back, all of it, when it throws. Never retried: a copy is all or nothing, once.
    */
   async bulkTransaction<T>(work: (session: PostgresBulkSession) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     try {
       await client.query('BEGIN');
       const result = await work(new PostgresBulkSession(client));
@@ -639,7 +672,7 @@ export class PostgresStore implements InventoryStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.probes.end()]);
   }
 
   private async readSyncRun(id: number): Promise<SyncRun | undefined> {
@@ -797,7 +830,10 @@ export class PostgresStore implements InventoryStore {
   }
 
   async trailTotals(): Promise<{ live: number; deleted: number }> {
-    const [row] = await this.query<{ live: number; deleted: number }>(`SELECT count(*) - count(deleted_at) AS live, count(deleted_at) AS deleted FROM trails`);
+    // On the probes' connection: /readyz asks it, and must answer while the pool is busy.
+    const { rows: [row] } = await this.probes.query<{ live: number; deleted: number }>(
+      `SELECT count(*) - count(deleted_at) AS live, count(deleted_at) AS deleted FROM trails`,
+    );
     return { live: row!.live, deleted: row!.deleted };
   }
 

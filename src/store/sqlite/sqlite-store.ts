@@ -56,6 +56,18 @@ export interface SqliteStoreOptions {
 /** How the store's connection reaches the file: read-write, read-only through SQLite, or a read-only copy in memory. */
 export type SqliteConnectionKind = 'read-write' | ReadOnlyKind;
 
+export interface SqliteReaderOptions {
+  staleRunMs?: number;
+  /**
+   * Called for every row a filtered statement of trails or accounts considers (the SQL function rowCheck()): throwing
+   * stops the statement where it is, so a request past its deadline or whose client left stops reading (README, Operations).
+   */
+  rowCheck?: () => void;
+}
+
+/** What every filtered statement calls per row it considers: a read-only connection may stop its statement there. */
+const ROW_CHECK = 'rowCheck()';
+
 type Row = Record<string, unknown>;
 
 export class SqliteStore implements InventoryStore {
@@ -78,7 +90,10 @@ export class SqliteStore implements InventoryStore {
     readonly path: string,
     private readonly staleRunMs: number,
     readonly connection: SqliteConnectionKind = 'read-write',
-  ) {}
+    rowCheck?: () => void,
+  ) {
+    db.function('rowCheck', { deterministic: false }, rowCheck ? () => (rowCheck(), 1) : () => 1);
+  }
 
   /**
    * Opens the inventory file for `options.access` (create by default) and applies pending migrations. Nothing is
@@ -111,6 +126,21 @@ export class SqliteStore implements InventoryStore {
       return new SqliteStore(db, path, staleRunMs, kind);
     }
     return new SqliteStore(openToWrite(path, migrationsDir), path, staleRunMs);
+  }
+
+  /**
+   * Opens an inventory file that exists, read-only and without migrating it: a connection of the server's GraphQL
+   * workers (src/server/graphql-worker.ts). In WAL mode it reads what the writer has committed, without waiting for it.
+   */
+  static openReader(path: string, options: SqliteReaderOptions = {}): SqliteStore {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      db.pragma('busy_timeout = 5000');
+      return new SqliteStore(db, path, options.staleRunMs ?? STALE_RUN_MS, 'read-only', options.rowCheck);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
   }
 
   /** Like prepared, for a statement whose rows are arrays of the selected values, in order (cached apart). */
@@ -487,7 +517,7 @@ export class SqliteStore implements InventoryStore {
       throw new FilterError('offset must be a non-negative integer', 'options.offset');
     }
     const statement = this.preparedRaw(
-      `SELECT ${selectList(options.fields)} FROM trails WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${predicate.sql}
+      `SELECT ${selectList(options.fields)} FROM trails WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${ROW_CHECK} AND ${predicate.sql}
         ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
     );
     const read = limit === undefined || limit === null ? -1 : limit + (options.oneMore ? 1 : 0);
@@ -653,7 +683,7 @@ export class SqliteStore implements InventoryStore {
            SELECT account_id FROM trails WHERE deleted_at IS NULL
            UNION SELECT account_id FROM sync_scope_state WHERE collector IN (${collectors})
            UNION SELECT a.account_id FROM sync_accounts a WHERE a.collector IN (${collectors}) AND a.run_id > ${RETIRED_BEFORE('a')})
-         SELECT ${accountValues('accounts.account_id')} FROM accounts WHERE ${predicate.sql} ORDER BY accounts.account_id LIMIT ? OFFSET ?`,
+         SELECT ${accountValues('accounts.account_id')} FROM accounts WHERE ${ROW_CHECK} AND ${predicate.sql} ORDER BY accounts.account_id LIMIT ? OFFSET ?`,
       )
       .all(...ACCOUNT_COLLECTORS, ...ACCOUNT_COLLECTORS, ...predicate.params, limit ?? -1, offset) as Row[];
     return rows.map(toAccountSummary);
@@ -685,7 +715,7 @@ export class SqliteStore implements InventoryStore {
     // One more row than asked says whether there is a next page.
     const statement = this.preparedRaw(
       `SELECT ${[selectList(page.fields), ...keys].join(', ')} FROM trails
-        WHERE deleted_at IS NULL AND ${predicate.sql} AND ${keyset.sql}
+        WHERE deleted_at IS NULL AND ${ROW_CHECK} AND ${predicate.sql} AND ${keyset.sql}
         ORDER BY ${orderByTerms(terms, 'arn')} LIMIT ?`,
     );
     const rows = statement.all(...predicate.params, ...keyset.params, first + 1) as unknown[][];
@@ -705,14 +735,14 @@ export class SqliteStore implements InventoryStore {
     const terms = sortTerms(page.sort, TRAIL_COLUMNS_BY_FIELD);
     const keyset = afterCursor(terms, decodeCursor(page.after, terms), 'arn', SQLITE_DIALECT);
     const row = this
-      .prepared(`SELECT EXISTS (SELECT 1 FROM trails WHERE deleted_at IS NULL AND ${predicate.sql} AND NOT coalesce(${keyset.sql}, 0)) AS found`)
+      .prepared(`SELECT EXISTS (SELECT 1 FROM trails WHERE deleted_at IS NULL AND ${ROW_CHECK} AND ${predicate.sql} AND NOT coalesce(${keyset.sql}, 0)) AS found`)
       .get(...predicate.params, ...keyset.params) as { found: number };
     return row.found === 1;
   }
 
   async countTrails(where: unknown): Promise<number> {
     const predicate = compileWhere(where, TRAIL_FILTER, SQLITE_DIALECT);
-    const row = this.prepared(`SELECT count(*) AS n FROM trails WHERE deleted_at IS NULL AND ${predicate.sql}`).get(...predicate.params) as { n: number };
+    const row = this.prepared(`SELECT count(*) AS n FROM trails WHERE deleted_at IS NULL AND ${ROW_CHECK} AND ${predicate.sql}`).get(...predicate.params) as { n: number };
     return row.n;
   }
 
@@ -723,7 +753,7 @@ export class SqliteStore implements InventoryStore {
     const { limit, offset } = checkListPage(page);
     const rows = this
       .prepared(
-        `SELECT ${column.sql} AS value, count(*) AS n FROM trails WHERE deleted_at IS NULL AND ${predicate.sql}
+        `SELECT ${column.sql} AS value, count(*) AS n FROM trails WHERE deleted_at IS NULL AND ${ROW_CHECK} AND ${predicate.sql}
           GROUP BY 1 ORDER BY n DESC, value IS NULL, value LIMIT ? OFFSET ?`,
       )
       .all(...predicate.params, limit ?? -1, offset) as { value: string | number | null; n: number }[];
