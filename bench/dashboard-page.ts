@@ -167,7 +167,7 @@ async function withDashboard<T>(trails: number, log: (line: string) => void, mea
   const inventory = await openBenchInventory(trails, log);
   const closers: (() => Promise<void>)[] = [() => inventory.close()];
   try {
-    // As `inventory serve` runs by default: the page in a GraphQL worker thread (README, Operations).
+    // As `inventory serve` runs by default: the page in a GraphQL worker thread (README, "No request stops the server").
     const ours = await startServer({ store: inventory.store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger, workers: defaultWorkerCount() });
     closers.unshift(() => ours.close());
     const reference = await startReferenceServer(inventory.store.db);

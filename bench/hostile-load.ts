@@ -1,9 +1,9 @@
-// Measurement: a server that one request cannot stop (README, Operations). While hostile requests run, several at once
-// (the OR of 20 `tags_SOME: {value_CONTAINS}` terms and of 20 `lastSeenAt` comparisons the filter limits allow, and
-// `{ accounts { id trails(limit: 99) { id } } }` at the maximum cost), how fast /healthz and a cheap query answer:
-// p99 with the GraphQL workers (what `inventory serve` runs) against the same server with every request in its own
-// thread (--workers 0). The server runs in a child process (bench/memory-process.ts), so that the clients here never
-// wait on its event loop and its peak memory is its own.
+// Measurement: a server that one request cannot stop (README, "No request stops the server"). While hostile requests
+// run, several at once (the OR of 20 `tags_SOME: {value_CONTAINS}` terms and of 20 `lastSeenAt` comparisons the filter
+// limits allow, and `{ accounts { id trails(limit: 99) { id } } }` at the maximum cost), how fast /healthz and a cheap
+// query answer: p99 with the GraphQL workers (what `inventory serve` runs) against the same server with every request
+// in its own thread (--workers 0). The server runs in a child process (bench/memory-process.ts), so that the clients
+// here never wait on its event loop and its peak memory is its own.
 import { openBenchInventory } from './lib/inventory.js';
 import type { Benchmark, Measurement } from './lib/measure.js';
 import { mb, measureSide } from './memory.js';

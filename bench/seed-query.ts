@@ -16,7 +16,7 @@ export const seedQuery: Benchmark = {
   description: 'the seed query over HTTP vs the same rows from a raw prepared statement and JSON.stringify',
   async run({ trails, runs, log }) {
     const inventory = await openBenchInventory(trails, log);
-    // As `inventory serve` runs by default: the query in a GraphQL worker thread (README, Operations).
+    // As `inventory serve` runs by default: the query in a GraphQL worker thread (README, "No request stops the server").
     const server = await startServer({ store: inventory.store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger, workers: defaultWorkerCount() });
     try {
       // /healthz answers once the start-up integrity check has run (README, Operations): it takes a core for seconds.

@@ -1,6 +1,7 @@
-// A request stops consuming the server once it is past its deadline or its client has gone (README, Operations): it is
-// answered 504 REQUEST_TIMEOUT at the deadline, and whatever still runs for it stops at its next read: a statement in
-// a worker at its next row (SqliteStore's rowCheck), any execution before its next statement (stoppableStore).
+// A request stops consuming the server once it is past its deadline or its client has gone (README, "No request stops
+// the server"): it is answered 504 REQUEST_TIMEOUT at the deadline, and whatever still runs for it stops at its next
+// read: a statement in a worker at its next row (SqliteStore's rowCheck), any execution before its next statement
+// (stoppableStore).
 import type { InventoryStore } from '../store/store.js';
 
 /** The default of `serve --request-timeout`. */

@@ -1,8 +1,9 @@
-// GraphQL reads over a SQLite file in worker threads (README, Operations): a SQLite statement is synchronous, so on the
-// event loop one costly read would hold up every other request, /healthz included. Each worker has its own read-only
-// connection, schema and Apollo Server with the same plugins as the server's own (createApolloServer); this module
-// owns the workers and the two lanes requests wait in (src/server/lanes.ts). A request is stopped (past its deadline,
-// or its client gone) through memory shared with its worker, which the worker's statements read at every row.
+// GraphQL reads over a SQLite file in worker threads (README, "No request stops the server"): a SQLite statement is
+// synchronous, so on the event loop one costly read would hold up every other request, /healthz included. Each worker
+// has its own read-only connection, schema and Apollo Server with the same plugins as the server's own
+// (createApolloServer); this module owns the workers and the two lanes requests wait in (src/server/lanes.ts). A
+// request is stopped (past its deadline, or its client gone) through memory shared with its worker, which the worker's
+// statements read at every row.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';

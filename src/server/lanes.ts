@@ -1,6 +1,7 @@
-// Which way a /graphql request goes when GraphQL runs in worker threads (README, Operations): mutations and anything the
-// planner cannot read run in-process on the writer connection; reads go to the pool, in one of two lanes. A cheap read
-// has a lane of its own (a worker costly reads never take), so that it is never queued behind a costly one.
+// Which way a /graphql request goes when GraphQL runs in worker threads (README, "No request stops the server"):
+// mutations and anything the planner cannot read run in-process on the writer connection; reads go to the pool, in one
+// of two lanes. A cheap read has a lane of its own (a worker costly reads never take), so that it is never queued
+// behind a costly one.
 import {
   Kind, parse, visit, type ArgumentNode, type ASTVisitor, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type ObjectFieldNode,
   type OperationDefinitionNode, type VariableNode,

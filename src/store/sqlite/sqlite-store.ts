@@ -60,7 +60,8 @@ export interface SqliteReaderOptions {
   staleRunMs?: number;
   /**
    * Called for every row a filtered statement of trails or accounts considers (the SQL function rowCheck()): throwing
-   * stops the statement where it is, so a request past its deadline or whose client left stops reading (README, Operations).
+   * stops the statement where it is, so a request past its deadline or whose client left stops reading (README, "No
+   * request stops the server").
    */
   rowCheck?: () => void;
 }
