@@ -1,7 +1,9 @@
-// GraphQL reads in worker threads (README, Operations): the same answers as in-process, a deadline that answers 504 and
-// stops the statement, a client that leaves stops its statement, and /healthz and cheap reads answered while a worker
-// is busy. A long statement is made deterministic by the pool's test setting rowDelayMs: every row a filtered statement
-// considers waits that long, unless its request is stopped. The workers run the built code (npm test builds first).
+// GraphQL reads in worker threads (README, "No request stops the server"): the same answers as in-process, a deadline
+// that answers 504 and stops the statement, a client that leaves stops its statement, and /healthz and cheap reads
+// answered while a worker is busy; a worker that dies is replaced. A long statement is made deterministic by the pool's
+// test setting rowDelayMs: every row a filtered statement considers waits that long, unless its request is stopped. The
+// workers run the built code (npm test builds first).
+import type { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
@@ -168,6 +170,21 @@ describe('GraphQL reads in worker threads', () => {
     expect(server.pool!.stats()).toMatchObject({ busy: 1, reading: 1 });
     leaving.abort();
     await long;
+  });
+
+  it('replaces a worker that dies, failing only the request it was running', async () => {
+    const server = await serve(temp, { workers: 1, workerRowDelayMs: 60_000 });
+    const running = post(server.graphqlUrl, LONG_QUERY);
+    await until(() => server.pool!.stats().reading === 1);
+    // Ended from outside, as a crash or the out-of-memory killer of a thread would end it.
+    const [slot] = (server.pool as unknown as { slots: { worker: Worker }[] }).slots;
+    await slot!.worker.terminate();
+    expect(await running).toMatchObject({ status: 500, body: { errors: [{ extensions: { code: 'INTERNAL_SERVER_ERROR' } }] } });
+    // The next request waits for the worker started in its place, and is answered there.
+    expect(await post(server.graphqlUrl, CHEAP_QUERY)).toMatchObject({ status: 200, body: { data: { trail: { name: 'plain' } } } });
+    const [replacement] = (server.pool as unknown as { slots: { worker: Worker }[] }).slots;
+    expect(replacement!.worker).not.toBe(slot!.worker);
+    expect(server.pool!.stats()).toMatchObject({ workers: 1, busy: 0 });
   });
 
   it('answers 503 SERVER_BUSY with Retry-After when a lane\'s queue is full', async () => {
