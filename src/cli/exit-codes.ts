@@ -1,4 +1,4 @@
-// Exit codes (DESIGN.md section 6), for CI systems that act on them.
+// Exit codes (README, The CLI), for CI systems that act on them.
 export const EXIT = {
   ok: 0,
   /** A control failed. */

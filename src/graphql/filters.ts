@@ -1,5 +1,5 @@
-// Generates the `where` and `sort` inputs of an asset type from its SDL type (DESIGN.md section 3), so that
-// every scalar field of `type Trail` is filterable with the operators its type allows, and none is forgotten.
+// Generates the `where` and `sort` inputs of an asset type from its SDL type (README, Querying: filter conventions), so
+// that every scalar field of `type Trail` is filterable with the operators its type allows, and none is forgotten.
 import {
   GraphQLError,
   Kind,
@@ -184,10 +184,10 @@ function scalarName(type: TypeNode): string | undefined {
 }
 
 /**
- * `kmsKeyID: null` inside a filter, or `where: null`, is a validation error, never "no constraint" (the trap DESIGN.md
- * section 3 warns about): with it, `eq []` would pass falsely. For the same reason a variable inside a filter must be
- * declared non-null (or have a default), and a variable for the whole `where` must be non-null: a nullable variable
- * the request leaves out silently removes its filter. Variables that carry null at run time are refused by the
+ * `kmsKeyID: null` inside a filter, or `where: null`, is a validation error, never "no constraint" (README, Querying:
+ * "`null` is not a filter value"): with it, `eq []` would pass falsely. For the same reason a variable inside a filter
+ * must be declared non-null (or have a default), and a variable for the whole `where` must be non-null: a nullable
+ * variable the request leaves out silently removes its filter. Variables that carry null at run time are refused by the
  * where compiler.
  */
 export function noNullInFilters(context: ValidationContext): ASTVisitor {

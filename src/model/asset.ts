@@ -1,4 +1,4 @@
-// What every asset has in common (DESIGN.md section 2): the GraphQL interface Asset mirrors it.
+// What every asset has in common (README, Querying): the GraphQL interface Asset mirrors it.
 
 export interface Tag {
   key: string;

@@ -1,5 +1,6 @@
-// Coverage (DESIGN.md section 4): for an asset type, every (account, region) the inventory knows of, and how its
-// latest sync went. The GraphQL API and the control engine both read it from here, so they can never disagree.
+// Coverage (README, Querying: history and freshness): for an asset type, every (account, region) the inventory knows
+// of, and how its latest sync went. The GraphQL API and the control engine both read it from here, so they can never
+// disagree.
 import { COLLECTOR_BY_ASSET_TYPE, KNOWN_ASSET_TYPES } from '../model/asset-types.js';
 import type { AccountAttempt, InventoryStore, ScopeError, ScopeState } from './store.js';
 

@@ -1,4 +1,4 @@
-// Keyset pagination (Relay cursor connections, DESIGN.md section 3): a cursor holds the sort key values of the last row
+// Keyset pagination (Relay cursor connections, README Querying): a cursor holds the sort key values of the last row
 // a page returned, and the next page is the rows after it in the sort order, found by a predicate in SQL, never by
 // OFFSET. A row inserted or removed elsewhere therefore never shifts or repeats what a cursor points at.
 import { FilterError, type FilterColumn, type SortTerm, type SqlDialect } from './where.js';

@@ -192,7 +192,7 @@ export interface InventoryStore {
   /** The latest attempt at every account of a collector, by account. */
   accountAttempts(collector: string): Promise<AccountAttempt[]>;
 
-  /** Trails matching `where` (see DESIGN.md section 3), deleted trails excluded. Throws FilterError on bad input. */
+  /** Trails matching `where` (README, Querying: filter conventions), deleted trails excluded. Throws FilterError on bad input. */
   findTrails(where: unknown, options?: TrailQueryOptions): Promise<StoredTrail[]>;
   /** Trails by id (ARN), in the order asked, deleted ones included; undefined where none exists. */
   trailsById(ids: readonly string[]): Promise<(StoredTrail | undefined)[]>;

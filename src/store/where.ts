@@ -1,4 +1,4 @@
-// Compiles a GraphQL `where` filter (DESIGN.md section 3) into one parameterised SQL predicate.
+// Compiles a GraphQL `where` filter (README, Querying: filter conventions) into one parameterised SQL predicate.
 // Values only ever travel as parameters; column SQL comes from the store's own column catalog.
 import { parseTime } from '../model/time.js';
 

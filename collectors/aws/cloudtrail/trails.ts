@@ -197,7 +197,7 @@ interface TrailDetails {
 
 const iso = (time: Date | undefined): string | null => (time ? time.toISOString() : null);
 
-/** The empty-string rule (DESIGN.md section 2): a string AWS leaves out is '', so `kmsKeyID: ""` finds unencrypted trails. */
+/** The empty-string rule (README, Querying): a string AWS leaves out is '', so `kmsKeyID: ""` finds unencrypted trails. */
 const text = (value: string | undefined): string => value ?? '';
 
 /** The SDK's bookkeeping is not part of what AWS said about the trail. */
