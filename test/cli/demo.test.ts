@@ -15,8 +15,9 @@ function readmeDemoBlock(): string {
   return block[1]!;
 }
 
-/** What changes from run to run: ports (the demo's and the simulator's), and durations. */
-const masked = (text: string): string => text.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>').replace(/\b\d+\.\ds\b/g, '<seconds>s');
+/** What changes from run to run: ports (the demo's and the simulator's), durations, and the workers (one per CPU). */
+const masked = (text: string): string =>
+  text.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>').replace(/\b\d+\.\ds\b/g, '<seconds>s').replace(/run in \d+ worker threads/, 'run in <n> worker threads');
 
 describe('inventory demo', () => {
   it('syncs the simulated organization, prints the verdict and serves the seed query until stopped', async () => {

@@ -15,6 +15,7 @@ import type { CommandOutcome } from '../exit-codes.js';
 import { hostOption, logLevelOption, portOption } from '../main.js';
 import { printOut } from '../terminal-text.js';
 import { applicableExceptions } from './exceptions.js';
+import { defaultWorkerCount } from '../../server/graphql-pool.js';
 import { DEFAULT_PORT, serveInventory, untilStopped } from './serve.js';
 import { syncSummaryText } from './sync.js';
 
@@ -74,7 +75,8 @@ export function demoCommand(_outcome: CommandOutcome): Command {
 
         // Listening for SIGTERM before the ready line is printed: a signal sent as soon as it is read stops the demo cleanly.
         const stopped = untilStopped();
-        const server = await serveInventory(store, flags, log);
+        // Served as `inventory serve` serves by default: GraphQL reads in worker threads.
+        const server = await serveInventory(store, { ...flags, workers: defaultWorkerCount() }, log);
         await stopped;
         await server.close();
       } finally {
