@@ -2,7 +2,7 @@
 // expectation, and the inventory it read is complete: a failed or missing scope is never allowed to look clean.
 import { execute, Kind, print, type GraphQLError } from 'graphql';
 import type { InventoryApi } from '../graphql/execute.js';
-import { createContext } from '../graphql/schema.js';
+import { createContext } from '../graphql/context.js';
 import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
 import { computeCoverage, type CoverageEntry } from '../store/coverage.js';
 import { integrityFailure } from '../store/integrity.js';

@@ -4,28 +4,8 @@
 import { GraphQLError } from 'graphql';
 import { formatPath, isActive, validateException } from '../controls/exceptions.js';
 import { fileProblemReason } from '../store/location.js';
-import type { ApiTokenScope, ListPage, StoredControlException } from '../store/store.js';
-import type { GraphQLContext } from './schema.js';
-
-/** Who sent a request, as far as mutations care. */
-export type Caller =
-  /** A request with a valid API token: mutations need scope admin. */
-  | { kind: 'token'; tokenId: number; scope: ApiTokenScope }
-  /**
-   * Nobody needs a token: a server on loopback while no token exists (only this machine reaches it), or in-process
-   * execution explicitly allowed to mutate. Mutations are allowed, recorded as by "local".
-   */
-  | { kind: 'local' }
-  /** A server beyond loopback that serves without tokens (--allow-unauthenticated): reads only. */
-  | { kind: 'anonymous' }
-  /** In-process execution (the control engine's stored checks): reads only. */
-  | { kind: 'in-process' };
-
-/** What an exception is checked against: the catalog's control ids and the longest lifetime allowed. */
-export interface ExceptionRules {
-  controlIds: readonly string[];
-  maxDays: number;
-}
+import type { ListPage, StoredControlException } from '../store/store.js';
+import type { GraphQLContext } from './context.js';
 
 /** What a new exception's input holds: every field nullable in the SDL, so that a missing one is refused here, by name. */
 interface ExceptionInput {

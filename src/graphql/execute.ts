@@ -4,7 +4,8 @@ import type { InventoryStore } from '../store/store.js';
 import { noNullInFilters } from './filters.js';
 import { pageLimits } from './pages.js';
 import { loadStoredFragments, withStoredFragments, type StoredFragments } from './fragments.js';
-import { buildSchema, createContext, type ContextOptions } from './schema.js';
+import { createContext, type ContextOptions } from './context.js';
+import { buildSchema } from './schema.js';
 
 /** The schema, the stored fragments and the extra validation rules: built once, shared by the server and the control engine. */
 export interface InventoryApi {

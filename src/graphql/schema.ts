@@ -20,65 +20,15 @@ import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
 import { computeCoverage, UnknownAssetTypeError } from '../store/coverage.js';
 import type { ControlLatestResult, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunRecord, ListPage } from '../store/store.js';
 import type {
-  AccountSummary, InventoryStore, ScopeError, ScopeStatus, SyncRun, TrailQueryOptions,
+  AccountSummary, ScopeError, ScopeStatus, SyncRun, TrailQueryOptions,
 } from '../store/store.js';
 import { ACCOUNT_FILTER, TAG_FILTER, TRAIL_ASSET_FILTER, TRAIL_FILTER } from '../store/filter-schemas.js';
 import { FilterError, type FilterSchema, type SortSpec } from '../store/where.js';
-import { exceptionResolvers, type Caller, type ExceptionRules } from './exceptions.js';
+import type { GraphQLContext } from './context.js';
+import { exceptionResolvers } from './exceptions.js';
 import { filterInputsSdl, type FilterableTypeNode } from './filters.js';
 import { DEFAULT_PAGE_SIZE, pageLimits, registerPageLimits, TRAIL_ROW_LISTS, unlimitedListSize, type PageLimits } from './pages.js';
 import { selectedFields } from './selection.js';
-
-/** What every resolver gets: the store, and DataLoaders that live for one request (so batching never leaks data between requests). */
-export interface GraphQLContext {
-  store: InventoryStore;
-  loaders: RequestLoaders;
-  /** Tags read with a whole list of assets, by asset id: they resolve at once, without a promise per asset. */
-  tagsRead: Map<string, Tag[]>;
-  /** Owner accounts read with a whole list of trails, by account id (undefined: not known), likewise. */
-  accountsRead: Map<string, AccountSummary | undefined>;
-  /** Who sent the request: mutations need an admin token, or a server nobody needs a token for (see Caller). */
-  caller: Caller;
-  /** What a new exception is checked against; without them (in-process execution) addException is refused. */
-  exceptionRules?: ExceptionRules;
-  /**
-   * Whether a list without `limit` stops at its default size (requests from outside: README "Request limits"), or
-   * returns every row (in-process execution: the control engine must see them all).
-   */
-  boundedLists: boolean;
-  /** One loader per list and page asked for (pagedLoader), so the parents of each page are read in one statement. */
-  pagedLoaders: Map<string, DataLoader<never, unknown>>;
-}
-
-export interface ContextOptions {
-  /** Default: in-process execution, which may only read. */
-  caller?: Caller;
-  exceptionRules?: ExceptionRules;
-  /** Default: bounded for every caller but in-process execution. */
-  boundedLists?: boolean;
-}
-
-export interface RequestLoaders {
-  trailById: DataLoader<string, StoredTrail | undefined>;
-  accountById: DataLoader<string, AccountSummary | undefined>;
-}
-
-export function createContext(store: InventoryStore, options: ContextOptions = {}): GraphQLContext {
-  const caller = options.caller ?? { kind: 'in-process' };
-  return {
-    store,
-    loaders: {
-      trailById: new DataLoader((ids) => store.trailsById(ids)),
-      accountById: new DataLoader((ids) => store.accountsById(ids)),
-    },
-    tagsRead: new Map(),
-    accountsRead: new Map(),
-    caller,
-    ...(options.exceptionRules ? { exceptionRules: options.exceptionRules } : {}),
-    boundedLists: options.boundedLists ?? caller.kind !== 'in-process',
-    pagedLoaders: new Map(),
-  };
-}
 
 /**
  * The request's loader of one list (e.g. Account.trails) for one page: the parents that ask for the same page are read

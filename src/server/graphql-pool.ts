@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Caller, ExceptionRules } from '../graphql/exceptions.js';
+import type { Caller, ExceptionRules } from '../graphql/context.js';
 import type { FilterLimits } from '../graphql/filter-limits.js';
 import type { Logger } from '../log.js';
 import { PACKAGE_ROOT } from '../paths.js';

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { createInventoryApi } from '../graphql/execute.js';
-import { createContext } from '../graphql/schema.js';
+import { createContext } from '../graphql/context.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { RequestStopped, stoppableStore } from './deadline.js';
 import type { FromWorker, ToWorker, WorkerInit } from './graphql-pool.js';

@@ -12,7 +12,7 @@ import { parseAccountsConfig } from '../../sync/accounts-config.js';
 import { syncTrails } from '../../sync/sync.js';
 import { resolveAccountTargets } from '../../sync/targets.js';
 import type { CommandOutcome } from '../exit-codes.js';
-import { hostOption, logLevelOption, portOption } from '../main.js';
+import { hostOption, logLevelOption, portOption } from '../options.js';
 import { printOut } from '../terminal-text.js';
 import { applicableExceptions } from './exceptions.js';
 import { defaultWorkerCount } from '../../server/graphql-pool.js';

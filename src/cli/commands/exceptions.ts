@@ -10,7 +10,7 @@ import { CONTROLS_DIR } from '../../paths.js';
 import { withStore } from '../../store/open.js';
 import type { InventoryStore, StoredControlException } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
-import { dbOption, parsePositiveInt } from '../main.js';
+import { dbOption, parsePositiveInt } from '../options.js';
 import { printErr, printOut, terminalValue } from '../terminal-text.js';
 
 export function exceptionsFileOption(): Option {

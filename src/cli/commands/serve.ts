@@ -17,7 +17,7 @@ import { openStore } from '../../store/open.js';
 import { MAX_QUERY_LIMIT } from '../../store/sqlite/sqlite-store.js';
 import type { InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
-import { dbOption, hostOption, logLevelOption, parsePositiveInt, portOption } from '../main.js';
+import { dbOption, hostOption, logLevelOption, parsePositiveInt, portOption } from '../options.js';
 import { printErr, printOut } from '../terminal-text.js';
 import { maxExceptionDaysOption } from './exceptions.js';
 

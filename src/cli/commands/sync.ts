@@ -9,7 +9,7 @@ import { ProgressDisplay, SyncProgress } from '../../sync/progress.js';
 import { DEFAULT_MAX_ATTEMPTS, defaultRegion, syncTrails, type TrailSyncSummary } from '../../sync/sync.js';
 import { resolveAccountTargets } from '../../sync/targets.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
-import { dbOption, logLevelOption, parsePositiveInt } from '../main.js';
+import { dbOption, logLevelOption, parsePositiveInt } from '../options.js';
 import { printOut, terminalValue as shown } from '../terminal-text.js';
 
 interface SyncFlags {

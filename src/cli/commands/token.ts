@@ -4,7 +4,7 @@ import { apiTokenHash, newApiToken } from '../../server/auth.js';
 import { withStore } from '../../store/open.js';
 import type { ApiToken, ApiTokenScope, InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
-import { dbOption } from '../main.js';
+import { dbOption } from '../options.js';
 import { printErr, printOut, terminalValue } from '../terminal-text.js';
 
 /** Starts with a letter, so a name is never taken for an id. */
