@@ -1,5 +1,5 @@
-// The layout holds its shape (README, How it fits together): no module imports itself back through others, and no
-// source cites a file outside the repository, which a user's clone does not have.
+// The layout holds its shape (README, How it fits together): no module imports itself back through others, collectors
+// know nothing of the store, and no source cites a file outside the repository, which a user's clone does not have.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,13 @@ describe('the layout', () => {
   it('has no import cycles', () => {
     const graph = new Map(files.map((file) => [file, importsOf(file)]));
     expect(importCycles(graph)).toEqual([]);
+  });
+
+  it('keeps collectors apart from the store: they produce records, the sync hands them to the store', () => {
+    const collectors = files.filter((file) => relative(ROOT, file).startsWith('collectors/'));
+    const intoStore = collectors.flatMap((file) => importsOf(file).filter((target) => relative(ROOT, target).startsWith('src/store/')).map((target) => `${relative(ROOT, file)} -> ${relative(ROOT, target)}`));
+    expect(collectors.length).toBeGreaterThan(0);
+    expect(intoStore).toEqual([]);
   });
 
   it('finds a cycle where there is one (the check itself)', () => {

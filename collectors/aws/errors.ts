@@ -1,5 +1,5 @@
 // How an AWS SDK failure is recorded: its error code and message, never a stack trace.
-import type { ScopeError } from '../../src/store/store.js';
+import type { ScopeError } from '../../src/model/scope.js';
 
 /** The SDK sets `name` to the AWS error code; network failures carry a Node `code` such as ECONNREFUSED. */
 export function describeAwsError(error: unknown): ScopeError {

@@ -2,7 +2,7 @@
 // what a list without a limit returns over HTTP. The resolvers and the cost rule (src/server/limits.ts) read the same
 // numbers, so a query's cost is a true upper bound of what it returns (README "Request limits").
 import type { GraphQLSchema } from 'graphql';
-import { MAX_QUERY_LIMIT } from '../store/sqlite/sqlite-store.js';
+import { MAX_QUERY_LIMIT } from '../store/common.js';
 
 /** The default maximum page size: what `options.limit` and `first` may ask for at most. */
 export const MAX_PAGE_SIZE = 10_000;

@@ -1,10 +1,12 @@
 // The storage interface every caller uses. It is async so that SQLite (embedded) and PostgreSQL both fit behind it.
 import type { CollectionError, Tag } from '../model/asset.js';
-import type { StoredTrail, TrailRecord } from '../model/trail.js';
+import type { StoredTrail } from '../model/trail.js';
+import type { ScopeError, ScopeStatus, TrailScopeResult } from '../model/scope.js';
 import type { SortSpec } from './where.js';
 
+export type { ScopeError, ScopeStatus, TrailScopeResult };
+
 export type SyncRunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'interrupted';
-export type ScopeStatus = 'ok' | 'skipped' | 'failed';
 
 export interface NewSyncRun {
   collector: string;
@@ -39,26 +41,6 @@ export interface SyncRunListOptions {
   /** At most this many runs (default 20). */
   limit?: number;
   offset?: number;
-}
-
-export interface ScopeError {
-  code: string;
-  message: string;
-}
-
-/** What one (collector, account, region) scope of a sync produced. */
-export interface TrailScopeResult {
-  accountId: string;
-  region: string;
-  status: ScopeStatus;
-  error?: ScopeError;
-  /** The trails DescribeTrails returned in this region (home, shadow and organization trails). */
-  trails: TrailRecord[];
-  /**
-   * Trails whose home region failed in this sync: what could not be read of them (status, selectors, tags) keeps its
-   * stored value, as for another account's view, instead of being erased through a region that did not fail.
-   */
-  keepStoredDetailsOf?: readonly string[];
 }
 
 export interface ScopeCounts {

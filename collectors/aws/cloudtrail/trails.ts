@@ -16,7 +16,7 @@ import {
 import type { CollectionError, Tag } from '../../../src/model/asset.js';
 import { parseArn } from '../../../src/model/arn.js';
 import type { TrailRecord } from '../../../src/model/trail.js';
-import type { TrailScopeResult } from '../../../src/store/store.js';
+import type { TrailScopeResult } from '../../../src/model/scope.js';
 import { describeAwsError } from '../errors.js';
 
 export const TRAILS_COLLECTOR = 'aws.cloudtrail.trails';

@@ -14,7 +14,7 @@ import { startServer, UnprotectedListenError, type RunningServer } from '../../s
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../server/deadline.js';
 import { defaultWorkerCount } from '../../server/graphql-pool.js';
 import { openStore } from '../../store/open.js';
-import { MAX_QUERY_LIMIT } from '../../store/sqlite/sqlite-store.js';
+import { MAX_QUERY_LIMIT } from '../../store/common.js';
 import type { InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, hostOption, logLevelOption, parsePositiveInt, portOption } from '../options.js';

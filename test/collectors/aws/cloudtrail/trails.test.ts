@@ -4,7 +4,7 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { collectTrails, LIST_TAGS_MAX_ARNS, type TrailCollection } from '../../../../collectors/aws/cloudtrail/trails.js';
 import { startSimulator, type Scenario, type SimAccount, type Simulator } from '../../../../src/simulator/index.js';
-import type { TrailScopeResult } from '../../../../src/store/store.js';
+import type { TrailScopeResult } from '../../../../src/model/scope.js';
 import { stubAwsEnv } from '../../../support/aws.js';
 import { kmsKey, simAccount, simTrail, trailArn } from '../../../support/scenarios.js';
 
