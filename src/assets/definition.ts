@@ -1,0 +1,110 @@
+// What an asset type is, in one declaration (docs/architecture.md, "The registry"): its API type and fields, the table
+// and columns they are stored in, its identity, its relations, what its history tracks, the collector that gathers it,
+// the IAM actions that collector needs, and whether it is listed per region or once per account. The store, the
+// GraphQL schema, the sync, coverage, permissions, metrics, `store copy` and the control engine read these
+// declarations; nothing else names an asset type.
+import type { CollectionError, Tag } from '../model/asset.js';
+
+/** How a field's values are typed: what its filters may compare and how its column is written and read. */
+export type FieldKind = 'string' | 'enum' | 'boolean' | 'datetime' | 'integer' | 'json';
+
+/** A path into a JSON value: object keys and array indexes, e.g. ['fieldSelectors', 0, 'field']. */
+export type JsonPath = readonly (string | number)[];
+
+/**
+ * The SQL a computed field may be written with, in the dialect of the store that reads it (SQLite or PostgreSQL): a
+ * definition never writes engine-specific SQL itself.
+ */
+export interface SqlExpressions {
+  /** A text constant usable anywhere an expression is, ORDER BY included. */
+  textConstant(value: string): string;
+  /** A FROM item iterating the elements of a JSON array, each as `${alias}.value`. */
+  jsonElements(json: string, alias: string): string;
+  /** The empty JSON array, as a value of the JSON columns' type. */
+  readonly emptyJsonArray: string;
+  /** The JSON value at `path`: a scalar for SQLite (booleans are 0/1), jsonb for PostgreSQL. */
+  jsonValue(json: string, path: JsonPath): string;
+  /** The string at `path`, as text. */
+  jsonText(json: string, path: JsonPath): string;
+  /** Whether the value at `path` is JSON true (NULL when absent). */
+  jsonIsTrue(json: string, path: JsonPath): string;
+  /** The length of the array at `path` (NULL when absent). */
+  jsonArrayLength(json: string, path: JsonPath): string;
+  /** A JSON array of strings, comparable with jsonValue of an array. */
+  jsonStringArray(values: readonly string[]): string;
+}
+
+/** One field of an asset type beyond those every asset has (src/assets/common.ts). */
+export interface AssetField {
+  /** The API field, as in the type's SDL (camelCase; Cyscale's name where its control library names the field). */
+  field: string;
+  /** The column of the type's table; for a computed field, the alias its expression is selected as. */
+  column: string;
+  kind: FieldKind;
+  /** Whether NULL can occur: a value that could not be collected (the empty-string rule: an absent string is ''). */
+  nullable: boolean;
+  /** Computed on read from the row (written over the type's table name), never stored. */
+  computed?: (sql: SqlExpressions) => string;
+  /** Whether the change history records this field's changes (computed fields never). */
+  history?: boolean;
+  /** Changes on its own (a delivery time): not configuration, so a change of it alone is no "changed". */
+  volatile?: boolean;
+}
+
+/** A link from one asset type to another, followed by a GraphQL field and filterable from both ends. */
+export interface AssetRelation {
+  /** The field on this type (`kmsKey` on Trail). */
+  field: string;
+  /** The related type's name (`KmsKey`). */
+  target: string;
+  /** 'one': at most one related asset; 'many': a list. */
+  cardinality: 'one' | 'many';
+  /** This type's field whose value is matched (`kmsKeyID`). */
+  from: string;
+  /** The related type's field it must equal (`arn`). */
+  to: string;
+  /** The field on the related type that lists the assets pointing at it (`trails` on KmsKey), with its cardinality. */
+  inverse?: { field: string; cardinality: 'one' | 'many' };
+}
+
+/** An asset type: one of these per type, listed in src/assets/registry.ts. */
+export interface AssetTypeDefinition<TRecord extends CollectedAsset = CollectedAsset> {
+  /** The GraphQL type and the `assetType` value (`Trail`, `KmsKey`). */
+  name: string;
+  /** The root query field (`trails`, `kmsKeys`); also `<plural>Connection`, `<plural>Aggregate` and `Account.<plural>`. */
+  plural: string;
+  /** The table its assets are stored in. */
+  table: string;
+  /** One line for the API's descriptions and the README. */
+  description: string;
+  /** 'regional': listed in every region of an account; 'account': listed once per account (from one region). */
+  scope: 'regional' | 'account';
+  /** The collector that gathers it, as recorded in sync runs and coverage (`aws.cloudtrail.trails`). */
+  collector: string;
+  /** Every IAM action its collector calls: `inventory permissions` prints them, a test holds the collector to them. */
+  iamActions: readonly string[];
+  /** The fields beyond the common ones, in the order of the type's SDL. */
+  fields: readonly AssetField[];
+  relations: readonly AssetRelation[];
+  /**
+   * Two views of one asset from two scopes (a member account's view of an organization trail): what the later view
+   * could not read keeps the earlier known value. Without it, the later view wins whole.
+   */
+  mergeViews?(earlier: TRecord, later: TRecord): TRecord;
+}
+
+/**
+ * What a collector hands the sync for one asset. Strings AWS leaves out are ''; `null` means the call that feeds the
+ * attribute failed, and collectionErrors says why. The type's fields are the record's keys of the same names.
+ */
+export interface CollectedAsset {
+  arn: string;
+  name: string;
+  accountId: string;
+  region: string;
+  /** null when the tags could not be read. */
+  tags: Tag[] | null;
+  collectionErrors: CollectionError[];
+  /** The API responses the record was built from, keyed by operation. */
+  raw: Record<string, unknown>;
+}
