@@ -3,7 +3,9 @@
 // the IAM actions that collector needs, and whether it is listed per region or once per account. The store, the
 // GraphQL schema, the sync, coverage, permissions, metrics, `store copy` and the control engine read these
 // declarations; nothing else names an asset type.
-import type { CollectionError, Tag } from '../model/asset.js';
+import type { CollectedAsset } from '../model/asset.js';
+
+export type { CollectedAsset };
 
 /** How a field's values are typed: what its filters may compare and how its column is written and read. */
 export type FieldKind = 'string' | 'enum' | 'boolean' | 'datetime' | 'integer' | 'json';
@@ -91,20 +93,4 @@ export interface AssetTypeDefinition<TRecord extends CollectedAsset = CollectedA
    * could not read keeps the earlier known value. Without it, the later view wins whole.
    */
   mergeViews?(earlier: TRecord, later: TRecord): TRecord;
-}
-
-/**
- * What a collector hands the sync for one asset. Strings AWS leaves out are ''; `null` means the call that feeds the
- * attribute failed, and collectionErrors says why. The type's fields are the record's keys of the same names.
- */
-export interface CollectedAsset {
-  arn: string;
-  name: string;
-  accountId: string;
-  region: string;
-  /** null when the tags could not be read. */
-  tags: Tag[] | null;
-  collectionErrors: CollectionError[];
-  /** The API responses the record was built from, keyed by operation. */
-  raw: Record<string, unknown>;
 }

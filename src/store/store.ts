@@ -1,10 +1,10 @@
 // The storage interface every caller uses. It is async so that SQLite (embedded) and PostgreSQL both fit behind it.
 import type { CollectionError, Tag } from '../model/asset.js';
 import type { StoredTrail } from '../model/trail.js';
-import type { ScopeError, ScopeStatus, TrailScopeResult } from '../model/scope.js';
+import type { ScopeError, ScopeResult, ScopeStatus, TrailScopeResult } from '../model/scope.js';
 import type { SortSpec } from './where.js';
 
-export type { ScopeError, ScopeStatus, TrailScopeResult };
+export type { ScopeError, ScopeResult, ScopeStatus, TrailScopeResult };
 
 export type SyncRunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'interrupted';
 
@@ -153,6 +153,11 @@ export interface InventoryStore {
   heartbeatSyncRun(runId: number): Promise<void>;
   /** Writes one scope in one transaction: all of its trails land, or none do. A failed scope deletes nothing. */
   writeTrailScope(runId: number, collector: string, scope: TrailScopeResult): Promise<ScopeCounts>;
+  /**
+   * Writes one scope of any asset type in one transaction, under the collector its definition names: all of its assets
+   * land, or none do. A failed scope deletes nothing.
+   */
+  writeScope(runId: number, scope: ScopeResult): Promise<ScopeCounts>;
   finishSyncRun(runId: number, status: Exclude<SyncRunStatus, 'running'>, error?: ScopeError): Promise<SyncRun>;
   latestSyncRun(collector: string): Promise<SyncRun | undefined>;
   recordAccount(runId: number, collector: string, outcome: AccountOutcome): Promise<void>;

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Tag } from '../../model/asset.js';
+import { trailCollector } from '../common.js';
 import {
   configurationOf, mergeTrailViews, sameJson, TRAIL_ASSET_TYPE, trailFieldChanges, type StoredTrail, type TrailRecord,
 } from '../../model/trail.js';
@@ -24,7 +25,7 @@ import type {
   ControlDescription, ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunListOptions,
   ControlRunRecord, GroupCount, InventoryStore, ListPage, NewControlException, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState,
   ScopeStatus, StoredControlException, SyncRun, SyncRunListOptions, SyncRunStatus, SyncRunSummary, TrailChange,
-  TrailChangeKind, TrailPage, TrailPageRequest, TrailQueryOptions, TrailScopeResult, TrailSighting, VerdictToRecord,
+  TrailChangeKind, TrailPage, TrailPageRequest, TrailQueryOptions, TrailScopeResult, ScopeResult, TrailSighting, VerdictToRecord,
 } from '../store.js';
 import { StoreBusyError, type IntegrityReport } from '../store.js';
 import { isComputed, isConstant, trailCatalog, type TrailColumn } from '../trail-columns.js';
@@ -265,6 +266,11 @@ export class PostgresStore implements InventoryStore {
       [ids],
     );
     return runsWithTotals(runs, scopeRows, accountRows);
+  }
+
+  async writeScope(runId: number, scope: ScopeResult): Promise<ScopeCounts> {
+    const { assetType: _type, assets, ...rest } = scope;
+    return this.writeTrailScope(runId, trailCollector(scope.assetType), { ...rest, trails: assets as TrailRecord[] });
   }
 
   async writeTrailScope(runId: number, collector: string, scope: TrailScopeResult): Promise<ScopeCounts> {

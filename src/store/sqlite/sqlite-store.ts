@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Tag } from '../../model/asset.js';
+import { trailCollector } from '../common.js';
 import {
   configurationOf, mergeTrailViews, sameJson, TRAIL_ASSET_TYPE, trailFieldChanges, type StoredTrail, type TrailRecord,
 } from '../../model/trail.js';
@@ -15,7 +16,7 @@ import { loadMigrations, MigrationError, pendingMigrations, type AppliedMigratio
 import type {
   AccountAttempt, AccountCoverage, AccountSummary, GroupCount, TrailPage, TrailPageRequest, AccountOutcome, AccountRetirement, InventoryStore, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError, ScopeState, ScopeStatus,
   SyncRun, SyncRunListOptions, SyncRunStatus, SyncRunSummary, TrailChange, TrailChangeKind, TrailQueryOptions,
-  TrailScopeResult, TrailSighting,
+  TrailScopeResult, ScopeResult, TrailSighting,
 } from '../store.js';
 import {
   ALL_TRAIL_VALUES, isComputed, isConstant, TRAIL_COLUMNS, TRAIL_COLUMNS_BY_FIELD, TRAIL_CONTENT_COLUMNS, type TrailColumn,
@@ -223,6 +224,11 @@ export class SqliteStore implements InventoryStore {
       .prepared(`SELECT run_id, count(*) AS failed FROM sync_accounts WHERE status = 'failed' AND run_id IN ${JSON_LIST} GROUP BY run_id`)
       .all(ids) as Row[];
     return runsWithTotals(runs, scopeRows, accountRows);
+  }
+
+  async writeScope(runId: number, scope: ScopeResult): Promise<ScopeCounts> {
+    const { assetType: _type, assets, ...rest } = scope;
+    return this.writeTrailScope(runId, trailCollector(scope.assetType), { ...rest, trails: assets as TrailRecord[] });
   }
 
   async writeTrailScope(runId: number, collector: string, scope: TrailScopeResult): Promise<ScopeCounts> {
