@@ -3,12 +3,7 @@
 // directions. A type's own object type (its fields and their descriptions) stays hand-written in schema/<type>.graphql;
 // its Where, Sort and GroupField inputs are generated from that SDL (src/graphql/filters.ts).
 import type { AssetRelation, AssetTypeDefinition } from '../assets/definition.js';
-
-/** How generated descriptions name a type's assets: 'trail' and 'trails'. */
-export function nounsOf(type: AssetTypeDefinition): { one: string; many: string } {
-  const words = (camel: string) => camel.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
-  return type.nouns ?? { one: words(type.name), many: words(type.plural) };
-}
+import { nounsOf } from '../assets/registry.js';
 
 const capitalized = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
