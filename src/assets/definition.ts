@@ -88,6 +88,13 @@ export interface AssetTypeDefinition<TRecord extends CollectedAsset = CollectedA
   /** The fields beyond the common ones, in the order of the type's SDL. */
   fields: readonly AssetField[];
   relations: readonly AssetRelation[];
+  /** How the API's generated descriptions name its assets; default from `name` and `plural` ('kms key', 'kms keys'). */
+  nouns?: { one: string; many: string };
+  /**
+   * How the description of `Account.<plural>` goes on after "The live <many> that apply to the account: ": which assets
+   * apply, and a filter example (lines may break with \n). Default: "every <one> a sync of the account listed, by ARN."
+   */
+  accountListNote?: string;
   /**
    * Two views of one asset from two scopes (a member account's view of an organization trail): what the later view
    * could not read keeps the earlier known value. Without it, the later view wins whole.

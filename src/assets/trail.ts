@@ -78,5 +78,9 @@ export const TRAIL: AssetTypeDefinition<TrailRecord> = {
   ],
   // Filled in by the KMS key type: a trail's kmsKeyID is the key's ARN (DescribeTrails gives the full ARN).
   relations: [],
+  accountListNote:
+    'every trail a sync of the account listed in one of its regions (its own\n' +
+    'trails and the organization trails it sees), by ARN. As a filter, `trails_SOME` and `trails_NONE` take a TrailWhere,\n' +
+    'e.g. accounts without a logging multi-region trail: `accounts(where: {trails_NONE: {isMultiRegionTrail: true, isLogging: true}})`.',
   mergeViews: mergeTrailViews,
 };

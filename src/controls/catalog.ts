@@ -9,12 +9,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { InventoryApi } from '../graphql/execute.js';
 import { withStoredFragments } from '../graphql/fragments.js';
-import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
+import { ASSET_TYPE_NAMES, assetType as registeredType } from '../assets/registry.js';
 import { CONTROLS_DIR } from '../paths.js';
 import { listsFailures, parseExpectation, type Expectation } from './expect.js';
-
-// Lives in the model now, since the store's coverage needs it too; re-exported for existing imports.
-export { COLLECTOR_BY_ASSET_TYPE };
 
 const text = z.string().trim().min(1);
 
@@ -97,8 +94,9 @@ export function loadControl(api: InventoryApi, path: string, root = CONTROLS_DIR
   const control = parsed.data!;
   if (basename(path, '.yaml') !== control.id) fail(`the file must be named after the control id: ${control.id}.yaml`);
   for (const assetType of control.assetTypes) {
-    if (!(assetType in COLLECTOR_BY_ASSET_TYPE)) {
-      fail(`assetTypes: unknown asset type "${assetType}" (known: ${Object.keys(COLLECTOR_BY_ASSET_TYPE).join(', ')})`);
+    // The registry (src/assets/registry.ts) lists every type a control may name.
+    if (!registeredType(assetType)) {
+      fail(`assetTypes: unknown asset type "${assetType}" (known: ${ASSET_TYPE_NAMES.join(', ')})`);
     }
   }
 

@@ -3,7 +3,7 @@
 import { execute, Kind, print, type GraphQLError } from 'graphql';
 import type { InventoryApi } from '../graphql/execute.js';
 import { createContext } from '../graphql/context.js';
-import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
+import { assetType as registeredType } from '../assets/registry.js';
 import { computeCoverage, type CoverageEntry } from '../store/coverage.js';
 import { integrityFailure } from '../store/integrity.js';
 import type { IntegrityReport, InventoryStore, ScopeError } from '../store/store.js';
@@ -247,7 +247,7 @@ export async function inventoryState(
   const maxAgeHours = options.maxAgeHours ?? DEFAULT_MAX_AGE_HOURS;
   const staleBefore = new Date((options.now ?? new Date()).getTime() - maxAgeHours * 3_600_000).toISOString();
   for (const assetType of assetTypes) {
-    const collector = COLLECTOR_BY_ASSET_TYPE[assetType];
+    const collector = registeredType(assetType)?.collector;
     if (!collector) {
       gaps.push(`no collector gathers ${assetType} assets`);
       continue;

@@ -2,8 +2,8 @@
 // so that the schema and the exception mutations both use it without importing each other.
 import DataLoader from 'dataloader';
 import type { Tag } from '../model/asset.js';
-import type { StoredTrail } from '../model/trail.js';
 import type { AccountSummary, ApiTokenScope, InventoryStore } from '../store/store.js';
+import { nodesById, type AssetRow } from './asset-reader.js';
 
 /** Who sent a request, as far as mutations care. */
 export type Caller =
@@ -31,7 +31,7 @@ export interface GraphQLContext {
   loaders: RequestLoaders;
   /** Tags read with a whole list of assets, by asset id: they resolve at once, without a promise per asset. */
   tagsRead: Map<string, Tag[]>;
-  /** Owner accounts read with a whole list of trails, by account id (undefined: not known), likewise. */
+  /** Owner accounts read with a whole list of assets, by account id (undefined: not known), likewise. */
   accountsRead: Map<string, AccountSummary | undefined>;
   /** Who sent the request: mutations need an admin token, or a server nobody needs a token for (see Caller). */
   caller: Caller;
@@ -55,7 +55,8 @@ export interface ContextOptions {
 }
 
 export interface RequestLoaders {
-  trailById: DataLoader<string, StoredTrail | undefined>;
+  /** Assets of any type by id: node(id) and the assets of control results. */
+  nodeById: DataLoader<string, AssetRow | undefined>;
   accountById: DataLoader<string, AccountSummary | undefined>;
 }
 
@@ -64,7 +65,7 @@ export function createContext(store: InventoryStore, options: ContextOptions = {
   return {
     store,
     loaders: {
-      trailById: new DataLoader((ids) => store.trailsById(ids)),
+      nodeById: new DataLoader((ids) => nodesById(store, ids)),
       accountById: new DataLoader((ids) => store.accountsById(ids)),
     },
     tagsRead: new Map(),

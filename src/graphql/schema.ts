@@ -9,21 +9,26 @@ import {
   Kind,
   parse,
   valueFromASTUntyped,
+  type DefinitionNode,
   type GraphQLSchema,
+  type ObjectTypeExtensionNode,
   type GraphQLResolveInfo,
   type ValueNode,
 } from 'graphql';
 import type { Tag } from '../model/asset.js';
 import { parseTime } from '../model/time.js';
 import type { StoredTrail } from '../model/trail.js';
+import type { AssetTypeDefinition } from '../assets/definition.js';
+import { ASSET_TYPES } from '../assets/registry.js';
 import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
 import { computeCoverage, UnknownAssetTypeError } from '../store/coverage.js';
 import type { ControlLatestResult, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunRecord, ListPage } from '../store/store.js';
-import type {
-  AccountSummary, ScopeError, ScopeStatus, SyncRun, TrailQueryOptions,
-} from '../store/store.js';
-import { ACCOUNT_FILTER, TAG_FILTER, TRAIL_ASSET_FILTER, TRAIL_FILTER } from '../store/filter-schemas.js';
+import type { AccountSummary, ScopeError, ScopeStatus, SyncRun } from '../store/store.js';
+import { TAG_FILTER } from '../store/filter-schemas.js';
 import { FilterError, type FilterSchema, type SortSpec } from '../store/where.js';
+import * as reader from './asset-reader.js';
+import type { AssetQueryOptions, AssetRow, FilterSchemaSource } from './asset-reader.js';
+import { assetTypesSdl, relationEnds, rootFieldsOf } from './asset-sdl.js';
 import type { GraphQLContext } from './context.js';
 import { exceptionResolvers } from './exceptions.js';
 import { filterInputsSdl, type FilterableTypeNode } from './filters.js';
@@ -55,36 +60,58 @@ export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
     .map((file) => readFileSync(join(dir, file), 'utf8'));
 }
 
-/**
- * The types whose filter inputs are generated from their SDL, with the store's filter schema behind each: the columns
- * of their scalar fields, and the relations a filter can follow into the other types listed here.
- */
-const FILTERED_TYPES: readonly { typeName: string; filter: FilterSchema; sort?: boolean; groupBy?: boolean }[] = [
-  { typeName: 'Trail', filter: TRAIL_FILTER, groupBy: true },
-  { typeName: 'Tag', filter: TAG_FILTER, sort: false },
-  { typeName: 'Account', filter: ACCOUNT_FILTER, sort: false },
-  { typeName: 'Asset', filter: TRAIL_ASSET_FILTER },
-];
+/** What a schema is built from: the asset types (the registry's) and the filter schemas behind their Where inputs. */
+export interface SchemaSources {
+  /** Default: every registered type (src/assets/registry.ts). */
+  assetTypes?: readonly AssetTypeDefinition[];
+  /** SDL beyond schema/ (the object types of asset types that are not registered, in tests). */
+  extraTypeDefs?: readonly string[];
+  /** Default: the store's, through src/graphql/asset-reader.ts. */
+  filters?: FilterSchemaSource;
+}
 
-/** The generated SDL: the Where (and Sort, GroupField) inputs of every filtered type. */
-export function generatedTypeDefs(typeDefs: readonly string[]): string[] {
-  const definitions = typeDefs.flatMap((sdl) => parse(sdl).definitions);
-  const filteredTypes = new Set(FILTERED_TYPES.map((t) => t.typeName));
+/** The fields of an object type or interface, with those its extensions add (generated relation fields included). */
+function withExtensions(definitions: readonly DefinitionNode[], typeName: string): FilterableTypeNode {
+  const type = definitions.find(
+    (d): d is FilterableTypeNode => (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.INTERFACE_TYPE_DEFINITION) && d.name.value === typeName,
+  );
+  if (!type) throw new Error(`schema: type ${typeName} is not defined in ${SCHEMA_DIR}`);
+  const extensions = definitions.filter((d): d is ObjectTypeExtensionNode => d.kind === Kind.OBJECT_TYPE_EXTENSION && d.name.value === typeName);
+  return { ...type, fields: [...(type.fields ?? []), ...extensions.flatMap((extension) => extension.fields ?? [])] } as FilterableTypeNode;
+}
+
+/**
+ * The generated SDL: what every asset type has alike (src/graphql/asset-sdl.ts), and the Where (and Sort, GroupField)
+ * inputs of every filtered type, each checked against the store's filter schema: the columns of its scalar fields, and
+ * the relations a filter can follow into the other filtered types.
+ */
+export function generatedTypeDefs(typeDefs: readonly string[], sources: SchemaSources = {}): string[] {
+  const assetTypes = sources.assetTypes ?? ASSET_TYPES;
+  const filters = sources.filters ?? reader.STORE_FILTER_SCHEMAS;
+  const assetSdl = assetTypesSdl(assetTypes);
+  const definitions = [...typeDefs, assetSdl].flatMap((sdl) => parse(sdl).definitions);
+  const filteredTypes: { typeName: string; filter: FilterSchema; sort?: boolean; groupBy?: boolean }[] = [
+    ...assetTypes.map((type) => ({ typeName: type.name, filter: filters.filterSchemaOf(type.name), groupBy: true })),
+    { typeName: 'Tag', filter: TAG_FILTER, sort: false },
+    { typeName: 'Account', filter: filters.accountFilterSchema(), sort: false },
+    { typeName: 'Asset', filter: filters.assetFilterSchema() },
+  ];
+  const filteredNames = new Set(filteredTypes.map((t) => t.typeName));
   const enumTypes = new Set(definitions.flatMap((d) => (d.kind === Kind.ENUM_TYPE_DEFINITION ? [d.name.value] : [])));
-  return FILTERED_TYPES.map(({ typeName, filter, sort, groupBy }) => {
-    const type = definitions.find(
-      (d): d is FilterableTypeNode =>
-        (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.INTERFACE_TYPE_DEFINITION) && d.name.value === typeName,
-    );
-    if (!type) throw new Error(`schema: type ${typeName} is not defined in ${SCHEMA_DIR}`);
-    return filterInputsSdl(type, filter, { filteredTypes, enumTypes, ...(sort === undefined ? {} : { sort }), ...(groupBy === undefined ? {} : { groupBy }) });
-  });
+  const inputs = filteredTypes.map(({ typeName, filter, sort, groupBy }) =>
+    filterInputsSdl(withExtensions(definitions, typeName), filter, {
+      filteredTypes: filteredNames, enumTypes, ...(sort === undefined ? {} : { sort }), ...(groupBy === undefined ? {} : { groupBy }),
+    }),
+  );
+  return [assetSdl, ...inputs];
 }
 
 /** The executable schema; `limits` sets the largest page (options.limit, first) a request may ask for. */
-export function buildSchema(limits: PageLimits = pageLimits()): GraphQLSchema {
-  const typeDefs = loadTypeDefs();
-  return registerPageLimits(makeExecutableSchema({ typeDefs: [...typeDefs, ...generatedTypeDefs(typeDefs)], resolvers: createResolvers(limits) }), limits);
+export function buildSchema(limits: PageLimits = pageLimits(), sources: SchemaSources = {}): GraphQLSchema {
+  const typeDefs = [...loadTypeDefs(), ...(sources.extraTypeDefs ?? [])];
+  const allTypeDefs = [...typeDefs, ...generatedTypeDefs(typeDefs, sources)];
+  const assetTypes = sources.assetTypes ?? ASSET_TYPES;
+  return registerPageLimits(makeExecutableSchema({ typeDefs: allTypeDefs, resolvers: createResolvers(limits, assetTypes, allTypeDefs) }), limits);
 }
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -188,8 +215,8 @@ type ControlStatusValue = ReturnType<typeof controlStatus>;
 /** A recorded run as ControlRun resolves it: its results are read by ControlRun.results, of `resultsOf` alone when set. */
 type ControlRunValue = ControlRunRecord & { resultsOf: string | undefined };
 
-/** The store's options for a page of trails: a list without limit over HTTP reads one trail past its bound. */
-function trailPage(read: ListRead): Pick<TrailQueryOptions, 'limit' | 'offset' | 'oneMore'> {
+/** The store's options for a page of assets: a list without limit over HTTP reads one asset past its bound. */
+function assetPage(read: ListRead): Pick<AssetQueryOptions, 'limit' | 'offset' | 'oneMore'> {
   return read.bound === undefined ? { limit: read.page.limit ?? null, offset: read.page.offset ?? 0 } : { limit: read.bound, offset: read.page.offset ?? 0, oneMore: true };
 }
 
@@ -214,24 +241,24 @@ function storeFields(fields: readonly string[]): string[] {
 }
 
 /**
- * Trails read for a list or a page: their tags and owner accounts, when selected, are read at once, in one statement
+ * Assets read for a list or a page: their tags and owner accounts, when selected, are read at once, in one statement
  * each for the whole list, so that 10,000 trails do not resolve 10,000 promises (and a page's edges resolve without any).
  */
-async function withTags(context: GraphQLContext, trails: StoredTrail[], fields: readonly string[], limits: PageLimits): Promise<StoredTrail[]> {
-  if (fields.includes('tags') && trails.length > 0) {
-    // The page Trail.tags reads without limit: over HTTP one past its bound, so that it can tell there are more.
-    const page = context.boundedLists ? { limit: unlimitedListSize('Trail.tags', false, limits) + 1 } : undefined;
-    const tags = await context.store.tagsByAssetId(trails.map((trail) => trail.id), page);
-    trails.forEach((trail, i) => context.tagsRead.set(trail.id, tags[i]!));
+async function withTags<T extends AssetRow>(context: GraphQLContext, assets: T[], fields: readonly string[], limits: PageLimits): Promise<T[]> {
+  if (fields.includes('tags') && assets.length > 0) {
+    // The page <Type>.tags reads without limit: over HTTP one past its bound, so that it can tell there are more.
+    const page = context.boundedLists ? { limit: unlimitedListSize(`${assets[0]!.assetType}.tags`, false, limits) + 1 } : undefined;
+    const tags = await context.store.tagsByAssetId(assets.map((asset) => asset.id), page);
+    assets.forEach((asset, i) => context.tagsRead.set(asset.id, tags[i]!));
   }
   if (fields.includes('account')) {
-    const unread = [...new Set(trails.map((trail) => trail.accountId))].filter((id) => !context.accountsRead.has(id));
+    const unread = [...new Set(assets.map((asset) => asset.accountId))].filter((id) => !context.accountsRead.has(id));
     if (unread.length > 0) {
       const accounts = await context.store.accountsById(unread);
       unread.forEach((id, i) => context.accountsRead.set(id, accounts[i]));
     }
   }
-  return trails;
+  return assets;
 }
 
 /** The page arguments of a list field (`limit` and `offset`, or a root list's `options`). */
@@ -257,7 +284,7 @@ function listRead(context: GraphQLContext, limits: PageLimits, args: PageArgs, i
   const offset = args.offset ?? 0;
   if (offset < 0) throw badInput(`${offsetPath} must not be negative`, offsetPath);
   if (args.limit !== null && args.limit !== undefined) {
-    checkPageSize(args.limit, argumentPath, limits);
+    checkPageSize(args.limit, argumentPath, limits, info);
     return { page: { limit: args.limit, offset } };
   }
   if (!context.boundedLists) return { page: { offset } };
@@ -274,7 +301,7 @@ function withinBound<T>(rows: T[], read: ListRead, info: GraphQLResolveInfo, of?
   const field = `${info.parentType.name}.${info.fieldName}`;
   const atRoot = info.parentType === info.schema.getQueryType();
   const pageArgs = argumentPath === 'options.limit' ? `options: {limit: ${read.bound}, offset: ${read.page.offset ?? 0}}` : `limit: ${read.bound}, offset: ${read.page.offset ?? 0}`;
-  const connection = info.fieldName === 'trails' && atRoot ? ', or trailsConnection(first, after)' : '';
+  const connection = atRoot && connectionsFor(info).length === 1 && info.fieldName !== 'assets' ? `, or ${connectionsFor(info)[0]}(first, after)` : '';
   throw new GraphQLError(
     `${info.fieldName}${of ? ` of ${of}` : ''} has more than ${read.bound} items, the most a${atRoot ? '' : ' nested'} list without a limit returns; ` +
       `ask for them a page at a time: ${info.fieldName}(${pageArgs}), then the next offsets${connection}`,
@@ -294,12 +321,23 @@ function withinQuota<T>(context: GraphQLContext, trail: StoredTrail, list: strin
   return value;
 }
 
+/**
+ * The connections that page what a root field lists: its own (`trailsConnection` for `trails` and itself), or for
+ * `assets` every type's.
+ */
+function connectionsFor(info: GraphQLResolveInfo): string[] {
+  const rootFields = info.schema.getQueryType()!.getFields();
+  const name = info.fieldName.endsWith('Connection') ? info.fieldName : `${info.fieldName}Connection`;
+  if (rootFields[name]) return [name];
+  return info.fieldName === 'assets' ? Object.keys(rootFields).filter((field) => field.endsWith('Connection')) : [];
+}
+
 /** A page size a request asked for, checked against the maximum; the message names the maximum. */
-function checkPageSize(value: number | null | undefined, argumentPath: string, limits: PageLimits): void {
+function checkPageSize(value: number | null | undefined, argumentPath: string, limits: PageLimits, info: GraphQLResolveInfo): void {
   if (value === null || value === undefined) return;
   if (value < 0) throw badInput(`${argumentPath} must not be negative`, argumentPath);
   if (value > limits.maxPageSize) {
-    const instead = argumentPath === 'limit' ? 'ask for pages of it with limit and offset instead' : 'page through the results instead (trailsConnection)';
+    const instead = argumentPath === 'limit' ? 'ask for pages of it with limit and offset instead' : `page through the results instead (${connectionsFor(info).join(', ')})`;
     throw badInput(`${argumentPath} is ${value}, above the maximum page size of ${limits.maxPageSize}; ${instead}`, argumentPath);
   }
 }
@@ -311,7 +349,132 @@ interface ConnectionArgs {
   sort?: SortSpec[] | null;
 }
 
-const createResolvers = (limits: PageLimits, tagBound = unlimitedListSize('Trail.tags', false, limits)) => ({
+type Resolver = (parent: never, args: never, context: GraphQLContext, info: GraphQLResolveInfo) => unknown;
+
+/** The field names of each object type in the SDL, extensions included. */
+function objectFields(typeDefs: readonly string[]): Map<string, Set<string>> {
+  const fields = new Map<string, Set<string>>();
+  for (const definition of typeDefs.flatMap((sdl) => parse(sdl).definitions)) {
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+    const names = fields.get(definition.name.value) ?? new Set<string>();
+    for (const field of definition.fields ?? []) names.add(field.name.value);
+    fields.set(definition.name.value, names);
+  }
+  return fields;
+}
+
+/**
+ * The resolvers every asset type has alike, generated from the registry (docs/architecture.md, "The registry"): its root
+ * fields, its aggregate, Account.<plural>, its relation fields in both directions, and the fields every asset's SDL
+ * declares that read other rows (account, tags, visibleIn, history). All of them read through src/graphql/asset-reader.ts.
+ */
+function assetTypeResolvers(limits: PageLimits, assetTypes: readonly AssetTypeDefinition[], typeDefs: readonly string[]) {
+  const Query: Record<string, Resolver> = {};
+  const Account: Record<string, Resolver> = {};
+  const types: Record<string, Record<string, Resolver>> = {};
+  const fieldsOf = objectFields(typeDefs);
+  const ends = relationEnds(assetTypes);
+  for (const type of assetTypes) {
+    const root = rootFieldsOf(type);
+    const name = type.name;
+    Query[root.list] = async (_: unknown, args: { where?: unknown; options?: AssetQueryOptions | null }, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      const read = listRead(context, limits, args.options ?? {}, info, 'options.limit');
+      const fields = storeFields(selectedFields(info));
+      const assets = await fromStore(() => reader.findAssetsOfType(context.store, name, args.where, { ...args.options, ...assetPage(read), fields }));
+      return withTags(context, withinBound(assets, read, info, undefined, 'options.limit'), fields, limits);
+    };
+    Query[root.connection] = async (_: unknown, args: ConnectionArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      checkPageSize(args.first, 'first', limits, info);
+      const first = args.first ?? Math.min(DEFAULT_PAGE_SIZE, limits.maxPageSize);
+      const fields = storeFields(selectedFields(info, ['edges', 'node']));
+      const { where, after, sort } = args;
+      const page = await fromStore(() => reader.findAssetPage(context.store, name, where, { first, after, sort, fields }));
+      const assets = await withTags(context, page.assets, fields, limits);
+      // totalCount and hasPreviousPage cost a statement each: run only when selected (the default resolver calls these).
+      return {
+        edges: assets.map((node, i) => ({ cursor: page.cursors[i]!, node })),
+        pageInfo: {
+          hasNextPage: page.hasNextPage,
+          hasPreviousPage: () => (after === undefined || after === null ? false : fromStore(() => reader.hasAssetsBefore(context.store, name, where, { after, sort }))),
+          startCursor: page.cursors[0] ?? null,
+          endCursor: page.cursors.at(-1) ?? null,
+        },
+        totalCount: () => fromStore(() => reader.countAssets(context.store, name, where)),
+      };
+    };
+    // count and countBy each run one statement with the filter; a bad filter fails them with BAD_USER_INPUT.
+    Query[root.aggregate] = (_: unknown, args: { where?: unknown }) => ({ where: args.where });
+    Query[root.byId] = (_: unknown, args: { id: string }, context: GraphQLContext) =>
+      pagedLoader(context, `${name}ById`, {}, (ids: readonly string[]) => reader.assetsById(context.store, name, ids)).load(args.id);
+    types[`${name}Aggregate`] = {
+      count: (aggregate: { where?: unknown }, _: unknown, context: GraphQLContext) => fromStore(() => reader.countAssets(context.store, name, aggregate.where)),
+      countBy: async (aggregate: { where?: unknown }, args: { field: string } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+        const read = listRead(context, limits, args, info);
+        return withinBound(await fromStore(() => reader.countAssetsBy(context.store, name, aggregate.where, args.field, read.page)), read, info, `field ${args.field}`);
+      },
+    };
+    Account[root.list] = async (account: AccountSummary, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      const read = listRead(context, limits, args, info);
+      const loader = pagedLoader(context, `Account.${root.list}`, read.page, (ids: readonly string[], page) => reader.assetsOfAccounts(context.store, name, ids, page));
+      return withinBound(await loader.load(account.accountId), read, info, `account ${account.accountId}`);
+    };
+    const declared = fieldsOf.get(name) ?? new Set<string>();
+    const common = commonAssetResolvers(limits, name);
+    types[name] = Object.fromEntries(Object.entries(common).filter(([field]) => declared.has(field)));
+  }
+  for (const end of ends) {
+    types[end.holder]![end.field] = async (asset: AssetRow, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      if (end.cardinality === 'one') {
+        const loader = pagedLoader(context, `${end.holder}.${end.field}`, {}, (ids: readonly string[]) => reader.relatedAssets(context.store, end.holder, end.field, ids));
+        return (await loader.load(asset.id))[0] ?? null;
+      }
+      const read = listRead(context, limits, args, info);
+      const loader = pagedLoader(context, `${end.holder}.${end.field}`, read.page, (ids: readonly string[], page) => reader.relatedAssets(context.store, end.holder, end.field, ids, page));
+      return withinBound(await loader.load(asset.id), read, info, asset.arn);
+    };
+  }
+  return { Query, Account, types };
+}
+
+/** The fields an asset type's SDL declares that read other rows than its own: its owner account, tags, sightings and history. */
+function commonAssetResolvers(limits: PageLimits, typeName: string): Record<string, Resolver> {
+  const tagBound = unlimitedListSize(`${typeName}.tags`, false, limits);
+  return {
+    // Read with the list when it was (withTags), else one statement for the accounts of a whole list (the loader batches
+    // and dedupes); the owner of a deleted asset that the inventory no longer knows otherwise is still an account,
+    // with nothing known of it.
+    account: (asset: AssetRow, _: unknown, context: GraphQLContext): AccountSummary | Promise<AccountSummary> => {
+      const unknown = (): AccountSummary => ({ accountId: asset.accountId, lastSyncedAt: null, status: null, enabledRegions: null, name: null });
+      if (context.accountsRead.has(asset.accountId)) return context.accountsRead.get(asset.accountId) ?? unknown();
+      return context.loaders.accountById.load(asset.accountId).then((account) => account ?? unknown());
+    },
+    // Not async: tags read with a whole list resolve at once, without a promise per asset (10,000 of them in the seed query).
+    tags: (asset: AssetRow, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo): Tag[] | Promise<Tag[]> => {
+      // Tags read with a whole list (withTags) are the default page: without limit, from the start.
+      const prefetched = (args.limit ?? undefined) === undefined && (args.offset ?? 0) === 0 ? context.tagsRead.get(asset.id) : undefined;
+      if (prefetched && (!context.boundedLists || prefetched.length <= tagBound)) return prefetched;
+      const read = listRead(context, limits, args, info);
+      if (prefetched) return withinBound(prefetched, read, info, asset.arn);
+      return pagedLoader(context, 'tags', read.page, (ids: readonly string[], page) => context.store.tagsByAssetId(ids, page))
+        .load(asset.id)
+        .then((tags) => withinBound(tags, read, info, asset.arn));
+    },
+    visibleIn: async (asset: AssetRow, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      const read = listRead(context, limits, args, info);
+      const loader = pagedLoader(context, 'visibleIn', read.page, (ids: readonly string[], page) => reader.sightingsByAssetId(context.store, ids, page));
+      return withinBound(await loader.load(asset.id), read, info, asset.arn);
+    },
+    history: async (asset: AssetRow, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      const read = listRead(context, limits, args, info);
+      const loader = pagedLoader(context, 'history', read.page, (ids: readonly string[], page) => reader.assetHistory(context.store, ids, page));
+      return withinBound(await loader.load(asset.id), read, info, asset.arn);
+    },
+  } as Record<string, Resolver>;
+}
+
+const createResolvers = (limits: PageLimits, assetTypes: readonly AssetTypeDefinition[], typeDefs: readonly string[]) => {
+  const perType = assetTypeResolvers(limits, assetTypes, typeDefs);
+  return {
   DateTime,
   JSON: JSONScalar,
   SyncRunStatus: upperCaseEnum(['running', 'succeeded', 'partial', 'failed', 'interrupted']),
@@ -329,43 +492,16 @@ const createResolvers = (limits: PageLimits, tagBound = unlimitedListSize('Trail
   },
   Query: {
     apiVersion: () => PACKAGE_VERSION,
-    trails: async (_: unknown, args: { where?: unknown; options?: TrailQueryOptions | null }, context: GraphQLContext, info: GraphQLResolveInfo) => {
+    ...perType.Query,
+    assets: async (_: unknown, args: { where?: unknown; options?: AssetQueryOptions | null }, context: GraphQLContext, info: GraphQLResolveInfo) => {
       const read = listRead(context, limits, args.options ?? {}, info, 'options.limit');
       const fields = storeFields(selectedFields(info));
-      const trails = await fromStore(() => context.store.findTrails(args.where, { ...args.options, ...trailPage(read), fields }));
-      return withTags(context, withinBound(trails, read, info, undefined, 'options.limit'), fields, limits);
-    },
-    trailsConnection: async (_: unknown, args: ConnectionArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
-      checkPageSize(args.first, 'first', limits);
-      const first = args.first ?? Math.min(DEFAULT_PAGE_SIZE, limits.maxPageSize);
-      const fields = storeFields(selectedFields(info, ['edges', 'node']));
-      const { where, after, sort } = args;
-      const page = await fromStore(() => context.store.findTrailsPage(where, { first, after, sort, fields }));
-      const trails = await withTags(context, page.trails, fields, limits);
-      // totalCount and hasPreviousPage cost a statement each: run only when selected (the default resolver calls these).
-      return {
-        edges: trails.map((node, i) => ({ cursor: page.cursors[i]!, node })),
-        pageInfo: {
-          hasNextPage: page.hasNextPage,
-          hasPreviousPage: () => (after === undefined || after === null ? false : fromStore(() => context.store.hasTrailsBefore(where, { after, sort }))),
-          startCursor: page.cursors[0] ?? null,
-          endCursor: page.cursors.at(-1) ?? null,
-        },
-        totalCount: () => fromStore(() => context.store.countTrails(where)),
-      };
-    },
-    // count and countBy each run one statement with the filter; a bad filter fails them with BAD_USER_INPUT.
-    trailsAggregate: (_: unknown, args: { where?: unknown }) => ({ where: args.where }),
-    trail: (_: unknown, args: { id: string }, context: GraphQLContext) => context.loaders.trailById.load(args.id),
-    assets: async (_: unknown, args: { where?: unknown; options?: TrailQueryOptions | null }, context: GraphQLContext, info: GraphQLResolveInfo) => {
-      const read = listRead(context, limits, args.options ?? {}, info, 'options.limit');
-      const fields = storeFields(selectedFields(info));
-      const assets = await fromStore(() => context.store.findAssets(args.where, { ...args.options, ...trailPage(read), fields }));
+      const assets = await fromStore(() => reader.findAssets(context.store, args.where, { ...args.options, ...assetPage(read), fields }));
       return withTags(context, withinBound(assets, read, info, undefined, 'options.limit'), fields, limits);
     },
     // Asset ids are ARNs, account ids are twelve digits: each id is looked up where it can be, and null when absent.
     node: async (_: unknown, args: { id: string }, context: GraphQLContext) => {
-      if (args.id.startsWith('arn:')) return (await context.loaders.trailById.load(args.id)) ?? null;
+      if (args.id.startsWith('arn:')) return (await context.loaders.nodeById.load(args.id)) ?? null;
       if (ACCOUNT_ID.test(args.id)) return (await context.loaders.accountById.load(args.id)) ?? null;
       return null;
     },
@@ -424,11 +560,7 @@ const createResolvers = (limits: PageLimits, tagBound = unlimitedListSize('Trail
   },
   Account: {
     id: (account: AccountSummary) => account.accountId,
-    trails: async (account: AccountSummary, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
-      const read = listRead(context, limits, args, info);
-      const loader = pagedLoader(context, 'Account.trails', read.page, (ids: readonly string[], page) => context.store.trailsOfAccounts(ids, page));
-      return withinBound(await loader.load(account.accountId), read, info, `account ${account.accountId}`);
-    },
+    ...perType.Account,
   },
   ControlAssetState: upperCaseEnum(['failing', 'excepted']),
   ControlStatus: resultListResolvers((status: ControlStatusValue) => ({ runId: status.runId, controlId: status.id }), limits),
@@ -443,46 +575,12 @@ const createResolvers = (limits: PageLimits, tagBound = unlimitedListSize('Trail
   },
   ControlResultAsset: {
     id: (asset: ControlResultAsset) => asset.assetId,
-    // The asset as the inventory holds it now, through the request's trail loader (one statement for the whole list).
-    asset: async (asset: ControlResultAsset, _: unknown, context: GraphQLContext) => (await context.loaders.trailById.load(asset.assetId)) ?? null,
+    // The asset as the inventory holds it now, through the request's node loader (one statement for the whole list).
+    asset: async (asset: ControlResultAsset, _: unknown, context: GraphQLContext) => (await context.loaders.nodeById.load(asset.assetId)) ?? null,
   },
-  TrailAggregate: {
-    count: (aggregate: { where?: unknown }, _: unknown, context: GraphQLContext) => fromStore(() => context.store.countTrails(aggregate.where)),
-    countBy: async (aggregate: { where?: unknown }, args: { field: string } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
-      const read = listRead(context, limits, args, info);
-      return withinBound(await fromStore(() => context.store.countTrailsBy(aggregate.where, args.field, read.page)), read, info, `field ${args.field}`);
-    },
-  },
+  ...perType.types,
   Trail: {
-    // Read with the list when it was (withTags), else one statement for the accounts of a whole list (the loader batches
-    // and dedupes); the owner of a deleted trail that the inventory no longer knows otherwise is still an account,
-    // with nothing known of it.
-    account: (trail: StoredTrail, _: unknown, context: GraphQLContext): AccountSummary | Promise<AccountSummary> => {
-      const unknown = (): AccountSummary => ({ accountId: trail.accountId, lastSyncedAt: null, status: null, enabledRegions: null, name: null });
-      if (context.accountsRead.has(trail.accountId)) return context.accountsRead.get(trail.accountId) ?? unknown();
-      return context.loaders.accountById.load(trail.accountId).then((account) => account ?? unknown());
-    },
-    // Not async: tags read with a whole list resolve at once, without a promise per trail (10,000 of them in the seed query).
-    tags: (trail: StoredTrail, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo): Tag[] | Promise<Tag[]> => {
-      // Tags read with a whole list (withTags) are the default page: without limit, from the start.
-      const prefetched = (args.limit ?? undefined) === undefined && (args.offset ?? 0) === 0 ? context.tagsRead.get(trail.id) : undefined;
-      if (prefetched && (!context.boundedLists || prefetched.length <= tagBound)) return prefetched;
-      const read = listRead(context, limits, args, info);
-      if (prefetched) return withinBound(prefetched, read, info, trail.arn);
-      return pagedLoader(context, 'tags', read.page, (ids: readonly string[], page) => context.store.tagsByAssetId(ids, page))
-        .load(trail.id)
-        .then((tags) => withinBound(tags, read, info, trail.arn));
-    },
-    visibleIn: async (trail: StoredTrail, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
-      const read = listRead(context, limits, args, info);
-      const loader = pagedLoader(context, 'Trail.visibleIn', read.page, (arns: readonly string[], page) => context.store.sightingsByTrailArn(arns, page));
-      return withinBound(await loader.load(trail.arn), read, info, trail.arn);
-    },
-    history: async (trail: StoredTrail, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
-      const read = listRead(context, limits, args, info);
-      const loader = pagedLoader(context, 'Trail.history', read.page, (arns: readonly string[], page) => context.store.trailHistory(arns, page));
-      return withinBound(await loader.load(trail.arn), read, info, trail.arn);
-    },
+    ...perType.types.Trail,
     // Held in the trail's row: checked against the CloudTrail quotas the cost counts them by (src/graphql/pages.ts).
     eventSelectors: (trail: StoredTrail, _: unknown, context: GraphQLContext) => {
       const selectors = trail.eventSelectors;
@@ -501,4 +599,5 @@ const createResolvers = (limits: PageLimits, tagBound = unlimitedListSize('Trail
     collectionErrors: (trail: StoredTrail, _: unknown, context: GraphQLContext) =>
       withinQuota(context, trail, 'Trail.collectionErrors', trail.collectionErrors.length, trail.collectionErrors),
   },
-});
+};
+};

@@ -2,6 +2,7 @@
 // mutations and anything the planner cannot read run in-process on the writer connection; reads go to the pool, in one
 // of two lanes. A cheap read has a lane of its own (a worker costly reads never take), so that it is never queued
 // behind a costly one.
+import { ASSET_TYPES } from '../assets/registry.js';
 import {
   Kind, parse, visit, type ArgumentNode, type ASTVisitor, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type ObjectFieldNode,
   type OperationDefinitionNode, type VariableNode,
@@ -22,7 +23,7 @@ export const CHEAP_COST = 1_000;
  * trail and scope), coverage (from every scope state). Arguments that make SQL scan or sort: filters, sorts, cursors
  * and offsets (rows skipped are rows read).
  */
-const WHOLE_INVENTORY_FIELDS = new Set(['trailsAggregate', 'count', 'countBy', 'totalCount', 'accounts', 'coverage']);
+const WHOLE_INVENTORY_FIELDS = new Set([...ASSET_TYPES.map((type) => `${type.plural}Aggregate`), 'count', 'countBy', 'totalCount', 'accounts', 'coverage']);
 const SCANNING_ARGUMENTS = new Set(['where', 'sort', 'after', 'offset']);
 
 const IN_PROCESS: RequestRoute = { route: 'in-process' };

@@ -2,7 +2,8 @@
 // request counts and latency by route, GraphQL operation name and status; inventory size; last successful sync per scope.
 import type express from 'express';
 import type { Logger } from '../log.js';
-import { KNOWN_ASSET_TYPES } from '../model/asset-types.js';
+import { ASSET_TYPE_NAMES, ASSET_TYPES, nounsOf } from '../assets/registry.js';
+import { assetTotals } from '../graphql/asset-reader.js';
 import { computeCoverage } from '../store/coverage.js';
 import type { InventoryStore } from '../store/store.js';
 import type { StopReason } from './deadline.js';
@@ -143,16 +144,24 @@ export async function metricsPage(store: InventoryStore, metrics: RequestMetrics
       `inventory_sql_statements_interrupted_total ${workers.interruptedStatements}`,
     );
   }
-  const totals = await store.trailTotals();
+  // One gauge per asset type, named after its plural (inventory_trails, inventory_kms_keys).
+  const totals = await assetTotals(store);
+  for (const type of ASSET_TYPES) {
+    const metric = assetGaugeName(type.plural);
+    const many = nounsOf(type).many;
+    const { live, deleted } = totals[type.name] ?? { live: 0, deleted: 0 };
+    lines.push(
+      `# HELP ${metric} ${many.charAt(0).toUpperCase()}${many.slice(1)} in the inventory: live, and marked deleted by a successful sync that no longer saw them.`,
+      `# TYPE ${metric} gauge`,
+      `${metric}{state="live"} ${live}`,
+      `${metric}{state="deleted"} ${deleted}`,
+    );
+  }
   lines.push(
-    '# HELP inventory_trails Trails in the inventory: live, and marked deleted by a successful sync that no longer saw them.',
-    '# TYPE inventory_trails gauge',
-    `inventory_trails{state="live"} ${totals.live}`,
-    `inventory_trails{state="deleted"} ${totals.deleted}`,
     '# HELP inventory_last_successful_sync_timestamp_seconds When each account and region of an asset type last synced successfully (Unix time).',
     '# TYPE inventory_last_successful_sync_timestamp_seconds gauge',
   );
-  for (const assetType of KNOWN_ASSET_TYPES) {
+  for (const assetType of ASSET_TYPE_NAMES) {
     for (const entry of await computeCoverage(store, assetType)) {
       if (!entry.lastSuccessAt) continue;
       const labels = `asset_type="${escapeLabel(assetType)}",account="${escapeLabel(entry.accountId)}",region="${escapeLabel(entry.region)}"`;
@@ -161,6 +170,9 @@ export async function metricsPage(store: InventoryStore, metrics: RequestMetrics
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** The gauge of one asset type's totals: `inventory_` and its plural in snake case (inventory_kms_keys). */
+export const assetGaugeName = (plural: string): string => `inventory_${plural.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()}`;
 
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');

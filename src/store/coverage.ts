@@ -1,7 +1,7 @@
 // Coverage (README, Querying: history and freshness): for an asset type, every (account, region) the inventory knows
 // of, and how its latest sync went. The GraphQL API and the control engine both read it from here, so they can never
 // disagree.
-import { COLLECTOR_BY_ASSET_TYPE, KNOWN_ASSET_TYPES } from '../model/asset-types.js';
+import { ASSET_TYPE_NAMES, COLLECTOR_BY_ASSET_TYPE } from '../assets/registry.js';
 import type { AccountAttempt, InventoryStore, ScopeError, ScopeState } from './store.js';
 
 export type CoverageStatus = 'ok' | 'skipped' | 'failed' | 'never';
@@ -30,7 +30,7 @@ export interface CoverageEntry {
 export class UnknownAssetTypeError extends Error {
   override name = 'UnknownAssetTypeError';
   constructor(readonly assetType: string) {
-    super(`unknown asset type "${assetType}" (known: ${KNOWN_ASSET_TYPES.join(', ')})`);
+    super(`unknown asset type "${assetType}" (known: ${ASSET_TYPE_NAMES.join(', ')})`);
   }
 }
 

@@ -1,7 +1,7 @@
 // What each `where` input may name, per type: its columns (from the column catalogs) and the relations a filter can
 // follow (`tags_SOME`, `tags_NONE`, `account`). The GraphQL layer generates TagWhere, AccountWhere, TrailWhere and
 // AssetWhere from the SDL and checks them against these schemas; the where compiler compiles against them.
-import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
+import { COLLECTOR_BY_ASSET_TYPE } from '../assets/registry.js';
 import { SQLITE_DIALECT, type Dialect } from './dialect.js';
 import { trailCatalog } from './trail-columns.js';
 import type { FilterColumn, FilterRelation, FilterSchema } from './where.js';

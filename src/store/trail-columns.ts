@@ -1,6 +1,6 @@
 // The trails table, field by field: which column feeds each API field, and how its values are typed.
 // The where compiler, the row mapper and the writer all read this one list.
-import { COLLECTOR_BY_ASSET_TYPE } from '../model/asset-types.js';
+import { COLLECTOR_BY_ASSET_TYPE } from '../assets/registry.js';
 import { SQLITE_DIALECT, type Dialect } from './dialect.js';
 import type { ColumnKind } from './where.js';
 

@@ -24,7 +24,7 @@ export const TRAILS_COLLECTOR = 'aws.cloudtrail.trails';
 /** ListTags accepts at most this many ARNs per call (CloudTrail API reference, ResourceIdList). */
 export const LIST_TAGS_MAX_ARNS = 20;
 
-// The IAM actions this collector calls are TRAIL_PERMISSIONS in ../permissions.ts.
+// The IAM actions this collector calls are the Trail definition's iamActions (src/assets/trail.ts).
 
 export interface TrailCollection {
   /** The account whose credentials the clients carry. */

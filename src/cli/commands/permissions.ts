@@ -1,10 +1,12 @@
-// inventory permissions: the IAM actions a sync calls, as the collectors declare them.
+// inventory permissions: the IAM actions a sync calls: the account-level ones, and each asset type's as its definition
+// declares them (src/assets/registry.ts).
 import { Command, Option } from 'commander';
-import { ACCOUNT_PERMISSIONS, ORGANIZATION_PERMISSIONS, TRAIL_PERMISSIONS } from '../../../collectors/aws/permissions.js';
+import { ACCOUNT_PERMISSIONS, ORGANIZATION_PERMISSIONS } from '../../../collectors/aws/permissions.js';
+import { ASSET_TYPES } from '../../assets/registry.js';
 import type { CommandOutcome } from '../exit-codes.js';
 import { printOut } from '../terminal-text.js';
 
-export const SYNC_PERMISSIONS: readonly string[] = [...ACCOUNT_PERMISSIONS, ...TRAIL_PERMISSIONS];
+export const SYNC_PERMISSIONS: readonly string[] = [...new Set([...ACCOUNT_PERMISSIONS, ...ASSET_TYPES.flatMap((type) => type.iamActions)])];
 
 /** What the credentials that start a multi-account sync need on top: list the organization, assume the member roles. */
 export const DISCOVERY_PERMISSIONS: readonly string[] = [...ORGANIZATION_PERMISSIONS, 'sts:AssumeRole'];

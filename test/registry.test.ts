@@ -1,0 +1,262 @@
+// The registry (src/assets/registry.ts) is the one list of asset types: this walks it and proves every registered type
+// is served everywhere it must be, so that adding a type cannot forget a place. No type is named here: every check runs
+// for each entry of ASSET_TYPES. The second part builds a schema with a test-only type beside Trail, to prove the
+// per-type GraphQL is generated for any definition, relations in both directions included.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  getNamedType, isEnumType, isInputObjectType, isObjectType,
+  type GraphQLField, type GraphQLObjectType, type GraphQLSchema,
+} from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AssetTypeDefinition } from '../src/assets/definition.js';
+import { ASSET_TYPES } from '../src/assets/registry.js';
+import { SYNC_PERMISSIONS } from '../src/cli/commands/permissions.js';
+import { loadControl } from '../src/controls/catalog.js';
+import { inventoryGaps } from '../src/controls/evaluate.js';
+import { STORE_FILTER_SCHEMAS, type FilterSchemaSource } from '../src/graphql/asset-reader.js';
+import { inputTypesOf, rootFieldsOf } from '../src/graphql/asset-sdl.js';
+import { createInventoryApi, runQuery } from '../src/graphql/execute.js';
+import { pageLimits } from '../src/graphql/pages.js';
+import { buildSchema } from '../src/graphql/schema.js';
+import { CONTROLS_DIR } from '../src/paths.js';
+import { assetGaugeName, metricsPage, RequestMetrics } from '../src/server/observability.js';
+import { COPY_TABLES } from '../src/store/copy.js';
+import { computeCoverage } from '../src/store/coverage.js';
+import { TAG_FILTER } from '../src/store/filter-schemas.js';
+import type { FilterColumn, FilterRelation, FilterSchema } from '../src/store/where.js';
+import { runInProcess } from './support/cli.js';
+import { openTempStore, removeDir, tempDir, type TempStore } from './support/store.js';
+
+const api = createInventoryApi();
+
+function objectType(schema: GraphQLSchema, name: string): GraphQLObjectType {
+  const type = schema.getType(name);
+  if (!isObjectType(type)) throw new Error(`${name} is not an object type`);
+  return type;
+}
+
+/** The field's type as written in SDL, e.g. `[Trail!]!`. */
+const typeOf = (field: GraphQLField<unknown, unknown> | undefined): string => String(field?.type);
+
+/** Every check that a type is served as a GraphQL asset type, for any schema built from definitions. */
+function expectServedInGraphQL(schema: GraphQLSchema, type: AssetTypeDefinition): void {
+  const query = schema.getQueryType()!.getFields();
+  const root = rootFieldsOf(type);
+  const inputs = inputTypesOf(type);
+  expect(typeOf(query[root.list]), root.list).toBe(`[${type.name}!]!`);
+  expect(query[root.list]!.args.map((a) => `${a.name}: ${String(a.type)}`)).toEqual([`where: ${inputs.where}`, `options: ${inputs.options}`]);
+  expect(typeOf(query[root.connection]), root.connection).toBe(`${type.name}Connection!`);
+  expect(query[root.connection]!.args.map((a) => `${a.name}: ${String(a.type)}`)).toEqual([
+    `where: ${inputs.where}`, 'first: Int', 'after: String', `sort: [${inputs.sort}!]`,
+  ]);
+  expect(typeOf(query[root.aggregate]), root.aggregate).toBe(`${type.name}Aggregate!`);
+  expect(typeOf(query[root.byId]), root.byId).toBe(type.name);
+  const aggregate = objectType(schema, `${type.name}Aggregate`).getFields();
+  expect(typeOf(aggregate.count)).toBe('Int!');
+  expect(String(aggregate.countBy!.args.find((a) => a.name === 'field')!.type)).toBe(`${inputs.groupField}!`);
+
+  // node(id) and assets: the type is a Node and an Asset, so both can return it.
+  const object = objectType(schema, type.name);
+  expect(object.getInterfaces().map((i) => i.name)).toEqual(expect.arrayContaining(['Asset', 'Node']));
+  expect(typeOf(query.node)).toBe('Node');
+  expect(typeOf(query.assets)).toBe('[Asset!]!');
+
+  expect(typeOf(objectType(schema, 'Account').getFields()[root.list]), `Account.${root.list}`).toBe(`[${type.name}!]!`);
+  expect(isInputObjectType(schema.getType(inputs.where)), inputs.where).toBe(true);
+  expect(isInputObjectType(schema.getType(inputs.sort)), inputs.sort).toBe(true);
+  expect(isEnumType(schema.getType(inputs.groupField)), inputs.groupField).toBe(true);
+  // The account filter follows the account's list of the type.
+  const accountWhere = schema.getType('AccountWhere');
+  if (!isInputObjectType(accountWhere)) throw new Error('AccountWhere is not an input type');
+  expect(Object.keys(accountWhere.getFields())).toEqual(expect.arrayContaining([`${root.list}_SOME`, `${root.list}_NONE`]));
+}
+
+describe.each(ASSET_TYPES.map((type) => [type.name, type] as const))('the registered type %s', (_name, type) => {
+  let temp: TempStore;
+  beforeAll(async () => {
+    temp = await openTempStore();
+  });
+  afterAll(() => temp.cleanup());
+
+  it('has its root fields, node, assets, Account list, and Where, Sort and GroupField inputs', () => {
+    expectServedInGraphQL(api.schema, type);
+  });
+
+  it('has its relation fields and relation filters in both directions', () => {
+    for (const relation of type.relations) {
+      const field = objectType(api.schema, type.name).getFields()[relation.field];
+      expect(String(getNamedType(field!.type)), `${type.name}.${relation.field}`).toBe(relation.target);
+      const where = api.schema.getType(inputTypesOf(type).where);
+      if (!isInputObjectType(where)) throw new Error('not an input type');
+      const filters = Object.keys(where.getFields());
+      expect(filters).toEqual(expect.arrayContaining(relation.cardinality === 'one' ? [relation.field] : [`${relation.field}_SOME`, `${relation.field}_NONE`]));
+      if (relation.inverse) {
+        expect(String(getNamedType(objectType(api.schema, relation.target).getFields()[relation.inverse.field]!.type))).toBe(type.name);
+      }
+    }
+  });
+
+  it('answers its root fields, node and assets from the store (an empty inventory)', async () => {
+    const root = rootFieldsOf(type);
+    const result = await runQuery(api, temp.store, `{
+      list: ${root.list} { id } page: ${root.connection} { totalCount edges { cursor } } counts: ${root.aggregate} { count }
+      one: ${root.byId}(id: "arn:aws:none") { id } node(id: "arn:aws:none") { id } assets(where: {assetType: "${type.name}"}) { id }
+    }`);
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({ list: [], page: { totalCount: 0, edges: [] }, counts: { count: 0 }, one: null, node: null, assets: [] });
+  });
+
+  it('has coverage', async () => {
+    await expect(computeCoverage(temp.store, type.name)).resolves.toEqual([]);
+  });
+
+  it('is known to the control engine: a control may name it, and its inventory gaps are about syncing it', async () => {
+    const dir = tempDir();
+    try {
+      const source = readFileSync(join(CONTROLS_DIR, 'aws', 'cloudtrail-logging.yaml'), 'utf8')
+        .replace(/^id: .*$/m, 'id: registry-walk')
+        .replace(/^assetTypes: .*$/m, `assetTypes: [${type.name}]`)
+        .replace(/^query: \|\n.*$/m, `query: |\n  ${type.plural}{...AssetFragment}`);
+      const path = join(dir, 'registry-walk.yaml');
+      writeFileSync(path, source);
+      expect(loadControl(api, path, dir).assetTypes).toEqual([type.name]);
+    } finally {
+      removeDir(dir);
+    }
+    expect(await inventoryGaps(temp.store, [type.name])).toEqual([`${type.name} assets have never been synced (run "inventory sync")`]);
+  });
+
+  it('has its IAM actions printed by inventory permissions', async () => {
+    expect(type.iamActions.length).toBeGreaterThan(0);
+    expect(SYNC_PERMISSIONS).toEqual(expect.arrayContaining([...type.iamActions]));
+    for (const format of ['list', 'policy']) {
+      const { code, stdout } = await runInProcess(['permissions', '--format', format]);
+      expect(code).toBe(0);
+      for (const action of type.iamActions) expect(stdout, `${format}: ${action}`).toContain(action);
+    }
+  });
+
+  it('has a gauge of its totals in the metrics', async () => {
+    const page = await metricsPage(temp.store, new RequestMetrics());
+    const gauge = assetGaugeName(type.plural);
+    expect(page).toContain(`# TYPE ${gauge} gauge\n${gauge}{state="live"} 0\n${gauge}{state="deleted"} 0\n`);
+  });
+
+  it('has its table copied by store copy', () => {
+    // The copy's table list is what copyInventory copies and checks against the migrated schema (src/store/copy.ts).
+    expect(COPY_TABLES).toContain(type.table);
+  });
+});
+
+describe('the generated GraphQL of any definition', () => {
+  const trail = ASSET_TYPES.find((type) => type.name === 'Trail')!;
+  // A test-only type keyed by ARN, which trails point at through kmsKeyID, with the inverse list on it.
+  const testKey: AssetTypeDefinition = {
+    name: 'TestKey', plural: 'testKeys', table: 'test_keys', description: 'A key that exists only in this test.',
+    scope: 'regional', collector: 'test.keys', iamActions: ['test:ListKeys'],
+    fields: [{ field: 'keyState', column: 'key_state', kind: 'string', nullable: false }],
+    relations: [],
+  };
+  const trailWithKey: AssetTypeDefinition = {
+    ...trail,
+    relations: [{ field: 'testKey', target: 'TestKey', cardinality: 'one', from: 'kmsKeyID', to: 'arn', inverse: { field: 'trails', cardinality: 'many' } }],
+  };
+  const testKeySdl = `
+    type TestKey implements Asset & Node {
+      id: ID!
+      arn: String!
+      name: String!
+      assetType: String!
+      provider: String!
+      accountId: String!
+      account: Account!
+      region: String!
+      tags(limit: Int, offset: Int): [Tag!]!
+      firstSeenAt: DateTime!
+      lastSeenAt: DateTime!
+      deletedAt: DateTime
+      "The key's state."
+      keyState: String!
+    }`;
+  // What the store would say a filter may name: columns for the fields, and the relations both ways.
+  const relation = (field: string, cardinality: FilterRelation['cardinality'], target: () => FilterSchema): FilterRelation => ({
+    field, cardinality, get target() { return target(); }, matches: (predicate) => predicate,
+  });
+  const column = (field: string, kind: FilterColumn['kind'] = 'string', nullable = false): FilterColumn => ({ field, sql: `k.${field}`, kind, nullable });
+  const base = STORE_FILTER_SCHEMAS;
+  const trailFilter: FilterSchema = {
+    columns: base.filterSchemaOf('Trail').columns,
+    relations: new Map([...base.filterSchemaOf('Trail').relations, ['testKey', relation('testKey', 'one', () => testKeyFilter)]]),
+  };
+  const testKeyFilter: FilterSchema = {
+    columns: new Map([
+      ...['id', 'arn', 'name', 'assetType', 'provider', 'accountId', 'region', 'keyState'].map((field) => column(field)),
+      column('firstSeenAt', 'datetime'), column('lastSeenAt', 'datetime'), column('deletedAt', 'datetime', true),
+    ].map((c) => [c.field, c] as const)),
+    relations: new Map([
+      ['tags', relation('tags', 'many', () => TAG_FILTER)],
+      ['account', relation('account', 'one', () => base.accountFilterSchema())],
+      ['trails', relation('trails', 'many', () => trailFilter)],
+    ]),
+  };
+  const filters: FilterSchemaSource = {
+    filterSchemaOf: (type) => (type === 'TestKey' ? testKeyFilter : trailFilter),
+    accountFilterSchema: () => ({
+      columns: base.accountFilterSchema().columns,
+      relations: new Map([...base.accountFilterSchema().relations, ['testKeys', relation('testKeys', 'many', () => testKeyFilter)]]),
+    }),
+    assetFilterSchema: base.assetFilterSchema,
+  };
+  const definitions = [trailWithKey, testKey];
+  const schema = buildSchema(pageLimits(), { assetTypes: definitions, extraTypeDefs: [testKeySdl], filters });
+
+  it.each(definitions.map((type) => [type.name, type] as const))('serves %s like any registered type', (_name, type) => {
+    expectServedInGraphQL(schema, type);
+  });
+
+  it('generates the relation fields in both directions, with their filters', () => {
+    const trailType = objectType(schema, 'Trail').getFields();
+    expect(typeOf(trailType.testKey)).toBe('TestKey');
+    const inverse = objectType(schema, 'TestKey').getFields().trails!;
+    expect(typeOf(inverse)).toBe('[Trail!]!');
+    expect(inverse.args.map((a) => a.name)).toEqual(['limit', 'offset']);
+    const trailWhere = schema.getType('TrailWhere');
+    const keyWhere = schema.getType('TestKeyWhere');
+    if (!isInputObjectType(trailWhere) || !isInputObjectType(keyWhere)) throw new Error('not input types');
+    expect(String(trailWhere.getFields().testKey!.type)).toBe('TestKeyWhere');
+    expect(String(keyWhere.getFields().trails_SOME!.type)).toBe('TrailWhere');
+    expect(String(keyWhere.getFields().trails_NONE!.type)).toBe('TrailWhere');
+    expect(Object.keys(keyWhere.getFields())).toEqual(expect.arrayContaining(['keyState', 'keyState_IN', 'keyState_STARTS_WITH', 'account', 'tags_SOME']));
+    const groupField = schema.getType('TestKeyGroupField');
+    if (!isEnumType(groupField)) throw new Error('not an enum');
+    expect(groupField.getValues().map((v) => v.name)).toContain('keyState');
+    expect(typeOf(objectType(schema, 'Account').getFields().testKeys)).toBe('[TestKey!]!');
+  });
+
+  it('describes the generated fields in the type\'s own words', () => {
+    const query = schema.getQueryType()!.getFields();
+    expect(query.testKeys!.description).toBe('Test keys matching `where`, deleted test keys excluded. A plain list: stored checks compare it with [].');
+    expect(query.testKey!.description).toBe('One test key by id (its ARN), deleted or not.');
+    expect(objectType(schema, 'Trail').getFields().testKey!.description).toBe("The test key whose arn is this trail's kmsKeyID, when the inventory holds it; null otherwise.");
+  });
+
+  it('reads every generated field through the asset reader, which says which type the store does not serve yet', async () => {
+    const temp = await openTempStore();
+    try {
+      const testApi = { ...api, schema };
+      const result = await runQuery(testApi, temp.store, '{ testKeys { id } }');
+      expect(result.errors?.[0]?.message).toContain('the store does not serve asset type TestKey yet (findAssetsOfType)');
+      // Trail stays served as before in the same schema.
+      expect((await runQuery(testApi, temp.store, '{ trails(where:{kmsKeyID:""}){...AssetFragment} }')).data).toEqual({ trails: [] });
+    } finally {
+      await temp.cleanup();
+    }
+  });
+
+  it('refuses a relation to a type that is not registered', () => {
+    expect(() => buildSchema(pageLimits(), { assetTypes: [trailWithKey], filters })).toThrow(
+      'schema: Trail.testKey leads to TestKey, which is not a registered asset type',
+    );
+  });
+});
