@@ -19,7 +19,7 @@ import type { OrganizationScenario } from '../src/simulator/index.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { parseAccountsConfig } from '../src/sync/accounts-config.js';
 import { DEFAULT_LIMITS, RateLimit, type SyncLimits } from '../src/sync/limits.js';
-import { syncTrails, type TrailSyncSummary } from '../src/sync/sync.js';
+import { syncInventory, type SyncSummary } from '../src/sync/sync.js';
 import { resolveAccountTargets } from '../src/sync/targets.js';
 import { countRowWrites } from '../test/support/store.js';
 import type { Benchmark, Measurement } from './lib/measure.js';
@@ -82,8 +82,8 @@ export async function runOrgSync({ accounts, limits }: OrgSyncOptions, log: (lin
     const config = parseAccountsConfig(`organization:\n  member_role_name: ${org.memberRoleName}\n`, 'bench accounts');
     const dbPath = join(dir, 'inventory.db');
     const store = SqliteStore.open(dbPath);
-    const sync = (): Promise<TrailSyncSummary> =>
-      syncTrails(store, {
+    const sync = (): Promise<SyncSummary> =>
+      syncInventory(store, {
         accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 5, log: silentLogger }),
         limits,
         log: silentLogger,

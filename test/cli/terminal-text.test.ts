@@ -8,7 +8,7 @@ import { syncSummaryText } from '../../src/cli/commands/sync.js';
 import { printOut, terminalText, terminalValue } from '../../src/cli/terminal-text.js';
 import { createLogger, readableLogLine, type LogOutput } from '../../src/log.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { TrailSyncSummary } from '../../src/sync/sync.js';
+import type { SyncSummary } from '../../src/sync/sync.js';
 import { runCli, runInProcess } from '../support/cli.js';
 import { COLLECTOR, trailRecord } from '../support/records.js';
 import { removeDir, tempDir } from '../support/store.js';
@@ -62,7 +62,7 @@ describe('terminal text', () => {
       unknownRegions: [],
       namedAccounts: [{ accountId: A, name: HOSTILE }],
       durationMs: 1000,
-    } as unknown as TrailSyncSummary;
+    } as unknown as SyncSummary;
     const text = syncSummaryText(summary);
     expect(text).not.toMatch(RAW_CONTROL);
     expect(text).toContain(`  account names: ${A} ${HOSTILE_SHOWN}\n`);

@@ -6,7 +6,7 @@ import { loadAccountsConfig } from '../../sync/accounts-config.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../sync/credentials.js';
 import { DEFAULT_LIMITS } from '../../sync/limits.js';
 import { ProgressDisplay, SyncProgress } from '../../sync/progress.js';
-import { DEFAULT_MAX_ATTEMPTS, defaultRegion, syncTrails, type TrailSyncSummary } from '../../sync/sync.js';
+import { DEFAULT_MAX_ATTEMPTS, defaultRegion, syncInventory, type SyncSummary } from '../../sync/sync.js';
 import { resolveAccountTargets } from '../../sync/targets.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, logLevelOption, parsePositiveInt } from '../options.js';
@@ -95,7 +95,7 @@ export function syncCommand(outcome: CommandOutcome): Command {
         display?.start();
         try {
           const region = await defaultRegion();
-          const summary = await syncTrails(store, {
+          const summary = await syncInventory(store, {
             accounts: () => resolveAccountTargets(config, { region, maxAttempts: flags.maxAttempts, requestTimeoutMs: flags.requestTimeout, log }),
             ...(flags.regions ? { regions: flags.regions } : {}),
             maxAttempts: flags.maxAttempts,
@@ -131,7 +131,7 @@ function parseRegions(value: string): string[] {
 /** How many items a summary line names before it says "and N more". */
 const LISTED = 20;
 
-export function syncSummaryText(summary: TrailSyncSummary): string {
+export function syncSummaryText(summary: SyncSummary): string {
   const { run, totals, scopes, accountFailures } = summary;
   const lines = [
     `Sync run ${run.id} ${run.status} in ${(summary.durationMs / 1000).toFixed(1)}s`,
