@@ -31,10 +31,10 @@ interface Side {
 }
 
 async function openSide(
-  label: string, trails: number, syncInventory: number, organization: OrganizationSize | undefined, body: string, log: (line: string) => void, closers: (() => Promise<void>)[],
+  label: string, trails: number, syncTrails: number, organization: OrganizationSize | undefined, body: string, log: (line: string) => void, closers: (() => Promise<void>)[],
 ): Promise<Side> {
   log(`${label}: ${trails} trails`);
-  const inventory = await openPostgresBenchInventory(trails, log, { syncInventory, organization });
+  const inventory = await openPostgresBenchInventory(trails, log, { syncTrails, organization });
   closers.unshift(() => inventory.close());
   const server = await startServer({ store: inventory.store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger });
   closers.unshift(() => server.close());

@@ -1,11 +1,11 @@
 // A synthetic inventory in a fresh schema of the PostgreSQL database BENCH_POSTGRES_URL names (default
 // postgres://postgres@127.0.0.1:5432/test), built once per benchmark and dropped after.
 //
-// Up to `syncInventory` trails the inventory is exactly bench/lib/synthetic.ts's organization, written through the sync
+// Up to `syncTrails` trails the inventory is exactly bench/lib/synthetic.ts's organization, written through the sync
 // path (writeOrganization), as on SQLite. Above it, the sync path is too slow to be practical (about 1,000 trails/s
 // measured at 100,000 trails: some 17 minutes for 1,000,000; see the README's Performance section), so the inventory
-// is that organization of `syncInventory` trails written through the sync path, then copied in SQL (INSERT … SELECT over
-// generate_series) into the rest: copy k of trail i is trail i + k × syncInventory, named trail-<that>, with the ARN
+// is that organization of `syncTrails` trails written through the sync path, then copied in SQL (INSERT … SELECT over
+// generate_series) into the rest: copy k of trail i is trail i + k × syncTrails, named trail-<that>, with the ARN
 // derived from that name and the same account and region as trail i (so the same 100 accounts × 17 regions, and the
 // same sync_scope_state rows for lastSeenAt). Every trails column is copied from trail i but arn and name (raw, the
 // API responses, keeps trail i's: no benchmarked query reads it); each copy has trail i's sightings (one, its home
@@ -66,15 +66,15 @@ export interface PostgresBenchInventory {
 export type OrganizationSize = Pick<OrganizationShape, 'accounts' | 'regions'>;
 
 /**
- * A fresh schema with `trails` trails: all through the sync path when trails ≤ syncInventory, otherwise syncInventory through
+ * A fresh schema with `trails` trails: all through the sync path when trails ≤ syncTrails, otherwise syncTrails through
  * the sync path and the rest copied in SQL (see the top of this file). Dropped by close().
  */
 export async function openPostgresBenchInventory(
   trails: number,
   log: (line: string) => void,
-  { syncInventory = trails, baseUrl = benchPostgresUrl(), organization }: { syncInventory?: number; baseUrl?: string; organization?: OrganizationSize } = {},
+  { syncTrails = trails, baseUrl = benchPostgresUrl(), organization }: { syncTrails?: number; baseUrl?: string; organization?: OrganizationSize } = {},
 ): Promise<PostgresBenchInventory> {
-  const synced = Math.min(trails, syncInventory);
+  const synced = Math.min(trails, syncTrails);
   const schema = `inventory_bench_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
