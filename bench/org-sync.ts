@@ -118,7 +118,7 @@ export async function runOrgSync({ accounts, limits }: OrgSyncOptions, log: (lin
 
     const bound = lowerBound(stats, limits);
     const ratio = measured.durationMs / bound.ms;
-    log(`lower bound ${(bound.ms / 1000).toFixed(2)} s (${bound.why}); CPU used: sync ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, simulator ${stats.simulatorCpuSeconds.toFixed(2)} s`);
+    log(`lower bound ${(bound.ms / 1000).toFixed(2)} s (${bound.why}); CPU used: sync ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (${((cpu.user + cpu.system) / 1e3 / measured.scopes.length).toFixed(2)} ms per scope), simulator ${stats.simulatorCpuSeconds.toFixed(2)} s`);
     log(`sync wall time ${(measured.durationMs / 1000).toFixed(2)} s vs lower bound ${(bound.ms / 1000).toFixed(2)} s: ratio ${ratio.toFixed(2)} (bar ${RATIO_BAR}: ${ratio <= RATIO_BAR ? 'met' : 'NOT met'})`);
 
     // 3. Nothing changed in the organization: count the rows a sync writes into the asset tables.

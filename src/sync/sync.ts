@@ -367,6 +367,7 @@ async function sharedClientSettings(): Promise<SharedClientSettings> {
       retryMode: typeof config.retryMode === 'function' ? await config.retryMode() : config.retryMode,
       // '' when none is configured: given, it is not looked up again in the environment and profile by every client.
       userAgentAppId: appId ?? '',
+      authSchemePreference: await config.authSchemePreference(),
     };
   } finally {
     probe.destroy();
