@@ -108,7 +108,7 @@ export async function syncInventory(store: InventoryStore, options: SyncOptions)
     }
   }, options.heartbeatMs ?? HEARTBEAT_MS);
   heartbeat.unref();
-  log.info({ runIds, regions: requestedRegions.length ? requestedRegions : 'enabled' }, 'sync started');
+  log.info({ ...(runIds.length === 1 ? { runId: runIds[0] } : { runIds }), regions: requestedRegions.length ? requestedRegions : 'enabled' }, 'sync started');
 
   const scopes: ScopeOutcome[] = [];
   const accountFailures: AccountFailure[] = [];
@@ -200,10 +200,12 @@ export async function syncInventory(store: InventoryStore, options: SyncOptions)
     const status = options.signal?.aborted ? 'interrupted' : failed === 0 ? 'succeeded' : ownTotals.scopesOk === 0 ? 'failed' : 'partial';
     const runError = failed === 0 ? undefined : summarizeFailures(own, accountFailures, unknownRegions);
     finished.push(await store.finishSyncRun(run.id, status, runError));
-    log.info({ runId: run.id, collector, status, ...ownTotals }, 'sync run finished');
+    if (runs.size > 1) log.info({ runId: run.id, collector, status, ...ownTotals }, 'sync run finished');
   }
   const durationMs = Date.now() - started;
-  log.info({ runIds, ...totals, durationMs }, 'sync finished');
+  // One run: the line it always was; several: each run's line above, and the ids here.
+  const runFields = finished.length === 1 ? { runId: finished[0]!.id, status: finished[0]!.status } : { runIds };
+  log.info({ ...runFields, ...totals, durationMs }, 'sync finished');
   return { run: finished[0]!, runs: finished, scopes, accountFailures, retired, unknownRegions, namedAccounts, totals, durationMs };
 }
 
@@ -301,7 +303,7 @@ async function runCollector(
   const home = plan.toCollect.includes(context.homeRegion) || plan.toCollect.length === 0 ? context.homeRegion : plan.toCollect[0]!;
   const regions = regional ? plan.toCollect : [home];
   progress.scopesPlanned(regions.length + (regional ? plan.notCollected.length : 0));
-  options.log.info({ accountId, collector: definition.collector, regions: regions.length, skipped: regional ? plan.notCollected.length : 0 }, 'collecting');
+  options.log.info({ accountId, collector: definition.collector, regions: regions.length, skipped: regional ? plan.notCollected.length : 0 }, `collecting ${definition.plural}`);
   const results = await collector.collect({ accountId, regions, clients, ...(options.signal ? { signal: options.signal } : {}) });
   const skipped: ScopeResult[] = regional ? plan.notCollected.map((r) => ({ assetType: definition.name, accountId, ...r, assets: [] })) : [];
   const outcomes: (ScopeOutcome & { index: number })[] = [];

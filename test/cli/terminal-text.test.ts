@@ -55,6 +55,7 @@ describe('terminal text', () => {
   it('shows the names, codes and messages of a sync summary escaped, each on its own line', () => {
     const summary = {
       run: { id: 1, status: 'partial' },
+      runs: [{ id: 1, status: 'partial', collector: 'aws.cloudtrail.trails' }],
       totals: { accounts: 2, scopesOk: 0, scopesSkipped: 0, scopesFailed: 1, seen: 0, new: 0, changed: 0, deleted: 0 },
       scopes: [{ accountId: A, region: 'us-east-1', status: 'failed', error: { code: 'AccessDenied', message: FORGING }, seen: 0, new: 0, changed: 0, deleted: 0 }],
       accountFailures: [{ label: HOSTILE, name: HOSTILE, error: { code: 'Code\u001b[2J', message: HOSTILE } }],
