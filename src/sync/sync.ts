@@ -1,16 +1,19 @@
-// Runs the trail collector over accounts × regions, accounts in parallel within the configured limits, and writes each
-// (account, region) scope in its own transaction. A failure stays inside its account or scope: the run goes on.
+// Runs the collectors (collectors/aws/index.ts) over accounts × regions in one loop: per account, credentials, STS and
+// the enabled regions once, then every collector over its regions, accounts in parallel within the configured limits.
+// Each collector's runs, scopes and account outcomes are its own (README, "Sync runs"). Every scope is written in its
+// own transaction; a failure stays inside its account or scope: the run goes on.
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { STSClient } from '@aws-sdk/client-sts';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import pLimit from 'p-limit';
+import type { Collector } from '../../collectors/collector.js';
 import { describeAwsError } from '../../collectors/aws/errors.js';
 import { describeAccountRegions, getCallerIdentity, type AccountRegions } from '../../collectors/aws/account.js';
-import { collectTrails, TRAILS_COLLECTOR } from '../../collectors/aws/cloudtrail/trails.js';
+import { AWS_COLLECTORS, collectorsOf } from '../../collectors/aws/index.js';
 import type { Logger } from '../log.js';
-import type { AccountRetirement, InventoryStore, ScopeCounts, ScopeError, ScopeStatus, SyncRun, TrailScopeResult } from '../store/store.js';
+import type { ScopeResult } from '../model/scope.js';
+import type { AccountRetirement, InventoryStore, ScopeCounts, ScopeError, ScopeStatus, SyncRun } from '../store/store.js';
+import { RunClients, type AccountClients, type SharedClientSettings } from './clients.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, requestHandlerConfig } from './credentials.js';
 import { CallLimiter, DEFAULT_LIMITS, type SyncLimits } from './limits.js';
 import { SyncProgress } from './progress.js';
@@ -27,7 +30,7 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
 /** How often a running sync says it is alive, so that a run whose process died is seen as interrupted. */
 export const HEARTBEAT_MS = 5_000;
 
-export interface TrailSyncOptions {
+export interface SyncOptions {
   /** The accounts, or how to find them (e.g. Organizations discovery, which then happens inside the recorded run). */
   accounts: AccountTarget[] | (() => Promise<AccountTarget[]>);
   /** Regions to sync; when empty, every region enabled for each account (EC2 DescribeRegions). */
@@ -38,6 +41,8 @@ export interface TrailSyncOptions {
   /** Milliseconds before one AWS call is abandoned as timed out. */
   requestTimeoutMs?: number;
   heartbeatMs?: number;
+  /** The collectors to run (default AWS_COLLECTORS): exactly one per registered asset type. */
+  collectors?: readonly Collector[];
   /** When aborted, accounts not yet started are left out and the run is recorded as interrupted. */
   signal?: AbortSignal;
   progress?: SyncProgress;
@@ -45,6 +50,8 @@ export interface TrailSyncOptions {
 }
 
 export interface ScopeOutcome extends ScopeCounts {
+  /** The collector whose scope it is (`aws.cloudtrail.trails`). */
+  collector: string;
   accountId: string;
   region: string;
   status: ScopeStatus;
@@ -65,8 +72,11 @@ export interface RetiredAccount extends AccountRetirement {
   reason: string;
 }
 
-export interface TrailSyncSummary {
+export interface SyncSummary {
+  /** The first collector's run (the trail collector's): the run of a sync that runs one collector. */
   run: SyncRun;
+  /** One run per collector, in registry order (README, "Sync runs"). */
+  runs: SyncRun[];
   scopes: ScopeOutcome[];
   accountFailures: AccountFailure[];
   /** Accounts taken out of the inventory in this run, with what left with them. */
@@ -79,26 +89,38 @@ export interface TrailSyncSummary {
   durationMs: number;
 }
 
-export async function syncTrails(store: InventoryStore, options: TrailSyncOptions): Promise<TrailSyncSummary> {
+export async function syncInventory(store: InventoryStore, options: SyncOptions): Promise<SyncSummary> {
   const started = Date.now();
   const { log } = options;
   const progress = options.progress ?? new SyncProgress();
   const requestedRegions = options.regions ?? [];
-  const run = await store.startSyncRun({ collector: TRAILS_COLLECTOR, requestedRegions });
+  const collectors = collectorsOf(options.collectors ?? AWS_COLLECTORS);
+  // One run per collector (README, "Sync runs"): each asset type's coverage, status and verdicts are its own.
+  const runs = new Map<string, SyncRun>();
+  for (const collector of collectors) {
+    const name = collector.definition.collector;
+    runs.set(name, await store.startSyncRun({ collector: name, requestedRegions }));
+  }
+  const runIds = [...runs.values()].map((run) => run.id);
   const heartbeat = setInterval(() => {
-    store.heartbeatSyncRun(run.id).catch((error: unknown) => log.warn({ runId: run.id, err: error }, 'sync heartbeat not recorded'));
+    for (const runId of runIds) {
+      store.heartbeatSyncRun(runId).catch((error: unknown) => log.warn({ runId, err: error }, 'sync heartbeat not recorded'));
+    }
   }, options.heartbeatMs ?? HEARTBEAT_MS);
   heartbeat.unref();
-  log.info({ runId: run.id, regions: requestedRegions.length ? requestedRegions : 'enabled' }, 'sync started');
+  log.info({ ...(runIds.length === 1 ? { runId: runIds[0] } : { runIds }), regions: requestedRegions.length ? requestedRegions : 'enabled' }, 'sync started');
 
   const scopes: ScopeOutcome[] = [];
   const accountFailures: AccountFailure[] = [];
   const retired: RetiredAccount[] = [];
-  const unknownRegions: TrailSyncSummary['unknownRegions'] = [];
-  const namedAccounts: TrailSyncSummary['namedAccounts'] = [];
+  const unknownRegions: SyncSummary['unknownRegions'] = [];
+  const namedAccounts: SyncSummary['namedAccounts'] = [];
   let accountCount = 0;
-  // One pool of keep-alive connections for every client of the run: thousands of clients must not open thousands of connections.
-  const agents = { httpAgent: new HttpAgent({ keepAlive: true }), httpsAgent: new HttpsAgent({ keepAlive: true }) };
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const clients = new RunClients(await sharedClientSettings(), new CallLimiter(limits), {
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    requestHandler: requestHandlerConfig(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+  });
   try {
     let accounts: AccountTarget[];
     try {
@@ -111,7 +133,11 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
       accounts = [];
     }
     for (const account of accounts.filter((a) => a.retire && a.accountId)) {
-      const retirement = await store.retireAccount(run.id, TRAILS_COLLECTOR, account.accountId!, account.retire!);
+      let retirement: AccountRetirement | undefined;
+      for (const [collector, run] of runs) {
+        const part = await store.retireAccount(run.id, collector, account.accountId!, account.retire!);
+        if (part) retirement = retirement ? { regions: Math.max(retirement.regions, part.regions), trailsDeleted: retirement.trailsDeleted + part.trailsDeleted } : part;
+      }
       if (retirement) {
         retired.push({ accountId: account.accountId!, ...(account.name ? { name: account.name } : {}), reason: account.retire!, ...retirement });
         log.info({ accountId: account.accountId, reason: account.retire, ...retirement }, 'account retired from the inventory');
@@ -126,18 +152,7 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
     }
     accountCount = accounts.length;
     progress.accountsPlanned(accounts.length);
-    const limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const context: AccountContext = {
-      store,
-      runId: run.id,
-      options,
-      limiter: new CallLimiter(limits),
-      homeRegion: await defaultRegion(),
-      clientSettings: await sharedClientSettings(),
-      synced: new Set(),
-      progress,
-      agents,
-    };
+    const context: AccountContext = { store, runs, collectors, options, clients, homeRegion: await defaultRegion(), synced: new Set(), progress };
     // As many accounts in flight as global slots: most of an account's time goes to its serial first calls and retries.
     const accountsInFlight = pLimit(limits.concurrency);
     // Settled, not Promise.all: if one account fails unexpectedly, no other account is still writing when the run ends.
@@ -166,18 +181,37 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
       }
     }
   } catch (error) {
-    // A store failure (disk full, locked database): what was written stays written, and the run says why it stopped.
-    await store.finishSyncRun(run.id, 'failed', describeAwsError(error));
-    log.error({ runId: run.id, err: error }, 'sync aborted');
+    // A store failure (disk full, locked database): what was written stays written, and the runs say why they stopped.
+    for (const runId of runIds) await store.finishSyncRun(runId, 'failed', describeAwsError(error));
+    log.error({ runIds, err: error }, 'sync aborted');
     throw error;
   } finally {
     clearInterval(heartbeat);
-    agents.httpAgent.destroy();
-    agents.httpsAgent.destroy();
+    clients.close();
   }
 
-  const totals = {
-    accounts: accountCount,
+  const totals = totalsOf(scopes, accountCount);
+  const finished: SyncRun[] = [];
+  for (const [collector, run] of runs) {
+    // A run's status is its collector's: its scopes, and the accounts and region names that failed every collector.
+    const own = scopes.filter((scope) => scope.collector === collector);
+    const ownTotals = totalsOf(own, accountCount);
+    const failed = ownTotals.scopesFailed + accountFailures.length + unknownRegions.length;
+    const status = options.signal?.aborted ? 'interrupted' : failed === 0 ? 'succeeded' : ownTotals.scopesOk === 0 ? 'failed' : 'partial';
+    const runError = failed === 0 ? undefined : summarizeFailures(own, accountFailures, unknownRegions);
+    finished.push(await store.finishSyncRun(run.id, status, runError));
+    if (runs.size > 1) log.info({ runId: run.id, collector, status, ...ownTotals }, 'sync run finished');
+  }
+  const durationMs = Date.now() - started;
+  // One run: the line it always was; several: each run's line above, and the ids here.
+  const runFields = finished.length === 1 ? { runId: finished[0]!.id, status: finished[0]!.status } : { runIds };
+  log.info({ ...runFields, ...totals, durationMs }, 'sync finished');
+  return { run: finished[0]!, runs: finished, scopes, accountFailures, retired, unknownRegions, namedAccounts, totals, durationMs };
+}
+
+function totalsOf(scopes: ScopeOutcome[], accounts: number): SyncSummary['totals'] {
+  return {
+    accounts,
     scopesOk: scopes.filter((s) => s.status === 'ok').length,
     scopesSkipped: scopes.filter((s) => s.status === 'skipped').length,
     scopesFailed: scopes.filter((s) => s.status === 'failed').length,
@@ -186,57 +220,44 @@ export async function syncTrails(store: InventoryStore, options: TrailSyncOption
     changed: sum(scopes, 'changed'),
     deleted: sum(scopes, 'deleted'),
   };
-  const failed = totals.scopesFailed + accountFailures.length + unknownRegions.length;
-  const status = options.signal?.aborted ? 'interrupted' : failed === 0 ? 'succeeded' : totals.scopesOk === 0 ? 'failed' : 'partial';
-  const runError = failed === 0 ? undefined : summarizeFailures(scopes, accountFailures, unknownRegions);
-  const finished = await store.finishSyncRun(run.id, status, runError);
-  const durationMs = Date.now() - started;
-  log.info({ runId: run.id, status, ...totals, durationMs }, 'sync finished');
-  return { run: finished, scopes, accountFailures, retired, unknownRegions, namedAccounts, totals, durationMs };
 }
 
 interface AccountContext {
   store: InventoryStore;
-  runId: number;
-  options: TrailSyncOptions;
-  limiter: CallLimiter;
-  /** The region of region-less calls (STS, EC2 DescribeRegions). */
+  /** Each collector's run, by collector id. */
+  runs: ReadonlyMap<string, SyncRun>;
+  collectors: readonly Collector[];
+  options: SyncOptions;
+  clients: RunClients;
+  /** The region of region-less calls (STS, EC2 DescribeRegions) and of types listed once per account. */
   homeRegion: string;
   /** Accounts already synced in this run, so an account listed twice is synced once. */
   synced: Set<string>;
   progress: SyncProgress;
-  agents: { httpAgent: HttpAgent; httpsAgent: HttpsAgent };
-  clientSettings: Record<string, unknown>;
 }
 
 type AccountResult = { accountId: string; name?: string; scopes: ScopeOutcome[]; unknownRegions: string[] } | AccountFailure;
 
 async function syncAccount(context: AccountContext, account: AccountTarget): Promise<AccountResult> {
-  const { store, runId, options, limiter, homeRegion } = context;
+  const { store, runs, options, homeRegion } = context;
   const { log } = options;
-  const clientConfig = {
-    ...context.clientSettings,
-    ...(account.credentials ? { credentials: account.credentials } : {}),
-    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    requestHandler: { ...requestHandlerConfig(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS), ...context.agents },
-  };
   // Until the account id is known, its calls share the limits of its label.
-  const limitKey = account.accountId ?? account.label;
-  const sts = new STSClient({ ...clientConfig, region: homeRegion });
-  const ec2 = new EC2Client({ ...clientConfig, region: homeRegion });
-  limiter.attach(sts, limitKey, homeRegion, 'sts');
-  limiter.attach(ec2, limitKey, homeRegion, 'ec2');
+  const clients = context.clients.forAccount(account.accountId ?? account.label, account.credentials);
   let accountId: string;
   let regions: AccountRegions | undefined;
+  /** The account's outcome, recorded for every collector: each collector's coverage is its own. */
+  const recordAccount = async (outcome: Parameters<InventoryStore['recordAccount']>[2]): Promise<void> => {
+    for (const [collector, run] of runs) await store.recordAccount(run.id, collector, outcome);
+  };
   const fail = async (error: ScopeError, knownId: string | undefined, message: string): Promise<AccountFailure> => {
     // An account known by id is recorded, so coverage shows it failing instead of silently missing.
-    if (knownId) await store.recordAccount(runId, TRAILS_COLLECTOR, { accountId: knownId, status: 'failed', enabledRegions: null, error, name: account.name ?? null });
+    if (knownId) await recordAccount({ accountId: knownId, status: 'failed', enabledRegions: null, error, name: account.name ?? null });
     log.error({ account: account.label, accountId: knownId, error }, message);
     return { label: account.label, ...(knownId ? { accountId: knownId } : {}), ...(account.name ? { name: account.name } : {}), error };
   };
   if (account.unreachable) return await fail(account.unreachable, account.accountId, 'account cannot be synced');
   try {
-    accountId = (await getCallerIdentity(sts)).accountId;
+    accountId = (await getCallerIdentity(clients.client(STSClient, homeRegion, 'sts'))).accountId;
   } catch (error) {
     return await fail(describeAwsError(error), account.accountId, 'account could not be reached');
   }
@@ -250,52 +271,65 @@ async function syncAccount(context: AccountContext, account: AccountTarget): Pro
   }
   context.synced.add(accountId);
   try {
-    regions = await describeAccountRegions(ec2);
+    regions = await describeAccountRegions(clients.client(EC2Client, homeRegion, 'ec2'));
   } catch (error) {
     // Without the opt-in status, named regions can still be synced; discovering them cannot.
     const described = describeAwsError(error);
     if (!options.regions?.length) return await fail(described, accountId, 'the regions of the account could not be listed');
     log.warn({ accountId, error: described }, 'the regions of the account could not be listed; syncing the regions named');
   }
-  await store.recordAccount(runId, TRAILS_COLLECTOR, { accountId, status: 'ok', enabledRegions: regions?.enabled ?? null, name: account.name ?? null });
+  clients.limitAs(accountId);
+  await recordAccount({ accountId, status: 'ok', enabledRegions: regions?.enabled ?? null, name: account.name ?? null });
 
   const plan = planRegions(options.regions?.length ? options.regions : regions!.enabled, regions);
-  context.progress.scopesPlanned(plan.toCollect.length + plan.notCollected.length);
-  const clients = new Map<string, CloudTrailClient>();
-  const cloudTrail = (region: string): CloudTrailClient => {
-    let client = clients.get(region);
-    if (!client) {
-      clients.set(region, (client = new CloudTrailClient({ ...clientConfig, region })));
-      limiter.attach(client, accountId, region, 'cloudtrail');
-    }
-    return client;
-  };
-  log.info({ accountId, regions: plan.toCollect.length, skipped: plan.notCollected.length }, 'collecting trails');
-  // Clients are not destroyed one by one: that would close the shared connection pool (closed when the run ends).
-  const results = await collectTrails({ accountId, regions: plan.toCollect, cloudTrail });
+  const scopes: (ScopeOutcome & { index: number })[] = [];
+  // Every collector at once (their calls share the account's limits); each one's scopes are written as soon as it is done.
+  await Promise.all(context.collectors.map(async (collector) => scopes.push(...(await runCollector(context, collector, accountId, plan, clients)))));
+  // In the order of the collectors, then of the regions, whatever order they finished in.
+  const order = new Map(context.collectors.map((c, i) => [c.definition.collector, i]));
+  scopes.sort((a, b) => order.get(a.collector)! - order.get(b.collector)! || a.index - b.index);
+  return { accountId, ...(account.name ? { name: account.name } : {}), scopes: scopes.map(({ index: _index, ...scope }) => scope), unknownRegions: plan.unknown };
+}
 
-  const scopes: ScopeOutcome[] = [];
-  for (const scope of [...results, ...plan.notCollected.map((r) => ({ accountId, ...r, trails: [] }))]) {
-    const counts = await store.writeTrailScope(runId, TRAILS_COLLECTOR, scope);
-    scopes.push({ accountId, region: scope.region, status: scope.status, ...(scope.error ? { error: scope.error } : {}), ...counts });
-    context.progress.scopeWritten(scope.status, counts);
-    log[scope.status === 'failed' ? 'warn' : 'debug']({ accountId, region: scope.region, status: scope.status, error: scope.error, ...counts }, 'scope written');
+/** One collector over one account: its regions, its results written one scope at a time, skipped regions recorded. */
+async function runCollector(
+  context: AccountContext, collector: Collector, accountId: string, plan: RegionPlan, clients: AccountClients,
+): Promise<(ScopeOutcome & { index: number })[]> {
+  const { store, options, progress } = context;
+  const { definition } = collector;
+  const runId = context.runs.get(definition.collector)!.id;
+  // A type listed once per account is listed from one region: the home region when the account can use it.
+  const regional = definition.scope === 'regional';
+  const home = plan.toCollect.includes(context.homeRegion) || plan.toCollect.length === 0 ? context.homeRegion : plan.toCollect[0]!;
+  const regions = regional ? plan.toCollect : [home];
+  progress.scopesPlanned(regions.length + (regional ? plan.notCollected.length : 0));
+  options.log.info({ accountId, collector: definition.collector, regions: regions.length, skipped: regional ? plan.notCollected.length : 0 }, `collecting ${definition.plural}`);
+  const results = await collector.collect({ accountId, regions, clients, ...(options.signal ? { signal: options.signal } : {}) });
+  const skipped: ScopeResult[] = regional ? plan.notCollected.map((r) => ({ assetType: definition.name, accountId, ...r, assets: [] })) : [];
+  const outcomes: (ScopeOutcome & { index: number })[] = [];
+  for (const scope of [...results, ...skipped]) {
+    const counts = await store.writeScope(runId, scope);
+    outcomes.push({ index: outcomes.length, collector: definition.collector, accountId, region: scope.region, status: scope.status, ...(scope.error ? { error: scope.error } : {}), ...counts });
+    progress.scopeWritten(scope.status, counts);
+    options.log[scope.status === 'failed' ? 'warn' : 'debug']({ accountId, collector: definition.collector, region: scope.region, status: scope.status, error: scope.error, ...counts }, 'scope written');
   }
-  return { accountId, ...(account.name ? { name: account.name } : {}), scopes, unknownRegions: plan.unknown };
+  return outcomes;
+}
+
+interface RegionPlan {
+  toCollect: string[];
+  notCollected: Pick<ScopeResult, 'region' | 'status' | 'error'>[];
+  /** Names the partition does not have: a mistake in the request, not a scope of the account. */
+  unknown: string[];
 }
 
 /**
  * Which of the requested regions to collect. An opt-in region the account has not enabled is skipped (its endpoint
  * refuses the account's credentials); a name the partition does not have is set apart. Unknown opt-in status: collect.
  */
-function planRegions(requested: string[], regions: AccountRegions | undefined): {
-  toCollect: string[];
-  notCollected: Pick<TrailScopeResult, 'region' | 'status' | 'error'>[];
-  /** Names the partition does not have: a mistake in the request, not a scope of the account. */
-  unknown: string[];
-} {
+function planRegions(requested: string[], regions: AccountRegions | undefined): RegionPlan {
   const toCollect: string[] = [];
-  const notCollected: Pick<TrailScopeResult, 'region' | 'status' | 'error'>[] = [];
+  const notCollected: RegionPlan['notCollected'] = [];
   const unknown: string[] = [];
   for (const region of new Set(requested)) {
     if (!regions || regions.enabled.includes(region)) toCollect.push(region);
@@ -324,7 +358,7 @@ export async function defaultRegion(): Promise<string> {
  * Settings each client would read from the environment and the profile (AWS_USE_FIPS_ENDPOINT, AWS_RETRY_MODE, ...),
  * read once per run and handed to every client: reading them per client costs more CPU than the calls themselves.
  */
-async function sharedClientSettings(): Promise<Record<string, unknown>> {
+async function sharedClientSettings(): Promise<SharedClientSettings> {
   const probe = new CloudTrailClient({ region: FALLBACK_REGION });
   try {
     const { config } = probe;
@@ -335,6 +369,7 @@ async function sharedClientSettings(): Promise<Record<string, unknown>> {
       retryMode: typeof config.retryMode === 'function' ? await config.retryMode() : config.retryMode,
       // '' when none is configured: given, it is not looked up again in the environment and profile by every client.
       userAgentAppId: appId ?? '',
+      authSchemePreference: await config.authSchemePreference(),
     };
   } finally {
     probe.destroy();
@@ -345,7 +380,7 @@ function sum(scopes: ScopeOutcome[], key: keyof ScopeCounts): number {
   return scopes.reduce((total, scope) => total + scope[key], 0);
 }
 
-function summarizeFailures(scopes: ScopeOutcome[], accounts: AccountFailure[], unknownRegions: TrailSyncSummary['unknownRegions']): ScopeError {
+function summarizeFailures(scopes: ScopeOutcome[], accounts: AccountFailure[], unknownRegions: SyncSummary['unknownRegions']): ScopeError {
   const parts = [
     ...accounts.map((a) => `${a.accountId ?? a.label}: ${a.error.code}`),
     ...unknownRegions.map((u) => `${u.accountId}/${u.region}: not a region of the account's partition`),

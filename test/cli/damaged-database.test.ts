@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { syncTrails } from '../../src/sync/sync.js';
+import { syncInventory } from '../../src/sync/sync.js';
 import { accountTargets, stubAwsEnv } from '../support/aws.js';
 import { runCli } from '../support/cli.js';
 import { dropUnencryptedFromKmsIndex } from '../support/damage.js';
@@ -28,7 +28,7 @@ describe('a damaged inventory through the CLI', () => {
     stubAwsEnv(sim);
     db = join(tempDir('damaged-'), 'inventory.db');
     const store = SqliteStore.open(db);
-    expect((await syncTrails(store, { accounts: accountTargets(sim.scenario), log: silentLogger, maxAttempts: 1 })).run.status).toBe('succeeded');
+    expect((await syncInventory(store, { accounts: accountTargets(sim.scenario), log: silentLogger, maxAttempts: 1 })).run.status).toBe('succeeded');
     await store.close();
     dropUnencryptedFromKmsIndex(db);
   });

@@ -8,7 +8,7 @@ import { syncSummaryText } from '../../src/cli/commands/sync.js';
 import { printOut, terminalText, terminalValue } from '../../src/cli/terminal-text.js';
 import { createLogger, readableLogLine, type LogOutput } from '../../src/log.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { TrailSyncSummary } from '../../src/sync/sync.js';
+import type { SyncSummary } from '../../src/sync/sync.js';
 import { runCli, runInProcess } from '../support/cli.js';
 import { COLLECTOR, trailRecord } from '../support/records.js';
 import { removeDir, tempDir } from '../support/store.js';
@@ -55,6 +55,7 @@ describe('terminal text', () => {
   it('shows the names, codes and messages of a sync summary escaped, each on its own line', () => {
     const summary = {
       run: { id: 1, status: 'partial' },
+      runs: [{ id: 1, status: 'partial', collector: 'aws.cloudtrail.trails' }],
       totals: { accounts: 2, scopesOk: 0, scopesSkipped: 0, scopesFailed: 1, seen: 0, new: 0, changed: 0, deleted: 0 },
       scopes: [{ accountId: A, region: 'us-east-1', status: 'failed', error: { code: 'AccessDenied', message: FORGING }, seen: 0, new: 0, changed: 0, deleted: 0 }],
       accountFailures: [{ label: HOSTILE, name: HOSTILE, error: { code: 'Code\u001b[2J', message: HOSTILE } }],
@@ -62,7 +63,7 @@ describe('terminal text', () => {
       unknownRegions: [],
       namedAccounts: [{ accountId: A, name: HOSTILE }],
       durationMs: 1000,
-    } as unknown as TrailSyncSummary;
+    } as unknown as SyncSummary;
     const text = syncSummaryText(summary);
     expect(text).not.toMatch(RAW_CONTROL);
     expect(text).toContain(`  account names: ${A} ${HOSTILE_SHOWN}\n`);

@@ -11,7 +11,7 @@ import { createInventoryApi } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
 import { organizationScenario, type Scenario, type SimTrail } from '../../src/simulator/index.js';
 import { parseAccountsConfig } from '../../src/sync/accounts-config.js';
-import { syncTrails } from '../../src/sync/sync.js';
+import { syncInventory } from '../../src/sync/sync.js';
 import { resolveAccountTargets } from '../../src/sync/targets.js';
 import { simulatedAwsPerTest } from '../support/aws.js';
 
@@ -56,7 +56,7 @@ describe('the shipped controls on a simulated organization', () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', org.management.AccessKeyId);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', org.management.SecretAccessKey);
     const config = parseAccountsConfig(`organization:\n  member_role_name: ${org.memberRoleName}\n`, 'accounts.yaml');
-    const summary = await syncTrails(store, { accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }), log: silentLogger });
+    const summary = await syncInventory(store, { accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }), log: silentLogger });
     expect(summary.run.status).toBe('succeeded');
 
     const expected = new Map<string, string[]>();
@@ -104,7 +104,7 @@ describe('the shipped controls on a simulated organization', () => {
     const client = new CloudTrailClient({ region: orgTrail.HomeRegion, credentials: { accessKeyId: management.AccessKeyId, secretAccessKey: management.SecretAccessKey } });
     await client.send(new StopLoggingCommand({ Name: orgTrail.Name }));
     client.destroy();
-    expect((await syncTrails(store, { accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }), log: silentLogger })).run.status).toBe('succeeded');
+    expect((await syncInventory(store, { accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }), log: silentLogger })).run.status).toBe('succeeded');
     const stopped: Scenario = { ...org.scenario, accounts: org.scenario.accounts.map((a) => ({ ...a, Trails: a.Trails.map((t) => (t === orgTrail ? { ...t, IsLogging: false } : t)) })) };
     const withoutTrail = accountsWithoutMultiRegionTrail(stopped);
     // Both kinds: some accounts keep a multi-region trail of their own, others have none. Some accounts have no trail.

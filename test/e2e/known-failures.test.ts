@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { syncTrails } from '../../src/sync/sync.js';
+import { syncInventory } from '../../src/sync/sync.js';
 import { accountTargets, stubAwsEnv } from '../support/aws.js';
 import { runCli } from '../support/cli.js';
 import { kmsKey, simAccount, simTrail, trailArn } from '../support/scenarios.js';
@@ -47,8 +47,8 @@ describe('a known failure on an incomplete inventory', () => {
     db = join(tempDir('known-failures-'), 'inventory.db');
     const store = SqliteStore.open(db);
     try {
-      await syncTrails(store, { accounts: accountTargets(sim.scenario, [PARTIAL, GAPPY]), regions: SYNCED, log: silentLogger, maxAttempts: 1 });
-      await syncTrails(store, { accounts: accountTargets(sim.scenario, [CLEAN]), log: silentLogger, maxAttempts: 1 });
+      await syncInventory(store, { accounts: accountTargets(sim.scenario, [PARTIAL, GAPPY]), regions: SYNCED, log: silentLogger, maxAttempts: 1 });
+      await syncInventory(store, { accounts: accountTargets(sim.scenario, [CLEAN]), log: silentLogger, maxAttempts: 1 });
       enabled = (await store.accountCoverage('aws.cloudtrail.trails')).find((a) => a.accountId === PARTIAL)!.enabledRegions!.length;
     } finally {
       await store.close();

@@ -5,7 +5,7 @@ import { createInventoryApi } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
 import { startServer } from '../../src/server/server.js';
 import type { RecordedResponse, Scenario } from '../../src/simulator/index.js';
-import { syncTrails } from '../../src/sync/sync.js';
+import { syncInventory } from '../../src/sync/sync.js';
 import { accountTargets, simulatedAwsPerTest } from '../support/aws.js';
 import { postGraphQL } from '../support/cli.js';
 import { CUSTODIAN_ACCOUNT_ID, recordedResponse } from '../support/recorded.js';
@@ -22,7 +22,7 @@ async function syncAndAskSeedQuery(trailNames: string[], recorded: RecordedRespo
   // The recorded trails also exist in the simulated account, so the calls nobody recorded (ListTags) get consistent answers.
   const scenario: Scenario = { accounts: [simAccount(ACCOUNT, trailNames.map((name) => simTrail(name, 'us-east-1', { IsMultiRegionTrail: true })))], recorded };
   const { store } = await setUp(scenario);
-  const summary = await syncTrails(store, { accounts: accountTargets(scenario), regions: ['us-east-1', 'us-west-2'], log: silentLogger, maxAttempts: 1 });
+  const summary = await syncInventory(store, { accounts: accountTargets(scenario), regions: ['us-east-1', 'us-west-2'], log: silentLogger, maxAttempts: 1 });
   expect(summary.run.status).toBe('succeeded');
   const server = await startServer({ store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger });
   try {

@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/log.js';
 import { startServer } from '../../src/server/server.js';
 import { mulberry32 } from '../../src/simulator/faults.js';
 import { DEFAULT_REGIONS, type Scenario, type SimAccount, type SimTrail } from '../../src/simulator/index.js';
-import { syncTrails } from '../../src/sync/sync.js';
+import { syncInventory } from '../../src/sync/sync.js';
 import { accountTargets, simulatedAwsPerTest } from '../support/aws.js';
 import { postGraphQL } from '../support/cli.js';
 import { kmsKey, simAccount, trailArn } from '../support/scenarios.js';
@@ -69,7 +69,7 @@ describe('the seed query on organizations never seen before', () => {
     it(`returns each unencrypted trail exactly once and nothing else (seed ${seed})`, async () => {
       const scenario = randomOrganization(seed);
       const { store } = await setUp(scenario);
-      const summary = await syncTrails(store, { accounts: accountTargets(scenario), log: silentLogger, maxAttempts: 1 });
+      const summary = await syncInventory(store, { accounts: accountTargets(scenario), log: silentLogger, maxAttempts: 1 });
       expect(summary.run.status).toBe('succeeded');
 
       const server = await startServer({ store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger });

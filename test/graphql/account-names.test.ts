@@ -6,7 +6,7 @@ import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
 import { organizationScenario } from '../../src/simulator/index.js';
 import { parseAccountsConfig } from '../../src/sync/accounts-config.js';
-import { syncTrails } from '../../src/sync/sync.js';
+import { syncInventory } from '../../src/sync/sync.js';
 import { resolveAccountTargets } from '../../src/sync/targets.js';
 import { simulatedAwsPerTest } from '../support/aws.js';
 
@@ -33,7 +33,7 @@ describe('account names', () => {
       '    name: prod',
     ].join('\n');
     const config = parseAccountsConfig(yaml, 'accounts.yaml');
-    const summary = await syncTrails(store, {
+    const summary = await syncInventory(store, {
       accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 1, log: silentLogger }),
       regions: REGIONS,
       log: silentLogger,
@@ -73,7 +73,7 @@ describe('account names', () => {
     // A later sync that gives no name (the default credentials) keeps the name the inventory has.
     vi.stubEnv('AWS_ACCESS_KEY_ID', listed!.AccessKeyId);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', listed!.SecretAccessKey);
-    const unnamed = await syncTrails(store, { accounts: [{ label: 'default credentials' }], regions: REGIONS, log: silentLogger });
+    const unnamed = await syncInventory(store, { accounts: [{ label: 'default credentials' }], regions: REGIONS, log: silentLogger });
     expect(unnamed.namedAccounts).toEqual([]);
     expect(syncSummaryText(unnamed)).not.toContain('account names');
     const again = await runQuery(api, store, `{ accounts(where: {accountId: "${listed!.Id}"}) { name } }`);

@@ -15,7 +15,7 @@ import { PACKAGE_ROOT } from '../../src/paths.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { demoCredentials, demoScenario, DEMO_MANAGEMENT_ACCOUNT_ID, DEMO_MEMBER_ROLE, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { parseAccountsConfig } from '../../src/sync/accounts-config.js';
-import { syncTrails } from '../../src/sync/sync.js';
+import { syncInventory } from '../../src/sync/sync.js';
 import { resolveAccountTargets } from '../../src/sync/targets.js';
 import { stubAwsEnv } from '../support/aws.js';
 import { postGraphQL } from '../support/cli.js';
@@ -59,7 +59,7 @@ beforeAll(async () => {
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', management.secretAccessKey);
   temp = await openTempStore();
   const accounts = parseAccountsConfig(`organization:\n  member_role_name: ${DEMO_MEMBER_ROLE}\n`, 'demo accounts');
-  const summary = await syncTrails(temp.store, { accounts: () => resolveAccountTargets(accounts, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }), log: silentLogger });
+  const summary = await syncInventory(temp.store, { accounts: () => resolveAccountTargets(accounts, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }), log: silentLogger });
   expect(summary.run.status).toBe('succeeded');
   const api = createInventoryApi();
   const catalog = loadCatalog(api);

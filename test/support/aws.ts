@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/log.js';
 import { startSimulator, type Scenario, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { InventoryStore } from '../../src/store/store.js';
-import { syncTrails, type AccountTarget } from '../../src/sync/sync.js';
+import { syncInventory, type AccountTarget } from '../../src/sync/sync.js';
 import { openTempStore, type TempStore } from './store.js';
 
 /** Environment for a process that talks to the simulator as `account`. */
@@ -72,7 +72,7 @@ export async function syncEachAccount(db: string, sim: Simulator, accounts: SimA
   try {
     for (const account of accounts) {
       const credentials = { accessKeyId: account.AccessKeyId, secretAccessKey: account.SecretAccessKey };
-      const summary = await syncTrails(store, { accounts: [{ label: 'default credentials', credentials }], log: silentLogger });
+      const summary = await syncInventory(store, { accounts: [{ label: 'default credentials', credentials }], log: silentLogger });
       if (summary.run.status !== 'succeeded') throw new Error(`the sync of account ${account.Id} did not succeed: ${summary.run.status}`);
     }
   } finally {

@@ -5,7 +5,7 @@ import { organizationScenario, type OrganizationScenario, type Simulator } from 
 import type { InventoryStore } from '../../src/store/store.js';
 import { parseAccountsConfig } from '../../src/sync/accounts-config.js';
 import { SyncProgress } from '../../src/sync/progress.js';
-import { syncTrails, type TrailSyncOptions, type TrailSyncSummary } from '../../src/sync/sync.js';
+import { syncInventory, type SyncOptions, type SyncSummary } from '../../src/sync/sync.js';
 import { resolveAccountTargets } from '../../src/sync/targets.js';
 import { simulatedAwsPerTest } from '../support/aws.js';
 import { countRowWrites, ON_POSTGRES, sqliteOf } from '../support/store.js';
@@ -26,9 +26,9 @@ async function organization(options: Parameters<typeof organizationScenario>[0] 
   return { org, sim, store };
 }
 
-function syncOrganization(store: InventoryStore, yaml: string, extra: Partial<TrailSyncOptions> = {}): Promise<TrailSyncSummary> {
+function syncOrganization(store: InventoryStore, yaml: string, extra: Partial<SyncOptions> = {}): Promise<SyncSummary> {
   const config = parseAccountsConfig(yaml, 'accounts.yaml');
-  return syncTrails(store, {
+  return syncInventory(store, {
     accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }),
     // The generated accounts enable only REGIONS; AWS never lets a region that needs no opt-in be disabled.
     regions: REGIONS,

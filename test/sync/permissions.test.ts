@@ -5,7 +5,7 @@ import { DISCOVERY_PERMISSIONS, SYNC_PERMISSIONS } from '../../src/cli/commands/
 import { silentLogger } from '../../src/log.js';
 import { organizationScenario } from '../../src/simulator/index.js';
 import { parseAccountsConfig } from '../../src/sync/accounts-config.js';
-import { syncTrails } from '../../src/sync/sync.js';
+import { syncInventory } from '../../src/sync/sync.js';
 import { resolveAccountTargets } from '../../src/sync/targets.js';
 import { simulatedAwsPerTest } from '../support/aws.js';
 
@@ -19,7 +19,7 @@ describe('the declared IAM permissions', () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', org.management.AccessKeyId);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', org.management.SecretAccessKey);
     const config = parseAccountsConfig(`organization:\n  member_role_name: ${org.memberRoleName}\n`, 'accounts.yaml');
-    const summary = await syncTrails(store, {
+    const summary = await syncInventory(store, {
       accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }),
       regions: ['us-east-1', 'eu-west-1'],
       log: silentLogger,

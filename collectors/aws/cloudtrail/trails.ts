@@ -1,34 +1,41 @@
 // CloudTrail trails: DescribeTrails in every region, then the per-trail calls once per trail, in its home region.
 //
-// Table of contents: constants and IAM actions · collectTrails (the entry point) · the per-trail calls · record building.
+// Table of contents: the collector (TRAILS) · collectTrails · the per-trail calls · record building.
 import {
+  CloudTrailClient,
   DescribeTrailsCommand,
   GetEventSelectorsCommand,
   GetInsightSelectorsCommand,
   GetTrailStatusCommand,
   ListTagsCommand,
-  type CloudTrailClient,
   type GetEventSelectorsCommandOutput,
   type GetInsightSelectorsResponse,
   type GetTrailStatusCommandOutput,
   type Trail,
 } from '@aws-sdk/client-cloudtrail';
+import { TRAIL } from '../../../src/assets/trail.js';
 import type { CollectionError, Tag } from '../../../src/model/asset.js';
 import { parseArn } from '../../../src/model/arn.js';
 import type { TrailRecord } from '../../../src/model/trail.js';
-import type { TrailScopeResult } from '../../../src/model/scope.js';
+import type { ScopeResult, ScopeStatus, ScopeError } from '../../../src/model/scope.js';
+import type { Collector, CollectorRun } from '../../collector.js';
 import { describeAwsError } from '../errors.js';
 
-export const TRAILS_COLLECTOR = 'aws.cloudtrail.trails';
+export const TRAILS_COLLECTOR = TRAIL.collector;
 
 /** ListTags accepts at most this many ARNs per call (CloudTrail API reference, ResourceIdList). */
 export const LIST_TAGS_MAX_ARNS = 20;
 
-// The IAM actions this collector calls are the Trail definition's iamActions (src/assets/trail.ts).
+/** The trail collector: a regional type, listed in every region to sync; its IAM actions are TRAIL.iamActions. */
+export const TRAILS: Collector<TrailRecord> = {
+  definition: TRAIL,
+  collect: (run) =>
+    collectTrails({ accountId: run.accountId, regions: run.regions, cloudTrail: (region) => run.clients.client(CloudTrailClient, region, 'cloudtrail') }),
+};
 
 export interface TrailCollection {
   /** The account whose credentials the clients carry. */
-  accountId: string;
+  accountId: CollectorRun['accountId'];
   regions: readonly string[];
   /** A CloudTrail client for a region; called for the regions to sync and for trails' home regions. */
   cloudTrail(region: string): CloudTrailClient;
@@ -38,7 +45,7 @@ export interface TrailCollection {
  * One result per region: the trails visible there (home, shadow and organization trails), or why the region failed.
  * Every call starts at once; the clients' own limits (src/sync/limits.ts) decide how many are in flight.
  */
-export async function collectTrails(collection: TrailCollection): Promise<TrailScopeResult[]> {
+export async function collectTrails(collection: TrailCollection): Promise<ScopeResult<TrailRecord>[]> {
   const described = await Promise.all(collection.regions.map((region) => describeRegion(collection, region)));
 
   // A multi-region or organization trail appears in many regions; its details are fetched once, in its home region.
@@ -55,19 +62,20 @@ export async function collectTrails(collection: TrailCollection): Promise<TrailS
   });
 
   return described.map((region) => ({
+    assetType: TRAIL.name,
     accountId: collection.accountId,
     region: region.region,
     status: region.status,
     ...(region.error ? { error: region.error } : {}),
-    trails: region.trails.map((trail) => records.get(trail.TrailARN!)!),
+    assets: region.trails.map((trail) => records.get(trail.TrailARN!)!),
     ...(homedInFailedRegion.length ? { keepStoredDetailsOf: homedInFailedRegion } : {}),
   }));
 }
 
 interface DescribedRegion {
   region: string;
-  status: TrailScopeResult['status'];
-  error?: TrailScopeResult['error'];
+  status: ScopeStatus;
+  error?: ScopeError;
   trails: Trail[];
 }
 

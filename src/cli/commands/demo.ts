@@ -9,7 +9,7 @@ import { createLogger, type LogLevel } from '../../log.js';
 import { demoCredentials, demoScenario, DEMO_MANAGEMENT_ACCOUNT_ID, DEMO_MEMBER_ROLE, startSimulator } from '../../simulator/index.js';
 import { openStore } from '../../store/open.js';
 import { parseAccountsConfig } from '../../sync/accounts-config.js';
-import { syncTrails } from '../../sync/sync.js';
+import { syncInventory } from '../../sync/sync.js';
 import { resolveAccountTargets } from '../../sync/targets.js';
 import type { CommandOutcome } from '../exit-codes.js';
 import { hostOption, logLevelOption, portOption } from '../options.js';
@@ -59,7 +59,7 @@ export function demoCommand(_outcome: CommandOutcome): Command {
         printOut(
           `Accounts: listed through AWS Organizations from management account ${DEMO_MANAGEMENT_ACCOUNT_ID}, each member read through its ${DEMO_MEMBER_ROLE} role\n`,
         );
-        const summary = await syncTrails(store, {
+        const summary = await syncInventory(store, {
           accounts: () => resolveAccountTargets(accounts, { region: 'us-east-1', maxAttempts: 3, log }),
           log,
         });

@@ -6,7 +6,7 @@ import { loadAccountsConfig } from '../../sync/accounts-config.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../sync/credentials.js';
 import { DEFAULT_LIMITS } from '../../sync/limits.js';
 import { ProgressDisplay, SyncProgress } from '../../sync/progress.js';
-import { DEFAULT_MAX_ATTEMPTS, defaultRegion, syncTrails, type TrailSyncSummary } from '../../sync/sync.js';
+import { DEFAULT_MAX_ATTEMPTS, defaultRegion, syncInventory, type SyncSummary } from '../../sync/sync.js';
 import { resolveAccountTargets } from '../../sync/targets.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, logLevelOption, parsePositiveInt } from '../options.js';
@@ -95,7 +95,7 @@ export function syncCommand(outcome: CommandOutcome): Command {
         display?.start();
         try {
           const region = await defaultRegion();
-          const summary = await syncTrails(store, {
+          const summary = await syncInventory(store, {
             accounts: () => resolveAccountTargets(config, { region, maxAttempts: flags.maxAttempts, requestTimeoutMs: flags.requestTimeout, log }),
             ...(flags.regions ? { regions: flags.regions } : {}),
             maxAttempts: flags.maxAttempts,
@@ -107,7 +107,7 @@ export function syncCommand(outcome: CommandOutcome): Command {
           });
           display?.stop();
           printOut(flags.format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : syncSummaryText(summary));
-          outcome.exitCode = summary.run.status === 'succeeded' ? EXIT.ok : EXIT.operational;
+          outcome.exitCode = summary.runs.every((r) => r.status === 'succeeded') ? EXIT.ok : EXIT.operational;
         } finally {
           display?.stop();
           process.off('SIGINT', onSignal);
@@ -131,15 +131,18 @@ function parseRegions(value: string): string[] {
 /** How many items a summary line names before it says "and N more". */
 const LISTED = 20;
 
-export function syncSummaryText(summary: TrailSyncSummary): string {
-  const { run, totals, scopes, accountFailures } = summary;
+export function syncSummaryText(summary: SyncSummary): string {
+  const { run, runs, totals, scopes, accountFailures } = summary;
+  // One run per collector (README, "Sync runs"): a sync of one collector reads as one run.
+  const several = runs.length > 1;
+  const runsText = several ? `Sync runs ${runs.map((r) => `${r.id} (${shown(r.collector)}) ${r.status}`).join(', ')}` : `Sync run ${run.id} ${run.status}`;
   const lines = [
-    `Sync run ${run.id} ${run.status} in ${(summary.durationMs / 1000).toFixed(1)}s`,
+    `${runsText} in ${(summary.durationMs / 1000).toFixed(1)}s`,
     `  accounts: ${totals.accounts} listed, ${accountFailures.length} failed`,
     // The names of the accounts file (or AWS Organizations), so that a reader knows which account an id is.
     ...(summary.namedAccounts.length ? [`  account names: ${listed(summary.namedAccounts.map((a) => `${a.accountId} ${shown(a.name)}`))}`] : []),
     `  scopes: ${totals.scopesOk} ok, ${totals.scopesSkipped} skipped, ${totals.scopesFailed} failed`,
-    `  trails: ${totals.seen} sightings, ${totals.new} new, ${totals.changed} changed, ${totals.deleted} deleted`,
+    `  ${several ? 'assets' : 'trails'}: ${totals.seen} sightings, ${totals.new} new, ${totals.changed} changed, ${totals.deleted} deleted`,
   ];
   const skipped = scopes.filter((s) => s.status === 'skipped');
   if (skipped.length) lines.push(`  skipped (region not enabled): ${listed(skipped.map((s) => `${s.accountId}/${s.region}`))}`);

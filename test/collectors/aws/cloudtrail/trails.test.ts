@@ -1,10 +1,11 @@
 // The trail collector against the simulated endpoint, through the real SDK: which calls it makes, where, and
 // what it records when AWS says no.
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { collectTrails, LIST_TAGS_MAX_ARNS, type TrailCollection } from '../../../../collectors/aws/cloudtrail/trails.js';
+import type { AwsClients } from '../../../../collectors/collector.js';
+import { LIST_TAGS_MAX_ARNS, TRAILS } from '../../../../collectors/aws/cloudtrail/trails.js';
 import { startSimulator, type Scenario, type SimAccount, type Simulator } from '../../../../src/simulator/index.js';
-import type { TrailScopeResult } from '../../../../src/model/scope.js';
+import type { ScopeResult } from '../../../../src/model/scope.js';
+import type { TrailRecord } from '../../../../src/model/trail.js';
 import { stubAwsEnv } from '../../../support/aws.js';
 import { kmsKey, simAccount, simTrail, trailArn } from '../../../support/scenarios.js';
 
@@ -18,39 +19,43 @@ afterEach(async () => {
   sim = undefined;
 });
 
-async function collect(scenario: Scenario, account: SimAccount, regions: string[], maxAttempts = 1): Promise<TrailScopeResult[]> {
+/** The collector through its interface, with plain SDK clients (one per service and region) in place of the sync's. */
+async function collect(scenario: Scenario, account: SimAccount, regions: string[], maxAttempts = 1): Promise<ScopeResult<TrailRecord>[]> {
   sim = await startSimulator(scenario);
   stubAwsEnv(sim);
-  const clients: CloudTrailClient[] = [];
-  const collection: TrailCollection = {
-    accountId: account.Id,
-    regions,
-    cloudTrail: (region) => {
-      const client = new CloudTrailClient({ region, maxAttempts, credentials: { accessKeyId: account.AccessKeyId, secretAccessKey: account.SecretAccessKey } });
-      clients.push(client);
-      return client;
+  const built = new Map<string, { destroy(): void }>();
+  const clients: AwsClients = {
+    client: (Client, region, service) => {
+      const key = `${service}/${region}`;
+      if (!built.has(key)) {
+        const credentials = { accessKeyId: account.AccessKeyId, secretAccessKey: account.SecretAccessKey };
+        built.set(key, new (Client as unknown as new (config: object) => { destroy(): void })({ region, maxAttempts, credentials }));
+      }
+      return built.get(key) as never;
     },
   };
   try {
-    return await collectTrails(collection);
+    const scopes = await TRAILS.collect({ accountId: account.Id, regions, clients });
+    expect(scopes.every((scope) => scope.assetType === 'Trail' && scope.accountId === account.Id)).toBe(true);
+    return scopes;
   } finally {
-    for (const client of clients) client.destroy();
+    for (const client of built.values()) client.destroy();
   }
 }
 
 const callsOf = (operation: string) => sim!.calls.filter((c) => c.service === 'cloudtrail' && c.operation === operation);
 
-describe('collectTrails', () => {
+describe('the trail collector', () => {
   it('reads a multi-region trail in every region but fetches its details once, in its home region, by ARN', async () => {
     const owner = simAccount(OWNER, [simTrail('everywhere', 'eu-west-1', { IsMultiRegionTrail: true, KmsKeyId: kmsKey(OWNER, 'eu-west-1') })]);
     const scopes = await collect({ accounts: [owner] }, owner, ['us-east-1', 'eu-west-1', 'ap-northeast-1']);
 
-    expect(scopes.map((s) => [s.region, s.status, s.trails.map((t) => t.arn)])).toEqual([
+    expect(scopes.map((s) => [s.region, s.status, s.assets.map((t) => t.arn)])).toEqual([
       ['us-east-1', 'ok', [trailArn(OWNER, 'eu-west-1', 'everywhere')]],
       ['eu-west-1', 'ok', [trailArn(OWNER, 'eu-west-1', 'everywhere')]],
       ['ap-northeast-1', 'ok', [trailArn(OWNER, 'eu-west-1', 'everywhere')]],
     ]);
-    const record = scopes[0]!.trails[0]!;
+    const record = scopes[0]!.assets[0]!;
     expect(record).toMatchObject({ accountId: OWNER, region: 'eu-west-1', homeRegion: 'eu-west-1', kmsKeyID: kmsKey(OWNER, 'eu-west-1'), isLogging: true, collectionErrors: [] });
     for (const operation of ['GetTrailStatus', 'GetEventSelectors']) {
       expect(callsOf(operation).map((c) => [c.region, Object.values(c.params)[0]])).toEqual([['eu-west-1', record.arn]]);
@@ -62,7 +67,7 @@ describe('collectTrails', () => {
     const owner = simAccount(OWNER, [simTrail('plain', 'us-east-1')]);
     const [scope] = await collect({ accounts: [owner] }, owner, ['us-east-1']);
     expect(callsOf('DescribeTrails')[0]!.responseBody).not.toContain('KmsKeyId');
-    expect(scope!.trails[0]!.kmsKeyID).toBe('');
+    expect(scope!.assets[0]!.kmsKeyID).toBe('');
   });
 
   it('lists tags in batches of at most 20 ARNs, per home region', async () => {
@@ -77,7 +82,7 @@ describe('collectTrails', () => {
     expect(LIST_TAGS_MAX_ARNS).toBe(20);
     expect(batches.every((b) => b.arns.length <= 20 && b.arns.every((arn) => arn.split(':')[3] === b.region))).toBe(true);
     expect(batches.map((b) => b.arns.length).sort((a, b) => a - b)).toEqual([3, 5, 20]);
-    const all = scopes.flatMap((s) => s.trails);
+    const all = scopes.flatMap((s) => s.assets);
     expect(all).toHaveLength(28);
     for (const record of all) expect(record.tags).toEqual([{ key: 'index', value: record.name.replace(/^east-0?/, '').replace(/^west-/, 'w') }]);
   });
@@ -87,7 +92,7 @@ describe('collectTrails', () => {
     const scenario: Scenario = { accounts: [owner], faults: [{ kind: 'accessDenied', operation: 'ListTags' }] };
     const [scope] = await collect(scenario, owner, ['us-east-1']);
     expect(scope!.status).toBe('ok');
-    expect(scope!.trails[0]).toMatchObject({ tags: null, collectionErrors: [{ operation: 'ListTags', code: 'AccessDeniedException' }] });
+    expect(scope!.assets[0]).toMatchObject({ tags: null, collectionErrors: [{ operation: 'ListTags', code: 'AccessDeniedException' }] });
   });
 
   it('records what it cannot read of another account\'s organization trail without failing the region', async () => {
@@ -102,7 +107,7 @@ describe('collectTrails', () => {
     const scopes = await collect(scenario, member, ['us-east-1', 'us-east-2']);
 
     expect(scopes.map((s) => s.status)).toEqual(['ok', 'ok']);
-    const record = scopes[0]!.trails[0]!;
+    const record = scopes[0]!.assets[0]!;
     expect(record).toMatchObject({ arn: trailArn(OWNER, 'us-east-1', 'org'), accountId: OWNER, isOrganizationTrail: true, isLogging: null, tags: null });
     expect(record.collectionErrors.map((e) => [e.operation, e.code])).toEqual([
       ['GetTrailStatus', 'TrailNotFoundException'],
@@ -129,7 +134,7 @@ describe('collectTrails', () => {
     const owner = simAccount(OWNER, [simTrail('vanishing', 'us-east-1'), simTrail('steady', 'us-east-1')]);
     const scenario: Scenario = { accounts: [owner], faults: [{ kind: 'unknownTrail', trailArn: trailArn(OWNER, 'us-east-1', 'vanishing'), operation: 'GetTrailStatus' }] };
     const [scope] = await collect(scenario, owner, ['us-east-1']);
-    const byName = new Map(scope!.trails.map((t) => [t.name, t]));
+    const byName = new Map(scope!.assets.map((t) => [t.name, t]));
     expect(byName.get('vanishing')).toMatchObject({ isLogging: null, latestDeliveryError: null, collectionErrors: [{ operation: 'GetTrailStatus', code: 'TrailNotFoundException' }] });
     expect(byName.get('steady')).toMatchObject({ isLogging: true, latestDeliveryError: '', collectionErrors: [] });
   });
@@ -153,7 +158,7 @@ describe('collectTrails', () => {
       }),
     ]);
     const [scope] = await collect({ accounts: [owner] }, owner, ['us-east-1']);
-    const byName = new Map(scope!.trails.map((t) => [t.name, t]));
+    const byName = new Map(scope!.assets.map((t) => [t.name, t]));
     expect(callsOf('GetInsightSelectors').map((c) => c.params.TrailName)).toEqual([trailArn(OWNER, 'us-east-1', 'insightful')]);
     expect(byName.get('insightful')).toMatchObject({
       hasInsightSelectors: true,
