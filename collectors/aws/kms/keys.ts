@@ -55,7 +55,7 @@ async function collectRegion(run: Run, region: string): Promise<ScopeResult<KmsK
   }
   // Aliases are listed once for the region and matched to keys by TargetKeyId (an alias may point at no key yet).
   const aliases = listAliases(kms, run);
-  const records = await Promise.all(keys.map((entry) => collectKey(run, kms, entry, aliases)));
+  const records = await Promise.all(keys.map((entry) => collectKey(run, region, kms, entry, aliases)));
   // A key deleted between ListKeys and DescribeKey no longer exists: it is left out, not recorded as unknown.
   return { ...scope, status: 'ok', assets: records.filter((record): record is KmsKeyRecord => record !== undefined) };
 }
@@ -81,12 +81,13 @@ async function listAliases(kms: KMSClient, run: Run): Promise<{ byKeyId: Map<str
 
 async function collectKey(
   run: Run,
+  region: string,
   kms: KMSClient,
   entry: KeyListEntry,
   aliasesOfRegion: ReturnType<typeof listAliases>,
 ): Promise<KmsKeyRecord | undefined> {
-  const arn = entry.KeyArn!;
-  const keyId = entry.KeyId ?? arn.split('/').pop()!;
+  const keyId = entry.KeyId ?? entry.KeyArn?.split('/').pop() ?? '';
+  const arn = entry.KeyArn ?? `arn:aws:kms:${region}:${run.accountId}:key/${keyId}`;
   const errors: CollectionError[] = [];
   const options = run.signal === undefined ? {} : { abortSignal: run.signal };
   let vanished = false;
@@ -128,7 +129,7 @@ async function collectKey(
     // The key's first alias names it, as the console does; a key without one is named by its id.
     name: aliases?.[0] ?? keyId,
     accountId: run.accountId,
-    region: arn.split(':')[3] ?? '',
+    region,
     tags: tags ?? null,
     collectionErrors: errors,
     raw: {

@@ -100,7 +100,7 @@ export function findKmsRecording(
       (recording.key === undefined ||
         recording.key === keyId ||
         recording.key === resolvedArn ||
-        (resolvedArn !== undefined && resolvedArn.endsWith(`:key/${recording.key}`))),
+        resolvedArn?.endsWith(`:key/${recording.key}`) === true),
   );
 }
 
