@@ -7,6 +7,7 @@ import { AwsError } from './errors.js';
 import type { HandledRequest, SimRequest, SimResponse } from './exchange.js';
 import { listParameter, startQueryCall, type QueryParameters } from './query.js';
 import type { Scenario, SimAccount } from './scenario.js';
+import type { SimService } from './service.js';
 import type { SessionStore } from './sessions.js';
 import { element, textElement, XML_DECLARATION } from './xml.js';
 
@@ -39,6 +40,13 @@ interface RegionInfo {
   regionEndpoint: string;
   optInStatus: string;
 }
+
+/** A query request naming EC2's API version, or signed for EC2. */
+export const EC2_SERVICE: SimService = {
+  name: 'ec2',
+  recognises: ({ form, signedFor }) => form !== undefined && (form.get('Version') === EC2_API_VERSION || signedFor === EC2_SIGNING_NAME),
+  handle: (request, { scenario, sessions }) => handleEc2(request, scenario, sessions),
+};
 
 export function handleEc2(request: SimRequest, scenario: Scenario, sessions: SessionStore): HandledRequest {
   const { parameters, call } = startQueryCall(request, 'ec2');

@@ -1,15 +1,20 @@
-// Fault injection for CloudTrail calls: the scenario's SimFaults, its rate limit and its transient error rate.
+// Fault injection for the services that apply it (CloudTrail, KMS): the scenario's SimFaults, its rate limit and its
+// transient error rate.
 // Reads the live scenario on every call, so tests can add or remove faults between requests.
 
 import { AwsError } from './errors.js';
 import type { Scenario, SimCall, SimFault } from './scenario.js';
 
-/** The CloudTrail call a fault is matched against. */
+/** The call a fault is matched against. */
 export interface FaultTarget {
+  /** The service's IAM prefix, which is also its SimCall service (`cloudtrail`, `kms`). */
+  service: string;
   accountId: string;
   region: string;
   operation: string;
   callerArn: string;
+  /** The ARN of the resource the call names, when it names one (a KMS key). */
+  resource?: string;
 }
 
 interface TokenBucket {
@@ -54,16 +59,20 @@ export class FaultInjector {
   private faultError(fault: SimFault, target: FaultTarget): AwsError | undefined {
     if (fault.kind === 'unknownTrail') return undefined; // applied while resolving the trail, see trailVanished
     if (fault.kind === 'slow') return undefined; // applied when the answer is sent, see responseDelay
+    if (!matches(fault.service ?? 'cloudtrail', target.service)) return undefined;
     if (!matches(fault.accountId, target.accountId) || !matches(fault.region, target.region) || !matches(fault.operation, target.operation)) {
       return undefined;
     }
     switch (fault.kind) {
-      case 'accessDenied':
+      case 'accessDenied': {
+        if (!matches(fault.resource, target.resource ?? '')) return undefined;
+        const action = `${target.service}:${target.operation}`;
+        const onResource = target.resource === undefined ? '' : ` on resource: ${target.resource}`;
         return new AwsError(
           'AccessDeniedException',
-          `User: ${target.callerArn} is not authorized to perform: cloudtrail:${target.operation} ` +
-            `because no identity-based policy allows the cloudtrail:${target.operation} action`,
+          `User: ${target.callerArn} is not authorized to perform: ${action}${onResource} because no identity-based policy allows the ${action} action`,
         );
+      }
       case 'throttle':
         return this.fireCounted(fault, fault.times) ? throttlingError() : undefined;
       case 'internalError':
@@ -81,7 +90,7 @@ export class FaultInjector {
 
   /** Token bucket: `callsPerSecond` tokens refill per second, and the burst equals one second's worth. */
   private takeToken(target: FaultTarget, callsPerSecond: number, now: number): boolean {
-    const key = `${target.accountId}/${target.region}`;
+    const key = `${target.service}/${target.accountId}/${target.region}`; // each service meters its own calls
     const bucket = this.buckets.get(key) ?? { tokens: callsPerSecond, refilledAt: now };
     bucket.tokens = Math.min(callsPerSecond, bucket.tokens + ((now - bucket.refilledAt) / 1000) * callsPerSecond);
     bucket.refilledAt = now;

@@ -21,4 +21,7 @@ export * from './scenario.js';
 export type { SimSession } from './sessions.js';
 export { LIST_ACCOUNTS_MAX_RESULTS } from './organizations.js';
 export { LIST_TAGS_MAX_RESOURCE_IDS } from './cloudtrail/operations.js';
-export { formatJavaDouble } from './cloudtrail/json.js';
+export { formatJavaDouble } from './json.js';
+export { KMS_PAGE_LIMITS } from './kms/operations.js';
+export { SIM_SERVICES } from './services.js';
+export type { SimService } from './service.js';

@@ -3,12 +3,12 @@
 
 import { createHash } from 'node:crypto';
 import { authenticate, JSON_AUTH_ERROR_CODES, peekCredentialScope } from './auth.js';
-import { operationFromTarget } from './cloudtrail/service.js';
 import { parseJsonBody } from './cloudtrail/input.js';
-import { EpochSeconds, jsonErrorResponse, jsonResponse, toWireJson } from './cloudtrail/json.js';
+import { EpochSeconds, jsonErrorResponse, jsonResponse, toWireJson } from './json.js';
 import { AwsError } from './errors.js';
 import type { HandledRequest, SimRequest, SimResponse } from './exchange.js';
 import type { Scenario, SimAccount, SimCall } from './scenario.js';
+import { operationFromTarget, targetHeader, type SimService } from './service.js';
 import type { SessionStore } from './sessions.js';
 
 export const ORGANIZATIONS_TARGET_PREFIX = 'AWSOrganizationsV20161128.';
@@ -35,10 +35,16 @@ type Operation = (scenario: Scenario, caller: SimAccount, input: Record<string, 
 
 const OPERATIONS: Record<string, Operation> = { ListAccounts: listAccounts, DescribeOrganization: describeOrganization };
 
+export const ORGANIZATIONS_SERVICE: SimService = {
+  name: 'organizations',
+  targetPrefixes: [ORGANIZATIONS_TARGET_PREFIX],
+  handle: (request, { scenario, sessions }) => handleOrganizations(request, scenario, sessions),
+};
+
 export function handleOrganizations(request: SimRequest, scenario: Scenario, sessions: SessionStore): HandledRequest {
   const call: SimCall = {
     service: 'organizations',
-    operation: operationFromTarget(request.headers),
+    operation: operationFromTarget(targetHeader(request)),
     region: peekCredentialScope(request.headers)?.region ?? '',
     accountId: undefined,
     params: {},

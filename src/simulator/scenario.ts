@@ -86,6 +86,42 @@ export interface SimRole {
   ExternalId?: string;
 }
 
+/** DescribeKey KeyState values. */
+export type SimKeyState = 'Creating' | 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport' | 'PendingReplicaDeletion' | 'Unavailable' | 'Updating';
+
+/**
+ * One KMS key as its account holds it, in one region. The ARN is derived: arn:aws:kms:<Region>:<owner>:key/<KeyId>.
+ * Unset members take AWS's defaults for a key made by CreateKey with no options.
+ */
+export interface SimKmsKey {
+  KeyId: string;
+  Region: string;
+  /** Default "". */
+  Description?: string;
+  /** CUSTOMER (default) or AWS: an AWS managed key, made by a service under an `alias/aws/<service>` alias. */
+  KeyManager?: 'CUSTOMER' | 'AWS';
+  /** Default Enabled. PendingDeletion needs DeletionDate. */
+  KeyState?: SimKeyState;
+  /** Default SYMMETRIC_DEFAULT; e.g. RSA_2048, ECC_NIST_P256, HMAC_256. */
+  KeySpec?: string;
+  /** Default ENCRYPT_DECRYPT (SIGN_VERIFY, GENERATE_VERIFY_MAC for asymmetric and HMAC keys). */
+  KeyUsage?: string;
+  /** Default AWS_KMS; EXTERNAL for imported key material, AWS_CLOUDHSM or EXTERNAL_KEY_STORE for custom key stores. */
+  Origin?: string;
+  MultiRegion?: boolean;
+  /** ISO-8601. */
+  CreationDate: string;
+  /** ISO-8601, for a key pending deletion. */
+  DeletionDate?: string;
+  /** Automatic rotation of a customer managed symmetric key (default false); AWS managed keys always rotate. */
+  RotationEnabled?: boolean;
+  /** The `default` key policy, as GetKeyPolicy returns it; default: AWS's default key policy for the owner account. */
+  Policy?: string;
+  /** Alias names (`alias/<name>`) pointing at this key. */
+  Aliases?: string[];
+  Tags?: Record<string, string>;
+}
+
 /** AWS Organizations account status (ListAccounts `Status`). */
 export type SimAccountStatus = 'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE';
 
@@ -107,27 +143,39 @@ export interface SimAccount {
   Trails: SimTrail[];
   /** Roles STS AssumeRole can assume in this account. */
   Roles?: SimRole[];
+  /** KMS keys in every region of the account. */
+  KmsKeys?: SimKmsKey[];
 }
 
-/** A fault the simulator injects. Unset selectors match everything. */
+/** The services that apply faults, the rate limit and transient errors. */
+export type FaultService = 'cloudtrail' | 'kms';
+
+/**
+ * A fault the simulator injects. Unset selectors match everything, except `service`: a fault without it applies to
+ * CloudTrail calls only (`service: 'kms'` for KMS calls).
+ */
 export type SimFault =
-  /** AccessDeniedException for CloudTrail calls in the matching account/region/operation. */
-  | { kind: 'accessDenied'; accountId?: string; region?: string; operation?: string }
+  /** AccessDeniedException for calls in the matching account/region/operation (and, with `resource`, naming that ARN). */
+  | { kind: 'accessDenied'; service?: FaultService; accountId?: string; region?: string; operation?: string; resource?: string }
   /** ThrottlingException ("Rate exceeded") for the first `times` matching calls (every matching call when times is omitted). */
-  | { kind: 'throttle'; accountId?: string; region?: string; operation?: string; times?: number }
+  | { kind: 'throttle'; service?: FaultService; accountId?: string; region?: string; operation?: string; times?: number }
   /** TrailNotFoundException for per-trail calls naming this trail: it vanished between DescribeTrails and the detail call. */
   | { kind: 'unknownTrail'; trailArn: string; operation?: string }
   /** HTTP 500 InternalFailure for the first `times` matching calls. */
-  | { kind: 'internalError'; accountId?: string; region?: string; operation?: string; times?: number }
+  | { kind: 'internalError'; service?: FaultService; accountId?: string; region?: string; operation?: string; times?: number }
   /** Matching calls are answered only after `delayMs` (a slow or hung endpoint, for client timeouts). */
   | { kind: 'slow'; accountId?: string; region?: string; operation?: string; delayMs: number };
 
 /** A recorded AWS response served verbatim instead of the simulated one (real responses from test/fixtures). */
 export interface RecordedResponse {
+  /** The service that serves it; default cloudtrail. */
+  service?: FaultService;
   accountId: string;
   region: string;
-  /** The CloudTrail operation, e.g. DescribeTrails. */
+  /** The operation, e.g. DescribeTrails. */
   operation: string;
+  /** For per-key KMS operations: the key id or ARN in the request that this response answers. */
+  key?: string;
   /** For per-trail operations: the trail name or ARN in the request that this response answers. */
   trail?: string;
   status: number;
@@ -160,7 +208,7 @@ export interface Scenario {
 
 /** One request the simulator answered, for tests to inspect. */
 export interface SimCall {
-  service: 'cloudtrail' | 'sts' | 'ec2' | 'organizations';
+  service: 'cloudtrail' | 'sts' | 'ec2' | 'organizations' | 'kms';
   operation: string;
   region: string;
   accountId: string | undefined;

@@ -1,20 +1,18 @@
-// One HTTP server on 127.0.0.1 for every service and region. Requests are routed by their protocol: an
-// X-Amz-Target header is a JSON 1.1 service (CloudTrail or Organizations, by its prefix); a form body names
-// the query service (STS or EC2) by Version.
+// One HTTP server on 127.0.0.1 for every service and region. Requests are routed by their protocol to the service
+// modules listed in services.ts: an X-Amz-Target header names a JSON 1.1 service by its prefix (CloudTrail,
+// Organizations, KMS); a form body names a query service (STS or EC2) by Version or signing name.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { peekCredentialScope } from './auth.js';
-import { handleCloudTrail } from './cloudtrail/service.js';
-import { EC2_API_VERSION, EC2_SIGNING_NAME, handleEc2 } from './ec2.js';
 import type { HandledRequest, SimRequest } from './exchange.js';
 import { FaultInjector, responseDelay } from './faults.js';
-import { handleOrganizations, ORGANIZATIONS_TARGET_PREFIX } from './organizations.js';
 import { isFormEncoded } from './query.js';
 import type { Scenario, SimCall } from './scenario.js';
+import { targetHeader, type RequestSignature, type ServiceContext } from './service.js';
+import { serviceFor } from './services.js';
 import { SessionStore, type SimSession } from './sessions.js';
-import { handleSts } from './sts.js';
 
 /** Larger request bodies are refused; no real call in these APIs comes close. */
 const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -60,18 +58,8 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
   const log: CallLog = { record: options.recordCalls ?? true, calls: [], callCounts: new Map(), errorCounts: new Map() };
   const faults = new FaultInjector(scenario);
   const sessions = new SessionStore();
-  const route = (request: SimRequest): HandledRequest => {
-    switch (serviceFor(request)) {
-      case 'sts':
-        return handleSts(request, scenario, sessions);
-      case 'ec2':
-        return handleEc2(request, scenario, sessions);
-      case 'organizations':
-        return handleOrganizations(request, scenario, sessions);
-      case 'cloudtrail':
-        return handleCloudTrail(request, scenario, faults, sessions);
-    }
-  };
+  const context: ServiceContext = { scenario, faults, sessions };
+  const route = (request: SimRequest): HandledRequest => serviceFor(signatureOf(request)).handle(request, context);
 
   const server = createServer((incoming, outgoing) => {
     void serve(incoming, outgoing, route, scenario, log);
@@ -107,25 +95,13 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
   };
 }
 
-type ServiceName = SimCall['service'];
-
-/**
- * JSON requests name their service in the X-Amz-Target prefix (CloudTrail_20131101. or
- * com.amazonaws.cloudtrail.v20131101. for CloudTrail, AWSOrganizationsV20161128. for Organizations); query
- * requests name their API version. Anything else is treated as a CloudTrail JSON request.
- */
-function serviceFor(request: SimRequest): ServiceName {
-  const target = request.headers['x-amz-target'];
-  if (target !== undefined) {
-    return (Array.isArray(target) ? target[0] : target)?.startsWith(ORGANIZATIONS_TARGET_PREFIX) ? 'organizations' : 'cloudtrail';
-  }
-  if (isFormEncoded(request.headers['content-type'])) {
-    const version = new URLSearchParams(request.body).get('Version');
-    const signedFor = peekCredentialScope(request.headers)?.service;
-    if (version === EC2_API_VERSION || signedFor === EC2_SIGNING_NAME) return 'ec2';
-    return 'sts';
-  }
-  return 'cloudtrail';
+/** What routing reads off a request: its X-Amz-Target, its form (query protocols) and the service it was signed for. */
+function signatureOf(request: SimRequest): RequestSignature {
+  const target = targetHeader(request);
+  if (target !== undefined) return { target };
+  const signedFor = peekCredentialScope(request.headers)?.service;
+  if (isFormEncoded(request.headers['content-type'])) return { form: new URLSearchParams(request.body), signedFor };
+  return { signedFor };
 }
 
 async function serve(

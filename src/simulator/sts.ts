@@ -7,6 +7,7 @@ import { AwsError } from './errors.js';
 import type { HandledRequest, SimRequest, SimResponse } from './exchange.js';
 import { startQueryCall, type QueryParameters } from './query.js';
 import type { Scenario, SimAccount } from './scenario.js';
+import type { SimService } from './service.js';
 import { roleId, stableSuffix, type SessionStore, type SimSession } from './sessions.js';
 import { element, textElement } from './xml.js';
 
@@ -29,6 +30,13 @@ const DEFAULT_DURATION_SECONDS = 3600;
 const ROLE_CHAINING_MAX_SECONDS = 3600;
 const ROLE_SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
+
+/** Every other query request: STS answers unknown actions and versions with InvalidAction, as sts.amazonaws.com does. */
+export const STS_SERVICE: SimService = {
+  name: 'sts',
+  recognises: ({ form }) => form !== undefined,
+  handle: (request, { scenario, sessions }) => handleSts(request, scenario, sessions),
+};
 
 export function handleSts(request: SimRequest, scenario: Scenario, sessions: SessionStore): HandledRequest {
   const { parameters, call } = startQueryCall(request, 'sts');

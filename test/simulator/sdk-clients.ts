@@ -2,6 +2,7 @@
 
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { STSClient, type Credentials as StsCredentials } from '@aws-sdk/client-sts';
 import type { Simulator, SimAccount } from '../../src/simulator/index.js';
@@ -65,3 +66,5 @@ export async function rawCloudTrail(
   });
   return { status: response.status, json: (await response.json()) as Record<string, unknown>, headers: response.headers };
 }
+
+export const kmsClient = (sim: Simulator, who: Credentials, options: ClientOptions = {}) => new KMSClient(config(sim, who, options));

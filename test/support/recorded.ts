@@ -32,16 +32,20 @@ export interface RecordedTarget {
   region?: string;
   /** For per-trail operations: the trail name or ARN whose requests this recording answers. */
   trail?: string;
+  /** For per-key KMS operations: the key id or ARN whose requests this recording answers. */
+  key?: string;
 }
 
 /** A RecordedResponse answering `path`'s operation for the account and region given (default: Custodian's, us-east-1). */
 export function recordedResponse(path: string, target: RecordedTarget = {}): RecordedResponse {
   const wire = readWireFile(path);
   return {
+    ...(wire.service === 'kms' ? { service: 'kms' as const } : {}),
     accountId: target.accountId ?? CUSTODIAN_ACCOUNT_ID,
     region: target.region ?? 'us-east-1',
     operation: wire.operation,
     ...(target.trail === undefined ? {} : { trail: target.trail }),
+    ...(target.key === undefined ? {} : { key: target.key }),
     status: wire.status,
     headers: { ...wire.headers }, // never the recorded `date`: a stale one skews the SDK's clock
     body: wire.body,

@@ -19,6 +19,7 @@ export interface RecordedMatchTarget {
 export function findRecordedResponse(recorded: readonly RecordedResponse[] | undefined, target: RecordedMatchTarget): RecordedResponse | undefined {
   return (recorded ?? []).find(
     (recording) =>
+      (recording.service ?? 'cloudtrail') === 'cloudtrail' &&
       recording.accountId === target.accountId &&
       recording.region === target.region &&
       recording.operation === target.operation &&

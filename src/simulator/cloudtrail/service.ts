@@ -1,29 +1,29 @@
 // CloudTrail over AWS JSON 1.1: authenticate, check the region, apply faults and recordings, then answer.
 
-import type { IncomingHttpHeaders } from 'node:http';
 import { callerArn, isRegionEnabled } from '../accounts.js';
 import { authenticate, JSON_AUTH_ERROR_CODES, peekCredentialScope } from '../auth.js';
 import { AwsError } from '../errors.js';
 import type { HandledRequest, SimRequest } from '../exchange.js';
 import { internalFailure, type FaultInjector } from '../faults.js';
 import type { Scenario, SimCall } from '../scenario.js';
+import { operationFromTarget, targetHeader, type SimService } from '../service.js';
 import type { SessionStore } from '../sessions.js';
 import { parseJsonBody, requestedTrail, validateInput } from './input.js';
-import { jsonErrorResponse, jsonResponse, toWireJson } from './json.js';
+import { jsonErrorResponse, jsonResponse, toWireJson } from '../json.js';
 import { CLOUDTRAIL_OPERATIONS } from './operations.js';
 import { findRecordedResponse, recordedAsResponse } from './recorded.js';
 
 export const CLOUDTRAIL_SIGNING_NAME = 'cloudtrail';
 
 /** SDK v3 sends `CloudTrail_20131101.<Op>`, older clients `com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.<Op>`. */
-export function operationFromTarget(headers: IncomingHttpHeaders): string {
-  const target = headers['x-amz-target'];
-  const value = Array.isArray(target) ? target[0] : target;
-  return value?.split('.').pop() ?? '';
-}
+export const CLOUDTRAIL_SERVICE: SimService = {
+  name: 'cloudtrail',
+  targetPrefixes: ['CloudTrail_20131101.', 'com.amazonaws.cloudtrail.v20131101.'],
+  handle: (request, { scenario, faults, sessions }) => handleCloudTrail(request, scenario, faults, sessions),
+};
 
 export function handleCloudTrail(request: SimRequest, scenario: Scenario, faults: FaultInjector, sessions: SessionStore): HandledRequest {
-  const operation = operationFromTarget(request.headers);
+  const operation = operationFromTarget(targetHeader(request));
   const call: SimCall = {
     service: 'cloudtrail',
     operation,
@@ -56,7 +56,7 @@ function answer(request: SimRequest, scenario: Scenario, faults: FaultInjector, 
   const input = parseJsonBody(request.body);
   call.params = input;
 
-  const injected = faults.injectedError({ accountId: account.Id, region, operation: call.operation, callerArn: callerArn(account) });
+  const injected = faults.injectedError({ service: 'cloudtrail', accountId: account.Id, region, operation: call.operation, callerArn: callerArn(account) });
   if (injected !== undefined) throw injected;
 
   const recording = findRecordedResponse(scenario.recorded, {

@@ -2,7 +2,7 @@
 // Optional string members are left undefined (and so left out of the JSON) when the trail has no value.
 
 import type { SimEventSelector, SimTrail, SimTrailStatus } from '../scenario.js';
-import { EpochSeconds } from './json.js';
+import { EpochSeconds } from '../json.js';
 import type { OwnedTrail } from './trails.js';
 
 /** DescribeTrails' `Trail` shape. */

@@ -1,7 +1,10 @@
 // The demo organization that `inventory demo` syncs: three accounts, five trails, one of each case the
-// CIS "CloudTrail logs are encrypted at rest using KMS CMKs" control has to judge. All data is invented.
+// CIS "CloudTrail logs are encrypted at rest using KMS CMKs" control has to judge, and KMS keys of every kind the
+// CIS key rotation control has to judge (the encrypted trails' keys among them, one in another account than its
+// trail's). All data is invented.
 
-import { DEFAULT_REGIONS, type Scenario } from '../scenario.js';
+import { writeAwsJson } from '../kms/keys.js';
+import { DEFAULT_REGIONS, type Scenario, type SimKmsKey } from '../scenario.js';
 
 export const DEMO_MANAGEMENT_ACCOUNT_ID = '111111111111';
 export const DEMO_WORKLOADS_ACCOUNT_ID = '222222222222';
@@ -53,6 +56,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
         AccessKeyId: accessKey(DEMO_MANAGEMENT_ACCOUNT_ID),
         SecretAccessKey: secret(DEMO_MANAGEMENT_ACCOUNT_ID),
         CallerArn: `arn:aws:sts::${DEMO_MANAGEMENT_ACCOUNT_ID}:assumed-role/InventoryReader/inventory-demo`,
+        KmsKeys: structuredClone(DEMO_KMS_KEYS[DEMO_MANAGEMENT_ACCOUNT_ID]),
         Trails: [
           {
             // Encrypted organization trail: appears in every region of every member account.
@@ -87,6 +91,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
         AccessKeyId: accessKey(DEMO_WORKLOADS_ACCOUNT_ID),
         SecretAccessKey: secret(DEMO_WORKLOADS_ACCOUNT_ID),
         Roles: [{ Name: DEMO_MEMBER_ROLE, TrustedAccountIds: [DEMO_MANAGEMENT_ACCOUNT_ID] }],
+        KmsKeys: structuredClone(DEMO_KMS_KEYS[DEMO_WORKLOADS_ACCOUNT_ID]),
         Trails: [
           {
             // Unencrypted multi-region trail homed outside us-east-1: a shadow in 16 other regions.
@@ -129,6 +134,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
         SecretAccessKey: secret(DEMO_SECURITY_ACCOUNT_ID),
         Roles: [{ Name: DEMO_MEMBER_ROLE, TrustedAccountIds: [DEMO_MANAGEMENT_ACCOUNT_ID] }],
         EnabledRegions: [...DEFAULT_REGIONS, 'ap-east-1'],
+        KmsKeys: structuredClone(DEMO_KMS_KEYS[DEMO_SECURITY_ACCOUNT_ID]),
         Trails: [
           {
             // Encrypted multi-region trail with Insights and advanced event selectors.
@@ -139,7 +145,8 @@ export function demoScenario(now: Date = new Date()): Scenario {
             IncludeGlobalServiceEvents: true,
             IsMultiRegionTrail: true,
             LogFileValidationEnabled: true,
-            KmsKeyId: 'arn:aws:kms:eu-central-1:333333333333:key/0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b',
+            // Its key is the management account's (a central log key), so the trail's key is in another account.
+            KmsKeyId: 'arn:aws:kms:eu-central-1:111111111111:key/0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b',
             IsLogging: true,
             Status: {
               StartLoggingTime: daysBeforeAnchor(95),
@@ -192,3 +199,83 @@ export function demoScenario(now: Date = new Date()): Scenario {
     ],
   };
 }
+
+/** A key policy in AWS's own layout: the account's root, plus the statements given. */
+function demoKeyPolicy(accountId: string, ...statements: object[]): string {
+  return writeAwsJson({
+    Version: '2012-10-17',
+    Id: 'key-consolepolicy-3',
+    Statement: [
+      { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' },
+      ...statements,
+    ],
+  });
+}
+
+/** CloudTrail may encrypt logs with the key for trails of the accounts given (the statement CloudTrail's console adds). */
+function cloudTrailMayEncrypt(accountIds: string[]): object {
+  return {
+    Sid: 'Allow CloudTrail to encrypt logs',
+    Effect: 'Allow',
+    Principal: { Service: 'cloudtrail.amazonaws.com' },
+    Action: 'kms:GenerateDataKey*',
+    Resource: '*',
+    Condition: { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': accountIds.map((id) => `arn:aws:cloudtrail:*:${id}:trail/*`) } },
+  };
+}
+
+/**
+ * The demo's keys, per account. Customer managed symmetric keys without rotation (enabled and disabled) are what the
+ * rotation control fails; the key pending deletion, the asymmetric key and the AWS managed keys it does not judge.
+ */
+const DEMO_KMS_KEYS: Readonly<Record<string, SimKmsKey[]>> = {
+  [DEMO_MANAGEMENT_ACCOUNT_ID]: [
+    {
+      // acme-org-trail's key: rotated.
+      KeyId: '6f1d2c3b-8a4e-4f0b-9c7d-2e5a1b3c4d5e',
+      Region: 'us-east-1',
+      Description: 'CloudTrail organization trail logs',
+      CreationDate: '2025-09-14T08:12:45.318Z',
+      RotationEnabled: true,
+      Aliases: ['alias/acme-org-trail'],
+      Policy: demoKeyPolicy(DEMO_MANAGEMENT_ACCOUNT_ID, cloudTrailMayEncrypt([DEMO_MANAGEMENT_ACCOUNT_ID])),
+      Tags: { Owner: 'security-team', Purpose: 'cloudtrail' },
+    },
+    {
+      // security-insights-trail's key, in another account than the trail: not rotated.
+      KeyId: '0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c6b',
+      Region: 'eu-central-1',
+      Description: 'Central CloudTrail key for the security account',
+      CreationDate: '2026-03-02T14:40:09.007Z',
+      Aliases: ['alias/central-trail-logs'],
+      Policy: demoKeyPolicy(
+        DEMO_MANAGEMENT_ACCOUNT_ID,
+        cloudTrailMayEncrypt([DEMO_SECURITY_ACCOUNT_ID]),
+        { Sid: 'Allow the security account to use the key', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${DEMO_SECURITY_ACCOUNT_ID}:root` }, Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: '*' },
+      ),
+      Tags: { Owner: 'security-team' },
+    },
+    { KeyId: '9d4c1e07-3b2a-4c5d-8e6f-7a8b9c0d1e2f', Region: 'us-east-1', KeyManager: 'AWS', Description: 'Default key that protects my S3 objects when no other key is defined', CreationDate: '2024-05-20T10:00:00Z', Aliases: ['alias/aws/s3'] },
+  ],
+  [DEMO_WORKLOADS_ACCOUNT_ID]: [
+    { KeyId: '2a7f4b1c-5d3e-4f60-a1b2-c3d4e5f60718', Region: 'us-west-2', Description: 'Application data', CreationDate: '2025-11-03T09:30:00Z', Aliases: ['alias/app-data'], Tags: { Team: 'platform', Environment: 'production' } },
+    { KeyId: '3b8e5c2d-6e4f-4a71-b2c3-d4e5f6071829', Region: 'us-west-2', Description: 'Old batch jobs', KeyState: 'Disabled', CreationDate: '2023-02-11T16:05:27Z' },
+    { KeyId: '4c9f6d3e-7f50-4b82-83d4-e5f60718293a', Region: 'eu-west-1', Description: 'Retired EU audit key', KeyState: 'PendingDeletion', DeletionDate: '2026-12-01T00:00:00Z', CreationDate: '2022-06-30T12:00:00Z', Aliases: ['alias/eu-legacy-audit'] },
+    { KeyId: '5d0a7e4f-8061-4c93-94e5-f60718293a4b', Region: 'us-west-2', Description: 'Release signing', KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', CreationDate: '2025-01-15T11:11:11Z', Aliases: ['alias/release-signing'] },
+    { KeyId: '6e1b8f50-9172-4da4-a5f6-0718293a4b5c', Region: 'us-west-2', KeyManager: 'AWS', Description: 'Default key that protects my EBS volumes when no other key is defined', CreationDate: '2024-08-08T08:08:08Z', Aliases: ['alias/aws/ebs'] },
+  ],
+  [DEMO_SECURITY_ACCOUNT_ID]: [
+    {
+      // Shared with everyone (Principal "*", no condition): a key policy the permissive-policy queries find.
+      KeyId: 'mrk-7f2c9a0b1d3e4f5a6b7c8d9e0f1a2b3c',
+      Region: 'eu-central-1',
+      Description: 'Shared artifacts (multi-Region)',
+      MultiRegion: true,
+      CreationDate: '2026-01-20T07:45:00Z',
+      RotationEnabled: true,
+      Aliases: ['alias/shared-artifacts'],
+      Policy: demoKeyPolicy(DEMO_SECURITY_ACCOUNT_ID, { Sid: 'Allow anyone to decrypt', Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' }),
+      Tags: { DataClassification: 'public' },
+    },
+  ],
+};

@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { mulberry32 } from '../faults.js';
-import { DEFAULT_REGIONS, type Scenario, type SimAccount, type SimTrail } from '../scenario.js';
+import { DEFAULT_REGIONS, type Scenario, type SimAccount, type SimKmsKey, type SimTrail } from '../scenario.js';
 
 export interface OrganizationScenarioOptions {
   /** Total accounts including the management account, default 200. */
@@ -42,6 +42,9 @@ export interface OrganizationScenario {
   /** Every trail ARN that exists (owner's view), and those without a KMS key. */
   trailArns: string[];
   unencryptedTrailArns: string[];
+  /** Every KMS key (one per encrypted trail, in its owner account and home region), and those without rotation. */
+  kmsKeyArns: string[];
+  unrotatedKmsKeyArns: string[];
 }
 
 /** The instant generated logging start times count back from, so a scenario never depends on the clock. */
@@ -83,10 +86,21 @@ export function organizationScenario(options: OrganizationScenarioOptions = {}):
 
   const trailArns: string[] = [];
   const unencryptedTrailArns: string[] = [];
+  const kmsKeyArns: string[] = [];
+  const unrotatedKmsKeyArns: string[] = [];
+  const keysOf = new Map<string, SimKmsKey[]>();
   const addTrail = (owner: string, trail: SimTrail): SimTrail => {
     const arn = `arn:aws:cloudtrail:${trail.HomeRegion}:${owner}:trail/${trail.Name}`;
     trailArns.push(arn);
     if (trail.KmsKeyId === undefined) unencryptedTrailArns.push(arn);
+    else {
+      // The trail's key exists in its account; whether it rotates comes from its id, not from the seeded sequence,
+      // so adding keys left every other generated value as it was.
+      const key = trailKey(trail.KmsKeyId, trail.Name);
+      keysOf.set(owner, [...(keysOf.get(owner) ?? []), key]);
+      kmsKeyArns.push(trail.KmsKeyId);
+      if (!key.RotationEnabled) unrotatedKmsKeyArns.push(trail.KmsKeyId);
+    }
     return trail;
   };
   const orgTrailHome = regions.includes('us-east-1') ? 'us-east-1' : regions[0]!;
@@ -149,6 +163,7 @@ export function organizationScenario(options: OrganizationScenarioOptions = {}):
       EnabledRegions: [...regions],
       Trails: trails,
       Roles: [{ Name: memberRoleName, TrustedAccountIds: [id === unassumableAccountId ? id : managementId] }],
+      KmsKeys: keysOf.get(id) ?? [],
     };
   });
 
@@ -171,6 +186,21 @@ export function organizationScenario(options: OrganizationScenarioOptions = {}):
     ...(deniedScope === undefined ? {} : { deniedScope }),
     trailArns,
     unencryptedTrailArns,
+    kmsKeyArns,
+    unrotatedKmsKeyArns,
+  };
+}
+
+/** A customer managed symmetric key for a trail; about one in four is not rotated. */
+function trailKey(arn: string, trailName: string): SimKmsKey {
+  const [, , , region = '', , resource = ''] = arn.split(':');
+  const keyId = resource.slice('key/'.length);
+  return {
+    KeyId: keyId,
+    Region: region,
+    Description: `CloudTrail logs of ${trailName}`,
+    CreationDate: daysBeforeAnchor(1000),
+    RotationEnabled: Number.parseInt(keyId.slice(0, 1), 16) >= 4,
   };
 }
 

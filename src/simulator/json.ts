@@ -1,9 +1,9 @@
-// The AWS JSON 1.1 wire form CloudTrail writes: members without a value are left out (never null),
+// The AWS JSON 1.1 wire form CloudTrail, KMS and Organizations write: members without a value are left out (never null),
 // and timestamps are epoch seconds in Java Double.toString form, e.g. 1.51592915963E9.
 
 import { randomUUID } from 'node:crypto';
-import type { AwsError } from '../errors.js';
-import type { SimResponse } from '../exchange.js';
+import type { AwsError } from './errors.js';
+import type { SimResponse } from './exchange.js';
 
 export const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 

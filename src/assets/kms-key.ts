@@ -1,0 +1,47 @@
+// AWS KMS keys (ListKeys, DescribeKey, GetKeyRotationStatus, GetKeyPolicy, ListAliases, ListResourceTags): one asset
+// per key ARN, listed in every region. A trail's kmsKeyID is its key's ARN, so Trail.kmsKey and KmsKey.trails are
+// declared here, on the type that is added, and Trail's definition is left as it is.
+import type { KmsKeyRecord } from '../model/kms-key.js';
+import type { AssetField, AssetTypeDefinition } from './definition.js';
+
+const field = (name: string, column: string, kind: AssetField['kind'], extra: Partial<AssetField> = {}): AssetField => ({
+  field: name, column, kind, nullable: false, history: true, ...extra,
+});
+
+/** Read by a call that may fail for one key: NULL then, with a collection error saying why. */
+const fromCall = (name: string, column: string, kind: AssetField['kind'], extra: Partial<AssetField> = {}): AssetField =>
+  field(name, column, kind, { nullable: true, ...extra });
+
+export const KMS_KEY: AssetTypeDefinition<KmsKeyRecord> = {
+  name: 'KmsKey',
+  plural: 'kmsKeys',
+  table: 'kms_keys',
+  description: 'An AWS KMS key, once per key ARN: its state, rotation, key policy and aliases.',
+  scope: 'regional',
+  collector: 'aws.kms.keys',
+  iamActions: ['kms:ListKeys', 'kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:GetKeyPolicy', 'kms:ListAliases', 'kms:ListResourceTags'],
+  fields: [
+    field('keyId', 'key_id', 'string'),
+    fromCall('aliases', 'aliases', 'json'),
+    fromCall('description', 'description', 'string'),
+    fromCall('keyManager', 'key_manager', 'string'),
+    fromCall('managementType', 'management_type', 'string'),
+    fromCall('keyState', 'key_state', 'string'),
+    fromCall('enabled', 'enabled', 'boolean'),
+    fromCall('scheduleForDeletion', 'schedule_for_deletion', 'boolean'),
+    fromCall('deletionDate', 'deletion_date', 'datetime'),
+    fromCall('keySpec', 'key_spec', 'string'),
+    fromCall('keyUsage', 'key_usage', 'string'),
+    fromCall('origin', 'origin', 'string'),
+    fromCall('multiRegion', 'multi_region', 'boolean'),
+    fromCall('creationDate', 'creation_date', 'datetime'),
+    fromCall('automaticRotationEnabled', 'automatic_rotation_enabled', 'boolean'),
+    fromCall('policyDocument', 'policy_document', 'string'),
+    // Derived from policyDocument, whose history already records every change of it.
+    fromCall('keyPolicy', 'key_policy', 'json', { history: false }),
+  ],
+  relations: [
+    // Trail.kmsKey (one) ↔ KmsKey.trails (many): a trail's kmsKeyID equals the key's ARN, also across accounts.
+    { field: 'trails', target: 'Trail', cardinality: 'many', from: 'arn', to: 'kmsKeyID', inverse: { field: 'kmsKey', cardinality: 'one' } },
+  ],
+};
