@@ -114,6 +114,11 @@ export interface AssetTypeDefinition<TRecord extends CollectedAsset = CollectedA
   relations: readonly AssetRelation[];
   /** The lists of objects its row holds, each with its quota per asset; none when it holds none. */
   rowLists?: RowLists;
+  /**
+   * Names the controls' remediations give its attributes where they differ from the attribute's own, as placeholder
+   * names (`log_bucket_name` for a trail's `s3_bucket_name`): `inventory remediate` fills both (src/controls/remediate.ts).
+   */
+  placeholderAliases?: Readonly<Record<string, string>>;
   /** How the API's generated descriptions name its assets; default from `name` and `plural` ('kms key', 'kms keys'). */
   nouns?: { one: string; many: string };
   /**

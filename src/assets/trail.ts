@@ -88,6 +88,8 @@ export const TRAIL: AssetTypeDefinition<TrailRecord> = {
       'Trail.collectionErrors': { most: 4, why: 'one per per-trail call: GetTrailStatus, GetEventSelectors, GetInsightSelectors, ListTags' },
     },
   },
+  // The controls' remediations name a trail's log bucket <log_bucket_name>.
+  placeholderAliases: { log_bucket_name: 's3_bucket_name' },
   // Filled in by the KMS key type: a trail's kmsKeyID is the key's ARN (DescribeTrails gives the full ARN).
   relations: [],
   accountListNote:
