@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  getNamedType, isEnumType, isInputObjectType, isObjectType,
+  getNamedType, getNullableType, isCompositeType, isEnumType, isInputObjectType, isInterfaceType, isListType, isObjectType,
   type GraphQLField, type GraphQLObjectType, type GraphQLSchema,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,9 +15,9 @@ import { SYNC_PERMISSIONS } from '../src/cli/commands/permissions.js';
 import { loadControl } from '../src/controls/catalog.js';
 import { inventoryGaps } from '../src/controls/evaluate.js';
 import { STORE_FILTER_SCHEMAS, type FilterSchemaSource } from '../src/graphql/asset-reader.js';
-import { inputTypesOf, rootFieldsOf } from '../src/graphql/asset-sdl.js';
+import { inputTypesOf, relationEnds, rootFieldsOf } from '../src/graphql/asset-sdl.js';
 import { createInventoryApi, runQuery } from '../src/graphql/execute.js';
-import { pageLimits } from '../src/graphql/pages.js';
+import { pageLimits, pageLimitsOf } from '../src/graphql/pages.js';
 import { buildSchema } from '../src/graphql/schema.js';
 import { CONTROLS_DIR } from '../src/paths.js';
 import { assetGaugeName, metricsPage, RequestMetrics } from '../src/server/observability.js';
@@ -72,6 +72,43 @@ function expectServedInGraphQL(schema: GraphQLSchema, type: AssetTypeDefinition)
   expect(Object.keys(accountWhere.getFields())).toEqual(expect.arrayContaining([`${root.list}_SOME`, `${root.list}_NONE`]));
 }
 
+/**
+ * The lists of objects a type's row holds without a declared quota, and the quotas it declares for no such list. Walks
+ * the type's SDL object type and every object type its row holds (not other assets or accounts: types implementing
+ * Node have rows of their own): each list of objects must be paged (limit and offset, or options with both), a
+ * relation, or bounded by a quota in the type's own definition, which the cost counts it by (README "Request limits").
+ */
+function rowListGaps(schema: GraphQLSchema, type: AssetTypeDefinition, types: readonly AssetTypeDefinition[]): { unbounded: string[]; unknown: string[] } {
+  const quotas = type.rowLists?.quotas ?? {};
+  const relations = new Set(relationEnds(types).map((end) => `${end.holder}.${end.field}`));
+  const unbounded: string[] = [];
+  const met = new Set<string>();
+  const seen = new Set<string>();
+  const walk = (typeName: string): void => {
+    const object = schema.getType(typeName);
+    if (!isObjectType(object) || seen.has(typeName)) return;
+    seen.add(typeName);
+    for (const field of Object.values(object.getFields())) {
+      const coordinate = `${typeName}.${field.name}`;
+      const named = getNamedType(field.type);
+      if (!isCompositeType(named) || relations.has(coordinate)) continue;
+      // Assets, accounts and the Asset and Node interfaces are rows of their own, read by their own resolvers.
+      if (isInterfaceType(named) || (isObjectType(named) && named.getInterfaces().some((i) => i.name === 'Node'))) continue;
+      if (isListType(getNullableType(field.type))) {
+        const options = field.args.find((a) => a.name === 'options');
+        const optionsType = options && getNamedType(options.type);
+        const args = [...field.args.map((a) => a.name), ...(optionsType && isInputObjectType(optionsType) ? Object.keys(optionsType.getFields()) : [])];
+        if (args.includes('limit') && args.includes('offset')) continue;
+        if (quotas[coordinate] === undefined) unbounded.push(coordinate);
+        else met.add(coordinate);
+      }
+      walk(named.name);
+    }
+  };
+  walk(type.name);
+  return { unbounded, unknown: Object.keys(quotas).filter((coordinate) => !met.has(coordinate)) };
+}
+
 describe.each(ASSET_TYPES.map((type) => [type.name, type] as const))('the registered type %s', (_name, type) => {
   let temp: TempStore;
   beforeAll(async () => {
@@ -105,6 +142,16 @@ describe.each(ASSET_TYPES.map((type) => [type.name, type] as const))('the regist
     }`);
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({ list: [], page: { totalCount: 0, edges: [] }, counts: { count: 0 }, one: null, node: null, assets: [] });
+  });
+
+  it('declares a quota for every list of objects its row holds, which the request cost counts it by', () => {
+    expect(rowListGaps(api.schema, type, ASSET_TYPES)).toEqual({ unbounded: [], unknown: [] });
+    if (type.rowLists) expect(type.rowLists.service).not.toBe('');
+    for (const [coordinate, quota] of Object.entries(type.rowLists?.quotas ?? {})) {
+      expect(Number.isInteger(quota.most) && quota.most > 0, `${coordinate}: ${quota.most}`).toBe(true);
+      expect(quota.why, coordinate).not.toBe('');
+      expect(pageLimitsOf(api.schema).rowLists?.[coordinate], coordinate).toBe(quota.most);
+    }
   });
 
   it('has coverage', async () => {
@@ -252,6 +299,30 @@ describe('the generated GraphQL of any definition', () => {
     } finally {
       await temp.cleanup();
     }
+  });
+
+  it('finds a list of objects held in a row without a quota, wherever it is, and a quota for no list', () => {
+    const withPolicy = testKeySdl.replace('keyState: String!', 'keyState: String!\n  policy: TestPolicy\n  errors: [CollectionError!]!') + `
+      type TestPolicy { statements: [TestStatement!]! }
+      type TestStatement { actions: [String!]! conditions: [TestCondition!]! }
+      type TestCondition { values: [String!]! }`;
+    const policySchema = buildSchema(pageLimits(), { assetTypes: definitions, extraTypeDefs: [withPolicy], filters });
+    expect(rowListGaps(policySchema, testKey, definitions)).toEqual({
+      unbounded: ['TestPolicy.statements', 'TestStatement.conditions', 'TestKey.errors'], unknown: [],
+    });
+    const declared: AssetTypeDefinition = {
+      ...testKey,
+      rowLists: {
+        service: 'Test',
+        quotas: {
+          'TestKey.errors': { most: 1, why: 'test' }, 'TestPolicy.statements': { most: 2, why: 'test' },
+          'TestStatement.conditions': { most: 3, why: 'test' }, 'TestKey.gone': { most: 4, why: 'test' },
+        },
+      },
+    };
+    expect(rowListGaps(policySchema, declared, definitions)).toEqual({ unbounded: [], unknown: ['TestKey.gone'] });
+    // The relation (Trail.testKey, TestKey.trails) and the paged lists (tags) need none.
+    expect(rowListGaps(policySchema, trailWithKey, definitions)).toEqual({ unbounded: [], unknown: [] });
   });
 
   it('refuses a relation to a type that is not registered', () => {

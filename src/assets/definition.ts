@@ -69,6 +69,30 @@ export interface AssetRelation {
   inverse?: { field: string; cardinality: 'one' | 'many' };
 }
 
+/** The most items one asset holds in a list of its row, and the documented quota that says so. */
+export interface RowListQuota {
+  /** Per asset, across every item that encloses the list (250 data resources across all of a trail's event selectors). */
+  most: number;
+  /** The service's documented quota it comes from, or how a documented limit bounds it. */
+  why: string;
+}
+
+/**
+ * The lists of objects held in an asset's own row (JSON columns read with it, like `raw`): they take no page arguments,
+ * so each is bounded by a quota of the service per asset, which the request cost counts once per asset
+ * (src/server/limits.ts) and the resolvers hold the stored rows to (README "Request limits").
+ */
+export interface RowLists {
+  /** Whose quotas they are, as errors name it: "more than CloudTrail allows per trail". */
+  service: string;
+  /**
+   * By SDL coordinate: the type's own lists (`Trail.eventSelectors`) and those inside their objects
+   * (`EventSelector.dataResources`). Every list of objects in the type's SDL that is neither paged (limit and offset)
+   * nor a relation must have one: the registry test walks the SDL to prove it.
+   */
+  quotas: Readonly<Record<string, RowListQuota>>;
+}
+
 /** An asset type: one of these per type, listed in src/assets/registry.ts. */
 export interface AssetTypeDefinition<TRecord extends CollectedAsset = CollectedAsset> {
   /** The GraphQL type and the `assetType` value (`Trail`, `KmsKey`). */
@@ -88,6 +112,13 @@ export interface AssetTypeDefinition<TRecord extends CollectedAsset = CollectedA
   /** The fields beyond the common ones, in the order of the type's SDL. */
   fields: readonly AssetField[];
   relations: readonly AssetRelation[];
+  /** The lists of objects its row holds, each with its quota per asset; none when it holds none. */
+  rowLists?: RowLists;
+  /**
+   * Names the controls' remediations give its attributes where they differ from the attribute's own, as placeholder
+   * names (`log_bucket_name` for a trail's `s3_bucket_name`): `inventory remediate` fills both (src/controls/remediate.ts).
+   */
+  placeholderAliases?: Readonly<Record<string, string>>;
   /** How the API's generated descriptions name its assets; default from `name` and `plural` ('kms key', 'kms keys'). */
   nouns?: { one: string; many: string };
   /**

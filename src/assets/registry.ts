@@ -21,3 +21,31 @@ export function nounsOf(type: AssetTypeDefinition): { one: string; many: string 
 
 /** The collector that gathers each type: coverage and verdicts are per collector. */
 export const COLLECTOR_BY_ASSET_TYPE: Readonly<Record<string, string>> = Object.fromEntries(ASSET_TYPES.map((type) => [type.name, type.collector]));
+
+/** A list held in an asset's row (definition.rowLists), with the type that declares it. */
+export interface RowListBound {
+  coordinate: string;
+  most: number;
+  why: string;
+  /** The declaring type: errors name its assets and its service ("more than CloudTrail allows per trail"). */
+  type: AssetTypeDefinition;
+}
+
+/**
+ * Every row list the types declare, by SDL coordinate. Two types may share an object type (its lists then hold the
+ * same quota in both), never give one coordinate two quotas.
+ */
+export function rowListBounds(types: readonly AssetTypeDefinition[] = ASSET_TYPES): ReadonlyMap<string, RowListBound> {
+  const bounds = new Map<string, RowListBound>();
+  for (const type of types) {
+    for (const [coordinate, { most, why }] of Object.entries(type.rowLists?.quotas ?? {})) {
+      const known = bounds.get(coordinate);
+      if (known && known.most !== most) {
+        throw new Error(`registry: ${coordinate} is bounded by ${known.most} in ${known.type.name} and by ${most} in ${type.name}`);
+      }
+      if (!Number.isInteger(most) || most < 0) throw new Error(`registry: ${type.name} bounds ${coordinate} by ${most}, not a whole number`);
+      if (!known) bounds.set(coordinate, { coordinate, most, why, type });
+    }
+  }
+  return bounds;
+}

@@ -76,6 +76,20 @@ export const TRAIL: AssetTypeDefinition<TrailRecord> = {
       nullable: true, history: false, computed: recordsAllManagementEvents,
     }),
   ],
+  // CloudTrail's quotas per trail (CloudTrail User Guide, "Quotas in AWS CloudTrail", and the API reference).
+  rowLists: {
+    service: 'CloudTrail',
+    quotas: {
+      'Trail.eventSelectors': { most: 5, why: '5 event selectors per trail' },
+      'EventSelector.dataResources': { most: 250, why: '250 data resources across all event selectors of a trail' },
+      'Trail.advancedEventSelectors': { most: 500, why: '500 values across all conditions of all advanced event selectors of a trail' },
+      'AdvancedEventSelector.fieldSelectors': { most: 500, why: 'each condition holds at least one of those 500 values' },
+      'Trail.insightSelectors': { most: 2, why: 'two insight types: ApiCallRateInsight, ApiErrorRateInsight' },
+      'Trail.collectionErrors': { most: 4, why: 'one per per-trail call: GetTrailStatus, GetEventSelectors, GetInsightSelectors, ListTags' },
+    },
+  },
+  // The controls' remediations name a trail's log bucket <log_bucket_name>.
+  placeholderAliases: { log_bucket_name: 's3_bucket_name' },
   // Filled in by the KMS key type: a trail's kmsKeyID is the key's ARN (DescribeTrails gives the full ARN).
   relations: [],
   accountListNote:

@@ -7,12 +7,13 @@
 //   <trail_name>, <trail_arn>, <trail_id>       the same, under the asset type's own name (Trail -> trail_)
 //   <s3_bucket_name>, <home_region>, ...        any non-empty text attribute of the stored asset, in snake_case
 //   <is_multi_region_trail>, ...                any true/false attribute of the stored asset, as true or false
-//   <log_bucket_name>                           an alias the catalog uses for an attribute (ATTRIBUTE_ALIASES)
+//   <log_bucket_name>                           an alias the catalog uses for an attribute (its definition's placeholderAliases)
 // In Terraform, a line whose placeholders are all attributes the inventory knows to be empty ('': AWS has none, e.g.
 // no SNS topic) is left out, so the resource keeps the trail as it is instead of setting a value it does not have.
 // In the `cli` commands the asset's name placeholder is its ARN: AWS CLI commands accept either, and only the ARN
 // reaches a trail seen from a region or account other than its own (a shadow or organization trail).
 // A placeholder nothing fills (e.g. <kms_key_arn>, the key the user chooses) stays as it is and is listed in fillIn.
+import { assetType } from '../assets/registry.js';
 import { terminalValue as shown } from '../cli/terminal-text.js';
 import type { Control } from './catalog.js';
 import { ControlLoadError } from './catalog.js';
@@ -33,10 +34,8 @@ export interface RemediationPlan {
   fillIn: string[];
 }
 
-/** Names the catalog gives to attributes of an asset type, where they differ from the attribute's own. */
-const ATTRIBUTE_ALIASES: Record<string, Record<string, string>> = {
-  Trail: { log_bucket_name: 's3_bucket_name' },
-};
+/** Names the catalog gives to attributes of an asset type, where they differ from the attribute's own (its definition's). */
+const attributeAliases = (assetTypeName: string): Readonly<Record<string, string>> => assetType(assetTypeName)?.placeholderAliases ?? {};
 
 const PLACEHOLDER = /<([a-z][a-z0-9_]*)>/g;
 
@@ -53,7 +52,7 @@ export function placeholderValues(asset: FailingAsset, attributes: Record<string
   for (const [field, value] of Object.entries(attributes)) {
     if ((typeof value === 'string' && value !== '') || typeof value === 'boolean') values[snakeCase(field)] = String(value);
   }
-  for (const [alias, field] of Object.entries(ATTRIBUTE_ALIASES[asset.assetType] ?? {})) {
+  for (const [alias, field] of Object.entries(attributeAliases(asset.assetType))) {
     if (values[field] !== undefined) values[alias] = values[field]!;
   }
   const own: Record<string, string> = { account_id: asset.accountId, region: asset.region, home_region: asset.region };
@@ -70,7 +69,7 @@ export function placeholderValues(asset: FailingAsset, attributes: Record<string
 export function emptyPlaceholders(asset: FailingAsset, attributes: Record<string, unknown> = {}): Set<string> {
   const filled = placeholderValues(asset, attributes);
   const empty = new Set(Object.entries(attributes).filter(([, value]) => value === '').map(([field]) => snakeCase(field)));
-  for (const [alias, field] of Object.entries(ATTRIBUTE_ALIASES[asset.assetType] ?? {})) if (empty.has(field)) empty.add(alias);
+  for (const [alias, field] of Object.entries(attributeAliases(asset.assetType))) if (empty.has(field)) empty.add(alias);
   for (const name of Object.keys(filled)) empty.delete(name);
   return empty;
 }

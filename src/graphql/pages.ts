@@ -2,6 +2,8 @@
 // what a list without a limit returns over HTTP. The resolvers and the cost rule (src/server/limits.ts) read the same
 // numbers, so a query's cost is a true upper bound of what it returns (README "Request limits").
 import type { GraphQLSchema } from 'graphql';
+import type { AssetTypeDefinition } from '../assets/definition.js';
+import { ASSET_TYPES, rowListBounds } from '../assets/registry.js';
 import { MAX_QUERY_LIMIT } from '../store/common.js';
 
 /** The default maximum page size: what `options.limit` and `first` may ask for at most. */
@@ -13,24 +15,28 @@ export const DEFAULT_PAGE_SIZE = 100;
 /** What a nested list (an account's trails, a run's scopes, ...) returns at most without `limit`, over HTTP. */
 export const NESTED_PAGE_SIZE = 100;
 
-/** Tags without `limit`: CloudTrail allows 50 tags per trail, so a trail's whole list always fits. */
+/** Tags without `limit`: CloudTrail allows 50 tags per trail (and KMS 50 per key), so an asset's whole list always fits. */
 export const TAG_PAGE_SIZE = 50;
 
 /**
- * Lists held in a trail's own row (JSON columns read with it, like `raw`): no page arguments; each is bounded by a
- * CloudTrail quota per trail, which the cost counts once per trail even where the list sits inside another one.
+ * The most items each list held in an asset's row returns (JSON columns read with it, like `raw`), by SDL coordinate:
+ * the quotas the asset types declare (AssetTypeDefinition.rowLists), which the cost counts once per asset even where
+ * the list sits inside another one.
  */
-export const TRAIL_ROW_LISTS: Readonly<Record<string, number>> = {
-  'Trail.eventSelectors': 5, // 5 event selectors per trail
-  'EventSelector.dataResources': 250, // 250 data resources across all event selectors of a trail
-  'Trail.advancedEventSelectors': 500, // 500 values across all conditions of all advanced event selectors
-  'AdvancedEventSelector.fieldSelectors': 500, // each condition holds at least one of those values
-  'Trail.insightSelectors': 2, // two insight types: ApiCallRateInsight, ApiErrorRateInsight
-  'Trail.collectionErrors': 4, // one per per-trail call: GetTrailStatus, GetEventSelectors, GetInsightSelectors, ListTags
-};
+export function rowListSizes(types: readonly AssetTypeDefinition[] = ASSET_TYPES): Readonly<Record<string, number>> {
+  return Object.fromEntries([...rowListBounds(types).values()].map((bound) => [bound.coordinate, bound.most]));
+}
+
+/** The row lists of the registered types (a schema built from other definitions has its own: PageLimits.rowLists). */
+export const ROW_LISTS: Readonly<Record<string, number>> = rowListSizes();
+
+/** @deprecated The registered types' row lists, under the name they had while trails were the only type: ROW_LISTS. */
+export const TRAIL_ROW_LISTS = ROW_LISTS;
 
 export interface PageLimits {
   maxPageSize: number;
+  /** The row lists of the schema's asset types, by coordinate (buildSchema sets them); default the registry's. */
+  rowLists?: Readonly<Record<string, number>>;
 }
 
 /** Checks a configured maximum page size: a whole number from 1 to what the store can return in one statement. */
@@ -54,13 +60,24 @@ export function pageLimitsOf(schema: GraphQLSchema): PageLimits {
   return limitsOfSchema.get(schema) ?? pageLimits();
 }
 
+/** The row-list quota of a list field of a schema with these limits; undefined when the list is not held in a row. */
+export function rowListSize(coordinate: string, limits: PageLimits): number | undefined {
+  return (limits.rowLists ?? ROW_LISTS)[coordinate];
+}
+
+/** What a nested list returns at most without `limit` (tags excepted), over HTTP. */
+export const nestedListSize = (limits: PageLimits): number => Math.min(NESTED_PAGE_SIZE, limits.maxPageSize);
+
+/** What an asset's tags return at most without `limit`, over HTTP. */
+export const tagListSize = (limits: PageLimits): number => Math.min(TAG_PAGE_SIZE, limits.maxPageSize);
+
 /**
  * What a list field returns at most without a size argument, over HTTP: a top-level list a whole page, a nested list
- * its default page (tags 50, others 100), a list held in a trail's row its CloudTrail quota.
+ * its default page (tags 50, others 100), a list held in an asset's row its quota per asset.
  */
 export function unlimitedListSize(coordinate: string, atRoot: boolean, limits: PageLimits): number {
-  const quota = TRAIL_ROW_LISTS[coordinate];
+  const quota = rowListSize(coordinate, limits);
   if (quota !== undefined) return quota;
   if (atRoot) return limits.maxPageSize;
-  return Math.min(coordinate.endsWith('.tags') ? TAG_PAGE_SIZE : NESTED_PAGE_SIZE, limits.maxPageSize);
+  return coordinate.endsWith('.tags') ? tagListSize(limits) : nestedListSize(limits);
 }

@@ -17,7 +17,6 @@ import {
 } from 'graphql';
 import type { Tag } from '../model/asset.js';
 import { parseTime } from '../model/time.js';
-import type { StoredTrail } from '../model/trail.js';
 import type { AssetTypeDefinition } from '../assets/definition.js';
 import { ASSET_TYPES } from '../assets/registry.js';
 import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
@@ -32,7 +31,8 @@ import { assetTypesSdl, relationEnds, rootFieldsOf } from './asset-sdl.js';
 import type { GraphQLContext } from './context.js';
 import { exceptionResolvers } from './exceptions.js';
 import { filterInputsSdl, type FilterableTypeNode } from './filters.js';
-import { DEFAULT_PAGE_SIZE, pageLimits, registerPageLimits, TRAIL_ROW_LISTS, unlimitedListSize, type PageLimits } from './pages.js';
+import { DEFAULT_PAGE_SIZE, pageLimits, registerPageLimits, rowListSizes, unlimitedListSize, type PageLimits } from './pages.js';
+import { rowListResolvers } from './row-lists.js';
 import { selectedFields } from './selection.js';
 
 /**
@@ -106,11 +106,15 @@ export function generatedTypeDefs(typeDefs: readonly string[], sources: SchemaSo
   return [assetSdl, ...inputs];
 }
 
-/** The executable schema; `limits` sets the largest page (options.limit, first) a request may ask for. */
-export function buildSchema(limits: PageLimits = pageLimits(), sources: SchemaSources = {}): GraphQLSchema {
+/**
+ * The executable schema; `pageSizes` sets the largest page (options.limit, first) a request may ask for. The quotas of the
+ * lists held in the asset types' rows come from their definitions.
+ */
+export function buildSchema(pageSizes: PageLimits = pageLimits(), sources: SchemaSources = {}): GraphQLSchema {
   const typeDefs = [...loadTypeDefs(), ...(sources.extraTypeDefs ?? [])];
   const allTypeDefs = [...typeDefs, ...generatedTypeDefs(typeDefs, sources)];
   const assetTypes = sources.assetTypes ?? ASSET_TYPES;
+  const limits: PageLimits = { ...pageSizes, rowLists: rowListSizes(assetTypes) };
   return registerPageLimits(makeExecutableSchema({ typeDefs: allTypeDefs, resolvers: createResolvers(limits, assetTypes, allTypeDefs) }), limits);
 }
 
@@ -310,18 +314,6 @@ function withinBound<T>(rows: T[], read: ListRead, info: GraphQLResolveInfo, of?
 }
 
 /**
- * A list held in a trail's row, checked against the CloudTrail quota the cost counted it by (over HTTP): a record
- * beyond it cannot come from AWS, and answering it would break the cost's bound.
- */
-function withinQuota<T>(context: GraphQLContext, trail: StoredTrail, list: string, items: number, value: T): T {
-  const quota = TRAIL_ROW_LISTS[list]!;
-  if (context.boundedLists && items > quota) {
-    throw new GraphQLError(`trail ${trail.arn} holds ${items} items in ${list}, more than CloudTrail allows per trail (${quota}), which the query's cost counted on`);
-  }
-  return value;
-}
-
-/**
  * The connections that page what a root field lists: its own (`trailsConnection` for `trails` and itself), or for
  * `assets` every type's.
  */
@@ -374,6 +366,7 @@ function assetTypeResolvers(limits: PageLimits, assetTypes: readonly AssetTypeDe
   const types: Record<string, Record<string, Resolver>> = {};
   const fieldsOf = objectFields(typeDefs);
   const ends = relationEnds(assetTypes);
+  const rowLists = rowListResolvers(assetTypes, limits.rowLists ?? {}, typeDefs);
   for (const type of assetTypes) {
     const root = rootFieldsOf(type);
     const name = type.name;
@@ -420,7 +413,8 @@ function assetTypeResolvers(limits: PageLimits, assetTypes: readonly AssetTypeDe
     };
     const declared = fieldsOf.get(name) ?? new Set<string>();
     const common = commonAssetResolvers(limits, name);
-    types[name] = Object.fromEntries(Object.entries(common).filter(([field]) => declared.has(field)));
+    // The lists held in the asset's row, held to the quotas its definition declares (src/graphql/row-lists.ts).
+    types[name] = { ...Object.fromEntries(Object.entries(common).filter(([field]) => declared.has(field))), ...rowLists[name] };
   }
   for (const end of ends) {
     types[end.holder]![end.field] = async (asset: AssetRow, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
@@ -579,25 +573,5 @@ const createResolvers = (limits: PageLimits, assetTypes: readonly AssetTypeDefin
     asset: async (asset: ControlResultAsset, _: unknown, context: GraphQLContext) => (await context.loaders.nodeById.load(asset.assetId)) ?? null,
   },
   ...perType.types,
-  Trail: {
-    ...perType.types.Trail,
-    // Held in the trail's row: checked against the CloudTrail quotas the cost counts them by (src/graphql/pages.ts).
-    eventSelectors: (trail: StoredTrail, _: unknown, context: GraphQLContext) => {
-      const selectors = trail.eventSelectors;
-      if (!selectors) return selectors;
-      withinQuota(context, trail, 'EventSelector.dataResources', selectors.reduce((n, s) => n + s.dataResources.length, 0), selectors);
-      return withinQuota(context, trail, 'Trail.eventSelectors', selectors.length, selectors);
-    },
-    advancedEventSelectors: (trail: StoredTrail, _: unknown, context: GraphQLContext) => {
-      const selectors = trail.advancedEventSelectors;
-      if (!selectors) return selectors;
-      withinQuota(context, trail, 'AdvancedEventSelector.fieldSelectors', selectors.reduce((n, s) => n + s.fieldSelectors.length, 0), selectors);
-      return withinQuota(context, trail, 'Trail.advancedEventSelectors', selectors.length, selectors);
-    },
-    insightSelectors: (trail: StoredTrail, _: unknown, context: GraphQLContext) =>
-      trail.insightSelectors && withinQuota(context, trail, 'Trail.insightSelectors', trail.insightSelectors.length, trail.insightSelectors),
-    collectionErrors: (trail: StoredTrail, _: unknown, context: GraphQLContext) =>
-      withinQuota(context, trail, 'Trail.collectionErrors', trail.collectionErrors.length, trail.collectionErrors),
-  },
 };
 };

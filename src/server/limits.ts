@@ -8,7 +8,7 @@ import {
   type GraphQLNamedType,
   TypeMetaFieldDef,
 } from 'graphql';
-import { DEFAULT_PAGE_SIZE, pageLimitsOf, TRAIL_ROW_LISTS, unlimitedListSize, type PageLimits } from '../graphql/pages.js';
+import { DEFAULT_PAGE_SIZE, nestedListSize, pageLimitsOf, rowListSize, tagListSize, unlimitedListSize, type PageLimits } from '../graphql/pages.js';
 
 export interface RequestLimits {
   /** The most nested fields on any path of an operation, leaves included; named fragments count flattened. */
@@ -21,8 +21,9 @@ export interface RequestLimits {
    * The most objects an operation may return, a true upper bound: every field of object type counts once per object
    * it may return, times the bound of every list above it. A list counts by its `limit` or `first` argument (or
    * `options.limit`); without one, by what the resolvers return at most (src/graphql/pages.ts): a top-level list a
-   * whole page (the maximum page size), a nested list its default page (100, tags 50), a list held in a trail's row
-   * its CloudTrail quota. The lists of introspection count by the schema's real sizes. Scalars are free.
+   * whole page (the maximum page size), a nested list its default page (100, tags 50), a list held in an asset's row
+   * the quota its type declares (AssetTypeDefinition.rowLists), once per asset. The lists of introspection count by the
+   * schema's real sizes. Scalars are free.
    */
   maxCost: number;
 }
@@ -197,8 +198,8 @@ interface CostContext {
   /** Inside a connection: how many edges its `first` asks for. */
   edgesSize?: number;
   /**
-   * The cost of the lists met inside a list held in a trail's row (a selector's data resources): their quota is per
-   * trail, so they count once per trail, not once per enclosing selector.
+   * The cost of the lists held in an asset's row met since the nearest enclosing field that is not one (the asset):
+   * their quota is per asset, so they count once per asset, not once per enclosing item (a selector's data resources).
    */
   rowLists: number;
 }
@@ -258,7 +259,7 @@ function costError(operation: OperationDefinitionNode, cost: number, context: Co
     { name: 'maxCost', maximum: context.limits.maxCost, observed: cost },
     `${operationLabel(operation)} may return ${cost} objects; the maximum cost is ${context.limits.maxCost} (maxCost: each list ` +
       `counts by its limit or first argument, times the lists above it; without one, a top-level list by ${pageSize}, a nested ` +
-      `one by ${unlimitedListSize('Account.trails', false, context.pages)} (tags ${unlimitedListSize('Trail.tags', false, context.pages)})${largest}); ` +
+      `one by ${nestedListSize(context.pages)} (tags ${tagListSize(context.pages)})${largest}); ` +
       'give the lists smaller limits (limit, options: {limit}, first) and page with offset or after',
     operation,
   );
@@ -321,20 +322,23 @@ function fieldCost(node: FieldNode, parentType: GraphQLCompositeType, context: C
     return 1 + connectionCost;
   }
   const coordinate = `${parentType.name}.${field.name}`;
-  const rowList = TRAIL_ROW_LISTS[coordinate] !== undefined;
-  // A list held in a trail's row counts the row lists inside it once per trail (their quota is per trail).
+  const rowList = rowListSize(coordinate, context.pages) !== undefined;
+  // Any other field's objects (an asset, or an object inside its row) count the row lists below them once each:
+  // a row list's quota is per asset, across every item that encloses it.
   const rowListsOutside = context.rowLists;
-  if (rowList) context.rowLists = 0;
-  const childCost = node.selectionSet ? selectionCost(node.selectionSet, named, context) : 0;
-  const rowListsInside = rowList ? context.rowLists : 0;
-  if (rowList) context.rowLists = rowListsOutside;
+  if (!rowList) context.rowLists = 0;
+  let childCost = node.selectionSet ? selectionCost(node.selectionSet, named, context) : 0;
+  if (!rowList) {
+    childCost = Math.min(Number.MAX_SAFE_INTEGER, childCost + context.rowLists);
+    context.rowLists = rowListsOutside;
+  }
   if (!isListType(type)) return 1 + childCost;
   const size = listSize(node, field, coordinate, parentType === context.schema.getQueryType(), context);
   if (!context.largest || size > context.largest.size) context.largest = { field: `${node.name.value}`, size };
-  const cost = Math.min(Number.MAX_SAFE_INTEGER, size * (1 + childCost) + rowListsInside);
-  if (rowList && parentType.name !== 'Trail') {
-    // Inside another row list: counted once, by the trail-level list that encloses it.
-    context.rowLists += cost;
+  const cost = Math.min(Number.MAX_SAFE_INTEGER, size * (1 + childCost));
+  if (rowList) {
+    // Counted once per object of the enclosing field that is not a row list (the asset), not per enclosing item.
+    context.rowLists = Math.min(Number.MAX_SAFE_INTEGER, context.rowLists + cost);
     return 0;
   }
   return cost;
