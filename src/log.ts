@@ -2,7 +2,7 @@
 // terminal, readable lines (time, level, message, fields) that a progress display can clear and redraw around. Either
 // way no control character of a message or field reaches the terminal raw (README, "The CLI").
 import { pino, type Logger } from 'pino';
-import { terminalText, terminalValue } from './cli/terminal-text.js';
+import { terminalText, terminalValue } from './terminal-text.js';
 
 export type { Logger };
 

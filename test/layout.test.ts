@@ -76,6 +76,31 @@ describe('the layout', () => {
     expect(into('src/sync/')).toEqual([]);
   });
 
+  it('points every arrow one way: collectors → sync → store ← graphql ← controls, server, cli (docs/architecture.md)', () => {
+    // What each layer may not import: anything above it in the data flow. src/assets and src/model are read by all.
+    const forbidden: Record<string, readonly string[]> = {
+      'src/model/': ['collectors/'],
+      'src/assets/': ['src/store/', 'src/sync/', 'src/graphql/', 'src/controls/', 'src/server/', 'src/cli/', 'src/simulator/', 'collectors/'],
+      'collectors/': ['src/store/', 'src/sync/', 'src/graphql/', 'src/controls/', 'src/server/', 'src/cli/', 'src/simulator/'],
+      'src/store/': ['src/sync/', 'src/graphql/', 'src/controls/', 'src/server/', 'src/cli/', 'src/simulator/', 'collectors/'],
+      'src/sync/': ['src/graphql/', 'src/controls/', 'src/server/', 'src/cli/', 'src/simulator/'],
+      'src/graphql/': ['src/sync/', 'src/controls/', 'src/server/', 'src/cli/', 'src/simulator/', 'collectors/'],
+      'src/controls/': ['src/sync/', 'src/server/', 'src/cli/', 'src/simulator/', 'collectors/'],
+      'src/server/': ['src/sync/', 'src/cli/', 'src/simulator/', 'collectors/'],
+      'src/simulator/': ['src/store/', 'src/sync/', 'src/graphql/', 'src/controls/', 'src/server/', 'src/cli/', 'collectors/'],
+    };
+    const wrong = files.flatMap((file) => {
+      const from = relative(ROOT, file);
+      const layer = Object.keys(forbidden).find((dir) => from.startsWith(dir));
+      if (!layer) return [];
+      return importsOf(file)
+        .map((target) => relative(ROOT, target))
+        .filter((to) => forbidden[layer]!.some((dir) => to.startsWith(dir)) || (layer === 'src/model/' && !to.startsWith('src/model/') && to.startsWith('src/')))
+        .map((to) => `${from} -> ${to}`);
+    });
+    expect(wrong).toEqual([]);
+  });
+
   it('finds a cycle where there is one (the check itself)', () => {
     const graph = new Map([['/a.ts', ['/b.ts']], ['/b.ts', ['/c.ts']], ['/c.ts', ['/a.ts']], ['/d.ts', ['/a.ts']]]);
     expect(importCycles(graph)).toHaveLength(1);

@@ -5,7 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { ASSET_TYPES, nounsOf } from '../assets/registry.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { EXIT, type CommandOutcome } from './exit-codes.js';
-import { printErr, printOut } from './terminal-text.js';
+import { printErr, printOut } from '../terminal-text.js';
 
 type CommandFactory = (outcome: CommandOutcome) => Command;
 

@@ -8,7 +8,7 @@ import { computeCoverage, type CoverageEntry } from '../store/coverage.js';
 import { integrityFailure } from '../store/integrity.js';
 import type { IntegrityReport, InventoryStore, ScopeError } from '../store/store.js';
 import { IDENTITY_ALIASES, type Control } from './catalog.js';
-import { exceptionCovers, isActive, summary, type ControlException, type ExceptionSummary } from './exceptions.js';
+import { exceptionCovers, isActive, summary, type ControlException, type ExceptionSummary } from '../model/exceptions.js';
 import { listsFailures, meets } from './expect.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'ERROR';

@@ -14,7 +14,7 @@
 // reaches a trail seen from a region or account other than its own (a shadow or organization trail).
 // A placeholder nothing fills (e.g. <kms_key_arn>, the key the user chooses) stays as it is and is listed in fillIn.
 import { assetType } from '../assets/registry.js';
-import { terminalValue as shown } from '../cli/terminal-text.js';
+import { terminalValue as shown } from '../terminal-text.js';
 import type { Control } from './catalog.js';
 import { ControlLoadError } from './catalog.js';
 import type { FailingAsset } from './evaluate.js';

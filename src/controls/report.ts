@@ -1,7 +1,7 @@
 // Renders verdicts for people (a plain table) and for machines (JSON), and narrows a run to the controls, severities
 // and account asked for. JUnit XML and OCSF findings live in junit.ts and ocsf.ts.
 import type { Control } from './catalog.js';
-import { terminalValue as shown } from '../cli/terminal-text.js';
+import { terminalValue as shown } from '../terminal-text.js';
 import type { ControlVerdict } from './evaluate.js';
 
 /** What the machine formats need of a control beyond its verdict. */

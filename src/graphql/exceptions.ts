@@ -1,8 +1,8 @@
 // Stored exceptions over GraphQL: the exceptions query, and the addException and revokeException mutations. An entry is
-// checked by the same function as an exceptions file entry (src/controls/exceptions.ts, which imports nothing of the
+// checked by the same function as an exceptions file entry (src/model/exceptions.ts, which imports nothing of the
 // project, so this import makes no cycle with src/controls importing src/graphql). Mutations need the admin scope.
 import { GraphQLError } from 'graphql';
-import { formatPath, isActive, validateException } from '../controls/exceptions.js';
+import { formatPath, isActive, validateException } from '../model/exceptions.js';
 import { fileProblemReason } from '../store/location.js';
 import type { ListPage, StoredControlException } from '../store/store.js';
 import type { GraphQLContext } from './context.js';

@@ -1,5 +1,5 @@
 // What a running sync has done so far, and a one-line display of it for terminals.
-import { terminalValue } from '../cli/terminal-text.js';
+import { terminalValue } from '../terminal-text.js';
 import type { ScopeCounts, ScopeStatus } from '../store/store.js';
 
 export interface ProgressState {

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncSummaryText } from '../../src/cli/commands/sync.js';
-import { printOut, terminalText, terminalValue } from '../../src/cli/terminal-text.js';
+import { printOut, terminalText, terminalValue } from '../../src/terminal-text.js';
 import { createLogger, readableLogLine, type LogOutput } from '../../src/log.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { SyncSummary } from '../../src/sync/sync.js';

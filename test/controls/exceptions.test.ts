@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { loadCatalog } from '../../src/controls/catalog.js';
 import { evaluateControl, evaluatedAssets } from '../../src/controls/evaluate.js';
-import { describeState, exceptionCovers, ExceptionsFileError, isActive, loadExceptions, parseExceptions, validateException, type ControlException } from '../../src/controls/exceptions.js';
+import { describeState, exceptionCovers, ExceptionsFileError, isActive, loadExceptions, parseExceptions, validateException, type ControlException } from '../../src/model/exceptions.js';
 import { verdictsAsJunit } from '../../src/controls/junit.js';
 import { ocsfFindings } from '../../src/controls/ocsf.js';
 import { verdictForAccount, verdictsAsText } from '../../src/controls/report.js';

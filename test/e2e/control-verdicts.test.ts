@@ -5,7 +5,7 @@ import { CloudTrailClient, StopLoggingCommand } from '@aws-sdk/client-cloudtrail
 import { describe, expect, it, vi } from 'vitest';
 import { loadCatalog } from '../../src/controls/catalog.js';
 import { evaluateControls } from '../../src/controls/evaluate.js';
-import { parseExceptions } from '../../src/controls/exceptions.js';
+import { parseExceptions } from '../../src/model/exceptions.js';
 import { verdictsAsText } from '../../src/controls/report.js';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';

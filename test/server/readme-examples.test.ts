@@ -8,7 +8,7 @@ import { Kind, parse, print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadCatalog } from '../../src/controls/catalog.js';
 import { evaluateControls } from '../../src/controls/evaluate.js';
-import { DEFAULT_MAX_EXCEPTION_DAYS } from '../../src/controls/exceptions.js';
+import { DEFAULT_MAX_EXCEPTION_DAYS } from '../../src/model/exceptions.js';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';

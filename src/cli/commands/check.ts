@@ -13,7 +13,7 @@ import { CONTROLS_DIR, PACKAGE_ROOT } from '../../paths.js';
 import { withStore } from '../../store/open.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, parsePositiveInt } from '../options.js';
-import { printErr, printOut } from '../terminal-text.js';
+import { printErr, printOut } from '../../terminal-text.js';
 import { applicableExceptions, exceptionsFileOption, maxExceptionDaysOption, readExceptions } from './exceptions.js';
 
 export const CHECK_FORMATS = ['table', 'json', 'junit', 'ocsf'] as const;

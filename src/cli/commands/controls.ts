@@ -4,7 +4,7 @@ import { loadCatalog } from '../../controls/catalog.js';
 import { createInventoryApi } from '../../graphql/execute.js';
 import { CONTROLS_DIR } from '../../paths.js';
 import type { CommandOutcome } from '../exit-codes.js';
-import { printOut, terminalValue as shown } from '../terminal-text.js';
+import { printOut, terminalValue as shown } from '../../terminal-text.js';
 
 export function controlsCommand(_outcome: CommandOutcome): Command {
   const validate = new Command('validate')

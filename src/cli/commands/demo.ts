@@ -13,7 +13,7 @@ import { syncInventory } from '../../sync/sync.js';
 import { resolveAccountTargets } from '../../sync/targets.js';
 import type { CommandOutcome } from '../exit-codes.js';
 import { hostOption, logLevelOption, portOption } from '../options.js';
-import { printOut } from '../terminal-text.js';
+import { printOut } from '../../terminal-text.js';
 import { applicableExceptions } from './exceptions.js';
 import { defaultWorkerCount } from '../../server/graphql-pool.js';
 import { DEFAULT_PORT, serveInventory, untilStopped } from './serve.js';

@@ -4,14 +4,14 @@
 import { Command, Option } from 'commander';
 import { loadCatalog } from '../../controls/catalog.js';
 import { evaluatedAssets, type FailingAsset } from '../../controls/evaluate.js';
-import { DEFAULT_MAX_EXCEPTION_DAYS, exceptionCovers, describeState, ExceptionsFileError, loadExceptions, type ControlException } from '../../controls/exceptions.js';
+import { DEFAULT_MAX_EXCEPTION_DAYS, exceptionCovers, describeState, ExceptionsFileError, loadExceptions, type ControlException } from '../../model/exceptions.js';
 import { createInventoryApi } from '../../graphql/execute.js';
 import { CONTROLS_DIR } from '../../paths.js';
 import { withStore } from '../../store/open.js';
 import type { InventoryStore, StoredControlException } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, parsePositiveInt } from '../options.js';
-import { printErr, printOut, terminalValue } from '../terminal-text.js';
+import { printErr, printOut, terminalValue } from '../../terminal-text.js';
 
 export function exceptionsFileOption(): Option {
   return new Option('--exceptions <file>', 'a YAML list of exceptions: control, asset (ARN, pattern with *, or account id), owner, reason, approver, expires; applied with those stored in the inventory').env('INVENTORY_EXCEPTIONS');

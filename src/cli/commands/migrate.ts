@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { withStore } from '../../store/open.js';
 import type { CommandOutcome } from '../exit-codes.js';
 import { dbOption } from '../options.js';
-import { printOut } from '../terminal-text.js';
+import { printOut } from '../../terminal-text.js';
 
 export function migrateCommand(_outcome: CommandOutcome): Command {
   return new Command('migrate')

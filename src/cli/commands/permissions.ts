@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { ACCOUNT_PERMISSIONS, ORGANIZATION_PERMISSIONS } from '../../../collectors/aws/permissions.js';
 import { ASSET_TYPES } from '../../assets/registry.js';
 import type { CommandOutcome } from '../exit-codes.js';
-import { printOut } from '../terminal-text.js';
+import { printOut } from '../../terminal-text.js';
 
 export const SYNC_PERMISSIONS: readonly string[] = [...new Set([...ACCOUNT_PERMISSIONS, ...ASSET_TYPES.flatMap((type) => type.iamActions)])];
 

@@ -9,7 +9,7 @@ import { CONTROLS_DIR } from '../../paths.js';
 import { withStore } from '../../store/open.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, parsePositiveInt } from '../options.js';
-import { printErr, printOut, terminalValue as shown } from '../terminal-text.js';
+import { printErr, printOut, terminalValue as shown } from '../../terminal-text.js';
 import { applicableExceptions, exceptionsFileOption, maxExceptionDaysOption, readExceptions } from './exceptions.js';
 
 interface RemediateFlags {

@@ -1,7 +1,7 @@
 // inventory serve: the GraphQL API over the inventory, until SIGINT or SIGTERM.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadCatalog } from '../../controls/catalog.js';
-import { DEFAULT_MAX_EXCEPTION_DAYS } from '../../controls/exceptions.js';
+import { DEFAULT_MAX_EXCEPTION_DAYS } from '../../model/exceptions.js';
 import { createInventoryApi } from '../../graphql/execute.js';
 import { MAX_PAGE_SIZE } from '../../graphql/pages.js';
 import { createLogger, type LogLevel, type Logger } from '../../log.js';
@@ -18,7 +18,7 @@ import { MAX_QUERY_LIMIT } from '../../store/common.js';
 import type { InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, hostOption, logLevelOption, parsePositiveInt, portOption } from '../options.js';
-import { printErr, printOut } from '../terminal-text.js';
+import { printErr, printOut } from '../../terminal-text.js';
 import { maxExceptionDaysOption } from './exceptions.js';
 
 export const DEFAULT_PORT = 4000;

@@ -7,7 +7,7 @@ import { PostgresStore } from '../../store/postgres/postgres-store.js';
 import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
-import { printErr, printOut } from '../terminal-text.js';
+import { printErr, printOut } from '../../terminal-text.js';
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 

@@ -10,7 +10,7 @@ import { DEFAULT_MAX_ATTEMPTS, defaultRegion, syncInventory, type SyncSummary } 
 import { resolveAccountTargets } from '../../sync/targets.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, logLevelOption, parsePositiveInt } from '../options.js';
-import { printOut, terminalValue as shown } from '../terminal-text.js';
+import { printOut, terminalValue as shown } from '../../terminal-text.js';
 
 interface SyncFlags {
   db: string;

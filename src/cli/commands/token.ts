@@ -5,7 +5,7 @@ import { withStore } from '../../store/open.js';
 import type { ApiToken, ApiTokenScope, InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption } from '../options.js';
-import { printErr, printOut, terminalValue } from '../terminal-text.js';
+import { printErr, printOut, terminalValue } from '../../terminal-text.js';
 
 /** Starts with a letter, so a name is never taken for an id. */
 const TOKEN_NAME = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;

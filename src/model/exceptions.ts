@@ -2,7 +2,7 @@
 // They come from a YAML file (`inventory check --exceptions <file>`) or are stored in the inventory through the GraphQL
 // API (addException); both meet the same rules, checked by validateException with every problem named by its place.
 // An active exception moves the asset from failing to excepted; an expired one stops working and is reported.
-// This module imports nothing of the project, so that src/graphql can use its rules without an import cycle.
+// This module imports nothing of the project: the control engine and the GraphQL API both apply its rules.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
