@@ -1,6 +1,6 @@
 // CloudTrail trails (DescribeTrails, GetTrailStatus, GetEventSelectors, GetInsightSelectors, ListTags): one asset per
 // trail ARN, whatever regions and accounts it is seen from.
-import { mergeTrailViews, type TrailRecord } from '../model/trail.js';
+import { configurationOf, mergeTrailViews, type TrailRecord } from '../model/trail.js';
 import type { AssetField, AssetTypeDefinition, SqlExpressions } from './definition.js';
 
 const field = (name: string, column: string, kind: AssetField['kind'], extra: Partial<AssetField> = {}): AssetField => ({
@@ -79,4 +79,6 @@ export const TRAIL: AssetTypeDefinition<TrailRecord> = {
   // Filled in by the KMS key type: a trail's kmsKeyID is the key's ARN (DescribeTrails gives the full ARN).
   relations: [],
   mergeViews: mergeTrailViews,
+  // The status response (GetTrailStatus in raw) changes with every delivery: not configuration.
+  configuration: configurationOf,
 };

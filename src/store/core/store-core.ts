@@ -4,12 +4,15 @@
 // only connections, locking, placeholders and what truly differs between them.
 import { hostname } from 'node:os';
 import type { Tag } from '../../model/asset.js';
-import {
-  configurationOf, mergeTrailViews, sameJson, TRAIL_ASSET_TYPE, trailFieldChanges, type StoredTrail, type TrailRecord,
-} from '../../model/trail.js';
+import type { AssetTypeDefinition } from '../../assets/definition.js';
+import { ASSET_TYPES } from '../../assets/registry.js';
+import { TRAIL } from '../../assets/trail.js';
+import type { CollectedAsset } from '../../model/asset.js';
+import { sameJson, type StoredTrail } from '../../model/trail.js';
+import { assetSchemas, historyValue, isComputed, isConstant, qualifiedColumn, type AssetColumn, type AssetSchema } from '../asset-schema.js';
 import {
   byResult, catalogWithResults, checkListPage, contentHash, eachParentPage, groupBy, MAX_QUERY_LIMIT, now, processExists, runsWithTotals,
-  toControlResult, toControlResultAccount, toControlResultAsset, toScopeCoverage, toStoredControlException, trailCollector,
+  toControlResult, toControlResultAccount, toControlResultAsset, toScopeCoverage, toStoredControlException,
 } from '../common.js';
 import type { Dialect } from '../dialect.js';
 import {
@@ -21,9 +24,8 @@ import type {
   ControlDescription, ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunListOptions,
   ControlRunRecord, GroupCount, IntegrityReport, InventoryStore, ListPage, NewControlException, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError,
   ScopeResult, ScopeState, ScopeStatus, StoredControlException, SyncRun, SyncRunListOptions, SyncRunStatus, SyncRunSummary, TrailChange,
-  TrailChangeKind, TrailPage, TrailPageRequest, TrailQueryOptions, TrailScopeResult, TrailSighting, VerdictToRecord,
+  TrailChangeKind, TrailPage, TrailPageRequest, TrailQueryOptions, TrailScopeResult, TrailSighting, VerdictToRecord, StoredAsset, AssetChange,
 } from '../store.js';
-import { isComputed, isConstant, trailCatalog, type TrailCatalog, type TrailColumn } from '../trail-columns.js';
 import { compileOrderBy, compileWhere, FilterError, sortTerms, type FilterSchema } from '../where.js';
 import { all, get, insertMany, lock, raw, run, type Operation, type RawRows, type Row } from './operation.js';
 
@@ -37,6 +39,8 @@ export interface EngineTraits {
   readonly rowCheck: string;
   /** Whether writers lock what they touch (PostgreSQL: several processes write at once). */
   readonly locking: boolean;
+  /** The asset types this store holds (the registry's; tests add their own). */
+  readonly assetTypes?: readonly AssetTypeDefinition[];
 }
 
 type Outcome = 'new' | 'changed' | 'unchanged' | 'seen again';
@@ -45,22 +49,23 @@ const TOKEN_COLUMNS = 'id, name, scope, created_at, last_used_at, revoked_at';
 
 export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof InventoryStore, 'kind' | 'ping' | 'checkIntegrity' | 'changeStamp' | 'close'>> {
   private readonly d: Dialect;
-  private readonly catalog: TrailCatalog;
   private readonly filters: FilterSchemas;
+  /** Each asset type's columns, history fields and filter, from its definition. */
+  private readonly schemas: ReadonlyMap<string, AssetSchema>;
   /** The mapper of each distinct list of selected columns, made once: 10,000 rows are mapped without a lookup per column. */
-  private readonly mappers = new Map<string, (values: readonly unknown[]) => StoredTrail>();
+  private readonly mappers = new Map<string, (values: readonly unknown[]) => StoredAsset>();
   /**
    * The content hash each incoming record settled into, and whether it was merged with the stored record. The collector
    * hands every scope of an account the same record object for a trail, so a trail seen in 17 regions is merged once.
    */
-  private readonly settled = new WeakMap<TrailRecord, string>();
+  private readonly settled = new WeakMap<CollectedAsset, string>();
   /** Runs found interrupted that the inventory could not be told about (read-only, full disk): shown so all the same. */
   private readonly interruptedRuns = new Set<number>();
 
   protected constructor(private readonly traits: EngineTraits, private readonly staleRunMs: number) {
     this.d = traits.dialect;
-    this.catalog = trailCatalog(this.d);
     this.filters = filterSchemas(this.d);
+    this.schemas = assetSchemas(traits.assetTypes ?? ASSET_TYPES, this.d);
   }
 
   /** Runs an operation that reads (and at most marks interrupted runs), outside a write transaction. */
@@ -193,20 +198,21 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     }
   }
 
-  // ---- Scope writes: upserts, history, sightings and the deletion sweep, in one transaction per scope.
+  // ---- Scope writes: upserts, history, sightings and the deletion sweep, in one transaction per scope, for every type.
 
   async writeScope(runId: number, scope: ScopeResult): Promise<ScopeCounts> {
-    const { assetType: _type, assets, ...rest } = scope;
-    return this.writeTrailScope(runId, trailCollector(scope.assetType), { ...rest, trails: assets as TrailRecord[] });
+    const schema = this.schemaOf(scope.assetType);
+    return this.write(() => this.writeScopeOperation(schema, schema.type.collector, runId, scope));
   }
 
   async writeTrailScope(runId: number, collector: string, scope: TrailScopeResult): Promise<ScopeCounts> {
-    return this.write(() => this.writeScopeOperation(runId, collector, scope));
+    const { trails, ...rest } = scope;
+    return this.write(() => this.writeScopeOperation(this.schemaOf(TRAIL.name), collector, runId, { ...rest, assetType: TRAIL.name, assets: trails }));
   }
 
-  private *writeScopeOperation(runId: number, collector: string, scope: TrailScopeResult): Operation<ScopeCounts> {
+  private *writeScopeOperation(schema: AssetSchema, collector: string, runId: number, scope: ScopeResult): Operation<ScopeCounts> {
     // Lock order: the account (shared: scopes of one account may be written at once, but not while it is retired),
-    // the scope, then every trail this scope lists or listed (sorted by key).
+    // the scope, then every asset this scope lists or listed (sorted by key).
     yield* lock([`account\0${collector}\0${scope.accountId}`], true);
     yield* lock([`scope\0${collector}\0${scope.accountId}\0${scope.region}`]);
     const counts: ScopeCounts = { seen: 0, new: 0, changed: 0, deleted: 0 };
@@ -217,23 +223,23 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     );
     if (scope.status === 'ok') {
       if (this.traits.locking) {
-        const listed = yield* all<{ trail_arn: string }>(`SELECT trail_arn FROM trail_sightings WHERE account_id = ? AND region = ?`, [
-          scope.accountId, scope.region,
+        const listed = yield* all<{ asset_id: string }>(`SELECT asset_id FROM asset_sightings WHERE asset_type = ? AND account_id = ? AND region = ?`, [
+          schema.type.name, scope.accountId, scope.region,
         ]);
-        yield* lock([...scope.trails.map((t) => `trail\0${t.arn}`), ...listed.map((l) => `trail\0${l.trail_arn}`)]);
+        yield* lock([...scope.assets.map((a) => `asset\0${a.arn}`), ...listed.map((l) => `asset\0${l.asset_id}`)]);
       }
       const keepStored = new Set(scope.keepStoredDetailsOf ?? []);
-      for (const trail of scope.trails) {
-        const outcome = yield* this.upsertTrail(runId, trail, scope.accountId, at, keepStored.has(trail.arn));
+      for (const asset of scope.assets) {
+        const outcome = yield* this.upsertAsset(schema, runId, asset, scope.accountId, at, keepStored.has(asset.arn));
         counts.seen += 1;
         if (outcome === 'new') counts.new += 1;
         if (outcome === 'changed') counts.changed += 1;
         // Only a sighting this scope never had before is written; one it still has is left as it is.
-        yield* run(`INSERT INTO trail_sightings (trail_arn, account_id, region, last_run_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, [
-          trail.arn, scope.accountId, scope.region, runId,
+        yield* run(`INSERT INTO asset_sightings (asset_type, asset_id, account_id, region, last_run_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, [
+          schema.type.name, asset.arn, scope.accountId, scope.region, runId,
         ]);
       }
-      counts.deleted = yield* this.dropStaleSightings(runId, scope, previous?.last_success_at ?? null, at);
+      counts.deleted = yield* this.dropStaleSightings(schema, runId, scope, previous?.last_success_at ?? null, at);
     }
     const succeeded = scope.status !== 'failed';
     yield* run(
@@ -261,38 +267,39 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
   }
 
   /**
-   * Inserts or updates one trail, records its history, and says what happened to it: 'changed' only when its
+   * Inserts or updates one asset, records its history, and says what happened to it: 'changed' only when its
    * configuration changed (or it came back after deletion), 'seen again' when an earlier scope of this run already
-   * wrote it. An unchanged trail is not written at all. The caller holds the trail's lock.
+   * wrote it. An unchanged asset is not written at all. The caller holds the asset's lock.
    */
-  private *upsertTrail(runId: number, incoming: TrailRecord, viewerAccountId: string, at: string, keepStored: boolean): Operation<Outcome> {
-    const head = yield* get(`SELECT content_hash, last_run_id, deleted_at FROM trails WHERE arn = ?`, [incoming.arn]);
-    // Another account's view (a member's view of an organization trail) cannot read the status, selectors or tags,
-    // and the owner's view cannot either when the trail's home region failed: what it could not read keeps what was
-    // known instead of being erased. Otherwise the owner's view replaces the record, unknowns included.
-    const merge = viewerAccountId !== incoming.accountId || keepStored;
+  private *upsertAsset(schema: AssetSchema, runId: number, incoming: CollectedAsset, viewerAccountId: string, at: string, keepStored: boolean): Operation<Outcome> {
+    const t = schema.table;
+    const head = yield* get(`SELECT content_hash, last_run_id, deleted_at FROM ${t} WHERE arn = ?`, [incoming.arn]);
+    // Another account's view (a member's view of an organization trail) cannot read everything the owner's can, and
+    // the owner's view cannot either when the asset's home region failed: what it could not read keeps what was
+    // known instead of being erased (the definition's mergeViews). Otherwise the owner's view replaces the record.
+    const merge = (viewerAccountId !== incoming.accountId || keepStored) && schema.type.mergeViews !== undefined;
     // This very record, merged or not, already settled into the row as it stands: nothing to merge or write.
     if (head && head.deleted_at === null && this.settled.get(incoming) === `${merge}:${head.content_hash}`) {
       return head.last_run_id === runId ? 'seen again' : 'unchanged';
     }
-    const existing = head && (yield* get(`SELECT * FROM trails WHERE arn = ?`, [incoming.arn]))!;
+    const existing = head && (yield* get(`SELECT * FROM ${t} WHERE arn = ?`, [incoming.arn]))!;
     const seenAgain = existing !== undefined && existing.last_run_id === runId;
-    const before = existing && this.toTrailRecord(existing, yield* this.tagsOf(incoming.arn));
-    const record = before && merge ? mergeTrailViews(before, incoming) : incoming;
+    const before = existing && this.toRecord(schema, existing, yield* this.tagsOf(incoming.arn));
+    const record = before && merge ? schema.type.mergeViews!(before, incoming) : incoming;
     const content = contentHash(record);
-    const config = contentHash(configurationOf(record));
+    const config = contentHash(configurationOf(schema, record));
     const revived = existing !== undefined && existing.deleted_at !== null;
     const outcome = seenAgain ? 'seen again' : !existing ? 'new' : revived || existing.config_hash !== config ? 'changed' : 'unchanged';
     this.settled.set(incoming, `${merge}:${content}`);
     if (existing && existing.content_hash === content && !revived) return outcome;
 
-    const columns = this.catalog.content;
+    const columns = schema.content;
     const values = columns.map((c) => this.encode(c, (record as unknown as Row)[c.field]));
     const tagsKnown = this.d.booleanParam(record.tags !== null);
     const placeholders = columns.map((c) => (c.kind === 'json' ? this.d.jsonPlaceholder : '?'));
     if (!existing) {
       const names = [...columns.map((c) => c.sql), 'first_seen_at', 'last_seen_at', 'last_run_id', 'content_hash', 'config_hash', 'tags_known'];
-      yield* run(`INSERT INTO trails (${names.join(', ')}) VALUES (${[...placeholders, '?', '?', '?', '?', '?', '?'].join(', ')})`, [
+      yield* run(`INSERT INTO ${t} (${names.join(', ')}) VALUES (${[...placeholders, '?', '?', '?', '?', '?', '?'].join(', ')})`, [
         ...values, at, at, runId, content, config, tagsKnown,
       ]);
       yield* this.recordChange(record.arn, runId, at, 'created');
@@ -301,15 +308,20 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
         ...columns.map((c, i) => `${c.sql} = ${placeholders[i]}`),
         'last_seen_at = ?', 'last_run_id = ?', 'content_hash = ?', 'config_hash = ?', 'tags_known = ?', 'deleted_at = NULL',
       ];
-      yield* run(`UPDATE trails SET ${assignments.join(', ')} WHERE arn = ?`, [...values, at, runId, content, config, tagsKnown, record.arn]);
+      yield* run(`UPDATE ${t} SET ${assignments.join(', ')} WHERE arn = ?`, [...values, at, runId, content, config, tagsKnown, record.arn]);
       if (revived) yield* this.recordChange(record.arn, runId, at, 'restored');
-      for (const change of trailFieldChanges(before!, record)) yield* this.recordChange(record.arn, runId, at, 'changed', change.field, change.from, change.to);
+      for (const field of schema.historyFields) {
+        const from = historyValue(before!, field);
+        const to = historyValue(record, field);
+        // A value that could not be read (null) is recorded too, so that true, then unknown, then false is never lost.
+        if (!sameJson(from, to)) yield* this.recordChange(record.arn, runId, at, 'changed', field, from, to);
+      }
     }
     yield* this.updateTags(record.arn, before?.tags ?? [], record.tags ?? []);
     return outcome;
   }
 
-  private encode(column: TrailColumn, value: unknown): unknown {
+  private encode(column: AssetColumn, value: unknown): unknown {
     if (value === null || value === undefined) return null;
     if (column.kind === 'boolean') return this.d.booleanParam(Boolean(value));
     if (column.kind === 'json') return JSON.stringify(value);
@@ -334,22 +346,22 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
   }
 
   /**
-   * Adds one entry to a trail's history. Several writes of a trail in one run make one entry per field (the first
+   * Adds one entry to an asset's history. Several writes of an asset in one run make one entry per field (the first
    * old value, the last new value; none when they end equal), and a deletion undone in the same run leaves nothing.
    */
-  private *recordChange(arn: string, runId: number, at: string, kind: TrailChangeKind, field: string | null = null, from: unknown = null, to: unknown = null): Operation<void> {
+  private *recordChange(assetId: string, runId: number, at: string, kind: TrailChangeKind, field: string | null = null, from: unknown = null, to: unknown = null): Operation<void> {
     const thisRun = yield* all<{ id: number; kind: TrailChangeKind; field: string | null; old_value: unknown }>(
-      `SELECT id, kind, field, old_value FROM trail_changes WHERE run_id = ? AND trail_arn = ?`,
-      [runId, arn],
+      `SELECT id, kind, field, old_value FROM asset_changes WHERE run_id = ? AND asset_id = ?`,
+      [runId, assetId],
     );
-    const remove = (id: number) => run(`DELETE FROM trail_changes WHERE id = ?`, [id]);
+    const remove = (id: number) => run(`DELETE FROM asset_changes WHERE id = ?`, [id]);
     if (kind === 'changed') {
-      // A trail created in this run has no earlier configuration to differ from.
+      // An asset created in this run has no earlier configuration to differ from.
       if (thisRun.some((c) => c.kind === 'created')) return;
       const prior = thisRun.find((c) => c.kind === 'changed' && c.field === field);
       if (prior) {
         if (sameJson(this.d.readJson(prior.old_value), to)) yield* remove(prior.id);
-        else yield* run(`UPDATE trail_changes SET new_value = ${this.d.jsonPlaceholder}, changed_at = ? WHERE id = ?`, [jsonParam(to), at, prior.id]);
+        else yield* run(`UPDATE asset_changes SET new_value = ${this.d.jsonPlaceholder}, changed_at = ? WHERE id = ?`, [jsonParam(to), at, prior.id]);
         return;
       }
     }
@@ -360,32 +372,33 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
       return;
     }
     const json = this.d.jsonPlaceholder;
-    yield* run(`INSERT INTO trail_changes (trail_arn, run_id, changed_at, kind, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ${json}, ${json})`, [
-      arn, runId, at, kind, field, jsonParam(from), jsonParam(to),
+    yield* run(`INSERT INTO asset_changes (asset_id, run_id, changed_at, kind, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ${json}, ${json})`, [
+      assetId, runId, at, kind, field, jsonParam(from), jsonParam(to),
     ]);
   }
 
   /**
-   * Forgets, in one statement, every sighting of this scope whose trail it no longer returns; a trail seen nowhere any
+   * Forgets, in one statement, every sighting of this scope whose asset it no longer returns; an asset seen nowhere any
    * more is marked deleted, keeping as its last-seen time this scope's previous success.
    */
-  private *dropStaleSightings(runId: number, scope: TrailScopeResult, previousSuccessAt: string | null, at: string): Operation<number> {
-    const gone = yield* all<{ trail_arn: string }>(
-      `DELETE FROM trail_sightings WHERE account_id = ? AND region = ? AND NOT (${this.d.anyOf('trail_arn')}) RETURNING trail_arn`,
-      [scope.accountId, scope.region, this.d.listParam(scope.trails.map((t) => t.arn))],
+  private *dropStaleSightings(schema: AssetSchema, runId: number, scope: ScopeResult, previousSuccessAt: string | null, at: string): Operation<number> {
+    const gone = yield* all<{ asset_id: string }>(
+      `DELETE FROM asset_sightings WHERE asset_type = ? AND account_id = ? AND region = ? AND NOT (${this.d.anyOf('asset_id')}) RETURNING asset_id`,
+      [schema.type.name, scope.accountId, scope.region, this.d.listParam(scope.assets.map((a) => a.arn))],
     );
     if (gone.length === 0) return 0;
-    return yield* this.deleteUnseen(runId, gone.map((g) => g.trail_arn), at, previousSuccessAt);
+    return yield* this.deleteUnseen(schema, runId, gone.map((g) => g.asset_id), at, previousSuccessAt);
   }
 
-  /** Marks deleted, with their history, the trails of `arns` that no scope lists any more; how many. */
-  private *deleteUnseen(runId: number, arns: readonly string[], at: string, lastSeenAt: string | null): Operation<number> {
+  /** Marks deleted, with their history, the assets of `ids` that no scope lists any more; how many. */
+  private *deleteUnseen(schema: AssetSchema, runId: number, ids: readonly string[], at: string, lastSeenAt: string | null): Operation<number> {
+    const t = schema.table;
     const deleted = yield* all<{ arn: string }>(
-      `UPDATE trails SET deleted_at = ?, last_seen_at = coalesce(?, last_seen_at)
+      `UPDATE ${t} SET deleted_at = ?, last_seen_at = coalesce(?, last_seen_at)
         WHERE ${this.d.anyOf('arn')} AND deleted_at IS NULL
-          AND NOT EXISTS (SELECT 1 FROM trail_sightings s WHERE s.trail_arn = trails.arn)
+          AND NOT EXISTS (SELECT 1 FROM asset_sightings s WHERE s.asset_id = ${t}.arn)
         RETURNING arn`,
-      [at, lastSeenAt, this.d.listParam([...new Set(arns)])],
+      [at, lastSeenAt, this.d.listParam([...new Set(ids)])],
     );
     // RETURNING gives rows in no promised order: history is written in the order of the ids.
     deleted.sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
@@ -418,8 +431,8 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
       if (!known) return undefined; // nothing of it in the inventory: nothing to retire
       const at = now();
       if (this.traits.locking) {
-        const sighted = yield* all<{ trail_arn: string }>(`SELECT DISTINCT trail_arn FROM trail_sightings WHERE account_id = ?`, [accountId]);
-        yield* lock(sighted.map((s) => `trail\0${s.trail_arn}`));
+        const sighted = yield* all<{ asset_id: string }>(`SELECT DISTINCT asset_id FROM asset_sightings WHERE account_id = ?`, [accountId]);
+        yield* lock(sighted.map((s) => `asset\0${s.asset_id}`));
       }
       const regions = yield* run(`DELETE FROM sync_scope_state WHERE collector = ? AND account_id = ?`, [collector, accountId]);
       yield* run(
@@ -427,9 +440,17 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
          ON CONFLICT (collector, account_id) DO UPDATE SET run_id = excluded.run_id, retired_at = excluded.retired_at, reason = excluded.reason`,
         [collector, accountId, runId, at, reason],
       );
-      // What only this account saw leaves default queries, as a trail gone from a synced region does.
-      const unseen = yield* all<{ trail_arn: string }>(`DELETE FROM trail_sightings WHERE account_id = ? RETURNING trail_arn`, [accountId]);
-      const trailsDeleted = yield* this.deleteUnseen(runId, unseen.map((u) => u.trail_arn), at, null);
+      // What only this account saw leaves default queries, as an asset gone from a synced region does: of every type the collector gathers.
+      const types = [...this.schemas.values()].filter((schema) => schema.type.collector === collector);
+      const unseen = yield* all<{ asset_type: string; asset_id: string }>(
+        `DELETE FROM asset_sightings WHERE account_id = ? AND ${this.d.anyOf('asset_type')} RETURNING asset_type, asset_id`,
+        [accountId, this.d.listParam(types.map((schema) => schema.type.name))],
+      );
+      let trailsDeleted = 0; // assets of any type the collector gathers
+      for (const schema of types) {
+        const ids = unseen.filter((u) => u.asset_type === schema.type.name).map((u) => u.asset_id);
+        if (ids.length > 0) trailsDeleted += yield* this.deleteUnseen(schema, runId, ids, at, null);
+      }
       return { regions, trailsDeleted };
     }.bind(this));
   }
@@ -547,21 +568,43 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     };
   }
 
-  // ---- Reads of trails: filters, pages, counts.
+  // ---- Reads of assets of any registered type: filters, pages, counts, relations, sightings, history.
+
+  async findAssetsOfType(type: string, where: unknown, options: TrailQueryOptions = {}): Promise<StoredAsset[]> {
+    const schema = this.schemaOf(type);
+    return this.selectAssets(schema, where, schema.filter, options);
+  }
 
   async findTrails(where: unknown, options: TrailQueryOptions = {}): Promise<StoredTrail[]> {
-    return this.selectTrails(where, this.filters.trail, options);
+    return (await this.findAssetsOfType(TRAIL.name, where, options)) as unknown as StoredTrail[];
   }
 
+  /** AssetWhere over every registered type: one statement over one type's table, or a UNION ALL of them. */
   async findAssets(where: unknown, options: TrailQueryOptions = {}): Promise<StoredTrail[]> {
-    // Trails are the only asset type so far; another type's table joins them here with UNION ALL over the same fields.
-    return this.selectTrails(where, this.filters.trailAsset, options);
+    const schemas = [...this.schemas.values()];
+    if (schemas.length === 1) return (await this.selectAssets(schemas[0]!, where, schemas[0]!.assetFilter, options)) as unknown as StoredTrail[];
+    const { limit, offset } = this.checkQueryPage(options);
+    const terms = sortTerms(options.sort, schemas[0]!.assetFilter.columns, 'options.sort');
+    const params: unknown[] = [];
+    // Each type's matching ids and sort keys, in one order over all of them; then the page's assets read whole.
+    const branches = schemas.map((schema) => {
+      const predicate = compileWhere(where, schema.assetFilter, this.d);
+      params.push(...predicate.params);
+      const keys = terms.map((term, i) => `${schema.assetFilter.columns.get(term.column.field)!.sql} AS page_key_${i}`);
+      return `SELECT ${[this.d.textConstant(schema.type.name) + ' AS asset_type', 'arn', ...keys].join(', ')} FROM ${schema.table}
+        WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${this.traits.rowCheck} AND ${predicate.sql}`;
+    });
+    const order = orderByTerms(terms.map((term, i) => ({ ...term, column: { ...term.column, sql: `page_key_${i}` } })), 'arn');
+    const read = limit === undefined ? this.d.noLimit : limit + (options.oneMore ? 1 : 0);
+    const rows = await this.read(() => all<{ asset_type: string; arn: string }>(
+      `SELECT asset_type, arn FROM (${branches.join(' UNION ALL ')}) assets ORDER BY ${order} LIMIT ? OFFSET ?`,
+      [...params, read, offset],
+    ));
+    const found = await this.nodesById(rows.map((row) => row.arn));
+    return found.filter((asset) => asset !== undefined) as unknown as StoredTrail[];
   }
 
-  /** Trails matching a filter compiled against `filter` and sorted by its fields: one statement, at most MAX_QUERY_LIMIT rows (one more with oneMore). */
-  private async selectTrails(where: unknown, filter: FilterSchema, options: TrailQueryOptions): Promise<StoredTrail[]> {
-    const predicate = compileWhere(where, filter, this.d);
-    const orderBy = compileOrderBy(options.sort, filter.columns, 'arn');
+  private checkQueryPage(options: TrailQueryOptions): { limit: number | undefined; offset: number } {
     const { limit, offset } = options;
     if (limit !== undefined && limit !== null && (!Number.isInteger(limit) || limit < 0 || limit > MAX_QUERY_LIMIT)) {
       throw new FilterError(`limit must be an integer from 0 to ${MAX_QUERY_LIMIT}`, 'options.limit');
@@ -569,26 +612,48 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     if (offset !== undefined && offset !== null && (!Number.isInteger(offset) || offset < 0)) {
       throw new FilterError('offset must be a non-negative integer', 'options.offset');
     }
-    const read = limit === undefined || limit === null ? this.d.noLimit : limit + (options.oneMore ? 1 : 0);
-    const rows = await this.read(() => raw(
-      `SELECT ${this.selectList(options.fields)} FROM trails
-        WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${this.traits.rowCheck} AND ${predicate.sql}
-        ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
-      [...predicate.params, read, offset ?? 0],
-    ));
-    return this.toStoredTrails(rows);
+    return { limit: limit ?? undefined, offset: offset ?? 0 };
   }
 
-  async trailsById(ids: readonly string[]): Promise<(StoredTrail | undefined)[]> {
-    const rows = await this.read(() => raw(`SELECT ${this.catalog.allValues} FROM trails WHERE ${this.d.anyOf('arn')}`, [this.d.listParam(ids)]));
-    const trails = this.toStoredTrails(rows);
-    const byId = new Map(trails.map((trail) => [trail.arn, trail]));
+  /** Assets matching a filter compiled against `filter` and sorted by its fields: one statement, at most MAX_QUERY_LIMIT rows (one more with oneMore). */
+  private async selectAssets(schema: AssetSchema, where: unknown, filter: FilterSchema, options: TrailQueryOptions): Promise<StoredAsset[]> {
+    const predicate = compileWhere(where, filter, this.d);
+    const orderBy = compileOrderBy(options.sort, filter.columns, 'arn');
+    const { limit, offset } = this.checkQueryPage(options);
+    const read = limit === undefined ? this.d.noLimit : limit + (options.oneMore ? 1 : 0);
+    const rows = await this.read(() => raw(
+      `SELECT ${this.selectList(schema, options.fields)} FROM ${schema.table}
+        WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${this.traits.rowCheck} AND ${predicate.sql}
+        ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+      [...predicate.params, read, offset],
+    ));
+    return this.toStoredAssets(schema, rows);
+  }
+
+  async assetsById(type: string, ids: readonly string[]): Promise<(StoredAsset | undefined)[]> {
+    const schema = this.schemaOf(type);
+    const rows = await this.read(() => raw(`SELECT ${schema.allValues} FROM ${schema.table} WHERE ${this.d.anyOf('arn')}`, [this.d.listParam(ids)]));
+    const byId = new Map(this.toStoredAssets(schema, rows).map((asset) => [asset.id, asset]));
     return ids.map((id) => byId.get(id));
   }
 
-  async findTrailsPage(where: unknown, page: TrailPageRequest): Promise<TrailPage> {
-    const predicate = compileWhere(where, this.filters.trail, this.d);
-    const terms = sortTerms(page.sort, this.catalog.byField);
+  async trailsById(ids: readonly string[]): Promise<(StoredTrail | undefined)[]> {
+    return (await this.assetsById(TRAIL.name, ids)) as unknown as (StoredTrail | undefined)[];
+  }
+
+  /** Assets of any type by id (`node`): one statement per type. */
+  async nodesById(ids: readonly string[]): Promise<(StoredAsset | undefined)[]> {
+    const byId = new Map<string, StoredAsset>();
+    for (const schema of this.schemas.values()) {
+      for (const asset of await this.assetsById(schema.type.name, ids)) if (asset) byId.set(asset.id, asset);
+    }
+    return ids.map((id) => byId.get(id));
+  }
+
+  async findAssetPage(type: string, where: unknown, page: TrailPageRequest): Promise<{ assets: StoredAsset[]; cursors: string[]; hasNextPage: boolean }> {
+    const schema = this.schemaOf(type);
+    const predicate = compileWhere(where, schema.filter, this.d);
+    const terms = sortTerms(page.sort, schema.byField);
     const { first } = page;
     if (!Number.isInteger(first) || first < 0 || first > MAX_QUERY_LIMIT) throw new FilterError(`first must be an integer from 0 to ${MAX_QUERY_LIMIT}`, 'first');
     const keyset = page.after === undefined || page.after === null
@@ -597,7 +662,7 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     const keys = terms.map((term, i) => `${term.column.sql} AS page_key_${i}`);
     // One more row than asked says whether there is a next page.
     const result = await this.read(() => raw(
-      `SELECT ${[this.selectList(page.fields), ...keys].join(', ')} FROM trails
+      `SELECT ${[this.selectList(schema, page.fields), ...keys].join(', ')} FROM ${schema.table}
         WHERE deleted_at IS NULL AND ${this.traits.rowCheck} AND ${predicate.sql} AND ${keyset.sql}
         ORDER BY ${orderByTerms(terms, 'arn')} LIMIT ?`,
       [...predicate.params, ...keyset.params, first + 1],
@@ -606,40 +671,58 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     const arnAt = result.columns.indexOf('arn');
     const keyAt = terms.map((_, i) => result.columns.indexOf(`page_key_${i}`));
     return {
-      trails: this.toStoredTrails({ columns: result.columns, rows: shown }),
+      assets: this.toStoredAssets(schema, { columns: result.columns, rows: shown }),
       cursors: shown.map((row) => encodeCursor(terms, { keys: keyAt.map((at) => cursorKey(row[at])), id: row[arnAt] as string })),
       hasNextPage: result.rows.length > first,
     };
   }
 
-  async hasTrailsBefore(where: unknown, page: Pick<TrailPageRequest, 'after' | 'sort'> & { after: string }): Promise<boolean> {
-    const predicate = compileWhere(where, this.filters.trail, this.d);
-    const terms = sortTerms(page.sort, this.catalog.byField);
+  async findTrailsPage(where: unknown, page: TrailPageRequest): Promise<TrailPage> {
+    const { assets, cursors, hasNextPage } = await this.findAssetPage(TRAIL.name, where, page);
+    return { trails: assets as unknown as StoredTrail[], cursors, hasNextPage };
+  }
+
+  async hasAssetsBefore(type: string, where: unknown, page: Pick<TrailPageRequest, 'after' | 'sort'> & { after: string }): Promise<boolean> {
+    const schema = this.schemaOf(type);
+    const predicate = compileWhere(where, schema.filter, this.d);
+    const terms = sortTerms(page.sort, schema.byField);
     const keyset = afterCursor(terms, decodeCursor(page.after, terms), 'arn', this.d);
     const row = await this.read(() => get<{ found: unknown }>(
-      `SELECT EXISTS (SELECT 1 FROM trails WHERE deleted_at IS NULL AND ${this.traits.rowCheck} AND ${predicate.sql}
+      `SELECT EXISTS (SELECT 1 FROM ${schema.table} WHERE deleted_at IS NULL AND ${this.traits.rowCheck} AND ${predicate.sql}
                          AND NOT coalesce(${keyset.sql}, ${this.d.falseLiteral})) AS found`,
       [...predicate.params, ...keyset.params],
     ));
     return row!.found === 1 || row!.found === true;
   }
 
-  async countTrails(where: unknown): Promise<number> {
-    const predicate = compileWhere(where, this.filters.trail, this.d);
+  async hasTrailsBefore(where: unknown, page: Pick<TrailPageRequest, 'after' | 'sort'> & { after: string }): Promise<boolean> {
+    return this.hasAssetsBefore(TRAIL.name, where, page);
+  }
+
+  async countAssets(type: string, where: unknown): Promise<number> {
+    const schema = this.schemaOf(type);
+    const predicate = compileWhere(where, schema.filter, this.d);
     const row = await this.read(() => get<{ n: number }>(
-      `SELECT count(*) AS n FROM trails WHERE deleted_at IS NULL AND ${this.traits.rowCheck} AND ${predicate.sql}`,
+      `SELECT count(*) AS n FROM ${schema.table} WHERE deleted_at IS NULL AND ${this.traits.rowCheck} AND ${predicate.sql}`,
       predicate.params,
     ));
     return row!.n;
   }
 
-  async countTrailsBy(where: unknown, field: string, page?: ListPage): Promise<GroupCount[]> {
-    const column = this.catalog.byField.get(field);
-    if (!column || (column.kind !== 'string' && column.kind !== 'boolean')) throw new FilterError(`cannot count by "${field}": a string or boolean field`, 'field');
-    const predicate = compileWhere(where, this.filters.trail, this.d);
+  async countTrails(where: unknown): Promise<number> {
+    return this.countAssets(TRAIL.name, where);
+  }
+
+  async countAssetsBy(type: string, where: unknown, field: string, page?: ListPage): Promise<GroupCount[]> {
+    const schema = this.schemaOf(type);
+    const column = schema.byField.get(field);
+    if (!column || (column.kind !== 'string' && column.kind !== 'boolean' && column.kind !== 'enum')) {
+      throw new FilterError(`cannot count by "${field}": a string or boolean field`, 'field');
+    }
+    const predicate = compileWhere(where, schema.filter, this.d);
     const { limit, offset } = checkListPage(page);
     const rows = await this.read(() => all<{ value: unknown; n: number }>(
-      `SELECT value, n FROM (SELECT ${column.sql} AS value, count(*) AS n FROM trails
+      `SELECT value, n FROM (SELECT ${column.sql} AS value, count(*) AS n FROM ${schema.table}
                               WHERE deleted_at IS NULL AND ${this.traits.rowCheck} AND ${predicate.sql} GROUP BY 1) counted
         ORDER BY n DESC, value IS NULL, value LIMIT ? OFFSET ?`,
       [...predicate.params, limit ?? this.d.noLimit, offset],
@@ -648,6 +731,10 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
       value: value === null ? null : column.kind === 'boolean' ? String(this.d.readBoolean(value)) : String(value),
       count: n,
     }));
+  }
+
+  async countTrailsBy(where: unknown, field: string, page?: ListPage): Promise<GroupCount[]> {
+    return this.countAssetsBy(TRAIL.name, where, field, page);
   }
 
   async tagsByAssetId(ids: readonly string[], page?: ListPage): Promise<Tag[][]> {
@@ -672,41 +759,98 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     return ids.map((id) => byAsset.get(id) ?? []);
   }
 
-  async sightingsByTrailArn(arns: readonly string[], page?: ListPage): Promise<TrailSighting[][]> {
-    const paged = this.eachPage(page, 'trail_arn', 'account_id, region');
-    const rows = await this.read(() => all<{ trail_arn: string; account_id: string; region: string }>(
-      `SELECT trail_arn, account_id, region FROM (SELECT trail_arn, account_id, region${paged.column} FROM trail_sightings WHERE ${this.d.anyOf('trail_arn')}) seen
+  async sightingsByAssetId(ids: readonly string[], page?: ListPage): Promise<TrailSighting[][]> {
+    const paged = this.eachPage(page, 'asset_id', 'account_id, region');
+    const rows = await this.read(() => all<{ asset_id: string; account_id: string; region: string }>(
+      `SELECT asset_id, account_id, region FROM (SELECT asset_id, account_id, region${paged.column} FROM asset_sightings WHERE ${this.d.anyOf('asset_id')}) seen
         WHERE ${paged.keep} ORDER BY account_id, region`,
-      [this.d.listParam(arns), ...paged.params],
+      [this.d.listParam(ids), ...paged.params],
     ));
-    return groupBy(arns, rows, (row) => row.trail_arn, (row) => ({ accountId: row.account_id, region: row.region }));
+    return groupBy(ids, rows, (row) => row.asset_id, (row) => ({ accountId: row.account_id, region: row.region }));
+  }
+
+  async sightingsByTrailArn(arns: readonly string[], page?: ListPage): Promise<TrailSighting[][]> {
+    return this.sightingsByAssetId(arns, page);
+  }
+
+  /** For each account, the live assets of `type` a sync of the account listed (its own, and those it sees of others). */
+  async assetsOfAccounts(type: string, accountIds: readonly string[], page?: ListPage): Promise<StoredAsset[][]> {
+    const schema = this.schemaOf(type);
+    const t = schema.table;
+    // The (account, asset) pairs are paged first, so only the assets of each account's page are read whole.
+    const paged = this.eachPage(page, 'seen_by', 'asset_id');
+    const result = await this.read(() => raw(
+      `SELECT pairs.seen_by, ${schema.allValues}
+         FROM (SELECT seen_by, asset_id${paged.column}
+                 FROM (SELECT DISTINCT s.account_id AS seen_by, s.asset_id FROM asset_sightings s JOIN ${t} listed ON listed.arn = s.asset_id
+                        WHERE s.asset_type = ? AND ${this.d.anyOf('s.account_id')} AND listed.deleted_at IS NULL) seen) pairs
+         JOIN ${t} ON ${t}.arn = pairs.asset_id
+        WHERE ${paged.keep} ORDER BY ${t}.arn`,
+      [schema.type.name, this.d.listParam(accountIds), ...paged.params],
+    ));
+    return this.grouped(schema, accountIds, result);
   }
 
   async trailsOfAccounts(accountIds: readonly string[], page?: ListPage): Promise<StoredTrail[][]> {
-    // The (account, trail) pairs are paged first, so only the trails of each account's page are read whole.
-    const paged = this.eachPage(page, 'seen_by', 'trail_arn');
-    const result = await this.read(() => raw(
-      `SELECT pairs.seen_by, ${this.catalog.allValues}
-         FROM (SELECT seen_by, trail_arn${paged.column}
-                 FROM (SELECT DISTINCT s.account_id AS seen_by, s.trail_arn FROM trail_sightings s JOIN trails t ON t.arn = s.trail_arn
-                        WHERE ${this.d.anyOf('s.account_id')} AND t.deleted_at IS NULL) seen) pairs
-         JOIN trails ON trails.arn = pairs.trail_arn
-        WHERE ${paged.keep} ORDER BY trails.arn`,
-      [this.d.listParam(accountIds), ...paged.params],
-    ));
-    const trails = this.toStoredTrails(result);
-    const seenBy = result.rows.map((row) => row[0] as string);
-    return groupBy(accountIds, trails.map((trail, i) => ({ trail, by: seenBy[i]! })), (pair) => pair.by, (pair) => pair.trail);
+    return (await this.assetsOfAccounts(TRAIL.name, accountIds, page)) as unknown as StoredTrail[][];
   }
 
-  async trailHistory(arns: readonly string[], page?: ListPage): Promise<TrailChange[][]> {
-    const paged = this.eachPage(page, 'trail_arn', 'id DESC');
-    const rows = await this.read(() => all(
-      `SELECT * FROM (SELECT *${paged.column} FROM trail_changes WHERE ${this.d.anyOf('trail_arn')}) changes WHERE ${paged.keep} ORDER BY id DESC`,
-      [this.d.listParam(arns), ...paged.params],
+  /**
+   * For each asset of `type`, the live assets a relation field of its definition leads to (`Trail.kmsKey`), or the
+   * inverse field another type's relation declares (`KmsKey.trails`).
+   */
+  async relatedAssets(type: string, relation: string, ids: readonly string[], page?: ListPage): Promise<StoredAsset[][]> {
+    const parent = this.schemaOf(type);
+    const forward = parent.type.relations.find((r) => r.field === relation);
+    let child: AssetSchema | undefined;
+    let parentField: string;
+    let childField: string;
+    if (forward) {
+      child = this.schemas.get(forward.target);
+      parentField = forward.from;
+      childField = forward.to;
+    } else {
+      const declaring = [...this.schemas.values()].find((s) => s.type.relations.some((r) => r.target === type && r.inverse?.field === relation));
+      const inverse = declaring?.type.relations.find((r) => r.target === type && r.inverse?.field === relation);
+      if (!declaring || !inverse) throw new FilterError(`${type} has no relation "${relation}"`, 'relation');
+      child = declaring;
+      parentField = inverse.to;
+      childField = inverse.from;
+    }
+    if (!child) return ids.map(() => []); // a type this store does not hold
+    const c = child.table;
+    const parentColumn = parent.byField.get(parentField)!;
+    const childColumn = child.byField.get(childField)!;
+    const paged = this.eachPage(page, 'parent_id', 'child_id');
+    const result = await this.read(() => raw(
+      `SELECT pairs.parent_id, ${child.allValues}
+         FROM (SELECT parent_id, child_id${paged.column}
+                 FROM (SELECT DISTINCT related_parent.arn AS parent_id, related_child.arn AS child_id
+                         FROM ${parent.table} related_parent JOIN ${c} related_child
+                           ON ${qualifiedColumn(childColumn, c, 'related_child')} = ${qualifiedColumn(parentColumn, parent.table, 'related_parent')}
+                        WHERE ${this.d.anyOf('related_parent.arn')} AND related_child.deleted_at IS NULL) related) pairs
+         JOIN ${c} ON ${c}.arn = pairs.child_id
+        WHERE ${paged.keep} ORDER BY ${c}.arn`,
+      [this.d.listParam(ids), ...paged.params],
     ));
-    return groupBy(arns, rows, (row) => row.trail_arn as string, (row) => ({
-      trailArn: row.trail_arn as string,
+    return this.grouped(child, ids, result);
+  }
+
+  /** Rows whose first value is the parent's id, grouped by parent in the order of `parentIds`. */
+  private grouped(schema: AssetSchema, parentIds: readonly string[], result: RawRows): StoredAsset[][] {
+    const assets = this.toStoredAssets(schema, result);
+    const pairs = assets.map((asset, i) => ({ asset, parent: result.rows[i]![0] as string }));
+    return groupBy(parentIds, pairs, (pair) => pair.parent, (pair) => pair.asset);
+  }
+
+  async assetHistory(ids: readonly string[], page?: ListPage): Promise<AssetChange[][]> {
+    const paged = this.eachPage(page, 'asset_id', 'id DESC');
+    const rows = await this.read(() => all(
+      `SELECT * FROM (SELECT *${paged.column} FROM asset_changes WHERE ${this.d.anyOf('asset_id')}) changes WHERE ${paged.keep} ORDER BY id DESC`,
+      [this.d.listParam(ids), ...paged.params],
+    ));
+    return groupBy(ids, rows, (row) => row.asset_id as string, (row) => ({
+      assetId: row.asset_id as string,
       runId: row.run_id as number,
       changedAt: row.changed_at as string,
       kind: row.kind as TrailChangeKind,
@@ -716,65 +860,90 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     }));
   }
 
-  async trailTotals(): Promise<{ live: number; deleted: number }> {
+  async trailHistory(arns: readonly string[], page?: ListPage): Promise<TrailChange[][]> {
+    return (await this.assetHistory(arns, page)).map((changes) => changes.map(({ assetId, ...change }) => ({ trailArn: assetId, ...change })));
+  }
+
+  /** Live and deleted assets of each registered type, in registry order (for /metrics and /readyz). */
+  async assetTotals(): Promise<{ assetType: string; live: number; deleted: number }[]> {
     // On the probes' connection where the engine has one: /readyz asks it, and must answer while the pool is busy.
-    const row = await this.read(
-      () => get<{ live: number; deleted: number }>(`SELECT count(*) - count(deleted_at) AS live, count(deleted_at) AS deleted FROM trails`),
+    const schemas = [...this.schemas.values()];
+    const rows = await this.read(
+      () => all<{ asset_type: string; live: number; deleted: number }>(schemas.map((schema) =>
+        `SELECT ${this.d.textConstant(schema.type.name)} AS asset_type, count(*) - count(deleted_at) AS live, count(deleted_at) AS deleted FROM ${schema.table}`)
+        .join(' UNION ALL ')),
       { probe: true },
     );
-    return { live: row!.live, deleted: row!.deleted };
+    return schemas.map((schema) => {
+      const row = rows.find((r) => r.asset_type === schema.type.name);
+      return { assetType: schema.type.name, live: row?.live ?? 0, deleted: row?.deleted ?? 0 };
+    });
+  }
+
+  async trailTotals(): Promise<{ live: number; deleted: number }> {
+    const totals = (await this.assetTotals()).find((t) => t.assetType === TRAIL.name);
+    return { live: totals?.live ?? 0, deleted: totals?.deleted ?? 0 };
+  }
+
+  /** The definition's schema for the store; an error naming the type when it is not registered with this store. */
+  private schemaOf(type: string): AssetSchema {
+    const schema = this.schemas.get(type);
+    if (!schema) throw new FilterError(`the store does not hold assets of type "${type}"`, 'type');
+    return schema;
   }
 
   /** The columns behind the fields asked for, and always the ARN (the id); every column when no fields are given. */
-  private selectList(fields: readonly string[] | undefined): string {
-    if (!fields) return this.catalog.allValues;
+  private selectList(schema: AssetSchema, fields: readonly string[] | undefined): string {
+    if (!fields) return schema.allValues;
     const columns = new Set(['arn']);
     for (const field of fields) {
-      const column = this.catalog.byField.get(field);
+      const column = schema.byField.get(field);
       if (!column || isConstant(column)) continue;
       columns.add(isComputed(column) ? `${column.sql} AS ${column.name}` : column.sql);
     }
     return [...columns].join(', ');
   }
 
-  private toStoredTrails(result: RawRows): StoredTrail[] {
+  private toStoredAssets(schema: AssetSchema, result: RawRows): StoredAsset[] {
     if (result.rows.length === 0) return [];
-    const mapper = this.trailMapper(result.columns);
+    const mapper = this.mapper(schema, result.columns);
     return result.rows.map(mapper);
   }
 
   /**
-   * The mapper for rows of these columns, in this order, made once per distinct column list: a list of 10,000 trails is
-   * then mapped without looking every column of the catalog up in every row. Columns no trail field reads are skipped.
+   * The mapper for rows of these columns, in this order, made once per type and distinct column list: a list of
+   * 10,000 assets is then mapped without looking every column up in every row. Columns no field reads are skipped.
    */
-  private trailMapper(names: readonly string[]): (values: readonly unknown[]) => StoredTrail {
-    const key = names.join(',');
+  private mapper(schema: AssetSchema, names: readonly string[]): (values: readonly unknown[]) => StoredAsset {
+    const key = `${schema.type.name}\0${names.join(',')}`;
     let mapper = this.mappers.get(key);
     if (!mapper) {
       const reads = names.flatMap((name, index) =>
-        this.catalog.columns.filter((c) => c.name === name && !isConstant(c)).map((column) => ({ field: column.field, index, decode: this.decoder(column) })));
+        schema.columns.filter((c) => c.name === name && !isConstant(c)).map((column) => ({ field: column.field, index, decode: this.decoder(column) })));
+      const assetType = schema.type.name;
       mapper = (values) => {
-        const trail: Row = { assetType: TRAIL_ASSET_TYPE, provider: 'aws' };
-        for (const { field, index, decode } of reads) trail[field] = decode(values[index]);
-        return trail as unknown as StoredTrail;
+        const asset: Row = { assetType, provider: 'aws' };
+        for (const { field, index, decode } of reads) asset[field] = decode(values[index]);
+        return asset as StoredAsset;
       };
       if (this.mappers.size < 200) this.mappers.set(key, mapper);
     }
     return mapper;
   }
 
-  private decoder(column: TrailColumn): (value: unknown) => unknown {
+  private decoder(column: AssetColumn): (value: unknown) => unknown {
     if (column.kind === 'boolean') return this.d.readBoolean;
     if (column.kind === 'json') return this.d.readJson;
     return (value) => (value === undefined ? null : value);
   }
 
-  private toTrailRecord(row: Row, tags: Tag[]): TrailRecord {
+  /** A stored row as the record a collector would hand over (for merging views and comparing history). */
+  private toRecord(schema: AssetSchema, row: Row, tags: Tag[]): CollectedAsset {
     const names = Object.keys(row);
-    const stored = this.trailMapper(names)(names.map((name) => row[name])) as unknown as Row;
+    const stored = this.mapper(schema, names)(names.map((name) => row[name])) as Row;
     const record: Row = { tags: stored.tagsKnown ? tags : null };
-    for (const column of this.catalog.content) record[column.field] = stored[column.field];
-    return record as unknown as TrailRecord;
+    for (const column of schema.content) record[column.field] = stored[column.field];
+    return record as unknown as CollectedAsset;
   }
 
   /** A page of each parent's list: `column` to select in the inner query, `keep` for the outer WHERE, and its parameters, bound last. */
@@ -998,6 +1167,14 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     });
     return row && toStoredControlException(row);
   }
+}
+
+/** The record without what changes on its own (the definition's volatile fields, or its own notion of configuration). */
+function configurationOf(schema: AssetSchema, record: CollectedAsset): object {
+  if (schema.type.configuration) return schema.type.configuration(record);
+  const configuration: Record<string, unknown> = { ...record };
+  for (const field of schema.type.fields) if (field.volatile) delete configuration[field.field];
+  return configuration;
 }
 
 /** Cursors hold sort keys as SQLite gives them (booleans as 0 and 1), so a cursor reads the same on both stores. */
