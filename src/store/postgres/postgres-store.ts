@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { AssetTypeDefinition } from '../../assets/definition.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
 import { now, STALE_RUN_MS } from '../common.js';
 import { driveAsync, type Operation, type Statement } from '../core/operation.js';
@@ -32,6 +33,8 @@ export interface PostgresStoreOptions {
   ssl?: pg.ConnectionConfig['ssl'];
   /** Read or write access needs an inventory in the schema; create (the default) makes one (README, The inventory file). */
   access?: StoreAccess;
+  /** The asset types held (the registry's by default; a test adds a type of its own). */
+  assetTypes?: readonly AssetTypeDefinition[];
 }
 
 /** pg gives int8 and numeric as strings (they may exceed 2^53); every count and sum here fits a number. */
@@ -81,8 +84,8 @@ export class PostgresStore extends StoreCore implements InventoryStore {
    */
   private readonly probes: pg.Pool;
 
-  private constructor(readonly pool: pg.Pool, private readonly lockNamespace: string, staleRunMs: number) {
-    super({ dialect: { ...POSTGRES_DIALECT, placeholder: () => '?' }, rowCheck: 'TRUE', locking: true }, staleRunMs);
+  private constructor(readonly pool: pg.Pool, private readonly lockNamespace: string, staleRunMs: number, assetTypes?: readonly AssetTypeDefinition[]) {
+    super({ dialect: { ...POSTGRES_DIALECT, placeholder: () => '?' }, rowCheck: 'TRUE', locking: true, assetTypes }, staleRunMs);
     this.probes = new pg.Pool({ ...pool.options, max: 1 });
     this.probes.on('error', () => undefined);
   }
@@ -121,7 +124,7 @@ export class PostgresStore extends StoreCore implements InventoryStore {
       await pool.end();
       throw error;
     }
-    return new PostgresStore(pool, settings.schema ?? '', settings.staleRunMs ?? STALE_RUN_MS);
+    return new PostgresStore(pool, settings.schema ?? '', settings.staleRunMs ?? STALE_RUN_MS, settings.assetTypes);
   }
 
   /** Reads on any connection of the pool (or the probes'), one statement at a time. */

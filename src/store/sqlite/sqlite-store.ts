@@ -3,6 +3,7 @@
 // IMMEDIATE transaction per write) and what only SQLite has: the file, its integrity check and its change stamp.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { AssetTypeDefinition } from '../../assets/definition.js';
 import { MIGRATIONS_DIR } from '../../paths.js';
 import { MAX_QUERY_LIMIT, now, STALE_RUN_MS } from '../common.js';
 import { driveSync, type Operation, type Statement } from '../core/operation.js';
@@ -25,6 +26,8 @@ export interface SqliteStoreOptions {
   staleRunMs?: number;
   /** What the caller does with the file (README, The inventory file); create by default (tests, benchmarks). */
   access?: StoreAccess;
+  /** The asset types held (the registry's by default; a test adds a type of its own). */
+  assetTypes?: readonly AssetTypeDefinition[];
 }
 
 /** How the store's connection reaches the file: read-write, read-only through SQLite, or a read-only copy in memory. */
@@ -76,8 +79,9 @@ export class SqliteStore extends StoreCore implements InventoryStore {
     staleRunMs: number,
     readonly connection: SqliteConnectionKind = 'read-write',
     rowCheck?: () => void,
+    assetTypes?: readonly AssetTypeDefinition[],
   ) {
-    super({ dialect: SQLITE_DIALECT, rowCheck: 'rowCheck()', locking: false }, staleRunMs);
+    super({ dialect: SQLITE_DIALECT, rowCheck: 'rowCheck()', locking: false, assetTypes }, staleRunMs);
     db.function('rowCheck', { deterministic: false }, rowCheck ? () => (rowCheck(), 1) : () => 1);
   }
 
@@ -90,7 +94,7 @@ export class SqliteStore extends StoreCore implements InventoryStore {
     const access = options.access ?? 'create';
     const migrationsDir = options.migrationsDir ?? join(MIGRATIONS_DIR, 'sqlite');
     const staleRunMs = options.staleRunMs ?? STALE_RUN_MS;
-    if (path === ':memory:') return new SqliteStore(openToWrite(path, migrationsDir), path, staleRunMs);
+    if (path === ':memory:') return new SqliteStore(openToWrite(path, migrationsDir), path, staleRunMs, 'read-write', undefined, options.assetTypes);
     const state = inspectInventoryFile(path);
     if (state !== 'inventory' && access !== 'create') throw noInventory(path);
     if (state === 'missing') createInventoryFile(path);
@@ -109,9 +113,9 @@ export class SqliteStore extends StoreCore implements InventoryStore {
         db.close();
         throw error;
       }
-      return new SqliteStore(db, path, staleRunMs, kind);
+      return new SqliteStore(db, path, staleRunMs, kind, undefined, options.assetTypes);
     }
-    return new SqliteStore(openToWrite(path, migrationsDir), path, staleRunMs);
+    return new SqliteStore(openToWrite(path, migrationsDir), path, staleRunMs, 'read-write', undefined, options.assetTypes);
   }
 
   /**
