@@ -6,7 +6,7 @@ import type { AssetTypeDefinition } from '../assets/definition.js';
 import type { CollectedAsset } from '../model/asset.js';
 import { assetColumns, isComputed, isConstant, type AssetColumn } from './asset-columns.js';
 import type { Dialect } from './dialect.js';
-import { accountFilterOf, TAG_FILTER } from './filter-schemas.js';
+import { accountFilterOf, tagsOf } from './filter-schemas.js';
 import { trailCatalog } from './trail-columns.js';
 import type { FilterRelation, FilterSchema } from './where.js';
 
@@ -107,16 +107,6 @@ function relatedFilter(type: AssetTypeDefinition, columns: readonly AssetColumn[
   return {
     columns: new Map(columns.map((c) => [c.field, { ...c, sql: qualifiedColumn(c, type.table, alias) }])),
     relations: new Map([['tags', tagsOf(`${alias}.arn`)]]),
-  };
-}
-
-function tagsOf(assetIdSql: string): FilterRelation {
-  return {
-    field: 'tags',
-    cardinality: 'many',
-    target: TAG_FILTER,
-    // The primary key (asset_id, key) makes this one index search per asset.
-    matches: (predicate) => `EXISTS (SELECT 1 FROM asset_tags tag WHERE tag.asset_id = ${assetIdSql} AND ${predicate})`,
   };
 }
 

@@ -63,7 +63,7 @@ export function accountFilterOf(trailColumnsByField: ReadonlyMap<string, FilterC
   };
 }
 
-function tagsOf(assetIdSql: string): FilterRelation {
+export function tagsOf(assetIdSql: string): FilterRelation {
   return {
     field: 'tags',
     cardinality: 'many',
