@@ -32,7 +32,7 @@ export function referenceStatements(): Record<string, string> {
     // that is multi-region, logging and records every management event.
     'cloudtrail-multi-region-management-events': `
       SELECT a.account_id, 1 AS evaluated,
-             NOT EXISTS (SELECT 1 FROM trail_sightings s JOIN trails ON trails.arn = s.trail_arn
+             NOT EXISTS (SELECT 1 FROM asset_sightings s JOIN trails ON trails.arn = s.asset_id
                           WHERE s.account_id = a.account_id AND trails.deleted_at IS NULL
                             AND trails.is_multi_region_trail = 1 AND trails.is_logging = 1 AND ${recordsAll} = 1) AS failing
         FROM sync_accounts a

@@ -122,7 +122,7 @@ export async function runOrgSync({ accounts, limits }: OrgSyncOptions, log: (lin
     log(`sync wall time ${(measured.durationMs / 1000).toFixed(2)} s vs lower bound ${(bound.ms / 1000).toFixed(2)} s: ratio ${ratio.toFixed(2)} (bar ${RATIO_BAR}: ${ratio <= RATIO_BAR ? 'met' : 'NOT met'})`);
 
     // 3. Nothing changed in the organization: count the rows a sync writes into the asset tables.
-    const written = countRowWrites(store, ['trails', 'trail_sightings', 'asset_tags', 'trail_changes']);
+    const written = countRowWrites(store, ['trails', 'asset_sightings', 'asset_tags', 'asset_changes']);
     const unchanged = await sync();
     log(`unchanged sync: ${unchanged.run.status}, ${unchanged.totals.new} new, ${unchanged.totals.changed} changed, ${unchanged.totals.deleted} deleted; ` +
       `rows written: ${Object.entries(written.read()).map(([table, n]) => `${table} ${n}`).join(', ')}`);

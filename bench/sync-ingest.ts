@@ -14,7 +14,7 @@ import { timeBothStaged, type StagedSide } from './lib/staged.js';
 import { DEFAULT_SHAPE, syntheticScopes, writeOrganization, type OrganizationShape, type SyntheticScope } from './lib/synthetic.js';
 
 /** The asset tables a sync writes; an unchanged re-sync must write none of their rows. */
-export const ASSET_TABLES = ['trails', 'trail_sightings', 'asset_tags', 'trail_changes'] as const;
+export const ASSET_TABLES = ['trails', 'asset_sightings', 'asset_tags', 'asset_changes'] as const;
 
 export const syncIngest: Benchmark = {
   name: 'sync-ingest',
@@ -115,7 +115,7 @@ function rawInsertSide(files: Workspace, scopes: readonly SyntheticScope[]): Sta
 export function rawInsert(db: Database.Database, scopes: readonly SyntheticScope[]): void {
   const columns = [...TRAIL_CONTENT_COLUMNS.map((c) => c.sql), 'first_seen_at', 'last_seen_at', 'last_run_id', 'content_hash', 'config_hash', 'tags_known'];
   const insertTrail = db.prepare(`INSERT INTO trails (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
-  const insertSighting = db.prepare(`INSERT INTO trail_sightings (trail_arn, account_id, region, last_run_id) VALUES (?, ?, ?, ?)`);
+  const insertSighting = db.prepare(`INSERT INTO asset_sightings (asset_type, asset_id, account_id, region, last_run_id) VALUES ('Trail', ?, ?, ?, ?)`);
   const insertTag = db.prepare(`INSERT INTO asset_tags (asset_id, key, value) VALUES (?, ?, ?)`);
   db.transaction(() => {
     const at = new Date().toISOString();
@@ -145,7 +145,7 @@ function tableCounts(db: Database.Database): string {
   const digest = createHash('sha256');
   const tables = [
     ['trails', `SELECT ${TRAIL_CONTENT_COLUMNS.map((c) => c.sql).join(', ')}, tags_known FROM trails WHERE deleted_at IS NULL ORDER BY arn`],
-    ['sightings', 'SELECT trail_arn, account_id, region FROM trail_sightings ORDER BY account_id, region, trail_arn'],
+    ['sightings', 'SELECT asset_id, account_id, region FROM asset_sightings ORDER BY account_id, region, asset_id'],
     ['tags', 'SELECT asset_id, key, value FROM asset_tags ORDER BY asset_id, key'],
   ] as const;
   const counts = tables.map(([name, sql]) => {

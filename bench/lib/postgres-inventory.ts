@@ -178,8 +178,8 @@ async function copyTrailsOn(client: pg.PoolClient, base: number, total: number, 
     try {
       await query(`INSERT INTO trails (${list}) SELECT ${values} FROM ${copies} copy JOIN trails src ON src.arn = copy.src_arn`, params);
       await query(
-        `INSERT INTO trail_sightings (trail_arn, account_id, region, last_run_id)
-         SELECT copy.arn, s.account_id, s.region, s.last_run_id FROM ${copies} copy JOIN trail_sightings s ON s.trail_arn = copy.src_arn`,
+        `INSERT INTO asset_sightings (asset_type, asset_id, account_id, region, last_run_id)
+         SELECT s.asset_type, copy.arn, s.account_id, s.region, s.last_run_id FROM ${copies} copy JOIN asset_sightings s ON s.asset_id = copy.src_arn`,
         params,
       );
       await query(
@@ -187,9 +187,9 @@ async function copyTrailsOn(client: pg.PoolClient, base: number, total: number, 
         params,
       );
       await query(
-        `INSERT INTO trail_changes (trail_arn, run_id, changed_at, kind, field, old_value, new_value)
+        `INSERT INTO asset_changes (asset_id, run_id, changed_at, kind, field, old_value, new_value)
          SELECT copy.arn, c.run_id, c.changed_at, c.kind, c.field, c.old_value, c.new_value
-           FROM ${copies} copy JOIN trail_changes c ON c.trail_arn = copy.src_arn ORDER BY c.id`,
+           FROM ${copies} copy JOIN asset_changes c ON c.asset_id = copy.src_arn ORDER BY c.id`,
         params,
       );
       await query('COMMIT');

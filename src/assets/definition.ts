@@ -131,4 +131,9 @@ export interface AssetTypeDefinition<TRecord extends CollectedAsset = CollectedA
    * could not read keeps the earlier known value. Without it, the later view wins whole.
    */
   mergeViews?(earlier: TRecord, later: TRecord): TRecord;
+  /**
+   * The record without what changes on its own, so that a changed configuration can be told apart ('changed' in a
+   * scope's counts). Without it, the record without its volatile fields.
+   */
+  configuration?(record: TRecord): object;
 }

@@ -1,6 +1,6 @@
 // CloudTrail trails (DescribeTrails, GetTrailStatus, GetEventSelectors, GetInsightSelectors, ListTags): one asset per
 // trail ARN, whatever regions and accounts it is seen from.
-import { mergeTrailViews, type TrailRecord } from '../model/trail.js';
+import { configurationOf, mergeTrailViews, type TrailRecord } from '../model/trail.js';
 import type { AssetField, AssetTypeDefinition, SqlExpressions } from './definition.js';
 
 const field = (name: string, column: string, kind: AssetField['kind'], extra: Partial<AssetField> = {}): AssetField => ({
@@ -97,4 +97,6 @@ export const TRAIL: AssetTypeDefinition<TrailRecord> = {
     'trails and the organization trails it sees), by ARN. As a filter, `trails_SOME` and `trails_NONE` take a TrailWhere,\n' +
     'e.g. accounts without a logging multi-region trail: `accounts(where: {trails_NONE: {isMultiRegionTrail: true, isLogging: true}})`.',
   mergeViews: mergeTrailViews,
+  // The status response (GetTrailStatus in raw) changes with every delivery: not configuration.
+  configuration: configurationOf,
 };

@@ -1,7 +1,6 @@
 // What both stores share: limits, times, content hashes and the row shapes of tables that are the same on both engines.
 import { createHash } from 'node:crypto';
 import type { Tag } from '../model/asset.js';
-import { TRAIL } from '../assets/trail.js';
 import { stableJson } from '../model/trail.js';
 import type {
   ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord, ListPage, RecordedVerdict, ScopeCoverage,
@@ -194,10 +193,4 @@ export function checkListPage(page: ListPage | undefined): { limit: number | und
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw new FilterError('limit must be a non-negative integer', 'limit');
   if (!Number.isInteger(offset) || offset < 0) throw new FilterError('offset must be a non-negative integer', 'offset');
   return { limit, offset };
-}
-
-/** The collector of a scope's asset type; only trails are stored until the store core serves every registered type. */
-export function trailCollector(assetType: string): string {
-  if (assetType !== TRAIL.name) throw new Error(`the store does not hold assets of type "${assetType}" yet`);
-  return TRAIL.collector;
 }

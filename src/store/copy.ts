@@ -23,7 +23,7 @@ import type { SqliteStore } from './sqlite/sqlite-store.js';
  * refers to. A migration that adds a table adds it here too: a copy refuses a schema whose tables differ from this list.
  */
 export const COPY_TABLES = [
-  'sync_runs', 'sync_accounts', 'sync_scopes', 'sync_scope_state', 'trails', 'trail_sightings', 'asset_tags', 'trail_changes',
+  'sync_runs', 'sync_accounts', 'sync_scopes', 'sync_scope_state', 'trails', 'asset_sightings', 'asset_tags', 'asset_changes',
   'retired_accounts', 'api_tokens', 'control_runs', 'control_results', 'control_result_assets', 'control_result_accounts',
   'control_catalog', 'control_exceptions',
 ] as const;

@@ -24,6 +24,24 @@ export interface Dialect extends SqlDialect {
   jsonArrayLength(json: string, path: JsonPath): string;
   /** A JSON array of strings, comparable with jsonValue of an array. */
   jsonStringArray(values: readonly string[]): string;
+  // What the store core (src/store/core/) binds and reads differently on each engine. Its SQL marks every parameter
+  // `?`; the PostgreSQL executor numbers them.
+  /** `expr` is one of a list bound as one parameter (listParam): one statement for a batch of any size. */
+  anyOf(expr: string, kind?: 'text' | 'integer'): string;
+  /** A list as the one parameter of anyOf and listTable. */
+  listParam(values: readonly unknown[]): unknown;
+  /** A FROM item over a bound list: `${alias}.value` each element, `${alias}.key` its position. */
+  listTable(alias: string, kind?: 'text' | 'integer'): string;
+  /** Several lists of one length zipped into a FROM item of the named columns (one parameter per list). */
+  zipTable(alias: string, columns: readonly (readonly [name: string, kind: 'text' | 'integer'])[]): string;
+  /** A placeholder for a JSON value bound as its text (JSON.stringify). */
+  readonly jsonPlaceholder: string;
+  /** LIMIT's value meaning "no limit". */
+  readonly noLimit: number | null;
+  /** A boolean column's value as read (SQLite's 0/1, PostgreSQL's boolean). */
+  readBoolean(value: unknown): boolean | null;
+  /** A JSON column's value as read (SQLite's text, PostgreSQL's parsed jsonb). */
+  readJson(value: unknown): unknown;
 }
 
 const quote = (text: string): string => `'${text.replaceAll("'", "''")}'`;
@@ -55,6 +73,18 @@ export const SQLITE_DIALECT: Dialect = {
   jsonIsTrue: (json, path) => `json_extract(${json}, ${sqlitePath(path)}) = 1`,
   jsonArrayLength: (json, path) => `json_array_length(${json}, ${sqlitePath(path)})`,
   jsonStringArray: (values) => `json_array(${values.map(quote).join(', ')})`,
+  anyOf: (expr) => `${expr} IN (SELECT value FROM json_each(?))`,
+  listParam: (values) => JSON.stringify(values),
+  listTable: (alias) => `json_each(?) ${alias}`,
+  zipTable: (alias, columns) => {
+    const [first, ...rest] = columns.map(([name], i) => ({ name, from: `z${i}` }));
+    const joins = rest.map((c) => ` JOIN json_each(?) ${c.from} ON ${c.from}.key = ${first!.from}.key`).join('');
+    return `(SELECT ${[first!, ...rest].map((c) => `${c.from}.value AS ${c.name}`).join(', ')} FROM json_each(?) ${first!.from}${joins}) ${alias}`;
+  },
+  jsonPlaceholder: '?',
+  noLimit: -1,
+  readBoolean: (value) => (value === null || value === undefined ? null : value === 1),
+  readJson: (value) => (value === null || value === undefined ? null : JSON.parse(value as string)),
 };
 
 /**
@@ -85,4 +115,17 @@ export const POSTGRES_DIALECT: Dialect = {
     return `(CASE WHEN ${value} IS NULL THEN NULL WHEN jsonb_typeof(${value}) = 'array' THEN jsonb_array_length(${value}) ELSE 0 END)`;
   },
   jsonStringArray: (values) => `${quote(JSON.stringify(values))}::jsonb`,
+  anyOf: (expr, kind = 'text') => `${expr} = ANY(?::${arrayType(kind)})`,
+  listParam: (values) => values,
+  listTable: (alias, kind = 'text') => `unnest(?::${arrayType(kind)}) WITH ORDINALITY AS ${alias}(value, key)`,
+  zipTable: (alias, columns) =>
+    `unnest(${columns.map(([, kind]) => `?::${arrayType(kind)}`).join(', ')}) AS ${alias}(${columns.map(([name]) => name).join(', ')})`,
+  jsonPlaceholder: '?::jsonb',
+  noLimit: null,
+  readBoolean: (value) => (value === undefined ? null : (value as boolean | null)),
+  readJson: (value) => (value === undefined ? null : value),
 };
+
+function arrayType(kind: 'text' | 'integer'): string {
+  return kind === 'integer' ? 'bigint[]' : 'text[]';
+}

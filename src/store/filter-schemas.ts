@@ -50,7 +50,7 @@ export const accountNameSql = (accountIdSql: string): string =>
  * the organization trails it sees). Inside `trails_SOME` the trails table is read as `account_trail`, so that the
  * account's id may itself be a column of an enclosing trails query; a filter there cannot follow `account` again.
  */
-function accountFilterOf(trailColumnsByField: ReadonlyMap<string, FilterColumn>, accountIdSql: string, withTrails = true): FilterSchema {
+export function accountFilterOf(trailColumnsByField: ReadonlyMap<string, FilterColumn>, accountIdSql: string, withTrails = true): FilterSchema {
   return {
     columns: byField([
       { field: 'id', sql: accountIdSql, kind: 'string', nullable: false },
@@ -63,7 +63,7 @@ function accountFilterOf(trailColumnsByField: ReadonlyMap<string, FilterColumn>,
   };
 }
 
-function tagsOf(assetIdSql: string): FilterRelation {
+export function tagsOf(assetIdSql: string): FilterRelation {
   return {
     field: 'tags',
     cardinality: 'many',
@@ -101,7 +101,7 @@ function trailsOfAccount(trailColumnsByField: ReadonlyMap<string, FilterColumn>,
     // enclosing trails query, it read every trail of the trail's account again (77 s of CPU at 100,000 trails, README
     // "Request limits"). The filter never names the enclosing row, and both ids are never NULL, so IN is two-valued.
     matches: (predicate) =>
-      `${accountIdSql} IN (SELECT sighting.account_id FROM trail_sightings sighting WHERE sighting.trail_arn IN (
+      `${accountIdSql} IN (SELECT sighting.account_id FROM asset_sightings sighting WHERE sighting.asset_id IN (
          SELECT ${alias}.arn FROM trails ${alias} WHERE ${alias}.deleted_at IS NULL AND ${predicate}))`,
   };
 }

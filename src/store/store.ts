@@ -109,6 +109,32 @@ export interface AccountAttempt extends AccountCoverage {
 export type TrailChangeKind = 'created' | 'changed' | 'deleted' | 'restored';
 
 /** One entry of a trail's history: created, deleted, restored, or one configuration field changed in one run. */
+/**
+ * An asset of any registered type, as the API shows it: the fields every asset has, and its type's fields by their
+ * API names (src/assets/definition.ts). A StoredTrail is a StoredAsset of Trail.
+ */
+export interface StoredAsset {
+  id: string;
+  arn: string;
+  name: string;
+  assetType: string;
+  provider: 'aws';
+  accountId: string;
+  region: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  deletedAt: string | null;
+  tagsKnown: boolean;
+  collectionErrors: unknown[];
+  raw: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/** One entry of an asset's change history (asset_changes, migration 0010). */
+export interface AssetChange extends Omit<TrailChange, 'trailArn'> {
+  assetId: string;
+}
+
 export interface TrailChange {
   trailArn: string;
   runId: number;
@@ -219,6 +245,25 @@ export interface InventoryStore {
   countTrailsBy(where: unknown, field: string, page?: ListPage): Promise<GroupCount[]>;
   /** Assets of every type matching an AssetWhere (only the fields every asset has), deleted ones excluded unless asked. */
   findAssets(where: unknown, options?: TrailQueryOptions): Promise<StoredTrail[]>;
+
+  // ---- Assets of any registered type (src/assets/registry.ts), by the type's name; the trail methods above are these
+  // for Trail. `where` is the type's <Type>Where, generated from its definition (src/store/asset-schema.ts).
+  findAssetsOfType(type: string, where: unknown, options?: TrailQueryOptions): Promise<StoredAsset[]>;
+  assetsById(type: string, ids: readonly string[]): Promise<(StoredAsset | undefined)[]>;
+  findAssetPage(type: string, where: unknown, page: TrailPageRequest): Promise<{ assets: StoredAsset[]; cursors: string[]; hasNextPage: boolean }>;
+  hasAssetsBefore(type: string, where: unknown, page: Pick<TrailPageRequest, 'after' | 'sort'> & { after: string }): Promise<boolean>;
+  countAssets(type: string, where: unknown): Promise<number>;
+  countAssetsBy(type: string, where: unknown, field: string, page?: ListPage): Promise<GroupCount[]>;
+  /** Account.<plural>: the live assets of the type a sync of each account listed. */
+  assetsOfAccounts(type: string, accountIds: readonly string[], page?: ListPage): Promise<StoredAsset[][]>;
+  /** A relation field of the type's definition (Trail.kmsKey), or its inverse on the target (KmsKey.trails): live assets only. */
+  relatedAssets(type: string, relation: string, ids: readonly string[], page?: ListPage): Promise<StoredAsset[][]>;
+  sightingsByAssetId(ids: readonly string[], page?: ListPage): Promise<TrailSighting[][]>;
+  assetHistory(ids: readonly string[], page?: ListPage): Promise<AssetChange[][]>;
+  /** Live and deleted assets of every registered type. */
+  assetTotals(): Promise<{ assetType: string; live: number; deleted: number }[]>;
+  /** Assets of any type by id (`node`). */
+  nodesById(ids: readonly string[]): Promise<(StoredAsset | undefined)[]>;
 
   // ---- The HTTP server's own tables and figures: API tokens (migration 0004) and inventory size for /metrics.
 

@@ -29,7 +29,7 @@ describe('store benchmarks at 500 trails', () => {
         expect(value).toBeGreaterThan(0);
       }
       if (benchmark === syncResyncUnchanged) {
-        expect(lines.join('\n')).toContain('wrote trails 0, trail_sightings 0, asset_tags 0, trail_changes 0 rows');
+        expect(lines.join('\n')).toContain('wrote trails 0, asset_sightings 0, asset_tags 0, asset_changes 0 rows');
       }
     });
   }

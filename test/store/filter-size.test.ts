@@ -126,7 +126,7 @@ describe('query plans of large and relation filters (SQLite)', () => {
   it("finds an account's trails once per statement, never once per trail of an enclosing trails query", () => {
     const steps = plan({ account: { trails_SOME: { name_CONTAINS: 'x' } } });
     expect(steps.some((step) => /CORRELATED/.test(step)), steps.join('\n')).toBe(false);
-    expect(steps).toContain('SEARCH sighting USING INDEX trail_sightings_by_trail (trail_arn=?)');
+    expect(steps).toContain('SEARCH sighting USING INDEX asset_sightings_by_asset (asset_id=?)');
   });
 
   it("searches a merged tag filter by each trail's key", () => {

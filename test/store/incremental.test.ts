@@ -11,7 +11,7 @@ import { countRowWrites, ON_POSTGRES, openTempStore, sqliteOf, tempDir, type Tem
 const OWNER = '999988887777';
 const MEMBER = '111122223333';
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-south-1'];
-const INVENTORY_TABLES = ['trails', 'trail_sightings', 'asset_tags'];
+const INVENTORY_TABLES = ['trails', 'asset_sightings', 'asset_tags'];
 
 let temp: TempStore;
 afterEach(async () => temp?.cleanup());
@@ -32,18 +32,18 @@ function organization(): { accountId: string; region: string; trails: TrailRecor
 
 describe('an unchanged organization', () => {
   // Counts row writes through SQLite triggers on the store's own connection: SQLite only.
-  it.skipIf(ON_POSTGRES)('writes no row of trails, trail_sightings or asset_tags on the second sync, while lastSeenAt advances (SQLite row-write triggers)', async () => {
+  it.skipIf(ON_POSTGRES)('writes no row of trails, asset_sightings or asset_tags on the second sync, while lastSeenAt advances (SQLite row-write triggers)', async () => {
     temp = await openTempStore();
     const writes = countRowWrites(sqliteOf(temp), INVENTORY_TABLES);
     const first = await syncRun(temp.store, organization());
-    expect(writes.read()).toEqual({ trails: 2, trail_sightings: 7, asset_tags: 3 });
+    expect(writes.read()).toEqual({ trails: 2, asset_sightings: 7, asset_tags: 3 });
     expect(first.counts.reduce((n, c) => n + c.new, 0)).toBe(2);
     const before = await temp.store.findTrails({}, { sort: [{ name: 'ASC' }] });
 
     await pause(5);
     writes.reset();
     const second = await syncRun(temp.store, organization());
-    expect(writes.read()).toEqual({ trails: 0, trail_sightings: 0, asset_tags: 0 });
+    expect(writes.read()).toEqual({ trails: 0, asset_sightings: 0, asset_tags: 0 });
     expect(second.counts.every((c) => c.new === 0 && c.changed === 0 && c.deleted === 0)).toBe(true);
 
     const after = await temp.store.findTrails({}, { sort: [{ name: 'ASC' }] });
@@ -117,7 +117,7 @@ describe('deletion', () => {
     const { runId } = await syncRun(temp.store, [{ accountId: MEMBER, region: 'us-east-1', trails: [trailRecord('kept')] }]);
     const writes = countRowWrites(sqliteOf(temp), INVENTORY_TABLES);
     const failed = await syncRun(temp.store, [{ accountId: MEMBER, region: 'us-east-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] }]);
-    expect(writes.read()).toEqual({ trails: 0, trail_sightings: 0, asset_tags: 0 });
+    expect(writes.read()).toEqual({ trails: 0, asset_sightings: 0, asset_tags: 0 });
     expect(await temp.store.scopeStates(COLLECTOR)).toEqual([{
       accountId: MEMBER, region: 'us-east-1', lastRunId: failed.runId, lastStatus: 'failed', lastAttemptAt: expect.any(String),
       error: { code: 'AccessDeniedException', message: 'denied' }, lastSuccessRunId: runId, lastSuccessAt: expect.any(String),

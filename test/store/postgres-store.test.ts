@@ -104,11 +104,11 @@ describe.skipIf(!URL_SET)('PostgreSQL store (INVENTORY_TEST_POSTGRES_URL)', () =
     const trails = await one.findTrails({});
     expect(trails.map((t) => t.name).sort()).toEqual(['org', ...[OWNER, ...MEMBERS].map((a) => `own-${a}`)].sort());
     const q = async (sql: string) => (await one.pool.query(sql)).rows;
-    expect(await q(`SELECT count(*) AS n FROM trail_sightings`)).toEqual([{ n: scopes.length + 1 + MEMBERS.length }]);
+    expect(await q(`SELECT count(*) AS n FROM asset_sightings`)).toEqual([{ n: scopes.length + 1 + MEMBERS.length }]);
     expect(await q(`SELECT count(*) AS n FROM sync_scope_state`)).toEqual([{ n: scopes.length }]);
     expect(await q(`SELECT count(*) AS n FROM sync_scopes`)).toEqual([{ n: 2 * scopes.length }]);
     // Each trail was created once, by whichever process wrote it first.
-    expect(await q(`SELECT trail_arn, count(*) AS n FROM trail_changes WHERE kind = 'created' GROUP BY trail_arn HAVING count(*) <> 1`)).toEqual([]);
+    expect(await q(`SELECT asset_id, count(*) AS n FROM asset_changes WHERE kind = 'created' GROUP BY asset_id HAVING count(*) <> 1`)).toEqual([]);
     // What one process committed, the other (another replica) reads at once.
     expect((await two.findTrails({})).length).toBe(trails.length);
   });

@@ -18,7 +18,7 @@ describe('query plans (SQLite)', () => {
       (step) => step.detail,
     );
     expect(plan).toContain('SEARCH trails USING INDEX trails_by_kms_key_id (kms_key_id=?)');
-    expect(plan).toContain('SEARCH sighting USING INDEX trail_sightings_by_trail (trail_arn=?)');
+    expect(plan).toContain('SEARCH sighting USING INDEX asset_sightings_by_asset (asset_id=?)');
     expect(plan).toContain('SEARCH state USING INDEX sqlite_autoindex_sync_scope_state_1 (collector=? AND account_id=? AND region=?)');
   });
 });

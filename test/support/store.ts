@@ -9,6 +9,7 @@ import pg from 'pg';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { InventoryStore } from '../../src/store/store.js';
+import type { AssetTypeDefinition } from '../../src/assets/definition.js';
 
 export type TestBackend = 'sqlite' | 'postgres';
 
@@ -29,7 +30,7 @@ export interface TempStore {
   /** Runs one statement on the store's database (`?` placeholders on both backends); rows as objects. */
   sql(text: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Opens the same inventory again (as another process would), with store options of the backend. */
-  reopen(options?: { staleRunMs?: number }): Promise<InventoryStore>;
+  reopen(options?: { staleRunMs?: number; assetTypes?: readonly AssetTypeDefinition[] }): Promise<InventoryStore>;
   cleanup(): Promise<void>;
 }
 
