@@ -146,9 +146,9 @@ describe('syncInventory', () => {
     const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('a', 'us-east-1')]), simAccount(B, [simTrail('b', 'us-east-1')])] });
     sim.scenario.faults = [{ kind: 'slow', accountId: B, operation: 'DescribeTrails', delayMs: 300 }];
     const failing = Object.create(store) as typeof store;
-    failing.writeTrailScope = async (runId, collector, scope) => {
+    failing.writeScope = async (runId, scope) => {
       if (scope.accountId === A) throw new Error('database or disk is full');
-      return store.writeTrailScope(runId, collector, scope);
+      return store.writeScope(runId, scope);
     };
     await expect(syncInventory(failing, { accounts: accountTargets(sim.scenario), regions: ['us-east-1'], log: silentLogger, maxAttempts: 1 })).rejects.toThrow('disk is full');
 
