@@ -1,29 +1,14 @@
 // The SQL that differs between the two engines, in one place: the where compiler's predicates (SqlDialect) and the
-// fragments the column catalogs (trail-columns.ts, filter-schemas.ts) are built from. The catalogs are functions of a
+// fragments each asset type's columns and filters (asset-columns.ts, asset-schema.ts) are built from. The catalogs are functions of a
 // Dialect, so SQLite and PostgreSQL read the same list of fields, each in its own SQL.
+import type { JsonPath, SqlExpressions } from '../assets/definition.js';
 import type { SqlDialect } from './where.js';
 
-/** A path into a JSON value: object keys and array indexes, e.g. ['fieldSelectors', 0, 'field']. */
-export type JsonPath = readonly (string | number)[];
+export type { JsonPath };
 
-export interface Dialect extends SqlDialect {
+/** The SQL fragments asset definitions write computed fields with (SqlExpressions), and what the store adds. */
+export interface Dialect extends SqlDialect, SqlExpressions {
   readonly name: 'sqlite' | 'postgres';
-  /** A text constant (an SQL string literal) usable anywhere an expression is, ORDER BY included. */
-  textConstant(value: string): string;
-  /** A FROM item iterating the elements of a JSON array, each as `${alias}.value`. */
-  jsonElements(json: string, alias: string): string;
-  /** The empty JSON array, as a value of the JSON columns' type. */
-  readonly emptyJsonArray: string;
-  /** The JSON value at `path` as SQL: a scalar for SQLite (booleans are 0/1), jsonb for PostgreSQL. */
-  jsonValue(json: string, path: JsonPath): string;
-  /** The string at `path`, as text. */
-  jsonText(json: string, path: JsonPath): string;
-  /** Whether the value at `path` is JSON true (NULL when absent). */
-  jsonIsTrue(json: string, path: JsonPath): string;
-  /** The length of the array at `path` (NULL when absent). */
-  jsonArrayLength(json: string, path: JsonPath): string;
-  /** A JSON array of strings, comparable with jsonValue of an array. */
-  jsonStringArray(values: readonly string[]): string;
   // What the store core (src/store/core/) binds and reads differently on each engine. Its SQL marks every parameter
   // `?`; the PostgreSQL executor numbers them.
   /** `expr` is one of a list bound as one parameter (listParam): one statement for a batch of any size. */
