@@ -2,10 +2,25 @@
 // and timestamps are epoch seconds in Java Double.toString form, e.g. 1.51592915963E9.
 
 import { randomUUID } from 'node:crypto';
-import type { AwsError } from './errors.js';
+import { AwsError } from './errors.js';
 import type { SimResponse } from './exchange.js';
 
 export const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+/** Parses a request body (every JSON 1.1 service alike); anything but a JSON object is a SerializationException, as with AWS. */
+export function parseJsonBody(body: string): Record<string, unknown> {
+  if (body.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new AwsError('SerializationException', 'Unable to parse the request body as JSON.');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new AwsError('SerializationException', 'Start of structure or map found where not expected.');
+  }
+  return parsed as Record<string, unknown>;
+}
 
 /** A timestamp member: written as epoch seconds, the way CloudTrail (a Java service) prints doubles. */
 export class EpochSeconds {

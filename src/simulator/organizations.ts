@@ -1,15 +1,13 @@
 // AWS Organizations over AWS JSON 1.1 (x-amz-target AWSOrganizationsV20161128.<Op>): ListAccounts and
-// DescribeOrganization, for the organization the scenario describes.
+// DescribeOrganization, for the organization the scenario describes, through the shared JSON request flow (json-service.ts).
 
 import { createHash } from 'node:crypto';
-import { authenticate, JSON_AUTH_ERROR_CODES, peekCredentialScope } from './auth.js';
-import { parseJsonBody } from './cloudtrail/input.js';
-import { EpochSeconds, jsonErrorResponse, jsonResponse, toWireJson } from './json.js';
 import { AwsError } from './errors.js';
-import type { HandledRequest, SimRequest, SimResponse } from './exchange.js';
-import type { Scenario, SimAccount, SimCall } from './scenario.js';
-import { operationFromTarget, targetHeader, type SimService } from './service.js';
-import type { SessionStore } from './sessions.js';
+import type { SimResponse } from './exchange.js';
+import { EpochSeconds, jsonErrorResponse, jsonResponse, toWireJson } from './json.js';
+import { jsonService, type JsonCall, type JsonOperation } from './json-service.js';
+import type { Scenario, SimAccount } from './scenario.js';
+import type { SimService } from './service.js';
 
 export const ORGANIZATIONS_TARGET_PREFIX = 'AWSOrganizationsV20161128.';
 export const ORGANIZATIONS_SIGNING_NAME = 'organizations';
@@ -31,42 +29,19 @@ class InvalidInput extends AwsError {
   }
 }
 
-type Operation = (scenario: Scenario, caller: SimAccount, input: Record<string, unknown>) => unknown;
+const OPERATIONS: Record<string, JsonOperation<JsonCall>> = { ListAccounts: listAccounts, DescribeOrganization: describeOrganization };
 
-const OPERATIONS: Record<string, Operation> = { ListAccounts: listAccounts, DescribeOrganization: describeOrganization };
-
-export const ORGANIZATIONS_SERVICE: SimService = {
+/** A global service: it answers whatever region the request is signed for. No faults or recordings apply to it. */
+export const ORGANIZATIONS_SERVICE: SimService = jsonService({
   name: 'organizations',
   targetPrefixes: [ORGANIZATIONS_TARGET_PREFIX],
-  handle: (request, { scenario, sessions }) => handleOrganizations(request, scenario, sessions),
-};
-
-export function handleOrganizations(request: SimRequest, scenario: Scenario, sessions: SessionStore): HandledRequest {
-  const call: SimCall = {
-    service: 'organizations',
-    operation: operationFromTarget(targetHeader(request)),
-    region: peekCredentialScope(request.headers)?.region ?? '',
-    accountId: undefined,
-    params: {},
-    status: 0,
-  };
-  try {
-    const auth = authenticate(request.headers, scenario, ORGANIZATIONS_SIGNING_NAME, sessions);
-    if (!auth.ok) throw new AwsError(JSON_AUTH_ERROR_CODES[auth.reason], auth.message);
-    call.accountId = auth.account.Id;
-    const input = parseJsonBody(request.body);
-    call.params = input;
-    const operation = OPERATIONS[call.operation];
-    if (operation === undefined) {
-      throw new AwsError('UnknownOperationException', call.operation === '' ? 'Missing X-Amz-Target header.' : `Unknown operation ${call.operation}.`);
-    }
-    return { response: jsonResponse(200, toWireJson(operation(scenario, auth.account, input))), call };
-  } catch (thrown) {
-    const error = thrown instanceof AwsError ? thrown : new AwsError('ServiceException', 'AWS Organizations can\'t complete your request because of an internal service error. Try again later.', 500);
-    call.errorCode = error.code;
-    return { response: errorResponse(error), call };
-  }
-}
+  signingName: ORGANIZATIONS_SIGNING_NAME,
+  internalError: () => new AwsError('ServiceException', 'AWS Organizations can\'t complete your request because of an internal service error. Try again later.', 500),
+  operations: OPERATIONS,
+  global: true,
+  unknownOperations: 'refusedFirst',
+  errorResponse,
+});
 
 function errorResponse(error: AwsError): SimResponse {
   if (error instanceof InvalidInput) {
@@ -85,7 +60,7 @@ export function organizationId(scenario: Scenario): string {
   return `o-${[...digest.subarray(0, 10)].map((byte) => alphabet[byte % alphabet.length]).join('')}`;
 }
 
-function describeOrganization(scenario: Scenario): unknown {
+function describeOrganization({ scenario }: JsonCall): unknown {
   const id = organizationId(scenario);
   const managementId = scenario.organization!.managementAccountId;
   const management = scenario.accounts.find((account) => account.Id === managementId);
@@ -103,7 +78,7 @@ function describeOrganization(scenario: Scenario): unknown {
 }
 
 /** Every scenario account in scenario order; only the management account (or a session in it) may ask. */
-function listAccounts(scenario: Scenario, caller: SimAccount, input: Record<string, unknown>): unknown {
+function listAccounts({ scenario, caller }: JsonCall, input: Record<string, unknown>): unknown {
   const id = organizationId(scenario);
   const managementId = scenario.organization!.managementAccountId;
   if (caller.Id !== managementId) throw accessDenied();

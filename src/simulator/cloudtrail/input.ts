@@ -39,21 +39,6 @@ export const INPUT_SHAPES: Record<string, InputShape> = {
   StopLogging: { members: { Name: 'string' }, trailMember: 'Name' },
 };
 
-/** Parses the JSON body; anything but a JSON object is a SerializationException, as with AWS. */
-export function parseJsonBody(body: string): Record<string, unknown> {
-  if (body.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new AwsError('SerializationException', 'Unable to parse the request body as JSON.');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new AwsError('SerializationException', 'Start of structure or map found where not expected.');
-  }
-  return parsed as Record<string, unknown>;
-}
-
 /** Checks member types and required members for an operation listed in INPUT_SHAPES. */
 export function validateInput(operation: string, input: Record<string, unknown>): void {
   const shape = INPUT_SHAPES[operation];

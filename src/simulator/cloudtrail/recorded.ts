@@ -1,6 +1,5 @@
 // Replays real AWS responses: a RecordedResponse that matches the call is served verbatim.
 
-import type { SimResponse } from '../exchange.js';
 import type { RecordedResponse } from '../scenario.js';
 import { parseTrailArn } from './trails.js';
 
@@ -31,9 +30,4 @@ function namesSameTrail(recordedTrail: string, requestedTrail: string | undefine
   if (requestedTrail === undefined) return false;
   if (recordedTrail === requestedTrail) return true;
   return !recordedTrail.startsWith('arn:') && parseTrailArn(requestedTrail)?.name === recordedTrail;
-}
-
-/** The recording as it was sent: status, headers and body byte for byte (no date header is ever added). */
-export function recordedAsResponse(recording: RecordedResponse): SimResponse {
-  return { status: recording.status, headers: { ...recording.headers }, body: recording.body };
 }
