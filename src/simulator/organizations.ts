@@ -6,6 +6,7 @@ import { AwsError } from './errors.js';
 import type { SimResponse } from './exchange.js';
 import { EpochSeconds, jsonErrorResponse, jsonResponse, toWireJson } from './json.js';
 import { jsonService, type JsonCall, type JsonOperation } from './json-service.js';
+import { decodePageToken, encodePageToken } from './page-tokens.js';
 import type { Scenario, SimAccount } from './scenario.js';
 import type { SimService } from './service.js';
 
@@ -91,7 +92,7 @@ function listAccounts({ scenario, caller }: JsonCall, input: Record<string, unkn
   if (maxResults > LIST_ACCOUNTS_MAX_RESULTS) throw new InvalidInput('You provided a value that exceeds the maximum allowed value.', 'MAX_VALUE_EXCEEDED');
 
   const accounts = scenario.accounts;
-  const start = input.NextToken === undefined || input.NextToken === null ? 0 : decodeToken(input.NextToken, id, accounts.length);
+  const start = input.NextToken === undefined || input.NextToken === null ? 0 : decodePageToken(input.NextToken, listAccountsScope(id), accounts.length, invalidNextToken);
   const end = Math.min(accounts.length, start + maxResults);
   const page = accounts.slice(start, end).map((account) => ({
     Id: account.Id,
@@ -103,7 +104,7 @@ function listAccounts({ scenario, caller }: JsonCall, input: Record<string, unkn
     JoinedMethod: account.Id === managementId ? 'INVITED' : 'CREATED',
     JoinedTimestamp: new EpochSeconds(joinedSeconds(account.Id)),
   }));
-  return { Accounts: page, NextToken: end < accounts.length ? encodeToken(id, end) : undefined };
+  return { Accounts: page, NextToken: end < accounts.length ? encodePageToken(listAccountsScope(id), end) : undefined };
 }
 
 function accountArn(managementId: string, organizationId: string, accountId: string): string {
@@ -120,23 +121,14 @@ function joinedSeconds(accountId: string): number {
   return Date.UTC(2019, 0, 1) / 1000 + spread;
 }
 
-/** Opaque page tokens: the next offset with a check value, so a made-up or foreign token is refused. */
-function encodeToken(organizationId: string, offset: number): string {
-  return Buffer.from(`${offset}:${tokenCheck(organizationId, offset)}`).toString('base64url');
+/** ListAccounts tokens are bound to the organization. */
+function listAccountsScope(organizationId: string): string {
+  return `ListAccounts:${organizationId}`;
 }
 
-function decodeToken(token: unknown, organizationId: string, total: number): number {
-  const invalid = new InvalidInput(
+function invalidNextToken(): AwsError {
+  return new InvalidInput(
     'You specified an invalid value for nextToken. You must get the value from the response to a previous call to the API.',
     'INVALID_NEXT_TOKEN',
   );
-  if (typeof token !== 'string') throw invalid;
-  const [offsetText = '', check] = Buffer.from(token, 'base64url').toString('utf8').split(':');
-  const offset = Number(offsetText);
-  if (!/^\d+$/.test(offsetText) || offset <= 0 || offset > total || check !== tokenCheck(organizationId, offset)) throw invalid;
-  return offset;
-}
-
-function tokenCheck(organizationId: string, offset: number): string {
-  return createHash('sha256').update(`ListAccounts:${organizationId}:${offset}`).digest('hex').slice(0, 16);
 }

@@ -1,9 +1,9 @@
 // The KMS operations the simulator answers (AWS KMS API reference): ListKeys, ListAliases, ListResourceTags (paginated
 // with Limit, Marker, NextMarker and Truncated), DescribeKey, GetKeyRotationStatus, GetKeyPolicy.
 
-import { createHash } from 'node:crypto';
 import { AwsError } from '../errors.js';
 import { EpochSeconds } from '../json.js';
+import { decodePageToken, encodePageToken } from '../page-tokens.js';
 import type { Scenario, SimAccount } from '../scenario.js';
 import {
   aliasArn, keyManager, keyMetadata, keyOrigin, keyPolicy, keySpec, keyState, keysInRegion, notFound, resolveKey, type FoundKey,
@@ -121,26 +121,8 @@ function page<T>(
     throw validation(`Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value ${limit < 1 ? 'greater than or equal to 1' : `less than or equal to ${max}`}`);
   }
   const scope = `${operation}:${context.caller.Id}:${context.region}:${String(input.KeyId ?? '')}`;
-  const start = input.Marker === undefined || input.Marker === null ? 0 : decodeMarker(input.Marker, scope, items.length);
+  const start = input.Marker === undefined || input.Marker === null ? 0 : decodePageToken(input.Marker, scope, items.length, () => new AwsError('InvalidMarkerException', 'Invalid marker'));
   const end = Math.min(items.length, start + limit);
   const truncated = end < items.length;
-  return { [member]: items.slice(start, end).map(shape), NextMarker: truncated ? encodeMarker(scope, end) : undefined, Truncated: truncated };
-}
-
-/** Markers are opaque: the next offset with a check value, so a made-up or another listing's marker is refused. */
-function encodeMarker(scope: string, offset: number): string {
-  return Buffer.from(`${offset}:${markerCheck(scope, offset)}`).toString('base64url');
-}
-
-function decodeMarker(marker: unknown, scope: string, total: number): number {
-  const invalid = new AwsError('InvalidMarkerException', 'Invalid marker');
-  if (typeof marker !== 'string') throw invalid;
-  const [offsetText = '', check] = Buffer.from(marker, 'base64url').toString('utf8').split(':');
-  const offset = Number(offsetText);
-  if (!/^\d+$/.test(offsetText) || offset <= 0 || offset > total || check !== markerCheck(scope, offset)) throw invalid;
-  return offset;
-}
-
-function markerCheck(scope: string, offset: number): string {
-  return createHash('sha256').update(`${scope}:${offset}`).digest('hex').slice(0, 16);
+  return { [member]: items.slice(start, end).map(shape), NextMarker: truncated ? encodePageToken(scope, end) : undefined, Truncated: truncated };
 }
