@@ -41,6 +41,8 @@ const OPERATOR_HELP: Readonly<Record<FilterOperator, string>> = {
   LTE: 'is at most',
   GT: 'is greater than',
   GTE: 'is at least',
+  INCLUDES: 'holds the value',
+  NOT_INCLUDES: 'does not hold the value (unknown lists included)',
 };
 
 /** The suffix that names a generated filter input type. */
