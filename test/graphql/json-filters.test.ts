@@ -1,9 +1,15 @@
 // Filters into JSON fields over GraphQL (README, Querying: "Filters into JSON"): the nested Where inputs are generated
 // from the SDL object types a JSON field holds and checked against the shape its definition declares; a `where`
 // naming what is not there is refused with its path; Trail's selectors are filtered end to end on either engine.
-import { coerceInputValue, isInputObjectType, parse, validate, type GraphQLInputObjectType, type GraphQLSchema } from 'graphql';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  coerceInputValue, getNamedType, getNullableType, isInputObjectType, isListType, isObjectType, parse, validate,
+  type GraphQLInputObjectType, type GraphQLSchema,
+} from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetTypeDefinition } from '../../src/assets/definition.js';
+import { KMS_KEY } from '../../src/assets/kms-key.js';
 import { ASSET_TYPES } from '../../src/assets/registry.js';
 import { STORE_FILTER_SCHEMAS, type FilterSchemaSource } from '../../src/graphql/asset-reader.js';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
@@ -45,21 +51,22 @@ const VAULT_SDL = `
 
 const DEFINITIONS = [...ASSET_TYPES, VAULT as unknown as AssetTypeDefinition];
 
-/** The store's own filter schema for Vault; the registered types' as the server reads them. */
-function vaultFilters(definitions: readonly AssetTypeDefinition[]): FilterSchemaSource {
-  const vault = assetSchemas(definitions, SQLITE_DIALECT).get('Vault')!.filter;
+/** The store's own filter schemas of the types; the account's as the server reads it, naming each type's list. */
+function storeFilters(definitions: readonly AssetTypeDefinition[]): FilterSchemaSource {
+  const schemas = assetSchemas(definitions, SQLITE_DIALECT);
   const account = STORE_FILTER_SCHEMAS.accountFilterSchema();
-  // Account.vaults is generated; the account filter of this test only needs to name it.
-  const vaults: FilterRelation = { field: 'vaults', cardinality: 'many', target: vault, matches: (predicate) => predicate };
+  // Account.<plural> is generated for each type; the account filter of this test only needs to name it.
+  const lists = definitions.filter((type) => !account.relations.has(type.plural)).map((type): [string, FilterRelation] =>
+    [type.plural, { field: type.plural, cardinality: 'many', target: schemas.get(type.name)!.filter, matches: (predicate) => predicate }]);
   return {
     ...STORE_FILTER_SCHEMAS,
-    filterSchemaOf: (type) => (type === 'Vault' ? vault : STORE_FILTER_SCHEMAS.filterSchemaOf(type)),
-    accountFilterSchema: () => ({ columns: account.columns, relations: new Map([...account.relations, ['vaults', vaults]]) }),
+    filterSchemaOf: (type) => schemas.get(type)!.filter,
+    accountFilterSchema: () => ({ columns: account.columns, relations: new Map([...account.relations, ...lists]) }),
   };
 }
 
 const vaultSchema = (definitions = DEFINITIONS, sdl = VAULT_SDL): GraphQLSchema =>
-  buildSchema(pageLimits(), { assetTypes: definitions, extraTypeDefs: [sdl], filters: vaultFilters(definitions) });
+  buildSchema(pageLimits(), { assetTypes: definitions, extraTypeDefs: [sdl], filters: storeFilters(definitions) });
 
 function input(schema: GraphQLSchema, name: string): GraphQLInputObjectType {
   const type = schema.getType(name);
@@ -140,6 +147,38 @@ describe('the Where inputs of a JSON field', () => {
     expect(() => vaultSchema(withShape([POLICY_SHAPE]))).toThrow('schema: Vault.policy is VaultPolicy, but its definition\'s shape is [');
     // Without a shape, a JSON field is not filterable, as before.
     expect(input(vaultSchema(withShape(undefined)), 'VaultWhere').getFields()).not.toHaveProperty('policy');
+  });
+});
+
+describe('the KMS key definition and its staged SDL', () => {
+  it('generate the key policy filter of the issue', () => {
+    // The relation fields (Trail.kmsKey, KmsKey.trails) are generated from the definition.
+    const sdl = readFileSync(fileURLToPath(new URL('../../pending/schema/kms-key.graphql', import.meta.url)), 'utf8')
+      .replace(/extend type Trail \{[^}]*\}/, '').replace(/\n\s*"The live trails[^\n]*\n\s*trails\(limit: Int, offset: Int\): \[Trail!\]!/, '');
+    const schema = vaultSchema([...ASSET_TYPES, KMS_KEY as unknown as AssetTypeDefinition], sdl);
+    expect(String(input(schema, 'KmsKeyWhere').getFields().keyPolicy!.type)).toBe('KeyPolicyWhere');
+    expect(String(input(schema, 'KmsKeyWhere').getFields().aliases_INCLUDES!.type)).toBe('String');
+    const query = '{ kmsKeys(where: {keyPolicy: {statements_SOME: {effect: "Allow", principals_INCLUDES: "AWS|*", conditions_NONE: {}}}}) { id } }';
+    expect(validate(schema, parse(query))).toEqual([]);
+    expect(Object.keys(input(schema, 'KeyPolicyStatementWhere').getFields())).toEqual(expect.arrayContaining([
+      'sid', 'effect', 'principals_INCLUDES', 'actions_INCLUDES', 'notActions_NOT_INCLUDES', 'resources_INCLUDES', 'conditions_SOME',
+    ]));
+  });
+});
+
+describe('every registered JSON field held as objects or a list', () => {
+  it('declares its shape, so that it is filterable', () => {
+    const schema = createInventoryApi().schema;
+    for (const type of ASSET_TYPES) {
+      const object = schema.getType(type.name);
+      if (!isObjectType(object)) throw new Error(`${type.name} is not an object type`);
+      for (const field of type.fields.filter((f) => f.kind === 'json')) {
+        const sdlType = object.getFields()[field.field]!.type;
+        const named = getNamedType(sdlType);
+        if (!isListType(getNullableType(sdlType)) && !isObjectType(named)) continue;
+        expect(field.shape, `${type.name}.${field.field}`).toBeDefined();
+      }
+    }
   });
 });
 
