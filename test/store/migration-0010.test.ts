@@ -104,7 +104,8 @@ describe('migration 0010', () => {
       { accountId: '111122223333', region: 'us-east-1' }, { accountId: '444455556666', region: 'eu-west-1' },
     ]);
     expect((await store.trailHistory([ARN_A]))[0]!.map((c) => [c.kind, c.field, c.from, c.to])).toEqual([['changed', 'isLogging', true, false], ['created', null, null, null]]);
-    const left = await sql(`SELECT count(*) AS n FROM ${ON_POSTGRES ? 'pg_tables WHERE tablename' : 'sqlite_schema WHERE name'} IN ('trail_sightings', 'trail_changes')`);
+    // On PostgreSQL, in this test's own schema: other tests' schemas in the same database may hold old tables.
+    const left = await sql(`SELECT count(*) AS n FROM ${ON_POSTGRES ? 'pg_tables WHERE schemaname = current_schema() AND tablename' : 'sqlite_schema WHERE name'} IN ('trail_sightings', 'trail_changes')`);
     expect(Number(left[0]!.n)).toBe(0);
 
     // The next history id follows the last ever given (8), not the last kept (6).
