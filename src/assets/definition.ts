@@ -13,6 +13,21 @@ export type FieldKind = 'string' | 'enum' | 'boolean' | 'datetime' | 'integer' |
 /** A path into a JSON value: object keys and array indexes, e.g. ['fieldSelectors', 0, 'field']. */
 export type JsonPath = readonly (string | number)[];
 
+/** The kinds of value a JSON field may hold at a leaf, for its filters. */
+export type JsonScalarKind = 'string' | 'boolean' | 'integer';
+
+/**
+ * What a JSON field holds, as its filters see it (README, Querying: "Filters into JSON"): a scalar kind, a list of one
+ * shape (`['string']`, `[{ effect: 'string' }]`), or an object of named shapes. It mirrors the field's SDL type, which
+ * the schema build checks it against; the store compiles filters from it alone.
+ */
+export type JsonShape = JsonScalarKind | readonly [JsonShape] | JsonObjectShape;
+
+/** An object inside a JSON field: its keys and what each holds. */
+export interface JsonObjectShape {
+  readonly [key: string]: JsonShape;
+}
+
 /**
  * The SQL a computed field may be written with, in the dialect of the store that reads it (SQLite or PostgreSQL): a
  * definition never writes engine-specific SQL itself.
@@ -51,6 +66,11 @@ export interface AssetField {
   history?: boolean;
   /** Changes on its own (a delivery time): not configuration, so a change of it alone is no "changed". */
   volatile?: boolean;
+  /**
+   * For a 'json' field: what it holds, which makes it filterable inside (`keyPolicy: {statements_SOME: {...}}`,
+   * `aliases_INCLUDES: "alias/x"`). Without it, the field is not filterable.
+   */
+  shape?: JsonShape;
 }
 
 /** A link from one asset type to another, followed by a GraphQL field and filterable from both ends. */

@@ -2,7 +2,7 @@
 // per key ARN, listed in every region. A trail's kmsKeyID is its key's ARN, so Trail.kmsKey and KmsKey.trails are
 // declared here, on the type that is added, and Trail's definition is left as it is.
 import type { KmsKeyRecord } from '../model/kms-key.js';
-import type { AssetField, AssetTypeDefinition } from './definition.js';
+import type { AssetField, AssetTypeDefinition, JsonShape } from './definition.js';
 
 const field = (name: string, column: string, kind: AssetField['kind'], extra: Partial<AssetField> = {}): AssetField => ({
   field: name, column, kind, nullable: false, history: true, ...extra,
@@ -11,6 +11,14 @@ const field = (name: string, column: string, kind: AssetField['kind'], extra: Pa
 /** Read by a call that may fail for one key: NULL then, with a collection error saying why. */
 const fromCall = (name: string, column: string, kind: AssetField['kind'], extra: Partial<AssetField> = {}): AssetField =>
   field(name, column, kind, { nullable: true, ...extra });
+
+/** `type KeyPolicy` (its SDL), as stored: `keyPolicy: {statements_SOME: {effect: "Allow", principals_INCLUDES: "AWS|*"}}`. */
+const KEY_POLICY: JsonShape = {
+  statements: [{
+    sid: 'string', effect: 'string', principals: ['string'], actions: ['string'], notActions: ['string'], resources: ['string'],
+    conditions: [{ operator: 'string', key: 'string', values: ['string'] }],
+  }],
+};
 
 export const KMS_KEY: AssetTypeDefinition<KmsKeyRecord> = {
   name: 'KmsKey',
@@ -22,7 +30,7 @@ export const KMS_KEY: AssetTypeDefinition<KmsKeyRecord> = {
   iamActions: ['kms:ListKeys', 'kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:GetKeyPolicy', 'kms:ListAliases', 'kms:ListResourceTags'],
   fields: [
     field('keyId', 'key_id', 'string'),
-    fromCall('aliases', 'aliases', 'json'),
+    fromCall('aliases', 'aliases', 'json', { shape: ['string'] }),
     fromCall('description', 'description', 'string'),
     fromCall('keyManager', 'key_manager', 'string'),
     fromCall('managementType', 'management_type', 'string'),
@@ -38,7 +46,7 @@ export const KMS_KEY: AssetTypeDefinition<KmsKeyRecord> = {
     fromCall('automaticRotationEnabled', 'automatic_rotation_enabled', 'boolean'),
     fromCall('policyDocument', 'policy_document', 'string'),
     // Derived from policyDocument, whose history already records every change of it.
-    fromCall('keyPolicy', 'key_policy', 'json', { history: false }),
+    fromCall('keyPolicy', 'key_policy', 'json', { history: false, shape: KEY_POLICY }),
   ],
   relations: [
     // Trail.kmsKey (one) ↔ KmsKey.trails (many): a trail's kmsKeyID equals the key's ARN, also across accounts.

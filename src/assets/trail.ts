@@ -1,7 +1,7 @@
 // CloudTrail trails (DescribeTrails, GetTrailStatus, GetEventSelectors, GetInsightSelectors, ListTags): one asset per
 // trail ARN, whatever regions and accounts it is seen from.
 import { configurationOf, mergeTrailViews, type TrailRecord } from '../model/trail.js';
-import type { AssetField, AssetTypeDefinition, SqlExpressions } from './definition.js';
+import type { AssetField, AssetTypeDefinition, JsonShape, SqlExpressions } from './definition.js';
 
 const field = (name: string, column: string, kind: AssetField['kind'], extra: Partial<AssetField> = {}): AssetField => ({
   field: name, column, kind, nullable: false, history: true, ...extra,
@@ -26,6 +26,23 @@ const recordsAllManagementEvents = (d: SqlExpressions): string => `CASE WHEN tra
              WHERE ${d.jsonArrayLength('selector.value', ['fieldSelectors'])} = 1
                AND ${d.jsonText('selector.value', ['fieldSelectors', 0, 'field'])} = 'eventCategory'
                AND ${d.jsonValue('selector.value', ['fieldSelectors', 0, 'equals'])} = ${d.jsonStringArray(['Management'])})) END`;
+
+/** `type EventSelector` (schema/trail.graphql), as stored: filterable as `eventSelectors_SOME: {...}`. */
+const EVENT_SELECTOR: JsonShape = {
+  readWriteType: 'string',
+  includeManagementEvents: 'boolean',
+  dataResources: [{ type: 'string', values: ['string'] }],
+  excludeManagementEventSources: ['string'],
+};
+
+/** `type AdvancedEventSelector`, as stored. */
+const ADVANCED_EVENT_SELECTOR: JsonShape = {
+  name: 'string',
+  fieldSelectors: [{
+    field: 'string', equals: ['string'], startsWith: ['string'], endsWith: ['string'],
+    notEquals: ['string'], notStartsWith: ['string'], notEndsWith: ['string'],
+  }],
+};
 
 export const TRAIL: AssetTypeDefinition<TrailRecord> = {
   name: 'Trail',
@@ -69,9 +86,9 @@ export const TRAIL: AssetTypeDefinition<TrailRecord> = {
     status('latestCloudWatchLogsDeliveryTime', 'latest_cloud_watch_logs_delivery_time', 'datetime', true),
     status('latestDigestDeliveryTime', 'latest_digest_delivery_time', 'datetime', true),
 
-    field('eventSelectors', 'event_selectors', 'json', { nullable: true }),
-    field('advancedEventSelectors', 'advanced_event_selectors', 'json', { nullable: true }),
-    field('insightSelectors', 'insight_selectors', 'json', { nullable: true }),
+    field('eventSelectors', 'event_selectors', 'json', { nullable: true, shape: [EVENT_SELECTOR] }),
+    field('advancedEventSelectors', 'advanced_event_selectors', 'json', { nullable: true, shape: [ADVANCED_EVENT_SELECTOR] }),
+    field('insightSelectors', 'insight_selectors', 'json', { nullable: true, shape: [{ insightType: 'string' }] }),
     field('recordsAllManagementEvents', 'records_all_management_events', 'boolean', {
       nullable: true, history: false, computed: recordsAllManagementEvents,
     }),

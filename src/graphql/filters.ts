@@ -14,8 +14,9 @@ import {
   type ValidationContext,
   type VariableDefinitionNode,
 } from 'graphql';
+import type { JsonShape } from '../assets/definition.js';
 import {
-  filterKey, OPERATORS_BY_KIND, RELATION_OPERATORS, relationKey,
+  filterKey, jsonForm, OPERATORS_BY_KIND, RELATION_OPERATORS, relationKey,
   type ColumnKind, type FilterColumn, type FilterOperator, type FilterRelation, type FilterSchema, type RelationOperator,
 } from '../store/where.js';
 
@@ -41,6 +42,8 @@ const OPERATOR_HELP: Readonly<Record<FilterOperator, string>> = {
   LTE: 'is at most',
   GT: 'is greater than',
   GTE: 'is at least',
+  INCLUDES: 'holds the value',
+  NOT_INCLUDES: 'does not hold the value (unknown lists included)',
 };
 
 /** The suffix that names a generated filter input type. */
@@ -67,6 +70,8 @@ export function filterableFields(
     if (!column) {
       throw new Error(`schema: ${type.name.value}.${field.name.value} has no store column; add it to the store's column list`);
     }
+    // A JSON value is filtered inside, by its shape (jsonFilterLines).
+    if (column.kind === 'json') return [];
     if (field.name.value.includes('_')) {
       throw new Error(`schema: ${type.name.value}.${field.name.value}: filterable field names must not contain "_"`);
     }
@@ -121,6 +126,10 @@ export interface FilterInputsOptions {
   sort?: boolean;
   /** Also generate `enum <Type>GroupField` of the string and boolean fields (default false). */
   groupBy?: boolean;
+  /** The object types of the schema, by name: those a JSON field holds get a Where input of their own. */
+  objectTypes?: ReadonlyMap<string, FilterableTypeNode>;
+  /** The Where inputs of the object types inside JSON fields, by name, as generated so far (shared by every type). */
+  jsonInputs?: Map<string, string>;
 }
 
 const RELATION_HELP: Readonly<Record<RelationOperator, string>> = {
@@ -145,6 +154,12 @@ export function filterInputsSdl(type: FilterableTypeNode, schema: FilterSchema |
   const relationLines = relations.flatMap(({ name, target, cardinality }) =>
     RELATION_OPERATORS[cardinality].map((op) => `  "${name}: ${RELATION_HELP[op]}"\n  ${relationKey(name, op)}: ${target}${WHERE_SUFFIX}`),
   );
+  const json = { objectTypes: options?.objectTypes ?? new Map(), inputs: options?.jsonInputs ?? new Map<string, string>() };
+  const jsonLines = (type.fields ?? []).flatMap((field) => {
+    const column = filterSchema.columns.get(field.name.value);
+    if (field.arguments?.length || column?.kind !== 'json' || column.shape === undefined) return [];
+    return jsonMemberLines(typeName, field, column.shape, json);
+  });
   const sdl = [
     `"Filters ${typeName}s: every field listed must hold. \`field: value\` is equality; null is not a value, \`{}\` is no constraint."`,
     `input ${where} {`,
@@ -156,6 +171,7 @@ export function filterInputsSdl(type: FilterableTypeNode, schema: FilterSchema |
     `  NOT: ${where}`,
     ...whereLines,
     ...relationLines,
+    ...jsonLines,
     '}',
   ];
   if (options?.sort ?? true) {
@@ -166,6 +182,93 @@ export function filterInputsSdl(type: FilterableTypeNode, schema: FilterSchema |
     sdl.push('', `"The ${typeName} fields that ${typeName}s can be counted by, one group per value."`, `enum ${typeName}${GROUP_FIELD_SUFFIX} {`, ...groupable.map(({ name }) => `  ${name}`), '}');
   }
   return sdl.join('\n');
+}
+
+const JSON_HELP = {
+  object: 'the filter holds for its value (every comparison inside an unknown, null, value is false, every negative one true)',
+  SOME: 'at least one item matches the filter ({} for any item; false when the list is unknown, null)',
+  NONE: 'no item matches the filter ({} for an empty list; true when the list is unknown, null)',
+} as const;
+
+/** SDL scalars a shape's scalar kinds stand for. */
+const JSON_SCALARS: Readonly<Record<string, ColumnKind>> = { ID: 'string', String: 'string', Boolean: 'boolean', Int: 'integer' };
+
+interface JsonInputs {
+  objectTypes: ReadonlyMap<string, FilterableTypeNode>;
+  inputs: Map<string, string>;
+}
+
+/**
+ * The filter lines of a field held in a JSON value (README, Querying: "Filters into JSON"), checked against the shape
+ * the definition declares for it: a scalar's operators, `_INCLUDES` and `_NOT_INCLUDES` for a list of strings, the
+ * field itself for an object and `_SOME` and `_NONE` for a list of objects, each over the Where input generated from
+ * the object's SDL type (added to `json.inputs`).
+ */
+function jsonMemberLines(holder: string, field: FieldDefinitionNode, shape: JsonShape, json: JsonInputs): string[] {
+  const name = field.name.value;
+  const at = `${holder}.${name}`;
+  if (name.includes('_')) throw new Error(`schema: ${at}: filterable field names must not contain "_"`);
+  const form = jsonForm(shape, `schema: ${at}`);
+  const list = isList(field.type);
+  const named = namedTypeName(field.type);
+  const mismatch = (): Error =>
+    new Error(`schema: ${at} is ${print(field.type)}, but its definition's shape is ${JSON.stringify(shape)}; make them agree`);
+  switch (form.form) {
+    case 'scalar': {
+      if (list || JSON_SCALARS[named] !== form.kind) throw mismatch();
+      return OPERATORS_BY_KIND[form.kind].map((op) => {
+        const inputType = op === 'IN' || op === 'NOT_IN' ? `[${named}!]` : named;
+        return `  "${name} ${OPERATOR_HELP[op]}"\n  ${filterKey(name, op)}: ${inputType}`;
+      });
+    }
+    case 'strings':
+      if (!list || isList(listItem(field.type)) || JSON_SCALARS[named] !== 'string') throw mismatch();
+      return OPERATORS_BY_KIND.stringList.map((op) => `  "${name} ${OPERATOR_HELP[op]}"\n  ${filterKey(name, op)}: ${named}`);
+    case 'object':
+    case 'objects': {
+      const objectType = json.objectTypes.get(named);
+      if (!objectType || list !== (form.form === 'objects') || (list && isList(listItem(field.type)))) throw mismatch();
+      jsonObjectInput(objectType, form.shape, json);
+      const input = `${named}${WHERE_SUFFIX}`;
+      if (form.form === 'object') return [`  "${name}: ${JSON_HELP.object}"\n  ${name}: ${input}`];
+      return (['SOME', 'NONE'] as const).map((op) => `  "${name}: ${JSON_HELP[op]}"\n  ${relationKey(name, op)}: ${input}`);
+    }
+  }
+}
+
+/** `input <Object>Where` of an object type held in JSON values, once per type: the same wherever the type is held. */
+function jsonObjectInput(type: FilterableTypeNode, shape: Readonly<Record<string, JsonShape>>, json: JsonInputs): void {
+  const typeName = type.name.value;
+  const where = `${typeName}${WHERE_SUFFIX}`;
+  const fields = (type.fields ?? []).filter((field) => !field.arguments?.length);
+  for (const key of Object.keys(shape)) {
+    if (!fields.some((field) => field.name.value === key)) throw new Error(`schema: the shape of ${typeName} names ${key}, which type ${typeName} does not have`);
+  }
+  const lines = fields.flatMap((field) => {
+    const member = shape[field.name.value];
+    if (member === undefined) throw new Error(`schema: ${typeName}.${field.name.value} is not in the shape its definition declares for ${typeName}; add it`);
+    return jsonMemberLines(typeName, field, member, json);
+  });
+  const sdl = [
+    `"Filters the ${typeName} objects held in an asset's JSON field: every field listed must hold. \`field: value\` is equality; null is not a value, \`{}\` is no constraint."`,
+    `input ${where} {`,
+    `  "Every filter in the list holds."`,
+    `  AND: [${where}!]`,
+    `  "At least one filter in the list holds."`,
+    `  OR: [${where}!]`,
+    `  "The filter does not hold."`,
+    `  NOT: ${where}`,
+    ...lines,
+    '}',
+  ].join('\n');
+  const earlier = json.inputs.get(where);
+  if (earlier !== undefined && earlier !== sdl) throw new Error(`schema: ${typeName} is held in JSON values of different shapes; declare one shape for it`);
+  json.inputs.set(where, sdl);
+}
+
+function listItem(type: TypeNode): TypeNode {
+  if (type.kind === Kind.NON_NULL_TYPE) return listItem(type.type);
+  return type.kind === Kind.LIST_TYPE ? type.type : type;
 }
 
 function namedTypeName(type: TypeNode): string {

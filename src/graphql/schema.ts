@@ -98,12 +98,18 @@ export function generatedTypeDefs(typeDefs: readonly string[], sources: SchemaSo
   ];
   const filteredNames = new Set(filteredTypes.map((t) => t.typeName));
   const enumTypes = new Set(definitions.flatMap((d) => (d.kind === Kind.ENUM_TYPE_DEFINITION ? [d.name.value] : [])));
+  const objectTypes = new Map(
+    definitions.flatMap((d) => (d.kind === Kind.OBJECT_TYPE_DEFINITION ? [[d.name.value, d] as const] : [])),
+  );
+  // The Where inputs of the object types held in JSON fields (KeyPolicyWhere), once each, whichever types hold them.
+  const jsonInputs = new Map<string, string>();
   const inputs = filteredTypes.map(({ typeName, filter, sort, groupBy }) =>
     filterInputsSdl(withExtensions(definitions, typeName), filter, {
-      filteredTypes: filteredNames, enumTypes, ...(sort === undefined ? {} : { sort }), ...(groupBy === undefined ? {} : { groupBy }),
+      filteredTypes: filteredNames, enumTypes, objectTypes, jsonInputs,
+      ...(sort === undefined ? {} : { sort }), ...(groupBy === undefined ? {} : { groupBy }),
     }),
   );
-  return [assetSdl, ...inputs];
+  return [assetSdl, ...inputs, ...jsonInputs.values()];
 }
 
 /**

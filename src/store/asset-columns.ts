@@ -1,7 +1,7 @@
 // The columns of an asset type's table, from its definition (src/assets/definition.ts), in the SQL of one dialect: the
 // common asset columns (arn, name, account_id, region, first_seen_at, last_seen_at, deleted_at, ..., raw) and the
 // type's fields. The where compiler, the row mapper and the writer all read this one list.
-import type { AssetField, AssetTypeDefinition } from '../assets/definition.js';
+import type { AssetField, AssetTypeDefinition, JsonShape } from '../assets/definition.js';
 import type { Dialect } from './dialect.js';
 import type { ColumnKind } from './where.js';
 
@@ -14,6 +14,8 @@ export interface AssetColumn {
   name: string;
   kind: ColumnKind;
   nullable: boolean;
+  /** For a JSON field that declares it: what it holds, which makes it filterable inside (src/store/where.ts). */
+  shape?: JsonShape;
 }
 
 /** A constant such as 'Trail': never read from a row. */
@@ -56,7 +58,7 @@ export function assetColumns(type: AssetTypeDefinition, d: Dialect): AssetColumn
     ...type.fields.map((f): AssetColumn =>
       f.computed
         ? { field: f.field, sql: `(${f.computed(d)})`, name: f.column, kind: kindOf(f), nullable: f.nullable }
-        : column(f.field, f.column, kindOf(f), f.nullable)),
+        : { ...column(f.field, f.column, kindOf(f), f.nullable), ...(f.shape === undefined ? {} : { shape: f.shape }) }),
     column('tagsKnown', 'tags_known', 'boolean'),
     column('collectionErrors', 'collection_errors', 'json'),
     column('raw', 'raw', 'json'),

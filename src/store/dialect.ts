@@ -58,6 +58,17 @@ export const SQLITE_DIALECT: Dialect = {
   jsonIsTrue: (json, path) => `json_extract(${json}, ${sqlitePath(path)}) = 1`,
   jsonArrayLength: (json, path) => `json_array_length(${json}, ${sqlitePath(path)})`,
   jsonStringArray: (values) => `json_array(${values.map(quote).join(', ')})`,
+  // json_each walks an object's members or a scalar itself: only an array is walked.
+  jsonArrayElements: (json, path, alias) =>
+    `json_each(CASE json_type(${json}, ${sqlitePath(path)}) WHEN 'array' THEN ${json} END, ${sqlitePath(path)}) ${alias}`,
+  jsonElementText: (alias) => `(CASE ${alias}.type WHEN 'text' THEN ${alias}.value END)`,
+  // Typed as the shape says, a value of another type unknown (SQLite would compare text with numbers); booleans as
+  // 1/0, as booleanParam binds them.
+  jsonScalar: (json, path, kind) => {
+    const type = `json_type(${json}, ${sqlitePath(path)})`;
+    if (kind === 'boolean') return `(CASE ${type} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)`;
+    return `(CASE ${type} WHEN ${kind === 'string' ? "'text'" : "'integer'"} THEN json_extract(${json}, ${sqlitePath(path)}) END)`;
+  },
   anyOf: (expr) => `${expr} IN (SELECT value FROM json_each(?))`,
   listParam: (values) => JSON.stringify(values),
   listTable: (alias) => `json_each(?) ${alias}`,
@@ -100,6 +111,20 @@ export const POSTGRES_DIALECT: Dialect = {
     return `(CASE WHEN ${value} IS NULL THEN NULL WHEN jsonb_typeof(${value}) = 'array' THEN jsonb_array_length(${value}) ELSE 0 END)`;
   },
   jsonStringArray: (values) => `${quote(JSON.stringify(values))}::jsonb`,
+  // jsonb_array_elements fails on anything but an array: whatever else is there has no elements.
+  jsonArrayElements: (json, path, alias) => {
+    const value = `${json} #> ${postgresPath(path)}`;
+    return `jsonb_array_elements(CASE WHEN jsonb_typeof(${value}) = 'array' THEN ${value} END) ${alias}(value)`;
+  },
+  jsonElementText: (alias) => `(CASE WHEN jsonb_typeof(${alias}.value) = 'string' THEN ${alias}.value #>> '{}' END)`,
+  // Typed as the shape says (a cast fails on a value of another type): a value of another type is unknown.
+  jsonScalar: (json, path, kind) => {
+    const value = `${json} #> ${postgresPath(path)}`;
+    if (kind === 'string') return `(CASE WHEN jsonb_typeof(${value}) = 'string' THEN ${json} #>> ${postgresPath(path)} END)`;
+    return kind === 'boolean'
+      ? `(CASE WHEN jsonb_typeof(${value}) = 'boolean' THEN (${value})::boolean END)`
+      : `(CASE WHEN jsonb_typeof(${value}) = 'number' THEN (${value})::numeric END)`;
+  },
   anyOf: (expr, kind = 'text') => `${expr} = ANY(?::${arrayType(kind)})`,
   listParam: (values) => values,
   listTable: (alias, kind = 'text') => `unnest(?::${arrayType(kind)}) WITH ORDINALITY AS ${alias}(value, key)`,

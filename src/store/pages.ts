@@ -63,7 +63,8 @@ function validKey(value: unknown, column: FilterColumn): boolean {
     case 'string':
     case 'enum':
     case 'datetime': return typeof value === 'string';
-    case 'json': return false;
+    case 'json':
+    case 'stringList': return false;
   }
 }
 

@@ -1,15 +1,23 @@
 // Compiles a GraphQL `where` filter (README, Querying: filter conventions) into one parameterised SQL predicate.
 // Values only ever travel as parameters; column SQL comes from the store's own column catalog.
+import type { JsonObjectShape, JsonPath, JsonScalarKind, JsonShape } from '../assets/definition.js';
 import { parseTime } from '../model/time.js';
 
-/** `enum`: text holding one of a GraphQL enum's values (the store's lower-case value, as the API's resolvers map it). */
-export type ColumnKind = 'string' | 'enum' | 'boolean' | 'datetime' | 'integer' | 'json';
+/**
+ * `enum`: text holding one of a GraphQL enum's values (the store's lower-case value, as the API's resolvers map it).
+ * `stringList`: a list of strings inside a JSON value, filtered by `_INCLUDES` and `_NOT_INCLUDES`.
+ */
+export type ColumnKind = 'string' | 'enum' | 'boolean' | 'datetime' | 'integer' | 'json' | 'stringList';
 
 export interface FilterColumn {
   field: string;
   sql: string;
   kind: ColumnKind;
   nullable: boolean;
+  /** For a 'json' column: what it holds (its definition's shape), which makes it filterable inside. */
+  shape?: JsonShape;
+  /** For a 'stringList': where the list is in the JSON value `sql`. */
+  path?: JsonPath;
 }
 
 /** What differs between SQL engines in the predicates this compiler writes. */
@@ -30,6 +38,12 @@ export interface SqlDialect {
    * list never meets the engine's limit on parameters, and the statement text is the same whatever its length.
    */
   inList(text: string, values: readonly unknown[], kind: ColumnKind, bind: (list: unknown) => string): string;
+  /** A FROM item over the elements of the array at `path` in `json` (none when it is absent or not an array), each as `${alias}.value`. */
+  jsonArrayElements(json: string, path: JsonPath, alias: string): string;
+  /** An element of jsonArrayElements that is a string, as text. */
+  jsonElementText(alias: string): string;
+  /** The scalar at `path` in `json` as SQL of its kind, comparable with a parameter; NULL when absent. */
+  jsonScalar(json: string, path: JsonPath, kind: JsonScalarKind): string;
 }
 
 /**
@@ -92,7 +106,8 @@ export interface CompiledPredicate {
 }
 
 export type FilterOperator =
-  | 'EQ' | 'NOT' | 'IN' | 'NOT_IN' | 'CONTAINS' | 'NOT_CONTAINS' | 'STARTS_WITH' | 'ENDS_WITH' | 'LT' | 'LTE' | 'GT' | 'GTE';
+  | 'EQ' | 'NOT' | 'IN' | 'NOT_IN' | 'CONTAINS' | 'NOT_CONTAINS' | 'STARTS_WITH' | 'ENDS_WITH' | 'LT' | 'LTE' | 'GT' | 'GTE'
+  | 'INCLUDES' | 'NOT_INCLUDES';
 
 /** The operators each kind of field allows; `EQ` is the bare field name. */
 export const OPERATORS_BY_KIND: Readonly<Record<ColumnKind, readonly FilterOperator[]>> = {
@@ -101,7 +116,9 @@ export const OPERATORS_BY_KIND: Readonly<Record<ColumnKind, readonly FilterOpera
   datetime: ['EQ', 'NOT', 'IN', 'NOT_IN', 'LT', 'LTE', 'GT', 'GTE'],
   integer: ['EQ', 'NOT', 'IN', 'NOT_IN', 'LT', 'LTE', 'GT', 'GTE'],
   boolean: ['EQ', 'NOT'],
+  // A JSON field is filtered inside, by its shape (jsonFilterSchema), never as a whole.
   json: [],
+  stringList: ['INCLUDES', 'NOT_INCLUDES'],
 };
 
 const LOGICAL_KEYS = new Set(['AND', 'OR', 'NOT']);
@@ -135,7 +152,8 @@ export function compileWhere(
     }
   };
 
-  const compileObject = (node: unknown, at: string, schema: FilterSchema, depth: number): string => {
+  const compileObject = (node: unknown, at: string, given: FilterSchema, depth: number): string => {
+    const schema = withJsonFilters(given, dialect);
     if (node === null || typeof node !== 'object' || Array.isArray(node)) {
       throw new FilterError('expected an object of filter fields', at);
     }
@@ -174,7 +192,8 @@ export function compileWhere(
   // many items name the relation: an OR of `tags_SOME` is one `tags_SOME` of their OR, an AND of `tags_NONE` one
   // `tags_NONE` of their OR, and the single related row of `account` is filtered by their OR or AND (in which the
   // same merging goes on: an OR of `account: {trails_SOME: ...}` is one search of the account's trails).
-  const compileList = (op: 'AND' | 'OR', items: readonly { value: unknown; at: string }[], schema: FilterSchema, depth: number): string => {
+  const compileList = (op: 'AND' | 'OR', items: readonly { value: unknown; at: string }[], given: FilterSchema, depth: number): string => {
+    const schema = withJsonFilters(given, dialect);
     type Group = { relation: FilterRelation; operator: RelationOperator; filters: { value: unknown; at: string }[] };
     const slots: (Group | { value: unknown; at: string })[] = [];
     const groups = new Map<string, Group>();
@@ -240,6 +259,8 @@ export function compileWhere(
     const twoValued = (predicate: string): string =>
       column.nullable ? `COALESCE(${predicate}, ${dialect.falseLiteral})` : predicate;
     const negate = (predicate: string): string => `(NOT ${twoValued(predicate)})`;
+    const includes = (list: FilterColumn, placeholder: string): string =>
+      `EXISTS (SELECT 1 FROM ${dialect.jsonArrayElements(list.sql, list.path ?? [], 'json_item')} WHERE ${dialect.jsonElementText('json_item')} = ${placeholder})`;
 
     switch (op) {
       case 'EQ': return twoValued(`${c} = ${param(toParam(value, at))}`);
@@ -260,6 +281,9 @@ export function compileWhere(
       case 'LTE': return twoValued(`${c} <= ${param(toParam(value, at))}`);
       case 'GT': return twoValued(`${c} > ${param(toParam(value, at))}`);
       case 'GTE': return twoValued(`${c} >= ${param(toParam(value, at))}`);
+      // EXISTS is never NULL: an unknown list includes nothing, so NOT_INCLUDES holds for it.
+      case 'INCLUDES': return includes(column, param(toParam(value, at)));
+      case 'NOT_INCLUDES': return `(NOT ${includes(column, param(toParam(value, at)))})`;
     }
   };
 
@@ -353,6 +377,7 @@ function encodeValue(value: unknown, column: FilterColumn, at: string, dialect: 
     }
     case 'string':
     case 'enum':
+    case 'stringList':
       if (typeof value !== 'string') throw new FilterError(`${column.field} takes a string`, at);
       return value;
     case 'json':
@@ -376,7 +401,7 @@ export function sortTerms(sort: readonly SortSpec[] | undefined | null, columns:
     if (entries.length !== 1) throw new FilterError('each sort entry names exactly one field, e.g. {name: ASC}', `${path}[${i}]`);
     const [field, direction] = entries[0]!;
     const column = columns.get(field);
-    if (!column || column.kind === 'json') throw new FilterError(`cannot sort by "${field}"`, `${path}[${i}]`);
+    if (!column || column.kind === 'json' || column.kind === 'stringList') throw new FilterError(`cannot sort by "${field}"`, `${path}[${i}]`);
     if (direction !== 'ASC' && direction !== 'DESC') throw new FilterError('direction is ASC or DESC', `${path}[${i}].${field}`);
     return { column, direction };
   });
@@ -392,4 +417,87 @@ export function compileOrderBy(
   const terms = sortTerms(sort, columns, path).map(({ column, direction }) => `${column.sql} ${direction} ${direction === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST'}`);
   terms.push(`${idColumn} ASC`);
   return terms.join(', ');
+}
+
+/** How a shape is filtered: a scalar compared, a list of strings searched, an object entered, a list of objects quantified. */
+export type JsonForm =
+  | { form: 'scalar'; kind: JsonScalarKind }
+  | { form: 'strings' }
+  | { form: 'object'; shape: JsonObjectShape }
+  | { form: 'objects'; shape: JsonObjectShape };
+
+/** The form of a shape; a list of anything but strings or objects cannot be filtered (a definition's mistake). */
+export function jsonForm(shape: JsonShape, where: string): JsonForm {
+  if (typeof shape === 'string') return { form: 'scalar', kind: shape };
+  if (!Array.isArray(shape)) return { form: 'object', shape: shape as JsonObjectShape };
+  const item = (shape as readonly [JsonShape])[0];
+  if (item === 'string') return { form: 'strings' };
+  if (typeof item === 'object' && !Array.isArray(item)) return { form: 'objects', shape: item as JsonObjectShape };
+  throw new Error(`${where}: a JSON list is filterable as a list of strings or of objects, not of ${JSON.stringify(item)}`);
+}
+
+const jsonExpansions = new WeakMap<FilterSchema, Map<SqlDialect, FilterSchema>>();
+
+/**
+ * `schema` with the insides of its JSON columns that declare a shape: a list of strings becomes a `stringList` column,
+ * an object a relation 'one' into it, a list of objects a relation 'many' over its elements (README, Querying:
+ * "Filters into JSON"). Built once per schema and dialect.
+ */
+export function withJsonFilters(schema: FilterSchema, dialect: SqlDialect): FilterSchema {
+  let byDialect = jsonExpansions.get(schema);
+  if (!byDialect) jsonExpansions.set(schema, (byDialect = new Map()));
+  let expanded = byDialect.get(dialect);
+  if (expanded) return expanded;
+  const shaped = [...schema.columns.values()].filter((column) => column.kind === 'json' && column.shape !== undefined);
+  if (shaped.length === 0) expanded = schema;
+  else {
+    const columns = new Map(schema.columns);
+    const relations = new Map(schema.relations);
+    for (const column of shaped) {
+      const inside = jsonMember(column.field, column.shape!, column.sql, [], 0, dialect);
+      if ('matches' in inside) {
+        columns.delete(column.field);
+        relations.set(column.field, inside);
+      } else columns.set(column.field, inside);
+    }
+    expanded = { columns, relations };
+  }
+  byDialect.set(dialect, expanded);
+  return expanded;
+}
+
+/** The filter of an object inside a JSON value: `base` holds it at `path`. */
+function jsonObjectSchema(shape: JsonObjectShape, base: string, path: JsonPath, level: number, dialect: SqlDialect): FilterSchema {
+  const columns = new Map<string, FilterColumn>();
+  const relations = new Map<string, FilterRelation>();
+  for (const [key, member] of Object.entries(shape)) {
+    const inside = jsonMember(key, member, base, [...path, key], level, dialect);
+    if ('matches' in inside) relations.set(key, inside);
+    else columns.set(key, inside);
+  }
+  return { columns, relations };
+}
+
+/**
+ * One member of a JSON value, at `path` in `base`. Every comparison inside is two-valued as a nullable column's is
+ * (an absent or unknown value is "not equal"), and the quantifiers are EXISTS, never NULL: so NOT stays a complement.
+ */
+function jsonMember(field: string, shape: JsonShape, base: string, path: JsonPath, level: number, dialect: SqlDialect): FilterColumn | FilterRelation {
+  const form = jsonForm(shape, field);
+  switch (form.form) {
+    case 'scalar': return { field, sql: dialect.jsonScalar(base, path, form.kind), kind: form.kind, nullable: true };
+    case 'strings': return { field, sql: base, path, kind: 'stringList', nullable: true };
+    // An object is entered in place: its members are read through the same row.
+    case 'object': return { field, cardinality: 'one', target: jsonObjectSchema(form.shape, base, path, level, dialect), matches: (predicate) => predicate };
+    case 'objects': {
+      // One alias per level, so a list inside a list's element still names its enclosing element.
+      const alias = `json_${level}_${field}`;
+      return {
+        field,
+        cardinality: 'many',
+        target: jsonObjectSchema(form.shape, `${alias}.value`, [], level + 1, dialect),
+        matches: (predicate) => `EXISTS (SELECT 1 FROM ${dialect.jsonArrayElements(base, path, alias)} WHERE ${predicate})`,
+      };
+    }
+  }
 }
