@@ -1,5 +1,4 @@
-// KMS keys end to end, as a user meets them (to be moved to test/e2e/ when the store core and the generated GraphQL
-// land, with KmsKey in the registry): `inventory sync` of the demo organization and of the real recorded responses
+// KMS keys end to end, as a user meets them: `inventory sync` of the demo organization and of the real recorded responses
 // gives every key once with its fields; `inventory check` FAILs the CIS rotation control on exactly the customer
 // managed symmetric keys without rotation; Trail.kmsKey resolves across accounts; the key policy filter finds keys
 // any AWS principal may use.
@@ -13,7 +12,7 @@ import { openTempStore, type TempStore } from '../support/store.js';
 const keyArnOf = (accountId: string, key: SimKmsKey) => `arn:aws:kms:${key.Region}:${accountId}:key/${key.KeyId}`;
 const everyKey = (scenario: Scenario) => scenario.accounts.flatMap((a) => (a.KmsKeys ?? []).map((key) => ({ arn: keyArnOf(a.Id, key), key, owner: a.Id })));
 
-/** What the rotation control must fail, read off the scenario the way the CIS text reads (pending/controls/aws/kms-key-rotation.yaml). */
+/** What the rotation control must fail, read off the scenario the way the CIS text reads (controls/aws/kms-key-rotation.yaml). */
 const unrotated = (scenario: Scenario) =>
   everyKey(scenario)
     .filter(({ key }) => (key.KeyManager ?? 'CUSTOMER') === 'CUSTOMER' && (key.KeySpec ?? 'SYMMETRIC_DEFAULT') === 'SYMMETRIC_DEFAULT')
