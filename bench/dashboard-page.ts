@@ -15,7 +15,8 @@ import { createInventoryApi } from '../src/graphql/execute.js';
 import { silentLogger } from '../src/log.js';
 import { defaultWorkerCount } from '../src/server/graphql-pool.js';
 import { startServer } from '../src/server/server.js';
-import { accountLastSyncedAtSql, TRAIL_FILTER } from '../src/store/filter-schemas.js';
+import { registeredFilter } from '../src/store/asset-schema.js';
+import { accountLastSyncedAtSql } from '../src/store/filter-schemas.js';
 import { encodeCursor, orderByTerms, type KeyValue } from '../src/store/pages.js';
 import { SQLITE_DIALECT } from '../src/store/sqlite/sqlite-store.js';
 import { TRAIL_COLUMNS_BY_FIELD } from '../src/store/trail-columns.js';
@@ -76,7 +77,7 @@ interface ReferenceServer {
  * the difference between the two sides is GraphQL, Express and the store's per-request work, not SQL.
  */
 export async function startReferenceServer(db: Database.Database): Promise<ReferenceServer> {
-  const predicate = compileWhere(DASHBOARD_PAGE.where, TRAIL_FILTER, SQLITE_DIALECT);
+  const predicate = compileWhere(DASHBOARD_PAGE.where, registeredFilter('Trail'), SQLITE_DIALECT);
   const terms = sortTerms(DASHBOARD_PAGE.sort, TRAIL_COLUMNS_BY_FIELD);
   const keys = terms.map((term, i) => `${term.column.sql} AS page_key_${i}`);
   const pageRows = db.prepare(

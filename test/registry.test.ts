@@ -288,12 +288,12 @@ describe('the generated GraphQL of any definition', () => {
     expect(objectType(schema, 'Trail').getFields().testKey!.description).toBe("The test key whose arn is this trail's kmsKeyID, when the inventory holds it; null otherwise.");
   });
 
-  it('reads every generated field through the asset reader, which says which type the store does not serve yet', async () => {
+  it('reads every generated field through the asset reader, which says which type the store does not hold', async () => {
     const temp = await openTempStore();
     try {
       const testApi = { ...api, schema };
       const result = await runQuery(testApi, temp.store, '{ testKeys { id } }');
-      expect(result.errors?.[0]?.message).toContain('the store does not serve asset type TestKey yet (findAssetsOfType)');
+      expect(result.errors?.[0]?.message).toContain('the store does not hold assets of type "TestKey"');
       // Trail stays served as before in the same schema.
       expect((await runQuery(testApi, temp.store, '{ trails(where:{kmsKeyID:""}){...AssetFragment} }')).data).toEqual({ trails: [] });
     } finally {

@@ -48,6 +48,17 @@ export const KMS_KEY: AssetTypeDefinition<KmsKeyRecord> = {
     // Derived from policyDocument, whose history already records every change of it.
     fromCall('keyPolicy', 'key_policy', 'json', { history: false, shape: KEY_POLICY }),
   ],
+  rowLists: {
+    service: 'KMS',
+    quotas: {
+      'KmsKey.collectionErrors': { most: 5, why: 'one per call that may fail for a key: DescribeKey, GetKeyRotationStatus, GetKeyPolicy, ListResourceTags, ListAliases' },
+      // A key policy is at most 32 KB (32,768 characters); KMS accepts no statement without Effect, Principal and Action,
+      // so the shortest, {"Effect":"Deny","Principal":"*","Action":"*"}, takes 46 of them.
+      'KeyPolicy.statements': { most: 712, why: 'a key policy is at most 32 KB, and a statement KMS accepts takes at least 46 characters' },
+      // Across all statements: each condition key takes at least 7 characters ("k":"v").
+      'KeyPolicyStatement.conditions': { most: 4681, why: 'a key policy is at most 32 KB, and each condition key takes at least 7 characters' },
+    },
+  },
   relations: [
     // Trail.kmsKey (one) ↔ KmsKey.trails (many): a trail's kmsKeyID equals the key's ARN, also across accounts.
     { field: 'trails', target: 'Trail', cardinality: 'many', from: 'arn', to: 'kmsKeyID', inverse: { field: 'kmsKey', cardinality: 'one' } },

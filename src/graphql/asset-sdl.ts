@@ -81,8 +81,12 @@ function relationFieldSdl(end: RelationEnd, types: ReadonlyMap<string, AssetType
   ];
 }
 
-/** The SDL generated for each type: its page, aggregate and options types, root fields, Account.<plural> and relations. */
-export function assetTypesSdl(types: readonly AssetTypeDefinition[]): string {
+/**
+ * The SDL generated for each type: its page, aggregate and options types, root fields, Account.<plural> and relations.
+ * A relation field the hand-written SDL already declares (`declared`: field names by type, extensions included) keeps
+ * its own description and is not generated again.
+ */
+export function assetTypesSdl(types: readonly AssetTypeDefinition[], declared: ReadonlyMap<string, ReadonlySet<string>> = new Map()): string {
   const byName = new Map(types.map((type) => [type.name, type]));
   const sdl: string[] = [];
   for (const type of types) {
@@ -147,7 +151,7 @@ export function assetTypesSdl(types: readonly AssetTypeDefinition[]): string {
       '',
     );
   }
-  const ends = relationEnds(types);
+  const ends = relationEnds(types).filter((end) => !declared.get(end.holder)?.has(end.field));
   for (const holder of new Set(ends.map((end) => end.holder))) {
     sdl.push(`extend type ${holder} {`, ...ends.filter((end) => end.holder === holder).flatMap((end) => relationFieldSdl(end, byName)), '}', '');
   }

@@ -88,7 +88,7 @@ function withExtensions(definitions: readonly DefinitionNode[], typeName: string
 export function generatedTypeDefs(typeDefs: readonly string[], sources: SchemaSources = {}): string[] {
   const assetTypes = sources.assetTypes ?? ASSET_TYPES;
   const filters = sources.filters ?? reader.STORE_FILTER_SCHEMAS;
-  const assetSdl = assetTypesSdl(assetTypes);
+  const assetSdl = assetTypesSdl(assetTypes, objectFields(typeDefs));
   const definitions = [...typeDefs, assetSdl].flatMap((sdl) => parse(sdl).definitions);
   const filteredTypes: { typeName: string; filter: FilterSchema; sort?: boolean; groupBy?: boolean }[] = [
     ...assetTypes.map((type) => ({ typeName: type.name, filter: filters.filterSchemaOf(type.name), groupBy: true })),

@@ -3,11 +3,11 @@
 // records, and its filter schema with tags, account and the relations of the definitions in both directions. A
 // second type is a definition and a migration creating its table; nothing here names a type.
 import type { AssetTypeDefinition } from '../assets/definition.js';
+import { ASSET_TYPES } from '../assets/registry.js';
 import type { CollectedAsset } from '../model/asset.js';
 import { assetColumns, isComputed, isConstant, type AssetColumn } from './asset-columns.js';
-import type { Dialect } from './dialect.js';
-import { accountFilterOf, tagsOf } from './filter-schemas.js';
-import { trailCatalog } from './trail-columns.js';
+import { SQLITE_DIALECT, type Dialect } from './dialect.js';
+import { accountColumns, tagsOf } from './filter-schemas.js';
 import type { FilterRelation, FilterSchema } from './where.js';
 
 export { isComputed, isConstant, type AssetColumn };
@@ -36,7 +36,6 @@ export const ASSET_FIELDS: readonly string[] = [
 
 /** The store's view of every type in `types`, relations resolved among them. */
 export function assetSchemas(types: readonly AssetTypeDefinition[], d: Dialect): ReadonlyMap<string, AssetSchema> {
-  const trailColumns = trailCatalog(d).byField;
   const columnsOf = new Map(types.map((type) => [type.name, assetColumns(type, d)]));
   const relationsOf = new Map<string, [string, FilterRelation][]>(types.map((type) => [type.name, []]));
   for (const type of types) {
@@ -82,7 +81,8 @@ export function assetSchemas(types: readonly AssetTypeDefinition[], d: Dialect):
         columns: byField,
         relations: new Map<string, FilterRelation>([
           ['tags', tagsOf(`${t}.arn`)],
-          ['account', { field: 'account', cardinality: 'one', target: accountFilterOf(trailColumns, `${t}.account_id`), matches: (predicate) => predicate }],
+          // An asset's account is its owner (from its ARN): always there, so its filter is a predicate over the row itself.
+          ['account', { field: 'account', cardinality: 'one', target: accountFilterOver(types, columnsOf, `${t}.account_id`), matches: (predicate) => predicate }],
           ...relationsOf.get(type.name)!,
         ]),
       },
@@ -93,6 +93,57 @@ export function assetSchemas(types: readonly AssetTypeDefinition[], d: Dialect):
     };
     return [type.name, schema];
   }));
+}
+
+/** Each type's columns, as assetSchemas reads them. */
+type ColumnsOf = ReadonlyMap<string, readonly AssetColumn[]>;
+
+/**
+ * AccountWhere over an SQL expression giving the account's id: its own values and, unless `withLists` is false, for
+ * every type `<plural>_SOME` / `<plural>_NONE` over the assets that apply to the account (those a sync of it listed).
+ */
+export function accountFilterOver(types: readonly AssetTypeDefinition[], columnsOf: ColumnsOf, accountIdSql: string, withLists = true): FilterSchema {
+  return {
+    columns: accountColumns(accountIdSql),
+    relations: withLists
+      ? new Map(types.map((type) => [type.plural, assetsOfAccount(type, types, columnsOf, accountIdSql)]))
+      : new Map(),
+  };
+}
+
+/** AccountWhere for the types given, over the accounts list of the store (`accounts.account_id`). */
+export function accountFilterSchema(types: readonly AssetTypeDefinition[], d: Dialect, accountIdSql = 'accounts.account_id'): FilterSchema {
+  return accountFilterOver(types, new Map(types.map((type) => [type.name, assetColumns(type, d)])), accountIdSql);
+}
+
+/** The assets of a type that apply to an account: live, and listed by one of its scopes (the sightings' key starts with the account). */
+function assetsOfAccount(type: AssetTypeDefinition, types: readonly AssetTypeDefinition[], columnsOf: ColumnsOf, accountIdSql: string): FilterRelation {
+  // Read through an alias of its own (`account_trail`), so that the account's id may itself be a column of an enclosing
+  // query of the same table; a filter inside cannot follow `account` again.
+  const alias = `account_${type.name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()}`;
+  const target: FilterSchema = {
+    columns: new Map(columnsOf.get(type.name)!.map((c) => [c.field, { ...c, sql: qualifiedColumn(c, type.table, alias) }])),
+    relations: new Map<string, FilterRelation>([
+      ['tags', tagsOf(`${alias}.arn`)],
+      ['account', { field: 'account', cardinality: 'one', target: accountFilterOver(types, columnsOf, `${alias}.account_id`, false), matches: (predicate) => predicate }],
+    ]),
+  };
+  return {
+    field: type.plural,
+    cardinality: 'many',
+    target,
+    // Uncorrelated, so the engine finds the matching accounts once per statement: correlated with each asset of an
+    // enclosing query, it read every asset of the asset's account again (77 s of CPU at 100,000 trails, README
+    // "Request limits"). The filter never names the enclosing row, and both ids are never NULL, so IN is two-valued.
+    matches: (predicate) =>
+      `${accountIdSql} IN (SELECT sighting.account_id FROM asset_sightings sighting WHERE sighting.asset_id IN (
+         SELECT ${alias}.arn FROM ${type.table} ${alias} WHERE ${alias}.deleted_at IS NULL AND ${predicate}))`,
+  };
+}
+
+/** The registry's filter schema of a type in SQLite's SQL (what tests and benchmarks compile filters against). */
+export function registeredFilter(type: string): FilterSchema {
+  return assetSchemas(ASSET_TYPES, SQLITE_DIALECT).get(type)!.filter;
 }
 
 /** A column's SQL read through `alias` instead of the type's table name. */

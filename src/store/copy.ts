@@ -13,6 +13,7 @@
 //   and JSON null stays apart from SQL NULL (PostgreSQL's jsonb is read as text for this);
 // - SQL NULL: null.
 import { createHash } from 'node:crypto';
+import { ASSET_TYPES } from '../assets/registry.js';
 import type { BulkTableLayout, PostgresBulkSession } from './postgres/bulk.js';
 import type { PostgresStore } from './postgres/postgres-store.js';
 import type { SqliteBulkSource, SqliteTableLayout } from './sqlite/bulk.js';
@@ -20,13 +21,14 @@ import type { SqliteStore } from './sqlite/sqlite-store.js';
 
 /**
  * Every table the migrations create (but schema_migrations), in an order that inserts each row after the rows it
- * refers to. A migration that adds a table adds it here too: a copy refuses a schema whose tables differ from this list.
+ * refers to: each registered asset type's table comes from the registry (src/assets/registry.ts). A migration that adds
+ * any other table adds it here too: a copy refuses a schema whose tables differ from this list.
  */
-export const COPY_TABLES = [
-  'sync_runs', 'sync_accounts', 'sync_scopes', 'sync_scope_state', 'trails', 'asset_sightings', 'asset_tags', 'asset_changes',
-  'retired_accounts', 'api_tokens', 'control_runs', 'control_results', 'control_result_assets', 'control_result_accounts',
+export const COPY_TABLES: readonly string[] = [
+  'sync_runs', 'sync_accounts', 'sync_scopes', 'sync_scope_state', ...ASSET_TYPES.map((type) => type.table), 'asset_sightings', 'asset_tags',
+  'asset_changes', 'retired_accounts', 'api_tokens', 'control_runs', 'control_results', 'control_result_assets', 'control_result_accounts',
   'control_catalog', 'control_exceptions',
-] as const;
+];
 
 /** Rows read and inserted per batch (a multi-row INSERT; split further if the columns times rows exceed PostgreSQL's bind limit). */
 export const COPY_BATCH_ROWS = 1000;

@@ -1,4 +1,4 @@
-// The KmsKey definition agrees with what the collector produces, with the SDL staged for it, and with the calls the
+// The KmsKey definition agrees with what the collector produces, with its SDL, and with the calls the
 // collector makes: a field, column or IAM action cannot be forgotten in one place and present in another.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import { demoScenario, DEMO_WORKLOADS_ACCOUNT_ID, startSimulator, type Simulator
 import { stubAwsEnv } from '../support/aws.js';
 
 const COMMON_RECORD_KEYS = ['arn', 'name', 'accountId', 'region', 'tags', 'collectionErrors', 'raw'];
-const SDL = readFileSync(fileURLToPath(new URL('../../pending/schema/kms-key.graphql', import.meta.url)), 'utf8');
+const SDL = readFileSync(fileURLToPath(new URL('../../schema/kms-key.graphql', import.meta.url)), 'utf8');
 
 let sim: Simulator | undefined;
 afterEach(async () => {

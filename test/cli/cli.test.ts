@@ -86,6 +86,7 @@ describe('inventory', () => {
     expect(policy.Statement[0].Action).toEqual([
       'sts:GetCallerIdentity', 'ec2:DescribeRegions', 'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus',
       'cloudtrail:GetEventSelectors', 'cloudtrail:GetInsightSelectors', 'cloudtrail:ListTags',
+      'kms:ListKeys', 'kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:GetKeyPolicy', 'kms:ListAliases', 'kms:ListResourceTags',
     ]);
   });
 
@@ -132,9 +133,9 @@ describe('inventory controls validate', () => {
   it('checks the shipped catalog, or a folder of controls being written, naming a broken file with exit code 2', async () => {
     const shipped = await runCli(['controls', 'validate']);
     expect(shipped.code).toBe(0);
-    expect(shipped.stdout).toMatch(new RegExp(`^5 controls valid in \\S+controls\\n${[
+    expect(shipped.stdout).toMatch(new RegExp(`^6 controls valid in \\S+controls\\n${[
       'cloudtrail-cloudwatch-logs', 'cloudtrail-kms-encryption', 'cloudtrail-log-file-validation', 'cloudtrail-logging',
-      'cloudtrail-multi-region-management-events',
+      'cloudtrail-multi-region-management-events', 'kms-key-rotation',
     ].map((id) => ` {2}${id} {2}aws/${id}\\.yaml {2}expect eq \\[\\]\\n`).join('')}$`));
 
     const dir = tempDir('controls-cli-');
@@ -160,7 +161,8 @@ describe('inventory sync', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(
-      /^Sync run 1 succeeded in \d+\.\ds\n {2}accounts: 1 listed, 0 failed\n {2}scopes: 2 ok, 0 skipped, 0 failed\n {2}trails: 1 sightings, 1 new, 0 changed, 0 deleted\n$/,
+      // One run per collector, and one line of counts per asset type (the account has a trail and no KMS key).
+      /^Sync runs 1 \(aws\.cloudtrail\.trails\) succeeded, 2 \(aws\.kms\.keys\) succeeded in \d+\.\ds\n {2}accounts: 1 listed, 0 failed\n {2}scopes: 4 ok, 0 skipped, 0 failed\n {2}trails: 1 sightings, 1 new, 0 changed, 0 deleted\n {2}kms keys: 0 sightings, 0 new, 0 changed, 0 deleted\n$/,
     );
   });
 
@@ -168,9 +170,10 @@ describe('inventory sync', () => {
     const env = awsEnv(sim, sim.scenario.accounts[0]);
     const parse = (stderr: string) => stderr.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { level: number; msg: string; region?: string });
     const plain = parse((await runCli(['sync', '--db', join(dir, 'logs.db'), '--regions', 'us-east-1'], env)).stderr);
-    expect(plain.map((l) => l.msg)).toEqual(['sync started', 'collecting trails', 'sync finished']);
+    expect(plain.map((l) => l.msg)).toEqual(['sync started', 'collecting trails', 'collecting kmsKeys', 'sync run finished', 'sync run finished', 'sync finished']);
     const verbose = parse((await runCli(['sync', '--verbose', '--db', join(dir, 'logs.db'), '--regions', 'us-east-1'], env)).stderr);
-    expect(verbose.filter((l) => l.msg === 'scope written').map((l) => [l.level, l.region])).toEqual([[20, 'us-east-1']]);
+    // One scope per collector.
+    expect(verbose.filter((l) => l.msg === 'scope written').map((l) => [l.level, l.region])).toEqual([[20, 'us-east-1'], [20, 'us-east-1']]);
     const { code, stderr } = await runCli(['sync', '--quiet', '--verbose'], env);
     expect(code).toBe(2);
     expect(stderr).toMatch(/option '-q, --quiet' cannot be used with option '-v, --verbose'/);
@@ -190,7 +193,9 @@ describe('inventory sync', () => {
     const db = join(dir, 'json.db');
     const { code, stdout } = await runCli(['sync', '--db', db, '--format', 'json'], { ...awsEnv(sim, sim.scenario.accounts[0]), INVENTORY_REGIONS: 'us-east-1' });
     expect(code).toBe(0);
-    expect(JSON.parse(stdout).scopes.map((s: { region: string }) => s.region)).toEqual(['us-east-1']);
+    expect(JSON.parse(stdout).scopes.map((s: { collector: string; region: string }) => [s.collector, s.region])).toEqual([
+      ['aws.cloudtrail.trails', 'us-east-1'], ['aws.kms.keys', 'us-east-1'],
+    ]);
   });
 
   it('exits 3 and says why when the credentials are refused, keeping the database usable', async () => {
@@ -198,7 +203,7 @@ describe('inventory sync', () => {
     const env = { ...awsEnv(sim), AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNKEY000000', AWS_SECRET_ACCESS_KEY: 'x' };
     const { code, stdout } = await runCli(['sync', '--db', db, '--max-attempts', '1'], env);
     expect(code).toBe(3);
-    expect(stdout).toContain('Sync run 1 failed');
+    expect(stdout).toContain('Sync runs 1 (aws.cloudtrail.trails) failed, 2 (aws.kms.keys) failed');
     expect(stdout).toMatch(/default credentials: InvalidClientTokenId: /);
     expect((await runCli(['check', '--db', db, '--format', 'json'])).code).toBe(3);
   });

@@ -39,7 +39,7 @@ describe('a damaged inventory through the CLI', () => {
     expect(code).toBe(3);
     expect(stdout).toMatch(/^ERROR  cloudtrail-kms-encryption {2}/m);
     expect(stdout).toMatch(/the inventory database fails its integrity check \(SQLite PRAGMA integrity_check of the whole database\): row \d+ missing from index trails_by_kms_key_id/);
-    expect(stdout).toMatch(/5 controls: 0 pass, 0 fail, 5 error\n$/);
+    expect(stdout).toMatch(/6 controls: 0 pass, 0 fail, 6 error\n$/);
     expect(stderr).toContain('the verdicts are not recorded: the database fails its integrity check');
     const json = await runCli(['check', '--db', db, '--no-record', '--format', 'json', '--control', KMS]);
     expect(json.code).toBe(3);

@@ -93,6 +93,6 @@ describe('inventory sync on a terminal', () => {
     expect(output).not.toContain('{"level"');
     // The progress line is cleared first when it was drawn already (its first draw comes a tick after the start).
     expect(output).toMatch(/(^|\r\x1b\[2K)\d\d:\d\d:\d\d\.\d{3} ERROR account could not be reached account="default credentials" error\.code=ECONNREFUSED [^\n]*\r?\n\r\x1b\[2Kaccounts \d+\/\d+/);
-    expect(output).toContain('Sync run 1 failed');
+    expect(output).toContain('Sync runs 1 (aws.cloudtrail.trails) failed, 2 (aws.kms.keys) failed');
   });
 });

@@ -25,7 +25,7 @@ describe('the shipped catalog', () => {
   it('holds the seed KMS control, exactly as the benchmark states its check', () => {
     const catalog = loadCatalog(api);
     expect(catalog.map((c) => c.id)).toEqual([
-      'cloudtrail-cloudwatch-logs', 'cloudtrail-kms-encryption', 'cloudtrail-log-file-validation', 'cloudtrail-logging', 'cloudtrail-multi-region-management-events',
+      'cloudtrail-cloudwatch-logs', 'cloudtrail-kms-encryption', 'cloudtrail-log-file-validation', 'cloudtrail-logging', 'cloudtrail-multi-region-management-events', 'kms-key-rotation',
     ]);
     const control = catalog.find((c) => c.id === 'cloudtrail-kms-encryption');
     expect(control).toMatchObject({

@@ -197,7 +197,7 @@ describe('the KMS control verdict', () => {
     temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
     const broken: InventoryStore = Object.assign(Object.create(temp.store), {
-      findTrails: async () => { throw new Error('database is locked'); },
+      findAssetsOfType: async () => { throw new Error('database is locked'); },
     });
     expect(await verdictOf(broken)).toMatchObject({ verdict: 'ERROR', reason: 'the query failed: database is locked' });
   });

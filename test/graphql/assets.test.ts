@@ -24,7 +24,7 @@ describe('the Asset and Node interfaces', () => {
   it('has Trail and Account implement Node, and Asset too', () => {
     const node = api.schema.getType('Node');
     if (!isInterfaceType(node)) throw new Error('Node is not an interface');
-    expect(api.schema.getPossibleTypes(node).map((t) => t.name).sort()).toEqual(['Account', 'Trail']);
+    expect(api.schema.getPossibleTypes(node).map((t) => t.name).sort()).toEqual(['Account', 'KmsKey', 'Trail']);
     const asset = api.schema.getType('Asset');
     if (!isInterfaceType(asset)) throw new Error('Asset is not an interface');
     expect(asset.getInterfaces().map((i) => i.name)).toEqual(['Node']);

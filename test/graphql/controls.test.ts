@@ -133,7 +133,7 @@ describe('controls and controlRuns', () => {
     for (let run = 0; run < 5; run++) await store.recordControlRun(catalog.filter((_, i) => i % 5 >= run).map(verdictOf), 'check', catalog);
 
     const resultAssets = vi.spyOn(store, 'resultAssets');
-    const trailsById = vi.spyOn(store, 'trailsById');
+    const trailsById = vi.spyOn(store, 'nodesById');
     let data = await query(`{ controls { id failingAssets { id asset { ... on Trail { name } } } exceptedAssets { id } } }`);
     expect(data.controls).toHaveLength(8);
     expect(data.controls.every((c: any) => c.failingAssets.length === 12 && c.failingAssets.every((a: any) => a.asset.name))).toBe(true);

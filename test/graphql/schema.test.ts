@@ -85,13 +85,13 @@ describe('queries', () => {
   });
 
   it('reads the columns a query selects, through aliases, inline and named fragments, and no others', async () => {
-    const spy = vi.spyOn(temp.store, 'findTrails');
+    const spy = vi.spyOn(temp.store, 'findAssetsOfType');
     const result = await runQuery(api, temp.store, `{
       trails(where:{name:"plain"}) { ...AssetFragment ... on Trail { isLogging bucket: s3BucketName } ...Encryption }
     } fragment Encryption on Trail { kmsKeyID eventSelectors { readWriteType } }`);
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({ trails: [expect.objectContaining({ name: 'plain', tags: [{ key: 'team', value: 'blue' }], isLogging: true, bucket: 'logs-plain', kmsKeyID: '', eventSelectors: [] })] });
-    const fields = spy.mock.calls[0]![1]!.fields!;
+    const fields = spy.mock.calls[0]![2]!.fields!;
     expect(fields).toEqual(expect.arrayContaining(['id', 'name', 'tags', 'isLogging', 's3BucketName', 'kmsKeyID', 'eventSelectors']));
     expect(fields).not.toContain('raw');
     spy.mockRestore();

@@ -65,7 +65,7 @@ describe('trail history', () => {
   it('loads the history of many trails with one store call, and keeps history out of TrailWhere', async () => {
     temp = await openTempStore();
     await syncRun(temp.store, [{ accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a'), trailRecord('b'), trailRecord('c')] }]);
-    const spy = vi.spyOn(temp.store, 'trailHistory');
+    const spy = vi.spyOn(temp.store, 'assetHistory');
     const data = await query('{ trails { name history { kind } } }');
     expect(data.trails.map((t: { history: unknown[] }) => t.history)).toEqual([[{ kind: 'CREATED' }], [{ kind: 'CREATED' }], [{ kind: 'CREATED' }]]);
     expect(spy).toHaveBeenCalledTimes(1);
@@ -170,6 +170,6 @@ describe('coverage', () => {
   it('refuses an unknown asset type, naming the known ones', async () => {
     temp = await openTempStore();
     const result = await runQuery(api, temp.store, '{ coverage(assetType: "Bucket") { accountId } }');
-    expect(result.errors?.[0]).toMatchObject({ message: 'unknown asset type "Bucket" (known: Trail)', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(result.errors?.[0]).toMatchObject({ message: 'unknown asset type "Bucket" (known: Trail, KmsKey)', extensions: { code: 'BAD_USER_INPUT' } });
   });
 });

@@ -214,7 +214,7 @@ describe('the deadline and a busy store in-process', () => {
 
   it('answers 504 REQUEST_TIMEOUT at the deadline while an asynchronous read has not come back', async () => {
     const server = await serve(temp, { workers: 0, requestTimeoutMs: 100 });
-    vi.spyOn(temp.store, 'countTrails').mockReturnValue(new Promise<number>(() => undefined));
+    vi.spyOn(temp.store, 'countAssets').mockReturnValue(new Promise<number>(() => undefined));
     const late = await post(server.graphqlUrl, LONG_QUERY);
     expect(late.status).toBe(504);
     expect(late.body.errors?.[0]?.extensions).toEqual({ code: 'REQUEST_TIMEOUT' });
@@ -222,7 +222,7 @@ describe('the deadline and a busy store in-process', () => {
 
   it('answers 503 SERVER_BUSY with Retry-After when the store has no connection free', async () => {
     const server = await serve(temp, { workers: 0 });
-    vi.spyOn(temp.store, 'findTrails').mockRejectedValue(new StoreBusyError('all 1 connections to PostgreSQL are in use (pool_size); try again shortly'));
+    vi.spyOn(temp.store, 'findAssetsOfType').mockRejectedValue(new StoreBusyError('all 1 connections to PostgreSQL are in use (pool_size); try again shortly'));
     const busy = await post(server.graphqlUrl, '{ trails { id } }');
     expect(busy.status).toBe(503);
     expect(busy.headers.get('retry-after')).toBe('5');

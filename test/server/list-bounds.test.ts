@@ -124,7 +124,7 @@ describe('a list without a limit, over HTTP', () => {
   });
 
   it('reads each nested page in SQL, one row past its bound, for all its parents in one statement', async () => {
-    const trailsOfAccounts = vi.spyOn(temp.store, 'trailsOfAccounts');
+    const trailsOfAccounts = vi.spyOn(temp.store, 'assetsOfAccounts');
     const findAccounts = vi.spyOn(temp.store, 'findAccounts');
     try {
       const { body } = await postGraphQL(server.graphqlUrl, '{ accounts { id trails { id } } }');
@@ -134,7 +134,7 @@ describe('a list without a limit, over HTTP', () => {
 
       await postGraphQL(server.graphqlUrl, `{ accounts(limit: 2) { id trails { id } } }`);
       expect(trailsOfAccounts).toHaveBeenCalledTimes(1);
-      expect(trailsOfAccounts).toHaveBeenCalledWith([A, OTHERS[0]], { limit: PAGE + 1, offset: 0 });
+      expect(trailsOfAccounts).toHaveBeenCalledWith('Trail', [A, OTHERS[0]], { limit: PAGE + 1, offset: 0 });
       const read = await trailsOfAccounts.mock.results[0]!.value;
       expect(read.map((trails: unknown[]) => trails.length)).toEqual([PAGE + 1, 1]);
     } finally {

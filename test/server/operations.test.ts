@@ -129,10 +129,10 @@ describe('closing the server', () => {
     let entered!: () => void;
     const inside = new Promise<void>((resolve) => (entered = resolve));
     const slow: InventoryStore = Object.assign(Object.create(temp.store), {
-      findTrails: async (...args: Parameters<InventoryStore['findTrails']>) => {
+      findAssetsOfType: async (...args: Parameters<InventoryStore['findAssetsOfType']>) => {
         entered();
         await new Promise((resolve) => setTimeout(resolve, 500));
-        return temp.store.findTrails(...args);
+        return temp.store.findAssetsOfType(...args);
       },
     });
     const server = await startServer({ store: slow, api, host: '127.0.0.1', port: 0, log: silentLogger });

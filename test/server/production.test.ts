@@ -63,7 +63,7 @@ describe('a production server', () => {
 
   it('never sends a stack trace, whatever fails', async () => {
     const failing: InventoryStore = Object.assign(Object.create(temp.store), {
-      findTrails: async () => {
+      findAssetsOfType: async () => {
         throw new Error('boom');
       },
     });

@@ -102,7 +102,7 @@ describe('internal errors', () => {
   it('are masked: the client learns nothing of the cause', async () => {
     const temp = await openTempStore();
     const failing: InventoryStore = Object.assign(Object.create(temp.store), {
-      findTrails: async () => {
+      findAssetsOfType: async () => {
         throw new Error('SQLITE_IOERR: disk I/O error at /secret/path/inventory.db');
       },
     });

@@ -64,7 +64,7 @@ describe('coverage', () => {
   it('refuses an asset type no collector gathers, naming the known ones', async () => {
     temp = await openTempStore();
     await expect(computeCoverage(temp.store, 'Bucket')).rejects.toThrow(UnknownAssetTypeError);
-    await expect(computeCoverage(temp.store, 'Bucket')).rejects.toThrow('unknown asset type "Bucket" (known: Trail)');
+    await expect(computeCoverage(temp.store, 'Bucket')).rejects.toThrow('unknown asset type "Bucket" (known: Trail, KmsKey)');
   });
 
   it('is empty for an inventory never synced', async () => {

@@ -2,11 +2,14 @@
 // error, never a crash or an engine error; and the shapes that used to cost minutes compile to cheap SQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
-import { TRAIL_FILTER } from '../../src/store/filter-schemas.js';
+import { registeredFilter } from '../../src/store/asset-schema.js';
 import { SQLITE_DIALECT } from '../../src/store/sqlite/sqlite-store.js';
 import { compileWhere, FILTER_MAXIMA } from '../../src/store/where.js';
 import { syncScope, trailRecord } from '../support/records.js';
 import { openTempSqliteStore, openTempStore, type TempSqliteStore, type TempStore } from '../support/store.js';
+
+/** The registered Trail type's filter, in SQLite's SQL. */
+const TRAIL_FILTER = registeredFilter('Trail');
 
 const names = (n: number, prefix = 'none') => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 const nested = (levels: number): unknown => {

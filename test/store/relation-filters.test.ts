@@ -1,11 +1,14 @@
 // Filters through relations: tags_SOME / tags_NONE (an EXISTS over asset_tags) and account, compiled into the one
 // parameterised statement of the trail query, two-valued so that NOT is an exact complement.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRAIL_FILTER } from '../../src/store/filter-schemas.js';
+import { registeredFilter } from '../../src/store/asset-schema.js';
 import { SQLITE_DIALECT } from '../../src/store/sqlite/sqlite-store.js';
 import { compileWhere } from '../../src/store/where.js';
 import { syncScope, trailRecord } from '../support/records.js';
 import { openTempSqliteStore, openTempStore, type TempStore } from '../support/store.js';
+
+/** The registered Trail type's filter, in SQLite's SQL. */
+const TRAIL_FILTER = registeredFilter('Trail');
 
 describe('tag filters', () => {
   let temp: TempStore;

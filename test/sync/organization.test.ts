@@ -5,7 +5,8 @@ import { organizationScenario, type OrganizationScenario, type Simulator } from 
 import type { InventoryStore } from '../../src/store/store.js';
 import { parseAccountsConfig } from '../../src/sync/accounts-config.js';
 import { SyncProgress } from '../../src/sync/progress.js';
-import { syncInventory, type SyncOptions, type SyncSummary } from '../../src/sync/sync.js';
+import type { SyncOptions, SyncSummary } from '../../src/sync/sync.js';
+import { syncTrails } from '../support/sync.js';
 import { resolveAccountTargets } from '../../src/sync/targets.js';
 import { simulatedAwsPerTest } from '../support/aws.js';
 import { countRowWrites, ON_POSTGRES, sqliteOf } from '../support/store.js';
@@ -28,7 +29,8 @@ async function organization(options: Parameters<typeof organizationScenario>[0] 
 
 function syncOrganization(store: InventoryStore, yaml: string, extra: Partial<SyncOptions> = {}): Promise<SyncSummary> {
   const config = parseAccountsConfig(yaml, 'accounts.yaml');
-  return syncInventory(store, {
+  // The trail collector's run: these tests are about how the accounts of an organization are reached.
+  return syncTrails(store, {
     accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }),
     // The generated accounts enable only REGIONS; AWS never lets a region that needs no opt-in be disabled.
     regions: REGIONS,
@@ -231,7 +233,7 @@ describe('syncing an organization', () => {
   it('says it is alive while it runs, so a dead run can be told from a slow one', async () => {
     const { org, store } = await organization({ accounts: 2, unassumableRole: false, deniedRegion: false, suspendedAccounts: 0, latencyMs: 100 });
     const summary = await syncOrganization(store, discovery(org), { heartbeatMs: 50, limits: { concurrency: 1, accountConcurrency: 1, callsPerSecond: 100 } });
-    const run = (await store.listSyncRuns({ limit: 1 }))[0]!;
+    const run = (await store.listSyncRuns({ collector: summary.run.collector, limit: 1 }))[0]!;
     expect(run.id).toBe(summary.run.id);
     expect(Date.parse(run.heartbeatAt!) - Date.parse(run.startedAt)).toBeGreaterThan(summary.durationMs / 2);
   });

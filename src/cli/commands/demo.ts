@@ -27,7 +27,7 @@ interface DemoFlags {
 }
 
 /** The endpoint variables the SDK reads; the demo points all of them at the simulator, whatever the shell has set. */
-const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_CLOUDTRAIL', 'AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_ORGANIZATIONS'];
+const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_CLOUDTRAIL', 'AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_ORGANIZATIONS', 'AWS_ENDPOINT_URL_KMS'];
 
 /** What a user would put in an accounts file for this organization (see `inventory sync --accounts`). */
 const DEMO_ACCOUNTS_FILE = `organization:\n  member_role_name: ${DEMO_MEMBER_ROLE}\n`;

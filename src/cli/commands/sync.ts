@@ -1,12 +1,13 @@
 // inventory sync: collect the trails of one account (the standard AWS credentials) or of many (--accounts) into the inventory.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { ASSET_TYPES, nounsOf } from '../../assets/registry.js';
 import { createLogger, type LogLevel } from '../../log.js';
 import { withStore } from '../../store/open.js';
 import { loadAccountsConfig } from '../../sync/accounts-config.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../sync/credentials.js';
 import { DEFAULT_LIMITS } from '../../sync/limits.js';
 import { ProgressDisplay, SyncProgress } from '../../sync/progress.js';
-import { DEFAULT_MAX_ATTEMPTS, defaultRegion, syncInventory, type SyncSummary } from '../../sync/sync.js';
+import { DEFAULT_MAX_ATTEMPTS, defaultRegion, syncInventory, type ScopeOutcome, type SyncSummary } from '../../sync/sync.js';
 import { resolveAccountTargets } from '../../sync/targets.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, logLevelOption, parsePositiveInt } from '../options.js';
@@ -142,7 +143,12 @@ export function syncSummaryText(summary: SyncSummary): string {
     // The names of the accounts file (or AWS Organizations), so that a reader knows which account an id is.
     ...(summary.namedAccounts.length ? [`  account names: ${listed(summary.namedAccounts.map((a) => `${a.accountId} ${shown(a.name)}`))}`] : []),
     `  scopes: ${totals.scopesOk} ok, ${totals.scopesSkipped} skipped, ${totals.scopesFailed} failed`,
-    `  ${several ? 'assets' : 'trails'}: ${totals.seen} sightings, ${totals.new} new, ${totals.changed} changed, ${totals.deleted} deleted`,
+    // One line per run, named by the assets its collector gathers: `trails: ...`, `kms keys: ...`.
+    ...runs.map((r) => {
+      const own = several ? scopes.filter((s) => s.collector === r.collector) : undefined;
+      const counts = own ? { seen: sum(own, 'seen'), new: sum(own, 'new'), changed: sum(own, 'changed'), deleted: sum(own, 'deleted') } : totals;
+      return `  ${assetsGatheredBy(r.collector)}: ${counts.seen} sightings, ${counts.new} new, ${counts.changed} changed, ${counts.deleted} deleted`;
+    }),
   ];
   const skipped = scopes.filter((s) => s.status === 'skipped');
   if (skipped.length) lines.push(`  skipped (region not enabled): ${listed(skipped.map((s) => `${s.accountId}/${s.region}`))}`);
@@ -159,6 +165,14 @@ export function syncSummaryText(summary: SyncSummary): string {
   for (const u of summary.unknownRegions) lines.push(`Not a region of account ${u.accountId}'s partition (EC2 DescribeRegions): ${shown(u.region)}`);
   return `${lines.join('\n')}\n`;
 }
+
+/** What a collector gathers, as the summary names it ('trails', 'kms keys'); 'assets' for a collector not registered. */
+function assetsGatheredBy(collector: string): string {
+  const type = ASSET_TYPES.find((t) => t.collector === collector);
+  return type ? nounsOf(type).many : 'assets';
+}
+
+const sum = (scopes: readonly ScopeOutcome[], count: 'seen' | 'new' | 'changed' | 'deleted'): number => scopes.reduce((n, s) => n + s[count], 0);
 
 /** An account as the summary names it: its id, with its name when it has one. */
 function named(account: string, name: string | undefined): string {

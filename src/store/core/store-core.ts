@@ -9,14 +9,14 @@ import { ASSET_TYPES } from '../../assets/registry.js';
 import { TRAIL } from '../../assets/trail.js';
 import type { CollectedAsset } from '../../model/asset.js';
 import { sameJson, type StoredTrail } from '../../model/trail.js';
-import { assetSchemas, historyValue, isComputed, isConstant, qualifiedColumn, type AssetColumn, type AssetSchema } from '../asset-schema.js';
+import { accountFilterSchema, assetSchemas, historyValue, isComputed, isConstant, qualifiedColumn, type AssetColumn, type AssetSchema } from '../asset-schema.js';
 import {
   byResult, catalogWithResults, checkListPage, contentHash, eachParentPage, groupBy, MAX_QUERY_LIMIT, now, processExists, runsWithTotals,
   toControlResult, toControlResultAccount, toControlResultAsset, toScopeCoverage, toStoredControlException,
 } from '../common.js';
 import type { Dialect } from '../dialect.js';
 import {
-  ACCOUNT_COLLECTORS, accountLastSyncedAtSql, accountNameSql, accountStatusSql, filterSchemas, RETIRED_BEFORE, type FilterSchemas,
+  ACCOUNT_COLLECTORS, accountLastSyncedAtSql, accountNameSql, accountStatusSql, RETIRED_BEFORE,
 } from '../filter-schemas.js';
 import { afterCursor, decodeCursor, encodeCursor, orderByTerms, type KeyValue } from '../pages.js';
 import type {
@@ -49,7 +49,8 @@ const TOKEN_COLUMNS = 'id, name, scope, created_at, last_used_at, revoked_at';
 
 export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof InventoryStore, 'kind' | 'ping' | 'checkIntegrity' | 'changeStamp' | 'close'>> {
   private readonly d: Dialect;
-  private readonly filters: FilterSchemas;
+  /** AccountWhere: the account's own values, and the lists of every type that apply to it. */
+  private readonly accountFilter: FilterSchema;
   /** Each asset type's columns, history fields and filter, from its definition. */
   private readonly schemas: ReadonlyMap<string, AssetSchema>;
   /** The mapper of each distinct list of selected columns, made once: 10,000 rows are mapped without a lookup per column. */
@@ -64,8 +65,8 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
 
   protected constructor(private readonly traits: EngineTraits, private readonly staleRunMs: number) {
     this.d = traits.dialect;
-    this.filters = filterSchemas(this.d);
     this.schemas = assetSchemas(traits.assetTypes ?? ASSET_TYPES, this.d);
+    this.accountFilter = accountFilterSchema(traits.assetTypes ?? ASSET_TYPES, this.d);
   }
 
   /** Runs an operation that reads (and at most marks interrupted runs), outside a write transaction. */
@@ -530,12 +531,12 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
   }
 
   async findAccounts(where: unknown, page?: ListPage): Promise<AccountSummary[]> {
-    const predicate = compileWhere(where, this.filters.account, this.d);
+    const predicate = compileWhere(where, this.accountFilter, this.d);
     const { limit, offset } = checkListPage(page);
     const collectors = this.d.listParam(ACCOUNT_COLLECTORS);
     const rows = await this.read(() => all(
       `WITH accounts(account_id) AS (
-         SELECT account_id FROM trails WHERE deleted_at IS NULL
+         ${[...this.schemas.values()].map((schema) => `SELECT account_id FROM ${schema.table} WHERE deleted_at IS NULL`).join(' UNION ')}
          UNION SELECT account_id FROM sync_scope_state WHERE ${this.d.anyOf('collector')}
          UNION SELECT a.account_id FROM sync_accounts a WHERE ${this.d.anyOf('a.collector')} AND a.run_id > ${RETIRED_BEFORE('a')})
        SELECT ${accountValues('accounts.account_id')} FROM accounts WHERE ${this.traits.rowCheck} AND ${predicate.sql}
@@ -549,7 +550,7 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     const collectors = this.d.listParam(ACCOUNT_COLLECTORS);
     const rows = await this.read(() => all(
       `SELECT ${accountValues('ids.value')} FROM ${this.d.listTable('ids')}
-        WHERE EXISTS (SELECT 1 FROM trails t WHERE t.account_id = ids.value AND t.deleted_at IS NULL)
+        WHERE ${[...this.schemas.values()].map((schema) => `EXISTS (SELECT 1 FROM ${schema.table} t WHERE t.account_id = ids.value AND t.deleted_at IS NULL)`).join(' OR ')}
            OR EXISTS (SELECT 1 FROM sync_scope_state s WHERE ${this.d.anyOf('s.collector')} AND s.account_id = ids.value)
            OR EXISTS (SELECT 1 FROM sync_accounts a WHERE ${this.d.anyOf('a.collector')} AND a.account_id = ids.value AND a.run_id > ${RETIRED_BEFORE('a')})`,
       [this.d.listParam([...new Set(ids)]), collectors, collectors],
