@@ -9,12 +9,6 @@ import { postGraphQL, runCli, startCli } from '../support/cli.js';
 import { RECORDED_KEYS, recordedKeyArn, recordedKmsScenario } from '../support/kms.js';
 import { openTempStore, type TempStore } from '../support/store.js';
 
-/**
- * The keyPolicy filter (`keyPolicy: {statements_SOME: {...}}`) is a JSON object filter, built on another branch of the
- * same issue: TO BE ENABLED AT MERGE (set true when KeyPolicyWhere exists), which runs the two key policy tests below.
- */
-const KEY_POLICY_FILTERS = false;
-
 const keyArnOf = (accountId: string, key: SimKmsKey) => `arn:aws:kms:${key.Region}:${accountId}:key/${key.KeyId}`;
 const everyKey = (scenario: Scenario) => scenario.accounts.flatMap((a) => (a.KmsKeys ?? []).map((key) => ({ arn: keyArnOf(a.Id, key), key, owner: a.Id })));
 
@@ -97,7 +91,7 @@ describe('KMS keys of the demo organization, through the CLI and HTTP', () => {
     expect(filtered.kmsKeys).toHaveLength(2);
   });
 
-  it.runIf(KEY_POLICY_FILTERS)('finds the keys whose policy allows every AWS principal', async () => {
+  it('finds the keys whose policy allows every AWS principal', async () => {
     const data = await graphQL(db, '{ kmsKeys(where:{keyPolicy:{statements_SOME:{effect:"Allow", principals_INCLUDES:"AWS|*"}}}) { arn managementType } }');
     const expected = everyKey(scenario)
       .filter(({ key }) => key.KeyManager === 'AWS' || (key.Policy ?? '').includes('"Principal" : "*"'))
@@ -123,10 +117,8 @@ describe('KMS keys from the real recorded responses', () => {
       expect(byId.get(RECORDED_KEYS.denied)).toMatchObject({ keySpec: null, collectionErrors: [{ operation: 'DescribeKey', code: 'AccessDeniedException' }] });
       expect(byId.get(RECORDED_KEYS.imported)).toMatchObject({ automaticRotationEnabled: false, collectionErrors: [] });
       expect((byId.get(RECORDED_KEYS.openPolicy) as any).keyPolicy.statements.some((s: { principals: string[] }) => s.principals.includes('AWS|*'))).toBe(true);
-      if (KEY_POLICY_FILTERS) {
-        const open = await graphQL(temp.path, '{ kmsKeys(where:{keyPolicy:{statements_SOME:{effect:"Allow", principals_INCLUDES:"AWS|*"}}}) { arn } }');
-        expect(open.kmsKeys).toEqual([{ arn: recordedKeyArn('us-east-1', RECORDED_KEYS.openPolicy) }]);
-      }
+      const open = await graphQL(temp.path, '{ kmsKeys(where:{keyPolicy:{statements_SOME:{effect:"Allow", principals_INCLUDES:"AWS|*"}}}) { arn } }');
+      expect(open.kmsKeys).toEqual([{ arn: recordedKeyArn('us-east-1', RECORDED_KEYS.openPolicy) }]);
     } finally {
       await sim.close();
       await temp.cleanup();
