@@ -13,7 +13,14 @@ export type SharedClientSettings = Record<string, unknown>;
 
 interface SdkClient {
   middlewareStack: MiddlewareStack<any, any>;
-  config: { serviceConfiguredEndpoint?: () => Promise<string | undefined> };
+  config: { serviceConfiguredEndpoint?: () => Promise<string | undefined>; signer?: (authScheme?: AuthScheme) => Promise<unknown> };
+}
+
+/** What the endpoint tells the signer: the scheme and where it signs for (the same for every call of one client). */
+interface AuthScheme {
+  name?: string;
+  signingRegion?: string;
+  signingName?: string;
 }
 
 /**
@@ -27,6 +34,8 @@ export class RunClients {
   /** Per service: the configured endpoint (a URL, or null for none), once the first client of the service found it. */
   private readonly endpoints = new Map<string, string | null>();
   private readonly probing = new Set<string>();
+  /** The request handler the first client built from the run's handler settings, given to every later client. */
+  private sharedHandler: unknown;
 
   constructor(
     readonly settings: SharedClientSettings,
@@ -44,6 +53,16 @@ export class RunClients {
     const endpoint = this.endpoints.get(service);
     if (endpoint === undefined) return {};
     return endpoint === null ? { ignoreConfiguredEndpointUrls: true } : { endpoint };
+  }
+
+  /** The request handler a new client gets: the shared one once built, else the settings to build it from. */
+  requestHandler(): unknown {
+    return this.sharedHandler ?? { ...this.options.requestHandler, ...this.agents };
+  }
+
+  /** Keeps the first client's request handler (on the shared agents) for every later client: one handler, not one each. */
+  shareRequestHandler(client: { config: { requestHandler?: unknown } }): void {
+    this.sharedHandler ??= client.config.requestHandler;
   }
 
   /** Learns the service's configured endpoint from its first client (its own lookup, which it makes anyway). */
@@ -85,22 +104,45 @@ export class AccountClients implements AwsClients {
     const key = `${this.limitKey}/${service}/${region}`;
     let client = this.clients.get(key) as C | undefined;
     if (!client) {
-      const { settings, options, agents, limiter } = this.run;
+      const { settings, options, limiter } = this.run;
       const config = {
         ...settings,
         ...this.run.endpointConfig(service),
         ...(this.credentials ? { credentials: this.credentials } : {}),
         maxAttempts: options.maxAttempts,
-        requestHandler: { ...options.requestHandler, ...agents },
+        requestHandler: this.run.requestHandler(),
         // The middleware is resolved once per command type, not per call: no client adds middleware after its first call.
         cacheMiddleware: true,
         region,
       };
       client = new (Client as unknown as new (config: unknown) => C)(config);
       limiter.attach(client as unknown as SdkClient, this.limitKey, region, service);
+      reuseSigner(client as unknown as SdkClient);
+      this.run.shareRequestHandler(client as unknown as { config: { requestHandler?: unknown } });
       this.run.learnEndpoint(service, client as unknown as SdkClient);
       this.clients.set(key, client);
     }
     return client;
   }
+}
+
+/**
+ * The SDK builds a new SigV4 signer for every call, copying the whole client configuration into it; a client of one
+ * region and service signs every call the same way, so it keeps the signer its first call built (one per auth scheme),
+ * with the same credentials provider, which still refreshes expiring credentials.
+ */
+function reuseSigner(client: SdkClient): void {
+  const build = client.config.signer;
+  if (!build) return;
+  const signers = new Map<string, Promise<unknown>>();
+  client.config.signer = (authScheme) => {
+    const key = `${authScheme?.name}/${authScheme?.signingRegion}/${authScheme?.signingName}`;
+    let signer = signers.get(key);
+    if (!signer) {
+      signer = build(authScheme);
+      signers.set(key, signer);
+      signer.catch(() => signers.delete(key)); // not kept: the next call builds again
+    }
+    return signer;
+  };
 }
