@@ -16,7 +16,14 @@ export type SharedClientSettings = Record<string, unknown>;
 interface SdkClient {
   middlewareStack: MiddlewareStack<any, any>;
   send(...args: unknown[]): Promise<unknown>;
-  config: { serviceConfiguredEndpoint?: () => Promise<string | undefined>; requestHandler?: unknown };
+  config: { requestHandler?: unknown; signer?: (authScheme?: AuthScheme) => Promise<unknown> };
+}
+
+/** What the endpoint tells the signer: the scheme and where it signs for (the same for every call of one client). */
+interface AuthScheme {
+  name?: string;
+  signingRegion?: string;
+  signingName?: string;
 }
 
 /** Credentials the SDK uses as they are (not memoized again): the account's own provider, looked up per call. */
@@ -67,6 +74,7 @@ export class RunClients {
       client = new (Client as unknown as new (config: unknown) => SdkClient)(config);
       this.sharedHandler ??= client.config.requestHandler;
       this.limiter.attach(client, () => currentAccountCall(), region, service);
+      reuseSigner(client);
       this.clients.set(key, client);
     }
     return client;
@@ -116,4 +124,25 @@ export class AccountClients implements AwsClients {
     }
     return client;
   }
+}
+
+/**
+ * The SDK builds a new SigV4 signer for every call, copying the whole client configuration into it; a client of one
+ * region and service signs every call the same way, so it keeps the signer its first call built (one per auth scheme).
+ * The signer asks the credentials provider at every signing, so each call is still signed as its own account.
+ */
+function reuseSigner(client: SdkClient): void {
+  const build = client.config.signer;
+  if (!build) return;
+  const signers = new Map<string, Promise<unknown>>();
+  client.config.signer = (authScheme) => {
+    const key = `${authScheme?.name}/${authScheme?.signingRegion}/${authScheme?.signingName}`;
+    let signer = signers.get(key);
+    if (!signer) {
+      signer = build(authScheme);
+      signers.set(key, signer);
+      signer.catch(() => signers.delete(key)); // not kept: the next call builds again
+    }
+    return signer;
+  };
 }
