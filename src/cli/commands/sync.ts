@@ -160,7 +160,9 @@ export function syncSummaryText(summary: SyncSummary): string {
     for (const s of failed) lines.push(`  ${shown(s.accountId)} ${shown(s.region)}: ${shown(s.error?.code ?? '')}: ${shown(s.error?.message ?? '')}`);
   }
   for (const r of summary.retired) {
-    lines.push(`Retired from the inventory: ${named(r.accountId, r.name)} (${shown(r.reason)}): ${r.regions} regions out of coverage, ${r.trailsDeleted} trails deleted`);
+    // What left with the account, per asset type in registry order: `2 trails deleted, 1 kms keys deleted`.
+    const deleted = ASSET_TYPES.filter((type) => r.assetsDeleted[type.name] !== undefined).map((type) => `${r.assetsDeleted[type.name]} ${nounsOf(type).many} deleted`);
+    lines.push(`Retired from the inventory: ${named(r.accountId, r.name)} (${shown(r.reason)}): ${[`${r.regions} regions out of coverage`, ...deleted].join(', ')}`);
   }
   for (const u of summary.unknownRegions) lines.push(`Not a region of account ${u.accountId}'s partition (EC2 DescribeRegions): ${shown(u.region)}`);
   return `${lines.join('\n')}\n`;
