@@ -150,6 +150,11 @@ export function syncSummaryText(summary: SyncSummary): string {
       return `  ${assetsGatheredBy(r.collector)}: ${counts.seen} sightings, ${counts.new} new, ${counts.changed} changed, ${counts.deleted} deleted`;
     }),
   ];
+  // Stopped runs say what the user must know: what was written stays, and the next sync picks up the rest.
+  const interrupted = runs.filter((r) => r.status === 'interrupted');
+  if (interrupted.length) {
+    lines.push(`  interrupted: ${several ? `runs ${interrupted.map((r) => r.id).join(', ')} stopped` : 'stopped'} before every account was synced; what was written is kept, and the next sync completes the rest`);
+  }
   const skipped = scopes.filter((s) => s.status === 'skipped');
   if (skipped.length) lines.push(`  skipped (region not enabled): ${listed(skipped.map((s) => `${s.accountId}/${s.region}`))}`);
   const failed = scopes.filter((s) => s.status === 'failed');
