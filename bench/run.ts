@@ -19,7 +19,7 @@ import { syncIngest, syncResyncUnchanged } from './sync-ingest.js';
 
 /** Every benchmark, in the order they run. */
 export const BENCHMARKS: readonly Benchmark[] = [
-  seedQuery, kmsKeyQuery, dashboardPage, dashboardPageNaive, syncIngest, syncResyncUnchanged, controlCatalog, serverMemory, hostileLoad, orgSync,
+  seedQuery, dashboardPage, dashboardPageNaive, kmsKeyQuery, syncIngest, syncResyncUnchanged, controlCatalog, serverMemory, hostileLoad, orgSync,
   seedQueryPostgres, dashboardPagePostgresScale,
 ];
 
