@@ -1,4 +1,4 @@
-// Measurement 5: the whole control catalog (controls/aws) evaluated over the synthetic inventory, against the same
+// Measurement 5: the whole control catalog (controls/aws) evaluated over the synthetic inventory (trails and KMS keys), against the same
 // per-account counts from one raw SQL statement per control. Verdicts carry, per account, how many assets the control
 // evaluated and how many fail it; the reference computes exactly those, and both must agree.
 import type Database from 'better-sqlite3';
@@ -6,6 +6,7 @@ import { loadCatalog } from '../src/controls/catalog.js';
 import { evaluateControls, type ControlVerdict } from '../src/controls/evaluate.js';
 import { createInventoryApi } from '../src/graphql/execute.js';
 import { TRAIL_COLUMNS_BY_FIELD } from '../src/store/trail-columns.js';
+import { writeSyntheticKeys } from './kms-key-query.js';
 import { openBenchInventory } from './lib/inventory.js';
 import { measurement, timeBoth, type Benchmark } from './lib/measure.js';
 import { TRAILS_COLLECTOR } from './lib/synthetic.js';
@@ -28,6 +29,14 @@ export function referenceStatements(): Record<string, string> {
     'cloudtrail-log-file-validation': trailControl('log_file_validation_enabled = 0'),
     // isLogging_NOT: true also fails a trail whose status could not be read (NULL).
     'cloudtrail-logging': trailControl('coalesce(is_logging, 0) = 0'),
+    // Customer managed symmetric keys with KMS-made key material, not pending deletion, whose rotation is not on
+    // (automaticRotationEnabled_NOT: true also fails a key whose rotation could not be read: NULL). A key whose
+    // management type, spec, origin or deletion flag is unknown (NULL) matches no equality of the stored query.
+    'kms-key-rotation': `
+      SELECT account_id, count(*) AS evaluated,
+             sum(CASE WHEN management_type = 'CustomerManaged' AND key_spec = 'SYMMETRIC_DEFAULT' AND origin = 'AWS_KMS'
+                       AND schedule_for_deletion = 0 AND coalesce(automatic_rotation_enabled, 0) = 0 THEN 1 ELSE 0 END) AS failing
+        FROM kms_keys WHERE deleted_at IS NULL GROUP BY account_id`,
     // Accounts whose latest sync reached them (status OK; no account is retired here) with no live trail they see
     // that is multi-region, logging and records every management event.
     'cloudtrail-multi-region-management-events': `
@@ -66,6 +75,9 @@ export const controlCatalog: Benchmark = {
     const inventory = await openBenchInventory(trails, log);
     try {
       const { store } = inventory;
+      // As many KMS keys as trails, in the same accounts, so that the rotation control has keys to judge.
+      const unrotated = await writeSyntheticKeys(store, trails, inventory.shape.accounts);
+      log(`  wrote ${trails} KMS keys (${unrotated} customer managed without rotation, some of them exempt from the rotation control)`);
       const api = createInventoryApi();
       const statements = referenceStatements();
       const ours = async () => evaluateControls(api, store, loadCatalog(api));
@@ -97,7 +109,7 @@ export const controlCatalog: Benchmark = {
 
       const times = await timeBoth(runs, async () => totalFailing(verdictCounts(await ours())), () => totalFailing(reference()));
       return [measurement('control-catalog', 'ms', times.ours, times.reference,
-        `${verdicts.length} controls over ${trails} trails: loadCatalog + evaluateControls (which also checks inventory coverage for gaps and lists each failing asset) vs one raw SQL statement per control counting evaluated and failing per account`)];
+        `${verdicts.length} controls over ${trails} trails and ${trails} KMS keys: loadCatalog + evaluateControls (which also checks inventory coverage for gaps and lists each failing asset) vs one raw SQL statement per control counting evaluated and failing per account`)];
     } finally {
       await inventory.close();
     }

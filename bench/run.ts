@@ -10,6 +10,7 @@ import { controlCatalog } from './control-catalog.js';
 import { dashboardPage, dashboardPageNaive } from './dashboard-page.js';
 import { dashboardPagePostgresScale } from './dashboard-page-postgres-scale.js';
 import { hostileLoad } from './hostile-load.js';
+import { kmsKeyQuery } from './kms-key-query.js';
 import { serverMemory } from './memory.js';
 import { orgSync } from './org-sync.js';
 import { seedQuery } from './seed-query.js';
@@ -18,7 +19,7 @@ import { syncIngest, syncResyncUnchanged } from './sync-ingest.js';
 
 /** Every benchmark, in the order they run. */
 export const BENCHMARKS: readonly Benchmark[] = [
-  seedQuery, dashboardPage, dashboardPageNaive, syncIngest, syncResyncUnchanged, controlCatalog, serverMemory, hostileLoad, orgSync,
+  seedQuery, dashboardPage, dashboardPageNaive, kmsKeyQuery, syncIngest, syncResyncUnchanged, controlCatalog, serverMemory, hostileLoad, orgSync,
   seedQueryPostgres, dashboardPagePostgresScale,
 ];
 

@@ -89,7 +89,8 @@ export interface AccountOutcome {
 /** What retiring an account took out of the inventory. */
 export interface AccountRetirement {
   regions: number;
-  trailsDeleted: number;
+  /** Assets only this account saw, now marked deleted, by asset type (every type the collector gathers, 0 included). */
+  assetsDeleted: Record<string, number>;
 }
 
 /** The latest attempt at one account, and the enabled regions last read from it. */
@@ -189,7 +190,7 @@ export interface InventoryStore {
   recordAccount(runId: number, collector: string, outcome: AccountOutcome): Promise<void>;
   /**
    * Takes an account out of the inventory in this run (excluded, closed, or forgotten by the user): its regions leave
-   * the coverage and the trails only it saw are marked deleted. Undefined when the inventory holds nothing of it.
+   * the coverage and the assets only it saw (of the collector's types) are marked deleted. Undefined when the inventory holds nothing of it.
    */
   retireAccount(runId: number, collector: string, accountId: string, reason: string): Promise<AccountRetirement | undefined>;
   accountCoverage(collector: string): Promise<AccountCoverage[]>;

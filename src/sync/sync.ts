@@ -140,7 +140,8 @@ export async function syncInventory(store: InventoryStore, options: SyncOptions)
       let retirement: AccountRetirement | undefined;
       for (const [collector, run] of runs) {
         const part = await store.retireAccount(run.id, collector, account.accountId!, account.retire!);
-        if (part) retirement = retirement ? { regions: Math.max(retirement.regions, part.regions), trailsDeleted: retirement.trailsDeleted + part.trailsDeleted } : part;
+        // Each collector retires its own types: the account's regions once, its deleted assets by type.
+        if (part) retirement = retirement ? { regions: Math.max(retirement.regions, part.regions), assetsDeleted: { ...retirement.assetsDeleted, ...part.assetsDeleted } } : part;
       }
       if (retirement) {
         retired.push({ accountId: account.accountId!, ...(account.name ? { name: account.name } : {}), reason: account.retire!, ...retirement });

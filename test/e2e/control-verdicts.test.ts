@@ -9,7 +9,7 @@ import { parseExceptions } from '../../src/model/exceptions.js';
 import { verdictsAsText } from '../../src/controls/report.js';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
-import { organizationScenario, type Scenario, type SimTrail } from '../../src/simulator/index.js';
+import { organizationScenario, type Scenario, type SimKmsKey, type SimTrail } from '../../src/simulator/index.js';
 import { parseAccountsConfig } from '../../src/sync/accounts-config.js';
 import { syncInventory } from '../../src/sync/sync.js';
 import { resolveAccountTargets } from '../../src/sync/targets.js';
@@ -25,6 +25,34 @@ const VIOLATES: Record<string, (trail: SimTrail) => boolean> = {
   'cloudtrail-cloudwatch-logs': (trail) => !trail.CloudWatchLogsLogGroupArn,
   'cloudtrail-logging': (trail) => !trail.IsLogging,
 };
+
+/**
+ * What each shipped control over KMS keys must find, read from the scenario's keys as AWS holds them (unset members take
+ * AWS's defaults, as the simulator's SimKmsKey says). kms-key-rotation (controls/aws/kms-key-rotation.yaml): customer
+ * managed symmetric keys whose key material KMS generated, not pending deletion, without automatic rotation.
+ */
+const KEY_VIOLATES: Record<string, (key: SimKmsKey) => boolean> = {
+  'kms-key-rotation': (key) =>
+    (key.KeyManager ?? 'CUSTOMER') === 'CUSTOMER' &&
+    (key.KeySpec ?? 'SYMMETRIC_DEFAULT') === 'SYMMETRIC_DEFAULT' &&
+    (key.Origin ?? 'AWS_KMS') === 'AWS_KMS' &&
+    (key.KeyState ?? 'Enabled') !== 'PendingDeletion' &&
+    key.RotationEnabled !== true,
+};
+
+/** Keys of every kind the rotation control must tell apart, none rotating unless said: only the judged ones may fail. */
+function keysOfEveryKind(region: string): SimKmsKey[] {
+  const key = (n: number, extra: Partial<SimKmsKey>): SimKmsKey => ({ KeyId: `f00d000${n}-0000-4000-8000-00000000000${n}`, Region: region, CreationDate: '2024-05-06T07:08:09Z', ...extra });
+  return [
+    key(1, { KeyManager: 'AWS', Aliases: ['alias/aws/s3'] }),
+    key(2, { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }),
+    key(3, { Origin: 'EXTERNAL' }),
+    key(4, { KeyState: 'PendingDeletion', DeletionDate: '2030-01-01T00:00:00Z', RotationEnabled: true }),
+    key(5, { KeyState: 'Disabled' }),
+    key(6, { RotationEnabled: true }),
+    key(7, {}),
+  ];
+}
 
 /** Whether a trail records every management event, from its selectors as the scenario sets them (none: AWS's default, all). */
 const recordsAllManagementEvents = (trail: SimTrail): boolean => {
@@ -52,12 +80,15 @@ describe('the shipped controls on a simulated organization', () => {
   it('give each control the verdict and failing set worked out from the scenario, and honour an exception until its expiry day ends', async () => {
     const org = organizationScenario({ accounts: 12, latencyMs: 0, transientErrorRate: 0, unassumableRole: false, deniedRegion: false, suspendedAccounts: 0, seed: 21 });
     delete org.scenario.rateLimit;
+    // Beside the trails' keys, one account holds a key of every kind the rotation control judges or leaves alone.
+    const keyAccount = org.scenario.accounts.find((account) => (account.KmsKeys ?? []).length > 0)!;
+    keyAccount.KmsKeys = [...keyAccount.KmsKeys!, ...keysOfEveryKind(keyAccount.KmsKeys![0]!.Region)];
     const { store } = await setUp(org.scenario);
     vi.stubEnv('AWS_ACCESS_KEY_ID', org.management.AccessKeyId);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', org.management.SecretAccessKey);
     const config = parseAccountsConfig(`organization:\n  member_role_name: ${org.memberRoleName}\n`, 'accounts.yaml');
     const summary = await syncInventory(store, { accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }), log: silentLogger });
-    expect(summary.run.status).toBe('succeeded');
+    expect(summary.runs.map((run) => run.status)).toEqual(['succeeded', 'succeeded']);
 
     const expected = new Map<string, string[]>();
     for (const [controlId, violates] of Object.entries(VIOLATES)) {
@@ -66,13 +97,20 @@ describe('the shipped controls on a simulated organization', () => {
       );
       expected.set(controlId, arns.sort());
     }
+    const keyArn = (account: { Id: string }, key: SimKmsKey) => `arn:aws:kms:${key.Region}:${account.Id}:key/${key.KeyId}`;
+    for (const [controlId, violates] of Object.entries(KEY_VIOLATES)) {
+      expected.set(controlId, org.scenario.accounts.flatMap((account) => (account.KmsKeys ?? []).filter(violates).map((key) => keyArn(account, key))).sort());
+    }
+    const allKeys = org.scenario.accounts.flatMap((account) => account.KmsKeys ?? []);
     // The scenario has both kinds for the controls that matter, so neither a blanket PASS nor a blanket FAIL can pass.
     expect(expected.get('cloudtrail-kms-encryption')!.length).toBeGreaterThan(0);
     expect(expected.get('cloudtrail-kms-encryption')!.length).toBeLessThan(org.trailArns.length);
+    expect(expected.get('kms-key-rotation')!.length).toBeGreaterThan(0);
+    expect(expected.get('kms-key-rotation')!.length).toBeLessThan(allKeys.length);
 
     const ACCOUNT_LEVEL = 'cloudtrail-multi-region-management-events';
     const catalog = loadCatalog(api);
-    expect(catalog.map((control) => control.id).sort()).toEqual([...Object.keys(VIOLATES), ACCOUNT_LEVEL].sort());
+    expect(catalog.map((control) => control.id).sort()).toEqual([...Object.keys(VIOLATES), ...Object.keys(KEY_VIOLATES), ACCOUNT_LEVEL].sort());
     // The organization trail logs every management event in every region, so every account passes the account-level control.
     expect(accountsWithoutMultiRegionTrail(org.scenario)).toEqual([]);
     const accountIds = org.scenario.accounts.map((account) => account.Id).sort();
@@ -86,6 +124,19 @@ describe('the shipped controls on a simulated organization', () => {
       const failing = expected.get(verdict.controlId)!;
       expect(verdict.failingAssets.map((asset) => asset.id).sort(), verdict.controlId).toEqual(failing);
       expect(verdict.verdict, verdict.controlId).toBe(failing.length > 0 ? 'FAIL' : 'PASS');
+      const violatesKey = KEY_VIOLATES[verdict.controlId];
+      if (violatesKey) {
+        // The denominator, per account (every account synced, with or without keys): every key it owns, of any kind.
+        expect(verdict.evaluatedCount, verdict.controlId).toBe(allKeys.length);
+        expect(verdict.accounts, verdict.controlId).toEqual(
+          org.scenario.accounts.map((account) => {
+            const keys = account.KmsKeys ?? [];
+            const failed = keys.filter(violatesKey).length;
+            return { accountId: account.Id, verdict: failed > 0 ? 'FAIL' : 'PASS', evaluated: keys.length, failing: failed, excepted: 0, gaps: [] };
+          }).sort((a, b) => a.accountId.localeCompare(b.accountId)),
+        );
+        continue;
+      }
       // The denominator, per account (every account synced, with or without trails): the trails it owns, and those of
       // them that violate the control.
       const violates = VIOLATES[verdict.controlId]!;

@@ -1,5 +1,6 @@
-// kill -9 in the middle of a multi-account sync: the database stays sound, nothing synced before is lost, the run is
-// shown as interrupted, and the next sync completes. The sync runs as a user runs it: the built CLI, in its own process.
+// kill -9 in the middle of a multi-account sync: the database stays sound, nothing synced before is lost (trails and
+// KMS keys), every collector's run is shown as interrupted, and the next sync completes. The sync runs as a user runs
+// it: the built CLI, in its own process.
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,28 +33,36 @@ async function organizationToSync(latencyMs: number, seed: number) {
   return { org, db, env };
 }
 
+/** The collectors a sync runs, each with its own run (README, "Sync runs"), in the order their runs are started. */
+const COLLECTORS = ['aws.cloudtrail.trails', 'aws.kms.keys'];
+
 describe('a sync killed with SIGKILL', () => {
   it('loses nothing, leaves a sound database, is shown as interrupted, and the next sync completes', async () => {
     const { org, db, env } = await organizationToSync(0, 11);
 
     const first = await runCli(['sync', '--quiet'], env);
     expect(first.code, first.stderr).toBe(0);
-    const before = trailArns(db);
-    expect(before).toEqual([...org.trailArns].sort());
+    const before = liveAssets(db);
+    expect(before.trails).toEqual([...org.trailArns].sort());
+    expect(before.kmsKeys).toEqual(scenarioKeyArns(org));
+    expect(before.kmsKeys.length).toBeGreaterThan(0);
+    const firstRuns = runIds(db);
+    expect(firstRuns).toHaveLength(COLLECTORS.length);
 
     // Slow the organization down so the second sync is still writing when it is killed.
     org.scenario.latencyMs = 40;
     const child = spawn(process.execPath, [BIN, 'sync', '--quiet', '--account-concurrency', '2'], { env: { ...process.env, ...env }, stdio: 'ignore' });
     const exited = new Promise((resolve) => child.on('close', resolve));
     const reader = new Database(db, { readonly: true });
+    let secondRuns: number[];
     try {
+      // Every collector's run of the second sync has started and has written some of its scopes.
       await waitFor(() => {
-        const row = reader.prepare(`SELECT count(*) AS n FROM sync_scopes WHERE run_id = (SELECT max(id) FROM sync_runs)`).get() as { n: number };
-        const runs = reader.prepare(`SELECT count(*) AS n FROM sync_runs`).get() as { n: number };
-        return runs.n === 2 && row.n >= 10;
+        const runs = runIds(db).filter((id) => !firstRuns.includes(id));
+        return runs.length === COLLECTORS.length && runs.every((id) => scopesOfRun(reader, id) >= 5);
       });
-      const written = (reader.prepare(`SELECT count(*) AS n FROM sync_scopes WHERE run_id = 2`).get() as { n: number }).n;
-      expect(written).toBeLessThan(org.activeAccountIds.length * REGIONS.length); // killed mid-run, not after
+      secondRuns = runIds(db).filter((id) => !firstRuns.includes(id));
+      for (const id of secondRuns) expect(scopesOfRun(reader, id)).toBeLessThan(org.activeAccountIds.length * REGIONS.length); // killed mid-run, not after
     } finally {
       reader.close();
     }
@@ -63,16 +72,20 @@ describe('a sync killed with SIGKILL', () => {
     const check = new Database(db);
     expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
     check.close();
-    expect(trailArns(db)).toEqual(before);
+    // Nothing synced before is lost, of any asset type.
+    expect(liveAssets(db)).toEqual(before);
     const store = SqliteStore.open(db);
-    expect(await store.latestSyncRun('aws.cloudtrail.trails')).toMatchObject({ id: 2, status: 'interrupted' });
+    for (const [i, collector] of COLLECTORS.entries()) {
+      expect(await store.latestSyncRun(collector)).toMatchObject({ id: secondRuns[i], status: 'interrupted' });
+    }
     await store.close();
 
     org.scenario.latencyMs = 0;
     const third = await runCli(['sync', '--quiet'], env);
     expect(third.code, third.stderr).toBe(0);
-    expect(third.stdout).toMatch(/Sync run 3 succeeded/);
-    expect(trailArns(db)).toEqual(before);
+    const [, trailsRun, keysRun] = /^Sync runs (\d+) \(aws\.cloudtrail\.trails\) succeeded, (\d+) \(aws\.kms\.keys\) succeeded in /.exec(third.stdout) ?? [];
+    expect([Number(trailsRun), Number(keysRun)], third.stdout).toEqual([secondRuns[1]! + 1, secondRuns[1]! + 2]);
+    expect(liveAssets(db)).toEqual(before);
   });
 });
 
@@ -87,16 +100,55 @@ describe('a sync stopped with Ctrl-C (SIGINT)', () => {
     await waitFor(() => existsSync(db) && scopesWritten(db) >= 3);
     child.kill('SIGINT');
     expect(await exited).toBe(3);
-    expect(stdout).toMatch(/^Sync run 1 interrupted in/);
+    // Every collector's run is shown interrupted, each by its id and collector.
+    expect(stdout).toMatch(/^Sync runs 1 \(aws\.cloudtrail\.trails\) interrupted, 2 \(aws\.kms\.keys\) interrupted in /);
+    expect(stdout).toContain('  interrupted: runs 1, 2 stopped before every account was synced; what was written is kept, and the next sync completes the rest\n');
 
-    const written = scopesWritten(db);
-    expect(written).toBeGreaterThan(0);
-    expect(written).toBeLessThan(org.activeAccountIds.length * REGIONS.length);
+    const reader = new Database(db, { readonly: true });
+    const finished = COLLECTORS.map((_, i) => accountsScopes(reader, i + 1));
+    reader.close();
+    for (const scopesByAccount of finished) {
+      const written = [...scopesByAccount.values()].reduce((n, count) => n + count, 0);
+      expect(written).toBeGreaterThan(0);
+      expect(written).toBeLessThan(org.activeAccountIds.length * REGIONS.length);
+      // An account in progress was finished, in every collector: none is left with part of its regions.
+      expect([...scopesByAccount.values()].filter((count) => count !== REGIONS.length)).toEqual([]);
+    }
+    // Each collector finished the same accounts: Ctrl-C stops accounts, not a collector in the middle of one.
+    expect([...finished[1]!.keys()].sort()).toEqual([...finished[0]!.keys()].sort());
     const store = SqliteStore.open(db);
-    expect(await store.latestSyncRun('aws.cloudtrail.trails')).toMatchObject({ id: 1, status: 'interrupted' });
+    for (const [i, collector] of COLLECTORS.entries()) expect(await store.latestSyncRun(collector)).toMatchObject({ id: i + 1, status: 'interrupted' });
     await store.close();
   });
 });
+
+/** The run ids in the file, oldest first. */
+function runIds(path: string): number[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare(`SELECT id FROM sync_runs ORDER BY id`).all() as { id: number }[]).map((r) => r.id);
+  } finally {
+    db.close();
+  }
+}
+
+function scopesOfRun(db: Database.Database, runId: number): number {
+  return (db.prepare(`SELECT count(*) AS n FROM sync_scopes WHERE run_id = ?`).get(runId) as { n: number }).n;
+}
+
+/** How many scopes of the run each account has. */
+function accountsScopes(db: Database.Database, runId: number): Map<string, number> {
+  const rows = db.prepare(`SELECT account_id, count(*) AS n FROM sync_scopes WHERE run_id = ? GROUP BY account_id`).all(runId) as { account_id: string; n: number }[];
+  return new Map(rows.map((r) => [r.account_id, r.n]));
+}
+
+/** Every KMS key of the scenario in the regions synced. */
+function scenarioKeyArns(org: ReturnType<typeof organizationScenario>): string[] {
+  return org.scenario.accounts
+    .filter((a) => org.activeAccountIds.includes(a.Id))
+    .flatMap((a) => (a.KmsKeys ?? []).filter((k) => REGIONS.includes(k.Region)).map((k) => `arn:aws:kms:${k.Region}:${a.Id}:key/${k.KeyId}`))
+    .sort();
+}
 
 function scopesWritten(path: string): number {
   const db = new Database(path, { readonly: true });
@@ -109,11 +161,12 @@ function scopesWritten(path: string): number {
   }
 }
 
-/** The trails a default query shows (not deleted), read straight from the file. */
-function trailArns(path: string): string[] {
+/** The trails and KMS keys a default query shows (not deleted), read straight from the file. */
+function liveAssets(path: string): { trails: string[]; kmsKeys: string[] } {
   const db = new Database(path, { readonly: true });
   try {
-    return (db.prepare(`SELECT arn FROM trails WHERE deleted_at IS NULL ORDER BY arn`).all() as { arn: string }[]).map((r) => r.arn);
+    const live = (table: string) => (db.prepare(`SELECT arn FROM ${table} WHERE deleted_at IS NULL ORDER BY arn`).all() as { arn: string }[]).map((r) => r.arn);
+    return { trails: live('trails'), kmsKeys: live('kms_keys') };
   } finally {
     db.close();
   }

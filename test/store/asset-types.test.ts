@@ -165,7 +165,7 @@ describe('an asset type from its definition alone', () => {
     expect((await store.assetHistory([widget('b').arn]))[0]![0]).toMatchObject({ kind: 'deleted', runId: third });
 
     const retirement = await store.retireAccount(third, WIDGET.collector, ACCOUNT, 'left the organization');
-    expect(retirement).toEqual({ regions: 1, trailsDeleted: 1 });
+    expect(retirement).toEqual({ regions: 1, assetsDeleted: { Widget: 1 } });
     expect(await store.findAssetsOfType('Widget', {})).toEqual([]);
     expect((await store.findAssetsOfType('Widget', {}, { includeDeleted: true })).map((w) => w.name)).toEqual(['a', 'b']);
     expect(await store.assetTotals()).toContainEqual({ assetType: 'Widget', live: 0, deleted: 2 });

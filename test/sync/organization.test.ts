@@ -1,5 +1,6 @@
 // Syncing a whole organization through the real SDK: discovery, assumed roles, limits, retries, and faults that lose nothing.
 import { describe, expect, it, vi } from 'vitest';
+import { syncSummaryText } from '../../src/cli/commands/sync.js';
 import { silentLogger } from '../../src/log.js';
 import { organizationScenario, type OrganizationScenario, type Simulator } from '../../src/simulator/index.js';
 import type { InventoryStore } from '../../src/store/store.js';
@@ -187,17 +188,26 @@ describe('syncing an organization', () => {
     const [excluded, closed] = org.activeAccountIds.filter((id) => id !== org.management.Id && owners(org.trailArns).has(id)) as [string, string];
     await syncOrganization(store, discovery(org));
     const trailsOf = (id: string) => org.trailArns.filter((arn) => arn.split(':')[4] === id);
+    // Its KMS keys leave too, counted as keys, never as trails: the summary reports each asset type on its own.
+    const keysOf = (id: string) => (org.scenario.accounts.find((a) => a.Id === id)!.KmsKeys ?? []).filter((key) => REGIONS.includes(key.Region));
+    expect(keysOf(excluded).length + keysOf(closed).length).toBeGreaterThan(0);
 
     org.scenario.accounts.find((a) => a.Id === closed)!.Status = 'SUSPENDED';
     const summary = await syncOrganization(store, `${discovery(org)}  exclude: ["${excluded}"]\n`);
     expect(summary.run.status).toBe('succeeded');
     const byId = (a: { accountId: string }, b: { accountId: string }) => a.accountId.localeCompare(b.accountId);
     expect([...summary.retired].sort(byId)).toEqual([
-      { accountId: excluded, name: orgName(org, excluded), reason: 'excluded by organization.exclude', regions: REGIONS.length, trailsDeleted: trailsOf(excluded).length },
-      { accountId: closed, name: orgName(org, closed), reason: 'its state in AWS Organizations is SUSPENDED', regions: REGIONS.length, trailsDeleted: trailsOf(closed).length },
+      { accountId: excluded, name: orgName(org, excluded), reason: 'excluded by organization.exclude', regions: REGIONS.length, assetsDeleted: { Trail: trailsOf(excluded).length, KmsKey: keysOf(excluded).length } },
+      { accountId: closed, name: orgName(org, closed), reason: 'its state in AWS Organizations is SUSPENDED', regions: REGIONS.length, assetsDeleted: { Trail: trailsOf(closed).length, KmsKey: keysOf(closed).length } },
     ].sort(byId));
+    // The CLI says what left per type, trails under their own name: `..., 2 trails deleted, 1 kms keys deleted`.
+    expect(syncSummaryText(summary)).toContain(
+      `Retired from the inventory: ${excluded} (${orgName(org, excluded)}) (excluded by organization.exclude): ${REGIONS.length} regions out of coverage, ${trailsOf(excluded).length} trails deleted, ${keysOf(excluded).length} kms keys deleted`,
+    );
     const live = (await store.findTrails({}, { limit: 1000 })).map((t) => t.arn);
     expect(live.filter((arn) => [excluded, closed].includes(arn.split(':')[4]!))).toEqual([]);
+    const liveKeys = (await store.findAssetsOfType('KmsKey', {})).map((k) => k.arn as string);
+    expect(liveKeys.filter((arn) => [excluded, closed].includes(arn.split(':')[4]!))).toEqual([]);
     const coverage = await computeCoverage(store, 'Trail');
     expect(coverage.filter((entry) => [excluded, closed].includes(entry.accountId))).toEqual([]);
     // The control engine no longer waits on them (the other gaps here are the regions this test leaves out).

@@ -150,6 +150,11 @@ export function syncSummaryText(summary: SyncSummary): string {
       return `  ${assetsGatheredBy(r.collector)}: ${counts.seen} sightings, ${counts.new} new, ${counts.changed} changed, ${counts.deleted} deleted`;
     }),
   ];
+  // Stopped runs say what the user must know: what was written stays, and the next sync picks up the rest.
+  const interrupted = runs.filter((r) => r.status === 'interrupted');
+  if (interrupted.length) {
+    lines.push(`  interrupted: ${several ? `runs ${interrupted.map((r) => r.id).join(', ')} stopped` : 'stopped'} before every account was synced; what was written is kept, and the next sync completes the rest`);
+  }
   const skipped = scopes.filter((s) => s.status === 'skipped');
   if (skipped.length) lines.push(`  skipped (region not enabled): ${listed(skipped.map((s) => `${s.accountId}/${s.region}`))}`);
   const failed = scopes.filter((s) => s.status === 'failed');
@@ -160,7 +165,9 @@ export function syncSummaryText(summary: SyncSummary): string {
     for (const s of failed) lines.push(`  ${shown(s.accountId)} ${shown(s.region)}: ${shown(s.error?.code ?? '')}: ${shown(s.error?.message ?? '')}`);
   }
   for (const r of summary.retired) {
-    lines.push(`Retired from the inventory: ${named(r.accountId, r.name)} (${shown(r.reason)}): ${r.regions} regions out of coverage, ${r.trailsDeleted} trails deleted`);
+    // What left with the account, per asset type in registry order: `2 trails deleted, 1 kms keys deleted`.
+    const deleted = ASSET_TYPES.filter((type) => r.assetsDeleted[type.name] !== undefined).map((type) => `${r.assetsDeleted[type.name]} ${nounsOf(type).many} deleted`);
+    lines.push(`Retired from the inventory: ${named(r.accountId, r.name)} (${shown(r.reason)}): ${[`${r.regions} regions out of coverage`, ...deleted].join(', ')}`);
   }
   for (const u of summary.unknownRegions) lines.push(`Not a region of account ${u.accountId}'s partition (EC2 DescribeRegions): ${shown(u.region)}`);
   return `${lines.join('\n')}\n`;

@@ -447,12 +447,13 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
         `DELETE FROM asset_sightings WHERE account_id = ? AND ${this.d.anyOf('asset_type')} RETURNING asset_type, asset_id`,
         [accountId, this.d.listParam(types.map((schema) => schema.type.name))],
       );
-      let trailsDeleted = 0; // assets of any type the collector gathers
+      // Counted per type: a summary must never call a retired account's keys its trails.
+      const assetsDeleted: Record<string, number> = {};
       for (const schema of types) {
         const ids = unseen.filter((u) => u.asset_type === schema.type.name).map((u) => u.asset_id);
-        if (ids.length > 0) trailsDeleted += yield* this.deleteUnseen(schema, runId, ids, at, null);
+        assetsDeleted[schema.type.name] = ids.length > 0 ? yield* this.deleteUnseen(schema, runId, ids, at, null) : 0;
       }
-      return { regions, trailsDeleted };
+      return { regions, assetsDeleted };
     }.bind(this));
   }
 
