@@ -255,9 +255,14 @@ export function compileWhere(
       return value.map((v, i) => toParam(v, `${at}[${i}]`));
     };
     const c = column.sql;
-    // A nullable column makes comparisons three-valued; COALESCE folds "unknown" to false so NOT stays a complement.
+    // A nullable column makes comparisons three-valued; folding "unknown" to false keeps NOT a complement (values
+    // compared with are never null, so a predicate is unknown only where the column is NULL). A bare column is
+    // folded with `IS NOT NULL AND`, which leaves the comparison an AND term an index can serve (COALESCE hides it,
+    // and a filter on an indexed nullable column then reads every row); an expression is folded by COALESCE, which
+    // evaluates it once.
+    const bareColumn = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(column.sql);
     const twoValued = (predicate: string): string =>
-      column.nullable ? `COALESCE(${predicate}, ${dialect.falseLiteral})` : predicate;
+      !column.nullable ? predicate : bareColumn ? `(${column.sql} IS NOT NULL AND ${predicate})` : `COALESCE(${predicate}, ${dialect.falseLiteral})`;
     const negate = (predicate: string): string => `(NOT ${twoValued(predicate)})`;
     const includes = (list: FilterColumn, placeholder: string): string =>
       `EXISTS (SELECT 1 FROM ${dialect.jsonArrayElements(list.sql, list.path ?? [], 'json_item')} WHERE ${dialect.jsonElementText('json_item')} = ${placeholder})`;
