@@ -41,7 +41,7 @@ export class CallLimiter {
   }
 
   /** Makes every attempt of this client's calls go through the limiter (after the retry step, before signing). */
-  attach(client: { middlewareStack: MiddlewareStack<any, any> }, account: string, region: string, service: string): void {
+  attach(client: { middlewareStack: MiddlewareStack<object, MetadataBearer> }, account: string, region: string, service: string): void {
     const middleware =
       <Output extends MetadataBearer>(next: FinalizeHandler<object, Output>): FinalizeHandler<object, Output> =>
       (args: FinalizeHandlerArguments<object>) =>
