@@ -136,11 +136,11 @@ export async function runOrgSync({ accounts, limits }: OrgSyncOptions, log: (lin
     };
     await timed('coverage(assetType: "Trail") in-process', async () => {
       const result = await runQuery(api, store, '{ coverage(assetType: "Trail") { accountId region lastSuccessAt latestAttemptFailed } }');
-      return `${(result.data?.coverage as unknown[]).length} entries`;
+      return `${(result.data!.coverage as unknown[]).length} entries`;
     });
     await timed('syncRuns(limit: 3) with every scope, in-process', async () => {
       const result = await runQuery(api, store, '{ syncRuns(limit: 3) { id status totals { scopesOk scopesFailed } scopes { accountId region status } } }');
-      return `${(result.data?.syncRuns as { scopes: unknown[] }[]).reduce((n, run) => n + run.scopes.length, 0)} scopes`;
+      return `${(result.data!.syncRuns as { scopes: unknown[] }[]).reduce((n, run) => n + run.scopes.length, 0)} scopes`;
     });
     await timed('control evaluation (inventory check)', async () => {
       const verdicts = await evaluateControls(api, store, loadCatalog(api));

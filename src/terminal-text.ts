@@ -13,7 +13,7 @@ const IN_VALUE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202
 // eslint-disable-next-line no-control-regex
 const IN_TEXT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-const escape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+const unicodeEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**
  * Lines of text for a terminal: every control character escaped but newline and tab. JSON text comes out as the same
@@ -21,12 +21,12 @@ const escape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStar
  * it too.
  */
 export function terminalText(text: string): string {
-  return text.replace(IN_TEXT, escape);
+  return text.replace(IN_TEXT, unicodeEscape);
 }
 
 /** One value inside a line of text (a name, an owner, a message): every control character escaped, newline and tab too. */
 export function terminalValue(value: string): string {
-  return value.replace(IN_VALUE, escape);
+  return value.replace(IN_VALUE, unicodeEscape);
 }
 
 /** Writes text meant for stdout: results, tables, verdicts, JSON. */

@@ -324,7 +324,7 @@ export function noNullInFilters(context: ValidationContext): ASTVisitor {
     },
     ObjectField(node) {
       const parent = getNamedType(context.getParentInputType());
-      if (!parent || !parent.name.endsWith(WHERE_SUFFIX)) return;
+      if (!parent?.name.endsWith(WHERE_SUFFIX)) return;
       const where = `${parent.name}.${node.name.value}`;
       if (node.value.kind === Kind.NULL) {
         context.reportError(

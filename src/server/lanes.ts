@@ -61,7 +61,7 @@ export function routeRequest(request: { method: string; search: string; body: un
   const operation = typeof params.operationName === 'string'
     ? operations.find((o) => o.name?.value === params.operationName)
     : operations.length === 1 ? operations[0] : undefined;
-  if (!operation || operation.operation !== 'query') return IN_PROCESS;
+  if (operation?.operation !== 'query') return IN_PROCESS;
   return { route: 'pool', lane: isCheap(document, operation, params.variables, api, limits) ? 'cheap' : 'costly' };
 }
 

@@ -45,7 +45,7 @@ export class CallLimiter {
    * Makes every attempt of this client's calls go through the limiter (after the retry step, before signing), counted
    * against the account making the call; the call then goes on as that account, whichever call's completion let it go.
    */
-  attach(client: { middlewareStack: MiddlewareStack<any, any> }, accountOf: () => AccountCall, region: string, service: string): void {
+  attach(client: { middlewareStack: MiddlewareStack<object, MetadataBearer> }, accountOf: () => AccountCall, region: string, service: string): void {
     const middleware =
       <Output extends MetadataBearer>(next: FinalizeHandler<object, Output>): FinalizeHandler<object, Output> =>
       (args: FinalizeHandlerArguments<object>) => {

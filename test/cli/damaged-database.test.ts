@@ -37,7 +37,7 @@ describe('a damaged inventory through the CLI', () => {
   it('check gives every control ERROR, exit 3, naming what the integrity check found, and records nothing', async () => {
     const { code, stdout, stderr } = await runCli(['check', '--db', db]);
     expect(code).toBe(3);
-    expect(stdout).toMatch(/^ERROR  cloudtrail-kms-encryption {2}/m);
+    expect(stdout).toMatch(/^ERROR {2}cloudtrail-kms-encryption {2}/m);
     expect(stdout).toMatch(/the inventory database fails its integrity check \(SQLite PRAGMA integrity_check of the whole database\): row \d+ missing from index trails_by_kms_key_id/);
     expect(stdout).toMatch(/6 controls: 0 pass, 0 fail, 6 error\n$/);
     expect(stderr).toContain('the verdicts are not recorded: the database fails its integrity check');

@@ -37,7 +37,7 @@ describe('terminal text', () => {
 
   it('keeps the newlines and tabs of text of many lines, and JSON stays the same JSON', () => {
     expect(terminalText(`one\ttwo\n${HOSTILE}\r\n`)).toBe(`one\ttwo\n${HOSTILE_SHOWN}\\u000d\n`);
-    const value = { owner: HOSTILE, reason: FORGING, all: Array.from({ length: 0xa0 }, (_, c) => String.fromCharCode(c)).join('') + '\u202e\u2066' };
+    const value = { owner: HOSTILE, reason: FORGING, all: `${Array.from({ length: 0xa0 }, (_, c) => String.fromCharCode(c)).join('')}\u202e\u2066` };
     const json = terminalText(JSON.stringify(value, null, 2));
     expect(json).not.toMatch(RAW_CONTROL);
     expect(JSON.parse(json)).toEqual(value);

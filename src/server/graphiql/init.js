@@ -23,7 +23,7 @@
         return response.text().then(function (text) {
           try {
             return JSON.parse(text);
-          } catch (error) {
+          } catch (_notJson) {
             return { errors: [{ message: 'HTTP ' + response.status + ' ' + response.statusText + ': ' + text }] };
           }
         });
