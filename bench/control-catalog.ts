@@ -60,9 +60,7 @@ export function referenceCounts(db: Database.Database, statements: Record<string
 }
 
 export function verdictCounts(verdicts: readonly ControlVerdict[]): ControlCounts {
-  return Object.fromEntries(
-    verdicts.map((v) => [v.controlId, Object.fromEntries((v.accounts ?? []).map((a) => [a.accountId, `${a.evaluated}/${a.failing}`]))]),
-  );
+  return Object.fromEntries(verdicts.map((v) => [v.controlId, Object.fromEntries((v.accounts ?? []).map((a) => [a.accountId, `${a.evaluated}/${a.failing}`]))]));
 }
 
 const totalFailing = (counts: ControlCounts): number =>
@@ -90,13 +88,17 @@ export const controlCatalog: Benchmark = {
       const missing = Object.keys(expected).filter((id) => !(id in actual));
       const unexpected = Object.keys(actual).filter((id) => !(id in expected));
       if (missing.length > 0 || unexpected.length > 0) {
-        throw new Error(`the reference covers other controls than the catalog: catalog lacks ${missing.join(', ') || 'none'}, reference lacks ${unexpected.join(', ') || 'none'}`);
+        throw new Error(
+          `the reference covers other controls than the catalog: catalog lacks ${missing.join(', ') || 'none'}, reference lacks ${unexpected.join(', ') || 'none'}`,
+        );
       }
       for (const [controlId, accounts] of Object.entries(expected)) {
         const got = actual[controlId]!;
         for (const accountId of new Set([...Object.keys(accounts), ...Object.keys(got)])) {
           if (accounts[accountId] !== got[accountId]) {
-            throw new Error(`${controlId}, account ${accountId}: the evaluation counted ${got[accountId] ?? 'nothing'} (evaluated/failing), the raw SQL ${accounts[accountId] ?? 'nothing'}`);
+            throw new Error(
+              `${controlId}, account ${accountId}: the evaluation counted ${got[accountId] ?? 'nothing'} (evaluated/failing), the raw SQL ${accounts[accountId] ?? 'nothing'}`,
+            );
           }
         }
       }
@@ -107,9 +109,20 @@ export const controlCatalog: Benchmark = {
       const errors = verdicts.filter((v) => v.verdict === 'ERROR');
       if (errors.length > 0) throw new Error(`the synthetic inventory should have no coverage gap: ${errors.map((v) => `${v.controlId}: ${v.reason}`).join('; ')}`);
 
-      const times = await timeBoth(runs, async () => totalFailing(verdictCounts(await ours())), () => totalFailing(reference()));
-      return [measurement('control-catalog', 'ms', times.ours, times.reference,
-        `${verdicts.length} controls over ${trails} trails and ${trails} KMS keys: loadCatalog + evaluateControls (which also checks inventory coverage for gaps and lists each failing asset) vs one raw SQL statement per control counting evaluated and failing per account`)];
+      const times = await timeBoth(
+        runs,
+        async () => totalFailing(verdictCounts(await ours())),
+        () => totalFailing(reference()),
+      );
+      return [
+        measurement(
+          'control-catalog',
+          'ms',
+          times.ours,
+          times.reference,
+          `${verdicts.length} controls over ${trails} trails and ${trails} KMS keys: loadCatalog + evaluateControls (which also checks inventory coverage for gaps and lists each failing asset) vs one raw SQL statement per control counting evaluated and failing per account`,
+        ),
+      ];
     } finally {
       await inventory.close();
     }

@@ -31,7 +31,13 @@ interface Side {
 }
 
 async function openSide(
-  label: string, trails: number, syncTrails: number, organization: OrganizationSize | undefined, body: string, log: (line: string) => void, closers: (() => Promise<void>)[],
+  label: string,
+  trails: number,
+  syncTrails: number,
+  organization: OrganizationSize | undefined,
+  body: string,
+  log: (line: string) => void,
+  closers: (() => Promise<void>)[],
 ): Promise<Side> {
   log(`${label}: ${trails} trails`);
   const inventory = await openPostgresBenchInventory(trails, log, { syncTrails, organization });
@@ -42,9 +48,7 @@ async function openSide(
   if (answer.status !== 200) throw new Error(`the ${label} server answered the dashboard page with HTTP ${answer.status}: ${answer.text.slice(0, 500)}`);
   const page = checkDashboardPage(answer.text, `the ${label} server`);
   // Beyond the page's shape: its total is the inventory's own count, and its edges come in region order.
-  const [counted] = await inventory.query<{ n: string }>(
-    `SELECT count(*) AS n FROM trails WHERE deleted_at IS NULL AND kms_key_id = '' AND is_logging`,
-  );
+  const [counted] = await inventory.query<{ n: string }>(`SELECT count(*) AS n FROM trails WHERE deleted_at IS NULL AND kms_key_id = '' AND is_logging`);
   const { totalCount, edges } = page.data.trailsConnection;
   if (Number(counted!.n) !== totalCount) throw new Error(`the ${label} page counts ${totalCount} trails, the inventory has ${counted!.n}`);
   const regions = edges.map((edge) => edge.node.region);
@@ -82,7 +86,10 @@ export function dashboardPagePostgresScaleAt(sizes?: ScaleSizes, organization?: 
         const durationSeconds = options.durationSeconds ?? DEFAULT_DURATION_SECONDS;
         const load = { body, connections: CONNECTIONS, durationSeconds };
         // As throughputBoth, but each side is checked against its own page: a warm-up of each, then alternate runs.
-        const sides = [['ours', largeSide], ['reference', smallSide]] as const;
+        const sides = [
+          ['ours', largeSide],
+          ['reference', smallSide],
+        ] as const;
         for (const [, side] of sides) {
           await runLoad(side.target, { ...load, durationSeconds: Math.min(2, durationSeconds / 2), expectBody: side.expected }, true);
           await side.target.settle();
@@ -100,9 +107,14 @@ export function dashboardPagePostgresScaleAt(sizes?: ScaleSizes, organization?: 
           }
         }
         return [
-          measurement('dashboard-page-postgres-scale', 'req/s', samples.ours, samples.reference,
+          measurement(
+            'dashboard-page-postgres-scale',
+            'req/s',
+            samples.ours,
+            samples.reference,
             `higher is better, ratio = ${large} trails / ${small} trails (page of ${DASHBOARD_PAGE.first} of ${largeSide.totalCount} vs ${smallSide.totalCount}); ` +
-              `${CONNECTIONS} connections × ${durationSeconds} s per run; the large inventory is the small one copied in SQL`),
+              `${CONNECTIONS} connections × ${durationSeconds} s per run; the large inventory is the small one copied in SQL`,
+          ),
         ];
       } finally {
         for (const close of closers) await close();

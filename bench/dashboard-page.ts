@@ -218,8 +218,13 @@ export const dashboardPage: Benchmark = {
       const load = loadOptions(dashboard, options);
       const samples = await throughputBoth(options.runs, dashboard.ours, dashboard.reference, load, options.log);
       return [
-        measurement('dashboard-page', 'req/s', samples.ours, samples.reference,
-          `higher is better, ratio = ours / reference; ${CONNECTIONS} connections × ${load.durationSeconds} s per run; reference: node:http + 2 prepared statements`),
+        measurement(
+          'dashboard-page',
+          'req/s',
+          samples.ours,
+          samples.reference,
+          `higher is better, ratio = ours / reference; ${CONNECTIONS} connections × ${load.durationSeconds} s per run; reference: node:http + 2 prepared statements`,
+        ),
       ];
     }),
 };
@@ -232,8 +237,13 @@ export const dashboardPageNaive: Benchmark = {
       const load = loadOptions(dashboard, options);
       const samples = await throughputBoth(options.runs, dashboard.ours, dashboard.naive, load, options.log);
       return [
-        measurement('dashboard-page-naive', 'req/s', samples.ours, samples.reference,
-          `higher is better, ratio = ours / naive; ${CONNECTIONS} connections × ${load.durationSeconds} s per run; naive: SELECT * + JS filter/sort, N+1 account and tags`),
+        measurement(
+          'dashboard-page-naive',
+          'req/s',
+          samples.ours,
+          samples.reference,
+          `higher is better, ratio = ours / naive; ${CONNECTIONS} connections × ${load.durationSeconds} s per run; naive: SELECT * + JS filter/sort, N+1 account and tags`,
+        ),
       ];
     }),
 };

@@ -44,5 +44,7 @@ try {
   await store.close();
 }
 const { accounts, regions, trails } = options.shape;
-process.stdout.write(`${options.db}: ${trails} trails in ${accounts} accounts × ${regions} regions, ${unencryptedCount(options.shape)} without a KMS key, ` +
-  `in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+process.stdout.write(
+  `${options.db}: ${trails} trails in ${accounts} accounts × ${regions} regions, ${unencryptedCount(options.shape)} without a KMS key, ` +
+    `in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+);

@@ -17,7 +17,8 @@ import { measurement, timeBoth, type Benchmark } from './lib/measure.js';
 import { DEFAULT_REGIONS } from '../src/simulator/scenario.js';
 import { accountIdOf } from './lib/synthetic.js';
 
-export const KMS_KEY_QUERY = '{ kmsKeys(where:{managementType:"CustomerManaged", automaticRotationEnabled_NOT:true}){...AssetFragment keyState keySpec automaticRotationEnabled} }';
+export const KMS_KEY_QUERY =
+  '{ kmsKeys(where:{managementType:"CustomerManaged", automaticRotationEnabled_NOT:true}){...AssetFragment keyState keySpec automaticRotationEnabled} }';
 
 /** One key in ten is customer managed without rotation: 10,000 of 100,000, the most one list returns, as the seed query's. */
 const isUnrotated = (i: number): boolean => i % 10 === 1;
@@ -39,15 +40,47 @@ export function syntheticKey(i: number, accounts: number): KmsKeyRecord {
   const region = DEFAULT_REGIONS[Math.floor(i / accounts) % DEFAULT_REGIONS.length]!;
   const keyId = `${String(i).padStart(8, '0')}-1111-2222-3333-444455556666`;
   const arn = `arn:aws:kms:${region}:${accountId}:key/${keyId}`;
-  const policy = { Version: '2012-10-17', Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }] };
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }],
+  };
   return {
-    arn, name: keyId, accountId, region, keyId, aliases: [`alias/bench-${i}`], description: '',
-    keyManager: 'CUSTOMER', managementType: 'CustomerManaged', keyState: 'Enabled', enabled: true, scheduleForDeletion: false,
-    deletionDate: null, keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', origin: 'AWS_KMS', multiRegion: false,
-    creationDate: '2024-01-01T00:00:00.000Z', automaticRotationEnabled: !isUnrotated(i),
+    arn,
+    name: keyId,
+    accountId,
+    region,
+    keyId,
+    aliases: [`alias/bench-${i}`],
+    description: '',
+    keyManager: 'CUSTOMER',
+    managementType: 'CustomerManaged',
+    keyState: 'Enabled',
+    enabled: true,
+    scheduleForDeletion: false,
+    deletionDate: null,
+    keySpec: 'SYMMETRIC_DEFAULT',
+    keyUsage: 'ENCRYPT_DECRYPT',
+    origin: 'AWS_KMS',
+    multiRegion: false,
+    creationDate: '2024-01-01T00:00:00.000Z',
+    automaticRotationEnabled: !isUnrotated(i),
     policyDocument: JSON.stringify(policy),
-    keyPolicy: { statements: [{ sid: 'Enable IAM User Permissions', effect: 'Allow', principals: [`AWS|arn:aws:iam::${accountId}:root`], actions: ['kms:*'], notActions: [], resources: ['*'], conditions: [] }] },
-    tags: [{ key: 'team', value: `team-${i % 7}` }], collectionErrors: [], raw: {},
+    keyPolicy: {
+      statements: [
+        {
+          sid: 'Enable IAM User Permissions',
+          effect: 'Allow',
+          principals: [`AWS|arn:aws:iam::${accountId}:root`],
+          actions: ['kms:*'],
+          notActions: [],
+          resources: ['*'],
+          conditions: [],
+        },
+      ],
+    },
+    tags: [{ key: 'team', value: `team-${i % 7}` }],
+    collectionErrors: [],
+    raw: {},
     ...exemptFromRotation(i),
   };
 }
@@ -112,7 +145,11 @@ export const kmsKeyQuery: Benchmark = {
         const times = await timeBoth(
           runs,
           async () => {
-            const response = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: KMS_KEY_QUERY }) });
+            const response = await fetch(server.graphqlUrl, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ query: KMS_KEY_QUERY }),
+            });
             const body = (await response.json()) as { data?: { kmsKeys: unknown[] }; errors?: unknown };
             if (!body.data) throw new Error(`the KMS key query failed: ${JSON.stringify(body.errors)}`);
             return body.data.kmsKeys.length;
@@ -120,7 +157,13 @@ export const kmsKeyQuery: Benchmark = {
           () => {
             const rows = raw.all() as { tags: string; automaticRotationEnabled: number | null }[];
             const json = JSON.stringify({
-              data: { kmsKeys: rows.map((row) => ({ ...row, automaticRotationEnabled: row.automaticRotationEnabled === null ? null : row.automaticRotationEnabled === 1, tags: JSON.parse(row.tags) })) },
+              data: {
+                kmsKeys: rows.map((row) => ({
+                  ...row,
+                  automaticRotationEnabled: row.automaticRotationEnabled === null ? null : row.automaticRotationEnabled === 1,
+                  tags: JSON.parse(row.tags),
+                })),
+              },
             });
             return (JSON.parse(json) as { data: { kmsKeys: unknown[] } }).data.kmsKeys.length;
           },

@@ -22,12 +22,20 @@ let url: string | undefined;
 let raw: Statement | undefined;
 if (side === 'server') {
   const [{ createInventoryApi }, { silentLogger }, { startServer }, { SqliteStore }, { defaultWorkerCount }] = await Promise.all([
-    import('../src/graphql/execute.js'), import('../src/log.js'), import('../src/server/server.js'), import('../src/store/sqlite/sqlite-store.js'),
+    import('../src/graphql/execute.js'),
+    import('../src/log.js'),
+    import('../src/server/server.js'),
+    import('../src/store/sqlite/sqlite-store.js'),
     import('../src/server/graphql-pool.js'),
   ]);
   const store = SqliteStore.open(path!);
   const server = await startServer({
-    store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger, workers: workers === undefined ? defaultWorkerCount() : Number(workers),
+    store,
+    api: createInventoryApi(),
+    host: '127.0.0.1',
+    port: 0,
+    log: silentLogger,
+    workers: workers === undefined ? defaultWorkerCount() : Number(workers),
   });
   url = server.graphqlUrl;
   close = async () => {

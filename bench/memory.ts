@@ -33,9 +33,14 @@ export const serverMemory: Benchmark = {
       });
       const raw = await measureSide('raw', inventory.path, async (_ready, child) => (await ask<{ count: number }>(child, { type: 'run', runs })).count);
       if (server.count !== inventory.unencrypted || raw.count !== inventory.unencrypted) {
-        throw new Error(`the seed query returned ${server.count} trails from the server, ${raw.count} from the raw statement; the inventory has ${inventory.unencrypted} without a key`);
+        throw new Error(
+          `the seed query returned ${server.count} trails from the server, ${raw.count} from the raw statement; the inventory has ${inventory.unencrypted} without a key`,
+        );
       }
-      for (const [side, peak] of [['server', server], ['raw statement', raw]] as const) {
+      for (const [side, peak] of [
+        ['server', server],
+        ['raw statement', raw],
+      ] as const) {
         log(`  ${side} process: idle ${mb(peak.idleRssKb)} MB RSS once ready, peak ${mb(peak.maxRssKb)} MB over ${runs} seed queries (${peak.count} trails each)`);
       }
       const ours = mb(server.maxRssKb);
@@ -47,7 +52,8 @@ export const serverMemory: Benchmark = {
         ratio: Math.round((ours / reference) * 1000) / 1000,
         unit: 'MB',
         runs,
-        note: `peak RSS (maxRSS) of a child process over ${runs} seed queries, ${inventory.unencrypted} of ${trails} trails each: ` +
+        note:
+          `peak RSS (maxRSS) of a child process over ${runs} seed queries, ${inventory.unencrypted} of ${trails} trails each: ` +
           `the real server answering over HTTP (idle ${mb(server.idleRssKb)} MB) vs better-sqlite3 running the raw statement + JSON.stringify (idle ${mb(raw.idleRssKb)} MB)`,
       };
       return [measured];
@@ -61,9 +67,14 @@ export const mb = (kb: number): number => Math.round((kb / 1024) * 10) / 10;
 
 /** Starts one side's process (`workers`: the server's, else what serve starts), lets `drive` make it work, then reads its peak RSS and stops it. */
 export async function measureSide(
-  side: 'server' | 'raw', path: string, drive: (ready: Extract<MemoryReport, { type: 'ready' }>, child: ChildProcess) => Promise<number>, workers?: number,
+  side: 'server' | 'raw',
+  path: string,
+  drive: (ready: Extract<MemoryReport, { type: 'ready' }>, child: ChildProcess) => Promise<number>,
+  workers?: number,
 ): Promise<SidePeak> {
-  const child = fork(new URL('./memory-process.ts', import.meta.url), [side, path, ...(workers === undefined ? [] : [String(workers)])], { execArgv: ['--import', 'tsx'] });
+  const child = fork(new URL('./memory-process.ts', import.meta.url), [side, path, ...(workers === undefined ? [] : [String(workers)])], {
+    execArgv: ['--import', 'tsx'],
+  });
   try {
     const ready = await nextMessage<Extract<MemoryReport, { type: 'ready' }>>(child);
     const count = await drive(ready, child);

@@ -60,7 +60,13 @@ export const orgSync: Benchmark = {
 
 /** The AWS variables the sync reads, pointed at the simulator while the benchmark runs and restored after. */
 const AWS_VARIABLES = [
-  'AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED',
+  'AWS_ENDPOINT_URL',
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_EC2_METADATA_DISABLED',
 ] as const;
 
 export async function runOrgSync({ accounts, limits }: OrgSyncOptions, log: (line: string) => void): Promise<Measurement> {
@@ -89,8 +95,10 @@ export async function runOrgSync({ accounts, limits }: OrgSyncOptions, log: (lin
         log: silentLogger,
       });
 
-    log(`organization: ${org.activeAccountIds.length} active accounts (+${org.suspendedAccountIds.length} suspended) × 17 regions, ` +
-      `${LATENCY_MS} ms per call, ${limits.callsPerSecond} calls/s per account and region, 2% transient errors`);
+    log(
+      `organization: ${org.activeAccountIds.length} active accounts (+${org.suspendedAccountIds.length} suspended) × 17 regions, ` +
+        `${LATENCY_MS} ms per call, ${limits.callsPerSecond} calls/s per account and region, 2% transient errors`,
+    );
     log(`limits: ${limits.concurrency} calls in flight, ${limits.accountConcurrency} per account, ${limits.callsPerSecond} calls/s per account, region and service`);
 
     // 1. A good day: everything synced, so the faulty run below has data it must not lose.
@@ -109,23 +117,36 @@ export async function runOrgSync({ accounts, limits }: OrgSyncOptions, log: (lin
     const failedAccounts = measured.accountFailures.map((a) => a.accountId ?? a.label);
     const live = new Set((await store.findTrails({}, { limit: 10_000, fields: ['arn'] })).map((t) => t.arn));
     const lost = org.trailArns.filter((arn) => !live.has(arn));
-    const faultsAsExpected =
-      failedScopes.join() === `${org.deniedScope!.accountId}/${org.deniedScope!.region}` && failedAccounts.join() === org.unassumableAccountId;
-    log(`faulty sync: ${measured.run.status}; ${measured.totals.scopesOk} scopes ok, ${measured.totals.scopesFailed} failed (${failedScopes.join(', ')}), ` +
-      `accounts failed: ${failedAccounts.join(', ')} (${measured.accountFailures.map((a) => a.error.code).join(', ')}); ` +
-      `the two faults ${faultsAsExpected ? 'recorded as expected' : 'NOT as expected'}; trails lost: ${lost.length} of ${org.trailArns.length}`);
-    log(`calls: ${stats.calls} answered (${Object.entries(stats.errors).map(([code, n]) => `${n} ${code}`).join(', ')})`);
+    const faultsAsExpected = failedScopes.join() === `${org.deniedScope!.accountId}/${org.deniedScope!.region}` && failedAccounts.join() === org.unassumableAccountId;
+    log(
+      `faulty sync: ${measured.run.status}; ${measured.totals.scopesOk} scopes ok, ${measured.totals.scopesFailed} failed (${failedScopes.join(', ')}), ` +
+        `accounts failed: ${failedAccounts.join(', ')} (${measured.accountFailures.map((a) => a.error.code).join(', ')}); ` +
+        `the two faults ${faultsAsExpected ? 'recorded as expected' : 'NOT as expected'}; trails lost: ${lost.length} of ${org.trailArns.length}`,
+    );
+    log(
+      `calls: ${stats.calls} answered (${Object.entries(stats.errors)
+        .map(([code, n]) => `${n} ${code}`)
+        .join(', ')})`,
+    );
 
     const bound = lowerBound(stats, limits);
     const ratio = measured.durationMs / bound.ms;
-    log(`lower bound ${(bound.ms / 1000).toFixed(2)} s (${bound.why}); CPU used: sync ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (${((cpu.user + cpu.system) / 1e3 / measured.scopes.length).toFixed(2)} ms per scope), simulator ${stats.simulatorCpuSeconds.toFixed(2)} s`);
-    log(`sync wall time ${(measured.durationMs / 1000).toFixed(2)} s vs lower bound ${(bound.ms / 1000).toFixed(2)} s: ratio ${ratio.toFixed(2)} (bar ${RATIO_BAR}: ${ratio <= RATIO_BAR ? 'met' : 'NOT met'})`);
+    log(
+      `lower bound ${(bound.ms / 1000).toFixed(2)} s (${bound.why}); CPU used: sync ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (${((cpu.user + cpu.system) / 1e3 / measured.scopes.length).toFixed(2)} ms per scope), simulator ${stats.simulatorCpuSeconds.toFixed(2)} s`,
+    );
+    log(
+      `sync wall time ${(measured.durationMs / 1000).toFixed(2)} s vs lower bound ${(bound.ms / 1000).toFixed(2)} s: ratio ${ratio.toFixed(2)} (bar ${RATIO_BAR}: ${ratio <= RATIO_BAR ? 'met' : 'NOT met'})`,
+    );
 
     // 3. Nothing changed in the organization: count the rows a sync writes into the asset tables.
     const written = countRowWrites(store, ['trails', 'asset_sightings', 'asset_tags', 'asset_changes']);
     const unchanged = await sync();
-    log(`unchanged sync: ${unchanged.run.status}, ${unchanged.totals.new} new, ${unchanged.totals.changed} changed, ${unchanged.totals.deleted} deleted; ` +
-      `rows written: ${Object.entries(written.read()).map(([table, n]) => `${table} ${n}`).join(', ')}`);
+    log(
+      `unchanged sync: ${unchanged.run.status}, ${unchanged.totals.new} new, ${unchanged.totals.changed} changed, ${unchanged.totals.deleted} deleted; ` +
+        `rows written: ${Object.entries(written.read())
+          .map(([table, n]) => `${table} ${n}`)
+          .join(', ')}`,
+    );
 
     // 4. What a dashboard and the control engine read after such a sync.
     const api = createInventoryApi();
@@ -152,10 +173,14 @@ export async function runOrgSync({ accounts, limits }: OrgSyncOptions, log: (lin
     const accountsFile = join(dir, 'accounts.yaml');
     writeFileSync(accountsFile, `organization:\n  member_role_name: ${org.memberRoleName}\n`);
     const cli = (args: string[]) =>
-      spawn(process.execPath, ['--import', 'tsx', new URL('./cli.ts', import.meta.url).pathname, 'sync', '--quiet', '--db', dbPath, '--accounts', accountsFile, ...args], {
-        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-        stdio: ['ignore', 'pipe', 'ignore'], // its one expected error (the refused role) is in the summary
-      });
+      spawn(
+        process.execPath,
+        ['--import', 'tsx', new URL('./cli.ts', import.meta.url).pathname, 'sync', '--quiet', '--db', dbPath, '--accounts', accountsFile, ...args],
+        {
+          env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+          stdio: ['ignore', 'pipe', 'ignore'], // its one expected error (the refused role) is in the summary
+        },
+      );
     const before = liveTrails(dbPath);
     const victim = cli([]);
     const victimClosed = new Promise((resolve) => victim.once('close', resolve));
@@ -175,9 +200,11 @@ export async function runOrgSync({ accounts, limits }: OrgSyncOptions, log: (lin
     resumed.stdout!.on('data', (chunk) => (summary += chunk));
     await new Promise((resolve) => resumed.once('close', resolve));
     const afterResume = new Set(liveTrails(dbPath));
-    log(`kill -9 after ${killedAfter} of ${org.activeAccountIds.length * 17} scopes: integrity_check ${integrity}; ` +
-      `trails lost ${before.filter((arn) => !afterKill.has(arn)).length} of ${before.length}; ` +
-      `next sync: ${summary.split('\n')[0]}, trails lost ${before.filter((arn) => !afterResume.has(arn)).length}`);
+    log(
+      `kill -9 after ${killedAfter} of ${org.activeAccountIds.length * 17} scopes: integrity_check ${integrity}; ` +
+        `trails lost ${before.filter((arn) => !afterKill.has(arn)).length} of ${before.length}; ` +
+        `next sync: ${summary.split('\n')[0]}, trails lost ${before.filter((arn) => !afterResume.has(arn)).length}`,
+    );
 
     return {
       name: 'org-sync',

@@ -13,21 +13,43 @@ import { syncInventory } from '../src/sync/sync.js';
 import { resolveAccountTargets } from '../src/sync/targets.js';
 import { orgSyncOptions } from './org-sync.js';
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
-interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
 
 const { accounts, limits } = orgSyncOptions();
-const simulator = fork(new URL('./simulator-process.ts', import.meta.url), [JSON.stringify({ accounts, latencyMs: 20, callsPerSecond: limits.callsPerSecond, transientErrorRate: 0.02 })], { execArgv: ['--import', 'tsx'] });
-const ask = <T>(request: unknown): Promise<T> => new Promise((resolve) => { simulator.once('message', (m) => resolve(m as T)); if (request) simulator.send(request as never); });
+const simulator = fork(
+  new URL('./simulator-process.ts', import.meta.url),
+  [JSON.stringify({ accounts, latencyMs: 20, callsPerSecond: limits.callsPerSecond, transientErrorRate: 0.02 })],
+  { execArgv: ['--import', 'tsx'] },
+);
+const ask = <T>(request: unknown): Promise<T> =>
+  new Promise((resolve) => {
+    simulator.once('message', (m) => resolve(m as T));
+    if (request) simulator.send(request as never);
+  });
 const { url, org } = await ask<{ url: string; org: { management: { AccessKeyId: string; SecretAccessKey: string }; memberRoleName: string } }>(undefined);
 Object.assign(process.env, {
-  AWS_ENDPOINT_URL: url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: org.management.AccessKeyId, AWS_SECRET_ACCESS_KEY: org.management.SecretAccessKey,
-  AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_ENDPOINT_URL: url,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: org.management.AccessKeyId,
+  AWS_SECRET_ACCESS_KEY: org.management.SecretAccessKey,
+  AWS_CONFIG_FILE: '/nonexistent',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+  AWS_EC2_METADATA_DISABLED: 'true',
 });
 const dir = mkdtempSync(join(tmpdir(), 'inventory-profile-'));
 const store = SqliteStore.open(join(dir, 'inventory.db'));
 const config = parseAccountsConfig(`organization:\n  member_role_name: ${org.memberRoleName}\n`, 'profile accounts');
-const sync = () => syncInventory(store, { accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 5, log: silentLogger }), limits, log: silentLogger });
+const sync = () =>
+  syncInventory(store, { accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 5, log: silentLogger }), limits, log: silentLogger });
 await ask({ type: 'faults', on: false });
 await sync();
 
@@ -42,7 +64,9 @@ const cpu = process.cpuUsage(cpuBefore);
 const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: Profile };
 session.disconnect();
 const scopes = summary.scopes.length;
-console.log(`sync: ${scopes} scopes in ${(summary.durationMs / 1000).toFixed(2)} s; CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, ${((cpu.user + cpu.system) / 1000 / scopes).toFixed(3)} ms per scope`);
+console.log(
+  `sync: ${scopes} scopes in ${(summary.durationMs / 1000).toFixed(2)} s; CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, ${((cpu.user + cpu.system) / 1000 / scopes).toFixed(3)} ms per scope`,
+);
 
 const out = process.argv.indexOf('--out');
 if (out > 0) writeFileSync(process.argv[out + 1]!, JSON.stringify(profile));
@@ -51,7 +75,10 @@ profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.t
 const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
 const tally = (key: (n: ProfileNode) => string) => {
   const totals = new Map<string, number>();
-  for (const [id, us] of self) { const k = key(byNode.get(id)!); totals.set(k, (totals.get(k) ?? 0) + us); }
+  for (const [id, us] of self) {
+    const k = key(byNode.get(id)!);
+    totals.set(k, (totals.get(k) ?? 0) + us);
+  }
   return [...totals].sort((a, b) => b[1] - a[1]);
 };
 const where = (n: ProfileNode) => {
@@ -64,9 +91,11 @@ const where = (n: ProfileNode) => {
 };
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 console.log('self time by module:');
-for (const [k, us] of tally(where).slice(0, 25)) console.log(`  ${(us / 1000).toFixed(0).padStart(6)} ms ${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000 / scopes).toFixed(3)} ms/scope  ${k}`);
+for (const [k, us] of tally(where).slice(0, 25))
+  console.log(`  ${(us / 1000).toFixed(0).padStart(6)} ms ${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000 / scopes).toFixed(3)} ms/scope  ${k}`);
 console.log('self time by function:');
-for (const [k, us] of tally((n) => `${n.callFrame.functionName || '(anon)'} ${where(n)}:${n.callFrame.lineNumber}`).slice(0, 30)) console.log(`  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
+for (const [k, us] of tally((n) => `${n.callFrame.functionName || '(anon)'} ${where(n)}:${n.callFrame.lineNumber}`).slice(0, 30))
+  console.log(`  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
 await store.close();
 simulator.disconnect();
 rmSync(dir, { recursive: true, force: true });

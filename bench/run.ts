@@ -19,8 +19,18 @@ import { syncIngest, syncResyncUnchanged } from './sync-ingest.js';
 
 /** Every benchmark, in the order they run. */
 export const BENCHMARKS: readonly Benchmark[] = [
-  seedQuery, dashboardPage, dashboardPageNaive, kmsKeyQuery, syncIngest, syncResyncUnchanged, controlCatalog, serverMemory, hostileLoad, orgSync,
-  seedQueryPostgres, dashboardPagePostgresScale,
+  seedQuery,
+  dashboardPage,
+  dashboardPageNaive,
+  kmsKeyQuery,
+  syncIngest,
+  syncResyncUnchanged,
+  controlCatalog,
+  serverMemory,
+  hostileLoad,
+  orgSync,
+  seedQueryPostgres,
+  dashboardPagePostgresScale,
 ];
 
 export function formatTable(measurements: readonly Measurement[]): string {
@@ -29,7 +39,14 @@ export function formatTable(measurements: readonly Measurement[]): string {
     ...measurements.map((m) => [m.name, String(m.ours), String(m.reference), m.ratio.toFixed(2), m.unit, String(m.runs)]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return `${rows.map((row) => row.map((cell, column) => (column === 0 || column === 4 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd()).join('\n')}\n`;
+  return `${rows
+    .map((row) =>
+      row
+        .map((cell, column) => (column === 0 || column === 4 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }
 
 const usage = `usage: npm run bench -- [name...] [--json] [--trails n] [--runs n] [--duration s]\nbenchmarks:\n${BENCHMARKS.map((b) => `  ${b.name.padEnd(28)}${b.description}`).join('\n')}\n`;
@@ -40,7 +57,13 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { json: { type: 'boolean', default: false }, trails: { type: 'string', default: '100000' }, runs: { type: 'string', default: '5' }, duration: { type: 'string' }, help: { type: 'boolean', default: false } },
+      options: {
+        json: { type: 'boolean', default: false },
+        trails: { type: 'string', default: '100000' },
+        runs: { type: 'string', default: '5' },
+        duration: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
     });
   } catch (error) {
     process.stderr.write(`bench: ${(error as Error).message}\n${usage}`);
@@ -73,10 +96,19 @@ async function main(argv: string[]): Promise<number> {
   for (const benchmark of chosen) {
     log(`# ${benchmark.name}: ${benchmark.description}`);
     const results = await benchmark.run({ trails, runs, log, ...(durationSeconds === undefined ? {} : { durationSeconds }) });
-    for (const m of results) log(`  ${m.name}: ours ${m.ours} ${m.unit}, reference ${m.reference} ${m.unit}, ratio ${m.ratio.toFixed(2)} (${m.runs} runs)${m.note ? `; ${m.note}` : ''}`);
+    for (const m of results)
+      log(`  ${m.name}: ours ${m.ours} ${m.unit}, reference ${m.reference} ${m.unit}, ratio ${m.ratio.toFixed(2)} (${m.runs} runs)${m.note ? `; ${m.note}` : ''}`);
     measurements.push(...results);
   }
-  process.stdout.write(values.json ? `${JSON.stringify(measurements.map(({ note: _note, ...m }) => m), null, 2)}\n` : formatTable(measurements));
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify(
+          measurements.map(({ note: _note, ...m }) => m),
+          null,
+          2,
+        )}\n`
+      : formatTable(measurements),
+  );
   return 0;
 }
 

@@ -60,8 +60,20 @@ export const seedQueryPostgresIn = (organization?: OrganizationSize): Benchmark 
       const differing = a.findIndex((row, i) => project(row) !== project(b[i]!));
       if (differing >= 0) throw new Error(`row ${differing} differs: ours ${project(a[differing]!)}, raw ${project(b[differing]!)}`);
       log(`both sides return the same ${a.length} rows (ids, order and every field)`);
-      const times = await timeBoth(runs, async () => (await ours()).length, async () => (await reference()).length);
-      return [measurement('seed-query-postgres', 'ms', times.ours, times.reference, `${times.count} of ${trails} trails on PostgreSQL: GraphQL over HTTP vs raw pg query + JSON`)];
+      const times = await timeBoth(
+        runs,
+        async () => (await ours()).length,
+        async () => (await reference()).length,
+      );
+      return [
+        measurement(
+          'seed-query-postgres',
+          'ms',
+          times.ours,
+          times.reference,
+          `${times.count} of ${trails} trails on PostgreSQL: GraphQL over HTTP vs raw pg query + JSON`,
+        ),
+      ];
     } finally {
       await server.close();
       await inventory.close();

@@ -25,7 +25,11 @@ export const seedQuery: Benchmark = {
       const times = await timeBoth(
         runs,
         async () => {
-          const response = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: SEED_QUERY }) });
+          const response = await fetch(server.graphqlUrl, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query: SEED_QUERY }),
+          });
           const body = (await response.json()) as { data?: { trails: unknown[] }; errors?: unknown };
           if (!body.data) throw new Error(`the seed query failed: ${JSON.stringify(body.errors)}`);
           return body.data.trails.length;
@@ -36,7 +40,8 @@ export const seedQuery: Benchmark = {
           return (JSON.parse(json) as { data: { trails: unknown[] } }).data.trails.length;
         },
       );
-      if (times.count !== inventory.unencrypted) throw new Error(`the seed query returned ${times.count} trails, the inventory has ${inventory.unencrypted} without a key`);
+      if (times.count !== inventory.unencrypted)
+        throw new Error(`the seed query returned ${times.count} trails, the inventory has ${inventory.unencrypted} without a key`);
       return [measurement('seed-query', 'ms', times.ours, times.reference, `${times.count} of ${trails} trails: GraphQL over HTTP vs raw statement + JSON`)];
     } finally {
       await server.close();

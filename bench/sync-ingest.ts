@@ -32,8 +32,15 @@ export const syncIngest: Benchmark = {
       };
       const times = await timeBothStaged(runs, ours, rawInsertSide(files, scopes));
       log(`  each side wrote ${times.check}`);
-      return [measurement('sync-ingest', 'ms', times.ours, times.reference,
-        `${trails} trails in ${scopes.length} scopes, fresh file each run: sync path (${scopes.length} scope transactions, hashes, history, bookkeeping) vs ${RAW_INSERT}`)];
+      return [
+        measurement(
+          'sync-ingest',
+          'ms',
+          times.ours,
+          times.reference,
+          `${trails} trails in ${scopes.length} scopes, fresh file each run: sync path (${scopes.length} scope transactions, hashes, history, bookkeeping) vs ${RAW_INSERT}`,
+        ),
+      ];
     } finally {
       files.close();
     }
@@ -65,8 +72,15 @@ export const syncResyncUnchanged: Benchmark = {
       log(`  ${syncs} unchanged re-syncs wrote ${ASSET_TABLES.map((table) => `${table} ${rows[table]}`).join(', ')} rows`);
       const wrote = ASSET_TABLES.filter((table) => rows[table] !== 0);
       if (wrote.length > 0) throw new Error(`an unchanged re-sync wrote rows: ${wrote.map((table) => `${table} ${rows[table]}`).join(', ')}`);
-      return [measurement('sync-resync-unchanged', 'ms', times.ours, times.reference,
-        `${trails} trails, unchanged: a second sync run into the populated store (0 asset rows written) vs ${RAW_INSERT} (the first write's reference)`)];
+      return [
+        measurement(
+          'sync-resync-unchanged',
+          'ms',
+          times.ours,
+          times.reference,
+          `${trails} trails, unchanged: a second sync run into the populated store (0 asset rows written) vs ${RAW_INSERT} (the first write's reference)`,
+        ),
+      ];
     } finally {
       files.close();
     }

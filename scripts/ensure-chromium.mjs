@@ -28,7 +28,8 @@ export class ChromiumUnavailable extends Error {
 /** Returns the path of an executable Chromium, installing Debian's package first if needed; throws ChromiumUnavailable. */
 export function ensureChromium({ path = process.env.CHROMIUM_PATH || DEFAULT_CHROMIUM, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
   if (executable(path)) return path;
-  const manual = 'Install it by hand with: sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium ' +
+  const manual =
+    'Install it by hand with: sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium ' +
     '(or set CHROMIUM_PATH to a Chromium or Chrome executable).';
   if (path !== DEFAULT_CHROMIUM) throw new ChromiumUnavailable(`CHROMIUM_PATH=${path} is not an executable file. ${manual}`);
   if (process.platform !== 'linux' || !onPath('apt-get')) {
@@ -42,7 +43,10 @@ export function ensureChromium({ path = process.env.CHROMIUM_PATH || DEFAULT_CHR
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const started = Date.now();
   log(`Chromium is not at ${path}: installing Debian's chromium package with apt-get${isRoot ? '' : ' (sudo)'}...`);
-  for (const args of [['apt-get', 'update'], ['apt-get', 'install', '-y', '--no-install-recommends', 'chromium']]) {
+  for (const args of [
+    ['apt-get', 'update'],
+    ['apt-get', 'install', '-y', '--no-install-recommends', 'chromium'],
+  ]) {
     const command = [...prefix, ...args];
     const result = spawnSync(command[0], command.slice(1), { stdio: ['ignore', 'inherit', 'inherit'], env });
     if (result.error || result.status !== 0) {

@@ -78,7 +78,12 @@ export function readableLogLine(line: string): string {
     msg === undefined ? undefined : terminalValue(String(msg)),
     ...pairs,
   ].filter((part) => part !== undefined);
-  const stackLines = stacks.flatMap((stack) => stack.split('\n').slice(1).map((frame) => `    ${terminalValue(frame.trim())}`));
+  const stackLines = stacks.flatMap((stack) =>
+    stack
+      .split('\n')
+      .slice(1)
+      .map((frame) => `    ${terminalValue(frame.trim())}`),
+  );
   return `${[head.join(' '), ...stackLines].join('\n')}\n`;
 }
 

@@ -70,7 +70,11 @@ describe('the layout', () => {
   it('keeps collectors apart from the store and the sync: they produce records, the sync runs them and hands them to the store', () => {
     const collectors = files.filter((file) => relative(ROOT, file).startsWith('collectors/'));
     const into = (dir: string) =>
-      collectors.flatMap((file) => importsOf(file).filter((target) => relative(ROOT, target).startsWith(dir)).map((target) => `${relative(ROOT, file)} -> ${relative(ROOT, target)}`));
+      collectors.flatMap((file) =>
+        importsOf(file)
+          .filter((target) => relative(ROOT, target).startsWith(dir))
+          .map((target) => `${relative(ROOT, file)} -> ${relative(ROOT, target)}`),
+      );
     expect(collectors.length).toBeGreaterThan(0);
     expect(into('src/store/')).toEqual([]);
     expect(into('src/sync/')).toEqual([]);
@@ -102,7 +106,12 @@ describe('the layout', () => {
   });
 
   it('finds a cycle where there is one (the check itself)', () => {
-    const graph = new Map([['/a.ts', ['/b.ts']], ['/b.ts', ['/c.ts']], ['/c.ts', ['/a.ts']], ['/d.ts', ['/a.ts']]]);
+    const graph = new Map([
+      ['/a.ts', ['/b.ts']],
+      ['/b.ts', ['/c.ts']],
+      ['/c.ts', ['/a.ts']],
+      ['/d.ts', ['/a.ts']],
+    ]);
     expect(importCycles(graph)).toHaveLength(1);
     expect(importCycles(graph)[0]).toHaveLength(3);
   });

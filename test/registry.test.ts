@@ -5,8 +5,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  getNamedType, getNullableType, isCompositeType, isEnumType, isInputObjectType, isInterfaceType, isListType, isObjectType,
-  type GraphQLField, type GraphQLObjectType, type GraphQLSchema,
+  getNamedType,
+  getNullableType,
+  isCompositeType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  type GraphQLField,
+  type GraphQLObjectType,
+  type GraphQLSchema,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetTypeDefinition } from '../src/assets/definition.js';
@@ -48,7 +57,10 @@ function expectServedInGraphQL(schema: GraphQLSchema, type: AssetTypeDefinition)
   expect(query[root.list]!.args.map((a) => `${a.name}: ${String(a.type)}`)).toEqual([`where: ${inputs.where}`, `options: ${inputs.options}`]);
   expect(typeOf(query[root.connection]), root.connection).toBe(`${type.name}Connection!`);
   expect(query[root.connection]!.args.map((a) => `${a.name}: ${String(a.type)}`)).toEqual([
-    `where: ${inputs.where}`, 'first: Int', 'after: String', `sort: [${inputs.sort}!]`,
+    `where: ${inputs.where}`,
+    'first: Int',
+    'after: String',
+    `sort: [${inputs.sort}!]`,
   ]);
   expect(typeOf(query[root.aggregate]), root.aggregate).toBe(`${type.name}Aggregate!`);
   expect(typeOf(query[root.byId]), root.byId).toBe(type.name);
@@ -136,10 +148,14 @@ describe.each(ASSET_TYPES.map((type) => [type.name, type] as const))('the regist
 
   it('answers its root fields, node and assets from the store (an empty inventory)', async () => {
     const root = rootFieldsOf(type);
-    const result = await runQuery(api, temp.store, `{
+    const result = await runQuery(
+      api,
+      temp.store,
+      `{
       list: ${root.list} { id } page: ${root.connection} { totalCount edges { cursor } } counts: ${root.aggregate} { count }
       one: ${root.byId}(id: "arn:aws:none") { id } node(id: "arn:aws:none") { id } assets(where: {assetType: "${type.name}"}) { id }
-    }`);
+    }`,
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({ list: [], page: { totalCount: 0, edges: [] }, counts: { count: 0 }, one: null, node: null, assets: [] });
   });
@@ -200,8 +216,13 @@ describe('the generated GraphQL of any definition', () => {
   const trail = ASSET_TYPES.find((type) => type.name === 'Trail')!;
   // A test-only type keyed by ARN, which trails point at through kmsKeyID, with the inverse list on it.
   const testKey: AssetTypeDefinition = {
-    name: 'TestKey', plural: 'testKeys', table: 'test_keys', description: 'A key that exists only in this test.',
-    scope: 'regional', collector: 'test.keys', iamActions: ['test:ListKeys'],
+    name: 'TestKey',
+    plural: 'testKeys',
+    table: 'test_keys',
+    description: 'A key that exists only in this test.',
+    scope: 'regional',
+    collector: 'test.keys',
+    iamActions: ['test:ListKeys'],
     fields: [{ field: 'keyState', column: 'key_state', kind: 'string', nullable: false }],
     relations: [],
   };
@@ -228,7 +249,12 @@ describe('the generated GraphQL of any definition', () => {
     }`;
   // What the store would say a filter may name: columns for the fields, and the relations both ways.
   const relation = (field: string, cardinality: FilterRelation['cardinality'], target: () => FilterSchema): FilterRelation => ({
-    field, cardinality, get target() { return target(); }, matches: (predicate) => predicate,
+    field,
+    cardinality,
+    get target() {
+      return target();
+    },
+    matches: (predicate) => predicate,
   });
   const column = (field: string, kind: FilterColumn['kind'] = 'string', nullable = false): FilterColumn => ({ field, sql: `k.${field}`, kind, nullable });
   const base = STORE_FILTER_SCHEMAS;
@@ -237,10 +263,14 @@ describe('the generated GraphQL of any definition', () => {
     relations: new Map([...base.filterSchemaOf('Trail').relations, ['testKey', relation('testKey', 'one', () => testKeyFilter)]]),
   };
   const testKeyFilter: FilterSchema = {
-    columns: new Map([
-      ...['id', 'arn', 'name', 'assetType', 'provider', 'accountId', 'region', 'keyState'].map((field) => column(field)),
-      column('firstSeenAt', 'datetime'), column('lastSeenAt', 'datetime'), column('deletedAt', 'datetime', true),
-    ].map((c) => [c.field, c] as const)),
+    columns: new Map(
+      [
+        ...['id', 'arn', 'name', 'assetType', 'provider', 'accountId', 'region', 'keyState'].map((field) => column(field)),
+        column('firstSeenAt', 'datetime'),
+        column('lastSeenAt', 'datetime'),
+        column('deletedAt', 'datetime', true),
+      ].map((c) => [c.field, c] as const),
+    ),
     relations: new Map([
       ['tags', relation('tags', 'many', () => TAG_FILTER)],
       ['account', relation('account', 'one', () => base.accountFilterSchema())],
@@ -281,11 +311,13 @@ describe('the generated GraphQL of any definition', () => {
     expect(typeOf(objectType(schema, 'Account').getFields().testKeys)).toBe('[TestKey!]!');
   });
 
-  it('describes the generated fields in the type\'s own words', () => {
+  it("describes the generated fields in the type's own words", () => {
     const query = schema.getQueryType()!.getFields();
     expect(query.testKeys!.description).toBe('Test keys matching `where`, deleted test keys excluded. A plain list: stored checks compare it with [].');
     expect(query.testKey!.description).toBe('One test key by id (its ARN), deleted or not.');
-    expect(objectType(schema, 'Trail').getFields().testKey!.description).toBe("The test key whose arn is this trail's kmsKeyID, when the inventory holds it; null otherwise.");
+    expect(objectType(schema, 'Trail').getFields().testKey!.description).toBe(
+      "The test key whose arn is this trail's kmsKeyID, when the inventory holds it; null otherwise.",
+    );
   });
 
   it('reads every generated field through the asset reader, which says which type the store does not hold', async () => {
@@ -302,21 +334,26 @@ describe('the generated GraphQL of any definition', () => {
   });
 
   it('finds a list of objects held in a row without a quota, wherever it is, and a quota for no list', () => {
-    const withPolicy = testKeySdl.replace('keyState: String!', 'keyState: String!\n  policy: TestPolicy\n  errors: [CollectionError!]!') + `
+    const withPolicy =
+      testKeySdl.replace('keyState: String!', 'keyState: String!\n  policy: TestPolicy\n  errors: [CollectionError!]!') +
+      `
       type TestPolicy { statements: [TestStatement!]! }
       type TestStatement { actions: [String!]! conditions: [TestCondition!]! }
       type TestCondition { values: [String!]! }`;
     const policySchema = buildSchema(pageLimits(), { assetTypes: definitions, extraTypeDefs: [withPolicy], filters });
     expect(rowListGaps(policySchema, testKey, definitions)).toEqual({
-      unbounded: ['TestPolicy.statements', 'TestStatement.conditions', 'TestKey.errors'], unknown: [],
+      unbounded: ['TestPolicy.statements', 'TestStatement.conditions', 'TestKey.errors'],
+      unknown: [],
     });
     const declared: AssetTypeDefinition = {
       ...testKey,
       rowLists: {
         service: 'Test',
         quotas: {
-          'TestKey.errors': { most: 1, why: 'test' }, 'TestPolicy.statements': { most: 2, why: 'test' },
-          'TestStatement.conditions': { most: 3, why: 'test' }, 'TestKey.gone': { most: 4, why: 'test' },
+          'TestKey.errors': { most: 1, why: 'test' },
+          'TestPolicy.statements': { most: 2, why: 'test' },
+          'TestStatement.conditions': { most: 3, why: 'test' },
+          'TestKey.gone': { most: 4, why: 'test' },
         },
       },
     };

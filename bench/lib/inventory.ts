@@ -21,7 +21,9 @@ export async function openBenchInventory(trails: number, log: (line: string) => 
   const started = performance.now();
   await writeOrganization(store, full);
   const unencrypted = unencryptedCount(full);
-  log(`built ${full.trails} trails in ${full.accounts} accounts × ${full.regions} regions (${unencrypted} without a KMS key) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `built ${full.trails} trails in ${full.accounts} accounts × ${full.regions} regions (${unencrypted} without a KMS key) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   return {
     store,
     path,

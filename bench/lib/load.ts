@@ -159,7 +159,10 @@ export async function throughputBoth(
   }
   const samples = { ours: [] as number[], reference: [] as number[] };
   for (let i = 0; i < runs; i++) {
-    for (const [side, target] of [['ours', ours], ['reference', reference]] as const) {
+    for (const [side, target] of [
+      ['ours', ours],
+      ['reference', reference],
+    ] as const) {
       const result = await runLoad(target, options);
       await target.settle();
       samples[side].push(result.requestsPerSecond);

@@ -53,7 +53,10 @@ export async function timeBoth(
   if (oursCount !== referenceCount) throw new Error(`the two sides disagree: ours gave ${oursCount}, the reference ${referenceCount}`);
   const times = { ours: [] as number[], reference: [] as number[] };
   for (let i = 0; i < runs; i++) {
-    for (const [side, fn] of [['ours', ours], ['reference', reference]] as const) {
+    for (const [side, fn] of [
+      ['ours', ours],
+      ['reference', reference],
+    ] as const) {
       const started = performance.now();
       const count = await fn();
       times[side].push(performance.now() - started);

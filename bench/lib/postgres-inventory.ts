@@ -103,7 +103,9 @@ export async function openPostgresBenchInventory(
     let started = performance.now();
     await writeOrganization(store, shape);
     const seconds = (performance.now() - started) / 1000;
-    log(`wrote ${synced} trails in ${shape.accounts} accounts × ${shape.regions} regions through the sync path in ${seconds.toFixed(1)} s (${Math.round(synced / seconds)} trails/s)`);
+    log(
+      `wrote ${synced} trails in ${shape.accounts} accounts × ${shape.regions} regions through the sync path in ${seconds.toFixed(1)} s (${Math.round(synced / seconds)} trails/s)`,
+    );
     if (trails > synced) {
       started = performance.now();
       await copyTrails(store, synced, trails, log);
@@ -155,9 +157,11 @@ async function copyTrails(store: PostgresStore, base: number, total: number, log
 
 async function copyTrailsOn(client: pg.PoolClient, base: number, total: number, log: (line: string) => void): Promise<void> {
   const query = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) => (await client.query<R>(sql, params)).rows;
-  const columns = (await query<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'trails' ORDER BY ordinal_position`,
-  )).map((row) => row.column_name);
+  const columns = (
+    await query<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'trails' ORDER BY ordinal_position`,
+    )
+  ).map((row) => row.column_name);
   const derived: Record<string, string> = { arn: 'copy.arn', name: 'copy.name' };
   const list = columns.join(', ');
   const values = columns.map((c) => derived[c] ?? `src.${c}`).join(', ');

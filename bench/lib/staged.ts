@@ -33,7 +33,10 @@ export async function timeBothStaged<O, R>(runs: number, ours: StagedSide<O>, re
   if (referenceCheck !== expected) throw new Error(`the two sides disagree: ours gave ${expected}, the reference ${referenceCheck}`);
   const times = { ours: [] as number[], reference: [] as number[] };
   for (let i = 0; i < runs; i++) {
-    for (const [side, result] of [['ours', () => once(ours)], ['reference', () => once(reference)]] as const) {
+    for (const [side, result] of [
+      ['ours', () => once(ours)],
+      ['reference', () => once(reference)],
+    ] as const) {
       const { ms, check } = await result();
       if (check !== expected) throw new Error(`${side} gave ${check} on run ${i + 1}, ${expected} before`);
       times[side].push(ms);

@@ -47,7 +47,7 @@ function primeAtLeast(n: number): number {
 function spread(i: number, n: number): number {
   const p = primeAtLeast(n);
   let x = i;
-  do x = (((1_000_003 % p) || 1) * x + 12_345) % p;
+  do x = ((1_000_003 % p || 1) * x + 12_345) % p;
   while (x >= n);
   return x;
 }
@@ -78,8 +78,10 @@ export function syntheticTrail(i: number, shape: OrganizationShape): { accountId
       HasCustomEventSelectors: false,
       HasInsightSelectors: false,
       IsOrganizationTrail: false,
-      ...(i % 2 === 0 ? { CloudWatchLogsLogGroupArn: `arn:aws:logs:${region}:${accountId}:log-group:trail-${i}:*`, CloudWatchLogsRoleArn: `arn:aws:iam::${accountId}:role/trail-logs` } : {}),
-      ...(isUnencrypted(i, shape) ? {} : { KmsKeyId: `arn:aws:kms:${region}:${accountId}:key/${(i * 2654435761 % 2 ** 32).toString(16).padStart(8, '0')}` }),
+      ...(i % 2 === 0
+        ? { CloudWatchLogsLogGroupArn: `arn:aws:logs:${region}:${accountId}:log-group:trail-${i}:*`, CloudWatchLogsRoleArn: `arn:aws:iam::${accountId}:role/trail-logs` }
+        : {}),
+      ...(isUnencrypted(i, shape) ? {} : { KmsKeyId: `arn:aws:kms:${region}:${accountId}:key/${((i * 2654435761) % 2 ** 32).toString(16).padStart(8, '0')}` }),
     },
     {
       status: { IsLogging: i % 20 !== 0, StartLoggingTime: new Date(Date.UTC(2026, 0, 1) + (i % 300) * 86_400_000), $metadata: {} },

@@ -5,7 +5,7 @@ import type { ScopeError } from '../../src/model/scope.js';
 export function describeAwsError(error: unknown): ScopeError {
   if (error instanceof Error) {
     const nodeCode = (error as NodeJS.ErrnoException).code;
-    const code = error.name && error.name !== 'Error' ? error.name : nodeCode ?? 'Error';
+    const code = error.name && error.name !== 'Error' ? error.name : (nodeCode ?? 'Error');
     return { code, message: error.message || code };
   }
   return { code: 'Error', message: String(error) };

@@ -5,7 +5,12 @@ import type { KmsKeyRecord } from '../model/kms-key.js';
 import type { AssetField, AssetTypeDefinition, JsonShape } from './definition.js';
 
 const field = (name: string, column: string, kind: AssetField['kind'], extra: Partial<AssetField> = {}): AssetField => ({
-  field: name, column, kind, nullable: false, history: true, ...extra,
+  field: name,
+  column,
+  kind,
+  nullable: false,
+  history: true,
+  ...extra,
 });
 
 /** Read by a call that may fail for one key: NULL then, with a collection error saying why. */
@@ -14,10 +19,17 @@ const fromCall = (name: string, column: string, kind: AssetField['kind'], extra:
 
 /** `type KeyPolicy` (its SDL), as stored: `keyPolicy: {statements_SOME: {effect: "Allow", principals_INCLUDES: "AWS|*"}}`. */
 const KEY_POLICY: JsonShape = {
-  statements: [{
-    sid: 'string', effect: 'string', principals: ['string'], actions: ['string'], notActions: ['string'], resources: ['string'],
-    conditions: [{ operator: 'string', key: 'string', values: ['string'] }],
-  }],
+  statements: [
+    {
+      sid: 'string',
+      effect: 'string',
+      principals: ['string'],
+      actions: ['string'],
+      notActions: ['string'],
+      resources: ['string'],
+      conditions: [{ operator: 'string', key: 'string', values: ['string'] }],
+    },
+  ],
 };
 
 export const KMS_KEY: AssetTypeDefinition<KmsKeyRecord> = {

@@ -4,7 +4,12 @@ import { configurationOf, mergeTrailViews, type TrailRecord } from '../model/tra
 import type { AssetField, AssetTypeDefinition, JsonShape, SqlExpressions } from './definition.js';
 
 const field = (name: string, column: string, kind: AssetField['kind'], extra: Partial<AssetField> = {}): AssetField => ({
-  field: name, column, kind, nullable: false, history: true, ...extra,
+  field: name,
+  column,
+  kind,
+  nullable: false,
+  history: true,
+  ...extra,
 });
 
 /** A GetTrailStatus value: NULL when the call failed, and not history (status, not configuration). */
@@ -38,10 +43,17 @@ const EVENT_SELECTOR: JsonShape = {
 /** `type AdvancedEventSelector`, as stored. */
 const ADVANCED_EVENT_SELECTOR: JsonShape = {
   name: 'string',
-  fieldSelectors: [{
-    field: 'string', equals: ['string'], startsWith: ['string'], endsWith: ['string'],
-    notEquals: ['string'], notStartsWith: ['string'], notEndsWith: ['string'],
-  }],
+  fieldSelectors: [
+    {
+      field: 'string',
+      equals: ['string'],
+      startsWith: ['string'],
+      endsWith: ['string'],
+      notEquals: ['string'],
+      notStartsWith: ['string'],
+      notEndsWith: ['string'],
+    },
+  ],
 };
 
 export const TRAIL: AssetTypeDefinition<TrailRecord> = {
@@ -51,13 +63,7 @@ export const TRAIL: AssetTypeDefinition<TrailRecord> = {
   description: 'A CloudTrail trail, once per ARN: its home region and owner account, and every scope that lists it.',
   scope: 'regional',
   collector: 'aws.cloudtrail.trails',
-  iamActions: [
-    'cloudtrail:DescribeTrails',
-    'cloudtrail:GetTrailStatus',
-    'cloudtrail:GetEventSelectors',
-    'cloudtrail:GetInsightSelectors',
-    'cloudtrail:ListTags',
-  ],
+  iamActions: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 'cloudtrail:GetInsightSelectors', 'cloudtrail:ListTags'],
   fields: [
     field('s3BucketName', 's3_bucket_name', 'string'),
     field('s3KeyPrefix', 's3_key_prefix', 'string'),
@@ -90,7 +96,9 @@ export const TRAIL: AssetTypeDefinition<TrailRecord> = {
     field('advancedEventSelectors', 'advanced_event_selectors', 'json', { nullable: true, shape: [ADVANCED_EVENT_SELECTOR] }),
     field('insightSelectors', 'insight_selectors', 'json', { nullable: true, shape: [{ insightType: 'string' }] }),
     field('recordsAllManagementEvents', 'records_all_management_events', 'boolean', {
-      nullable: true, history: false, computed: recordsAllManagementEvents,
+      nullable: true,
+      history: false,
+      computed: recordsAllManagementEvents,
     }),
   ],
   // CloudTrail's quotas per trail (CloudTrail User Guide, "Quotas in AWS CloudTrail", and the API reference).

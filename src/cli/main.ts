@@ -37,7 +37,9 @@ export const PACKAGE_VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROO
  */
 export async function buildProgram(outcome: CommandOutcome, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('inventory')
-    .description(`cloud-inventory: sync AWS resources (${ASSET_TYPES.map((type) => nounsOf(type).many).join(', ')}) into an inventory, query it with GraphQL, and evaluate controls.`)
+    .description(
+      `cloud-inventory: sync AWS resources (${ASSET_TYPES.map((type) => nounsOf(type).many).join(', ')}) into an inventory, query it with GraphQL, and evaluate controls.`,
+    )
     .version(PACKAGE_VERSION, '-V, --version', 'print the version of cloud-inventory')
     .showHelpAfterError('(run with --help for usage)');
   const [first, second] = argv;

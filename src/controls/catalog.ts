@@ -2,8 +2,20 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import {
-  getNamedType, getNullableType, isInterfaceType, isListType, isObjectType, Kind, parse, specifiedRules, validate, visit,
-  type DocumentNode, type FieldNode, type GraphQLSchema, type OperationDefinitionNode,
+  getNamedType,
+  getNullableType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  Kind,
+  parse,
+  specifiedRules,
+  validate,
+  visit,
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -29,9 +41,7 @@ const ControlFileSchema = z
     /** The assets the control evaluates, its denominator: one root list field; by default the query's root field unfiltered. */
     evaluates: text.optional(),
     expect: text,
-    remediation: z
-      .object({ console: text, cli: text, keyPolicyStatements: text.optional(), terraform: text.optional() })
-      .strict(),
+    remediation: z.object({ console: text, cli: text, keyPolicyStatements: text.optional(), terraform: text.optional() }).strict(),
     references: z
       .object({
         cis: z.array(z.object({ benchmark: text, version: text, id: text }).strict()),
@@ -124,7 +134,8 @@ export function loadControl(api: InventoryApi, path: string, root = CONTROLS_DIR
   // The engine names each failing asset itself: the query need not select id, accountId or region (README, Controls).
   const identified = withIdentityFields(api.schema, document, rootField);
   if (typeof identified === 'string') {
-    if (listsFailures(expectation)) fail(`query: under "${control.expect}" every item it returns is a failing asset, so it must return assets or accounts: ${identified}`);
+    if (listsFailures(expectation))
+      fail(`query: under "${control.expect}" every item it returns is a failing asset, so it must return assets or accounts: ${identified}`);
   } else {
     document = identified;
   }
@@ -141,7 +152,8 @@ export function loadControl(api: InventoryApi, path: string, root = CONTROLS_DIR
   const evaluatesVacuous = vacuousParts(evaluatesDocument);
   if (evaluatesVacuous.length > 0) fail(`evaluates would leave assets out of the denominator: ${evaluatesVacuous.join('; ')}`);
   const evaluatesRoots = evaluatesDocument.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!.selectionSet.selections;
-  const selects = (name: string) => evaluatesRoots[0]?.kind === Kind.FIELD && evaluatesRoots[0].selectionSet?.selections.some((f) => f.kind === Kind.FIELD && f.name.value === name && !f.alias);
+  const selects = (name: string) =>
+    evaluatesRoots[0]?.kind === Kind.FIELD && evaluatesRoots[0].selectionSet?.selections.some((f) => f.kind === Kind.FIELD && f.name.value === name && !f.alias);
   if (evaluatesRoots.length !== 1 || !selects('id') || !selects('accountId')) {
     fail('evaluates must select exactly one root field, and id and accountId of its items, e.g. trails { id accountId }');
   }

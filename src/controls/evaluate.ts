@@ -101,7 +101,11 @@ interface SharedReads {
 }
 
 export async function evaluateControl(
-  api: InventoryApi, store: InventoryStore, control: Control, options: EvaluationOptions = {}, shared?: SharedReads,
+  api: InventoryApi,
+  store: InventoryStore,
+  control: Control,
+  options: EvaluationOptions = {},
+  shared?: SharedReads,
 ): Promise<ControlVerdict> {
   const now = options.now ?? new Date();
   const exceptions = (options.exceptions ?? []).filter((e) => e.control === control.id);
@@ -125,7 +129,10 @@ export async function evaluateControl(
   // No verdict on a damaged database: an index that lost rows makes the query miss failing assets, and so PASS.
   const integrity = await (shared?.integrity ?? store.checkIntegrity());
   if (!integrity.ok) {
-    return { ...verdict('ERROR', `${integrityFailure(integrity)}; no verdict is given on it: restore it from a backup, or sync into a new database`), databaseProblems: integrity.problems };
+    return {
+      ...verdict('ERROR', `${integrityFailure(integrity)}; no verdict is given on it: restore it from a backup, or sync into a new database`),
+      databaseProblems: integrity.problems,
+    };
   }
 
   const once = <T>(cache: Map<string, T> | undefined, key: string, read: () => T): T => {
@@ -140,7 +147,8 @@ export async function evaluateControl(
     return verdict('ERROR', `the query failed: ${result.errors.map((e: GraphQLError) => e.message).join('; ')}`);
   }
   const universe = await once(shared?.evaluated, print(control.evaluatesDocument), () =>
-    execute({ schema: api.schema, document: control.evaluatesDocument, contextValue: createContext(store) }));
+    execute({ schema: api.schema, document: control.evaluatesDocument, contextValue: createContext(store) }),
+  );
   if (universe.errors?.length) {
     return verdict('ERROR', `the query of the assets it evaluates failed: ${universe.errors.map((e: GraphQLError) => e.message).join('; ')}`);
   }
@@ -165,7 +173,8 @@ export async function evaluateControl(
   const perAccount = listsFailures(expectation) && applies && returned.every((asset) => asset.accountId !== '');
   // A failing asset read from a part of the inventory that is complete and fresh: no gap can make it pass.
   const certain = listsFailures(expectation) && applies ? failingAssets.filter(inventory.certain) : [];
-  const accountVerdicts = (whole: Verdict) => tallyAccounts(inventory.accountIds, evaluated, failingAssets, exceptedAssets, inventory.gaps, perAccount ? undefined : whole, certain);
+  const accountVerdicts = (whole: Verdict) =>
+    tallyAccounts(inventory.accountIds, evaluated, failingAssets, exceptedAssets, inventory.gaps, perAccount ? undefined : whole, certain);
   // The denominator is every asset evaluated, and every asset found failing even if the evaluated list missed it.
   const counted = new Set([...evaluated, ...failingAssets, ...exceptedAssets].map((asset) => asset.id));
   const decided = (v: Verdict, reason: string, failing: FailingAsset[] = []) => {
@@ -199,11 +208,17 @@ export async function evaluateControl(
       return decided('PASS', `${excepted} ${excepted === 1 ? `${noun} fails` : `${noun}s fail`}, all excepted by an active exception; expected "${expectation.source}"`);
     }
     const left = failingAssets.length;
-    return decided('FAIL', `${left} ${left === 1 ? `${noun} fails` : `${noun}s fail`} (and ${excepted} more ${excepted === 1 ? 'is' : 'are'} excepted); expected "${expectation.source}"`, failingAssets);
+    return decided(
+      'FAIL',
+      `${left} ${left === 1 ? `${noun} fails` : `${noun}s fail`} (and ${excepted} more ${excepted === 1 ? 'is' : 'are'} excepted); expected "${expectation.source}"`,
+      failingAssets,
+    );
   }
   const what =
-    count === undefined ? `the query returned ${preview(actual)}`
-      : expectation.kind === 'count' ? `the query returned ${count} ${count === 1 ? 'asset' : 'assets'}`
+    count === undefined
+      ? `the query returned ${preview(actual)}`
+      : expectation.kind === 'count'
+        ? `the query returned ${count} ${count === 1 ? 'asset' : 'assets'}`
         : `${count} ${count === 1 ? `${noun} fails` : `${noun}s fail`}`;
   return decided('FAIL', `${what}; expected "${expectation.source}"`, failingAssets);
 }
@@ -237,7 +252,9 @@ export interface InventoryGap {
  * and every account the inventory of these asset types covers, so that an account with nothing to evaluate still shows.
  */
 export async function inventoryState(
-  store: InventoryStore, assetTypes: readonly string[], options: EvaluationOptions = {},
+  store: InventoryStore,
+  assetTypes: readonly string[],
+  options: EvaluationOptions = {},
 ): Promise<{ gaps: InventoryGap[]; accountIds: string[]; certain: (asset: FailingAsset) => boolean }> {
   const found: InventoryGap[] = [];
   const covered = new Set<string>();
@@ -260,16 +277,21 @@ export async function inventoryState(
     const coverage = await computeCoverage(store, assetType);
     for (const entry of coverage) covered.add(entry.accountId);
     for (const entry of coverage) {
-      if (entry.lastAttemptStatus === 'ok' && !entry.accountFailed && entry.lastSuccessAt !== null && entry.lastSuccessAt >= staleBefore) fresh.add(`${entry.accountId}/${entry.region}`);
+      if (entry.lastAttemptStatus === 'ok' && !entry.accountFailed && entry.lastSuccessAt !== null && entry.lastSuccessAt >= staleBefore)
+        fresh.add(`${entry.accountId}/${entry.region}`);
     }
     if (latest.status === 'running') gaps.push(`sync run ${latest.id} has not finished`);
     if (latest.status === 'interrupted') gaps.push(`sync run ${latest.id} was interrupted before it finished`);
     if (latest.status === 'failed' || latest.status === 'partial') {
       // A run that failed in part says which accounts failed in it; a run that failed as a whole concerns every account.
-      const failedIn = latest.status === 'partial'
-        ? [...new Set(coverage.filter((e) => e.lastAttemptRunId === latest.id && (e.lastAttemptStatus === 'failed' || e.accountFailed)).map((e) => e.accountId))]
-        : [];
-      gaps.push(`sync run ${latest.id} ${latest.status === 'failed' ? 'failed' : 'failed in part'}: ${latest.errorMessage ?? latest.errorCode ?? 'no reason recorded'}`, ...failedIn);
+      const failedIn =
+        latest.status === 'partial'
+          ? [...new Set(coverage.filter((e) => e.lastAttemptRunId === latest.id && (e.lastAttemptStatus === 'failed' || e.accountFailed)).map((e) => e.accountId))]
+          : [];
+      gaps.push(
+        `sync run ${latest.id} ${latest.status === 'failed' ? 'failed' : 'failed in part'}: ${latest.errorMessage ?? latest.errorCode ?? 'no reason recorded'}`,
+        ...failedIn,
+      );
     }
     // What the latest run reported is said above; older failures that no run has repaired since are said here.
     const olderThanLatest = (entry: CoverageEntry) => entry.lastAttemptRunId !== latest.id;
@@ -287,7 +309,10 @@ export async function inventoryState(
         .filter((entry) => entry.regionEnabled === true && !entry.accountFailed && (entry.lastAttemptStatus === 'never' || entry.lastAttemptStatus === 'skipped'))
         .map((entry) => entry.region);
       if (notSynced.length > 0) {
-        gaps.push(`account ${accountId} has ${notSynced.length} enabled ${notSynced.length === 1 ? 'region' : 'regions'} never synced (${notSynced.join(', ')}); sync without --regions to cover them`, accountId);
+        gaps.push(
+          `account ${accountId} has ${notSynced.length} enabled ${notSynced.length === 1 ? 'region' : 'regions'} never synced (${notSynced.join(', ')}); sync without --regions to cover them`,
+          accountId,
+        );
       }
       // Data no sync has confirmed for too long (an account left out of later syncs, a sync job that stopped) is stale.
       const stale = entries.filter((entry) => entry.lastAttemptStatus === 'ok' && entry.lastSuccessAt !== null && entry.lastSuccessAt < staleBefore);
@@ -295,7 +320,10 @@ export async function inventoryState(
         const oldest = stale.map((entry) => entry.lastSuccessAt!).sort()[0];
         gaps.push(
           `account ${accountId} has ${stale.length} ${stale.length === 1 ? 'region' : 'regions'} last synced more than ${maxAgeHours} h ago ` +
-            `(the oldest at ${oldest}: ${stale.slice(0, 3).map((entry) => entry.region).join(', ')}${stale.length > 3 ? ', ...' : ''}); sync it again, or list it under forget in the accounts file if it left the inventory`,
+            `(the oldest at ${oldest}: ${stale
+              .slice(0, 3)
+              .map((entry) => entry.region)
+              .join(', ')}${stale.length > 3 ? ', ...' : ''}); sync it again, or list it under forget in the accounts file if it left the inventory`,
           accountId,
         );
       }
@@ -318,7 +346,12 @@ export async function inventoryState(
  * the whole inventory (a count), else undefined.
  */
 function tallyAccounts(
-  covered: readonly string[], evaluated: FailingAsset[], failing: FailingAsset[], excepted: ExceptedAsset[], gaps: InventoryGap[], whole: Verdict | undefined,
+  covered: readonly string[],
+  evaluated: FailingAsset[],
+  failing: FailingAsset[],
+  excepted: ExceptedAsset[],
+  gaps: InventoryGap[],
+  whole: Verdict | undefined,
   certain: readonly FailingAsset[] = [],
 ): AccountVerdict[] {
   const accounts = new Map<string, { ids: Set<string>; failing: number; certain: number; excepted: number; gaps: string[] }>();
@@ -339,7 +372,7 @@ function tallyAccounts(
     .map(([accountId, entry]) => {
       const accountGaps = [...everywhere, ...entry.gaps];
       // A gap makes the account ERROR, unless one of its failing assets is certain: then it fails whatever the gap hides.
-      const verdict: Verdict = accountGaps.length > 0 ? (whole === undefined && entry.certain > 0 ? 'FAIL' : 'ERROR') : whole ?? (entry.failing > 0 ? 'FAIL' : 'PASS');
+      const verdict: Verdict = accountGaps.length > 0 ? (whole === undefined && entry.certain > 0 ? 'FAIL' : 'ERROR') : (whole ?? (entry.failing > 0 ? 'FAIL' : 'PASS'));
       return { accountId, verdict, evaluated: entry.ids.size, failing: entry.failing, excepted: entry.excepted, gaps: accountGaps };
     });
 }
@@ -380,9 +413,7 @@ const IDENTITY_KEYS = new Set<string>(Object.values(IDENTITY_ALIASES));
 /** The query's items as the stored query selected them: without the identity fields the engine added. */
 function withoutIdentity(value: unknown): unknown {
   if (!Array.isArray(value)) return value;
-  return value.map((item) =>
-    typeof item === 'object' && item !== null ? Object.fromEntries(Object.entries(item).filter(([key]) => !IDENTITY_KEYS.has(key))) : item,
-  );
+  return value.map((item) => (typeof item === 'object' && item !== null ? Object.fromEntries(Object.entries(item).filter(([key]) => !IDENTITY_KEYS.has(key))) : item));
 }
 
 function preview(value: unknown): string {

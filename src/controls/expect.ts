@@ -57,12 +57,18 @@ export function listsFailures(expectation: Expectation): boolean {
 
 function compare(count: number, operator: CountOperator, value: number): boolean {
   switch (operator) {
-    case '==': return count === value;
-    case '!=': return count !== value;
-    case '>': return count > value;
-    case '>=': return count >= value;
-    case '<': return count < value;
-    case '<=': return count <= value;
+    case '==':
+      return count === value;
+    case '!=':
+      return count !== value;
+    case '>':
+      return count > value;
+    case '>=':
+      return count >= value;
+    case '<':
+      return count < value;
+    case '<=':
+      return count <= value;
   }
 }
 

@@ -26,16 +26,28 @@ export function verdictsAsJunit(verdicts: ControlVerdict[], controls: readonly P
     const classname = `${providers.get(v.controlId) ?? 'unknown'}.${v.controlId}`;
     const open = `    <testcase classname="${attr(classname)}" name="${attr(v.title)}">`;
     const assets = v.failingAssets.map((a) => `${a.id} (account ${a.accountId}, ${a.region})`).join('\n');
-    const denominator = denominatorLines(v).map((line) => `${line}\n`).join('');
+    const denominator = denominatorLines(v)
+      .map((line) => `${line}\n`)
+      .join('');
     const out = exceptionsOut(v);
     const systemOut = out ? [`      <system-out>${text(out)}</system-out>`] : [];
     if (v.verdict === 'FAIL') {
       // A FAIL on an incomplete inventory: its failing assets are certain, and what is missing is said as well.
       const gaps = v.gaps?.length ? `\ninventory gaps (more may fail):\n${v.gaps.join('\n')}` : '';
-      lines.push(open, `      <failure message="${attr(failureMessage(v))}" type="FAIL">${text(`severity ${v.severity}\n${v.reason}\n${denominator}${assets}${gaps}`.trimEnd())}</failure>`, ...systemOut, '    </testcase>');
+      lines.push(
+        open,
+        `      <failure message="${attr(failureMessage(v))}" type="FAIL">${text(`severity ${v.severity}\n${v.reason}\n${denominator}${assets}${gaps}`.trimEnd())}</failure>`,
+        ...systemOut,
+        '    </testcase>',
+      );
     } else if (v.verdict === 'ERROR') {
       const body = assets ? `${v.reason}\nfailing in the part of the inventory that was synced:\n${assets}` : v.reason;
-      lines.push(open, `      <error message="${attr(v.reason)}" type="ERROR">${text(`severity ${v.severity}\n${denominator}${body}`)}</error>`, ...systemOut, '    </testcase>');
+      lines.push(
+        open,
+        `      <error message="${attr(v.reason)}" type="ERROR">${text(`severity ${v.severity}\n${denominator}${body}`)}</error>`,
+        ...systemOut,
+        '    </testcase>',
+      );
     } else if (systemOut.length > 0) {
       // A control passing because its failing assets are excepted: a passing test case that lists the exceptions.
       lines.push(open, ...systemOut, '    </testcase>');
@@ -53,7 +65,9 @@ function exceptionsOut(v: ControlVerdict): string {
   if (v.exceptedAssets?.length) {
     lines.push(`${v.reason}`, 'excepted:');
     for (const a of v.exceptedAssets) {
-      lines.push(`${a.id} (account ${a.accountId}, ${a.region}): owner ${a.exception.owner}, approved by ${a.exception.approver}, until ${a.exception.expires}: ${a.exception.reason}`);
+      lines.push(
+        `${a.id} (account ${a.accountId}, ${a.region}): owner ${a.exception.owner}, approved by ${a.exception.approver}, until ${a.exception.expires}: ${a.exception.reason}`,
+      );
     }
   }
   if (v.expiredExceptions?.length) {
@@ -76,7 +90,9 @@ const AS_REFERENCE = /[\r\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202
 function text(value: string): string {
   return value
     .replace(NOT_XML, '\uFFFD')
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
     .replace(AS_REFERENCE, (c) => `&#x${c.charCodeAt(0).toString(16)};`);
 }
 

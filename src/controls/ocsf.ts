@@ -92,7 +92,14 @@ export function ocsfFindings(verdicts: ControlVerdict[], controls: readonly Cont
   return findings;
 }
 
-function finding(verdict: ControlVerdict, control: ControlInfo, options: OcsfOptions, assets: FailingAsset[], uid: string, excepted?: ExceptedAsset): Record<string, unknown> {
+function finding(
+  verdict: ControlVerdict,
+  control: ControlInfo,
+  options: OcsfOptions,
+  assets: FailingAsset[],
+  uid: string,
+  excepted?: ExceptedAsset,
+): Record<string, unknown> {
   const severity = OCSF_SEVERITY_IDS[control.severity];
   const status = excepted ? OCSF_COMPLIANCE_STATUS.FAIL : OCSF_COMPLIANCE_STATUS[verdict.verdict];
   const findingStatus = excepted ? OCSF_SUPPRESSED_STATUS : FINDING_STATUS;

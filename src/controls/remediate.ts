@@ -68,7 +68,11 @@ export function placeholderValues(asset: FailingAsset, attributes: Record<string
 /** Placeholder names (without brackets) of the text attributes the stored asset knows to be empty. */
 export function emptyPlaceholders(asset: FailingAsset, attributes: Record<string, unknown> = {}): Set<string> {
   const filled = placeholderValues(asset, attributes);
-  const empty = new Set(Object.entries(attributes).filter(([, value]) => value === '').map(([field]) => snakeCase(field)));
+  const empty = new Set(
+    Object.entries(attributes)
+      .filter(([, value]) => value === '')
+      .map(([field]) => snakeCase(field)),
+  );
   for (const [alias, field] of Object.entries(attributeAliases(asset.assetType))) if (empty.has(field)) empty.add(alias);
   for (const name of Object.keys(filled)) empty.delete(name);
   return empty;
@@ -139,9 +143,8 @@ export function buildRemediationPlan(control: Control, asset: FailingAsset, attr
     keyPolicyStatements = parsed;
   }
   const terraformText = control.remediation.terraform;
-  const terraform = terraformText === undefined
-    ? null
-    : fillPlaceholders(withoutEmptyLines(terraformText.trimEnd(), emptyPlaceholders(asset, attributes)), values, hclStringContent);
+  const terraform =
+    terraformText === undefined ? null : fillPlaceholders(withoutEmptyLines(terraformText.trimEnd(), emptyPlaceholders(asset, attributes)), values, hclStringContent);
 
   const left = [...commands, JSON.stringify(keyPolicyStatements ?? []), terraform ?? ''].flatMap(placeholdersIn);
   return {

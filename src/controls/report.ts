@@ -29,7 +29,13 @@ export function denominatorLines(v: ControlVerdict): string[] {
   for (const a of v.accounts.filter((account) => account.verdict !== 'PASS')) {
     const excepted = a.excepted > 0 ? `, ${a.excepted} excepted` : '';
     const counts = ofAccounts
-      ? a.failing > 0 ? 'the account fails' : a.excepted > 0 ? 'the account fails, excepted' : a.evaluated === 0 ? 'not evaluated' : 'no failure known'
+      ? a.failing > 0
+        ? 'the account fails'
+        : a.excepted > 0
+          ? 'the account fails, excepted'
+          : a.evaluated === 0
+            ? 'not evaluated'
+            : 'no failure known'
       : `${a.failing} of ${plural(a.evaluated, 'asset', 'assets')} failing${excepted}`;
     lines.push(`  ${shown(a.accountId)}  ${a.verdict.padEnd(5)}  ${counts}`);
   }
@@ -57,7 +63,8 @@ export function verdictsAsText(verdicts: ControlVerdict[]): string {
     }
     if (v.expiredExceptions?.length) {
       lines.push('       expired exceptions (no longer applied):');
-      for (const e of v.expiredExceptions) lines.push(`         ${shown(e.asset)}  owner ${shown(e.owner)}, approved by ${shown(e.approver)}, expired ${shown(e.expires)}: ${shown(e.reason)}`);
+      for (const e of v.expiredExceptions)
+        lines.push(`         ${shown(e.asset)}  owner ${shown(e.owner)}, approved by ${shown(e.approver)}, expired ${shown(e.expires)}: ${shown(e.reason)}`);
     }
   }
   const count = (verdict: string) => verdicts.filter((v) => v.verdict === verdict).length;
@@ -109,7 +116,10 @@ export function verdictForAccount(whole: ControlVerdict, accountId: string): Con
   // An account the evaluation covers nowhere (a typo, an account never synced) has nothing to pass on: no verdict.
   if (whole.accounts !== undefined && !own) {
     const known = whole.accounts.map((account) => account.accountId);
-    const listed = known.length === 0 ? 'it covers no account yet' : `it covers ${plural(known.length, 'account', 'accounts')}: ${known.slice(0, 5).join(', ')}${known.length > 5 ? ', ...' : ''}`;
+    const listed =
+      known.length === 0
+        ? 'it covers no account yet'
+        : `it covers ${plural(known.length, 'account', 'accounts')}: ${known.slice(0, 5).join(', ')}${known.length > 5 ? ', ...' : ''}`;
     return {
       ...verdict,
       ...accounts,

@@ -4,9 +4,7 @@
 import { ASSET_TYPES } from '../assets/registry.js';
 import { accountFilterSchema as storeAccountFilter, assetSchemas, type AssetSchema } from '../store/asset-schema.js';
 import { SQLITE_DIALECT } from '../store/dialect.js';
-import type {
-  AssetChange as StoreAssetChange, GroupCount, InventoryStore, ListPage, TrailPageRequest, TrailQueryOptions, TrailSighting,
-} from '../store/store.js';
+import type { AssetChange as StoreAssetChange, GroupCount, InventoryStore, ListPage, TrailPageRequest, TrailQueryOptions, TrailSighting } from '../store/store.js';
 import type { FilterSchema } from '../store/where.js';
 
 /** An asset as the store returns it: the common fields (and the type's own), `assetType` naming its GraphQL type. */
@@ -45,7 +43,12 @@ export function findAssetPage(store: InventoryStore, type: string, where: unknow
 }
 
 /** Whether a live asset of the type matching `where` comes at or before the cursor (what hasPreviousPage asks). */
-export function hasAssetsBefore(store: InventoryStore, type: string, where: unknown, page: Pick<AssetPageRequest, 'after' | 'sort'> & { after: string }): Promise<boolean> {
+export function hasAssetsBefore(
+  store: InventoryStore,
+  type: string,
+  where: unknown,
+  page: Pick<AssetPageRequest, 'after' | 'sort'> & { after: string },
+): Promise<boolean> {
   return store.hasAssetsBefore(type, where, page);
 }
 

@@ -49,8 +49,13 @@ export function relationEnds(types: readonly AssetTypeDefinition[]): RelationEnd
       ];
       if (relation.inverse) {
         ends.push({
-          holder: relation.target, field: relation.inverse.field, target: type.name, cardinality: relation.inverse.cardinality,
-          relation, declaredOn: type.name, inverse: true,
+          holder: relation.target,
+          field: relation.inverse.field,
+          target: type.name,
+          cardinality: relation.inverse.cardinality,
+          relation,
+          declaredOn: type.name,
+          inverse: true,
         });
       }
       return ends;

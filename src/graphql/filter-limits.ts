@@ -3,8 +3,20 @@
 // parsed, how deep its brackets and its variables' JSON nest (graphql-js parses and coerces recursively).
 // A violation is a GraphQL error with HTTP status 400 that names the limit, its maximum and what the request holds.
 import {
-  GraphQLError, getNamedType, isInputObjectType, isListType, getNullableType, Kind, TypeInfo, valueFromASTUntyped, visit, visitWithTypeInfo,
-  type DocumentNode, type GraphQLInputType, type GraphQLSchema, type OperationDefinitionNode,
+  GraphQLError,
+  getNamedType,
+  isInputObjectType,
+  isListType,
+  getNullableType,
+  Kind,
+  TypeInfo,
+  valueFromASTUntyped,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
 import { FILTER_MAXIMA } from '../store/where.js';
 import { WHERE_SUFFIX } from './filters.js';
@@ -155,16 +167,28 @@ export function measureFilter(where: unknown): FilterMeasure {
 export function filterLimitError(where: unknown, limits: FilterLimits, label: string): GraphQLError | undefined {
   const { terms, depth, longestList } = measureFilter(where);
   if (terms > limits.maxFilterTerms) {
-    return limitError('maxFilterTerms', limits.maxFilterTerms, terms,
-      `${label} has ${terms} terms (comparisons and empty filters); the maximum is ${limits.maxFilterTerms} (maxFilterTerms): use a _IN list for alternatives of one field`);
+    return limitError(
+      'maxFilterTerms',
+      limits.maxFilterTerms,
+      terms,
+      `${label} has ${terms} terms (comparisons and empty filters); the maximum is ${limits.maxFilterTerms} (maxFilterTerms): use a _IN list for alternatives of one field`,
+    );
   }
   if (depth > limits.maxFilterDepth) {
-    return limitError('maxFilterDepth', limits.maxFilterDepth, depth,
-      `${label} nests ${depth} levels deep (AND, OR, NOT and relation filters each add one); the maximum is ${limits.maxFilterDepth} (maxFilterDepth)`);
+    return limitError(
+      'maxFilterDepth',
+      limits.maxFilterDepth,
+      depth,
+      `${label} nests ${depth} levels deep (AND, OR, NOT and relation filters each add one); the maximum is ${limits.maxFilterDepth} (maxFilterDepth)`,
+    );
   }
   if (longestList.length > limits.maxInValues) {
-    return limitError('maxInValues', limits.maxInValues, longestList.length,
-      `${label}: ${longestList.at} lists ${longestList.length} values; the maximum is ${limits.maxInValues} (maxInValues)`);
+    return limitError(
+      'maxInValues',
+      limits.maxInValues,
+      longestList.length,
+      `${label}: ${longestList.at} lists ${longestList.length} values; the maximum is ${limits.maxInValues} (maxInValues)`,
+    );
   }
   return undefined;
 }

@@ -16,8 +16,17 @@ import {
 } from 'graphql';
 import type { JsonShape } from '../assets/definition.js';
 import {
-  filterKey, jsonForm, OPERATORS_BY_KIND, RELATION_OPERATORS, relationKey,
-  type ColumnKind, type FilterColumn, type FilterOperator, type FilterRelation, type FilterSchema, type RelationOperator,
+  filterKey,
+  jsonForm,
+  OPERATORS_BY_KIND,
+  RELATION_OPERATORS,
+  relationKey,
+  type ColumnKind,
+  type FilterColumn,
+  type FilterOperator,
+  type FilterRelation,
+  type FilterSchema,
+  type RelationOperator,
 } from '../store/where.js';
 
 /** GraphQL scalars that can be filtered, and the kind of comparison each allows. */
@@ -102,7 +111,9 @@ export function filterableRelations(
     }
     const cardinality = isList(field.type) ? 'many' : 'one';
     if (relation.cardinality !== cardinality) {
-      throw new Error(`schema: ${type.name.value}.${field.name.value} is a ${cardinality === 'many' ? 'list' : 'single'} field, the store's relation is '${relation.cardinality}'`);
+      throw new Error(
+        `schema: ${type.name.value}.${field.name.value} is a ${cardinality === 'many' ? 'list' : 'single'} field, the store's relation is '${relation.cardinality}'`,
+      );
     }
     if (field.name.value.includes('_')) {
       throw new Error(`schema: ${type.name.value}.${field.name.value}: filterable field names must not contain "_"`);
@@ -175,11 +186,23 @@ export function filterInputsSdl(type: FilterableTypeNode, schema: FilterSchema |
     '}',
   ];
   if (options?.sort ?? true) {
-    sdl.push('', `"Sorts ${typeName}s by one field: give exactly one field per entry, e.g. {name: ASC}."`, `input ${typeName}Sort {`, ...fields.map(({ name }) => `  ${name}: SortDirection`), '}');
+    sdl.push(
+      '',
+      `"Sorts ${typeName}s by one field: give exactly one field per entry, e.g. {name: ASC}."`,
+      `input ${typeName}Sort {`,
+      ...fields.map(({ name }) => `  ${name}: SortDirection`),
+      '}',
+    );
   }
   if (options?.groupBy) {
     const groupable = fields.filter(({ kind }) => GROUPABLE_KINDS.has(kind));
-    sdl.push('', `"The ${typeName} fields that ${typeName}s can be counted by, one group per value."`, `enum ${typeName}${GROUP_FIELD_SUFFIX} {`, ...groupable.map(({ name }) => `  ${name}`), '}');
+    sdl.push(
+      '',
+      `"The ${typeName} fields that ${typeName}s can be counted by, one group per value."`,
+      `enum ${typeName}${GROUP_FIELD_SUFFIX} {`,
+      ...groupable.map(({ name }) => `  ${name}`),
+      '}',
+    );
   }
   return sdl.join('\n');
 }
@@ -211,8 +234,7 @@ function jsonMemberLines(holder: string, field: FieldDefinitionNode, shape: Json
   const form = jsonForm(shape, `schema: ${at}`);
   const list = isList(field.type);
   const named = namedTypeName(field.type);
-  const mismatch = (): Error =>
-    new Error(`schema: ${at} is ${print(field.type)}, but its definition's shape is ${JSON.stringify(shape)}; make them agree`);
+  const mismatch = (): Error => new Error(`schema: ${at} is ${print(field.type)}, but its definition's shape is ${JSON.stringify(shape)}; make them agree`);
   switch (form.form) {
     case 'scalar': {
       if (list || JSON_SCALARS[named] !== form.kind) throw mismatch();

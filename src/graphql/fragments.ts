@@ -19,9 +19,7 @@ export function loadStoredFragments(file = join(SCHEMA_DIR, 'fragments.graphql')
 
 /** The stored fragments a document needs but does not define, including those the appended ones spread in turn. */
 export function missingStoredFragments(document: DocumentNode, stored: StoredFragments): FragmentDefinitionNode[] {
-  const defined = new Set(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => d.name.value),
-  );
+  const defined = new Set(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => d.name.value));
   const missing: FragmentDefinitionNode[] = [];
   const pending = [document as DocumentNode | FragmentDefinitionNode];
   while (pending.length > 0) {

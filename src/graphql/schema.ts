@@ -98,15 +98,17 @@ export function generatedTypeDefs(typeDefs: readonly string[], sources: SchemaSo
   ];
   const filteredNames = new Set(filteredTypes.map((t) => t.typeName));
   const enumTypes = new Set(definitions.flatMap((d) => (d.kind === Kind.ENUM_TYPE_DEFINITION ? [d.name.value] : [])));
-  const objectTypes = new Map(
-    definitions.flatMap((d) => (d.kind === Kind.OBJECT_TYPE_DEFINITION ? [[d.name.value, d] as const] : [])),
-  );
+  const objectTypes = new Map(definitions.flatMap((d) => (d.kind === Kind.OBJECT_TYPE_DEFINITION ? [[d.name.value, d] as const] : [])));
   // The Where inputs of the object types held in JSON fields (KeyPolicyWhere), once each, whichever types hold them.
   const jsonInputs = new Map<string, string>();
   const inputs = filteredTypes.map(({ typeName, filter, sort, groupBy }) =>
     filterInputsSdl(withExtensions(definitions, typeName), filter, {
-      filteredTypes: filteredNames, enumTypes, objectTypes, jsonInputs,
-      ...(sort === undefined ? {} : { sort }), ...(groupBy === undefined ? {} : { groupBy }),
+      filteredTypes: filteredNames,
+      enumTypes,
+      objectTypes,
+      jsonInputs,
+      ...(sort === undefined ? {} : { sort }),
+      ...(groupBy === undefined ? {} : { groupBy }),
     }),
   );
   return [assetSdl, ...inputs, ...jsonInputs.values()];
@@ -181,7 +183,13 @@ export const MAX_CONTROL_RUNS = 1000;
 
 /** A recorded result's assets in one state, a page at a time, through the per-request loader (one statement for a whole list of results). */
 async function resultAssetsIn(
-  context: GraphQLContext, runId: number | null, controlId: string, state: ControlResultAsset['state'], args: PageArgs, info: GraphQLResolveInfo, limits: PageLimits,
+  context: GraphQLContext,
+  runId: number | null,
+  controlId: string,
+  state: ControlResultAsset['state'],
+  args: PageArgs,
+  info: GraphQLResolveInfo,
+  limits: PageLimits,
 ): Promise<ControlResultAsset[]> {
   const read = listRead(context, limits, args, info);
   if (runId === null) return [];
@@ -196,22 +204,27 @@ async function resultAccountsOf(context: GraphQLContext, runId: number | null, c
   const read = listRead(context, limits, args, info);
   if (runId === null) return [];
   const loader = pagedLoader(context, `${info.parentType.name}.accounts`, read.page, (keys: readonly string[], page) =>
-    context.store.resultAccounts(keys.map(resultKey), page));
+    context.store.resultAccounts(keys.map(resultKey), page),
+  );
   return withinBound(await loader.load(`${runId}/${controlId}`), read, info, `the result of ${controlId} in run ${runId}`);
 }
 
 /** The lists of a recorded result (failingAssets, exceptedAssets, accounts), for each type that shows one. */
 function resultListResolvers<P>(resultOf: (parent: P) => { runId: number | null; controlId: string }, limits: PageLimits) {
   type Resolver<T> = (parent: P, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => Promise<T[]>;
-  const assetsIn = (state: ControlResultAsset['state']): Resolver<ControlResultAsset> => (parent, args, context, info) =>
-    resultAssetsIn(context, resultOf(parent).runId, resultOf(parent).controlId, state, args, info, limits);
+  const assetsIn =
+    (state: ControlResultAsset['state']): Resolver<ControlResultAsset> =>
+    (parent, args, context, info) =>
+      resultAssetsIn(context, resultOf(parent).runId, resultOf(parent).controlId, state, args, info, limits);
   const accounts: Resolver<unknown> = (parent, args, context, info) => resultAccountsOf(context, resultOf(parent).runId, resultOf(parent).controlId, args, info, limits);
   return { failingAssets: assetsIn('failing'), exceptedAssets: assetsIn('excepted'), accounts };
 }
 
 /** A control and its latest result as the ControlStatus type shows it: the result's fields are null when there is none. */
 const controlStatus = ({ id, title, severity, result }: ControlLatestResult) => ({
-  id, title, severity,
+  id,
+  title,
+  severity,
   verdict: result?.verdict ?? null,
   reason: result?.reason ?? null,
   evaluatedAt: result?.evaluatedAt ?? null,
@@ -227,7 +240,9 @@ type ControlRunValue = ControlRunRecord & { resultsOf: string | undefined };
 
 /** The store's options for a page of assets: a list without limit over HTTP reads one asset past its bound. */
 function assetPage(read: ListRead): Pick<AssetQueryOptions, 'limit' | 'offset' | 'oneMore'> {
-  return read.bound === undefined ? { limit: read.page.limit ?? null, offset: read.page.offset ?? 0 } : { limit: read.bound, offset: read.page.offset ?? 0, oneMore: true };
+  return read.bound === undefined
+    ? { limit: read.page.limit ?? null, offset: read.page.offset ?? 0 }
+    : { limit: read.bound, offset: read.page.offset ?? 0, oneMore: true };
 }
 
 function badInput(message: string, argumentPath: string): GraphQLError {
@@ -258,7 +273,10 @@ async function withTags<T extends AssetRow>(context: GraphQLContext, assets: T[]
   if (fields.includes('tags') && assets.length > 0) {
     // The page <Type>.tags reads without limit: over HTTP one past its bound, so that it can tell there are more.
     const page = context.boundedLists ? { limit: unlimitedListSize(`${assets[0]!.assetType}.tags`, false, limits) + 1 } : undefined;
-    const tags = await context.store.tagsByAssetId(assets.map((asset) => asset.id), page);
+    const tags = await context.store.tagsByAssetId(
+      assets.map((asset) => asset.id),
+      page,
+    );
     assets.forEach((asset, i) => context.tagsRead.set(asset.id, tags[i]!));
   }
   if (fields.includes('account')) {
@@ -310,7 +328,8 @@ function withinBound<T>(rows: T[], read: ListRead, info: GraphQLResolveInfo, of?
   if (read.bound === undefined || rows.length <= read.bound) return rows;
   const field = `${info.parentType.name}.${info.fieldName}`;
   const atRoot = info.parentType === info.schema.getQueryType();
-  const pageArgs = argumentPath === 'options.limit' ? `options: {limit: ${read.bound}, offset: ${read.page.offset ?? 0}}` : `limit: ${read.bound}, offset: ${read.page.offset ?? 0}`;
+  const pageArgs =
+    argumentPath === 'options.limit' ? `options: {limit: ${read.bound}, offset: ${read.page.offset ?? 0}}` : `limit: ${read.bound}, offset: ${read.page.offset ?? 0}`;
   const connection = atRoot && connectionsFor(info).length === 1 && info.fieldName !== 'assets' ? `, or ${connectionsFor(info)[0]}(first, after)` : '';
   throw new GraphQLError(
     `${info.fieldName}${of ? ` of ${of}` : ''} has more than ${read.bound} items, the most a${atRoot ? '' : ' nested'} list without a limit returns; ` +
@@ -335,7 +354,8 @@ function checkPageSize(value: number | null | undefined, argumentPath: string, l
   if (value === null || value === undefined) return;
   if (value < 0) throw badInput(`${argumentPath} must not be negative`, argumentPath);
   if (value > limits.maxPageSize) {
-    const instead = argumentPath === 'limit' ? 'ask for pages of it with limit and offset instead' : `page through the results instead (${connectionsFor(info).join(', ')})`;
+    const instead =
+      argumentPath === 'limit' ? 'ask for pages of it with limit and offset instead' : `page through the results instead (${connectionsFor(info).join(', ')})`;
     throw badInput(`${argumentPath} is ${value}, above the maximum page size of ${limits.maxPageSize}; ${instead}`, argumentPath);
   }
 }
@@ -425,11 +445,15 @@ function assetTypeResolvers(limits: PageLimits, assetTypes: readonly AssetTypeDe
   for (const end of ends) {
     types[end.holder]![end.field] = async (asset: AssetRow, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
       if (end.cardinality === 'one') {
-        const loader = pagedLoader(context, `${end.holder}.${end.field}`, {}, (ids: readonly string[]) => reader.relatedAssets(context.store, end.holder, end.field, ids));
+        const loader = pagedLoader(context, `${end.holder}.${end.field}`, {}, (ids: readonly string[]) =>
+          reader.relatedAssets(context.store, end.holder, end.field, ids),
+        );
         return (await loader.load(asset.id))[0] ?? null;
       }
       const read = listRead(context, limits, args, info);
-      const loader = pagedLoader(context, `${end.holder}.${end.field}`, read.page, (ids: readonly string[], page) => reader.relatedAssets(context.store, end.holder, end.field, ids, page));
+      const loader = pagedLoader(context, `${end.holder}.${end.field}`, read.page, (ids: readonly string[], page) =>
+        reader.relatedAssets(context.store, end.holder, end.field, ids, page),
+      );
       return withinBound(await loader.load(asset.id), read, info, asset.arn);
     };
   }
@@ -475,109 +499,113 @@ function commonAssetResolvers(limits: PageLimits, typeName: string): Record<stri
 const createResolvers = (limits: PageLimits, assetTypes: readonly AssetTypeDefinition[], typeDefs: readonly string[]) => {
   const perType = assetTypeResolvers(limits, assetTypes, typeDefs);
   return {
-  DateTime,
-  JSON: JSONScalar,
-  SyncRunStatus: upperCaseEnum(['running', 'succeeded', 'partial', 'failed', 'interrupted']),
-  ScopeStatus: upperCaseEnum(['ok', 'skipped', 'failed']),
-  CoverageStatus: upperCaseEnum(['ok', 'skipped', 'failed', 'never']),
-  ChangeKind: upperCaseEnum(['created', 'changed', 'deleted', 'restored']),
-  AccountStatus: upperCaseEnum(['ok', 'failed']),
-  ExceptionState: upperCaseEnum(['active', 'expired', 'revoked']),
-  ExceptionSource: upperCaseEnum(['file', 'api']),
-  Asset: {
-    __resolveType: (asset: { assetType: string }) => asset.assetType,
-  },
-  Node: {
-    __resolveType: (node: { assetType?: string }) => node.assetType ?? 'Account',
-  },
-  Query: {
-    apiVersion: () => PACKAGE_VERSION,
-    ...perType.Query,
-    assets: async (_: unknown, args: { where?: unknown; options?: AssetQueryOptions | null }, context: GraphQLContext, info: GraphQLResolveInfo) => {
-      const read = listRead(context, limits, args.options ?? {}, info, 'options.limit');
-      const fields = storeFields(selectedFields(info));
-      const assets = await fromStore(() => reader.findAssets(context.store, args.where, { ...args.options, ...assetPage(read), fields }));
-      return withTags(context, withinBound(assets, read, info, undefined, 'options.limit'), fields, limits);
+    DateTime,
+    JSON: JSONScalar,
+    SyncRunStatus: upperCaseEnum(['running', 'succeeded', 'partial', 'failed', 'interrupted']),
+    ScopeStatus: upperCaseEnum(['ok', 'skipped', 'failed']),
+    CoverageStatus: upperCaseEnum(['ok', 'skipped', 'failed', 'never']),
+    ChangeKind: upperCaseEnum(['created', 'changed', 'deleted', 'restored']),
+    AccountStatus: upperCaseEnum(['ok', 'failed']),
+    ExceptionState: upperCaseEnum(['active', 'expired', 'revoked']),
+    ExceptionSource: upperCaseEnum(['file', 'api']),
+    Asset: {
+      __resolveType: (asset: { assetType: string }) => asset.assetType,
     },
-    // Asset ids are ARNs, account ids are twelve digits: each id is looked up where it can be, and null when absent.
-    node: async (_: unknown, args: { id: string }, context: GraphQLContext) => {
-      if (args.id.startsWith('arn:')) return (await context.loaders.nodeById.load(args.id)) ?? null;
-      if (ACCOUNT_ID.test(args.id)) return (await context.loaders.accountById.load(args.id)) ?? null;
-      return null;
+    Node: {
+      __resolveType: (node: { assetType?: string }) => node.assetType ?? 'Account',
     },
-    accounts: async (_: unknown, args: { where?: unknown } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
-      const read = listRead(context, limits, args, info);
-      return withinBound(await fromStore(() => context.store.findAccounts(args.where, read.page)), read, info);
+    Query: {
+      apiVersion: () => PACKAGE_VERSION,
+      ...perType.Query,
+      assets: async (_: unknown, args: { where?: unknown; options?: AssetQueryOptions | null }, context: GraphQLContext, info: GraphQLResolveInfo) => {
+        const read = listRead(context, limits, args.options ?? {}, info, 'options.limit');
+        const fields = storeFields(selectedFields(info));
+        const assets = await fromStore(() => reader.findAssets(context.store, args.where, { ...args.options, ...assetPage(read), fields }));
+        return withTags(context, withinBound(assets, read, info, undefined, 'options.limit'), fields, limits);
+      },
+      // Asset ids are ARNs, account ids are twelve digits: each id is looked up where it can be, and null when absent.
+      node: async (_: unknown, args: { id: string }, context: GraphQLContext) => {
+        if (args.id.startsWith('arn:')) return (await context.loaders.nodeById.load(args.id)) ?? null;
+        if (ACCOUNT_ID.test(args.id)) return (await context.loaders.accountById.load(args.id)) ?? null;
+        return null;
+      },
+      accounts: async (_: unknown, args: { where?: unknown } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+        const read = listRead(context, limits, args, info);
+        return withinBound(await fromStore(() => context.store.findAccounts(args.where, read.page)), read, info);
+      },
+      syncRuns: (_: unknown, args: { collector?: string | null; limit: number; offset: number }, context: GraphQLContext) => {
+        if (args.limit < 1 || args.limit > MAX_SYNC_RUNS) throw badInput(`limit must be from 1 to ${MAX_SYNC_RUNS}`, 'limit');
+        if (args.offset < 0) throw badInput('offset must not be negative', 'offset');
+        return fromStore(() => context.store.listSyncRuns({ ...(args.collector ? { collector: args.collector } : {}), limit: args.limit, offset: args.offset }));
+      },
+      syncRun: (_: unknown, args: { id: number }, context: GraphQLContext) => context.store.syncRun(args.id),
+      // Recorded control results only: the catalog lives in src/controls, which imports this module.
+      controls: async (_: unknown, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+        const read = listRead(context, limits, args, info);
+        return withinBound(await fromStore(() => context.store.latestControlResults(read.page)), read, info).map(controlStatus);
+      },
+      controlRuns: async (_: unknown, args: { controlId?: string | null; limit: number; offset: number }, context: GraphQLContext) => {
+        if (args.limit < 1 || args.limit > MAX_CONTROL_RUNS) throw badInput(`limit must be from 1 to ${MAX_CONTROL_RUNS}`, 'limit');
+        if (args.offset < 0) throw badInput('offset must not be negative', 'offset');
+        const controlId = args.controlId ?? undefined;
+        // Results are read by ControlRun.results, a page of each run's at a time.
+        const runs = await fromStore(() =>
+          context.store.controlRuns({ ...(controlId ? { controlId } : {}), limit: args.limit, offset: args.offset, withResults: false }),
+        );
+        return runs.map((run): ControlRunValue => ({ ...run, resultsOf: controlId }));
+      },
+      coverage: async (_: unknown, args: { assetType: string } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+        const read = listRead(context, limits, args, info);
+        let coverage;
+        try {
+          // Computed from every scope state of the asset type (one row per account and region), then paged.
+          coverage = await computeCoverage(context.store, args.assetType);
+        } catch (error) {
+          if (error instanceof UnknownAssetTypeError) throw badInput(error.message, 'assetType');
+          throw error;
+        }
+        const start = read.page.offset ?? 0;
+        return withinBound(coverage.slice(start, read.page.limit === undefined ? undefined : start + read.page.limit), read, info);
+      },
+      exceptions: async (_: unknown, args: { includeRevoked: boolean } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+        const read = listRead(context, limits, args, info);
+        return withinBound(await exceptionResolvers.Query.exceptions(_, { includeRevoked: args.includeRevoked, ...read.page }, context), read, info);
+      },
     },
-    syncRuns: (_: unknown, args: { collector?: string | null; limit: number; offset: number }, context: GraphQLContext) => {
-      if (args.limit < 1 || args.limit > MAX_SYNC_RUNS) throw badInput(`limit must be from 1 to ${MAX_SYNC_RUNS}`, 'limit');
-      if (args.offset < 0) throw badInput('offset must not be negative', 'offset');
-      return fromStore(() => context.store.listSyncRuns({ ...(args.collector ? { collector: args.collector } : {}), limit: args.limit, offset: args.offset }));
+    // Stored exceptions (src/graphql/exceptions.ts): admin scope.
+    Mutation: exceptionResolvers.Mutation,
+    SyncRun: {
+      error: (run: SyncRun) => errorOf(run.errorCode, run.errorMessage),
+      scopes: async (run: SyncRun, args: { status?: ScopeStatus | null } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+        const read = listRead(context, limits, args, info);
+        const status = args.status ?? undefined;
+        const loader = pagedLoader(context, `SyncRun.scopes/${status ?? ''}`, read.page, (runIds: readonly number[], page) =>
+          context.store.scopesOfRuns(runIds, status, page),
+        );
+        return withinBound(await loader.load(run.id), read, info, `run ${run.id}`);
+      },
     },
-    syncRun: (_: unknown, args: { id: number }, context: GraphQLContext) => context.store.syncRun(args.id),
-    // Recorded control results only: the catalog lives in src/controls, which imports this module.
-    controls: async (_: unknown, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
-      const read = listRead(context, limits, args, info);
-      return withinBound(await fromStore(() => context.store.latestControlResults(read.page)), read, info).map(controlStatus);
+    Account: {
+      id: (account: AccountSummary) => account.accountId,
+      ...perType.Account,
     },
-    controlRuns: async (_: unknown, args: { controlId?: string | null; limit: number; offset: number }, context: GraphQLContext) => {
-      if (args.limit < 1 || args.limit > MAX_CONTROL_RUNS) throw badInput(`limit must be from 1 to ${MAX_CONTROL_RUNS}`, 'limit');
-      if (args.offset < 0) throw badInput('offset must not be negative', 'offset');
-      const controlId = args.controlId ?? undefined;
-      // Results are read by ControlRun.results, a page of each run's at a time.
-      const runs = await fromStore(() => context.store.controlRuns({ ...(controlId ? { controlId } : {}), limit: args.limit, offset: args.offset, withResults: false }));
-      return runs.map((run): ControlRunValue => ({ ...run, resultsOf: controlId }));
+    ControlAssetState: upperCaseEnum(['failing', 'excepted']),
+    ControlStatus: resultListResolvers((status: ControlStatusValue) => ({ runId: status.runId, controlId: status.id }), limits),
+    ControlResult: resultListResolvers((result: ControlResultRecord) => ({ runId: result.runId, controlId: result.controlId }), limits),
+    ControlRun: {
+      results: async (run: ControlRunValue, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+        const read = listRead(context, limits, args, info);
+        const loader = pagedLoader(context, `ControlRun.results/${run.resultsOf ?? ''}`, read.page, (runIds: readonly number[], page) =>
+          context.store.resultsOfRuns(runIds, run.resultsOf, page),
+        );
+        return withinBound(await loader.load(run.id), read, info, `run ${run.id}`);
+      },
     },
-    coverage: async (_: unknown, args: { assetType: string } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
-      const read = listRead(context, limits, args, info);
-      let coverage;
-      try {
-        // Computed from every scope state of the asset type (one row per account and region), then paged.
-        coverage = await computeCoverage(context.store, args.assetType);
-      } catch (error) {
-        if (error instanceof UnknownAssetTypeError) throw badInput(error.message, 'assetType');
-        throw error;
-      }
-      const start = read.page.offset ?? 0;
-      return withinBound(coverage.slice(start, read.page.limit === undefined ? undefined : start + read.page.limit), read, info);
+    ControlResultAsset: {
+      id: (asset: ControlResultAsset) => asset.assetId,
+      // The asset as the inventory holds it now, through the request's node loader (one statement for the whole list).
+      asset: async (asset: ControlResultAsset, _: unknown, context: GraphQLContext) => (await context.loaders.nodeById.load(asset.assetId)) ?? null,
     },
-    exceptions: async (_: unknown, args: { includeRevoked: boolean } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
-      const read = listRead(context, limits, args, info);
-      return withinBound(await exceptionResolvers.Query.exceptions(_, { includeRevoked: args.includeRevoked, ...read.page }, context), read, info);
-    },
-  },
-  // Stored exceptions (src/graphql/exceptions.ts): admin scope.
-  Mutation: exceptionResolvers.Mutation,
-  SyncRun: {
-    error: (run: SyncRun) => errorOf(run.errorCode, run.errorMessage),
-    scopes: async (run: SyncRun, args: { status?: ScopeStatus | null } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
-      const read = listRead(context, limits, args, info);
-      const status = args.status ?? undefined;
-      const loader = pagedLoader(context, `SyncRun.scopes/${status ?? ''}`, read.page, (runIds: readonly number[], page) =>
-        context.store.scopesOfRuns(runIds, status, page));
-      return withinBound(await loader.load(run.id), read, info, `run ${run.id}`);
-    },
-  },
-  Account: {
-    id: (account: AccountSummary) => account.accountId,
-    ...perType.Account,
-  },
-  ControlAssetState: upperCaseEnum(['failing', 'excepted']),
-  ControlStatus: resultListResolvers((status: ControlStatusValue) => ({ runId: status.runId, controlId: status.id }), limits),
-  ControlResult: resultListResolvers((result: ControlResultRecord) => ({ runId: result.runId, controlId: result.controlId }), limits),
-  ControlRun: {
-    results: async (run: ControlRunValue, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
-      const read = listRead(context, limits, args, info);
-      const loader = pagedLoader(context, `ControlRun.results/${run.resultsOf ?? ''}`, read.page, (runIds: readonly number[], page) =>
-        context.store.resultsOfRuns(runIds, run.resultsOf, page));
-      return withinBound(await loader.load(run.id), read, info, `run ${run.id}`);
-    },
-  },
-  ControlResultAsset: {
-    id: (asset: ControlResultAsset) => asset.assetId,
-    // The asset as the inventory holds it now, through the request's node loader (one statement for the whole list).
-    asset: async (asset: ControlResultAsset, _: unknown, context: GraphQLContext) => (await context.loaders.nodeById.load(asset.assetId)) ?? null,
-  },
-  ...perType.types,
-};
+    ...perType.types,
+  };
 };

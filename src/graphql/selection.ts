@@ -25,7 +25,10 @@ export function selectedFields(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fr
   for (const name of path) {
     const next: SelectionSetNode[] = [];
     visited.clear();
-    for (const selectionSet of level) walk(selectionSet, (field) => { if (field.name.value === name && field.selectionSet) next.push(field.selectionSet); });
+    for (const selectionSet of level)
+      walk(selectionSet, (field) => {
+        if (field.name.value === name && field.selectionSet) next.push(field.selectionSet);
+      });
     level = next;
   }
   const names = new Set<string>();

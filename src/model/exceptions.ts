@@ -16,7 +16,11 @@ export const DEFAULT_MAX_EXCEPTION_DAYS = 365;
 
 const DAY_MS = 86_400_000;
 
-const text = (what: string) => z.string({ error: `expected ${what}` }).trim().min(1, `expected ${what}`);
+const text = (what: string) =>
+  z
+    .string({ error: `expected ${what}` })
+    .trim()
+    .min(1, `expected ${what}`);
 
 /** A calendar date written YYYY-MM-DD (quoted or not: YAML 1.2 reads it as a string). */
 const date = z
@@ -126,7 +130,10 @@ export function validateException(input: unknown, options: ValidateExceptionOpti
     const ahead = Math.round((Date.parse(`${expires}T00:00:00Z`) - today) / DAY_MS);
     if (ahead > maxDays) problems.push({ path: ['expires'], message: `${expires} is ${ahead} days ahead, more than the ${maxDays} days an exception may last` });
     if (options.isNew && ahead < 0) {
-      problems.push({ path: ['expires'], message: `${expires} is already past (today is ${new Date(today).toISOString().slice(0, 10)}, UTC); a new exception must expire today or later` });
+      problems.push({
+        path: ['expires'],
+        message: `${expires} is already past (today is ${new Date(today).toISOString().slice(0, 10)}, UTC); a new exception must expire today or later`,
+      });
     }
   }
   if (problems.length > 0 || !parsed.success) return { ok: false, problems: problems.sort(byField) };
@@ -199,14 +206,20 @@ export function exceptionCovers(pattern: string, asset: ExceptableAsset): boolea
   if (!pattern.includes('*')) return pattern === asset.id;
   // One stored before such patterns were refused covers nothing, rather than everything.
   if (!pinsAccountOrResource(pattern)) return false;
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return regex.test(asset.id);
 }
 
 /** The exception's state in words: "active, expires in 3 days", "active, expires today", "expired 2 days ago". */
 export function describeState(exception: Pick<ControlException, 'expires'>, now: Date): { state: 'active' | 'expired'; days: number; text: string } {
   const days = Math.round((Date.parse(`${exception.expires}T00:00:00Z`) - startOfDay(now)) / DAY_MS);
-  if (days >= 0) return { state: 'active', days, text: days === 0 ? 'active, expires today (end of day UTC)' : `active, expires in ${days} ${days === 1 ? 'day' : 'days'}` };
+  if (days >= 0)
+    return { state: 'active', days, text: days === 0 ? 'active, expires today (end of day UTC)' : `active, expires in ${days} ${days === 1 ? 'day' : 'days'}` };
   const ago = -days;
   return { state: 'expired', days: ago, text: `expired ${ago} ${ago === 1 ? 'day' : 'days'} ago` };
 }

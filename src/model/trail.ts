@@ -3,7 +3,10 @@ import type { CollectionError, Tag } from './asset.js';
 
 export const TRAIL_ASSET_TYPE = 'Trail';
 
-export interface DataResource { type: string; values: string[] }
+export interface DataResource {
+  type: string;
+  values: string[];
+}
 
 export interface EventSelector {
   readWriteType: string;
@@ -22,9 +25,14 @@ export interface FieldSelector {
   notEndsWith: string[];
 }
 
-export interface AdvancedEventSelector { name: string; fieldSelectors: FieldSelector[] }
+export interface AdvancedEventSelector {
+  name: string;
+  fieldSelectors: FieldSelector[];
+}
 
-export interface InsightSelector { insightType: string }
+export interface InsightSelector {
+  insightType: string;
+}
 
 /**
  * Strings AWS leaves out are '' (DESCRIBE fields, and status strings when status is known).
@@ -92,9 +100,17 @@ const DETAIL_GROUPS: readonly { operation: string; fields: readonly (keyof Trail
   {
     operation: 'GetTrailStatus',
     fields: [
-      'isLogging', 'latestDeliveryError', 'latestNotificationError', 'latestCloudWatchLogsDeliveryError',
-      'latestDigestDeliveryError', 'latestDeliveryTime', 'latestNotificationTime', 'startLoggingTime', 'stopLoggingTime',
-      'latestCloudWatchLogsDeliveryTime', 'latestDigestDeliveryTime',
+      'isLogging',
+      'latestDeliveryError',
+      'latestNotificationError',
+      'latestCloudWatchLogsDeliveryError',
+      'latestDigestDeliveryError',
+      'latestDeliveryTime',
+      'latestNotificationTime',
+      'startLoggingTime',
+      'stopLoggingTime',
+      'latestCloudWatchLogsDeliveryTime',
+      'latestDigestDeliveryTime',
     ],
     known: (t) => t.isLogging !== null,
   },
@@ -136,12 +152,28 @@ export function configurationOf(record: TrailRecord): object {
  * the GetTrailStatus times and errors, which change on their own. Tags are one field, a list in key order.
  */
 export const HISTORY_FIELDS: readonly (keyof TrailRecord)[] = [
-  'arn', 'name', 'accountId', 'region',
-  's3BucketName', 's3KeyPrefix', 'snsTopicName', 'snsTopicARN', 'includeGlobalServiceEvents', 'isMultiRegionTrail',
-  'homeRegion', 'logFileValidationEnabled', 'cloudWatchLogsLogGroupArn', 'cloudWatchLogsRoleArn', 'kmsKeyID',
-  'hasCustomEventSelectors', 'hasInsightSelectors', 'isOrganizationTrail',
+  'arn',
+  'name',
+  'accountId',
+  'region',
+  's3BucketName',
+  's3KeyPrefix',
+  'snsTopicName',
+  'snsTopicARN',
+  'includeGlobalServiceEvents',
+  'isMultiRegionTrail',
+  'homeRegion',
+  'logFileValidationEnabled',
+  'cloudWatchLogsLogGroupArn',
+  'cloudWatchLogsRoleArn',
+  'kmsKeyID',
+  'hasCustomEventSelectors',
+  'hasInsightSelectors',
+  'isOrganizationTrail',
   'isLogging',
-  'eventSelectors', 'advancedEventSelectors', 'insightSelectors',
+  'eventSelectors',
+  'advancedEventSelectors',
+  'insightSelectors',
   'tags',
 ];
 
@@ -186,7 +218,9 @@ export function sameJson(a: unknown, b: unknown): boolean {
 export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object' && !(value instanceof Date)) {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';

@@ -68,16 +68,31 @@ export function requireToken(scope: ApiTokenScope, settings: AuthSettings): expr
       if (credentials.length === 0 && !settings.closedWithoutTokens) {
         // Open only to this machine: a page whose name was rebound to 127.0.0.1 still sends its own Host (DNS rebinding).
         if (settings.loopbackOnly && !isLoopbackHost(hostOf(req.get('host') ?? ''))) {
-          return refuse(res, 403, 'FORBIDDEN', `no API token exists, so this server answers only requests addressed to this machine (localhost, 127.0.0.1 or [::1]), not to "${req.get('host') ?? ''}"`);
+          return refuse(
+            res,
+            403,
+            'FORBIDDEN',
+            `no API token exists, so this server answers only requests addressed to this machine (localhost, 127.0.0.1 or [::1]), not to "${req.get('host') ?? ''}"`,
+          );
         }
         return next();
       }
       if (credentials.length === 0) {
-        return refuse(res, 401, 'UNAUTHENTICATED', 'no valid API token exists (none was created, or every one was revoked), and this server listens beyond this machine: create one with `inventory token create --scope read`');
+        return refuse(
+          res,
+          401,
+          'UNAUTHENTICATED',
+          'no valid API token exists (none was created, or every one was revoked), and this server listens beyond this machine: create one with `inventory token create --scope read`',
+        );
       }
       const presented = bearerToken(req.get('authorization'));
       if (presented === undefined) {
-        return refuse(res, 401, 'UNAUTHENTICATED', `this server requires an API token: send the header "Authorization: Bearer <token>" (tokens come from \`inventory token create\`)`);
+        return refuse(
+          res,
+          401,
+          'UNAUTHENTICATED',
+          `this server requires an API token: send the header "Authorization: Bearer <token>" (tokens come from \`inventory token create\`)`,
+        );
       }
       const match = findCredential(credentials, presented);
       if (!match) {
@@ -118,5 +133,8 @@ function findCredential(credentials: readonly ApiTokenCredential[], presented: s
 
 function refuse(res: express.Response, status: 401 | 403, code: string, message: string, error?: 'invalid_token' | 'insufficient_scope'): void {
   const challenge = [`Bearer realm="${REALM}"`, ...(error ? [`error="${error}"`] : []), ...(error === 'insufficient_scope' ? ['scope="admin"'] : [])];
-  res.status(status).set('www-authenticate', challenge.join(', ')).json({ errors: [{ message, extensions: { code } }] });
+  res
+    .status(status)
+    .set('www-authenticate', challenge.join(', '))
+    .json({ errors: [{ message, extensions: { code } }] });
 }

@@ -39,10 +39,12 @@ export function stoppableStore(store: InventoryStore, stopped: () => boolean): I
 /** The body of a 504: the request ran past --request-timeout. */
 export function timeoutBody(timeoutMs: number): { errors: { message: string; extensions: { code: string } }[] } {
   return {
-    errors: [{
-      message: `the request took longer than ${timeoutMs} ms (the server's --request-timeout) and was stopped; ask for less (a smaller limit, a narrower filter)`,
-      extensions: { code: 'REQUEST_TIMEOUT' },
-    }],
+    errors: [
+      {
+        message: `the request took longer than ${timeoutMs} ms (the server's --request-timeout) and was stopped; ask for less (a smaller limit, a narrower filter)`,
+        extensions: { code: 'REQUEST_TIMEOUT' },
+      },
+    ],
   };
 }
 

@@ -76,12 +76,16 @@ export function graphiqlRoutes(options: GraphiqlRoutesOptions = {}): express.Rou
   router.get(`${GRAPHIQL_ASSETS_PATH}/:file`, (req, res, next) => {
     const asset = assets.get(req.params.file);
     if (!asset) return next();
-    res.sendFile(asset.path, {
-      headers: { 'content-type': asset.contentType, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' },
-      dotfiles: 'deny',
-    }, (error) => {
-      if (error && !res.headersSent) next(error);
-    });
+    res.sendFile(
+      asset.path,
+      {
+        headers: { 'content-type': asset.contentType, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' },
+        dotfiles: 'deny',
+      },
+      (error) => {
+        if (error && !res.headersSent) next(error);
+      },
+    );
   });
 
   return router;

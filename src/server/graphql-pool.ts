@@ -119,7 +119,12 @@ function workerEntry(): URL {
 }
 
 const PINO_LEVELS: Readonly<Record<number, 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'trace'>> = {
-  10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal',
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
 };
 
 export class GraphQLPool {
@@ -132,7 +137,10 @@ export class GraphQLPool {
   private closed = false;
   private readonly entry = workerEntry();
 
-  private constructor(private readonly settings: WorkerSettings, private readonly log: Logger) {}
+  private constructor(
+    private readonly settings: WorkerSettings,
+    private readonly log: Logger,
+  ) {}
 
   /** Starts `count` workers (one of them for cheap requests only when there are two or more) and waits until each is ready. */
   static async start(settings: WorkerSettings, count: number, log: Logger): Promise<GraphQLPool> {
@@ -157,7 +165,12 @@ export class GraphQLPool {
     }
     return new Promise<HttpResponseData>((resolve, reject) => {
       const job: Job = {
-        id: this.nextId++, lane, http, caller, signal, settled: false,
+        id: this.nextId++,
+        lane,
+        http,
+        caller,
+        signal,
+        settled: false,
         resolve: (response) => {
           if (job.settled) return;
           job.settled = true;

@@ -38,7 +38,11 @@ try {
   const store = stoppableStore(reader, () => (stopped() ? (cutShort = true) : false));
   const api = createInventoryApi({ maxPageSize: init.maxPageSize });
   const apollo = createApolloServer({
-    api, limits: init.limits, introspection: init.introspection, suggestions: init.suggestions, log,
+    api,
+    limits: init.limits,
+    introspection: init.introspection,
+    suggestions: init.suggestions,
+    log,
   });
   await apollo.start();
   port.on('message', (message: ToWorker) => {
@@ -47,7 +51,8 @@ try {
     runHttpGraphQL(apollo, message.http, (report) =>
       Object.assign(createContext(store, { caller: message.caller, ...(init.exceptionRules ? { exceptionRules: init.exceptionRules } : {}) }), {
         [REQUEST_REPORT]: report,
-      }))
+      }),
+    )
       .then((response) => {
         // Encoded here and moved to the server's thread without a copy: the server's thread only writes it out.
         const body = typeof response.body === 'string' ? new TextEncoder().encode(response.body) : response.body;

@@ -4,8 +4,17 @@
 // behind a costly one.
 import { ASSET_TYPES } from '../assets/registry.js';
 import {
-  Kind, parse, visit, type ArgumentNode, type ASTVisitor, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type ObjectFieldNode,
-  type OperationDefinitionNode, type VariableNode,
+  Kind,
+  parse,
+  visit,
+  type ArgumentNode,
+  type ASTVisitor,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type ObjectFieldNode,
+  type OperationDefinitionNode,
+  type VariableNode,
 } from 'graphql';
 import type { InventoryApi } from '../graphql/execute.js';
 import { missingStoredFragments } from '../graphql/fragments.js';
@@ -58,17 +67,17 @@ export function routeRequest(request: { method: string; search: string; body: un
     return IN_PROCESS;
   }
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = typeof params.operationName === 'string'
-    ? operations.find((o) => o.name?.value === params.operationName)
-    : operations.length === 1 ? operations[0] : undefined;
+  const operation =
+    typeof params.operationName === 'string' ? operations.find((o) => o.name?.value === params.operationName) : operations.length === 1 ? operations[0] : undefined;
   if (operation?.operation !== 'query') return IN_PROCESS;
   return { route: 'pool', lane: isCheap(document, operation, params.variables, api, limits) ? 'cheap' : 'costly' };
 }
 
 function isCheap(document: DocumentNode, operation: OperationDefinitionNode, variables: unknown, api: InventoryApi, limits: RequestLimits): boolean {
   const fragments = new Map<string, FragmentDefinitionNode>(
-    [...document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION), ...missingStoredFragments(document, api.fragments)]
-      .map((fragment) => [fragment.name.value, fragment]),
+    [...document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION), ...missingStoredFragments(document, api.fragments)].map(
+      (fragment) => [fragment.name.value, fragment],
+    ),
   );
   let scans = false;
   const look: ASTVisitor = {

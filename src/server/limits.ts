@@ -2,9 +2,30 @@
 // operation with its named fragments flattened (a spread adds no level), plus a token limit the parser applies.
 // A violation is a validation error (HTTP 400) that names the limit, its value and what the request asked for.
 import {
-  GraphQLError, getNamedType, getNullableType, isLeafType, isListType, Kind, type ASTVisitor, type FieldNode, type FragmentDefinitionNode,
-  type GraphQLCompositeType, type GraphQLField, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
-  type ValidationContext, type ValidationRule, type ValueNode, isCompositeType, isObjectType, isInterfaceType, SchemaMetaFieldDef, isInputObjectType, isEnumType, isAbstractType,
+  GraphQLError,
+  getNamedType,
+  getNullableType,
+  isLeafType,
+  isListType,
+  Kind,
+  type ASTVisitor,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+  type ValueNode,
+  isCompositeType,
+  isObjectType,
+  isInterfaceType,
+  SchemaMetaFieldDef,
+  isInputObjectType,
+  isEnumType,
+  isAbstractType,
   type GraphQLNamedType,
   TypeMetaFieldDef,
 } from 'graphql';
@@ -98,12 +119,7 @@ function depthAndAliasesRule(limits: RequestLimits): ValidationRule {
   };
 }
 
-function measureShape(
-  selectionSet: SelectionSetNode,
-  context: ValidationContext,
-  memo: Map<string, ShapeMeasure>,
-  onPath: Set<string>,
-): ShapeMeasure {
+function measureShape(selectionSet: SelectionSetNode, context: ValidationContext, memo: Map<string, ShapeMeasure>, onPath: Set<string>): ShapeMeasure {
   let depth = 0;
   let aliases = 0;
   for (const selection of selectionSet.selections) {

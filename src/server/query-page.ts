@@ -29,8 +29,7 @@ export function graphiqlCsp(styleNonce: string): string {
 /** A fresh nonce for one response of the page. */
 export const newStyleNonce = (): string => randomBytes(16).toString('base64');
 
-const escapeHtml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export interface QueryPageOptions {
   /** The query GraphiQL opens with when the browser has none saved. */
@@ -44,7 +43,12 @@ export interface QueryPageOptions {
 }
 
 export function queryPageHtml(options: QueryPageOptions | string = {}): string {
-  const { defaultQuery = SEED_QUERY, endpoint = '/graphql', styleNonce = newStyleNonce(), externalFragments = '' } = typeof options === 'string' ? { defaultQuery: options } : options;
+  const {
+    defaultQuery = SEED_QUERY,
+    endpoint = '/graphql',
+    styleNonce = newStyleNonce(),
+    externalFragments = '',
+  } = typeof options === 'string' ? { defaultQuery: options } : options;
   const asset = (name: string): string => `${GRAPHIQL_ASSETS_PATH}/${name}`;
   // The CSP is also sent as a header by graphiqlRoutes(); the meta copy covers the page when Apollo's landing page
   // hook serves it (that path sets no headers of its own).

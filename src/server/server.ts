@@ -32,8 +32,15 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Error codes whose message is meant for the client; anything else is masked as an internal error. */
 const CLIENT_ERROR_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'FORBIDDEN',
-  'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'SERVER_BUSY',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'FORBIDDEN',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'SERVER_BUSY',
   // A mutation on an inventory file this server cannot write (README, The inventory file).
   'INVENTORY_NOT_WRITABLE',
 ]);
@@ -196,7 +203,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const filterLimits = filterLimitsOf(options.limits);
   const introspection = options.introspection ?? true;
   const apollo = createApolloServer({
-    api, limits: { ...limits, ...filterLimits }, introspection, suggestions, log, plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    api,
+    limits: { ...limits, ...filterLimits },
+    introspection,
+    suggestions,
+    log,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
   });
   await apollo.start();
   const pool = await startPool(options, { ...limits, ...filterLimits }, introspection, suggestions);
@@ -251,13 +263,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const stop = requestStop(res, requestTimeoutMs, metrics);
       const route = pool ? routeRequest(http, api, limits) : undefined;
       try {
-        const response = pool && route?.route === 'pool'
-          ? await pool.run(http, caller, route.lane, stop.signal)
-          : await runHttpGraphQL(apollo, http, (report) =>
-            Object.assign(
-              createContext(stoppableStore(store, () => stop.signal.aborted), { caller, ...(options.exceptionRules ? { exceptionRules: options.exceptionRules } : {}) }),
-              { [REQUEST_REPORT]: report },
-            ));
+        const response =
+          pool && route?.route === 'pool'
+            ? await pool.run(http, caller, route.lane, stop.signal)
+            : await runHttpGraphQL(apollo, http, (report) =>
+                Object.assign(
+                  createContext(
+                    stoppableStore(store, () => stop.signal.aborted),
+                    { caller, ...(options.exceptionRules ? { exceptionRules: options.exceptionRules } : {}) },
+                  ),
+                  { [REQUEST_REPORT]: report },
+                ),
+              );
         if (!stop.finish()) return;
         if (response.operationName) res.locals[OPERATION_NAME] = response.operationName;
         for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -278,9 +295,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
     if (status === 500) log.error({ err: error }, 'request failed');
     const message =
-      error.type === 'entity.too.large' ? `request body larger than ${MAX_BODY_BYTES} bytes`
-        : error.type === 'entity.parse.failed' ? `request body is not valid JSON: ${error.message}`
-          : status === 500 ? 'Internal server error' : error.message;
+      error.type === 'entity.too.large'
+        ? `request body larger than ${MAX_BODY_BYTES} bytes`
+        : error.type === 'entity.parse.failed'
+          ? `request body is not valid JSON: ${error.message}`
+          : status === 500
+            ? 'Internal server error'
+            : error.message;
     res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
   });
 
@@ -363,9 +384,7 @@ function requestLimitsPlugin(api: InventoryApi, limits: RequestLimits): ApolloSe
       return {
         async didResolveOperation({ operation, document, request }) {
           if (!operation?.variableDefinitions?.length) return;
-          const fragments = new Map(
-            document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
-          );
+          const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
           const { error } = operationCost(api.schema, limits, operation, fragments, request.variables);
           if (error) {
             throw new GraphQLError(error.message, {
@@ -481,9 +500,7 @@ function maskInternalError(formatted: GraphQLFormattedError, error: unknown, log
 export type { Server };
 
 /** The GraphQL workers for a SQLite file, when asked for; in-process (undefined) for anything else, or when they cannot start. */
-async function startPool(
-  options: ServerOptions, limits: RequestLimits & FilterLimits, introspection: boolean, suggestions: boolean,
-): Promise<GraphQLPool | undefined> {
+async function startPool(options: ServerOptions, limits: RequestLimits & FilterLimits, introspection: boolean, suggestions: boolean): Promise<GraphQLPool | undefined> {
   const workers = options.workers ?? 0;
   const sqlite = options.store.kind === 'sqlite' ? (options.store as SqliteStore) : undefined;
   // A copy in memory (a WAL file this user cannot share) has nothing a worker's connection could open.
@@ -492,7 +509,12 @@ async function startPool(
   try {
     return await GraphQLPool.start(
       {
-        path, limits, introspection, suggestions, maxPageSize: pageLimitsOf(options.api.schema).maxPageSize, logLevel: options.log.level,
+        path,
+        limits,
+        introspection,
+        suggestions,
+        maxPageSize: pageLimitsOf(options.api.schema).maxPageSize,
+        logLevel: options.log.level,
         ...(options.exceptionRules ? { exceptionRules: { controlIds: [...options.exceptionRules.controlIds], maxDays: options.exceptionRules.maxDays } } : {}),
         ...(options.workerRowDelayMs ? { rowDelayMs: options.workerRowDelayMs } : {}),
       },

@@ -37,12 +37,9 @@ export type Authentication =
    * `account` is the caller as the services see it: for a session, the role's account with the
    * assumed-role ARN as its CallerArn (same Trails and Roles objects as the scenario's account).
    */
-  | { ok: true; account: SimAccount; scope: CredentialScope; session?: SimSession }
-  | { ok: false; reason: AuthFailureReason; message: string; scope?: CredentialScope };
+  { ok: true; account: SimAccount; scope: CredentialScope; session?: SimSession } | { ok: false; reason: AuthFailureReason; message: string; scope?: CredentialScope };
 
-type ParsedAuthorization =
-  | { ok: true; scope: CredentialScope }
-  | { ok: false; reason: 'missingToken' | 'incompleteSignature'; message: string };
+type ParsedAuthorization = { ok: true; scope: CredentialScope } | { ok: false; reason: 'missingToken' | 'incompleteSignature'; message: string };
 
 /** Reads the credential scope out of a SigV4 authorization header, reporting what AWS would complain about. */
 export function parseAuthorization(headers: IncomingHttpHeaders): ParsedAuthorization {
@@ -85,13 +82,7 @@ export function parseAuthorization(headers: IncomingHttpHeaders): ParsedAuthoriz
  * Attributes a request for `expectedService` to one of the scenario's accounts: by its static access key,
  * or by an AssumeRole session that is still valid and whose session token the request carries.
  */
-export function authenticate(
-  headers: IncomingHttpHeaders,
-  scenario: Scenario,
-  expectedService: string,
-  sessions?: SessionStore,
-  now = Date.now(),
-): Authentication {
+export function authenticate(headers: IncomingHttpHeaders, scenario: Scenario, expectedService: string, sessions?: SessionStore, now = Date.now()): Authentication {
   const parsed = parseAuthorization(headers);
   if (!parsed.ok) return parsed;
   const { scope } = parsed;

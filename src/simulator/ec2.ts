@@ -102,15 +102,9 @@ function describeRegions(account: SimAccount, parameters: QueryParameters): SimR
 
   const requestId = randomUUID();
   const items = regions.map((region) =>
-    element('item', [
-      textElement('regionName', region.regionName),
-      textElement('regionEndpoint', region.regionEndpoint),
-      textElement('optInStatus', region.optInStatus),
-    ]),
+    element('item', [textElement('regionName', region.regionName), textElement('regionEndpoint', region.regionEndpoint), textElement('optInStatus', region.optInStatus)]),
   );
-  const body =
-    XML_DECLARATION +
-    element('DescribeRegionsResponse', [textElement('requestId', requestId), element('regionInfo', items)], { xmlns: EC2_XMLNS });
+  const body = XML_DECLARATION + element('DescribeRegionsResponse', [textElement('requestId', requestId), element('regionInfo', items)], { xmlns: EC2_XMLNS });
   return xmlResponse(200, body, requestId);
 }
 

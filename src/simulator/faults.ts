@@ -51,9 +51,7 @@ export class FaultInjector {
 
   /** True when an unknownTrail fault says this trail vanished for this operation (per-trail calls then answer "not found"). */
   trailVanished(trailArn: string, operation: string): boolean {
-    return (this.scenario.faults ?? []).some(
-      (fault) => fault.kind === 'unknownTrail' && fault.trailArn === trailArn && matches(fault.operation, operation),
-    );
+    return (this.scenario.faults ?? []).some((fault) => fault.kind === 'unknownTrail' && fault.trailArn === trailArn && matches(fault.operation, operation));
   }
 
   private faultError(fault: SimFault, target: FaultTarget): AwsError | undefined {

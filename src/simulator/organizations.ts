@@ -37,7 +37,7 @@ export const ORGANIZATIONS_SERVICE: SimService = jsonService({
   name: 'organizations',
   targetPrefixes: [ORGANIZATIONS_TARGET_PREFIX],
   signingName: ORGANIZATIONS_SIGNING_NAME,
-  internalError: () => new AwsError('ServiceException', 'AWS Organizations can\'t complete your request because of an internal service error. Try again later.', 500),
+  internalError: () => new AwsError('ServiceException', "AWS Organizations can't complete your request because of an internal service error. Try again later.", 500),
   operations: OPERATIONS,
   global: true,
   unknownOperations: 'refusedFirst',
@@ -92,7 +92,8 @@ function listAccounts({ scenario, caller }: JsonCall, input: Record<string, unkn
   if (maxResults > LIST_ACCOUNTS_MAX_RESULTS) throw new InvalidInput('You provided a value that exceeds the maximum allowed value.', 'MAX_VALUE_EXCEEDED');
 
   const accounts = scenario.accounts;
-  const start = input.NextToken === undefined || input.NextToken === null ? 0 : decodePageToken(input.NextToken, listAccountsScope(id), accounts.length, invalidNextToken);
+  const start =
+    input.NextToken === undefined || input.NextToken === null ? 0 : decodePageToken(input.NextToken, listAccountsScope(id), accounts.length, invalidNextToken);
   const end = Math.min(accounts.length, start + maxResults);
   const page = accounts.slice(start, end).map((account) => ({
     Id: account.Id,
@@ -127,8 +128,5 @@ function listAccountsScope(organizationId: string): string {
 }
 
 function invalidNextToken(): AwsError {
-  return new InvalidInput(
-    'You specified an invalid value for nextToken. You must get the value from the response to a previous call to the API.',
-    'INVALID_NEXT_TOKEN',
-  );
+  return new InvalidInput('You specified an invalid value for nextToken. You must get the value from the response to a previous call to the API.', 'INVALID_NEXT_TOKEN');
 }

@@ -3,19 +3,50 @@
 
 /** Regions enabled in every account unless the scenario says otherwise (AWS: opt-in-not-required). */
 export const DEFAULT_REGIONS = [
-  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2',
-  'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2',
-  'ca-central-1', 'eu-central-1', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-north-1', 'sa-east-1',
+  'us-east-1',
+  'us-east-2',
+  'us-west-1',
+  'us-west-2',
+  'ap-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-northeast-3',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ca-central-1',
+  'eu-central-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-north-1',
+  'sa-east-1',
 ] as const;
 
 /** Regions an account must opt in to; DescribeRegions lists them as `not-opted-in` unless enabled. */
 export const OPT_IN_REGIONS = [
-  'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-south-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5',
-  'ap-southeast-6', 'ap-southeast-7', 'ca-west-1', 'eu-central-2', 'eu-south-1', 'eu-south-2',
-  'il-central-1', 'me-central-1', 'me-south-1', 'mx-central-1',
+  'af-south-1',
+  'ap-east-1',
+  'ap-east-2',
+  'ap-south-2',
+  'ap-southeast-3',
+  'ap-southeast-4',
+  'ap-southeast-5',
+  'ap-southeast-6',
+  'ap-southeast-7',
+  'ca-west-1',
+  'eu-central-2',
+  'eu-south-1',
+  'eu-south-2',
+  'il-central-1',
+  'me-central-1',
+  'me-south-1',
+  'mx-central-1',
 ] as const;
 
-export interface SimDataResource { Type: string; Values: string[] }
+export interface SimDataResource {
+  Type: string;
+  Values: string[];
+}
 
 export interface SimEventSelector {
   ReadWriteType?: 'All' | 'ReadOnly' | 'WriteOnly';
@@ -34,9 +65,14 @@ export interface SimFieldSelector {
   NotEndsWith?: string[];
 }
 
-export interface SimAdvancedEventSelector { Name?: string; FieldSelectors: SimFieldSelector[] }
+export interface SimAdvancedEventSelector {
+  Name?: string;
+  FieldSelectors: SimFieldSelector[];
+}
 
-export interface SimInsightSelector { InsightType: 'ApiCallRateInsight' | 'ApiErrorRateInsight' }
+export interface SimInsightSelector {
+  InsightType: 'ApiCallRateInsight' | 'ApiErrorRateInsight';
+}
 
 /** Status fields beyond IsLogging that a scenario may set (GetTrailStatus members; times are ISO strings). */
 export interface SimTrailStatus {

@@ -73,7 +73,12 @@ export function roleId(accountId: string, roleName: string): string {
 
 /** 17 upper-case letters and digits derived from `text`, for stable principal ids. */
 export function stableSuffix(text: string): string {
-  return createHash('sha256').update(text).digest('base64').replace(/[^A-Z0-9]/g, '').padEnd(17, 'X').slice(0, 17);
+  return createHash('sha256')
+    .update(text)
+    .digest('base64')
+    .replace(/[^A-Z0-9]/g, '')
+    .padEnd(17, 'X')
+    .slice(0, 17);
 }
 
 function base32(bytes: Buffer): string {

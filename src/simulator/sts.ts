@@ -67,11 +67,7 @@ function getCallerIdentity(account: SimAccount): SimResponse {
   const body = element(
     'GetCallerIdentityResponse',
     [
-      element('GetCallerIdentityResult', [
-        textElement('Arn', callerArn(account)),
-        textElement('UserId', userId(account)),
-        textElement('Account', account.Id),
-      ]),
+      element('GetCallerIdentityResult', [textElement('Arn', callerArn(account)), textElement('UserId', userId(account)), textElement('Account', account.Id)]),
       element('ResponseMetadata', textElement('RequestId', requestId)),
     ],
     { xmlns: STS_XMLNS },
@@ -95,17 +91,13 @@ function userId(account: SimAccount): string {
  * ExternalId its trust policy asks for; a SUSPENDED account's roles cannot be assumed. Every refusal is the
  * same AccessDenied, as in AWS, which does not say which condition failed.
  */
-function assumeRole(
-  scenario: Scenario,
-  sessions: SessionStore,
-  caller: SimAccount,
-  callerSession: SimSession | undefined,
-  parameters: QueryParameters,
-): SimResponse {
+function assumeRole(scenario: Scenario, sessions: SessionStore, caller: SimAccount, callerSession: SimSession | undefined, parameters: QueryParameters): SimResponse {
   const requestedArn = required(parameters, 'RoleArn', 'roleArn');
   const sessionName = required(parameters, 'RoleSessionName', 'roleSessionName');
   if (requestedArn.length < 20 || requestedArn.length > 2048) {
-    throw validationError(`Value '${requestedArn}' at 'roleArn' failed to satisfy constraint: Member must have length ${requestedArn.length < 20 ? 'greater than or equal to 20' : 'less than or equal to 2048'}`);
+    throw validationError(
+      `Value '${requestedArn}' at 'roleArn' failed to satisfy constraint: Member must have length ${requestedArn.length < 20 ? 'greater than or equal to 20' : 'less than or equal to 2048'}`,
+    );
   }
   if (!ROLE_SESSION_NAME.test(sessionName)) {
     throw validationError(
@@ -119,11 +111,7 @@ function assumeRole(
     throw new AwsError('ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
   }
 
-  const denied = new AwsError(
-    'AccessDenied',
-    `User: ${callerArn(caller)} is not authorized to perform: sts:AssumeRole on resource: ${requestedArn}`,
-    403,
-  );
+  const denied = new AwsError('AccessDenied', `User: ${callerArn(caller)} is not authorized to perform: sts:AssumeRole on resource: ${requestedArn}`, 403);
   const parsed = ROLE_ARN.exec(requestedArn);
   if (parsed === null) throw new AwsError('ValidationError', `${requestedArn} is invalid`);
   const [, accountId = '', roleName = ''] = parsed;
@@ -176,7 +164,9 @@ function durationParameter(value: string | undefined): number {
     throw validationError(`Value '${value}' at 'durationSeconds' failed to satisfy constraint: Member must be an integer`);
   }
   if (seconds < MIN_DURATION_SECONDS) {
-    throw validationError(`Value '${seconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to ${MIN_DURATION_SECONDS}`);
+    throw validationError(
+      `Value '${seconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to ${MIN_DURATION_SECONDS}`,
+    );
   }
   if (seconds > MAX_DURATION_SECONDS) {
     throw validationError(`Value '${seconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to ${MAX_DURATION_SECONDS}`);
@@ -195,11 +185,7 @@ export function stsErrorResponse(error: AwsError): SimResponse {
   const body = element(
     'ErrorResponse',
     [
-      element('Error', [
-        textElement('Type', error.httpStatus >= 500 ? 'Receiver' : 'Sender'),
-        textElement('Code', error.code),
-        textElement('Message', error.message),
-      ]),
+      element('Error', [textElement('Type', error.httpStatus >= 500 ? 'Receiver' : 'Sender'), textElement('Code', error.code), textElement('Message', error.message)]),
       textElement('RequestId', requestId),
     ],
     { xmlns: STS_XMLNS },

@@ -55,13 +55,14 @@ export function assetColumns(type: AssetTypeDefinition, d: Dialect): AssetColumn
     column('firstSeenAt', 'first_seen_at', 'datetime'),
     { field: 'lastSeenAt', sql: lastSeenAt, name: 'last_seen', kind: 'datetime', nullable: false },
     column('deletedAt', 'deleted_at', 'datetime', true),
-    ...type.fields.map((f): AssetColumn =>
-      f.computed
-        ? { field: f.field, sql: `(${f.computed(d)})`, name: f.column, kind: kindOf(f), nullable: f.nullable }
-        : { ...column(f.field, f.column, kindOf(f), f.nullable), ...(f.shape === undefined ? {} : { shape: f.shape }) }),
+    ...type.fields.map(
+      (f): AssetColumn =>
+        f.computed
+          ? { field: f.field, sql: `(${f.computed(d)})`, name: f.column, kind: kindOf(f), nullable: f.nullable }
+          : { ...column(f.field, f.column, kindOf(f), f.nullable), ...(f.shape === undefined ? {} : { shape: f.shape }) },
+    ),
     column('tagsKnown', 'tags_known', 'boolean'),
     column('collectionErrors', 'collection_errors', 'json'),
     column('raw', 'raw', 'json'),
   ];
 }
-

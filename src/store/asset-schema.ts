@@ -30,9 +30,7 @@ export interface AssetSchema {
 }
 
 /** The fields of `interface Asset` (schema/asset.graphql) that every asset type's table provides. */
-export const ASSET_FIELDS: readonly string[] = [
-  'id', 'arn', 'name', 'assetType', 'provider', 'accountId', 'region', 'firstSeenAt', 'lastSeenAt', 'deletedAt',
-];
+export const ASSET_FIELDS: readonly string[] = ['id', 'arn', 'name', 'assetType', 'provider', 'accountId', 'region', 'firstSeenAt', 'lastSeenAt', 'deletedAt'];
 
 /** The store's view of every type in `types`, relations resolved among them. */
 export function assetSchemas(types: readonly AssetTypeDefinition[], d: Dialect): ReadonlyMap<string, AssetSchema> {
@@ -46,53 +44,61 @@ export function assetSchemas(types: readonly AssetTypeDefinition[], d: Dialect):
       const toColumn = columnsOf.get(target.name)!.find((c) => c.field === relation.to)!;
       // Forward (`kmsKey: {...}` on Trail): the live target rows whose `to` equals this row's `from`.
       const forwardAlias = `${relation.field}_of_${type.table}`;
-      relationsOf.get(type.name)!.push([relation.field, {
-        field: relation.field,
-        cardinality: relation.cardinality,
-        target: relatedFilter(target, columnsOf.get(target.name)!, forwardAlias),
-        matches: (predicate) => `EXISTS (SELECT 1 FROM ${target.table} ${forwardAlias} WHERE ${forwardAlias}.deleted_at IS NULL
+      relationsOf.get(type.name)!.push([
+        relation.field,
+        {
+          field: relation.field,
+          cardinality: relation.cardinality,
+          target: relatedFilter(target, columnsOf.get(target.name)!, forwardAlias),
+          matches: (predicate) => `EXISTS (SELECT 1 FROM ${target.table} ${forwardAlias} WHERE ${forwardAlias}.deleted_at IS NULL
           AND ${qualifiedColumn(toColumn, target.table, forwardAlias)} = ${qualifiedColumn(fromColumn, type.table, type.table)} AND ${predicate})`,
-      }]);
+        },
+      ]);
       if (!relation.inverse) continue;
       // Inverse (`trails_SOME: {...}` on KmsKey): the live rows of this type pointing at the target row.
       const inverseAlias = `${relation.inverse.field}_of_${target.table}`;
-      relationsOf.get(target.name)!.push([relation.inverse.field, {
-        field: relation.inverse.field,
-        cardinality: relation.inverse.cardinality,
-        target: relatedFilter(type, columnsOf.get(type.name)!, inverseAlias),
-        matches: (predicate) => `EXISTS (SELECT 1 FROM ${type.table} ${inverseAlias} WHERE ${inverseAlias}.deleted_at IS NULL
+      relationsOf.get(target.name)!.push([
+        relation.inverse.field,
+        {
+          field: relation.inverse.field,
+          cardinality: relation.inverse.cardinality,
+          target: relatedFilter(type, columnsOf.get(type.name)!, inverseAlias),
+          matches: (predicate) => `EXISTS (SELECT 1 FROM ${type.table} ${inverseAlias} WHERE ${inverseAlias}.deleted_at IS NULL
           AND ${qualifiedColumn(fromColumn, type.table, inverseAlias)} = ${qualifiedColumn(toColumn, target.table, target.table)} AND ${predicate})`,
-      }]);
+        },
+      ]);
     }
   }
-  return new Map(types.map((type) => {
-    const columns = columnsOf.get(type.name)!;
-    const byField = new Map(columns.map((c) => [c.field, c]));
-    const t = type.table;
-    const schema: AssetSchema = {
-      type,
-      table: t,
-      columns,
-      byField,
-      content: columns.filter((c) => !isConstant(c) && !isComputed(c) && !['id', 'firstSeenAt', 'lastSeenAt', 'deletedAt', 'tagsKnown'].includes(c.field)),
-      allValues: [`${t}.*`, ...columns.filter(isComputed).map((c) => `${c.sql} AS ${c.name}`)].join(', '),
-      historyFields: ['arn', 'name', 'accountId', 'region', ...type.fields.filter((f) => f.history && !f.computed).map((f) => f.field), 'tags'],
-      filter: {
-        columns: byField,
-        relations: new Map<string, FilterRelation>([
-          ['tags', tagsOf(`${t}.arn`)],
-          // An asset's account is its owner (from its ARN): always there, so its filter is a predicate over the row itself.
-          ['account', { field: 'account', cardinality: 'one', target: accountFilterOver(types, columnsOf, `${t}.account_id`), matches: (predicate) => predicate }],
-          ...relationsOf.get(type.name)!,
-        ]),
-      },
-      assetFilter: {
-        columns: new Map(ASSET_FIELDS.map((field) => [field, byField.get(field)!])),
-        relations: new Map([['tags', tagsOf(`${t}.arn`)]]),
-      },
-    };
-    return [type.name, schema];
-  }));
+  return new Map(
+    types.map((type) => {
+      const columns = columnsOf.get(type.name)!;
+      const byField = new Map(columns.map((c) => [c.field, c]));
+      const t = type.table;
+      const schema: AssetSchema = {
+        type,
+        table: t,
+        columns,
+        byField,
+        content: columns.filter((c) => !isConstant(c) && !isComputed(c) && !['id', 'firstSeenAt', 'lastSeenAt', 'deletedAt', 'tagsKnown'].includes(c.field)),
+        allValues: [`${t}.*`, ...columns.filter(isComputed).map((c) => `${c.sql} AS ${c.name}`)].join(', '),
+        historyFields: ['arn', 'name', 'accountId', 'region', ...type.fields.filter((f) => f.history && !f.computed).map((f) => f.field), 'tags'],
+        filter: {
+          columns: byField,
+          relations: new Map<string, FilterRelation>([
+            ['tags', tagsOf(`${t}.arn`)],
+            // An asset's account is its owner (from its ARN): always there, so its filter is a predicate over the row itself.
+            ['account', { field: 'account', cardinality: 'one', target: accountFilterOver(types, columnsOf, `${t}.account_id`), matches: (predicate) => predicate }],
+            ...relationsOf.get(type.name)!,
+          ]),
+        },
+        assetFilter: {
+          columns: new Map(ASSET_FIELDS.map((field) => [field, byField.get(field)!])),
+          relations: new Map([['tags', tagsOf(`${t}.arn`)]]),
+        },
+      };
+      return [type.name, schema];
+    }),
+  );
 }
 
 /** Each type's columns, as assetSchemas reads them. */
@@ -105,9 +111,7 @@ type ColumnsOf = ReadonlyMap<string, readonly AssetColumn[]>;
 export function accountFilterOver(types: readonly AssetTypeDefinition[], columnsOf: ColumnsOf, accountIdSql: string, withLists = true): FilterSchema {
   return {
     columns: accountColumns(accountIdSql),
-    relations: withLists
-      ? new Map(types.map((type) => [type.plural, assetsOfAccount(type, types, columnsOf, accountIdSql)]))
-      : new Map(),
+    relations: withLists ? new Map(types.map((type) => [type.plural, assetsOfAccount(type, types, columnsOf, accountIdSql)])) : new Map(),
   };
 }
 

@@ -3,8 +3,18 @@ import { createHash } from 'node:crypto';
 import type { Tag } from '../model/asset.js';
 import { stableJson } from '../model/trail.js';
 import type {
-  ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord, ListPage, RecordedVerdict, ScopeCoverage,
-  StoredControlException, SyncRun, SyncRunSummary, SyncRunTotals,
+  ControlLatestResult,
+  ControlResultAccount,
+  ControlResultAsset,
+  ControlResultKey,
+  ControlResultRecord,
+  ListPage,
+  RecordedVerdict,
+  ScopeCoverage,
+  StoredControlException,
+  SyncRun,
+  SyncRunSummary,
+  SyncRunTotals,
 } from './store.js';
 import { FilterError } from './where.js';
 
@@ -23,7 +33,9 @@ export function now(): string {
 /** A hash of the record's content that ignores key order and tag order, so the same content always hashes the same. */
 export function contentHash(content: { tags?: readonly Tag[] | null }): string {
   const tags = content.tags && [...content.tags].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return createHash('sha256').update(stableJson({ ...content, tags })).digest('hex');
+  return createHash('sha256')
+    .update(stableJson({ ...content, tags }))
+    .digest('hex');
 }
 
 export function toJson(value: unknown): string | null {
@@ -122,7 +134,12 @@ export function runsWithTotals(runs: readonly SyncRun[], scopeRows: readonly Row
 
 /** Rows of several recorded results (with run_id and control_id), grouped in the order of `keys` (the DataLoader batch shape). */
 export function byResult<T>(keys: readonly ControlResultKey[], rows: Row[], map: (row: Row) => T): T[][] {
-  return groupBy(keys.map((key) => `${key.runId}/${key.controlId}`), rows, (row) => `${Number(row.run_id)}/${row.control_id as string}`, map);
+  return groupBy(
+    keys.map((key) => `${key.runId}/${key.controlId}`),
+    rows,
+    (row) => `${Number(row.run_id)}/${row.control_id as string}`,
+    map,
+  );
 }
 
 export function toControlResultAsset(row: Row): ControlResultAsset {

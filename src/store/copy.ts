@@ -25,9 +25,22 @@ import type { SqliteStore } from './sqlite/sqlite-store.js';
  * any other table adds it here too: a copy refuses a schema whose tables differ from this list.
  */
 export const COPY_TABLES: readonly string[] = [
-  'sync_runs', 'sync_accounts', 'sync_scopes', 'sync_scope_state', ...ASSET_TYPES.map((type) => type.table), 'asset_sightings', 'asset_tags',
-  'asset_changes', 'retired_accounts', 'api_tokens', 'control_runs', 'control_results', 'control_result_assets', 'control_result_accounts',
-  'control_catalog', 'control_exceptions',
+  'sync_runs',
+  'sync_accounts',
+  'sync_scopes',
+  'sync_scope_state',
+  ...ASSET_TYPES.map((type) => type.table),
+  'asset_sightings',
+  'asset_tags',
+  'asset_changes',
+  'retired_accounts',
+  'api_tokens',
+  'control_runs',
+  'control_results',
+  'control_result_assets',
+  'control_result_accounts',
+  'control_catalog',
+  'control_exceptions',
 ];
 
 /** Rows read and inserted per batch (a multi-row INSERT; split further if the columns times rows exceed PostgreSQL's bind limit). */
@@ -41,7 +54,10 @@ export class CopyRefusedError extends Error {
 /** A table's rows in the target do not match the source's (count or checksum): the copy was rolled back. */
 export class CopyMismatchError extends Error {
   override name = 'CopyMismatchError';
-  constructor(readonly table: string, message: string) {
+  constructor(
+    readonly table: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -99,7 +115,11 @@ async function copyTables(source: SqliteBulkSource, target: PostgresBulkSession,
     const checksum = new TableChecksum(p);
     for (const batch of source.rowsInKeyOrder(p.table, p.columns, p.primaryKey, batchRows)) {
       for (const row of batch) checksum.add(row);
-      await target.insertRows(p.table, p.columns, batch.map((row) => row.map((value, i) => toPostgres(p.kinds[i]!, value))));
+      await target.insertRows(
+        p.table,
+        p.columns,
+        batch.map((row) => row.map((value, i) => toPostgres(p.kinds[i]!, value))),
+      );
     }
     const counted = source.countRows(p.table);
     if (counted !== checksum.rows) throw new CopyMismatchError(p.table, `${p.table}: ${counted} rows in the source, but ${checksum.rows} read in key order`);
@@ -131,7 +151,10 @@ async function copyTables(source: SqliteBulkSource, target: PostgresBulkSession,
 /** Pairs each table of COPY_TABLES on both sides: the same tables, the same columns, the same primary key, or a refusal. */
 function plan(sourceTables: SqliteTableLayout[], targetTables: BulkTableLayout[]): Plan[] {
   const expected = [...COPY_TABLES].sort();
-  for (const [side, tables] of [['source', sourceTables.map((t) => t.name)], ['target', targetTables.map((t) => t.name)]] as const) {
+  for (const [side, tables] of [
+    ['source', sourceTables.map((t) => t.name)],
+    ['target', targetTables.map((t) => t.name)],
+  ] as const) {
     const missing = expected.filter((name) => !tables.includes(name));
     const extra = tables.filter((name) => !(expected as string[]).includes(name));
     if (missing.length > 0 || extra.length > 0) {
@@ -211,7 +234,10 @@ export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const object = value as Record<string, unknown>;
-    return `{${Object.keys(object).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson(object[key])}`).join(',')}}`;
+    return `{${Object.keys(object)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(object[key])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }

@@ -32,8 +32,7 @@ export interface Dialect extends SqlDialect, SqlExpressions {
 const quote = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 
 /** `$.a[0].b`: SQLite's JSON path syntax. */
-const sqlitePath = (path: JsonPath): string =>
-  quote(`$${path.map((step) => (typeof step === 'number' ? `[${step}]` : `.${step}`)).join('')}`);
+const sqlitePath = (path: JsonPath): string => quote(`$${path.map((step) => (typeof step === 'number' ? `[${step}]` : `.${step}`)).join('')}`);
 
 /** `{a,0,b}`: PostgreSQL's text[] path for #> and #>>. */
 const postgresPath = (path: JsonPath): string => quote(`{${path.map(String).join(',')}}`);
@@ -59,8 +58,7 @@ export const SQLITE_DIALECT: Dialect = {
   jsonArrayLength: (json, path) => `json_array_length(${json}, ${sqlitePath(path)})`,
   jsonStringArray: (values) => `json_array(${values.map(quote).join(', ')})`,
   // json_each walks an object's members or a scalar itself: only an array is walked.
-  jsonArrayElements: (json, path, alias) =>
-    `json_each(CASE json_type(${json}, ${sqlitePath(path)}) WHEN 'array' THEN ${json} END, ${sqlitePath(path)}) ${alias}`,
+  jsonArrayElements: (json, path, alias) => `json_each(CASE json_type(${json}, ${sqlitePath(path)}) WHEN 'array' THEN ${json} END, ${sqlitePath(path)}) ${alias}`,
   jsonElementText: (alias) => `(CASE ${alias}.type WHEN 'text' THEN ${alias}.value END)`,
   // Typed as the shape says, a value of another type unknown (SQLite would compare text with numbers); booleans as
   // 1/0, as booleanParam binds them.
@@ -128,8 +126,7 @@ export const POSTGRES_DIALECT: Dialect = {
   anyOf: (expr, kind = 'text') => `${expr} = ANY(?::${arrayType(kind)})`,
   listParam: (values) => values,
   listTable: (alias, kind = 'text') => `unnest(?::${arrayType(kind)}) WITH ORDINALITY AS ${alias}(value, key)`,
-  zipTable: (alias, columns) =>
-    `unnest(${columns.map(([, kind]) => `?::${arrayType(kind)}`).join(', ')}) AS ${alias}(${columns.map(([name]) => name).join(', ')})`,
+  zipTable: (alias, columns) => `unnest(${columns.map(([, kind]) => `?::${arrayType(kind)}`).join(', ')}) AS ${alias}(${columns.map(([name]) => name).join(', ')})`,
   jsonPlaceholder: '?::jsonb',
   noLimit: null,
   readBoolean: (value) => (value === undefined ? null : (value as boolean | null)),

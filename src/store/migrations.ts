@@ -51,9 +51,7 @@ export function pendingMigrations(files: Migration[], applied: AppliedMigration[
   for (const done of applied) {
     const file = files.find((m) => m.version === done.version);
     if (!file) {
-      throw new MigrationError(
-        `the database has migration ${done.version} (${done.name}) applied, but no such file exists: it was made by a newer cloud-inventory`,
-      );
+      throw new MigrationError(`the database has migration ${done.version} (${done.name}) applied, but no such file exists: it was made by a newer cloud-inventory`);
     }
     if (file.checksum !== done.checksum) {
       throw new MigrationError(

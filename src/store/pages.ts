@@ -6,7 +6,6 @@ import { FilterError, type FilterColumn, type SortTerm, type SqlDialect } from '
 /** Cursor format version: a cursor of another format is refused rather than misread. */
 const CURSOR_VERSION = 1;
 
-
 /** How a sort reads in a cursor and in messages: `name: ASC, id: ASC`. */
 export function sortSignature(terms: readonly SortTerm[]): string {
   return [...terms.map((t) => `${t.column.field}: ${t.direction}`), 'id: ASC'].join(', ');
@@ -46,7 +45,10 @@ export function decodeCursor(text: string, terms: readonly SortTerm[], path = 'a
   if (v !== CURSOR_VERSION || typeof sort !== 'string' || !Array.isArray(keys) || typeof id !== 'string') throw malformed();
   const expected = sortSignature(terms);
   if (sort !== expected) {
-    throw new FilterError(`the cursor comes from a page sorted by [${sort}], not by [${expected}]; ask with the sort it came from, or leave after out to start again`, path);
+    throw new FilterError(
+      `the cursor comes from a page sorted by [${sort}], not by [${expected}]; ask with the sort it came from, or leave after out to start again`,
+      path,
+    );
   }
   if (keys.length !== terms.length) throw malformed();
   terms.forEach((term, i) => {
@@ -58,13 +60,17 @@ export function decodeCursor(text: string, terms: readonly SortTerm[], path = 'a
 function validKey(value: unknown, column: FilterColumn): boolean {
   if (value === null) return column.nullable;
   switch (column.kind) {
-    case 'boolean': return value === 0 || value === 1;
-    case 'integer': return Number.isInteger(value);
+    case 'boolean':
+      return value === 0 || value === 1;
+    case 'integer':
+      return Number.isInteger(value);
     case 'string':
     case 'enum':
-    case 'datetime': return typeof value === 'string';
+    case 'datetime':
+      return typeof value === 'string';
     case 'json':
-    case 'stringList': return false;
+    case 'stringList':
+      return false;
   }
 }
 

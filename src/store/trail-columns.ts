@@ -26,9 +26,7 @@ export function trailCatalog(d: Dialect): TrailCatalog {
     columns,
     byField: new Map(columns.map((c) => [c.field, c])),
     // The columns a sync writes from a TrailRecord (everything but the constants, the id alias and bookkeeping).
-    content: columns.filter(
-      (c) => !isConstant(c) && !isComputed(c) && !['id', 'firstSeenAt', 'lastSeenAt', 'deletedAt', 'tagsKnown'].includes(c.field),
-    ),
+    content: columns.filter((c) => !isConstant(c) && !isComputed(c) && !['id', 'firstSeenAt', 'lastSeenAt', 'deletedAt', 'tagsKnown'].includes(c.field)),
     // Every value a trail row maps from: all stored columns, and the computed ones under their aliases.
     allValues: ['trails.*', ...columns.filter(isComputed).map((c) => `${c.sql} AS ${c.name}`)].join(', '),
   };

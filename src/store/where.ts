@@ -62,7 +62,10 @@ export const FILTER_MAXIMA = {
 
 /** Bad filter input: the message says what was wrong, `path` says where (e.g. `where.AND[1].kmsKeyID_IN`). */
 export class FilterError extends Error {
-  constructor(message: string, readonly path: string) {
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
     super(`${path}: ${message}`);
     this.name = 'FilterError';
   }
@@ -97,8 +100,7 @@ export type RelationOperator = 'EQ' | 'SOME' | 'NONE';
 
 const NO_RELATIONS: ReadonlyMap<string, FilterRelation> = new Map();
 
-const isFilterSchema = (value: ReadonlyMap<string, FilterColumn> | FilterSchema): value is FilterSchema =>
-  !(value instanceof Map) && 'columns' in value;
+const isFilterSchema = (value: ReadonlyMap<string, FilterColumn> | FilterSchema): value is FilterSchema => !(value instanceof Map) && 'columns' in value;
 
 export interface CompiledPredicate {
   sql: string;
@@ -106,8 +108,20 @@ export interface CompiledPredicate {
 }
 
 export type FilterOperator =
-  | 'EQ' | 'NOT' | 'IN' | 'NOT_IN' | 'CONTAINS' | 'NOT_CONTAINS' | 'STARTS_WITH' | 'ENDS_WITH' | 'LT' | 'LTE' | 'GT' | 'GTE'
-  | 'INCLUDES' | 'NOT_INCLUDES';
+  | 'EQ'
+  | 'NOT'
+  | 'IN'
+  | 'NOT_IN'
+  | 'CONTAINS'
+  | 'NOT_CONTAINS'
+  | 'STARTS_WITH'
+  | 'ENDS_WITH'
+  | 'LT'
+  | 'LTE'
+  | 'GT'
+  | 'GTE'
+  | 'INCLUDES'
+  | 'NOT_INCLUDES';
 
 /** The operators each kind of field allows; `EQ` is the bare field name. */
 export const OPERATORS_BY_KIND: Readonly<Record<ColumnKind, readonly FilterOperator[]>> = {
@@ -132,12 +146,7 @@ export function filterKey(field: string, op: FilterOperator): string {
  * Compiles `where` against `columns`. Every predicate is two-valued (never SQL NULL), so `NOT` is an exact
  * complement: a trail whose `isLogging` is unknown matches `isLogging_NOT: true` and `NOT: {isLogging: true}`.
  */
-export function compileWhere(
-  where: unknown,
-  schema: ReadonlyMap<string, FilterColumn> | FilterSchema,
-  dialect: SqlDialect,
-  path = 'where',
-): CompiledPredicate {
+export function compileWhere(where: unknown, schema: ReadonlyMap<string, FilterColumn> | FilterSchema, dialect: SqlDialect, path = 'where'): CompiledPredicate {
   const root: FilterSchema = isFilterSchema(schema) ? schema : { columns: schema, relations: NO_RELATIONS };
   const params: unknown[] = [];
   const param = (value: unknown): string => {
@@ -168,9 +177,7 @@ export function compileWhere(
       if (LOGICAL_KEYS.has(key)) clauses.push(compileLogical(key, value, keyPath, schema, depth));
       else {
         const relation = resolveRelation(key, schema, keyPath);
-        clauses.push(
-          relation ? compileRelation(relation.relation, relation.op, key, value, keyPath, depth) : compileField(key, value, keyPath, schema.columns),
-        );
+        clauses.push(relation ? compileRelation(relation.relation, relation.op, key, value, keyPath, depth) : compileField(key, value, keyPath, schema.columns));
       }
     }
     if (clauses.length === 0) {
@@ -185,7 +192,12 @@ export function compileWhere(
     if (key === 'NOT') return `(NOT ${compileObject(value, at, schema, depth + 1)})`;
     if (!Array.isArray(value)) throw new FilterError(`${key} takes a list of filters`, at);
     if (value.length === 0) return key === 'AND' ? dialect.trueLiteral : dialect.falseLiteral;
-    return compileList(key as 'AND' | 'OR', value.map((item, i) => ({ value: item, at: `${at}[${i}]` })), schema, depth + 1);
+    return compileList(
+      key as 'AND' | 'OR',
+      value.map((item, i) => ({ value: item, at: `${at}[${i}]` })),
+      schema,
+      depth + 1,
+    );
   };
 
   // Items of an AND/OR that consist of one relation filter alone are merged, so that a row needs one subquery however
@@ -234,10 +246,7 @@ export function compileWhere(
     countTerm(at);
     const { column, op } = resolveKey(key, columns, at);
     if (value === null) {
-      throw new FilterError(
-        `null is not a value to compare with; use "" for an empty string, or leave ${key} out for no constraint`,
-        at,
-      );
+      throw new FilterError(`null is not a value to compare with; use "" for an empty string, or leave ${key} out for no constraint`, at);
     }
     const toParam = (v: unknown, itemPath: string): unknown => {
       if (v === null || v === undefined) throw new FilterError('null is not a value to compare with', itemPath);
@@ -268,8 +277,10 @@ export function compileWhere(
       `EXISTS (SELECT 1 FROM ${dialect.jsonArrayElements(list.sql, list.path ?? [], 'json_item')} WHERE ${dialect.jsonElementText('json_item')} = ${placeholder})`;
 
     switch (op) {
-      case 'EQ': return twoValued(`${c} = ${param(toParam(value, at))}`);
-      case 'NOT': return negate(`${c} = ${param(toParam(value, at))}`);
+      case 'EQ':
+        return twoValued(`${c} = ${param(toParam(value, at))}`);
+      case 'NOT':
+        return negate(`${c} = ${param(toParam(value, at))}`);
       case 'IN': {
         const items = list();
         return items.length === 0 ? dialect.falseLiteral : twoValued(dialect.inList(c, items, column.kind, param));
@@ -278,17 +289,27 @@ export function compileWhere(
         const items = list();
         return items.length === 0 ? dialect.trueLiteral : negate(dialect.inList(c, items, column.kind, param));
       }
-      case 'CONTAINS': return twoValued(dialect.contains(c, bindOnce(value)));
-      case 'NOT_CONTAINS': return negate(dialect.contains(c, bindOnce(value)));
-      case 'STARTS_WITH': return twoValued(dialect.startsWith(c, bindOnce(value)));
-      case 'ENDS_WITH': return twoValued(dialect.endsWith(c, bindOnce(value)));
-      case 'LT': return twoValued(`${c} < ${param(toParam(value, at))}`);
-      case 'LTE': return twoValued(`${c} <= ${param(toParam(value, at))}`);
-      case 'GT': return twoValued(`${c} > ${param(toParam(value, at))}`);
-      case 'GTE': return twoValued(`${c} >= ${param(toParam(value, at))}`);
+      case 'CONTAINS':
+        return twoValued(dialect.contains(c, bindOnce(value)));
+      case 'NOT_CONTAINS':
+        return negate(dialect.contains(c, bindOnce(value)));
+      case 'STARTS_WITH':
+        return twoValued(dialect.startsWith(c, bindOnce(value)));
+      case 'ENDS_WITH':
+        return twoValued(dialect.endsWith(c, bindOnce(value)));
+      case 'LT':
+        return twoValued(`${c} < ${param(toParam(value, at))}`);
+      case 'LTE':
+        return twoValued(`${c} <= ${param(toParam(value, at))}`);
+      case 'GT':
+        return twoValued(`${c} > ${param(toParam(value, at))}`);
+      case 'GTE':
+        return twoValued(`${c} >= ${param(toParam(value, at))}`);
       // EXISTS is never NULL: an unknown list includes nothing, so NOT_INCLUDES holds for it.
-      case 'INCLUDES': return includes(column, param(toParam(value, at)));
-      case 'NOT_INCLUDES': return `(NOT ${includes(column, param(toParam(value, at)))})`;
+      case 'INCLUDES':
+        return includes(column, param(toParam(value, at)));
+      case 'NOT_INCLUDES':
+        return `(NOT ${includes(column, param(toParam(value, at)))})`;
     }
   };
 
@@ -349,11 +370,7 @@ export function relationKey(field: string, op: RelationOperator): string {
   return op === 'EQ' ? field : `${field}_${op}`;
 }
 
-function resolveKey(
-  key: string,
-  columns: ReadonlyMap<string, FilterColumn>,
-  at: string,
-): { column: FilterColumn; op: FilterOperator } {
+function resolveKey(key: string, columns: ReadonlyMap<string, FilterColumn>, at: string): { column: FilterColumn; op: FilterOperator } {
   // Field names are camelCase, so the first underscore starts the operator suffix.
   const underscore = key.indexOf('_');
   const field = underscore === -1 ? key : key.slice(0, underscore);
@@ -490,10 +507,13 @@ function jsonObjectSchema(shape: JsonObjectShape, base: string, path: JsonPath, 
 function jsonMember(field: string, shape: JsonShape, base: string, path: JsonPath, level: number, dialect: SqlDialect): FilterColumn | FilterRelation {
   const form = jsonForm(shape, field);
   switch (form.form) {
-    case 'scalar': return { field, sql: dialect.jsonScalar(base, path, form.kind), kind: form.kind, nullable: true };
-    case 'strings': return { field, sql: base, path, kind: 'stringList', nullable: true };
+    case 'scalar':
+      return { field, sql: dialect.jsonScalar(base, path, form.kind), kind: form.kind, nullable: true };
+    case 'strings':
+      return { field, sql: base, path, kind: 'stringList', nullable: true };
     // An object is entered in place: its members are read through the same row.
-    case 'object': return { field, cardinality: 'one', target: jsonObjectSchema(form.shape, base, path, level, dialect), matches: (predicate) => predicate };
+    case 'object':
+      return { field, cardinality: 'one', target: jsonObjectSchema(form.shape, base, path, level, dialect), matches: (predicate) => predicate };
     case 'objects': {
       // One alias per level, so a list inside a list's element still names its enclosing element.
       const alias = `json_${level}_${field}`;

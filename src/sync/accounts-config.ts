@@ -35,19 +35,21 @@ const AccountEntry = z
     path: ['account_id'],
   });
 
-const OrganizationEntry = z.strictObject({
-  /** The role every member account holds for the inventory (assumed as arn:aws:iam::<member>:role/<name>). */
-  member_role_name: roleName,
-  /** A role in the management account to assume for ListAccounts; without it the base credentials must be the management account's. */
-  management_role_arn: roleArn.optional(),
-  external_id: externalId.optional(),
-  session_name: sessionName.optional(),
-  include: z.array(accountId).min(1, 'name at least one account, or leave include out to sync every account').optional(),
-  exclude: z.array(accountId).optional(),
-}).refine((org) => !org.include?.some((id) => org.exclude?.includes(id)), {
-  message: 'an account is both included and excluded',
-  path: ['exclude'],
-});
+const OrganizationEntry = z
+  .strictObject({
+    /** The role every member account holds for the inventory (assumed as arn:aws:iam::<member>:role/<name>). */
+    member_role_name: roleName,
+    /** A role in the management account to assume for ListAccounts; without it the base credentials must be the management account's. */
+    management_role_arn: roleArn.optional(),
+    external_id: externalId.optional(),
+    session_name: sessionName.optional(),
+    include: z.array(accountId).min(1, 'name at least one account, or leave include out to sync every account').optional(),
+    exclude: z.array(accountId).optional(),
+  })
+  .refine((org) => !org.include?.some((id) => org.exclude?.includes(id)), {
+    message: 'an account is both included and excluded',
+    path: ['exclude'],
+  });
 
 const AccountsFile = z
   .strictObject({

@@ -4,7 +4,7 @@
 // middleware, signer, endpoint) is done once per run: with a client per account, those cost more CPU than the calls.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, MiddlewareStack } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import type { AwsClientClass, AwsClients } from '../../collectors/collector.js';
 import { baseCredentials, type Credentials } from './credentials.js';
 import { asAccountCall, currentAccountCall, type AccountCall } from './account-call.js';
@@ -14,7 +14,7 @@ import type { CallLimiter } from './limits.js';
 export type SharedClientSettings = Record<string, unknown>;
 
 interface SdkClient {
-  middlewareStack: MiddlewareStack<any, any>;
+  middlewareStack: MiddlewareStack<object, MetadataBearer>;
   send(...args: unknown[]): Promise<unknown>;
   config: { requestHandler?: unknown; signer?: (authScheme?: AuthScheme) => Promise<unknown> };
 }

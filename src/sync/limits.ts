@@ -71,7 +71,10 @@ export class RateLimit {
   /** When the bucket will be full again if no more calls are made, in ms. */
   private theoreticalArrival = 0;
 
-  constructor(callsPerSecond: number, private readonly now: () => number = Date.now) {
+  constructor(
+    callsPerSecond: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.interval = 1000 / callsPerSecond;
     this.burst = burstOf(callsPerSecond);
   }

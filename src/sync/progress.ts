@@ -17,9 +17,15 @@ export interface ProgressState {
 
 export class SyncProgress {
   readonly state: ProgressState = {
-    accountsTotal: 0, accountsDone: 0, accountsFailed: 0,
-    scopesTotal: 0, scopesOk: 0, scopesSkipped: 0, scopesFailed: 0,
-    trailsSeen: 0, startedAt: Date.now(),
+    accountsTotal: 0,
+    accountsDone: 0,
+    accountsFailed: 0,
+    scopesTotal: 0,
+    scopesOk: 0,
+    scopesSkipped: 0,
+    scopesFailed: 0,
+    trailsSeen: 0,
+    startedAt: Date.now(),
   };
 
   accountsPlanned(count: number): void {
@@ -64,7 +70,11 @@ export class ProgressDisplay {
   private timer: NodeJS.Timeout | undefined;
   private shown = false;
 
-  constructor(private readonly progress: SyncProgress, private readonly out: NodeJS.WriteStream, private readonly intervalMs = 200) {}
+  constructor(
+    private readonly progress: SyncProgress,
+    private readonly out: NodeJS.WriteStream,
+    private readonly intervalMs = 200,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => this.draw(), this.intervalMs);

@@ -141,7 +141,8 @@ export async function syncInventory(store: InventoryStore, options: SyncOptions)
       for (const [collector, run] of runs) {
         const part = await store.retireAccount(run.id, collector, account.accountId!, account.retire!);
         // Each collector retires its own types: the account's regions once, its deleted assets by type.
-        if (part) retirement = retirement ? { regions: Math.max(retirement.regions, part.regions), assetsDeleted: { ...retirement.assetsDeleted, ...part.assetsDeleted } } : part;
+        if (part)
+          retirement = retirement ? { regions: Math.max(retirement.regions, part.regions), assetsDeleted: { ...retirement.assetsDeleted, ...part.assetsDeleted } } : part;
       }
       if (retirement) {
         retired.push({ accountId: account.accountId!, ...(account.name ? { name: account.name } : {}), reason: account.retire!, ...retirement });
@@ -298,7 +299,11 @@ async function syncAccount(context: AccountContext, account: AccountTarget): Pro
 
 /** One collector over one account: its regions, its results written one scope at a time, skipped regions recorded. */
 async function runCollector(
-  context: AccountContext, collector: Collector, accountId: string, plan: RegionPlan, clients: AccountClients,
+  context: AccountContext,
+  collector: Collector,
+  accountId: string,
+  plan: RegionPlan,
+  clients: AccountClients,
 ): Promise<(ScopeOutcome & { index: number })[]> {
   const { store, options, progress } = context;
   const { definition } = collector;
@@ -308,15 +313,29 @@ async function runCollector(
   const home = plan.toCollect.includes(context.homeRegion) || plan.toCollect.length === 0 ? context.homeRegion : plan.toCollect[0]!;
   const regions = regional ? plan.toCollect : [home];
   progress.scopesPlanned(regions.length + (regional ? plan.notCollected.length : 0));
-  options.log.info({ accountId, collector: definition.collector, regions: regions.length, skipped: regional ? plan.notCollected.length : 0 }, `collecting ${definition.plural}`);
+  options.log.info(
+    { accountId, collector: definition.collector, regions: regions.length, skipped: regional ? plan.notCollected.length : 0 },
+    `collecting ${definition.plural}`,
+  );
   const results = await collector.collect({ accountId, regions, clients, ...(options.signal ? { signal: options.signal } : {}) });
   const skipped: ScopeResult[] = regional ? plan.notCollected.map((r) => ({ assetType: definition.name, accountId, ...r, assets: [] })) : [];
   const outcomes: (ScopeOutcome & { index: number })[] = [];
   for (const scope of [...results, ...skipped]) {
     const counts = await store.writeScope(runId, scope);
-    outcomes.push({ index: outcomes.length, collector: definition.collector, accountId, region: scope.region, status: scope.status, ...(scope.error ? { error: scope.error } : {}), ...counts });
+    outcomes.push({
+      index: outcomes.length,
+      collector: definition.collector,
+      accountId,
+      region: scope.region,
+      status: scope.status,
+      ...(scope.error ? { error: scope.error } : {}),
+      ...counts,
+    });
     progress.scopeWritten(scope.status, counts);
-    options.log[scope.status === 'failed' ? 'warn' : 'debug']({ accountId, collector: definition.collector, region: scope.region, status: scope.status, error: scope.error, ...counts }, 'scope written');
+    options.log[scope.status === 'failed' ? 'warn' : 'debug'](
+      { accountId, collector: definition.collector, region: scope.region, status: scope.status, error: scope.error, ...counts },
+      'scope written',
+    );
   }
   return outcomes;
 }

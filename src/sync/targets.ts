@@ -5,9 +5,7 @@ import { describeOrganization } from '../../collectors/aws/organizations.js';
 import type { Logger } from '../log.js';
 import type { ScopeError } from '../store/store.js';
 import { DEFAULT_SESSION_NAME, type AccountsConfig, type OrganizationEntry } from './accounts-config.js';
-import {
-  assumedRoleCredentials, baseCredentials, DEFAULT_REQUEST_TIMEOUT_MS, requestHandlerConfig, type AssumeRole, type Credentials,
-} from './credentials.js';
+import { assumedRoleCredentials, baseCredentials, DEFAULT_REQUEST_TIMEOUT_MS, requestHandlerConfig, type AssumeRole, type Credentials } from './credentials.js';
 
 /** An account to sync: credentials from the standard SDK chain unless given. */
 export interface AccountTarget {

@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 describe('the KmsKey definition', () => {
-  it('declares one column per field, in the SDL\'s order, and the relation to trails both ways', () => {
+  it("declares one column per field, in the SDL's order, and the relation to trails both ways", () => {
     const type = parse(SDL).definitions.find((d): d is ObjectTypeDefinitionNode => d.kind === 'ObjectTypeDefinition' && d.name.value === 'KmsKey')!;
     const sdlFields = type.fields!.map((f) => f.name.value);
     const declared = KMS_KEY.fields.map((f) => f.field);
@@ -41,7 +41,11 @@ describe('the KmsKey definition', () => {
     stubAwsEnv(sim);
     const clients = {
       client: <C>(Client: new (config: { region: string }) => C, region: string) =>
-        new (Client as unknown as new (c: object) => C)({ region, maxAttempts: 1, credentials: { accessKeyId: account.AccessKeyId, secretAccessKey: account.SecretAccessKey } }),
+        new (Client as unknown as new (c: object) => C)({
+          region,
+          maxAttempts: 1,
+          credentials: { accessKeyId: account.AccessKeyId, secretAccessKey: account.SecretAccessKey },
+        }),
     };
     const scopes = await KMS_KEYS_COLLECTOR.collect({ accountId: account.Id, regions: ['us-west-2', 'eu-west-1'], clients });
     expect(KMS_KEYS_COLLECTOR.definition).toBe(KMS_KEY);

@@ -14,8 +14,18 @@ const matching = syntheticScopes({ ...DEFAULT_SHAPE, trails: 500 })
 describe('dashboard-page benchmarks', () => {
   it('are registered after seed-query, in a stable order', () => {
     expect(BENCHMARKS.map((b) => b.name)).toEqual([
-      'seed-query', 'dashboard-page', 'dashboard-page-naive', 'kms-key-query', 'sync-ingest', 'sync-resync-unchanged', 'control-catalog', 'server-memory', 'hostile-load', 'org-sync',
-      'seed-query-postgres', 'dashboard-page-postgres-scale',
+      'seed-query',
+      'dashboard-page',
+      'dashboard-page-naive',
+      'kms-key-query',
+      'sync-ingest',
+      'sync-resync-unchanged',
+      'control-catalog',
+      'server-memory',
+      'hostile-load',
+      'org-sync',
+      'seed-query-postgres',
+      'dashboard-page-postgres-scale',
     ]);
   });
 

@@ -47,7 +47,11 @@ describe('PostgreSQL benchmarks', () => {
   it.skipIf(!URL_SET)('seed-query-postgres measures ms against the raw pg query at 500 trails', async () => {
     process.env.BENCH_POSTGRES_URL = process.env.INVENTORY_TEST_POSTGRES_URL;
     const lines: string[] = [];
-    const m = expectMeasurement(await seedQueryPostgresIn(SMALL_ORGANIZATION).run({ trails: 500, runs: 1, log: (line) => lines.push(line) }), 'seed-query-postgres', 'ms');
+    const m = expectMeasurement(
+      await seedQueryPostgresIn(SMALL_ORGANIZATION).run({ trails: 500, runs: 1, log: (line) => lines.push(line) }),
+      'seed-query-postgres',
+      'ms',
+    );
     expect(m.note).toContain('50 of 500 trails');
     expect(lines.join('\n')).toContain('both sides return the same 50 rows');
   });
@@ -58,7 +62,11 @@ describe('PostgreSQL benchmarks', () => {
     process.env.BENCH_POSTGRES_URL = process.env.INVENTORY_TEST_POSTGRES_URL;
     const lines: string[] = [];
     const benchmark = dashboardPagePostgresScaleAt({ large: 2000, small: 500 }, SMALL_ORGANIZATION);
-    const m = expectMeasurement(await benchmark.run({ trails: 0, runs: 1, durationSeconds: 0.25, log: (line) => lines.push(line) }), 'dashboard-page-postgres-scale', 'req/s');
+    const m = expectMeasurement(
+      await benchmark.run({ trails: 0, runs: 1, durationSeconds: 0.25, log: (line) => lines.push(line) }),
+      'dashboard-page-postgres-scale',
+      'req/s',
+    );
     expect(m.note).toMatch(/higher is better, ratio = 2000 trails \/ 500 trails/);
     const log = lines.join('\n');
     expect(log).toContain('copied them in SQL to 2000 trails');

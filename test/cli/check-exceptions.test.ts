@@ -19,7 +19,14 @@ describe('inventory check with exceptions', () => {
   let db: string;
   const today = new Date().toISOString().slice(0, 10);
   const daysFromToday = (days: number) => new Date(Date.parse(`${today}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-  const exception = (asset: string, expires = daysFromToday(30)) => ({ control: KMS, asset, owner: 'platform-team', reason: 'migration to a CMK planned', approver: 'security-lead', expires });
+  const exception = (asset: string, expires = daysFromToday(30)) => ({
+    control: KMS,
+    asset,
+    owner: 'platform-team',
+    reason: 'migration to a CMK planned',
+    approver: 'security-lead',
+    expires,
+  });
   const file = (name: string, entries: unknown[]) => {
     const path = join(dir, name);
     writeFileSync(path, toYaml(entries));
@@ -27,7 +34,9 @@ describe('inventory check with exceptions', () => {
   };
 
   beforeAll(async () => {
-    sim = await startSimulator({ accounts: [simAccount(ONE, [simTrail('one-a', 'us-east-1')]), simAccount(TWO, [simTrail('two-a', 'us-east-1'), simTrail('two-b', 'eu-west-1')])] });
+    sim = await startSimulator({
+      accounts: [simAccount(ONE, [simTrail('one-a', 'us-east-1')]), simAccount(TWO, [simTrail('two-a', 'us-east-1'), simTrail('two-b', 'eu-west-1')])],
+    });
     dir = tempDir('check-exceptions-');
     db = join(dir, 'inventory.db');
     await syncEachAccount(db, sim);
@@ -55,7 +64,9 @@ describe('inventory check with exceptions', () => {
     const { code, stdout } = await runCli(['check', '--db', db, '--exceptions', some]);
     expect(code).toBe(1);
     expect(stdout).toContain('1 asset fails (and 2 more are excepted)');
-    expect(stdout).toContain(`expired exceptions (no longer applied):\n         ${trailArn(ONE, 'us-east-1', 'one-a')}  owner platform-team, approved by security-lead, expired ${daysFromToday(-1)}`);
+    expect(stdout).toContain(
+      `expired exceptions (no longer applied):\n         ${trailArn(ONE, 'us-east-1', 'one-a')}  owner platform-team, approved by security-lead, expired ${daysFromToday(-1)}`,
+    );
     const plan = await runCli(['remediate', KMS, '--db', db, '--exceptions', some, '--format', 'json']);
     expect(plan.code).toBe(1);
     expect(plan.stdout).toContain(trailArn(ONE, 'us-east-1', 'one-a'));
@@ -67,10 +78,13 @@ describe('inventory check with exceptions', () => {
     expect(list.stdout).toContain('expired 1 day ago');
     expect(list.stdout).toContain('matches 2 assets in the inventory');
     const listed = JSON.parse((await runCli(['exceptions', 'list', '--db', db, '--exceptions', some, '--format', 'json'])).stdout);
-    expect(listed.exceptions.map((e: { state: string; matchingAssets: string[] }) => [e.state, e.matchingAssets.length])).toEqual([['active', 2], ['expired', 1]]);
+    expect(listed.exceptions.map((e: { state: string; matchingAssets: string[] }) => [e.state, e.matchingAssets.length])).toEqual([
+      ['active', 2],
+      ['expired', 1],
+    ]);
   });
 
-  it('an account id as the asset excepts that account\'s assets, and exceptions list counts exactly those', async () => {
+  it("an account id as the asset excepts that account's assets, and exceptions list counts exactly those", async () => {
     const account = file('account.yaml', [exception(TWO)]);
     const { code, stdout } = await runCli(['check', '--db', db, '--no-record', '--exceptions', account, '--control', KMS, '--format', 'json']);
     expect(code).toBe(1);

@@ -40,7 +40,14 @@ describe('inventory check output formats and filters', () => {
     mkdirSync(controls);
     const seed = readFileSync(join(CONTROLS_DIR, 'aws', `${KMS}.yaml`), 'utf8');
     writeFileSync(join(controls, `${KMS}.yaml`), seed);
-    const multi = { ...(parseYaml(seed) as object), id: MULTI, title: 'A logging multi-region trail exists', severity: 'high', query: 'trails(where:{isMultiRegionTrail:true, isLogging:true}){...AssetFragment}', expect: 'count > 0' };
+    const multi = {
+      ...(parseYaml(seed) as object),
+      id: MULTI,
+      title: 'A logging multi-region trail exists',
+      severity: 'high',
+      query: 'trails(where:{isMultiRegionTrail:true, isLogging:true}){...AssetFragment}',
+      expect: 'count > 0',
+    };
     writeFileSync(join(controls, `${MULTI}.yaml`), toYaml(multi));
     await syncEachAccount(db, sim);
   });
@@ -79,8 +86,18 @@ describe('inventory check output formats and filters', () => {
       [MULTI, 'Pass', []],
     ]);
     for (const f of findings) {
-      expect(f).toMatchObject({ class_uid: 2003, category_uid: 2, activity_id: 1, type_uid: 200301, metadata: { version: '1.3.0', product: { name: 'cloud-inventory' } } });
-      for (const [path] of OCSF_REQUIRED_FIELDS) expect(path.split('.').reduce((v, k) => v?.[k], f), path).toBeDefined();
+      expect(f).toMatchObject({
+        class_uid: 2003,
+        category_uid: 2,
+        activity_id: 1,
+        type_uid: 200301,
+        metadata: { version: '1.3.0', product: { name: 'cloud-inventory' } },
+      });
+      for (const [path] of OCSF_REQUIRED_FIELDS)
+        expect(
+          path.split('.').reduce((v, k) => v?.[k], f),
+          path,
+        ).toBeDefined();
     }
     expect(findings[2]!.cloud).toEqual({ provider: 'AWS', account: { uid: TWO, type: 'AWS Account', type_id: 10 }, region: 'us-east-1' });
   });
@@ -142,7 +159,12 @@ describe('inventory check output formats and filters', () => {
     const clean = await check('--account', CLEAN, '--format', 'ocsf');
     expect(clean.code).toBe(0);
     const findings = JSON.parse(clean.stdout) as Record<string, any>[];
-    expect(findings.map((f) => [f.compliance.control, f.compliance.status])).toEqual([[KMS, 'Pass'], [MULTI, 'Pass']]);
-    expect(findings[0]!.compliance.status_detail).toMatch(new RegExp(`^filtered to account ${CLEAN}: none of its 1 evaluated asset fails, and its inventory is complete \\(whole inventory: FAIL, 3 assets fail`));
+    expect(findings.map((f) => [f.compliance.control, f.compliance.status])).toEqual([
+      [KMS, 'Pass'],
+      [MULTI, 'Pass'],
+    ]);
+    expect(findings[0]!.compliance.status_detail).toMatch(
+      new RegExp(`^filtered to account ${CLEAN}: none of its 1 evaluated asset fails, and its inventory is complete \\(whole inventory: FAIL, 3 assets fail`),
+    );
   });
 });

@@ -40,7 +40,14 @@ describe('inventory check records its results', () => {
     mkdirSync(controls);
     const seed = readFileSync(join(CONTROLS_DIR, 'aws', `${KMS}.yaml`), 'utf8');
     writeFileSync(join(controls, `${KMS}.yaml`), seed);
-    const multi = { ...(parseYaml(seed) as object), id: MULTI, title: 'A logging multi-region trail exists', severity: 'high', query: 'trails(where:{isMultiRegionTrail:true, isLogging:true}){...AssetFragment}', expect: 'count > 0' };
+    const multi = {
+      ...(parseYaml(seed) as object),
+      id: MULTI,
+      title: 'A logging multi-region trail exists',
+      severity: 'high',
+      query: 'trails(where:{isMultiRegionTrail:true, isLogging:true}){...AssetFragment}',
+      expect: 'count > 0',
+    };
     writeFileSync(join(controls, `${MULTI}.yaml`), toYaml(multi));
     await sync();
   });
@@ -51,7 +58,10 @@ describe('inventory check records its results', () => {
     let runs = await readStore((store) => store.controlRuns());
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ id: 1, source: 'check', controlsEvaluated: 2 });
-    expect(runs[0]!.results.map((r) => [r.controlId, r.verdict, r.failingCount])).toEqual([[KMS, 'FAIL', 1], [MULTI, 'PASS', 0]]);
+    expect(runs[0]!.results.map((r) => [r.controlId, r.verdict, r.failingCount])).toEqual([
+      [KMS, 'FAIL', 1],
+      [MULTI, 'PASS', 0],
+    ]);
 
     // --no-record evaluates and prints, and leaves the history as it was.
     const unrecorded = await check('--no-record', '--format', 'json');
@@ -71,11 +81,15 @@ describe('inventory check records its results', () => {
     // What a dashboard sees over GraphQL.
     const api = createInventoryApi();
     const data = await readStore(async (store) => {
-      const result = await runQuery(api, store, `{
+      const result = await runQuery(
+        api,
+        store,
+        `{
         trend: controlRuns(controlId: "${KMS}") { id results { verdict failingCount failingAssets { id } } }
         controls { id verdict runId }
         first: controlRuns(limit: 1, offset: 1) { results { controlId failingAssets { id asset { ... on Trail { name kmsKeyID } } } } }
-      }`);
+      }`,
+      );
       expect(result.errors).toBeUndefined();
       return result.data as Record<string, any>;
     });
@@ -84,7 +98,10 @@ describe('inventory check records its results', () => {
       { id: 1, results: [{ verdict: 'FAIL', failingCount: 1, failingAssets: [{ id: trailArn(ONE, 'us-east-1', 'audit') }] }] },
     ]);
     // The catalog as last recorded: the multi-region control keeps its latest result, from the first run.
-    expect(data.controls).toEqual([{ id: KMS, verdict: 'PASS', runId: 2 }, { id: MULTI, verdict: 'PASS', runId: 1 }]);
+    expect(data.controls).toEqual([
+      { id: KMS, verdict: 'PASS', runId: 2 },
+      { id: MULTI, verdict: 'PASS', runId: 1 },
+    ]);
     // The failing asset of the first run is the trail as the inventory holds it now: fixed.
     expect(data.first[0].results[0].failingAssets).toEqual([{ id: trailArn(ONE, 'us-east-1', 'audit'), asset: { name: 'audit', kmsKeyID: kmsKey(ONE, 'us-east-1') } }]);
   });

@@ -84,9 +84,19 @@ describe('inventory', () => {
     expect(code).toBe(0);
     const policy = JSON.parse(stdout);
     expect(policy.Statement[0].Action).toEqual([
-      'sts:GetCallerIdentity', 'ec2:DescribeRegions', 'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus',
-      'cloudtrail:GetEventSelectors', 'cloudtrail:GetInsightSelectors', 'cloudtrail:ListTags',
-      'kms:ListKeys', 'kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:GetKeyPolicy', 'kms:ListAliases', 'kms:ListResourceTags',
+      'sts:GetCallerIdentity',
+      'ec2:DescribeRegions',
+      'cloudtrail:DescribeTrails',
+      'cloudtrail:GetTrailStatus',
+      'cloudtrail:GetEventSelectors',
+      'cloudtrail:GetInsightSelectors',
+      'cloudtrail:ListTags',
+      'kms:ListKeys',
+      'kms:DescribeKey',
+      'kms:GetKeyRotationStatus',
+      'kms:GetKeyPolicy',
+      'kms:ListAliases',
+      'kms:ListResourceTags',
     ]);
   });
 
@@ -125,7 +135,9 @@ describe('inventory', () => {
     const { code, stdout, stderr } = await runCli(['check', '--db', join(dir, 'c.db'), '--controls', controls]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/^inventory: cloudtrail-kms-encryption\.yaml: query does not validate against the schema: Field "kmsKeyId" is not defined by type "TrailWhere"/);
+    expect(stderr).toMatch(
+      /^inventory: cloudtrail-kms-encryption\.yaml: query does not validate against the schema: Field "kmsKeyId" is not defined by type "TrailWhere"/,
+    );
   });
 });
 
@@ -133,10 +145,20 @@ describe('inventory controls validate', () => {
   it('checks the shipped catalog, or a folder of controls being written, naming a broken file with exit code 2', async () => {
     const shipped = await runCli(['controls', 'validate']);
     expect(shipped.code).toBe(0);
-    expect(shipped.stdout).toMatch(new RegExp(`^6 controls valid in \\S+controls\\n${[
-      'cloudtrail-cloudwatch-logs', 'cloudtrail-kms-encryption', 'cloudtrail-log-file-validation', 'cloudtrail-logging',
-      'cloudtrail-multi-region-management-events', 'kms-key-rotation',
-    ].map((id) => ` {2}${id} {2}aws/${id}\\.yaml {2}expect eq \\[\\]\\n`).join('')}$`));
+    expect(shipped.stdout).toMatch(
+      new RegExp(
+        `^6 controls valid in \\S+controls\\n${[
+          'cloudtrail-cloudwatch-logs',
+          'cloudtrail-kms-encryption',
+          'cloudtrail-log-file-validation',
+          'cloudtrail-logging',
+          'cloudtrail-multi-region-management-events',
+          'kms-key-rotation',
+        ]
+          .map((id) => ` {2}${id} {2}aws/${id}\\.yaml {2}expect eq \\[\\]\\n`)
+          .join('')}$`,
+      ),
+    );
 
     const dir = tempDir('controls-cli-');
     writeFileSync(join(dir, 'at-least-one.yaml'), 'id: at-least-one\ntitle: x\n');
@@ -168,12 +190,19 @@ describe('inventory sync', () => {
 
   it('logs JSON lines on stderr when it is not a terminal: progress at info, every scope with --verbose', async () => {
     const env = awsEnv(sim, sim.scenario.accounts[0]);
-    const parse = (stderr: string) => stderr.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { level: number; msg: string; region?: string });
+    const parse = (stderr: string) =>
+      stderr
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { level: number; msg: string; region?: string });
     const plain = parse((await runCli(['sync', '--db', join(dir, 'logs.db'), '--regions', 'us-east-1'], env)).stderr);
     expect(plain.map((l) => l.msg)).toEqual(['sync started', 'collecting trails', 'collecting kmsKeys', 'sync run finished', 'sync run finished', 'sync finished']);
     const verbose = parse((await runCli(['sync', '--verbose', '--db', join(dir, 'logs.db'), '--regions', 'us-east-1'], env)).stderr);
     // One scope per collector.
-    expect(verbose.filter((l) => l.msg === 'scope written').map((l) => [l.level, l.region])).toEqual([[20, 'us-east-1'], [20, 'us-east-1']]);
+    expect(verbose.filter((l) => l.msg === 'scope written').map((l) => [l.level, l.region])).toEqual([
+      [20, 'us-east-1'],
+      [20, 'us-east-1'],
+    ]);
     const { code, stderr } = await runCli(['sync', '--quiet', '--verbose'], env);
     expect(code).toBe(2);
     expect(stderr).toMatch(/option '-q, --quiet' cannot be used with option '-v, --verbose'/);
@@ -194,7 +223,8 @@ describe('inventory sync', () => {
     const { code, stdout } = await runCli(['sync', '--db', db, '--format', 'json'], { ...awsEnv(sim, sim.scenario.accounts[0]), INVENTORY_REGIONS: 'us-east-1' });
     expect(code).toBe(0);
     expect(JSON.parse(stdout).scopes.map((s: { collector: string; region: string }) => [s.collector, s.region])).toEqual([
-      ['aws.cloudtrail.trails', 'us-east-1'], ['aws.kms.keys', 'us-east-1'],
+      ['aws.cloudtrail.trails', 'us-east-1'],
+      ['aws.kms.keys', 'us-east-1'],
     ]);
   });
 

@@ -17,7 +17,10 @@ function readmeDemoBlock(): string {
 
 /** What changes from run to run: ports (the demo's and the simulator's), durations, and the workers (one per CPU). */
 const masked = (text: string): string =>
-  text.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>').replace(/\b\d+\.\ds\b/g, '<seconds>s').replace(/run in \d+ worker threads/, 'run in <n> worker threads');
+  text
+    .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
+    .replace(/\b\d+\.\ds\b/g, '<seconds>s')
+    .replace(/run in \d+ worker threads/, 'run in <n> worker threads');
 
 describe('inventory demo', () => {
   it('syncs the simulated organization, prints the verdict and serves the seed query until stopped', async () => {
@@ -26,7 +29,11 @@ describe('inventory demo', () => {
     // And a real inventory named in INVENTORY_DB must stay untouched: the demo keeps to its own database.
     const realInventory = join(dir, 'real.db');
     const env = {
-      AWS_PROFILE: '', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      AWS_PROFILE: '',
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
       INVENTORY_DB: realInventory,
     };
     const demo = await startCli(['demo', '--port', '0'], env, /GraphQL API at (http:\/\/\S+\/graphql)[\s\S]*Press Ctrl\+C to stop/, dir);
@@ -64,7 +71,15 @@ describe('inventory demo', () => {
     const expires = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
     const store = SqliteStore.open(db);
     try {
-      await store.addControlException({ control: 'cloudtrail-kms-encryption', asset: excepted, owner: 'platform-team', reason: 'CMK migration planned', approver: 'security-lead', expires, createdBy: 'local' });
+      await store.addControlException({
+        control: 'cloudtrail-kms-encryption',
+        asset: excepted,
+        owner: 'platform-team',
+        reason: 'CMK migration planned',
+        approver: 'security-lead',
+        expires,
+        createdBy: 'local',
+      });
     } finally {
       await store.close();
     }
@@ -72,7 +87,11 @@ describe('inventory demo', () => {
     const demo = await startCli(['demo', '--port', '0', '--db', db], env, /GraphQL API at (http:\/\/\S+\/graphql)[\s\S]*Press Ctrl\+C to stop/, dir);
     let kms: string;
     try {
-      kms = demo.output().split('   cloudtrail-kms-encryption ')[1]!.split('\n\n')[0]!.split(/\n(?=PASS|FAIL|ERROR)/)[0]!;
+      kms = demo
+        .output()
+        .split('   cloudtrail-kms-encryption ')[1]!
+        .split('\n\n')[0]!
+        .split(/\n(?=PASS|FAIL|ERROR)/)[0]!;
     } finally {
       demo.child.kill('SIGINT');
     }

@@ -78,7 +78,13 @@ describe('an inventory this user cannot write', () => {
       secret = newApiToken();
       await store.createApiToken({ name: 'dashboard', scope: 'read', hash: apiTokenHash(secret) });
       await store.addControlException({
-        control: KMS, asset: TWO, owner: 'platform-team', reason: 'migration to a CMK planned', approver: 'security-lead', expires: '2999-12-31', createdBy: 'test',
+        control: KMS,
+        asset: TWO,
+        owner: 'platform-team',
+        reason: 'migration to a CMK planned',
+        approver: 'security-lead',
+        expires: '2999-12-31',
+        createdBy: 'test',
       });
     } finally {
       await store.close();
@@ -98,16 +104,25 @@ describe('an inventory this user cannot write', () => {
     const check = await run(['check', '--no-record', '--control', KMS, '--format', 'json']);
     expect(check.stderr).toBe('');
     const [verdict] = JSON.parse(check.stdout).verdicts;
-    expect({ code: check.code, verdict: verdict.verdict, failing: verdict.failingAssets.map((a: { id: string }) => a.id) })
-      .toEqual({ code: 1, verdict: 'FAIL', failing: [trailArn(ONE, 'us-east-1', 'one-a')] });
+    expect({ code: check.code, verdict: verdict.verdict, failing: verdict.failingAssets.map((a: { id: string }) => a.id) }).toEqual({
+      code: 1,
+      verdict: 'FAIL',
+      failing: [trailArn(ONE, 'us-east-1', 'one-a')],
+    });
 
     const tokens = await run(['token', 'list', '--format', 'json']);
-    expect({ code: tokens.code, stderr: tokens.stderr, names: JSON.parse(tokens.stdout).map((t: { name: string }) => t.name) })
-      .toEqual({ code: 0, stderr: '', names: ['dashboard'] });
+    expect({ code: tokens.code, stderr: tokens.stderr, names: JSON.parse(tokens.stdout).map((t: { name: string }) => t.name) }).toEqual({
+      code: 0,
+      stderr: '',
+      names: ['dashboard'],
+    });
 
     const exceptions = await run(['exceptions', 'list', '--format', 'json']);
-    expect({ code: exceptions.code, stderr: exceptions.stderr, assets: JSON.parse(exceptions.stdout).exceptions.map((e: { asset: string }) => e.asset) })
-      .toEqual({ code: 0, stderr: '', assets: [TWO] });
+    expect({ code: exceptions.code, stderr: exceptions.stderr, assets: JSON.parse(exceptions.stdout).exceptions.map((e: { asset: string }) => e.asset) }).toEqual({
+      code: 0,
+      stderr: '',
+      assets: [TWO],
+    });
     expect({ files: readdirSync(dir), sha: sha256(db) }).toEqual(before);
   });
 

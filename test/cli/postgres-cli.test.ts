@@ -28,7 +28,8 @@ describe.skipIf(!URL_SET)('the commands on a PostgreSQL inventory (INVENTORY_TES
     const body = (await response.json()) as { data: { trails: { id: string }[] } };
     return body.data.trails.map((t) => t.id).sort();
   };
-  const sync = (account: Simulator['scenario']['accounts'][number]) => runCli(['sync', '--quiet', '--db', db.url, '--regions', 'us-east-1,eu-west-1'], awsEnv(sim, account));
+  const sync = (account: Simulator['scenario']['accounts'][number]) =>
+    runCli(['sync', '--quiet', '--db', db.url, '--regions', 'us-east-1,eu-west-1'], awsEnv(sim, account));
 
   beforeAll(async () => {
     sim = await startSimulator({
@@ -51,14 +52,22 @@ describe.skipIf(!URL_SET)('the commands on a PostgreSQL inventory (INVENTORY_TES
     expect(one!.code, one!.stderr).toBe(0);
     expect(two!.code, two!.stderr).toBe(0);
     const check = await runCli(['check', '--db', db.url, '--control', 'cloudtrail-kms-encryption', '--format', 'json', '--no-record']);
-    const verdict = JSON.parse(check.stdout).verdicts[0] as { verdict: string; failingAssets: { id: string }[]; gaps: string[]; accounts: { accountId: string; verdict: string }[] };
+    const verdict = JSON.parse(check.stdout).verdicts[0] as {
+      verdict: string;
+      failingAssets: { id: string }[];
+      gaps: string[];
+      accounts: { accountId: string; verdict: string }[];
+    };
     // Only us-east-1 and eu-west-1 were synced: the other enabled regions are a gap, but the unencrypted trails read in
     // those two fail for certain, so the verdict is FAIL in both accounts, naming the gaps too.
     expect(check.code).toBe(1);
     expect(verdict.verdict).toBe('FAIL');
     expect(verdict.failingAssets.map((a) => a.id).sort()).toEqual([trailArn(ONE, 'us-east-1', 'one-plain'), trailArn(TWO, 'eu-west-1', 'two-plain')].sort());
     expect(verdict.gaps).toEqual([expect.stringContaining(`account ${ONE} has `), expect.stringContaining(`account ${TWO} has `)]);
-    expect(verdict.accounts.map((a) => [a.accountId, a.verdict])).toEqual([[ONE, 'FAIL'], [TWO, 'FAIL']]);
+    expect(verdict.accounts.map((a) => [a.accountId, a.verdict])).toEqual([
+      [ONE, 'FAIL'],
+      [TWO, 'FAIL'],
+    ]);
   });
 
   it('serves the same answers from two replicas, and a sync committed later is seen by both at once', async () => {

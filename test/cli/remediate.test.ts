@@ -96,7 +96,9 @@ describe('inventory remediate', () => {
     const { code, stdout, stderr } = await runCli(['remediate', 'no-such-control', '--db', temp.path]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toBe('inventory: unknown control "no-such-control" (known: cloudtrail-cloudwatch-logs, cloudtrail-kms-encryption, cloudtrail-log-file-validation, cloudtrail-logging, cloudtrail-multi-region-management-events, kms-key-rotation)\n');
+    expect(stderr).toBe(
+      'inventory: unknown control "no-such-control" (known: cloudtrail-cloudwatch-logs, cloudtrail-kms-encryption, cloudtrail-log-file-validation, cloudtrail-logging, cloudtrail-multi-region-management-events, kms-key-rotation)\n',
+    );
   });
 
   it('is listed in the help', async () => {

@@ -21,9 +21,15 @@ describe('inventory serve --max-filter-terms, --max-filter-depth, --max-in-value
         const body = (await response.json()) as { errors?: { extensions: { limit?: unknown } }[] };
         return { status: response.status, limit: body.errors?.[0]?.extensions.limit };
       };
-      expect(await limitOf('{ trails(where: {name: "a", region: "b", accountId: "c"}) { id } }')).toEqual({ status: 400, limit: { name: 'maxFilterTerms', maximum: 2, observed: 3 } });
+      expect(await limitOf('{ trails(where: {name: "a", region: "b", accountId: "c"}) { id } }')).toEqual({
+        status: 400,
+        limit: { name: 'maxFilterTerms', maximum: 2, observed: 3 },
+      });
       expect(await limitOf('{ trails(where: {NOT: {NOT: {name: "a"}}}) { id } }')).toEqual({ status: 400, limit: { name: 'maxFilterDepth', maximum: 2, observed: 3 } });
-      expect(await limitOf('{ trails(where: {name_IN: ["a", "b", "c", "d"]}) { id } }')).toEqual({ status: 400, limit: { name: 'maxInValues', maximum: 3, observed: 4 } });
+      expect(await limitOf('{ trails(where: {name_IN: ["a", "b", "c", "d"]}) { id } }')).toEqual({
+        status: 400,
+        limit: { name: 'maxInValues', maximum: 3, observed: 4 },
+      });
       expect(await limitOf('{ trails(where: {name_IN: ["a", "b", "c"], NOT: {region: "x"}}) { id } }')).toEqual({ status: 200, limit: undefined });
     } finally {
       server.child.kill('SIGTERM');

@@ -12,10 +12,20 @@ describe('inventory serve --workers, --request-timeout', () => {
   });
 
   it('runs GraphQL reads in the workers the environment asks for, with the request timeout the flag gives', async () => {
-    const server = await startCli(['serve', '--db', db, '--port', '0', '--request-timeout', '5000'], { INVENTORY_SERVE_WORKERS: '3' }, /GraphQL API at (http:\/\/\S+)\/graphql[\s\S]*Press Ctrl\+C/);
+    const server = await startCli(
+      ['serve', '--db', db, '--port', '0', '--request-timeout', '5000'],
+      { INVENTORY_SERVE_WORKERS: '3' },
+      /GraphQL API at (http:\/\/\S+)\/graphql[\s\S]*Press Ctrl\+C/,
+    );
     try {
-      expect(server.output()).toContain('GraphQL reads run in 3 worker threads (--workers); a request still running after 5000 ms is answered 504 and stopped (--request-timeout).');
-      const response = await fetch(server.match[1]!.concat('/graphql'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ trails(where: {name: "x"}) { id } }' }) });
+      expect(server.output()).toContain(
+        'GraphQL reads run in 3 worker threads (--workers); a request still running after 5000 ms is answered 504 and stopped (--request-timeout).',
+      );
+      const response = await fetch(server.match[1]!.concat('/graphql'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ trails(where: {name: "x"}) { id } }' }),
+      });
       expect(await response.json()).toEqual({ data: { trails: [] } });
       const metrics = await (await fetch(`${server.match[1]}/metrics`)).text();
       expect(metrics).toContain('inventory_graphql_workers{state="all"} 3');

@@ -29,28 +29,51 @@ async function seed(store: SqliteStore): Promise<void> {
   const one = await store.startSyncRun({ collector: COLLECTOR, requestedRegions: regions });
   await store.recordAccount(one.id, COLLECTOR, { accountId: A, status: 'ok', enabledRegions: regions });
   await store.writeTrailScope(one.id, COLLECTOR, {
-    accountId: A, region: 'us-east-1', status: 'ok',
+    accountId: A,
+    region: 'us-east-1',
+    status: 'ok',
     trails: [
-      trailRecord('plain', { account: A, tags: [{ key: 'team', value: 'platform' }, { key: 'env', value: 'prod' }] }),
+      trailRecord('plain', {
+        account: A,
+        tags: [
+          { key: 'team', value: 'platform' },
+          { key: 'env', value: 'prod' },
+        ],
+      }),
       trailRecord('keyed', { account: A, trail: { KmsKeyId: KEY, IsMultiRegionTrail: true }, status: null }),
       trailRecord('changing', { account: A, trail: { KmsKeyId: KEY } }),
     ],
   });
   await store.writeTrailScope(one.id, COLLECTOR, {
-    accountId: A, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDenied', message: 'not authorized to DescribeTrails' }, trails: [],
+    accountId: A,
+    region: 'eu-west-1',
+    status: 'failed',
+    error: { code: 'AccessDenied', message: 'not authorized to DescribeTrails' },
+    trails: [],
   });
   await store.recordAccount(one.id, COLLECTOR, { accountId: B, status: 'ok', enabledRegions: ['us-east-1'] });
   await store.writeTrailScope(one.id, COLLECTOR, {
-    accountId: B, region: 'us-east-1', status: 'ok', trails: [trailRecord('b-trail', { account: B, region: 'us-east-1', selectors: null })],
+    accountId: B,
+    region: 'us-east-1',
+    status: 'ok',
+    trails: [trailRecord('b-trail', { account: B, region: 'us-east-1', selectors: null })],
   });
   await store.finishSyncRun(one.id, 'partial');
   // Run 2: the changing trail loses its key and its bucket, so it has history; eu-west-1 now succeeds.
   const two = await store.startSyncRun({ collector: COLLECTOR, requestedRegions: regions });
   await store.recordAccount(two.id, COLLECTOR, { accountId: A, status: 'ok', enabledRegions: regions });
   await store.writeTrailScope(two.id, COLLECTOR, {
-    accountId: A, region: 'us-east-1', status: 'ok',
+    accountId: A,
+    region: 'us-east-1',
+    status: 'ok',
     trails: [
-      trailRecord('plain', { account: A, tags: [{ key: 'team', value: 'platform' }, { key: 'env', value: 'prod' }] }),
+      trailRecord('plain', {
+        account: A,
+        tags: [
+          { key: 'team', value: 'platform' },
+          { key: 'env', value: 'prod' },
+        ],
+      }),
       trailRecord('keyed', { account: A, trail: { KmsKeyId: KEY, IsMultiRegionTrail: true }, status: null }),
       trailRecord('changing', { account: A, trail: { S3BucketName: 'moved-logs' } }),
     ],
@@ -63,18 +86,35 @@ async function seed(store: SqliteStore): Promise<void> {
   await store.finishSyncRun(three.id, 'succeeded');
 
   await store.recordControlRun(
-    [{
-      controlId: CONTROL, title: 'Trails are encrypted with KMS', severity: 'high', verdict: 'FAIL', reason: '2 trails are not encrypted',
-      failingAssets: [{ id: arn(A, 'us-east-1', 'plain'), accountId: A, region: 'us-east-1' }],
-      exceptedAssets: [{ id: arn(A, 'us-east-1', 'changing'), accountId: A, region: 'us-east-1', exception: { owner: 'team-a', expires: '2099-12-31' } }],
-      evaluatedCount: 3,
-      accounts: [{ accountId: A, verdict: 'FAIL', evaluated: 3, failing: 1, excepted: 1 }],
-      evaluatedAt: '2026-01-02T03:04:05.678Z',
-    }],
+    [
+      {
+        controlId: CONTROL,
+        title: 'Trails are encrypted with KMS',
+        severity: 'high',
+        verdict: 'FAIL',
+        reason: '2 trails are not encrypted',
+        failingAssets: [{ id: arn(A, 'us-east-1', 'plain'), accountId: A, region: 'us-east-1' }],
+        exceptedAssets: [{ id: arn(A, 'us-east-1', 'changing'), accountId: A, region: 'us-east-1', exception: { owner: 'team-a', expires: '2099-12-31' } }],
+        evaluatedCount: 3,
+        accounts: [{ accountId: A, verdict: 'FAIL', evaluated: 3, failing: 1, excepted: 1 }],
+        evaluatedAt: '2026-01-02T03:04:05.678Z',
+      },
+    ],
     'check',
-    [{ id: CONTROL, title: 'Trails are encrypted with KMS', severity: 'high' }, { id: 'never-evaluated', title: 'Not yet run', severity: 'low' }],
+    [
+      { id: CONTROL, title: 'Trails are encrypted with KMS', severity: 'high' },
+      { id: 'never-evaluated', title: 'Not yet run', severity: 'low' },
+    ],
   );
-  const kept = { control: CONTROL, asset: arn(A, 'us-east-1', 'changing'), owner: 'team-a', reason: 'moving to a new key', approver: 'ciso', expires: '2099-12-31', createdBy: 'local' };
+  const kept = {
+    control: CONTROL,
+    asset: arn(A, 'us-east-1', 'changing'),
+    owner: 'team-a',
+    reason: 'moving to a new key',
+    approver: 'ciso',
+    expires: '2099-12-31',
+    createdBy: 'local',
+  };
   await store.addControlException(kept);
   const revoked = await store.addControlException({ ...kept, asset: `${A}`, reason: 'the whole account, for a while' });
   await store.revokeControlException(revoked.id, 'cli');
@@ -85,15 +125,21 @@ const QUERIES: [string, string, Record<string, unknown>?][] = [
   ['the seed query', '{ trails(where:{kmsKeyID:""}){...AssetFragment} }'],
   ['every trail, deleted ones too', '{ trails(options: { includeDeleted: true }) { id name deletedAt kmsKeyID isLogging tags { key value } raw } }'],
   ['a trailsConnection page', '{ trailsConnection(first: 2) { totalCount edges { cursor node { id name s3BucketName } } pageInfo { endCursor hasNextPage } } }'],
-  ['sync runs with their scopes', `{ syncRuns { id collector status startedAt finishedAt heartbeatAt requestedRegions error { code message }
+  [
+    'sync runs with their scopes',
+    `{ syncRuns { id collector status startedAt finishedAt heartbeatAt requestedRegions error { code message }
       totals { scopesOk scopesSkipped scopesFailed accountsFailed seen new changed deleted }
-      scopes { accountId region status finishedAt error { code message } seen new changed deleted } } }`],
+      scopes { accountId region status finishedAt error { code message } seen new changed deleted } } }`,
+  ],
   ['coverage', '{ coverage(assetType: "Trail") { accountId region } }'],
   ['accounts', '{ accounts { id accountId lastSyncedAt status enabledRegions } }'],
-  ['controls with accounts', `{ controls { id title severity verdict reason evaluatedAt runId failingCount exceptedCount evaluatedCount
+  [
+    'controls with accounts',
+    `{ controls { id title severity verdict reason evaluatedAt runId failingCount exceptedCount evaluatedCount
       failingAssets { id accountId region state asset { id } } exceptedAssets { id state exceptionOwner exceptionExpires }
       accounts { accountId verdict evaluatedCount failingCount exceptedCount } }
-    controlRuns { id startedAt finishedAt controlsEvaluated source results { controlId verdict accounts { accountId verdict } } } }`],
+    controlRuns { id startedAt finishedAt controlsEvaluated source results { controlId verdict accounts { accountId verdict } } } }`,
+  ],
   ['exceptions', '{ exceptions(includeRevoked: true) { id control asset owner reason approver expires createdAt createdBy revokedAt } }'],
   ["a trail's history", 'query($id: ID!) { trail(id: $id) { history { runId changedAt kind field from to } } }', { id: arn(A, 'us-east-1', 'changing') }],
 ];
@@ -123,7 +169,9 @@ describe.skipIf(!URL_SET)('inventory store copy (INVENTORY_TEST_POSTGRES_URL)', 
     for (const table of COPY_TABLES) {
       const rows = (source.store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
       expect(copy.stdout).toMatch(new RegExp(`^${table}\\s+${rows} rows copied, checksums match`, 'm'));
-      const { rows: [target] } = await copied.pool.query(`SELECT count(*)::int AS n FROM ${table}`);
+      const {
+        rows: [target],
+      } = await copied.pool.query(`SELECT count(*)::int AS n FROM ${table}`);
       expect(target.n, table).toBe(rows);
     }
     // Every table has content, so the checksums prove something of each.
@@ -144,7 +192,13 @@ describe.skipIf(!URL_SET)('inventory store copy (INVENTORY_TEST_POSTGRES_URL)', 
     expect((await copied.startSyncRun({ collector: COLLECTOR, requestedRegions: [] })).id).toBe(lastRun + 1);
     expect((await copied.createApiToken({ name: 'writer', scope: 'admin', hash: 'cd'.repeat(32) }))!.id).toBe(2);
     const exception = await copied.addControlException({
-      control: CONTROL, asset: arn(A, 'us-east-1', 'plain'), owner: 'o', reason: 'r', approver: 'a', expires: '2099-01-01', createdBy: 'local',
+      control: CONTROL,
+      asset: arn(A, 'us-east-1', 'plain'),
+      owner: 'o',
+      reason: 'r',
+      approver: 'a',
+      expires: '2099-01-01',
+      createdBy: 'local',
     });
     expect(exception.id).toBe(3);
   });
@@ -210,7 +264,9 @@ describe.skipIf(!URL_SET)('inventory store copy (INVENTORY_TEST_POSTGRES_URL)', 
       const check = await PostgresStore.open(other.url);
       try {
         for (const table of COPY_TABLES) {
-          const { rows: [row] } = await check.pool.query(`SELECT count(*)::int AS n FROM ${table}`);
+          const {
+            rows: [row],
+          } = await check.pool.query(`SELECT count(*)::int AS n FROM ${table}`);
           expect(row.n, table).toBe(0);
         }
       } finally {

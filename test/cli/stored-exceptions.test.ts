@@ -29,7 +29,14 @@ describe('exceptions stored through the API, applied by the CLI', () => {
   let read: string;
   const today = new Date().toISOString().slice(0, 10);
   const daysFromToday = (days: number) => new Date(Date.parse(`${today}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-  const exception = (asset: string, expires = daysFromToday(30)) => ({ control: KMS, asset, owner: 'platform-team', reason: 'migration to a CMK planned', approver: 'security-lead', expires });
+  const exception = (asset: string, expires = daysFromToday(30)) => ({
+    control: KMS,
+    asset,
+    owner: 'platform-team',
+    reason: 'migration to a CMK planned',
+    approver: 'security-lead',
+    expires,
+  });
   const graphql = async (query: string, variables: Record<string, unknown>, token: string) => {
     const response = await fetch(url, {
       method: 'POST',
@@ -42,12 +49,22 @@ describe('exceptions stored through the API, applied by the CLI', () => {
     graphql('mutation($input: ExceptionInput!) { addException(input: $input) { id state } }', { input }, token);
   const check = async (...args: string[]) => {
     const result = await runCli(['check', '--db', db, '--control', KMS, '--format', 'json', '--no-record', ...args]);
-    return { code: result.code, verdict: JSON.parse(result.stdout).verdicts[0] as { verdict: string; failingAssets: { id: string }[]; exceptedAssets: { id: string }[]; expiredExceptions: { asset: string }[] } };
+    return {
+      code: result.code,
+      verdict: JSON.parse(result.stdout).verdicts[0] as {
+        verdict: string;
+        failingAssets: { id: string }[];
+        exceptedAssets: { id: string }[];
+        expiredExceptions: { asset: string }[];
+      },
+    };
   };
   const ids = (assets: { id: string }[]) => assets.map((a) => a.id).sort();
 
   beforeAll(async () => {
-    sim = await startSimulator({ accounts: [simAccount(ONE, [simTrail('one-a', 'us-east-1')]), simAccount(TWO, [simTrail('two-a', 'us-east-1'), simTrail('two-b', 'eu-west-1')])] });
+    sim = await startSimulator({
+      accounts: [simAccount(ONE, [simTrail('one-a', 'us-east-1')]), simAccount(TWO, [simTrail('two-a', 'us-east-1'), simTrail('two-b', 'eu-west-1')])],
+    });
     dir = tempDir('stored-exceptions-');
     db = join(dir, 'inventory.db');
     // The sync and the tokens are what this test starts from, made in this process (their commands have tests of
@@ -112,7 +129,7 @@ describe('exceptions stored through the API, applied by the CLI', () => {
     expect(after.verdict.expiredExceptions).toEqual([]);
   });
 
-  it('lists stored exceptions with the file\'s, each with its source, and revokes one from the CLI', async () => {
+  it("lists stored exceptions with the file's, each with its source, and revokes one from the CLI", async () => {
     const { data } = await add(exception(trailArn(ONE, 'us-east-1', 'one-a'), today));
     const id = String(data.addException.id);
     const file = join(dir, 'list.yaml');
@@ -126,7 +143,14 @@ describe('exceptions stored through the API, applied by the CLI', () => {
     expect(stored.stdout).toMatch(/\n1 exception: 1 active, 0 expired \(0 from the file, 1 stored\); 1 revoked not shown \(--include-revoked\)\n$/);
 
     const json = JSON.parse((await runCli(['exceptions', 'list', '--db', db, '--exceptions', file, '--include-revoked', '--format', 'json'])).stdout);
-    expect(json.exceptions.map((e: { source: string; state: string; createdBy?: string; matchingAssets: string[] }) => [e.source, e.state, e.createdBy, e.matchingAssets.length])).toEqual([
+    expect(
+      json.exceptions.map((e: { source: string; state: string; createdBy?: string; matchingAssets: string[] }) => [
+        e.source,
+        e.state,
+        e.createdBy,
+        e.matchingAssets.length,
+      ]),
+    ).toEqual([
       ['file', 'expired', undefined, 1],
       ['api', 'revoked', 'security-admin', 2],
       ['api', 'active', 'security-admin', 1],

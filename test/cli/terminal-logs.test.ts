@@ -22,14 +22,28 @@ const localClock = (iso: string): string => {
 
 describe('a readable log line', () => {
   it('gives the local time, the level, the message and the fields, nested ones flattened', () => {
-    const line = JSON.stringify({ level: 50, time: at, account: 'default credentials', accountId: '111122223333', error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' }, regions: 3, msg: 'account could not be reached' });
+    const line = JSON.stringify({
+      level: 50,
+      time: at,
+      account: 'default credentials',
+      accountId: '111122223333',
+      error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' },
+      regions: 3,
+      msg: 'account could not be reached',
+    });
     expect(readableLogLine(`${line}\n`)).toBe(
       `${localClock(at)} ERROR account could not be reached account="default credentials" accountId=111122223333 error.code=ECONNREFUSED error.message="connect ECONNREFUSED 127.0.0.1:9" regions=3\n`,
     );
   });
 
   it("puts an error's stack on the lines below, and escapes control characters so no value drives the terminal", () => {
-    const line = JSON.stringify({ level: 40, time: at, err: { type: 'Error', message: 'boom', stack: 'Error: boom\n    at f (/x.js:1:1)' }, owner: 'evil\u001b]0;PWNED\u0007\u009b2J', msg: 'it \u001b[31mfailed' });
+    const line = JSON.stringify({
+      level: 40,
+      time: at,
+      err: { type: 'Error', message: 'boom', stack: 'Error: boom\n    at f (/x.js:1:1)' },
+      owner: 'evil\u001b]0;PWNED\u0007\u009b2J',
+      msg: 'it \u001b[31mfailed',
+    });
     expect(readableLogLine(line)).toBe(
       `${localClock(at)} WARN  it \\u001b[31mfailed err.type=Error err.message=boom owner="evil\\u001b]0;PWNED\\u0007\\u009b2J"\n    at f (/x.js:1:1)\n`,
     );
@@ -64,14 +78,7 @@ describe('createLogger', () => {
     display.stop();
     log.error('second');
     const progress = expect.stringMatching(/^\r\x1b\[2Kaccounts 0\/0/);
-    expect(out.written).toEqual([
-      progress,
-      '\r\x1b[2K',
-      expect.stringMatching(/ ERROR first\n$/),
-      progress,
-      '\r\x1b[2K',
-      expect.stringMatching(/ ERROR second\n$/),
-    ]);
+    expect(out.written).toEqual([progress, '\r\x1b[2K', expect.stringMatching(/ ERROR first\n$/), progress, '\r\x1b[2K', expect.stringMatching(/ ERROR second\n$/)]);
   });
 });
 
@@ -79,7 +86,9 @@ describe('inventory sync on a terminal', () => {
   it('logs readable lines, not JSON, and redraws the progress line after them', async () => {
     const db = join(tempDir('tty-logs-'), 'inventory.db');
     // script(1) runs the command on a pseudo-terminal: stderr is a TTY, as in a user's shell.
-    const command = [process.execPath, BIN, 'sync', '--db', db, '--regions', 'us-east-1', '--max-attempts', '1'].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+    const command = [process.execPath, BIN, 'sync', '--db', db, '--regions', 'us-east-1', '--max-attempts', '1']
+      .map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`)
+      .join(' ');
     const env = { ...process.env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1' };
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
       const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -92,7 +101,9 @@ describe('inventory sync on a terminal', () => {
     expect(code).toBe(3);
     expect(output).not.toContain('{"level"');
     // The progress line is cleared first when it was drawn already (its first draw comes a tick after the start).
-    expect(output).toMatch(/(^|\r\x1b\[2K)\d\d:\d\d:\d\d\.\d{3} ERROR account could not be reached account="default credentials" error\.code=ECONNREFUSED [^\n]*\r?\n\r\x1b\[2Kaccounts \d+\/\d+/);
+    expect(output).toMatch(
+      /(^|\r\x1b\[2K)\d\d:\d\d:\d\d\.\d{3} ERROR account could not be reached account="default credentials" error\.code=ECONNREFUSED [^\n]*\r?\n\r\x1b\[2Kaccounts \d+\/\d+/,
+    );
     expect(output).toContain('Sync runs 1 (aws.cloudtrail.trails) failed, 2 (aws.kms.keys) failed');
   });
 });

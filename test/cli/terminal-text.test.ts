@@ -104,7 +104,10 @@ describe('commands on an inventory holding hostile values', () => {
       const run = await store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
       await store.recordAccount(run.id, COLLECTOR, { accountId: A, status: 'ok', enabledRegions: ['us-east-1'], name: HOSTILE });
       await store.writeTrailScope(run.id, COLLECTOR, {
-        accountId: A, region: 'us-east-1', status: 'ok', trails: [trailRecord('covered', { account: A }), trailRecord('bad\u001b[8m', { account: A })],
+        accountId: A,
+        region: 'us-east-1',
+        status: 'ok',
+        trails: [trailRecord('covered', { account: A }), trailRecord('bad\u001b[8m', { account: A })],
       });
       await store.finishSyncRun(run.id, 'succeeded');
       const exception = { control: KMS, owner: HOSTILE, reason: FORGING, approver: `ciso\u0007`, createdBy: `token\u001b[2J` };
@@ -120,7 +123,9 @@ describe('commands on an inventory holding hostile values', () => {
     const table = await runInProcess(['check', '--db', db, '--control', KMS, '--no-record']);
     expect(table.code).toBe(1);
     expect(table.stdout + table.stderr).not.toMatch(RAW_CONTROL);
-    expect(table.stdout).toContain(`         ${arn('covered')}  (account ${A}, us-east-1)  owner ${HOSTILE_SHOWN}, approved by ciso\\u0007, until 2099-12-31: ${terminalValue(FORGING)}\n`);
+    expect(table.stdout).toContain(
+      `         ${arn('covered')}  (account ${A}, us-east-1)  owner ${HOSTILE_SHOWN}, approved by ciso\\u0007, until 2099-12-31: ${terminalValue(FORGING)}\n`,
+    );
     expect(table.stdout).toContain(`         ${arn('bad\\u001b[8m')}  (account ${A}, us-east-1)\n`);
     // The reason's newline is shown, not followed: no line of the output is the forged verdict.
     expect(table.stdout).not.toMatch(/^PASS {3}cloudtrail-kms-encryption {2}all good/m);
@@ -168,7 +173,10 @@ describe('commands on an inventory holding hostile values', () => {
   });
 
   it('reaches a real terminal without ESC or BEL: exceptions list and check, as a shell runs them', async () => {
-    for (const args of [['exceptions', 'list'], ['check', '--control', KMS, '--no-record']]) {
+    for (const args of [
+      ['exceptions', 'list'],
+      ['check', '--control', KMS, '--no-record'],
+    ]) {
       const { code, stdout, stderr } = await runCli([...args, '--db', db]);
       expect({ args, code }).toEqual({ args, code: args[0] === 'check' ? 1 : 0 });
       expect(stdout + stderr).not.toMatch(/[\u001b\u0007]/);

@@ -93,14 +93,24 @@ describe('revoked tokens keep their ids and names', () => {
     expect((await run('create', '--scope', 'read')).stderr).toMatch(/^inventory: created token 3 with scope read;/);
 
     const listed = await run('list');
-    expect(listed.stdout).toMatch(/^ID\s+NAME\s+SCOPE\s+CREATED\s+LAST USED\n1\s+ci\s+read\s+\S+Z\s+never\n3\s+-\s+read\s+\S+Z\s+never\n1 revoked token not shown \(--include-revoked\)\n$/);
+    expect(listed.stdout).toMatch(
+      /^ID\s+NAME\s+SCOPE\s+CREATED\s+LAST USED\n1\s+ci\s+read\s+\S+Z\s+never\n3\s+-\s+read\s+\S+Z\s+never\n1 revoked token not shown \(--include-revoked\)\n$/,
+    );
     const all = await run('list', '--include-revoked');
-    expect(all.stdout).toMatch(/^ID\s+NAME\s+SCOPE\s+CREATED\s+LAST USED\s+REVOKED\n1\s+ci\s+read\s+\S+Z\s+never\s+-\n2\s+deploy\s+read\s+\S+Z\s+never\s+\S+Z\n3\s+-\s+read\s+\S+Z\s+never\s+-\n$/);
+    expect(all.stdout).toMatch(
+      /^ID\s+NAME\s+SCOPE\s+CREATED\s+LAST USED\s+REVOKED\n1\s+ci\s+read\s+\S+Z\s+never\s+-\n2\s+deploy\s+read\s+\S+Z\s+never\s+\S+Z\n3\s+-\s+read\s+\S+Z\s+never\s+-\n$/,
+    );
     const json = JSON.parse((await run('list', '--format', 'json', '--include-revoked')).stdout) as { id: number; revokedAt: string | null }[];
-    expect(json.map((t) => [t.id, t.revokedAt !== null])).toEqual([[1, false], [2, true], [3, false]]);
+    expect(json.map((t) => [t.id, t.revokedAt !== null])).toEqual([
+      [1, false],
+      [2, true],
+      [3, false],
+    ]);
 
     for (const id of ['1', '3']) expect((await run('revoke', id)).code).toBe(0);
-    expect((await run('list')).stdout).toBe('No API token: `inventory serve` answers without authentication, on loopback addresses only.\n3 revoked tokens not shown (--include-revoked)\n');
+    expect((await run('list')).stdout).toBe(
+      'No API token: `inventory serve` answers without authentication, on loopback addresses only.\n3 revoked tokens not shown (--include-revoked)\n',
+    );
     expect((await run('create', '--scope', 'read')).stderr).toMatch(/^inventory: created token 4 with scope read;/);
   });
 });
@@ -161,7 +171,10 @@ describe('inventory serve and tokens', () => {
     expect(badEnv.code).toBe(2);
     expect(badEnv.stderr).toBe('inventory: INVENTORY_ALLOW_UNAUTHENTICATED=maybe: expected true or false\n');
 
-    for (const [args, env] of [[['--allow-unauthenticated'], {}], [[], { INVENTORY_ALLOW_UNAUTHENTICATED: 'true' }]] as const) {
+    for (const [args, env] of [
+      [['--allow-unauthenticated'], {}],
+      [[], { INVENTORY_ALLOW_UNAUTHENTICATED: 'true' }],
+    ] as const) {
       const server = await startCli(['serve', '--db', db, '--port', '0', '--host', '0.0.0.0', ...args], env, READY);
       try {
         expect(server.match[2]).toBe('WITHOUT authentication (--allow-unauthenticated)');
@@ -185,7 +198,11 @@ describe('inventory serve and tokens', () => {
       expect(server.match[2]).toBe('API tokens required: 1 exist');
       const url = server.match[1]!.replace('0.0.0.0', '127.0.0.1');
       const ask = (query: string, token?: string) =>
-        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query }) });
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify({ query }),
+        });
       expect((await ask('{ apiVersion }')).status).toBe(401);
       expect((await ask('{ apiVersion }', secret)).status).toBe(200);
       const introspection = await ask('{ __schema { types { name } } }', secret);

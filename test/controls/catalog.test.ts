@@ -25,7 +25,12 @@ describe('the shipped catalog', () => {
   it('holds the seed KMS control, exactly as the benchmark states its check', () => {
     const catalog = loadCatalog(api);
     expect(catalog.map((c) => c.id)).toEqual([
-      'cloudtrail-cloudwatch-logs', 'cloudtrail-kms-encryption', 'cloudtrail-log-file-validation', 'cloudtrail-logging', 'cloudtrail-multi-region-management-events', 'kms-key-rotation',
+      'cloudtrail-cloudwatch-logs',
+      'cloudtrail-kms-encryption',
+      'cloudtrail-log-file-validation',
+      'cloudtrail-logging',
+      'cloudtrail-multi-region-management-events',
+      'kms-key-rotation',
     ]);
     const control = catalog.find((c) => c.id === 'cloudtrail-kms-encryption');
     expect(control).toMatchObject({
@@ -62,13 +67,29 @@ describe('a broken control file', () => {
     ['an expectation it cannot read', { ...seed(), expect: 'equals []' }, /expect: cannot read "equals \[\]"; the forms are eq <json>/],
     ['an expectation that is not JSON', { ...seed(), expect: 'eq [' }, /expect: "\[" is not JSON/],
     ['a query that does not parse', { ...seed(), query: 'trails(where:{kmsKeyID:""}){' }, /query does not parse/],
-    ['a query with an unknown field', { ...seed(), query: 'trails(where:{kmsKeyId:""}){...AssetFragment}' }, /query does not validate against the schema: Field "kmsKeyId" is not defined by type "TrailWhere"/],
+    [
+      'a query with an unknown field',
+      { ...seed(), query: 'trails(where:{kmsKeyId:""}){...AssetFragment}' },
+      /query does not validate against the schema: Field "kmsKeyId" is not defined by type "TrailWhere"/,
+    ],
     ['a query with null in a filter', { ...seed(), query: 'trails(where:{kmsKeyID:null}){id}' }, /null is not a filter value/],
     ['a query with two root fields', { ...seed(), query: 'trails{id} apiVersion' }, /exactly one root field/],
     ['an unknown asset type', { ...seed(), assetTypes: ['Bucket'] }, /unknown asset type "Bucket"/],
-    ['a query that pages', { ...seed(), query: 'trails(where:{kmsKeyID:""}, options:{limit:10}){id}' }, /would pass by construction: options\.limit \(a check must see every asset\)/],
-    ['a root list that pages', { ...seed(), query: 'accounts(where:{status:OK}, limit:1){ id accountId }' }, /would pass by construction: accounts\(limit\) \(a check must see every asset\)/],
-    ['a root list that skips', { ...seed(), query: 'trails(where:{kmsKeyID:""}){id}', evaluates: 'accounts(offset:1){ id accountId }' }, /evaluates would leave assets out of the denominator: accounts\(offset\)/],
+    [
+      'a query that pages',
+      { ...seed(), query: 'trails(where:{kmsKeyID:""}, options:{limit:10}){id}' },
+      /would pass by construction: options\.limit \(a check must see every asset\)/,
+    ],
+    [
+      'a root list that pages',
+      { ...seed(), query: 'accounts(where:{status:OK}, limit:1){ id accountId }' },
+      /would pass by construction: accounts\(limit\) \(a check must see every asset\)/,
+    ],
+    [
+      'a root list that skips',
+      { ...seed(), query: 'trails(where:{kmsKeyID:""}){id}', evaluates: 'accounts(offset:1){ id accountId }' },
+      /evaluates would leave assets out of the denominator: accounts\(offset\)/,
+    ],
     ['a query with an empty OR', { ...seed(), query: 'trails(where:{OR:[]}){id}' }, /OR: \[\] matches nothing/],
     ['a query with an empty IN list', { ...seed(), query: 'trails(where:{kmsKeyID_IN:[]}){id}' }, /kmsKeyID_IN: \[\] matches nothing/],
     ['a query with NOT: {}', { ...seed(), query: 'trails(where:{AND:[{kmsKeyID:""},{NOT:{}}]}){id}' }, /NOT: \{\} matches nothing/],
@@ -97,8 +118,15 @@ describe('expectations', () => {
   it('counts the items of a list: count == n, !=, >, >=, <, <=', () => {
     const three = [{}, {}, {}];
     const cases: [string, boolean][] = [
-      ['count == 3', true], ['count==2', false], ['count != 3', false], ['count > 0', true], ['count > 3', false],
-      ['count >= 3', true], ['count < 3', false], ['count <= 3', true], ['  count  <  4 ', true],
+      ['count == 3', true],
+      ['count==2', false],
+      ['count != 3', false],
+      ['count > 0', true],
+      ['count > 3', false],
+      ['count >= 3', true],
+      ['count < 3', false],
+      ['count <= 3', true],
+      ['  count  <  4 ', true],
     ];
     for (const [source, expected] of cases) expect(meets(parseExpectation(source), three), source).toBe(expected);
     expect(parseExpectation('count > 0')).toEqual({ kind: 'count', operator: '>', value: 0, source: 'count > 0' });

@@ -64,7 +64,10 @@ describe('cloudtrail-log-file-validation', () => {
   });
 
   it('passes when every trail validates its log files', async () => {
-    expect(await verdictOn('cloudtrail-log-file-validation', { validated: { trail: { LogFileValidationEnabled: true } } })).toMatchObject({ verdict: 'PASS', failingAssets: [] });
+    expect(await verdictOn('cloudtrail-log-file-validation', { validated: { trail: { LogFileValidationEnabled: true } } })).toMatchObject({
+      verdict: 'PASS',
+      failingAssets: [],
+    });
   });
 });
 

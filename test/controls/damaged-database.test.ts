@@ -27,7 +27,11 @@ afterEach(async () => {
 /** An inventory of one encrypted and three unencrypted trails, synced, then closed. */
 async function inventory(): Promise<string> {
   temp = openTempSqliteStore();
-  await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('encrypted', { trail: KEY }), trailRecord('plain-1'), trailRecord('plain-2'), trailRecord('plain-3')] });
+  await syncScope(temp.store, {
+    accountId: ACCOUNT,
+    region: 'us-east-1',
+    trails: [trailRecord('encrypted', { trail: KEY }), trailRecord('plain-1'), trailRecord('plain-2'), trailRecord('plain-3')],
+  });
   await temp.store.close();
   return temp.path;
 }
@@ -53,7 +57,9 @@ describe('a damaged SQLite inventory', () => {
 
     const verdict = await evaluateControl(api, reopened, kms);
     expect(verdict.verdict).toBe('ERROR');
-    expect(verdict.reason).toMatch(/^the inventory database fails its integrity check \(SQLite PRAGMA integrity_check of the whole database\): row \d+ missing from index trails_by_kms_key_id; /);
+    expect(verdict.reason).toMatch(
+      /^the inventory database fails its integrity check \(SQLite PRAGMA integrity_check of the whole database\): row \d+ missing from index trails_by_kms_key_id; /,
+    );
     expect(verdict.reason).toContain('no verdict is given on it');
     expect(verdict.databaseProblems).toEqual(integrity.problems);
     // Every control, not only the one whose index is damaged.
@@ -73,7 +79,7 @@ describe('a damaged SQLite inventory', () => {
     expect(verdict).toMatchObject({ verdict: 'ERROR', databaseProblems: integrity.problems });
   });
 
-  it('passes the check when nothing is damaged, and then the verdict is the data\'s', async () => {
+  it("passes the check when nothing is damaged, and then the verdict is the data's", async () => {
     const path = await inventory();
     reopened = SqliteStore.open(path);
     expect(await reopened.checkIntegrity()).toEqual({ ok: true, problems: [], method: 'SQLite PRAGMA integrity_check of the whole database' });

@@ -27,7 +27,10 @@ function multiRegionControl() {
   const dir = tempDir('controls-');
   const file = join(dir, 'multi-region-logging.yaml');
   const seed = parseYaml(readFileSync(join(CONTROLS_DIR, 'aws', 'cloudtrail-kms-encryption.yaml'), 'utf8')) as Record<string, unknown>;
-  writeFileSync(file, toYaml({ ...seed, id: 'multi-region-logging', query: 'trails(where:{isMultiRegionTrail:true, isLogging:true}){...AssetFragment}', expect: 'count > 0' }));
+  writeFileSync(
+    file,
+    toYaml({ ...seed, id: 'multi-region-logging', query: 'trails(where:{isMultiRegionTrail:true, isLogging:true}){...AssetFragment}', expect: 'count > 0' }),
+  );
   return loadControl(api, file, dir);
 }
 
@@ -41,7 +44,11 @@ describe('a count expectation', () => {
       reason: 'the query returned 0 assets; expected "count > 0"',
       failingAssets: [],
     });
-    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('regional', { trail: KEY }), trailRecord('everywhere', { trail: { ...KEY, IsMultiRegionTrail: true } })] });
+    await syncScope(temp.store, {
+      accountId: ACCOUNT,
+      region: 'us-east-1',
+      trails: [trailRecord('regional', { trail: KEY }), trailRecord('everywhere', { trail: { ...KEY, IsMultiRegionTrail: true } })],
+    });
     expect(await evaluateControl(api, temp.store, control)).toMatchObject({ verdict: 'PASS', reason: 'the query result meets "count > 0"', failingAssets: [] });
   });
 });
@@ -69,9 +76,15 @@ describe('the KMS control verdict', () => {
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: KEY }), trailRecord('b'), trailRecord('c')] });
     const verdict = await verdictOf(temp.store);
     expect(verdict).toMatchObject({ verdict: 'FAIL', reason: '2 assets fail; expected "eq []"' });
-    expect(verdict.failingAssets).toEqual(['b', 'c'].map((name) => ({
-      id: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/${name}`, name, assetType: 'Trail', accountId: ACCOUNT, region: 'us-east-1',
-    })));
+    expect(verdict.failingAssets).toEqual(
+      ['b', 'c'].map((name) => ({
+        id: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/${name}`,
+        name,
+        assetType: 'Trail',
+        accountId: ACCOUNT,
+        region: 'us-east-1',
+      })),
+    );
   });
 
   it('is ERROR once a region has not been synced successfully for longer than the maximum age, and PASS before', async () => {
@@ -81,7 +94,11 @@ describe('the KMS control verdict', () => {
     expect((await evaluateControl(api, temp.store, kmsControl!, hoursLater(47))).verdict).toBe('PASS');
     expect(await evaluateControl(api, temp.store, kmsControl!, hoursLater(49))).toMatchObject({
       verdict: 'ERROR',
-      reason: expect.stringMatching(new RegExp(`account ${ACCOUNT} has 1 region last synced more than 48 h ago \\(the oldest at .*: us-east-1\\); sync it again, or list it under forget in the accounts file`)),
+      reason: expect.stringMatching(
+        new RegExp(
+          `account ${ACCOUNT} has 1 region last synced more than 48 h ago \\(the oldest at .*: us-east-1\\); sync it again, or list it under forget in the accounts file`,
+        ),
+      ),
     });
     expect((await evaluateControl(api, temp.store, kmsControl!, { ...hoursLater(49), maxAgeHours: 72 })).verdict).toBe('PASS');
   });
@@ -91,16 +108,31 @@ describe('the KMS control verdict', () => {
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: KEY })] });
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('a', { trail: KEY })] });
-    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, {
+      accountId: ACCOUNT,
+      region: 'eu-west-1',
+      status: 'failed',
+      error: { code: 'AccessDeniedException', message: 'denied' },
+      trails: [],
+    });
     await temp.store.finishSyncRun(run.id, 'partial', { code: 'ScopesFailed', message: `1 failed: ${ACCOUNT}/eu-west-1: AccessDeniedException (denied)` });
     expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`${ACCOUNT}/eu-west-1: AccessDeniedException`) });
   });
 
   it('stays ERROR while a failed scope has not been synced again, even after later runs succeed elsewhere', async () => {
     temp = await openTempStore();
-    await syncScope(temp.store, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'ThrottlingException', message: 'Rate exceeded' }, trails: [] });
+    await syncScope(temp.store, {
+      accountId: ACCOUNT,
+      region: 'eu-west-1',
+      status: 'failed',
+      error: { code: 'ThrottlingException', message: 'Rate exceeded' },
+      trails: [],
+    });
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
-    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`account ${ACCOUNT} region eu-west-1 failed in sync run 1 (ThrottlingException: Rate exceeded)`) });
+    expect(await verdictOf(temp.store)).toMatchObject({
+      verdict: 'ERROR',
+      reason: expect.stringContaining(`account ${ACCOUNT} region eu-west-1 failed in sync run 1 (ThrottlingException: Rate exceeded)`),
+    });
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'eu-west-1', trails: [] });
     expect((await verdictOf(temp.store)).verdict).toBe('PASS');
   });
@@ -125,7 +157,10 @@ describe('the KMS control verdict', () => {
     await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'ok', enabledRegions: null });
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('a', { trail: KEY })] });
     await temp.store.finishSyncRun(run.id, 'succeeded');
-    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`the enabled regions of account ${ACCOUNT} have never been read`) });
+    expect(await verdictOf(temp.store)).toMatchObject({
+      verdict: 'ERROR',
+      reason: expect.stringContaining(`the enabled regions of account ${ACCOUNT} have never been read`),
+    });
   });
 
   it('is ERROR for a region skipped while disabled, once the account has enabled it, until it is synced', async () => {
@@ -136,31 +171,59 @@ describe('the KMS control verdict', () => {
       for (const [region, status] of scopes) await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region, status, trails: [] });
       await temp.store.finishSyncRun(run.id, 'succeeded');
     };
-    await sync(['us-east-1'], [['us-east-1', 'ok'], ['me-south-1', 'skipped']]);
+    await sync(
+      ['us-east-1'],
+      [
+        ['us-east-1', 'ok'],
+        ['me-south-1', 'skipped'],
+      ],
+    );
     expect((await verdictOf(temp.store)).verdict).toBe('PASS');
     await sync(['me-south-1', 'us-east-1'], [['us-east-1', 'ok']]);
     expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining('1 enabled region never synced (me-south-1)') });
-    await sync(['me-south-1', 'us-east-1'], [['us-east-1', 'ok'], ['me-south-1', 'ok']]);
+    await sync(
+      ['me-south-1', 'us-east-1'],
+      [
+        ['us-east-1', 'ok'],
+        ['me-south-1', 'ok'],
+      ],
+    );
     expect((await verdictOf(temp.store)).verdict).toBe('PASS');
   });
 
   it('stays ERROR while an account that could not be synced has not been synced since', async () => {
     temp = await openTempStore();
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
-    await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'failed', enabledRegions: null, error: { code: 'UnauthorizedOperation', message: 'ec2:DescribeRegions' } });
+    await temp.store.recordAccount(run.id, COLLECTOR, {
+      accountId: ACCOUNT,
+      status: 'failed',
+      enabledRegions: null,
+      error: { code: 'UnauthorizedOperation', message: 'ec2:DescribeRegions' },
+    });
     await temp.store.finishSyncRun(run.id, 'failed', { code: 'ScopesFailed', message: `1 failed: ${ACCOUNT}: UnauthorizedOperation` });
     await syncScope(temp.store, { accountId: '999999999999', region: 'us-east-1', trails: [] });
-    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`account ${ACCOUNT} failed in sync run 1 (UnauthorizedOperation: ec2:DescribeRegions)`) });
+    expect(await verdictOf(temp.store)).toMatchObject({
+      verdict: 'ERROR',
+      reason: expect.stringContaining(`account ${ACCOUNT} failed in sync run 1 (UnauthorizedOperation: ec2:DescribeRegions)`),
+    });
   });
 
   it('is ERROR when an account whose scopes once synced fails as a whole in a later run, until it syncs again', async () => {
     temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: KEY })] });
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
-    await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'failed', enabledRegions: null, error: { code: 'ExpiredToken', message: 'expired' } });
+    await temp.store.recordAccount(run.id, COLLECTOR, {
+      accountId: ACCOUNT,
+      status: 'failed',
+      enabledRegions: null,
+      error: { code: 'ExpiredToken', message: 'expired' },
+    });
     await temp.store.finishSyncRun(run.id, 'failed', { code: 'ScopesFailed', message: `1 failed: ${ACCOUNT}: ExpiredToken` });
     await syncScope(temp.store, { accountId: '999999999999', region: 'us-east-1', trails: [] });
-    expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', reason: expect.stringContaining(`account ${ACCOUNT} failed in sync run ${run.id} (ExpiredToken: expired)`) });
+    expect(await verdictOf(temp.store)).toMatchObject({
+      verdict: 'ERROR',
+      reason: expect.stringContaining(`account ${ACCOUNT} failed in sync run ${run.id} (ExpiredToken: expired)`),
+    });
     const again = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     await temp.store.recordAccount(again.id, COLLECTOR, { accountId: ACCOUNT, status: 'ok', enabledRegions: ['us-east-1'] });
     await temp.store.writeTrailScope(again.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('a', { trail: KEY })] });
@@ -197,7 +260,9 @@ describe('the KMS control verdict', () => {
     temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [] });
     const broken: InventoryStore = Object.assign(Object.create(temp.store), {
-      findAssetsOfType: async () => { throw new Error('database is locked'); },
+      findAssetsOfType: async () => {
+        throw new Error('database is locked');
+      },
     });
     expect(await verdictOf(broken)).toMatchObject({ verdict: 'ERROR', reason: 'the query failed: database is locked' });
   });
@@ -206,15 +271,37 @@ describe('the KMS control verdict', () => {
 describe('verdicts per account: the denominator, and ERROR only where the inventory has a gap', () => {
   const OTHER = '444455556666';
   const arn = (account: string, name: string) => `arn:aws:cloudtrail:us-east-1:${account}:trail/${name}`;
-  const tally = (accountId: string, verdict: string, evaluated: number, failing: number, gaps: unknown[] = []) =>
-    ({ accountId, verdict, evaluated, failing, excepted: 0, gaps });
+  const tally = (accountId: string, verdict: string, evaluated: number, failing: number, gaps: unknown[] = []) => ({
+    accountId,
+    verdict,
+    evaluated,
+    failing,
+    excepted: 0,
+    gaps,
+  });
 
   it('a denied region makes only its account ERROR; the other account keeps its verdict, and --account on it passes', async () => {
     temp = await openTempStore();
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
-    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('keyed', { account: ACCOUNT, trail: KEY })] });
-    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] });
-    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: OTHER, region: 'us-east-1', status: 'ok', trails: [trailRecord('keyed', { account: OTHER, trail: KEY })] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, {
+      accountId: ACCOUNT,
+      region: 'us-east-1',
+      status: 'ok',
+      trails: [trailRecord('keyed', { account: ACCOUNT, trail: KEY })],
+    });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, {
+      accountId: ACCOUNT,
+      region: 'eu-west-1',
+      status: 'failed',
+      error: { code: 'AccessDeniedException', message: 'denied' },
+      trails: [],
+    });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, {
+      accountId: OTHER,
+      region: 'us-east-1',
+      status: 'ok',
+      trails: [trailRecord('keyed', { account: OTHER, trail: KEY })],
+    });
     await temp.store.finishSyncRun(run.id, 'partial', { code: 'ScopesFailed', message: `1 failed: ${ACCOUNT}/eu-west-1: AccessDeniedException (denied)` });
     const verdict = await verdictOf(temp.store);
     expect(verdict.verdict).toBe('ERROR');
@@ -230,8 +317,19 @@ describe('verdicts per account: the denominator, and ERROR only where the invent
     temp = await openTempStore();
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('plain', { account: ACCOUNT })] });
-    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] });
-    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: OTHER, region: 'us-east-1', status: 'ok', trails: [trailRecord('keyed', { account: OTHER, trail: KEY })] });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, {
+      accountId: ACCOUNT,
+      region: 'eu-west-1',
+      status: 'failed',
+      error: { code: 'AccessDeniedException', message: 'denied' },
+      trails: [],
+    });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, {
+      accountId: OTHER,
+      region: 'us-east-1',
+      status: 'ok',
+      trails: [trailRecord('keyed', { account: OTHER, trail: KEY })],
+    });
     await temp.store.finishSyncRun(run.id, 'partial', { code: 'ScopesFailed', message: `1 failed: ${ACCOUNT}/eu-west-1: AccessDeniedException (denied)` });
     const verdict = await verdictOf(temp.store);
     expect(verdict.verdict).toBe('FAIL');
@@ -249,7 +347,9 @@ describe('verdicts per account: the denominator, and ERROR only where the invent
     const mine = verdictForAccount(verdict, ACCOUNT);
     expect(mine).toMatchObject({ verdict: 'FAIL', failingAssets: [{ id: arn(ACCOUNT, 'plain') }] });
     expect(mine.reason).toContain(`its inventory is also incomplete or stale, so more may fail: sync run ${run.id} failed in part`);
-    expect(verdictsAsText([verdict])).toContain(`evaluated 2 assets in 2 accounts; accounts by verdict: 1 PASS, 1 FAIL, 0 ERROR\n         ${ACCOUNT}  FAIL   1 of 1 asset failing\n`);
+    expect(verdictsAsText([verdict])).toContain(
+      `evaluated 2 assets in 2 accounts; accounts by verdict: 1 PASS, 1 FAIL, 0 ERROR\n         ${ACCOUNT}  FAIL   1 of 1 asset failing\n`,
+    );
   });
 
   it('a run that failed as a whole makes every account ERROR', async () => {
@@ -265,7 +365,12 @@ describe('verdicts per account: the denominator, and ERROR only where the invent
   it('an account that could never be synced shows ERROR with nothing evaluated; a synced account without trails, PASS with 0', async () => {
     temp = await openTempStore();
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
-    await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'failed', enabledRegions: null, error: { code: 'AccessDenied', message: 'cannot assume role' } });
+    await temp.store.recordAccount(run.id, COLLECTOR, {
+      accountId: ACCOUNT,
+      status: 'failed',
+      enabledRegions: null,
+      error: { code: 'AccessDenied', message: 'cannot assume role' },
+    });
     await temp.store.recordAccount(run.id, COLLECTOR, { accountId: OTHER, status: 'ok', enabledRegions: ['us-east-1'] });
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: OTHER, region: 'us-east-1', status: 'ok', trails: [] });
     await temp.store.finishSyncRun(run.id, 'partial', { code: 'ScopesFailed', message: `1 failed: ${ACCOUNT}: AccessDenied (cannot assume role)` });
@@ -305,7 +410,13 @@ describe('verdicts per account: the denominator, and ERROR only where the invent
     const later = { now: new Date(Date.now() + 49 * 3_600_000) };
     expect(await evaluateControl(api, temp.store, kmsControl, later)).toMatchObject({ verdict: 'ERROR', failingAssets: [{ id: arn(ACCOUNT, 'plain') }] });
     // The region synced again, but failed this time: what was read there before is no longer certain either.
-    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', status: 'failed', error: { code: 'ThrottlingException', message: 'Rate exceeded' }, trails: [] });
+    await syncScope(temp.store, {
+      accountId: ACCOUNT,
+      region: 'us-east-1',
+      status: 'failed',
+      error: { code: 'ThrottlingException', message: 'Rate exceeded' },
+      trails: [],
+    });
     expect(await verdictOf(temp.store)).toMatchObject({ verdict: 'ERROR', failingAssets: [{ id: arn(ACCOUNT, 'plain') }] });
   });
 
@@ -316,7 +427,10 @@ describe('verdicts per account: the denominator, and ERROR only where the invent
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('plain', { account: ACCOUNT })] });
     await temp.store.finishSyncRun(run.id, 'succeeded');
     const countZero = { ...kmsControl, expectation: { kind: 'count' as const, operator: '==' as const, value: 0, source: 'count == 0' } };
-    expect(await evaluateControl(api, temp.store, countZero)).toMatchObject({ verdict: 'FAIL', gaps: [expect.stringContaining('1 enabled region never synced (eu-west-1)')] });
+    expect(await evaluateControl(api, temp.store, countZero)).toMatchObject({
+      verdict: 'FAIL',
+      gaps: [expect.stringContaining('1 enabled region never synced (eu-west-1)')],
+    });
     expect(await evaluateControl(api, temp.store, multiRegionControl())).toMatchObject({ verdict: 'ERROR' });
   });
 
@@ -333,8 +447,13 @@ describe('verdicts per account: the denominator, and ERROR only where the invent
     const verdict = await evaluateControl(api, temp.store, accountLevel);
     expect(verdict.verdict).toBe('FAIL');
     expect(verdict.failingAssets.map((a) => a.id)).toEqual([ACCOUNT, OTHER]);
-    expect(verdict.reason).toMatch(/^2 accounts fail \(1 of them for certain: read where the inventory is complete and fresh\); expected "eq \[\]"; the Trail inventory is also incomplete or stale, so more may fail: account 111122223333 has 1 enabled region never synced/);
-    expect(verdict.accounts!.map((a) => [a.accountId, a.verdict])).toEqual([[ACCOUNT, 'ERROR'], [OTHER, 'FAIL']]);
+    expect(verdict.reason).toMatch(
+      /^2 accounts fail \(1 of them for certain: read where the inventory is complete and fresh\); expected "eq \[\]"; the Trail inventory is also incomplete or stale, so more may fail: account 111122223333 has 1 enabled region never synced/,
+    );
+    expect(verdict.accounts!.map((a) => [a.accountId, a.verdict])).toEqual([
+      [ACCOUNT, 'ERROR'],
+      [OTHER, 'FAIL'],
+    ]);
   });
 
   it('no trails at all in a complete inventory: PASS, 0 evaluated, and the account listed', async () => {

@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { loadCatalog } from '../../src/controls/catalog.js';
 import { evaluateControl, evaluatedAssets } from '../../src/controls/evaluate.js';
-import { describeState, exceptionCovers, ExceptionsFileError, isActive, loadExceptions, parseExceptions, validateException, type ControlException } from '../../src/model/exceptions.js';
+import {
+  describeState,
+  exceptionCovers,
+  ExceptionsFileError,
+  isActive,
+  loadExceptions,
+  parseExceptions,
+  validateException,
+  type ControlException,
+} from '../../src/model/exceptions.js';
 import { verdictsAsJunit } from '../../src/controls/junit.js';
 import { ocsfFindings } from '../../src/controls/ocsf.js';
 import { verdictForAccount, verdictsAsText } from '../../src/controls/report.js';
@@ -57,7 +66,9 @@ describe('the exceptions file', () => {
 
   it('refuses an expiry further ahead than the maximum lifetime (365 days unless told)', () => {
     expect(parse([entry({ expires: '2026-06-15' })])).toHaveLength(1);
-    expect(() => parse([entry({ expires: '2026-06-16' })])).toThrow('exceptions.yaml: [0].expires: 2026-06-16 is 366 days ahead, more than the 365 days an exception may last');
+    expect(() => parse([entry({ expires: '2026-06-16' })])).toThrow(
+      'exceptions.yaml: [0].expires: 2026-06-16 is 366 days ahead, more than the 365 days an exception may last',
+    );
     expect(() => parse([entry({ expires: '2025-07-16' })], { maxDays: 30 })).toThrow('more than the 30 days');
   });
 
@@ -78,7 +89,10 @@ describe('one exception, from the file or from the API', () => {
     expect(validate(entry({ asset: OTHER }))).toEqual({ ok: true, exception: entry({ asset: OTHER }) });
     expect(parse([entry({ asset: OTHER })])).toEqual([entry({ asset: OTHER })]);
     for (const asset of ['22222222222', '2222222222222', '22222222222*', 'account 222222222222']) {
-      expect(validate(entry({ asset })), asset).toEqual({ ok: false, problems: [{ path: ['asset'], message: expect.stringMatching(/^expected an ARN .* or a 12-digit account id$/) }] });
+      expect(validate(entry({ asset })), asset).toEqual({
+        ok: false,
+        problems: [{ path: ['asset'], message: expect.stringMatching(/^expected an ARN .* or a 12-digit account id$/) }],
+      });
     }
   });
 
@@ -102,7 +116,9 @@ describe('one exception, from the file or from the API', () => {
         { path: ['expires'], message: '2027-01-01 is 565 days ahead, more than the 365 days an exception may last' },
       ],
     });
-    expect(() => parse([noOwner])).toThrow(`exceptions.yaml: [0].control: unknown control "nope" (known: ${KMS}); [0].owner: expected an owner; [0].expires: 2027-01-01 is 565 days ahead`);
+    expect(() => parse([noOwner])).toThrow(
+      `exceptions.yaml: [0].control: unknown control "nope" (known: ${KMS}); [0].owner: expected an owner; [0].expires: 2027-01-01 is 565 days ahead`,
+    );
   });
 });
 
@@ -175,26 +191,42 @@ describe('verdicts with exceptions', () => {
   const evaluate = (exceptions: ControlException[], now = new Date()) => evaluateControl(api, temp.store, kmsControl!, { exceptions, now, maxAgeHours: 1000 });
   const seed = async () => {
     temp = await openTempStore();
-    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a', { trail: { KmsKeyId: 'k' } }), trailRecord('b'), trailRecord('c')] });
+    await syncScope(temp.store, {
+      accountId: ACCOUNT,
+      region: 'us-east-1',
+      trails: [trailRecord('a', { trail: { KmsKeyId: 'k' } }), trailRecord('b'), trailRecord('c')],
+    });
   };
 
   it('is PASS, saying how many are excepted, when every failing asset is excepted', async () => {
     await seed();
     const verdict = await evaluate([exception({ asset: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/*` })]);
-    expect(verdict).toMatchObject({ verdict: 'PASS', reason: '2 assets fail, all excepted by an active exception; expected "eq []"', failingAssets: [], expiredExceptions: [] });
+    expect(verdict).toMatchObject({
+      verdict: 'PASS',
+      reason: '2 assets fail, all excepted by an active exception; expected "eq []"',
+      failingAssets: [],
+      expiredExceptions: [],
+    });
     expect(verdict.exceptedAssets!.map((a) => [a.id, a.exception.owner, a.exception.approver, a.exception.expires])).toEqual([
       [arn(ACCOUNT, 'b'), 'platform-team', 'security-lead', today()],
       [arn(ACCOUNT, 'c'), 'platform-team', 'security-lead', today()],
     ]);
     const junit = verdictsAsJunit([verdict], [kmsControl!]);
     expect(junit).toContain('failures="0" errors="0"');
-    expect(junit).toMatch(/<testcase [^>]*>\n {6}<system-out>2 assets fail, all excepted[^<]*excepted:\n[^<]*trail\/b \(account 111122223333, us-east-1\): owner platform-team, approved by security-lead/);
-    const findings = ocsfFindings([verdict], [kmsControl!], { product: { name: 'cloud-inventory', vendor_name: 'cloud-inventory', version: '0' } }) as Record<string, any>[];
+    expect(junit).toMatch(
+      /<testcase [^>]*>\n {6}<system-out>2 assets fail, all excepted[^<]*excepted:\n[^<]*trail\/b \(account 111122223333, us-east-1\): owner platform-team, approved by security-lead/,
+    );
+    const findings = ocsfFindings([verdict], [kmsControl!], { product: { name: 'cloud-inventory', vendor_name: 'cloud-inventory', version: '0' } }) as Record<
+      string,
+      any
+    >[];
     expect(findings.map((f) => [f.finding_info.uid, f.compliance.status_id, f.status_id, f.status, f.unmapped.exception.owner])).toEqual([
       [`cloud-inventory:${KMS}:${arn(ACCOUNT, 'b')}`, 3, 3, 'Suppressed', 'platform-team'],
       [`cloud-inventory:${KMS}:${arn(ACCOUNT, 'c')}`, 3, 3, 'Suppressed', 'platform-team'],
     ]);
-    expect(verdictsAsText([verdict])).toContain(`       excepted:\n         ${arn(ACCOUNT, 'b')}  (account ${ACCOUNT}, us-east-1)  owner platform-team, approved by security-lead, until ${today()}`);
+    expect(verdictsAsText([verdict])).toContain(
+      `       excepted:\n         ${arn(ACCOUNT, 'b')}  (account ${ACCOUNT}, us-east-1)  owner platform-team, approved by security-lead, until ${today()}`,
+    );
     // OTHER was never synced: no verdict for it, and none of ACCOUNT's excepted assets shown under it.
     expect(verdictForAccount(verdict, OTHER)).toMatchObject({ verdict: 'ERROR', exceptedAssets: [] });
   });
@@ -217,15 +249,21 @@ describe('verdicts with exceptions', () => {
     expect(expired).toMatchObject({ verdict: 'FAIL', reason: '2 assets fail; expected "eq []"', exceptedAssets: [] });
     expect(expired.failingAssets.map((a) => a.id)).toEqual([arn(ACCOUNT, 'b'), arn(ACCOUNT, 'c')]);
     expect(expired.expiredExceptions).toEqual([{ asset: e.asset, owner: e.owner, reason: e.reason, approver: e.approver, expires: e.expires }]);
-    expect(verdictsAsText([expired])).toContain(`expired exceptions (no longer applied):\n         ${e.asset}  owner platform-team, approved by security-lead, expired ${e.expires}`);
+    expect(verdictsAsText([expired])).toContain(
+      `expired exceptions (no longer applied):\n         ${e.asset}  owner platform-team, approved by security-lead, expired ${e.expires}`,
+    );
     expect(verdictsAsJunit([expired], [kmsControl!])).toContain('<system-out>expired exceptions (no longer applied):');
   });
 
-  it('excepts every asset of an account whose id is the exception\'s asset, as exceptions list counts them', async () => {
+  it("excepts every asset of an account whose id is the exception's asset, as exceptions list counts them", async () => {
     temp = await openTempStore();
     const logging = loadCatalog(api).find((c) => c.id === 'cloudtrail-logging')!;
     const stopped = { status: { IsLogging: false } };
-    await syncScope(temp.store, { accountId: OTHER, region: 'us-east-1', trails: [trailRecord('stopped', { account: OTHER, ...stopped }), trailRecord('running', { account: OTHER })] });
+    await syncScope(temp.store, {
+      accountId: OTHER,
+      region: 'us-east-1',
+      trails: [trailRecord('stopped', { account: OTHER, ...stopped }), trailRecord('running', { account: OTHER })],
+    });
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('stopped', { account: ACCOUNT, ...stopped })] });
     const accountException = exception({ control: logging.id, asset: OTHER });
     const verdict = await evaluateControl(api, temp.store, logging, { exceptions: [accountException], maxAgeHours: 1000 });

@@ -53,10 +53,15 @@ describe('a stored check that selects only names', () => {
       { id: arn(TWO, 'stopped-two', 'eu-west-1'), name: 'stopped-two', assetType: 'Trail', accountId: TWO, region: 'eu-west-1' },
       { id: arn(ONE, 'stopped-one'), name: 'stopped-one', assetType: 'Trail', accountId: ONE, region: 'us-east-1' },
     ]);
-    expect(verdict.accounts!.map((a) => [a.accountId, a.verdict, a.evaluated, a.failing])).toEqual([[ONE, 'FAIL', 2, 1], [TWO, 'FAIL', 1, 1]]);
+    expect(verdict.accounts!.map((a) => [a.accountId, a.verdict, a.evaluated, a.failing])).toEqual([
+      [ONE, 'FAIL', 2, 1],
+      [TWO, 'FAIL', 1, 1],
+    ]);
     const text = verdictsAsText([verdict]);
     expect(text).toContain(`         ${ONE}  FAIL   1 of 2 assets failing\n         ${TWO}  FAIL   1 of 1 asset failing\n`);
-    expect(text).toContain(`failing:\n         ${arn(TWO, 'stopped-two', 'eu-west-1')}  (account ${TWO}, eu-west-1)\n         ${arn(ONE, 'stopped-one')}  (account ${ONE}, us-east-1)\n`);
+    expect(text).toContain(
+      `failing:\n         ${arn(TWO, 'stopped-two', 'eu-west-1')}  (account ${TWO}, eu-west-1)\n         ${arn(ONE, 'stopped-one')}  (account ${ONE}, us-east-1)\n`,
+    );
   });
 
   it('compares only what the query selected with the expectation', async () => {
@@ -68,7 +73,9 @@ describe('a stored check that selects only names', () => {
   });
 
   it('is refused when its items cannot be named, under an expectation where they would be failing assets', () => {
-    expect(customControl('syncRuns { id status }')).toThrow('custom/stopped-trails.yaml: query: under "eq []" every item it returns is a failing asset, so it must return assets or accounts: syncRuns returns SyncRun items, which have no accountId');
+    expect(customControl('syncRuns { id status }')).toThrow(
+      'custom/stopped-trails.yaml: query: under "eq []" every item it returns is a failing asset, so it must return assets or accounts: syncRuns returns SyncRun items, which have no accountId',
+    );
     expect(customControl('trailsAggregate { count }')).toThrow('trailsAggregate returns TrailAggregate!, not a list of assets');
     // Where what it returns is not failing assets, it needs no identity.
     expect(customControl('syncRuns { id status }', 'count > 0', { evaluates: 'trails { id accountId }' })().rootField).toBe('syncRuns');

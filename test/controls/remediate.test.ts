@@ -49,7 +49,11 @@ describe('the KMS control plan', () => {
 
   it('gives the three key policy statements as JSON with the account id and the trail ARN', () => {
     const statements = JSON.parse(JSON.stringify(plan.keyPolicyStatements)) as any[];
-    expect(statements.map((s) => s.Sid)).toEqual(['Allow CloudTrail to encrypt logs', 'Allow CloudTrail to describe key', 'Allow principals in the account to decrypt log files']);
+    expect(statements.map((s) => s.Sid)).toEqual([
+      'Allow CloudTrail to encrypt logs',
+      'Allow CloudTrail to describe key',
+      'Allow principals in the account to decrypt log files',
+    ]);
     expect(statements[0].Condition.StringEquals['aws:SourceArn']).toBe(TRAIL_ARN);
     expect(statements[0].Condition.StringLike['kms:EncryptionContext:aws:cloudtrail:arn']).toBe(`arn:aws:cloudtrail:*:${ACCOUNT}:trail/*`);
     expect(statements[1].Condition.StringEquals['aws:SourceArn']).toBe(TRAIL_ARN);
@@ -68,8 +72,16 @@ describe('the KMS control plan', () => {
   it('leaves an attribute it does not know as a placeholder to fill, and says so', () => {
     const bare = buildRemediationPlan(kmsControl, asset);
     expect(bare.fillIn).toEqual([
-      '<kms_key_arn>', '<log_bucket_name>', '<s3_key_prefix>', '<sns_topic_arn>', '<is_multi_region_trail>', '<is_organization_trail>',
-      '<include_global_service_events>', '<log_file_validation_enabled>', '<is_logging>', '<cloud_watch_logs_log_group_arn>',
+      '<kms_key_arn>',
+      '<log_bucket_name>',
+      '<s3_key_prefix>',
+      '<sns_topic_arn>',
+      '<is_multi_region_trail>',
+      '<is_organization_trail>',
+      '<include_global_service_events>',
+      '<log_file_validation_enabled>',
+      '<is_logging>',
+      '<cloud_watch_logs_log_group_arn>',
       '<cloud_watch_logs_role_arn>',
     ]);
     expect(bare.terraform).toContain('"<log_bucket_name>"');
@@ -95,8 +107,15 @@ describe('the Terraform of a single-region trail', () => {
       account: ACCOUNT,
       region: 'eu-west-1',
       trail: {
-        S3BucketName: 'acme-eu-logs', S3KeyPrefix: 'audit/', SnsTopicName: SNS, SnsTopicARN: SNS, IsMultiRegionTrail: false,
-        IncludeGlobalServiceEvents: false, LogFileValidationEnabled: false, IsOrganizationTrail: false, ...trail,
+        S3BucketName: 'acme-eu-logs',
+        S3KeyPrefix: 'audit/',
+        SnsTopicName: SNS,
+        SnsTopicARN: SNS,
+        IsMultiRegionTrail: false,
+        IncludeGlobalServiceEvents: false,
+        LogFileValidationEnabled: false,
+        IsOrganizationTrail: false,
+        ...trail,
       },
       status,
     }) as unknown as Record<string, unknown>;
@@ -106,29 +125,55 @@ describe('the Terraform of a single-region trail', () => {
   /** The arguments of the plan's aws_cloudtrail resource, each as written. */
   function trailArguments(terraform: string): Record<string, string> {
     const body = terraform.match(/resource "aws_cloudtrail" "this" \{\n([\s\S]*?)\n {2}lifecycle/)![1]!;
-    return Object.fromEntries(body.split('\n').filter((line) => line.includes('=')).map((line) => line.split(/\s+=\s+/).map((part) => part.trim()) as [string, string]));
+    return Object.fromEntries(
+      body
+        .split('\n')
+        .filter((line) => line.includes('='))
+        .map((line) => line.split(/\s+=\s+/).map((part) => part.trim()) as [string, string]),
+    );
   }
   const known = {
-    s3_bucket_name: '"acme-eu-logs"', s3_key_prefix: '"audit/"', sns_topic_name: `"${SNS}"`, is_multi_region_trail: 'false',
-    is_organization_trail: 'false', include_global_service_events: 'false', enable_log_file_validation: 'false',
+    s3_bucket_name: '"acme-eu-logs"',
+    s3_key_prefix: '"audit/"',
+    sns_topic_name: `"${SNS}"`,
+    is_multi_region_trail: 'false',
+    is_organization_trail: 'false',
+    include_global_service_events: 'false',
+    enable_log_file_validation: 'false',
   };
   const plan = (id: string, attributes: Record<string, unknown>) => buildRemediationPlan(loadCatalog(api).find((c) => c.id === id)!, asset, attributes);
 
   it('keeps every setting the inventory knows and changes only what the control remediates', () => {
     expect(trailArguments(plan('cloudtrail-kms-encryption', withCloudWatch).terraform!)).toEqual({
-      name: 'local.trail_name', ...known, enable_logging: 'false', kms_key_id: 'aws_kms_key.cloudtrail.arn',
-      cloud_watch_logs_group_arn: `"${LOG_GROUP}"`, cloud_watch_logs_role_arn: `"${CW_ROLE}"`,
+      name: 'local.trail_name',
+      ...known,
+      enable_logging: 'false',
+      kms_key_id: 'aws_kms_key.cloudtrail.arn',
+      cloud_watch_logs_group_arn: `"${LOG_GROUP}"`,
+      cloud_watch_logs_role_arn: `"${CW_ROLE}"`,
     });
     expect(trailArguments(plan('cloudtrail-log-file-validation', withCloudWatch).terraform!)).toEqual({
-      name: '"eu-audit"', ...known, enable_log_file_validation: 'true', enable_logging: 'false',
-      cloud_watch_logs_group_arn: `"${LOG_GROUP}"`, cloud_watch_logs_role_arn: `"${CW_ROLE}"`,
+      name: '"eu-audit"',
+      ...known,
+      enable_log_file_validation: 'true',
+      enable_logging: 'false',
+      cloud_watch_logs_group_arn: `"${LOG_GROUP}"`,
+      cloud_watch_logs_role_arn: `"${CW_ROLE}"`,
     });
     expect(trailArguments(plan('cloudtrail-logging', withCloudWatch).terraform!)).toEqual({
-      name: '"eu-audit"', ...known, enable_logging: 'true', cloud_watch_logs_group_arn: `"${LOG_GROUP}"`, cloud_watch_logs_role_arn: `"${CW_ROLE}"`,
+      name: '"eu-audit"',
+      ...known,
+      enable_logging: 'true',
+      cloud_watch_logs_group_arn: `"${LOG_GROUP}"`,
+      cloud_watch_logs_role_arn: `"${CW_ROLE}"`,
     });
     expect(trailArguments(plan('cloudtrail-cloudwatch-logs', encrypted).terraform!)).toEqual({
-      name: '"eu-audit"', ...known, enable_logging: 'true', kms_key_id: `"${KEY}"`,
-      cloud_watch_logs_group_arn: '"${aws_cloudwatch_log_group.cloudtrail.arn}:*"', cloud_watch_logs_role_arn: 'aws_iam_role.cloudtrail_to_cloudwatch.arn',
+      name: '"eu-audit"',
+      ...known,
+      enable_logging: 'true',
+      kms_key_id: `"${KEY}"`,
+      cloud_watch_logs_group_arn: '"${aws_cloudwatch_log_group.cloudtrail.arn}:*"',
+      cloud_watch_logs_role_arn: 'aws_iam_role.cloudtrail_to_cloudwatch.arn',
     });
   });
 
@@ -182,8 +227,15 @@ describe('placeholder substitution', () => {
   it('fills only what it knows, from the asset before its stored attributes, ignoring empty values', () => {
     const values = placeholderValues(asset, { ...stored, region: 'elsewhere', snsTopicARN: 'arn:aws:sns:eu-west-1:1:t' });
     expect(values).toMatchObject({
-      account_id: ACCOUNT, region: 'eu-west-1', home_region: 'eu-west-1', trail_name: 'eu-audit', trail_arn: TRAIL_ARN, asset_id: TRAIL_ARN,
-      s3_bucket_name: 'acme-eu-logs', log_bucket_name: 'acme-eu-logs', sns_topic_arn: 'arn:aws:sns:eu-west-1:1:t',
+      account_id: ACCOUNT,
+      region: 'eu-west-1',
+      home_region: 'eu-west-1',
+      trail_name: 'eu-audit',
+      trail_arn: TRAIL_ARN,
+      asset_id: TRAIL_ARN,
+      s3_bucket_name: 'acme-eu-logs',
+      log_bucket_name: 'acme-eu-logs',
+      sns_topic_arn: 'arn:aws:sns:eu-west-1:1:t',
     });
     expect(values).not.toHaveProperty('kms_key_id');
     expect(fillPlaceholders('<region> <unknown> <kms_key_id>', values)).toBe('eu-west-1 <unknown> <kms_key_id>');

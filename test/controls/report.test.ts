@@ -119,7 +119,19 @@ describe('OCSF Compliance Findings', () => {
 
   it('has every attribute the schema requires, each of the right type', () => {
     expect(OCSF_REQUIRED_FIELDS.map(([path]) => path)).toEqual(
-      expect.arrayContaining(['activity_id', 'category_uid', 'class_uid', 'type_uid', 'severity_id', 'time', 'metadata.version', 'metadata.product', 'finding_info.uid', 'compliance.standards', 'cloud.provider']),
+      expect.arrayContaining([
+        'activity_id',
+        'category_uid',
+        'class_uid',
+        'type_uid',
+        'severity_id',
+        'time',
+        'metadata.version',
+        'metadata.product',
+        'finding_info.uid',
+        'compliance.standards',
+        'cloud.provider',
+      ]),
     );
     for (const finding of findings) {
       for (const [path, type] of OCSF_REQUIRED_FIELDS) expect(hasType(at(finding, path), type), `${path} (${type}) in ${JSON.stringify(finding)}`).toBe(true);
@@ -141,7 +153,13 @@ describe('OCSF Compliance Findings', () => {
       expect(at(f, 'metadata.product')).toEqual(PRODUCT);
       expect(at(f, 'cloud.provider')).toBe('AWS');
     }
-    expect(findings.map((f) => [f.severity_id, f.severity])).toEqual([[4, 'High'], [3, 'Medium'], [3, 'Medium'], [5, 'Critical'], [2, 'Low']]);
+    expect(findings.map((f) => [f.severity_id, f.severity])).toEqual([
+      [4, 'High'],
+      [3, 'Medium'],
+      [3, 'Medium'],
+      [5, 'Critical'],
+      [2, 'Low'],
+    ]);
   });
 
   it('names the CIS benchmarks as standards, each CIS id and CCE as a requirement, and the asset account and region as its cloud', () => {
@@ -165,7 +183,7 @@ describe('narrowing a run', () => {
     expect(() => selectControls(CONTROLS, ['nope'])).toThrow('unknown control id "nope" (known: clean, nasty-chars, trail-encryption, undecided)');
   });
 
-  it('gives a verdict per account: FAIL on its own failing assets, PASS when only others fail, else the control\'s own', () => {
+  it("gives a verdict per account: FAIL on its own failing assets, PASS when only others fail, else the control's own", () => {
     const [, fail, error, pass] = VERDICTS;
     expect(verdictForAccount(fail!, A)).toMatchObject({ verdict: 'FAIL', failingAssets: [FAILING_ASSETS[0]] });
     expect(verdictForAccount(fail!, A).reason).toMatch(new RegExp(`^filtered to account ${A}: 1 of the 2 failing assets are in it`));
@@ -182,24 +200,48 @@ describe('narrowing a run', () => {
 
   it('gives ERROR for an account the evaluation covers nowhere, once it has per-account verdicts', () => {
     const [, fail] = VERDICTS;
-    const accounts = [{ accountId: A, verdict: 'FAIL' as const, evaluated: 1, failing: 1, excepted: 0, gaps: [] }, { accountId: B, verdict: 'FAIL' as const, evaluated: 1, failing: 1, excepted: 0, gaps: [] }];
+    const accounts = [
+      { accountId: A, verdict: 'FAIL' as const, evaluated: 1, failing: 1, excepted: 0, gaps: [] },
+      { accountId: B, verdict: 'FAIL' as const, evaluated: 1, failing: 1, excepted: 0, gaps: [] },
+    ];
     const unseen = verdictForAccount({ ...fail!, evaluatedCount: 2, accounts }, '999999999999');
     expect(unseen).toMatchObject({ verdict: 'ERROR', failingAssets: [], evaluatedCount: 0, accounts: [] });
-    expect(unseen.reason).toBe(`filtered to account 999999999999: account 999999999999 was never synced: the inventory holds nothing of it (it covers 2 accounts: ${A}, ${B}); check the id, or sync the account`);
+    expect(unseen.reason).toBe(
+      `filtered to account 999999999999: account 999999999999 was never synced: the inventory holds nothing of it (it covers 2 accounts: ${A}, ${B}); check the id, or sync the account`,
+    );
     expect(verdictForAccount({ ...fail!, evaluatedCount: 0, accounts: [] }, A).reason).toContain('(it covers no account yet)');
   });
 
   it('says that the per-account counts count accounts, and a control that evaluates accounts counts no assets', () => {
-    const tally = (accountId: string, v: ControlVerdict['verdict'], evaluated: number, failing: number, excepted = 0) => ({ accountId, verdict: v, evaluated, failing, excepted, gaps: [] });
+    const tally = (accountId: string, v: ControlVerdict['verdict'], evaluated: number, failing: number, excepted = 0) => ({
+      accountId,
+      verdict: v,
+      evaluated,
+      failing,
+      excepted,
+      gaps: [],
+    });
     const [, fail] = VERDICTS;
-    const overAssets = { ...fail!, evaluatedCount: 5, evaluatedUnit: 'asset' as const, accounts: [tally(A, 'FAIL', 3, 1, 1), tally(B, 'FAIL', 1, 1), tally('777788889999', 'PASS', 1, 0)] };
+    const overAssets = {
+      ...fail!,
+      evaluatedCount: 5,
+      evaluatedUnit: 'asset' as const,
+      accounts: [tally(A, 'FAIL', 3, 1, 1), tally(B, 'FAIL', 1, 1), tally('777788889999', 'PASS', 1, 0)],
+    };
     expect(verdictsAsText([overAssets])).toContain(
       `       evaluated 5 assets in 3 accounts; accounts by verdict: 1 PASS, 2 FAIL, 0 ERROR\n` +
         `         ${A}  FAIL   1 of 3 assets failing, 1 excepted\n         ${B}  FAIL   1 of 1 asset failing\n`,
     );
-    const overAccounts = { ...fail!, evaluatedCount: 3, evaluatedUnit: 'account' as const, accounts: [tally(A, 'FAIL', 1, 1), tally(B, 'ERROR', 1, 0), tally('777788889999', 'PASS', 1, 0)] };
+    const overAccounts = {
+      ...fail!,
+      evaluatedCount: 3,
+      evaluatedUnit: 'account' as const,
+      accounts: [tally(A, 'FAIL', 1, 1), tally(B, 'ERROR', 1, 0), tally('777788889999', 'PASS', 1, 0)],
+    };
     const text = verdictsAsText([overAccounts]);
-    expect(text).toContain(`       evaluated 3 accounts; accounts by verdict: 1 PASS, 1 FAIL, 1 ERROR\n         ${A}  FAIL   the account fails\n         ${B}  ERROR  no failure known\n`);
+    expect(text).toContain(
+      `       evaluated 3 accounts; accounts by verdict: 1 PASS, 1 FAIL, 1 ERROR\n         ${A}  FAIL   the account fails\n         ${B}  ERROR  no failure known\n`,
+    );
     expect(text).not.toMatch(/assets? in \d+ accounts?|asset failing|assets failing/);
   });
 

@@ -42,7 +42,12 @@ const KEY_VIOLATES: Record<string, (key: SimKmsKey) => boolean> = {
 
 /** Keys of every kind the rotation control must tell apart, none rotating unless said: only the judged ones may fail. */
 function keysOfEveryKind(region: string): SimKmsKey[] {
-  const key = (n: number, extra: Partial<SimKmsKey>): SimKmsKey => ({ KeyId: `f00d000${n}-0000-4000-8000-00000000000${n}`, Region: region, CreationDate: '2024-05-06T07:08:09Z', ...extra });
+  const key = (n: number, extra: Partial<SimKmsKey>): SimKmsKey => ({
+    KeyId: `f00d000${n}-0000-4000-8000-00000000000${n}`,
+    Region: region,
+    CreationDate: '2024-05-06T07:08:09Z',
+    ...extra,
+  });
   return [
     key(1, { KeyManager: 'AWS', Aliases: ['alias/aws/s3'] }),
     key(2, { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }),
@@ -87,7 +92,10 @@ describe('the shipped controls on a simulated organization', () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', org.management.AccessKeyId);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', org.management.SecretAccessKey);
     const config = parseAccountsConfig(`organization:\n  member_role_name: ${org.memberRoleName}\n`, 'accounts.yaml');
-    const summary = await syncInventory(store, { accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }), log: silentLogger });
+    const summary = await syncInventory(store, {
+      accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }),
+      log: silentLogger,
+    });
     expect(summary.runs.map((run) => run.status)).toEqual(['succeeded', 'succeeded']);
 
     const expected = new Map<string, string[]>();
@@ -129,11 +137,13 @@ describe('the shipped controls on a simulated organization', () => {
         // The denominator, per account (every account synced, with or without keys): every key it owns, of any kind.
         expect(verdict.evaluatedCount, verdict.controlId).toBe(allKeys.length);
         expect(verdict.accounts, verdict.controlId).toEqual(
-          org.scenario.accounts.map((account) => {
-            const keys = account.KmsKeys ?? [];
-            const failed = keys.filter(violatesKey).length;
-            return { accountId: account.Id, verdict: failed > 0 ? 'FAIL' : 'PASS', evaluated: keys.length, failing: failed, excepted: 0, gaps: [] };
-          }).sort((a, b) => a.accountId.localeCompare(b.accountId)),
+          org.scenario.accounts
+            .map((account) => {
+              const keys = account.KmsKeys ?? [];
+              const failed = keys.filter(violatesKey).length;
+              return { accountId: account.Id, verdict: failed > 0 ? 'FAIL' : 'PASS', evaluated: keys.length, failing: failed, excepted: 0, gaps: [] };
+            })
+            .sort((a, b) => a.accountId.localeCompare(b.accountId)),
         );
         continue;
       }
@@ -142,27 +152,42 @@ describe('the shipped controls on a simulated organization', () => {
       const violates = VIOLATES[verdict.controlId]!;
       expect(verdict.evaluatedCount, verdict.controlId).toBe(org.trailArns.length);
       expect(verdict.accounts, verdict.controlId).toEqual(
-        org.scenario.accounts.map((account) => {
-          const failed = account.Trails.filter(violates).length;
-          return { accountId: account.Id, verdict: failed > 0 ? 'FAIL' : 'PASS', evaluated: account.Trails.length, failing: failed, excepted: 0, gaps: [] };
-        }).sort((a, b) => a.accountId.localeCompare(b.accountId)),
+        org.scenario.accounts
+          .map((account) => {
+            const failed = account.Trails.filter(violates).length;
+            return { accountId: account.Id, verdict: failed > 0 ? 'FAIL' : 'PASS', evaluated: account.Trails.length, failing: failed, excepted: 0, gaps: [] };
+          })
+          .sort((a, b) => a.accountId.localeCompare(b.accountId)),
       );
     }
 
     // Stopping the organization trail leaves exactly the accounts without a qualifying trail of their own failing.
     const management = org.scenario.accounts.find((account) => account.Id === org.scenario.organization!.managementAccountId)!;
     const orgTrail = management.Trails.find((trail) => trail.IsOrganizationTrail)!;
-    const client = new CloudTrailClient({ region: orgTrail.HomeRegion, credentials: { accessKeyId: management.AccessKeyId, secretAccessKey: management.SecretAccessKey } });
+    const client = new CloudTrailClient({
+      region: orgTrail.HomeRegion,
+      credentials: { accessKeyId: management.AccessKeyId, secretAccessKey: management.SecretAccessKey },
+    });
     await client.send(new StopLoggingCommand({ Name: orgTrail.Name }));
     client.destroy();
-    expect((await syncInventory(store, { accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }), log: silentLogger })).run.status).toBe('succeeded');
-    const stopped: Scenario = { ...org.scenario, accounts: org.scenario.accounts.map((a) => ({ ...a, Trails: a.Trails.map((t) => (t === orgTrail ? { ...t, IsLogging: false } : t)) })) };
+    expect(
+      (await syncInventory(store, { accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }), log: silentLogger })).run
+        .status,
+    ).toBe('succeeded');
+    const stopped: Scenario = {
+      ...org.scenario,
+      accounts: org.scenario.accounts.map((a) => ({ ...a, Trails: a.Trails.map((t) => (t === orgTrail ? { ...t, IsLogging: false } : t)) })),
+    };
     const withoutTrail = accountsWithoutMultiRegionTrail(stopped);
     // Both kinds: some accounts keep a multi-region trail of their own, others have none. Some accounts have no trail.
     expect(org.scenario.accounts.some((account) => account.Trails.length === 0)).toBe(true);
     expect(withoutTrail.length).toBeGreaterThan(0);
     expect(withoutTrail.length).toBeLessThan(accountIds.length);
-    const [accountLevel] = await evaluateControls(api, store, catalog.filter((control) => control.id === ACCOUNT_LEVEL));
+    const [accountLevel] = await evaluateControls(
+      api,
+      store,
+      catalog.filter((control) => control.id === ACCOUNT_LEVEL),
+    );
     expect(accountLevel!.verdict).toBe('FAIL');
     expect(accountLevel!.reason).toBe(`${withoutTrail.length} ${withoutTrail.length === 1 ? 'account fails' : 'accounts fail'}; expected "eq []"`);
     expect(accountLevel!.failingAssets.map((asset) => asset.id)).toEqual(withoutTrail);
@@ -181,7 +206,12 @@ describe('the shipped controls on a simulated organization', () => {
       'exceptions.yaml',
       { controlIds: catalog.map((control) => control.id), maxDays: 365 * 100 },
     );
-    const [withException] = await evaluateControls(api, store, catalog.filter((control) => control.id === ACCOUNT_LEVEL), { exceptions: accountException });
+    const [withException] = await evaluateControls(
+      api,
+      store,
+      catalog.filter((control) => control.id === ACCOUNT_LEVEL),
+      { exceptions: accountException },
+    );
     expect(withException!.exceptedAssets!.map((asset) => asset.id)).toEqual([exceptedAccount]);
     expect(withException!.failingAssets.map((asset) => asset.id)).toEqual(stillFailing);
     expect(withException!.verdict).toBe(stillFailing.length > 0 ? 'FAIL' : 'PASS');

@@ -46,7 +46,11 @@ describe('inventory serve on SIGTERM', () => {
         const stillSending = async () => {
           await vi.waitFor(() => expect(server.output()).toContain('shutting down: no new connections'), { timeout: 60_000, interval: 20 });
           // Stopped accepting: a new client is refused while the old one is still being served.
-          const newClient = () => fetch(`${url.origin}/healthz`).then(() => 'accepted', () => 'refused');
+          const newClient = () =>
+            fetch(`${url.origin}/healthz`).then(
+              () => 'accepted',
+              () => 'refused',
+            );
           await vi.waitFor(async () => expect(await newClient()).toBe('refused'), { timeout: 60_000, interval: 20 });
           await sleep(Math.max(0, 300 - (performance.now() - started)));
           req.end(body.slice(20));
@@ -67,7 +71,15 @@ describe('inventory serve on SIGTERM', () => {
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .filter((entry) => entry['msg'] === 'request');
     expect(requests).toEqual([
-      expect.objectContaining({ level: 30, method: 'POST', path: '/graphql', status: 200, operation: 'Slow', bytes: Buffer.byteLength(text), durationMs: expect.any(Number) }),
+      expect.objectContaining({
+        level: 30,
+        method: 'POST',
+        path: '/graphql',
+        status: 200,
+        operation: 'Slow',
+        bytes: Buffer.byteLength(text),
+        durationMs: expect.any(Number),
+      }),
     ]);
     expect(requests[0]!['durationMs']).toBeGreaterThanOrEqual(250);
     expect(server.output()).toContain('shutting down: no new connections; finishing the requests in flight');

@@ -27,9 +27,7 @@ function organization(): Scenario {
         simTrail('workloads-encrypted', 'us-east-2', { KmsKeyId: kmsKey(WORKLOADS, 'us-east-2') }),
         simTrail('workloads-stopped', 'ap-south-1', { IsLogging: false }),
       ]),
-      simAccount(SECURITY, [
-        simTrail('security-main', 'us-west-2', { IsMultiRegionTrail: true, KmsKeyId: kmsKey(SECURITY, 'us-west-2') }),
-      ]),
+      simAccount(SECURITY, [simTrail('security-main', 'us-west-2', { IsMultiRegionTrail: true, KmsKeyId: kmsKey(SECURITY, 'us-west-2') })]),
     ],
   };
 }
@@ -89,7 +87,10 @@ describe('the KMS control, end to end through the CLI and HTTP', () => {
   it('syncs every account, and the seed query over HTTP returns each unencrypted trail exactly once', async () => {
     for (const result of await syncAll()) {
       // Off a terminal, stderr carries JSON log lines; a clean sync logs nothing at warn or above.
-      const logs = result.stderr.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { level: number; msg: string });
+      const logs = result.stderr
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { level: number; msg: string });
       expect(logs.filter((log) => log.level >= 40)).toEqual([]);
       expect(logs.map((log) => log.msg)).toContain('sync finished');
       expect(result.code).toBe(0);
@@ -101,7 +102,12 @@ describe('the KMS control, end to end through the CLI and HTTP', () => {
     const ids = body.data.trails.map((t: { id: string }) => t.id);
     expect(ids).toEqual(UNENCRYPTED);
     expect(body.data.trails[0]).toMatchObject({
-      arn: UNENCRYPTED[0], assetType: 'Trail', provider: 'aws', accountId: WORKLOADS, region: 'ap-south-1', tags: [],
+      arn: UNENCRYPTED[0],
+      assetType: 'Trail',
+      provider: 'aws',
+      accountId: WORKLOADS,
+      region: 'ap-south-1',
+      tags: [],
     });
   });
 

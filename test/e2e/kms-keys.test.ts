@@ -55,17 +55,27 @@ describe('KMS keys of the demo organization, through the CLI and HTTP', () => {
   });
 
   it('stores every key once, with its fields', async () => {
-    const data = await graphQL(db, `{ kmsKeys(options:{sort:[{arn:ASC}]}) { arn accountId region keyId name aliases managementType keyState enabled
-      scheduleForDeletion deletionDate keySpec origin multiRegion automaticRotationEnabled policyDocument collectionErrors { operation } } }`);
-    const expected = everyKey(scenario).map(({ arn }) => arn).sort();
+    const data = await graphQL(
+      db,
+      `{ kmsKeys(options:{sort:[{arn:ASC}]}) { arn accountId region keyId name aliases managementType keyState enabled
+      scheduleForDeletion deletionDate keySpec origin multiRegion automaticRotationEnabled policyDocument collectionErrors { operation } } }`,
+    );
+    const expected = everyKey(scenario)
+      .map(({ arn }) => arn)
+      .sort();
     expect(data.kmsKeys.map((k: { arn: string }) => k.arn)).toEqual(expected);
     const byArn = new Map(data.kmsKeys.map((k: { arn: string }) => [k.arn, k]));
     for (const { arn, key, owner } of everyKey(scenario)) {
       expect(byArn.get(arn)).toMatchObject({
-        accountId: owner, region: key.Region, keyId: key.KeyId,
+        accountId: owner,
+        region: key.Region,
+        keyId: key.KeyId,
         managementType: (key.KeyManager ?? 'CUSTOMER') === 'AWS' ? 'AWSManaged' : 'CustomerManaged',
-        keyState: key.KeyState ?? 'Enabled', scheduleForDeletion: key.KeyState === 'PendingDeletion',
-        keySpec: key.KeySpec ?? 'SYMMETRIC_DEFAULT', multiRegion: key.MultiRegion ?? false, collectionErrors: [],
+        keyState: key.KeyState ?? 'Enabled',
+        scheduleForDeletion: key.KeyState === 'PendingDeletion',
+        keySpec: key.KeySpec ?? 'SYMMETRIC_DEFAULT',
+        multiRegion: key.MultiRegion ?? false,
+        collectionErrors: [],
         policyDocument: expect.stringContaining('"Statement"'),
       });
     }
@@ -110,7 +120,10 @@ describe('KMS keys from the real recorded responses', () => {
       const account = sim.scenario.accounts[0]!;
       const result = await runCli(['sync', '--db', temp.path, '--regions', 'us-east-1,us-west-1,us-west-2'], awsEnv(sim, account));
       expect(result.code).toBe(0);
-      const data = await graphQL(temp.path, '{ kmsKeys(options:{limit: 100}) { keyId keySpec automaticRotationEnabled keyPolicy { statements { principals } } collectionErrors { operation code } } }');
+      const data = await graphQL(
+        temp.path,
+        '{ kmsKeys(options:{limit: 100}) { keyId keySpec automaticRotationEnabled keyPolicy { statements { principals } } collectionErrors { operation code } } }',
+      );
       expect(data.kmsKeys.map((k: { keyId: string }) => k.keyId).sort()).toEqual(Object.values(RECORDED_KEYS).sort());
       const byId = new Map(data.kmsKeys.map((k: { keyId: string }) => [k.keyId, k]));
       expect(byId.get(RECORDED_KEYS.rotated)).toMatchObject({ keySpec: 'SYMMETRIC_DEFAULT', automaticRotationEnabled: true });

@@ -57,9 +57,7 @@ function randomOrganization(seed: number): Scenario {
 
 /** Every trail without a KMS key, once: each account's own trails (and so the organization's, owned by its management account). */
 function expectedUnencrypted(scenario: Scenario): string[] {
-  return scenario.accounts
-    .flatMap((account) => account.Trails.filter((t) => !t.KmsKeyId).map((t) => trailArn(account.Id, t.HomeRegion, t.Name)))
-    .sort();
+  return scenario.accounts.flatMap((account) => account.Trails.filter((t) => !t.KmsKeyId).map((t) => trailArn(account.Id, t.HomeRegion, t.Name))).sort();
 }
 
 const setUp = simulatedAwsPerTest();

@@ -15,7 +15,16 @@ const REGIONS = ['us-east-1'];
 
 describe('account names', () => {
   it('come from the accounts file, else AWS Organizations, and show in the summary, in GraphQL and in its filters', async () => {
-    const org = organizationScenario({ accounts: 4, regions: REGIONS, latencyMs: 0, transientErrorRate: 0, seed: 7, unassumableRole: false, deniedRegion: false, suspendedAccounts: 0 });
+    const org = organizationScenario({
+      accounts: 4,
+      regions: REGIONS,
+      latencyMs: 0,
+      transientErrorRate: 0,
+      seed: 7,
+      unassumableRole: false,
+      deniedRegion: false,
+      suspendedAccounts: 0,
+    });
     delete org.scenario.rateLimit;
     const [management, listed, discovered, refused] = org.scenario.accounts;
     discovered!.Name = 'analytics';
@@ -40,11 +49,13 @@ describe('account names', () => {
     });
     const managementName = management!.Name ?? `account-${management!.Id}`;
 
-    expect(summary.namedAccounts).toEqual(expect.arrayContaining([
-      { accountId: management!.Id, name: managementName },
-      { accountId: listed!.Id, name: 'prod' }, // the accounts file's name wins over the organization's
-      { accountId: discovered!.Id, name: 'analytics' },
-    ]));
+    expect(summary.namedAccounts).toEqual(
+      expect.arrayContaining([
+        { accountId: management!.Id, name: managementName },
+        { accountId: listed!.Id, name: 'prod' }, // the accounts file's name wins over the organization's
+        { accountId: discovered!.Id, name: 'analytics' },
+      ]),
+    );
     const text = syncSummaryText(summary);
     expect(text).toMatch(new RegExp(`^ {2}account names: .*${listed!.Id} prod`, 'm'));
     expect(text).toContain(`${discovered!.Id} analytics`);
@@ -53,22 +64,33 @@ describe('account names', () => {
     const api = createInventoryApi();
     const all = await runQuery(api, store, '{ accounts { accountId name status } }');
     expect(all.errors).toBeUndefined();
-    expect(all.data!.accounts).toEqual(expect.arrayContaining([
-      { accountId: listed!.Id, name: 'prod', status: 'OK' },
-      { accountId: discovered!.Id, name: 'analytics', status: 'OK' },
-      { accountId: refused!.Id, name: 'sandbox', status: 'FAILED' },
-      { accountId: management!.Id, name: managementName, status: 'OK' },
-    ]));
+    expect(all.data!.accounts).toEqual(
+      expect.arrayContaining([
+        { accountId: listed!.Id, name: 'prod', status: 'OK' },
+        { accountId: discovered!.Id, name: 'analytics', status: 'OK' },
+        { accountId: refused!.Id, name: 'sandbox', status: 'FAILED' },
+        { accountId: management!.Id, name: managementName, status: 'OK' },
+      ]),
+    );
     const filtered = await runQuery(api, store, '{ accounts(where: {name_STARTS_WITH: "pro"}) { accountId } }');
     expect(filtered.errors).toBeUndefined();
     expect(filtered.data!.accounts).toEqual([{ accountId: listed!.Id }]);
     // Trails filtered by their owner account's name: exactly those of the account so named.
-    const trails = (await runQuery(api, store, '{ trails { id accountId account { name } } }')).data!.trails as { id: string; accountId: string; account: { name: string | null } }[];
+    const trails = (await runQuery(api, store, '{ trails { id accountId account { name } } }')).data!.trails as {
+      id: string;
+      accountId: string;
+      account: { name: string | null };
+    }[];
     const owner = trails.find((t) => t.account.name !== null)!;
     expect(owner).toBeDefined();
     const byName = await runQuery(api, store, '{ trails(where: {account: {name: $name}}) { id } }'.replace('$name', JSON.stringify(owner.account.name)));
     expect(byName.errors).toBeUndefined();
-    expect((byName.data!.trails as { id: string }[]).map((t) => t.id).sort()).toEqual(trails.filter((t) => t.accountId === owner.accountId).map((t) => t.id).sort());
+    expect((byName.data!.trails as { id: string }[]).map((t) => t.id).sort()).toEqual(
+      trails
+        .filter((t) => t.accountId === owner.accountId)
+        .map((t) => t.id)
+        .sort(),
+    );
 
     // A later sync that gives no name (the default credentials) keeps the name the inventory has.
     vi.stubEnv('AWS_ACCESS_KEY_ID', listed!.AccessKeyId);

@@ -21,11 +21,18 @@ describe('accounts', () => {
     const run = await store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     await store.recordAccount(run.id, COLLECTOR, { accountId: OK, status: 'ok', enabledRegions: ['eu-west-1', 'us-east-1'] });
     await store.writeTrailScope(run.id, COLLECTOR, {
-      accountId: OK, region: 'us-east-1', status: 'ok',
+      accountId: OK,
+      region: 'us-east-1',
+      status: 'ok',
       trails: [trailRecord('own', { account: OK }), trailRecord('org', { account: OWNER, trail: { IsOrganizationTrail: true } })],
     });
     await store.writeTrailScope(run.id, COLLECTOR, { accountId: OK, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDenied', message: 'no' }, trails: [] });
-    await store.recordAccount(run.id, COLLECTOR, { accountId: FAILED, status: 'failed', enabledRegions: null, error: { code: 'AccessDenied', message: 'cannot assume role' } });
+    await store.recordAccount(run.id, COLLECTOR, {
+      accountId: FAILED,
+      status: 'failed',
+      enabledRegions: null,
+      error: { code: 'AccessDenied', message: 'cannot assume role' },
+    });
     await store.finishSyncRun(run.id, 'partial');
     syncedAt = (await store.scopeStates(COLLECTOR)).find((s) => s.region === 'us-east-1')!.lastSuccessAt!;
   });
@@ -50,7 +57,9 @@ describe('accounts', () => {
   it('filters accounts with the generated AccountWhere', async () => {
     const where = api.schema.getType('AccountWhere');
     if (!isInputObjectType(where)) throw new Error('AccountWhere is not an input type');
-    expect(Object.keys(where.getFields())).toEqual(expect.arrayContaining(['AND', 'OR', 'NOT', 'accountId', 'accountId_IN', 'accountId_STARTS_WITH', 'accountId_NOT_CONTAINS', 'lastSyncedAt_LT']));
+    expect(Object.keys(where.getFields())).toEqual(
+      expect.arrayContaining(['AND', 'OR', 'NOT', 'accountId', 'accountId_IN', 'accountId_STARTS_WITH', 'accountId_NOT_CONTAINS', 'lastSyncedAt_LT']),
+    );
     const ids = async (filter: string) => ((await query(`{ accounts(where: ${filter}) { accountId } }`)).accounts as { accountId: string }[]).map((a) => a.accountId);
     expect(await ids('{accountId_STARTS_WITH: "2"}')).toEqual([FAILED]);
     expect(await ids(`{OR: [{accountId: "${OWNER}"}, {accountId_ENDS_WITH: "3333"}]}`)).toEqual([OK, OWNER]);
@@ -85,11 +94,14 @@ describe('Trail.account without N+1', () => {
     temp = await openTempStore();
     // 1,000 trails in 50 accounts, one region each.
     const accounts = Array.from({ length: 50 }, (_, a) => String(100000000000 + a));
-    await syncRun(temp.store, accounts.map((accountId, a) => ({
-      accountId,
-      region: 'us-east-1',
-      trails: Array.from({ length: 20 }, (_, t) => trailRecord(`trail-${a}-${t}`, { account: accountId })),
-    })));
+    await syncRun(
+      temp.store,
+      accounts.map((accountId, a) => ({
+        accountId,
+        region: 'us-east-1',
+        trails: Array.from({ length: 20 }, (_, t) => trailRecord(`trail-${a}-${t}`, { account: accountId })),
+      })),
+    );
   });
   afterAll(() => temp.cleanup());
   afterEach(() => vi.restoreAllMocks());
@@ -122,7 +134,10 @@ describe('Trail.account without N+1', () => {
     );
     const executed = spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
     expect(result.errors).toBeUndefined();
-    const { totalCount, edges } = result.data!.trailsConnection as { totalCount: number; edges: { node: { id: string; account: { accountId: string; lastSyncedAt: string | null } } }[] };
+    const { totalCount, edges } = result.data!.trailsConnection as {
+      totalCount: number;
+      edges: { node: { id: string; account: { accountId: string; lastSyncedAt: string | null } } }[];
+    };
     expect(totalCount).toBe(1000);
     expect(edges).toHaveLength(50);
     expect(edges.every(({ node }) => node.id.split(':')[4] === node.account.accountId && typeof node.account.lastSyncedAt === 'string')).toBe(true);
@@ -146,16 +161,23 @@ describe('Account.trails: the trails that apply to an account, as a field and as
     const orgTrail = management(allManagement);
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     for (const accountId of [OK, MEMBER, LONE, FAILED]) {
-      await temp.store.recordAccount(run.id, COLLECTOR, accountId === FAILED
-        ? { accountId, status: 'failed', enabledRegions: null, error: { code: 'AccessDenied', message: 'cannot assume role' } }
-        : { accountId, status: 'ok', enabledRegions: ['us-east-1', 'eu-west-1'] });
+      await temp.store.recordAccount(
+        run.id,
+        COLLECTOR,
+        accountId === FAILED
+          ? { accountId, status: 'failed', enabledRegions: null, error: { code: 'AccessDenied', message: 'cannot assume role' } }
+          : { accountId, status: 'ok', enabledRegions: ['us-east-1', 'eu-west-1'] },
+      );
     }
     for (const region of ['us-east-1', 'eu-west-1']) {
       await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: OK, region, status: 'ok', trails: [orgTrail] });
       await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: MEMBER, region, status: 'ok', trails: [orgTrail] });
     }
     await temp.store.writeTrailScope(run.id, COLLECTOR, {
-      accountId: LONE, region: 'us-east-1', status: 'ok', trails: [trailRecord('lone', { account: LONE, selectors: allManagement })],
+      accountId: LONE,
+      region: 'us-east-1',
+      status: 'ok',
+      trails: [trailRecord('lone', { account: LONE, selectors: allManagement })],
     });
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: LONE, region: 'eu-west-1', status: 'ok', trails: [] });
     await temp.store.finishSyncRun(run.id, 'partial');
@@ -169,7 +191,7 @@ describe('Account.trails: the trails that apply to an account, as a field and as
   };
   const orgArn = `arn:aws:cloudtrail:us-east-1:${OK}:trail/org-trail`;
 
-  it('lists each account\'s trails: its own, and the organization trails it sees', async () => {
+  it("lists each account's trails: its own, and the organization trails it sees", async () => {
     const result = await runQuery(api, temp.store, '{ accounts { id trails { id } } }');
     expect(result.errors).toBeUndefined();
     expect(result.data!.accounts).toEqual([
@@ -191,7 +213,7 @@ describe('Account.trails: the trails that apply to an account, as a field and as
     expect(await ids(`{ accounts(where: {trails_SOME: {tags_SOME: {key: "nope"}}}) { id } }`)).toEqual([]);
   });
 
-  it('follows the relation from trails too: the outer trail\'s account is not confused with the inner trails', async () => {
+  it("follows the relation from trails too: the outer trail's account is not confused with the inner trails", async () => {
     // Trails whose owner account has a trail that is not multi-region: only LONE's own trail.
     expect(await ids('{ trails(where: {account: {trails_SOME: {isMultiRegionTrail: false}}}) { name } }')).toEqual(['lone']);
     expect(await ids('{ trails(where: {account: {trails_NONE: {isMultiRegionTrail: false}}}) { name } }')).toEqual(['org-trail']);

@@ -13,7 +13,12 @@ describe('TrailGroupField', () => {
     const groupField = api.schema.getType('TrailGroupField');
     if (!isEnumType(groupField)) throw new Error('TrailGroupField is not an enum');
     const expected = TRAIL_COLUMNS.filter((c) => c.kind === 'string' || c.kind === 'boolean').map((c) => c.field);
-    expect(groupField.getValues().map((v) => v.name).sort()).toEqual(expected.sort());
+    expect(
+      groupField
+        .getValues()
+        .map((v) => v.name)
+        .sort(),
+    ).toEqual(expected.sort());
     expect(expected).toEqual(expect.arrayContaining(['accountId', 'region', 'isLogging', 'isMultiRegionTrail', 'kmsKeyID', 'id']));
     expect(expected).not.toContain('latestDeliveryTime');
   });
@@ -24,7 +29,8 @@ describe('trailsAggregate', () => {
   beforeAll(async () => {
     temp = await openTempStore();
     await syncScope(temp.store, {
-      accountId: '111122223333', region: 'us-east-1',
+      accountId: '111122223333',
+      region: 'us-east-1',
       trails: [
         trailRecord('a', { trail: { KmsKeyId: 'k1', IsMultiRegionTrail: true }, tags: [{ key: 'env', value: 'prod' }] }),
         trailRecord('b', { status: { IsLogging: false } }),
@@ -52,21 +58,40 @@ describe('trailsAggregate', () => {
   });
 
   it('counts by a field, most frequent first, booleans as true/false and unknown as null', async () => {
-    expect(await aggregate(`{ trailsAggregate {
+    expect(
+      await aggregate(`{ trailsAggregate {
       byAccount: countBy(field: accountId) { value count }
       byLogging: countBy(field: isLogging) { value count }
       byKey: countBy(field: kmsKeyID) { value count }
       byType: countBy(field: assetType) { value count }
       byMulti: countBy(field: isMultiRegionTrail) { value count }
-    } }`)).toEqual({
-      byAccount: [{ value: '111122223333', count: 4 }, { value: '444455556666', count: 1 }],
-      byLogging: [{ value: 'true', count: 3 }, { value: 'false', count: 1 }, { value: null, count: 1 }],
-      byKey: [{ value: '', count: 3 }, { value: 'k1', count: 2 }],
+    } }`),
+    ).toEqual({
+      byAccount: [
+        { value: '111122223333', count: 4 },
+        { value: '444455556666', count: 1 },
+      ],
+      byLogging: [
+        { value: 'true', count: 3 },
+        { value: 'false', count: 1 },
+        { value: null, count: 1 },
+      ],
+      byKey: [
+        { value: '', count: 3 },
+        { value: 'k1', count: 2 },
+      ],
       byType: [{ value: 'Trail', count: 5 }],
-      byMulti: [{ value: 'false', count: 4 }, { value: 'true', count: 1 }],
+      byMulti: [
+        { value: 'false', count: 4 },
+        { value: 'true', count: 1 },
+      ],
     });
     expect(await aggregate('{ trailsAggregate(where: {kmsKeyID: ""}) { count countBy(field: region) { value count } } }')).toEqual({
-      count: 3, countBy: [{ value: 'us-east-1', count: 2 }, { value: 'eu-west-1', count: 1 }],
+      count: 3,
+      countBy: [
+        { value: 'us-east-1', count: 2 },
+        { value: 'eu-west-1', count: 1 },
+      ],
     });
   });
 
@@ -85,6 +110,8 @@ describe('trailsAggregate', () => {
     expect(bad.errors?.[0]).toMatchObject({ message: expect.stringContaining('where.kmsKeyID: null'), extensions: { code: 'BAD_USER_INPUT' } });
     const unknown = await runQuery(api, temp.store, '{ trailsAggregate { countBy(field: latestDeliveryTime) { count } } }');
     expect(unknown.errors?.[0]?.message).toContain('Value "latestDeliveryTime" does not exist in "TrailGroupField" enum');
-    expect((await runQuery(api, temp.store, '{ trailsAggregate(where: null) { count } }')).errors?.[0]?.message).toContain('Query.trailsAggregate(where): null is not a filter');
+    expect((await runQuery(api, temp.store, '{ trailsAggregate(where: null) { count } }')).errors?.[0]?.message).toContain(
+      'Query.trailsAggregate(where): null is not a filter',
+    );
   });
 });

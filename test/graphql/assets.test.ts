@@ -14,7 +14,23 @@ describe('the Asset and Node interfaces', () => {
     const where = api.schema.getType('AssetWhere');
     if (!isInputObjectType(where)) throw new Error('AssetWhere is not an input type');
     const keys = Object.keys(where.getFields());
-    expect(keys).toEqual(expect.arrayContaining(['AND', 'OR', 'NOT', 'id', 'id_IN', 'name_STARTS_WITH', 'assetType', 'accountId_NOT_IN', 'region', 'lastSeenAt_GT', 'deletedAt_LT', 'tags_SOME', 'tags_NONE']));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        'AND',
+        'OR',
+        'NOT',
+        'id',
+        'id_IN',
+        'name_STARTS_WITH',
+        'assetType',
+        'accountId_NOT_IN',
+        'region',
+        'lastSeenAt_GT',
+        'deletedAt_LT',
+        'tags_SOME',
+        'tags_NONE',
+      ]),
+    );
     expect(keys.filter((k) => /^(kmsKeyID|isLogging|s3BucketName)/.test(k))).toEqual([]);
     const sort = api.schema.getType('AssetSort');
     if (!isInputObjectType(sort)) throw new Error('AssetSort is not an input type');
@@ -24,7 +40,12 @@ describe('the Asset and Node interfaces', () => {
   it('has Trail and Account implement Node, and Asset too', () => {
     const node = api.schema.getType('Node');
     if (!isInterfaceType(node)) throw new Error('Node is not an interface');
-    expect(api.schema.getPossibleTypes(node).map((t) => t.name).sort()).toEqual(['Account', 'KmsKey', 'Trail']);
+    expect(
+      api.schema
+        .getPossibleTypes(node)
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(['Account', 'KmsKey', 'Trail']);
     const asset = api.schema.getType('Asset');
     if (!isInterfaceType(asset)) throw new Error('Asset is not an interface');
     expect(asset.getInterfaces().map((i) => i.name)).toEqual(['Node']);
@@ -40,7 +61,11 @@ describe('assets and node', () => {
       region: 'us-east-1',
       trails: [trailRecord('audit', { tags: [{ key: 'env', value: 'prod' }] }), trailRecord('legacy'), trailRecord('gone')],
     });
-    await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('audit', { tags: [{ key: 'env', value: 'prod' }] }), trailRecord('legacy')] });
+    await syncScope(temp.store, {
+      accountId: ACCOUNT,
+      region: 'us-east-1',
+      trails: [trailRecord('audit', { tags: [{ key: 'env', value: 'prod' }] }), trailRecord('legacy')],
+    });
   });
   afterAll(() => temp.cleanup());
 
@@ -57,7 +82,12 @@ describe('assets and node', () => {
         { __typename: 'Trail', id: arn('legacy'), assetType: 'Trail', kmsKeyID: '', account: { accountId: ACCOUNT } },
       ],
     });
-    expect(await data('{ assets { ...AssetFragment } }')).toMatchObject({ assets: [{ name: 'audit', tags: [{ key: 'env', value: 'prod' }] }, { name: 'legacy', tags: [] }] });
+    expect(await data('{ assets { ...AssetFragment } }')).toMatchObject({
+      assets: [
+        { name: 'audit', tags: [{ key: 'env', value: 'prod' }] },
+        { name: 'legacy', tags: [] },
+      ],
+    });
   });
 
   it('filters, sorts and pages with AssetWhere and AssetOptions, deleted assets on request', async () => {
@@ -72,7 +102,9 @@ describe('assets and node', () => {
   });
 
   it('refuses a trail-only field in an asset filter, also below GraphQL', async () => {
-    expect((await runQuery(api, temp.store, '{ assets(where: {kmsKeyID: ""}) { id } }')).errors?.[0]?.message).toContain('Field "kmsKeyID" is not defined by type "AssetWhere"');
+    expect((await runQuery(api, temp.store, '{ assets(where: {kmsKeyID: ""}) { id } }')).errors?.[0]?.message).toContain(
+      'Field "kmsKeyID" is not defined by type "AssetWhere"',
+    );
     await expect(temp.store.findAssets({ kmsKeyID: '' })).rejects.toThrow('where.kmsKeyID: unknown filter field "kmsKeyID"');
     expect((await runQuery(api, temp.store, '{ assets(where: {name: null}) { id } }')).errors?.[0]?.message).toContain('AssetWhere.name: null is not a filter value');
   });

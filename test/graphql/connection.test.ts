@@ -35,8 +35,13 @@ describe('trailsConnection', () => {
   afterEach(() => vi.restoreAllMocks());
 
   const page = async (args: string, variables?: Record<string, unknown>): Promise<Page> => {
-    const result = await runQuery(api, temp.store, `query($after: String) { trailsConnection(${args}, after: $after) {
-      edges { cursor node { name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } }`, variables);
+    const result = await runQuery(
+      api,
+      temp.store,
+      `query($after: String) { trailsConnection(${args}, after: $after) {
+      edges { cursor node { name } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } }`,
+      variables,
+    );
     expect(result.errors, args).toBeUndefined();
     return result.data!.trailsConnection as Page;
   };
@@ -68,7 +73,15 @@ describe('trailsConnection', () => {
   });
 
   it('follows any sort, nulls and descending order included, exactly as the plain list orders it', async () => {
-    for (const sort of ['{isLogging: DESC}, {name: ASC}', '{latestDeliveryTime: ASC}', '{latestDeliveryTime: DESC}, {name: DESC}', '{kmsKeyID: DESC}', '{lastSeenAt: ASC}', '{isLogging: DESC}, {latestDeliveryTime: ASC}', '{isLogging: ASC}, {latestDeliveryTime: DESC}']) {
+    for (const sort of [
+      '{isLogging: DESC}, {name: ASC}',
+      '{latestDeliveryTime: ASC}',
+      '{latestDeliveryTime: DESC}, {name: DESC}',
+      '{kmsKeyID: DESC}',
+      '{lastSeenAt: ASC}',
+      '{isLogging: DESC}, {latestDeliveryTime: ASC}',
+      '{isLogging: ASC}, {latestDeliveryTime: DESC}',
+    ]) {
       const expected = await listed(`sort: [${sort}]`);
       for (const first of [1, 2, 4]) {
         const names = (await allPages(`first: ${first}, sort: [${sort}]`)).flatMap((p) => p.edges.map((e) => e.node.name));
@@ -85,7 +98,11 @@ describe('trailsConnection', () => {
   });
 
   it('answers an empty page, and first: 0 with whether anything follows', async () => {
-    expect(await page('first: 5, where: {name: "nope"}')).toEqual({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount: 0 });
+    expect(await page('first: 5, where: {name: "nope"}')).toEqual({
+      edges: [],
+      pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+      totalCount: 0,
+    });
     expect((await page('first: 0')).pageInfo).toMatchObject({ hasNextPage: true, endCursor: null });
   });
 
@@ -105,7 +122,11 @@ describe('trailsConnection', () => {
     const params = spy.mock.calls[call]!;
     expect(source).not.toMatch(/OFFSET/i);
     spy.mockRestore();
-    const plan = (sqliteOf(temp).db.prepare(`EXPLAIN QUERY PLAN ${source}`).all(...params) as { detail: string }[]).map((s) => s.detail);
+    const plan = (
+      sqliteOf(temp)
+        .db.prepare(`EXPLAIN QUERY PLAN ${source}`)
+        .all(...params) as { detail: string }[]
+    ).map((s) => s.detail);
     expect(plan.join('\n')).toMatch(/SEARCH trails USING INDEX sqlite_autoindex_trails_1 \(arn>\?\)/);
   });
 
@@ -115,7 +136,12 @@ describe('trailsConnection', () => {
       const names = ['b', 'd', 'f', 'h'];
       await syncScope(scratch.store, { accountId: ACCOUNT, region: 'us-east-1', trails: names.map((n) => trailRecord(n)) });
       const run = async (after: string | null) => {
-        const result = await runQuery(api, scratch.store, 'query($a: String) { trailsConnection(first: 2, after: $a) { edges { node { name } } pageInfo { endCursor hasNextPage } } }', { a: after });
+        const result = await runQuery(
+          api,
+          scratch.store,
+          'query($a: String) { trailsConnection(first: 2, after: $a) { edges { node { name } } pageInfo { endCursor hasNextPage } } }',
+          { a: after },
+        );
         return result.data!.trailsConnection as { edges: { node: { name: string } }[]; pageInfo: { endCursor: string; hasNextPage: boolean } };
       };
       const one = await run(null);
@@ -134,7 +160,13 @@ describe('trailsConnection', () => {
     const byName = (await page('first: 1, sort: [{name: ASC}]')).pageInfo.endCursor!;
     const query = 'query($after: String, $sort: [TrailSort!]) { trailsConnection(first: 1, after: $after, sort: $sort) { edges { cursor } } }';
     const refusal = async (after: string, sort: unknown = null) => (await runQuery(api, temp.store, query, { after, sort })).errors?.[0];
-    for (const bad of ['nope', '', byName.slice(0, -3), Buffer.from('{"v":1,"sort":"id: ASC","keys":[],"id":5}').toString('base64url'), Buffer.from('[1,2]').toString('base64url')]) {
+    for (const bad of [
+      'nope',
+      '',
+      byName.slice(0, -3),
+      Buffer.from('{"v":1,"sort":"id: ASC","keys":[],"id":5}').toString('base64url'),
+      Buffer.from('[1,2]').toString('base64url'),
+    ]) {
       expect(await refusal(bad), bad).toMatchObject({
         message: 'after: not a cursor this API gave out (it was altered or truncated); use a cursor from a page, or leave after out to start at the beginning',
         extensions: { code: 'BAD_USER_INPUT', argumentPath: 'after' },
@@ -149,7 +181,8 @@ describe('trailsConnection', () => {
     const forged = Buffer.from(JSON.stringify({ v: 1, sort: 'isLogging: ASC, id: ASC', keys: ['yes'], id: 'x' })).toString('base64url');
     expect((await refusal(forged, [{ isLogging: 'ASC' }]))?.message).toMatch(/^after: not a cursor this API gave out/);
     expect((await runQuery(api, temp.store, '{ trailsConnection(first: 1, sort: [{name: ASC, region: ASC}]) { totalCount } }')).errors?.[0]).toMatchObject({
-      message: 'sort[0]: each sort entry names exactly one field, e.g. {name: ASC}', extensions: { code: 'BAD_USER_INPUT' },
+      message: 'sort[0]: each sort entry names exactly one field, e.g. {name: ASC}',
+      extensions: { code: 'BAD_USER_INPUT' },
     });
   });
 });
@@ -165,7 +198,10 @@ describe('the maximum page size', () => {
   it(`is ${MAX_PAGE_SIZE} by default, for first and options.limit alike`, async () => {
     for (const query of [`{ trailsConnection(first: ${MAX_PAGE_SIZE + 1}) { totalCount } }`, `{ trails(options: {limit: ${MAX_PAGE_SIZE + 1}}) { id } }`]) {
       const result = await runQuery(api, temp.store, query);
-      expect(result.errors?.[0], query).toMatchObject({ message: expect.stringContaining(`above the maximum page size of ${MAX_PAGE_SIZE}`), extensions: { code: 'BAD_USER_INPUT' } });
+      expect(result.errors?.[0], query).toMatchObject({
+        message: expect.stringContaining(`above the maximum page size of ${MAX_PAGE_SIZE}`),
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
     }
     expect((await runQuery(api, temp.store, `{ trailsConnection(first: ${MAX_PAGE_SIZE}) { totalCount } }`)).errors).toBeUndefined();
   });
@@ -178,13 +214,16 @@ describe('the maximum page size', () => {
       extensions: { code: 'BAD_USER_INPUT', argumentPath: 'first' },
     });
     const limit = await runQuery(small, temp.store, '{ trails(options: {limit: 6}) { id } }');
-    expect(limit.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^options\.limit is 6, above the maximum page size of 5/), extensions: { argumentPath: 'options.limit' } });
+    expect(limit.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/^options\.limit is 6, above the maximum page size of 5/),
+      extensions: { argumentPath: 'options.limit' },
+    });
     expect((await runQuery(small, temp.store, '{ trailsConnection { edges { cursor } pageInfo { hasNextPage } } }')).data).toMatchObject({
       trailsConnection: { edges: expect.any(Array), pageInfo: { hasNextPage: true } },
     });
     expect(((await runQuery(small, temp.store, '{ trailsConnection { edges { cursor } } }')).data!.trailsConnection as { edges: unknown[] }).edges).toHaveLength(5);
     // A list without a limit is still every match: stored checks must see every asset.
-    expect(((await runQuery(small, temp.store, '{ trails { id } }')).data!.trails as unknown[])).toHaveLength(7);
+    expect((await runQuery(small, temp.store, '{ trails { id } }')).data!.trails as unknown[]).toHaveLength(7);
     expect((await runQuery(small, temp.store, '{ trailsConnection(first: -1) { totalCount } }')).errors?.[0]?.message).toBe('first must not be negative');
   });
 

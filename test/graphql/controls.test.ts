@@ -38,29 +38,45 @@ describe('controls and controlRuns', () => {
     await syncRun(store, [{ accountId: ACCOUNT, region: 'us-east-1', trails: [trail('audit'), trail('ok', KEY)] }]);
     await store.recordControlRun(await evaluateControls(api, store, controls), 'check', controls);
 
-    let data = await query(`{ controls { id title severity verdict reason evaluatedAt failingCount exceptedCount failingAssets { ${ASSET_FIELDS} } exceptedAssets { id } } }`);
-    expect(data.controls).toEqual([{
-      id: KMS,
-      title: controls[0]!.title,
-      severity: controls[0]!.severity,
-      verdict: 'FAIL',
-      reason: expect.stringContaining('1 asset fails'),
-      evaluatedAt: expect.stringMatching(/Z$/),
-      failingCount: 1,
-      exceptedCount: 0,
-      failingAssets: [{
-        id: trail('audit').arn, accountId: ACCOUNT, region: 'us-east-1', state: 'FAILING', exceptionOwner: null, exceptionExpires: null,
-        asset: { __typename: 'Trail', name: 'audit', kmsKeyID: '', deletedAt: null },
-      }],
-      exceptedAssets: [],
-    }]);
+    let data = await query(
+      `{ controls { id title severity verdict reason evaluatedAt failingCount exceptedCount failingAssets { ${ASSET_FIELDS} } exceptedAssets { id } } }`,
+    );
+    expect(data.controls).toEqual([
+      {
+        id: KMS,
+        title: controls[0]!.title,
+        severity: controls[0]!.severity,
+        verdict: 'FAIL',
+        reason: expect.stringContaining('1 asset fails'),
+        evaluatedAt: expect.stringMatching(/Z$/),
+        failingCount: 1,
+        exceptedCount: 0,
+        failingAssets: [
+          {
+            id: trail('audit').arn,
+            accountId: ACCOUNT,
+            region: 'us-east-1',
+            state: 'FAILING',
+            exceptionOwner: null,
+            exceptionExpires: null,
+            asset: { __typename: 'Trail', name: 'audit', kmsKeyID: '', deletedAt: null },
+          },
+        ],
+        exceptedAssets: [],
+      },
+    ]);
 
     // The fix: the trail gets its key, a sync sees it, the next check passes.
     await syncRun(store, [{ accountId: ACCOUNT, region: 'us-east-1', trails: [trail('audit', KEY), trail('ok', KEY)] }]);
     await store.recordControlRun(await evaluateControls(api, store, controls), 'check', controls);
 
-    data = await query(`query($id: String) { controlRuns(controlId: $id) { id source controlsEvaluated startedAt finishedAt results { runId controlId verdict failingCount exceptedCount failingAssets { id } } } }`, { id: KMS });
-    expect(data.controlRuns.map((run: any) => [run.id, run.source, run.results.map((r: any) => [r.controlId, r.verdict, r.failingCount, r.failingAssets.length])])).toEqual([
+    data = await query(
+      `query($id: String) { controlRuns(controlId: $id) { id source controlsEvaluated startedAt finishedAt results { runId controlId verdict failingCount exceptedCount failingAssets { id } } } }`,
+      { id: KMS },
+    );
+    expect(
+      data.controlRuns.map((run: any) => [run.id, run.source, run.results.map((r: any) => [r.controlId, r.verdict, r.failingCount, r.failingAssets.length])]),
+    ).toEqual([
       [2, 'check', [[KMS, 'PASS', 0, 0]]],
       [1, 'check', [[KMS, 'FAIL', 1, 1]]],
     ]);
@@ -68,7 +84,7 @@ describe('controls and controlRuns', () => {
     expect(data.controls).toEqual([{ id: KMS, verdict: 'PASS', failingAssets: [] }]);
   });
 
-  it('records each verdict\'s denominator, per account, and serves it for the latest verdict and the trend', async () => {
+  it("records each verdict's denominator, per account, and serves it for the latest verdict and the trend", async () => {
     temp = await openTempStore();
     const { store } = temp;
     const controls = kmsControl();
@@ -92,28 +108,49 @@ describe('controls and controlRuns', () => {
 
   it('says a result recorded without a denominator has none: null, and no accounts', async () => {
     temp = await openTempStore();
-    await temp.store.recordControlRun([
-      { controlId: KMS, title: 'KMS', severity: 'medium', verdict: 'ERROR', reason: 'the query failed', evaluatedAt: '2026-01-01T00:00:00.000Z', failingAssets: [] },
-    ], 'check');
+    await temp.store.recordControlRun(
+      [{ controlId: KMS, title: 'KMS', severity: 'medium', verdict: 'ERROR', reason: 'the query failed', evaluatedAt: '2026-01-01T00:00:00.000Z', failingAssets: [] }],
+      'check',
+    );
     expect((await query(`{ controls { id evaluatedCount accounts { accountId } } }`)).controls).toEqual([{ id: KMS, evaluatedCount: null, accounts: [] }]);
   });
 
   it('shows a catalog control never evaluated with no verdict, and an asset the inventory no longer has as recorded', async () => {
     temp = await openTempStore();
     const { store } = temp;
-    const catalog = [{ id: KMS, title: 'KMS', severity: 'medium' }, { id: 'never-run', title: 'Never run', severity: 'low' }];
+    const catalog = [
+      { id: KMS, title: 'KMS', severity: 'medium' },
+      { id: 'never-run', title: 'Never run', severity: 'low' },
+    ];
     const gone = 'arn:aws:cloudtrail:eu-west-1:999988887777:trail/gone';
-    await store.recordControlRun([
-      { controlId: KMS, title: 'KMS', severity: 'medium', verdict: 'FAIL', reason: 'r', evaluatedAt: '2026-01-01T00:00:00.000Z',
-        failingAssets: [{ id: gone, accountId: '999988887777', region: 'eu-west-1' }],
-        exceptedAssets: [{ id: `${gone}-2`, accountId: '999988887777', region: 'eu-west-1', exception: { owner: 'team-a', expires: '2027-01-31' } }] },
-    ], 'check', catalog);
+    await store.recordControlRun(
+      [
+        {
+          controlId: KMS,
+          title: 'KMS',
+          severity: 'medium',
+          verdict: 'FAIL',
+          reason: 'r',
+          evaluatedAt: '2026-01-01T00:00:00.000Z',
+          failingAssets: [{ id: gone, accountId: '999988887777', region: 'eu-west-1' }],
+          exceptedAssets: [{ id: `${gone}-2`, accountId: '999988887777', region: 'eu-west-1', exception: { owner: 'team-a', expires: '2027-01-31' } }],
+        },
+      ],
+      'check',
+      catalog,
+    );
     const data = await query(`{ controls { id verdict reason evaluatedAt runId failingAssets { ${ASSET_FIELDS} } exceptedAssets { ${ASSET_FIELDS} } } }`);
     expect(data.controls).toEqual([
       {
-        id: KMS, verdict: 'FAIL', reason: 'r', evaluatedAt: '2026-01-01T00:00:00.000Z', runId: 1,
+        id: KMS,
+        verdict: 'FAIL',
+        reason: 'r',
+        evaluatedAt: '2026-01-01T00:00:00.000Z',
+        runId: 1,
         failingAssets: [{ id: gone, accountId: '999988887777', region: 'eu-west-1', state: 'FAILING', exceptionOwner: null, exceptionExpires: null, asset: null }],
-        exceptedAssets: [{ id: `${gone}-2`, accountId: '999988887777', region: 'eu-west-1', state: 'EXCEPTED', exceptionOwner: 'team-a', exceptionExpires: '2027-01-31', asset: null }],
+        exceptedAssets: [
+          { id: `${gone}-2`, accountId: '999988887777', region: 'eu-west-1', state: 'EXCEPTED', exceptionOwner: 'team-a', exceptionExpires: '2027-01-31', asset: null },
+        ],
       },
       { id: 'never-run', verdict: null, reason: null, evaluatedAt: null, runId: null, failingAssets: [], exceptedAssets: [] },
     ]);
@@ -126,7 +163,12 @@ describe('controls and controlRuns', () => {
     await syncRun(store, [{ accountId: ACCOUNT, region: 'us-east-1', trails: names.map((n) => trail(n)) }]);
     const catalog = Array.from({ length: 8 }, (_, i) => ({ id: `c${i}`, title: `C${i}`, severity: 'low' }));
     const verdictOf = (c: { id: string; title: string; severity: string }): VerdictToRecord => ({
-      controlId: c.id, title: c.title, severity: c.severity, verdict: 'FAIL', reason: 'r', evaluatedAt: '2026-01-01T00:00:00.000Z',
+      controlId: c.id,
+      title: c.title,
+      severity: c.severity,
+      verdict: 'FAIL',
+      reason: 'r',
+      evaluatedAt: '2026-01-01T00:00:00.000Z',
       failingAssets: names.map((n) => ({ id: trail(n).arn, accountId: ACCOUNT, region: 'us-east-1' })),
     });
     // Five runs, the controls' latest results spread over several of them.
@@ -150,7 +192,11 @@ describe('controls and controlRuns', () => {
 
   it('takes a limit from 1 to 1000 and a non-negative offset', async () => {
     temp = await openTempStore();
-    for (const [args, message] of [['limit: 0', /limit must be from 1 to 1000/], ['limit: 1001', /limit must be from 1 to 1000/], ['offset: -1', /offset must not be negative/]] as const) {
+    for (const [args, message] of [
+      ['limit: 0', /limit must be from 1 to 1000/],
+      ['limit: 1001', /limit must be from 1 to 1000/],
+      ['offset: -1', /offset must not be negative/],
+    ] as const) {
       const result = await runQuery(api, temp.store, `{ controlRuns(${args}) { id } }`);
       expect(result.errors?.[0]?.message).toMatch(message);
       expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -35,7 +35,9 @@ describe('date-time filter values', () => {
     const fromVariable = await names('query($t: DateTime!){ trails(where:{latestDeliveryTime_GT:$t}){ name } }', { t: '2026-04-31T00:00:00Z' });
     expect(fromVariable).toEqual({ error: expect.stringMatching(/^Variable "\$t" got invalid value "2026-04-31T00:00:00Z"; .*there is no day 31 in 2026-04$/) });
     const inFilter = await names('query($w: TrailWhere!){ trails(where:$w){ name } }', { w: { OR: [{ latestDeliveryTime_LT: '2026-01-01T24:00:00Z' }] } });
-    expect(inFilter).toEqual({ error: expect.stringMatching(/^Variable "\$w" got invalid value "2026-01-01T24:00:00Z" at "w\.OR\[0\]\.latestDeliveryTime_LT"; .*there is no hour 24/) });
+    expect(inFilter).toEqual({
+      error: expect.stringMatching(/^Variable "\$w" got invalid value "2026-01-01T24:00:00Z" at "w\.OR\[0\]\.latestDeliveryTime_LT"; .*there is no hour 24/),
+    });
   });
 
   it('refuses a date-time without a zone, and reads a plain date as midnight UTC', async () => {

@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/controls/catalog.js';
 import { createInventoryApi } from '../../src/graphql/execute.js';
 import {
-  DEFAULT_FILTER_LIMITS, documentNesting, filterLimitsOf, jsonNesting, MAX_NESTING, measureFilter, operationFilterError,
+  DEFAULT_FILTER_LIMITS,
+  documentNesting,
+  filterLimitsOf,
+  jsonNesting,
+  MAX_NESTING,
+  measureFilter,
+  operationFilterError,
 } from '../../src/graphql/filter-limits.js';
 import { FILTER_MAXIMA } from '../../src/store/where.js';
 
@@ -57,17 +63,27 @@ describe('nesting', () => {
 describe('operationFilterError', () => {
   it('refuses too many terms, literal or from variables, naming the filter, the limit, its maximum and the count', () => {
     const or = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `t${i}` }));
-    const literal = refusal(`{ trailsAggregate(where: {OR: [${or(21).map((t) => `{name: "${t.name}"}`).join(', ')}]}) { count } }`);
+    const literal = refusal(
+      `{ trailsAggregate(where: {OR: [${or(21)
+        .map((t) => `{name: "${t.name}"}`)
+        .join(', ')}]}) { count } }`,
+    );
     expect(literal).toEqual({
       message: 'trailsAggregate(where) has 21 terms (comparisons and empty filters); the maximum is 20 (maxFilterTerms): use a _IN list for alternatives of one field',
       extensions: { code: 'BAD_USER_INPUT', limit: { name: 'maxFilterTerms', maximum: 20, observed: 21 }, http: { status: 400 } },
     });
-    expect(refusal('query($w: TrailWhere!) { trails(where: $w) { id } }', { w: { OR: or(30) } })?.extensions['limit']).toEqual({ name: 'maxFilterTerms', maximum: 20, observed: 30 });
+    expect(refusal('query($w: TrailWhere!) { trails(where: $w) { id } }', { w: { OR: or(30) } })?.extensions['limit']).toEqual({
+      name: 'maxFilterTerms',
+      maximum: 20,
+      observed: 30,
+    });
     // A variable inside a literal filter counts too.
     expect(refusal('query($o: [TrailWhere!]!) { trails(where: {OR: $o, region: "x"}) { id } }', { o: or(20) })?.extensions['limit']).toMatchObject({ observed: 21 });
     expect(refusal('query($w: TrailWhere!) { trails(where: $w) { id } }', { w: { OR: or(20) } })).toBeUndefined();
     // A variable left out takes its default, however large.
-    const byDefault = `query($w: [TrailWhere!] = [${or(25).map((t) => `{name: "${t.name}"}`).join(', ')}]) { trails(where: {OR: $w}) { id } }`;
+    const byDefault = `query($w: [TrailWhere!] = [${or(25)
+      .map((t) => `{name: "${t.name}"}`)
+      .join(', ')}]) { trails(where: {OR: $w}) { id } }`;
     expect(refusal(byDefault)?.extensions['limit']).toEqual({ name: 'maxFilterTerms', maximum: 20, observed: 25 });
     expect(refusal(byDefault, { w: or(2) })).toBeUndefined();
   });
@@ -93,7 +109,9 @@ describe('operationFilterError', () => {
     const limits = { ...DEFAULT_FILTER_LIMITS, maxFilterTerms: 2 };
     expect(operationFilterError(api.schema, document, getOperationAST(document, 'Small')!, { w: big }, limits)).toBeUndefined();
     expect(operationFilterError(api.schema, document, getOperationAST(document, 'Big')!, { w: big }, limits)?.extensions['limit']).toEqual({
-      name: 'maxFilterTerms', maximum: 2, observed: 3,
+      name: 'maxFilterTerms',
+      maximum: 2,
+      observed: 3,
     });
   });
 
@@ -102,7 +120,11 @@ describe('operationFilterError', () => {
     expect(controls.length).toBeGreaterThanOrEqual(5);
     for (const control of controls) {
       const operation = getOperationAST(control.document)!;
-      const half = { maxFilterTerms: DEFAULT_FILTER_LIMITS.maxFilterTerms / 2, maxFilterDepth: DEFAULT_FILTER_LIMITS.maxFilterDepth / 2, maxInValues: DEFAULT_FILTER_LIMITS.maxInValues / 2 };
+      const half = {
+        maxFilterTerms: DEFAULT_FILTER_LIMITS.maxFilterTerms / 2,
+        maxFilterDepth: DEFAULT_FILTER_LIMITS.maxFilterDepth / 2,
+        maxInValues: DEFAULT_FILTER_LIMITS.maxInValues / 2,
+      };
       expect(operationFilterError(api.schema, control.document, operation, {}, half), control.id).toBeUndefined();
       expect(documentNesting(control.query), control.id).toBeLessThan(MAX_NESTING / 4);
     }

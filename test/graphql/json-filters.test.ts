@@ -2,8 +2,16 @@
 // from the SDL object types a JSON field holds and checked against the shape its definition declares; a `where`
 // naming what is not there is refused with its path; Trail's selectors are filtered end to end on either engine.
 import {
-  coerceInputValue, getNamedType, getNullableType, isInputObjectType, isListType, isObjectType, parse, validate,
-  type GraphQLInputObjectType, type GraphQLSchema,
+  coerceInputValue,
+  getNamedType,
+  getNullableType,
+  isInputObjectType,
+  isListType,
+  isObjectType,
+  parse,
+  validate,
+  type GraphQLInputObjectType,
+  type GraphQLSchema,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetTypeDefinition } from '../../src/assets/definition.js';
@@ -54,8 +62,12 @@ function storeFilters(definitions: readonly AssetTypeDefinition[]): FilterSchema
   const schemas = assetSchemas(definitions, SQLITE_DIALECT);
   const account = STORE_FILTER_SCHEMAS.accountFilterSchema();
   // Account.<plural> is generated for each type; the account filter of this test only needs to name it.
-  const lists = definitions.filter((type) => !account.relations.has(type.plural)).map((type): [string, FilterRelation] =>
-    [type.plural, { field: type.plural, cardinality: 'many', target: schemas.get(type.name)!.filter, matches: (predicate) => predicate }]);
+  const lists = definitions
+    .filter((type) => !account.relations.has(type.plural))
+    .map((type): [string, FilterRelation] => [
+      type.plural,
+      { field: type.plural, cardinality: 'many', target: schemas.get(type.name)!.filter, matches: (predicate) => predicate },
+    ]);
   return {
     ...STORE_FILTER_SCHEMAS,
     filterSchemaOf: (type) => schemas.get(type)!.filter,
@@ -81,16 +93,23 @@ describe('the Where inputs of a JSON field', () => {
     expect(where).not.toHaveProperty('policy_SOME');
     expect(String(where.labels_INCLUDES!.type)).toBe('String');
     expect(String(where.labels_NOT_INCLUDES!.type)).toBe('String');
-    expect(Object.keys(input(schema, 'VaultPolicyWhere').getFields())).toEqual(expect.arrayContaining([
-      'AND', 'OR', 'NOT', 'version', 'version_STARTS_WITH', 'statements_SOME', 'statements_NONE', 'limits',
-    ]));
+    expect(Object.keys(input(schema, 'VaultPolicyWhere').getFields())).toEqual(
+      expect.arrayContaining(['AND', 'OR', 'NOT', 'version', 'version_STARTS_WITH', 'statements_SOME', 'statements_NONE', 'limits']),
+    );
     const statement = input(schema, 'VaultStatementWhere').getFields();
     expect(String(statement.principals_INCLUDES!.type)).toBe('String');
     expect(String(statement.conditions_SOME!.type)).toBe('VaultConditionWhere');
     expect(String(statement.effect_IN!.type)).toBe('[String!]');
     expect(statement).not.toHaveProperty('principals');
     const limits = input(schema, 'VaultLimitsWhere').getFields();
-    expect(Object.keys(limits)).toEqual(['AND', 'OR', 'NOT', ...['EQ', 'NOT', 'IN', 'NOT_IN', 'LT', 'LTE', 'GT', 'GTE'].map((op) => (op === 'EQ' ? 'maxUses' : `maxUses_${op}`)), 'enforced', 'enforced_NOT']);
+    expect(Object.keys(limits)).toEqual([
+      'AND',
+      'OR',
+      'NOT',
+      ...['EQ', 'NOT', 'IN', 'NOT_IN', 'LT', 'LTE', 'GT', 'GTE'].map((op) => (op === 'EQ' ? 'maxUses' : `maxUses_${op}`)),
+      'enforced',
+      'enforced_NOT',
+    ]);
     expect(String(limits.maxUses_IN!.type)).toBe('[Int!]');
   });
 
@@ -98,8 +117,10 @@ describe('the Where inputs of a JSON field', () => {
     const where = input(schema, 'VaultWhere').getFields();
     expect(where.policy!.description).toContain('every comparison inside an unknown, null, value is false');
     const policy = input(schema, 'VaultPolicyWhere');
-    expect(policy.description).toContain('Filters the VaultPolicy objects held in an asset\'s JSON field');
-    expect(policy.getFields().statements_SOME!.description).toBe('statements: at least one item matches the filter ({} for any item; false when the list is unknown, null)');
+    expect(policy.description).toContain("Filters the VaultPolicy objects held in an asset's JSON field");
+    expect(policy.getFields().statements_SOME!.description).toBe(
+      'statements: at least one item matches the filter ({} for any item; false when the list is unknown, null)',
+    );
     expect(policy.getFields().statements_NONE!.description).toBe('statements: no item matches the filter ({} for an empty list; true when the list is unknown, null)');
     expect(input(schema, 'VaultStatementWhere').getFields().principals_NOT_INCLUDES!.description).toBe('principals does not hold the value (unknown lists included)');
   });
@@ -119,11 +140,13 @@ describe('the Where inputs of a JSON field', () => {
       'Field "kee" is not defined by type "VaultConditionWhere". Did you mean "key"?',
     );
     let path: readonly (string | number)[] = [];
-    coerceInputValue({ policy: { statements_SOME: { conditions_SOME: { kee: 'x' } } } }, where, (p) => { path = p; });
+    coerceInputValue({ policy: { statements_SOME: { conditions_SOME: { kee: 'x' } } } }, where, (p) => {
+      path = p;
+    });
     expect(path).toEqual(['policy', 'statements_SOME', 'conditions_SOME']);
   });
 
-  it('compiles what GraphQL coerced into the store\'s filter', async () => {
+  it("compiles what GraphQL coerced into the store's filter", async () => {
     const { temp, store } = await openVaults();
     try {
       const where = coerceInputValue({ policy: { statements_SOME: { effect: 'Allow', principals_INCLUDES: ANYONE } } }, input(schema, 'VaultWhere'));
@@ -140,9 +163,13 @@ describe('the Where inputs of a JSON field', () => {
     ];
     const { limits: _limits, ...withoutLimits } = POLICY_SHAPE as Record<string, unknown>;
     expect(() => vaultSchema(withShape(withoutLimits))).toThrow('schema: VaultPolicy.limits is not in the shape its definition declares for VaultPolicy; add it');
-    expect(() => vaultSchema(withShape({ ...(POLICY_SHAPE as object), owner: 'string' }))).toThrow('schema: the shape of VaultPolicy names owner, which type VaultPolicy does not have');
-    expect(() => vaultSchema(withShape({ ...(POLICY_SHAPE as object), version: 'boolean' }))).toThrow('schema: VaultPolicy.version is String!, but its definition\'s shape is "boolean"; make them agree');
-    expect(() => vaultSchema(withShape([POLICY_SHAPE]))).toThrow('schema: Vault.policy is VaultPolicy, but its definition\'s shape is [');
+    expect(() => vaultSchema(withShape({ ...(POLICY_SHAPE as object), owner: 'string' }))).toThrow(
+      'schema: the shape of VaultPolicy names owner, which type VaultPolicy does not have',
+    );
+    expect(() => vaultSchema(withShape({ ...(POLICY_SHAPE as object), version: 'boolean' }))).toThrow(
+      'schema: VaultPolicy.version is String!, but its definition\'s shape is "boolean"; make them agree',
+    );
+    expect(() => vaultSchema(withShape([POLICY_SHAPE]))).toThrow("schema: Vault.policy is VaultPolicy, but its definition's shape is [");
     // Without a shape, a JSON field is not filterable, as before.
     expect(input(vaultSchema(withShape(undefined)), 'VaultWhere').getFields()).not.toHaveProperty('policy');
   });
@@ -157,9 +184,9 @@ describe('the KMS key definition and its SDL', () => {
     expect(String(input(schema, 'KmsKeyWhere').getFields().aliases_INCLUDES!.type)).toBe('String');
     const query = '{ kmsKeys(where: {keyPolicy: {statements_SOME: {effect: "Allow", principals_INCLUDES: "AWS|*", conditions_NONE: {}}}}) { id } }';
     expect(validate(schema, parse(query))).toEqual([]);
-    expect(Object.keys(input(schema, 'KeyPolicyStatementWhere').getFields())).toEqual(expect.arrayContaining([
-      'sid', 'effect', 'principals_INCLUDES', 'actions_INCLUDES', 'notActions_NOT_INCLUDES', 'resources_INCLUDES', 'conditions_SOME',
-    ]));
+    expect(Object.keys(input(schema, 'KeyPolicyStatementWhere').getFields())).toEqual(
+      expect.arrayContaining(['sid', 'effect', 'principals_INCLUDES', 'actions_INCLUDES', 'notActions_NOT_INCLUDES', 'resources_INCLUDES', 'conditions_SOME']),
+    );
   });
 });
 
@@ -184,14 +211,21 @@ describe("Trail's selectors, filtered through GraphQL", () => {
   const eventCategory = (equals: string[]) => ({ Field: 'eventCategory', Equals: equals });
   const TRAILS: { name: string; selectors: RecordInput['selectors'] }[] = [
     { name: 'management', selectors: { EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true }] } },
-    { name: 'excludes-kms', selectors: { EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true, ExcludeManagementEventSources: ['kms.amazonaws.com'] }] } },
+    {
+      name: 'excludes-kms',
+      selectors: { EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true, ExcludeManagementEventSources: ['kms.amazonaws.com'] }] },
+    },
     {
       name: 's3-data',
-      selectors: { EventSelectors: [{ ReadWriteType: 'WriteOnly', IncludeManagementEvents: false, DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }] }] },
+      selectors: {
+        EventSelectors: [{ ReadWriteType: 'WriteOnly', IncludeManagementEvents: false, DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }] }],
+      },
     },
     {
       name: 'advanced',
-      selectors: { AdvancedEventSelectors: [{ Name: 'no-kms', FieldSelectors: [eventCategory(['Management']), { Field: 'eventSource', NotEquals: ['kms.amazonaws.com'] }] }] },
+      selectors: {
+        AdvancedEventSelectors: [{ Name: 'no-kms', FieldSelectors: [eventCategory(['Management']), { Field: 'eventSource', NotEquals: ['kms.amazonaws.com'] }] }],
+      },
     },
     { name: 'unknown', selectors: null },
   ];
@@ -221,9 +255,7 @@ describe("Trail's selectors, filtered through GraphQL", () => {
     await expectWithComplement('{eventSelectors_SOME: {dataResources_SOME: {type: "AWS::S3::Object", values_INCLUDES: "arn:aws:s3"}}}', ['s3-data']);
     // Selectors that could not be read are never hidden from a negative filter.
     await expectWithComplement('{eventSelectors_NONE: {includeManagementEvents: true}}', ['s3-data', 'advanced', 'unknown']);
-    await expectWithComplement(
-      '{advancedEventSelectors_SOME: {fieldSelectors_SOME: {field: "eventSource", notEquals_INCLUDES: "kms.amazonaws.com"}}}', ['advanced'],
-    );
+    await expectWithComplement('{advancedEventSelectors_SOME: {fieldSelectors_SOME: {field: "eventSource", notEquals_INCLUDES: "kms.amazonaws.com"}}}', ['advanced']);
   });
 
   it('follows them from an account, as any TrailWhere', async () => {

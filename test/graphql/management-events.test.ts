@@ -29,7 +29,11 @@ const CASES: { name: string; selectors: RecordInput['selectors']; expected: bool
     expected: true,
   },
   { name: 'no-selectors', selectors: { EventSelectors: [] }, expected: false },
-  { name: 'advanced-management', selectors: { EventSelectors: [], AdvancedEventSelectors: [{ Name: 'mgmt', FieldSelectors: [eventCategory(['Management'])] }] }, expected: true },
+  {
+    name: 'advanced-management',
+    selectors: { EventSelectors: [], AdvancedEventSelectors: [{ Name: 'mgmt', FieldSelectors: [eventCategory(['Management'])] }] },
+    expected: true,
+  },
   {
     name: 'advanced-read-only',
     selectors: { AdvancedEventSelectors: [{ Name: 'reads', FieldSelectors: [eventCategory(['Management']), { Field: 'readOnly', Equals: ['true'] }] }] },
@@ -66,13 +70,14 @@ describe('Trail.recordsAllManagementEvents', () => {
 
   it('says, for each trail, whether one selector records every management event', async () => {
     const trails = await names('{}');
-    expect(Object.fromEntries(trails.map((t) => [t.name, t.recordsAllManagementEvents]))).toEqual(
-      Object.fromEntries(CASES.map((c) => [c.name, c.expected])),
-    );
+    expect(Object.fromEntries(trails.map((t) => [t.name, t.recordsAllManagementEvents]))).toEqual(Object.fromEntries(CASES.map((c) => [c.name, c.expected])));
   });
 
   it('filters on it; an unknown value matches only the negative filter, never the positive one', async () => {
-    const expectedNames = (value: boolean | null) => CASES.filter((c) => c.expected === value).map((c) => c.name).sort();
+    const expectedNames = (value: boolean | null) =>
+      CASES.filter((c) => c.expected === value)
+        .map((c) => c.name)
+        .sort();
     expect((await names('{ recordsAllManagementEvents: true }')).map((t) => t.name).sort()).toEqual(expectedNames(true));
     expect((await names('{ recordsAllManagementEvents_NOT: true }')).map((t) => t.name).sort()).toEqual([...expectedNames(false), ...expectedNames(null)].sort());
     expect((await names('{ recordsAllManagementEvents: false }')).map((t) => t.name).sort()).toEqual(expectedNames(false));

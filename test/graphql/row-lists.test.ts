@@ -22,7 +22,8 @@ const api = createInventoryApi();
 const A = '111122223333';
 const arn = (name: string) => `arn:aws:cloudtrail:us-east-1:${A}:trail/${name}`;
 const selector = (values: number) => ({
-  ReadWriteType: 'All' as const, IncludeManagementEvents: true,
+  ReadWriteType: 'All' as const,
+  IncludeManagementEvents: true,
   DataResources: [{ Type: 'AWS::S3::Object', Values: Array.from({ length: values }, (_, i) => `arn:aws:s3:::b${i}/`) }],
 });
 
@@ -31,11 +32,19 @@ describe('a trail whose row holds more than CloudTrail allows', () => {
   beforeAll(async () => {
     temp = await openTempStore();
     await syncScope(temp.store, {
-      accountId: A, region: 'us-east-1',
+      accountId: A,
+      region: 'us-east-1',
       trails: [
         trailRecord('six', { selectors: { EventSelectors: Array.from({ length: 6 }, () => selector(1)) } }),
         // 2 selectors within the 5, but 2 × 126 data resources above the 250 across them.
-        trailRecord('wide', { selectors: { EventSelectors: [{ ...selector(0), DataResources: Array(126).fill(selector(1).DataResources[0]) }, { ...selector(0), DataResources: Array(126).fill(selector(1).DataResources[0]) }] } }),
+        trailRecord('wide', {
+          selectors: {
+            EventSelectors: [
+              { ...selector(0), DataResources: Array(126).fill(selector(1).DataResources[0]) },
+              { ...selector(0), DataResources: Array(126).fill(selector(1).DataResources[0]) },
+            ],
+          },
+        }),
         trailRecord('fine', { selectors: { EventSelectors: [selector(3)] } }),
       ],
     });
@@ -70,8 +79,15 @@ describe('row lists of any definition', () => {
   const trail = ASSET_TYPES.find((type) => type.name === 'Trail')!;
   // Shaped like a KMS key: a policy object (not a list) holding statements, each holding conditions.
   const testKey: AssetTypeDefinition = {
-    name: 'TestKey', plural: 'testKeys', table: 'test_keys', description: 'A key that exists only in this test.',
-    scope: 'regional', collector: 'test.keys', iamActions: ['test:ListKeys'], fields: [], relations: [],
+    name: 'TestKey',
+    plural: 'testKeys',
+    table: 'test_keys',
+    description: 'A key that exists only in this test.',
+    scope: 'regional',
+    collector: 'test.keys',
+    iamActions: ['test:ListKeys'],
+    fields: [],
+    relations: [],
     rowLists: {
       service: 'TestKMS',
       quotas: {
@@ -94,13 +110,22 @@ describe('row lists of any definition', () => {
   // What the store would say a TestKey filter may name (the store serves no TestKey: only its GraphQL is built here).
   const column = (field: string, kind: FilterColumn['kind'] = 'string', nullable = false): FilterColumn => ({ field, sql: `k.${field}`, kind, nullable });
   const relation = (field: string, cardinality: FilterRelation['cardinality'], target: () => FilterSchema): FilterRelation => ({
-    field, cardinality, get target() { return target(); }, matches: (predicate) => predicate,
+    field,
+    cardinality,
+    get target() {
+      return target();
+    },
+    matches: (predicate) => predicate,
   });
   const testKeyFilter: FilterSchema = {
-    columns: new Map([
-      ...['id', 'arn', 'name', 'assetType', 'provider', 'accountId', 'region'].map((field) => column(field)),
-      column('firstSeenAt', 'datetime'), column('lastSeenAt', 'datetime'), column('deletedAt', 'datetime', true),
-    ].map((c) => [c.field, c] as const)),
+    columns: new Map(
+      [
+        ...['id', 'arn', 'name', 'assetType', 'provider', 'accountId', 'region'].map((field) => column(field)),
+        column('firstSeenAt', 'datetime'),
+        column('lastSeenAt', 'datetime'),
+        column('deletedAt', 'datetime', true),
+      ].map((c) => [c.field, c] as const),
+    ),
     relations: new Map([
       ['tags', relation('tags', 'many', () => TAG_FILTER)],
       ['account', relation('account', 'one', () => STORE_FILTER_SCHEMAS.accountFilterSchema())],
@@ -122,17 +147,21 @@ describe('row lists of any definition', () => {
     expect(cost('{ testKey(id: "x") { policy { statements { sid conditions { key } } } collectionErrors { code } } }')).toBe(1 + 1 + 7 + 11 + 3);
     // A page of keys: each key's lists once per key.
     expect(cost('{ testKeys(options: {limit: 10}) { policy { statements { conditions { key } } } } }')).toBe(10 * (1 + 1 + 7 + 11));
-    expect(validate(schema, parse('{ testKeys { policy { statements { conditions { key } } } } }'), [...specifiedRules, ...requestLimitRules(DEFAULT_LIMITS)]))
-      .toEqual([]);
+    expect(validate(schema, parse('{ testKeys { policy { statements { conditions { key } } } } }'), [...specifiedRules, ...requestLimitRules(DEFAULT_LIMITS)])).toEqual(
+      [],
+    );
   });
 
-  it('hold a row to its quotas over HTTP, innermost first, in the type\'s own words', () => {
+  it("hold a row to its quotas over HTTP, innermost first, in the type's own words", () => {
     const resolvers = rowListResolvers([trail, testKey], pageLimitsOf(schema).rowLists!, [...loadTypeDefs(), sdl]);
     expect(Object.keys(resolvers.TestKey!).sort()).toEqual(['collectionErrors', 'policy']);
     expect(Object.keys(resolvers.Trail!).sort()).toEqual(['advancedEventSelectors', 'collectionErrors', 'eventSelectors', 'insightSelectors']);
     const statement = (conditions: number) => ({ sid: '', actions: [], conditions: Array.from({ length: conditions }, () => ({ key: 'k', values: [] })) });
     const key = (statements: number, conditions: number) =>
-      ({ arn: 'arn:aws:kms:us-east-1:111122223333:key/k', policy: { version: '2012-10-17', statements: Array.from({ length: statements }, () => statement(conditions)) } }) as unknown as AssetRow;
+      ({
+        arn: 'arn:aws:kms:us-east-1:111122223333:key/k',
+        policy: { version: '2012-10-17', statements: Array.from({ length: statements }, () => statement(conditions)) },
+      }) as unknown as AssetRow;
     const resolve = (asset: AssetRow, boundedLists = true) => resolvers.TestKey!.policy!(asset, {}, createContext({} as never, { boundedLists }));
     expect(resolve(key(7, 1))).toEqual((key(7, 1) as unknown as { policy: unknown }).policy);
     expect(() => resolve(key(8, 2))).toThrow(

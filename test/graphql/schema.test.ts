@@ -29,7 +29,9 @@ describe('the schema', () => {
     for (const column of TRAIL_COLUMNS.filter((c) => c.kind !== 'json')) {
       for (const op of OPERATORS_BY_KIND[column.kind]) expect(inputs, filterKey(column.field, op)).toHaveProperty(filterKey(column.field, op));
     }
-    expect(Object.keys(inputs)).toEqual(expect.arrayContaining(['AND', 'OR', 'NOT', 'kmsKeyID', 'kmsKeyID_NOT', 'kmsKeyID_IN', 'kmsKeyID_CONTAINS', 'kmsKeyID_STARTS_WITH', 'isLogging_NOT']));
+    expect(Object.keys(inputs)).toEqual(
+      expect.arrayContaining(['AND', 'OR', 'NOT', 'kmsKeyID', 'kmsKeyID_NOT', 'kmsKeyID_IN', 'kmsKeyID_CONTAINS', 'kmsKeyID_STARTS_WITH', 'isLogging_NOT']),
+    );
     expect(inputs).not.toHaveProperty('isLogging_CONTAINS');
     expect(inputs).not.toHaveProperty('raw');
   });
@@ -73,24 +75,38 @@ describe('queries', () => {
     const result = await runQuery(api, temp.store, '{ trails(where:{kmsKeyID:""}){...AssetFragment} }');
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({
-      trails: [{
-        id: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/plain`,
-        arn: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/plain`,
-        name: 'plain', assetType: 'Trail', provider: 'aws', accountId: ACCOUNT, region: 'us-east-1',
-        tags: [{ key: 'team', value: 'blue' }],
-        firstSeenAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
-        lastSeenAt: expect.stringMatching(/Z$/),
-      }],
+      trails: [
+        {
+          id: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/plain`,
+          arn: `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/plain`,
+          name: 'plain',
+          assetType: 'Trail',
+          provider: 'aws',
+          accountId: ACCOUNT,
+          region: 'us-east-1',
+          tags: [{ key: 'team', value: 'blue' }],
+          firstSeenAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+          lastSeenAt: expect.stringMatching(/Z$/),
+        },
+      ],
     });
   });
 
   it('reads the columns a query selects, through aliases, inline and named fragments, and no others', async () => {
     const spy = vi.spyOn(temp.store, 'findAssetsOfType');
-    const result = await runQuery(api, temp.store, `{
+    const result = await runQuery(
+      api,
+      temp.store,
+      `{
       trails(where:{name:"plain"}) { ...AssetFragment ... on Trail { isLogging bucket: s3BucketName } ...Encryption }
-    } fragment Encryption on Trail { kmsKeyID eventSelectors { readWriteType } }`);
+    } fragment Encryption on Trail { kmsKeyID eventSelectors { readWriteType } }`,
+    );
     expect(result.errors).toBeUndefined();
-    expect(result.data).toEqual({ trails: [expect.objectContaining({ name: 'plain', tags: [{ key: 'team', value: 'blue' }], isLogging: true, bucket: 'logs-plain', kmsKeyID: '', eventSelectors: [] })] });
+    expect(result.data).toEqual({
+      trails: [
+        expect.objectContaining({ name: 'plain', tags: [{ key: 'team', value: 'blue' }], isLogging: true, bucket: 'logs-plain', kmsKeyID: '', eventSelectors: [] }),
+      ],
+    });
     const fields = spy.mock.calls[0]![2]!.fields!;
     expect(fields).toEqual(expect.arrayContaining(['id', 'name', 'tags', 'isLogging', 's3BucketName', 'kmsKeyID', 'eventSelectors']));
     expect(fields).not.toContain('raw');
@@ -116,7 +132,9 @@ describe('queries', () => {
 
   it('finds one trail by id, and answers null for an unknown id', async () => {
     const id = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/encrypted`;
-    expect((await runQuery(api, temp.store, `{ trail(id: "${id}") { name kmsKeyID } }`)).data).toEqual({ trail: { name: 'encrypted', kmsKeyID: 'arn:aws:kms:us-east-1:111122223333:key/k' } });
+    expect((await runQuery(api, temp.store, `{ trail(id: "${id}") { name kmsKeyID } }`)).data).toEqual({
+      trail: { name: 'encrypted', kmsKeyID: 'arn:aws:kms:us-east-1:111122223333:key/k' },
+    });
     expect((await runQuery(api, temp.store, '{ trail(id: "arn:aws:cloudtrail:us-east-1:1:trail/none") { name } }')).data).toEqual({ trail: null });
   });
 
@@ -149,7 +167,9 @@ describe('queries', () => {
       'query($n: TrailWhere) { trails(where:{NOT:$n}){ id } }',
     ]) {
       const result = await runQuery(api, temp.store, query);
-      expect(result.errors?.[0]?.message, query).toMatch(/is declared (String|TrailWhere), so leaving it out would silently drop this filter; declare it (String|TrailWhere)!/);
+      expect(result.errors?.[0]?.message, query).toMatch(
+        /is declared (String|TrailWhere), so leaving it out would silently drop this filter; declare it (String|TrailWhere)!/,
+      );
     }
     const nonNull = await runQuery(api, temp.store, 'query($k: String!) { trails(where:{kmsKeyID:$k}){ name } }', { k: '' });
     expect(nonNull).toEqual({ data: { trails: [{ name: 'plain' }] } });
@@ -159,13 +179,20 @@ describe('queries', () => {
     expect(explicitNull.errors?.[0]).toMatchObject({ message: expect.stringContaining('where.kmsKeyID: null'), extensions: { code: 'BAD_USER_INPUT' } });
     // The whole where: a nullable variable is refused even with a default, since an explicit null would override it.
     for (const query of ['query($w: TrailWhere) { trails(where:$w){ name } }', 'query($w: TrailWhere = {kmsKeyID:""}) { trails(where:$w){ name } }']) {
-      expect((await runQuery(api, temp.store, query)).errors?.[0]?.message, query).toMatch(/Query\.trails\(where\): \$w is declared TrailWhere, so a null or missing value would silently drop the whole filter/);
+      expect((await runQuery(api, temp.store, query)).errors?.[0]?.message, query).toMatch(
+        /Query\.trails\(where\): \$w is declared TrailWhere, so a null or missing value would silently drop the whole filter/,
+      );
     }
-    expect((await runQuery(api, temp.store, 'query($w: TrailWhere! = {}) { trails(where:$w){ name } }')).data).toEqual({ trails: [{ name: 'encrypted' }, { name: 'plain' }] });
+    expect((await runQuery(api, temp.store, 'query($w: TrailWhere! = {}) { trails(where:$w){ name } }')).data).toEqual({
+      trails: [{ name: 'encrypted' }, { name: 'plain' }],
+    });
   });
 
   it('refuses null passed through a variable, naming the argument path', async () => {
     const result = await runQuery(api, temp.store, 'query($where: TrailWhere!) { trails(where: $where) { id } }', { where: { kmsKeyID: null } });
-    expect(result.errors?.[0]).toMatchObject({ message: expect.stringContaining('where.kmsKeyID: null'), extensions: { code: 'BAD_USER_INPUT', argumentPath: 'where.kmsKeyID' } });
+    expect(result.errors?.[0]).toMatchObject({
+      message: expect.stringContaining('where.kmsKeyID: null'),
+      extensions: { code: 'BAD_USER_INPUT', argumentPath: 'where.kmsKeyID' },
+    });
   });
 });

@@ -34,14 +34,16 @@ describe('trail history', () => {
         history { runId changedAt kind field from to }
       }
     }`);
-    expect(data.trails).toEqual([{
-      name: 'audit',
-      kmsKeyID: '',
-      history: [
-        { runId: lost, changedAt: expect.stringMatching(/Z$/), kind: 'CHANGED', field: 'kmsKeyID', from: KEY, to: '' },
-        { runId: 1, changedAt: expect.stringMatching(/Z$/), kind: 'CREATED', field: null, from: null, to: null },
-      ],
-    }]);
+    expect(data.trails).toEqual([
+      {
+        name: 'audit',
+        kmsKeyID: '',
+        history: [
+          { runId: lost, changedAt: expect.stringMatching(/Z$/), kind: 'CHANGED', field: 'kmsKeyID', from: KEY, to: '' },
+          { runId: 1, changedAt: expect.stringMatching(/Z$/), kind: 'CREATED', field: null, from: null, to: null },
+        ],
+      },
+    ]);
     // The run it happened in, from the history entry.
     const run = await query(`query($id: Int!) { syncRun(id: $id) { id status startedAt totals { changed } } }`, { id: lost });
     expect(run.syncRun).toEqual({ id: lost, status: 'SUCCEEDED', startedAt: expect.any(String), totals: { changed: 1 } });
@@ -55,7 +57,11 @@ describe('trail history', () => {
     const data = await query(`query($id: ID!) { trail(id: $id) { deletedAt history { runId kind field } last: history(limit: 1) { kind } } }`, { id: AUDIT_ARN });
     expect(data.trail).toEqual({
       deletedAt: null,
-      history: [{ runId: restored, kind: 'RESTORED', field: null }, { runId: deleted, kind: 'DELETED', field: null }, { runId: 1, kind: 'CREATED', field: null }],
+      history: [
+        { runId: restored, kind: 'RESTORED', field: null },
+        { runId: deleted, kind: 'DELETED', field: null },
+        { runId: 1, kind: 'CREATED', field: null },
+      ],
       last: [{ kind: 'RESTORED' }],
     });
     const bad = await runQuery(api, temp.store, `{ trail(id: "${AUDIT_ARN}") { history(limit: -1) { kind } } }`);
@@ -95,7 +101,13 @@ describe('sync runs', () => {
     }`);
     expect(data.syncRuns).toHaveLength(2);
     expect(data.syncRuns[0]).toEqual({
-      id: runId, collector: COLLECTOR, status: 'PARTIAL', finishedAt: expect.any(String), heartbeatAt: expect.any(String), requestedRegions: [], error: null,
+      id: runId,
+      collector: COLLECTOR,
+      status: 'PARTIAL',
+      finishedAt: expect.any(String),
+      heartbeatAt: expect.any(String),
+      requestedRegions: [],
+      error: null,
       totals: { scopesOk: 1, scopesSkipped: 1, scopesFailed: 1, accountsFailed: 0, seen: 1, new: 0, changed: 0, deleted: 0 },
       scopes: [
         { accountId: ACCOUNT, region: 'eu-west-1', status: 'FAILED', error: { code: 'AccessDeniedException', message: 'denied' }, seen: 0 },
@@ -114,7 +126,13 @@ describe('sync runs', () => {
     for (let i = 0; i < 6; i++) {
       await syncRun(temp.store, [
         { accountId: ACCOUNT, region: 'us-east-1', trails: [audit()] },
-        { accountId: ACCOUNT, region: 'eu-west-1', status: i % 2 ? 'failed' : 'ok', ...(i % 2 ? { error: { code: 'ThrottlingException', message: 'Rate exceeded' } } : {}), trails: [] },
+        {
+          accountId: ACCOUNT,
+          region: 'eu-west-1',
+          status: i % 2 ? 'failed' : 'ok',
+          ...(i % 2 ? { error: { code: 'ThrottlingException', message: 'Rate exceeded' } } : {}),
+          trails: [],
+        },
       ]);
     }
     const spy = vi.spyOn(temp.store, 'scopesOfRuns');
@@ -122,7 +140,12 @@ describe('sync runs', () => {
     expect(spy).toHaveBeenCalledTimes(2);
     expect(data.syncRuns.map((run: { scopes: unknown[] }) => run.scopes.length)).toEqual([2, 2, 2, 2, 2, 2]);
     expect(data.syncRuns.map((run: { failed: { region: string }[] }) => run.failed.map((s) => s.region))).toEqual([
-      ['eu-west-1'], [], ['eu-west-1'], [], ['eu-west-1'], [],
+      ['eu-west-1'],
+      [],
+      ['eu-west-1'],
+      [],
+      ['eu-west-1'],
+      [],
     ]);
     spy.mockRestore();
   });
@@ -130,7 +153,9 @@ describe('sync runs', () => {
   it('shows a running run as RUNNING, and refuses a limit outside 1..1000', async () => {
     temp = await openTempStore();
     await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: ['us-east-1'] });
-    expect((await query('{ syncRuns { status finishedAt requestedRegions } }')).syncRuns).toEqual([{ status: 'RUNNING', finishedAt: null, requestedRegions: ['us-east-1'] }]);
+    expect((await query('{ syncRuns { status finishedAt requestedRegions } }')).syncRuns).toEqual([
+      { status: 'RUNNING', finishedAt: null, requestedRegions: ['us-east-1'] },
+    ]);
     for (const limit of [0, 1001]) {
       const result = await runQuery(api, temp.store, `{ syncRuns(limit: ${limit}) { id } }`);
       expect(result.errors?.[0]).toMatchObject({ message: 'limit must be from 1 to 1000', extensions: { code: 'BAD_USER_INPUT' } });
@@ -144,8 +169,19 @@ describe('coverage', () => {
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
     await temp.store.recordAccount(run.id, COLLECTOR, { accountId: ACCOUNT, status: 'ok', enabledRegions: ['eu-west-1', 'us-east-1', 'us-west-2'] });
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [audit()] });
-    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] });
-    await temp.store.recordAccount(run.id, COLLECTOR, { accountId: OTHER, status: 'failed', enabledRegions: null, error: { code: 'UnauthorizedOperation', message: 'ec2:DescribeRegions' } });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, {
+      accountId: ACCOUNT,
+      region: 'eu-west-1',
+      status: 'failed',
+      error: { code: 'AccessDeniedException', message: 'denied' },
+      trails: [],
+    });
+    await temp.store.recordAccount(run.id, COLLECTOR, {
+      accountId: OTHER,
+      status: 'failed',
+      enabledRegions: null,
+      error: { code: 'UnauthorizedOperation', message: 'ec2:DescribeRegions' },
+    });
     await temp.store.finishSyncRun(run.id, 'partial');
 
     const data = await query(`{
@@ -156,14 +192,58 @@ describe('coverage', () => {
     }`);
     const time = expect.stringMatching(/Z$/);
     expect(data.coverage).toEqual([
-      { accountId: ACCOUNT, region: 'eu-west-1', lastSuccessAt: null, lastSuccessRunId: null, lastAttemptAt: time, lastAttemptRunId: run.id,
-        lastAttemptStatus: 'FAILED', latestAttemptFailed: true, error: { code: 'AccessDeniedException', message: 'denied' }, accountFailed: false, regionEnabled: true },
-      { accountId: ACCOUNT, region: 'us-east-1', lastSuccessAt: time, lastSuccessRunId: run.id, lastAttemptAt: time, lastAttemptRunId: run.id,
-        lastAttemptStatus: 'OK', latestAttemptFailed: false, error: null, accountFailed: false, regionEnabled: true },
-      { accountId: ACCOUNT, region: 'us-west-2', lastSuccessAt: null, lastSuccessRunId: null, lastAttemptAt: null, lastAttemptRunId: null,
-        lastAttemptStatus: 'NEVER', latestAttemptFailed: false, error: null, accountFailed: false, regionEnabled: true },
-      { accountId: OTHER, region: '', lastSuccessAt: null, lastSuccessRunId: null, lastAttemptAt: time, lastAttemptRunId: run.id,
-        lastAttemptStatus: 'FAILED', latestAttemptFailed: true, error: { code: 'UnauthorizedOperation', message: 'ec2:DescribeRegions' }, accountFailed: true, regionEnabled: null },
+      {
+        accountId: ACCOUNT,
+        region: 'eu-west-1',
+        lastSuccessAt: null,
+        lastSuccessRunId: null,
+        lastAttemptAt: time,
+        lastAttemptRunId: run.id,
+        lastAttemptStatus: 'FAILED',
+        latestAttemptFailed: true,
+        error: { code: 'AccessDeniedException', message: 'denied' },
+        accountFailed: false,
+        regionEnabled: true,
+      },
+      {
+        accountId: ACCOUNT,
+        region: 'us-east-1',
+        lastSuccessAt: time,
+        lastSuccessRunId: run.id,
+        lastAttemptAt: time,
+        lastAttemptRunId: run.id,
+        lastAttemptStatus: 'OK',
+        latestAttemptFailed: false,
+        error: null,
+        accountFailed: false,
+        regionEnabled: true,
+      },
+      {
+        accountId: ACCOUNT,
+        region: 'us-west-2',
+        lastSuccessAt: null,
+        lastSuccessRunId: null,
+        lastAttemptAt: null,
+        lastAttemptRunId: null,
+        lastAttemptStatus: 'NEVER',
+        latestAttemptFailed: false,
+        error: null,
+        accountFailed: false,
+        regionEnabled: true,
+      },
+      {
+        accountId: OTHER,
+        region: '',
+        lastSuccessAt: null,
+        lastSuccessRunId: null,
+        lastAttemptAt: time,
+        lastAttemptRunId: run.id,
+        lastAttemptStatus: 'FAILED',
+        latestAttemptFailed: true,
+        error: { code: 'UnauthorizedOperation', message: 'ec2:DescribeRegions' },
+        accountFailed: true,
+        regionEnabled: null,
+      },
     ]);
   });
 

@@ -32,7 +32,12 @@ describe('tag filters over GraphQL', () => {
       accountId: '111122223333',
       region: 'us-east-1',
       trails: [
-        trailRecord('prod', { tags: [{ key: 'env', value: 'prod' }, { key: 'team', value: 'blue' }] }),
+        trailRecord('prod', {
+          tags: [
+            { key: 'env', value: 'prod' },
+            { key: 'team', value: 'blue' },
+          ],
+        }),
         trailRecord('dev', { tags: [{ key: 'env', value: 'dev' }] }),
         trailRecord('bare'),
       ],
@@ -57,7 +62,10 @@ describe('tag filters over GraphQL', () => {
     for (const [query, message] of [
       ['{ trails(where:{tags_SOME:{key:null}}) { name } }', 'TagWhere.key: null is not a filter value'],
       ['{ trails(where:{tags_SOME:null}) { name } }', 'TrailWhere.tags_SOME: null is not a filter value'],
-      ['query($t: TagWhere) { trails(where:{tags_NONE:$t}) { name } }', 'TrailWhere.tags_NONE: $t is declared TagWhere, so leaving it out would silently drop this filter'],
+      [
+        'query($t: TagWhere) { trails(where:{tags_NONE:$t}) { name } }',
+        'TrailWhere.tags_NONE: $t is declared TagWhere, so leaving it out would silently drop this filter',
+      ],
     ] as const) {
       const result = await runQuery(api, temp.store, query);
       expect(result.errors?.[0]?.message, query).toContain(message);

@@ -4,20 +4,25 @@ import { parseKeyPolicy } from '../../src/model/kms-key.js';
 
 describe('parseKeyPolicy', () => {
   it('normalises principals, actions, resources and conditions', () => {
-    const policy = parseKeyPolicy(JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' },
-        {
-          Sid: 'Mixed',
-          Effect: 'Deny',
-          Principal: { AWS: ['arn:aws:iam::111122223333:root', '444455556666'], Service: 'cloudtrail.amazonaws.com', Federated: 'cognito-identity.amazonaws.com' },
-          NotAction: ['kms:Describe*', 'kms:List*'],
-          Resource: ['*'],
-          Condition: { Bool: { 'aws:SecureTransport': false }, StringEquals: { 'kms:CallerAccount': ['111122223333'], 'kms:ViaService': 's3.us-east-1.amazonaws.com' } },
-        },
-      ],
-    }));
+    const policy = parseKeyPolicy(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: '*', Action: 'kms:Decrypt', Resource: '*' },
+          {
+            Sid: 'Mixed',
+            Effect: 'Deny',
+            Principal: { AWS: ['arn:aws:iam::111122223333:root', '444455556666'], Service: 'cloudtrail.amazonaws.com', Federated: 'cognito-identity.amazonaws.com' },
+            NotAction: ['kms:Describe*', 'kms:List*'],
+            Resource: ['*'],
+            Condition: {
+              Bool: { 'aws:SecureTransport': false },
+              StringEquals: { 'kms:CallerAccount': ['111122223333'], 'kms:ViaService': 's3.us-east-1.amazonaws.com' },
+            },
+          },
+        ],
+      }),
+    );
     expect(policy.statements).toEqual([
       { sid: '', effect: 'Allow', principals: ['AWS|*'], actions: ['kms:Decrypt'], notActions: [], resources: ['*'], conditions: [] },
       {

@@ -55,7 +55,9 @@ const ATTACKS: Attack[] = [
     name: 'a limit of 10^9',
     body: json('{ trails(options:{limit:1000000000}){ id } }'),
     status: 400,
-    message: new RegExp(`^the operation may return 1000000000 objects; the maximum cost is ${DEFAULT_LIMITS.maxCost} \\(maxCost: .*largest list is trails at 1000000000\\)`),
+    message: new RegExp(
+      `^the operation may return 1000000000 objects; the maximum cost is ${DEFAULT_LIMITS.maxCost} \\(maxCost: .*largest list is trails at 1000000000\\)`,
+    ),
   },
   {
     name: 'a fragment cycle',

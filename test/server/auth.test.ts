@@ -79,10 +79,12 @@ describe('API tokens at the server', () => {
     expect(missing.status).toBe(401);
     expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="cloud-inventory"');
     expect(await missing.json()).toEqual({
-      errors: [{
-        message: 'this server requires an API token: send the header "Authorization: Bearer <token>" (tokens come from `inventory token create`)',
-        extensions: { code: 'UNAUTHENTICATED' },
-      }],
+      errors: [
+        {
+          message: 'this server requires an API token: send the header "Authorization: Bearer <token>" (tokens come from `inventory token create`)',
+          extensions: { code: 'UNAUTHENTICATED' },
+        },
+      ],
     });
 
     const wrong = await post(server.graphqlUrl, `${secret.slice(0, -1)}x`);
@@ -108,10 +110,13 @@ describe('API tokens at the server', () => {
     expect(token.lastUsedAt).toBeNull();
     expect((await post(server.graphqlUrl, secret)).status).toBe(200);
     // The use is recorded beside the answer, not before it: wait until it is (the timeout is only a safety net).
-    await vi.waitFor(async () => {
-      const [listed] = await temp.store.listApiTokens();
-      expect(listed!.lastUsedAt).not.toBeNull();
-    }, { timeout: 60_000, interval: 20 });
+    await vi.waitFor(
+      async () => {
+        const [listed] = await temp.store.listApiTokens();
+        expect(listed!.lastUsedAt).not.toBeNull();
+      },
+      { timeout: 60_000, interval: 20 },
+    );
 
     await createToken('read', 'other');
     await temp.store.revokeApiToken(String(token.id));
@@ -126,7 +131,9 @@ describe('API tokens at the server', () => {
     const rows = await temp.sql('SELECT * FROM api_tokens');
     expect(JSON.stringify(rows)).not.toContain(secret);
     expect(JSON.stringify(rows)).not.toContain(secret.slice(4));
-    expect(rows.filter((row) => row.revoked_at === null)).toEqual([expect.objectContaining({ name: 'ci', scope: 'read', token_sha256: apiTokenHash(secret), last_used_at: null })]);
+    expect(rows.filter((row) => row.revoked_at === null)).toEqual([
+      expect.objectContaining({ name: 'ci', scope: 'read', token_sha256: apiTokenHash(secret), last_used_at: null }),
+    ]);
   });
 
   it('answers no query without a token, however the request dresses up as a browser asking for the page', async () => {

@@ -70,7 +70,12 @@ describe('exception mutations over HTTP', () => {
     const added = await post(server.graphqlUrl, ADD, { input: input() }, admin);
     expect(added.body.errors).toBeUndefined();
     expect(added.body.data.addException).toEqual({
-      id: expect.stringMatching(/^\d+$/), ...input(), createdBy: 'security-admin', state: 'ACTIVE', source: 'API', revokedAt: null,
+      id: expect.stringMatching(/^\d+$/),
+      ...input(),
+      createdBy: 'security-admin',
+      state: 'ACTIVE',
+      source: 'API',
+      revokedAt: null,
     });
     const unnamed = await createToken('admin', null);
     const byUnnamed = await post(server.graphqlUrl, ADD, { input: input({ asset: '222222222222' }) }, unnamed);
@@ -100,7 +105,10 @@ describe('exception mutations over HTTP', () => {
 
     const { id } = (await post(server.graphqlUrl, ADD, { input: input() }, admin)).body.data.addException;
     const notRevoked = await post(server.graphqlUrl, REVOKE, { id }, read);
-    expect(notRevoked.body.errors?.[0]).toMatchObject({ message: 'revokeException needs a token of scope admin; this token has scope read', extensions: { code: 'FORBIDDEN' } });
+    expect(notRevoked.body.errors?.[0]).toMatchObject({
+      message: 'revokeException needs a token of scope admin; this token has scope read',
+      extensions: { code: 'FORBIDDEN' },
+    });
     expect((await stored()).map((e) => e.revokedAt)).toEqual([null]);
     // Without a token at all, the request never reaches GraphQL.
     expect((await post(server.graphqlUrl, ADD, { input: input() })).status).toBe(401);
@@ -113,7 +121,12 @@ describe('exception mutations over HTTP', () => {
     ['a missing expiry', { expires: undefined }, 'input.expires', 'input.expires: expected a date YYYY-MM-DD'],
     ['an expiry sent as null', { expires: null }, 'input.expires', 'input.expires: expected a date YYYY-MM-DD'],
     ['an unknown control', { control: 'no-such-control' }, 'input.control', 'input.control: unknown control "no-such-control" (known: '],
-    ['an expiry beyond the maximum lifetime', { expires: daysFromToday(366) }, 'input.expires', `input.expires: ${daysFromToday(366)} is 366 days ahead, more than the 365 days an exception may last`],
+    [
+      'an expiry beyond the maximum lifetime',
+      { expires: daysFromToday(366) },
+      'input.expires',
+      `input.expires: ${daysFromToday(366)} is 366 days ahead, more than the 365 days an exception may last`,
+    ],
     ['an expiry in the past', { expires: daysFromToday(-1) }, 'input.expires', `input.expires: ${daysFromToday(-1)} is already past (today is ${today()}, UTC)`],
     ['an asset that is neither an ARN nor an account id', { asset: '*' }, 'input.asset', 'input.asset: expected an ARN'],
     ['a pattern that pins neither account nor resource', { asset: 'arn:*:*:*:*:*' }, 'input.asset', 'input.asset: a pattern must pin the account'],
@@ -155,7 +168,10 @@ describe('exception mutations over HTTP', () => {
     expect(revoked.body.data.revokeException).toEqual({ id, state: 'REVOKED', revokedAt: expect.any(String), revokedBy: 'security-admin' });
     const lists = await post(server.graphqlUrl, '{ live: exceptions { id } all: exceptions(includeRevoked: true) { id state revokedBy } }', {}, admin);
     expect(lists.body.data).toEqual({ live: [], all: [{ id, state: 'REVOKED', revokedBy: 'security-admin' }] });
-    for (const [unknown, message] of [['999', 'no stored exception has id 999'], ['abc', 'id must be the number of a stored exception, not "abc"']]) {
+    for (const [unknown, message] of [
+      ['999', 'no stored exception has id 999'],
+      ['abc', 'id must be the number of a stored exception, not "abc"'],
+    ]) {
       const result = await post(server.graphqlUrl, REVOKE, { id: unknown }, admin);
       expect(result.body.errors?.[0]).toMatchObject({ message, extensions: { code: 'BAD_USER_INPUT', argumentPath: 'id' } });
     }
@@ -170,7 +186,10 @@ describe('exception mutations over HTTP', () => {
     const open = await start({ host: '0.0.0.0', allowUnauthenticated: true });
     const url = `http://127.0.0.1:${new URL(open.url).port}/graphql`;
     const refused = await post(url, ADD, { input: input({ asset: '333333333333' }) });
-    expect(refused.body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^addException needs a token of scope admin: this server serves requests without a token/), extensions: { code: 'FORBIDDEN' } });
+    expect(refused.body.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/^addException needs a token of scope admin: this server serves requests without a token/),
+      extensions: { code: 'FORBIDDEN' },
+    });
     expect((await stored()).map((e) => e.asset)).toEqual([input().asset]);
     expect((await post(url, '{ exceptions(includeRevoked: true) { id } }', {})).body.data.exceptions).toHaveLength(1);
   });
@@ -191,7 +210,10 @@ describe('exception mutations over HTTP', () => {
 
   it('lets in-process execution read exceptions but mutate only when explicitly allowed', async () => {
     const refused = await runQuery(api, temp.store, ADD, { input: input() });
-    expect(refused.errors?.[0]).toMatchObject({ message: 'addException is not allowed in in-process execution (stored checks only read)', extensions: { code: 'FORBIDDEN' } });
+    expect(refused.errors?.[0]).toMatchObject({
+      message: 'addException is not allowed in in-process execution (stored checks only read)',
+      extensions: { code: 'FORBIDDEN' },
+    });
     expect(await stored()).toEqual([]);
     const allowed = await runQuery(api, temp.store, ADD, { input: input() }, { caller: { kind: 'local' }, exceptionRules: { controlIds, maxDays: 365 } });
     expect(allowed.errors).toBeUndefined();
@@ -207,14 +229,20 @@ describe('exception mutations on an inventory the server cannot write', () => {
       // As on a file this user cannot write: SQLite refuses every write on this connection with SQLITE_READONLY.
       sqlite.store.db.pragma('query_only = ON');
       const ask = async (query: string, variables: Record<string, unknown> = {}) =>
-        (await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) })).json() as Promise<{
+        (
+          await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) })
+        ).json() as Promise<{
           data?: any;
           errors?: { message: string; extensions: { code: string } }[];
         }>;
-      for (const [query, variables] of [[ADD, { input: input() }], [REVOKE, { id: '1' }]] as const) {
+      for (const [query, variables] of [
+        [ADD, { input: input() }],
+        [REVOKE, { id: '1' }],
+      ] as const) {
         const { errors } = await ask(query, variables);
         expect(errors?.[0]).toMatchObject({
-          message: 'the inventory cannot take this change: it cannot be written (read-only for this user, or on a read-only disk) (SQLITE_READONLY: attempt to write a readonly database)',
+          message:
+            'the inventory cannot take this change: it cannot be written (read-only for this user, or on a read-only disk) (SQLITE_READONLY: attempt to write a readonly database)',
           extensions: { code: 'INVENTORY_NOT_WRITABLE' },
         });
         expect(errors?.[0]?.message).not.toContain(sqlite.path);

@@ -11,7 +11,10 @@ import { openTempStore, type TempStore } from '../support/store.js';
 
 const api = createInventoryApi();
 const names = (n: number) => Array.from({ length: n }, (_, i) => `plain-${i}`);
-const orOfNames = (n: number) => `{OR: [${names(n).map((name) => `{name: "${name}"}`).join(', ')}]}`;
+const orOfNames = (n: number) =>
+  `{OR: [${names(n)
+    .map((name) => `{name: "${name}"}`)
+    .join(', ')}]}`;
 const nestedAnd = (levels: number): unknown => {
   let where: unknown = { name: 'plain-1' };
   for (let i = 0; i < levels; i += 1) where = { AND: [where] };
@@ -33,7 +36,12 @@ describe('filter limits over HTTP', () => {
     await syncScope(temp.store, { accountId: '111122223333', region: 'us-east-1', trails: names(3).map((name) => trailRecord(name)) });
     defaults = await startServer({ store: temp.store, api, host: '127.0.0.1', port: 0, log: silentLogger });
     configured = await startServer({
-      store: temp.store, api, host: '127.0.0.1', port: 0, log: silentLogger, limits: { maxFilterTerms: 3, maxFilterDepth: 2, maxInValues: 2 },
+      store: temp.store,
+      api,
+      host: '127.0.0.1',
+      port: 0,
+      log: silentLogger,
+      limits: { maxFilterTerms: 3, maxFilterDepth: 2, maxInValues: 2 },
     });
   });
   afterAll(async () => {
@@ -98,9 +106,21 @@ describe('filter limits over HTTP', () => {
   });
 
   it('uses the limits the server is given', async () => {
-    expect((await refused(configured, `{ trailsAggregate(where: ${orOfNames(4)}) { count } }`)).extensions.limit).toEqual({ name: 'maxFilterTerms', maximum: 3, observed: 4 });
-    expect((await refused(configured, '{ trails(where: {NOT: {tags_SOME: {key: "team"}}}) { id } }')).extensions.limit).toEqual({ name: 'maxFilterDepth', maximum: 2, observed: 3 });
-    expect((await refused(configured, '{ trails(where: {region_NOT_IN: ["a", "b", "c"]}) { id } }')).extensions.limit).toEqual({ name: 'maxInValues', maximum: 2, observed: 3 });
+    expect((await refused(configured, `{ trailsAggregate(where: ${orOfNames(4)}) { count } }`)).extensions.limit).toEqual({
+      name: 'maxFilterTerms',
+      maximum: 3,
+      observed: 4,
+    });
+    expect((await refused(configured, '{ trails(where: {NOT: {tags_SOME: {key: "team"}}}) { id } }')).extensions.limit).toEqual({
+      name: 'maxFilterDepth',
+      maximum: 2,
+      observed: 3,
+    });
+    expect((await refused(configured, '{ trails(where: {region_NOT_IN: ["a", "b", "c"]}) { id } }')).extensions.limit).toEqual({
+      name: 'maxInValues',
+      maximum: 2,
+      observed: 3,
+    });
     const within = await postGraphQL(configured.graphqlUrl, `{ trailsAggregate(where: ${orOfNames(3)}) { count } }`);
     expect(within.body.data.trailsAggregate.count).toBe(3);
   });

@@ -74,7 +74,11 @@ const lintMessages = (page: Page): Promise<string[]> =>
   });
 
 const setQuery = (page: Page, text: string): Promise<void> =>
-  page.$eval('.graphiql-query-editor .CodeMirror', (element, value) => (element as unknown as { CodeMirror: { setValue(text: string): void } }).CodeMirror.setValue(value), text);
+  page.$eval(
+    '.graphiql-query-editor .CodeMirror',
+    (element, value) => (element as unknown as { CodeMirror: { setValue(text: string): void } }).CodeMirror.setValue(value),
+    text,
+  );
 
 describe('GraphiQL in headless Chromium', () => {
   let temp: TempStore;
@@ -104,8 +108,16 @@ describe('GraphiQL in headless Chromium', () => {
       executablePath,
       headless: true,
       // As root Chromium needs --no-sandbox; the rest keep it from calling Google's services on its own.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
     });
   }, 600_000); // a first run may install chromium with apt-get
 
@@ -181,7 +193,8 @@ describe('GraphiQL in headless Chromium', () => {
   it('sends the headers typed in the header editor, Authorization included, with content-type application/json', async () => {
     await page.getByRole('button', { name: 'Headers' }).click();
     await page.$eval('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror', (element) =>
-      (element as unknown as { CodeMirror: { setValue(text: string): void } }).CodeMirror.setValue('{"Authorization": "Bearer test-token"}'));
+      (element as unknown as { CodeMirror: { setValue(text: string): void } }).CodeMirror.setValue('{"Authorization": "Bearer test-token"}'),
+    );
     const sent = page.waitForRequest((request) => request.method() === 'POST' && request.postData()?.includes('AssetFragment') === true);
     await page.click('.graphiql-query-editor .CodeMirror');
     await page.keyboard.press('Control+Enter');
@@ -196,7 +209,10 @@ describe('GraphiQL in headless Chromium', () => {
   it("serves the page under a CSP of this origin only, which GraphiQL's dialogs work under", async () => {
     expect(pageCsp).toMatch(/^default-src 'none'; script-src 'self'; style-src 'self' 'nonce-[A-Za-z0-9+/=]+';/);
     expect(pageCsp).not.toMatch(/unsafe-|https?:|\*/);
-    for (const [button, title] of [['Open settings dialog', 'Settings'], ['Open short keys dialog', 'Short Keys']] as const) {
+    for (const [button, title] of [
+      ['Open settings dialog', 'Settings'],
+      ['Open short keys dialog', 'Short Keys'],
+    ] as const) {
       await page.getByRole('button', { name: button }).click();
       await expect.poll(() => page.getByRole('dialog').textContent(), { timeout: SLOW_MACHINE_MS }).toContain(title);
       await page.keyboard.press('Escape');

@@ -26,7 +26,8 @@ const api = createInventoryApi();
 
 async function seed(store: SqliteStore): Promise<void> {
   await syncScope(store, {
-    accountId: ACCOUNT, region: 'us-east-1',
+    accountId: ACCOUNT,
+    region: 'us-east-1',
     trails: [
       trailRecord('plain', { tags: [{ key: 'Owner', value: 'alice' }] }),
       trailRecord('encrypted', { trail: { KmsKeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/k` }, tags: [{ key: 'Owner', value: 'bob' }] }),
@@ -42,7 +43,11 @@ async function post(url: string, query: string, init: { variables?: Record<strin
     body: JSON.stringify({ query, ...(init.variables ? { variables: init.variables } : {}) }),
     ...(init.signal ? { signal: init.signal } : {}),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] } };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] },
+  };
 }
 
 /** Polls until `done()` holds (the pool's state changes on another thread). */
@@ -71,7 +76,9 @@ describe('GraphQL reads in worker threads', () => {
   it('answers every query exactly as in-process: data, errors and their codes, filter and cost limits, statuses', async () => {
     // A run left running by a process that is gone: a reader cannot record it, yet shows it interrupted.
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
-    temp.store.db.prepare(`UPDATE sync_runs SET pid = 999999999, heartbeat_at = '2000-01-01T00:00:00.000Z', started_at = '2000-01-01T00:00:00.000Z' WHERE id = ?`).run(run.id);
+    temp.store.db
+      .prepare(`UPDATE sync_runs SET pid = 999999999, heartbeat_at = '2000-01-01T00:00:00.000Z', started_at = '2000-01-01T00:00:00.000Z' WHERE id = ?`)
+      .run(run.id);
     const pooled = await serve(temp, { workers: 2 });
     const inProcess = await serve(temp, { workers: 0 });
     const requests: { query: string; variables?: Record<string, unknown> }[] = [
@@ -79,7 +86,10 @@ describe('GraphQL reads in worker threads', () => {
       { query: '{ syncRuns { id status totals { scopesOk new } } }' },
       { query: '{ apiVersion trail(id: "nope") { id } }' },
       { query: `{ trails(options: {limit: 2, sort: [{name: DESC}]}) { id name tags { key value } account { accountId status } visibleIn { region } } }` },
-      { query: '{ trailsAggregate(where: {OR: [{tags_SOME: {value_CONTAINS: "ali"}}, {tags_SOME: {value: "bob"}}]}) { count countBy(field: accountId) { value count } } }' },
+      {
+        query:
+          '{ trailsAggregate(where: {OR: [{tags_SOME: {value_CONTAINS: "ali"}}, {tags_SOME: {value: "bob"}}]}) { count countBy(field: accountId) { value count } } }',
+      },
       { query: '{ accounts(limit: 10) { id status trails { name } } coverage(assetType: "Trail") { accountId region } }' },
       { query: '{ trailsConnection(first: 1, sort: [{region: ASC}]) { totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }' },
       { query: 'query Q($k: String!) { trails(where: {kmsKeyID: $k}) { name } }', variables: { k: '' } },
@@ -98,8 +108,12 @@ describe('GraphQL reads in worker threads', () => {
     for (const { query, variables } of requests) {
       const viaWorkers = await post(pooled.graphqlUrl, query, variables ? { variables } : {});
       const here = await post(inProcess.graphqlUrl, query, variables ? { variables } : {});
-      expect({ query, status: viaWorkers.status, type: viaWorkers.headers.get('content-type'), body: viaWorkers.body })
-        .toEqual({ query, status: here.status, type: here.headers.get('content-type'), body: here.body });
+      expect({ query, status: viaWorkers.status, type: viaWorkers.headers.get('content-type'), body: viaWorkers.body }).toEqual({
+        query,
+        status: here.status,
+        type: here.headers.get('content-type'),
+        body: here.body,
+      });
     }
     const ran = pooled.pool!.stats().ran;
     // Those that parse and name a query ran in the workers; the syntax error was answered in the server's thread, and
@@ -118,7 +132,10 @@ describe('GraphQL reads in worker threads', () => {
 
   it('runs mutations on the writer connection, and reads in the workers see them at once', async () => {
     const server = await serve(temp, { workers: 1, exceptionRules: { controlIds: ['cloudtrail-kms'], maxDays: 90 } });
-    const added = await post(server.graphqlUrl, `mutation { addException(input: {control: "cloudtrail-kms", asset: "${ARN}", owner: "o", reason: "r", approver: "a", expires: "${new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}"}) { id } }`);
+    const added = await post(
+      server.graphqlUrl,
+      `mutation { addException(input: {control: "cloudtrail-kms", asset: "${ARN}", owner: "o", reason: "r", approver: "a", expires: "${new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}"}) { id } }`,
+    );
     expect(added.status).toBe(200);
     expect(added.body.errors).toBeUndefined();
     const ranBefore = server.pool!.stats().ran;
@@ -160,7 +177,9 @@ describe('GraphQL reads in worker threads', () => {
     const server = await serve(temp, { workers: 2, workerRowDelayMs: 60_000 });
     const leaving = new AbortController();
     let longSettled = false;
-    const long = post(server.graphqlUrl, LONG_QUERY, { signal: leaving.signal }).catch((error: Error) => error).finally(() => (longSettled = true));
+    const long = post(server.graphqlUrl, LONG_QUERY, { signal: leaving.signal })
+      .catch((error: Error) => error)
+      .finally(() => (longSettled = true));
     await until(() => server.pool!.stats().reading === 1);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
@@ -187,7 +206,7 @@ describe('GraphQL reads in worker threads', () => {
     expect(server.pool!.stats()).toMatchObject({ workers: 1, busy: 0 });
   });
 
-  it('answers 503 SERVER_BUSY with Retry-After when a lane\'s queue is full', async () => {
+  it("answers 503 SERVER_BUSY with Retry-After when a lane's queue is full", async () => {
     const server = await serve(temp, { workers: 1, workerRowDelayMs: 60_000 });
     const leaving = new AbortController();
     const waiting = [post(server.graphqlUrl, LONG_QUERY, { signal: leaving.signal }).catch(() => undefined)];

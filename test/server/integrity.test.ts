@@ -45,7 +45,9 @@ describe('the probes on a damaged inventory', () => {
       const { status, body } = await probe(`${running.url}${path}`);
       expect(status, path).toBe(503);
       expect(body.status).toBe('unavailable');
-      expect(body.reason).toMatch(/^the inventory database fails its integrity check \(SQLite PRAGMA integrity_check of the whole database\): row \d+ missing from index trails_by_kms_key_id/);
+      expect(body.reason).toMatch(
+        /^the inventory database fails its integrity check \(SQLite PRAGMA integrity_check of the whole database\): row \d+ missing from index trails_by_kms_key_id/,
+      );
     }
   });
 
@@ -74,7 +76,8 @@ describe('IntegrityWatch', () => {
     const state = { stamp: 'a', checks: [] as { offThread: boolean | undefined; finish: (report: IntegrityReport) => void }[] };
     const store = {
       changeStamp: async () => state.stamp,
-      checkIntegrity: (options?: { offThread?: boolean }) => new Promise<IntegrityReport>((resolve) => state.checks.push({ offThread: options?.offThread, finish: resolve })),
+      checkIntegrity: (options?: { offThread?: boolean }) =>
+        new Promise<IntegrityReport>((resolve) => state.checks.push({ offThread: options?.offThread, finish: resolve })),
     };
     return { state, store };
   }

@@ -18,10 +18,18 @@ describe('routing a request to a lane', () => {
   });
 
   it('gives small reads by key or by page the cheap lane', () => {
-    for (const query of ['{ apiVersion }', '{ trail(id: "arn:x") { name tags { key value } } }', '{ trails(options: {limit: 10}) { id name } }', '{ syncRuns(limit: 5) { id status } }']) {
+    for (const query of [
+      '{ apiVersion }',
+      '{ trail(id: "arn:x") { name tags { key value } } }',
+      '{ trails(options: {limit: 10}) { id name } }',
+      '{ syncRuns(limit: 5) { id status } }',
+    ]) {
       expect([query, routeOf(query)]).toEqual([query, { route: 'pool', lane: 'cheap' }]);
     }
-    expect(routeRequest({ method: 'GET', search: `?query=${encodeURIComponent('{ apiVersion }')}`, body: undefined }, api, DEFAULT_LIMITS)).toEqual({ route: 'pool', lane: 'cheap' });
+    expect(routeRequest({ method: 'GET', search: `?query=${encodeURIComponent('{ apiVersion }')}`, body: undefined }, api, DEFAULT_LIMITS)).toEqual({
+      route: 'pool',
+      lane: 'cheap',
+    });
   });
 
   it('sends reads that filter, sort, skip, count, gather accounts or cost more than 1,000 objects to the costly lane', () => {
@@ -38,8 +46,14 @@ describe('routing a request to a lane', () => {
     ]) {
       expect([query, routeOf(query)]).toEqual([query, { route: 'pool', lane: 'costly' }]);
     }
-    expect(routeOf('query Q($o: TrailOptions) { trails(options: $o) { id } }', { variables: { o: { limit: 1, sort: [{ name: 'ASC' }] } } })).toEqual({ route: 'pool', lane: 'costly' });
-    expect(routeOf('query Q($o: TrailOptions) { trails(options: $o) { id } }', { variables: { o: { limit: 1, offset: 50 } } })).toEqual({ route: 'pool', lane: 'costly' });
+    expect(routeOf('query Q($o: TrailOptions) { trails(options: $o) { id } }', { variables: { o: { limit: 1, sort: [{ name: 'ASC' }] } } })).toEqual({
+      route: 'pool',
+      lane: 'costly',
+    });
+    expect(routeOf('query Q($o: TrailOptions) { trails(options: $o) { id } }', { variables: { o: { limit: 1, offset: 50 } } })).toEqual({
+      route: 'pool',
+      lane: 'costly',
+    });
     expect(routeOf('query Q($o: TrailOptions) { trails(options: $o) { id } }', { variables: { o: { limit: 1 } } })).toEqual({ route: 'pool', lane: 'cheap' });
   });
 });

@@ -1,6 +1,16 @@
 // Request limits: depth, aliases, tokens and cost, as the server enforces them and as clients read the errors.
 import {
-  getIntrospectionQuery, getNamedType, getNullableType, isInputObjectType, isInterfaceType, isLeafType, isListType, isObjectType, parse, specifiedRules, validate,
+  getIntrospectionQuery,
+  getNamedType,
+  getNullableType,
+  isInputObjectType,
+  isInterfaceType,
+  isLeafType,
+  isListType,
+  isObjectType,
+  parse,
+  specifiedRules,
+  validate,
   type OperationDefinitionNode,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +31,10 @@ function measure(query: string, on = api): Partial<Record<LimitExtension['name']
   const zero: RequestLimits = { maxDepth: 0, maxAliases: -1, maxTokens: 0, maxCost: -1 };
   const errors = validate(on.schema, withStoredFragments(parse(query), on.fragments), [...specifiedRules, ...requestLimitRules(zero)]);
   return Object.fromEntries(
-    errors.map((e) => e.extensions['limit'] as LimitExtension | undefined).filter((l) => l !== undefined).map((l) => [l.name, l.observed]),
+    errors
+      .map((e) => e.extensions['limit'] as LimitExtension | undefined)
+      .filter((l) => l !== undefined)
+      .map((l) => [l.name, l.observed]),
   );
 }
 
@@ -53,8 +66,9 @@ describe('the request limit rules', () => {
     expect(refused.map((e) => e.message)).toEqual([expect.stringMatching(/^the operation may return 1010000 objects; the maximum cost is 1000000 \(maxCost: /)]);
     expect(measure('{ accounts(limit: 10) { id trails(limit: 5) { id tags { key } } } }').maxCost).toBe(10 * (1 + 5 * (1 + 50)));
     expect(measure('{ controls { id failingAssets { id } accounts { accountId } } }').maxCost).toBe(10_000 * (1 + 100 + 100));
-    expect(measure('{ controls(limit: 20) { failingAssets(limit: 50) { id asset { name } } accounts(limit: 10) { accountId } } }').maxCost)
-      .toBe(20 * (1 + 50 * (1 + 1) + 10));
+    expect(measure('{ controls(limit: 20) { failingAssets(limit: 50) { id asset { name } } accounts(limit: 10) { accountId } } }').maxCost).toBe(
+      20 * (1 + 50 * (1 + 1) + 10),
+    );
     expect(measure('{ syncRuns { scopes(status: FAILED) { region } } }').maxCost).toBe(20 * (1 + 100));
     expect(measure('{ trailsAggregate { countBy(field: accountId) { value } } }').maxCost).toBe(1 + 100);
     expect(measure('{ trail(id: "x") { visibleIn { region } history(limit: 5) { kind } } }').maxCost).toBe(1 + 100 + 5);
@@ -63,7 +77,8 @@ describe('the request limit rules', () => {
   });
 
   it("count a trail's selectors and collection errors by CloudTrail's quotas per trail, once per trail", () => {
-    const selectors = '{ trail(id: "x") { eventSelectors { dataResources { type } } advancedEventSelectors { fieldSelectors { field } } insightSelectors { insightType } collectionErrors { code } } }';
+    const selectors =
+      '{ trail(id: "x") { eventSelectors { dataResources { type } } advancedEventSelectors { fieldSelectors { field } } insightSelectors { insightType } collectionErrors { code } } }';
     expect(measure(selectors).maxCost).toBe(1 + (5 + 250) + (500 + 500) + 2 + 4);
   });
 
@@ -73,7 +88,7 @@ describe('the request limit rules', () => {
     expect(operationCost(api.schema, DEFAULT_LIMITS, operation, new Map(), {}).cost).toBe(10_000);
   });
 
-  it('give every list of objects in the schema a bound: page arguments, a CloudTrail quota, or a connection\'s first', () => {
+  it("give every list of objects in the schema a bound: page arguments, a CloudTrail quota, or a connection's first", () => {
     const unbounded: string[] = [];
     for (const type of Object.values(api.schema.getTypeMap())) {
       if (type.name.startsWith('__') || !(isObjectType(type) || isInterfaceType(type))) continue;

@@ -27,7 +27,8 @@ const TAGS = ['a', 'b', 'c', 'd'].map((key) => ({ key, value: key }));
 async function inventory(store: InventoryStore): Promise<void> {
   const trails = (key: string) => [
     ...['t1', 't2', 't3', 't4'].map((name) =>
-      trailRecord(name, { account: A, tags: TAGS, trail: { IsMultiRegionTrail: true, ...(name === 't1' ? { KmsKeyId: key } : {}) } })),
+      trailRecord(name, { account: A, tags: TAGS, trail: { IsMultiRegionTrail: true, ...(name === 't1' ? { KmsKeyId: key } : {}) } }),
+    ),
   ];
   for (const key of ['', 'k1', 'k2', 'k3']) {
     await syncRun(store, [
@@ -37,15 +38,31 @@ async function inventory(store: InventoryStore): Promise<void> {
   }
   const catalog = ['c1', 'c2', 'c3', 'c4'].map((id) => ({ id, title: id, severity: 'low' }));
   const verdict = (controlId: string): VerdictToRecord => ({
-    controlId, title: controlId, severity: 'low', verdict: 'FAIL', reason: 'r',
+    controlId,
+    title: controlId,
+    severity: 'low',
+    verdict: 'FAIL',
+    reason: 'r',
     failingAssets: ['t1', 't2', 't3', 't4'].map((name) => ({ id: `arn:aws:cloudtrail:us-east-1:${A}:trail/${name}`, accountId: A, region: 'us-east-1' })),
     evaluatedCount: 7,
     accounts: [A, ...OTHERS].map((accountId) => ({ accountId, verdict: 'FAIL' as const, evaluated: 1, failing: 1, excepted: 0 })),
     evaluatedAt: '2026-01-01T00:00:00.000Z',
   });
-  await store.recordControlRun(catalog.map((c) => verdict(c.id)), 'check', catalog);
+  await store.recordControlRun(
+    catalog.map((c) => verdict(c.id)),
+    'check',
+    catalog,
+  );
   for (let i = 0; i < 4; i++) {
-    await store.addControlException({ control: 'c1', asset: `arn:aws:cloudtrail:us-east-1:${A}:trail/t${i + 1}`, owner: 'o', reason: 'r', approver: 'a', expires: '2099-01-01', createdBy: 'local' });
+    await store.addControlException({
+      control: 'c1',
+      asset: `arn:aws:cloudtrail:us-east-1:${A}:trail/t${i + 1}`,
+      owner: 'o',
+      reason: 'r',
+      approver: 'a',
+      expires: '2099-01-01',
+      createdBy: 'local',
+    });
   }
 }
 
@@ -69,35 +86,77 @@ const LISTS: readonly { field: string; query: string; page: string; second: (dat
   { field: 'Query.accounts', query: '{ accounts { id } }', page: '{ accounts(limit: 3, offset: 3) { id } }', second: (d) => d.accounts },
   { field: 'Query.controls', query: '{ controls { id } }', page: '{ controls(limit: 3, offset: 3) { id } }', second: (d) => d.controls },
   { field: 'Query.exceptions', query: '{ exceptions { id } }', page: '{ exceptions(limit: 3, offset: 3) { id } }', second: (d) => d.exceptions },
-  { field: 'Query.coverage', query: '{ coverage(assetType: "Trail") { region } }', page: '{ coverage(assetType: "Trail", limit: 3, offset: 6) { region } }', second: (d) => d.coverage },
   {
-    field: 'Account.trails', query: `{ node(id: "${A}") { ... on Account { trails { id } } } }`,
-    page: `{ node(id: "${A}") { ... on Account { trails(limit: 3, offset: 3) { id } } } }`, second: (d) => d.node.trails,
-  },
-  { field: 'Trail.tags', query: `{ trail(id: "${T1}") { tags { key } } }`, page: `{ trail(id: "${T1}") { tags(limit: 3, offset: 3) { key } } }`, second: (d) => d.trail.tags },
-  { field: 'Trail.visibleIn', query: `{ trail(id: "${T1}") { visibleIn { region } } }`, page: `{ trail(id: "${T1}") { visibleIn(limit: 3, offset: 3) { region } } }`, second: (d) => d.trail.visibleIn },
-  { field: 'Trail.history', query: `{ trail(id: "${T1}") { history { kind } } }`, page: `{ trail(id: "${T1}") { history(limit: 3, offset: 3) { kind } } }`, second: (d) => d.trail.history },
-  {
-    field: 'TrailAggregate.countBy', query: '{ trailsAggregate { countBy(field: accountId) { value } } }',
-    page: '{ trailsAggregate { countBy(field: name, limit: 3, offset: 6) { value } } }', second: (d) => d.trailsAggregate.countBy,
-  },
-  { field: 'SyncRun.scopes', query: '{ syncRuns(limit: 1) { scopes { region } } }', page: '{ syncRuns(limit: 1) { scopes(limit: 3, offset: 6) { region } } }', second: (d) => d.syncRuns[0].scopes },
-  {
-    field: 'ControlStatus.failingAssets', query: '{ controls(limit: 1) { failingAssets { id } } }',
-    page: '{ controls(limit: 1) { failingAssets(limit: 3, offset: 3) { id } } }', second: (d) => d.controls[0].failingAssets,
+    field: 'Query.coverage',
+    query: '{ coverage(assetType: "Trail") { region } }',
+    page: '{ coverage(assetType: "Trail", limit: 3, offset: 6) { region } }',
+    second: (d) => d.coverage,
   },
   {
-    field: 'ControlStatus.accounts', query: '{ controls(limit: 1) { accounts { accountId } } }',
-    page: '{ controls(limit: 1) { accounts(limit: 3, offset: 3) { accountId } } }', second: (d) => d.controls[0].accounts,
-  },
-  { field: 'ControlRun.results', query: '{ controlRuns(limit: 1) { results { controlId } } }', page: '{ controlRuns(limit: 1) { results(limit: 3, offset: 3) { controlId } } }', second: (d) => d.controlRuns[0].results },
-  {
-    field: 'ControlResult.failingAssets', query: '{ controlRuns(limit: 1) { results(limit: 1) { failingAssets { id } } } }',
-    page: '{ controlRuns(limit: 1) { results(limit: 1) { failingAssets(limit: 3, offset: 3) { id } } } }', second: (d) => d.controlRuns[0].results[0].failingAssets,
+    field: 'Account.trails',
+    query: `{ node(id: "${A}") { ... on Account { trails { id } } } }`,
+    page: `{ node(id: "${A}") { ... on Account { trails(limit: 3, offset: 3) { id } } } }`,
+    second: (d) => d.node.trails,
   },
   {
-    field: 'ControlResult.accounts', query: '{ controlRuns(limit: 1) { results(limit: 1) { accounts { accountId } } } }',
-    page: '{ controlRuns(limit: 1) { results(limit: 1) { accounts(limit: 3, offset: 3) { accountId } } } }', second: (d) => d.controlRuns[0].results[0].accounts,
+    field: 'Trail.tags',
+    query: `{ trail(id: "${T1}") { tags { key } } }`,
+    page: `{ trail(id: "${T1}") { tags(limit: 3, offset: 3) { key } } }`,
+    second: (d) => d.trail.tags,
+  },
+  {
+    field: 'Trail.visibleIn',
+    query: `{ trail(id: "${T1}") { visibleIn { region } } }`,
+    page: `{ trail(id: "${T1}") { visibleIn(limit: 3, offset: 3) { region } } }`,
+    second: (d) => d.trail.visibleIn,
+  },
+  {
+    field: 'Trail.history',
+    query: `{ trail(id: "${T1}") { history { kind } } }`,
+    page: `{ trail(id: "${T1}") { history(limit: 3, offset: 3) { kind } } }`,
+    second: (d) => d.trail.history,
+  },
+  {
+    field: 'TrailAggregate.countBy',
+    query: '{ trailsAggregate { countBy(field: accountId) { value } } }',
+    page: '{ trailsAggregate { countBy(field: name, limit: 3, offset: 6) { value } } }',
+    second: (d) => d.trailsAggregate.countBy,
+  },
+  {
+    field: 'SyncRun.scopes',
+    query: '{ syncRuns(limit: 1) { scopes { region } } }',
+    page: '{ syncRuns(limit: 1) { scopes(limit: 3, offset: 6) { region } } }',
+    second: (d) => d.syncRuns[0].scopes,
+  },
+  {
+    field: 'ControlStatus.failingAssets',
+    query: '{ controls(limit: 1) { failingAssets { id } } }',
+    page: '{ controls(limit: 1) { failingAssets(limit: 3, offset: 3) { id } } }',
+    second: (d) => d.controls[0].failingAssets,
+  },
+  {
+    field: 'ControlStatus.accounts',
+    query: '{ controls(limit: 1) { accounts { accountId } } }',
+    page: '{ controls(limit: 1) { accounts(limit: 3, offset: 3) { accountId } } }',
+    second: (d) => d.controls[0].accounts,
+  },
+  {
+    field: 'ControlRun.results',
+    query: '{ controlRuns(limit: 1) { results { controlId } } }',
+    page: '{ controlRuns(limit: 1) { results(limit: 3, offset: 3) { controlId } } }',
+    second: (d) => d.controlRuns[0].results,
+  },
+  {
+    field: 'ControlResult.failingAssets',
+    query: '{ controlRuns(limit: 1) { results(limit: 1) { failingAssets { id } } } }',
+    page: '{ controlRuns(limit: 1) { results(limit: 1) { failingAssets(limit: 3, offset: 3) { id } } } }',
+    second: (d) => d.controlRuns[0].results[0].failingAssets,
+  },
+  {
+    field: 'ControlResult.accounts',
+    query: '{ controlRuns(limit: 1) { results(limit: 1) { accounts { accountId } } } }',
+    page: '{ controlRuns(limit: 1) { results(limit: 1) { accounts(limit: 3, offset: 3) { accountId } } } }',
+    second: (d) => d.controlRuns[0].results[0].accounts,
   },
 ];
 
@@ -106,7 +165,9 @@ describe('a list without a limit, over HTTP', () => {
     const { body } = await postGraphQL(server.graphqlUrl, query);
     expect(body.errors, JSON.stringify(body)).toHaveLength(1);
     const [error] = body.errors;
-    expect(error.message).toMatch(new RegExp(`^${field.split('.')[1]}\\b.* has more than ${PAGE} items, the most a (nested )?list without a limit returns; ask for them a page at a time: `));
+    expect(error.message).toMatch(
+      new RegExp(`^${field.split('.')[1]}\\b.* has more than ${PAGE} items, the most a (nested )?list without a limit returns; ask for them a page at a time: `),
+    );
     expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', list: { field, maximum: PAGE } });
     const rest = await postGraphQL(server.graphqlUrl, page);
     expect(rest.body.errors, JSON.stringify(rest.body)).toBeUndefined();

@@ -98,7 +98,11 @@ describe('a running server', () => {
     );
     expect(text).toMatch(/inventory_last_successful_sync_timestamp_seconds\{asset_type="Trail",account="444455556666",region="eu-west-1"\} \d+(\.\d+)?\n/);
     // Every sample line is name{labels} value, as the text exposition format has it.
-    for (const line of text.trimEnd().split('\n').filter((l) => !l.startsWith('#'))) expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? [0-9.e+-]+$/);
+    for (const line of text
+      .trimEnd()
+      .split('\n')
+      .filter((l) => !l.startsWith('#')))
+      expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? [0-9.e+-]+$/);
   });
 
   it('asks for an admin token on /metrics once tokens exist', async () => {

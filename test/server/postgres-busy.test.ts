@@ -45,7 +45,8 @@ describe.skipIf(!URL_SET)('the server on PostgreSQL (INVENTORY_TEST_POSTGRES_URL
     cleanups.push(() => store.close());
     const server = await startServer({ store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger });
     cleanups.push(() => server.close());
-    const query = () => fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ trails { id } }' }) });
+    const query = () =>
+      fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ trails { id } }' }) });
     const held = await store.pool.connect();
     try {
       const busy = await query();

@@ -59,13 +59,20 @@ beforeAll(async () => {
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', management.secretAccessKey);
   temp = await openTempStore();
   const accounts = parseAccountsConfig(`organization:\n  member_role_name: ${DEMO_MEMBER_ROLE}\n`, 'demo accounts');
-  const summary = await syncInventory(temp.store, { accounts: () => resolveAccountTargets(accounts, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }), log: silentLogger });
+  const summary = await syncInventory(temp.store, {
+    accounts: () => resolveAccountTargets(accounts, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }),
+    log: silentLogger,
+  });
   expect(summary.run.status).toBe('succeeded');
   const api = createInventoryApi();
   const catalog = loadCatalog(api);
   await temp.store.recordControlRun(await evaluateControls(api, temp.store, catalog), 'demo', catalog);
   server = await startServer({
-    store: temp.store, api, host: '127.0.0.1', port: 0, log: silentLogger,
+    store: temp.store,
+    api,
+    host: '127.0.0.1',
+    port: 0,
+    log: silentLogger,
     exceptionRules: { controlIds: catalog.map((control) => control.id), maxDays: DEFAULT_MAX_EXCEPTION_DAYS },
   });
 }, 120_000);

@@ -22,7 +22,11 @@ describe('the GraphQL HTTP server', () => {
 
   beforeAll(async () => {
     temp = await openTempStore();
-    await syncScope(temp.store, { accountId: '111122223333', region: 'us-east-1', trails: [trailRecord('plain'), trailRecord('encrypted', { trail: { KmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/k' } })] });
+    await syncScope(temp.store, {
+      accountId: '111122223333',
+      region: 'us-east-1',
+      trails: [trailRecord('plain'), trailRecord('encrypted', { trail: { KmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/k' } })],
+    });
     server = await startServer({ store: temp.store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger });
   });
   afterAll(async () => {
@@ -88,13 +92,19 @@ describe('the GraphQL HTTP server', () => {
   it('refuses malformed JSON with 400 and says what is wrong', async () => {
     const response = await fetch(server.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ trails { id } }"' });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as GraphQLBody).errors[0]).toMatchObject({ message: expect.stringContaining('request body is not valid JSON'), extensions: { code: 'BAD_REQUEST' } });
+    expect(((await response.json()) as GraphQLBody).errors[0]).toMatchObject({
+      message: expect.stringContaining('request body is not valid JSON'),
+      extensions: { code: 'BAD_REQUEST' },
+    });
   });
 
   it('answers an unknown filter field with a validation error that names it', async () => {
     const { status, body } = await postGraphQL(server.graphqlUrl, '{ trails(where:{kmsKeyId:""}){ id } }');
     expect(status).toBe(400);
-    expect(body.errors[0]).toMatchObject({ message: expect.stringContaining('Field "kmsKeyId" is not defined by type "TrailWhere"'), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(body.errors[0]).toMatchObject({
+      message: expect.stringContaining('Field "kmsKeyId" is not defined by type "TrailWhere"'),
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
   });
 });
 

@@ -120,9 +120,7 @@ describe('STS AssumeRole', () => {
   it('answers AccessDenied for a role that does not exist, in an account that does not exist too', async () => {
     const caller = `arn:aws:iam::${MANAGEMENT}:user/inventory-reader`;
     await expect(assume(keys(MANAGEMENT), { RoleArn: roleArn(MEMBER, 'Nope') })).rejects.toMatchObject(accessDenied(caller, roleArn(MEMBER, 'Nope')));
-    await expect(assume(keys(MANAGEMENT), { RoleArn: roleArn('999999999999', 'Reader') })).rejects.toMatchObject(
-      accessDenied(caller, roleArn('999999999999', 'Reader')),
-    );
+    await expect(assume(keys(MANAGEMENT), { RoleArn: roleArn('999999999999', 'Reader') })).rejects.toMatchObject(accessDenied(caller, roleArn('999999999999', 'Reader')));
     expect(sim.calls.map((call) => [call.accountId, call.status, call.errorCode])).toEqual([
       [MANAGEMENT, 403, 'AccessDenied'],
       [MANAGEMENT, 403, 'AccessDenied'],
@@ -182,7 +180,7 @@ describe('session credentials', () => {
     ]);
   });
 
-  it("name the assumed-role ARN in a CloudTrail AccessDeniedException", async () => {
+  it('name the assumed-role ARN in a CloudTrail AccessDeniedException', async () => {
     sim.scenario.faults = [{ kind: 'accessDenied', accountId: MEMBER, region: 'eu-west-1' }];
     const session = sessionCredentials((await assume(keys(MANAGEMENT), { RoleArn: roleArn(MEMBER, 'Reader') })).Credentials);
     await expect(cloudTrailClient(sim, session, { region: 'eu-west-1' }).send(new DescribeTrailsCommand({}))).rejects.toMatchObject({

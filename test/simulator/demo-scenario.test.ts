@@ -55,9 +55,7 @@ describe('demoScenario', () => {
   });
 
   it('has a switched-off legacy trail with a stop time', async () => {
-    const status = await cloudTrailClient(sim, asKeys('222222222222'), { region: 'eu-west-1' }).send(
-      new GetTrailStatusCommand({ Name: 'eu-legacy-audit' }),
-    );
+    const status = await cloudTrailClient(sim, asKeys('222222222222'), { region: 'eu-west-1' }).send(new GetTrailStatusCommand({ Name: 'eu-legacy-audit' }));
     expect(status.IsLogging).toBe(false);
     expect(status.StopLoggingTime).toBeInstanceOf(Date);
     expect(status.StopLoggingTime!.getTime()).toBeLessThan(Date.now());

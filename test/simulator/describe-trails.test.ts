@@ -74,10 +74,7 @@ describe('DescribeTrails visibility', () => {
     expect(await trailNames(workloads(), region, { trailNameList: ['acme-org-trail'] })).toEqual([]);
     expect(
       await trailNames(workloads(), region, {
-        trailNameList: [
-          'arn:aws:cloudtrail:us-west-2:222222222222:trail/workloads-main-trail',
-          'arn:aws:cloudtrail:us-east-1:111111111111:trail/acme-org-trail',
-        ],
+        trailNameList: ['arn:aws:cloudtrail:us-west-2:222222222222:trail/workloads-main-trail', 'arn:aws:cloudtrail:us-east-1:111111111111:trail/acme-org-trail'],
       }),
     ).toEqual(['acme-org-trail', 'workloads-main-trail']);
   });
@@ -104,9 +101,7 @@ describe('DescribeTrails wire form', () => {
     const rawLegacy = rawTrails.find((trail) => trail.Name === 'eu-legacy-audit')!;
     expect(Object.keys(rawLegacy)).not.toContain('KmsKeyId');
     expect(Object.keys(rawLegacy)).not.toContain('SnsTopicName');
-    expect(rawTrails.find((trail) => trail.Name === 'acme-org-trail')?.KmsKeyId).toBe(
-      'arn:aws:kms:us-east-1:111111111111:key/6f1d2c3b-8a4e-4f0b-9c7d-2e5a1b3c4d5e',
-    );
+    expect(rawTrails.find((trail) => trail.Name === 'acme-org-trail')?.KmsKeyId).toBe('arn:aws:kms:us-east-1:111111111111:key/6f1d2c3b-8a4e-4f0b-9c7d-2e5a1b3c4d5e');
   });
 
   it('answers the legacy X-Amz-Target spelling of older clients', async () => {

@@ -87,7 +87,7 @@ describe('KMS in the simulator', () => {
     expect(await errorOf(client.send(new ListKeysCommand({ Limit: 0 })))).toMatchObject({ name: 'ValidationException' });
   });
 
-  it('describes a key by id, ARN, alias name and alias ARN, with AWS\'s members and epoch-second dates', async () => {
+  it("describes a key by id, ARN, alias name and alias ARN, with AWS's members and epoch-second dates", async () => {
     const key = { KeyId: keyId(1), Region: 'us-east-1', Description: 'app', CreationDate: '2025-03-04T05:06:07.125Z', Aliases: ['alias/app'] };
     const s = await start({ accounts: [owner({ KmsKeys: [key] })] });
     const client = kmsClient(s, owner());
@@ -95,14 +95,26 @@ describe('KMS in the simulator', () => {
     for (const name of [keyId(1), arn, 'alias/app', `arn:aws:kms:us-east-1:${OWNER}:alias/app`]) {
       const { KeyMetadata } = await client.send(new DescribeKeyCommand({ KeyId: name }));
       expect(KeyMetadata).toMatchObject({
-        AWSAccountId: OWNER, KeyId: keyId(1), Arn: arn, Enabled: true, Description: 'app', KeyUsage: 'ENCRYPT_DECRYPT', KeyState: 'Enabled',
-        Origin: 'AWS_KMS', KeyManager: 'CUSTOMER', KeySpec: 'SYMMETRIC_DEFAULT', EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'], MultiRegion: false,
+        AWSAccountId: OWNER,
+        KeyId: keyId(1),
+        Arn: arn,
+        Enabled: true,
+        Description: 'app',
+        KeyUsage: 'ENCRYPT_DECRYPT',
+        KeyState: 'Enabled',
+        Origin: 'AWS_KMS',
+        KeyManager: 'CUSTOMER',
+        KeySpec: 'SYMMETRIC_DEFAULT',
+        EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
+        MultiRegion: false,
       });
       expect(KeyMetadata?.CreationDate?.toISOString()).toBe('2025-03-04T05:06:07.125Z');
     }
     expect(s.calls.at(-1)?.responseBody).toContain('"CreationDate":1.741064767125E9');
     expect(await errorOf(client.send(new DescribeKeyCommand({ KeyId: keyId(2) })))).toEqual({
-      name: 'NotFoundException', message: `Key '${arnOf('us-east-1', OWNER, keyId(2))}' does not exist`, status: 400,
+      name: 'NotFoundException',
+      message: `Key '${arnOf('us-east-1', OWNER, keyId(2))}' does not exist`,
+      status: 400,
     });
     expect(await errorOf(client.send(new DescribeKeyCommand({ KeyId: 'alias/none' })))).toMatchObject({ name: 'NotFoundException' });
     // A key is regional: the same id in another region's endpoint does not exist.
@@ -139,7 +151,9 @@ describe('KMS in the simulator', () => {
     expect((await rotation(5)).KeyRotationEnabled).toBe(true);
     expect(await errorOf(rotation(6))).toMatchObject({ name: 'UnsupportedOperationException', status: 400 });
     expect(await errorOf(rotation(7))).toEqual({
-      name: 'UnsupportedOperationException', message: `${arnOf('us-east-1', OWNER, keyId(7))} origin is EXTERNAL which is not valid for this operation.`, status: 400,
+      name: 'UnsupportedOperationException',
+      message: `${arnOf('us-east-1', OWNER, keyId(7))} origin is EXTERNAL which is not valid for this operation.`,
+      status: 400,
     });
     const { KeyMetadata } = await client.send(new DescribeKeyCommand({ KeyId: keyId(4) }));
     expect([KeyMetadata?.Enabled, KeyMetadata?.KeyState, KeyMetadata?.DeletionDate?.toISOString()]).toEqual([false, 'PendingDeletion', '2026-12-01T00:00:00.000Z']);
@@ -148,13 +162,14 @@ describe('KMS in the simulator', () => {
     expect(asymmetric).not.toHaveProperty('EncryptionAlgorithms');
   });
 
-  it('returns the key policy as a JSON string in AWS\'s layout, under PolicyName default', async () => {
+  it("returns the key policy as a JSON string in AWS's layout, under PolicyName default", async () => {
     const s = await start({ accounts: [owner({ KmsKeys: [{ KeyId: keyId(1), Region: 'us-east-1', CreationDate: '2025-01-01T00:00:00Z' }] })] });
     const client = kmsClient(s, owner());
     const policy = await client.send(new GetKeyPolicyCommand({ KeyId: keyId(1) }));
     expect(policy.PolicyName).toBe('default');
     expect(JSON.parse(policy.Policy!)).toEqual({
-      Version: '2012-10-17', Id: 'key-default-1',
+      Version: '2012-10-17',
+      Id: 'key-default-1',
       Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OWNER}:root` }, Action: 'kms:*', Resource: '*' }],
     });
     expect((await client.send(new GetKeyPolicyCommand({ KeyId: keyId(1), PolicyName: 'default' }))).Policy).toBe(policy.Policy);
@@ -199,7 +214,12 @@ describe('KMS in the simulator', () => {
   });
 
   it('lets another account read a key by ARN only when the key policy allows it', async () => {
-    const shared = { KeyId: keyId(1), Region: 'us-east-1', CreationDate: '2025-01-01T00:00:00Z', Policy: writeAwsJson({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER}:root` }, Action: 'kms:*', Resource: '*' }] }) };
+    const shared = {
+      KeyId: keyId(1),
+      Region: 'us-east-1',
+      CreationDate: '2025-01-01T00:00:00Z',
+      Policy: writeAwsJson({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER}:root` }, Action: 'kms:*', Resource: '*' }] }),
+    };
     const closed = { KeyId: keyId(2), Region: 'us-east-1', CreationDate: '2025-01-01T00:00:00Z' };
     const other = simAccount(OTHER, []);
     const s = await start({ accounts: [owner({ KmsKeys: [shared, closed] }), other] });
@@ -268,7 +288,7 @@ describe('KMS in the simulator', () => {
 describe('KMS keys in the scenarios', () => {
   const list = async (client: KMSClient) => (await client.send(new ListKeysCommand({}))).Keys?.map((k) => k.KeyArn) ?? [];
 
-  it('the demo\'s encrypted trails name keys that exist, one in another account than its trail', async () => {
+  it("the demo's encrypted trails name keys that exist, one in another account than its trail", async () => {
     const scenario = demoScenario(new Date('2026-11-01T00:00:00Z'));
     const s = await start(scenario);
     const byId = new Map(scenario.accounts.map((account) => [account.Id, account]));
@@ -289,7 +309,7 @@ describe('KMS keys in the scenarios', () => {
     expect([DEMO_MANAGEMENT_ACCOUNT_ID, DEMO_WORKLOADS_ACCOUNT_ID, DEMO_SECURITY_ACCOUNT_ID].every((id) => (byId.get(id)!.KmsKeys ?? []).length > 0)).toBe(true);
   });
 
-  it('the generated organization holds every encrypted trail\'s key, and the same organization as before', async () => {
+  it("the generated organization holds every encrypted trail's key, and the same organization as before", async () => {
     const org = organizationScenario({ accounts: 12, latencyMs: 0, transientErrorRate: 0, callsPerSecond: 1000, seed: 5 });
     const encrypted = org.scenario.accounts.flatMap((a) => a.Trails.map((t) => t.KmsKeyId).filter((k): k is string => k !== undefined));
     expect([...org.kmsKeyArns].sort()).toEqual([...encrypted].sort());

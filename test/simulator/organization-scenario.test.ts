@@ -57,7 +57,12 @@ describe('organizationScenario', () => {
   it('has one encrypted organization trail and 0 to 2 own trails per account, all listed in trailArns', () => {
     const org = organizationScenario({ seed: 3 });
     const [orgTrail, ...managementOwn] = org.management.Trails;
-    expect(orgTrail).toMatchObject({ HomeRegion: 'us-east-1', IsMultiRegionTrail: true, IsOrganizationTrail: true, KmsKeyId: expect.stringMatching(/^arn:aws:kms:us-east-1:/) });
+    expect(orgTrail).toMatchObject({
+      HomeRegion: 'us-east-1',
+      IsMultiRegionTrail: true,
+      IsOrganizationTrail: true,
+      KmsKeyId: expect.stringMatching(/^arn:aws:kms:us-east-1:/),
+    });
     expect(managementOwn.length).toBeLessThanOrEqual(2);
 
     const arns: string[] = [];

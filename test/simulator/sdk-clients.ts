@@ -37,12 +37,10 @@ export function sessionCredentials(credentials: StsCredentials | undefined): Cre
   return { AccessKeyId: credentials.AccessKeyId, SecretAccessKey: credentials.SecretAccessKey, SessionToken: credentials.SessionToken };
 }
 
-export const cloudTrailClient = (sim: Simulator, who: Credentials, options: ClientOptions = {}) =>
-  new CloudTrailClient(config(sim, who, options));
+export const cloudTrailClient = (sim: Simulator, who: Credentials, options: ClientOptions = {}) => new CloudTrailClient(config(sim, who, options));
 export const stsClient = (sim: Simulator, who: Credentials, options: ClientOptions = {}) => new STSClient(config(sim, who, options));
 export const ec2Client = (sim: Simulator, who: Credentials, options: ClientOptions = {}) => new EC2Client(config(sim, who, options));
-export const organizationsClient = (sim: Simulator, who: Credentials, options: ClientOptions = {}) =>
-  new OrganizationsClient(config(sim, who, options));
+export const organizationsClient = (sim: Simulator, who: Credentials, options: ClientOptions = {}) => new OrganizationsClient(config(sim, who, options));
 
 /** A syntactically valid SigV4 authorization header (the simulator reads the scope, not the signature). */
 export function sigV4Headers(accessKeyId: string, region: string, service: string): Record<string, string> {

@@ -65,9 +65,7 @@ describe('EC2 DescribeRegions', () => {
     const client = ec2Client(sim, account('222222222222'));
     const named = await client.send(new DescribeRegionsCommand({ RegionNames: ['eu-west-1', 'us-east-1'] }));
     expect(named.Regions?.map((region) => region.RegionName)).toEqual(['eu-west-1', 'us-east-1']);
-    const notOptedIn = await client.send(
-      new DescribeRegionsCommand({ AllRegions: true, Filters: [{ Name: 'opt-in-status', Values: ['not-opted-in'] }] }),
-    );
+    const notOptedIn = await client.send(new DescribeRegionsCommand({ AllRegions: true, Filters: [{ Name: 'opt-in-status', Values: ['not-opted-in'] }] }));
     expect(notOptedIn.Regions?.map((region) => region.RegionName)).toEqual([...OPT_IN_REGIONS].sort());
     await expect(client.send(new DescribeRegionsCommand({ Filters: [{ Name: 'colour', Values: ['blue'] }] }))).rejects.toMatchObject({
       name: 'InvalidParameterValue',

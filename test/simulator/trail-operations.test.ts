@@ -9,15 +9,7 @@ import {
   UpdateTrailCommand,
 } from '@aws-sdk/client-cloudtrail';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  demoScenario,
-  LIST_TAGS_MAX_RESOURCE_IDS,
-  startSimulator,
-  type Scenario,
-  type SimAccount,
-  type SimTrail,
-  type Simulator,
-} from '../../src/simulator/index.js';
+import { demoScenario, LIST_TAGS_MAX_RESOURCE_IDS, startSimulator, type Scenario, type SimAccount, type SimTrail, type Simulator } from '../../src/simulator/index.js';
 import { cloudTrailClient } from './sdk-clients.js';
 
 let sim: Simulator;
@@ -62,9 +54,9 @@ describe('GetTrailStatus', () => {
 
   it('does not find a single-region trail by ARN outside its home region', async () => {
     const client = cloudTrailClient(sim, workloads(), { region: 'us-east-1' });
-    await expect(
-      client.send(new GetTrailStatusCommand({ Name: 'arn:aws:cloudtrail:eu-west-1:222222222222:trail/eu-legacy-audit' })),
-    ).rejects.toMatchObject({ name: 'TrailNotFoundException' });
+    await expect(client.send(new GetTrailStatusCommand({ Name: 'arn:aws:cloudtrail:eu-west-1:222222222222:trail/eu-legacy-audit' }))).rejects.toMatchObject({
+      name: 'TrailNotFoundException',
+    });
   });
 
   it('writes times as Java doubles that the SDK parses to the exact instant, plus the legacy strings', async () => {
@@ -73,9 +65,7 @@ describe('GetTrailStatus', () => {
       LatestDeliveryTime: '2018-01-14T11:25:59.630Z',
       LatestDigestDeliveryTime: '2018-01-14T11:28:04.411Z',
     };
-    const status = await cloudTrailClient(sim, workloads(), { region: 'us-west-2' }).send(
-      new GetTrailStatusCommand({ Name: 'workloads-main-trail' }),
-    );
+    const status = await cloudTrailClient(sim, workloads(), { region: 'us-west-2' }).send(new GetTrailStatusCommand({ Name: 'workloads-main-trail' }));
     expect(status.LatestDeliveryTime).toEqual(new Date('2018-01-14T11:25:59.630Z'));
     expect(status.StartLoggingTime).toEqual(new Date('2017-11-06T09:22:45.693Z'));
     expect(status.LatestDeliveryAttemptTime).toBe('2018-01-14T11:25:59Z');
@@ -215,9 +205,9 @@ describe('ListTags', () => {
 
   it('answers ResourceNotFoundException for an unknown trail ARN', async () => {
     const client = cloudTrailClient(sim, workloads(), { region: 'us-west-2' });
-    await expect(
-      client.send(new ListTagsCommand({ ResourceIdList: ['arn:aws:cloudtrail:us-west-2:222222222222:trail/deleted-trail'] })),
-    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(client.send(new ListTagsCommand({ ResourceIdList: ['arn:aws:cloudtrail:us-west-2:222222222222:trail/deleted-trail'] }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 });
 

@@ -77,7 +77,10 @@ async function openOldInventory(version: number) {
     return {
       sql: async (text: string, params: unknown[] = []) => {
         let n = 0;
-        await old.pool.query(text.replace(/\?/g, () => `$${++n}`), params);
+        await old.pool.query(
+          text.replace(/\?/g, () => `$${++n}`),
+          params,
+        );
       },
       upgrade: async (): Promise<InventoryStore> => (await old.close(), PostgresStore.open(schema.url)),
       cleanup: async () => (await schema.drop(), removeDir(dir)),
@@ -99,7 +102,10 @@ describe('an inventory from before tokens were kept (migration 0008)', () => {
     try {
       // As the old `token revoke` left it: tokens 1 and 2 deleted, an exception created by "token 7" and one revoked by "ci".
       for (const name of [null, 'ci']) {
-        await old.sql(`INSERT INTO api_tokens (name, scope, token_sha256, created_at) VALUES (?, 'admin', ?, '2026-01-01T00:00:00.000Z')`, [name, `${name}`.padEnd(64, '0')]);
+        await old.sql(`INSERT INTO api_tokens (name, scope, token_sha256, created_at) VALUES (?, 'admin', ?, '2026-01-01T00:00:00.000Z')`, [
+          name,
+          `${name}`.padEnd(64, '0'),
+        ]);
       }
       await old.sql(`DELETE FROM api_tokens`);
       await old.sql(

@@ -107,8 +107,18 @@ describe('an asset type from its definition alone', () => {
     const all = await store.findAssetsOfType('Widget', {});
     expect(all.map((w) => w.name)).toEqual(['a', 'b', 'c']);
     expect(all[0]).toMatchObject({
-      id: widget('a').arn, assetType: 'Widget', provider: 'aws', accountId: ACCOUNT, color: 'red', enabled: true, size: 5,
-      settings: { a: [1, 2] }, big: false, tagsKnown: true, deletedAt: null, raw: { Describe: { name: 'a' } },
+      id: widget('a').arn,
+      assetType: 'Widget',
+      provider: 'aws',
+      accountId: ACCOUNT,
+      color: 'red',
+      enabled: true,
+      size: 5,
+      settings: { a: [1, 2] },
+      big: false,
+      tagsKnown: true,
+      deletedAt: null,
+      raw: { Describe: { name: 'a' } },
     });
     expect(all[1]).toMatchObject({ enabled: null, big: true });
 
@@ -128,8 +138,14 @@ describe('an asset type from its definition alone', () => {
     expect(await store.hasAssetsBefore('Widget', {}, { after: first.cursors[1]!, sort: [{ size: 'DESC' }] })).toBe(true);
 
     expect(await store.countAssets('Widget', { color: 'red' })).toBe(2);
-    expect(await store.countAssetsBy('Widget', {}, 'color')).toEqual([{ value: 'red', count: 2 }, { value: 'blue', count: 1 }]);
-    expect(await store.countAssetsBy('Widget', {}, 'enabled')).toEqual([{ value: 'true', count: 2 }, { value: null, count: 1 }]);
+    expect(await store.countAssetsBy('Widget', {}, 'color')).toEqual([
+      { value: 'red', count: 2 },
+      { value: 'blue', count: 1 },
+    ]);
+    expect(await store.countAssetsBy('Widget', {}, 'enabled')).toEqual([
+      { value: 'true', count: 2 },
+      { value: null, count: 1 },
+    ]);
 
     expect((await store.assetsById('Widget', [widget('c').arn, 'nope'])).map((w) => w?.name)).toEqual(['c', undefined]);
     expect((await store.nodesById([TRAIL.arn, widget('a').arn])).map((a) => a?.assetType)).toEqual(['Trail', 'Widget']);

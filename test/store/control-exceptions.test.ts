@@ -44,11 +44,15 @@ describe('stored exceptions', () => {
   });
 
   it('refuses an expiry that is not written YYYY-MM-DD, and a revocation without who', async () => {
-    await expect(temp.sql(
-      `INSERT INTO control_exceptions (control_id, asset, owner, reason, approver, expires, created_at, created_by) VALUES ('c', 'a', 'o', 'r', 'a', '31/03/2027', 'now', 'x')`,
-    )).rejects.toThrow(/CHECK constraint failed|violates check constraint/);
-    await expect(temp.sql(
-      `INSERT INTO control_exceptions (control_id, asset, owner, reason, approver, expires, created_at, created_by, revoked_at) VALUES ('c', 'a', 'o', 'r', 'a', '2027-03-31', 'now', 'x', 'now')`,
-    )).rejects.toThrow(/CHECK constraint failed|violates check constraint/);
+    await expect(
+      temp.sql(
+        `INSERT INTO control_exceptions (control_id, asset, owner, reason, approver, expires, created_at, created_by) VALUES ('c', 'a', 'o', 'r', 'a', '31/03/2027', 'now', 'x')`,
+      ),
+    ).rejects.toThrow(/CHECK constraint failed|violates check constraint/);
+    await expect(
+      temp.sql(
+        `INSERT INTO control_exceptions (control_id, asset, owner, reason, approver, expires, created_at, created_by, revoked_at) VALUES ('c', 'a', 'o', 'r', 'a', '2027-03-31', 'now', 'x', 'now')`,
+      ),
+    ).rejects.toThrow(/CHECK constraint failed|violates check constraint/);
   });
 });

@@ -13,12 +13,26 @@ const CATALOG = [
   { id: LOGGING, title: 'CloudTrail is logging', severity: 'high' },
 ];
 const asset = (name: string, account = '111122223333', region = 'us-east-1') => ({
-  id: `arn:aws:cloudtrail:${region}:${account}:trail/${name}`, name, assetType: 'Trail', accountId: account, region,
+  id: `arn:aws:cloudtrail:${region}:${account}:trail/${name}`,
+  name,
+  assetType: 'Trail',
+  accountId: account,
+  region,
 });
 
 function verdict(controlId: string, v: VerdictToRecord['verdict'], extra: Partial<VerdictToRecord> = {}): VerdictToRecord {
   const control = CATALOG.find((c) => c.id === controlId)!;
-  return { controlId, title: control.title, severity: control.severity, verdict: v, reason: `${v} because`, failingAssets: [], exceptedAssets: [], evaluatedAt: '2026-01-01T00:00:00.000Z', ...extra };
+  return {
+    controlId,
+    title: control.title,
+    severity: control.severity,
+    verdict: v,
+    reason: `${v} because`,
+    failingAssets: [],
+    exceptedAssets: [],
+    evaluatedAt: '2026-01-01T00:00:00.000Z',
+    ...extra,
+  };
 }
 
 describe('control history', () => {
@@ -35,18 +49,33 @@ describe('control history', () => {
       'check',
       CATALOG,
     );
-    expect(first).toMatchObject({ id: 1, controlsEvaluated: 1, source: 'check', results: [{ runId: 1, controlId: KMS, verdict: 'FAIL', failingCount: 2, exceptedCount: 1 }] });
+    expect(first).toMatchObject({
+      id: 1,
+      controlsEvaluated: 1,
+      source: 'check',
+      results: [{ runId: 1, controlId: KMS, verdict: 'FAIL', failingCount: 2, exceptedCount: 1 }],
+    });
     expect(first.startedAt).toBe('2026-01-01T00:00:00.000Z');
 
     // The logging control is in the catalog but never evaluated: it shows with no result.
     let latest = await store.latestControlResults();
-    expect(latest.map((c) => [c.id, c.result?.verdict ?? null])).toEqual([[KMS, 'FAIL'], [LOGGING, null]]);
+    expect(latest.map((c) => [c.id, c.result?.verdict ?? null])).toEqual([
+      [KMS, 'FAIL'],
+      [LOGGING, null],
+    ]);
 
     await store.recordControlRun([verdict(KMS, 'PASS', { evaluatedAt: '2026-01-02T00:00:00.000Z' }), verdict(LOGGING, 'ERROR')], 'check', CATALOG);
     latest = await store.latestControlResults();
-    expect(latest.map((c) => [c.id, c.result?.verdict, c.result?.runId])).toEqual([[KMS, 'PASS', 2], [LOGGING, 'ERROR', 2]]);
+    expect(latest.map((c) => [c.id, c.result?.verdict, c.result?.runId])).toEqual([
+      [KMS, 'PASS', 2],
+      [LOGGING, 'ERROR', 2],
+    ]);
 
-    const assets = await store.resultAssets([{ runId: 1, controlId: KMS }, { runId: 2, controlId: KMS }, { runId: 9, controlId: 'nope' }]);
+    const assets = await store.resultAssets([
+      { runId: 1, controlId: KMS },
+      { runId: 2, controlId: KMS },
+      { runId: 9, controlId: 'nope' },
+    ]);
     expect(assets[0]!.map((a) => [a.assetId, a.state, a.exceptionOwner, a.exceptionExpires])).toEqual([
       [asset('c').id, 'excepted', 'team-a', '2027-01-01'],
       [asset('b', '444455556666', 'eu-west-1').id, 'failing', null, null],
@@ -93,7 +122,7 @@ describe('control history', () => {
     expect((await store.latestControlResults()).map((c) => [c.id, c.result?.verdict])).toEqual([[LOGGING, 'PASS']]);
   });
 
-  it('finds the latest result per control and one control\'s trend through the index (SQLite query plan)', async () => {
+  it("finds the latest result per control and one control's trend through the index (SQLite query plan)", async () => {
     const sqlite = openTempSqliteStore();
     const plan = (sql: string) => (sqlite.store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('\n');
     expect(plan(`SELECT run_id FROM control_results WHERE control_id = 'x' ORDER BY run_id DESC LIMIT 20`)).toMatch(/USING (COVERING )?INDEX control_results_by_control/);

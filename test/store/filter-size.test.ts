@@ -21,7 +21,11 @@ const nested = (levels: number): unknown => {
 describe('filter size in the where compiler', () => {
   let temp: TempStore;
   const found = async (where: unknown) => (await temp.store.findTrails(where)).map((t) => t.name).sort();
-  const refusal = (where: unknown) => temp.store.findTrails(where).then(() => 'accepted', (e: Error) => `${e.name}: ${e.message}`);
+  const refusal = (where: unknown) =>
+    temp.store.findTrails(where).then(
+      () => 'accepted',
+      (e: Error) => `${e.name}: ${e.message}`,
+    );
 
   beforeAll(async () => {
     temp = await openTempStore();
@@ -29,8 +33,18 @@ describe('filter size in the where compiler', () => {
       accountId: '111122223333',
       region: 'us-east-1',
       trails: [
-        trailRecord('blue', { tags: [{ key: 'team', value: 'blue' }, { key: 'env', value: 'prod' }] }),
-        trailRecord('red', { tags: [{ key: 'team', value: 'red' }, { key: 'env', value: 'dev' }] }),
+        trailRecord('blue', {
+          tags: [
+            { key: 'team', value: 'blue' },
+            { key: 'env', value: 'prod' },
+          ],
+        }),
+        trailRecord('red', {
+          tags: [
+            { key: 'team', value: 'red' },
+            { key: 'env', value: 'dev' },
+          ],
+        }),
         trailRecord('untagged', { tags: [] }),
       ],
     });
@@ -113,8 +127,9 @@ describe('query plans of large and relation filters (SQLite)', () => {
   let sqlite: TempSqliteStore;
   const plan = (where: unknown): string[] => {
     const compiled = compileWhere(where, TRAIL_FILTER, SQLITE_DIALECT);
-    return (sqlite.store.db.prepare(`EXPLAIN QUERY PLAN SELECT arn FROM trails WHERE deleted_at IS NULL AND ${compiled.sql}`).all(...compiled.params) as { detail: string }[])
-      .map((step) => step.detail);
+    return (
+      sqlite.store.db.prepare(`EXPLAIN QUERY PLAN SELECT arn FROM trails WHERE deleted_at IS NULL AND ${compiled.sql}`).all(...compiled.params) as { detail: string }[]
+    ).map((step) => step.detail);
   };
   beforeAll(() => {
     sqlite = openTempSqliteStore();
@@ -128,7 +143,10 @@ describe('query plans of large and relation filters (SQLite)', () => {
 
   it("finds an account's trails once per statement, never once per trail of an enclosing trails query", () => {
     const steps = plan({ account: { trails_SOME: { name_CONTAINS: 'x' } } });
-    expect(steps.some((step) => /CORRELATED/.test(step)), steps.join('\n')).toBe(false);
+    expect(
+      steps.some((step) => /CORRELATED/.test(step)),
+      steps.join('\n'),
+    ).toBe(false);
     expect(steps).toContain('SEARCH sighting USING INDEX asset_sightings_by_asset (asset_id=?)');
   });
 

@@ -18,8 +18,18 @@ const sync = (trails: ReturnType<typeof trail>[], region = 'us-east-1') => syncR
 
 describe('trail history', () => {
   it('tracks every configuration field of a trail, and leaves out the raw responses, errors and status times', () => {
-    const status = ['latestDeliveryError', 'latestNotificationError', 'latestCloudWatchLogsDeliveryError', 'latestDigestDeliveryError',
-      'latestDeliveryTime', 'latestNotificationTime', 'startLoggingTime', 'stopLoggingTime', 'latestCloudWatchLogsDeliveryTime', 'latestDigestDeliveryTime'];
+    const status = [
+      'latestDeliveryError',
+      'latestNotificationError',
+      'latestCloudWatchLogsDeliveryError',
+      'latestDigestDeliveryError',
+      'latestDeliveryTime',
+      'latestNotificationTime',
+      'startLoggingTime',
+      'stopLoggingTime',
+      'latestCloudWatchLogsDeliveryTime',
+      'latestDigestDeliveryTime',
+    ];
     const expected = [...TRAIL_CONTENT_COLUMNS.map((c) => c.field).filter((f) => !['raw', 'collectionErrors', ...status].includes(f)), 'tags'];
     expect([...HISTORY_FIELDS].sort()).toEqual(expected.sort());
   });
@@ -27,14 +37,34 @@ describe('trail history', () => {
   it('records creation, then one row per changed field, newest first', async () => {
     temp = await openTempStore();
     const created = await sync([trail({ trail: { KmsKeyId: KEY }, tags: [{ key: 'team', value: 'blue' }] })]);
-    const changed = await sync([trail({ trail: { LogFileValidationEnabled: false }, tags: [{ key: 'team', value: 'red' }, { key: 'env', value: 'prod' }] })]);
-    expect(await history()).toEqual([
-      { trailArn: ARN, runId: changed.runId, changedAt: expect.any(String), kind: 'changed', field: 'tags',
-        from: [{ key: 'team', value: 'blue' }], to: [{ key: 'env', value: 'prod' }, { key: 'team', value: 'red' }] },
-      { trailArn: ARN, runId: changed.runId, changedAt: expect.any(String), kind: 'changed', field: 'kmsKeyID', from: KEY, to: '' },
-      { trailArn: ARN, runId: changed.runId, changedAt: expect.any(String), kind: 'changed', field: 'logFileValidationEnabled', from: true, to: false },
-      { trailArn: ARN, runId: created.runId, changedAt: expect.any(String), kind: 'created', field: null, from: null, to: null },
-    ].sort((a, b) => b.runId - a.runId || HISTORY_FIELDS.indexOf(b.field as never) - HISTORY_FIELDS.indexOf(a.field as never)));
+    const changed = await sync([
+      trail({
+        trail: { LogFileValidationEnabled: false },
+        tags: [
+          { key: 'team', value: 'red' },
+          { key: 'env', value: 'prod' },
+        ],
+      }),
+    ]);
+    expect(await history()).toEqual(
+      [
+        {
+          trailArn: ARN,
+          runId: changed.runId,
+          changedAt: expect.any(String),
+          kind: 'changed',
+          field: 'tags',
+          from: [{ key: 'team', value: 'blue' }],
+          to: [
+            { key: 'env', value: 'prod' },
+            { key: 'team', value: 'red' },
+          ],
+        },
+        { trailArn: ARN, runId: changed.runId, changedAt: expect.any(String), kind: 'changed', field: 'kmsKeyID', from: KEY, to: '' },
+        { trailArn: ARN, runId: changed.runId, changedAt: expect.any(String), kind: 'changed', field: 'logFileValidationEnabled', from: true, to: false },
+        { trailArn: ARN, runId: created.runId, changedAt: expect.any(String), kind: 'created', field: null, from: null, to: null },
+      ].sort((a, b) => b.runId - a.runId || HISTORY_FIELDS.indexOf(b.field as never) - HISTORY_FIELDS.indexOf(a.field as never)),
+    );
   });
 
   it('does not record status times as a change', async () => {

@@ -21,7 +21,14 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** An organization as DescribeTrails shows it: the owner's view of its trails, and a member's view of the organization trail. */
 function organization(): { accountId: string; region: string; trails: TrailRecord[] }[] {
   const org = { IsOrganizationTrail: true, IsMultiRegionTrail: true, KmsKeyId: 'arn:aws:kms:us-east-1:999988887777:key/k' };
-  const ownerView = trailRecord('org', { account: OWNER, trail: org, tags: [{ key: 'team', value: 'security' }, { key: 'cost', value: 'central' }] });
+  const ownerView = trailRecord('org', {
+    account: OWNER,
+    trail: org,
+    tags: [
+      { key: 'team', value: 'security' },
+      { key: 'cost', value: 'central' },
+    ],
+  });
   const memberView = trailRecord('org', { account: OWNER, trail: org, status: null, tags: null });
   const local = trailRecord('local', { account: MEMBER, region: 'eu-west-1', tags: [{ key: 'env', value: 'prod' }] });
   return [
@@ -112,16 +119,26 @@ describe('deletion', () => {
   });
 
   // Counts row writes through SQLite triggers on the store's own connection: SQLite only.
-  it.skipIf(ON_POSTGRES)('leaves a failed scope\'s sightings and state of success alone (SQLite row-write triggers)', async () => {
+  it.skipIf(ON_POSTGRES)("leaves a failed scope's sightings and state of success alone (SQLite row-write triggers)", async () => {
     temp = await openTempStore();
     const { runId } = await syncRun(temp.store, [{ accountId: MEMBER, region: 'us-east-1', trails: [trailRecord('kept')] }]);
     const writes = countRowWrites(sqliteOf(temp), INVENTORY_TABLES);
-    const failed = await syncRun(temp.store, [{ accountId: MEMBER, region: 'us-east-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] }]);
+    const failed = await syncRun(temp.store, [
+      { accountId: MEMBER, region: 'us-east-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] },
+    ]);
     expect(writes.read()).toEqual({ trails: 0, asset_sightings: 0, asset_tags: 0 });
-    expect(await temp.store.scopeStates(COLLECTOR)).toEqual([{
-      accountId: MEMBER, region: 'us-east-1', lastRunId: failed.runId, lastStatus: 'failed', lastAttemptAt: expect.any(String),
-      error: { code: 'AccessDeniedException', message: 'denied' }, lastSuccessRunId: runId, lastSuccessAt: expect.any(String),
-    }]);
+    expect(await temp.store.scopeStates(COLLECTOR)).toEqual([
+      {
+        accountId: MEMBER,
+        region: 'us-east-1',
+        lastRunId: failed.runId,
+        lastStatus: 'failed',
+        lastAttemptAt: expect.any(String),
+        error: { code: 'AccessDeniedException', message: 'denied' },
+        lastSuccessRunId: runId,
+        lastSuccessAt: expect.any(String),
+      },
+    ]);
   });
 });
 
@@ -148,10 +165,25 @@ describe('migration 0002', () => {
     const reopened = SqliteStore.open(path);
     temp = { store: reopened, cleanup: async () => reopened.close() } as unknown as TempStore;
     expect(await temp.store.scopeStates(COLLECTOR)).toEqual([
-      { accountId: MEMBER, region: 'eu-west-1', lastRunId: 2, lastStatus: 'ok', lastAttemptAt: '2026-01-02T00:00:20.000Z', error: null, lastSuccessRunId: 2, lastSuccessAt: '2026-01-02T00:00:20.000Z' },
       {
-        accountId: MEMBER, region: 'us-east-1', lastRunId: 2, lastStatus: 'failed', lastAttemptAt: '2026-01-02T00:00:10.000Z',
-        error: { code: 'ThrottlingException', message: 'Rate exceeded' }, lastSuccessRunId: 1, lastSuccessAt: '2026-01-01T00:00:10.000Z',
+        accountId: MEMBER,
+        region: 'eu-west-1',
+        lastRunId: 2,
+        lastStatus: 'ok',
+        lastAttemptAt: '2026-01-02T00:00:20.000Z',
+        error: null,
+        lastSuccessRunId: 2,
+        lastSuccessAt: '2026-01-02T00:00:20.000Z',
+      },
+      {
+        accountId: MEMBER,
+        region: 'us-east-1',
+        lastRunId: 2,
+        lastStatus: 'failed',
+        lastAttemptAt: '2026-01-02T00:00:10.000Z',
+        error: { code: 'ThrottlingException', message: 'Rate exceeded' },
+        lastSuccessRunId: 1,
+        lastSuccessAt: '2026-01-01T00:00:10.000Z',
       },
     ]);
     expect((await temp.store.syncRun(1))!.heartbeatAt).toBeNull();

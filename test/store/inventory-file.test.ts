@@ -48,12 +48,8 @@ describe("another application's SQLite file", () => {
 
     for (const access of ACCESSES) {
       expect(() => open(users, access)).toThrow(StoreConfigError);
-      expect(() => open(users, access)).toThrow(
-        `${users} is not an inventory database (SQLite application_id 0x00000000, tables: users); refusing to change it`,
-      );
-      expect(() => open(marked, access)).toThrow(
-        `${marked} is not an inventory database (SQLite application_id 0x0000002a, tables: a, b); refusing to change it`,
-      );
+      expect(() => open(users, access)).toThrow(`${users} is not an inventory database (SQLite application_id 0x00000000, tables: users); refusing to change it`);
+      expect(() => open(marked, access)).toThrow(`${marked} is not an inventory database (SQLite application_id 0x0000002a, tables: a, b); refusing to change it`);
     }
     expect({ files: readdirSync(dir), users: sha256(users), marked: sha256(marked) }).toEqual(before);
   });
@@ -104,7 +100,12 @@ describe('a new inventory', () => {
     const store = open(path, 'create');
     store.db.prepare('SELECT count(*) FROM trails').get();
     expect({
-      dir: mode(dir), a: mode(join(dir, 'a')), b: mode(join(dir, 'a', 'b')), file: mode(path), wal: mode(`${path}-wal`), shm: mode(`${path}-shm`),
+      dir: mode(dir),
+      a: mode(join(dir, 'a')),
+      b: mode(join(dir, 'a', 'b')),
+      file: mode(path),
+      wal: mode(`${path}-wal`),
+      shm: mode(`${path}-shm`),
     }).toEqual({ dir: 0o755, a: 0o700, b: 0o700, file: 0o600, wal: 0o600, shm: 0o600 });
   });
 });
@@ -188,7 +189,10 @@ describe('a full disk', () => {
       expect(await store.listApiTokens()).toEqual([]);
       const run = await store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
       await store.writeTrailScope(run.id, COLLECTOR, {
-        accountId: '111122223333', region: 'eu-west-1', status: 'ok', trails: Array.from({ length: 200 }, (_, i) => trailRecord(`new-${i}`, { region: 'eu-west-1' })),
+        accountId: '111122223333',
+        region: 'eu-west-1',
+        status: 'ok',
+        trails: Array.from({ length: 200 }, (_, i) => trailRecord(`new-${i}`, { region: 'eu-west-1' })),
       });
     });
     await expect(failure).rejects.toThrow(StoreAccessError);

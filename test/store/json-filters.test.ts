@@ -76,7 +76,10 @@ describe('filters into JSON fields', () => {
 
   it('merges and combines JSON filters in AND, OR and NOT like any relation filter', async () => {
     await open();
-    await expectWithComplement({ OR: [{ policy: { statements_SOME: { effect: 'Deny' } } }, { policy: { statements_SOME: { conditions_SOME: {} } } }] }, ['guarded', 'denied']);
+    await expectWithComplement({ OR: [{ policy: { statements_SOME: { effect: 'Deny' } } }, { policy: { statements_SOME: { conditions_SOME: {} } } }] }, [
+      'guarded',
+      'denied',
+    ]);
     await expectWithComplement({ AND: [{ policy: { statements_NONE: { effect: 'Deny' } } }, { policy: { statements_NONE: ALLOWS_ANYONE } }] }, ['empty', 'unknown']);
     await expectWithComplement({ AND: [{ policy: { limits: { enforced: true } } }, { policy: { statements_SOME: {} } }] }, ['guarded', 'denied']);
     await expectWithComplement({ policy: { NOT: { statements_SOME: {} } } }, ['empty', 'unknown']);
@@ -96,7 +99,9 @@ describe('filters into JSON fields', () => {
       throw new Error('not refused');
     };
     expect(await refusal({ policy: { statements_SOME: { effectt: 'Allow' } } })).toBe('where.policy.statements_SOME.effectt: unknown filter field "effectt"');
-    expect(await refusal({ policy: { statements: {} } })).toContain('where.policy.statements: "statements" is not a filter: statements is filtered as statements_SOME, statements_NONE');
+    expect(await refusal({ policy: { statements: {} } })).toContain(
+      'where.policy.statements: "statements" is not a filter: statements is filtered as statements_SOME, statements_NONE',
+    );
     expect(await refusal({ policy: { statements_SOME: { principals: ANYONE } } })).toContain('where.policy.statements_SOME.principals: "principals" is not a filter');
     expect(await refusal({ labels_INCLUDES: null })).toContain('where.labels_INCLUDES: null is not a value');
     expect(await refusal({ policy: null })).toContain('where.policy: null is not a filter');
@@ -107,7 +112,10 @@ describe('filters into JSON fields', () => {
 describe('a JSON value not of its declared shape', () => {
   it('is unknown where it differs, never an error', async () => {
     await open();
-    const odd = { ...vault('odd', null), policy: { version: 7, statements: { effect: 'Allow' }, limits: { maxUses: 'many', enforced: 'yes' } } } as unknown as VaultRecord;
+    const odd = {
+      ...vault('odd', null),
+      policy: { version: 7, statements: { effect: 'Allow' }, limits: { maxUses: 'many', enforced: 'yes' } },
+    } as unknown as VaultRecord;
     const run = await store.startSyncRun({ collector: VAULT.collector, requestedRegions: ['us-east-1'] });
     await store.writeScope(run.id, { assetType: 'Vault', accountId: ACCOUNT, region: 'us-east-1', status: 'ok', assets: [...VAULTS, odd] });
     await store.finishSyncRun(run.id, 'succeeded');

@@ -12,7 +12,11 @@ afterEach(async () => temp?.cleanup());
 const A = '111122223333';
 const B = '444455556666';
 const REGIONS = ['us-east-1', 'us-east-2', 'us-west-1'];
-const tags = [{ key: 'a', value: '1' }, { key: 'b', value: '2' }, { key: 'c', value: '3' }];
+const tags = [
+  { key: 'a', value: '1' },
+  { key: 'b', value: '2' },
+  { key: 'c', value: '3' },
+];
 const arnOf = (account: string, name: string) => `arn:aws:cloudtrail:us-east-1:${account}:trail/${name}`;
 
 /** Account A: trails t1..t4, multi-region, seen in three regions, three tags each; account B: one trail. */
@@ -45,7 +49,7 @@ describe('pages of lists in the store', () => {
       REGIONS.slice(1).map((region) => ({ accountId: A, region })),
       REGIONS.slice(1).map((region) => ({ accountId: A, region })),
     ]);
-    expect((await store.trailHistory([t1, t2], { limit: 0 }))).toEqual([[], []]);
+    expect(await store.trailHistory([t1, t2], { limit: 0 })).toEqual([[], []]);
     expect((await store.trailHistory([t1, t2], { limit: 1 })).map((changes) => changes.map((c) => c.kind))).toEqual([['created'], ['created']]);
 
     const scopes = await store.scopesOfRuns([runId], 'ok', { limit: 2, offset: 1 });
@@ -68,30 +72,47 @@ describe('pages of lists in the store', () => {
     await expect(store.findAccounts({}, { limit: -1 })).rejects.toThrow(/limit must be a non-negative integer/);
   });
 
-  it('pages the recorded control results: the catalog, each run\'s results, each result\'s failing and excepted assets and accounts', async () => {
+  it("pages the recorded control results: the catalog, each run's results, each result's failing and excepted assets and accounts", async () => {
     temp = await openTempStore();
     const { store } = temp;
     const catalog = ['c1', 'c2', 'c3'].map((id) => ({ id, title: id, severity: 'low' }));
     const asset = (name: string, account = A) => ({ id: arnOf(account, name), accountId: account, region: 'us-east-1' });
     const verdict = (controlId: string): VerdictToRecord => ({
-      controlId, title: controlId, severity: 'low', verdict: 'FAIL', reason: 'r',
+      controlId,
+      title: controlId,
+      severity: 'low',
+      verdict: 'FAIL',
+      reason: 'r',
       failingAssets: ['f1', 'f2', 'f3'].map((name) => asset(name)),
       exceptedAssets: ['e1', 'e2'].map((name) => ({ ...asset(name), exception: { owner: 'o', expires: '2099-01-01' } })),
       evaluatedCount: 5,
       accounts: [A, B].map((accountId) => ({ accountId, verdict: 'FAIL' as const, evaluated: 1, failing: 1, excepted: 0 })),
       evaluatedAt: '2026-01-01T00:00:00.000Z',
     });
-    const run = await store.recordControlRun(catalog.map((c) => verdict(c.id)), 'check', catalog);
+    const run = await store.recordControlRun(
+      catalog.map((c) => verdict(c.id)),
+      'check',
+      catalog,
+    );
 
     expect((await store.latestControlResults({ limit: 1, offset: 1 })).map((c) => [c.id, c.result?.runId])).toEqual([['c2', run.id]]);
-    expect((await store.latestControlResults({ offset: 3 }))).toEqual([]);
+    expect(await store.latestControlResults({ offset: 3 })).toEqual([]);
     expect((await store.resultsOfRuns([run.id], undefined, { limit: 2, offset: 1 }))[0]!.map((r) => r.controlId)).toEqual(['c2', 'c3']);
     expect((await store.resultsOfRuns([run.id], 'c3'))[0]!.map((r) => r.controlId)).toEqual(['c3']);
     expect((await store.controlRuns({ withResults: false }))[0]!.results).toEqual([]);
 
     // Each state is paged apart: the first page of the failing assets and the first of the excepted ones.
-    const assets = await store.resultAssets([{ runId: run.id, controlId: 'c1' }, { runId: run.id, controlId: 'c2' }], { limit: 1, offset: 1 });
-    expect(assets.map((list) => list.map((a) => `${a.state}:${a.assetId.split('/')[1]}`))).toEqual([['excepted:e2', 'failing:f2'], ['excepted:e2', 'failing:f2']]);
+    const assets = await store.resultAssets(
+      [
+        { runId: run.id, controlId: 'c1' },
+        { runId: run.id, controlId: 'c2' },
+      ],
+      { limit: 1, offset: 1 },
+    );
+    expect(assets.map((list) => list.map((a) => `${a.state}:${a.assetId.split('/')[1]}`))).toEqual([
+      ['excepted:e2', 'failing:f2'],
+      ['excepted:e2', 'failing:f2'],
+    ]);
     const accounts = await store.resultAccounts([{ runId: run.id, controlId: 'c1' }], { limit: 1, offset: 1 });
     expect(accounts[0]!.map((a) => a.accountId)).toEqual([B]);
   });

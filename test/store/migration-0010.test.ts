@@ -51,7 +51,7 @@ describe('migration 0010', () => {
       const dir = tempDir();
       cleanups.push(async () => removeDir(dir));
       const path = join(dir, 'inventory.db');
-      (await SqliteStore.open(path, { migrationsDir: migrationsBefore0010('sqlite') }).close());
+      await SqliteStore.open(path, { migrationsDir: migrationsBefore0010('sqlite') }).close();
       const db = new Database(path);
       db.pragma('foreign_keys = OFF'); // the sightings refer to trails this test leaves out
       for (const id of [1, 2]) db.prepare(RUN).run(id);
@@ -70,7 +70,7 @@ describe('migration 0010', () => {
     } else {
       const { url, schema, drop } = await createTestSchema();
       cleanups.push(drop);
-      (await PostgresStore.open(url, { migrationsDir: migrationsBefore0010('postgres') }).then((s) => s.close()));
+      await PostgresStore.open(url, { migrationsDir: migrationsBefore0010('postgres') }).then((s) => s.close());
       const client = new pg.Client({ connectionString: postgresTestUrl(), options: `-c search_path=${schema}` });
       await client.connect();
       cleanups.push(() => client.end());
@@ -79,32 +79,59 @@ describe('migration 0010', () => {
       await client.query(`SET session_replication_role = replica`); // the sightings refer to trails this test leaves out
       for (const row of SIGHTINGS) await client.query(`INSERT INTO trail_sightings (trail_arn, account_id, region, last_run_id) VALUES ($1, $2, $3, $4)`, row);
       for (const row of CHANGES) {
-        await client.query(`INSERT INTO trail_changes (id, trail_arn, run_id, changed_at, kind, field, old_value, new_value) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, row);
+        await client.query(
+          `INSERT INTO trail_changes (id, trail_arn, run_id, changed_at, kind, field, old_value, new_value) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          row,
+        );
       }
       await client.query(`SELECT setval(pg_get_serial_sequence('trail_changes', 'id'), 8)`);
       await client.query(`SET session_replication_role = DEFAULT`);
       store = await PostgresStore.open(url);
       sql = async (text, params = []) => {
         let n = 0;
-        return (await client.query(text.replace(/\?/g, () => `$${++n}`), params)).rows;
+        return (
+          await client.query(
+            text.replace(/\?/g, () => `$${++n}`),
+            params,
+          )
+        ).rows;
       };
     }
     cleanups.push(() => store.close());
 
     expect(await sql(`SELECT asset_type, asset_id, account_id, region, last_run_id FROM asset_sightings ORDER BY account_id, region, asset_id`)).toEqual(
-      ([SIGHTINGS[0], SIGHTINGS[2], SIGHTINGS[1]] as (string | number)[][]).map(([id, account, region, run]) => ({ asset_type: 'Trail', asset_id: id, account_id: account, region, last_run_id: run })),
+      ([SIGHTINGS[0], SIGHTINGS[2], SIGHTINGS[1]] as (string | number)[][]).map(([id, account, region, run]) => ({
+        asset_type: 'Trail',
+        asset_id: id,
+        account_id: account,
+        region,
+        last_run_id: run,
+      })),
     );
     const changes = await sql(`SELECT id, asset_id, run_id, changed_at, kind, field, old_value, new_value FROM asset_changes ORDER BY id`);
     expect(changes.map((row) => ({ ...row, old_value: json(row.old_value), new_value: json(row.new_value) }))).toEqual(
       CHANGES.map(([id, asset, run, at, kind, field, from, to]) => ({
-        id, asset_id: asset, run_id: run, changed_at: at, kind, field, old_value: parsed(from), new_value: parsed(to),
+        id,
+        asset_id: asset,
+        run_id: run,
+        changed_at: at,
+        kind,
+        field,
+        old_value: parsed(from),
+        new_value: parsed(to),
       })),
     );
     expect((await store.sightingsByTrailArn([ARN_A]))[0]).toEqual([
-      { accountId: '111122223333', region: 'us-east-1' }, { accountId: '444455556666', region: 'eu-west-1' },
+      { accountId: '111122223333', region: 'us-east-1' },
+      { accountId: '444455556666', region: 'eu-west-1' },
     ]);
-    expect((await store.trailHistory([ARN_A]))[0]!.map((c) => [c.kind, c.field, c.from, c.to])).toEqual([['changed', 'isLogging', true, false], ['created', null, null, null]]);
-    const left = await sql(`SELECT count(*) AS n FROM ${ON_POSTGRES ? 'pg_tables WHERE schemaname = current_schema() AND tablename' : 'sqlite_schema WHERE name'} IN ('trail_sightings', 'trail_changes')`);
+    expect((await store.trailHistory([ARN_A]))[0]!.map((c) => [c.kind, c.field, c.from, c.to])).toEqual([
+      ['changed', 'isLogging', true, false],
+      ['created', null, null, null],
+    ]);
+    const left = await sql(
+      `SELECT count(*) AS n FROM ${ON_POSTGRES ? 'pg_tables WHERE schemaname = current_schema() AND tablename' : 'sqlite_schema WHERE name'} IN ('trail_sightings', 'trail_changes')`,
+    );
     expect(Number(left[0]!.n)).toBe(0);
 
     // The next history id follows the last ever given (8), not the last kept (6).

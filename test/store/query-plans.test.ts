@@ -18,9 +18,9 @@ describe('query plans (SQLite)', () => {
   it('reads lastSeenAt from the trail’s own sightings, then their scopes by key, never scanning every scope', () => {
     temp = openTempSqliteStore();
     const lastSeenAt = TRAIL_COLUMNS_BY_FIELD.get('lastSeenAt')!.sql;
-    const plan = (temp.store.db.prepare(`EXPLAIN QUERY PLAN SELECT ${lastSeenAt} FROM trails WHERE deleted_at IS NULL AND kms_key_id = ''`).all() as { detail: string }[]).map(
-      (step) => step.detail,
-    );
+    const plan = (
+      temp.store.db.prepare(`EXPLAIN QUERY PLAN SELECT ${lastSeenAt} FROM trails WHERE deleted_at IS NULL AND kms_key_id = ''`).all() as { detail: string }[]
+    ).map((step) => step.detail);
     expect(plan).toContain('SEARCH trails USING INDEX trails_by_kms_key_id (kms_key_id=?)');
     expect(plan).toContain('SEARCH sighting USING INDEX asset_sightings_by_asset (asset_id=?)');
     expect(plan).toContain('SEARCH state USING INDEX sqlite_autoindex_sync_scope_state_1 (collector=? AND account_id=? AND region=?)');
@@ -30,8 +30,9 @@ describe('query plans (SQLite)', () => {
     temp = openTempSqliteStore();
     const filter = assetSchemas(ASSET_TYPES, SQLITE_DIALECT).get('KmsKey')!.filter;
     const predicate = compileWhere({ managementType: 'CustomerManaged', automaticRotationEnabled_NOT: true }, filter, SQLITE_DIALECT);
-    const plan = (temp.store.db.prepare(`EXPLAIN QUERY PLAN SELECT arn FROM kms_keys WHERE deleted_at IS NULL AND ${predicate.sql}`).all(...predicate.params) as { detail: string }[])
-      .map((step) => step.detail);
+    const plan = (
+      temp.store.db.prepare(`EXPLAIN QUERY PLAN SELECT arn FROM kms_keys WHERE deleted_at IS NULL AND ${predicate.sql}`).all(...predicate.params) as { detail: string }[]
+    ).map((step) => step.detail);
     expect(plan.some((step) => step.startsWith('SEARCH kms_keys USING INDEX kms_keys_by_rotation (management_type=?'))).toBe(true);
   });
 });

@@ -20,8 +20,18 @@ describe('tag filters', () => {
       accountId: '111122223333',
       region: 'us-east-1',
       trails: [
-        trailRecord('blue-prod', { tags: [{ key: 'team', value: 'blue' }, { key: 'env', value: 'prod' }] }),
-        trailRecord('red-dev', { tags: [{ key: 'team', value: 'red' }, { key: 'env', value: 'dev' }] }),
+        trailRecord('blue-prod', {
+          tags: [
+            { key: 'team', value: 'blue' },
+            { key: 'env', value: 'prod' },
+          ],
+        }),
+        trailRecord('red-dev', {
+          tags: [
+            { key: 'team', value: 'red' },
+            { key: 'env', value: 'dev' },
+          ],
+        }),
         trailRecord('untagged', { tags: [] }),
         trailRecord('unreadable', { tags: null }), // ListTags failed: no tag rows, tagsKnown false
         trailRecord('owner-only', { tags: [{ key: 'owner', value: 'sec-team' }] }),
@@ -66,25 +76,37 @@ describe('tag filters', () => {
 
   it('compiles into one parameterised predicate, values never in the SQL text', () => {
     const hostile = `x' OR 1=1 --`;
-    const compiled = compileWhere({ kmsKeyID: '', tags_SOME: { key: hostile, value_IN: ['a', 'b'] }, tags_NONE: { value_STARTS_WITH: hostile } }, TRAIL_FILTER, SQLITE_DIALECT);
+    const compiled = compileWhere(
+      { kmsKeyID: '', tags_SOME: { key: hostile, value_IN: ['a', 'b'] }, tags_NONE: { value_STARTS_WITH: hostile } },
+      TRAIL_FILTER,
+      SQLITE_DIALECT,
+    );
     expect(compiled.sql).not.toContain(hostile);
     expect(compiled.sql.match(/EXISTS \(SELECT 1 FROM asset_tags tag WHERE tag.asset_id = trails.arn/g)).toHaveLength(2);
     // A list travels as one parameter, its values JSON-encoded (never in the SQL text either).
     expect(compiled.params).toEqual(['', hostile, JSON.stringify(['a', 'b']), hostile]);
   });
 
-  it('searches each trail\'s tags by the primary key, never scanning asset_tags (SQLite query plan)', async () => {
+  it("searches each trail's tags by the primary key, never scanning asset_tags (SQLite query plan)", async () => {
     const compiled = compileWhere({ tags_SOME: { key: 'team', value: 'blue' } }, TRAIL_FILTER, SQLITE_DIALECT);
     const sqlite = openTempSqliteStore();
-    const plan = (sqlite.store.db.prepare(`EXPLAIN QUERY PLAN SELECT arn FROM trails WHERE deleted_at IS NULL AND ${compiled.sql}`).all(...compiled.params) as { detail: string }[])
-      .map((step) => step.detail);
+    const plan = (
+      sqlite.store.db.prepare(`EXPLAIN QUERY PLAN SELECT arn FROM trails WHERE deleted_at IS NULL AND ${compiled.sql}`).all(...compiled.params) as { detail: string }[]
+    ).map((step) => step.detail);
     await sqlite.cleanup();
-    expect(plan.some((d) => /SEARCH tag (EXISTS )?USING (PRIMARY KEY|INDEX sqlite_autoindex_asset_tags_1) \(asset_id=\? AND key=\?\)/.test(d)), plan.join('\n')).toBe(true);
+    expect(
+      plan.some((d) => /SEARCH tag (EXISTS )?USING (PRIMARY KEY|INDEX sqlite_autoindex_asset_tags_1) \(asset_id=\? AND key=\?\)/.test(d)),
+      plan.join('\n'),
+    ).toBe(true);
     expect(plan.some((d) => /SCAN tag/.test(d))).toBe(false);
   });
 
   it('refuses null, unknown tag fields and misspelled relation operators, saying where', async () => {
-    const refusal = (where: unknown) => temp.store.findTrails(where).then(() => 'accepted', (e: Error) => e.message);
+    const refusal = (where: unknown) =>
+      temp.store.findTrails(where).then(
+        () => 'accepted',
+        (e: Error) => e.message,
+      );
     expect(await refusal({ tags_SOME: null })).toBe('where.tags_SOME: null is not a filter; use {} for no constraint, or leave tags_SOME out');
     expect(await refusal({ tags_SOME: { key: null } })).toMatch(/^where\.tags_SOME\.key: null is not a value to compare with/);
     expect(await refusal({ tags_SOME: { OR: [{ kee: 'x' }] } })).toBe('where.tags_SOME.OR[0].kee: unknown filter field "kee"');

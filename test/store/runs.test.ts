@@ -51,9 +51,25 @@ describe('the run list', () => {
     temp = await openTempStore();
     const first = await syncRun(temp.store, [{ accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('a'), trailRecord('b')] }]);
     const run = await temp.store.startSyncRun({ collector: COLLECTOR, requestedRegions: ['us-east-1', 'eu-west-1', 'me-south-1'] });
-    await temp.store.recordAccount(run.id, COLLECTOR, { accountId: '222222222222', status: 'failed', enabledRegions: null, error: { code: 'UnauthorizedOperation', message: 'no' } });
-    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'us-east-1', status: 'ok', trails: [trailRecord('a', { trail: { KmsKeyId: 'k' } })] });
-    await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'eu-west-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [] });
+    await temp.store.recordAccount(run.id, COLLECTOR, {
+      accountId: '222222222222',
+      status: 'failed',
+      enabledRegions: null,
+      error: { code: 'UnauthorizedOperation', message: 'no' },
+    });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, {
+      accountId: ACCOUNT,
+      region: 'us-east-1',
+      status: 'ok',
+      trails: [trailRecord('a', { trail: { KmsKeyId: 'k' } })],
+    });
+    await temp.store.writeTrailScope(run.id, COLLECTOR, {
+      accountId: ACCOUNT,
+      region: 'eu-west-1',
+      status: 'failed',
+      error: { code: 'AccessDeniedException', message: 'denied' },
+      trails: [],
+    });
     await temp.store.writeTrailScope(run.id, COLLECTOR, { accountId: ACCOUNT, region: 'me-south-1', status: 'skipped', trails: [] });
     await temp.store.finishSyncRun(run.id, 'partial', { code: 'ScopesFailed', message: '2 failed' });
     const other = await temp.store.startSyncRun({ collector: 'aws.other', requestedRegions: [] });
@@ -61,14 +77,30 @@ describe('the run list', () => {
     const runs = await temp.store.listSyncRuns({ collector: COLLECTOR });
     expect(runs.map((r) => r.id)).toEqual([run.id, first.runId]);
     expect(runs[0]).toMatchObject({
-      status: 'partial', requestedRegions: ['us-east-1', 'eu-west-1', 'me-south-1'], errorCode: 'ScopesFailed', heartbeatAt: expect.any(String),
+      status: 'partial',
+      requestedRegions: ['us-east-1', 'eu-west-1', 'me-south-1'],
+      errorCode: 'ScopesFailed',
+      heartbeatAt: expect.any(String),
       totals: { scopesOk: 1, scopesSkipped: 1, scopesFailed: 1, accountsFailed: 1, seen: 1, new: 0, changed: 1, deleted: 1 },
     });
     expect(runs[1]!.totals).toEqual({ scopesOk: 1, scopesSkipped: 0, scopesFailed: 0, accountsFailed: 0, seen: 2, new: 2, changed: 0, deleted: 0 });
     expect((await temp.store.listSyncRuns()).map((r) => r.id)).toEqual([other.id, run.id, first.runId]);
     expect((await temp.store.listSyncRuns({ limit: 1, offset: 1 })).map((r) => r.id)).toEqual([run.id]);
-    expect((await temp.store.syncRun(other.id))!.totals).toEqual({ scopesOk: 0, scopesSkipped: 0, scopesFailed: 0, accountsFailed: 0, seen: 0, new: 0, changed: 0, deleted: 0 });
+    expect((await temp.store.syncRun(other.id))!.totals).toEqual({
+      scopesOk: 0,
+      scopesSkipped: 0,
+      scopesFailed: 0,
+      accountsFailed: 0,
+      seen: 0,
+      new: 0,
+      changed: 0,
+      deleted: 0,
+    });
     expect(await temp.store.syncRun(999)).toBeUndefined();
-    expect((await temp.store.scopesOfRun(run.id)).map((s) => [s.region, s.status])).toEqual([['eu-west-1', 'failed'], ['me-south-1', 'skipped'], ['us-east-1', 'ok']]);
+    expect((await temp.store.scopesOfRun(run.id)).map((s) => [s.region, s.status])).toEqual([
+      ['eu-west-1', 'failed'],
+      ['me-south-1', 'skipped'],
+      ['us-east-1', 'ok'],
+    ]);
   });
 });

@@ -86,17 +86,23 @@ describe('writing scopes', () => {
     expect(first).toEqual({ seen: 1, new: 1, changed: 0, deleted: 0 });
     expect(second).toEqual({ seen: 1, new: 0, changed: 0, deleted: 0 });
     expect(await temp.store.findTrails({})).toHaveLength(1);
-    expect(await temp.store.sightingsByTrailArn([trail.arn])).toEqual([[
-      { accountId: ACCOUNT, region: 'eu-west-1' },
-      { accountId: ACCOUNT, region: 'us-east-1' },
-    ]]);
+    expect(await temp.store.sightingsByTrailArn([trail.arn])).toEqual([
+      [
+        { accountId: ACCOUNT, region: 'eu-west-1' },
+        { accountId: ACCOUNT, region: 'us-east-1' },
+      ],
+    ]);
   });
 
   it('keeps every trail of a scope that failed, and records why', async () => {
     temp = await openTempStore();
     await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('kept')] });
     const counts = await syncScope(temp.store, {
-      accountId: ACCOUNT, region: 'us-east-1', status: 'failed', error: { code: 'AccessDeniedException', message: 'denied' }, trails: [],
+      accountId: ACCOUNT,
+      region: 'us-east-1',
+      status: 'failed',
+      error: { code: 'AccessDeniedException', message: 'denied' },
+      trails: [],
     });
     expect(counts).toEqual({ seen: 0, new: 0, changed: 0, deleted: 0 });
     expect((await temp.store.findTrails({})).map((t) => t.name)).toEqual(['kept']);
@@ -154,10 +160,10 @@ describe('writing scopes', () => {
     expect(await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('t')] })).toEqual({ seen: 1, new: 0, changed: 0, deleted: 0 });
     const encrypted = trailRecord('t', { trail: { KmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/k' } });
     expect(await syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [encrypted] })).toEqual({ seen: 1, new: 0, changed: 1, deleted: 0 });
-    expect((await temp.store.findTrails({ kmsKeyID: '' }))).toEqual([]);
+    expect(await temp.store.findTrails({ kmsKeyID: '' })).toEqual([]);
   });
 
-  it('lets a member account\'s view of an organization trail keep the status and tags only the owner can read', async () => {
+  it("lets a member account's view of an organization trail keep the status and tags only the owner can read", async () => {
     temp = await openTempStore();
     const org = { IsOrganizationTrail: true, IsMultiRegionTrail: true };
     const ownerView = trailRecord('org', { account: '999988887777', trail: org, tags: [{ key: 'team', value: 'security' }] });
@@ -176,7 +182,9 @@ describe('writing scopes', () => {
   it('rejects a trail whose kmsKeyID is null rather than storing it (the empty-string rule)', async () => {
     temp = await openTempStore();
     const broken = { ...trailRecord('broken'), kmsKeyID: null as unknown as string };
-    await expect(syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('fine'), broken] })).rejects.toThrow(/NOT NULL constraint failed: trails.kms_key_id|null value in column "kms_key_id" of relation "trails" violates not-null constraint/);
+    await expect(syncScope(temp.store, { accountId: ACCOUNT, region: 'us-east-1', trails: [trailRecord('fine'), broken] })).rejects.toThrow(
+      /NOT NULL constraint failed: trails.kms_key_id|null value in column "kms_key_id" of relation "trails" violates not-null constraint/,
+    );
     // The scope's transaction rolled back: not even the valid trail landed.
     expect(await temp.store.findTrails({})).toEqual([]);
   });

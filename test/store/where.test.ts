@@ -81,13 +81,19 @@ describe('where filters', () => {
   });
 
   it('refuses null, unknown fields, wrong types and operators a type does not have, saying where', async () => {
-    const refusal = (where: unknown) => temp.store.findTrails(where).then(() => 'accepted', (e: Error) => e.message);
+    const refusal = (where: unknown) =>
+      temp.store.findTrails(where).then(
+        () => 'accepted',
+        (e: Error) => e.message,
+      );
     expect(await refusal({ kmsKeyID: null })).toBe(
       'where.kmsKeyID: null is not a value to compare with; use "" for an empty string, or leave kmsKeyID out for no constraint',
     );
     expect(await refusal({ AND: [{}, { kmsKeyId: '' }] })).toBe('where.AND[1].kmsKeyId: unknown filter field "kmsKeyId"');
     expect(await refusal({ isLogging: 'yes' })).toBe('where.isLogging: isLogging takes true or false');
-    expect(await refusal({ isLogging_CONTAINS: true })).toBe('where.isLogging_CONTAINS: "isLogging_CONTAINS" is not a filter: isLogging (boolean) has no CONTAINS operator');
+    expect(await refusal({ isLogging_CONTAINS: true })).toBe(
+      'where.isLogging_CONTAINS: "isLogging_CONTAINS" is not a filter: isLogging (boolean) has no CONTAINS operator',
+    );
     expect(await refusal({ name_IN: ['a', null] })).toBe('where.name_IN[1]: null is not a value to compare with');
     expect(await refusal({ raw: {} })).toBe('where.raw: "raw" is not a filter: raw (json) has no EQ operator');
     expect(await refusal({ latestDeliveryTime_GT: 'yesterday' })).toBe('where.latestDeliveryTime_GT: latestDeliveryTime takes an ISO-8601 date-time');

@@ -23,7 +23,16 @@ export function awsEnv(sim: Simulator, account?: SimAccount): Record<string, str
 
 /** Sets awsEnv for this test process (undone by vi.unstubAllEnvs, which the tests call in afterEach). */
 export function stubAwsEnv(sim: Simulator): void {
-  for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL_CLOUDTRAIL', 'AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL_EC2', 'AWS_ENDPOINT_URL_KMS']) {
+  for (const name of [
+    'AWS_PROFILE',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_ENDPOINT_URL_CLOUDTRAIL',
+    'AWS_ENDPOINT_URL_STS',
+    'AWS_ENDPOINT_URL_EC2',
+    'AWS_ENDPOINT_URL_KMS',
+  ]) {
     vi.stubEnv(name, undefined);
   }
   for (const [name, value] of Object.entries(awsEnv(sim))) vi.stubEnv(name, value);

@@ -34,9 +34,9 @@ export function overwritePagesOf(path: string, tables: readonly string[], seed =
   try {
     db.pragma('wal_checkpoint(TRUNCATE)');
     pageSize = db.pragma('page_size', { simple: true }) as number;
-    const names = db
-      .prepare(`SELECT name FROM sqlite_schema WHERE tbl_name IN (${tables.map(() => '?').join(', ')}) AND type IN ('table', 'index')`)
-      .all(...tables) as { name: string }[];
+    const names = db.prepare(`SELECT name FROM sqlite_schema WHERE tbl_name IN (${tables.map(() => '?').join(', ')}) AND type IN ('table', 'index')`).all(...tables) as {
+      name: string;
+    }[];
     pages = db.prepare(`SELECT pageno FROM dbstat WHERE name IN (${names.map(() => '?').join(', ')})`).all(...names.map((n) => n.name)) as { pageno: number }[];
   } finally {
     db.close();

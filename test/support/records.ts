@@ -47,10 +47,7 @@ export function trailRecord(name: string, input: RecordInput = {}): TrailRecord 
 }
 
 /** Writes one successful scope in a run of its own and finishes the run. */
-export async function syncScope(
-  store: InventoryStore,
-  scope: Omit<TrailScopeResult, 'status'> & { status?: TrailScopeResult['status'] },
-): Promise<ScopeCounts> {
+export async function syncScope(store: InventoryStore, scope: Omit<TrailScopeResult, 'status'> & { status?: TrailScopeResult['status'] }): Promise<ScopeCounts> {
   const run = await store.startSyncRun({ collector: COLLECTOR, requestedRegions: [] });
   const counts = await store.writeTrailScope(run.id, COLLECTOR, { status: 'ok', ...scope });
   await store.finishSyncRun(run.id, scope.status === 'failed' ? 'partial' : 'succeeded');

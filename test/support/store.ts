@@ -151,7 +151,12 @@ async function openTempPostgresStore(): Promise<TempStore> {
       const client = new pg.Client({ connectionString: postgresTestUrl(), options: `-c search_path=${schema}` });
       await client.connect();
       try {
-        return (await client.query(text.replace(/\?/g, () => `$${++n}`), params as unknown[])).rows as Row[];
+        return (
+          await client.query(
+            text.replace(/\?/g, () => `$${++n}`),
+            params as unknown[],
+          )
+        ).rows as Row[];
       } finally {
         await client.end();
       }

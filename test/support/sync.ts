@@ -17,7 +17,10 @@ export function partOf(summary: SyncSummary, collector = TRAIL.collector): SyncS
       scopesOk: scopes.filter((s) => s.status === 'ok').length,
       scopesSkipped: scopes.filter((s) => s.status === 'skipped').length,
       scopesFailed: scopes.filter((s) => s.status === 'failed').length,
-      seen: count('seen'), new: count('new'), changed: count('changed'), deleted: count('deleted'),
+      seen: count('seen'),
+      new: count('new'),
+      changed: count('changed'),
+      deleted: count('deleted'),
     },
   };
 }

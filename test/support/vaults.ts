@@ -21,10 +21,15 @@ export interface VaultRecord extends CollectedAsset {
 
 export const POLICY_SHAPE: JsonShape = {
   version: 'string',
-  statements: [{
-    sid: 'string', effect: 'string', principals: ['string'], actions: ['string'],
-    conditions: [{ operator: 'string', key: 'string', values: ['string'] }],
-  }],
+  statements: [
+    {
+      sid: 'string',
+      effect: 'string',
+      principals: ['string'],
+      actions: ['string'],
+      conditions: [{ operator: 'string', key: 'string', values: ['string'] }],
+    },
+  ],
   limits: { maxUses: 'integer', enforced: 'boolean' },
 };
 
@@ -59,18 +64,29 @@ export const ANYONE = 'AWS|*';
 export const ROOT = `AWS|arn:aws:iam::${ACCOUNT}:root`;
 
 const statement = (effect: string, principals: string[], conditions: Statement['conditions'] = []): Statement => ({
-  sid: '', effect, principals, actions: ['kms:*'], conditions,
+  sid: '',
+  effect,
+  principals,
+  actions: ['kms:*'],
+  conditions,
 });
 const policy = (statements: Statement[], maxUses = 1, enforced = true): VaultRecord['policy'] => ({
-  version: '2012-10-17', statements, limits: { maxUses, enforced },
+  version: '2012-10-17',
+  statements,
+  limits: { maxUses, enforced },
 });
 
 export function vault(name: string, vaultPolicy: VaultRecord['policy'], labels: string[] | null = ['prod']): VaultRecord {
   return {
     arn: `arn:aws:test:us-east-1:${ACCOUNT}:vault/${name}`,
-    name, accountId: ACCOUNT, region: 'us-east-1', tags: [],
+    name,
+    accountId: ACCOUNT,
+    region: 'us-east-1',
+    tags: [],
     collectionErrors: vaultPolicy === null ? [{ operation: 'GetPolicy', code: 'AccessDenied', message: 'denied' }] : [],
-    raw: {}, policy: vaultPolicy, labels,
+    raw: {},
+    policy: vaultPolicy,
+    labels,
   };
 }
 

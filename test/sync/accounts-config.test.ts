@@ -37,7 +37,10 @@ organization:
 
   it.each([
     ['accounts:\n  - role_arn: arn:aws:iam::1234:role/X\n', 'accounts.yaml: accounts[0].role_arn: expected an IAM role ARN'],
-    ['accounts:\n  - role_arn: arn:aws:iam::111122223333:role/X\n    account_id: "222233334444"\n', 'accounts[0].account_id: account_id differs from the account in role_arn'],
+    [
+      'accounts:\n  - role_arn: arn:aws:iam::111122223333:role/X\n    account_id: "222233334444"\n',
+      'accounts[0].account_id: account_id differs from the account in role_arn',
+    ],
     ['organization:\n  member_role_name: InventoryReader\n  include: [111122223333]\n', 'organization.include[0]: expected a 12-digit account id as a quoted string'],
     ['organization:\n  member_role_name: arn:aws:iam::111122223333:role/X\n', 'organization.member_role_name: expected a role name (not an ARN)'],
     ['accounts:\n  - role_arn: arn:aws:iam::111122223333:role/X\n    rolearn: typo\n', 'accounts[0]: Unrecognized key: "rolearn"'],

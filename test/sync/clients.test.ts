@@ -23,7 +23,11 @@ describe('shared SDK clients', () => {
     const { sim, store } = await setUp({ accounts: IDS.map((id) => simAccount(id, [simTrail(`trail-${id}`, 'us-east-1')], { KmsKeys: ownKeys(id) })) });
     // Two calls in flight in all: each call waits behind other accounts' calls and is let go by their completion.
     const summary = await syncInventory(store, {
-      accounts: accountTargets(sim.scenario), regions: REGIONS, limits: { concurrency: 2, accountConcurrency: 1 }, log: silentLogger, maxAttempts: 1,
+      accounts: accountTargets(sim.scenario),
+      regions: REGIONS,
+      limits: { concurrency: 2, accountConcurrency: 1 },
+      log: silentLogger,
+      maxAttempts: 1,
     });
 
     expect(summary.accountFailures).toEqual([]);
@@ -36,7 +40,10 @@ describe('shared SDK clients', () => {
     expect(sim.calls.filter((call) => call.status !== 200)).toEqual([]);
     for (const call of sim.calls) {
       const named = new Set(JSON.stringify(call.params).match(/\b\d{12}\b/g) ?? []);
-      expect([...named].filter((accountId) => accountId !== call.accountId), `${call.service}:${call.operation} signed as ${call.accountId}`).toEqual([]);
+      expect(
+        [...named].filter((accountId) => accountId !== call.accountId),
+        `${call.service}:${call.operation} signed as ${call.accountId}`,
+      ).toEqual([]);
     }
     // Every account made exactly its own calls, no more and no fewer: a call made with another account's keys would
     // show up in that account's list.
@@ -46,16 +53,23 @@ describe('shared SDK clients', () => {
       expect(calls.map((call) => `${call.service}:${call.operation}`).sort()).toEqual(
         [
           ...perRegion(['cloudtrail:DescribeTrails']),
-          'cloudtrail:GetEventSelectors', 'cloudtrail:GetTrailStatus', 'cloudtrail:ListTags',
+          'cloudtrail:GetEventSelectors',
+          'cloudtrail:GetTrailStatus',
+          'cloudtrail:ListTags',
           ...perRegion(['kms:ListKeys', 'kms:ListAliases', 'kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:GetKeyPolicy', 'kms:ListResourceTags']),
-          'ec2:DescribeRegions', 'sts:GetCallerIdentity',
+          'ec2:DescribeRegions',
+          'sts:GetCallerIdentity',
         ].sort(),
       );
       // What each listing answered was stored under the account that owns it: the listings were signed as their account.
       const trails = await store.findTrails({ accountId: id });
       expect(trails.map((trail) => trail.name)).toEqual([`trail-${id}`]);
       const keys = await store.findAssetsOfType('KmsKey', { accountId: id });
-      expect(keys.map((key) => key.arn).sort()).toEqual(ownKeys(id).map((key) => `arn:aws:kms:${key.Region}:${id}:key/${key.KeyId}`).sort());
+      expect(keys.map((key) => key.arn).sort()).toEqual(
+        ownKeys(id)
+          .map((key) => `arn:aws:kms:${key.Region}:${id}:key/${key.KeyId}`)
+          .sort(),
+      );
     }
   });
 });

@@ -66,7 +66,14 @@ describe('syncing an organization', () => {
 
     const reachable = org.activeAccountIds.filter((id) => id !== org.unassumableAccountId);
     expect(summary.run.status).toBe('partial');
-    expect(summary.accountFailures).toEqual([{ label: expect.stringContaining(org.unassumableAccountId!), accountId: org.unassumableAccountId, name: orgName(org, org.unassumableAccountId!), error: { code: 'AccessDenied', message: expect.stringContaining('sts:AssumeRole') } }]);
+    expect(summary.accountFailures).toEqual([
+      {
+        label: expect.stringContaining(org.unassumableAccountId!),
+        accountId: org.unassumableAccountId,
+        name: orgName(org, org.unassumableAccountId!),
+        error: { code: 'AccessDenied', message: expect.stringContaining('sts:AssumeRole') },
+      },
+    ]);
     expect(summary.scopes.filter((s) => s.status === 'failed').map((s) => [s.accountId, s.region, s.error?.code])).toEqual([
       [org.deniedScope!.accountId, org.deniedScope!.region, 'AccessDeniedException'],
     ]);
@@ -133,7 +140,9 @@ describe('syncing an organization', () => {
 `,
     );
     expect(summary.scopes.filter((s) => s.status === 'ok').map((s) => s.accountId)).toEqual(REGIONS.map(() => first));
-    expect(summary.accountFailures).toEqual([{ label: `${second} (second)`, accountId: second, name: 'second', error: expect.objectContaining({ code: 'AccessDenied' }) }]);
+    expect(summary.accountFailures).toEqual([
+      { label: `${second} (second)`, accountId: second, name: 'second', error: expect.objectContaining({ code: 'AccessDenied' }) },
+    ]);
   });
 
   it('refreshes assumed-role credentials before they expire during a long sync', async () => {
@@ -149,7 +158,14 @@ describe('syncing an organization', () => {
   });
 
   it('keeps under the rate limit instead of tripping it, and retries transient errors until the scopes succeed', async () => {
-    const { sim, store, org } = await organization({ accounts: 3, unassumableRole: false, deniedRegion: false, suspendedAccounts: 0, callsPerSecond: 4, transientErrorRate: 0.15 });
+    const { sim, store, org } = await organization({
+      accounts: 3,
+      unassumableRole: false,
+      deniedRegion: false,
+      suspendedAccounts: 0,
+      callsPerSecond: 4,
+      transientErrorRate: 0.15,
+    });
     const summary = await syncOrganization(store, discovery(org), { maxAttempts: 8, limits: { concurrency: 16, accountConcurrency: 16, callsPerSecond: 4 } });
     expect(summary.run.status).toBe('succeeded');
     expect(sim.errorCounts.get('InternalFailure')).toBeGreaterThan(0);
@@ -161,7 +177,9 @@ describe('syncing an organization', () => {
     const victim = org.activeAccountIds[1]!;
     org.scenario.faults = [{ kind: 'throttle', accountId: victim, region: 'eu-west-1', operation: 'DescribeTrails' }];
     const summary = await syncOrganization(store, discovery(org), { maxAttempts: 2 });
-    expect(summary.scopes.filter((s) => s.status === 'failed').map((s) => [s.accountId, s.region, s.error?.code])).toEqual([[victim, 'eu-west-1', 'ThrottlingException']]);
+    expect(summary.scopes.filter((s) => s.status === 'failed').map((s) => [s.accountId, s.region, s.error?.code])).toEqual([
+      [victim, 'eu-west-1', 'ThrottlingException'],
+    ]);
     expect(summary.totals.scopesOk).toBe(org.activeAccountIds.length * REGIONS.length - 1);
   });
 
@@ -196,10 +214,24 @@ describe('syncing an organization', () => {
     const summary = await syncOrganization(store, `${discovery(org)}  exclude: ["${excluded}"]\n`);
     expect(summary.run.status).toBe('succeeded');
     const byId = (a: { accountId: string }, b: { accountId: string }) => a.accountId.localeCompare(b.accountId);
-    expect([...summary.retired].sort(byId)).toEqual([
-      { accountId: excluded, name: orgName(org, excluded), reason: 'excluded by organization.exclude', regions: REGIONS.length, assetsDeleted: { Trail: trailsOf(excluded).length, KmsKey: keysOf(excluded).length } },
-      { accountId: closed, name: orgName(org, closed), reason: 'its state in AWS Organizations is SUSPENDED', regions: REGIONS.length, assetsDeleted: { Trail: trailsOf(closed).length, KmsKey: keysOf(closed).length } },
-    ].sort(byId));
+    expect([...summary.retired].sort(byId)).toEqual(
+      [
+        {
+          accountId: excluded,
+          name: orgName(org, excluded),
+          reason: 'excluded by organization.exclude',
+          regions: REGIONS.length,
+          assetsDeleted: { Trail: trailsOf(excluded).length, KmsKey: keysOf(excluded).length },
+        },
+        {
+          accountId: closed,
+          name: orgName(org, closed),
+          reason: 'its state in AWS Organizations is SUSPENDED',
+          regions: REGIONS.length,
+          assetsDeleted: { Trail: trailsOf(closed).length, KmsKey: keysOf(closed).length },
+        },
+      ].sort(byId),
+    );
     // The CLI says what left per type, trails under their own name: `..., 2 trails deleted, 1 kms keys deleted`.
     expect(syncSummaryText(summary)).toContain(
       `Retired from the inventory: ${excluded} (${orgName(org, excluded)}) (excluded by organization.exclude): ${REGIONS.length} regions out of coverage, ${trailsOf(excluded).length} trails deleted, ${keysOf(excluded).length} kms keys deleted`,

@@ -13,7 +13,15 @@ const setUp = simulatedAwsPerTest();
 
 describe('the declared IAM permissions', () => {
   it('cover every AWS action an organization sync calls', async () => {
-    const org = organizationScenario({ accounts: 3, regions: ['us-east-1', 'eu-west-1'], latencyMs: 0, transientErrorRate: 0, seed: 5, unassumableRole: false, deniedRegion: false });
+    const org = organizationScenario({
+      accounts: 3,
+      regions: ['us-east-1', 'eu-west-1'],
+      latencyMs: 0,
+      transientErrorRate: 0,
+      seed: 5,
+      unassumableRole: false,
+      deniedRegion: false,
+    });
     delete org.scenario.rateLimit;
     const { sim, store } = await setUp(org.scenario);
     vi.stubEnv('AWS_ACCESS_KEY_ID', org.management.AccessKeyId);

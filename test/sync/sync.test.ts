@@ -41,7 +41,10 @@ describe('syncInventory', () => {
     const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('main', 'us-east-1')])] });
     const summary = await syncTrails(store, { accounts: accountTargets(sim.scenario), regions: ['us-east-1', 'me-central-1'], log: silentLogger, maxAttempts: 1 });
     expect(summary.run.status).toBe('succeeded');
-    expect(summary.scopes.map((s) => [s.region, s.status])).toEqual([['us-east-1', 'ok'], ['me-central-1', 'skipped']]);
+    expect(summary.scopes.map((s) => [s.region, s.status])).toEqual([
+      ['us-east-1', 'ok'],
+      ['me-central-1', 'skipped'],
+    ]);
   });
 
   it('fails, never skips, an enabled region whose CloudTrail endpoint refuses the credentials', async () => {
@@ -63,7 +66,12 @@ describe('syncInventory', () => {
 
   it('syncs each region once however often it is named, and reports a name the partition does not have without making it a scope', async () => {
     const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('main', 'us-east-1')])] });
-    const summary = await syncTrails(store, { accounts: accountTargets(sim.scenario), regions: ['us-east-1', 'us-east-1', 'us-east-9'], log: silentLogger, maxAttempts: 1 });
+    const summary = await syncTrails(store, {
+      accounts: accountTargets(sim.scenario),
+      regions: ['us-east-1', 'us-east-1', 'us-east-9'],
+      log: silentLogger,
+      maxAttempts: 1,
+    });
     expect(summary.scopes.map((s) => [s.region, s.status])).toEqual([['us-east-1', 'ok']]);
     expect(summary.unknownRegions).toEqual([{ accountId: A, region: 'us-east-9' }]);
     expect(summary.run).toMatchObject({ status: 'partial', errorMessage: expect.stringContaining(`${A}/us-east-9: not a region of the account's partition`) });
@@ -78,7 +86,7 @@ describe('syncInventory', () => {
     ]);
   });
 
-  it('keeps a denied region\'s trails from the previous sync and marks the run partial', async () => {
+  it("keeps a denied region's trails from the previous sync and marks the run partial", async () => {
     const { sim, store } = await setUp({ accounts: [simAccount(A, [simTrail('east', 'us-east-1'), simTrail('west', 'us-west-2')])] });
     const options = { accounts: accountTargets(sim.scenario), regions: ['us-east-1', 'us-west-2'], log: silentLogger, maxAttempts: 1 };
     await syncTrails(store, options);
@@ -102,7 +110,10 @@ describe('syncInventory', () => {
 
     sim.scenario.faults = [{ kind: 'accessDenied', region: 'us-east-1' }]; // DescribeTrails and every detail call there
     const summary = await syncTrails(store, options);
-    expect(summary.scopes.map((s) => [s.region, s.status])).toEqual([['us-east-1', 'failed'], ['eu-west-1', 'ok']]);
+    expect(summary.scopes.map((s) => [s.region, s.status])).toEqual([
+      ['us-east-1', 'failed'],
+      ['eu-west-1', 'ok'],
+    ]);
     const [after] = await store.findTrails({});
     expect(after).toMatchObject({ isLogging: true, tagsKnown: true, eventSelectors: before!.eventSelectors, collectionErrors: [] });
     expect(await store.tagsByAssetId([after!.id])).toEqual([[{ key: 'Owner', value: 'security' }]]);
@@ -115,7 +126,10 @@ describe('syncInventory', () => {
     const first = await syncTrails(store, options);
     sim.scenario.accounts[0]!.EnabledRegions = ['us-east-1'];
     const second = await syncTrails(store, options);
-    expect(second.scopes.map((s) => [s.region, s.status])).toEqual([['us-east-1', 'ok'], ['ap-east-1', 'skipped']]);
+    expect(second.scopes.map((s) => [s.region, s.status])).toEqual([
+      ['us-east-1', 'ok'],
+      ['ap-east-1', 'skipped'],
+    ]);
     const [trail] = await store.findTrails({});
     expect(trail!.lastSeenAt <= first.run.finishedAt!).toBe(true);
   });
@@ -151,7 +165,9 @@ describe('syncInventory', () => {
       if (scope.accountId === A) throw new Error('database or disk is full');
       return store.writeScope(runId, scope);
     };
-    await expect(syncTrails(failing, { accounts: accountTargets(sim.scenario), regions: ['us-east-1'], log: silentLogger, maxAttempts: 1 })).rejects.toThrow('disk is full');
+    await expect(syncTrails(failing, { accounts: accountTargets(sim.scenario), regions: ['us-east-1'], log: silentLogger, maxAttempts: 1 })).rejects.toThrow(
+      'disk is full',
+    );
 
     const run = await store.latestSyncRun('aws.cloudtrail.trails');
     expect(run).toMatchObject({ status: 'failed', errorMessage: 'database or disk is full' });

@@ -29,8 +29,7 @@ export const LIST_TAGS_MAX_ARNS = 20;
 /** The trail collector: a regional type, listed in every region to sync; its IAM actions are TRAIL.iamActions. */
 export const TRAILS: Collector<TrailRecord> = {
   definition: TRAIL,
-  collect: (run) =>
-    collectTrails({ accountId: run.accountId, regions: run.regions, cloudTrail: (region) => run.clients.client(CloudTrailClient, region, 'cloudtrail') }),
+  collect: (run) => collectTrails({ accountId: run.accountId, regions: run.regions, cloudTrail: (region) => run.clients.client(CloudTrailClient, region, 'cloudtrail') }),
 };
 
 export interface TrailCollection {
@@ -134,9 +133,7 @@ async function buildRecords(collection: TrailCollection, trails: Trail[]): Promi
         attempt('GetTrailStatus', () => client.send(new GetTrailStatusCommand({ Name: arn }))),
         attempt('GetEventSelectors', () => client.send(new GetEventSelectorsCommand({ TrailName: arn }))),
         // A trail without insight selectors has none to read: that is known, not unknown.
-        trail.HasInsightSelectors
-          ? attempt('GetInsightSelectors', () => client.send(new GetInsightSelectorsCommand({ TrailName: arn })))
-          : { InsightSelectors: [] },
+        trail.HasInsightSelectors ? attempt('GetInsightSelectors', () => client.send(new GetInsightSelectorsCommand({ TrailName: arn }))) : { InsightSelectors: [] },
         tags.then((byArn) => byArn.get(arn) ?? notOwnedTags(arn)),
       ]);
       if ('error' in tagResult) errors.push(tagResult.error);
@@ -246,7 +243,7 @@ export function toTrailRecord(trail: Trail, details: TrailDetails): TrailRecord 
     hasInsightSelectors: trail.HasInsightSelectors ?? false,
     isOrganizationTrail: trail.IsOrganizationTrail ?? false,
 
-    isLogging: status ? status.IsLogging ?? false : null,
+    isLogging: status ? (status.IsLogging ?? false) : null,
     latestDeliveryError: status ? text(status.LatestDeliveryError) : null,
     latestNotificationError: status ? text(status.LatestNotificationError) : null,
     latestCloudWatchLogsDeliveryError: status ? text(status.LatestCloudWatchLogsDeliveryError) : null,

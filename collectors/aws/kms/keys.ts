@@ -141,22 +141,43 @@ async function collectKey(
     aliases,
     ...describedFields(metadata),
     automaticRotationEnabled: rotation?.enabled ?? null,
-    policyDocument: policy === undefined ? null : policy.Policy ?? '',
+    policyDocument: policy === undefined ? null : (policy.Policy ?? ''),
     keyPolicy,
   };
 }
 
 type DescribedFields = Pick<
   KmsKeyRecord,
-  'description' | 'keyManager' | 'managementType' | 'keyState' | 'enabled' | 'scheduleForDeletion' | 'deletionDate' | 'keySpec' | 'keyUsage' | 'origin' | 'multiRegion' | 'creationDate'
+  | 'description'
+  | 'keyManager'
+  | 'managementType'
+  | 'keyState'
+  | 'enabled'
+  | 'scheduleForDeletion'
+  | 'deletionDate'
+  | 'keySpec'
+  | 'keyUsage'
+  | 'origin'
+  | 'multiRegion'
+  | 'creationDate'
 >;
 
 /** DescribeKey's members, or every one null when it failed. */
 function describedFields(metadata: KeyMetadata | undefined): DescribedFields {
   if (metadata === undefined) {
     return {
-      description: null, keyManager: null, managementType: null, keyState: null, enabled: null, scheduleForDeletion: null,
-      deletionDate: null, keySpec: null, keyUsage: null, origin: null, multiRegion: null, creationDate: null,
+      description: null,
+      keyManager: null,
+      managementType: null,
+      keyState: null,
+      enabled: null,
+      scheduleForDeletion: null,
+      deletionDate: null,
+      keySpec: null,
+      keyUsage: null,
+      origin: null,
+      multiRegion: null,
+      creationDate: null,
     };
   }
   const keyManager = metadata.KeyManager ?? '';

@@ -34,7 +34,10 @@ interface CheckFlags {
 
 /** --control may be given more than once, each a control id or a comma-separated list of them. */
 function collectIds(value: string, previous: string[] = []): string[] {
-  const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
+  const ids = value
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
   if (ids.length === 0) throw new InvalidArgumentError('expected a control id or a comma-separated list of them');
   return [...previous, ...ids];
 }
@@ -71,7 +74,11 @@ export function checkCommand(outcome: CommandOutcome): Command {
     .action(async (flags: CheckFlags, command: Command) => {
       const api = createInventoryApi();
       const catalog = loadCatalog(api, flags.controls);
-      const exceptions = readExceptions(flags, catalog.map((c) => c.id), outcome);
+      const exceptions = readExceptions(
+        flags,
+        catalog.map((c) => c.id),
+        outcome,
+      );
       if (exceptions === undefined) return;
       let controls;
       try {

@@ -14,7 +14,10 @@ import { dbOption, parsePositiveInt } from '../options.js';
 import { printErr, printOut, terminalValue } from '../../terminal-text.js';
 
 export function exceptionsFileOption(): Option {
-  return new Option('--exceptions <file>', 'a YAML list of exceptions: control, asset (ARN, pattern with *, or account id), owner, reason, approver, expires; applied with those stored in the inventory').env('INVENTORY_EXCEPTIONS');
+  return new Option(
+    '--exceptions <file>',
+    'a YAML list of exceptions: control, asset (ARN, pattern with *, or account id), owner, reason, approver, expires; applied with those stored in the inventory',
+  ).env('INVENTORY_EXCEPTIONS');
 }
 
 export function maxExceptionDaysOption(): Option {
@@ -112,7 +115,12 @@ export function exceptionsCommand(outcome: CommandOutcome): Command {
       const api = createInventoryApi();
       const catalog = loadCatalog(api, flags.controls);
       const now = new Date();
-      const fromFile = readExceptions(flags, catalog.map((c) => c.id), outcome, now);
+      const fromFile = readExceptions(
+        flags,
+        catalog.map((c) => c.id),
+        outcome,
+        now,
+      );
       if (fromFile === undefined) return;
       // What each control evaluates: the assets its exceptions can cover, matched as check matches failing ones.
       const evaluated = new Map<string, FailingAsset[]>();
@@ -129,7 +137,8 @@ export function exceptionsCommand(outcome: CommandOutcome): Command {
         return;
       }
       const shown = flags.includeRevoked ? stored : stored.filter((e) => e.revokedAt === null);
-      const matching = (e: { control: string; asset: string }) => (evaluated.get(e.control) ?? []).filter((asset) => exceptionCovers(e.asset, asset)).map((asset) => asset.id);
+      const matching = (e: { control: string; asset: string }) =>
+        (evaluated.get(e.control) ?? []).filter((asset) => exceptionCovers(e.asset, asset)).map((asset) => asset.id);
       const rows: ListedException[] = [
         ...fromFile.map((e): ListedException => {
           const state = describeState(e, now);
@@ -139,7 +148,8 @@ export function exceptionsCommand(outcome: CommandOutcome): Command {
           const state = describeState(e, now);
           const revoked = e.revokedAt !== null;
           return {
-            source: 'api', ...e,
+            source: 'api',
+            ...e,
             state: revoked ? 'revoked' : state.state,
             stateText: revoked ? `revoked ${e.revokedAt!.slice(0, 10)} by ${e.revokedBy}` : state.text,
             days: state.days,
@@ -174,7 +184,7 @@ export function exceptionsCommand(outcome: CommandOutcome): Command {
 
   const revoke = new Command('revoke')
     .description('Revoke an exception stored in the inventory, by the id `exceptions list` shows; it is kept, marked revoked, and never applies again.')
-    .argument('<id>', 'the stored exception\'s id')
+    .argument('<id>', "the stored exception's id")
     .addOption(dbOption())
     .action(async (id: string, flags: { db: string }) => {
       if (!/^\d{1,15}$/.test(id)) {

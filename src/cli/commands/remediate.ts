@@ -49,7 +49,11 @@ export function remediateCommand(outcome: CommandOutcome): Command {
         return;
       }
       // Assets an active exception (of the file, or stored in the inventory) covers are not failing, so they get no plan.
-      const exceptions = readExceptions(flags, controls.map((c) => c.id), outcome);
+      const exceptions = readExceptions(
+        flags,
+        controls.map((c) => c.id),
+        outcome,
+      );
       if (exceptions === undefined) return;
       await withStore(flags.db, 'read', async (store) => {
         const verdict = await evaluateControl(api, store, control, { maxAgeHours: flags.maxAge, exceptions: await applicableExceptions(store, exceptions) });

@@ -83,9 +83,19 @@ const LIMIT_FLAGS: readonly { flag: string; key: LimitKey; env: string; what: st
   { flag: '--max-depth <n>', key: 'maxDepth', env: 'INVENTORY_MAX_DEPTH', what: 'most nested fields in a query (named fragments count as written out)' },
   { flag: '--max-aliases <n>', key: 'maxAliases', env: 'INVENTORY_MAX_ALIASES', what: 'most aliased fields in a query' },
   { flag: '--max-tokens <n>', key: 'maxTokens', env: 'INVENTORY_MAX_TOKENS', what: 'most lexical tokens in a query document' },
-  { flag: '--max-cost <n>', key: 'maxCost', env: 'INVENTORY_MAX_COST', what: 'most objects a query may return (each list by its limit or bound, times the lists above it)' },
+  {
+    flag: '--max-cost <n>',
+    key: 'maxCost',
+    env: 'INVENTORY_MAX_COST',
+    what: 'most objects a query may return (each list by its limit or bound, times the lists above it)',
+  },
   { flag: '--max-filter-terms <n>', key: 'maxFilterTerms', env: 'INVENTORY_MAX_FILTER_TERMS', what: 'most comparisons in one where filter' },
-  { flag: '--max-filter-depth <n>', key: 'maxFilterDepth', env: 'INVENTORY_MAX_FILTER_DEPTH', what: 'most levels of one where filter (AND, OR, NOT and relation filters each add one)' },
+  {
+    flag: '--max-filter-depth <n>',
+    key: 'maxFilterDepth',
+    env: 'INVENTORY_MAX_FILTER_DEPTH',
+    what: 'most levels of one where filter (AND, OR, NOT and relation filters each add one)',
+  },
   { flag: '--max-in-values <n>', key: 'maxInValues', env: 'INVENTORY_MAX_IN_VALUES', what: 'most values in one _IN or _NOT_IN list' },
 ];
 
@@ -102,9 +112,7 @@ function limitParser(key: LimitKey): (value: string) => number {
 }
 
 export function limitOptions(): Option[] {
-  return LIMIT_FLAGS.map(({ flag, key, env, what }) =>
-    new Option(flag, what).env(env).default(LIMIT_DEFAULTS[key]).argParser(limitParser(key)),
-  );
+  return LIMIT_FLAGS.map(({ flag, key, env, what }) => new Option(flag, what).env(env).default(LIMIT_DEFAULTS[key]).argParser(limitParser(key)));
 }
 
 function limitsOf(flags: Partial<RequestLimits & FilterLimits>): Partial<RequestLimits & FilterLimits> {
@@ -128,7 +136,9 @@ function parsePageSize(value: string): number {
 
 export function serveCommand(outcome: CommandOutcome): Command {
   const command = new Command('serve')
-    .description('Serve the inventory over GraphQL at /graphql (POST and GET), with /healthz, /readyz and /metrics (Prometheus); SIGTERM or SIGINT finishes the requests in flight, then stops.')
+    .description(
+      'Serve the inventory over GraphQL at /graphql (POST and GET), with /healthz, /readyz and /metrics (Prometheus); SIGTERM or SIGINT finishes the requests in flight, then stops.',
+    )
     .addOption(dbOption())
     .addOption(portOption(DEFAULT_PORT))
     .addOption(hostOption())
@@ -147,7 +157,10 @@ export function serveCommand(outcome: CommandOutcome): Command {
     );
   for (const option of limitOptions()) command.addOption(option);
   command.addOption(
-    new Option('--max-page-size <n>', `most items one list or page may return (limit, options.limit, first; a top-level list without a limit; at most ${MAX_QUERY_LIMIT})`)
+    new Option(
+      '--max-page-size <n>',
+      `most items one list or page may return (limit, options.limit, first; a top-level list without a limit; at most ${MAX_QUERY_LIMIT})`,
+    )
       .env('INVENTORY_MAX_PAGE_SIZE')
       .default(MAX_PAGE_SIZE)
       .argParser(parsePageSize),
@@ -161,7 +174,10 @@ export function serveCommand(outcome: CommandOutcome): Command {
       .argParser(parseWorkers),
   );
   command.addOption(
-    new Option('--request-timeout <ms>', 'milliseconds a request may take before it is answered 504 and stopped (PostgreSQL: also statement_timeout, unless the URL sets one)')
+    new Option(
+      '--request-timeout <ms>',
+      'milliseconds a request may take before it is answered 504 and stopped (PostgreSQL: also statement_timeout, unless the URL sets one)',
+    )
       .env('INVENTORY_SERVE_REQUEST_TIMEOUT_MS')
       .default(DEFAULT_REQUEST_TIMEOUT_MS)
       .argParser(parsePositiveInt),
@@ -190,8 +206,16 @@ export function serveCommand(outcome: CommandOutcome): Command {
       let server: RunningServer;
       try {
         const settings: ServeSettings = {
-          host: flags.host, port: flags.port, limits: limitsOf(flags), introspection, allowUnauthenticated, maxPageSize: flags.maxPageSize,
-          controls: flags.controls, maxExceptionDays: flags.maxExceptionDays, workers: flags.workers, requestTimeoutMs: flags.requestTimeout,
+          host: flags.host,
+          port: flags.port,
+          limits: limitsOf(flags),
+          introspection,
+          allowUnauthenticated,
+          maxPageSize: flags.maxPageSize,
+          controls: flags.controls,
+          maxExceptionDays: flags.maxExceptionDays,
+          workers: flags.workers,
+          requestTimeoutMs: flags.requestTimeout,
         };
         server = await serveInventory(store, settings, log);
       } catch (error) {
@@ -230,13 +254,13 @@ export async function serveInventory(store: InventoryStore, flags: ServeSettings
   });
   const tokens = (await store.listApiTokens()).length;
   const access =
-    tokens > 0 ? `API tokens required: ${tokens} exist; send "Authorization: Bearer <token>"`
-      : isLoopbackHost(flags.host) ? 'no API token exists, so it listens on this loopback address only and asks for none; `inventory token create` to require one'
+    tokens > 0
+      ? `API tokens required: ${tokens} exist; send "Authorization: Bearer <token>"`
+      : isLoopbackHost(flags.host)
+        ? 'no API token exists, so it listens on this loopback address only and asks for none; `inventory token create` to require one'
         : 'WITHOUT authentication (--allow-unauthenticated)';
   if (tokens === 0 && !isLoopbackHost(flags.host)) {
-    printErr(
-      `inventory: warning: listening on ${flags.host} without authentication (--allow-unauthenticated); anyone who can reach it can read the inventory\n`,
-    );
+    printErr(`inventory: warning: listening on ${flags.host} without authentication (--allow-unauthenticated); anyone who can reach it can read the inventory\n`);
   }
   printOut(
     [
@@ -245,7 +269,9 @@ export async function serveInventory(store: InventoryStore, flags: ServeSettings
       `  curl -s ${server.graphqlUrl} -H 'content-type: application/json'${tokens > 0 ? ` -H 'authorization: Bearer <token>'` : ''} \\`,
       `    -d '${JSON.stringify({ query: SEED_QUERY })}'`,
       ...(server.pool
-        ? [`GraphQL reads run in ${server.pool.stats().workers} worker threads (--workers); a request still running after ${flags.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS} ms is answered 504 and stopped (--request-timeout).`]
+        ? [
+            `GraphQL reads run in ${server.pool.stats().workers} worker threads (--workers); a request still running after ${flags.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS} ms is answered 504 and stopped (--request-timeout).`,
+          ]
         : []),
       'Press Ctrl+C to stop.',
       '',

@@ -33,14 +33,12 @@ export function syncCommand(outcome: CommandOutcome): Command {
     .description('Sync CloudTrail trails from AWS (standard SDK credentials, profiles and AWS_ENDPOINT_URL_* variables).')
     .addOption(dbOption())
     .addOption(
-      new Option('--accounts <file>', 'accounts configuration (YAML): roles to assume, or AWS Organizations discovery; default: the account of the standard credentials')
-        .env('INVENTORY_ACCOUNTS'),
+      new Option(
+        '--accounts <file>',
+        'accounts configuration (YAML): roles to assume, or AWS Organizations discovery; default: the account of the standard credentials',
+      ).env('INVENTORY_ACCOUNTS'),
     )
-    .addOption(
-      new Option('--regions <list>', 'comma-separated regions; default: every region enabled for each account')
-        .env('INVENTORY_REGIONS')
-        .argParser(parseRegions),
-    )
+    .addOption(new Option('--regions <list>', 'comma-separated regions; default: every region enabled for each account').env('INVENTORY_REGIONS').argParser(parseRegions))
     .addOption(
       new Option('--concurrency <n>', 'AWS calls in flight at once, across all accounts')
         .env('INVENTORY_CONCURRENCY')
@@ -80,7 +78,7 @@ export function syncCommand(outcome: CommandOutcome): Command {
       const config = flags.accounts ? loadAccountsConfig(flags.accounts) : undefined;
       const progress = new SyncProgress();
       const display = process.stderr.isTTY && !flags.quiet && !flags.verbose ? new ProgressDisplay(progress, process.stderr) : undefined;
-      const level: LogLevel = flags.quiet ? 'error' : flags.verbose ? 'debug' : flags.logLevel ?? (display ? 'warn' : 'info');
+      const level: LogLevel = flags.quiet ? 'error' : flags.verbose ? 'debug' : (flags.logLevel ?? (display ? 'warn' : 'info'));
       const log = createLogger(level, display ? { beforeWrite: () => display.clear(), afterWrite: () => display.redraw() } : {});
 
       // Only a sync (with migrate, demo and token create) may create the inventory (README, The inventory file).
@@ -122,7 +120,14 @@ export function syncCommand(outcome: CommandOutcome): Command {
 const REGION_NAME = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
 
 function parseRegions(value: string): string[] {
-  const regions = [...new Set(value.split(',').map((r) => r.trim()).filter(Boolean))];
+  const regions = [
+    ...new Set(
+      value
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (regions.length === 0) throw new InvalidArgumentError('expected a comma-separated list of regions, e.g. us-east-1,eu-west-1');
   const invalid = regions.filter((r) => !REGION_NAME.test(r));
   if (invalid.length > 0) throw new InvalidArgumentError(`not a region name: ${invalid.join(', ')}`);
@@ -153,7 +158,9 @@ export function syncSummaryText(summary: SyncSummary): string {
   // Stopped runs say what the user must know: what was written stays, and the next sync picks up the rest.
   const interrupted = runs.filter((r) => r.status === 'interrupted');
   if (interrupted.length) {
-    lines.push(`  interrupted: ${several ? `runs ${interrupted.map((r) => r.id).join(', ')} stopped` : 'stopped'} before every account was synced; what was written is kept, and the next sync completes the rest`);
+    lines.push(
+      `  interrupted: ${several ? `runs ${interrupted.map((r) => r.id).join(', ')} stopped` : 'stopped'} before every account was synced; what was written is kept, and the next sync completes the rest`,
+    );
   }
   const skipped = scopes.filter((s) => s.status === 'skipped');
   if (skipped.length) lines.push(`  skipped (region not enabled): ${listed(skipped.map((s) => `${s.accountId}/${s.region}`))}`);

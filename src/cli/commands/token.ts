@@ -58,10 +58,26 @@ export function tokenCommand(outcome: CommandOutcome): Command {
           return printOut(`No API token: \`inventory serve\` answers without authentication, on loopback addresses only.\n${hiddenLine}`);
         }
         const header = ['ID', 'NAME', 'SCOPE', 'CREATED', 'LAST USED', ...(flags.includeRevoked ? ['REVOKED'] : [])];
-        const cells = (t: ApiToken) => [String(t.id), t.name ?? '-', t.scope, t.createdAt, t.lastUsedAt ?? 'never', ...(flags.includeRevoked ? [t.revokedAt ?? '-'] : [])];
+        const cells = (t: ApiToken) => [
+          String(t.id),
+          t.name ?? '-',
+          t.scope,
+          t.createdAt,
+          t.lastUsedAt ?? 'never',
+          ...(flags.includeRevoked ? [t.revokedAt ?? '-'] : []),
+        ];
         const rows = [header, ...tokens.map((t) => cells(t).map(terminalValue))];
         const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-        printOut(`${rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n')}\n${hiddenLine}`);
+        printOut(
+          `${rows
+            .map((row) =>
+              row
+                .map((cell, column) => cell.padEnd(widths[column]!))
+                .join('  ')
+                .trimEnd(),
+            )
+            .join('\n')}\n${hiddenLine}`,
+        );
       });
     });
 

@@ -18,16 +18,15 @@
     });
     headers['content-type'] = 'application/json';
     headers.accept = 'application/graphql-response+json, application/json';
-    return fetch(endpoint, { method: 'POST', headers: headers, body: JSON.stringify(params), credentials: 'same-origin' })
-      .then(function (response) {
-        return response.text().then(function (text) {
-          try {
-            return JSON.parse(text);
-          } catch (_notJson) {
-            return { errors: [{ message: 'HTTP ' + response.status + ' ' + response.statusText + ': ' + text }] };
-          }
-        });
+    return fetch(endpoint, { method: 'POST', headers: headers, body: JSON.stringify(params), credentials: 'same-origin' }).then(function (response) {
+      return response.text().then(function (text) {
+        try {
+          return JSON.parse(text);
+        } catch (_notJson) {
+          return { errors: [{ message: 'HTTP ' + response.status + ' ' + response.statusText + ': ' + text }] };
+        }
       });
+    });
   }
 
   root.textContent = '';

@@ -52,10 +52,7 @@ export function validateInput(operation: string, input: Record<string, unknown>)
   }
   if (shape.trailMember !== undefined && (typeof input[shape.trailMember] !== 'string' || input[shape.trailMember] === '')) {
     // AWS validates the trail name before anything else; an absent name has length 0.
-    throw new AwsError(
-      'InvalidTrailNameException',
-      'Trail name too short. Minimum allowed length: 3 characters. Specified name length: 0 characters.',
-    );
+    throw new AwsError('InvalidTrailNameException', 'Trail name too short. Minimum allowed length: 3 characters. Specified name length: 0 characters.');
   }
   for (const member of shape.required ?? []) {
     if (input[member] === undefined || input[member] === null) {

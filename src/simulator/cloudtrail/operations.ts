@@ -3,22 +3,8 @@
 
 import { AwsError } from '../errors.js';
 import type { SimTrail } from '../scenario.js';
-import {
-  eventSelectorsShape,
-  resourceTagShape,
-  trailInfoShape,
-  trailShape,
-  trailStatusShape,
-  updatedTrailShape,
-} from './shapes.js';
-import {
-  looksLikeArn,
-  resolveTaggedTrail,
-  resolveTrailForRead,
-  resolveTrailInHomeRegion,
-  visibleTrails,
-  type TrailRequestContext,
-} from './trails.js';
+import { eventSelectorsShape, resourceTagShape, trailInfoShape, trailShape, trailStatusShape, updatedTrailShape } from './shapes.js';
+import { looksLikeArn, resolveTaggedTrail, resolveTrailForRead, resolveTrailInHomeRegion, visibleTrails, type TrailRequestContext } from './trails.js';
 
 /** ListTags accepts at most this many ARNs per call (API reference: "The list has a limit of 20 ARNs"). */
 export const LIST_TAGS_MAX_RESOURCE_IDS = 20;
@@ -49,9 +35,7 @@ function describeTrails(context: TrailRequestContext, input: Input): Record<stri
       ? visible
       : visible.filter(({ trail, arn, owner }) =>
           requested.some((nameOrArn) =>
-            looksLikeArn(nameOrArn)
-              ? nameOrArn === arn
-              : nameOrArn === trail.Name && owner.Id === context.caller.Id && trail.HomeRegion === context.region,
+            looksLikeArn(nameOrArn) ? nameOrArn === arn : nameOrArn === trail.Name && owner.Id === context.caller.Id && trail.HomeRegion === context.region,
           ),
         );
   return { trailList: selected.map(trailShape) };
@@ -74,10 +58,7 @@ function getInsightSelectors(context: TrailRequestContext, input: Input): Record
 function listTags(context: TrailRequestContext, input: Input): Record<string, unknown> {
   const arns = input.ResourceIdList as string[];
   if (arns.length > LIST_TAGS_MAX_RESOURCE_IDS) {
-    throw new AwsError(
-      'InvalidParameterException',
-      `ResourceIdList has ${arns.length} ARNs; the list has a limit of ${LIST_TAGS_MAX_RESOURCE_IDS} ARNs.`,
-    );
+    throw new AwsError('InvalidParameterException', `ResourceIdList has ${arns.length} ARNs; the list has a limit of ${LIST_TAGS_MAX_RESOURCE_IDS} ARNs.`);
   }
   return { ResourceTagList: arns.map((arn) => resourceTagShape(resolveTaggedTrail(context, arn))) };
 }

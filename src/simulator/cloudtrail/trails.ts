@@ -55,9 +55,7 @@ function owned(owner: SimAccount, trail: SimTrail): OwnedTrail {
  * organization trails (multi-region ones everywhere, single-region ones in their home region).
  */
 export function visibleTrails(scenario: Scenario, caller: SimAccount, region: string, includeShadowTrails: boolean): OwnedTrail[] {
-  const visible = caller.Trails.filter(
-    (trail) => trail.HomeRegion === region || (includeShadowTrails && trail.IsMultiRegionTrail),
-  ).map((trail) => owned(caller, trail));
+  const visible = caller.Trails.filter((trail) => trail.HomeRegion === region || (includeShadowTrails && trail.IsMultiRegionTrail)).map((trail) => owned(caller, trail));
   if (includeShadowTrails && isOrganizationMember(scenario, caller)) {
     const management = findAccountById(scenario, scenario.organization?.managementAccountId ?? '');
     for (const trail of management?.Trails ?? []) {
@@ -102,10 +100,7 @@ export function resolveTaggedTrail(context: TrailRequestContext, arn: string): O
   const parts = requireTrailArn(arn);
   if (parts.region !== context.region) throw wrongArnRegion(context.region);
   if (parts.accountId !== context.caller.Id) {
-    throw new AwsError(
-      'CloudTrailARNInvalidException',
-      `AccountID in ARN is wrong, you can only access resources with AccountID ${context.caller.Id}.`,
-    );
+    throw new AwsError('CloudTrailARNInvalidException', `AccountID in ARN is wrong, you can only access resources with AccountID ${context.caller.Id}.`);
   }
   const trail = findOwnTrail(context.caller, parts);
   if (trail === undefined || context.trailVanished(arn)) {

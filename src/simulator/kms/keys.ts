@@ -50,10 +50,7 @@ export function resolveKey(scenario: Scenario, caller: SimAccount, region: strin
   if (arnRegion !== region) throw notFound(`Invalid arn ${arnRegion}`);
   const owner = ownerId === caller.Id ? caller : findAccountById(scenario, ownerId);
   const keys = owner === undefined ? [] : keysInRegion(owner, region);
-  const found =
-    kind === 'alias'
-      ? keys.find(({ key }) => key.Aliases?.includes(arn === null ? name : `alias/${name}`))
-      : keys.find(({ key }) => key.KeyId === name);
+  const found = kind === 'alias' ? keys.find(({ key }) => key.Aliases?.includes(arn === null ? name : `alias/${name}`)) : keys.find(({ key }) => key.KeyId === name);
   if (found === undefined) {
     const fullArn = arn === null ? (kind === 'alias' ? aliasArn(ownerId, region, name) : `arn:aws:kms:${region}:${ownerId}:key/${name}`) : keyId;
     throw notFound(kind === 'alias' ? `Alias ${fullArn} is not found.` : `Key '${fullArn}' does not exist`);
@@ -105,8 +102,7 @@ export function keyMetadata({ key, owner, arn }: FoundKey): Record<string, unkno
     KeySpec: spec,
     EncryptionAlgorithms:
       usage !== 'ENCRYPT_DECRYPT' ? undefined : spec === 'SYMMETRIC_DEFAULT' ? ['SYMMETRIC_DEFAULT'] : rsa ? ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] : ['SM2PKE'],
-    SigningAlgorithms:
-      usage !== 'SIGN_VERIFY' ? undefined : rsa ? ['RSASSA_PSS_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_256'] : ['ECDSA_SHA_256'],
+    SigningAlgorithms: usage !== 'SIGN_VERIFY' ? undefined : rsa ? ['RSASSA_PSS_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_256'] : ['ECDSA_SHA_256'],
     MacAlgorithms: usage === 'GENERATE_VERIFY_MAC' ? [`HMAC_SHA_${spec.replace('HMAC_', '')}`] : undefined,
     MultiRegion: key.MultiRegion ?? false,
   };
@@ -119,9 +115,7 @@ export function keyPolicy({ key, owner }: FoundKey): string {
   return writeAwsJson({
     Version: '2012-10-17',
     Id: 'key-default-1',
-    Statement: [
-      { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${owner.Id}:root` }, Action: 'kms:*', Resource: '*' },
-    ],
+    Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${owner.Id}:root` }, Action: 'kms:*', Resource: '*' }],
   });
 }
 

@@ -5,9 +5,7 @@ import { AwsError } from '../errors.js';
 import { EpochSeconds } from '../json.js';
 import { decodePageToken, encodePageToken } from '../page-tokens.js';
 import type { Scenario, SimAccount } from '../scenario.js';
-import {
-  aliasArn, keyManager, keyMetadata, keyOrigin, keyPolicy, keySpec, keyState, keysInRegion, notFound, resolveKey, type FoundKey,
-} from './keys.js';
+import { aliasArn, keyManager, keyMetadata, keyOrigin, keyPolicy, keySpec, keyState, keysInRegion, notFound, resolveKey, type FoundKey } from './keys.js';
 
 export interface KmsRequestContext {
   scenario: Scenario;
@@ -118,10 +116,15 @@ function page<T>(
   const limit = input.Limit ?? fallback;
   if (typeof limit !== 'number' || !Number.isInteger(limit)) throw new AwsError('SerializationException', 'Expected integer for member Limit.');
   if (limit < 1 || limit > max) {
-    throw validation(`Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value ${limit < 1 ? 'greater than or equal to 1' : `less than or equal to ${max}`}`);
+    throw validation(
+      `Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value ${limit < 1 ? 'greater than or equal to 1' : `less than or equal to ${max}`}`,
+    );
   }
   const scope = `${operation}:${context.caller.Id}:${context.region}:${String(input.KeyId ?? '')}`;
-  const start = input.Marker === undefined || input.Marker === null ? 0 : decodePageToken(input.Marker, scope, items.length, () => new AwsError('InvalidMarkerException', 'Invalid marker'));
+  const start =
+    input.Marker === undefined || input.Marker === null
+      ? 0
+      : decodePageToken(input.Marker, scope, items.length, () => new AwsError('InvalidMarkerException', 'Invalid marker'));
   const end = Math.min(items.length, start + limit);
   const truncated = end < items.length;
   return { [member]: items.slice(start, end).map(shape), NextMarker: truncated ? encodePageToken(scope, end) : undefined, Truncated: truncated };

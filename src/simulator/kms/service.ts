@@ -21,8 +21,7 @@ export const KMS_SERVICE: SimService = jsonService({
   injectsFaults: true,
   unknownOperations: 'refusedFirst',
   namedResource: namedKeyArn,
-  findRecording: (recorded, { caller, region, operation, input }, keyArn) =>
-    findKmsRecording(recorded, caller.Id, region, operation, requestedKeyId(input), keyArn),
+  findRecording: (recorded, { caller, region, operation, input }, keyArn) => findKmsRecording(recorded, caller.Id, region, operation, requestedKeyId(input), keyArn),
 });
 
 function requestedKeyId(input: Record<string, unknown>): string | undefined {
@@ -62,9 +61,6 @@ export function findKmsRecording(
       recording.accountId === accountId &&
       recording.region === region &&
       recording.operation === operation &&
-      (recording.key === undefined ||
-        recording.key === keyId ||
-        recording.key === resolvedArn ||
-        resolvedArn?.endsWith(`:key/${recording.key}`) === true),
+      (recording.key === undefined || recording.key === keyId || recording.key === resolvedArn || resolvedArn?.endsWith(`:key/${recording.key}`) === true),
   );
 }

@@ -11,20 +11,69 @@ import type { CollectedAsset } from '../../model/asset.js';
 import { sameJson, type StoredTrail } from '../../model/trail.js';
 import { accountFilterSchema, assetSchemas, historyValue, isComputed, isConstant, qualifiedColumn, type AssetColumn, type AssetSchema } from '../asset-schema.js';
 import {
-  byResult, catalogWithResults, checkListPage, contentHash, eachParentPage, groupBy, MAX_QUERY_LIMIT, now, processExists, runsWithTotals,
-  toControlResult, toControlResultAccount, toControlResultAsset, toScopeCoverage, toStoredControlException,
+  byResult,
+  catalogWithResults,
+  checkListPage,
+  contentHash,
+  eachParentPage,
+  groupBy,
+  MAX_QUERY_LIMIT,
+  now,
+  processExists,
+  runsWithTotals,
+  toControlResult,
+  toControlResultAccount,
+  toControlResultAsset,
+  toScopeCoverage,
+  toStoredControlException,
 } from '../common.js';
 import type { Dialect } from '../dialect.js';
-import {
-  ACCOUNT_COLLECTORS, accountLastSyncedAtSql, accountNameSql, accountStatusSql, RETIRED_BEFORE,
-} from '../filter-schemas.js';
+import { ACCOUNT_COLLECTORS, accountLastSyncedAtSql, accountNameSql, accountStatusSql, RETIRED_BEFORE } from '../filter-schemas.js';
 import { afterCursor, decodeCursor, encodeCursor, orderByTerms, type KeyValue } from '../pages.js';
 import type {
-  AccountAttempt, AccountCoverage, AccountOutcome, AccountRetirement, AccountSummary, ApiToken, ApiTokenCredential, ApiTokenScope,
-  ControlDescription, ControlLatestResult, ControlResultAccount, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunListOptions,
-  ControlRunRecord, GroupCount, IntegrityReport, InventoryStore, ListPage, NewControlException, NewSyncRun, ScopeCounts, ScopeCoverage, ScopeError,
-  ScopeResult, ScopeState, ScopeStatus, StoredControlException, SyncRun, SyncRunListOptions, SyncRunStatus, SyncRunSummary, TrailChange,
-  TrailChangeKind, TrailPage, TrailPageRequest, TrailQueryOptions, TrailScopeResult, TrailSighting, VerdictToRecord, StoredAsset, AssetChange,
+  AccountAttempt,
+  AccountCoverage,
+  AccountOutcome,
+  AccountRetirement,
+  AccountSummary,
+  ApiToken,
+  ApiTokenCredential,
+  ApiTokenScope,
+  ControlDescription,
+  ControlLatestResult,
+  ControlResultAccount,
+  ControlResultAsset,
+  ControlResultKey,
+  ControlResultRecord,
+  ControlRunListOptions,
+  ControlRunRecord,
+  GroupCount,
+  IntegrityReport,
+  InventoryStore,
+  ListPage,
+  NewControlException,
+  NewSyncRun,
+  ScopeCounts,
+  ScopeCoverage,
+  ScopeError,
+  ScopeResult,
+  ScopeState,
+  ScopeStatus,
+  StoredControlException,
+  SyncRun,
+  SyncRunListOptions,
+  SyncRunStatus,
+  SyncRunSummary,
+  TrailChange,
+  TrailChangeKind,
+  TrailPage,
+  TrailPageRequest,
+  TrailQueryOptions,
+  TrailScopeResult,
+  TrailSighting,
+  VerdictToRecord,
+  StoredAsset,
+  AssetChange,
 } from '../store.js';
 import { compileOrderBy, compileWhere, FilterError, sortTerms, type FilterSchema } from '../where.js';
 import { all, get, insertMany, lock, raw, run, type Operation, type RawRows, type Row } from './operation.js';
@@ -63,7 +112,10 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
   /** Runs found interrupted that the inventory could not be told about (read-only, full disk): shown so all the same. */
   private readonly interruptedRuns = new Set<number>();
 
-  protected constructor(private readonly traits: EngineTraits, private readonly staleRunMs: number) {
+  protected constructor(
+    private readonly traits: EngineTraits,
+    private readonly staleRunMs: number,
+  ) {
     this.d = traits.dialect;
     this.schemas = assetSchemas(traits.assetTypes ?? ASSET_TYPES, this.d);
     this.accountFilter = accountFilterSchema(traits.assetTypes ?? ASSET_TYPES, this.d);
@@ -86,14 +138,16 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
 
   async startSyncRun(request: NewSyncRun): Promise<SyncRun> {
     const startedAt = now();
-    return this.read(function* (this: StoreCore) {
-      const row = yield* get(
-        `INSERT INTO sync_runs (collector, status, started_at, heartbeat_at, host, pid, requested_regions)
+    return this.read(
+      function* (this: StoreCore) {
+        const row = yield* get(
+          `INSERT INTO sync_runs (collector, status, started_at, heartbeat_at, host, pid, requested_regions)
          VALUES (?, 'running', ?, ?, ?, ?, ${this.d.jsonPlaceholder}) RETURNING *`,
-        [request.collector, startedAt, startedAt, hostname(), process.pid, JSON.stringify(request.requestedRegions)],
-      );
-      return this.toRun(row!);
-    }.bind(this));
+          [request.collector, startedAt, startedAt, hostname(), process.pid, JSON.stringify(request.requestedRegions)],
+        );
+        return this.toRun(row!);
+      }.bind(this),
+    );
   }
 
   async heartbeatSyncRun(runId: number): Promise<void> {
@@ -101,41 +155,56 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
   }
 
   async finishSyncRun(runId: number, status: Exclude<SyncRunStatus, 'running'>, error?: ScopeError): Promise<SyncRun> {
-    return this.read(function* (this: StoreCore) {
-      const row = yield* get(`UPDATE sync_runs SET status = ?, finished_at = ?, error_code = ?, error_message = ? WHERE id = ? RETURNING *`, [
-        status, now(), error?.code ?? null, error?.message ?? null, runId,
-      ]);
-      return this.toRun(row!);
-    }.bind(this));
+    return this.read(
+      function* (this: StoreCore) {
+        const row = yield* get(`UPDATE sync_runs SET status = ?, finished_at = ?, error_code = ?, error_message = ? WHERE id = ? RETURNING *`, [
+          status,
+          now(),
+          error?.code ?? null,
+          error?.message ?? null,
+          runId,
+        ]);
+        return this.toRun(row!);
+      }.bind(this),
+    );
   }
 
   async latestSyncRun(collector: string): Promise<SyncRun | undefined> {
-    return this.read(function* (this: StoreCore) {
-      yield* this.markInterruptedRuns();
-      const row = yield* get(`SELECT * FROM sync_runs WHERE collector = ? ORDER BY id DESC LIMIT 1`, [collector]);
-      return row && this.toRun(row);
-    }.bind(this));
+    return this.read(
+      function* (this: StoreCore) {
+        yield* this.markInterruptedRuns();
+        const row = yield* get(`SELECT * FROM sync_runs WHERE collector = ? ORDER BY id DESC LIMIT 1`, [collector]);
+        return row && this.toRun(row);
+      }.bind(this),
+    );
   }
 
   async listSyncRuns(options: SyncRunListOptions = {}): Promise<SyncRunSummary[]> {
     const { collector, limit = 20, offset = 0 } = options;
     if (!Number.isInteger(limit) || limit < 0) throw new FilterError('limit must be a non-negative integer', 'limit');
     if (!Number.isInteger(offset) || offset < 0) throw new FilterError('offset must be a non-negative integer', 'offset');
-    return this.read(function* (this: StoreCore) {
-      yield* this.markInterruptedRuns();
-      const rows = yield* all(`SELECT * FROM sync_runs WHERE CAST(? AS TEXT) IS NULL OR collector = ? ORDER BY id DESC LIMIT ? OFFSET ?`, [
-        collector ?? null, collector ?? null, limit, offset,
-      ]);
-      return yield* this.withTotals(rows.map((row) => this.toRun(row)));
-    }.bind(this));
+    return this.read(
+      function* (this: StoreCore) {
+        yield* this.markInterruptedRuns();
+        const rows = yield* all(`SELECT * FROM sync_runs WHERE CAST(? AS TEXT) IS NULL OR collector = ? ORDER BY id DESC LIMIT ? OFFSET ?`, [
+          collector ?? null,
+          collector ?? null,
+          limit,
+          offset,
+        ]);
+        return yield* this.withTotals(rows.map((row) => this.toRun(row)));
+      }.bind(this),
+    );
   }
 
   async syncRun(id: number): Promise<SyncRunSummary | undefined> {
-    return this.read(function* (this: StoreCore) {
-      yield* this.markInterruptedRuns();
-      const row = yield* get(`SELECT * FROM sync_runs WHERE id = ?`, [id]);
-      return row && (yield* this.withTotals([this.toRun(row)]))[0];
-    }.bind(this));
+    return this.read(
+      function* (this: StoreCore) {
+        yield* this.markInterruptedRuns();
+        const row = yield* get(`SELECT * FROM sync_runs WHERE id = ?`, [id]);
+        return row && (yield* this.withTotals([this.toRun(row)]))[0];
+      }.bind(this),
+    );
   }
 
   /** The runs with their totals, summed in two statements over the runs' own scope and account rows. */
@@ -225,7 +294,9 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     if (scope.status === 'ok') {
       if (this.traits.locking) {
         const listed = yield* all<{ asset_id: string }>(`SELECT asset_id FROM asset_sightings WHERE asset_type = ? AND account_id = ? AND region = ?`, [
-          schema.type.name, scope.accountId, scope.region,
+          schema.type.name,
+          scope.accountId,
+          scope.region,
         ]);
         yield* lock([...scope.assets.map((a) => `asset\0${a.arn}`), ...listed.map((l) => `asset\0${l.asset_id}`)]);
       }
@@ -237,7 +308,11 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
         if (outcome === 'changed') counts.changed += 1;
         // Only a sighting this scope never had before is written; one it still has is left as it is.
         yield* run(`INSERT INTO asset_sightings (asset_type, asset_id, account_id, region, last_run_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, [
-          schema.type.name, asset.arn, scope.accountId, scope.region, runId,
+          schema.type.name,
+          asset.arn,
+          scope.accountId,
+          scope.region,
+          runId,
         ]);
       }
       counts.deleted = yield* this.dropStaleSightings(schema, runId, scope, previous?.last_success_at ?? null, at);
@@ -252,15 +327,37 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
          last_error_code = excluded.last_error_code, last_error_message = excluded.last_error_message,
          last_success_run_id = coalesce(excluded.last_success_run_id, sync_scope_state.last_success_run_id),
          last_success_at = coalesce(excluded.last_success_at, sync_scope_state.last_success_at)`,
-      [collector, scope.accountId, scope.region, runId, scope.status, at, scope.error?.code ?? null, scope.error?.message ?? null,
-        succeeded ? runId : null, succeeded ? at : null],
+      [
+        collector,
+        scope.accountId,
+        scope.region,
+        runId,
+        scope.status,
+        at,
+        scope.error?.code ?? null,
+        scope.error?.message ?? null,
+        succeeded ? runId : null,
+        succeeded ? at : null,
+      ],
     );
     yield* run(
       `INSERT INTO sync_scopes (run_id, collector, account_id, region, status, finished_at, error_code, error_message,
                                 assets_seen, assets_new, assets_changed, assets_deleted)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [runId, collector, scope.accountId, scope.region, scope.status, at, scope.error?.code ?? null,
-        scope.error?.message ?? null, counts.seen, counts.new, counts.changed, counts.deleted],
+      [
+        runId,
+        collector,
+        scope.accountId,
+        scope.region,
+        scope.status,
+        at,
+        scope.error?.code ?? null,
+        scope.error?.message ?? null,
+        counts.seen,
+        counts.new,
+        counts.changed,
+        counts.deleted,
+      ],
     );
     // A written scope is proof of life, whether or not the sync also sends heartbeats.
     yield* this.beat(runId, at);
@@ -301,13 +398,24 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     if (!existing) {
       const names = [...columns.map((c) => c.sql), 'first_seen_at', 'last_seen_at', 'last_run_id', 'content_hash', 'config_hash', 'tags_known'];
       yield* run(`INSERT INTO ${t} (${names.join(', ')}) VALUES (${[...placeholders, '?', '?', '?', '?', '?', '?'].join(', ')})`, [
-        ...values, at, at, runId, content, config, tagsKnown,
+        ...values,
+        at,
+        at,
+        runId,
+        content,
+        config,
+        tagsKnown,
       ]);
       yield* this.recordChange(record.arn, runId, at, 'created');
     } else {
       const assignments = [
         ...columns.map((c, i) => `${c.sql} = ${placeholders[i]}`),
-        'last_seen_at = ?', 'last_run_id = ?', 'content_hash = ?', 'config_hash = ?', 'tags_known = ?', 'deleted_at = NULL',
+        'last_seen_at = ?',
+        'last_run_id = ?',
+        'content_hash = ?',
+        'config_hash = ?',
+        'tags_known = ?',
+        'deleted_at = NULL',
       ];
       yield* run(`UPDATE ${t} SET ${assignments.join(', ')} WHERE arn = ?`, [...values, at, runId, content, config, tagsKnown, record.arn]);
       if (revived) yield* this.recordChange(record.arn, runId, at, 'restored');
@@ -337,7 +445,9 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     for (const tag of tags) {
       if (oldValues.get(tag.key) === tag.value) continue;
       yield* run(`INSERT INTO asset_tags (asset_id, key, value) VALUES (?, ?, ?) ON CONFLICT (asset_id, key) DO UPDATE SET value = excluded.value`, [
-        assetId, tag.key, tag.value,
+        assetId,
+        tag.key,
+        tag.value,
       ]);
     }
   }
@@ -350,7 +460,15 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
    * Adds one entry to an asset's history. Several writes of an asset in one run make one entry per field (the first
    * old value, the last new value; none when they end equal), and a deletion undone in the same run leaves nothing.
    */
-  private *recordChange(assetId: string, runId: number, at: string, kind: TrailChangeKind, field: string | null = null, from: unknown = null, to: unknown = null): Operation<void> {
+  private *recordChange(
+    assetId: string,
+    runId: number,
+    at: string,
+    kind: TrailChangeKind,
+    field: string | null = null,
+    from: unknown = null,
+    to: unknown = null,
+  ): Operation<void> {
     const thisRun = yield* all<{ id: number; kind: TrailChangeKind; field: string | null; old_value: unknown }>(
       `SELECT id, kind, field, old_value FROM asset_changes WHERE run_id = ? AND asset_id = ?`,
       [runId, assetId],
@@ -374,7 +492,13 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     }
     const json = this.d.jsonPlaceholder;
     yield* run(`INSERT INTO asset_changes (asset_id, run_id, changed_at, kind, field, old_value, new_value) VALUES (?, ?, ?, ?, ?, ${json}, ${json})`, [
-      assetId, runId, at, kind, field, jsonParam(from), jsonParam(to),
+      assetId,
+      runId,
+      at,
+      kind,
+      field,
+      jsonParam(from),
+      jsonParam(to),
     ]);
   }
 
@@ -388,7 +512,13 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
       [schema.type.name, scope.accountId, scope.region, this.d.listParam(scope.assets.map((a) => a.arn))],
     );
     if (gone.length === 0) return 0;
-    return yield* this.deleteUnseen(schema, runId, gone.map((g) => g.asset_id), at, previousSuccessAt);
+    return yield* this.deleteUnseen(
+      schema,
+      runId,
+      gone.map((g) => g.asset_id),
+      at,
+      previousSuccessAt,
+    );
   }
 
   /** Marks deleted, with their history, the assets of `ids` that no scope lists any more; how many. */
@@ -410,51 +540,64 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
   // ---- Accounts: attempts, retirement and coverage.
 
   async recordAccount(runId: number, collector: string, outcome: AccountOutcome): Promise<void> {
-    await this.read(() => run(
-      `INSERT INTO sync_accounts (run_id, collector, account_id, status, enabled_regions, finished_at, error_code, error_message, account_name)
+    await this.read(() =>
+      run(
+        `INSERT INTO sync_accounts (run_id, collector, account_id, status, enabled_regions, finished_at, error_code, error_message, account_name)
        VALUES (?, ?, ?, ?, ${this.d.jsonPlaceholder}, ?, ?, ?, ?)`,
-      [runId, collector, outcome.accountId, outcome.status, outcome.enabledRegions && JSON.stringify(outcome.enabledRegions), now(),
-        outcome.error?.code ?? null, outcome.error?.message ?? null, outcome.name ?? null],
-    ));
+        [
+          runId,
+          collector,
+          outcome.accountId,
+          outcome.status,
+          outcome.enabledRegions && JSON.stringify(outcome.enabledRegions),
+          now(),
+          outcome.error?.code ?? null,
+          outcome.error?.message ?? null,
+          outcome.name ?? null,
+        ],
+      ),
+    );
   }
 
   async retireAccount(runId: number, collector: string, accountId: string, reason: string): Promise<AccountRetirement | undefined> {
-    return this.write(function* (this: StoreCore): Operation<AccountRetirement | undefined> {
-      // Exclusive on the account: no scope of it is being written meanwhile (they hold it shared).
-      yield* lock([`account\0${collector}\0${accountId}`]);
-      const known = yield* get(
-        `SELECT 1 AS found FROM sync_scope_state WHERE collector = ? AND account_id = ?
+    return this.write(
+      function* (this: StoreCore): Operation<AccountRetirement | undefined> {
+        // Exclusive on the account: no scope of it is being written meanwhile (they hold it shared).
+        yield* lock([`account\0${collector}\0${accountId}`]);
+        const known = yield* get(
+          `SELECT 1 AS found FROM sync_scope_state WHERE collector = ? AND account_id = ?
          UNION ALL
          SELECT 1 AS found FROM sync_accounts a WHERE a.collector = ? AND a.account_id = ? AND a.run_id > ${RETIRED_BEFORE('a')}
          LIMIT 1`,
-        [collector, accountId, collector, accountId],
-      );
-      if (!known) return undefined; // nothing of it in the inventory: nothing to retire
-      const at = now();
-      if (this.traits.locking) {
-        const sighted = yield* all<{ asset_id: string }>(`SELECT DISTINCT asset_id FROM asset_sightings WHERE account_id = ?`, [accountId]);
-        yield* lock(sighted.map((s) => `asset\0${s.asset_id}`));
-      }
-      const regions = yield* run(`DELETE FROM sync_scope_state WHERE collector = ? AND account_id = ?`, [collector, accountId]);
-      yield* run(
-        `INSERT INTO retired_accounts (collector, account_id, run_id, retired_at, reason) VALUES (?, ?, ?, ?, ?)
+          [collector, accountId, collector, accountId],
+        );
+        if (!known) return undefined; // nothing of it in the inventory: nothing to retire
+        const at = now();
+        if (this.traits.locking) {
+          const sighted = yield* all<{ asset_id: string }>(`SELECT DISTINCT asset_id FROM asset_sightings WHERE account_id = ?`, [accountId]);
+          yield* lock(sighted.map((s) => `asset\0${s.asset_id}`));
+        }
+        const regions = yield* run(`DELETE FROM sync_scope_state WHERE collector = ? AND account_id = ?`, [collector, accountId]);
+        yield* run(
+          `INSERT INTO retired_accounts (collector, account_id, run_id, retired_at, reason) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (collector, account_id) DO UPDATE SET run_id = excluded.run_id, retired_at = excluded.retired_at, reason = excluded.reason`,
-        [collector, accountId, runId, at, reason],
-      );
-      // What only this account saw leaves default queries, as an asset gone from a synced region does: of every type the collector gathers.
-      const types = [...this.schemas.values()].filter((schema) => schema.type.collector === collector);
-      const unseen = yield* all<{ asset_type: string; asset_id: string }>(
-        `DELETE FROM asset_sightings WHERE account_id = ? AND ${this.d.anyOf('asset_type')} RETURNING asset_type, asset_id`,
-        [accountId, this.d.listParam(types.map((schema) => schema.type.name))],
-      );
-      // Counted per type: a summary must never call a retired account's keys its trails.
-      const assetsDeleted: Record<string, number> = {};
-      for (const schema of types) {
-        const ids = unseen.filter((u) => u.asset_type === schema.type.name).map((u) => u.asset_id);
-        assetsDeleted[schema.type.name] = ids.length > 0 ? yield* this.deleteUnseen(schema, runId, ids, at, null) : 0;
-      }
-      return { regions, assetsDeleted };
-    }.bind(this));
+          [collector, accountId, runId, at, reason],
+        );
+        // What only this account saw leaves default queries, as an asset gone from a synced region does: of every type the collector gathers.
+        const types = [...this.schemas.values()].filter((schema) => schema.type.collector === collector);
+        const unseen = yield* all<{ asset_type: string; asset_id: string }>(
+          `DELETE FROM asset_sightings WHERE account_id = ? AND ${this.d.anyOf('asset_type')} RETURNING asset_type, asset_id`,
+          [accountId, this.d.listParam(types.map((schema) => schema.type.name))],
+        );
+        // Counted per type: a summary must never call a retired account's keys its trails.
+        const assetsDeleted: Record<string, number> = {};
+        for (const schema of types) {
+          const ids = unseen.filter((u) => u.asset_type === schema.type.name).map((u) => u.asset_id);
+          assetsDeleted[schema.type.name] = ids.length > 0 ? yield* this.deleteUnseen(schema, runId, ids, at, null) : 0;
+        }
+        return { regions, assetsDeleted };
+      }.bind(this),
+    );
   }
 
   async accountCoverage(collector: string): Promise<AccountCoverage[]> {
@@ -462,8 +605,9 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
   }
 
   async accountAttempts(collector: string): Promise<AccountAttempt[]> {
-    const rows = await this.read(() => all(
-      `SELECT a.*, (SELECT k.enabled_regions FROM sync_accounts k
+    const rows = await this.read(() =>
+      all(
+        `SELECT a.*, (SELECT k.enabled_regions FROM sync_accounts k
                       WHERE k.collector = a.collector AND k.account_id = a.account_id AND k.enabled_regions IS NOT NULL
                         AND k.run_id > ${RETIRED_BEFORE('k')}
                       ORDER BY k.run_id DESC LIMIT 1) AS known_regions
@@ -472,8 +616,9 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
           AND a.run_id = (SELECT max(run_id) FROM sync_accounts l WHERE l.collector = a.collector AND l.account_id = a.account_id)
           AND a.run_id > ${RETIRED_BEFORE('a')}
         ORDER BY a.account_id`,
-      [collector],
-    ));
+        [collector],
+      ),
+    );
     return rows.map((row) => ({
       accountId: row.account_id as string,
       status: row.status as AccountCoverage['status'],
@@ -516,46 +661,57 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
 
   async scopesOfRuns(runIds: readonly number[], status?: ScopeStatus, page?: ListPage): Promise<(ScopeCoverage & ScopeCounts)[][]> {
     const paged = this.eachPage(page, 'run_id', 'account_id, region');
-    const rows = await this.read(() => all(
-      `SELECT * FROM (SELECT s.*, NULL AS last_success_at${paged.column} FROM sync_scopes s
+    const rows = await this.read(() =>
+      all(
+        `SELECT * FROM (SELECT s.*, NULL AS last_success_at${paged.column} FROM sync_scopes s
         WHERE ${this.d.anyOf('run_id', 'integer')} AND (CAST(? AS TEXT) IS NULL OR status = ?)) scopes
         WHERE ${paged.keep} ORDER BY run_id, account_id, region`,
-      [this.d.listParam(runIds), status ?? null, status ?? null, ...paged.params],
-    ));
-    return groupBy(runIds.map(String), rows, (row) => String(row.run_id), (row) => ({
-      ...toScopeCoverage(row),
-      seen: row.assets_seen as number,
-      new: row.assets_new as number,
-      changed: row.assets_changed as number,
-      deleted: row.assets_deleted as number,
-    }));
+        [this.d.listParam(runIds), status ?? null, status ?? null, ...paged.params],
+      ),
+    );
+    return groupBy(
+      runIds.map(String),
+      rows,
+      (row) => String(row.run_id),
+      (row) => ({
+        ...toScopeCoverage(row),
+        seen: row.assets_seen as number,
+        new: row.assets_new as number,
+        changed: row.assets_changed as number,
+        deleted: row.assets_deleted as number,
+      }),
+    );
   }
 
   async findAccounts(where: unknown, page?: ListPage): Promise<AccountSummary[]> {
     const predicate = compileWhere(where, this.accountFilter, this.d);
     const { limit, offset } = checkListPage(page);
     const collectors = this.d.listParam(ACCOUNT_COLLECTORS);
-    const rows = await this.read(() => all(
-      `WITH accounts(account_id) AS (
+    const rows = await this.read(() =>
+      all(
+        `WITH accounts(account_id) AS (
          ${[...this.schemas.values()].map((schema) => `SELECT account_id FROM ${schema.table} WHERE deleted_at IS NULL`).join(' UNION ')}
          UNION SELECT account_id FROM sync_scope_state WHERE ${this.d.anyOf('collector')}
          UNION SELECT a.account_id FROM sync_accounts a WHERE ${this.d.anyOf('a.collector')} AND a.run_id > ${RETIRED_BEFORE('a')})
        SELECT ${accountValues('accounts.account_id')} FROM accounts WHERE ${this.traits.rowCheck} AND ${predicate.sql}
         ORDER BY accounts.account_id LIMIT ? OFFSET ?`,
-      [collectors, collectors, ...predicate.params, limit ?? this.d.noLimit, offset],
-    ));
+        [collectors, collectors, ...predicate.params, limit ?? this.d.noLimit, offset],
+      ),
+    );
     return rows.map((row) => this.toAccountSummary(row));
   }
 
   async accountsById(ids: readonly string[]): Promise<(AccountSummary | undefined)[]> {
     const collectors = this.d.listParam(ACCOUNT_COLLECTORS);
-    const rows = await this.read(() => all(
-      `SELECT ${accountValues('ids.value')} FROM ${this.d.listTable('ids')}
+    const rows = await this.read(() =>
+      all(
+        `SELECT ${accountValues('ids.value')} FROM ${this.d.listTable('ids')}
         WHERE ${[...this.schemas.values()].map((schema) => `EXISTS (SELECT 1 FROM ${schema.table} t WHERE t.account_id = ids.value AND t.deleted_at IS NULL)`).join(' OR ')}
            OR EXISTS (SELECT 1 FROM sync_scope_state s WHERE ${this.d.anyOf('s.collector')} AND s.account_id = ids.value)
            OR EXISTS (SELECT 1 FROM sync_accounts a WHERE ${this.d.anyOf('a.collector')} AND a.account_id = ids.value AND a.run_id > ${RETIRED_BEFORE('a')})`,
-      [this.d.listParam([...new Set(ids)]), collectors, collectors],
-    ));
+        [this.d.listParam([...new Set(ids)]), collectors, collectors],
+      ),
+    );
     const byId = new Map(rows.map((row) => [row.account_id as string, this.toAccountSummary(row)]));
     return ids.map((id) => byId.get(id));
   }
@@ -593,15 +749,21 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
       const predicate = compileWhere(where, schema.assetFilter, this.d);
       params.push(...predicate.params);
       const keys = terms.map((term, i) => `${schema.assetFilter.columns.get(term.column.field)!.sql} AS page_key_${i}`);
-      return `SELECT ${[this.d.textConstant(schema.type.name) + ' AS asset_type', 'arn', ...keys].join(', ')} FROM ${schema.table}
+      return `SELECT ${[`${this.d.textConstant(schema.type.name)} AS asset_type`, 'arn', ...keys].join(', ')} FROM ${schema.table}
         WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${this.traits.rowCheck} AND ${predicate.sql}`;
     });
-    const order = orderByTerms(terms.map((term, i) => ({ ...term, column: { ...term.column, sql: `page_key_${i}` } })), 'arn');
+    const order = orderByTerms(
+      terms.map((term, i) => ({ ...term, column: { ...term.column, sql: `page_key_${i}` } })),
+      'arn',
+    );
     const read = limit === undefined ? this.d.noLimit : limit + (options.oneMore ? 1 : 0);
-    const rows = await this.read(() => all<{ asset_type: string; arn: string }>(
-      `SELECT asset_type, arn FROM (${branches.join(' UNION ALL ')}) assets ORDER BY ${order} LIMIT ? OFFSET ?`,
-      [...params, read, offset],
-    ));
+    const rows = await this.read(() =>
+      all<{ asset_type: string; arn: string }>(`SELECT asset_type, arn FROM (${branches.join(' UNION ALL ')}) assets ORDER BY ${order} LIMIT ? OFFSET ?`, [
+        ...params,
+        read,
+        offset,
+      ]),
+    );
     const found = await this.nodesById(rows.map((row) => row.arn));
     return found.filter((asset) => asset !== undefined) as unknown as StoredTrail[];
   }
@@ -623,12 +785,14 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     const orderBy = compileOrderBy(options.sort, filter.columns, 'arn');
     const { limit, offset } = this.checkQueryPage(options);
     const read = limit === undefined ? this.d.noLimit : limit + (options.oneMore ? 1 : 0);
-    const rows = await this.read(() => raw(
-      `SELECT ${this.selectList(schema, options.fields)} FROM ${schema.table}
+    const rows = await this.read(() =>
+      raw(
+        `SELECT ${this.selectList(schema, options.fields)} FROM ${schema.table}
         WHERE ${options.includeDeleted ? '' : 'deleted_at IS NULL AND '}${this.traits.rowCheck} AND ${predicate.sql}
         ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
-      [...predicate.params, read, offset],
-    ));
+        [...predicate.params, read, offset],
+      ),
+    );
     return this.toStoredAssets(schema, rows);
   }
 
@@ -658,17 +822,18 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     const terms = sortTerms(page.sort, schema.byField);
     const { first } = page;
     if (!Number.isInteger(first) || first < 0 || first > MAX_QUERY_LIMIT) throw new FilterError(`first must be an integer from 0 to ${MAX_QUERY_LIMIT}`, 'first');
-    const keyset = page.after === undefined || page.after === null
-      ? { sql: this.d.trueLiteral, params: [] }
-      : afterCursor(terms, decodeCursor(page.after, terms), 'arn', this.d);
+    const keyset =
+      page.after === undefined || page.after === null ? { sql: this.d.trueLiteral, params: [] } : afterCursor(terms, decodeCursor(page.after, terms), 'arn', this.d);
     const keys = terms.map((term, i) => `${term.column.sql} AS page_key_${i}`);
     // One more row than asked says whether there is a next page.
-    const result = await this.read(() => raw(
-      `SELECT ${[this.selectList(schema, page.fields), ...keys].join(', ')} FROM ${schema.table}
+    const result = await this.read(() =>
+      raw(
+        `SELECT ${[this.selectList(schema, page.fields), ...keys].join(', ')} FROM ${schema.table}
         WHERE deleted_at IS NULL AND ${this.traits.rowCheck} AND ${predicate.sql} AND ${keyset.sql}
         ORDER BY ${orderByTerms(terms, 'arn')} LIMIT ?`,
-      [...predicate.params, ...keyset.params, first + 1],
-    ));
+        [...predicate.params, ...keyset.params, first + 1],
+      ),
+    );
     const shown = result.rows.slice(0, first);
     const arnAt = result.columns.indexOf('arn');
     const keyAt = terms.map((_, i) => result.columns.indexOf(`page_key_${i}`));
@@ -689,11 +854,13 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     const predicate = compileWhere(where, schema.filter, this.d);
     const terms = sortTerms(page.sort, schema.byField);
     const keyset = afterCursor(terms, decodeCursor(page.after, terms), 'arn', this.d);
-    const row = await this.read(() => get<{ found: unknown }>(
-      `SELECT EXISTS (SELECT 1 FROM ${schema.table} WHERE deleted_at IS NULL AND ${this.traits.rowCheck} AND ${predicate.sql}
+    const row = await this.read(() =>
+      get<{ found: unknown }>(
+        `SELECT EXISTS (SELECT 1 FROM ${schema.table} WHERE deleted_at IS NULL AND ${this.traits.rowCheck} AND ${predicate.sql}
                          AND NOT coalesce(${keyset.sql}, ${this.d.falseLiteral})) AS found`,
-      [...predicate.params, ...keyset.params],
-    ));
+        [...predicate.params, ...keyset.params],
+      ),
+    );
     return row!.found === 1 || row!.found === true;
   }
 
@@ -704,10 +871,9 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
   async countAssets(type: string, where: unknown): Promise<number> {
     const schema = this.schemaOf(type);
     const predicate = compileWhere(where, schema.filter, this.d);
-    const row = await this.read(() => get<{ n: number }>(
-      `SELECT count(*) AS n FROM ${schema.table} WHERE deleted_at IS NULL AND ${this.traits.rowCheck} AND ${predicate.sql}`,
-      predicate.params,
-    ));
+    const row = await this.read(() =>
+      get<{ n: number }>(`SELECT count(*) AS n FROM ${schema.table} WHERE deleted_at IS NULL AND ${this.traits.rowCheck} AND ${predicate.sql}`, predicate.params),
+    );
     return row!.n;
   }
 
@@ -723,12 +889,14 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     }
     const predicate = compileWhere(where, schema.filter, this.d);
     const { limit, offset } = checkListPage(page);
-    const rows = await this.read(() => all<{ value: unknown; n: number }>(
-      `SELECT value, n FROM (SELECT ${column.sql} AS value, count(*) AS n FROM ${schema.table}
+    const rows = await this.read(() =>
+      all<{ value: unknown; n: number }>(
+        `SELECT value, n FROM (SELECT ${column.sql} AS value, count(*) AS n FROM ${schema.table}
                               WHERE deleted_at IS NULL AND ${this.traits.rowCheck} AND ${predicate.sql} GROUP BY 1) counted
         ORDER BY n DESC, value IS NULL, value LIMIT ? OFFSET ?`,
-      [...predicate.params, limit ?? this.d.noLimit, offset],
-    ));
+        [...predicate.params, limit ?? this.d.noLimit, offset],
+      ),
+    );
     return rows.map(({ value, n }) => ({
       value: value === null ? null : column.kind === 'boolean' ? String(this.d.readBoolean(value)) : String(value),
       count: n,
@@ -746,12 +914,14 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     const { limit, offset } = checkListPage(page);
     if (limit === 0) return ids.map(() => []);
     const nthKey = `(SELECT k.key FROM asset_tags k WHERE k.asset_id = id.value ORDER BY k.key LIMIT 1 OFFSET ?)`;
-    const { rows } = await this.read(() => raw(
-      `SELECT tag.asset_id, tag.key, tag.value FROM ${this.d.listTable('id')} CROSS JOIN asset_tags tag
+    const { rows } = await this.read(() =>
+      raw(
+        `SELECT tag.asset_id, tag.key, tag.value FROM ${this.d.listTable('id')} CROSS JOIN asset_tags tag
         WHERE tag.asset_id = id.value AND ${offset > 0 ? `tag.key >= ${nthKey}` : this.d.trueLiteral} AND ${limit !== undefined ? `tag.key <= coalesce(${nthKey}, tag.key)` : this.d.trueLiteral}
         ORDER BY id.key, tag.key`,
-      [this.d.listParam([...new Set(ids)]), ...(offset > 0 ? [offset] : []), ...(limit !== undefined ? [offset + limit - 1] : [])],
-    ));
+        [this.d.listParam([...new Set(ids)]), ...(offset > 0 ? [offset] : []), ...(limit !== undefined ? [offset + limit - 1] : [])],
+      ),
+    );
     const byAsset = new Map<string, Tag[]>();
     for (const [assetId, key, value] of rows as [string, string, string][]) {
       const tags = byAsset.get(assetId);
@@ -763,12 +933,19 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
 
   async sightingsByAssetId(ids: readonly string[], page?: ListPage): Promise<TrailSighting[][]> {
     const paged = this.eachPage(page, 'asset_id', 'account_id, region');
-    const rows = await this.read(() => all<{ asset_id: string; account_id: string; region: string }>(
-      `SELECT asset_id, account_id, region FROM (SELECT asset_id, account_id, region${paged.column} FROM asset_sightings WHERE ${this.d.anyOf('asset_id')}) seen
+    const rows = await this.read(() =>
+      all<{ asset_id: string; account_id: string; region: string }>(
+        `SELECT asset_id, account_id, region FROM (SELECT asset_id, account_id, region${paged.column} FROM asset_sightings WHERE ${this.d.anyOf('asset_id')}) seen
         WHERE ${paged.keep} ORDER BY account_id, region`,
-      [this.d.listParam(ids), ...paged.params],
-    ));
-    return groupBy(ids, rows, (row) => row.asset_id, (row) => ({ accountId: row.account_id, region: row.region }));
+        [this.d.listParam(ids), ...paged.params],
+      ),
+    );
+    return groupBy(
+      ids,
+      rows,
+      (row) => row.asset_id,
+      (row) => ({ accountId: row.account_id, region: row.region }),
+    );
   }
 
   async sightingsByTrailArn(arns: readonly string[], page?: ListPage): Promise<TrailSighting[][]> {
@@ -781,15 +958,17 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     const t = schema.table;
     // The (account, asset) pairs are paged first, so only the assets of each account's page are read whole.
     const paged = this.eachPage(page, 'seen_by', 'asset_id');
-    const result = await this.read(() => raw(
-      `SELECT pairs.seen_by, ${schema.allValues}
+    const result = await this.read(() =>
+      raw(
+        `SELECT pairs.seen_by, ${schema.allValues}
          FROM (SELECT seen_by, asset_id${paged.column}
                  FROM (SELECT DISTINCT s.account_id AS seen_by, s.asset_id FROM asset_sightings s JOIN ${t} listed ON listed.arn = s.asset_id
                         WHERE s.asset_type = ? AND ${this.d.anyOf('s.account_id')} AND listed.deleted_at IS NULL) seen) pairs
          JOIN ${t} ON ${t}.arn = pairs.asset_id
         WHERE ${paged.keep} ORDER BY ${t}.arn`,
-      [schema.type.name, this.d.listParam(accountIds), ...paged.params],
-    ));
+        [schema.type.name, this.d.listParam(accountIds), ...paged.params],
+      ),
+    );
     return this.grouped(schema, accountIds, result);
   }
 
@@ -824,8 +1003,9 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     const parentColumn = parent.byField.get(parentField)!;
     const childColumn = child.byField.get(childField)!;
     const paged = this.eachPage(page, 'parent_id', 'child_id');
-    const result = await this.read(() => raw(
-      `SELECT pairs.parent_id, ${child.allValues}
+    const result = await this.read(() =>
+      raw(
+        `SELECT pairs.parent_id, ${child.allValues}
          FROM (SELECT parent_id, child_id${paged.column}
                  FROM (SELECT DISTINCT related_parent.arn AS parent_id, related_child.arn AS child_id
                          FROM ${parent.table} related_parent JOIN ${c} related_child
@@ -833,8 +1013,9 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
                         WHERE ${this.d.anyOf('related_parent.arn')} AND related_child.deleted_at IS NULL) related) pairs
          JOIN ${c} ON ${c}.arn = pairs.child_id
         WHERE ${paged.keep} ORDER BY ${c}.arn`,
-      [this.d.listParam(ids), ...paged.params],
-    ));
+        [this.d.listParam(ids), ...paged.params],
+      ),
+    );
     return this.grouped(child, ids, result);
   }
 
@@ -842,24 +1023,36 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
   private grouped(schema: AssetSchema, parentIds: readonly string[], result: RawRows): StoredAsset[][] {
     const assets = this.toStoredAssets(schema, result);
     const pairs = assets.map((asset, i) => ({ asset, parent: result.rows[i]![0] as string }));
-    return groupBy(parentIds, pairs, (pair) => pair.parent, (pair) => pair.asset);
+    return groupBy(
+      parentIds,
+      pairs,
+      (pair) => pair.parent,
+      (pair) => pair.asset,
+    );
   }
 
   async assetHistory(ids: readonly string[], page?: ListPage): Promise<AssetChange[][]> {
     const paged = this.eachPage(page, 'asset_id', 'id DESC');
-    const rows = await this.read(() => all(
-      `SELECT * FROM (SELECT *${paged.column} FROM asset_changes WHERE ${this.d.anyOf('asset_id')}) changes WHERE ${paged.keep} ORDER BY id DESC`,
-      [this.d.listParam(ids), ...paged.params],
-    ));
-    return groupBy(ids, rows, (row) => row.asset_id as string, (row) => ({
-      assetId: row.asset_id as string,
-      runId: row.run_id as number,
-      changedAt: row.changed_at as string,
-      kind: row.kind as TrailChangeKind,
-      field: (row.field as string | null) ?? null,
-      from: this.d.readJson(row.old_value),
-      to: this.d.readJson(row.new_value),
-    }));
+    const rows = await this.read(() =>
+      all(`SELECT * FROM (SELECT *${paged.column} FROM asset_changes WHERE ${this.d.anyOf('asset_id')}) changes WHERE ${paged.keep} ORDER BY id DESC`, [
+        this.d.listParam(ids),
+        ...paged.params,
+      ]),
+    );
+    return groupBy(
+      ids,
+      rows,
+      (row) => row.asset_id as string,
+      (row) => ({
+        assetId: row.asset_id as string,
+        runId: row.run_id as number,
+        changedAt: row.changed_at as string,
+        kind: row.kind as TrailChangeKind,
+        field: (row.field as string | null) ?? null,
+        from: this.d.readJson(row.old_value),
+        to: this.d.readJson(row.new_value),
+      }),
+    );
   }
 
   async trailHistory(arns: readonly string[], page?: ListPage): Promise<TrailChange[][]> {
@@ -871,9 +1064,15 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     // On the probes' connection where the engine has one: /readyz asks it, and must answer while the pool is busy.
     const schemas = [...this.schemas.values()];
     const rows = await this.read(
-      () => all<{ asset_type: string; live: number; deleted: number }>(schemas.map((schema) =>
-        `SELECT ${this.d.textConstant(schema.type.name)} AS asset_type, count(*) - count(deleted_at) AS live, count(deleted_at) AS deleted FROM ${schema.table}`)
-        .join(' UNION ALL ')),
+      () =>
+        all<{ asset_type: string; live: number; deleted: number }>(
+          schemas
+            .map(
+              (schema) =>
+                `SELECT ${this.d.textConstant(schema.type.name)} AS asset_type, count(*) - count(deleted_at) AS live, count(deleted_at) AS deleted FROM ${schema.table}`,
+            )
+            .join(' UNION ALL '),
+        ),
       { probe: true },
     );
     return schemas.map((schema) => {
@@ -921,7 +1120,8 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     let mapper = this.mappers.get(key);
     if (!mapper) {
       const reads = names.flatMap((name, index) =>
-        schema.columns.filter((c) => c.name === name && !isConstant(c)).map((column) => ({ field: column.field, index, kind: column.kind })));
+        schema.columns.filter((c) => c.name === name && !isConstant(c)).map((column) => ({ field: column.field, index, kind: column.kind })),
+      );
       const assetType = schema.type.name;
       const d = this.d;
       mapper = (values) => {
@@ -968,7 +1168,10 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
         if (used) return undefined;
       }
       const row = yield* get(`INSERT INTO api_tokens (name, scope, token_sha256, created_at) VALUES (?, ?, ?, ?) RETURNING ${TOKEN_COLUMNS}`, [
-        token.name, token.scope, token.hash, now(),
+        token.name,
+        token.scope,
+        token.hash,
+        now(),
       ]);
       return toToken(row!);
     });
@@ -1010,7 +1213,10 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
       const finishedAt = now();
       const startedAt = verdicts.map((v) => v.evaluatedAt).sort()[0] ?? finishedAt;
       const row = yield* get<{ id: number }>(`INSERT INTO control_runs (started_at, finished_at, controls_evaluated, source) VALUES (?, ?, ?, ?) RETURNING id`, [
-        startedAt, finishedAt, verdicts.length, source,
+        startedAt,
+        finishedAt,
+        verdicts.length,
+        source,
       ]);
       const id = row!.id;
       for (const v of verdicts) {
@@ -1036,7 +1242,10 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
       }
       if (catalog) {
         yield* run(`DELETE FROM control_catalog`);
-        yield* insertMany(`INSERT INTO control_catalog (control_id, title, severity, recorded_at) VALUES`, catalog.map((c) => [c.id, c.title, c.severity, finishedAt]));
+        yield* insertMany(
+          `INSERT INTO control_catalog (control_id, title, severity, recorded_at) VALUES`,
+          catalog.map((c) => [c.id, c.title, c.severity, finishedAt]),
+        );
       }
       return id;
     });
@@ -1045,74 +1254,96 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
 
   async latestControlResults(page?: ListPage): Promise<ControlLatestResult[]> {
     const { limit, offset } = checkListPage(page);
-    return this.read(function* (this: StoreCore): Operation<ControlLatestResult[]> {
-      const found = (yield* get<{ found: unknown }>(`SELECT EXISTS (SELECT 1 FROM control_catalog) AS found`))!.found;
-      const recorded = found === 1 || found === true;
-      // A page of the catalog, and only its controls' latest results; before any catalog was recorded, a page of the controls with results.
-      const catalog = recorded
-        ? yield* all(`SELECT control_id, title, severity FROM control_catalog ORDER BY control_id LIMIT ? OFFSET ?`, [limit ?? this.d.noLimit, offset])
-        : [];
-      // The latest result of each control: the index control_results_by_control gives each control's newest run directly.
-      const latest = yield* all(
-        `SELECT r.* FROM control_results r
+    return this.read(
+      function* (this: StoreCore): Operation<ControlLatestResult[]> {
+        const found = (yield* get<{ found: unknown }>(`SELECT EXISTS (SELECT 1 FROM control_catalog) AS found`))!.found;
+        const recorded = found === 1 || found === true;
+        // A page of the catalog, and only its controls' latest results; before any catalog was recorded, a page of the controls with results.
+        const catalog = recorded
+          ? yield* all(`SELECT control_id, title, severity FROM control_catalog ORDER BY control_id LIMIT ? OFFSET ?`, [limit ?? this.d.noLimit, offset])
+          : [];
+        // The latest result of each control: the index control_results_by_control gives each control's newest run directly.
+        const latest = yield* all(
+          `SELECT r.* FROM control_results r
           WHERE ${recorded ? this.d.anyOf('r.control_id') : 'r.control_id IN (SELECT DISTINCT control_id FROM control_results ORDER BY control_id LIMIT ? OFFSET ?)'}
             AND r.run_id = (SELECT max(l.run_id) FROM control_results l WHERE l.control_id = r.control_id)`,
-        recorded ? [this.d.listParam(catalog.map((row) => row.control_id))] : [limit ?? this.d.noLimit, offset],
-      );
-      const results = new Map(latest.map((row) => [row.control_id as string, toControlResult(row)]));
-      return catalogWithResults(catalog, results, recorded);
-    }.bind(this));
+          recorded ? [this.d.listParam(catalog.map((row) => row.control_id))] : [limit ?? this.d.noLimit, offset],
+        );
+        const results = new Map(latest.map((row) => [row.control_id as string, toControlResult(row)]));
+        return catalogWithResults(catalog, results, recorded);
+      }.bind(this),
+    );
   }
 
   async controlRuns(options: ControlRunListOptions = {}): Promise<ControlRunRecord[]> {
     const { controlId, limit = 20, offset = 0, withResults = true } = options;
     if (!Number.isInteger(limit) || limit < 0) throw new FilterError('limit must be a non-negative integer', 'limit');
     if (!Number.isInteger(offset) || offset < 0) throw new FilterError('offset must be a non-negative integer', 'offset');
-    return this.read(function* (this: StoreCore): Operation<ControlRunRecord[]> {
-      const ids = controlId === undefined
-        ? yield* all<{ id: number }>(`SELECT id FROM control_runs ORDER BY id DESC LIMIT ? OFFSET ?`, [limit, offset])
-        : yield* all<{ id: number }>(`SELECT run_id AS id FROM control_results WHERE control_id = ? ORDER BY run_id DESC LIMIT ? OFFSET ?`, [controlId, limit, offset]);
-      return yield* this.readControlRuns(ids.map((row) => row.id), controlId, withResults);
-    }.bind(this));
+    return this.read(
+      function* (this: StoreCore): Operation<ControlRunRecord[]> {
+        const ids =
+          controlId === undefined
+            ? yield* all<{ id: number }>(`SELECT id FROM control_runs ORDER BY id DESC LIMIT ? OFFSET ?`, [limit, offset])
+            : yield* all<{ id: number }>(`SELECT run_id AS id FROM control_results WHERE control_id = ? ORDER BY run_id DESC LIMIT ? OFFSET ?`, [
+                controlId,
+                limit,
+                offset,
+              ]);
+        return yield* this.readControlRuns(
+          ids.map((row) => row.id),
+          controlId,
+          withResults,
+        );
+      }.bind(this),
+    );
   }
 
   async resultsOfRuns(runIds: readonly number[], controlId?: string, page?: ListPage): Promise<ControlResultRecord[][]> {
     const paged = this.eachPage(page, 'run_id', 'control_id');
-    const rows = await this.read(() => all(
-      `SELECT * FROM (SELECT *${paged.column} FROM control_results WHERE ${this.d.anyOf('run_id', 'integer')} AND (CAST(? AS TEXT) IS NULL OR control_id = ?)) results
+    const rows = await this.read(() =>
+      all(
+        `SELECT * FROM (SELECT *${paged.column} FROM control_results WHERE ${this.d.anyOf('run_id', 'integer')} AND (CAST(? AS TEXT) IS NULL OR control_id = ?)) results
         WHERE ${paged.keep} ORDER BY run_id, control_id`,
-      [this.d.listParam(runIds), controlId ?? null, controlId ?? null, ...paged.params],
-    ));
+        [this.d.listParam(runIds), controlId ?? null, controlId ?? null, ...paged.params],
+      ),
+    );
     return groupBy(runIds.map(String), rows, (row) => String(row.run_id), toControlResult);
   }
 
   async resultAssets(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAsset[][]> {
     if (keys.length === 0) return [];
     const paged = this.eachPage(page, 'a.run_id, a.control_id, a.state', 'a.asset_id');
-    const rows = await this.read(() => all(
-      `SELECT * FROM (SELECT a.*${paged.column} FROM control_result_assets a
+    const rows = await this.read(() =>
+      all(
+        `SELECT * FROM (SELECT a.*${paged.column} FROM control_result_assets a
          JOIN ${this.resultKeys()} ON a.run_id = k.run_id AND a.control_id = k.control_id) assets
         WHERE ${paged.keep} ORDER BY run_id, control_id, state, asset_id`,
-      [...this.resultKeyParams(keys), ...paged.params],
-    ));
+        [...this.resultKeyParams(keys), ...paged.params],
+      ),
+    );
     return byResult(keys, rows, toControlResultAsset);
   }
 
   async resultAccounts(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAccount[][]> {
     if (keys.length === 0) return [];
     const paged = this.eachPage(page, 'a.run_id, a.control_id', 'a.account_id');
-    const rows = await this.read(() => all(
-      `SELECT * FROM (SELECT a.*${paged.column} FROM control_result_accounts a
+    const rows = await this.read(() =>
+      all(
+        `SELECT * FROM (SELECT a.*${paged.column} FROM control_result_accounts a
          JOIN ${this.resultKeys()} ON a.run_id = k.run_id AND a.control_id = k.control_id) accounts
         WHERE ${paged.keep} ORDER BY run_id, control_id, account_id`,
-      [...this.resultKeyParams(keys), ...paged.params],
-    ));
+        [...this.resultKeyParams(keys), ...paged.params],
+      ),
+    );
     return byResult(keys, rows, toControlResultAccount);
   }
 
   /** The (run_id, control_id) pairs of a batch of results as a FROM item `k`. */
   private resultKeys(): string {
-    return this.d.zipTable('k', [['run_id', 'integer'], ['control_id', 'text']]);
+    return this.d.zipTable('k', [
+      ['run_id', 'integer'],
+      ['control_id', 'text'],
+    ]);
   }
 
   private resultKeyParams(keys: readonly ControlResultKey[]): unknown[] {
@@ -1126,11 +1357,16 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     const runs = yield* all(`SELECT * FROM control_runs WHERE ${this.d.anyOf('id', 'integer')} ORDER BY id DESC`, [list]);
     const results = withResults
       ? yield* all(
-        `SELECT * FROM control_results WHERE ${this.d.anyOf('run_id', 'integer')} AND (CAST(? AS TEXT) IS NULL OR control_id = ?) ORDER BY run_id, control_id`,
-        [list, controlId ?? null, controlId ?? null],
-      )
+          `SELECT * FROM control_results WHERE ${this.d.anyOf('run_id', 'integer')} AND (CAST(? AS TEXT) IS NULL OR control_id = ?) ORDER BY run_id, control_id`,
+          [list, controlId ?? null, controlId ?? null],
+        )
       : [];
-    const byRun = groupBy(runs.map((row) => String(row.id)), results, (row) => String(row.run_id), toControlResult);
+    const byRun = groupBy(
+      runs.map((row) => String(row.id)),
+      results,
+      (row) => String(row.run_id),
+      toControlResult,
+    );
     return runs.map((row, i) => ({
       id: row.id as number,
       startedAt: row.started_at as string,
@@ -1144,19 +1380,25 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
   // ---- Stored exceptions (migration 0007): added and revoked through the GraphQL API; revoked rows are kept.
 
   async addControlException(exception: NewControlException): Promise<StoredControlException> {
-    const row = await this.read(() => get(
-      `INSERT INTO control_exceptions (control_id, asset, owner, reason, approver, expires, created_at, created_by)
+    const row = await this.read(() =>
+      get(
+        `INSERT INTO control_exceptions (control_id, asset, owner, reason, approver, expires, created_at, created_by)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      [exception.control, exception.asset, exception.owner, exception.reason, exception.approver, exception.expires, now(), exception.createdBy],
-    ));
+        [exception.control, exception.asset, exception.owner, exception.reason, exception.approver, exception.expires, now(), exception.createdBy],
+      ),
+    );
     return toStoredControlException(row!);
   }
 
   async listControlExceptions(options: { includeRevoked?: boolean } & ListPage = {}): Promise<StoredControlException[]> {
     const { limit, offset } = checkListPage(options);
-    const rows = await this.read(() => all(`SELECT * FROM control_exceptions WHERE ? OR revoked_at IS NULL ORDER BY id LIMIT ? OFFSET ?`, [
-      this.d.booleanParam(options.includeRevoked ?? false), limit ?? this.d.noLimit, offset,
-    ]));
+    const rows = await this.read(() =>
+      all(`SELECT * FROM control_exceptions WHERE ? OR revoked_at IS NULL ORDER BY id LIMIT ? OFFSET ?`, [
+        this.d.booleanParam(options.includeRevoked ?? false),
+        limit ?? this.d.noLimit,
+        offset,
+      ]),
+    );
     return rows.map(toStoredControlException);
   }
 

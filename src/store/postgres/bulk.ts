@@ -77,7 +77,13 @@ export class PostgresBulkSession {
    * Reads a table in primary-key order, `batchSize` rows at a time, through a cursor of this transaction. Each row is an
    * array of the columns' values; `asText` columns are read as their text output (jsonb, so JSON null is not SQL NULL).
    */
-  async *rowsInKeyOrder(table: string, columns: readonly string[], primaryKey: readonly string[], asText: ReadonlySet<string>, batchSize: number): AsyncGenerator<unknown[][]> {
+  async *rowsInKeyOrder(
+    table: string,
+    columns: readonly string[],
+    primaryKey: readonly string[],
+    asText: ReadonlySet<string>,
+    batchSize: number,
+  ): AsyncGenerator<unknown[][]> {
     const select = columns.map((column) => (asText.has(column) ? `${quote(column)}::text` : quote(column))).join(', ');
     const cursor = quote(`store_copy_${table}`);
     await this.client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT ${select} FROM ${quote(table)} ORDER BY ${primaryKey.map(quote).join(', ')}`);

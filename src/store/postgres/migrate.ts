@@ -21,7 +21,10 @@ export async function migratePostgres(pool: pg.Pool, dir: string, at: () => stri
           await client.query('BEGIN');
           await client.query(migration.sql);
           await client.query(`INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)`, [
-            migration.version, migration.name, migration.checksum, at(),
+            migration.version,
+            migration.name,
+            migration.checksum,
+            at(),
           ]);
           await client.query('COMMIT');
         } catch (error) {

@@ -84,7 +84,12 @@ export class PostgresStore extends StoreCore implements InventoryStore {
    */
   private readonly probes: pg.Pool;
 
-  private constructor(readonly pool: pg.Pool, private readonly lockNamespace: string, staleRunMs: number, assetTypes?: readonly AssetTypeDefinition[]) {
+  private constructor(
+    readonly pool: pg.Pool,
+    private readonly lockNamespace: string,
+    staleRunMs: number,
+    assetTypes?: readonly AssetTypeDefinition[],
+  ) {
     super({ dialect: { ...POSTGRES_DIALECT, placeholder: () => '?' }, rowCheck: 'TRUE', locking: true, assetTypes }, staleRunMs);
     this.probes = new pg.Pool({ ...pool.options, max: 1 });
     this.probes.on('error', () => undefined);

@@ -21,15 +21,20 @@ export class SqliteBulkSource {
 
   /** The inventory's tables, but SQLite's own (sqlite_*) and schema_migrations. */
   tables(): SqliteTableLayout[] {
-    const names = (this.db
-      .prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> 'schema_migrations' ORDER BY name`)
-      .all() as { name: string }[]).map((row) => row.name);
+    const names = (
+      this.db
+        .prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> 'schema_migrations' ORDER BY name`)
+        .all() as { name: string }[]
+    ).map((row) => row.name);
     return names.map((name) => {
       const info = this.db.prepare(`SELECT name, pk FROM pragma_table_info(?) ORDER BY cid`).all(name) as { name: string; pk: number }[];
       return {
         name,
         columns: info.map((column) => column.name),
-        primaryKey: info.filter((column) => column.pk > 0).sort((a, b) => a.pk - b.pk).map((column) => column.name),
+        primaryKey: info
+          .filter((column) => column.pk > 0)
+          .sort((a, b) => a.pk - b.pk)
+          .map((column) => column.name),
       };
     });
   }
@@ -45,9 +50,7 @@ export class SqliteBulkSource {
 
   /** The table's rows in primary-key order (BINARY collation: byte order, as PostgreSQL's COLLATE "C"), `batchSize` at a time. */
   *rowsInKeyOrder(table: string, columns: readonly string[], primaryKey: readonly string[], batchSize: number): Generator<unknown[][]> {
-    const statement = this.db
-      .prepare(`SELECT ${columns.map(quote).join(', ')} FROM ${quote(table)} ORDER BY ${primaryKey.map(quote).join(', ')}`)
-      .raw(true);
+    const statement = this.db.prepare(`SELECT ${columns.map(quote).join(', ')} FROM ${quote(table)} ORDER BY ${primaryKey.map(quote).join(', ')}`).raw(true);
     let batch: unknown[][] = [];
     for (const row of statement.iterate() as Iterable<unknown[]>) {
       batch.push(row);

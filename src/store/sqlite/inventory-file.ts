@@ -66,8 +66,9 @@ export function inspectInventoryFile(path: string): InventoryFileState {
   try {
     const applicationId = (db.pragma('application_id', { simple: true }) as number) >>> 0;
     if (applicationId === INVENTORY_APPLICATION_ID) return 'inventory';
-    const tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`).all() as { name: string }[])
-      .map((row) => row.name);
+    const tables = (
+      db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`).all() as { name: string }[]
+    ).map((row) => row.name);
     if (applicationId === 0 && tables.length === 0) return 'empty';
     // An inventory made before the mark: it has the inventory's migrations table (it gets the mark when next opened to write).
     const columns = tables.includes('schema_migrations')

@@ -13,9 +13,7 @@ import { fileProblem, noInventory, StoreAccessError, StoreConfigError, type Stor
 import { loadMigrations, MigrationError, pendingMigrations, type AppliedMigration } from '../migrations.js';
 import type { IntegrityReport, InventoryStore } from '../store.js';
 import { SqliteBulkSource } from './bulk.js';
-import {
-  canWriteInventory, createInventoryFile, INVENTORY_APPLICATION_ID, inspectInventoryFile, readOnlyConnection, type ReadOnlyKind,
-} from './inventory-file.js';
+import { canWriteInventory, createInventoryFile, INVENTORY_APPLICATION_ID, inspectInventoryFile, readOnlyConnection, type ReadOnlyKind } from './inventory-file.js';
 import { checkIntegrityHere, checkIntegrityInWorker, sqliteChangeStamp } from './integrity.js';
 
 export { SQLITE_DIALECT, MAX_QUERY_LIMIT, STALE_RUN_MS };
@@ -99,7 +97,8 @@ export class SqliteStore extends StoreCore implements InventoryStore {
     if (state !== 'inventory' && access !== 'create') throw noInventory(path);
     if (state === 'missing') createInventoryFile(path);
     if (!canWriteInventory(path)) {
-      if (access !== 'read') throw new StoreAccessError(`${path}: this user cannot write it (read-only here); commands that only read it work, such as check --no-record`);
+      if (access !== 'read')
+        throw new StoreAccessError(`${path}: this user cannot write it (read-only here); commands that only read it work, such as check --no-record`);
       const { db, kind } = readOnlyConnection(path);
       try {
         const pending = pendingMigrations(loadMigrations(migrationsDir), appliedMigrations(db));
@@ -230,8 +229,12 @@ function migrate(db: Database.Database, dir: string): void {
   for (const migration of pending) {
     const apply = db.transaction(() => {
       db.exec(migration.sql);
-      db.prepare(`INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)`)
-        .run(migration.version, migration.name, migration.checksum, now());
+      db.prepare(`INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)`).run(
+        migration.version,
+        migration.name,
+        migration.checksum,
+        now(),
+      );
     });
     try {
       apply.immediate();

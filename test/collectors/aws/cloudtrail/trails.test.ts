@@ -56,7 +56,14 @@ describe('the trail collector', () => {
       ['ap-northeast-1', 'ok', [trailArn(OWNER, 'eu-west-1', 'everywhere')]],
     ]);
     const record = scopes[0]!.assets[0]!;
-    expect(record).toMatchObject({ accountId: OWNER, region: 'eu-west-1', homeRegion: 'eu-west-1', kmsKeyID: kmsKey(OWNER, 'eu-west-1'), isLogging: true, collectionErrors: [] });
+    expect(record).toMatchObject({
+      accountId: OWNER,
+      region: 'eu-west-1',
+      homeRegion: 'eu-west-1',
+      kmsKeyID: kmsKey(OWNER, 'eu-west-1'),
+      isLogging: true,
+      collectionErrors: [],
+    });
     for (const operation of ['GetTrailStatus', 'GetEventSelectors']) {
       expect(callsOf(operation).map((c) => [c.region, Object.values(c.params)[0]])).toEqual([['eu-west-1', record.arn]]);
     }
@@ -95,7 +102,7 @@ describe('the trail collector', () => {
     expect(scope!.assets[0]).toMatchObject({ tags: null, collectionErrors: [{ operation: 'ListTags', code: 'AccessDeniedException' }] });
   });
 
-  it('records what it cannot read of another account\'s organization trail without failing the region', async () => {
+  it("records what it cannot read of another account's organization trail without failing the region", async () => {
     const scenario: Scenario = {
       organization: { managementAccountId: OWNER },
       accounts: [
@@ -132,14 +139,21 @@ describe('the trail collector', () => {
 
   it('leaves a trail that vanished between calls with unknown status, and says why', async () => {
     const owner = simAccount(OWNER, [simTrail('vanishing', 'us-east-1'), simTrail('steady', 'us-east-1')]);
-    const scenario: Scenario = { accounts: [owner], faults: [{ kind: 'unknownTrail', trailArn: trailArn(OWNER, 'us-east-1', 'vanishing'), operation: 'GetTrailStatus' }] };
+    const scenario: Scenario = {
+      accounts: [owner],
+      faults: [{ kind: 'unknownTrail', trailArn: trailArn(OWNER, 'us-east-1', 'vanishing'), operation: 'GetTrailStatus' }],
+    };
     const [scope] = await collect(scenario, owner, ['us-east-1']);
     const byName = new Map(scope!.assets.map((t) => [t.name, t]));
-    expect(byName.get('vanishing')).toMatchObject({ isLogging: null, latestDeliveryError: null, collectionErrors: [{ operation: 'GetTrailStatus', code: 'TrailNotFoundException' }] });
+    expect(byName.get('vanishing')).toMatchObject({
+      isLogging: null,
+      latestDeliveryError: null,
+      collectionErrors: [{ operation: 'GetTrailStatus', code: 'TrailNotFoundException' }],
+    });
     expect(byName.get('steady')).toMatchObject({ isLogging: true, latestDeliveryError: '', collectionErrors: [] });
   });
 
-  it('rides out throttling through the SDK\'s retries', async () => {
+  it("rides out throttling through the SDK's retries", async () => {
     const owner = simAccount(OWNER, [simTrail('main', 'us-east-1')]);
     const scenario: Scenario = { accounts: [owner], faults: [{ kind: 'throttle', operation: 'DescribeTrails', times: 2 }] };
     const [scope] = await collect(scenario, owner, ['us-east-1'], 3);

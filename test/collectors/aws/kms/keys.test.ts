@@ -1,7 +1,7 @@
 // The KMS key collector against the simulator, through the real SDK reached by AWS_ENDPOINT_URL_KMS: the fields it
 // records for every kind of key, the calls it makes, paging, what it records when AWS says no, retries, and the real
 // recorded responses.
-import { KMSClient } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AwsClients } from '../../../../collectors/collector.js';
 import { KMS_KEYS_COLLECTOR, kmsKeysCollector, type PageLimits } from '../../../../collectors/aws/kms/keys.js';
@@ -63,7 +63,10 @@ const callsOf = (operation: string) => sim!.calls.filter((c) => c.service === 'k
 const keyArn = (region: string, account: string, id: string) => `arn:aws:kms:${region}:${account}:key/${id}`;
 const byKeyId = (scopes: ScopeResult<KmsKeyRecord>[]) => new Map(scopes.flatMap((s) => s.assets).map((k) => [k.keyId, k]));
 const key = (n: number, extra: Partial<SimKmsKey> = {}): SimKmsKey => ({
-  KeyId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, Region: 'us-east-1', CreationDate: '2025-01-01T00:00:00Z', ...extra,
+  KeyId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+  Region: 'us-east-1',
+  CreationDate: '2025-01-01T00:00:00Z',
+  ...extra,
 });
 
 describe('the KMS key collector', () => {
@@ -72,7 +75,9 @@ describe('the KMS key collector', () => {
     const workloads = scenario.accounts.find((a) => a.Id === DEMO_WORKLOADS_ACCOUNT_ID)!;
     const scopes = await collect(scenario, workloads, ['us-west-2', 'eu-west-1', 'us-east-1']);
     expect(scopes.map((s) => [s.assetType, s.region, s.status, s.assets.length])).toEqual([
-      ['KmsKey', 'us-west-2', 'ok', 4], ['KmsKey', 'eu-west-1', 'ok', 1], ['KmsKey', 'us-east-1', 'ok', 0],
+      ['KmsKey', 'us-west-2', 'ok', 4],
+      ['KmsKey', 'eu-west-1', 'ok', 1],
+      ['KmsKey', 'us-east-1', 'ok', 0],
     ]);
     const keys = byKeyId(scopes);
     expect(keys.get('2a7f4b1c-5d3e-4f60-a1b2-c3d4e5f60718')).toEqual({
@@ -80,7 +85,10 @@ describe('the KMS key collector', () => {
       name: 'alias/app-data',
       accountId: DEMO_WORKLOADS_ACCOUNT_ID,
       region: 'us-west-2',
-      tags: [{ key: 'Environment', value: 'production' }, { key: 'Team', value: 'platform' }],
+      tags: [
+        { key: 'Environment', value: 'production' },
+        { key: 'Team', value: 'platform' },
+      ],
       collectionErrors: [],
       raw: expect.objectContaining({ DescribeKey: expect.any(Object), GetKeyRotationStatus: expect.any(Object), GetKeyPolicy: expect.any(Object) }),
       keyId: '2a7f4b1c-5d3e-4f60-a1b2-c3d4e5f60718',
@@ -101,23 +109,61 @@ describe('the KMS key collector', () => {
       policyDocument: expect.stringContaining('"Enable IAM User Permissions"'),
       keyPolicy: {
         statements: [
-          { sid: 'Enable IAM User Permissions', effect: 'Allow', principals: [`AWS|arn:aws:iam::${DEMO_WORKLOADS_ACCOUNT_ID}:root`], actions: ['kms:*'], notActions: [], resources: ['*'], conditions: [] },
+          {
+            sid: 'Enable IAM User Permissions',
+            effect: 'Allow',
+            principals: [`AWS|arn:aws:iam::${DEMO_WORKLOADS_ACCOUNT_ID}:root`],
+            actions: ['kms:*'],
+            notActions: [],
+            resources: ['*'],
+            conditions: [],
+          },
         ],
       },
     });
     // A disabled key keeps its rotation status; a key pending deletion reports none; an asymmetric key cannot rotate;
     // an AWS managed key always rotates. A key without aliases is named by its id, with aliases [] (known: none).
-    expect(keys.get('3b8e5c2d-6e4f-4a71-b2c3-d4e5f6071829')).toMatchObject({ name: '3b8e5c2d-6e4f-4a71-b2c3-d4e5f6071829', aliases: [], keyState: 'Disabled', enabled: false, automaticRotationEnabled: false, tags: [] });
-    expect(keys.get('4c9f6d3e-7f50-4b82-83d4-e5f60718293a')).toMatchObject({ scheduleForDeletion: true, deletionDate: '2026-12-01T00:00:00.000Z', automaticRotationEnabled: false, region: 'eu-west-1' });
-    expect(keys.get('5d0a7e4f-8061-4c93-94e5-f60718293a4b')).toMatchObject({ keySpec: 'RSA_2048', keyUsage: 'SIGN_VERIFY', automaticRotationEnabled: false, collectionErrors: [] });
-    expect(keys.get('6e1b8f50-9172-4da4-a5f6-0718293a4b5c')).toMatchObject({ managementType: 'AWSManaged', keyManager: 'AWS', automaticRotationEnabled: true, aliases: ['alias/aws/ebs'] });
+    expect(keys.get('3b8e5c2d-6e4f-4a71-b2c3-d4e5f6071829')).toMatchObject({
+      name: '3b8e5c2d-6e4f-4a71-b2c3-d4e5f6071829',
+      aliases: [],
+      keyState: 'Disabled',
+      enabled: false,
+      automaticRotationEnabled: false,
+      tags: [],
+    });
+    expect(keys.get('4c9f6d3e-7f50-4b82-83d4-e5f60718293a')).toMatchObject({
+      scheduleForDeletion: true,
+      deletionDate: '2026-12-01T00:00:00.000Z',
+      automaticRotationEnabled: false,
+      region: 'eu-west-1',
+    });
+    expect(keys.get('5d0a7e4f-8061-4c93-94e5-f60718293a4b')).toMatchObject({
+      keySpec: 'RSA_2048',
+      keyUsage: 'SIGN_VERIFY',
+      automaticRotationEnabled: false,
+      collectionErrors: [],
+    });
+    expect(keys.get('6e1b8f50-9172-4da4-a5f6-0718293a4b5c')).toMatchObject({
+      managementType: 'AWSManaged',
+      keyManager: 'AWS',
+      automaticRotationEnabled: true,
+      aliases: ['alias/aws/ebs'],
+    });
     // GetKeyRotationStatus is asked of customer managed symmetric keys only; ListAliases once per region.
-    expect(callsOf('GetKeyRotationStatus').map((c) => c.params.KeyId).sort()).toEqual([
+    expect(
+      callsOf('GetKeyRotationStatus')
+        .map((c) => c.params.KeyId)
+        .sort(),
+    ).toEqual([
       keyArn('eu-west-1', DEMO_WORKLOADS_ACCOUNT_ID, '4c9f6d3e-7f50-4b82-83d4-e5f60718293a'),
       keyArn('us-west-2', DEMO_WORKLOADS_ACCOUNT_ID, '2a7f4b1c-5d3e-4f60-a1b2-c3d4e5f60718'),
       keyArn('us-west-2', DEMO_WORKLOADS_ACCOUNT_ID, '3b8e5c2d-6e4f-4a71-b2c3-d4e5f6071829'),
     ]);
-    expect(callsOf('ListAliases').map((c) => c.region).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2']);
+    expect(
+      callsOf('ListAliases')
+        .map((c) => c.region)
+        .sort(),
+    ).toEqual(['eu-west-1', 'us-east-1', 'us-west-2']);
     // The largest pages KMS allows: one call lists up to 1000 keys, 100 aliases, 50 tags.
     expect(new Set(callsOf('ListKeys').map((c) => c.params.Limit))).toEqual(new Set([1000]));
     expect(new Set(callsOf('ListAliases').map((c) => c.params.Limit))).toEqual(new Set([100]));
@@ -131,11 +177,19 @@ describe('the KMS key collector', () => {
     const trailKey = east!.assets.find((k) => k.keyId === '6f1d2c3b-8a4e-4f0b-9c7d-2e5a1b3c4d5e')!;
     expect(trailKey.automaticRotationEnabled).toBe(true);
     expect(trailKey.keyPolicy?.statements[1]).toEqual({
-      sid: 'Allow CloudTrail to encrypt logs', effect: 'Allow', principals: ['Service|cloudtrail.amazonaws.com'], actions: ['kms:GenerateDataKey*'], notActions: [], resources: ['*'],
+      sid: 'Allow CloudTrail to encrypt logs',
+      effect: 'Allow',
+      principals: ['Service|cloudtrail.amazonaws.com'],
+      actions: ['kms:GenerateDataKey*'],
+      notActions: [],
+      resources: ['*'],
       conditions: [{ operator: 'StringLike', key: 'kms:EncryptionContext:aws:cloudtrail:arn', values: [`arn:aws:cloudtrail:*:${DEMO_MANAGEMENT_ACCOUNT_ID}:trail/*`] }],
     });
     const awsManaged = east!.assets.find((k) => k.managementType === 'AWSManaged')!;
-    expect(awsManaged.keyPolicy?.statements[0]).toMatchObject({ principals: ['AWS|*'], conditions: expect.arrayContaining([{ operator: 'StringEquals', key: 'kms:CallerAccount', values: [DEMO_MANAGEMENT_ACCOUNT_ID] }]) });
+    expect(awsManaged.keyPolicy?.statements[0]).toMatchObject({
+      principals: ['AWS|*'],
+      conditions: expect.arrayContaining([{ operator: 'StringEquals', key: 'kms:CallerAccount', values: [DEMO_MANAGEMENT_ACCOUNT_ID] }]),
+    });
 
     await sim!.close();
     const security = scenario.accounts.find((a) => a.Id === DEMO_SECURITY_ACCOUNT_ID)!;
@@ -150,14 +204,18 @@ describe('the KMS key collector', () => {
     const owner = simAccount(OWNER, [], { KmsKeys: many });
     const [scope] = await collect({ accounts: [owner] }, owner, ['us-east-1'], 1, limits);
     expect(scope!.assets.map((k) => k.keyId)).toEqual(many.map((k) => k.KeyId));
-    expect(callsOf('ListKeys').map((c) => [c.params.Limit, c.params.Marker === undefined])).toEqual([[3, true], [3, false], [3, false]]);
+    expect(callsOf('ListKeys').map((c) => [c.params.Limit, c.params.Marker === undefined])).toEqual([
+      [3, true],
+      [3, false],
+      [3, false],
+    ]);
     expect(callsOf('ListAliases')).toHaveLength(5); // 9 aliases, 2 a page
     const first = scope!.assets[0]!;
     expect([first.aliases, first.name, first.tags?.map((t) => t.key)]).toEqual([['alias/a-0', 'alias/a-1', 'alias/a-2'], 'alias/a-0', ['t0', 't1', 't2', 't3', 't4']]);
     expect(scope!.assets[6]!.aliases).toEqual(['alias/k-6']);
   });
 
-  it('records what one key\'s calls could not read as null with the reason, without failing the region', async () => {
+  it("records what one key's calls could not read as null with the reason, without failing the region", async () => {
     const owner = simAccount(OWNER, [], { KmsKeys: [key(1, { Aliases: ['alias/one'] }), key(2)] });
     const denied = keyArn('us-east-1', OWNER, key(2).KeyId);
     const scenario: Scenario = {
@@ -173,7 +231,12 @@ describe('the KMS key collector', () => {
     const keys = byKeyId([scope!]);
     expect(keys.get(key(1).KeyId)).toMatchObject({ collectionErrors: [], policyDocument: expect.any(String), automaticRotationEnabled: false, tags: [] });
     expect(keys.get(key(2).KeyId)).toMatchObject({
-      policyDocument: null, keyPolicy: null, automaticRotationEnabled: null, tags: null, description: '', keyState: 'Enabled',
+      policyDocument: null,
+      keyPolicy: null,
+      automaticRotationEnabled: null,
+      tags: null,
+      description: '',
+      keyState: 'Enabled',
       collectionErrors: [
         { operation: 'GetKeyRotationStatus', code: 'AccessDeniedException', message: expect.stringContaining(`kms:GetKeyRotationStatus on resource: ${denied}`) },
         { operation: 'GetKeyPolicy', code: 'AccessDeniedException', message: expect.stringContaining('kms:GetKeyPolicy') },
@@ -182,7 +245,7 @@ describe('the KMS key collector', () => {
     });
   });
 
-  it('leaves every key\'s aliases unknown when ListAliases fails, and fails only a region whose ListKeys fails', async () => {
+  it("leaves every key's aliases unknown when ListAliases fails, and fails only a region whose ListKeys fails", async () => {
     const owner = simAccount(OWNER, [], { KmsKeys: [key(1, { Aliases: ['alias/one'] }), key(2, { Region: 'eu-west-1' })] });
     const scenario: Scenario = {
       accounts: [owner],
@@ -193,12 +256,13 @@ describe('the KMS key collector', () => {
     };
     const scopes = await collect(scenario, owner, ['us-east-1', 'eu-west-1']);
     expect(scopes.map((s) => [s.region, s.status, s.error?.code, s.assets.length])).toEqual([
-      ['us-east-1', 'ok', undefined, 1], ['eu-west-1', 'failed', 'AccessDeniedException', 0],
+      ['us-east-1', 'ok', undefined, 1],
+      ['eu-west-1', 'failed', 'AccessDeniedException', 0],
     ]);
     expect(scopes[0]!.assets[0]).toMatchObject({ aliases: null, name: key(1).KeyId, collectionErrors: [{ operation: 'ListAliases', code: 'AccessDeniedException' }] });
   });
 
-  it('gets through throttling with the SDK\'s retries', async () => {
+  it("gets through throttling with the SDK's retries", async () => {
     const owner = simAccount(OWNER, [], { KmsKeys: [key(1), key(2)] });
     const scenario: Scenario = {
       accounts: [owner],
@@ -209,7 +273,10 @@ describe('the KMS key collector', () => {
     };
     const [scope] = await collect(scenario, owner, ['us-east-1'], 3);
     expect(scope!.status).toBe('ok');
-    expect(scope!.assets.map((k) => [k.keyState, k.collectionErrors])).toEqual([['Enabled', []], ['Enabled', []]]);
+    expect(scope!.assets.map((k) => [k.keyState, k.collectionErrors])).toEqual([
+      ['Enabled', []],
+      ['Enabled', []],
+    ]);
     expect(sim!.errorCounts.get('ThrottlingException')).toBe(3);
   });
 
@@ -224,8 +291,14 @@ describe('the KMS key collector', () => {
     const keys = byKeyId(scopes);
     // Recorded in 2018, before KeySpec and MultiRegion: a symmetric single-Region key, rotated (recorded).
     expect(keys.get(RECORDED_KEYS.rotated)).toMatchObject({
-      description: 'd1', keySpec: 'SYMMETRIC_DEFAULT', multiRegion: false, managementType: 'CustomerManaged', automaticRotationEnabled: true,
-      creationDate: '2018-01-30T15:44:19.013Z', arn: recordedKeyArn('us-east-1', RECORDED_KEYS.rotated), accountId: CUSTODIAN_ACCOUNT_ID,
+      description: 'd1',
+      keySpec: 'SYMMETRIC_DEFAULT',
+      multiRegion: false,
+      managementType: 'CustomerManaged',
+      automaticRotationEnabled: true,
+      creationDate: '2018-01-30T15:44:19.013Z',
+      arn: recordedKeyArn('us-east-1', RECORDED_KEYS.rotated),
+      accountId: CUSTODIAN_ACCOUNT_ID,
     });
     expect(keys.get(RECORDED_KEYS.openPolicy)?.keyPolicy?.statements.map((s) => [s.sid, s.effect, s.principals, s.actions, s.conditions])).toEqual([
       ['Enable IAM User Permissions', 'Allow', [`AWS|arn:aws:iam::${CUSTODIAN_ACCOUNT_ID}:root`], ['kms:*'], []],
@@ -233,12 +306,21 @@ describe('the KMS key collector', () => {
     ]);
     expect(keys.get(RECORDED_KEYS.skunkTrails)).toMatchObject({ description: 'Trails for the Skunk', keySpec: 'SYMMETRIC_DEFAULT' });
     expect(keys.get(RECORDED_KEYS.denied)).toMatchObject({
-      description: null, keyState: null, managementType: null, automaticRotationEnabled: null, policyDocument: expect.any(String),
+      description: null,
+      keyState: null,
+      managementType: null,
+      automaticRotationEnabled: null,
+      policyDocument: expect.any(String),
       collectionErrors: [{ operation: 'DescribeKey', code: 'AccessDeniedException', message: expect.stringContaining('kms:DescribeKey') }],
     });
     expect(keys.get(RECORDED_KEYS.permissive)).toMatchObject({ keySpec: 'SYMMETRIC_DEFAULT', description: 'Access testing - permissive policy' });
     expect(keys.get(RECORDED_KEYS.imported)).toMatchObject({
-      origin: 'EXTERNAL', keyState: 'PendingImport', enabled: false, description: '', automaticRotationEnabled: false, collectionErrors: [],
+      origin: 'EXTERNAL',
+      keyState: 'PendingImport',
+      enabled: false,
+      description: '',
+      automaticRotationEnabled: false,
+      collectionErrors: [],
     });
     expect(callsOf('GetKeyRotationStatus').find((c) => c.region === 'us-west-2')?.errorCode).toBe('UnsupportedOperationException');
   });
