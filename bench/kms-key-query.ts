@@ -17,10 +17,11 @@ import { measurement, timeBoth, type Benchmark } from './lib/measure.js';
 import { DEFAULT_REGIONS } from '../src/simulator/scenario.js';
 import { accountIdOf } from './lib/synthetic.js';
 
+/** Cyscale's rotation query (customer managed keys whose rotation is off), with the fields a dashboard shows. */
 export const KMS_KEY_QUERY =
-  '{ kmsKeys(where:{managementType:"CustomerManaged", automaticRotationEnabled_NOT:true}){...AssetFragment keyState keySpec automaticRotationEnabled} }';
+  '{ kmsKeys(where:{managementType:"CustomerManaged", automaticRotationEnabled:false}){...AssetFragment keyState keySpec automaticRotationEnabled} }';
 
-/** One key in ten is customer managed without rotation: 10,000 of 100,000, the most one list returns, as the seed query's. */
+/** One key in ten is customer managed without rotation: at most 10,000 of 100,000, the most one list returns, as the seed query's. */
 const isUnrotated = (i: number): boolean => i % 10 === 1;
 
 /**
@@ -34,7 +35,7 @@ function exemptFromRotation(i: number): Partial<KmsKeyRecord> {
   return {};
 }
 
-/** Key `i` of the synthetic organization: customer managed, symmetric, one in four without rotation. */
+/** Key `i` of the synthetic organization: customer managed, symmetric, one in ten without rotation. */
 export function syntheticKey(i: number, accounts: number): KmsKeyRecord {
   const accountId = accountIdOf(i % accounts);
   const region = DEFAULT_REGIONS[Math.floor(i / accounts) % DEFAULT_REGIONS.length]!;
@@ -85,12 +86,17 @@ export function syntheticKey(i: number, accounts: number): KmsKeyRecord {
   };
 }
 
-/** Writes `keys` synthetic keys over `accounts` accounts as one succeeded run of the KMS key collector; returns how many lack rotation. */
+/**
+ * Writes `keys` synthetic keys over `accounts` accounts as one succeeded run of the KMS key collector; returns how many
+ * are customer managed with rotation off (what KMS_KEY_QUERY returns; keys whose rotation is unknown are not counted).
+ */
 export async function writeSyntheticKeys(store: SqliteStore, keys: number, accounts: number): Promise<number> {
   const run = await store.startSyncRun({ collector: KMS_KEY.collector, requestedRegions: [] });
   const scopes = new Map<string, KmsKeyRecord[]>();
+  let rotationOff = 0;
   for (let i = 0; i < keys; i++) {
     const key = syntheticKey(i, accounts);
+    if (key.managementType === 'CustomerManaged' && key.automaticRotationEnabled === false) rotationOff++;
     const scope = `${key.accountId}/${key.region}`;
     let assets = scopes.get(scope);
     if (!assets) scopes.set(scope, (assets = []));
@@ -109,7 +115,7 @@ export async function writeSyntheticKeys(store: SqliteStore, keys: number, accou
     await store.writeScope(run.id, { assetType: KMS_KEY.name, accountId, region, status: 'ok', assets });
   }
   await store.finishSyncRun(run.id, 'succeeded');
-  return Array.from({ length: keys }, (_, i) => i).filter(isUnrotated).length;
+  return rotationOff;
 }
 
 /** The reference: the rows the query returns, from one statement over the same table and the API's lastSeenAt SQL. */
@@ -120,7 +126,7 @@ function referenceSql(): string {
                  k.key_spec AS keySpec, k.automatic_rotation_enabled AS automaticRotationEnabled,
                  (SELECT json_group_array(json_object('key', key, 'value', value)) FROM asset_tags WHERE asset_id = k.arn ORDER BY key) AS tags
             FROM kms_keys k
-           WHERE k.management_type = 'CustomerManaged' AND (k.automatic_rotation_enabled IS NULL OR k.automatic_rotation_enabled <> 1)
+           WHERE k.management_type = 'CustomerManaged' AND k.automatic_rotation_enabled = 0
              AND k.deleted_at IS NULL ORDER BY k.arn`;
 }
 
@@ -136,7 +142,7 @@ export const kmsKeyQuery: Benchmark = {
     try {
       const started = performance.now();
       const expected = await writeSyntheticKeys(store, keys, accounts);
-      log(`built ${keys} KMS keys (${expected} customer managed without rotation) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      log(`built ${keys} KMS keys (${expected} customer managed with rotation off) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
       const server = await startServer({ store, api: createInventoryApi(), host: '127.0.0.1', port: 0, log: silentLogger, workers: defaultWorkerCount() });
       try {
@@ -168,7 +174,7 @@ export const kmsKeyQuery: Benchmark = {
             return (JSON.parse(json) as { data: { kmsKeys: unknown[] } }).data.kmsKeys.length;
           },
         );
-        if (times.count !== expected) throw new Error(`the KMS key query returned ${times.count} keys, the inventory has ${expected} without rotation`);
+        if (times.count !== expected) throw new Error(`the KMS key query returned ${times.count} keys, the inventory has ${expected} with rotation off`);
         return [measurement('kms-key-query', 'ms', times.ours, times.reference, `${times.count} of ${keys} KMS keys: GraphQL over HTTP vs raw statement + JSON`)];
       } finally {
         await server.close();
