@@ -5,6 +5,8 @@
 // Needs a PostgreSQL server: INVENTORY_TEST_POSTGRES_URL (see the README); without it this file is skipped, and says so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
+import { KMS_KEY } from '../../src/assets/kms-key.js';
+import type { KmsKeyRecord } from '../../src/model/kms-key.js';
 import { COPY_TABLES, copyInventory } from '../../src/store/copy.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -119,10 +121,43 @@ async function seed(store: SqliteStore): Promise<void> {
   const revoked = await store.addControlException({ ...kept, asset: `${A}`, reason: 'the whole account, for a while' });
   await store.revokeControlException(revoked.id, 'cli');
   await store.createApiToken({ name: 'reader', scope: 'read', hash: 'ab'.repeat(32) });
+
+  // Run 4: the KMS key collector lists the trails' key, so kms_keys has a row to copy.
+  const keys = await store.startSyncRun({ collector: KMS_KEY.collector, requestedRegions: ['us-east-1'] });
+  await store.recordAccount(keys.id, KMS_KEY.collector, { accountId: A, status: 'ok', enabledRegions: regions });
+  const key: KmsKeyRecord = {
+    arn: KEY,
+    name: 'k',
+    accountId: A,
+    region: 'us-east-1',
+    keyId: 'k',
+    aliases: ['alias/logs'],
+    description: '',
+    keyManager: 'CUSTOMER',
+    managementType: 'CustomerManaged',
+    keyState: 'Enabled',
+    enabled: true,
+    scheduleForDeletion: false,
+    deletionDate: null,
+    keySpec: 'SYMMETRIC_DEFAULT',
+    keyUsage: 'ENCRYPT_DECRYPT',
+    origin: 'AWS_KMS',
+    multiRegion: false,
+    creationDate: '2025-01-01T00:00:00.000Z',
+    automaticRotationEnabled: false,
+    policyDocument: '{"Statement":[]}',
+    keyPolicy: { statements: [] },
+    tags: [{ key: 'team', value: 'security' }],
+    collectionErrors: [],
+    raw: {},
+  };
+  await store.writeScope(keys.id, { assetType: KMS_KEY.name, accountId: A, region: 'us-east-1', status: 'ok', assets: [key] });
+  await store.finishSyncRun(keys.id, 'succeeded');
 }
 
 const QUERIES: [string, string, Record<string, unknown>?][] = [
   ['the seed query', '{ trails(where:{kmsKeyID:""}){...AssetFragment} }'],
+  ['KMS keys and their trails', '{ kmsKeys { id keyState automaticRotationEnabled aliases policyDocument tags { key value } trails { id } } }'],
   ['every trail, deleted ones too', '{ trails(options: { includeDeleted: true }) { id name deletedAt kmsKeyID isLogging tags { key value } raw } }'],
   ['a trailsConnection page', '{ trailsConnection(first: 2) { totalCount edges { cursor node { id name s3BucketName } } pageInfo { endCursor hasNextPage } } }'],
   [
@@ -176,7 +211,7 @@ describe.skipIf(!URL_SET)('inventory store copy (INVENTORY_TEST_POSTGRES_URL)', 
     }
     // Every table has content, so the checksums prove something of each.
     for (const table of COPY_TABLES) expect(copy.stdout, table).not.toMatch(new RegExp(`^${table}\\s+0 rows`, 'm'));
-    expect(copy.stdout).toMatch(/16 tables, \d+ rows at schema version 10: checksums match; committed/);
+    expect(copy.stdout).toMatch(new RegExp(`${COPY_TABLES.length} tables, \\d+ rows at schema version 11: checksums match; committed`));
   });
 
   it.each(QUERIES)('answers %s the same on both stores', async (_name, query, variables) => {
@@ -214,7 +249,7 @@ describe.skipIf(!URL_SET)('inventory store copy (INVENTORY_TEST_POSTGRES_URL)', 
         for (const table of report.tables) {
           expect(copy.stdout).toMatch(new RegExp(`^${table.table}\\s+${table.rows} rows copied, checksums match \\(sha256 ${table.checksum.slice(0, 16)}\\)`, 'm'));
         }
-        expect(report.identities['sync_runs.id']).toBe(4);
+        expect(report.identities['sync_runs.id']).toBe(5);
       } finally {
         await store.close();
       }
