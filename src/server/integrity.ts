@@ -37,6 +37,11 @@ export class IntegrityWatch {
     return this.finished ?? this.latest!.report;
   }
 
+  /** Resolves when no check is running: the server's close waits for it, so no reader of the file outlives the server. */
+  async idle(): Promise<void> {
+    await this.latest?.report.catch(() => undefined);
+  }
+
   /** The check started last, when it finishes (tests, and the server's start). */
   async settled(): Promise<IntegrityReport> {
     if (!this.latest) await this.current();

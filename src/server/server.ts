@@ -324,13 +324,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return {
     url,
     graphqlUrl: `${url}/graphql`,
-    // Stops accepting connections, lets requests in flight finish (the drain plugin), and says not ready meanwhile.
+    // Stops accepting connections, lets requests in flight finish (the drain plugin), and says not ready meanwhile; the
+    // integrity check in flight finishes too, so the caller may close the store and remove its file afterwards.
     ...(pool ? { pool } : {}),
     close: () => {
       if (!closing) {
         shuttingDown = true;
         log.info('shutting down: no new connections; finishing the requests in flight');
-        closing = apollo.stop().finally(() => pool?.close());
+        closing = apollo
+          .stop()
+          .finally(() => pool?.close())
+          .finally(() => integrity.idle());
       }
       return closing;
     },
