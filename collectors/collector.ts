@@ -22,7 +22,6 @@ export interface CollectorRun {
    */
   regions: readonly string[];
   clients: AwsClients;
-  signal?: AbortSignal;
 }
 
 export interface Collector<R extends CollectedAsset = CollectedAsset> {

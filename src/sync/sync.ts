@@ -2,7 +2,6 @@
 // the enabled regions once, then every collector over its regions, accounts in parallel within the configured limits.
 // Each collector's runs, scopes and account outcomes are its own (README, "Sync runs"). Every scope is written in its
 // own transaction; a failure stays inside its account or scope: the run goes on.
-import { setMaxListeners } from 'node:events';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -96,9 +95,6 @@ export async function syncInventory(store: InventoryStore, options: SyncOptions)
   const progress = options.progress ?? new SyncProgress();
   const requestedRegions = options.regions ?? [];
   const collectors = collectorsOf(options.collectors ?? AWS_COLLECTORS);
-  // Every AWS call in flight listens on the stop signal (a region's KMS keys are described at once): many listeners
-  // are expected, not a leak, and Node's warning about them would break the JSON log lines on stderr.
-  if (options.signal) setMaxListeners(0, options.signal);
   // One run per collector (README, "Sync runs"): each asset type's coverage, status and verdicts are its own.
   const runs = new Map<string, SyncRun>();
   for (const collector of collectors) {
@@ -317,7 +313,7 @@ async function runCollector(
     { accountId, collector: definition.collector, regions: regions.length, skipped: regional ? plan.notCollected.length : 0 },
     `collecting ${definition.plural}`,
   );
-  const results = await collector.collect({ accountId, regions, clients, ...(options.signal ? { signal: options.signal } : {}) });
+  const results = await collector.collect({ accountId, regions, clients });
   const skipped: ScopeResult[] = regional ? plan.notCollected.map((r) => ({ assetType: definition.name, accountId, ...r, assets: [] })) : [];
   const outcomes: (ScopeOutcome & { index: number })[] = [];
   for (const scope of [...results, ...skipped]) {

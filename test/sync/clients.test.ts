@@ -1,7 +1,9 @@
 // The run's SDK clients are shared by every account and every collector (src/sync/clients.ts): each call must still be
 // signed with its own account's credentials and counted against its own account, also when it waited in the limiter
 // behind other accounts' calls, and whichever collector (trails, KMS keys) made it.
-import { describe, expect, it } from 'vitest';
+import * as cloudtrail from '@aws-sdk/client-cloudtrail';
+import * as kms from '@aws-sdk/client-kms';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AWS_COLLECTORS } from '../../collectors/aws/index.js';
 import { silentLogger } from '../../src/log.js';
 import type { SimKmsKey } from '../../src/simulator/index.js';
@@ -70,6 +72,44 @@ describe('shared SDK clients', () => {
           .map((key) => `arn:aws:kms:${key.Region}:${id}:key/${key.KeyId}`)
           .sort(),
       );
+    }
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("build each command's middleware once per client, also for a sync that can be stopped (the CLI's)", async () => {
+    // The SDK rebuilds the whole middleware stack for a call sent with per-call options (an abort signal, say), and that
+    // rebuild costs more CPU than the rest of the call: collectors send without options.
+    const commands = Object.entries({ ...cloudtrail, ...kms }).filter(([name, value]) => name.endsWith('Command') && typeof value === 'function');
+    const builds = new Map<string, number>();
+    const owners = new Set<object>();
+    for (const [, Command] of commands) {
+      // The method belongs to a class the command extends, not to the command's own prototype.
+      let owner = (Command as { prototype: object }).prototype;
+      while (owner && !Object.hasOwn(owner, 'resolveMiddleware')) owner = Object.getPrototypeOf(owner);
+      if (!owner || owners.has(owner)) continue;
+      owners.add(owner);
+      const original = (owner as { resolveMiddleware: (...args: unknown[]) => unknown }).resolveMiddleware;
+      vi.spyOn(owner as { resolveMiddleware: (...args: unknown[]) => unknown }, 'resolveMiddleware').mockImplementation(function (this: object, ...args: unknown[]) {
+        const name = this.constructor.name;
+        builds.set(name, (builds.get(name) ?? 0) + 1);
+        return original.apply(this, args);
+      });
+    }
+    const { sim, store } = await setUp({ accounts: IDS.map((id) => simAccount(id, [simTrail(`trail-${id}`, 'us-east-1')], { KmsKeys: ownKeys(id) })) });
+    const summary = await syncInventory(store, { accounts: accountTargets(sim.scenario), regions: REGIONS, signal: new AbortController().signal, log: silentLogger });
+
+    expect(summary.totals).toMatchObject({ scopesOk: IDS.length * REGIONS.length * 2, scopesFailed: 0 });
+    const sent = new Map<string, number>();
+    for (const call of sim.calls) sent.set(`${call.operation}Command`, (sent.get(`${call.operation}Command`) ?? 0) + 1);
+    // Every command the sync sent was sent many times (once per account and region at least), and built at most once
+    // per client: one client per service and region.
+    expect([...builds.keys()].sort()).toEqual([...sent.keys()].filter((name) => commands.some(([command]) => command === name)).sort());
+    for (const [name, count] of builds) {
+      expect(sent.get(name), name).toBeGreaterThanOrEqual(IDS.length);
+      expect(count, name).toBeLessThanOrEqual(REGIONS.length);
     }
   });
 });

@@ -49,7 +49,7 @@ async function collectRegion(run: Run, region: string): Promise<ScopeResult<KmsK
   let keys: KeyListEntry[];
   try {
     keys = [];
-    for await (const page of paginateListKeys({ client: kms, pageSize: run.limits.ListKeys }, {}, ...abortable(run))) keys.push(...(page.Keys ?? []));
+    for await (const page of paginateListKeys({ client: kms, pageSize: run.limits.ListKeys }, {})) keys.push(...(page.Keys ?? []));
   } catch (error) {
     return { ...scope, status: 'failed', error: describeAwsError(error), assets: [] };
   }
@@ -60,15 +60,11 @@ async function collectRegion(run: Run, region: string): Promise<ScopeResult<KmsK
   return { ...scope, status: 'ok', assets: records.filter((record): record is KmsKeyRecord => record !== undefined) };
 }
 
-function abortable(run: CollectorRun): [] | [{ abortSignal: AbortSignal }] {
-  return run.signal === undefined ? [] : [{ abortSignal: run.signal }];
-}
-
 async function listAliases(kms: KMSClient, run: Run): Promise<{ byKeyId: Map<string, string[]> } | { error: CollectionError }> {
   try {
     const byKeyId = new Map<string, string[]>();
     const entries: AliasListEntry[] = [];
-    for await (const page of paginateListAliases({ client: kms, pageSize: run.limits.ListAliases }, {}, ...abortable(run))) entries.push(...(page.Aliases ?? []));
+    for await (const page of paginateListAliases({ client: kms, pageSize: run.limits.ListAliases }, {})) entries.push(...(page.Aliases ?? []));
     for (const { AliasName, TargetKeyId } of entries) {
       if (!AliasName || !TargetKeyId) continue;
       byKeyId.set(TargetKeyId, [...(byKeyId.get(TargetKeyId) ?? []), AliasName]);
@@ -89,7 +85,6 @@ async function collectKey(
   const keyId = entry.KeyId ?? entry.KeyArn?.split('/').pop() ?? '';
   const arn = entry.KeyArn ?? `arn:aws:kms:${region}:${run.accountId}:key/${keyId}`;
   const errors: CollectionError[] = [];
-  const options = run.signal === undefined ? {} : { abortSignal: run.signal };
   let vanished = false;
   const attempt: Attempt = async (operation, call) => {
     try {
@@ -103,13 +98,13 @@ async function collectKey(
 
   // By ARN, as the API reference recommends; the policy and the tags do not depend on what DescribeKey says.
   const [described, policy, tags] = await Promise.all([
-    attempt('DescribeKey', () => kms.send(new DescribeKeyCommand({ KeyId: arn }), options)),
-    attempt('GetKeyPolicy', () => kms.send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' }), options)),
+    attempt('DescribeKey', () => kms.send(new DescribeKeyCommand({ KeyId: arn }))),
+    attempt('GetKeyPolicy', () => kms.send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: 'default' }))),
     attempt('ListResourceTags', () => listTags(kms, arn, run)),
   ]);
   if (vanished) return undefined;
   const metadata = described?.KeyMetadata;
-  const rotation = metadata === undefined ? null : await rotationStatus(kms, arn, metadata, attempt, options);
+  const rotation = metadata === undefined ? null : await rotationStatus(kms, arn, metadata, attempt);
   const aliasResult = await aliasesOfRegion;
   if ('error' in aliasResult) errors.push(aliasResult.error);
   const aliases = 'error' in aliasResult ? null : (aliasResult.byKeyId.get(keyId) ?? []).sort();
@@ -211,19 +206,13 @@ function specOf(metadata: KeyMetadata): string {
  * customer managed symmetric keys can be asked, and one that cannot rotate (imported key material, a custom key
  * store: UnsupportedOperationException) does not; asymmetric and HMAC keys never do.
  */
-async function rotationStatus(
-  kms: KMSClient,
-  arn: string,
-  metadata: KeyMetadata,
-  attempt: Attempt,
-  options: { abortSignal?: AbortSignal },
-): Promise<{ enabled: boolean | null; raw?: unknown } | null> {
+async function rotationStatus(kms: KMSClient, arn: string, metadata: KeyMetadata, attempt: Attempt): Promise<{ enabled: boolean | null; raw?: unknown } | null> {
   if (metadata.KeyManager === 'AWS') return { enabled: true };
   if (specOf(metadata) !== 'SYMMETRIC_DEFAULT') return { enabled: false };
   let unsupported = false;
   const status = await attempt('GetKeyRotationStatus', async () => {
     try {
-      return await kms.send(new GetKeyRotationStatusCommand({ KeyId: arn }), options);
+      return await kms.send(new GetKeyRotationStatusCommand({ KeyId: arn }));
     } catch (error) {
       if ((error as Error).name !== 'UnsupportedOperationException') throw error;
       unsupported = true;
@@ -239,7 +228,7 @@ async function rotationStatus(
 /** Every tag of the key, in key order: the same tags always make the same record. */
 async function listTags(kms: KMSClient, arn: string, run: Run): Promise<Tag[]> {
   const tags: Tag[] = [];
-  for await (const page of paginateListResourceTags({ client: kms, pageSize: run.limits.ListResourceTags }, { KeyId: arn }, ...abortable(run))) {
+  for await (const page of paginateListResourceTags({ client: kms, pageSize: run.limits.ListResourceTags }, { KeyId: arn })) {
     for (const tag of page.Tags ?? []) tags.push({ key: tag.TagKey ?? '', value: tag.TagValue ?? '' });
   }
   return tags.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
