@@ -27,8 +27,11 @@ import type { CallStats, SimulatorRequest } from './simulator-process.js';
 
 const LATENCY_MS = 20;
 const RATIO_BAR = 1.5;
-/** The longest chain of calls one account must make one after another: AssumeRole, GetCallerIdentity, DescribeRegions, DescribeTrails, GetTrailStatus. */
-const SERIAL_CALLS_PER_ACCOUNT = 5;
+/**
+ * The longest chain of calls one account must make one after another: AssumeRole, GetCallerIdentity, DescribeRegions,
+ * then KMS's ListKeys, DescribeKey, GetKeyRotationStatus (CloudTrail's DescribeTrails, GetTrailStatus is shorter).
+ */
+const SERIAL_CALLS_PER_ACCOUNT = 6;
 
 export interface OrgSyncOptions {
   accounts: number;
@@ -236,7 +239,7 @@ function lowerBound(stats: CallStats, limits: SyncLimits): { ms: number; why: st
     [(total * LATENCY_MS) / limits.concurrency, `${total} calls × ${LATENCY_MS} ms / ${limits.concurrency} in flight`],
     [(Math.max(...limited) * LATENCY_MS) / limits.accountConcurrency, `busiest account`],
     [SERIAL_CALLS_PER_ACCOUNT * LATENCY_MS, 'one account’s serial calls'],
-    [Math.max(...Object.values(stats.cloudTrailByScope).map((n) => RateLimit.minimumDurationMs(n, limits.callsPerSecond))), 'busiest scope’s rate'],
+    [Math.max(...Object.values(stats.limitedByRate).map((n) => RateLimit.minimumDurationMs(n, limits.callsPerSecond))), 'busiest scope and service’s rate'],
   ];
   const [ms, why] = candidates.reduce((a, b) => (b[0] > a[0] ? b : a));
   const discovery = stats.discoveryCalls * LATENCY_MS;

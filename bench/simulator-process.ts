@@ -10,10 +10,10 @@ export interface CallStats {
   throttled: number;
   /** Calls made before any account can start: DescribeOrganization and ListAccounts. */
   discoveryCalls: number;
-  /** Calls that pass the sync's limiter (CloudTrail, EC2, GetCallerIdentity), per caller account. */
+  /** Calls that pass the sync's limiter (every collector's calls, DescribeRegions, GetCallerIdentity), per caller account. */
   limitedByAccount: Record<string, number>;
-  /** CloudTrail calls per account/region, for the rate bound. */
-  cloudTrailByScope: Record<string, number>;
+  /** The same calls per account/region/service, the key of the sync's rate limit, for the rate bound. */
+  limitedByRate: Record<string, number>;
   errors: Record<string, number>;
   /** CPU seconds the simulator used since the last reset: if near the wall time, the simulator was the bottleneck. */
   simulatorCpuSeconds: number;
@@ -46,7 +46,7 @@ process.on('disconnect', () => void sim.close().then(() => process.exit(0)));
 function callStats(calls: SimCall[]): CallStats {
   const cpu = process.cpuUsage(cpuSince);
   const simulatorCpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const stats: CallStats = { calls: 0, throttled: 0, discoveryCalls: 0, limitedByAccount: {}, cloudTrailByScope: {}, errors: {}, simulatorCpuSeconds };
+  const stats: CallStats = { calls: 0, throttled: 0, discoveryCalls: 0, limitedByAccount: {}, limitedByRate: {}, errors: {}, simulatorCpuSeconds };
   for (const call of calls) {
     if (call.errorCode) stats.errors[call.errorCode] = (stats.errors[call.errorCode] ?? 0) + 1;
     if (call.errorCode === 'ThrottlingException') {
@@ -55,12 +55,12 @@ function callStats(calls: SimCall[]): CallStats {
     }
     stats.calls += 1;
     if (call.service === 'organizations') stats.discoveryCalls += 1;
-    const limited = call.service === 'cloudtrail' || call.service === 'ec2' || (call.service === 'sts' && call.operation === 'GetCallerIdentity');
-    if (limited && call.accountId) stats.limitedByAccount[call.accountId] = (stats.limitedByAccount[call.accountId] ?? 0) + 1;
-    if (call.service === 'cloudtrail') {
-      const scope = `${call.accountId}/${call.region}`;
-      stats.cloudTrailByScope[scope] = (stats.cloudTrailByScope[scope] ?? 0) + 1;
-    }
+    // Only discovery (Organizations) and AssumeRole, made with the management account's credentials, bypass it.
+    const limited = call.service !== 'organizations' && !(call.service === 'sts' && call.operation === 'AssumeRole');
+    if (!limited || !call.accountId) continue;
+    stats.limitedByAccount[call.accountId] = (stats.limitedByAccount[call.accountId] ?? 0) + 1;
+    const rateKey = `${call.accountId}/${call.region}/${call.service}`;
+    stats.limitedByRate[rateKey] = (stats.limitedByRate[rateKey] ?? 0) + 1;
   }
   return stats;
 }

@@ -4,10 +4,11 @@
 // middleware, signer, endpoint) is done once per run: with a client per account, those cost more CPU than the calls.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import type { AwsClientClass, AwsClients } from '../../collectors/collector.js';
 import { baseCredentials, type Credentials } from './credentials.js';
-import { asAccountCall, currentAccountCall, type AccountCall } from './account-call.js';
+import { signingAccount, tagAccountCall, type AccountCall } from './account-call.js';
 import type { CallLimiter } from './limits.js';
 
 /** What a probe client resolved that every client of the run shares (AWS_USE_FIPS_ENDPOINT, AWS_RETRY_MODE, ...). */
@@ -26,9 +27,12 @@ interface AuthScheme {
   signingName?: string;
 }
 
-/** Credentials the SDK uses as they are (not memoized again): the account's own provider, looked up per call. */
-const accountCredentials: AwsCredentialIdentityProvider & { memoized: true } = Object.assign(
-  (() => currentAccountCall().credentials()) as AwsCredentialIdentityProvider,
+/**
+ * The client-wide credentials, which no call is signed with: each account's calls are signed by a signer of its own
+ * (signAsEachAccount). The SDK still resolves them once per call before signing, so they answer, with keys AWS refuses.
+ */
+const NO_CREDENTIALS: AwsCredentialIdentityProvider & { memoized: true } = Object.assign(
+  async (): Promise<AwsCredentialIdentity> => ({ accessKeyId: 'NOT-AN-ACCOUNT', secretAccessKey: 'calls are signed with their own account' }),
   { memoized: true as const },
 );
 
@@ -64,7 +68,8 @@ export class RunClients {
     if (!client) {
       const config = {
         ...this.settings,
-        credentials: accountCredentials,
+        credentials: NO_CREDENTIALS,
+        signerConstructor: AccountSigners,
         maxAttempts: this.options.maxAttempts,
         requestHandler: this.sharedHandler ?? { ...this.options.requestHandler, ...this.agents },
         // The middleware is resolved once per command type, not per call: no client adds middleware after its first call.
@@ -73,8 +78,8 @@ export class RunClients {
       };
       client = new (Client as unknown as new (config: unknown) => SdkClient)(config);
       this.sharedHandler ??= client.config.requestHandler;
-      this.limiter.attach(client, () => currentAccountCall(), region, service);
-      reuseSigner(client);
+      this.limiter.attach(client, region, service);
+      signAsEachAccount(client);
       this.clients.set(key, client);
     }
     return client;
@@ -116,9 +121,14 @@ export class AccountClients implements AwsClients {
     if (!client) {
       const shared = this.run.shared(Client as AwsClientClass<unknown>, region, service);
       const call: AccountCall = { limitKey: this.limitKey, credentials: this.credentials };
-      // The shared client itself, but every send made as this account (the SDK's paginators call send too).
+      // The shared client itself, but every command it sends marked as this account's (the SDK's paginators call send too).
       client = Object.create(shared, {
-        send: { value: (...args: unknown[]) => asAccountCall(call, () => shared.send(...args)) },
+        send: {
+          value: (command: object, ...rest: unknown[]) => {
+            tagAccountCall(command, call);
+            return shared.send(command, ...rest);
+          },
+        },
       }) as C;
       this.clients.set(key, client);
     }
@@ -126,23 +136,51 @@ export class AccountClients implements AwsClients {
   }
 }
 
+/** What the SDK's signer factory gives a signer constructor: the client's configuration, resolved for one auth scheme. */
+type SignerParams = ConstructorParameters<typeof SignatureV4>[0];
+
 /**
- * The SDK builds a new SigV4 signer for every call, copying the whole client configuration into it; a client of one
- * region and service signs every call the same way, so it keeps the signer its first call built (one per auth scheme).
- * The signer asks the credentials provider at every signing, so each call is still signed as its own account.
+ * The signer constructor of the run's clients (the SDK's `signerConstructor` setting): what the SDK builds is not a
+ * signer itself but the maker of one SigV4 signer per account, each asking its account's credentials at every signing.
  */
-function reuseSigner(client: SdkClient): void {
-  const build = client.config.signer;
-  if (!build) return;
-  const signers = new Map<string, Promise<unknown>>();
-  client.config.signer = (authScheme) => {
-    const key = `${authScheme?.name}/${authScheme?.signingRegion}/${authScheme?.signingName}`;
-    let signer = signers.get(key);
+class AccountSigners {
+  private readonly byAccount = new WeakMap<AwsCredentialIdentityProvider, SignatureV4>();
+
+  constructor(private readonly params: SignerParams) {}
+
+  forAccount(credentials: AwsCredentialIdentityProvider): SignatureV4 {
+    let signer = this.byAccount.get(credentials);
     if (!signer) {
-      signer = build(authScheme);
-      signers.set(key, signer);
-      signer.catch(() => signers.delete(key)); // not kept: the next call builds again
+      const { applyChecksum, region, service, sha256, uriEscapePath } = this.params;
+      signer = new SignatureV4({ applyChecksum, region, service, sha256, uriEscapePath, credentials });
+      this.byAccount.set(credentials, signer);
     }
     return signer;
+  }
+
+  sign(): never {
+    throw new Error('an AWS call reached the signer without its account: it cannot be signed');
+  }
+}
+
+/**
+ * The SDK builds a new signer for every call, copying the whole client configuration into it; a client of one region
+ * and service signs every call the same way, so it keeps what its first call built (one per auth scheme) and hands
+ * each call the signer of the account that sent it.
+ */
+function signAsEachAccount(client: SdkClient): void {
+  const build = client.config.signer;
+  if (!build) return;
+  const built = new Map<string, Promise<unknown>>();
+  client.config.signer = (authScheme) => {
+    const { credentials } = signingAccount();
+    const key = `${authScheme?.name}/${authScheme?.signingRegion}/${authScheme?.signingName}`;
+    let signers = built.get(key);
+    if (!signers) {
+      signers = build(authScheme);
+      built.set(key, signers);
+      signers.catch(() => built.delete(key)); // not kept: the next call builds again
+    }
+    return signers.then((made) => (made as AccountSigners).forAccount(credentials));
   };
 }

@@ -3,7 +3,7 @@
 // AWS actually receives.
 import type { FinalizeHandler, FinalizeHandlerArguments, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { asAccountCall, type AccountCall } from './account-call.js';
+import { accountCallOf, signAs } from './account-call.js';
 
 export interface SyncLimits {
   /** AWS calls in flight at once, across every account. */
@@ -42,15 +42,15 @@ export class CallLimiter {
   }
 
   /**
-   * Makes every attempt of this client's calls go through the limiter (after the retry step, before signing), counted
-   * against the account making the call; the call then goes on as that account, whichever call's completion let it go.
+   * Makes every attempt of this client's calls go through the limiter (after the retry step, right before signing),
+   * counted against the account that sent the call, which then signs it, whichever call's completion let it go.
    */
-  attach(client: { middlewareStack: MiddlewareStack<object, MetadataBearer> }, accountOf: () => AccountCall, region: string, service: string): void {
+  attach(client: { middlewareStack: MiddlewareStack<object, MetadataBearer> }, region: string, service: string): void {
     const middleware =
       <Output extends MetadataBearer>(next: FinalizeHandler<object, Output>): FinalizeHandler<object, Output> =>
       (args: FinalizeHandlerArguments<object>) => {
-        const call = accountOf();
-        return this.run(call.limitKey, region, service, () => asAccountCall(call, () => next(args)));
+        const call = accountCallOf(args);
+        return this.run(call.limitKey, region, service, () => signAs(call, () => next(args)));
       };
     client.middlewareStack.addRelativeTo(middleware as never, {
       name: 'inventoryCallLimiter',
