@@ -153,6 +153,7 @@ class AccountSigners {
     if (!signer) {
       const { applyChecksum, region, service, sha256, uriEscapePath } = this.params;
       signer = new SignatureV4({ applyChecksum, region, service, sha256, uriEscapePath, credentials });
+      keepSigningKeys(signer);
       this.byAccount.set(credentials, signer);
     }
     return signer;
@@ -161,6 +162,31 @@ class AccountSigners {
   sign(): never {
     throw new Error('an AWS call reached the signer without its account: it cannot be signed');
   }
+}
+
+type DeriveSigningKey = (credentials: AwsCredentialIdentity, region: string, shortDate: string, service?: string) => Promise<Uint8Array>;
+
+/**
+ * SigV4 derives a signing key per day, region and service with four HMACs; the SDK keeps the last 50 for the whole
+ * process, which an organization's accounts × regions × services overflow, so each call derived its key again (about
+ * 6% of a sync's CPU). Each account's signer keeps its own. Should the SDK rename the method, the SDK's cache applies.
+ */
+function keepSigningKeys(signer: SignatureV4): void {
+  const own = signer as unknown as { getSigningKey?: DeriveSigningKey };
+  const derive = own.getSigningKey?.bind(signer);
+  if (!derive) return;
+  const keys = new Map<string, Promise<Uint8Array>>();
+  own.getSigningKey = (credentials, region, shortDate, service) => {
+    const id = `${credentials.accessKeyId}\n${credentials.sessionToken ?? ''}\n${shortDate}\n${region}\n${service ?? ''}`;
+    let key = keys.get(id);
+    if (!key) {
+      if (keys.size >= 8) keys.clear(); // refreshed credentials and new days replace the old keys
+      key = derive(credentials, region, shortDate, service);
+      keys.set(id, key);
+      key.catch(() => keys.delete(id));
+    }
+    return key;
+  };
 }
 
 /**
