@@ -1,6 +1,7 @@
 // A full sync of a simulated AWS organization against the lower bound its concurrency and rate limits allow.
-// The organization: 200 accounts × 17 regions, 20 ms per call, 10 CloudTrail calls per second per account and region
-// (ThrottlingException above), 2% transient errors, one member role that cannot be assumed, one denied region.
+// The organization: 200 accounts × 17 regions with trails and KMS keys, 20 ms per call, 10 CloudTrail calls per second
+// per account and region (ThrottlingException above), 2% transient errors, one member role that cannot be assumed, one
+// denied region. The lower bound counts every call that passes the sync's limiter, of every collector.
 // Then: an unchanged sync's row writes, what a dashboard reads afterwards, and kill -9 in the middle of a full sync.
 // Usage: npm run bench -- org-sync; the organization's size and the sync's limits come from the environment:
 // BENCH_SYNC_ACCOUNTS (200), BENCH_SYNC_CONCURRENCY and BENCH_SYNC_ACCOUNT_CONCURRENCY (the sync's defaults).
