@@ -18,7 +18,8 @@ const ACCOUNT = Symbol('inventory.accountCall');
  */
 export function tagAccountCall(command: object, call: AccountCall): void {
   const tagged = (command as { [ACCOUNT]?: AccountCall })[ACCOUNT];
-  if (tagged && tagged !== call) throw new Error('one AWS command object was sent by two accounts: each call needs a command of its own');
+  // The same account may send a command again (its limit key may have moved to its id since); another account may not.
+  if (tagged && tagged.credentials !== call.credentials) throw new Error('one AWS command object was sent by two accounts: each call needs a command of its own');
   (command as { [ACCOUNT]?: AccountCall })[ACCOUNT] = call;
 }
 

@@ -30,6 +30,8 @@ interface AuthScheme {
 /**
  * The client-wide credentials, which no call is signed with: each account's calls are signed by a signer of its own
  * (signAsEachAccount). The SDK still resolves them once per call before signing, so they answer, with keys AWS refuses.
+ * A command that signs something itself with them (EC2 CopySnapshot's presigned URL) would be refused: no collector
+ * sends one.
  */
 const NO_CREDENTIALS: AwsCredentialIdentityProvider & { memoized: true } = Object.assign(
   async (): Promise<AwsCredentialIdentity> => ({ accessKeyId: 'NOT-AN-ACCOUNT', secretAccessKey: 'calls are signed with their own account' }),
@@ -125,7 +127,11 @@ export class AccountClients implements AwsClients {
       client = Object.create(shared, {
         send: {
           value: (command: object, ...rest: unknown[]) => {
-            tagAccountCall(command, call);
+            try {
+              tagAccountCall(command, call);
+            } catch (error) {
+              return Promise.reject(error);
+            }
             return shared.send(command, ...rest);
           },
         },
@@ -177,7 +183,7 @@ function keepSigningKeys(signer: SignatureV4): void {
   if (!derive) return;
   const keys = new Map<string, Promise<Uint8Array>>();
   own.getSigningKey = (credentials, region, shortDate, service) => {
-    const id = `${credentials.accessKeyId}\n${credentials.sessionToken ?? ''}\n${shortDate}\n${region}\n${service ?? ''}`;
+    const id = `${credentials.accessKeyId}\n${credentials.secretAccessKey}\n${credentials.sessionToken ?? ''}\n${shortDate}\n${region}\n${service ?? ''}`;
     let key = keys.get(id);
     if (!key) {
       if (keys.size >= 8) keys.clear(); // refreshed credentials and new days replace the old keys

@@ -19,8 +19,12 @@ describe('the account of a call', () => {
   it('refuses a call no account sent, and a command object sent by two accounts', () => {
     expect(() => accountCallOf({ input: {} })).toThrow('outside of an account');
     const command = { input: {} };
-    tagAccountCall(command, account('111111111111'));
+    const first = account('111111111111');
+    tagAccountCall(command, first);
     expect(() => tagAccountCall(command, account('222222222222'))).toThrow('sent by two accounts');
+    // The same account again, under the limit key it has once its id is known: allowed.
+    tagAccountCall(command, { ...first, limitKey: 'account id now known' });
+    expect(accountCallOf(command).limitKey).toBe('account id now known');
   });
 
   it('is given to the signer only during the synchronous hand-over to the signing middleware, and only once', () => {

@@ -6,7 +6,9 @@ import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudTrailClient, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunClients } from '../../src/sync/clients.js';
 import { CallLimiter } from '../../src/sync/limits.js';
@@ -19,11 +21,30 @@ interface Received {
 }
 
 const received: Received[] = [];
+let refused = 0;
 const server = createServer((req, res) => {
   let body = '';
   req.on('data', (chunk) => (body += chunk));
   req.on('end', () => {
     received.push({ method: req.method!, path: req.url!, headers: req.headers, body });
+    // Every other first attempt is refused with a 503, so retries are signed too.
+    if (String(req.headers['amz-sdk-request']).startsWith('attempt=1;') && received.length % 2 === 0) {
+      refused += 1;
+      res.statusCode = 503;
+      res.setHeader('content-type', 'application/x-amz-json-1.1');
+      return void res.end('{"__type":"ServiceUnavailableException","message":"try again"}');
+    }
+    const action = new URLSearchParams(body).get('Action');
+    if (action === 'DescribeRegions') {
+      res.setHeader('content-type', 'text/xml');
+      return void res.end('<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><regionInfo/></DescribeRegionsResponse>');
+    }
+    if (action === 'GetCallerIdentity') {
+      res.setHeader('content-type', 'text/xml');
+      return void res.end(
+        '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Account>111111111111</Account></GetCallerIdentityResult></GetCallerIdentityResponse>',
+      );
+    }
     res.setHeader('content-type', 'application/x-amz-json-1.1');
     res.end('{}');
   });
@@ -58,7 +79,7 @@ describe('signatures of the run’s shared clients', () => {
 
   it('verify with the secret of the account that sent each call, across accounts, regions, services and refreshed keys', async () => {
     const run = new RunClients({ endpoint: url }, new CallLimiter({ concurrency: 8, accountConcurrency: 4, callsPerSecond: 1000 }), {
-      maxAttempts: 1,
+      maxAttempts: 3,
       requestHandler: {},
     });
     const secrets = new Map<string, string>();
@@ -83,6 +104,9 @@ describe('signatures of the run’s shared clients', () => {
             Array.from({ length: 4 }, async () => {
               await account.client(CloudTrailClient, region, 'cloudtrail').send(new GetTrailStatusCommand({ Name: `trail-${i}` }));
               await account.client(KMSClient, region, 'kms').send(new DescribeKeyCommand({ KeyId: `key-${i}` }));
+              // The query protocol (EC2, STS) as well as AWS JSON (CloudTrail, KMS).
+              await account.client(EC2Client, region, 'ec2').send(new DescribeRegionsCommand({ RegionNames: [`region-${i}`] }));
+              await account.client(STSClient, region, 'sts').send(new GetCallerIdentityCommand({}));
             }),
           ),
         ),
@@ -91,16 +115,18 @@ describe('signatures of the run’s shared clients', () => {
       run.close();
     }
 
-    expect(received).toHaveLength(2 * 3 * 4 * 2);
+    // 2 regions × 3 accounts × 4 rounds × 4 calls, and a retry of each refused attempt.
+    expect(received).toHaveLength(2 * 3 * 4 * 4 + refused);
+    expect(refused).toBeGreaterThan(10);
     for (const request of received) {
       const { accessKeyId, signature, computed } = expectedSignature(request, secrets.get(String(/Credential=([^/]+)/.exec(String(request.headers.authorization))![1]))!);
       expect(secrets.has(accessKeyId), `signed with ${accessKeyId}`).toBe(true);
       expect(signature, `${request.headers['x-amz-target']} signed by ${accessKeyId}`).toBe(computed);
       // A session's token travels with the keys it belongs to.
       expect(request.headers['x-amz-security-token']).toBe(accessKeyId.startsWith('ASIATWO') ? `token-${accessKeyId.slice(7)}` : undefined);
-      // The call names the account that sent it (trail-i, key-i): it was signed by that account's keys.
+      // The call names the account that sent it (trail-i, key-i, region-i): it was signed by that account's keys.
       const sender = ['AKIAONE', 'ASIATWO', 'AKIATHREE'].findIndex((prefix) => accessKeyId.startsWith(prefix));
-      expect(request.body).toContain(`-${sender}"`);
+      if (!request.body.includes('Action=GetCallerIdentity')) expect(request.body).toMatch(new RegExp(`-${sender}("|&|$)`));
     }
     expect(refreshes).toBeGreaterThan(1);
   });
