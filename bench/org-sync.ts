@@ -37,20 +37,24 @@ const SERIAL_CALLS_PER_ACCOUNT = 6;
 export interface OrgSyncOptions {
   accounts: number;
   limits: SyncLimits;
+  /** SDK threads (BENCH_SYNC_THREADS; the sync's default when unset). */
+  threads?: number;
 }
 
 /** The organization's size and the sync's limits, from BENCH_SYNC_ACCOUNTS, BENCH_SYNC_CONCURRENCY and BENCH_SYNC_ACCOUNT_CONCURRENCY. */
 export function orgSyncOptions(env: NodeJS.ProcessEnv = process.env): OrgSyncOptions {
-  const positive = (name: string): number | undefined => {
+  const positive = (name: string, least = 1): number | undefined => {
     const text = env[name];
     if (text === undefined || text === '') return undefined;
     const value = Number(text);
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, not "${text}"`);
+    if (!Number.isInteger(value) || value < least) throw new Error(`${name} must be an integer of at least ${least}, not "${text}"`);
     return value;
   };
   const concurrency = positive('BENCH_SYNC_CONCURRENCY');
   const accountConcurrency = positive('BENCH_SYNC_ACCOUNT_CONCURRENCY');
+  const threads = positive('BENCH_SYNC_THREADS', 0);
   return {
+    ...(threads === undefined ? {} : { threads }),
     accounts: positive('BENCH_SYNC_ACCOUNTS') ?? 200,
     limits: { ...DEFAULT_LIMITS, ...(concurrency ? { concurrency } : {}), ...(accountConcurrency ? { accountConcurrency } : {}) },
   };
@@ -73,7 +77,7 @@ const AWS_VARIABLES = [
   'AWS_EC2_METADATA_DISABLED',
 ] as const;
 
-export async function runOrgSync({ accounts, limits }: OrgSyncOptions, log: (line: string) => void): Promise<Measurement> {
+export async function runOrgSync({ accounts, limits, threads }: OrgSyncOptions, log: (line: string) => void): Promise<Measurement> {
   const scenarioOptions = { accounts, latencyMs: LATENCY_MS, callsPerSecond: limits.callsPerSecond, transientErrorRate: 0.02 };
   const simulator = fork(new URL('./simulator-process.ts', import.meta.url), [JSON.stringify(scenarioOptions)], { execArgv: ['--import', 'tsx'] });
   const dir = mkdtempSync(join(tmpdir(), 'inventory-bench-sync-'));
@@ -96,6 +100,7 @@ export async function runOrgSync({ accounts, limits }: OrgSyncOptions, log: (lin
       syncInventory(store, {
         accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 5, log: silentLogger }),
         limits,
+        ...(threads === undefined ? {} : { threads }),
         log: silentLogger,
       });
 

@@ -7,9 +7,22 @@ import { Agent as HttpsAgent } from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import type { AwsClientClass, AwsClients } from '../../collectors/collector.js';
-import { baseCredentials, type Credentials } from './credentials.js';
+import { baseCredentials, credentialsProvider, type Credentials } from './credentials.js';
 import { signingAccount, tagAccountCall, type AccountCall } from './account-call.js';
 import type { CallLimiter } from './limits.js';
+
+/** Where a sync's collectors get each account's clients: RunClients in this thread, or SdkThreads spread over threads. */
+export interface SyncClients {
+  /** The clients of one account: `limitKey` is the account id, or its label until the id is known. */
+  forAccount(limitKey: string, credentials: Credentials | undefined): AccountAwsClients;
+  close(): Promise<void>;
+}
+
+/** One account's clients, whose calls count against the account's id once known. */
+export interface AccountAwsClients extends AwsClients {
+  /** From now on new clients count their calls against this key (the account id, once known). */
+  limitAs(key: string): void;
+}
 
 /** What a probe client resolved that every client of the run shares (AWS_USE_FIPS_ENDPOINT, AWS_RETRY_MODE, ...). */
 export type SharedClientSettings = Record<string, unknown>;
@@ -44,7 +57,7 @@ const NO_CREDENTIALS: AwsCredentialIdentityProvider & { memoized: true } = Objec
  * credentials and limits from the account that makes them. The endpoint configured for each service
  * (AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL or the profile) is looked up by its clients once.
  */
-export class RunClients {
+export class RunClients implements SyncClients {
   readonly agents = { httpAgent: new HttpAgent({ keepAlive: true }), httpsAgent: new HttpsAgent({ keepAlive: true }) };
   private readonly clients = new Map<string, SdkClient>();
   /** The request handler the first client built from the run's handler settings, given to every later client. */
@@ -58,9 +71,12 @@ export class RunClients {
     readonly options: { maxAttempts: number; requestHandler: Record<string, unknown> },
   ) {}
 
-  /** The clients of one account: `limitKey` is the account id, or its label until the id is known. */
   forAccount(limitKey: string, credentials: Credentials | undefined): AccountClients {
-    return new AccountClients(this, limitKey, this.credentialsOf(credentials));
+    return new AccountClients(
+      this,
+      limitKey,
+      credentialsProvider(credentials, () => (this.defaultCredentials ??= baseCredentials())),
+    );
   }
 
   /** The run's client of this service and region, built on first use. */
@@ -87,22 +103,15 @@ export class RunClients {
     return client;
   }
 
-  private credentialsOf(credentials: Credentials | undefined): AwsCredentialIdentityProvider {
-    if (credentials === undefined) return (this.defaultCredentials ??= baseCredentials());
-    if (typeof credentials === 'function') return credentials;
-    const identity: AwsCredentialIdentity = credentials;
-    return async () => identity;
-  }
-
   /** Closes the shared connection pool (clients are not destroyed one by one: that would close it under the others). */
-  close(): void {
+  async close(): Promise<void> {
     this.agents.httpAgent.destroy();
     this.agents.httpsAgent.destroy();
   }
 }
 
 /** One account's view of the run's clients: each call it sends is signed with its credentials and counted as its own. */
-export class AccountClients implements AwsClients {
+export class AccountClients implements AccountAwsClients {
   private readonly clients = new Map<string, unknown>();
 
   constructor(
@@ -112,7 +121,6 @@ export class AccountClients implements AwsClients {
     private readonly credentials: AwsCredentialIdentityProvider,
   ) {}
 
-  /** From now on new clients count their calls against this key (the account id, once known). */
   limitAs(key: string): void {
     this.limitKey = key;
   }

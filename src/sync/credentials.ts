@@ -21,6 +21,14 @@ export function baseCredentials(): AwsCredentialIdentityProvider {
   return refreshing(fromNodeProviderChain());
 }
 
+/** An account's credentials as a provider: keys as given, and none as the default chain (`defaults`, one per run). */
+export function credentialsProvider(credentials: Credentials | undefined, defaults: () => AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+  if (credentials === undefined) return defaults();
+  if (typeof credentials === 'function') return credentials;
+  const identity: AwsCredentialIdentity = credentials;
+  return async () => identity;
+}
+
 export interface AssumeRole {
   roleArn: string;
   sessionName: string;

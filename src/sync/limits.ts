@@ -16,29 +16,35 @@ export interface SyncLimits {
 
 export const DEFAULT_LIMITS: SyncLimits = { concurrency: 32, accountConcurrency: 8, callsPerSecond: 10 };
 
+/** Runs a call once one of a fixed number of slots is free. */
+type SlotLimit = <T>(call: () => Promise<T>) => Promise<T>;
+
 export class CallLimiter {
-  private readonly global: LimitFunction;
+  private readonly global: SlotLimit;
   private readonly accounts = new Map<string, LimitFunction>();
   private readonly rates = new Map<string, RateLimit>();
 
-  constructor(readonly limits: SyncLimits) {
-    this.global = pLimit(limits.concurrency);
+  /** `slots`: the run's global slots when they are shared with other threads (src/sync/sdk-threads.ts). */
+  constructor(
+    readonly limits: SyncLimits,
+    slots?: SharedSlots,
+  ) {
+    this.global = slots ? (call) => slots.run(call) : pLimit(limits.concurrency);
   }
 
-  /** Runs one AWS call once a slot of the account, a global slot and the rate of (account, region, service) allow it. */
+  /**
+   * Runs one AWS call once the rate of (account, region, service), then a slot of the account and a global slot allow it.
+   * The rate comes first so that a call waiting for its turn holds no slot another scope's call could use; a call that
+   * then waits for a slot goes later than its turn, which no rate limit minds.
+   */
   run<T>(account: string, region: string, service: string, call: () => Promise<T>): Promise<T> {
     let accountLimit = this.accounts.get(account);
     if (!accountLimit) this.accounts.set(account, (accountLimit = pLimit(this.limits.accountConcurrency)));
     const key = `${account}/${region}/${service}`;
     let rate = this.rates.get(key);
     if (!rate) this.rates.set(key, (rate = new RateLimit(this.limits.callsPerSecond)));
-    const limitedRate = rate;
-    return accountLimit(() =>
-      this.global(async () => {
-        await limitedRate.take();
-        return call();
-      }),
-    );
+    const limited = accountLimit;
+    return rate.take().then(() => limited(() => this.global(call)));
   }
 
   /**
@@ -97,4 +103,46 @@ export class RateLimit {
 
 function burstOf(callsPerSecond: number): number {
   return Math.max(1, Math.floor(callsPerSecond / 2));
+}
+
+/**
+ * A count of free slots in shared memory, so that threads each running their accounts' calls keep one global limit.
+ * Waiting is asynchronous (Atomics.waitAsync): a thread waiting for a slot goes on with its other work.
+ */
+export class SharedSlots {
+  private readonly free: Int32Array;
+
+  /** Slots over `memory`, which SharedSlots.create made and every thread of the run shares. */
+  constructor(readonly memory: SharedArrayBuffer) {
+    this.free = new Int32Array(memory);
+  }
+
+  static create(slots: number): SharedSlots {
+    const shared = new SharedSlots(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    Atomics.store(shared.free, 0, slots);
+    return shared;
+  }
+
+  async run<T>(call: () => Promise<T>): Promise<T> {
+    await this.acquire();
+    try {
+      return await call();
+    } finally {
+      Atomics.add(this.free, 0, 1);
+      Atomics.notify(this.free, 0, 1);
+    }
+  }
+
+  private async acquire(): Promise<void> {
+    for (;;) {
+      const free = Atomics.load(this.free, 0);
+      if (free > 0) {
+        if (Atomics.compareExchange(this.free, 0, free, free - 1) === free) return;
+        continue; // another thread took it first
+      }
+      // Sleeps only while there is still none free: a slot released since the load wakes it at once.
+      const wait = Atomics.waitAsync(this.free, 0, free);
+      if (wait.async) await wait.value;
+    }
+  }
 }

@@ -13,10 +13,11 @@ import { AWS_COLLECTORS, collectorsOf } from '../../collectors/aws/index.js';
 import type { Logger } from '../log.js';
 import type { ScopeResult } from '../model/scope.js';
 import type { AccountRetirement, InventoryStore, ScopeCounts, ScopeError, ScopeStatus, SyncRun } from '../store/store.js';
-import { RunClients, type AccountClients, type SharedClientSettings } from './clients.js';
+import { RunClients, type AccountAwsClients, type SharedClientSettings, type SyncClients } from './clients.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, requestHandlerConfig } from './credentials.js';
 import { CallLimiter, DEFAULT_LIMITS, type SyncLimits } from './limits.js';
 import { SyncProgress } from './progress.js';
+import { defaultSdkThreads, SdkThreads } from './sdk-threads.js';
 import type { AccountTarget } from './targets.js';
 
 export type { AccountTarget } from './targets.js';
@@ -43,6 +44,8 @@ export interface SyncOptions {
   heartbeatMs?: number;
   /** The collectors to run (default AWS_COLLECTORS): exactly one per registered asset type. */
   collectors?: readonly Collector[];
+  /** Threads that make the SDK's calls (src/sync/sdk-threads.ts); 0 makes them on the main thread. Default: defaultSdkThreads. */
+  threads?: number;
   /** When aborted, accounts not yet started are left out and the run is recorded as interrupted. */
   signal?: AbortSignal;
   progress?: SyncProgress;
@@ -117,10 +120,7 @@ export async function syncInventory(store: InventoryStore, options: SyncOptions)
   const namedAccounts: SyncSummary['namedAccounts'] = [];
   let accountCount = 0;
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const clients = new RunClients(await sharedClientSettings(), new CallLimiter(limits), {
-    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    requestHandler: requestHandlerConfig(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
-  });
+  let clients: SyncClients | undefined;
   try {
     let accounts: AccountTarget[];
     try {
@@ -154,6 +154,7 @@ export async function syncInventory(store: InventoryStore, options: SyncOptions)
     }
     accountCount = accounts.length;
     progress.accountsPlanned(accounts.length);
+    clients = await syncClients(limits, options, options.threads ?? defaultSdkThreads(accounts.length));
     const context: AccountContext = { store, runs, collectors, options, clients, homeRegion: await defaultRegion(), synced: new Set(), progress };
     // As many accounts in flight as global slots: most of an account's time goes to its serial first calls and retries.
     const accountsInFlight = pLimit(limits.concurrency);
@@ -189,7 +190,7 @@ export async function syncInventory(store: InventoryStore, options: SyncOptions)
     throw error;
   } finally {
     clearInterval(heartbeat);
-    clients.close();
+    await clients?.close();
   }
 
   const totals = totalsOf(scopes, accountCount);
@@ -230,7 +231,7 @@ interface AccountContext {
   runs: ReadonlyMap<string, SyncRun>;
   collectors: readonly Collector[];
   options: SyncOptions;
-  clients: RunClients;
+  clients: SyncClients;
   /** The region of region-less calls (STS, EC2 DescribeRegions) and of types listed once per account. */
   homeRegion: string;
   /** Accounts already synced in this run, so an account listed twice is synced once. */
@@ -299,7 +300,7 @@ async function runCollector(
   collector: Collector,
   accountId: string,
   plan: RegionPlan,
-  clients: AccountClients,
+  clients: AccountAwsClients,
 ): Promise<(ScopeOutcome & { index: number })[]> {
   const { store, options, progress } = context;
   const { definition } = collector;
@@ -360,6 +361,15 @@ function planRegions(requested: string[], regions: AccountRegions | undefined): 
     }
   }
   return { toCollect, notCollected, unknown };
+}
+
+/** The run's clients: on the main thread, or spread over `threads` SDK threads. */
+async function syncClients(limits: SyncLimits, options: SyncOptions, threads: number): Promise<SyncClients> {
+  const settings = await sharedClientSettings();
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const requestHandler = requestHandlerConfig(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  if (threads > 0) return new SdkThreads(threads, { settings, limits, maxAttempts, requestHandler });
+  return new RunClients(settings, new CallLimiter(limits), { maxAttempts, requestHandler });
 }
 
 /** The region the SDK would use from AWS_REGION or the profile, else FALLBACK_REGION. */

@@ -10,8 +10,9 @@ import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunClients } from '../../src/sync/clients.js';
-import { CallLimiter } from '../../src/sync/limits.js';
+import { RunClients, type SyncClients } from '../../src/sync/clients.js';
+import { CallLimiter, type SyncLimits } from '../../src/sync/limits.js';
+import { SdkThreads } from '../../src/sync/sdk-threads.js';
 
 interface Received {
   method: string;
@@ -69,7 +70,13 @@ function expectedSignature(request: Received, secret: string): { accessKeyId: st
   return { accessKeyId: accessKeyId!, signature: signature!, computed: hmac(key, stringToSign).toString('hex') };
 }
 
-describe('signatures of the run’s shared clients', () => {
+const LIMITS: SyncLimits = { concurrency: 8, accountConcurrency: 4, callsPerSecond: 1000 };
+const CLIENTS: [string, (url: string) => SyncClients][] = [
+  ['on the main thread', (url) => new RunClients({ endpoint: url }, new CallLimiter(LIMITS), { maxAttempts: 3, requestHandler: {} })],
+  ['on SDK threads', (url) => new SdkThreads(2, { settings: { endpoint: url }, limits: LIMITS, maxAttempts: 3, requestHandler: {} })],
+];
+
+describe.each(CLIENTS)('signatures of the run’s shared clients %s', (_where, clientsAt) => {
   let url: string;
   beforeAll(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -78,18 +85,23 @@ describe('signatures of the run’s shared clients', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('verify with the secret of the account that sent each call, across accounts, regions, services and refreshed keys', async () => {
-    const run = new RunClients({ endpoint: url }, new CallLimiter({ concurrency: 8, accountConcurrency: 4, callsPerSecond: 1000 }), {
-      maxAttempts: 3,
-      requestHandler: {},
-    });
+    received.length = 0;
+    refused = 0;
+    const run = clientsAt(url);
     const secrets = new Map<string, string>();
-    // Account 2's provider hands out new keys at every call, as an assumed role's refreshed session would.
+    // Account 2's provider hands out new keys at every call, as an assumed role's refreshed session would: its keys
+    // expire within the refresh window, so no copy of them is kept either.
     let refreshes = 0;
     const accounts = [
       run.forAccount('111111111111', { accessKeyId: 'AKIAONE', secretAccessKey: 'secret-one' }),
       run.forAccount('222222222222', async () => {
         refreshes += 1;
-        const identity = { accessKeyId: `ASIATWO${refreshes}`, secretAccessKey: `secret-two-${refreshes}`, sessionToken: `token-${refreshes}` };
+        const identity = {
+          accessKeyId: `ASIATWO${refreshes}`,
+          secretAccessKey: `secret-two-${refreshes}`,
+          sessionToken: `token-${refreshes}`,
+          expiration: new Date(Date.now() + 60_000),
+        };
         secrets.set(identity.accessKeyId, identity.secretAccessKey);
         return identity;
       }),
@@ -112,7 +124,7 @@ describe('signatures of the run’s shared clients', () => {
         ),
       );
     } finally {
-      run.close();
+      await run.close();
     }
 
     // 2 regions × 3 accounts × 4 rounds × 4 calls, and a retry of each refused attempt.
