@@ -27,6 +27,15 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
+/** A parser of whole numbers from 0 to `max` (0 usually meaning: none of these threads). */
+export function parseWholeNumberUpTo(max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > max) throw new InvalidArgumentError(`expected a whole number from 0 to ${max}`);
+    return n;
+  };
+}
+
 function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535');

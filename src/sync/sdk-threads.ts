@@ -19,6 +19,9 @@ export const THREADS_FROM_ACCOUNTS = 8;
 /** At most this many SDK threads: two already keep a 2-vCPU machine's cores busy, AWS's latency caps the rest. */
 export const MAX_SDK_THREADS = 2;
 
+/** The most SDK threads a sync may be asked for. */
+export const SDK_THREADS_LIMIT = 16;
+
 /** How many SDK threads a sync of `accounts` accounts uses by default: none on one CPU, where threads only add work. */
 export function defaultSdkThreads(accounts: number, cpus = availableParallelism()): number {
   if (accounts < THREADS_FROM_ACCOUNTS || cpus < 2) return 0;

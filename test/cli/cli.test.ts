@@ -188,6 +188,22 @@ describe('inventory sync', () => {
     );
   });
 
+  it('makes its AWS calls on the threads --threads asks for, with the same summary, and refuses a count it cannot use', async () => {
+    const env = awsEnv(sim, sim.scenario.accounts[0]);
+    const summaries: string[] = [];
+    for (const threads of ['0', '3']) {
+      const { code, stdout, stderr } = await runCli(['sync', '--quiet', '--threads', threads, '--db', join(dir, `threads-${threads}.db`), '--regions', 'us-east-1'], env);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      summaries.push(stdout.replace(/ in \d+\.\ds\n/, '\n'));
+    }
+    expect(summaries[1]).toBe(summaries[0]);
+    expect(summaries[0]).toContain('trails: 1 sightings, 1 new');
+    const refused = await runCli(['sync', '--threads', 'many'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("option '--threads <n>' argument 'many' is invalid. expected a whole number from 0 to 16");
+  });
+
   it('logs JSON lines on stderr when it is not a terminal: progress at info, every scope with --verbose', async () => {
     const env = awsEnv(sim, sim.scenario.accounts[0]);
     const parse = (stderr: string) =>

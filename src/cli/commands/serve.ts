@@ -17,7 +17,7 @@ import { openStore } from '../../store/open.js';
 import { MAX_QUERY_LIMIT } from '../../store/common.js';
 import type { InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
-import { dbOption, hostOption, logLevelOption, parsePositiveInt, portOption } from '../options.js';
+import { dbOption, hostOption, logLevelOption, parsePositiveInt, parseWholeNumberUpTo, portOption } from '../options.js';
 import { printErr, printOut } from '../../terminal-text.js';
 import { maxExceptionDaysOption } from './exceptions.js';
 
@@ -122,12 +122,6 @@ function limitsOf(flags: Partial<RequestLimits & FilterLimits>): Partial<Request
 /** The most GraphQL workers serve starts: more would only share the same CPUs. */
 const MAX_WORKERS = 64;
 
-function parseWorkers(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > MAX_WORKERS) throw new InvalidArgumentError(`expected a whole number from 0 to ${MAX_WORKERS}`);
-  return n;
-}
-
 function parsePageSize(value: string): number {
   const n = parsePositiveInt(value);
   if (n > MAX_QUERY_LIMIT) throw new InvalidArgumentError(`expected at most ${MAX_QUERY_LIMIT}`);
@@ -171,7 +165,7 @@ export function serveCommand(outcome: CommandOutcome): Command {
     new Option('--workers <n>', 'worker threads that run GraphQL reads over a SQLite file, each on a read-only connection (0: all in the server thread)')
       .env('INVENTORY_SERVE_WORKERS')
       .default(defaultWorkerCount())
-      .argParser(parseWorkers),
+      .argParser(parseWholeNumberUpTo(MAX_WORKERS)),
   );
   command.addOption(
     new Option(

@@ -7,10 +7,11 @@ import { loadAccountsConfig } from '../../sync/accounts-config.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../sync/credentials.js';
 import { DEFAULT_LIMITS } from '../../sync/limits.js';
 import { ProgressDisplay, SyncProgress } from '../../sync/progress.js';
+import { MAX_SDK_THREADS, SDK_THREADS_LIMIT, THREADS_FROM_ACCOUNTS } from '../../sync/sdk-threads.js';
 import { DEFAULT_MAX_ATTEMPTS, defaultRegion, syncInventory, type ScopeOutcome, type SyncSummary } from '../../sync/sync.js';
 import { resolveAccountTargets } from '../../sync/targets.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
-import { dbOption, logLevelOption, parsePositiveInt } from '../options.js';
+import { dbOption, logLevelOption, parsePositiveInt, parseWholeNumberUpTo } from '../options.js';
 import { printOut, terminalValue as shown } from '../../terminal-text.js';
 
 interface SyncFlags {
@@ -22,6 +23,7 @@ interface SyncFlags {
   accountConcurrency: number;
   rateLimit: number;
   requestTimeout: number;
+  threads?: number;
   format: 'text' | 'json';
   logLevel?: LogLevel;
   quiet?: boolean;
@@ -69,6 +71,12 @@ export function syncCommand(outcome: CommandOutcome): Command {
         .default(DEFAULT_REQUEST_TIMEOUT_MS)
         .argParser(parsePositiveInt),
     )
+    .addOption(
+      new Option('--threads <n>', 'threads that make the AWS calls (0: all on the main thread)')
+        .env('INVENTORY_SYNC_THREADS')
+        .default(undefined, `${MAX_SDK_THREADS} for ${THREADS_FROM_ACCOUNTS} accounts or more on a machine of 2 CPUs or more, else 0`)
+        .argParser(parseWholeNumberUpTo(SDK_THREADS_LIMIT)),
+    )
     .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'))
     .addOption(new Option('-q, --quiet', 'no progress display; only errors on stderr').conflicts('verbose'))
     .addOption(new Option('-v, --verbose', 'debug logs: every scope and call outcome').conflicts('quiet'))
@@ -100,6 +108,7 @@ export function syncCommand(outcome: CommandOutcome): Command {
             maxAttempts: flags.maxAttempts,
             limits: { concurrency: flags.concurrency, accountConcurrency: flags.accountConcurrency, callsPerSecond: flags.rateLimit },
             requestTimeoutMs: flags.requestTimeout,
+            ...(flags.threads === undefined ? {} : { threads: flags.threads }),
             signal: abort.signal,
             progress,
             log,
