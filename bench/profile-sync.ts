@@ -1,5 +1,7 @@
 // Where a sync's CPU goes: the org-sync organization (bench/org-sync.ts) synced once, then a second sync profiled with
-// the V8 CPU profiler; prints CPU per scope and the self time by package and by function.
+// the V8 CPU profiler; prints CPU per scope and the self time by package and by function. The profiler sees the main
+// thread only, so the SDK's calls are made there too unless BENCH_SYNC_THREADS says otherwise (then
+// `node --cpu-prof --import tsx bench/profile-sync.ts` writes a profile per thread).
 // Usage: npx tsx bench/profile-sync.ts [--out profile.cpuprofile]; BENCH_SYNC_ACCOUNTS as for org-sync.
 import { fork } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
@@ -24,7 +26,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const { accounts, limits } = orgSyncOptions();
+const { accounts, limits, threads = 0 } = orgSyncOptions();
 const simulator = fork(
   new URL('./simulator-process.ts', import.meta.url),
   [JSON.stringify({ accounts, latencyMs: 20, callsPerSecond: limits.callsPerSecond, transientErrorRate: 0.02 })],
@@ -49,7 +51,7 @@ const dir = mkdtempSync(join(tmpdir(), 'inventory-profile-'));
 const store = SqliteStore.open(join(dir, 'inventory.db'));
 const config = parseAccountsConfig(`organization:\n  member_role_name: ${org.memberRoleName}\n`, 'profile accounts');
 const sync = () =>
-  syncInventory(store, { accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 5, log: silentLogger }), limits, log: silentLogger });
+  syncInventory(store, { accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 5, log: silentLogger }), limits, threads, log: silentLogger });
 await ask({ type: 'faults', on: false });
 await sync();
 
