@@ -41,9 +41,20 @@ export type Authentication =
 
 type ParsedAuthorization = { ok: true; scope: CredentialScope } | { ok: false; reason: 'missingToken' | 'incompleteSignature'; message: string };
 
+/** The last header parsed and its result: routing, the call log and authentication each read the same request's header. */
+let lastParsed: { authorization: string | undefined; dated: boolean; result: ParsedAuthorization } | undefined;
+
 /** Reads the credential scope out of a SigV4 authorization header, reporting what AWS would complain about. */
 export function parseAuthorization(headers: IncomingHttpHeaders): ParsedAuthorization {
   const authorization = headers.authorization;
+  const dated = headers['x-amz-date'] !== undefined || headers.date !== undefined;
+  if (lastParsed !== undefined && lastParsed.authorization === authorization && lastParsed.dated === dated) return lastParsed.result;
+  const result = readAuthorization(authorization, dated);
+  lastParsed = { authorization, dated, result };
+  return result;
+}
+
+function readAuthorization(authorization: string | undefined, dated: boolean): ParsedAuthorization {
   if (authorization === undefined || authorization.trim() === '') {
     return { ok: false, reason: 'missingToken', message: 'Missing Authentication Token' };
   }
@@ -60,7 +71,7 @@ export function parseAuthorization(headers: IncomingHttpHeaders): ParsedAuthoriz
   for (const required of ['Credential', 'Signature', 'SignedHeaders']) {
     if (!parameters.get(required)) problems.push(`Authorization header requires '${required}' parameter.`);
   }
-  if (headers['x-amz-date'] === undefined && headers.date === undefined) {
+  if (!dated) {
     problems.push("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
   }
   if (problems.length > 0) {
