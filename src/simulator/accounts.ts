@@ -27,8 +27,25 @@ interface AccountIndex {
 
 const accountIndexes = new WeakMap<Scenario, AccountIndex>();
 
+/** The index checked at the start of the request being handled, and its scenario; undefined between requests. */
+let handling: { scenario: Scenario; index: AccountIndex } | undefined;
+
+/**
+ * Runs one request's handler with the scenario's account index checked once, not at every lookup: nothing else runs
+ * until the handler returns, and no handler changes the account list, an access key or an account id.
+ */
+export function handlingRequest<T>(scenario: Scenario, handle: () => T): T {
+  handling = { scenario, index: accountIndex(scenario) };
+  try {
+    return handle();
+  } finally {
+    handling = undefined;
+  }
+}
+
 /** Every call looks its caller up among hundreds of accounts; the index is rebuilt whenever a test changed them. */
 function accountIndex(scenario: Scenario): AccountIndex {
+  if (handling !== undefined && handling.scenario === scenario && handling.index.accounts === scenario.accounts) return handling.index;
   const cached = accountIndexes.get(scenario);
   if (cached !== undefined && isCurrent(cached, scenario.accounts)) return cached;
   const index: AccountIndex = { accounts: scenario.accounts, members: [], accessKeyIds: [], ids: [], byAccessKey: new Map(), byId: new Map() };

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { handlingRequest } from './accounts.js';
 import { peekCredentialScope } from './auth.js';
 import type { HandledRequest, SimRequest } from './exchange.js';
 import { FaultInjector, responseDelay } from './faults.js';
@@ -62,7 +63,7 @@ export async function startSimulator(scenario: Scenario, options: SimulatorOptio
   const faults = new FaultInjector(scenario);
   const sessions = new SessionStore();
   const context: ServiceContext = { scenario, faults, sessions };
-  const route = (request: SimRequest): HandledRequest => serviceFor(signatureOf(request)).handle(request, context);
+  const route = (request: SimRequest): HandledRequest => handlingRequest(scenario, () => serviceFor(signatureOf(request)).handle(request, context));
 
   const server = createServer((incoming, outgoing) => {
     void serve(incoming, outgoing, route, scenario, log);
