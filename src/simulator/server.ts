@@ -4,7 +4,6 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { handlingRequest } from './accounts.js';
 import { peekCredentialScope } from './auth.js';
 import type { HandledRequest, SimRequest } from './exchange.js';
@@ -123,7 +122,7 @@ async function serve(
     }
     const { response, call } = route({ method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers: incoming.headers, body });
     const delay = responseDelay(scenario, call);
-    if (delay > 0) await sleep(delay);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay)); // lighter than timers/promises, once per call
     call.status = response.status;
     countCall(log, call);
     if (log.record) {
