@@ -8,6 +8,8 @@ import type { Scenario, SimAccount } from './scenario.js';
 import type { SessionStore, SimSession } from './sessions.js';
 
 const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
+/** A run of whitespace other than one lone space. */
+const WHITESPACE_TO_COLLAPSE = /[^\S ]\s*| \s+/g;
 
 /** `Credential=<AKID>/<yyyymmdd>/<region>/<service>/aws4_request` */
 export interface CredentialScope {
@@ -58,12 +60,15 @@ function readAuthorization(authorization: string | undefined, dated: boolean): P
   if (authorization === undefined || authorization.trim() === '') {
     return { ok: false, reason: 'missingToken', message: 'Missing Authentication Token' };
   }
-  const [algorithm, ...rest] = authorization.trim().split(/\s+/);
+  // Every run of whitespace reads as one space; the SDK's header has none but single spaces, and is then not copied.
+  const normalized = authorization.trim().replace(WHITESPACE_TO_COLLAPSE, ' ');
+  const space = normalized.indexOf(' ');
+  const algorithm = space < 0 ? normalized : normalized.slice(0, space);
   if (algorithm !== SIGV4_ALGORITHM) {
     return { ok: false, reason: 'incompleteSignature', message: `Unsupported Authorization Type. Authorization=${authorization}` };
   }
   const parameters = new Map<string, string>();
-  for (const part of rest.join(' ').split(',')) {
+  for (const part of (space < 0 ? '' : normalized.slice(space + 1)).split(',')) {
     const separator = part.indexOf('=');
     if (separator > 0) parameters.set(part.slice(0, separator).trim(), part.slice(separator + 1).trim());
   }
