@@ -8,6 +8,8 @@ import type { Scenario, SimAccount } from './scenario.js';
 import type { SessionStore, SimSession } from './sessions.js';
 
 const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
+/** A run of whitespace other than one lone space. */
+const WHITESPACE_TO_COLLAPSE = /[^\S ]\s*| \s+/g;
 
 /** `Credential=<AKID>/<yyyymmdd>/<region>/<service>/aws4_request` */
 export interface CredentialScope {
@@ -41,18 +43,32 @@ export type Authentication =
 
 type ParsedAuthorization = { ok: true; scope: CredentialScope } | { ok: false; reason: 'missingToken' | 'incompleteSignature'; message: string };
 
+/** The last header parsed and its result: routing, the call log and authentication each read the same request's header. */
+let lastParsed: { authorization: string | undefined; dated: boolean; result: ParsedAuthorization } | undefined;
+
 /** Reads the credential scope out of a SigV4 authorization header, reporting what AWS would complain about. */
 export function parseAuthorization(headers: IncomingHttpHeaders): ParsedAuthorization {
   const authorization = headers.authorization;
+  const dated = headers['x-amz-date'] !== undefined || headers.date !== undefined;
+  if (lastParsed !== undefined && lastParsed.authorization === authorization && lastParsed.dated === dated) return lastParsed.result;
+  const result = readAuthorization(authorization, dated);
+  lastParsed = { authorization, dated, result };
+  return result;
+}
+
+function readAuthorization(authorization: string | undefined, dated: boolean): ParsedAuthorization {
   if (authorization === undefined || authorization.trim() === '') {
     return { ok: false, reason: 'missingToken', message: 'Missing Authentication Token' };
   }
-  const [algorithm, ...rest] = authorization.trim().split(/\s+/);
+  // Every run of whitespace reads as one space; the SDK's header has none but single spaces, and is then not copied.
+  const normalized = authorization.trim().replace(WHITESPACE_TO_COLLAPSE, ' ');
+  const space = normalized.indexOf(' ');
+  const algorithm = space < 0 ? normalized : normalized.slice(0, space);
   if (algorithm !== SIGV4_ALGORITHM) {
     return { ok: false, reason: 'incompleteSignature', message: `Unsupported Authorization Type. Authorization=${authorization}` };
   }
   const parameters = new Map<string, string>();
-  for (const part of rest.join(' ').split(',')) {
+  for (const part of (space < 0 ? '' : normalized.slice(space + 1)).split(',')) {
     const separator = part.indexOf('=');
     if (separator > 0) parameters.set(part.slice(0, separator).trim(), part.slice(separator + 1).trim());
   }
@@ -60,7 +76,7 @@ export function parseAuthorization(headers: IncomingHttpHeaders): ParsedAuthoriz
   for (const required of ['Credential', 'Signature', 'SignedHeaders']) {
     if (!parameters.get(required)) problems.push(`Authorization header requires '${required}' parameter.`);
   }
-  if (headers['x-amz-date'] === undefined && headers.date === undefined) {
+  if (!dated) {
     problems.push("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
   }
   if (problems.length > 0) {

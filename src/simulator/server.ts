@@ -4,7 +4,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { handlingRequest } from './accounts.js';
 import { peekCredentialScope } from './auth.js';
 import type { HandledRequest, SimRequest } from './exchange.js';
 import { FaultInjector, responseDelay } from './faults.js';
@@ -44,22 +44,25 @@ export interface SimulatorOptions {
    * `callCounts` and `errorCounts` instead.
    */
   recordCalls?: boolean;
+  /** Told of every call once it is answered, whether or not `calls` keeps it (without its response body then). */
+  onCall?: (call: SimCall) => void;
 }
 
 /** What the server keeps about the calls it answered. */
 interface CallLog {
   record: boolean;
+  onCall: ((call: SimCall) => void) | undefined;
   calls: SimCall[];
   callCounts: Map<string, number>;
   errorCounts: Map<string, number>;
 }
 
 export async function startSimulator(scenario: Scenario, options: SimulatorOptions = {}): Promise<Simulator> {
-  const log: CallLog = { record: options.recordCalls ?? true, calls: [], callCounts: new Map(), errorCounts: new Map() };
+  const log: CallLog = { record: options.recordCalls ?? true, onCall: options.onCall, calls: [], callCounts: new Map(), errorCounts: new Map() };
   const faults = new FaultInjector(scenario);
   const sessions = new SessionStore();
   const context: ServiceContext = { scenario, faults, sessions };
-  const route = (request: SimRequest): HandledRequest => serviceFor(signatureOf(request)).handle(request, context);
+  const route = (request: SimRequest): HandledRequest => handlingRequest(scenario, () => serviceFor(signatureOf(request)).handle(request, context));
 
   const server = createServer((incoming, outgoing) => {
     void serve(incoming, outgoing, route, scenario, log);
@@ -119,13 +122,14 @@ async function serve(
     }
     const { response, call } = route({ method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers: incoming.headers, body });
     const delay = responseDelay(scenario, call);
-    if (delay > 0) await sleep(delay);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay)); // lighter than timers/promises, once per call
     call.status = response.status;
     countCall(log, call);
     if (log.record) {
       call.responseBody = response.body;
       log.calls.push(call);
     }
+    log.onCall?.(call);
     outgoing.sendDate = false; // a Date header would let the SDK "correct" its clock from the simulator
     outgoing.writeHead(response.status, { ...response.headers, 'content-length': String(Buffer.byteLength(response.body)) });
     outgoing.end(response.body);
@@ -142,13 +146,17 @@ function countCall(log: CallLog, call: SimCall): void {
   if (call.errorCode !== undefined) log.errorCounts.set(call.errorCode, (log.errorCounts.get(call.errorCode) ?? 0) + 1);
 }
 
-async function readBody(incoming: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_REQUEST_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** The request body, or undefined past MAX_REQUEST_BYTES. Read through events: an async iterator costs more per request. */
+function readBody(incoming: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    incoming.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
+      else resolve(undefined); // the rest is read and dropped while the 413 goes out
+    });
+    incoming.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    incoming.once('error', reject);
+  });
 }
