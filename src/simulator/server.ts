@@ -158,5 +158,7 @@ function readBody(incoming: IncomingMessage): Promise<string | undefined> {
     });
     incoming.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
     incoming.once('error', reject);
+    // After 'end' this changes nothing; before it, the client is gone and no answer can reach it.
+    incoming.once('close', () => reject(new Error('the connection closed before the request body ended')));
   });
 }
