@@ -110,39 +110,52 @@ function burstOf(callsPerSecond: number): number {
  * Waiting is asynchronous (Atomics.waitAsync): a thread waiting for a slot goes on with its other work.
  */
 export class SharedSlots {
-  private readonly free: Int32Array;
+  /** [free slots, calls waiting for one]. */
+  private readonly cells: Int32Array;
 
   /** Slots over `memory`, which SharedSlots.create made and every thread of the run shares. */
   constructor(readonly memory: SharedArrayBuffer) {
-    this.free = new Int32Array(memory);
+    this.cells = new Int32Array(memory);
   }
 
   static create(slots: number): SharedSlots {
-    const shared = new SharedSlots(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-    Atomics.store(shared.free, 0, slots);
+    const shared = new SharedSlots(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+    Atomics.store(shared.cells, FREE, slots);
     return shared;
   }
 
-  async run<T>(call: () => Promise<T>): Promise<T> {
-    await this.acquire();
-    try {
-      return await call();
-    } finally {
-      Atomics.add(this.free, 0, 1);
-      Atomics.notify(this.free, 0, 1);
+  run<T>(call: () => Promise<T>): Promise<T> {
+    const release = () => {
+      Atomics.add(this.cells, FREE, 1);
+      // Waking a waiter is a message to its thread: sent only when a call waits.
+      if (Atomics.load(this.cells, WAITING) > 0) Atomics.notify(this.cells, FREE, 1);
+    };
+    const slotted = () => call().finally(release);
+    return this.take() ? slotted() : this.waitForSlot().then(slotted);
+  }
+
+  /** Takes a free slot if there is one. */
+  private take(): boolean {
+    for (;;) {
+      const free = Atomics.load(this.cells, FREE);
+      if (free <= 0) return false;
+      if (Atomics.compareExchange(this.cells, FREE, free, free - 1) === free) return true;
     }
   }
 
-  private async acquire(): Promise<void> {
-    for (;;) {
-      const free = Atomics.load(this.free, 0);
-      if (free > 0) {
-        if (Atomics.compareExchange(this.free, 0, free, free - 1) === free) return;
-        continue; // another thread took it first
+  private async waitForSlot(): Promise<void> {
+    Atomics.add(this.cells, WAITING, 1);
+    try {
+      // Sleeps only while none is free: a slot released since the last look wakes it at once ('not-equal').
+      while (!this.take()) {
+        const wait = Atomics.waitAsync(this.cells, FREE, 0);
+        if (wait.async) await wait.value;
       }
-      // Sleeps only while there is still none free: a slot released since the load wakes it at once.
-      const wait = Atomics.waitAsync(this.free, 0, free);
-      if (wait.async) await wait.value;
+    } finally {
+      Atomics.sub(this.cells, WAITING, 1);
     }
   }
 }
+
+const FREE = 0;
+const WAITING = 1;
