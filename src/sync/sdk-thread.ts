@@ -8,7 +8,7 @@ import { tagAccountCall, type AccountCall } from './account-call.js';
 import { RunClients } from './clients.js';
 import { refreshing } from './credentials.js';
 import { CallLimiter, SharedSlots } from './limits.js';
-import { crossable, revived, type CallRequest, type FromThread, type RunSetup, type ToThread } from './sdk-threads.js';
+import { crossable, Outbox, revived, type CallAnswer, type CallRequest, type FromThread, type RunSetup, type ToThread } from './sdk-threads.js';
 
 const port = parentPort!;
 /** Each run's clients, from its start to its end. */
@@ -22,10 +22,11 @@ const asked = new Map<number, { resolve: (identity: AwsCredentialIdentity) => vo
 let asks = 0;
 
 const post = (message: FromThread) => port.postMessage(message);
+const answers = new Outbox<CallAnswer>(sendAnswers);
 
 port.on('message', (message: ToThread) => {
-  if (message.type === 'call') {
-    void send(message);
+  if (message.type === 'calls') {
+    for (const call of message.calls) void send(call);
     return;
   }
   if (message.type === 'run') {
@@ -59,9 +60,24 @@ async function send(request: CallRequest): Promise<void> {
     const client = clients.shared(Client as AwsClientClass<unknown>, request.region, request.service);
     const command = new (Command as new (input: unknown) => object)(request.input);
     tagAccountCall(command, accountCall(request));
-    post({ type: 'output', id: request.id, output: await client.send(command) });
+    answers.push({ type: 'output', id: request.id, output: await client.send(command) });
   } catch (error) {
-    post({ type: 'failure', id: request.id, error: crossable(error) });
+    answers.push({ type: 'failure', id: request.id, error: crossable(error) });
+  }
+}
+
+/** Sends a turn's answers; should one not cross (an output that cannot be cloned), each is sent alone, it as a failure. */
+function sendAnswers(batch: CallAnswer[]): void {
+  try {
+    post({ type: 'answers', answers: batch });
+  } catch {
+    for (const answer of batch) {
+      try {
+        post({ type: 'answers', answers: [answer] });
+      } catch (error) {
+        post({ type: 'answers', answers: [{ type: 'failure', id: answer.id, error: crossable(error) }] });
+      }
+    }
   }
 }
 

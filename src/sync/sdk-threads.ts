@@ -65,12 +65,34 @@ export interface CredentialsAnswer {
   error?: CrossedError;
 }
 
-export type ToThread = RunMessage | CallRequest | CredentialsAnswer;
+export type ToThread = RunMessage | { type: 'calls'; calls: CallRequest[] } | CredentialsAnswer;
 
-export type FromThread =
-  | { type: 'output'; id: number; output: unknown }
-  | { type: 'failure'; id: number; error: CrossedError }
-  | { type: 'credentials'; id: number; account: number };
+/** What became of one call. */
+export type CallAnswer = { type: 'output'; id: number; output: unknown } | { type: 'failure'; id: number; error: CrossedError };
+
+export type FromThread = { type: 'answers'; answers: CallAnswer[] } | { type: 'credentials'; id: number; account: number };
+
+/**
+ * Messages of one turn of the event loop, sent as one: each message wakes the thread it is sent to, which costs more
+ * than the message itself.
+ */
+export class Outbox<T> {
+  private items: T[] = [];
+
+  constructor(private readonly send: (items: T[]) => void) {}
+
+  push(item: T): void {
+    if (this.items.length === 0) setImmediate(() => this.flush());
+    this.items.push(item);
+  }
+
+  flush(): void {
+    if (this.items.length === 0) return;
+    const items = this.items;
+    this.items = [];
+    this.send(items);
+  }
+}
 
 /** An error as it crosses threads: what the sync and collectors read of it (name, message, code, metadata). */
 export interface CrossedError {
@@ -180,6 +202,7 @@ class SdkThread {
   readonly credentials = new Map<number, AwsCredentialIdentityProvider>();
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (output: unknown) => void; reject: (error: Error) => void }>();
+  private readonly outbox = new Outbox<CallRequest>((calls) => this.worker.postMessage({ type: 'calls', calls } satisfies ToThread));
   private calls = 0;
   private activeRuns = 0;
   /** Why the thread is gone, once it is: later calls fail with it instead of waiting for ever. */
@@ -202,6 +225,7 @@ class SdkThread {
   endRun(run: number, accounts: readonly number[]): void {
     for (const account of accounts) this.credentials.delete(account);
     if (this.stopped) return;
+    this.outbox.flush();
     this.worker.postMessage({ type: 'end', run } satisfies ToThread);
     if (--this.activeRuns === 0) this.worker.unref();
   }
@@ -211,7 +235,7 @@ class SdkThread {
     const id = this.calls++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'call', id, ...request } satisfies CallRequest);
+      this.outbox.push({ type: 'call', id, ...request });
     });
   }
 
@@ -220,11 +244,13 @@ class SdkThread {
       this.answerCredentials(message.id, message.account);
       return;
     }
-    const waiting = this.pending.get(message.id);
-    if (!waiting) return;
-    this.pending.delete(message.id);
-    if (message.type === 'output') waiting.resolve(message.output);
-    else waiting.reject(revived(message.error));
+    for (const answer of message.answers) {
+      const waiting = this.pending.get(answer.id);
+      if (!waiting) continue;
+      this.pending.delete(answer.id);
+      if (answer.type === 'output') waiting.resolve(answer.output);
+      else waiting.reject(revived(answer.error));
+    }
   }
 
   private answerCredentials(id: number, account: number): void {
