@@ -1,7 +1,8 @@
 // Runs the collectors (collectors/aws/index.ts) over accounts × regions in one loop: per account, credentials, STS and
 // the enabled regions once, then every collector over its regions, accounts in parallel within the configured limits.
 // Each collector's runs, scopes and account outcomes are its own (README, "Sync runs"). Every scope is written in its
-// own transaction; a failure stays inside its account or scope: the run goes on.
+// own transaction; a failure stays inside its account or scope: the run goes on. With several accounts the SDK makes
+// its calls on threads of its own (src/sync/sdk-threads.ts).
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { STSClient } from '@aws-sdk/client-sts';
