@@ -202,7 +202,7 @@ class SdkThread {
   readonly credentials = new Map<number, AwsCredentialIdentityProvider>();
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (output: unknown) => void; reject: (error: Error) => void }>();
-  private readonly outbox = new Outbox<CallRequest>((calls) => this.worker.postMessage({ type: 'calls', calls } satisfies ToThread));
+  private readonly outbox = new Outbox<CallRequest>((calls) => this.sendCalls(calls));
   private calls = 0;
   private activeRuns = 0;
   /** Why the thread is gone, once it is: later calls fail with it instead of waiting for ever. */
@@ -237,6 +237,22 @@ class SdkThread {
       this.pending.set(id, { resolve, reject });
       this.outbox.push({ type: 'call', id, ...request });
     });
+  }
+
+  /** Sends a turn's calls; should one not cross (an input that cannot be cloned), each is sent alone, and it fails. */
+  private sendCalls(calls: CallRequest[]): void {
+    try {
+      this.worker.postMessage({ type: 'calls', calls } satisfies ToThread);
+    } catch {
+      for (const call of calls) {
+        try {
+          this.worker.postMessage({ type: 'calls', calls: [call] } satisfies ToThread);
+        } catch (error) {
+          this.pending.get(call.id)?.reject(new Error(`${call.command} could not be handed to an SDK thread: ${(error as Error).message}`));
+          this.pending.delete(call.id);
+        }
+      }
+    }
   }
 
   private receive(message: FromThread): void {

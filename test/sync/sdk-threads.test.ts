@@ -154,6 +154,14 @@ describe('SDK threads', () => {
       expect(() => account.client(OrganizationsClient, 'us-east-1', 'organizations')).toThrow(
         /no SDK package is listed for OrganizationsClient.*src\/sync\/sdk-packages\.ts/,
       );
+      // An input that cannot cross to a thread fails its own call, not the others sent with it.
+      const client = account.client(CloudTrailClient, 'us-east-1', 'cloudtrail');
+      const [broken, sound] = await Promise.allSettled([
+        client.send(new GetTrailStatusCommand({ Name: 't', notData: () => 1 } as never)),
+        client.send(new GetTrailStatusCommand({ Name: 't' })),
+      ]);
+      expect(broken).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/^GetTrailStatusCommand could not be handed to an SDK thread: /) } });
+      expect(sound).toMatchObject({ status: 'rejected', reason: { name: 'TrailNotFoundException' } });
       // Credentials that cannot be had fail the call with their own error.
       const refused = threads.forAccount('account-9', async () => {
         throw Object.assign(new Error('User is not authorized to perform: sts:AssumeRole'), { name: 'AccessDenied' });
