@@ -31,10 +31,14 @@ async function inventoryOf(store: InventoryStore): Promise<unknown[]> {
   return assets.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
-/** What a summary says of each scope and account, in a stable order. */
+/**
+ * What a summary says of each scope and account, in a stable order. Which scope counts a trail seen in several regions
+ * as new depends on which is written first, in either way: only the total is compared.
+ */
 function outcomesOf(summary: SyncSummary): unknown {
   return {
-    scopes: summary.scopes.map((s) => `${s.collector} ${s.accountId} ${s.region} ${s.status} ${s.error?.code ?? ''} seen=${s.seen} new=${s.new}`).sort(),
+    scopes: summary.scopes.map((s) => `${s.collector} ${s.accountId} ${s.region} ${s.status} ${s.error?.code ?? ''} seen=${s.seen}`).sort(),
+    totals: summary.totals,
     accountFailures: summary.accountFailures.map((f) => `${f.accountId ?? f.label} ${f.error.code} ${f.error.message}`).sort(),
     runs: summary.runs.map((run) => run.status),
   };
