@@ -98,6 +98,7 @@ export class RunClients implements SyncClients {
       this.sharedHandler ??= client.config.requestHandler;
       this.limiter.attach(client, region, service);
       signAsEachAccount(client);
+      withFastProperties(client.config);
       this.clients.set(key, client);
     }
     return client;
@@ -223,4 +224,19 @@ function signAsEachAccount(client: SdkClient): void {
     }
     return signers.then((made) => (made as AccountSigners).forAccount(credentials));
   };
+}
+
+const ABSENT = Symbol('absent');
+const lookUpAbsent = (through: Record<symbol, unknown>): unknown => through[ABSENT];
+
+/**
+ * The SDK copies the whole client configuration (some 45 settings) into a new object three times per call (to
+ * serialize, to parse, to resolve the endpoint). The configuration it builds has its settings added one by one, so V8
+ * keeps it as a dictionary, which copies about six times slower than an object with fast properties: a fifth of the
+ * instructions a sync spends per call (README, Performance). V8 turns an object back into a fast one when lookups
+ * through objects that inherit from it miss; the object, its settings and what the SDK does with them do not change.
+ */
+export function withFastProperties(config: object): void {
+  const heirs = [Object.create(config), Object.assign(Object.create(config), { heir: 2 })];
+  for (let round = 0; round < 4; round += 1) for (const heir of heirs) lookUpAbsent(heir);
 }
