@@ -236,7 +236,7 @@ const lookUpAbsent = (through: Record<symbol, unknown>): unknown => through[ABSE
  * instructions a sync spends per call (README, Performance). V8 turns an object back into a fast one when lookups
  * through objects that inherit from it miss; the object, its settings and what the SDK does with them do not change.
  */
-export function withFastProperties(config: object): void {
+function withFastProperties(config: object): void {
   const heirs = [Object.create(config), Object.assign(Object.create(config), { heir: 2 })];
   for (let round = 0; round < 4; round += 1) for (const heir of heirs) lookUpAbsent(heir);
 }
