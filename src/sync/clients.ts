@@ -2,10 +2,11 @@
 // region for the whole run, shared by every account, each call signed with its own account's credentials and counted
 // against its account's limits. What every client would otherwise build and look up for itself (configuration,
 // middleware, signer, endpoint) is done once per run: with a client per account, those cost more CPU than the calls.
+import { createHmac, hash } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, MetadataBearer, MiddlewareStack } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, MetadataBearer, MiddlewareStack, SourceData } from '@smithy/types';
 import type { AwsClientClass, AwsClients } from '../../collectors/collector.js';
 import { baseCredentials, credentialsProvider, type Credentials } from './credentials.js';
 import { signingAccount, tagAccountCall, type AccountCall } from './account-call.js';
@@ -166,8 +167,8 @@ class AccountSigners {
   forAccount(credentials: AwsCredentialIdentityProvider): SignatureV4 {
     let signer = this.byAccount.get(credentials);
     if (!signer) {
-      const { applyChecksum, region, service, sha256, uriEscapePath } = this.params;
-      signer = new SignatureV4({ applyChecksum, region, service, sha256, uriEscapePath, credentials });
+      const { applyChecksum, region, service, uriEscapePath } = this.params;
+      signer = new SignatureV4({ applyChecksum, region, service, sha256: OneShotSha256, uriEscapePath, credentials });
       keepSigningKeys(signer);
       this.byAccount.set(credentials, signer);
     }
@@ -177,6 +178,37 @@ class AccountSigners {
   sign(): never {
     throw new Error('an AWS call reached the signer without its account: it cannot be signed');
   }
+}
+
+/**
+ * SHA-256 and HMAC-SHA256 for the signers, each digest computed in one native call. The SDK's own hasher builds two
+ * hash objects per plain digest (it digests a copy), five per signed call; building them is most of what hashing costs
+ * for inputs of a few hundred bytes.
+ */
+export class OneShotSha256 implements Checksum {
+  readonly digestLength = 32;
+  private chunks: Uint8Array[] = [];
+
+  constructor(private readonly secret?: SourceData) {}
+
+  update(data: Uint8Array): void {
+    this.chunks.push(data);
+  }
+
+  async digest(): Promise<Uint8Array> {
+    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    const digest = this.secret === undefined ? hash('sha256', data, 'buffer') : createHmac('sha256', asKey(this.secret)).update(data).digest();
+    return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+  }
+
+  reset(): void {
+    this.chunks = [];
+  }
+}
+
+function asKey(secret: SourceData): string | Uint8Array {
+  if (typeof secret === 'string') return secret;
+  return ArrayBuffer.isView(secret) ? new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength) : new Uint8Array(secret);
 }
 
 type DeriveSigningKey = (credentials: AwsCredentialIdentity, region: string, shortDate: string, service?: string) => Promise<Uint8Array>;

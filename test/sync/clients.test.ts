@@ -3,12 +3,13 @@
 // behind other accounts' calls, and whichever collector (trails, KMS keys) made it.
 import * as cloudtrail from '@aws-sdk/client-cloudtrail';
 import * as kms from '@aws-sdk/client-kms';
+import { createHash, createHmac } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AWS_COLLECTORS } from '../../collectors/aws/index.js';
 import { silentLogger } from '../../src/log.js';
 import type { SimKmsKey } from '../../src/simulator/index.js';
-import { RunClients } from '../../src/sync/clients.js';
+import { OneShotSha256, RunClients } from '../../src/sync/clients.js';
 import { CallLimiter, DEFAULT_LIMITS } from '../../src/sync/limits.js';
 import { syncInventory } from '../../src/sync/sync.js';
 import { accountTargets, simulatedAwsPerTest } from '../support/aws.js';
@@ -141,5 +142,31 @@ describe('shared SDK clients', () => {
     } finally {
       await run.close();
     }
+  });
+
+  it('hash for the signers as SHA-256 and HMAC-SHA256 do, whatever the chunks and the kind of key', async () => {
+    const utf8 = (text: string) => new TextEncoder().encode(text);
+    const digestOf = async (secret: string | Uint8Array | undefined, chunks: string[]) => {
+      const hasher = new OneShotSha256(secret);
+      for (const chunk of chunks) hasher.update(utf8(chunk));
+      return Buffer.from(await hasher.digest()).toString('hex');
+    };
+    // FIPS 180-2's vector, then the empty input.
+    expect(await digestOf(undefined, ['abc'])).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(await digestOf(undefined, [])).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    const request = 'POST\n/\n\ncontent-type:application/x-amz-json-1.1\nhost:kms.us-east-1.amazonaws.com\n';
+    expect(await digestOf(undefined, [request.slice(0, 10), request.slice(10), 'é'])).toBe(createHash('sha256').update(`${request}é`).digest('hex'));
+    // RFC 4231's second HMAC-SHA256 vector, with the key as text and as bytes (a derived signing key is bytes).
+    const rfc4231 = '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843';
+    expect(await digestOf('Jefe', ['what do ya want ', 'for nothing?'])).toBe(rfc4231);
+    expect(await digestOf(utf8('Jefe'), ['what do ya want for nothing?'])).toBe(rfc4231);
+    const key = new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).subarray(2, 8);
+    expect(await digestOf(key, ['string to sign'])).toBe(createHmac('sha256', Buffer.from(key)).update('string to sign').digest('hex'));
+    // Reset forgets what was given.
+    const hasher = new OneShotSha256();
+    hasher.update(utf8('discarded'));
+    hasher.reset();
+    hasher.update(utf8('abc'));
+    expect(Buffer.from(await hasher.digest()).toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 });
