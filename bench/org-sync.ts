@@ -26,8 +26,8 @@ import { countRowWrites } from '../test/support/store.js';
 import type { Benchmark, Measurement } from './lib/measure.js';
 import type { CallStats, SimulatorRequest } from './simulator-process.js';
 
-const LATENCY_MS = 20;
-const RATIO_BAR = 1.5;
+export const LATENCY_MS = 20;
+export const RATIO_BAR = 1.5;
 /**
  * The longest chain of calls one account must make one after another: AssumeRole, GetCallerIdentity, DescribeRegions,
  * then KMS's ListKeys, DescribeKey, GetKeyRotationStatus (CloudTrail's DescribeTrails, GetTrailStatus is shorter).

@@ -13,6 +13,7 @@ import { hostileLoad } from './hostile-load.js';
 import { kmsKeyQuery } from './kms-key-query.js';
 import { serverMemory } from './memory.js';
 import { orgSync } from './org-sync.js';
+import { sdkCallFloor } from './sdk-call-floor.js';
 import { seedQuery } from './seed-query.js';
 import { seedQueryPostgres } from './seed-query-postgres.js';
 import { syncIngest, syncResyncUnchanged } from './sync-ingest.js';
@@ -29,6 +30,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   serverMemory,
   hostileLoad,
   orgSync,
+  sdkCallFloor,
   seedQueryPostgres,
   dashboardPagePostgresScale,
 ];

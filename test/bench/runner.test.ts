@@ -1,15 +1,18 @@
 // The bench runner as a user runs it: one benchmark by name, a table by default, one JSON array on stdout with --json,
 // and a clear refusal of an unknown name.
 import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 
-const run = async (...args: string[]) => {
+const run = async (...args: string[]) => runWith({}, ...args);
+
+const runWith = async (env: NodeJS.ProcessEnv, ...args: string[]) => {
   try {
     const { stdout, stderr } = await promisify(execFile)('node', ['--import', 'tsx', 'bench/run.ts', ...args], {
       cwd: PACKAGE_ROOT,
-      env: { ...process.env, NODE_ENV: 'production' },
+      env: { ...process.env, ...env, NODE_ENV: 'production' },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -37,5 +40,17 @@ describe('npm run bench', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('bench: unknown benchmark "no-such-benchmark"');
     expect(unknown.stderr).toContain('dashboard-page');
+  });
+
+  it("measures the CPU of an AWS call through the sync's clients against the CPU per call org-sync's bar leaves", async () => {
+    const { code, stdout, stderr } = await runWith({ BENCH_FLOOR_CALLS: '400' }, 'sdk-call-floor', '--runs', '1', '--json');
+    expect(code).toBe(0);
+    const [floor] = JSON.parse(stdout) as { ours: number; reference: number; ratio: number; unit: string }[];
+    // The budget is the machine's CPUs × 1.5 × 20 ms / 32 calls in flight; every call was answered, or the run fails.
+    expect(floor!.reference).toBe(Math.round((availableParallelism() * 1.5 * 20 * 1000) / 32));
+    expect(floor!.unit).toBe('µs CPU');
+    expect(floor!.ours).toBeGreaterThan(0);
+    expect(floor!.ratio).toBeCloseTo(floor!.ours / floor!.reference, 2);
+    expect(stderr).toMatch(/run 1: SDK clients [\d.]+ ms of CPU per call, server [\d.]+ ms/);
   });
 });
