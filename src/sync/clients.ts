@@ -2,7 +2,7 @@
 // region for the whole run, shared by every account, each call signed with its own account's credentials and counted
 // against its account's limits. What every client would otherwise build and look up for itself (configuration,
 // middleware, signer, endpoint) is done once per run: with a client per account, those cost more CPU than the calls.
-import { createHmac, hash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -197,7 +197,7 @@ export class OneShotSha256 implements Checksum {
 
   async digest(): Promise<Uint8Array> {
     const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    const digest = this.secret === undefined ? hash('sha256', data, 'buffer') : createHmac('sha256', asKey(this.secret)).update(data).digest();
+    const digest = this.secret === undefined ? sha256Of(data) : crypto.createHmac('sha256', asKey(this.secret)).update(data).digest();
     return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
   }
 
@@ -205,6 +205,10 @@ export class OneShotSha256 implements Checksum {
     this.chunks = [];
   }
 }
+
+/** `crypto.hash` came in Node 20.12; the project runs from 20.11, where one hash object does it. */
+const sha256Of: (data: Uint8Array) => Buffer =
+  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'buffer') : (data) => crypto.createHash('sha256').update(data).digest();
 
 function asKey(secret: SourceData): string | Uint8Array {
   if (typeof secret === 'string') return secret;
