@@ -24,6 +24,7 @@ describe('dashboard-page benchmarks', () => {
       'server-memory',
       'hostile-load',
       'org-sync',
+      'sdk-call-floor',
       'seed-query-postgres',
       'dashboard-page-postgres-scale',
     ]);
