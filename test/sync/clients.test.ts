@@ -4,6 +4,7 @@
 import * as cloudtrail from '@aws-sdk/client-cloudtrail';
 import * as kms from '@aws-sdk/client-kms';
 import { createHash, createHmac } from 'node:crypto';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AWS_COLLECTORS } from '../../collectors/aws/index.js';
@@ -168,5 +169,24 @@ describe('shared SDK clients', () => {
     hasher.reset();
     hasher.update(utf8('abc'));
     expect(Buffer.from(await hasher.digest()).toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('hash the same where Node has no crypto.hash (before 20.12)', async () => {
+    const nodeCrypto = createRequire(import.meta.url)('node:crypto') as { hash?: unknown };
+    const hash = nodeCrypto.hash;
+    nodeCrypto.hash = undefined;
+    syncBuiltinESMExports();
+    try {
+      vi.resetModules();
+      const { OneShotSha256: WithoutOneShot } = await import('../../src/sync/clients.js');
+      expect(WithoutOneShot).not.toBe(OneShotSha256);
+      const hasher = new WithoutOneShot();
+      hasher.update(new TextEncoder().encode('abc'));
+      expect(Buffer.from(await hasher.digest()).toString('hex')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    } finally {
+      nodeCrypto.hash = hash;
+      syncBuiltinESMExports();
+      vi.resetModules();
+    }
   });
 });
