@@ -1,6 +1,7 @@
 // Credentials for the accounts a sync reaches: the standard SDK chain, and roles assumed from it that are refreshed
 // before they expire, so a sync that runs for hours never signs a call with expired keys.
-import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
 /** Credentials are renewed when they have less than this left: the SDK's own refresh window. */
@@ -44,17 +45,41 @@ export interface AssumeRole {
 
 /** An assumed role's credentials, shared by every client of the account: one AssumeRole per refresh, not one per client. */
 export function assumedRoleCredentials(role: AssumeRole): AwsCredentialIdentityProvider {
-  return refreshing(
-    fromTemporaryCredentials({
-      params: { RoleArn: role.roleArn, RoleSessionName: role.sessionName, ...(role.externalId ? { ExternalId: role.externalId } : {}) },
-      ...(role.source ? { masterCredentials: role.source } : {}),
-      clientConfig: {
-        region: role.region,
-        maxAttempts: role.maxAttempts,
-        requestHandler: requestHandlerConfig(role.requestTimeoutMs),
-      },
-    }),
-  );
+  const params = { RoleArn: role.roleArn, RoleSessionName: role.sessionName, ...(role.externalId ? { ExternalId: role.externalId } : {}) };
+  return refreshing(async () => {
+    const { Credentials: issued } = await stsClientFor(role).send(new AssumeRoleCommand(params));
+    if (!issued?.AccessKeyId || !issued.SecretAccessKey) throw new Error(`STS answered AssumeRole of ${role.roleArn} without credentials`);
+    return { accessKeyId: issued.AccessKeyId, secretAccessKey: issued.SecretAccessKey, sessionToken: issued.SessionToken, expiration: issued.Expiration };
+  });
+}
+
+/** The STS clients that assume roles, by the credentials that assume them, then by their settings. */
+const stsClients = new WeakMap<object, Map<string, STSClient>>();
+/** Stands for the default chain, for roles assumed without a source. */
+const DEFAULT_CHAIN = {};
+
+/**
+ * One STS client for every role assumed from the same credentials with the same settings (an organization's members
+ * from its management credentials): a client per role resolved its configuration and opened its connection again for
+ * each of hundreds of accounts.
+ */
+function stsClientFor(role: AssumeRole): STSClient {
+  const source = role.source ?? DEFAULT_CHAIN;
+  let bySettings = stsClients.get(source);
+  if (!bySettings) stsClients.set(source, (bySettings = new Map()));
+  const settings = `${role.region}\n${role.maxAttempts}\n${role.requestTimeoutMs}`;
+  let client = bySettings.get(settings);
+  if (!client) {
+    client = new STSClient({
+      region: role.region,
+      maxAttempts: role.maxAttempts,
+      requestHandler: requestHandlerConfig(role.requestTimeoutMs),
+      // Without a source, the default chain, as the SDK's own clients have it.
+      ...(role.source ? { credentials: role.source } : {}),
+    });
+    bySettings.set(settings, client);
+  }
+  return client;
 }
 
 /**
