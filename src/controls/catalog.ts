@@ -14,6 +14,7 @@ import {
   visit,
   type DocumentNode,
   type FieldNode,
+  type GraphQLOutputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
@@ -54,9 +55,12 @@ const ControlFileSchema = z
 
 export type ControlFile = z.infer<typeof ControlFileSchema>;
 
-export interface Control extends ControlFile {
-  /** The file it was loaded from, relative to the catalog folder. */
-  file: string;
+/** One stored query of a control: the result it must give, and the assets it evaluates (its denominator). */
+export interface ControlRule {
+  /** How reasons and `controls validate` name it: `query` for a YAML control, `rule 2 (<query slug>)` in Cyscale's layout. */
+  label: string;
+  /** The inventories its verdict depends on (registry type names). */
+  assetTypes: string[];
   expectation: Expectation;
   /** The stored query as a runnable document: `{ <query> }` with the stored fragments it needs. */
   document: DocumentNode;
@@ -64,14 +68,39 @@ export interface Control extends ControlFile {
   rootField: string;
   /** `{ <evaluates> }`, or the query's root field with no arguments, selecting each asset's id and account. */
   evaluatesDocument: DocumentNode;
+  /** From each item the query returns to the asset it judges (Cyscale's returnPath, e.g. ['kmsKey']); [] for the item itself. */
+  returnPath: readonly string[];
+  /** The evaluates query takes `$failedAssetsIdentifiers` (the failing assets' ids) and returns the applicable assets that did not fail. */
+  evaluatesTakesFailing: boolean;
 }
+
+/** A rule for AWS that the inventory cannot evaluate (yet), and why: the control it belongs to is never PASS. */
+export interface NotEvaluatedRule {
+  rule: string;
+  reason: string;
+}
+
+/** What every control has, whichever layout it was read from (ours, or Cyscale's: src/controls/cyscale.ts). */
+export interface Control extends Omit<ControlFile, 'query' | 'expect' | 'evaluates'> {
+  /** The file it was loaded from, relative to the catalog folder. */
+  file: string;
+  /** What it runs: it holds only when every rule holds. A YAML control is one rule. */
+  rules: ControlRule[];
+  /** Its rules for AWS that cannot be evaluated: while there is one, the control is not PASS. */
+  notEvaluated: NotEvaluatedRule[];
+  /** Its rules for other clouds, left out (not ours to run), as `controls validate` lists them. */
+  otherClouds: string[];
+}
+
+/** A control of our YAML layout: one query, its only rule, whose parts are also its own. */
+export interface YamlControl extends Control, ControlFile, Omit<ControlRule, 'label' | 'returnPath' | 'evaluatesTakesFailing'> {}
 
 /** A control file that cannot be used: the message names the file and what is wrong. */
 export class ControlLoadError extends Error {
   override name = 'ControlLoadError';
 }
 
-export function loadCatalog(api: InventoryApi, dir = CONTROLS_DIR): Control[] {
+export function loadCatalog(api: InventoryApi, dir = CONTROLS_DIR): YamlControl[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ControlLoadError(`${dir}: the control catalog folder does not exist`);
   const files = yamlFiles(dir);
   if (files.length === 0) throw new ControlLoadError(`${dir}: the control catalog folder holds no .yaml control files`);
@@ -85,7 +114,7 @@ export function loadCatalog(api: InventoryApi, dir = CONTROLS_DIR): Control[] {
   return controls.sort((a, b) => a.id.localeCompare(b.id));
 }
 
-export function loadControl(api: InventoryApi, path: string, root = CONTROLS_DIR): Control {
+export function loadControl(api: InventoryApi, path: string, root = CONTROLS_DIR): YamlControl {
   const file = relative(root, path) || basename(path);
   const fail = (message: string): never => {
     throw new ControlLoadError(`${file}: ${message}`);
@@ -158,7 +187,8 @@ export function loadControl(api: InventoryApi, path: string, root = CONTROLS_DIR
     fail('evaluates must select exactly one root field, and id and accountId of its items, e.g. trails { id accountId }');
   }
 
-  return { ...control, file, expectation, document, rootField: rootField.alias?.value ?? rootField.name.value, evaluatesDocument };
+  const rule = { assetTypes: control.assetTypes, expectation, document, rootField: rootField.alias?.value ?? rootField.name.value, evaluatesDocument };
+  return { ...control, ...rule, file, rules: [{ ...rule, label: 'query', returnPath: [], evaluatesTakesFailing: false }], notEvaluated: [], otherClouds: [] };
 }
 
 /** Aliases under which the engine selects each returned item's identity, whatever the stored query selects. */
@@ -172,32 +202,46 @@ export const IDENTITY_ALIASES = {
 } as const;
 
 /**
- * The document with the identity fields (IDENTITY_ALIASES) the root field's items have added to its selection, or why
- * it cannot have them: its items are not objects with an id and an accountId.
+ * The document with the identity fields (IDENTITY_ALIASES) added to the selection of the assets it returns (the root
+ * field's items, or what `path` leads to from each: Cyscale's returnPath), or why it cannot have them: those are not
+ * objects with an id and an accountId.
  */
-function withIdentityFields(schema: GraphQLSchema, document: DocumentNode, root: FieldNode): DocumentNode | string {
+export function withIdentityFields(schema: GraphQLSchema, document: DocumentNode, root: FieldNode, path: readonly string[] = []): DocumentNode | string {
   const field = schema.getQueryType()?.getFields()[root.name.value];
   if (!field) return `${root.name.value} is not a query field`;
-  const itemType = getNamedType(field.type);
-  if (!isListType(getNullableType(field.type)) || !(isObjectType(itemType) || isInterfaceType(itemType))) {
+  if (!isListType(getNullableType(field.type)) || !(isObjectType(getNamedType(field.type)) || isInterfaceType(getNamedType(field.type)))) {
     return `${root.name.value} returns ${field.type.toString()}, not a list of assets`;
   }
+  // Follow the path through the query's own selections: what it leads to is the asset each item names.
+  let target = root;
+  let type: GraphQLOutputType = field.type;
+  for (const [index, key] of path.entries()) {
+    const parent = getNamedType(type);
+    const next = target.selectionSet?.selections.find((s): s is FieldNode => s.kind === Kind.FIELD && (s.alias?.value ?? s.name.value) === key);
+    const nextField = next && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[next.name.value] : undefined;
+    if (!next || !nextField) return `returnPath "${path.join('.')}": the query selects no field "${key}" at ${[root.name.value, ...path.slice(0, index)].join('.')}`;
+    target = next;
+    type = nextField.type;
+  }
+  const itemType = getNamedType(type);
+  const where = [root.name.value, ...path].join('.');
+  if (!(isObjectType(itemType) || isInterfaceType(itemType))) return `${where} returns ${type.toString()}, not assets`;
   const fields = itemType.getFields();
   const missing = ['id', 'accountId'].filter((name) => !(name in fields));
-  if (missing.length > 0) return `${root.name.value} returns ${itemType.name} items, which have no ${missing.join(' or ')}`;
+  if (missing.length > 0) return `${where} returns ${itemType.name} items, which have no ${missing.join(' or ')}`;
   const identity: FieldNode[] = Object.entries(IDENTITY_ALIASES)
     .filter(([name]) => name === '__typename' || name in fields)
     .map(([name, alias]) => ({ kind: Kind.FIELD, alias: { kind: Kind.NAME, value: alias }, name: { kind: Kind.NAME, value: name } }));
   return visit(document, {
     Field(node) {
-      if (node !== root) return undefined;
+      if (node !== target) return undefined;
       return { ...node, selectionSet: { kind: Kind.SELECTION_SET, selections: [...(node.selectionSet?.selections ?? []), ...identity] } };
     },
   });
 }
 
 /** Parts of a stored query that hide assets from the check: a page limit, or filters that match nothing. */
-function vacuousParts(document: DocumentNode): string[] {
+export function vacuousParts(document: DocumentNode): string[] {
   const problems: string[] = [];
   // The page arguments of a root list (accounts(limit: 1)) cut its assets like options.limit does.
   for (const definition of document.definitions) {

@@ -7,7 +7,7 @@ import { assetType as registeredType } from '../assets/registry.js';
 import { computeCoverage, type CoverageEntry } from '../store/coverage.js';
 import { integrityFailure } from '../store/integrity.js';
 import type { IntegrityReport, InventoryStore, ScopeError } from '../store/store.js';
-import { IDENTITY_ALIASES, type Control } from './catalog.js';
+import { IDENTITY_ALIASES, type Control, type ControlRule, type NotEvaluatedRule } from './catalog.js';
 import { exceptionCovers, isActive, summary, type ControlException, type ExceptionSummary } from '../model/exceptions.js';
 import { listsFailures, meets } from './expect.js';
 
@@ -53,7 +53,18 @@ export interface ControlVerdict {
   gaps?: string[];
   /** What the database's integrity check reported, when it failed: the verdict is then ERROR, whatever the data says. */
   databaseProblems?: string[];
+  /** The control's rules for AWS that could not be evaluated, and why (set when it has any): it is then never PASS. */
+  notEvaluated?: NotEvaluatedRule[];
+  /** Each rule's own verdict, for a control of several rules or with a rule not evaluated (Cyscale's layout). */
+  rules?: RuleVerdict[];
   evaluatedAt: string;
+}
+
+/** One rule's verdict within a control of several: NOT EVALUATED for a rule the inventory cannot evaluate yet. */
+export interface RuleVerdict {
+  rule: string;
+  verdict: Verdict | 'NOT EVALUATED';
+  reason: string;
 }
 
 /**
@@ -100,12 +111,128 @@ interface SharedReads {
   integrity?: Promise<IntegrityReport>;
 }
 
+/**
+ * A control's verdict. A control of one rule (every YAML control) has that rule's verdict. One of several holds only
+ * when every rule holds, and one with a rule for AWS that cannot be evaluated is never PASS (README, Controls:
+ * "Cyscale's layout"): any rule FAIL gives FAIL, else any rule ERROR or not evaluated gives ERROR, else PASS.
+ */
 export async function evaluateControl(
   api: InventoryApi,
   store: InventoryStore,
   control: Control,
   options: EvaluationOptions = {},
   shared?: SharedReads,
+): Promise<ControlVerdict> {
+  if (control.rules.length === 1 && control.notEvaluated.length === 0) return evaluateRule(api, store, control, control.rules[0]!, options, shared);
+  const outcomes: RuleOutcome[] = [];
+  for (const rule of control.rules) {
+    const evaluated: FailingAsset[] = [];
+    const verdict = await evaluateRule(api, store, control, rule, options, shared, evaluated);
+    // No verdict on a damaged database: every rule says so, the first is enough.
+    if (verdict.databaseProblems) return { ...verdict, notEvaluated: control.notEvaluated };
+    outcomes.push({ rule, verdict, evaluated });
+  }
+  return combineRules(control, outcomes, options);
+}
+
+interface RuleOutcome {
+  rule: ControlRule;
+  verdict: ControlVerdict;
+  /** The assets the rule evaluated: its denominator, failing and excepted ones included. */
+  evaluated: FailingAsset[];
+}
+
+const VERDICT_ORDER: Verdict[] = ['PASS', 'ERROR', 'FAIL'];
+/** FAIL wins (a failing rule fails the control whatever the others hide), then ERROR, then PASS. */
+const worst = (verdicts: Verdict[]): Verdict => VERDICT_ORDER[Math.max(0, ...verdicts.map((v) => VERDICT_ORDER.indexOf(v)))]!;
+
+/** The control's verdict from its rules' verdicts and the rules it cannot evaluate. */
+function combineRules(control: Control, outcomes: RuleOutcome[], options: EvaluationOptions): ControlVerdict {
+  const now = options.now ?? new Date();
+  const notEvaluated = control.notEvaluated;
+  const rules: RuleVerdict[] = [
+    ...outcomes.map(({ rule, verdict }) => ({ rule: rule.label, verdict: verdict.verdict, reason: verdict.reason })),
+    ...notEvaluated.map(({ rule, reason }) => ({ rule, verdict: 'NOT EVALUATED' as const, reason })),
+  ];
+  const total = rules.length;
+  const ofRules = (n: number) => `${n} of ${total} ${total === 1 ? 'rule' : 'rules'}`;
+  const verdictOf = worst([...outcomes.map((o) => o.verdict.verdict), ...(notEvaluated.length > 0 ? ['ERROR' as const] : [])]);
+  const named = (list: RuleVerdict[]) => list.map((r) => `${r.rule}: ${r.reason}`).join('; ');
+  const failing = rules.filter((r) => r.verdict === 'FAIL');
+  const errors = rules.filter((r) => r.verdict === 'ERROR');
+  const waiting = rules.filter((r) => r.verdict === 'NOT EVALUATED');
+  const waitingToo = waiting.length > 0 ? `; ${ofRules(waiting.length)} not evaluated (${named(waiting)})` : '';
+  const reason =
+    verdictOf === 'FAIL'
+      ? `${ofRules(failing.length)} ${failing.length === 1 ? 'fails' : 'fail'}: ${named(failing)}${waitingToo}`
+      : verdictOf === 'PASS'
+        ? `all ${total} rules hold: ${named(rules)}`
+        : waiting.length > 0
+          ? `not evaluated: ${ofRules(waiting.length)} cannot be evaluated on this inventory, so the control cannot pass: ${named(waiting)}${errors.length > 0 ? `; and ${ofRules(errors.length)} could not be decided: ${named(errors)}` : ''}`
+          : `${ofRules(errors.length)} could not be decided: ${named(errors)}`;
+  const union = <A extends { id: string }>(lists: A[][]) => [...new Map(lists.flat().map((asset) => [asset.id, asset])).values()];
+  const failingAssets = union(outcomes.map((o) => o.verdict.failingAssets));
+  const exceptedAssets = union(outcomes.map((o) => o.verdict.exceptedAssets ?? []));
+  const exceptions = (options.exceptions ?? []).filter((e) => e.control === control.id);
+  const base: ControlVerdict = {
+    controlId: control.id,
+    title: control.title,
+    severity: control.severity,
+    verdict: verdictOf,
+    reason,
+    failingAssets,
+    exceptedAssets,
+    expiredExceptions: exceptions.filter((e) => !isActive(e, now)).map(summary),
+    ...(notEvaluated.length > 0 ? { notEvaluated } : {}),
+    rules,
+    evaluatedAt: now.toISOString(),
+  };
+  const decided = outcomes.filter((o) => o.verdict.accounts !== undefined);
+  if (decided.length === 0) return base;
+  // The denominator of the whole: every asset any rule evaluated, once; each account's verdict combined as the control's.
+  const evaluated = union(decided.map((o) => o.evaluated));
+  const accounts = new Map<string, AccountVerdict>();
+  for (const { verdict } of decided) {
+    for (const account of verdict.accounts!) {
+      const known = accounts.get(account.accountId);
+      accounts.set(account.accountId, {
+        ...account,
+        verdict: known ? worst([known.verdict, account.verdict]) : account.verdict,
+        gaps: [...new Set([...(known?.gaps ?? []), ...account.gaps])],
+      });
+    }
+  }
+  const inAccount = (list: { accountId: string }[], accountId: string) => list.filter((asset) => asset.accountId === accountId).length;
+  return {
+    ...base,
+    evaluatedCount: evaluated.length,
+    evaluatedUnit: decided.every((o) => o.verdict.evaluatedUnit === 'account') ? 'account' : 'asset',
+    gaps: [...new Set(decided.flatMap((o) => o.verdict.gaps ?? []))],
+    accounts: [...accounts.values()]
+      .sort((a, b) => a.accountId.localeCompare(b.accountId))
+      .map((account) => ({
+        ...account,
+        // An account where a rule could not be evaluated cannot pass either.
+        verdict: notEvaluated.length > 0 ? worst([account.verdict, 'ERROR']) : account.verdict,
+        evaluated: inAccount(evaluated, account.accountId),
+        failing: inAccount(failingAssets, account.accountId),
+        excepted: inAccount(exceptedAssets, account.accountId),
+      })),
+  };
+}
+
+/**
+ * One rule's verdict, as the control's: its query's result against its expectation, on the inventory of its asset
+ * types. `evaluatedOut`, when given, receives the assets it evaluated (its denominator), for a control of several rules.
+ */
+async function evaluateRule(
+  api: InventoryApi,
+  store: InventoryStore,
+  control: Pick<Control, 'id' | 'title' | 'severity'>,
+  rule: ControlRule,
+  options: EvaluationOptions = {},
+  shared?: SharedReads,
+  evaluatedOut?: FailingAsset[],
 ): Promise<ControlVerdict> {
   const now = options.now ?? new Date();
   const exceptions = (options.exceptions ?? []).filter((e) => e.control === control.id);
@@ -140,20 +267,25 @@ export async function evaluateControl(
     if (!cache.has(key)) cache.set(key, read());
     return cache.get(key)!;
   };
-  const inventory = await once(shared?.inventory, [...control.assetTypes].sort().join(), () => inventoryState(store, control.assetTypes, options));
+  const inventory = await once(shared?.inventory, [...rule.assetTypes].sort().join(), () => inventoryState(store, rule.assetTypes, options));
   const gaps = inventory.gaps.map((gap) => gap.text);
-  const result = await execute({ schema: api.schema, document: control.document, contextValue: createContext(store) });
+  const result = await execute({ schema: api.schema, document: rule.document, contextValue: createContext(store) });
   if (result.errors?.length) {
     return verdict('ERROR', `the query failed: ${result.errors.map((e: GraphQLError) => e.message).join('; ')}`);
   }
-  const universe = await once(shared?.evaluated, print(control.evaluatesDocument), () =>
-    execute({ schema: api.schema, document: control.evaluatesDocument, contextValue: createContext(store) }),
-  );
+  const { expectation } = rule;
+  // What the rule judges: the root field's value, or what its returnPath leads to from each item (Cyscale's layout).
+  const raw = follow((result.data as Record<string, unknown> | null | undefined)?.[rule.rootField], rule.returnPath);
+  // Cyscale's applicableAssetsQuery gets the failing assets' ids and returns the applicable assets that did not fail.
+  const failedAssetsIdentifiers = assetsIn(raw).map((asset) => asset.id);
+  const universe = rule.evaluatesTakesFailing
+    ? await execute({ schema: api.schema, document: rule.evaluatesDocument, contextValue: createContext(store), variableValues: { failedAssetsIdentifiers } })
+    : await once(shared?.evaluated, print(rule.evaluatesDocument), () =>
+        execute({ schema: api.schema, document: rule.evaluatesDocument, contextValue: createContext(store) }),
+      );
   if (universe.errors?.length) {
     return verdict('ERROR', `the query of the assets it evaluates failed: ${universe.errors.map((e: GraphQLError) => e.message).join('; ')}`);
   }
-  const { expectation } = control;
-  const raw = (result.data as Record<string, unknown> | null | undefined)?.[control.rootField];
   // What the stored query asked for is what the expectation compares; the identity fields the engine added name the assets.
   // Only a comparison that can look inside the items needs them stripped (not a count, nor lists of different lengths).
   const lengthsDiffer = expectation.kind !== 'count' && Array.isArray(expectation.value) && Array.isArray(raw) && expectation.value.length !== raw.length;
@@ -168,7 +300,7 @@ export async function evaluateControl(
     if (exception) exceptedAssets.push({ ...asset, exception: summary(exception) });
     else failingAssets.push(asset);
   }
-  const evaluated = assetsIn(Object.values(universe.data ?? {})[0]);
+  const evaluated = Object.values(universe.data ?? {}).flatMap(assetsIn);
   // Per account only when the query named every failing asset and its account; otherwise each account gets the whole verdict.
   const perAccount = listsFailures(expectation) && applies && returned.every((asset) => asset.accountId !== '');
   // A failing asset read from a part of the inventory that is complete and fresh: no gap can make it pass.
@@ -176,9 +308,10 @@ export async function evaluateControl(
   const accountVerdicts = (whole: Verdict) =>
     tallyAccounts(inventory.accountIds, evaluated, failingAssets, exceptedAssets, inventory.gaps, perAccount ? undefined : whole, certain);
   // The denominator is every asset evaluated, and every asset found failing even if the evaluated list missed it.
-  const counted = new Set([...evaluated, ...failingAssets, ...exceptedAssets].map((asset) => asset.id));
+  const counted = new Map([...evaluated, ...failingAssets, ...exceptedAssets].map((asset) => [asset.id, asset]));
+  evaluatedOut?.push(...counted.values());
   const decided = (v: Verdict, reason: string, failing: FailingAsset[] = []) => {
-    denominator = { evaluatedCount: counted.size, evaluatedUnit: evaluatesAccounts(control) ? 'account' : 'asset', accounts: accountVerdicts(v), gaps };
+    denominator = { evaluatedCount: counted.size, evaluatedUnit: evaluatesAccounts(rule) ? 'account' : 'asset', accounts: accountVerdicts(v), gaps };
     return verdict(v, reason, failing);
   };
   // An account-level control fails accounts, and says so.
@@ -189,12 +322,12 @@ export async function evaluateControl(
     const sure = certain.length === n ? '' : ` (${certain.length} of them for certain: read where the inventory is complete and fresh)`;
     return decided(
       'FAIL',
-      `${n} ${n === 1 ? `${noun} fails` : `${noun}s fail`}${sure}; expected "${expectation.source}"; the ${control.assetTypes.join(', ')} inventory is also incomplete or stale, so more may fail: ${gaps.join('; ')}`,
+      `${n} ${n === 1 ? `${noun} fails` : `${noun}s fail`}${sure}; expected "${expectation.source}"; the ${rule.assetTypes.join(', ')} inventory is also incomplete or stale, so more may fail: ${gaps.join('; ')}`,
       failingAssets,
     );
   }
   if (gaps.length > 0) {
-    return decided('ERROR', `the ${control.assetTypes.join(', ')} inventory is incomplete or stale: ${gaps.join('; ')}`, failingAssets);
+    return decided('ERROR', `the ${rule.assetTypes.join(', ')} inventory is incomplete or stale: ${gaps.join('; ')}`, failingAssets);
   }
   if (expectation.kind === 'count' && !Array.isArray(actual)) {
     return decided('ERROR', `the query returned ${preview(actual)}, not a list, so "${expectation.source}" cannot be decided`);
@@ -228,9 +361,15 @@ export async function evaluateControl(
  * them with the same rule (exceptionCovers) that the evaluation applies to the failing ones.
  */
 export async function evaluatedAssets(api: InventoryApi, store: InventoryStore, control: Control): Promise<FailingAsset[]> {
-  const result = await execute({ schema: api.schema, document: control.evaluatesDocument, contextValue: createContext(store) });
-  if (result.errors?.length) throw new Error(`${control.id}: the query of the assets it evaluates failed: ${result.errors.map((e) => e.message).join('; ')}`);
-  return assetsIn(Object.values(result.data ?? {})[0]);
+  const assets = new Map<string, FailingAsset>();
+  for (const rule of control.rules) {
+    // With no failing asset excluded, an applicableAssetsQuery returns every asset the rule applies to.
+    const variableValues = rule.evaluatesTakesFailing ? { failedAssetsIdentifiers: [] } : undefined;
+    const result = await execute({ schema: api.schema, document: rule.evaluatesDocument, contextValue: createContext(store), variableValues });
+    if (result.errors?.length) throw new Error(`${control.id}: the query of the assets it evaluates failed: ${result.errors.map((e) => e.message).join('; ')}`);
+    for (const asset of Object.values(result.data ?? {}).flatMap(assetsIn)) assets.set(asset.id, asset);
+  }
+  return [...assets.values()];
 }
 
 /**
@@ -377,9 +516,9 @@ function tallyAccounts(
     });
 }
 
-/** Whether the control evaluates accounts as a whole: its denominator query lists accounts. */
-function evaluatesAccounts(control: Control): boolean {
-  const operation = control.evaluatesDocument.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+/** Whether the rule evaluates accounts as a whole: its denominator query lists accounts. */
+function evaluatesAccounts(rule: ControlRule): boolean {
+  const operation = rule.evaluatesDocument.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
   const root = operation?.kind === Kind.OPERATION_DEFINITION ? operation.selectionSet.selections[0] : undefined;
   return root?.kind === Kind.FIELD && root.name.value === 'accounts';
 }
@@ -392,6 +531,14 @@ function byAccount(coverage: CoverageEntry[]): Map<string, CoverageEntry[]> {
 
 function describe(error: ScopeError | null): string {
   return `${error?.code ?? 'error'}: ${error?.message ?? ''}`;
+}
+
+/** The value at `path` from `value`, through every item of each list on the way (Cyscale's returnPath); `value` for []. */
+function follow(value: unknown, path: readonly string[]): unknown {
+  if (path.length === 0) return value;
+  if (Array.isArray(value)) return value.flatMap((item) => follow(item, path) ?? []);
+  if (typeof value !== 'object' || value === null) return undefined;
+  return follow((value as Record<string, unknown>)[path[0]!], path.slice(1));
 }
 
 function assetsIn(value: unknown): FailingAsset[] {

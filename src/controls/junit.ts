@@ -44,7 +44,8 @@ export function verdictsAsJunit(verdicts: ControlVerdict[], controls: readonly P
       const body = assets ? `${v.reason}\nfailing in the part of the inventory that was synced:\n${assets}` : v.reason;
       lines.push(
         open,
-        `      <error message="${attr(v.reason)}" type="ERROR">${text(`severity ${v.severity}\n${denominator}${body}`)}</error>`,
+        // A control with a rule the inventory cannot evaluate yet is an error of its own kind, said in its type.
+        `      <error message="${attr(v.reason)}" type="${v.notEvaluated?.length ? 'NOT EVALUATED' : 'ERROR'}">${text(`severity ${v.severity}\n${denominator}${body}`)}</error>`,
         ...systemOut,
         '    </testcase>',
       );

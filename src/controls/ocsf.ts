@@ -154,11 +154,13 @@ function finding(
     },
     remediation: { desc: control.remediation.console.trim(), references: control.references.links },
     // Gaps in the inventory the verdict rests on (a FAIL on known failing assets may have them): OCSF has no field for them.
-    ...(e || verdict.gaps?.length
+    // Rules not evaluated (Cyscale's layout): the reason the status is Warning, which OCSF has no field for either.
+    ...(e || verdict.gaps?.length || verdict.notEvaluated?.length
       ? {
           unmapped: {
             ...(e ? { exception: { ...e, expires_time: Date.parse(`${e.expires}T00:00:00Z`) + 86_400_000 } } : {}),
             ...(verdict.gaps?.length ? { inventory_gaps: verdict.gaps } : {}),
+            ...(verdict.notEvaluated?.length ? { not_evaluated_rules: verdict.notEvaluated } : {}),
           },
         }
       : {}),

@@ -49,6 +49,10 @@ export function verdictsAsText(verdicts: ControlVerdict[]): string {
   for (const v of verdicts) {
     lines.push(`${v.verdict.padEnd(5)}  ${shown(v.controlId)}  ${shown(v.title)} (${v.severity})`);
     lines.push(`       ${shown(v.reason)}`);
+    // A control of several rules, or with a rule not evaluated (Cyscale's layout): each rule's own verdict.
+    if (v.rules && (v.rules.length > 1 || v.notEvaluated?.length)) {
+      for (const rule of v.rules) lines.push(`       ${rule.verdict.padEnd(13)}  ${shown(rule.rule)}: ${shown(rule.reason)}`);
+    }
     for (const line of denominatorLines(v)) lines.push(`       ${line}`);
     if (v.failingAssets.length > 0) {
       lines.push(v.verdict === 'FAIL' ? '       failing:' : '       failing in the part of the inventory that was synced:');
@@ -130,7 +134,12 @@ export function verdictForAccount(whole: ControlVerdict, accountId: string): Con
     };
   }
   if (own?.verdict === 'ERROR') {
-    return { ...verdict, ...accounts, verdict: 'ERROR', reason: `${scope}: its inventory is incomplete or stale: ${own.gaps.join('; ')}`, failingAssets: mine };
+    // An account is ERROR for a gap in its inventory, or because a rule of the control could not be evaluated at all.
+    const why = [
+      ...(own.gaps.length > 0 ? [`its inventory is incomplete or stale: ${own.gaps.join('; ')}`] : []),
+      ...(whole.notEvaluated?.length ? [`not every rule could be evaluated: ${whole.notEvaluated.map((r) => `${r.rule}: ${r.reason}`).join('; ')}`] : []),
+    ];
+    return { ...verdict, ...accounts, verdict: 'ERROR', reason: `${scope}: ${why.join('; ') || verdict.reason}`, failingAssets: mine };
   }
   if (mine.length > 0) {
     // FAIL although the account's inventory has a gap: its failing assets are certain; the gap is said too.

@@ -3,9 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadCatalog } from '../../controls/catalog.js';
+import type { Control } from '../../controls/catalog.js';
 import { DEFAULT_MAX_AGE_HOURS, evaluateControls, type ControlVerdict } from '../../controls/evaluate.js';
 import { verdictsAsJunit } from '../../controls/junit.js';
+import { loadControlCatalog } from '../../controls/load.js';
 import { verdictsAsOcsf } from '../../controls/ocsf.js';
 import { selectControls, SEVERITIES, UnknownControlError, verdictForAccount, verdictsAsJson, verdictsAsText, type Severity } from '../../controls/report.js';
 import { createInventoryApi } from '../../graphql/execute.js';
@@ -52,7 +53,11 @@ export function checkCommand(outcome: CommandOutcome): Command {
     .description('Evaluate the controls against the inventory. Exit 1 when a control shown fails, 3 when one cannot be decided.')
     .addOption(dbOption())
     .addOption(new Option('--format <format>', 'output format').choices(CHECK_FORMATS).default('table'))
-    .addOption(new Option('--controls <dir>', 'the control catalog folder').env('INVENTORY_CONTROLS').default(CONTROLS_DIR))
+    .addOption(
+      new Option('--controls <dir>', "the control catalog folder: ours (YAML files) or Cyscale's layout (controls/*.json, queries/*.json)")
+        .env('INVENTORY_CONTROLS')
+        .default(CONTROLS_DIR),
+    )
     .addOption(
       new Option('--max-age <hours>', 'a region not synced successfully for longer is stale, and controls on it are ERROR')
         .env('INVENTORY_MAX_AGE_HOURS')
@@ -73,7 +78,7 @@ export function checkCommand(outcome: CommandOutcome): Command {
     )
     .action(async (flags: CheckFlags, command: Command) => {
       const api = createInventoryApi();
-      const catalog = loadCatalog(api, flags.controls);
+      const catalog = loadControlCatalog(api, flags.controls);
       const exceptions = readExceptions(
         flags,
         catalog.map((c) => c.id),
@@ -103,7 +108,7 @@ export function checkCommand(outcome: CommandOutcome): Command {
     });
 }
 
-function render(format: CheckFlags['format'], verdicts: ControlVerdict[], controls: ReturnType<typeof loadCatalog>): string {
+function render(format: CheckFlags['format'], verdicts: ControlVerdict[], controls: Control[]): string {
   switch (format) {
     case 'json':
       return verdictsAsJson(verdicts);

@@ -2,7 +2,7 @@
 // expiring, expired, revoked) and the assets it matches in the inventory today; inventory exceptions revoke <id>. Also
 // the --exceptions options that check and remediate take, and the stored exceptions they apply alongside the file's.
 import { Command, Option } from 'commander';
-import { loadCatalog } from '../../controls/catalog.js';
+import { loadControlCatalog } from '../../controls/load.js';
 import { evaluatedAssets, type FailingAsset } from '../../controls/evaluate.js';
 import { DEFAULT_MAX_EXCEPTION_DAYS, exceptionCovers, describeState, ExceptionsFileError, loadExceptions, type ControlException } from '../../model/exceptions.js';
 import { createInventoryApi } from '../../graphql/execute.js';
@@ -113,7 +113,7 @@ export function exceptionsCommand(outcome: CommandOutcome): Command {
     .addOption(new Option('--include-revoked', 'also list stored exceptions that were revoked (they never apply)'))
     .action(async (flags: ListFlags) => {
       const api = createInventoryApi();
-      const catalog = loadCatalog(api, flags.controls);
+      const catalog = loadControlCatalog(api, flags.controls);
       const now = new Date();
       const fromFile = readExceptions(
         flags,

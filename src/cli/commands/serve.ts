@@ -1,6 +1,6 @@
 // inventory serve: the GraphQL API over the inventory, until SIGINT or SIGTERM.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadCatalog } from '../../controls/catalog.js';
+import { loadControlCatalog } from '../../controls/load.js';
 import { DEFAULT_MAX_EXCEPTION_DAYS } from '../../model/exceptions.js';
 import { createInventoryApi } from '../../graphql/execute.js';
 import { MAX_PAGE_SIZE } from '../../graphql/pages.js';
@@ -230,7 +230,7 @@ export function serveCommand(outcome: CommandOutcome): Command {
 export async function serveInventory(store: InventoryStore, flags: ServeSettings, log: Logger): Promise<RunningServer> {
   const api = createInventoryApi(flags.maxPageSize ? { maxPageSize: flags.maxPageSize } : {});
   // The catalog is read here, not by the server: an exception added through the API must name one of its controls.
-  const controlIds = loadCatalog(api, flags.controls ?? CONTROLS_DIR).map((control) => control.id);
+  const controlIds = loadControlCatalog(api, flags.controls ?? CONTROLS_DIR).map((control) => control.id);
   const server = await startServer({
     store,
     api,
