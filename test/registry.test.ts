@@ -30,6 +30,7 @@ import { pageLimits, pageLimitsOf } from '../src/graphql/pages.js';
 import { buildSchema } from '../src/graphql/schema.js';
 import { CONTROLS_DIR } from '../src/paths.js';
 import { assetGaugeName, metricsPage, RequestMetrics } from '../src/server/observability.js';
+import { IASSET_FIELDS } from '../src/store/asset-columns.js';
 import { COPY_TABLES } from '../src/store/copy.js';
 import { computeCoverage } from '../src/store/coverage.js';
 import { TAG_FILTER } from '../src/store/filter-schemas.js';
@@ -170,6 +171,59 @@ describe.each(ASSET_TYPES.map((type) => [type.name, type] as const))('the regist
     }
   });
 
+  it("has Cyscale's asset fields (IAsset) beside its own, each with its value from the store", async () => {
+    const iasset = api.schema.getType('IAsset');
+    if (!isInterfaceType(iasset)) throw new Error('IAsset is not an interface');
+    expect(Object.keys(iasset.getFields())).toEqual(IASSET_FIELDS);
+    const object = objectType(api.schema, type.name);
+    expect(object.getInterfaces().map((i) => i.name)).toContain('IAsset');
+    for (const [name, field] of Object.entries(iasset.getFields())) {
+      // The interface's type, or its non-null form: an asset always has what an account may not (a name, a hash).
+      expect([String(field.type), `${String(field.type).replace(/!$/, '')}!`], `${type.name}.${name}`).toContain(typeOf(object.getFields()[name]));
+    }
+    // One asset of the type, with the least its table accepts, read back through every IAsset field.
+    const record: Record<string, unknown> = {
+      arn: `arn:aws:test:us-east-1:111122223333:${type.plural}/walk`,
+      name: 'walk',
+      accountId: '111122223333',
+      region: 'us-east-1',
+      tags: [],
+      collectionErrors: [],
+      raw: {},
+    };
+    const least = { string: '', enum: '', boolean: false, integer: 0, datetime: '2026-01-01T00:00:00.000Z', json: [] } as const;
+    for (const field of type.fields.filter((f) => !f.computed)) record[field.field] = field.nullable ? null : least[field.kind];
+    // In an inventory of its own: the other checks here read an empty one.
+    const own = await openTempStore();
+    let result;
+    try {
+      const run = await own.store.startSyncRun({ collector: type.collector, requestedRegions: ['us-east-1'] });
+      await own.store.writeScope(run.id, { assetType: type.name, accountId: '111122223333', region: 'us-east-1', status: 'ok', assets: [record as never] });
+      await own.store.finishSyncRun(run.id, 'succeeded');
+      result = await runQuery(api, own.store, `{ ${rootFieldsOf(type).list} { ${IASSET_FIELDS.join(' ')} } }`);
+    } finally {
+      await own.cleanup();
+    }
+    expect(result.errors).toBeUndefined();
+    expect((result.data as Record<string, unknown>)[rootFieldsOf(type).list]).toEqual([
+      {
+        identifier: record.arn,
+        accountID: '111122223333',
+        cloudAccountID: '111122223333',
+        cloudAccountName: null,
+        cloudProvider: 'aws',
+        idFromProvider: record.arn,
+        internalAssetType: type.internalAssetType,
+        internalName: 'walk',
+        internalRegion: 'us-east-1',
+        assetCategory: type.assetCategory,
+        contentHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      },
+    ]);
+    expect(type.internalAssetType).not.toBe('');
+    expect(type.assetCategory).not.toBe('');
+  });
+
   it('has coverage', async () => {
     await expect(computeCoverage(temp.store, type.name)).resolves.toEqual([]);
   });
@@ -220,6 +274,8 @@ describe('the generated GraphQL of any definition', () => {
     plural: 'testKeys',
     table: 'test_keys',
     description: 'A key that exists only in this test.',
+    internalAssetType: 'Test',
+    assetCategory: 'Test',
     scope: 'regional',
     collector: 'test.keys',
     iamActions: ['test:ListKeys'],

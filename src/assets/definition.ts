@@ -123,6 +123,17 @@ export interface AssetTypeDefinition<TRecord extends CollectedAsset = CollectedA
   table: string;
   /** One line for the API's descriptions and the README. */
   description: string;
+  /**
+   * Cyscale's name of the type (`internalAssetType` in the API, schema/asset.graphql IAsset): `Trail`, `KMSKey`, as
+   * the subjects of its control library's rules name them.
+   */
+  internalAssetType: string;
+  /**
+   * The security domain the type belongs to (`assetCategory` in the API): `Logging` for records of activity, `Encryption`
+   * for keys, then `Storage`, `Compute`, `Network`, `Identity`, `Database` as types come (README, Querying: "Cyscale's
+   * asset fields"). A coarse grouping for reports and filters, one value per type.
+   */
+  assetCategory: string;
   /** 'regional': listed in every region of an account; 'account': listed once per account (from one region). */
   scope: 'regional' | 'account';
   /** The collector that gathers it, as recorded in sync runs and coverage (`aws.cloudtrail.trails`). */

@@ -37,6 +37,8 @@ export const KMS_KEY: AssetTypeDefinition<KmsKeyRecord> = {
   plural: 'kmsKeys',
   table: 'kms_keys',
   description: 'An AWS KMS key, once per key ARN: its state, rotation, key policy and aliases.',
+  internalAssetType: 'KMSKey',
+  assetCategory: 'Encryption',
   scope: 'regional',
   collector: 'aws.kms.keys',
   iamActions: ['kms:ListKeys', 'kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:GetKeyPolicy', 'kms:ListAliases', 'kms:ListResourceTags'],

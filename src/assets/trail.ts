@@ -61,6 +61,8 @@ export const TRAIL: AssetTypeDefinition<TrailRecord> = {
   plural: 'trails',
   table: 'trails',
   description: 'A CloudTrail trail, once per ARN: its home region and owner account, and every scope that lists it.',
+  internalAssetType: 'Trail',
+  assetCategory: 'Logging',
   scope: 'regional',
   collector: 'aws.cloudtrail.trails',
   iamActions: ['cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'cloudtrail:GetEventSelectors', 'cloudtrail:GetInsightSelectors', 'cloudtrail:ListTags'],

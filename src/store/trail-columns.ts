@@ -1,7 +1,7 @@
 // The trails table, field by field: which column feeds each API field, and how its values are typed.
 // The where compiler, the row mapper and the writer all read this one list.
 import { TRAIL } from '../assets/trail.js';
-import { assetColumns, isComputed, isConstant, type AssetColumn } from './asset-columns.js';
+import { assetColumns, isComputed, isConstant, isWrittenFromRecord, type AssetColumn } from './asset-columns.js';
 import { SQLITE_DIALECT, type Dialect } from './dialect.js';
 
 export type TrailColumn = AssetColumn;
@@ -26,7 +26,7 @@ export function trailCatalog(d: Dialect): TrailCatalog {
     columns,
     byField: new Map(columns.map((c) => [c.field, c])),
     // The columns a sync writes from a TrailRecord (everything but the constants, the id alias and bookkeeping).
-    content: columns.filter((c) => !isConstant(c) && !isComputed(c) && !['id', 'firstSeenAt', 'lastSeenAt', 'deletedAt', 'tagsKnown'].includes(c.field)),
+    content: columns.filter(isWrittenFromRecord),
     // Every value a trail row maps from: all stored columns, and the computed ones under their aliases.
     allValues: ['trails.*', ...columns.filter(isComputed).map((c) => `${c.sql} AS ${c.name}`)].join(', '),
   };

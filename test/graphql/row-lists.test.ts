@@ -83,6 +83,8 @@ describe('row lists of any definition', () => {
     plural: 'testKeys',
     table: 'test_keys',
     description: 'A key that exists only in this test.',
+    internalAssetType: 'Test',
+    assetCategory: 'Test',
     scope: 'regional',
     collector: 'test.keys',
     iamActions: ['test:ListKeys'],

@@ -18,7 +18,7 @@ describe('the schema', () => {
     if (!isObjectType(trail)) throw new Error('Trail is not an object type');
     const fields = Object.keys(trail.getFields());
     for (const column of TRAIL_COLUMNS) expect(fields).toContain(column.field);
-    expect(trail.getInterfaces().map((i) => i.name)).toEqual(['Asset', 'Node']);
+    expect(trail.getInterfaces().map((i) => i.name)).toEqual(['Asset', 'Node', 'IAsset']);
     expect(String(trail.getFields().kmsKeyID!.type)).toBe('String!');
   });
 
@@ -40,7 +40,7 @@ describe('the schema', () => {
 describe('stored fragments', () => {
   it('appends AssetFragment to a document that spreads it without defining it', () => {
     const text = withStoredFragmentsText('{ trails(where:{kmsKeyID:""}){...AssetFragment} }', api.fragments);
-    expect(text).toContain('fragment AssetFragment on Asset');
+    expect(text).toContain('fragment AssetFragment on IAsset');
     expect(parse(text).definitions.map((d) => d.kind)).toEqual(['OperationDefinition', 'FragmentDefinition']);
   });
 

@@ -23,6 +23,8 @@ const WIDGET: AssetTypeDefinition<WidgetRecord> = {
   plural: 'widgets',
   table: 'widgets',
   description: 'A test-only type.',
+  internalAssetType: 'Test',
+  assetCategory: 'Test',
   scope: 'account',
   collector: 'test.widgets',
   iamActions: [],

@@ -38,6 +38,8 @@ export const VAULT: AssetTypeDefinition<VaultRecord> = {
   plural: 'vaults',
   table: 'vaults',
   description: 'A test-only type with a policy.',
+  internalAssetType: 'Test',
+  assetCategory: 'Test',
   scope: 'regional',
   collector: 'test.vaults',
   iamActions: [],
