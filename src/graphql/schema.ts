@@ -17,6 +17,7 @@ import {
 } from 'graphql';
 import type { Tag } from '../model/asset.js';
 import { parseTime } from '../model/time.js';
+import { ACCOUNT_ASSET_CATEGORY, ACCOUNT_INTERNAL_ASSET_TYPE, ACCOUNT_REGION } from '../assets/account.js';
 import type { AssetTypeDefinition } from '../assets/definition.js';
 import { ASSET_TYPES } from '../assets/registry.js';
 import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
@@ -496,6 +497,21 @@ function commonAssetResolvers(limits: PageLimits, typeName: string): Record<stri
   } as Record<string, Resolver>;
 }
 
+/** An account's IAsset fields (schema/account.graphql): its id, "aws" and its name, as the account filter has them (src/store/filter-schemas.ts). */
+const accountAssetResolvers = {
+  identifier: (account: AccountSummary) => account.accountId,
+  accountID: (account: AccountSummary) => account.accountId,
+  cloudAccountID: (account: AccountSummary) => account.accountId,
+  cloudAccountName: (account: AccountSummary) => account.name,
+  cloudProvider: () => 'aws',
+  idFromProvider: (account: AccountSummary) => account.accountId,
+  internalAssetType: () => ACCOUNT_INTERNAL_ASSET_TYPE,
+  internalName: (account: AccountSummary) => account.name,
+  internalRegion: () => ACCOUNT_REGION,
+  assetCategory: () => ACCOUNT_ASSET_CATEGORY,
+  contentHash: () => null,
+};
+
 const createResolvers = (limits: PageLimits, assetTypes: readonly AssetTypeDefinition[], typeDefs: readonly string[]) => {
   const perType = assetTypeResolvers(limits, assetTypes, typeDefs);
   return {
@@ -513,6 +529,10 @@ const createResolvers = (limits: PageLimits, assetTypes: readonly AssetTypeDefin
     },
     Node: {
       __resolveType: (node: { assetType?: string }) => node.assetType ?? 'Account',
+    },
+    // Assets name their type; an account (AWSLogging1's items) has none.
+    IAsset: {
+      __resolveType: (item: { assetType?: string }) => item.assetType ?? 'Account',
     },
     Query: {
       apiVersion: () => PACKAGE_VERSION,
@@ -587,6 +607,7 @@ const createResolvers = (limits: PageLimits, assetTypes: readonly AssetTypeDefin
     },
     Account: {
       id: (account: AccountSummary) => account.accountId,
+      ...accountAssetResolvers,
       ...perType.Account,
     },
     ControlAssetState: upperCaseEnum(['failing', 'excepted']),

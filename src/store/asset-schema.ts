@@ -5,7 +5,7 @@
 import type { AssetTypeDefinition } from '../assets/definition.js';
 import { ASSET_TYPES } from '../assets/registry.js';
 import type { CollectedAsset } from '../model/asset.js';
-import { assetColumns, isComputed, isConstant, type AssetColumn } from './asset-columns.js';
+import { assetColumns, isComputed, isConstant, isWrittenFromRecord, type AssetColumn } from './asset-columns.js';
 import { SQLITE_DIALECT, type Dialect } from './dialect.js';
 import { accountColumns, tagsOf } from './filter-schemas.js';
 import type { FilterRelation, FilterSchema } from './where.js';
@@ -79,7 +79,7 @@ export function assetSchemas(types: readonly AssetTypeDefinition[], d: Dialect):
         table: t,
         columns,
         byField,
-        content: columns.filter((c) => !isConstant(c) && !isComputed(c) && !['id', 'firstSeenAt', 'lastSeenAt', 'deletedAt', 'tagsKnown'].includes(c.field)),
+        content: columns.filter(isWrittenFromRecord),
         allValues: [`${t}.*`, ...columns.filter(isComputed).map((c) => `${c.sql} AS ${c.name}`)].join(', '),
         historyFields: ['arn', 'name', 'accountId', 'region', ...type.fields.filter((f) => f.history && !f.computed).map((f) => f.field), 'tags'],
         filter: {

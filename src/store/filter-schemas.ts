@@ -1,6 +1,7 @@
 // What each `where` input may name that is the same for every asset type: a tag (`tags_SOME`, `tags_NONE`) and an
 // account's own values. The registry's types, their relations and the account's lists of them are added by
 // src/store/asset-schema.ts; the GraphQL layer generates the Where inputs from the SDL and checks them against both.
+import { ACCOUNT_ASSET_CATEGORY, ACCOUNT_INTERNAL_ASSET_TYPE, ACCOUNT_REGION } from '../assets/account.js';
 import { COLLECTOR_BY_ASSET_TYPE } from '../assets/registry.js';
 import type { FilterColumn, FilterRelation, FilterSchema } from './where.js';
 
@@ -54,8 +55,24 @@ export function accountColumns(accountIdSql: string): ReadonlyMap<string, Filter
     { field: 'lastSyncedAt', sql: accountLastSyncedAtSql(accountIdSql), kind: 'datetime', nullable: true },
     { field: 'status', sql: accountStatusSql(accountIdSql), kind: 'enum', nullable: true },
     { field: 'name', sql: accountNameSql(accountIdSql), kind: 'string', nullable: true },
+    // Cyscale's asset fields of an account (schema/account.graphql, Account implements IAsset): the same values the
+    // resolvers give. CAST keeps the constants typed on PostgreSQL; an account has no content hash of its own.
+    { field: 'identifier', sql: accountIdSql, kind: 'string', nullable: false },
+    { field: 'accountID', sql: accountIdSql, kind: 'string', nullable: false },
+    { field: 'cloudAccountID', sql: accountIdSql, kind: 'string', nullable: false },
+    { field: 'cloudAccountName', sql: accountNameSql(accountIdSql), kind: 'string', nullable: true },
+    { field: 'cloudProvider', sql: textConstant('aws'), kind: 'string', nullable: false },
+    { field: 'idFromProvider', sql: accountIdSql, kind: 'string', nullable: false },
+    { field: 'internalAssetType', sql: textConstant(ACCOUNT_INTERNAL_ASSET_TYPE), kind: 'string', nullable: false },
+    { field: 'internalName', sql: accountNameSql(accountIdSql), kind: 'string', nullable: true },
+    { field: 'internalRegion', sql: textConstant(ACCOUNT_REGION), kind: 'string', nullable: false },
+    { field: 'assetCategory', sql: textConstant(ACCOUNT_ASSET_CATEGORY), kind: 'string', nullable: false },
+    { field: 'contentHash', sql: 'CAST(NULL AS TEXT)', kind: 'string', nullable: true },
   ]);
 }
+
+/** A text constant both engines type as text. */
+const textConstant = (value: string): string => `CAST('${value.replaceAll("'", "''")}' AS TEXT)`;
 
 export function tagsOf(assetIdSql: string): FilterRelation {
   return {
