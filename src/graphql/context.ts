@@ -44,6 +44,8 @@ export interface GraphQLContext {
   boundedLists: boolean;
   /** One loader per list and page asked for (pagedLoader), so the parents of each page are read in one statement. */
   pagedLoaders: Map<string, DataLoader<never, unknown>>;
+  /** The time the named checks judge at (AWSLogging4's "within a day"); when the request runs unless set (tests, verdicts at a time). */
+  now?: Date;
 }
 
 export interface ContextOptions {
@@ -52,6 +54,8 @@ export interface ContextOptions {
   exceptionRules?: ExceptionRules;
   /** Default: bounded for every caller but in-process execution. */
   boundedLists?: boolean;
+  /** Default: when each named check runs. */
+  now?: Date;
 }
 
 export interface RequestLoaders {
@@ -74,5 +78,6 @@ export function createContext(store: InventoryStore, options: ContextOptions = {
     ...(options.exceptionRules ? { exceptionRules: options.exceptionRules } : {}),
     boundedLists: options.boundedLists ?? caller.kind !== 'in-process',
     pagedLoaders: new Map(),
+    ...(options.now ? { now: options.now } : {}),
   };
 }

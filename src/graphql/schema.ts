@@ -32,6 +32,7 @@ import { assetTypesSdl, relationEnds, rootFieldsOf } from './asset-sdl.js';
 import type { GraphQLContext } from './context.js';
 import { exceptionResolvers } from './exceptions.js';
 import { filterInputsSdl, type FilterableTypeNode } from './filters.js';
+import { NAMED_CHECKS } from './named-checks.js';
 import { DEFAULT_PAGE_SIZE, pageLimits, registerPageLimits, rowListSizes, unlimitedListSize, type PageLimits } from './pages.js';
 import { rowListResolvers } from './row-lists.js';
 import { selectedFields } from './selection.js';
@@ -497,6 +498,26 @@ function commonAssetResolvers(limits: PageLimits, typeName: string): Record<stri
   } as Record<string, Resolver>;
 }
 
+/**
+ * The named checks (src/graphql/named-checks.ts): each reads its list through the store with its filter at the
+ * request's time, held to the bounds of any root list.
+ */
+function namedCheckResolvers(limits: PageLimits): Record<string, Resolver> {
+  return Object.fromEntries(
+    NAMED_CHECKS.map((check) => {
+      const resolve = async (_: unknown, __: unknown, context: GraphQLContext, info: GraphQLResolveInfo) => {
+        const read = listRead(context, limits, {}, info);
+        const where = check.where(context.now ?? new Date());
+        if (check.list === 'accounts') return withinBound(await fromStore(() => context.store.findAccounts(where, read.page)), read, info);
+        const fields = storeFields(selectedFields(info));
+        const assets = await fromStore(() => reader.findAssetsOfType(context.store, check.assetType, where, { ...assetPage(read), fields }));
+        return withTags(context, withinBound(assets, read, info), fields, limits);
+      };
+      return [check.name, resolve as Resolver];
+    }),
+  );
+}
+
 /** An account's IAsset fields (schema/account.graphql): its id, "aws" and its name, as the account filter has them (src/store/filter-schemas.ts). */
 const accountAssetResolvers = {
   identifier: (account: AccountSummary) => account.accountId,
@@ -537,6 +558,7 @@ const createResolvers = (limits: PageLimits, assetTypes: readonly AssetTypeDefin
     Query: {
       apiVersion: () => PACKAGE_VERSION,
       ...perType.Query,
+      ...namedCheckResolvers(limits),
       assets: async (_: unknown, args: { where?: unknown; options?: AssetQueryOptions | null }, context: GraphQLContext, info: GraphQLResolveInfo) => {
         const read = listRead(context, limits, args.options ?? {}, info, 'options.limit');
         const fields = storeFields(selectedFields(info));
