@@ -21,6 +21,7 @@ import {
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { InventoryApi } from '../graphql/execute.js';
+import { normalizeFilterDocument } from '../graphql/filter-syntax.js';
 import { withStoredFragments } from '../graphql/fragments.js';
 import { ASSET_TYPE_NAMES, assetType as registeredType } from '../assets/registry.js';
 import { CONTROLS_DIR } from '../paths.js';
@@ -148,7 +149,8 @@ export function loadControl(api: InventoryApi, path: string, root = CONTROLS_DIR
 
   let document: DocumentNode;
   try {
-    document = withStoredFragments(parse(`{ ${control.query} }`), api.fragments);
+    // Stored checks may use either filter syntax (README, Querying): validated and run in the schema's.
+    document = normalizeFilterDocument(api.schema, withStoredFragments(parse(`{ ${control.query} }`), api.fragments));
   } catch (error) {
     return fail(`query does not parse: ${(error as Error).message}`);
   }
@@ -172,7 +174,7 @@ export function loadControl(api: InventoryApi, path: string, root = CONTROLS_DIR
   const evaluates = control.evaluates ?? `${rootField.name.value} { id accountId }`;
   let evaluatesDocument: DocumentNode;
   try {
-    evaluatesDocument = parse(`{ ${evaluates} }`);
+    evaluatesDocument = normalizeFilterDocument(api.schema, parse(`{ ${evaluates} }`));
   } catch (error) {
     return fail(`evaluates does not parse: ${(error as Error).message}`);
   }

@@ -2,6 +2,7 @@
 import { execute, parse, specifiedRules, validate, type ExecutionResult, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { InventoryStore } from '../store/store.js';
 import { noNullInFilters } from './filters.js';
+import { normalizeFilterSyntax, operatorObjectsExplained } from './filter-syntax.js';
 import { pageLimits } from './pages.js';
 import { loadStoredFragments, withStoredFragments, type StoredFragments } from './fragments.js';
 import { createContext, type ContextOptions } from './context.js';
@@ -20,7 +21,7 @@ export interface InventoryApiOptions {
 }
 
 export function createInventoryApi(options: InventoryApiOptions = {}): InventoryApi {
-  return { schema: buildSchema(pageLimits(options.maxPageSize)), fragments: loadStoredFragments(), validationRules: [noNullInFilters] };
+  return { schema: buildSchema(pageLimits(options.maxPageSize)), fragments: loadStoredFragments(), validationRules: [noNullInFilters, operatorObjectsExplained] };
 }
 
 /**
@@ -34,13 +35,15 @@ export async function runQuery(
   variables?: Record<string, unknown>,
   context: ContextOptions = {},
 ): Promise<ExecutionResult> {
-  let document;
+  let parsed;
   try {
-    document = withStoredFragments(parse(source), api.fragments);
+    parsed = withStoredFragments(parse(source), api.fragments);
   } catch (error) {
     return { errors: [error as never] };
   }
-  const errors = validate(api.schema, document, [...specifiedRules, ...api.validationRules]);
+  // Both filter syntaxes (README, Querying): operator objects become the schema's suffixes before validation.
+  const normalized = normalizeFilterSyntax(api.schema, parsed, variables);
+  const errors = validate(api.schema, normalized.document, [...specifiedRules, ...api.validationRules]);
   if (errors.length > 0) return { errors };
-  return execute({ schema: api.schema, document, contextValue: createContext(store, context), variableValues: variables ?? null });
+  return execute({ schema: api.schema, document: normalized.document, contextValue: createContext(store, context), variableValues: normalized.variables ?? null });
 }

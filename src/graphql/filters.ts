@@ -4,6 +4,7 @@ import {
   GraphQLError,
   Kind,
   getNamedType,
+  isInputObjectType,
   print,
   type ASTNode,
   type ASTVisitor,
@@ -51,6 +52,7 @@ const OPERATOR_HELP: Readonly<Record<FilterOperator, string>> = {
   LTE: 'is at most',
   GT: 'is greater than',
   GTE: 'is at least',
+  MATCHES: 'matches the regular expression as a whole (RE2 syntax, e.g. `(?i).*db.*`; linear time; README, Querying)',
   INCLUDES: 'holds the value',
   NOT_INCLUDES: 'does not hold the value (unknown lists included)',
 };
@@ -145,8 +147,10 @@ export interface FilterInputsOptions {
 
 const RELATION_HELP: Readonly<Record<RelationOperator, string>> = {
   EQ: 'matches the filter',
-  SOME: 'at least one matches the filter',
+  SOME: 'at least one matches the filter ({} for any; null for none at all)',
   NONE: 'none matches the filter (true when there is none)',
+  ALL: 'every one matches the filter (true when there is none)',
+  SINGLE: 'exactly one matches the filter',
 };
 
 /** SDL for `input <Type>Where`, and as asked `input <Type>Sort` and `enum <Type>GroupField`. */
@@ -209,8 +213,10 @@ export function filterInputsSdl(type: FilterableTypeNode, schema: FilterSchema |
 
 const JSON_HELP = {
   object: 'the filter holds for its value (every comparison inside an unknown, null, value is false, every negative one true)',
-  SOME: 'at least one item matches the filter ({} for any item; false when the list is unknown, null)',
+  SOME: 'at least one item matches the filter ({} for any item, null for an empty list; false when the list is unknown, null)',
   NONE: 'no item matches the filter ({} for an empty list; true when the list is unknown, null)',
+  ALL: 'every item matches the filter (true for an empty list, and when the list is unknown, null)',
+  SINGLE: 'exactly one item matches the filter (false when the list is unknown, null)',
 } as const;
 
 /** SDL scalars a shape's scalar kinds stand for. */
@@ -253,7 +259,7 @@ function jsonMemberLines(holder: string, field: FieldDefinitionNode, shape: Json
       jsonObjectInput(objectType, form.shape, json);
       const input = `${named}${WHERE_SUFFIX}`;
       if (form.form === 'object') return [`  "${name}: ${JSON_HELP.object}"\n  ${name}: ${input}`];
-      return (['SOME', 'NONE'] as const).map((op) => `  "${name}: ${JSON_HELP[op]}"\n  ${relationKey(name, op)}: ${input}`);
+      return (['SOME', 'NONE', 'ALL', 'SINGLE'] as const).map((op) => `  "${name}: ${JSON_HELP[op]}"\n  ${relationKey(name, op)}: ${input}`);
     }
   }
 }
@@ -348,7 +354,9 @@ export function noNullInFilters(context: ValidationContext): ASTVisitor {
       const parent = getNamedType(context.getParentInputType());
       if (!parent?.name.endsWith(WHERE_SUFFIX)) return;
       const where = `${parent.name}.${node.name.value}`;
-      if (node.value.kind === Kind.NULL) {
+      // `trails_SOME: null` reads "has none" (the where compiler's one null), as the field's stored checks write it.
+      const noneAtAll = node.name.value.endsWith('_SOME') && isInputObjectType(getNamedType(context.getInputType()));
+      if (node.value.kind === Kind.NULL && !noneAtAll) {
         context.reportError(
           new GraphQLError(`${where}: null is not a filter value; use "" for an empty string, or leave the field out for no constraint.`, { nodes: node }),
         );

@@ -7,9 +7,22 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { unwrapResolverError } from '@apollo/server/errors';
 import express from 'express';
-import { GraphQLError, Kind, Lexer, parse, print, Source, TokenKind, type FragmentDefinitionNode, type GraphQLFormattedError } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  Lexer,
+  parse,
+  print,
+  Source,
+  TokenKind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
 import type { InventoryApi } from '../graphql/execute.js';
 import { missingStoredFragments, type StoredFragments } from '../graphql/fragments.js';
+import { normalizeFilterDocument, normalizeFilterVariables } from '../graphql/filter-syntax.js';
 import { createContext, type Caller, type ExceptionRules, type GraphQLContext } from '../graphql/context.js';
 import type { Logger } from '../log.js';
 import { integrityFailure } from '../store/integrity.js';
@@ -127,6 +140,8 @@ export function createApolloServer(settings: ApolloSettings): ApolloServer<Graph
     stopOnTerminationSignals: false,
     formatError: (formatted, error) => maskInternalError(formatted, error, log, suggestions),
     plugins: [
+      // First: every later plugin and the validation see the filters in the schema's syntax.
+      filterSyntaxPlugin(api.schema),
       filterLimitsPlugin(api.schema, { maxFilterTerms: limits.maxFilterTerms, maxFilterDepth: limits.maxFilterDepth, maxInValues: limits.maxInValues }),
       // Cache hints are computed per field by default: 130,000 hook calls for 10,000 trails, and no HTTP cache uses them.
       ApolloServerPluginCacheControlDisabled(),
@@ -354,6 +369,30 @@ function callerOf(res: express.Response, loopback: boolean): Caller {
   const auth = res.locals['auth'] as Authenticated | undefined;
   if (auth) return { kind: 'token', tokenId: auth.tokenId, scope: auth.scope };
   return loopback ? { kind: 'local' } : { kind: 'anonymous' };
+}
+
+/**
+ * Both filter syntaxes (README, Querying: "Two filter syntaxes"): the parsed document's operator objects become the
+ * schema's suffixes before validation (a cached document was stored so), and the variables' before the operation runs.
+ */
+function filterSyntaxPlugin(schema: GraphQLSchema): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async parsingDidStart(requestContext) {
+          return async (error) => {
+            if (!error && requestContext.document) {
+              (requestContext as { document: DocumentNode }).document = normalizeFilterDocument(schema, requestContext.document);
+            }
+          };
+        },
+        async didResolveOperation(requestContext) {
+          const { request, document, operationName } = requestContext;
+          request.variables = normalizeFilterVariables(schema, document, request.variables, operationName);
+        },
+      };
+    },
+  };
 }
 
 /**

@@ -44,27 +44,31 @@ export function assetSchemas(types: readonly AssetTypeDefinition[], d: Dialect):
       const toColumn = columnsOf.get(target.name)!.find((c) => c.field === relation.to)!;
       // Forward (`kmsKey: {...}` on Trail): the live target rows whose `to` equals this row's `from`.
       const forwardAlias = `${relation.field}_of_${type.table}`;
+      const forwardRows = (predicate: string): string => `FROM ${target.table} ${forwardAlias} WHERE ${forwardAlias}.deleted_at IS NULL
+          AND ${qualifiedColumn(toColumn, target.table, forwardAlias)} = ${qualifiedColumn(fromColumn, type.table, type.table)} AND ${predicate}`;
       relationsOf.get(type.name)!.push([
         relation.field,
         {
           field: relation.field,
           cardinality: relation.cardinality,
           target: relatedFilter(target, columnsOf.get(target.name)!, forwardAlias),
-          matches: (predicate) => `EXISTS (SELECT 1 FROM ${target.table} ${forwardAlias} WHERE ${forwardAlias}.deleted_at IS NULL
-          AND ${qualifiedColumn(toColumn, target.table, forwardAlias)} = ${qualifiedColumn(fromColumn, type.table, type.table)} AND ${predicate})`,
+          matches: (predicate) => `EXISTS (SELECT 1 ${forwardRows(predicate)})`,
+          rows: forwardRows,
         },
       ]);
       if (!relation.inverse) continue;
       // Inverse (`trails_SOME: {...}` on KmsKey): the live rows of this type pointing at the target row.
       const inverseAlias = `${relation.inverse.field}_of_${target.table}`;
+      const inverseRows = (predicate: string): string => `FROM ${type.table} ${inverseAlias} WHERE ${inverseAlias}.deleted_at IS NULL
+          AND ${qualifiedColumn(fromColumn, type.table, inverseAlias)} = ${qualifiedColumn(toColumn, target.table, target.table)} AND ${predicate}`;
       relationsOf.get(target.name)!.push([
         relation.inverse.field,
         {
           field: relation.inverse.field,
           cardinality: relation.inverse.cardinality,
           target: relatedFilter(type, columnsOf.get(type.name)!, inverseAlias),
-          matches: (predicate) => `EXISTS (SELECT 1 FROM ${type.table} ${inverseAlias} WHERE ${inverseAlias}.deleted_at IS NULL
-          AND ${qualifiedColumn(fromColumn, type.table, inverseAlias)} = ${qualifiedColumn(toColumn, target.table, target.table)} AND ${predicate})`,
+          matches: (predicate) => `EXISTS (SELECT 1 ${inverseRows(predicate)})`,
+          rows: inverseRows,
         },
       ]);
     }
@@ -142,6 +146,9 @@ function assetsOfAccount(type: AssetTypeDefinition, types: readonly AssetTypeDef
     matches: (predicate) =>
       `${accountIdSql} IN (SELECT sighting.account_id FROM asset_sightings sighting WHERE sighting.asset_id IN (
          SELECT ${alias}.arn FROM ${type.table} ${alias} WHERE ${alias}.deleted_at IS NULL AND ${predicate}))`,
+    // Exactly one is a count per account, so correlated: only `_SINGLE` pays for it.
+    rows: (predicate) => `FROM ${type.table} ${alias} WHERE ${alias}.deleted_at IS NULL AND ${predicate}
+         AND ${alias}.arn IN (SELECT sighting.asset_id FROM asset_sightings sighting WHERE sighting.account_id = ${accountIdSql})`,
   };
 }
 

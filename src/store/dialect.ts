@@ -47,6 +47,8 @@ export const SQLITE_DIALECT: Dialect = {
   startsWith: (text, bind) => `instr(${text}, ${bind()}) = 1`,
   // substr from (length - suffix length + 1) is '' for an empty suffix and never equal when the suffix is longer.
   endsWith: (text, bind) => `substr(${text}, length(${text}) - length(${bind()}) + 1) = ${bind()}`,
+  // inventory_matches is RE2 (re2js), registered on every connection (src/store/sqlite/sqlite-store.ts).
+  matches: (text, pattern, bind) => `inventory_matches(${text}, ${bind(pattern.source)})`,
   // The planner still searches an index on `text` once per value of the list.
   inList: (text, values, _kind, bind) => `${text} IN (SELECT value FROM json_each(${bind(JSON.stringify(values))}))`,
   textConstant: quote,
@@ -95,6 +97,8 @@ export const POSTGRES_DIALECT: Dialect = {
   startsWith: (text, bind) => `strpos(${text}, ${bind()}::text) = 1`,
   // right(text, n) is '' for an empty suffix, and the whole (shorter) text, never equal, when the suffix is longer.
   endsWith: (text, bind) => `right(${text}, length(${bind()}::text)) = ${bind()}::text`,
+  // The pattern translated for PostgreSQL (src/store/regex.ts): the same meaning, run without backtracking.
+  matches: (text, pattern, bind) => `(${text} ~ ${bind(pattern.postgres)}::text)`,
   inList: (text, values, kind, bind) => `${text} = ANY(${bind(values)}::${kind === 'integer' ? 'bigint' : 'text'}[])`,
   // A bare literal is "unknown" to PostgreSQL, and refused in ORDER BY: typed, it is an expression like any other.
   textConstant: (value) => `${quote(value)}::text`,

@@ -81,5 +81,6 @@ export function tagsOf(assetIdSql: string): FilterRelation {
     target: TAG_FILTER,
     // The primary key (asset_id, key) makes this one index search per asset.
     matches: (predicate) => `EXISTS (SELECT 1 FROM asset_tags tag WHERE tag.asset_id = ${assetIdSql} AND ${predicate})`,
+    rows: (predicate) => `FROM asset_tags tag WHERE tag.asset_id = ${assetIdSql} AND ${predicate}`,
   };
 }

@@ -2,6 +2,7 @@
 // Values only ever travel as parameters; column SQL comes from the store's own column catalog.
 import type { JsonObjectShape, JsonPath, JsonScalarKind, JsonShape } from '../assets/definition.js';
 import { parseTime } from '../model/time.js';
+import { matchPattern, PatternError, type MatchPattern } from './regex.js';
 
 /**
  * `enum`: text holding one of a GraphQL enum's values (the store's lower-case value, as the API's resolvers map it).
@@ -44,6 +45,8 @@ export interface SqlDialect {
   jsonElementText(alias: string): string;
   /** The scalar at `path` in `json` as SQL of its kind, comparable with a parameter; NULL when absent. */
   jsonScalar(json: string, path: JsonPath, kind: JsonScalarKind): string;
+  /** Whether the whole of `text` matches `pattern` (src/store/regex.ts), in time linear in the text; NULL when text is. */
+  matches(text: string, pattern: MatchPattern, bind: (value: string) => string): string;
 }
 
 /**
@@ -72,16 +75,18 @@ export class FilterError extends Error {
 }
 
 /**
- * A relation a filter can follow: `tags_SOME: {...}` / `tags_NONE: {...}` for a list ('many'), `account: {...}` for a
- * single related row ('one'). `target` is the related type's own filter schema; `matches` turns a predicate over the
- * related row into a two-valued predicate over this row (an EXISTS subquery, or the predicate itself when the related
- * values are expressions over this row).
+ * A relation a filter can follow: `tags_SOME: {...}`, `_NONE`, `_ALL`, `_SINGLE` for a list ('many'), `account: {...}`
+ * for a single related row ('one'). `target` is the related type's own filter schema; `matches` turns a predicate over
+ * the related row into a two-valued predicate over this row (an EXISTS subquery, or the predicate itself when the
+ * related values are expressions over this row). A list also gives `rows`: the FROM and WHERE of its items that meet
+ * the predicate, which `_SINGLE` counts.
  */
 export interface FilterRelation {
   field: string;
   cardinality: 'many' | 'one';
   target: FilterSchema;
   matches(predicate: string): string;
+  rows?(predicate: string): string;
 }
 
 /** What a `where` may name: the fields (columns) of a type, and the relations it can be filtered through. */
@@ -90,13 +95,16 @@ export interface FilterSchema {
   relations: ReadonlyMap<string, FilterRelation>;
 }
 
-/** The operators of a relation: `field_SOME` and `field_NONE` for a list, the bare field for a single row. */
+/** The operators of a relation: `field_SOME`, `_NONE`, `_ALL` and `_SINGLE` for a list, the bare field for a single row. */
 export const RELATION_OPERATORS: Readonly<Record<FilterRelation['cardinality'], readonly RelationOperator[]>> = {
-  many: ['SOME', 'NONE'],
+  many: ['SOME', 'NONE', 'ALL', 'SINGLE'],
   one: ['EQ'],
 };
 
-export type RelationOperator = 'EQ' | 'SOME' | 'NONE';
+export type RelationOperator = 'EQ' | 'SOME' | 'NONE' | 'ALL' | 'SINGLE';
+
+/** `(SELECT 1 <rows>)` holds exactly one row: counted up to two, so a long list is not read to its end. */
+export const exactlyOne = (rows: string): string => `((SELECT COUNT(*) FROM (SELECT 1 ${rows} LIMIT 2) one_of) = 1)`;
 
 const NO_RELATIONS: ReadonlyMap<string, FilterRelation> = new Map();
 
@@ -120,12 +128,13 @@ export type FilterOperator =
   | 'LTE'
   | 'GT'
   | 'GTE'
+  | 'MATCHES'
   | 'INCLUDES'
   | 'NOT_INCLUDES';
 
 /** The operators each kind of field allows; `EQ` is the bare field name. */
 export const OPERATORS_BY_KIND: Readonly<Record<ColumnKind, readonly FilterOperator[]>> = {
-  string: ['EQ', 'NOT', 'IN', 'NOT_IN', 'CONTAINS', 'NOT_CONTAINS', 'STARTS_WITH', 'ENDS_WITH', 'LT', 'LTE', 'GT', 'GTE'],
+  string: ['EQ', 'NOT', 'IN', 'NOT_IN', 'CONTAINS', 'NOT_CONTAINS', 'STARTS_WITH', 'ENDS_WITH', 'LT', 'LTE', 'GT', 'GTE', 'MATCHES'],
   enum: ['EQ', 'NOT', 'IN', 'NOT_IN'],
   datetime: ['EQ', 'NOT', 'IN', 'NOT_IN', 'LT', 'LTE', 'GT', 'GTE'],
   integer: ['EQ', 'NOT', 'IN', 'NOT_IN', 'LT', 'LTE', 'GT', 'GTE'],
@@ -237,9 +246,23 @@ export function compileWhere(where: unknown, schema: ReadonlyMap<string, FilterC
   // The related filter compiles to a two-valued predicate over the related row, and `matches` keeps it two-valued
   // over this row (EXISTS or IN over non-null keys is never NULL), so NOT around a relation filter stays an exact complement.
   const compileRelation = (relation: FilterRelation, op: RelationOperator, key: string, value: unknown, at: string, depth: number): string => {
+    // `trails_SOME: null` reads "has none", as in the stored checks of the field; null anywhere else is refused.
+    if (value === null && op === 'SOME') return `(NOT ${relation.matches(dialect.trueLiteral)})`;
     if (value === null) throw new FilterError(`null is not a filter; use {} for no constraint, or leave ${key} out`, at);
-    const inner = relation.matches(compileObject(value, at, relation.target, depth + 1));
-    return op === 'NONE' ? `(NOT ${inner})` : inner;
+    const predicate = compileObject(value, at, relation.target, depth + 1);
+    switch (op) {
+      case 'EQ':
+      case 'SOME':
+        return relation.matches(predicate);
+      case 'NONE':
+        return `(NOT ${relation.matches(predicate)})`;
+      // Every item matches: none fails to. The predicate is two-valued, so its NOT is exact.
+      case 'ALL':
+        return `(NOT ${relation.matches(`(NOT ${predicate})`)})`;
+      case 'SINGLE':
+        if (!relation.rows) throw new FilterError(`${key} is not supported on ${relation.field}`, at);
+        return exactlyOne(relation.rows(predicate));
+    }
   };
 
   const compileField = (key: string, value: unknown, at: string, columns: ReadonlyMap<string, FilterColumn>): string => {
@@ -305,6 +328,17 @@ export function compileWhere(where: unknown, schema: ReadonlyMap<string, FilterC
         return twoValued(`${c} > ${param(toParam(value, at))}`);
       case 'GTE':
         return twoValued(`${c} >= ${param(toParam(value, at))}`);
+      case 'MATCHES': {
+        if (typeof value !== 'string') throw new FilterError(`${key} takes a regular expression as a string`, at);
+        let pattern: MatchPattern;
+        try {
+          pattern = matchPattern(value);
+        } catch (error) {
+          if (error instanceof PatternError) throw new FilterError(error.message, at);
+          throw error;
+        }
+        return twoValued(dialect.matches(c, pattern, param));
+      }
       // EXISTS is never NULL: an unknown list includes nothing, so NOT_INCLUDES holds for it.
       case 'INCLUDES':
         return includes(column, param(toParam(value, at)));
@@ -522,6 +556,7 @@ function jsonMember(field: string, shape: JsonShape, base: string, path: JsonPat
         cardinality: 'many',
         target: jsonObjectSchema(form.shape, `${alias}.value`, [], level + 1, dialect),
         matches: (predicate) => `EXISTS (SELECT 1 FROM ${dialect.jsonArrayElements(base, path, alias)} WHERE ${predicate})`,
+        rows: (predicate) => `FROM ${dialect.jsonArrayElements(base, path, alias)} WHERE ${predicate}`,
       };
     }
   }

@@ -119,7 +119,7 @@ describe('the Where inputs of a JSON field', () => {
     const policy = input(schema, 'VaultPolicyWhere');
     expect(policy.description).toContain("Filters the VaultPolicy objects held in an asset's JSON field");
     expect(policy.getFields().statements_SOME!.description).toBe(
-      'statements: at least one item matches the filter ({} for any item; false when the list is unknown, null)',
+      'statements: at least one item matches the filter ({} for any item, null for an empty list; false when the list is unknown, null)',
     );
     expect(policy.getFields().statements_NONE!.description).toBe('statements: no item matches the filter ({} for an empty list; true when the list is unknown, null)');
     expect(input(schema, 'VaultStatementWhere').getFields().principals_NOT_INCLUDES!.description).toBe('principals does not hold the value (unknown lists included)');

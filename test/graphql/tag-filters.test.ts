@@ -61,7 +61,7 @@ describe('tag filters over GraphQL', () => {
   it('refuses null inside a tag filter, and a nullable variable for one', async () => {
     for (const [query, message] of [
       ['{ trails(where:{tags_SOME:{key:null}}) { name } }', 'TagWhere.key: null is not a filter value'],
-      ['{ trails(where:{tags_SOME:null}) { name } }', 'TrailWhere.tags_SOME: null is not a filter value'],
+      ['{ trails(where:{tags_NONE:null}) { name } }', 'TrailWhere.tags_NONE: null is not a filter value'],
       [
         'query($t: TagWhere) { trails(where:{tags_NONE:$t}) { name } }',
         'TrailWhere.tags_NONE: $t is declared TagWhere, so leaving it out would silently drop this filter',

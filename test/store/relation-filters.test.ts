@@ -107,11 +107,14 @@ describe('tag filters', () => {
         () => 'accepted',
         (e: Error) => e.message,
       );
-    expect(await refusal({ tags_SOME: null })).toBe('where.tags_SOME: null is not a filter; use {} for no constraint, or leave tags_SOME out');
+    expect(await refusal({ tags_NONE: null })).toBe('where.tags_NONE: null is not a filter; use {} for no constraint, or leave tags_NONE out');
+    expect(await refusal({ tags_ALL: null })).toBe('where.tags_ALL: null is not a filter; use {} for no constraint, or leave tags_ALL out');
     expect(await refusal({ tags_SOME: { key: null } })).toMatch(/^where\.tags_SOME\.key: null is not a value to compare with/);
     expect(await refusal({ tags_SOME: { OR: [{ kee: 'x' }] } })).toBe('where.tags_SOME.OR[0].kee: unknown filter field "kee"');
-    expect(await refusal({ tags: { key: 'team' } })).toBe('where.tags: "tags" is not a filter: tags is filtered as tags_SOME, tags_NONE');
-    expect(await refusal({ tags_EVERY: { key: 'team' } })).toBe('where.tags_EVERY: "tags_EVERY" is not a filter: tags is filtered as tags_SOME, tags_NONE');
+    expect(await refusal({ tags: { key: 'team' } })).toBe('where.tags: "tags" is not a filter: tags is filtered as tags_SOME, tags_NONE, tags_ALL, tags_SINGLE');
+    expect(await refusal({ tags_EVERY: { key: 'team' } })).toBe(
+      'where.tags_EVERY: "tags_EVERY" is not a filter: tags is filtered as tags_SOME, tags_NONE, tags_ALL, tags_SINGLE',
+    );
     expect(await refusal({ tags_SOME: { key_GT: 1 } })).toBe('where.tags_SOME.key_GT: key takes a string');
   });
 });

@@ -12,6 +12,7 @@ import { SQLITE_DIALECT } from '../dialect.js';
 import { fileProblem, noInventory, StoreAccessError, StoreConfigError, type StoreAccess } from '../location.js';
 import { loadMigrations, MigrationError, pendingMigrations, type AppliedMigration } from '../migrations.js';
 import type { IntegrityReport, InventoryStore } from '../store.js';
+import { matchPattern } from '../regex.js';
 import { SqliteBulkSource } from './bulk.js';
 import { canWriteInventory, createInventoryFile, INVENTORY_APPLICATION_ID, inspectInventoryFile, readOnlyConnection, type ReadOnlyKind } from './inventory-file.js';
 import { checkIntegrityHere, checkIntegrityInWorker, sqliteChangeStamp } from './integrity.js';
@@ -81,6 +82,10 @@ export class SqliteStore extends StoreCore implements InventoryStore {
   ) {
     super({ dialect: SQLITE_DIALECT, rowCheck: 'rowCheck()', locking: false, assetTypes }, staleRunMs);
     db.function('rowCheck', { deterministic: false }, rowCheck ? () => (rowCheck(), 1) : () => 1);
+    // `_MATCHES` (src/store/regex.ts): RE2, linear in the text whatever the pattern. A pattern reaches here checked.
+    db.function('inventory_matches', { deterministic: true }, (text: unknown, pattern: unknown) =>
+      typeof text === 'string' && typeof pattern === 'string' ? (matchPattern(pattern).matches(text) ? 1 : 0) : null,
+    );
   }
 
   /**
