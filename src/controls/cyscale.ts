@@ -147,7 +147,7 @@ function loadCyscaleControl(api: InventoryApi, file: string, dir: string, querie
   if (rules.length === 0 && notEvaluated.length === 0) return `${file}: left out: no rule for aws (${otherClouds.join('; ')})`;
   if (control.isEnabled === false) return `${file}: left out: disabled in the library (isEnabled: false)`;
 
-  const cce = [...new Set(control.body.match(/CCE-\d+-\d/g) ?? [])];
+  const cce = [...new Set(`${control.body}\n${control.remediationDescription}`.match(/CCE-\d+-\d/g) ?? [])];
   return {
     id: control.slug,
     title: control.name,
@@ -196,7 +196,7 @@ function compileRule(api: InventoryApi, rule: CyscaleRule, label: string, query:
   const returnPath = (rule.returnPath ?? '').split('.').filter(Boolean);
   const identified = withIdentityFields(api.schema, document, root, returnPath);
   if (typeof identified === 'string') {
-    if (listsFailures(expectation) || returnPath.length > 0) return `under "${expectation.source}" what the query returns are failing assets, but ${identified}`;
+    if (listsFailures(expectation)) return `under "${expectation.source}" what the query returns are failing assets, but ${identified}`;
   } else {
     document = identified;
   }
@@ -255,7 +255,7 @@ function checkedQuery(api: InventoryApi, query: StoredQuery, what: string): { do
   if (roots.length !== 1 || first?.kind !== Kind.FIELD) return `${what} must select exactly one root field (${query.file})`;
   const rootName = first.name.value;
   if (!api.schema.getQueryType()?.getFields()[rootName]) return `${what} uses root field ${rootName}, which the inventory does not have (${query.file})`;
-  const document = withStoredFragments(normalizeFilterSyntax(api.schema, parsed).document, api.fragments);
+  const document = withStoredFragments(normalizeFilterSyntax(api.schema, failedAlwaysGiven(parsed)).document, api.fragments);
   const errors = validate(api.schema, document, [...specifiedRules, ...api.validationRules]);
   if (errors.length > 0) return `${what} does not validate: ${errors.map((e) => e.message).join('; ')} (${query.file})`;
   return { document, root: operationOf(document).selectionSet.selections[0] as FieldNode };
@@ -274,7 +274,20 @@ function asDocument(text: string): string {
   }
   const isDocument = first.kind === TokenKind.BRACE_L || (first.kind === TokenKind.NAME && ['query', 'fragment'].includes(first.value ?? ''));
   if (isDocument) return text;
-  return text.includes(`$${FAILED_VARIABLE}`) ? `query ($${FAILED_VARIABLE}: [ID!]) { ${text} }` : `{ ${text} }`;
+  return text.includes(`$${FAILED_VARIABLE}`) ? `query ($${FAILED_VARIABLE}: [ID!]!) { ${text} }` : `{ ${text} }`;
+}
+
+/**
+ * `$failedAssetsIdentifiers` declared non-null: the engine always gives it (an empty list when nothing failed), and a
+ * filter variable that may be left out is refused (src/graphql/filters.ts, noNullInFilters), as it would drop the filter.
+ */
+function failedAlwaysGiven(document: DocumentNode): DocumentNode {
+  return visit(document, {
+    VariableDefinition(node) {
+      if (node.variable.name.value !== FAILED_VARIABLE || node.type.kind === Kind.NON_NULL_TYPE) return undefined;
+      return { ...node, type: { kind: Kind.NON_NULL_TYPE, type: node.type } };
+    },
+  });
 }
 
 /** The registry types a document reads: as the items of a field, or through a relation filter (`kmsKey: KmsKeyWhere`). */
