@@ -269,7 +269,9 @@ async function evaluateRule(
   };
   const inventory = await once(shared?.inventory, [...rule.assetTypes].sort().join(), () => inventoryState(store, rule.assetTypes, options));
   const gaps = inventory.gaps.map((gap) => gap.text);
-  const result = await execute({ schema: api.schema, document: rule.document, contextValue: createContext(store) });
+  // The named checks judge at the verdict's time (AWSLogging4's "within a day").
+  const context = () => createContext(store, { now });
+  const result = await execute({ schema: api.schema, document: rule.document, contextValue: context() });
   if (result.errors?.length) {
     return verdict('ERROR', `the query failed: ${result.errors.map((e: GraphQLError) => e.message).join('; ')}`);
   }
@@ -279,10 +281,8 @@ async function evaluateRule(
   // Cyscale's applicableAssetsQuery gets the failing assets' ids and returns the applicable assets that did not fail.
   const failedAssetsIdentifiers = assetsIn(raw).map((asset) => asset.id);
   const universe = rule.evaluatesTakesFailing
-    ? await execute({ schema: api.schema, document: rule.evaluatesDocument, contextValue: createContext(store), variableValues: { failedAssetsIdentifiers } })
-    : await once(shared?.evaluated, print(rule.evaluatesDocument), () =>
-        execute({ schema: api.schema, document: rule.evaluatesDocument, contextValue: createContext(store) }),
-      );
+    ? await execute({ schema: api.schema, document: rule.evaluatesDocument, contextValue: context(), variableValues: { failedAssetsIdentifiers } })
+    : await once(shared?.evaluated, print(rule.evaluatesDocument), () => execute({ schema: api.schema, document: rule.evaluatesDocument, contextValue: context() }));
   if (universe.errors?.length) {
     return verdict('ERROR', `the query of the assets it evaluates failed: ${universe.errors.map((e: GraphQLError) => e.message).join('; ')}`);
   }

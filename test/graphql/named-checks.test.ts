@@ -2,12 +2,17 @@
 // accounts without a logging multi-region trail that records every management event, and AWSLogging4, the trails not
 // delivering to CloudWatch Logs within a day. Each case is one way an account or trail passes or fails; what could not
 // be read fails. "Now" is given to each query, so no case depends on when it runs. On both stores (INVENTORY_TEST_DB).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadControl } from '../../src/controls/catalog.js';
+import { evaluateControl } from '../../src/controls/evaluate.js';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
+import { CONTROLS_DIR } from '../../src/paths.js';
 import type { TrailRecord } from '../../src/model/trail.js';
 import type { InventoryStore } from '../../src/store/store.js';
 import { COLLECTOR, trailRecord, type RecordInput } from '../support/records.js';
-import { openTempStore, type TempStore } from '../support/store.js';
+import { openTempStore, removeDir, tempDir, type TempStore } from '../support/store.js';
 
 const api = createInventoryApi();
 const ALL_MANAGEMENT_EVENTS: RecordInput['selectors'] = { EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true }] };
@@ -179,5 +184,74 @@ describe('AWSLogging4: trails not delivering to CloudWatch Logs within a day', (
       assetType: 'Trail',
       accountId: ACCOUNT,
     });
+  });
+});
+
+describe('the control engine over the named checks', () => {
+  /** A control of the shipped format whose stored query calls a named check. */
+  function control(id: string, assetType: string, query: string, evaluates?: string) {
+    const dir = tempDir();
+    try {
+      let source = readFileSync(join(CONTROLS_DIR, 'aws', 'cloudtrail-logging.yaml'), 'utf8')
+        .replace(/^id: .*$/m, `id: ${id}`)
+        .replace(/^assetTypes: .*$/m, `assetTypes: [${assetType}]`)
+        .replace(/^query: \|\n.*$/m, `query: |\n  ${query}`);
+      if (evaluates) source = source.replace(/^expect: /m, `evaluates: |\n  ${evaluates}\nexpect: `);
+      const path = join(dir, `${id}.yaml`);
+      writeFileSync(path, source);
+      return loadControl(api, path, dir);
+    } finally {
+      removeDir(dir);
+    }
+  }
+
+  it("names each account AWSLogging1 returns, as an account-level control's failing accounts", async () => {
+    const temp = await openTempStore();
+    try {
+      const [owner, member, bare] = ['300000000001', '300000000002', '300000000003'];
+      const orgTrail = trail('org', owner, { trail: { IsOrganizationTrail: true } });
+      await sync(temp.store, [{ id: owner, lists: [orgTrail] }, { id: member, lists: [orgTrail] }, { id: bare }]);
+      const verdict = await evaluateControl(
+        api,
+        temp.store,
+        control('aws-logging-1', 'Trail', 'AWSLogging1 {...AssetFragment}', 'accounts(where:{status:OK}){ id accountId }'),
+      );
+      expect(verdict).toMatchObject({ verdict: 'FAIL', evaluatedUnit: 'account', evaluatedCount: 3 });
+      expect(verdict.failingAssets).toEqual([{ id: bare, name: '', assetType: 'Account', accountId: bare, region: '' }]);
+      expect(verdict.accounts!.map((a) => [a.accountId, a.verdict])).toEqual([
+        [owner, 'PASS'],
+        [member, 'PASS'],
+        [bare, 'FAIL'],
+      ]);
+    } finally {
+      await temp.cleanup();
+    }
+  });
+
+  it("judges AWSLogging4 at the verdict's time", async () => {
+    const temp = await openTempStore();
+    try {
+      const account = '300000000004';
+      const synced = new Date();
+      await sync(temp.store, [
+        {
+          id: account,
+          lists: [
+            trail('delivering', account, {
+              trail: { CloudWatchLogsLogGroupArn: `arn:aws:logs:us-east-1:${account}:log-group:ct:*` },
+              status: { LatestCloudWatchLogsDeliveryTime: new Date(synced.getTime() - 3_600_000) },
+            }),
+          ],
+        },
+      ]);
+      const check = control('aws-logging-4', 'Trail', 'AWSLogging4 {...AssetFragment}');
+      // The sync's own time, then a day later (the sync is still fresh then: its inventory is complete either way).
+      expect((await evaluateControl(api, temp.store, check, { now: synced })).verdict).toBe('PASS');
+      const later = await evaluateControl(api, temp.store, check, { now: new Date(synced.getTime() + 25 * 3_600_000) });
+      expect(later.verdict).toBe('FAIL');
+      expect(later.failingAssets.map((a) => a.name)).toEqual(['delivering']);
+    } finally {
+      await temp.cleanup();
+    }
   });
 });
