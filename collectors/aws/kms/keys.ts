@@ -110,8 +110,12 @@ async function collectKey(
   const aliases = 'error' in aliasResult ? null : (aliasResult.byKeyId.get(keyId) ?? []).sort();
 
   let keyPolicy: KeyPolicy | null = null;
+  // The policy as compact JSON, as the field's stored checks match it (`.+"Effect":"Allow".+`: no spaces, and no
+  // newline for `.` to stop at); raw keeps the text as GetKeyPolicy returned it.
+  let policyDocument = policy === undefined ? null : (policy.Policy ?? '');
   if (policy?.Policy !== undefined) {
     try {
+      policyDocument = JSON.stringify(JSON.parse(policy.Policy));
       keyPolicy = parseKeyPolicy(policy.Policy);
     } catch (error) {
       errors.push({ operation: 'GetKeyPolicy', code: 'MalformedPolicyDocument', message: `the key policy is not a JSON policy: ${(error as Error).message}` });
@@ -136,7 +140,7 @@ async function collectKey(
     aliases,
     ...describedFields(metadata),
     automaticRotationEnabled: rotation?.enabled ?? null,
-    policyDocument: policy === undefined ? null : (policy.Policy ?? ''),
+    policyDocument,
     keyPolicy,
   };
 }

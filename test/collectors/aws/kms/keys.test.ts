@@ -106,7 +106,8 @@ describe('the KMS key collector', () => {
       multiRegion: false,
       creationDate: '2025-11-03T09:30:00.000Z',
       automaticRotationEnabled: false,
-      policyDocument: expect.stringContaining('"Enable IAM User Permissions"'),
+      // Compact, as the field's patterns read it; raw keeps what KMS returned.
+      policyDocument: expect.stringContaining('"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":'),
       keyPolicy: {
         statements: [
           {
@@ -121,6 +122,10 @@ describe('the KMS key collector', () => {
         ],
       },
     });
+    const appData = keys.get('2a7f4b1c-5d3e-4f60-a1b2-c3d4e5f60718')!;
+    const returned = (appData.raw as { GetKeyPolicy: { Policy: string } }).GetKeyPolicy.Policy;
+    expect(returned).toMatch(/\n\s+"Statement" : \[/); // as KMS writes it
+    expect(appData.policyDocument).toBe(JSON.stringify(JSON.parse(returned)));
     // A disabled key keeps its rotation status; a key pending deletion reports none; an asymmetric key cannot rotate;
     // an AWS managed key always rotates. A key without aliases is named by its id, with aliases [] (known: none).
     expect(keys.get('3b8e5c2d-6e4f-4a71-b2c3-d4e5f6071829')).toMatchObject({
