@@ -57,6 +57,18 @@ const OPERATOR_HELP: Readonly<Record<FilterOperator, string>> = {
   NOT_INCLUDES: 'does not hold the value (unknown lists included)',
 };
 
+/**
+ * The second syntax, which the schema does not declare but every request may use (src/graphql/filter-syntax.ts rewrites
+ * it into the suffixes before validation): said in each Where input's description, so GraphiQL shows it.
+ */
+const OPERATOR_OBJECT_HELP = [
+  'Every field also takes an operator object, the syntax of later Neo4j GraphQL versions, and both may be mixed in one',
+  'filter: `kmsKeyID: {eq: ""}` is `kmsKeyID: ""`; `{in: [...]}`, `{contains}`, `{startsWith}`, `{endsWith}`, `{lt}`,',
+  '`{lte}`, `{gt}`, `{gte}`, `{matches}` and `{includes}` are `_IN`, `_CONTAINS`, ... `_INCLUDES`; `{NOT: {eq: ...}}` is',
+  '`_NOT` (and so on); a list or relation takes `{some: {...}}`, `{none}`, `{all}`, `{single}` for `_SOME`, `_NONE`, `_ALL`,',
+  '`_SINGLE`, and `{eq: []}` for "empty". The same in variables.',
+].join(' ');
+
 /** The suffix that names a generated filter input type. */
 export const WHERE_SUFFIX = 'Where';
 
@@ -176,7 +188,7 @@ export function filterInputsSdl(type: FilterableTypeNode, schema: FilterSchema |
     return jsonMemberLines(typeName, field, column.shape, json);
   });
   const sdl = [
-    `"Filters ${typeName}s: every field listed must hold. \`field: value\` is equality; null is not a value, \`{}\` is no constraint."`,
+    `"""Filters ${typeName}s: every field listed must hold. \`field: value\` is equality; null is not a value, \`{}\` is no constraint.\n${OPERATOR_OBJECT_HELP}"""`,
     `input ${where} {`,
     `  "Every filter in the list holds."`,
     `  AND: [${where}!]`,
@@ -278,7 +290,7 @@ function jsonObjectInput(type: FilterableTypeNode, shape: Readonly<Record<string
     return jsonMemberLines(typeName, field, member, json);
   });
   const sdl = [
-    `"Filters the ${typeName} objects held in an asset's JSON field: every field listed must hold. \`field: value\` is equality; null is not a value, \`{}\` is no constraint."`,
+    `"""Filters the ${typeName} objects held in an asset's JSON field: every field listed must hold. \`field: value\` is equality; null is not a value, \`{}\` is no constraint.\n${OPERATOR_OBJECT_HELP}"""`,
     `input ${where} {`,
     `  "Every filter in the list holds."`,
     `  AND: [${where}!]`,
