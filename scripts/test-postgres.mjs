@@ -8,7 +8,8 @@ if (!url) {
   console.log('PostgreSQL suite skipped: INVENTORY_TEST_POSTGRES_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test)');
   process.exit(0);
 }
-const folders = ['test/store', 'test/graphql', 'test/controls', 'test/server'];
+// And Cyscale's library end to end: its stored checks are the field's, and they must mean the same on both stores.
+const folders = ['test/store', 'test/graphql', 'test/controls', 'test/server', 'test/e2e/cyscale-library.test.ts'];
 const result = spawnSync('npx', ['vitest', 'run', ...folders, ...process.argv.slice(2)], {
   stdio: 'inherit',
   env: { ...process.env, INVENTORY_TEST_DB: 'postgres' },
