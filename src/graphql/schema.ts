@@ -505,8 +505,8 @@ function commonAssetResolvers(limits: PageLimits, typeName: string): Record<stri
 function namedCheckResolvers(limits: PageLimits): Record<string, Resolver> {
   return Object.fromEntries(
     NAMED_CHECKS.map((check) => {
-      const resolve = async (_: unknown, __: unknown, context: GraphQLContext, info: GraphQLResolveInfo) => {
-        const read = listRead(context, limits, {}, info);
+      const resolve = async (_: unknown, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+        const read = listRead(context, limits, args, info);
         const where = check.where(context.now ?? new Date());
         if (check.list === 'accounts') return withinBound(await fromStore(() => context.store.findAccounts(where, read.page)), read, info);
         const fields = storeFields(selectedFields(info));
