@@ -110,6 +110,11 @@ describe('queries', () => {
     const fields = spy.mock.calls[0]![2]!.fields!;
     expect(fields).toEqual(expect.arrayContaining(['id', 'name', 'tags', 'isLogging', 's3BucketName', 'kmsKeyID', 'eventSelectors']));
     expect(fields).not.toContain('raw');
+    // The stored fragment's `... on Account` part is not a trail's: its cloudAccountName (a subquery per row) is not read.
+    expect(fields).not.toContain('cloudAccountName');
+    // Under a fragment on an interface the trail implements, it is.
+    await runQuery(api, temp.store, '{ trails(where:{name:"plain"}) { ... on IAsset { cloudAccountName } } }');
+    expect(spy.mock.calls[1]![2]!.fields).toContain('cloudAccountName');
     spy.mockRestore();
   });
 
