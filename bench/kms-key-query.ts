@@ -64,6 +64,10 @@ export function syntheticKey(i: number, accounts: number): KmsKeyRecord {
     origin: 'AWS_KMS',
     multiRegion: false,
     creationDate: '2024-01-01T00:00:00.000Z',
+    validTo: null,
+    expirationModel: '',
+    lastRotationDate: null,
+    keyMaterialDate: '2024-01-01T00:00:00.000Z',
     automaticRotationEnabled: !isUnrotated(i),
     policyDocument: JSON.stringify(policy),
     keyPolicy: {

@@ -1,4 +1,5 @@
-// AWS KMS keys (ListKeys, DescribeKey, GetKeyRotationStatus, GetKeyPolicy, ListAliases, ListResourceTags): one asset
+// AWS KMS keys (ListKeys, DescribeKey, GetKeyRotationStatus, ListKeyRotations, GetKeyPolicy, ListAliases,
+// ListResourceTags): one asset
 // per key ARN, listed in every region. A trail's kmsKeyID is its key's ARN, so Trail.kmsKey and KmsKey.trails are
 // declared here, on the type that is added, and Trail's definition is left as it is.
 import type { KmsKeyRecord } from '../model/kms-key.js';
@@ -41,7 +42,7 @@ export const KMS_KEY: AssetTypeDefinition<KmsKeyRecord> = {
   assetCategory: 'Encryption',
   scope: 'regional',
   collector: 'aws.kms.keys',
-  iamActions: ['kms:ListKeys', 'kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:GetKeyPolicy', 'kms:ListAliases', 'kms:ListResourceTags'],
+  iamActions: ['kms:ListKeys', 'kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:ListKeyRotations', 'kms:GetKeyPolicy', 'kms:ListAliases', 'kms:ListResourceTags'],
   fields: [
     field('keyId', 'key_id', 'string'),
     fromCall('aliases', 'aliases', 'json', { shape: ['string'] }),
@@ -57,7 +58,12 @@ export const KMS_KEY: AssetTypeDefinition<KmsKeyRecord> = {
     fromCall('origin', 'origin', 'string'),
     fromCall('multiRegion', 'multi_region', 'boolean'),
     fromCall('creationDate', 'creation_date', 'datetime'),
+    fromCall('validTo', 'valid_to', 'datetime'),
+    fromCall('expirationModel', 'expiration_model', 'string'),
     fromCall('automaticRotationEnabled', 'automatic_rotation_enabled', 'boolean'),
+    fromCall('lastRotationDate', 'last_rotation_date', 'datetime'),
+    // Derived from creationDate and lastRotationDate, whose history records every change of it.
+    fromCall('keyMaterialDate', 'key_material_date', 'datetime', { history: false }),
     fromCall('policyDocument', 'policy_document', 'string'),
     // Derived from policyDocument, whose history already records every change of it.
     fromCall('keyPolicy', 'key_policy', 'json', { history: false, shape: KEY_POLICY }),
@@ -65,7 +71,10 @@ export const KMS_KEY: AssetTypeDefinition<KmsKeyRecord> = {
   rowLists: {
     service: 'KMS',
     quotas: {
-      'KmsKey.collectionErrors': { most: 5, why: 'one per call that may fail for a key: DescribeKey, GetKeyRotationStatus, GetKeyPolicy, ListResourceTags, ListAliases' },
+      'KmsKey.collectionErrors': {
+        most: 6,
+        why: 'one per call that may fail for a key: DescribeKey, GetKeyRotationStatus, ListKeyRotations, GetKeyPolicy, ListResourceTags, ListAliases',
+      },
       // A key policy is at most 32 KB (32,768 characters); KMS accepts no statement without Effect, Principal and Action,
       // so the shortest, {"Effect":"Deny","Principal":"*","Action":"*"}, takes 46 of them.
       'KeyPolicy.statements': { most: 712, why: 'a key policy is at most 32 KB, and a statement KMS accepts takes at least 46 characters' },

@@ -53,9 +53,25 @@ export interface KmsKeyRecord extends CollectedAsset {
   origin: string | null;
   multiRegion: boolean | null;
   creationDate: string | null;
+  /**
+   * When the imported key material expires (DescribeKey ValidTo): only for EXTERNAL keys whose expirationModel is
+   * KEY_MATERIAL_EXPIRES; null for any other key, and when DescribeKey failed.
+   */
+  validTo: string | null;
+  /** KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE for imported key material (origin EXTERNAL); '' for other keys. */
+  expirationModel: string | null;
 
   /** GetKeyRotationStatus for customer managed symmetric keys; true for AWS managed keys, false for keys that cannot rotate. */
   automaticRotationEnabled: boolean | null;
+
+  /**
+   * The newest completed rotation of the key material (ListKeyRotations: the latest RotationDate, automatic or on
+   * demand); null when it was never rotated, when its material cannot be rotated (ListKeyRotations is not asked), and
+   * when ListKeyRotations or DescribeKey failed (keyMaterialDate is then null too).
+   */
+  lastRotationDate: string | null;
+  /** When the current key material came into use: lastRotationDate, else creationDate. Null when either call failed. */
+  keyMaterialDate: string | null;
 
   /** The `default` key policy, as GetKeyPolicy returned it. */
   policyDocument: string | null;

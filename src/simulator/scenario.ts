@@ -151,11 +151,30 @@ export interface SimKmsKey {
   DeletionDate?: string;
   /** Automatic rotation of a customer managed symmetric key (default false); AWS managed keys always rotate. */
   RotationEnabled?: boolean;
+  /**
+   * The key material's completed rotations (ListKeyRotations), in the order listed; default none. Only keys whose
+   * material can rotate have any: symmetric keys of KMS-generated or imported material.
+   */
+  Rotations?: SimKeyRotation[];
+  /**
+   * For imported key material (Origin EXTERNAL): whether it expires (DescribeKey ExpirationModel); default
+   * KEY_MATERIAL_EXPIRES when ValidTo is set, else KEY_MATERIAL_DOES_NOT_EXPIRE. Not reported while PendingImport.
+   */
+  ExpirationModel?: 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE';
+  /** ISO-8601: when imported key material expires (DescribeKey ValidTo). */
+  ValidTo?: string;
   /** The `default` key policy, as GetKeyPolicy returns it; default: AWS's default key policy for the owner account. */
   Policy?: string;
   /** Alias names (`alias/<name>`) pointing at this key. */
   Aliases?: string[];
   Tags?: Record<string, string>;
+}
+
+/** One completed rotation of a key's material (ListKeyRotations' RotationsListEntry). */
+export interface SimKeyRotation {
+  /** ISO-8601. */
+  RotationDate: string;
+  RotationType: 'AUTOMATIC' | 'ON_DEMAND';
 }
 
 /** AWS Organizations account status (ListAccounts `Status`). */

@@ -1,5 +1,6 @@
 // KMS keys, per region: ListKeys, ListAliases once, then per key DescribeKey, GetKeyRotationStatus (customer managed
-// symmetric keys), GetKeyPolicy (`default`) and ListResourceTags. A call that fails for one key leaves the attributes
+// symmetric keys), ListKeyRotations (symmetric keys whose material can be rotated), GetKeyPolicy (`default`) and
+// ListResourceTags. A call that fails for one key leaves the attributes
 // it feeds unknown (null) and is recorded on the key; only a failed ListKeys fails the region.
 import {
   DescribeKeyCommand,
@@ -7,6 +8,7 @@ import {
   GetKeyRotationStatusCommand,
   KMSClient,
   paginateListAliases,
+  paginateListKeyRotations,
   paginateListKeys,
   paginateListResourceTags,
   type AliasListEntry,
@@ -21,16 +23,17 @@ import type { Collector, CollectorRun } from '../../collector.js';
 import { describeAwsError } from '../errors.js';
 
 /** The largest page each listing allows (KMS API reference, Limit), so a region takes as few calls as it can. */
-export const KMS_LIST_LIMITS: PageLimits = { ListKeys: 1000, ListAliases: 100, ListResourceTags: 50 };
+export const KMS_LIST_LIMITS: PageLimits = { ListKeys: 1000, ListAliases: 100, ListResourceTags: 50, ListKeyRotations: 1000 };
 
 export interface PageLimits {
   ListKeys: number;
   ListAliases: number;
   ListResourceTags: number;
+  ListKeyRotations: number;
 }
 
 /** The order a key's collection errors are listed in, whatever order its calls finished in. */
-const OPERATION_ORDER = ['ListAliases', 'DescribeKey', 'GetKeyRotationStatus', 'GetKeyPolicy', 'ListResourceTags'];
+const OPERATION_ORDER = ['ListAliases', 'DescribeKey', 'GetKeyRotationStatus', 'ListKeyRotations', 'GetKeyPolicy', 'ListResourceTags'];
 
 export const KMS_KEYS_COLLECTOR: Collector<KmsKeyRecord> = kmsKeysCollector();
 
@@ -104,7 +107,8 @@ async function collectKey(
   ]);
   if (vanished) return undefined;
   const metadata = described?.KeyMetadata;
-  const rotation = metadata === undefined ? null : await rotationStatus(kms, arn, metadata, attempt);
+  const [rotation, rotations] =
+    metadata === undefined ? [null, null] : await Promise.all([rotationStatus(kms, arn, metadata, attempt), keyRotations(kms, arn, metadata, run, attempt)]);
   const aliasResult = await aliasesOfRegion;
   if ('error' in aliasResult) errors.push(aliasResult.error);
   const aliases = 'error' in aliasResult ? null : (aliasResult.byKeyId.get(keyId) ?? []).sort();
@@ -134,12 +138,14 @@ async function collectKey(
     raw: {
       ...(metadata === undefined ? {} : { DescribeKey: { KeyMetadata: metadata } }),
       ...(rotation === null ? {} : { GetKeyRotationStatus: rotation.raw }),
+      ...(rotations?.raw === undefined ? {} : { ListKeyRotations: rotations.raw }),
       ...(policy?.Policy === undefined ? {} : { GetKeyPolicy: { Policy: policy.Policy, PolicyName: policy.PolicyName ?? 'default' } }),
     },
     keyId,
     aliases,
     ...describedFields(metadata),
     automaticRotationEnabled: rotation?.enabled ?? null,
+    ...materialDates(metadata, rotations),
     policyDocument,
     keyPolicy,
   };
@@ -159,6 +165,8 @@ type DescribedFields = Pick<
   | 'origin'
   | 'multiRegion'
   | 'creationDate'
+  | 'validTo'
+  | 'expirationModel'
 >;
 
 /** DescribeKey's members, or every one null when it failed. */
@@ -177,6 +185,8 @@ function describedFields(metadata: KeyMetadata | undefined): DescribedFields {
       origin: null,
       multiRegion: null,
       creationDate: null,
+      validTo: null,
+      expirationModel: null,
     };
   }
   const keyManager = metadata.KeyManager ?? '';
@@ -194,6 +204,9 @@ function describedFields(metadata: KeyMetadata | undefined): DescribedFields {
     // Responses from before multi-Region keys (2021) leave the member out: those keys are single-Region.
     multiRegion: metadata.MultiRegion ?? false,
     creationDate: metadata.CreationDate?.toISOString() ?? null,
+    // Present only for imported key material (EXTERNAL) that holds material; ValidTo only when it expires.
+    validTo: metadata.ValidTo?.toISOString() ?? null,
+    expirationModel: metadata.ExpirationModel ?? '',
   };
 }
 
@@ -227,6 +240,48 @@ async function rotationStatus(kms: KMSClient, arn: string, metadata: KeyMetadata
   if (status === undefined) return { enabled: null };
   const { $metadata: _, ...raw } = status;
   return { enabled: status.KeyRotationEnabled ?? false, raw };
+}
+
+/**
+ * The key's completed rotations, every page (ListKeyRotations lists them by default, ROTATIONS_ONLY). Asked, as the
+ * API reference allows, of the keys whose material can be rotated: symmetric encryption keys with material KMS
+ * generated (automatic and on-demand rotation, AWS managed keys included, which KMS rotates yearly) or imported
+ * (on-demand rotation of imported material). Asymmetric and HMAC keys and keys in custom key stores cannot be rotated
+ * and are not asked (AWS answers UnsupportedOperationException, read as "never rotated" should it still come).
+ */
+async function keyRotations(kms: KMSClient, arn: string, metadata: KeyMetadata, run: Run, attempt: Attempt): Promise<{ dates: string[]; raw?: unknown } | null> {
+  if (!materialRotates(metadata)) return { dates: [] };
+  let unsupported = false;
+  const listed = await attempt('ListKeyRotations', async () => {
+    try {
+      const rotations = [];
+      for await (const page of paginateListKeyRotations({ client: kms, pageSize: run.limits.ListKeyRotations }, { KeyId: arn }))
+        rotations.push(...(page.Rotations ?? []));
+      return rotations;
+    } catch (error) {
+      if ((error as Error).name !== 'UnsupportedOperationException') throw error;
+      unsupported = true;
+      return [];
+    }
+  });
+  if (listed === undefined) return null;
+  const dates = listed.flatMap((rotation) => (rotation.RotationDate === undefined ? [] : [rotation.RotationDate.toISOString()]));
+  return { dates, raw: unsupported ? undefined : { Rotations: listed } };
+}
+
+/** Symmetric encryption keys whose material KMS generated or that was imported: the keys KMS can rotate. */
+function materialRotates(metadata: KeyMetadata): boolean {
+  return specOf(metadata) === 'SYMMETRIC_DEFAULT' && (metadata.Origin === 'AWS_KMS' || metadata.Origin === 'EXTERNAL' || metadata.Origin === undefined);
+}
+
+/**
+ * The key material's dates: the newest rotation, and since when the current material is in use (that rotation, else
+ * the key's creation). Unknown (null) when DescribeKey or ListKeyRotations failed.
+ */
+function materialDates(metadata: KeyMetadata | undefined, rotations: { dates: string[] } | null): Pick<KmsKeyRecord, 'lastRotationDate' | 'keyMaterialDate'> {
+  if (metadata === undefined || rotations === null) return { lastRotationDate: null, keyMaterialDate: null };
+  const lastRotationDate = rotations.dates.reduce<string | null>((newest, date) => (newest === null || date > newest ? date : newest), null);
+  return { lastRotationDate, keyMaterialDate: lastRotationDate ?? metadata.CreationDate?.toISOString() ?? null };
 }
 
 /** Every tag of the key, in key order: the same tags always make the same record. */

@@ -105,7 +105,15 @@ export function keyMetadata({ key, owner, arn }: FoundKey): Record<string, unkno
     SigningAlgorithms: usage !== 'SIGN_VERIFY' ? undefined : rsa ? ['RSASSA_PSS_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_256'] : ['ECDSA_SHA_256'],
     MacAlgorithms: usage === 'GENERATE_VERIFY_MAC' ? [`HMAC_SHA_${spec.replace('HMAC_', '')}`] : undefined,
     MultiRegion: key.MultiRegion ?? false,
+    ...importedMaterial(key),
   };
+}
+
+/** ExpirationModel and ValidTo: reported for imported key material (EXTERNAL) that holds material, ValidTo only when it expires. */
+function importedMaterial(key: SimKmsKey): Record<string, unknown> {
+  if (keyOrigin(key) !== 'EXTERNAL' || keyState(key) === 'PendingImport') return {};
+  const model = key.ExpirationModel ?? (key.ValidTo === undefined ? 'KEY_MATERIAL_DOES_NOT_EXPIRE' : 'KEY_MATERIAL_EXPIRES');
+  return { ExpirationModel: model, ValidTo: model === 'KEY_MATERIAL_EXPIRES' && key.ValidTo !== undefined ? EpochSeconds.fromIso(key.ValidTo) : undefined };
 }
 
 /** The key's `default` policy: the scenario's, or the one AWS writes (CreateKey's default, or a service's for AWS managed keys). */

@@ -1,5 +1,6 @@
-// The KMS operations the simulator answers (AWS KMS API reference): ListKeys, ListAliases, ListResourceTags (paginated
-// with Limit, Marker, NextMarker and Truncated), DescribeKey, GetKeyRotationStatus, GetKeyPolicy.
+// The KMS operations the simulator answers (AWS KMS API reference): ListKeys, ListAliases, ListResourceTags,
+// ListKeyRotations (paginated with Limit, Marker, NextMarker and Truncated), DescribeKey, GetKeyRotationStatus,
+// GetKeyPolicy.
 
 import { AwsError } from '../errors.js';
 import { EpochSeconds } from '../json.js';
@@ -19,7 +20,7 @@ type Input = Record<string, unknown>;
 type Operation = (context: KmsRequestContext, input: Input) => Record<string, unknown>;
 
 /** Page sizes per operation: [largest Limit, the default] (API reference, each operation's Limit). */
-export const KMS_PAGE_LIMITS = { ListKeys: [1000, 100], ListAliases: [100, 50], ListResourceTags: [50, 50] } as const;
+export const KMS_PAGE_LIMITS = { ListKeys: [1000, 100], ListAliases: [100, 50], ListResourceTags: [50, 50], ListKeyRotations: [1000, 100] } as const;
 
 /** Days between automatic rotations when a request does not say (EnableKeyRotation's default RotationPeriodInDays). */
 const DEFAULT_ROTATION_PERIOD_DAYS = 365;
@@ -31,6 +32,7 @@ export const KMS_OPERATIONS: Record<string, Operation> = {
   ListResourceTags: listResourceTags,
   DescribeKey: (context, input) => ({ KeyMetadata: keyMetadata(keyOf(context, input, { aliases: true, crossAccount: true })) }),
   GetKeyRotationStatus: getKeyRotationStatus,
+  ListKeyRotations: listKeyRotations,
   GetKeyPolicy: getKeyPolicy,
 };
 
@@ -64,6 +66,29 @@ function getKeyRotationStatus(context: KmsRequestContext, input: Input): Record<
   }
   const enabled = keyState(key) !== 'PendingDeletion' && (key.RotationEnabled ?? false);
   return { KeyRotationEnabled: enabled, KeyId: arn, RotationPeriodInDays: enabled ? DEFAULT_ROTATION_PERIOD_DAYS : undefined };
+}
+
+/**
+ * The key's completed rotations (IncludeKeyMaterial ROTATIONS_ONLY, the default), paginated. Not cross-account. Only
+ * symmetric encryption keys of KMS-generated or imported material rotate, AWS managed keys included; asymmetric and
+ * HMAC keys and keys in custom key stores answer UnsupportedOperationException.
+ */
+function listKeyRotations(context: KmsRequestContext, input: Input): Record<string, unknown> {
+  const { key, arn } = keyOf(context, input, { aliases: false, crossAccount: false });
+  const include = input.IncludeKeyMaterial;
+  if (include !== undefined && include !== 'ALL_KEY_MATERIAL' && include !== 'ROTATIONS_ONLY') {
+    throw validation(
+      `Value '${String(include)}' at 'includeKeyMaterial' failed to satisfy constraint: Member must satisfy enum value set: [ALL_KEY_MATERIAL, ROTATIONS_ONLY]`,
+    );
+  }
+  if (keyOrigin(key) !== 'AWS_KMS' && keyOrigin(key) !== 'EXTERNAL') {
+    throw new AwsError('UnsupportedOperationException', `${arn} origin is ${keyOrigin(key)} which is not valid for this operation.`);
+  }
+  if (keySpec(key) !== 'SYMMETRIC_DEFAULT') {
+    throw new AwsError('UnsupportedOperationException', 'You cannot perform this operation on a non-symmetric key or a key with non-ENCRYPT_DECRYPT key usage.');
+  }
+  const rotations = (key.Rotations ?? []).map(({ RotationDate, RotationType }) => ({ KeyId: key.KeyId, RotationDate: EpochSeconds.fromIso(RotationDate), RotationType }));
+  return page(context, input, 'ListKeyRotations', rotations, (rotation) => rotation, 'Rotations');
 }
 
 /** PolicyName defaults to `default`, the only policy a key has. */

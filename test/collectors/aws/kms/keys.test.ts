@@ -4,7 +4,7 @@
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AwsClients } from '../../../../collectors/collector.js';
-import { KMS_KEYS_COLLECTOR, kmsKeysCollector, type PageLimits } from '../../../../collectors/aws/kms/keys.js';
+import { KMS_KEYS_COLLECTOR, KMS_LIST_LIMITS, kmsKeysCollector, type PageLimits } from '../../../../collectors/aws/kms/keys.js';
 import type { KmsKeyRecord } from '../../../../src/model/kms-key.js';
 import type { ScopeResult } from '../../../../src/model/scope.js';
 import {
@@ -90,7 +90,12 @@ describe('the KMS key collector', () => {
         { key: 'Team', value: 'platform' },
       ],
       collectionErrors: [],
-      raw: expect.objectContaining({ DescribeKey: expect.any(Object), GetKeyRotationStatus: expect.any(Object), GetKeyPolicy: expect.any(Object) }),
+      raw: expect.objectContaining({
+        DescribeKey: expect.any(Object),
+        GetKeyRotationStatus: expect.any(Object),
+        ListKeyRotations: { Rotations: [] },
+        GetKeyPolicy: expect.any(Object),
+      }),
       keyId: '2a7f4b1c-5d3e-4f60-a1b2-c3d4e5f60718',
       aliases: ['alias/app-data'],
       description: 'Application data',
@@ -105,7 +110,12 @@ describe('the KMS key collector', () => {
       origin: 'AWS_KMS',
       multiRegion: false,
       creationDate: '2025-11-03T09:30:00.000Z',
+      validTo: null,
+      expirationModel: '',
       automaticRotationEnabled: false,
+      // Never rotated: its material is the key's own since creation.
+      lastRotationDate: null,
+      keyMaterialDate: '2025-11-03T09:30:00.000Z',
       // Compact, as the field's patterns read it; raw keeps what KMS returned.
       policyDocument: expect.stringContaining('"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":'),
       keyPolicy: {
@@ -203,7 +213,7 @@ describe('the KMS key collector', () => {
   });
 
   it('reads every page of ListKeys, ListAliases and ListResourceTags', async () => {
-    const limits = { ListKeys: 3, ListAliases: 2, ListResourceTags: 2 };
+    const limits = { ListKeys: 3, ListAliases: 2, ListResourceTags: 2, ListKeyRotations: 2 };
     const many = Array.from({ length: 7 }, (_, i) => key(i, { Aliases: [`alias/k-${i}`] }));
     many[0] = key(0, { Aliases: ['alias/a-0', 'alias/a-1', 'alias/a-2'], Tags: { t0: '0', t1: '1', t2: '2', t3: '3', t4: '4' } });
     const owner = simAccount(OWNER, [], { KmsKeys: many });
@@ -265,6 +275,72 @@ describe('the KMS key collector', () => {
       ['eu-west-1', 'failed', 'AccessDeniedException', 0],
     ]);
     expect(scopes[0]!.assets[0]).toMatchObject({ aliases: null, name: key(1).KeyId, collectionErrors: [{ operation: 'ListAliases', code: 'AccessDeniedException' }] });
+  });
+
+  it("records the key material's age and expiry: every page of ListKeyRotations, asked only of keys whose material can rotate", async () => {
+    const limits = { ...KMS_LIST_LIMITS, ListKeyRotations: 2 };
+    const rotated = key(1, {
+      CreationDate: '2024-01-01T00:00:00Z',
+      RotationEnabled: true,
+      // Listed out of order over three pages: the newest is the last rotation, whatever the order.
+      Rotations: [
+        { RotationDate: '2024-04-01T00:00:00Z', RotationType: 'AUTOMATIC' },
+        { RotationDate: '2025-06-15T12:00:00Z', RotationType: 'ON_DEMAND' },
+        { RotationDate: '2024-07-01T00:00:00Z', RotationType: 'AUTOMATIC' },
+        { RotationDate: '2024-10-01T00:00:00Z', RotationType: 'AUTOMATIC' },
+        { RotationDate: '2025-01-01T00:00:00Z', RotationType: 'AUTOMATIC' },
+      ],
+    });
+    const neverRotated = key(2, { CreationDate: '2025-03-01T00:00:00Z' });
+    const denied = key(3, { CreationDate: '2025-03-01T00:00:00Z', Rotations: [{ RotationDate: '2025-09-01T00:00:00Z', RotationType: 'ON_DEMAND' }] });
+    const expiring = key(4, { Origin: 'EXTERNAL', ValidTo: '2027-01-10T00:00:00Z', Rotations: [{ RotationDate: '2025-08-01T00:00:00Z', RotationType: 'ON_DEMAND' }] });
+    const notExpiring = key(5, { Origin: 'EXTERNAL' });
+    const noMaterial = key(6, { Origin: 'EXTERNAL', KeyState: 'PendingImport', ValidTo: '2027-01-10T00:00:00Z' });
+    const asymmetric = key(7, { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    const hsm = key(8, { Origin: 'AWS_CLOUDHSM' });
+    const awsManaged = key(9, { KeyManager: 'AWS', Aliases: ['alias/aws/s3'], Rotations: [{ RotationDate: '2025-01-01T00:00:00Z', RotationType: 'AUTOMATIC' }] });
+    const owner = simAccount(OWNER, [], { KmsKeys: [rotated, neverRotated, denied, expiring, notExpiring, noMaterial, asymmetric, hsm, awsManaged] });
+    const deniedArn = keyArn('us-east-1', OWNER, denied.KeyId);
+    const scenario: Scenario = { accounts: [owner], faults: [{ kind: 'accessDenied', service: 'kms', operation: 'ListKeyRotations', resource: deniedArn }] };
+    const [scope] = await collect(scenario, owner, ['us-east-1'], 1, limits);
+    const keys = byKeyId([scope!]);
+    const dates = (k: SimKmsKey) => {
+      const record = keys.get(k.KeyId)!;
+      return [record.lastRotationDate, record.keyMaterialDate, record.expirationModel, record.validTo];
+    };
+    expect(dates(rotated)).toEqual(['2025-06-15T12:00:00.000Z', '2025-06-15T12:00:00.000Z', '', null]);
+    expect(dates(neverRotated)).toEqual([null, '2025-03-01T00:00:00.000Z', '', null]);
+    // A failed ListKeyRotations leaves the material's age unknown, with the reason.
+    expect(dates(denied)).toEqual([null, null, '', null]);
+    expect(keys.get(denied.KeyId)!.collectionErrors).toEqual([
+      { operation: 'ListKeyRotations', code: 'AccessDeniedException', message: expect.stringContaining(`kms:ListKeyRotations on resource: ${deniedArn}`) },
+    ]);
+    expect(dates(expiring)).toEqual(['2025-08-01T00:00:00.000Z', '2025-08-01T00:00:00.000Z', 'KEY_MATERIAL_EXPIRES', '2027-01-10T00:00:00.000Z']);
+    expect(dates(notExpiring)).toEqual([null, '2025-01-01T00:00:00.000Z', 'KEY_MATERIAL_DOES_NOT_EXPIRE', null]);
+    expect(dates(noMaterial)).toEqual([null, '2025-01-01T00:00:00.000Z', '', null]);
+    // Material that cannot be rotated is the key's own since its creation; no call is made for it.
+    expect(dates(asymmetric)).toEqual([null, '2025-01-01T00:00:00.000Z', '', null]);
+    expect(dates(hsm)).toEqual([null, '2025-01-01T00:00:00.000Z', '', null]);
+    expect(dates(awsManaged)).toEqual(['2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z', '', null]);
+    for (const k of [rotated, neverRotated, expiring, notExpiring, noMaterial, asymmetric, hsm, awsManaged])
+      expect(keys.get(k.KeyId)!.collectionErrors, k.KeyId).toEqual([]);
+    expect(keys.get(rotated.KeyId)!.raw.ListKeyRotations).toEqual({
+      Rotations: rotated.Rotations!.map((r) => ({ KeyId: rotated.KeyId, RotationDate: new Date(r.RotationDate), RotationType: r.RotationType })),
+    });
+
+    const asked = callsOf('ListKeyRotations');
+    const askedKeys = new Set(asked.map((c) => c.params.KeyId));
+    expect([...askedKeys].sort()).toEqual(
+      [rotated, neverRotated, denied, expiring, notExpiring, noMaterial, awsManaged].map((k) => keyArn('us-east-1', OWNER, k.KeyId)).sort(),
+    );
+    expect(asked.filter((c) => c.status !== 200).map((c) => [c.params.KeyId, c.errorCode])).toEqual([[deniedArn, 'AccessDeniedException']]);
+    // Five rotations two a page: three calls, each after the first with the marker the one before gave.
+    const ofRotated = asked.filter((c) => c.params.KeyId === keyArn('us-east-1', OWNER, rotated.KeyId));
+    expect(ofRotated.map((c) => [c.params.Limit, c.params.Marker === undefined])).toEqual([
+      [2, true],
+      [2, false],
+      [2, false],
+    ]);
   });
 
   it("gets through throttling with the SDK's retries", async () => {
