@@ -1,15 +1,46 @@
 // The named checks (schema/named-checks.graphql): root fields Cyscale's control library calls by name, each defined
 // once here as a filter in the inventory's own terms over an existing list of the store (findAccounts,
 // findAssetsOfType). They read stored data only; what the sync could not read (null) never makes an item pass.
+import { GraphQLError } from 'graphql';
+import { KMS_KEY } from '../assets/kms-key.js';
 import { TRAIL } from '../assets/trail.js';
 
 /** How long CloudTrail's delivery to CloudWatch Logs may be silent before a trail counts as not integrated (CIS: a day). */
 export const CLOUDWATCH_LOGS_DELIVERY_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
-/** A named check: the list it reads (accounts, or the assets of a type) and its filter at the time `now`. */
+/** The most days a named check's `days` may say (a century): enough for any policy, and a date JavaScript can hold. */
+export const MAX_NAMED_CHECK_DAYS = 36_500;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The field's arguments, as GraphQL gives them (validated against the SDL: an Int! is an integer). */
+type Args = Readonly<Record<string, unknown>>;
+
+/**
+ * A named check: the list it reads (accounts, or the assets of a type) and its filter at the time `now`, given the
+ * field's arguments. An argument out of its range throws a BAD_USER_INPUT error naming it.
+ */
 export type NamedCheck =
-  | { name: string; list: 'accounts'; where: (now: Date) => object }
-  | { name: string; list: 'assets'; assetType: string; where: (now: Date) => object };
+  | { name: string; list: 'accounts'; where: (now: Date, args: Args) => object }
+  | { name: string; list: 'assets'; assetType: string; where: (now: Date, args: Args) => object };
+
+/** `days`: a whole number of days from 1 to MAX_NAMED_CHECK_DAYS. */
+function daysOf(check: string, args: Args): number {
+  const days = args.days;
+  if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > MAX_NAMED_CHECK_DAYS) {
+    throw new GraphQLError(`${check}: days must be a whole number of days from 1 to ${MAX_NAMED_CHECK_DAYS}, not ${String(days)}`, {
+      extensions: { code: 'BAD_USER_INPUT', argumentPath: 'days' },
+    });
+  }
+  return days;
+}
+
+/**
+ * Key states whose key has no material in use to rotate: pending deletion (KMS deletes it at the end of the waiting
+ * period; rotation stops meanwhile), the primary of a multi-Region key pending deletion until its replicas are, and
+ * a key of imported material that holds none (never imported, or expired and deleted).
+ */
+const KEY_STATES_WITHOUT_MATERIAL_IN_USE = ['PendingDeletion', 'PendingReplicaDeletion', 'PendingImport'];
 
 /** A trail that counts for the accounts that see it: CIS's "CloudTrail is enabled in all regions". */
 const LOGGING_MULTI_REGION_TRAIL = { isMultiRegionTrail: true, isLogging: true, recordsAllManagementEvents: true };
@@ -33,5 +64,33 @@ export const NAMED_CHECKS: readonly NamedCheck[] = [
         { NOT: { latestCloudWatchLogsDeliveryTime_GTE: new Date(now.getTime() - CLOUDWATCH_LOGS_DELIVERY_MAX_AGE_MS).toISOString() } },
       ],
     }),
+  },
+  {
+    name: 'EncryptionKeysRotationAWS',
+    list: 'assets',
+    assetType: KMS_KEY.name,
+    // Customer managed keys whose current material (keyMaterialDate) is older than `days`, whatever kind of key: one
+    // whose material cannot be rotated in place is rotated by replacing the key. AWS managed keys are KMS's to rotate
+    // (yearly), not the customer's. `_NOT` and NOT hold where the value is unknown (null): an unknown manager, state
+    // or material date is returned.
+    where: (now, args) => {
+      const since = new Date(now.getTime() - daysOf('EncryptionKeysRotationAWS', args) * DAY_MS).toISOString();
+      return {
+        managementType_NOT: 'AWSManaged',
+        NOT: { OR: [{ keyState_IN: KEY_STATES_WITHOUT_MATERIAL_IN_USE }, { keyMaterialDate_GTE: since }] },
+      };
+    },
+  },
+  {
+    name: 'EncryptionKeysExpiration',
+    list: 'assets',
+    assetType: KMS_KEY.name,
+    // Every key but those known not to expire within `days`: material that does not expire (expirationModel "" or
+    // KEY_MATERIAL_DOES_NOT_EXPIRE) or expires later. So material already expired is returned, and so is a key whose
+    // expiry is unknown (DescribeKey failed: null), or said to expire without a date.
+    where: (now, args) => {
+      const until = new Date(now.getTime() + daysOf('EncryptionKeysExpiration', args) * DAY_MS).toISOString();
+      return { NOT: { OR: [{ expirationModel_IN: ['', 'KEY_MATERIAL_DOES_NOT_EXPIRE'] }, { validTo_GT: until }] } };
+    },
   },
 ];

@@ -505,9 +505,9 @@ function commonAssetResolvers(limits: PageLimits, typeName: string): Record<stri
 function namedCheckResolvers(limits: PageLimits): Record<string, Resolver> {
   return Object.fromEntries(
     NAMED_CHECKS.map((check) => {
-      const resolve = async (_: unknown, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+      const resolve = async (_: unknown, args: PageArgs & Record<string, unknown>, context: GraphQLContext, info: GraphQLResolveInfo) => {
         const read = listRead(context, limits, args, info);
-        const where = check.where(context.now ?? new Date());
+        const where = check.where(context.now ?? new Date(), args);
         if (check.list === 'accounts') return withinBound(await fromStore(() => context.store.findAccounts(where, read.page)), read, info);
         const fields = storeFields(selectedFields(info));
         const assets = await fromStore(() => reader.findAssetsOfType(context.store, check.assetType, where, { ...assetPage(read), fields }));

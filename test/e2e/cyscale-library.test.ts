@@ -24,6 +24,8 @@ import { openTempStore, type TempStore } from '../support/store.js';
 const LIBRARY = join(import.meta.dirname, '..', 'fixtures', 'cyscale');
 const NOW = new Date();
 const hoursAgo = (hours: number): string => new Date(NOW.getTime() - hours * 3_600_000).toISOString();
+const DAY_MS = 86_400_000;
+const daysFromNow = (days: number): string => new Date(NOW.getTime() + days * DAY_MS).toISOString();
 const api = createInventoryApi();
 
 // ---- What each rule the inventory evaluates must find, worked out from the scenario as AWS holds it ----
@@ -43,11 +45,26 @@ const rotates = (key: SimKmsKey): boolean =>
     (key.Origin ?? 'AWS_KMS') === 'AWS_KMS' &&
     key.KeyState !== 'PendingDeletion');
 
+/** Since when the key's current material is in use: its newest rotation, else its creation. */
+const materialSince = (key: SimKmsKey): number => Math.max(Date.parse(key.CreationDate), ...(key.Rotations ?? []).map((r) => Date.parse(r.RotationDate)));
+/** Keys with no material in use: pending deletion, or of imported material that holds none. */
+const holdsMaterial = (key: SimKmsKey): boolean => !['PendingDeletion', 'PendingReplicaDeletion', 'PendingImport'].includes(key.KeyState ?? 'Enabled');
+/** Imported material that expires (ValidTo, with no ExpirationModel saying otherwise), while the key holds it. */
+const expiresBy = (key: SimKmsKey, time: number): boolean =>
+  key.Origin === 'EXTERNAL' &&
+  key.KeyState !== 'PendingImport' &&
+  key.ValidTo !== undefined &&
+  key.ExpirationModel !== 'KEY_MATERIAL_DOES_NOT_EXPIRE' &&
+  Date.parse(key.ValidTo) <= time;
+
 const KEY_RULES: Record<string, (key: SimKmsKey) => boolean> = {
   'aws-logging-8': (key) => customerManaged(key) && !rotates(key),
   'publicly-accessible-encryption-keys': allowsAnyoneUnconditionally,
   'kms-keys-with-permissive-access-policy': (key) =>
     (customerManaged(key) && /arn:aws:iam::[0-9*]+:root/.test(JSON.stringify(policyOf(key)))) || allowsAnyoneUnconditionally(key),
+  // Customer managed keys holding material older than 90 days, of whatever kind (AWS rotates its own keys yearly).
+  'kms-keys-have-not-been-rotated': (key) => customerManaged(key) && holdsMaterial(key) && materialSince(key) < NOW.getTime() - 90 * DAY_MS,
+  'kms-keys-expiring-within-the-next-14-days': (key) => expiresBy(key, NOW.getTime() + 14 * DAY_MS),
 };
 
 const TRAIL_RULES: Record<string, (trail: SimTrail) => boolean> = {
@@ -123,8 +140,37 @@ function scenarioOfEveryKind(): { scenario: Scenario; management: SimAccount; me
         KeyState: 'PendingDeletion',
         DeletionDate: '2030-01-01T00:00:00Z',
       },
+      // Imported material: expiring within the fortnight (every other account), or in two months, and one that never
+      // expires, rotated on demand a fortnight ago.
+      {
+        KeyId: `d0000000-0000-4000-8000-0000000000${String(a).padStart(2, '0')}`,
+        Region: region,
+        CreationDate: daysFromNow(-30),
+        Origin: 'EXTERNAL',
+        ValidTo: daysFromNow(a % 2 === 0 ? 7 : 60),
+      },
+      {
+        KeyId: `e0000000-0000-4000-8000-0000000000${String(a).padStart(2, '0')}`,
+        Region: region,
+        CreationDate: '2024-05-06T07:08:09Z',
+        Origin: 'EXTERNAL',
+        Rotations: [{ RotationDate: daysFromNow(-14), RotationType: 'ON_DEMAND' }],
+      },
     ];
     account.KmsKeys = [...(account.KmsKeys ?? []), ...extra];
+    // Keys KMS rotates have been, yearly since creation (AWS managed keys too); one in three of the keys whose material
+    // can rotate was also rotated on demand three weeks ago.
+    account.KmsKeys.forEach((key, k) => {
+      const rotatable = (key.KeySpec ?? 'SYMMETRIC_DEFAULT') === 'SYMMETRIC_DEFAULT' && ['AWS_KMS', 'EXTERNAL'].includes(key.Origin ?? 'AWS_KMS');
+      if (!rotatable) return;
+      const yearly = key.KeyManager === 'AWS' || (key.RotationEnabled === true && key.KeyState !== 'PendingDeletion');
+      const rotations = [...(key.Rotations ?? [])];
+      for (let at = Date.parse(key.CreationDate) + 365 * DAY_MS; yearly && at < NOW.getTime(); at += 365 * DAY_MS) {
+        rotations.push({ RotationDate: new Date(at).toISOString(), RotationType: 'AUTOMATIC' });
+      }
+      if ((a + k) % 3 === 0) rotations.push({ RotationDate: daysFromNow(-21), RotationType: 'ON_DEMAND' });
+      key.Rotations = rotations;
+    });
     account.KmsKeys.forEach((key, k) => {
       const choice = (a + k) % 4;
       key.Policy = choice === 0 ? rootPolicy(account.Id) : choice === 1 ? rolePolicy(account.Id) : choice === 2 ? publicPolicy : guardedAnyonePolicy(account.Id);
