@@ -98,7 +98,8 @@ export const POSTGRES_DIALECT: Dialect = {
   // right(text, n) is '' for an empty suffix, and the whole (shorter) text, never equal, when the suffix is longer.
   endsWith: (text, bind) => `right(${text}, length(${bind()}::text)) = ${bind()}::text`,
   // The pattern translated for PostgreSQL (src/store/regex.ts): the same meaning, run without backtracking.
-  matches: (text, pattern, bind) => `(${text} ~ ${bind(pattern.postgres)}::text)`,
+  matches: (text, { postgres }, bind) =>
+    postgres.avoids ? `(strpos(${text}, chr(10)) = 0 AND NOT (${text} ~ ${bind(postgres.pattern)}::text))` : `(${text} ~ ${bind(postgres.pattern)}::text)`,
   inList: (text, values, kind, bind) => `${text} = ANY(${bind(values)}::${kind === 'integer' ? 'bigint' : 'text'}[])`,
   // A bare literal is "unknown" to PostgreSQL, and refused in ORDER BY: typed, it is an expression like any other.
   textConstant: (value) => `${quote(value)}::text`,

@@ -14,8 +14,11 @@ export interface MatchPattern {
   source: string;
   /** Whole-text match, as Cypher's `=~` and Java's `matches()` do: `.*x.*` finds x anywhere. */
   matches(text: string): boolean;
-  /** The same test in PostgreSQL's advanced regular expressions, for `text ~ pattern`. */
-  postgres: string;
+  /**
+   * The same test in PostgreSQL: `text ~ pattern` (an advanced regular expression); with `avoids`, the text holds no
+   * newline and does not match it (the one lookahead form accepted, see avoidingPattern).
+   */
+  postgres: { pattern: string; avoids: boolean };
 }
 
 /** What a pattern may be: longer ones cost the engine memory to compile whatever the text. */
@@ -31,22 +34,74 @@ export function matchPattern(source: string): MatchPattern {
   const cached = cache.get(source);
   if (cached) return cached;
   if (source.length > MAX_PATTERN_LENGTH) throw new PatternError(`the pattern is ${source.length} characters long; the most a pattern may be is ${MAX_PATTERN_LENGTH}`);
-  let re2: RE2JS;
-  try {
-    re2 = RE2JS.compile(source);
-  } catch (error) {
-    throw new PatternError(`not a regular expression in RE2's syntax: ${explain(error)}`);
-  }
-  const pattern: MatchPattern = { source, matches: (text) => re2.matches(text), postgres: toPostgres(source) };
+  const pattern = avoidingPattern(source) ?? plainPattern(source);
   if (cache.size >= CACHE_SIZE) cache.clear();
   cache.set(source, pattern);
   return pattern;
 }
 
+function compile(source: string): RE2JS {
+  try {
+    return RE2JS.compile(source);
+  } catch (error) {
+    throw new PatternError(`not a regular expression in RE2's syntax: ${explain(error)}`);
+  }
+}
+
+function plainPattern(source: string): MatchPattern {
+  const re2 = compile(source);
+  return { source, matches: (text) => re2.matches(text), postgres: { pattern: toPostgres(source), avoids: false } };
+}
+
+/** `^((?!P).)*$`: the tempered dot, a whole pattern whose one lookahead RE2 lacks; P is what follows `(?!`. */
+const TEMPERED_DOT = /^\^?\((?:\?:)?\(\?!([\s\S]*)\)\.\)\*\$?$/;
+
+/**
+ * The one lookahead form stored checks of the field use, `^((?!P).)*$` ("no line break, and P nowhere": e.g. a policy
+ * that no statement denies), run without lookahead: the text has no newline (the dot takes none) and `(?s).*(?:P).*`
+ * does not match it. Undefined when the pattern is not of this form.
+ */
+function avoidingPattern(source: string): MatchPattern | undefined {
+  const inner = TEMPERED_DOT.exec(source)?.[1];
+  if (inner === undefined || !balanced(inner)) return undefined;
+  // Flags that open P apply to P alone in RE2 and Java; the dots around it have no case, so they may cover the whole.
+  const flags = /^\(\?([a-zA-Z]+)\)/.exec(inner);
+  const body = flags ? inner.slice(flags[0].length) : inner;
+  const anywhere = `(?${flags?.[1] ?? ''}s).*(?:${body}).*`;
+  const found = compile(anywhere);
+  // Whether a P that can match empty text is found at a place depends on its anchors there: not decided, refused.
+  if (compile(`(?:${inner})`).matches('')) throw new PatternError(`the lookahead of ^((?!P).)*$ can match empty text (${inner}), which the form does not support`);
+  return {
+    source,
+    matches: (text) => !text.includes('\n') && !found.matches(text),
+    postgres: { pattern: toPostgres(anywhere), avoids: true },
+  };
+}
+
+/** Whether the parentheses of `pattern` pair up outside classes and escapes (so P is one part, not `a)|(b`). */
+function balanced(pattern: string): boolean {
+  let depth = 0;
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i += 1) {
+    const c = pattern[i];
+    if (c === '\\') i += 1;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') {
+      inClass = true;
+      if (pattern[i + 1] === '^') i += 1;
+      if (pattern[i + 1] === ']') i += 1;
+    } else if (c === '(') depth += 1;
+    else if (c === ')' && --depth < 0) return false;
+  }
+  return depth === 0 && !inClass;
+}
+
 function explain(error: unknown): string {
   const message = (error as Error).message.replace(/^error parsing regexp: /, '');
   // RE2 has no lookaround and no back-references: both need backtracking, which is what makes a pattern stall an engine.
-  if (/\(\?[=!<]/.test(message)) return `${message} (lookahead and lookbehind need backtracking, which RE2 leaves out so that no pattern can stall the server)`;
+  if (/\(\?[=!<]/.test(message)) {
+    return `${message} (lookahead and lookbehind need backtracking, which RE2 leaves out so that no pattern can stall the server; the one form accepted is a whole pattern ^((?!P).)*$, "no line break and no P")`;
+  }
   return message;
 }
 

@@ -29,10 +29,28 @@ describe('matchPattern', () => {
         return (error as Error).message;
       }
     };
-    expect(refusal('^((?!(?i)"effect":"deny").)*$')).toMatch(/`\(\?!`.*lookahead and lookbehind need backtracking/);
+    expect(refusal('a(?!b)')).toMatch(/`\(\?!`.*lookahead and lookbehind need backtracking.*the one form accepted is a whole pattern \^\(\(\?!P\)\.\)\*\$/);
+    expect(refusal('(?<=a)b')).toMatch(/lookahead and lookbehind need backtracking/);
+    expect(refusal('^((?!a)|(b).)*$')).toMatch(/lookahead and lookbehind need backtracking/);
+    expect(refusal('^((?!x?).)*$')).toBe('the lookahead of ^((?!P).)*$ can match empty text (x?), which the form does not support');
     expect(refusal('(a)\\1')).toMatch(/not a regular expression in RE2's syntax: invalid escape sequence: `\\1`/);
     expect(refusal('a(b')).toMatch(/missing closing \)/);
     expect(refusal('x'.repeat(1001))).toBe('the pattern is 1001 characters long; the most a pattern may be is 1000');
+  });
+
+  it('runs the one lookahead form of the field, ^((?!P).)*$, as "no line break, and P nowhere"', () => {
+    const noDeny = matchPattern('^((?!(?i)"effect":"deny").)*$');
+    expect(noDeny.matches('{"Statement":[{"Effect":"Allow"}]}')).toBe(true);
+    expect(noDeny.matches('{"Statement":[{"Effect":"Deny"}]}')).toBe(false);
+    expect(noDeny.matches('{"Statement":[{"effect":"DENY"}]}')).toBe(false);
+    expect(noDeny.matches('')).toBe(true);
+    // The dot takes no line break, so neither does the form.
+    expect(noDeny.matches('{\n"Effect":"Allow"}')).toBe(false);
+    // Alternatives inside P, the flag covering all of them.
+    const noSecureTransport = matchPattern('^((?!(?i)"Bool|aws:SecureTransport|false").)*$');
+    expect(noSecureTransport.matches('{"Condition":{"bool":{"aws:securetransport":"false"}}}')).toBe(false);
+    expect(noSecureTransport.matches('{"Condition":{"StringEquals":{"aws:SourceVpc":"vpc-1"}}}')).toBe(true);
+    expect(noDeny.postgres).toEqual({ pattern: '(?i)^(?:.*(?:"effect":"deny").*)$', avoids: true });
   });
 
   it('refuses what PostgreSQL would run with another meaning, on every store alike', () => {
@@ -52,10 +70,10 @@ describe('matchPattern', () => {
   });
 
   it('translates for PostgreSQL: anchored, without captures, the dot and the ASCII classes spelled out', () => {
-    expect(matchPattern('(?i).*db.*').postgres).toBe('(?i)^(?:[^\\n]*db[^\\n]*)$');
-    expect(matchPattern('(a+)+$').postgres).toBe('^(?:(?:a+)+$)$');
-    expect(matchPattern('\\d{2,3}\\w\\S[\\s\\d]x{').postgres).toBe('^(?:[0-9]{2,3}[0-9A-Za-z_][^\\t\\n\\f\\r ][\\t\\n\\f\\r 0-9]x\\{)$');
-    expect(matchPattern('(?s)a.*?b|(?P<n>c)').postgres).toBe('^(?:a.*b|(?:c))$');
+    expect(matchPattern('(?i).*db.*').postgres.pattern).toBe('(?i)^(?:[^\\n]*db[^\\n]*)$');
+    expect(matchPattern('(a+)+$').postgres.pattern).toBe('^(?:(?:a+)+$)$');
+    expect(matchPattern('\\d{2,3}\\w\\S[\\s\\d]x{').postgres.pattern).toBe('^(?:[0-9]{2,3}[0-9A-Za-z_][^\\t\\n\\f\\r ][\\t\\n\\f\\r 0-9]x\\{)$');
+    expect(matchPattern('(?s)a.*?b|(?P<n>c)').postgres.pattern).toBe('^(?:a.*b|(?:c))$');
   });
 });
 
@@ -101,6 +119,10 @@ describe('_MATCHES on the store', () => {
       'Ü.*',
       'prod-(db|web)(-replica)?',
       '(?i)PROD-DB(?:-REPLICA)?',
+      // The tempered dot: no line break, and no match of P anywhere.
+      '^((?!(?i)db).)*$',
+      '^(?:(?!e|x).)*$',
+      '((?!a\\.).)*',
     ];
     for (const pattern of patterns) {
       const expected = NAMES.filter((name) => matchPattern(pattern).matches(name)).sort();
@@ -119,8 +141,8 @@ describe('_MATCHES on the store', () => {
   });
 
   it('refuses a pattern it cannot run, saying where', async () => {
-    await expect(temp.store.findTrails({ OR: [{ name: 'x' }, { s3KeyPrefix_MATCHES: '^((?!deny).)*$' }] })).rejects.toThrow(FilterError);
-    await expect(temp.store.findTrails({ OR: [{ name: 'x' }, { s3KeyPrefix_MATCHES: '^((?!deny).)*$' }] })).rejects.toThrow(
+    await expect(temp.store.findTrails({ OR: [{ name: 'x' }, { s3KeyPrefix_MATCHES: 'a(?!deny)' }] })).rejects.toThrow(FilterError);
+    await expect(temp.store.findTrails({ OR: [{ name: 'x' }, { s3KeyPrefix_MATCHES: 'a(?!deny)' }] })).rejects.toThrow(
       /^where\.OR\[1\]\.s3KeyPrefix_MATCHES: not a regular expression in RE2's syntax: invalid or unsupported Perl syntax: `\(\?!`/,
     );
     await expect(temp.store.findTrails({ s3KeyPrefix_MATCHES: 'a(?i)b' })).rejects.toThrow(/^where\.s3KeyPrefix_MATCHES: a flag inside the pattern/);
