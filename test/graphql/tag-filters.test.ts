@@ -54,6 +54,9 @@ describe('tag filters over GraphQL', () => {
   it('finds trails by a tag, and trails missing one', async () => {
     expect(await names('{ trails(where:{tags_SOME:{key:"env", value_IN:["prod","staging"]}}) { name } }')).toEqual(['prod']);
     expect(await names('{ trails(where:{tags_NONE:{key:"env"}}) { name } }')).toEqual(['bare']);
+    // null reads "has none" after _SOME only, as stored checks of the field write it.
+    expect(await names('{ trails(where:{tags_SOME:null}) { name } }')).toEqual(['bare']);
+    expect(await names('{ trails(where:{NOT:{tags_SOME:null}}) { name } }')).toEqual(await names('{ trails(where:{tags_SOME:{}}) { name } }'));
     expect(await names('{ trails(where:{NOT:{tags_SOME:{key:"team"}}, tags_SOME:{key_STARTS_WITH:"e"}}) { name } }')).toEqual(['dev']);
     expect(await names('query($t: TagWhere!) { trails(where:{tags_SOME:$t}) { name } }', { t: { OR: [{ value: 'dev' }, { value: 'blue' }] } })).toEqual(['dev', 'prod']);
   });

@@ -159,7 +159,14 @@ export function serveCommand(outcome: CommandOutcome): Command {
       .default(MAX_PAGE_SIZE)
       .argParser(parsePageSize),
   );
-  command.addOption(new Option('--controls <dir>', 'the control catalog folder: addException accepts its control ids').env('INVENTORY_CONTROLS').default(CONTROLS_DIR));
+  command.addOption(
+    new Option(
+      '--controls <dir>',
+      "the control catalog folder, ours (YAML files) or Cyscale's layout (controls/*.json, queries/*.json): addException accepts its control ids",
+    )
+      .env('INVENTORY_CONTROLS')
+      .default(CONTROLS_DIR),
+  );
   command.addOption(maxExceptionDaysOption());
   command.addOption(
     new Option('--workers <n>', 'worker threads that run GraphQL reads over a SQLite file, each on a read-only connection (0: all in the server thread)')
