@@ -94,6 +94,7 @@ describe('inventory', () => {
       'kms:ListKeys',
       'kms:DescribeKey',
       'kms:GetKeyRotationStatus',
+      'kms:ListKeyRotations',
       'kms:GetKeyPolicy',
       'kms:ListAliases',
       'kms:ListResourceTags',

@@ -1,10 +1,11 @@
-// KMS over AWS JSON 1.1 through the real SDK: listings and their pages, DescribeKey, rotation status and key policies
-// as AWS documents them, the errors AWS gives, faults, and the real recorded responses replayed.
+// KMS over AWS JSON 1.1 through the real SDK: listings and their pages, DescribeKey, rotation status, completed
+// rotations and key policies as AWS documents them, the errors AWS gives, faults, and the real recorded responses replayed.
 import {
   DescribeKeyCommand,
   GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,
   ListAliasesCommand,
+  ListKeyRotationsCommand,
   ListKeysCommand,
   ListResourceTagsCommand,
   paginateListKeys,
@@ -318,5 +319,57 @@ describe('KMS keys in the scenarios', () => {
     const management = org.management;
     const region = org.kmsKeyArns[0]!.split(':')[3]!;
     expect(await list(kmsClient(s, management, { region }))).toContain(org.kmsKeyArns[0]);
+  });
+  it('lists the completed rotations of keys whose material can rotate, in pages, and refuses the others as AWS does', async () => {
+    const rotations = ['2024-01-01T00:00:00Z', '2024-04-01T00:00:00Z', '2024-07-01T00:00:00Z'].map((RotationDate) => ({
+      RotationDate,
+      RotationType: 'AUTOMATIC' as const,
+    }));
+    const s = await start({
+      accounts: [
+        owner({
+          KmsKeys: [
+            { KeyId: keyId(1), Region: 'us-east-1', CreationDate: '2023-01-01T00:00:00Z', Rotations: rotations },
+            { KeyId: keyId(2), Region: 'us-east-1', CreationDate: '2023-01-01T00:00:00Z', KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' },
+            { KeyId: keyId(3), Region: 'us-east-1', CreationDate: '2023-01-01T00:00:00Z', Origin: 'AWS_CLOUDHSM' },
+            { KeyId: keyId(4), Region: 'us-east-1', CreationDate: '2023-01-01T00:00:00Z', Origin: 'EXTERNAL', ValidTo: '2027-02-03T04:05:06Z' },
+            { KeyId: keyId(5), Region: 'us-east-1', CreationDate: '2023-01-01T00:00:00Z', Origin: 'EXTERNAL' },
+            { KeyId: keyId(6), Region: 'us-east-1', CreationDate: '2023-01-01T00:00:00Z', Origin: 'EXTERNAL', KeyState: 'PendingImport' },
+          ],
+        }),
+        simAccount(OTHER, []),
+      ],
+    });
+    const client = kmsClient(s, owner());
+    const first = await client.send(new ListKeyRotationsCommand({ KeyId: keyId(1), Limit: 2 }));
+    expect(first).toMatchObject({
+      Truncated: true,
+      Rotations: rotations.slice(0, 2).map((r) => ({ KeyId: keyId(1), RotationDate: new Date(r.RotationDate), RotationType: 'AUTOMATIC' })),
+    });
+    const second = await client.send(new ListKeyRotationsCommand({ KeyId: keyId(1), Limit: 2, Marker: first.NextMarker }));
+    expect([second.Truncated, second.NextMarker, second.Rotations?.map((r) => r.RotationDate?.toISOString())]).toEqual([false, undefined, ['2024-07-01T00:00:00.000Z']]);
+    expect((await client.send(new ListKeyRotationsCommand({ KeyId: keyId(4) }))).Rotations).toEqual([]);
+    expect(await errorOf(client.send(new ListKeyRotationsCommand({ KeyId: keyId(2) })))).toMatchObject({ name: 'UnsupportedOperationException', status: 400 });
+    expect(await errorOf(client.send(new ListKeyRotationsCommand({ KeyId: keyId(3) })))).toMatchObject({
+      name: 'UnsupportedOperationException',
+      message: `${arnOf('us-east-1', OWNER, keyId(3))} origin is AWS_CLOUDHSM which is not valid for this operation.`,
+    });
+    expect(await errorOf(client.send(new ListKeyRotationsCommand({ KeyId: keyId(9) })))).toMatchObject({ name: 'NotFoundException' });
+    expect(await errorOf(client.send(new ListKeyRotationsCommand({ KeyId: keyId(1), Limit: 1001 })))).toMatchObject({ name: 'ValidationException' });
+    expect(await errorOf(client.send(new ListKeyRotationsCommand({ KeyId: keyId(1), Marker: 'not-issued' })))).toMatchObject({ name: 'InvalidMarkerException' });
+    // Not cross-account, even by ARN.
+    expect(await errorOf(kmsClient(s, simAccount(OTHER, [])).send(new ListKeyRotationsCommand({ KeyId: arnOf('us-east-1', OWNER, keyId(1)) })))).toMatchObject({
+      name: 'AccessDeniedException',
+    });
+
+    // DescribeKey tells of imported material: whether it expires, and when; nothing for a key that holds none.
+    const described = async (n: number) => (await client.send(new DescribeKeyCommand({ KeyId: keyId(n) }))).KeyMetadata!;
+    expect(await described(4)).toMatchObject({ ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: new Date('2027-02-03T04:05:06Z') });
+    const notExpiring = await described(5);
+    expect([notExpiring.ExpirationModel, notExpiring.ValidTo]).toEqual(['KEY_MATERIAL_DOES_NOT_EXPIRE', undefined]);
+    const pending = await described(6);
+    expect([pending.ExpirationModel, pending.ValidTo]).toEqual([undefined, undefined]);
+    const generated = await described(1);
+    expect([generated.ExpirationModel, generated.ValidTo]).toEqual([undefined, undefined]);
   });
 });

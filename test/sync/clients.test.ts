@@ -63,7 +63,7 @@ describe('shared SDK clients', () => {
           'cloudtrail:GetEventSelectors',
           'cloudtrail:GetTrailStatus',
           'cloudtrail:ListTags',
-          ...perRegion(['kms:ListKeys', 'kms:ListAliases', 'kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:GetKeyPolicy', 'kms:ListResourceTags']),
+          ...perRegion(['kms:ListKeys', 'kms:ListAliases', 'kms:DescribeKey', 'kms:GetKeyRotationStatus', 'kms:ListKeyRotations', 'kms:GetKeyPolicy', 'kms:ListResourceTags']),
           'ec2:DescribeRegions',
           'sts:GetCallerIdentity',
         ].sort(),
