@@ -6,13 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
 import { KMS_KEY } from '../../src/assets/kms-key.js';
-import type { KmsKeyRecord } from '../../src/model/kms-key.js';
 import { COPY_TABLES, copyInventory } from '../../src/store/copy.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { InventoryStore } from '../../src/store/store.js';
 import { runCli } from '../support/cli.js';
-import { COLLECTOR, trailRecord } from '../support/records.js';
+import { COLLECTOR, kmsKeyRecord, trailRecord } from '../support/records.js';
 import { createTestSchema, openTempSqliteStore, type TempSqliteStore } from '../support/store.js';
 
 const URL_SET = Boolean(process.env.INVENTORY_TEST_POSTGRES_URL);
@@ -125,36 +124,12 @@ async function seed(store: SqliteStore): Promise<void> {
   // Run 4: the KMS key collector lists the trails' key, so kms_keys has a row to copy.
   const keys = await store.startSyncRun({ collector: KMS_KEY.collector, requestedRegions: ['us-east-1'] });
   await store.recordAccount(keys.id, KMS_KEY.collector, { accountId: A, status: 'ok', enabledRegions: regions });
-  const key: KmsKeyRecord = {
-    arn: KEY,
+  const key = kmsKeyRecord(KEY, {
     name: 'k',
-    accountId: A,
-    region: 'us-east-1',
-    keyId: 'k',
     aliases: ['alias/logs'],
-    description: '',
-    keyManager: 'CUSTOMER',
-    managementType: 'CustomerManaged',
-    keyState: 'Enabled',
-    enabled: true,
-    scheduleForDeletion: false,
-    deletionDate: null,
-    keySpec: 'SYMMETRIC_DEFAULT',
-    keyUsage: 'ENCRYPT_DECRYPT',
-    origin: 'AWS_KMS',
-    multiRegion: false,
-    creationDate: '2025-01-01T00:00:00.000Z',
-    validTo: null,
-    expirationModel: '',
-    lastRotationDate: null,
-    keyMaterialDate: '2025-01-01T00:00:00.000Z',
     automaticRotationEnabled: false,
-    policyDocument: '{"Statement":[]}',
-    keyPolicy: { statements: [] },
     tags: [{ key: 'team', value: 'security' }],
-    collectionErrors: [],
-    raw: {},
-  };
+  });
   await store.writeScope(keys.id, { assetType: KMS_KEY.name, accountId: A, region: 'us-east-1', status: 'ok', assets: [key] });
   await store.finishSyncRun(keys.id, 'succeeded');
 }
@@ -215,7 +190,7 @@ describe.skipIf(!URL_SET)('inventory store copy (INVENTORY_TEST_POSTGRES_URL)', 
     }
     // Every table has content, so the checksums prove something of each.
     for (const table of COPY_TABLES) expect(copy.stdout, table).not.toMatch(new RegExp(`^${table}\\s+0 rows`, 'm'));
-    expect(copy.stdout).toMatch(new RegExp(`${COPY_TABLES.length} tables, \\d+ rows at schema version 11: checksums match; committed`));
+    expect(copy.stdout).toMatch(new RegExp(`${COPY_TABLES.length} tables, \\d+ rows at schema version 12: checksums match; committed`));
   });
 
   it.each(QUERIES)('answers %s the same on both stores', async (_name, query, variables) => {

@@ -12,7 +12,7 @@ import { startServer } from '../../src/server/server.js';
 import { contentHash } from '../../src/store/common.js';
 import type { InventoryStore } from '../../src/store/store.js';
 import { postGraphQL } from '../support/cli.js';
-import { COLLECTOR, trailRecord } from '../support/records.js';
+import { COLLECTOR, kmsKeyRecord, trailRecord } from '../support/records.js';
 import { openTempStore, type TempStore } from '../support/store.js';
 
 const api = createInventoryApi();
@@ -30,38 +30,14 @@ const IASSET_SELECTION =
 /** The stored fragment as it was before it moved to IAsset: the seed query must answer the same bytes. */
 const FRAGMENT_ON_ASSET = 'fragment AssetFragment on Asset { id arn name assetType provider accountId region tags { key value } firstSeenAt lastSeenAt }';
 
-function kmsKey(arn: string, accountId: string, region: string, changes: Partial<KmsKeyRecord> = {}): KmsKeyRecord {
-  return {
-    arn,
+function kmsKey(arn: string, changes: Partial<KmsKeyRecord> = {}): KmsKeyRecord {
+  return kmsKeyRecord(arn, {
     name: 'alias/logs',
-    accountId,
-    region,
-    keyId: arn.slice(arn.lastIndexOf('/') + 1),
     aliases: ['alias/logs'],
-    description: '',
-    keyManager: 'CUSTOMER',
-    managementType: 'CustomerManaged',
-    keyState: 'Enabled',
-    enabled: true,
-    scheduleForDeletion: false,
-    deletionDate: null,
-    keySpec: 'SYMMETRIC_DEFAULT',
-    keyUsage: 'ENCRYPT_DECRYPT',
-    origin: 'AWS_KMS',
-    multiRegion: false,
-    creationDate: '2025-01-01T00:00:00.000Z',
-    validTo: null,
-    expirationModel: '',
-    lastRotationDate: null,
-    keyMaterialDate: '2025-01-01T00:00:00.000Z',
-    automaticRotationEnabled: true,
-    policyDocument: '{"Statement":[]}',
-    keyPolicy: { statements: [] },
     tags: [{ key: 'team', value: 'security' }],
-    collectionErrors: [],
     raw: { DescribeKey: { KeyMetadata: { KeyId: arn } } },
     ...changes,
-  };
+  });
 }
 
 const auditTrail = (kmsKeyID = KEY): TrailRecord => trailRecord('audit', { account: A, trail: { KmsKeyId: kmsKeyID, IsMultiRegionTrail: true } });
@@ -80,7 +56,7 @@ async function syncKeys(store: InventoryStore, key: KmsKeyRecord): Promise<void>
   await store.recordAccount(run.id, KMS_KEY.collector, { accountId: A, status: 'ok', enabledRegions: ['us-east-1'], name: 'acme-security' });
   await store.recordAccount(run.id, KMS_KEY.collector, { accountId: B, status: 'ok', enabledRegions: ['eu-west-1'] });
   await store.writeScope(run.id, { assetType: KMS_KEY.name, accountId: A, region: 'us-east-1', status: 'ok', assets: [key] });
-  await store.writeScope(run.id, { assetType: KMS_KEY.name, accountId: B, region: 'eu-west-1', status: 'ok', assets: [kmsKey(UNNAMED_KEY, B, 'eu-west-1')] });
+  await store.writeScope(run.id, { assetType: KMS_KEY.name, accountId: B, region: 'eu-west-1', status: 'ok', assets: [kmsKey(UNNAMED_KEY)] });
   await store.finishSyncRun(run.id, 'succeeded');
 }
 
@@ -95,7 +71,7 @@ describe("Cyscale's asset fields", () => {
   beforeAll(async () => {
     temp = await openTempStore();
     await syncTrails(temp.store, auditTrail());
-    await syncKeys(temp.store, kmsKey(KEY, A, 'us-east-1'));
+    await syncKeys(temp.store, kmsKey(KEY));
   });
   afterAll(() => temp.cleanup());
 
@@ -134,11 +110,11 @@ describe("Cyscale's asset fields", () => {
       internalName: 'alias/logs',
       internalRegion: region,
       assetCategory: 'Encryption',
-      contentHash: contentHash(kmsKey(arn, accountId, region)),
+      contentHash: contentHash(kmsKey(arn)),
     });
     // By id (ARN): B's key, whose account no sync named (null); A's, named by its sync.
     expect(result.kmsKeys).toEqual([key(UNNAMED_KEY, B, 'eu-west-1', null), key(KEY, A, 'us-east-1', 'acme-security')]);
-    expect(await stored('kms_keys', KEY)).toBe(contentHash(kmsKey(KEY, A, 'us-east-1')));
+    expect(await stored('kms_keys', KEY)).toBe(contentHash(kmsKey(KEY)));
     // The same values read whole (by id, through node) as through a list that reads only the selected columns.
     const node = await data(temp.store, `{ node(id: "${KEY}") { ... on IAsset { ${IASSET_SELECTION} } } kmsKey(id: "${UNNAMED_KEY}") { cloudAccountName } }`);
     const { id: _id, ...keyFields } = key(KEY, A, 'us-east-1', 'acme-security');
@@ -172,7 +148,7 @@ describe("Cyscale's asset fields", () => {
     expect(await names(`{ kmsKeys(where: {internalAssetType: "KMSKey", cloudAccountID: "${B}"}) { accountId } }`)).toBe(`{"kmsKeys":[{"accountId":"${B}"}]}`);
     // An unknown account name is not equal to anything, and _NOT includes it.
     expect(await names('{ kmsKeys(where: {cloudAccountName_NOT: "acme-security"}) { accountId } }')).toBe(`{"kmsKeys":[{"accountId":"${B}"}]}`);
-    expect(await names(`{ kmsKeys(where: {contentHash: "${contentHash(kmsKey(KEY, A, 'us-east-1'))}"}) { accountId } }`)).toBe(`{"kmsKeys":[{"accountId":"${A}"}]}`);
+    expect(await names(`{ kmsKeys(where: {contentHash: "${contentHash(kmsKey(KEY))}"}) { accountId } }`)).toBe(`{"kmsKeys":[{"accountId":"${A}"}]}`);
     expect(await names('{ kmsKeys(options: {sort: [{cloudAccountName: DESC}]}) { accountId } }')).toMatch(
       /^\{"kmsKeys":\[\{"accountId":"\d+"\},\{"accountId":"\d+"\}\]\}$/,
     );
@@ -236,7 +212,7 @@ describe("Cyscale's asset fields", () => {
               internalName: 'alias/logs',
               internalRegion: 'eu-west-1',
               assetCategory: 'Encryption',
-              contentHash: contentHash(kmsKey(UNNAMED_KEY, B, 'eu-west-1')),
+              contentHash: contentHash(kmsKey(UNNAMED_KEY)),
             },
           ],
         },
@@ -262,11 +238,11 @@ describe('contentHash', () => {
 
   it('stays the same across a sync that collects the same content, wherever and whenever the asset is seen', async () => {
     await syncTrails(temp.store, auditTrail());
-    await syncKeys(temp.store, kmsKey(KEY, A, 'us-east-1'));
+    await syncKeys(temp.store, kmsKey(KEY));
     const first = await hashes();
     // The same content again, later, and the trail seen from a second region too: lastSeenAt and visibleIn move, the hash does not.
     await syncTrails(temp.store, auditTrail(), ['us-east-1', 'eu-west-1']);
-    await syncKeys(temp.store, kmsKey(KEY, A, 'us-east-1'));
+    await syncKeys(temp.store, kmsKey(KEY));
     const again = await hashes();
     expect(again.trails[0]!.visibleIn).toHaveLength(2);
     expect(again.trails[0]!.lastSeenAt > first.trails[0]!.lastSeenAt || again.trails[0]!.lastSeenAt === first.trails[0]!.lastSeenAt).toBe(true);
@@ -277,7 +253,7 @@ describe('contentHash', () => {
   it("changes when one collected attribute changes (a trail's kmsKeyID, a key's rotation), and back when it does", async () => {
     const before = await hashes();
     await syncTrails(temp.store, auditTrail(''));
-    await syncKeys(temp.store, kmsKey(KEY, A, 'us-east-1', { automaticRotationEnabled: false }));
+    await syncKeys(temp.store, kmsKey(KEY, { automaticRotationEnabled: false }));
     const changed = await hashes();
     expect(changed.trails[0]!.contentHash).not.toBe(before.trails[0]!.contentHash);
     expect(changed.trails[0]!.contentHash).toBe(contentHash(auditTrail('')));

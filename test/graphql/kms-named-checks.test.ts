@@ -9,6 +9,7 @@ import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
 import type { KmsKeyRecord } from '../../src/model/kms-key.js';
 import type { InventoryStore } from '../../src/store/store.js';
 import { openTempStore, type TempStore } from '../support/store.js';
+import { kmsKeyRecord } from '../support/records.js';
 
 const api = createInventoryApi();
 const ACCOUNT = '500000000001';
@@ -18,40 +19,12 @@ const daysAfter = (days: number) => new Date(NOW.getTime() + days * 86_400_000).
 
 /** A customer managed symmetric key of KMS-generated material, enabled, created and last rotated as `changes` say. */
 function key(name: string, changes: Partial<KmsKeyRecord> = {}): KmsKeyRecord {
-  const keyId = `${name}-0000-4000-8000-000000000000`;
-  const creationDate = changes.creationDate === undefined ? daysBefore(400) : changes.creationDate;
-  const lastRotationDate = changes.lastRotationDate ?? null;
-  return {
-    arn: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`,
+  return kmsKeyRecord(`arn:aws:kms:us-east-1:${ACCOUNT}:key/${name}-0000-4000-8000-000000000000`, {
     name: `alias/${name}`,
-    accountId: ACCOUNT,
-    region: 'us-east-1',
-    keyId,
     aliases: [`alias/${name}`],
-    description: '',
-    keyManager: 'CUSTOMER',
-    managementType: 'CustomerManaged',
-    keyState: 'Enabled',
-    enabled: true,
-    scheduleForDeletion: false,
-    deletionDate: null,
-    keySpec: 'SYMMETRIC_DEFAULT',
-    keyUsage: 'ENCRYPT_DECRYPT',
-    origin: 'AWS_KMS',
-    multiRegion: false,
-    creationDate,
-    validTo: null,
-    expirationModel: '',
-    automaticRotationEnabled: true,
-    lastRotationDate,
-    keyMaterialDate: lastRotationDate ?? creationDate,
-    policyDocument: '{"Statement":[]}',
-    keyPolicy: { statements: [] },
-    tags: [],
-    collectionErrors: [],
-    raw: {},
+    creationDate: daysBefore(400),
     ...changes,
-  };
+  });
 }
 
 /** What a key is when DescribeKey failed: every field it feeds unknown, and so the material's dates. */

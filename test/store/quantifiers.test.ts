@@ -4,9 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KMS_KEY } from '../../src/assets/kms-key.js';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
-import type { KmsKeyRecord } from '../../src/model/kms-key.js';
 import type { InventoryStore } from '../../src/store/store.js';
-import { syncScope, trailRecord } from '../support/records.js';
+import { kmsKeyRecord, syncScope, trailRecord } from '../support/records.js';
 import { openTempStore, type TempStore } from '../support/store.js';
 import { ALL, ANYONE, openVaults, ROOT } from '../support/vaults.js';
 
@@ -82,7 +81,7 @@ describe('quantifiers on relations', () => {
       ],
     });
     const run = await temp.store.startSyncRun({ collector: KMS_KEY.collector, requestedRegions: ['us-east-1'] });
-    const keys = ['one', 'two', 'three'].map((id) => kmsKey(key(id), id));
+    const keys = ['one', 'two', 'three'].map((id) => kmsKeyRecord(key(id)));
     await temp.store.writeScope(run.id, { assetType: 'KmsKey', accountId: ACCOUNT, region: 'us-east-1', status: 'ok', assets: keys });
     await temp.store.finishSyncRun(run.id, 'succeeded');
   });
@@ -126,36 +125,3 @@ describe('quantifiers on relations', () => {
     expect(await accounts('{kmsKeys_ALL: {keyState: "Enabled"}}')).toEqual([ACCOUNT]);
   });
 });
-
-function kmsKey(arn: string, id: string): KmsKeyRecord {
-  return {
-    arn,
-    name: id,
-    accountId: ACCOUNT,
-    region: 'us-east-1',
-    tags: [],
-    collectionErrors: [],
-    raw: {},
-    keyId: id,
-    aliases: [],
-    description: '',
-    keyManager: 'CUSTOMER',
-    managementType: 'CustomerManaged',
-    keyState: 'Enabled',
-    enabled: true,
-    scheduleForDeletion: false,
-    deletionDate: null,
-    keySpec: 'SYMMETRIC_DEFAULT',
-    keyUsage: 'ENCRYPT_DECRYPT',
-    origin: 'AWS_KMS',
-    multiRegion: false,
-    creationDate: '2026-01-01T00:00:00.000Z',
-    validTo: null,
-    expirationModel: '',
-    lastRotationDate: null,
-    keyMaterialDate: '2026-01-01T00:00:00.000Z',
-    automaticRotationEnabled: true,
-    policyDocument: '{"Statement":[]}',
-    keyPolicy: { statements: [] },
-  };
-}

@@ -2,10 +2,52 @@
 import type { GetEventSelectorsCommandOutput, GetTrailStatusCommandOutput, Trail } from '@aws-sdk/client-cloudtrail';
 import { toTrailRecord } from '../../collectors/aws/cloudtrail/trails.js';
 import type { Tag } from '../../src/model/asset.js';
+import type { KmsKeyRecord } from '../../src/model/kms-key.js';
 import type { TrailRecord } from '../../src/model/trail.js';
 import type { InventoryStore, ScopeCounts, TrailScopeResult } from '../../src/store/store.js';
 
 export const COLLECTOR = 'aws.cloudtrail.trails';
+
+/**
+ * A KmsKeyRecord as the collector makes one for an enabled, customer managed, symmetric key whose material KMS
+ * generated on 2025-01-01 and rotates, with an empty policy; its account, region and key id read from `arn`.
+ */
+export function kmsKeyRecord(arn: string, changes: Partial<KmsKeyRecord> = {}): KmsKeyRecord {
+  const [, , , region = '', accountId = '', resource = ''] = arn.split(':');
+  const keyId = resource.slice(resource.indexOf('/') + 1);
+  const creationDate = changes.creationDate === undefined ? '2025-01-01T00:00:00.000Z' : changes.creationDate;
+  return {
+    arn,
+    name: keyId,
+    accountId,
+    region,
+    keyId,
+    aliases: [],
+    description: '',
+    keyManager: 'CUSTOMER',
+    managementType: 'CustomerManaged',
+    keyState: 'Enabled',
+    enabled: true,
+    scheduleForDeletion: false,
+    deletionDate: null,
+    keySpec: 'SYMMETRIC_DEFAULT',
+    keyUsage: 'ENCRYPT_DECRYPT',
+    origin: 'AWS_KMS',
+    multiRegion: false,
+    creationDate,
+    validTo: null,
+    expirationModel: '',
+    lastRotationDate: null,
+    keyMaterialDate: changes.lastRotationDate ?? creationDate,
+    automaticRotationEnabled: true,
+    policyDocument: '{"Statement":[]}',
+    keyPolicy: { statements: [] },
+    tags: [],
+    collectionErrors: [],
+    raw: {},
+    ...changes,
+  };
+}
 
 export interface RecordInput {
   account?: string;
