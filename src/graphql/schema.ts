@@ -35,6 +35,7 @@ import { filterInputsSdl, type FilterableTypeNode } from './filters.js';
 import { NAMED_CHECKS } from './named-checks.js';
 import { DEFAULT_PAGE_SIZE, pageLimits, registerPageLimits, rowListSizes, unlimitedListSize, type PageLimits } from './pages.js';
 import { rowListResolvers } from './row-lists.js';
+import { kmsKeyUsable } from './trail-key.js';
 import { selectedFields } from './selection.js';
 
 /**
@@ -260,7 +261,7 @@ const errorOf = (code: string | null, message: string | null): ScopeError | null
 const ACCOUNT_ID = /^\d{12}$/;
 
 /** Fields that resolve from other stored fields: the columns to read for them. */
-const FIELDS_READ_FOR: Readonly<Record<string, readonly string[]>> = { account: ['accountId'] };
+const FIELDS_READ_FOR: Readonly<Record<string, readonly string[]>> = { account: ['accountId'], kmsKeyUsable: ['kmsKeyID', 'homeRegion'] };
 
 /** The store fields to read for the API fields a query selects. */
 function storeFields(fields: readonly string[]): string[] {
@@ -650,5 +651,16 @@ const createResolvers = (limits: PageLimits, assetTypes: readonly AssetTypeDefin
       asset: async (asset: ControlResultAsset, _: unknown, context: GraphQLContext) => (await context.loaders.nodeById.load(asset.assetId)) ?? null,
     },
     ...perType.types,
+    Trail: {
+      ...perType.types.Trail,
+      // Its key through Trail.kmsKey's loader: one statement for a whole list, shared with kmsKey when both are asked.
+      kmsKeyUsable: (trail: AssetRow, _: unknown, context: GraphQLContext) =>
+        kmsKeyUsable(
+          trail,
+          context,
+          async (id) =>
+            (await pagedLoader(context, 'Trail.kmsKey', {}, (ids: readonly string[]) => reader.relatedAssets(context.store, 'Trail', 'kmsKey', ids)).load(id))[0],
+        ),
+    },
   };
 };
