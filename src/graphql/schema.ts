@@ -36,6 +36,7 @@ import { NAMED_CHECKS } from './named-checks.js';
 import { DEFAULT_PAGE_SIZE, pageLimits, registerPageLimits, rowListSizes, unlimitedListSize, type PageLimits } from './pages.js';
 import { rowListResolvers } from './row-lists.js';
 import { kmsKeyUsable } from './trail-key.js';
+import type { KeyUsability } from '../model/trail-key-verdict.js';
 import { selectedFields } from './selection.js';
 
 /**
@@ -499,6 +500,12 @@ function commonAssetResolvers(limits: PageLimits, typeName: string): Record<stri
   } as Record<string, Resolver>;
 }
 
+/** Each trail's stored key, through Trail.kmsKey's loader: one statement for a whole list, shared with kmsKey when both are asked. */
+const trailKeyLoader =
+  (context: GraphQLContext) =>
+  async (trailId: string): Promise<AssetRow | undefined> =>
+    (await pagedLoader(context, 'Trail.kmsKey', {}, (ids: readonly string[]) => reader.relatedAssets(context.store, 'Trail', 'kmsKey', ids)).load(trailId))[0];
+
 /**
  * The named checks (src/graphql/named-checks.ts): each reads its list through the store with its filter at the
  * request's time, held to the bounds of any root list.
@@ -560,6 +567,18 @@ const createResolvers = (limits: PageLimits, assetTypes: readonly AssetTypeDefin
       apiVersion: () => PACKAGE_VERSION,
       ...perType.Query,
       ...namedCheckResolvers(limits),
+      // Every trail that names a key is judged, then the verdicts asked for are paged (src/graphql/trail-key.ts).
+      trailsByKeyUsability: async (_: unknown, args: { verdict: KeyUsability; where?: unknown } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
+        const read = listRead(context, limits, args, info);
+        const fields = storeFields([...selectedFields(info), 'kmsKeyUsable']);
+        const encrypted = await fromStore(() => reader.findAssetsOfType(context.store, 'Trail', { AND: [args.where ?? {}, { kmsKeyID_NOT: '' }] }, { fields }));
+        const loadKey = trailKeyLoader(context);
+        const verdicts = await Promise.all(encrypted.map((trail) => kmsKeyUsable(trail, context, loadKey)));
+        const judged = encrypted.filter((_, i) => verdicts[i]?.verdict === args.verdict);
+        const offset = read.page.offset ?? 0;
+        const page = judged.slice(offset, read.page.limit === undefined ? undefined : offset + read.page.limit);
+        return withTags(context, withinBound(page, read, info), fields, limits);
+      },
       assets: async (_: unknown, args: { where?: unknown; options?: AssetQueryOptions | null }, context: GraphQLContext, info: GraphQLResolveInfo) => {
         const read = listRead(context, limits, args.options ?? {}, info, 'options.limit');
         const fields = storeFields(selectedFields(info));
@@ -653,14 +672,7 @@ const createResolvers = (limits: PageLimits, assetTypes: readonly AssetTypeDefin
     ...perType.types,
     Trail: {
       ...perType.types.Trail,
-      // Its key through Trail.kmsKey's loader: one statement for a whole list, shared with kmsKey when both are asked.
-      kmsKeyUsable: (trail: AssetRow, _: unknown, context: GraphQLContext) =>
-        kmsKeyUsable(
-          trail,
-          context,
-          async (id) =>
-            (await pagedLoader(context, 'Trail.kmsKey', {}, (ids: readonly string[]) => reader.relatedAssets(context.store, 'Trail', 'kmsKey', ids)).load(id))[0],
-        ),
+      kmsKeyUsable: (trail: AssetRow, _: unknown, context: GraphQLContext) => kmsKeyUsable(trail, context, trailKeyLoader(context)),
     },
   };
 };

@@ -81,6 +81,20 @@ describe('Trail.kmsKeyUsable', () => {
     expect(byName['central-usable']!.keyArn).toBe(keyArn(CENTRAL, '2'));
   });
 
+  it('lists the trails by their verdict, within a filter and a page', async () => {
+    const names = async (args: string) => {
+      const result = await runQuery(api, temp.store, `{ trailsByKeyUsability(${args}) { name } }`);
+      expect(result.errors, args).toBeUndefined();
+      return (result.data!.trailsByKeyUsability as { name: string }[]).map((t) => t.name);
+    };
+    // By ARN: the order of every list.
+    expect(await names('verdict: UNUSABLE')).toEqual(['disabled', 'missing-key', 'other-trail-only']);
+    expect(await names('verdict: UNKNOWN')).toEqual(['unsynced-key']);
+    expect(await names('verdict: USABLE')).toEqual(['central-usable', 'local-usable']);
+    expect(await names('verdict: UNUSABLE, where: {name_STARTS_WITH: "m"}')).toEqual(['missing-key']);
+    expect(await names('verdict: UNUSABLE, limit: 1, offset: 1')).toEqual(['missing-key']);
+  });
+
   it('reads the keys of a whole list in one store call, shared with Trail.kmsKey when both are asked', async () => {
     const spy = vi.spyOn(temp.store, 'relatedAssets');
     const result = await runQuery(api, temp.store, '{ trails(where: {kmsKeyID_NOT: ""}) { kmsKey { id } kmsKeyUsable { verdict } } }');
