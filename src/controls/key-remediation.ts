@@ -5,6 +5,11 @@
 import { parseArn } from '../model/arn.js';
 import { cloudTrailKeyAccess, missingCloudTrailStatements, type KeyPolicyStatementJson } from '../model/key-policy-access.js';
 import { trailKeyVerdict, type VerdictKey, type VerdictTrail } from '../model/trail-key-verdict.js';
+import { terminalValue as shown } from '../terminal-text.js';
+import type { Control } from './catalog.js';
+
+/** The control whose remediation is per key (controls/aws/cloudtrail-kms-key-usable.yaml). */
+export const KEY_USABLE_CONTROL = 'cloudtrail-kms-key-usable';
 
 /** What to do for one key and the failing trails that name it. */
 export interface KeyFix {
@@ -132,4 +137,37 @@ export function mergedPolicy(policyText: string, missing: readonly KeyPolicyStat
     return { ...statement, Sid: sid };
   });
   return { ...policy, Statement: [...existing, ...added] };
+}
+
+/** The fixes for a terminal: each key, its trails, what to check, the commands, and the policy to put. */
+export function keyFixesAsText(control: Pick<Control, 'id' | 'title' | 'severity'>, reason: string, fixes: readonly KeyFix[]): string {
+  const lines = [`FAIL   ${shown(control.id)}  ${shown(control.title)} (${control.severity})`, `       ${shown(reason)}`, ''];
+  lines.push(`${fixes.length} ${fixes.length === 1 ? 'key' : 'keys'} to fix. Nothing was run: this command never calls AWS. Review each step before running it.`);
+  fixes.forEach((fix, index) => {
+    lines.push(
+      '',
+      `=== Key ${index + 1} of ${fixes.length}: ${shown(fix.keyArn)}`,
+      `    for ${fix.trails.length === 1 ? 'trail' : 'trails'} ${shown(fix.trails.join(', '))}`,
+    );
+    for (const note of fix.notes) lines.push(`    NOTE ${shown(note)}`);
+    if (fix.commands.length > 0) lines.push('', '--- AWS CLI', ...fix.commands.map((command) => shown(command)));
+    if (fix.policy) {
+      const file = fix.commands.find((c) => c.includes('put-key-policy'))?.match(/file:\/\/(\S+)/)?.[1];
+      lines.push(
+        '',
+        `--- Key policy: the key's current policy with CloudTrail's statements merged in; save it as ${shown(file ?? 'the policy file')} for put-key-policy`,
+      );
+      lines.push(JSON.stringify(fix.policy, null, 2));
+    }
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** The fixes as JSON: one object per key. */
+export function keyFixesAsJson(control: Pick<Control, 'id' | 'title' | 'severity'>, fixes: readonly KeyFix[]): string {
+  return `${JSON.stringify(
+    fixes.map((fix) => ({ control: { id: control.id, title: control.title, severity: control.severity }, ...fix })),
+    null,
+    2,
+  )}\n`;
 }

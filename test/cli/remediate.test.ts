@@ -1,7 +1,8 @@
 // inventory remediate: plans for exactly the failing assets on a trusted inventory, never on one that is not.
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { syncScope, trailRecord } from '../support/records.js';
+import { KMS_KEY } from '../../src/assets/kms-key.js';
+import { kmsKeyRecord, syncScope, trailRecord } from '../support/records.js';
 import { openTempStore, type TempStore } from '../support/store.js';
 
 const ACCOUNT = '111122223333';
@@ -42,6 +43,40 @@ describe('inventory remediate', () => {
       expect(plan.terraform).toContain(`s3_bucket_name                = "logs-${name}"`);
       expect(plan.terraform).not.toMatch(/<[a-z_]+>/);
     }
+  });
+
+  it("proposes a key of the trail's region that the inventory finds usable for it, and leaves the choice where it knows none", async () => {
+    const db = await failingInventory();
+    const usable = `arn:aws:kms:us-east-1:${ACCOUNT}:key/usable`;
+    // The policy the CloudTrail console gives a new key: CloudTrail may encrypt for any trail of the account.
+    const policy = JSON.stringify({
+      Statement: [
+        { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+        {
+          Sid: 'Allow CloudTrail to encrypt logs',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudtrail.amazonaws.com' },
+          Action: 'kms:GenerateDataKey*',
+          Resource: '*',
+          Condition: { StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${ACCOUNT}:trail/*` } },
+        },
+        { Sid: 'Allow CloudTrail to describe key', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 'kms:DescribeKey', Resource: '*' },
+      ],
+    });
+    const run = await temp.store.startSyncRun({ collector: KMS_KEY.collector, requestedRegions: ['us-east-1'] });
+    const keys = [
+      kmsKeyRecord(usable, { policyDocument: policy }),
+      kmsKeyRecord(`arn:aws:kms:us-east-1:${ACCOUNT}:key/disabled`, { keyState: 'Disabled', policyDocument: policy }),
+    ];
+    await temp.store.writeScope(run.id, { assetType: KMS_KEY.name, accountId: ACCOUNT, region: 'us-east-1', status: 'ok', assets: keys });
+    await temp.store.finishSyncRun(run.id, 'succeeded');
+    const { code, stdout } = await runCli(['remediate', 'cloudtrail-kms-encryption', '--db', db, '--format', 'json']);
+    expect(code).toBe(1);
+    const plans = Object.fromEntries((JSON.parse(stdout) as any[]).map((plan) => [plan.asset.id, plan]));
+    expect(plans[arn('plain')].commands).toContain(`aws cloudtrail update-trail --name ${arn('plain')} --region us-east-1 --kms-key-id ${usable}`);
+    expect(plans[arn('plain')].fillIn).toEqual([]);
+    // Another account and region: no key known there.
+    expect(plans[arn('eu-audit', 'eu-west-1', OTHER)].fillIn).toEqual(['<kms_key_arn>']);
   });
 
   it('prints the plans as text for a terminal, marking the key the user must choose', async () => {

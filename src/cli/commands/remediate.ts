@@ -3,7 +3,10 @@
 import { Command, Option } from 'commander';
 import { loadCatalog } from '../../controls/catalog.js';
 import { DEFAULT_MAX_AGE_HOURS, evaluateControl } from '../../controls/evaluate.js';
+import { KEY_USABLE_CONTROL, keyFixes, keyFixesAsJson, keyFixesAsText, usableKeyFor, type StoredKey } from '../../controls/key-remediation.js';
 import { buildRemediationPlan, plansAsJson, plansAsText } from '../../controls/remediate.js';
+import { KMS_KEY } from '../../assets/kms-key.js';
+import type { VerdictTrail } from '../../model/trail-key-verdict.js';
 import { createInventoryApi } from '../../graphql/execute.js';
 import { CONTROLS_DIR } from '../../paths.js';
 import { withStore } from '../../store/open.js';
@@ -11,6 +14,9 @@ import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import { dbOption, parsePositiveInt } from '../options.js';
 import { printErr, printOut, terminalValue as shown } from '../../terminal-text.js';
 import { applicableExceptions, exceptionsFileOption, maxExceptionDaysOption, readExceptions } from './exceptions.js';
+
+/** The control whose plans are proposed a usable key (controls/aws/cloudtrail-kms-encryption.yaml's <kms_key_arn>). */
+const ENCRYPTION_CONTROL = 'cloudtrail-kms-encryption';
 
 interface RemediateFlags {
   db: string;
@@ -83,7 +89,25 @@ export function remediateCommand(outcome: CommandOutcome): Command {
         // The stored assets, for attributes the plans may use (e.g. the trail's S3 bucket).
         const stored = await store.findAssets({ id_IN: verdict.failingAssets.map((asset) => asset.id) });
         const byId = new Map(stored.map((asset) => [asset.id, asset as unknown as Record<string, unknown>]));
-        const plans = verdict.failingAssets.map((asset) => buildRemediationPlan(control, asset, byId.get(asset.id)));
+        const keyAware = control.id === KEY_USABLE_CONTROL || control.id === ENCRYPTION_CONTROL;
+        const keys = keyAware ? ((await store.findAssetsOfType(KMS_KEY.name, {})) as unknown as StoredKey[]) : [];
+        if (control.id === KEY_USABLE_CONTROL) {
+          // Per key, not per trail: one policy to put for all the trails that name a key.
+          const trails = verdict.failingAssets.map((asset) => byId.get(asset.id) as unknown as VerdictTrail).filter((trail) => trail !== undefined);
+          const fixes = keyFixes(trails, new Map(keys.map((key) => [key.arn, key])), keys);
+          printOut(flags.format === 'json' ? keyFixesAsJson(control, fixes) : keyFixesAsText(control, verdict.reason, fixes));
+          outcome.exitCode = EXIT.controlFailed;
+          return;
+        }
+        const plans = verdict.failingAssets.map((asset) => {
+          const attributes = byId.get(asset.id);
+          // An unencrypted trail is proposed a key of its region the inventory finds usable for it, when it knows one.
+          const usable =
+            control.id === ENCRYPTION_CONTROL && attributes
+              ? usableKeyFor({ arn: asset.id, homeRegion: String(attributes.homeRegion ?? asset.region), kmsKeyID: '' }, keys)
+              : undefined;
+          return buildRemediationPlan(control, asset, usable ? { ...attributes, kmsKeyArn: usable.arn } : attributes);
+        });
         printOut(flags.format === 'json' ? plansAsJson(plans) : plansAsText(control, verdict.reason, plans));
         outcome.exitCode = EXIT.controlFailed;
       });
