@@ -17,6 +17,7 @@ import {
   type VariableNode,
 } from 'graphql';
 import type { InventoryApi } from '../graphql/execute.js';
+import { NAMED_CHECKS } from '../graphql/named-checks.js';
 import { missingStoredFragments } from '../graphql/fragments.js';
 import { operationCost, type RequestLimits } from './limits.js';
 
@@ -29,10 +30,20 @@ export const CHEAP_COST = 1_000;
 
 /**
  * Fields that read or compute over the whole inventory whatever their cost: counts, accounts (gathered from every
- * trail and scope), coverage (from every scope state). Arguments that make SQL scan or sort: filters, sorts, cursors
+ * trail and scope), coverage (from every scope state), the named checks and the trails by their key's verdict. Arguments that make SQL scan or sort: filters, sorts, cursors
  * and offsets (rows skipped are rows read).
  */
-const WHOLE_INVENTORY_FIELDS = new Set([...ASSET_TYPES.map((type) => `${type.plural}Aggregate`), 'count', 'countBy', 'totalCount', 'accounts', 'coverage']);
+const WHOLE_INVENTORY_FIELDS = new Set([
+  ...ASSET_TYPES.map((type) => `${type.plural}Aggregate`),
+  'count',
+  'countBy',
+  'totalCount',
+  'accounts',
+  'coverage',
+  // A named check filters a whole list, and trailsByKeyUsability judges every trail that names a key, whatever their limit.
+  ...NAMED_CHECKS.map((check) => check.name),
+  'trailsByKeyUsability',
+]);
 const SCANNING_ARGUMENTS = new Set(['where', 'sort', 'after', 'offset']);
 
 const IN_PROCESS: RequestRoute = { route: 'in-process' };

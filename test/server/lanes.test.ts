@@ -43,6 +43,10 @@ describe('routing a request to a lane', () => {
       '{ trails(options: {limit: 1001}) { id } }',
       '{ trails(options: {limit: 10, offset: 99990}) { id } }',
       '{ syncRuns(limit: 5, offset: 1000) { id } }',
+      // A named check and the trails by their key's verdict read every row they judge, whatever their limit.
+      '{ AWSLogging1(limit: 1) { id } }',
+      '{ EncryptionKeysRotationAWS(days: 90, limit: 1) { id } }',
+      '{ trailsByKeyUsability(verdict: UNUSABLE, limit: 1) { id } }',
     ]) {
       expect([query, routeOf(query)]).toEqual([query, { route: 'pool', lane: 'costly' }]);
     }
