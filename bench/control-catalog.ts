@@ -2,6 +2,7 @@
 // per-account counts from one raw SQL statement per control. Verdicts carry, per account, how many assets the control
 // evaluated and how many fail it; the reference computes exactly those, and both must agree.
 import type Database from 'better-sqlite3';
+import { KMS_KEY } from '../src/assets/kms-key.js';
 import { loadCatalog } from '../src/controls/catalog.js';
 import { evaluateControls, type ControlVerdict } from '../src/controls/evaluate.js';
 import { createInventoryApi } from '../src/graphql/execute.js';
@@ -37,6 +38,24 @@ export function referenceStatements(): Record<string, string> {
              sum(CASE WHEN management_type = 'CustomerManaged' AND key_spec = 'SYMMETRIC_DEFAULT' AND origin = 'AWS_KMS'
                        AND schedule_for_deletion = 0 AND coalesce(automatic_rotation_enabled, 0) = 0 THEN 1 ELSE 0 END) AS failing
         FROM kms_keys WHERE deleted_at IS NULL GROUP BY account_id`,
+    // The trails that name a key, failing where the key cannot encrypt their logs: no live key of that ARN while the
+    // key's (account, region) scope is synced, or a live key that is not an enabled customer managed symmetric
+    // encryption key in the trail's home region, or whose policy never names CloudTrail's service principal (the
+    // synthetic keys carry KMS's default policy: the account's root only). A policy that names it would need the
+    // policy evaluator (src/model/key-policy-access.ts); the synthetic inventory holds none. A missing key whose scope
+    // was never synced is undecided, not failing.
+    'cloudtrail-kms-key-usable': `
+      SELECT t.account_id, count(*) AS evaluated,
+             sum(CASE WHEN k.arn IS NULL
+                      THEN EXISTS (SELECT 1 FROM sync_scopes s
+                                    WHERE s.collector = '${KMS_KEY.collector}' AND s.status = 'ok'
+                                      AND t.kms_key_id LIKE 'arn:aws:kms:' || s.region || ':' || s.account_id || ':key/%')
+                      ELSE NOT (k.management_type = 'CustomerManaged' AND k.key_state = 'Enabled' AND k.key_spec = 'SYMMETRIC_DEFAULT'
+                                AND k.key_usage = 'ENCRYPT_DECRYPT' AND k.region = t.home_region
+                                AND k.policy_document LIKE '%cloudtrail.amazonaws.com%') END) AS failing
+        FROM trails t LEFT JOIN kms_keys k ON k.arn = t.kms_key_id AND k.deleted_at IS NULL
+       WHERE t.deleted_at IS NULL AND t.kms_key_id <> ''
+       GROUP BY t.account_id`,
     // Accounts whose latest sync reached them (status OK; no account is retired here) with no live trail they see
     // that is multi-region, logging and records every management event.
     'cloudtrail-multi-region-management-events': `

@@ -148,9 +148,10 @@ describe('inventory controls validate', () => {
     expect(shipped.code).toBe(0);
     expect(shipped.stdout).toMatch(
       new RegExp(
-        `^6 controls valid in \\S+controls\\n${[
+        `^7 controls valid in \\S+controls\\n${[
           'cloudtrail-cloudwatch-logs',
           'cloudtrail-kms-encryption',
+          'cloudtrail-kms-key-usable',
           'cloudtrail-log-file-validation',
           'cloudtrail-logging',
           'cloudtrail-multi-region-management-events',

@@ -46,6 +46,10 @@ describe('inventory demo', () => {
       expect(output).toContain('  trails: 89 sightings, 5 new, 0 changed, 0 deleted\n  kms keys: 9 sightings, 9 new, 0 changed, 0 deleted\n');
       expect(output).toContain('FAIL   kms-key-rotation  Rotation for customer created symmetric CMKs is enabled (medium)');
       expect(output).toContain('FAIL   cloudtrail-kms-encryption  CloudTrail logs are encrypted at rest using KMS CMKs (medium)');
+      // Both trails that name a key use one whose policy lacks CloudTrail's DescribeKey statement (src/simulator/scenarios/demo.ts).
+      expect(output).toContain(
+        'FAIL   cloudtrail-kms-key-usable  CloudTrail trails are encrypted with a KMS key that can encrypt their logs (high)\n       2 assets fail',
+      );
       expect(existsSync(join(dir, 'data', 'demo.db'))).toBe(true);
       expect(existsSync(realInventory)).toBe(false);
       // The README shows exactly what the demo prints, so it cannot go stale.

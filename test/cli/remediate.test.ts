@@ -132,7 +132,7 @@ describe('inventory remediate', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toBe(
-      'inventory: unknown control "no-such-control" (known: cloudtrail-cloudwatch-logs, cloudtrail-kms-encryption, cloudtrail-log-file-validation, cloudtrail-logging, cloudtrail-multi-region-management-events, kms-key-rotation)\n',
+      'inventory: unknown control "no-such-control" (known: cloudtrail-cloudwatch-logs, cloudtrail-kms-encryption, cloudtrail-kms-key-usable, cloudtrail-log-file-validation, cloudtrail-logging, cloudtrail-multi-region-management-events, kms-key-rotation)\n',
     );
   });
 

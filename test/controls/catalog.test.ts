@@ -27,6 +27,7 @@ describe('the shipped catalog', () => {
     expect(catalog.map((c) => c.id)).toEqual([
       'cloudtrail-cloudwatch-logs',
       'cloudtrail-kms-encryption',
+      'cloudtrail-kms-key-usable',
       'cloudtrail-log-file-validation',
       'cloudtrail-logging',
       'cloudtrail-multi-region-management-events',
@@ -55,6 +56,26 @@ describe('the shipped catalog', () => {
     expect(control.remediation.cli).toContain('aws kms put-key-policy');
     const statements = JSON.parse(control.remediation.keyPolicyStatements!) as { Action: string | string[] }[];
     expect(statements.map((s) => s.Action)).toEqual(['kms:GenerateDataKey*', 'kms:DescribeKey', ['kms:Decrypt', 'kms:ReEncryptFrom']]);
+  });
+
+  it('holds the key-usability control: the trails whose key cannot encrypt their logs fail, over every trail that names a key', () => {
+    const control = loadCatalog(api).find((c) => c.id === 'cloudtrail-kms-key-usable')!;
+    expect(control).toMatchObject({
+      file: 'aws/cloudtrail-kms-key-usable.yaml',
+      title: 'CloudTrail trails are encrypted with a KMS key that can encrypt their logs',
+      severity: 'high',
+      assetTypes: ['Trail', 'KmsKey'],
+      expectation: { kind: 'eq', value: [] },
+      rootField: 'trailsByKeyUsability',
+    });
+    expect(control.query.trim()).toBe('trailsByKeyUsability(verdict: UNUSABLE){...AssetFragment detail: kmsKeyUsable { reasons }}');
+    expect(control.evaluates!.trim()).toBe('trails(where:{kmsKeyID_NOT:""}) { id accountId }');
+    // No CIS recommendation checks the key behind a trail; the links are the AWS guides on CloudTrail's key policy.
+    expect(control.references.cis).toEqual([]);
+    expect(control.references.links).toContain('https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html');
+    expect(control.remediation.cli).toContain('aws kms enable-key --key-id <kms_key_arn>');
+    expect(control.remediation.cli).toContain('aws kms cancel-key-deletion --key-id <kms_key_arn>');
+    expect(control.remediation.cli).toContain('aws kms put-key-policy --key-id <kms_key_arn> --policy-name default');
   });
 });
 

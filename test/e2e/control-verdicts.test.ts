@@ -27,6 +27,28 @@ const VIOLATES: Record<string, (trail: SimTrail) => boolean> = {
 };
 
 /**
+ * What the key-usability control (controls/aws/cloudtrail-kms-key-usable.yaml) must fail among the trails that name a
+ * key, read from the trail and its key as the scenario sets them. Every check AWS documents for CloudTrail's key: it
+ * exists, is customer managed, Enabled, a symmetric encryption key in the trail's region, and its policy lets
+ * cloudtrail.amazonaws.com in. This scenario's keys keep KMS's default key policy (Policy unset: one statement, for
+ * the account's root), which names no service principal, so CloudTrail can never use them (src/simulator/kms/keys.ts
+ * keyPolicy; the test asserts that no key sets a policy of its own).
+ */
+const KEY_UNUSABLE = (trail: SimTrail, keys: readonly SimKmsKey[]): boolean => {
+  const [, , , region, , resource] = trail.KmsKeyId!.split(':');
+  const key = keys.find((k) => k.Region === region && `key/${k.KeyId}` === resource);
+  if (!key) return true;
+  const usableKey =
+    (key.KeyManager ?? 'CUSTOMER') === 'CUSTOMER' &&
+    (key.KeyState ?? 'Enabled') === 'Enabled' &&
+    (key.KeySpec ?? 'SYMMETRIC_DEFAULT') === 'SYMMETRIC_DEFAULT' &&
+    (key.KeyUsage ?? 'ENCRYPT_DECRYPT') === 'ENCRYPT_DECRYPT' &&
+    key.Region === trail.HomeRegion;
+  const policyLetsCloudTrailIn = key.Policy !== undefined; // only KMS's default policy occurs here (asserted below)
+  return !(usableKey && policyLetsCloudTrailIn);
+};
+
+/**
  * What each shipped control over KMS keys must find, read from the scenario's keys as AWS holds them (unset members take
  * AWS's defaults, as the simulator's SimKmsKey says). kms-key-rotation (controls/aws/kms-key-rotation.yaml): customer
  * managed symmetric keys whose key material KMS generated, not pending deletion, without automatic rotation.
@@ -110,6 +132,21 @@ describe('the shipped controls on a simulated organization', () => {
       expected.set(controlId, org.scenario.accounts.flatMap((account) => (account.KmsKeys ?? []).filter(violates).map((key) => keyArn(account, key))).sort());
     }
     const allKeys = org.scenario.accounts.flatMap((account) => account.KmsKeys ?? []);
+    const KEY_USABLE = 'cloudtrail-kms-key-usable';
+    expect(allKeys.every((key) => key.Policy === undefined)).toBe(true);
+    // Every trail's key is in its own account here: the organization's keys are all synced, so none is undecided.
+    const keyedTrails = org.scenario.accounts.flatMap((account) => account.Trails.filter((trail) => trail.KmsKeyId !== undefined));
+    expected.set(
+      KEY_USABLE,
+      org.scenario.accounts
+        .flatMap((account) =>
+          account.Trails.filter((trail) => trail.KmsKeyId !== undefined && KEY_UNUSABLE(trail, account.KmsKeys ?? [])).map(
+            (trail) => `arn:aws:cloudtrail:${trail.HomeRegion}:${account.Id}:trail/${trail.Name}`,
+          ),
+        )
+        .sort(),
+    );
+    expect(expected.get(KEY_USABLE)!.length).toBeGreaterThan(0);
     // The scenario has both kinds for the controls that matter, so neither a blanket PASS nor a blanket FAIL can pass.
     expect(expected.get('cloudtrail-kms-encryption')!.length).toBeGreaterThan(0);
     expect(expected.get('cloudtrail-kms-encryption')!.length).toBeLessThan(org.trailArns.length);
@@ -118,7 +155,7 @@ describe('the shipped controls on a simulated organization', () => {
 
     const ACCOUNT_LEVEL = 'cloudtrail-multi-region-management-events';
     const catalog = loadCatalog(api);
-    expect(catalog.map((control) => control.id).sort()).toEqual([...Object.keys(VIOLATES), ...Object.keys(KEY_VIOLATES), ACCOUNT_LEVEL].sort());
+    expect(catalog.map((control) => control.id).sort()).toEqual([...Object.keys(VIOLATES), ...Object.keys(KEY_VIOLATES), KEY_USABLE, ACCOUNT_LEVEL].sort());
     // The organization trail logs every management event in every region, so every account passes the account-level control.
     expect(accountsWithoutMultiRegionTrail(org.scenario)).toEqual([]);
     const accountIds = org.scenario.accounts.map((account) => account.Id).sort();
@@ -132,6 +169,20 @@ describe('the shipped controls on a simulated organization', () => {
       const failing = expected.get(verdict.controlId)!;
       expect(verdict.failingAssets.map((asset) => asset.id).sort(), verdict.controlId).toEqual(failing);
       expect(verdict.verdict, verdict.controlId).toBe(failing.length > 0 ? 'FAIL' : 'PASS');
+      if (verdict.controlId === KEY_USABLE) {
+        // The denominator is the trails that name a key; each failing trail is named with the reasons of its key's verdict.
+        expect(verdict.evaluatedCount).toBe(keyedTrails.length);
+        expect(verdict.accounts).toEqual(
+          org.scenario.accounts
+            .map((account) => {
+              const keyed = account.Trails.filter((trail) => trail.KmsKeyId !== undefined);
+              const failed = keyed.filter((trail) => KEY_UNUSABLE(trail, account.KmsKeys ?? [])).length;
+              return { accountId: account.Id, verdict: failed > 0 ? 'FAIL' : 'PASS', evaluated: keyed.length, failing: failed, excepted: 0, gaps: [] };
+            })
+            .sort((a, b) => a.accountId.localeCompare(b.accountId)),
+        );
+        continue;
+      }
       const violatesKey = KEY_VIOLATES[verdict.controlId];
       if (violatesKey) {
         // The denominator, per account (every account synced, with or without keys): every key it owns, of any kind.
