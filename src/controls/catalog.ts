@@ -42,6 +42,11 @@ const ControlFileSchema = z
     query: text,
     /** The assets the control evaluates, its denominator: one root list field; by default the query's root field unfiltered. */
     evaluates: text.optional(),
+    /**
+     * The assets the inventory cannot decide (e.g. a trail whose key's account is not synced): one root list field of
+     * assets. While any is returned, the control is never PASS (README, Controls: "Undecided assets").
+     */
+    undecided: text.optional(),
     expect: text,
     remediation: z.object({ console: text, cli: text, keyPolicyStatements: text.optional(), terraform: text.optional() }).strict(),
     references: z
@@ -73,6 +78,10 @@ export interface ControlRule {
   returnPath: readonly string[];
   /** The evaluates query takes `$failedAssetsIdentifiers` (the failing assets' ids) and returns the applicable assets that did not fail. */
   evaluatesTakesFailing: boolean;
+  /** `{ <undecided> }` with the engine's identity fields: the assets the inventory cannot decide; absent when the control has none. */
+  undecidedDocument?: DocumentNode;
+  /** The root field of undecidedDocument. */
+  undecidedRootField?: string;
 }
 
 /** A rule for AWS that the inventory cannot evaluate (yet), and why: the control it belongs to is never PASS. */
@@ -82,7 +91,7 @@ export interface NotEvaluatedRule {
 }
 
 /** What every control has, whichever layout it was read from (ours, or Cyscale's: src/controls/cyscale.ts). */
-export interface Control extends Omit<ControlFile, 'query' | 'expect' | 'evaluates'> {
+export interface Control extends Omit<ControlFile, 'query' | 'expect' | 'evaluates' | 'undecided'> {
   /** The file it was loaded from, relative to the catalog folder. */
   file: string;
   /** What it runs: it holds only when every rule holds. A YAML control is one rule. */
@@ -189,8 +198,29 @@ export function loadControl(api: InventoryApi, path: string, root = CONTROLS_DIR
     fail('evaluates must select exactly one root field, and id and accountId of its items, e.g. trails { id accountId }');
   }
 
-  const rule = { assetTypes: control.assetTypes, expectation, document, rootField: rootField.alias?.value ?? rootField.name.value, evaluatesDocument };
+  const undecided = control.undecided === undefined ? {} : undecidedQuery(api, control.undecided, fail);
+  const rule = { assetTypes: control.assetTypes, expectation, document, rootField: rootField.alias?.value ?? rootField.name.value, evaluatesDocument, ...undecided };
   return { ...control, ...rule, file, rules: [{ ...rule, label: 'query', returnPath: [], evaluatesTakesFailing: false }], notEvaluated: [], otherClouds: [] };
+}
+
+/** The `undecided` query as a runnable document with the engine's identity fields, checked as the query is. */
+function undecidedQuery(api: InventoryApi, text: string, fail: (message: string) => never): { undecidedDocument: DocumentNode; undecidedRootField: string } {
+  let document: DocumentNode;
+  try {
+    document = normalizeFilterDocument(api.schema, withStoredFragments(parse(`{ ${text} }`), api.fragments));
+  } catch (error) {
+    return fail(`undecided does not parse: ${(error as Error).message}`);
+  }
+  const errors = validate(api.schema, document, [...specifiedRules, ...api.validationRules]);
+  if (errors.length > 0) fail(`undecided does not validate against the schema: ${errors.map((e) => e.message).join('; ')}`);
+  const vacuous = vacuousParts(document);
+  if (vacuous.length > 0) fail(`undecided can never return an asset, so the control could pass on assets it cannot decide: ${vacuous.join('; ')}`);
+  const roots = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!.selectionSet.selections;
+  if (roots.length !== 1 || roots[0]!.kind !== Kind.FIELD) fail('undecided must select exactly one root field, e.g. trailsByKeyUsability(verdict: UNKNOWN){...}');
+  const root = roots[0] as FieldNode;
+  const identified = withIdentityFields(api.schema, document, root);
+  if (typeof identified === 'string') return fail(`undecided must return assets: ${identified}`);
+  return { undecidedDocument: identified, undecidedRootField: root.alias?.value ?? root.name.value };
 }
 
 /** Aliases under which the engine selects each returned item's identity, whatever the stored query selects. */

@@ -20,6 +20,11 @@ export interface FailingAsset {
   assetType: string;
   accountId: string;
   region: string;
+  /**
+   * Why it fails (or why it cannot be decided), from what the query selects under the alias `detail`: its text, or the
+   * texts within it joined with "; " (e.g. `detail: kmsKeyUsable { reasons }`). Absent when the query selects none.
+   */
+  detail?: string;
 }
 
 /** A failing asset that an active exception covers: it no longer fails the control, until the exception expires. */
@@ -57,6 +62,11 @@ export interface ControlVerdict {
   notEvaluated?: NotEvaluatedRule[];
   /** Each rule's own verdict, for a control of several rules or with a rule not evaluated (Cyscale's layout). */
   rules?: RuleVerdict[];
+  /**
+   * The assets the inventory cannot decide (the control's `undecided` query; set only for a control that has one):
+   * while any is listed the verdict is not PASS, and their accounts are ERROR unless a failure is known there.
+   */
+  undecidedAssets?: FailingAsset[];
   evaluatedAt: string;
 }
 
@@ -78,6 +88,8 @@ export interface AccountVerdict {
   evaluated: number;
   failing: number;
   excepted: number;
+  /** Its assets the inventory cannot decide (only for a control with an `undecided` query). */
+  undecided?: number;
   /** Why the account's inventory cannot be trusted (those of the whole inventory included); [] when it can. */
   gaps: string[];
 }
@@ -239,7 +251,7 @@ async function evaluateRule(
   const active = exceptions.filter((e) => isActive(e, now));
   const expiredExceptions = exceptions.filter((e) => !isActive(e, now)).map(summary);
   const exceptedAssets: ExceptedAsset[] = [];
-  let denominator: Pick<ControlVerdict, 'evaluatedCount' | 'accounts' | 'gaps' | 'evaluatedUnit'> = {};
+  let denominator: Pick<ControlVerdict, 'evaluatedCount' | 'accounts' | 'gaps' | 'evaluatedUnit' | 'undecidedAssets'> = {};
   const verdict = (v: Verdict, reason: string, failingAssets: FailingAsset[] = []): ControlVerdict => ({
     controlId: control.id,
     title: control.title,
@@ -286,6 +298,15 @@ async function evaluateRule(
   if (universe.errors?.length) {
     return verdict('ERROR', `the query of the assets it evaluates failed: ${universe.errors.map((e: GraphQLError) => e.message).join('; ')}`);
   }
+  // The assets the inventory cannot decide (README, Controls: "Undecided assets"); an asset the query fails is not among them.
+  let undecided: FailingAsset[] | undefined;
+  if (rule.undecidedDocument) {
+    const result = await execute({ schema: api.schema, document: rule.undecidedDocument, contextValue: context() });
+    if (result.errors?.length)
+      return verdict('ERROR', `the query of the assets it cannot decide failed: ${result.errors.map((e: GraphQLError) => e.message).join('; ')}`);
+    const failed = new Set(failedAssetsIdentifiers);
+    undecided = assetsIn((result.data as Record<string, unknown> | null | undefined)?.[rule.undecidedRootField!]).filter((asset) => !failed.has(asset.id));
+  }
   // What the stored query asked for is what the expectation compares; the identity fields the engine added name the assets.
   // Only a comparison that can look inside the items needs them stripped (not a count, nor lists of different lengths).
   const lengthsDiffer = expectation.kind !== 'count' && Array.isArray(expectation.value) && Array.isArray(raw) && expectation.value.length !== raw.length;
@@ -306,13 +327,25 @@ async function evaluateRule(
   // A failing asset read from a part of the inventory that is complete and fresh: no gap can make it pass.
   const certain = listsFailures(expectation) && applies ? failingAssets.filter(inventory.certain) : [];
   const accountVerdicts = (whole: Verdict) =>
-    tallyAccounts(inventory.accountIds, evaluated, failingAssets, exceptedAssets, inventory.gaps, perAccount ? undefined : whole, certain);
-  // The denominator is every asset evaluated, and every asset found failing even if the evaluated list missed it.
-  const counted = new Map([...evaluated, ...failingAssets, ...exceptedAssets].map((asset) => [asset.id, asset]));
+    tallyAccounts(inventory.accountIds, evaluated, failingAssets, exceptedAssets, inventory.gaps, perAccount ? undefined : whole, certain, undecided);
+  // The denominator is every asset evaluated, and every asset found failing or undecided even if the evaluated list missed it.
+  const counted = new Map([...evaluated, ...failingAssets, ...exceptedAssets, ...(undecided ?? [])].map((asset) => [asset.id, asset]));
   evaluatedOut?.push(...counted.values());
+  const undecidedText = undecided?.length ? `${undecided.length} ${undecided.length === 1 ? 'asset' : 'assets'} the inventory cannot decide (${named(undecided)})` : '';
   const decided = (v: Verdict, reason: string, failing: FailingAsset[] = []) => {
-    denominator = { evaluatedCount: counted.size, evaluatedUnit: evaluatesAccounts(rule) ? 'account' : 'asset', accounts: accountVerdicts(v), gaps };
-    return verdict(v, reason, failing);
+    // Never PASS while an asset cannot be decided; a known failure still fails, and the reason names the undecided too.
+    const [final, why] =
+      undecidedText && v === 'PASS'
+        ? ['ERROR' as const, `${undecidedText}, so the control cannot pass; otherwise ${reason}`]
+        : [v, undecidedText && v === 'FAIL' ? `${reason}; and ${undecidedText}` : reason];
+    denominator = {
+      evaluatedCount: counted.size,
+      evaluatedUnit: evaluatesAccounts(rule) ? 'account' : 'asset',
+      accounts: accountVerdicts(final),
+      gaps,
+      ...(undecided ? { undecidedAssets: undecided } : {}),
+    };
+    return verdict(final, why, failing);
   };
   // An account-level control fails accounts, and says so.
   const noun = returned.length > 0 && returned.every((asset) => asset.assetType === 'Account') ? 'account' : 'asset';
@@ -327,7 +360,11 @@ async function evaluateRule(
     );
   }
   if (gaps.length > 0) {
-    return decided('ERROR', `the ${rule.assetTypes.join(', ')} inventory is incomplete or stale: ${gaps.join('; ')}`, failingAssets);
+    return decided(
+      'ERROR',
+      `the ${rule.assetTypes.join(', ')} inventory is incomplete or stale: ${gaps.join('; ')}${undecidedText && `; and ${undecidedText}`}`,
+      failingAssets,
+    );
   }
   if (expectation.kind === 'count' && !Array.isArray(actual)) {
     return decided('ERROR', `the query returned ${preview(actual)}, not a list, so "${expectation.source}" cannot be decided`);
@@ -492,13 +529,18 @@ function tallyAccounts(
   gaps: InventoryGap[],
   whole: Verdict | undefined,
   certain: readonly FailingAsset[] = [],
+  undecided?: readonly FailingAsset[],
 ): AccountVerdict[] {
-  const accounts = new Map<string, { ids: Set<string>; failing: number; certain: number; excepted: number; gaps: string[] }>();
+  const accounts = new Map<string, { ids: Set<string>; failing: number; certain: number; excepted: number; undecided: number; gaps: string[] }>();
   const account = (accountId: string) => {
     let entry = accounts.get(accountId);
-    if (!entry) accounts.set(accountId, (entry = { ids: new Set(), failing: 0, certain: 0, excepted: 0, gaps: [] }));
+    if (!entry) accounts.set(accountId, (entry = { ids: new Set(), failing: 0, certain: 0, excepted: 0, undecided: 0, gaps: [] }));
     return entry;
   };
+  for (const asset of undecided ?? []) {
+    account(asset.accountId).undecided++;
+    account(asset.accountId).ids.add(asset.id);
+  }
   for (const asset of certain) account(asset.accountId).certain++;
   for (const accountId of covered) account(accountId);
   for (const asset of [...evaluated, ...failing, ...excepted]) account(asset.accountId).ids.add(asset.id);
@@ -511,8 +553,11 @@ function tallyAccounts(
     .map(([accountId, entry]) => {
       const accountGaps = [...everywhere, ...entry.gaps];
       // A gap makes the account ERROR, unless one of its failing assets is certain: then it fails whatever the gap hides.
-      const verdict: Verdict = accountGaps.length > 0 ? (whole === undefined && entry.certain > 0 ? 'FAIL' : 'ERROR') : (whole ?? (entry.failing > 0 ? 'FAIL' : 'PASS'));
-      return { accountId, verdict, evaluated: entry.ids.size, failing: entry.failing, excepted: entry.excepted, gaps: accountGaps };
+      // An account with an asset the inventory cannot decide is ERROR, unless a failure is known there.
+      const own: Verdict = entry.failing > 0 ? 'FAIL' : entry.undecided > 0 ? 'ERROR' : 'PASS';
+      const verdict: Verdict = accountGaps.length > 0 ? (whole === undefined && entry.certain > 0 ? 'FAIL' : 'ERROR') : (whole ?? own);
+      const counts = { evaluated: entry.ids.size, failing: entry.failing, excepted: entry.excepted, ...(undecided ? { undecided: entry.undecided } : {}) };
+      return { accountId, verdict, ...counts, gaps: accountGaps };
     });
 }
 
@@ -552,7 +597,23 @@ function assetsIn(value: unknown): FailingAsset[] {
       assetType: String(item[A.assetType] ?? item.assetType ?? item[A.__typename] ?? item.__typename ?? ''),
       accountId: String(item[A.accountId] ?? item.accountId ?? ''),
       region: String(item[A.region] ?? item.region ?? ''),
+      ...('detail' in item ? { detail: textsIn(item.detail).join('; ') } : {}),
     }));
+}
+
+/** The texts within a value the query selected (a string, or the strings in its lists and objects, in order). */
+function textsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value === 'number' || typeof value === 'boolean') return [String(value)];
+  if (Array.isArray(value)) return value.flatMap(textsIn);
+  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(textsIn);
+  return [];
+}
+
+/** Assets named for a reason: each id, with its detail when the query gave one; the first five, then how many more. */
+function named(assets: readonly FailingAsset[]): string {
+  const shown = assets.slice(0, 5).map((asset) => (asset.detail ? `${asset.id}: ${asset.detail}` : asset.id));
+  return `${shown.join('; ')}${assets.length > 5 ? `; and ${assets.length - 5} more` : ''}`;
 }
 
 const IDENTITY_KEYS = new Set<string>(Object.values(IDENTITY_ALIASES));

@@ -25,7 +25,10 @@ export function verdictsAsJunit(verdicts: ControlVerdict[], controls: readonly P
   for (const v of verdicts) {
     const classname = `${providers.get(v.controlId) ?? 'unknown'}.${v.controlId}`;
     const open = `    <testcase classname="${attr(classname)}" name="${attr(v.title)}">`;
-    const assets = v.failingAssets.map((a) => `${a.id} (account ${a.accountId}, ${a.region})`).join('\n');
+    const line = (a: ControlVerdict['failingAssets'][number]) => `${a.id} (account ${a.accountId}, ${a.region})${a.detail ? `: ${a.detail}` : ''}`;
+    const assets = v.failingAssets.map(line).join('\n');
+    // The assets the inventory cannot decide (a control with an `undecided` query), after the failing ones.
+    const undecided = v.undecidedAssets?.length ? `\nundecided (the inventory cannot tell whether they fail):\n${v.undecidedAssets.map(line).join('\n')}` : '';
     const denominator = denominatorLines(v)
       .map((line) => `${line}\n`)
       .join('');
@@ -36,12 +39,12 @@ export function verdictsAsJunit(verdicts: ControlVerdict[], controls: readonly P
       const gaps = v.gaps?.length ? `\ninventory gaps (more may fail):\n${v.gaps.join('\n')}` : '';
       lines.push(
         open,
-        `      <failure message="${attr(failureMessage(v))}" type="FAIL">${text(`severity ${v.severity}\n${v.reason}\n${denominator}${assets}${gaps}`.trimEnd())}</failure>`,
+        `      <failure message="${attr(failureMessage(v))}" type="FAIL">${text(`severity ${v.severity}\n${v.reason}\n${denominator}${assets}${undecided}${gaps}`.trimEnd())}</failure>`,
         ...systemOut,
         '    </testcase>',
       );
     } else if (v.verdict === 'ERROR') {
-      const body = assets ? `${v.reason}\nfailing in the part of the inventory that was synced:\n${assets}` : v.reason;
+      const body = `${assets ? `${v.reason}\nfailing in the part of the inventory that was synced:\n${assets}` : v.reason}${undecided}`;
       lines.push(
         open,
         // A control with a rule the inventory cannot evaluate yet is an error of its own kind, said in its type.

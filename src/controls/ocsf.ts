@@ -144,6 +144,8 @@ function finding(
     resources: assets.map((asset) => ({
       uid: asset.id,
       ...(asset.name ? { name: asset.name } : {}),
+      // Why this asset fails, as the control's query named it (e.g. the reasons its trail's key cannot be used).
+      ...(asset.detail ? { data: { detail: asset.detail } } : {}),
       type: asset.assetType || control.assetTypes.join(', '),
       ...(asset.region ? { region: asset.region } : {}),
     })),
@@ -155,9 +157,10 @@ function finding(
     remediation: { desc: control.remediation.console.trim(), references: control.references.links },
     // Gaps in the inventory the verdict rests on (a FAIL on known failing assets may have them): OCSF has no field for them.
     // Rules not evaluated (Cyscale's layout): the reason the status is Warning, which OCSF has no field for either.
-    ...(e || verdict.gaps?.length || verdict.notEvaluated?.length
+    ...(e || verdict.gaps?.length || verdict.notEvaluated?.length || verdict.undecidedAssets?.length
       ? {
           unmapped: {
+            ...(verdict.undecidedAssets?.length ? { undecided_assets: verdict.undecidedAssets } : {}),
             ...(e ? { exception: { ...e, expires_time: Date.parse(`${e.expires}T00:00:00Z`) + 86_400_000 } } : {}),
             ...(verdict.gaps?.length ? { inventory_gaps: verdict.gaps } : {}),
             ...(verdict.notEvaluated?.length ? { not_evaluated_rules: verdict.notEvaluated } : {}),

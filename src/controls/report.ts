@@ -36,7 +36,7 @@ export function denominatorLines(v: ControlVerdict): string[] {
           : a.evaluated === 0
             ? 'not evaluated'
             : 'no failure known'
-      : `${a.failing} of ${plural(a.evaluated, 'asset', 'assets')} failing${excepted}`;
+      : `${a.failing} of ${plural(a.evaluated, 'asset', 'assets')} failing${excepted}${a.undecided ? `, ${a.undecided} undecided` : ''}`;
     lines.push(`  ${shown(a.accountId)}  ${a.verdict.padEnd(5)}  ${counts}`);
   }
   return lines;
@@ -45,7 +45,8 @@ export function denominatorLines(v: ControlVerdict): string[] {
 /** The verdicts as a table for a terminal: what others wrote (titles, owners, reasons, ARNs) shown escaped, one line each. */
 export function verdictsAsText(verdicts: ControlVerdict[]): string {
   const lines: string[] = [];
-  const where = (asset: { id: string; accountId: string; region: string }) => `${shown(asset.id)}  (account ${shown(asset.accountId)}, ${shown(asset.region)})`;
+  const where = (asset: { id: string; accountId: string; region: string; detail?: string }) =>
+    `${shown(asset.id)}  (account ${shown(asset.accountId)}, ${shown(asset.region)})${asset.detail ? `: ${shown(asset.detail)}` : ''}`;
   for (const v of verdicts) {
     lines.push(`${v.verdict.padEnd(5)}  ${shown(v.controlId)}  ${shown(v.title)} (${v.severity})`);
     lines.push(`       ${shown(v.reason)}`);
@@ -57,6 +58,10 @@ export function verdictsAsText(verdicts: ControlVerdict[]): string {
     if (v.failingAssets.length > 0) {
       lines.push(v.verdict === 'FAIL' ? '       failing:' : '       failing in the part of the inventory that was synced:');
       for (const asset of v.failingAssets) lines.push(`         ${where(asset)}`);
+    }
+    if (v.undecidedAssets?.length) {
+      lines.push('       undecided (the inventory cannot tell whether they fail):');
+      for (const asset of v.undecidedAssets) lines.push(`         ${where(asset)}`);
     }
     if (v.exceptedAssets?.length) {
       lines.push('       excepted:');
@@ -111,7 +116,12 @@ export function selectControls<C extends Pick<Control, 'id' | 'severity'>>(contr
  */
 export function verdictForAccount(whole: ControlVerdict, accountId: string): ControlVerdict {
   // Assets excepted in other accounts are not this account's to show.
-  const verdict = whole.exceptedAssets === undefined ? whole : { ...whole, exceptedAssets: whole.exceptedAssets.filter((asset) => asset.accountId === accountId) };
+  const ownOnly = <A extends { accountId: string }>(list: A[] | undefined) => list?.filter((asset) => asset.accountId === accountId);
+  const verdict = {
+    ...whole,
+    ...(whole.exceptedAssets === undefined ? {} : { exceptedAssets: ownOnly(whole.exceptedAssets) }),
+    ...(whole.undecidedAssets === undefined ? {} : { undecidedAssets: ownOnly(whole.undecidedAssets) }),
+  };
   const all = verdict.failingAssets;
   const mine = all.filter((asset) => asset.accountId === accountId);
   const scope = `filtered to account ${accountId}`;
@@ -138,6 +148,11 @@ export function verdictForAccount(whole: ControlVerdict, accountId: string): Con
     const why = [
       ...(own.gaps.length > 0 ? [`its inventory is incomplete or stale: ${own.gaps.join('; ')}`] : []),
       ...(whole.notEvaluated?.length ? [`not every rule could be evaluated: ${whole.notEvaluated.map((r) => `${r.rule}: ${r.reason}`).join('; ')}`] : []),
+      ...(own.undecided
+        ? [
+            `the inventory cannot decide ${plural(own.undecided, 'of its assets', 'of its assets')}: ${verdict.undecidedAssets!.map((a) => (a.detail ? `${a.id}: ${a.detail}` : a.id)).join('; ')}`,
+          ]
+        : []),
     ];
     return { ...verdict, ...accounts, verdict: 'ERROR', reason: `${scope}: ${why.join('; ') || verdict.reason}`, failingAssets: mine };
   }

@@ -70,6 +70,9 @@ describe('the shipped catalog', () => {
     });
     expect(control.query.trim()).toBe('trailsByKeyUsability(verdict: UNUSABLE){...AssetFragment detail: kmsKeyUsable { reasons }}');
     expect(control.evaluates!.trim()).toBe('trails(where:{kmsKeyID_NOT:""}) { id accountId }');
+    // The trails whose key the inventory cannot judge make it ERROR, never PASS.
+    expect(control.undecided!.trim()).toBe('trailsByKeyUsability(verdict: UNKNOWN){...AssetFragment detail: kmsKeyUsable { reasons }}');
+    expect(control.rules[0]!.undecidedRootField).toBe('trailsByKeyUsability');
     // No CIS recommendation checks the key behind a trail; the links are the AWS guides on CloudTrail's key policy.
     expect(control.references.cis).toEqual([]);
     expect(control.references.links).toContain('https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html');
@@ -95,6 +98,17 @@ describe('a broken control file', () => {
     ],
     ['a query with null in a filter', { ...seed(), query: 'trails(where:{kmsKeyID:null}){id}' }, /null is not a filter value/],
     ['a query with two root fields', { ...seed(), query: 'trails{id} apiVersion' }, /exactly one root field/],
+    ['an undecided query that does not validate', { ...seed(), undecided: 'trails(where:{kmsKeyId:""}){id}' }, /undecided does not validate against the schema/],
+    [
+      'an undecided query that does not return assets',
+      { ...seed(), undecided: 'syncRuns { id }' },
+      /undecided must return assets: syncRuns returns SyncRun items, which have no accountId/,
+    ],
+    [
+      'an undecided query that pages',
+      { ...seed(), undecided: 'trails(options:{limit:5}){id}' },
+      /undecided can never return an asset, so the control could pass on assets it cannot decide: options\.limit/,
+    ],
     ['an unknown asset type', { ...seed(), assetTypes: ['Bucket'] }, /unknown asset type "Bucket"/],
     [
       'a query that pages',

@@ -172,12 +172,14 @@ describe('the shipped controls on a simulated organization', () => {
       if (verdict.controlId === KEY_USABLE) {
         // The denominator is the trails that name a key; each failing trail is named with the reasons of its key's verdict.
         expect(verdict.evaluatedCount).toBe(keyedTrails.length);
+        expect(verdict.undecidedAssets).toEqual([]);
+        expect(verdict.failingAssets.every((asset) => asset.detail!.startsWith('the key policy does not let CloudTrail'))).toBe(true);
         expect(verdict.accounts).toEqual(
           org.scenario.accounts
             .map((account) => {
               const keyed = account.Trails.filter((trail) => trail.KmsKeyId !== undefined);
               const failed = keyed.filter((trail) => KEY_UNUSABLE(trail, account.KmsKeys ?? [])).length;
-              return { accountId: account.Id, verdict: failed > 0 ? 'FAIL' : 'PASS', evaluated: keyed.length, failing: failed, excepted: 0, gaps: [] };
+              return { accountId: account.Id, verdict: failed > 0 ? 'FAIL' : 'PASS', evaluated: keyed.length, failing: failed, excepted: 0, undecided: 0, gaps: [] };
             })
             .sort((a, b) => a.accountId.localeCompare(b.accountId)),
         );
