@@ -22,26 +22,40 @@ function keyScopesOf(context: GraphQLContext): Promise<ReadonlySet<string>> {
   return scopes;
 }
 
-/** The verdict on the trail's key; null for a trail that names none. */
+/** What the inventory knows of the key a trail names (TrailKeyVerdict.link). */
+export type KmsKeyLink = 'STORED' | 'MISSING' | 'UNKNOWN';
+
+/** "account/region" of a key ARN, as keyScopesOf keys them; undefined when it is not an ARN. */
+function keyScopeOf(kmsKeyID: string): string | undefined {
+  try {
+    const { accountId, region } = parseArn(kmsKeyID);
+    return `${accountId}/${region}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The verdict on the trail's key, with its link: STORED (the inventory holds the key, in any account), MISSING (the
+ * key's account and region are synced and hold no such key: it does not exist), UNKNOWN (they are not synced, or their
+ * latest sync failed, so the inventory cannot tell). Null for a trail that names no key.
+ */
 export async function kmsKeyUsable(
   trail: AssetRow & { kmsKeyID?: unknown; homeRegion?: unknown },
   context: GraphQLContext,
   loadKey: (trailId: string) => Promise<AssetRow | undefined>,
-): Promise<TrailKeyVerdict | null> {
+): Promise<(TrailKeyVerdict & { link: KmsKeyLink }) | null> {
   const kmsKeyID = trail.kmsKeyID as string;
   if (kmsKeyID === '') return null;
   const [key, scopes] = await Promise.all([loadKey(trail.id), keyScopesOf(context)]);
-  let keyScopeSynced = false;
-  try {
-    const { accountId, region } = parseArn(kmsKeyID);
-    keyScopeSynced = scopes.has(`${accountId}/${region}`);
-  } catch {
-    // Not an ARN: the verdict says so.
-  }
+  // Not an ARN: not synced, and the verdict says why.
+  const keyScopeSynced = scopes.has(keyScopeOf(kmsKeyID) ?? '');
   const verdict = trailKeyVerdict({
     trail: { arn: trail.arn, homeRegion: trail.homeRegion as string, kmsKeyID },
     key: key as unknown as VerdictKey | undefined,
     keyScopeSynced,
   });
-  return verdict ?? null;
+  if (!verdict) return null;
+  const link: KmsKeyLink = key ? 'STORED' : keyScopeSynced ? 'MISSING' : 'UNKNOWN';
+  return { ...verdict, link };
 }

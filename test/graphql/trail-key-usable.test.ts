@@ -81,6 +81,26 @@ describe('Trail.kmsKeyUsable', () => {
     expect(byName['central-usable']!.keyArn).toBe(keyArn(CENTRAL, '2'));
   });
 
+  it('says whether the key a trail names is stored, does not exist, or cannot be known', async () => {
+    const result = await runQuery(api, temp.store, '{ trails { name kmsKey { id } kmsKeyUsable { link } } }');
+    expect(result.errors).toBeUndefined();
+    const links = Object.fromEntries(
+      (result.data!.trails as { name: string; kmsKey: unknown; kmsKeyUsable: { link: string } | null }[]).map((t) => [
+        t.name,
+        [t.kmsKeyUsable?.link ?? null, t.kmsKey !== null],
+      ]),
+    );
+    expect(links).toEqual({
+      'local-usable': ['STORED', true],
+      'central-usable': ['STORED', true],
+      disabled: ['STORED', true],
+      'other-trail-only': ['STORED', true],
+      'missing-key': ['MISSING', false],
+      'unsynced-key': ['UNKNOWN', false],
+      unencrypted: [null, false],
+    });
+  });
+
   it('lists the trails by their verdict, within a filter and a page', async () => {
     const names = async (args: string) => {
       const result = await runQuery(api, temp.store, `{ trailsByKeyUsability(${args}) { name } }`);
