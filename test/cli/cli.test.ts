@@ -148,14 +148,35 @@ describe('inventory controls validate', () => {
     expect(shipped.code).toBe(0);
     expect(shipped.stdout).toMatch(
       new RegExp(
-        `^7 controls valid in \\S+controls\\n${[
+        `^28 controls valid in \\S+controls\\n${[
           'cloudtrail-cloudwatch-logs',
           'cloudtrail-kms-encryption',
           'cloudtrail-kms-key-usable',
           'cloudtrail-log-file-validation',
           'cloudtrail-logging',
           'cloudtrail-multi-region-management-events',
+          'config-recorder-all-regions',
           'kms-key-rotation',
+          'monitoring-cloudtrail-configuration-changes',
+          'monitoring-cmk-disable-or-scheduled-deletion',
+          'monitoring-config-configuration-changes',
+          'monitoring-console-authentication-failures',
+          'monitoring-console-signin-without-mfa',
+          'monitoring-iam-policy-changes',
+          'monitoring-nacl-changes',
+          'monitoring-network-gateway-changes',
+          'monitoring-organizations-changes',
+          'monitoring-root-account-usage',
+          'monitoring-route-table-changes',
+          'monitoring-s3-bucket-policy-changes',
+          'monitoring-security-group-changes',
+          'monitoring-unauthorized-api-calls',
+          'monitoring-vpc-changes',
+          's3-cloudtrail-bucket-access-logging',
+          's3-cloudtrail-bucket-not-public',
+          's3-object-level-logging-read',
+          's3-object-level-logging-write',
+          'vpc-flow-logs',
         ]
           .map((id) => ` {2}${id} {2}aws/${id}\\.yaml {2}expect eq \\[\\]\\n`)
           .join('')}$`,
