@@ -19,6 +19,26 @@ const PARAMETERS: Record<VpcOperation, RegExp> = {
   DescribeFlowLogs: /^(Action|Version|DryRun|MaxResults|NextToken|FlowLogId\.\d+|Filter\.\d+\.Name|Filter\.\d+\.Value\.\d+)$/,
 };
 
+/** The format a flow log has when made without one (AWS's default fields, version 2). */
+const DEFAULT_LOG_FORMAT = [
+  'version',
+  'account-id',
+  'interface-id',
+  'srcaddr',
+  'dstaddr',
+  'srcport',
+  'dstport',
+  'protocol',
+  'packets',
+  'bytes',
+  'start',
+  'end',
+  'action',
+  'log-status',
+]
+  .map((name) => `\${${name}}`)
+  .join(' ');
+
 export type VpcOperation = 'DescribeVpcs' | 'DescribeFlowLogs';
 
 export const VPC_OPERATIONS: readonly VpcOperation[] = ['DescribeVpcs', 'DescribeFlowLogs'];
@@ -170,10 +190,7 @@ function flowLogItem({ flowLog, resourceId }: LocatedFlowLog): string {
     textElement('trafficType', flowLog.TrafficType ?? 'ALL'),
     textElement('logDestinationType', destinationType),
     ...optional('logDestination', flowLog.LogDestination),
-    textElement(
-      'logFormat',
-      '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}',
-    ),
+    textElement('logFormat', DEFAULT_LOG_FORMAT),
     ...tagSet(flowLog.Tags),
     textElement('maxAggregationInterval', '600'),
   ]);
