@@ -190,7 +190,7 @@ describe('inventory sync', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(
       // One run per collector, and one line of counts per asset type (the account has a trail and no KMS key).
-      /^Sync runs 1 \(aws\.cloudtrail\.trails\) succeeded, 2 \(aws\.kms\.keys\) succeeded in \d+\.\ds\n {2}accounts: 1 listed, 0 failed\n {2}scopes: 4 ok, 0 skipped, 0 failed\n {2}trails: 1 sightings, 1 new, 0 changed, 0 deleted\n {2}kms keys: 0 sightings, 0 new, 0 changed, 0 deleted\n$/,
+      /^Sync runs 1 \(aws\.cloudtrail\.trails\) succeeded, 2 \(aws\.kms\.keys\) succeeded, 3 \(aws\.ec2\.vpcs\) succeeded, 4 \(aws\.config\.recorders\) succeeded in \d+\.\ds\n {2}accounts: 1 listed, 0 failed\n {2}scopes: 8 ok, 0 skipped, 0 failed\n {2}trails: 1 sightings, 1 new, 0 changed, 0 deleted\n {2}kms keys: 0 sightings, 0 new, 0 changed, 0 deleted\n {2}VPCs: 0 sightings, 0 new, 0 changed, 0 deleted\n {2}configuration recorders: 0 sightings, 0 new, 0 changed, 0 deleted\n$/,
     );
   });
 
@@ -218,10 +218,23 @@ describe('inventory sync', () => {
         .filter(Boolean)
         .map((line) => JSON.parse(line) as { level: number; msg: string; region?: string });
     const plain = parse((await runCli(['sync', '--db', join(dir, 'logs.db'), '--regions', 'us-east-1'], env)).stderr);
-    expect(plain.map((l) => l.msg)).toEqual(['sync started', 'collecting trails', 'collecting kmsKeys', 'sync run finished', 'sync run finished', 'sync finished']);
+    expect(plain.map((l) => l.msg)).toEqual([
+      'sync started',
+      'collecting trails',
+      'collecting kmsKeys',
+      'collecting vpcs',
+      'collecting configurationRecorders',
+      'sync run finished',
+      'sync run finished',
+      'sync run finished',
+      'sync run finished',
+      'sync finished',
+    ]);
     const verbose = parse((await runCli(['sync', '--verbose', '--db', join(dir, 'logs.db'), '--regions', 'us-east-1'], env)).stderr);
     // One scope per collector.
     expect(verbose.filter((l) => l.msg === 'scope written').map((l) => [l.level, l.region])).toEqual([
+      [20, 'us-east-1'],
+      [20, 'us-east-1'],
       [20, 'us-east-1'],
       [20, 'us-east-1'],
     ]);
