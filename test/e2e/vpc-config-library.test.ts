@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CONFIGURATION_RECORDER } from '../../src/assets/configuration-recorder.js';
+import { evaluateControls } from '../../src/controls/evaluate.js';
+import { readControlCatalog } from '../../src/controls/load.js';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
 import {
@@ -25,7 +27,8 @@ import { COLLECTOR } from '../support/records.js';
 import { simAccount } from '../support/scenarios.js';
 import { openTempStore, type TempStore } from '../support/store.js';
 
-const QUERIES = join(import.meta.dirname, '..', 'fixtures', 'cyscale', 'queries');
+const LIBRARY = join(import.meta.dirname, '..', 'fixtures', 'cyscale');
+const QUERIES = join(LIBRARY, 'queries');
 const api = createInventoryApi();
 /** Every account has the default regions enabled, and each is synced. */
 const REGIONS: readonly string[] = DEFAULT_REGIONS;
@@ -205,6 +208,18 @@ describe("Cyscale's VPC and AWS Config rules, verbatim, on accounts of every cas
 
   it('aws-logging-5: every account with an enabled region not recorded in full, or not known to be, and none other', async () => {
     expect(await identifiers('aws-logging-5-aws-config-is-enabled-in-all-regions.json')).toEqual(
+      [NO_RECORDER_IN_A_REGION, STOPPED, NOT_ALL_SUPPORTED, LAST_STATUS_FAILURE, NO_GLOBAL_TYPES, STATUS_DENIED, LISTING_DENIED].sort(),
+    );
+  });
+  it("fails the library's controls aws-logging-5 and aws-logging-9 on exactly those, through the control engine", async () => {
+    const catalog = readControlCatalog(api, LIBRARY);
+    const controls = catalog.controls.filter((control) => ['aws-logging-5', 'aws-logging-9'].includes(control.id));
+    expect(controls.map((control) => control.id).sort()).toEqual(['aws-logging-5', 'aws-logging-9']);
+    const verdicts = new Map((await evaluateControls(api, temp.store, controls)).map((verdict) => [verdict.controlId, verdict]));
+    expect(verdicts.get('aws-logging-9')).toMatchObject({ verdict: 'FAIL' });
+    expect(verdicts.get('aws-logging-9')!.failingAssets.map((asset) => asset.id).sort()).toEqual(vpcsWithoutFlowLogs(scenario));
+    expect(verdicts.get('aws-logging-5')).toMatchObject({ verdict: 'FAIL' });
+    expect(verdicts.get('aws-logging-5')!.failingAssets.map((asset) => asset.id).sort()).toEqual(
       [NO_RECORDER_IN_A_REGION, STOPPED, NOT_ALL_SUPPORTED, LAST_STATUS_FAILURE, NO_GLOBAL_TYPES, STATUS_DENIED, LISTING_DENIED].sort(),
     );
   });
