@@ -11,6 +11,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { awsEnv } from '../support/aws.js';
 import { BIN, runCli } from '../support/cli.js';
 import { tempDir } from '../support/store.js';
+import { ASSET_TYPES } from '../../src/assets/registry.js';
 
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
 
@@ -34,7 +35,7 @@ async function organizationToSync(latencyMs: number, seed: number) {
 }
 
 /** The collectors a sync runs, each with its own run (README, "Sync runs"), in the order their runs are started. */
-const COLLECTORS = ['aws.cloudtrail.trails', 'aws.kms.keys'];
+const COLLECTORS = ASSET_TYPES.map((type) => type.collector);
 
 describe('a sync killed with SIGKILL', () => {
   it('loses nothing, leaves a sound database, is shown as interrupted, and the next sync completes', async () => {
