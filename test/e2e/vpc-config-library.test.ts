@@ -217,11 +217,19 @@ describe("Cyscale's VPC and AWS Config rules, verbatim, on accounts of every cas
     expect(controls.map((control) => control.id).sort()).toEqual(['aws-logging-5', 'aws-logging-9']);
     const verdicts = new Map((await evaluateControls(api, temp.store, controls)).map((verdict) => [verdict.controlId, verdict]));
     expect(verdicts.get('aws-logging-9')).toMatchObject({ verdict: 'FAIL' });
-    expect(verdicts.get('aws-logging-9')!.failingAssets.map((asset) => asset.id).sort()).toEqual(vpcsWithoutFlowLogs(scenario));
+    expect(
+      verdicts
+        .get('aws-logging-9')!
+        .failingAssets.map((asset) => asset.id)
+        .sort(),
+    ).toEqual(vpcsWithoutFlowLogs(scenario));
     expect(verdicts.get('aws-logging-5')).toMatchObject({ verdict: 'FAIL' });
-    expect(verdicts.get('aws-logging-5')!.failingAssets.map((asset) => asset.id).sort()).toEqual(
-      [NO_RECORDER_IN_A_REGION, STOPPED, NOT_ALL_SUPPORTED, LAST_STATUS_FAILURE, NO_GLOBAL_TYPES, STATUS_DENIED, LISTING_DENIED].sort(),
-    );
+    expect(
+      verdicts
+        .get('aws-logging-5')!
+        .failingAssets.map((asset) => asset.id)
+        .sort(),
+    ).toEqual([NO_RECORDER_IN_A_REGION, STOPPED, NOT_ALL_SUPPORTED, LAST_STATUS_FAILURE, NO_GLOBAL_TYPES, STATUS_DENIED, LISTING_DENIED].sort());
   });
 });
 
