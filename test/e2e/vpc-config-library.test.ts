@@ -98,7 +98,8 @@ function scenarioOfEveryCase(): Scenario {
       account(NOT_ALL_SUPPORTED, {
         ConfigurationRecorders: everywhere({ AllSupported: false, RecordingStrategy: 'INCLUSION_BY_RESOURCE_TYPES', ResourceTypes: ['AWS::EC2::Instance'] }),
       }),
-      account(LAST_STATUS_FAILURE, { ConfigurationRecorders: everywhere({ LastStatus: 'Failure', LastErrorCode: 'AccessDenied', LastErrorMessage: 'denied' }) }),
+      // Its last status in capitals, as AWS has answered too.
+      account(LAST_STATUS_FAILURE, { ConfigurationRecorders: everywhere({ LastStatus: 'FAILURE', LastErrorCode: 'AccessDenied', LastErrorMessage: 'denied' }) }),
       // Everything recorded everywhere, but the global IAM types nowhere.
       account(NO_GLOBAL_TYPES, { ConfigurationRecorders: REGIONS.map((region) => recorder(region, { IncludeGlobalResourceTypes: false })) }),
       account(STATUS_DENIED, {

@@ -71,7 +71,7 @@ function recorderRecord(
     recordingFrequency: recorder.recordingMode?.recordingFrequency ?? '',
     servicePrincipal: recorder.servicePrincipal ?? '',
     recording: status === undefined ? null : (status.recording ?? false),
-    lastStatus: status === undefined ? null : (status.lastStatus ?? ''),
+    lastStatus: status === undefined ? null : statusName(status.lastStatus ?? ''),
     lastErrorCode: status === undefined ? null : (status.lastErrorCode ?? ''),
     lastErrorMessage: status === undefined ? null : (status.lastErrorMessage ?? ''),
     lastStartTime: status?.lastStartTime?.toISOString() ?? null,
@@ -101,4 +101,12 @@ function recordingGroupOf(recorder: ConfigurationRecorder): RecordingGroupFields
     exclusionResourceTypes: [...(group.exclusionByResourceTypes?.resourceTypes ?? [])].sort(),
     recordingStrategy: group.recordingStrategy?.useOnly ?? '',
   };
+}
+
+/** The documented names of a recorder's last status; AWS has answered them in capitals too (SUCCESS). */
+const STATUS_NAMES: Readonly<Record<string, string>> = { pending: 'Pending', success: 'Success', failure: 'Failure' };
+
+/** lastStatus as the API reference spells it, whatever its case, so a check of `Failure` never misses one; raw keeps AWS's. */
+function statusName(status: string): string {
+  return STATUS_NAMES[status.toLowerCase()] ?? status;
 }

@@ -30,8 +30,8 @@ export interface SimConfigurationRecorder {
 
   // DescribeConfigurationRecorderStatus
   Recording: boolean;
-  /** Pending, Success or Failure; left out when unset (a recorder never started). */
-  LastStatus?: 'Pending' | 'Success' | 'Failure';
+  /** Pending, Success or Failure (or in capitals, as AWS has also answered); left out when unset (a recorder never started). */
+  LastStatus?: 'Pending' | 'Success' | 'Failure' | 'PENDING' | 'SUCCESS' | 'FAILURE';
   LastErrorCode?: string;
   LastErrorMessage?: string;
   /** ISO-8601. */

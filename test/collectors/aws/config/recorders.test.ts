@@ -77,7 +77,8 @@ describe('the configuration recorder collector', () => {
               RecordingFrequency: 'DAILY',
               WithoutArn: true,
               Recording: false,
-              LastStatus: 'Failure',
+              // In capitals, as AWS has answered too: recorded as the API reference spells it.
+              LastStatus: 'FAILURE',
               LastErrorCode: 'AccessDenied',
               LastErrorMessage: 'The role cannot be assumed',
               LastStartTime: '2026-01-10T00:00:00Z',
@@ -137,6 +138,7 @@ describe('the configuration recorder collector', () => {
       lastErrorMessage: 'The role cannot be assumed',
       lastStopTime: '2026-02-10T00:00:00.000Z',
     });
+    expect(partial!.raw.DescribeConfigurationRecorderStatus).toMatchObject({ lastStatus: 'FAILURE' });
   });
 
   it('fails only the region whose listing is denied, and leaves the status unknown where the status call is', async () => {
