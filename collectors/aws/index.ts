@@ -4,9 +4,16 @@ import type { AssetTypeDefinition } from '../../src/assets/definition.js';
 import { ASSET_TYPES } from '../../src/assets/registry.js';
 import type { Collector } from '../collector.js';
 import { TRAILS } from './cloudtrail/trails.js';
+import { CONFIGURATION_RECORDERS_COLLECTOR } from './config/recorders.js';
+import { VPCS_COLLECTOR } from './ec2/vpcs.js';
 import { KMS_KEYS_COLLECTOR } from './kms/keys.js';
 
-export const AWS_COLLECTORS: readonly Collector[] = [TRAILS as unknown as Collector, KMS_KEYS_COLLECTOR as unknown as Collector];
+export const AWS_COLLECTORS: readonly Collector[] = [
+  TRAILS as unknown as Collector,
+  KMS_KEYS_COLLECTOR as unknown as Collector,
+  VPCS_COLLECTOR as unknown as Collector,
+  CONFIGURATION_RECORDERS_COLLECTOR as unknown as Collector,
+];
 
 /**
  * The collectors in registry order, after checking that each gathers a registered type (its very definition, not a copy)

@@ -1,10 +1,17 @@
 // Every asset type the inventory knows (docs/architecture.md, "The registry"). Adding a type is adding its definition
 // here; the registry test proves every place that must serve it does.
+import { CONFIGURATION_RECORDER } from './configuration-recorder.js';
 import type { AssetTypeDefinition } from './definition.js';
 import { KMS_KEY } from './kms-key.js';
 import { TRAIL } from './trail.js';
+import { VPC } from './vpc.js';
 
-export const ASSET_TYPES: readonly AssetTypeDefinition[] = [TRAIL, KMS_KEY as unknown as AssetTypeDefinition];
+export const ASSET_TYPES: readonly AssetTypeDefinition[] = [
+  TRAIL,
+  KMS_KEY as unknown as AssetTypeDefinition,
+  VPC as unknown as AssetTypeDefinition,
+  CONFIGURATION_RECORDER as unknown as AssetTypeDefinition,
+];
 
 const BY_NAME = new Map(ASSET_TYPES.map((type) => [type.name, type]));
 

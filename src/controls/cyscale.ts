@@ -31,8 +31,11 @@ import { listsFailures, parseExpectation } from './expect.js';
 /** Cyscale's severities: 1 low … 4 critical. */
 const SEVERITIES = { 1: 'low', 2: 'medium', 3: 'high', 4: 'critical' } as const;
 
-/** Cyscale's asset type names that differ from the registry's; a name not listed here is looked up as it is. */
-const SUBJECT_TYPES: Readonly<Record<string, string>> = { KMSKey: 'KmsKey' };
+/**
+ * Cyscale's asset type names (each type's `internalAssetType`: KMSKey, VPC) to the registry's (KmsKey, Vpc); a name
+ * not listed here is looked up as it is.
+ */
+const SUBJECT_TYPES: Readonly<Record<string, string>> = Object.fromEntries(ASSET_TYPES.map((type) => [type.internalAssetType, type.name]));
 
 /** Cyscale's subject for the cloud account itself: the rule is an account-level check. */
 const ACCOUNT_SUBJECT = 'Connector';

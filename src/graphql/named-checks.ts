@@ -2,8 +2,11 @@
 // once here as a filter in the inventory's own terms over an existing list of the store (findAccounts,
 // findAssetsOfType). They read stored data only; what the sync could not read (null) never makes an item pass.
 import { GraphQLError } from 'graphql';
+import { CONFIGURATION_RECORDER } from '../assets/configuration-recorder.js';
 import { KMS_KEY } from '../assets/kms-key.js';
 import { TRAIL } from '../assets/trail.js';
+import { computeCoverage, type CoverageEntry } from '../store/coverage.js';
+import type { InventoryStore } from '../store/store.js';
 
 /** How long CloudTrail's delivery to CloudWatch Logs may be silent before a trail counts as not integrated (CIS: a day). */
 export const CLOUDWATCH_LOGS_DELIVERY_MAX_AGE_MS = 24 * 60 * 60 * 1000;
@@ -21,8 +24,8 @@ type Args = Readonly<Record<string, unknown>>;
  * field's arguments. An argument out of its range throws a BAD_USER_INPUT error naming it.
  */
 export type NamedCheck =
-  | { name: string; list: 'accounts'; where: (now: Date, args: Args) => object }
-  | { name: string; list: 'assets'; assetType: string; where: (now: Date, args: Args) => object };
+  | { name: string; list: 'accounts'; where: (now: Date, args: Args, store: InventoryStore) => object | Promise<object> }
+  | { name: string; list: 'assets'; assetType: string; where: (now: Date, args: Args, store: InventoryStore) => object | Promise<object> };
 
 /** `days`: a whole number of days from 1 to MAX_NAMED_CHECK_DAYS. */
 function daysOf(check: string, args: Args): number {
@@ -93,4 +96,53 @@ export const NAMED_CHECKS: readonly NamedCheck[] = [
       return { NOT: { OR: [{ expirationModel_IN: ['', 'KEY_MATERIAL_DOES_NOT_EXPIRE'] }, { validTo_GT: until }] } };
     },
   },
+  {
+    name: 'AWSLogging5',
+    list: 'accounts',
+    // The accounts are picked from the recorders and their collector's coverage (below), then read as any accounts are.
+    where: async (_now, _args, store) => ({ accountId_IN: await accountsNotRecordingEverywhere(store) }),
+  },
 ];
+
+/**
+ * A recorder that counts for its region in AWSLogging5: recording every supported resource type, its latest
+ * delivery not failed. `true` and `_NOT` match no unknown (null) value, so a recorder whose status could not be read
+ * does not count.
+ */
+const RECORDING_EVERYTHING = { recording: true, allSupported: true, lastStatus_NOT: 'Failure' };
+
+/**
+ * AWSLogging5 (schema/named-checks.graphql): of the accounts a sync attempted, those whose latest attempt failed, and
+ * those with an enabled region where no recorder records everything, where the recorders' collection failed or never
+ * ran, or with no region whose counting recorder records the global IAM resource types (one region suffices, as AWS
+ * Config recommends: README, AWS Config). Regions not enabled (skipped) are not judged. By account id.
+ */
+async function accountsNotRecordingEverywhere(store: InventoryStore): Promise<string[]> {
+  const [accounts, coverage, counting] = await Promise.all([
+    store.findAccounts({ OR: [{ status: 'ok' }, { status: 'failed' }] }),
+    computeCoverage(store, CONFIGURATION_RECORDER.name),
+    store.findAssetsOfType(CONFIGURATION_RECORDER.name, RECORDING_EVERYTHING, { fields: ['accountId', 'region', 'includeGlobalResourceTypes'] }),
+  ]);
+  const recordingIn = new Set<string>();
+  const recordingGlobal = new Set<string>();
+  for (const recorder of counting as unknown as Array<{ accountId: string; region: string; includeGlobalResourceTypes: boolean }>) {
+    recordingIn.add(`${recorder.accountId}/${recorder.region}`);
+    if (recorder.includeGlobalResourceTypes) recordingGlobal.add(recorder.accountId);
+  }
+  const entriesOf = new Map<string, CoverageEntry[]>();
+  for (const entry of coverage) entriesOf.set(entry.accountId, [...(entriesOf.get(entry.accountId) ?? []), entry]);
+  const regionFails = (entry: CoverageEntry): boolean => {
+    // Not enabled: nothing to record there.
+    if (entry.lastAttemptStatus === 'skipped' || entry.regionEnabled === false) return false;
+    // Failed, never attempted, or an account none of whose regions is known: what it holds is unknown.
+    if (entry.lastAttemptStatus !== 'ok' || entry.region === '' || entry.enabledRegionsUnknown) return true;
+    return !recordingIn.has(`${entry.accountId}/${entry.region}`);
+  };
+  return accounts
+    .filter((account) => {
+      const entries = entriesOf.get(account.accountId) ?? [];
+      // An account whose recorders no sync has listed (a sync before the collector existed) is unknown: returned.
+      return account.status === 'failed' || entries.length === 0 || entries.some(regionFails) || !recordingGlobal.has(account.accountId);
+    })
+    .map((account) => account.accountId);
+}

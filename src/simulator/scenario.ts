@@ -1,5 +1,10 @@
 // The data that drives the simulated AWS endpoint: accounts, their trails, and the faults to inject.
 // Field names follow the AWS API shapes (PascalCase) so a scenario reads like a DescribeTrails response.
+import type { SimConfigurationRecorder } from './config/scenario.js';
+import type { SimVpc } from './ec2/scenario.js';
+
+export type { SimConfigurationRecorder } from './config/scenario.js';
+export type { SimFlowLog, SimVpc } from './ec2/scenario.js';
 
 /** Regions enabled in every account unless the scenario says otherwise (AWS: opt-in-not-required). */
 export const DEFAULT_REGIONS = [
@@ -200,10 +205,14 @@ export interface SimAccount {
   Roles?: SimRole[];
   /** KMS keys in every region of the account. */
   KmsKeys?: SimKmsKey[];
+  /** VPCs (with their flow logs) in every region of the account. */
+  Vpcs?: SimVpc[];
+  /** AWS Config configuration recorders in every region of the account. */
+  ConfigurationRecorders?: SimConfigurationRecorder[];
 }
 
 /** The services that apply faults, the rate limit and transient errors. */
-export type FaultService = 'cloudtrail' | 'kms';
+export type FaultService = 'cloudtrail' | 'kms' | 'ec2' | 'config';
 
 /**
  * A fault the simulator injects. Unset selectors match everything, except `service`: a fault without it applies to
@@ -263,7 +272,7 @@ export interface Scenario {
 
 /** One request the simulator answered, for tests to inspect. */
 export interface SimCall {
-  service: 'cloudtrail' | 'sts' | 'ec2' | 'organizations' | 'kms';
+  service: 'cloudtrail' | 'sts' | 'ec2' | 'organizations' | 'kms' | 'config';
   operation: string;
   region: string;
   accountId: string | undefined;

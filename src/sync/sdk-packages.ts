@@ -3,6 +3,7 @@
 // new service adds its client's line.
 export const SDK_PACKAGES: Readonly<Record<string, string>> = {
   CloudTrailClient: '@aws-sdk/client-cloudtrail',
+  ConfigServiceClient: '@aws-sdk/client-config-service',
   EC2Client: '@aws-sdk/client-ec2',
   KMSClient: '@aws-sdk/client-kms',
   STSClient: '@aws-sdk/client-sts',

@@ -104,6 +104,6 @@ describe('inventory sync on a terminal', () => {
     expect(output).toMatch(
       /(^|\r\x1b\[2K)\d\d:\d\d:\d\d\.\d{3} ERROR account could not be reached account="default credentials" error\.code=ECONNREFUSED [^\n]*\r?\n\r\x1b\[2Kaccounts \d+\/\d+/,
     );
-    expect(output).toContain('Sync runs 1 (aws.cloudtrail.trails) failed, 2 (aws.kms.keys) failed');
+    expect(output).toContain('Sync runs 1 (aws.cloudtrail.trails) failed, 2 (aws.kms.keys) failed, 3 (aws.ec2.vpcs) failed, 4 (aws.config.recorders) failed');
   });
 });

@@ -12,6 +12,7 @@ import { createInventoryApi } from '../../src/graphql/execute.js';
 import { runInProcess } from '../support/cli.js';
 import { syncRun, trailRecord } from '../support/records.js';
 import { openTempSqliteStore, openTempStore, tempDir, type TempSqliteStore, type TempStore } from '../support/store.js';
+import { ASSET_TYPE_NAMES, ASSET_TYPES } from '../../src/assets/registry.js';
 
 const api = createInventoryApi();
 const LIBRARY = join(import.meta.dirname, '..', 'fixtures', 'cyscale');
@@ -108,7 +109,7 @@ describe("Cyscale's control library, as copied", () => {
     const uncollected = files
       .filter((f) => f.enabled)
       .flatMap((f) => f.rules)
-      .filter((rule) => rule.subjects.some((s) => !['Trail', 'KMSKey', 'Connector'].includes(s)));
+      .filter((rule) => rule.subjects.some((s) => ![...ASSET_TYPES.map((type) => type.internalAssetType), 'Connector'].includes(s)));
     expect(waiting).toHaveLength(uncollected.length);
     expect(waiting.length).toBeGreaterThan(90);
     // The named checks the schema does not have are refused by name, never run.
@@ -240,14 +241,13 @@ describe("a small catalog in Cyscale's layout over known trails", () => {
   it('is ERROR, not PASS, when a rule waits for an asset type, though every rule it can run holds; in every format', async () => {
     const { catalog, verdicts: v } = await verdicts();
     expect(catalog.controls.find((c) => c.id === 'validation-and-buckets')!.notEvaluated).toEqual([
-      { rule: 'rule 2 (buckets)', reason: 'waits for asset type Bucket (the inventory collects Trail, KmsKey)' },
+      { rule: 'rule 2 (buckets)', reason: `waits for asset type Bucket (the inventory collects ${ASSET_TYPE_NAMES.join(', ')})` },
     ]);
     const waiting = v.get('validation-and-buckets')!;
     expect(waiting).toMatchObject({
       verdict: 'ERROR',
-      reason:
-        'not evaluated: 1 of 2 rules cannot be evaluated on this inventory, so the control cannot pass: rule 2 (buckets): waits for asset type Bucket (the inventory collects Trail, KmsKey)',
-      notEvaluated: [{ rule: 'rule 2 (buckets)', reason: 'waits for asset type Bucket (the inventory collects Trail, KmsKey)' }],
+      reason: `not evaluated: 1 of 2 rules cannot be evaluated on this inventory, so the control cannot pass: rule 2 (buckets): waits for asset type Bucket (the inventory collects ${ASSET_TYPE_NAMES.join(', ')})`,
+      notEvaluated: [{ rule: 'rule 2 (buckets)', reason: `waits for asset type Bucket (the inventory collects ${ASSET_TYPE_NAMES.join(', ')})` }],
       accounts: [{ accountId: ONE, verdict: 'ERROR', evaluated: 3, failing: 0 }],
     });
     expect(verdictsAsText([waiting])).toContain('       NOT EVALUATED  rule 2 (buckets): waits for asset type Bucket');

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
 import { syncScope, trailRecord } from '../support/records.js';
 import { openTempStore, type TempStore } from '../support/store.js';
+import { ASSET_TYPE_NAMES } from '../../src/assets/registry.js';
 
 const api = createInventoryApi();
 const ACCOUNT = '111122223333';
@@ -45,7 +46,7 @@ describe('the Asset and Node interfaces', () => {
         .getPossibleTypes(node)
         .map((t) => t.name)
         .sort(),
-    ).toEqual(['Account', 'KmsKey', 'Trail']);
+    ).toEqual(['Account', ...ASSET_TYPE_NAMES].sort());
     const asset = api.schema.getType('Asset');
     if (!isInterfaceType(asset)) throw new Error('Asset is not an interface');
     expect(asset.getInterfaces().map((i) => i.name)).toEqual(['Node']);

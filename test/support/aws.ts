@@ -32,6 +32,7 @@ export function stubAwsEnv(sim: Simulator): void {
     'AWS_ENDPOINT_URL_STS',
     'AWS_ENDPOINT_URL_EC2',
     'AWS_ENDPOINT_URL_KMS',
+    'AWS_ENDPOINT_URL_CONFIG_SERVICE',
   ]) {
     vi.stubEnv(name, undefined);
   }

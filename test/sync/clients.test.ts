@@ -39,9 +39,9 @@ describe('shared SDK clients', () => {
 
     expect(summary.accountFailures).toEqual([]);
     // Both collectors ran over every account and region: their calls were interleaved in the same clients.
-    expect(summary.runs.map((run) => run.collector)).toEqual(['aws.cloudtrail.trails', 'aws.kms.keys']);
-    expect(AWS_COLLECTORS).toHaveLength(2);
-    expect(summary.totals).toMatchObject({ accounts: IDS.length, scopesOk: IDS.length * REGIONS.length * 2, scopesFailed: 0, new: IDS.length * 3 });
+    expect(summary.runs.map((run) => run.collector)).toEqual(['aws.cloudtrail.trails', 'aws.kms.keys', 'aws.ec2.vpcs', 'aws.config.recorders']);
+    expect(AWS_COLLECTORS).toHaveLength(4);
+    expect(summary.totals).toMatchObject({ accounts: IDS.length, scopesOk: IDS.length * REGIONS.length * 4, scopesFailed: 0, new: IDS.length * 3 });
     // The simulator knows the caller by the access key that signed the call: no call was refused, and none was signed as
     // an account other than the one whose resources it names (every key id and ARN carries its owner's account id).
     expect(sim.calls.filter((call) => call.status !== 200)).toEqual([]);
@@ -71,6 +71,10 @@ describe('shared SDK clients', () => {
             'kms:ListKeyRotations',
             'kms:GetKeyPolicy',
             'kms:ListResourceTags',
+            'ec2:DescribeVpcs',
+            'ec2:DescribeFlowLogs',
+            'config:DescribeConfigurationRecorders',
+            'config:DescribeConfigurationRecorderStatus',
           ]),
           'ec2:DescribeRegions',
           'sts:GetCallerIdentity',
@@ -114,7 +118,7 @@ describe('shared SDK clients', () => {
     const { sim, store } = await setUp({ accounts: IDS.map((id) => simAccount(id, [simTrail(`trail-${id}`, 'us-east-1')], { KmsKeys: ownKeys(id) })) });
     const summary = await syncInventory(store, { accounts: accountTargets(sim.scenario), regions: REGIONS, signal: new AbortController().signal, log: silentLogger });
 
-    expect(summary.totals).toMatchObject({ scopesOk: IDS.length * REGIONS.length * 2, scopesFailed: 0 });
+    expect(summary.totals).toMatchObject({ scopesOk: IDS.length * REGIONS.length * AWS_COLLECTORS.length, scopesFailed: 0 });
     const sent = new Map<string, number>();
     for (const call of sim.calls) sent.set(`${call.operation}Command`, (sent.get(`${call.operation}Command`) ?? 0) + 1);
     // Every command the sync sent was sent many times (once per account and region at least), and built at most once

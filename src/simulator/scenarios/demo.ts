@@ -5,6 +5,7 @@
 
 import { writeAwsJson } from '../kms/keys.js';
 import { DEFAULT_REGIONS, type Scenario, type SimKmsKey } from '../scenario.js';
+import { demoRecorders, demoVpcs } from './demo-vpc-config.js';
 
 export const DEMO_MANAGEMENT_ACCOUNT_ID = '111111111111';
 export const DEMO_WORKLOADS_ACCOUNT_ID = '222222222222';
@@ -57,6 +58,8 @@ export function demoScenario(now: Date = new Date()): Scenario {
         SecretAccessKey: secret(DEMO_MANAGEMENT_ACCOUNT_ID),
         CallerArn: `arn:aws:sts::${DEMO_MANAGEMENT_ACCOUNT_ID}:assumed-role/InventoryReader/inventory-demo`,
         KmsKeys: structuredClone(DEMO_KMS_KEYS[DEMO_MANAGEMENT_ACCOUNT_ID]),
+        Vpcs: demoVpcs(DEMO_MANAGEMENT_ACCOUNT_ID, 'management'),
+        ConfigurationRecorders: demoRecorders(DEMO_MANAGEMENT_ACCOUNT_ID, 'management'),
         Trails: [
           {
             // Encrypted organization trail: appears in every region of every member account.
@@ -92,6 +95,8 @@ export function demoScenario(now: Date = new Date()): Scenario {
         SecretAccessKey: secret(DEMO_WORKLOADS_ACCOUNT_ID),
         Roles: [{ Name: DEMO_MEMBER_ROLE, TrustedAccountIds: [DEMO_MANAGEMENT_ACCOUNT_ID] }],
         KmsKeys: structuredClone(DEMO_KMS_KEYS[DEMO_WORKLOADS_ACCOUNT_ID]),
+        Vpcs: demoVpcs(DEMO_WORKLOADS_ACCOUNT_ID, 'workloads'),
+        ConfigurationRecorders: demoRecorders(DEMO_WORKLOADS_ACCOUNT_ID, 'workloads'),
         Trails: [
           {
             // Unencrypted multi-region trail homed outside us-east-1: a shadow in 16 other regions.
@@ -135,6 +140,8 @@ export function demoScenario(now: Date = new Date()): Scenario {
         Roles: [{ Name: DEMO_MEMBER_ROLE, TrustedAccountIds: [DEMO_MANAGEMENT_ACCOUNT_ID] }],
         EnabledRegions: [...DEFAULT_REGIONS, 'ap-east-1'],
         KmsKeys: structuredClone(DEMO_KMS_KEYS[DEMO_SECURITY_ACCOUNT_ID]),
+        Vpcs: demoVpcs(DEMO_SECURITY_ACCOUNT_ID, 'security'),
+        ConfigurationRecorders: demoRecorders(DEMO_SECURITY_ACCOUNT_ID, 'security'),
         Trails: [
           {
             // Encrypted multi-region trail with Insights and advanced event selectors.

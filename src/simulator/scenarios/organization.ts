@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mulberry32 } from '../faults.js';
 import { DEFAULT_REGIONS, type Scenario, type SimAccount, type SimKmsKey, type SimTrail } from '../scenario.js';
+import { generatedRecorders, generatedVpcs } from './vpc-config.js';
 
 export interface OrganizationScenarioOptions {
   /** Total accounts including the management account, default 200. */
@@ -164,6 +165,9 @@ export function organizationScenario(options: OrganizationScenarioOptions = {}):
       Trails: trails,
       Roles: [{ Name: memberRoleName, TrustedAccountIds: [id === unassumableAccountId ? id : managementId] }],
       KmsKeys: keysOf.get(id) ?? [],
+      // A closed account holds nothing to list.
+      Vpcs: isSuspended ? [] : generatedVpcs(id, regions),
+      ConfigurationRecorders: isSuspended ? [] : generatedRecorders(id, regions),
     };
   });
 

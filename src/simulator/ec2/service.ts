@@ -1,15 +1,18 @@
-// EC2 over the ec2 query protocol: DescribeRegions, answered in XML like ec2.<region>.amazonaws.com.
+// EC2 over the ec2 query protocol: DescribeRegions here, DescribeVpcs and DescribeFlowLogs in vpcs.ts, answered in XML
+// like ec2.<region>.amazonaws.com. The scenario's faults apply to the VPC operations (README, EC2).
 
 import { randomUUID } from 'node:crypto';
-import { ALL_REGIONS, enabledRegions, isRegionEnabled, optInStatus } from './accounts.js';
-import { authenticate, type AuthFailureReason } from './auth.js';
-import { AwsError } from './errors.js';
-import type { HandledRequest, SimRequest, SimResponse } from './exchange.js';
-import { listParameter, startQueryCall, type QueryParameters } from './query.js';
-import type { Scenario, SimAccount } from './scenario.js';
-import type { SimService } from './service.js';
-import type { SessionStore } from './sessions.js';
-import { element, textElement, XML_DECLARATION } from './xml.js';
+import { ALL_REGIONS, callerArn, enabledRegions, isRegionEnabled, optInStatus } from '../accounts.js';
+import { authenticate, type AuthFailureReason } from '../auth.js';
+import { AwsError } from '../errors.js';
+import type { HandledRequest, SimRequest, SimResponse } from '../exchange.js';
+import { listParameter, startQueryCall, type QueryParameters } from '../query.js';
+import type { Scenario, SimAccount } from '../scenario.js';
+import type { SimService } from '../service.js';
+import type { FaultInjector } from '../faults.js';
+import type { SessionStore } from '../sessions.js';
+import { element, textElement, XML_DECLARATION } from '../xml.js';
+import { answerVpcOperation, booleanParameter, filters, VPC_OPERATIONS } from './vpcs.js';
 
 export const EC2_API_VERSION = '2016-11-15';
 export const EC2_SIGNING_NAME = 'ec2';
@@ -45,10 +48,10 @@ interface RegionInfo {
 export const EC2_SERVICE: SimService = {
   name: 'ec2',
   recognises: ({ form, signedFor }) => form !== undefined && (form.get('Version') === EC2_API_VERSION || signedFor === EC2_SIGNING_NAME),
-  handle: (request, { scenario, sessions }) => handleEc2(request, scenario, sessions),
+  handle: (request, { scenario, sessions, faults }) => handleEc2(request, scenario, sessions, faults),
 };
 
-export function handleEc2(request: SimRequest, scenario: Scenario, sessions: SessionStore): HandledRequest {
+export function handleEc2(request: SimRequest, scenario: Scenario, sessions: SessionStore, faults?: FaultInjector): HandledRequest {
   const { parameters, call } = startQueryCall(request, 'ec2');
   try {
     const auth = authenticate(request.headers, scenario, EC2_SIGNING_NAME, sessions);
@@ -59,13 +62,23 @@ export function handleEc2(request: SimRequest, scenario: Scenario, sessions: Ses
     call.accountId = auth.account.Id;
     if (!isRegionEnabled(auth.account, auth.scope.region)) throw new AwsError('AuthFailure', AUTH_FAILURE_MESSAGE, 401);
     if (parameters.Action === undefined) throw new AwsError('MissingAction', 'The request must contain the parameter Action');
-    if (parameters.Action !== 'DescribeRegions') {
+    const vpcOperation = VPC_OPERATIONS.find((operation) => operation === parameters.Action);
+    if (parameters.Action !== 'DescribeRegions' && vpcOperation === undefined) {
       throw new AwsError('InvalidAction', `The action ${parameters.Action} is not valid for this web service.`);
     }
     if (parameters.Version !== EC2_API_VERSION) {
       throw new AwsError('InvalidParameterValue', `Invalid API version: ${parameters.Version ?? '(none)'}`);
     }
-    return { response: describeRegions(auth.account, parameters), call };
+    if (vpcOperation === undefined) return { response: describeRegions(auth.account, parameters), call };
+    const injected = faults?.injectedError({
+      service: 'ec2',
+      accountId: auth.account.Id,
+      region: auth.scope.region,
+      operation: vpcOperation,
+      callerArn: callerArn(auth.account),
+    });
+    if (injected !== undefined) throw asEc2Error(injected);
+    return { response: answerVpcOperation(vpcOperation, { account: auth.account, region: auth.scope.region, parameters, xmlns: EC2_XMLNS }), call };
   } catch (thrown) {
     const error = thrown instanceof AwsError ? thrown : new AwsError('InternalError', 'An internal error has occurred', 500);
     call.errorCode = error.code;
@@ -108,27 +121,19 @@ function describeRegions(account: SimAccount, parameters: QueryParameters): SimR
   return xmlResponse(200, body, requestId);
 }
 
-function booleanParameter(parameters: QueryParameters, name: string): boolean {
-  const value = parameters[name];
-  if (value === undefined) return false;
-  if (value !== 'true' && value !== 'false') {
-    throw new AwsError('InvalidParameterValue', `Invalid value '${value}' for ${name}. Must be true or false.`);
+/**
+ * A fault in EC2's own words (Amazon EC2 API reference, error codes): denied is UnauthorizedOperation (403), a
+ * throttled call RequestLimitExceeded (503), an internal failure InternalError (500).
+ */
+function asEc2Error(error: AwsError): AwsError {
+  switch (error.code) {
+    case 'AccessDeniedException':
+      return new AwsError('UnauthorizedOperation', `You are not authorized to perform this operation. ${error.message}`, 403);
+    case 'ThrottlingException':
+      return new AwsError('RequestLimitExceeded', 'Request limit exceeded.', 503);
+    default:
+      return new AwsError('InternalError', 'An internal error has occurred', 500);
   }
-  return value === 'true';
-}
-
-/** `Filter.1.Name=region-name&Filter.1.Value.1=us-east-1` → [{ name: 'region-name', values: ['us-east-1'] }] */
-function filters(parameters: QueryParameters): Array<{ name: string; values: string[] }> {
-  const indexes = new Set(
-    Object.keys(parameters)
-      .map((key) => /^Filter\.(\d+)\./.exec(key)?.[1])
-      .filter((index): index is string => index !== undefined),
-  );
-  return [...indexes].map((index) => {
-    const name = parameters[`Filter.${index}.Name`];
-    if (name === undefined) throw new AwsError('InvalidParameterValue', `Filter.${index}.Name is required`);
-    return { name, values: listParameter(parameters, `Filter.${index}.Value`) };
-  });
 }
 
 /** `<Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>` */
