@@ -1,0 +1,1 @@
+-- Placeholder for the migration another part of issue 16 adds with this number; the merge replaces it.
