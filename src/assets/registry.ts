@@ -2,9 +2,18 @@
 // here; the registry test proves every place that must serve it does.
 import type { AssetTypeDefinition } from './definition.js';
 import { KMS_KEY } from './kms-key.js';
+import { METRIC_ALARM } from './metric-alarm.js';
+import { METRIC_FILTER } from './metric-filter.js';
+import { SNS_TOPIC } from './sns-topic.js';
 import { TRAIL } from './trail.js';
 
-export const ASSET_TYPES: readonly AssetTypeDefinition[] = [TRAIL, KMS_KEY as unknown as AssetTypeDefinition];
+export const ASSET_TYPES: readonly AssetTypeDefinition[] = [
+  TRAIL,
+  KMS_KEY as unknown as AssetTypeDefinition,
+  METRIC_FILTER as unknown as AssetTypeDefinition,
+  METRIC_ALARM as unknown as AssetTypeDefinition,
+  SNS_TOPIC as unknown as AssetTypeDefinition,
+];
 
 const BY_NAME = new Map(ASSET_TYPES.map((type) => [type.name, type]));
 
