@@ -3,10 +3,19 @@
 import type { AssetTypeDefinition } from '../../src/assets/definition.js';
 import { ASSET_TYPES } from '../../src/assets/registry.js';
 import type { Collector } from '../collector.js';
+import { METRIC_ALARMS_COLLECTOR } from './cloudwatch/alarms.js';
 import { TRAILS } from './cloudtrail/trails.js';
 import { KMS_KEYS_COLLECTOR } from './kms/keys.js';
+import { METRIC_FILTERS_COLLECTOR } from './logs/metric-filters.js';
+import { SNS_TOPICS_COLLECTOR } from './sns/topics.js';
 
-export const AWS_COLLECTORS: readonly Collector[] = [TRAILS as unknown as Collector, KMS_KEYS_COLLECTOR as unknown as Collector];
+export const AWS_COLLECTORS: readonly Collector[] = [
+  TRAILS as unknown as Collector,
+  KMS_KEYS_COLLECTOR as unknown as Collector,
+  METRIC_FILTERS_COLLECTOR as unknown as Collector,
+  METRIC_ALARMS_COLLECTOR as unknown as Collector,
+  SNS_TOPICS_COLLECTOR as unknown as Collector,
+];
 
 /**
  * The collectors in registry order, after checking that each gathers a registered type (its very definition, not a copy)

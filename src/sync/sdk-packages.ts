@@ -3,8 +3,11 @@
 // new service adds its client's line.
 export const SDK_PACKAGES: Readonly<Record<string, string>> = {
   CloudTrailClient: '@aws-sdk/client-cloudtrail',
+  CloudWatchClient: '@aws-sdk/client-cloudwatch',
+  CloudWatchLogsClient: '@aws-sdk/client-cloudwatch-logs',
   EC2Client: '@aws-sdk/client-ec2',
   KMSClient: '@aws-sdk/client-kms',
+  SNSClient: '@aws-sdk/client-sns',
   STSClient: '@aws-sdk/client-sts',
 };
 
