@@ -1,5 +1,8 @@
 // The data that drives the simulated AWS endpoint: accounts, their trails, and the faults to inject.
 // Field names follow the AWS API shapes (PascalCase) so a scenario reads like a DescribeTrails response.
+import type { SimMetricAlarm, SimMetricFilter, SimSnsTopic } from './monitoring-shapes.js';
+
+export type * from './monitoring-shapes.js';
 
 /** Regions enabled in every account unless the scenario says otherwise (AWS: opt-in-not-required). */
 export const DEFAULT_REGIONS = [
@@ -200,10 +203,14 @@ export interface SimAccount {
   Roles?: SimRole[];
   /** KMS keys in every region of the account. */
   KmsKeys?: SimKmsKey[];
+  /** CloudWatch Logs metric filters, CloudWatch metric alarms and SNS topics, each in its region (monitoring-shapes.ts). */
+  MetricFilters?: SimMetricFilter[];
+  MetricAlarms?: SimMetricAlarm[];
+  SnsTopics?: SimSnsTopic[];
 }
 
 /** The services that apply faults, the rate limit and transient errors. */
-export type FaultService = 'cloudtrail' | 'kms';
+export type FaultService = 'cloudtrail' | 'kms' | 'logs' | 'cloudwatch' | 'sns';
 
 /**
  * A fault the simulator injects. Unset selectors match everything, except `service`: a fault without it applies to
@@ -263,7 +270,7 @@ export interface Scenario {
 
 /** One request the simulator answered, for tests to inspect. */
 export interface SimCall {
-  service: 'cloudtrail' | 'sts' | 'ec2' | 'organizations' | 'kms';
+  service: 'cloudtrail' | 'sts' | 'ec2' | 'organizations' | 'kms' | 'logs' | 'cloudwatch' | 'sns';
   operation: string;
   region: string;
   accountId: string | undefined;

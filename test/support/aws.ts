@@ -32,6 +32,9 @@ export function stubAwsEnv(sim: Simulator): void {
     'AWS_ENDPOINT_URL_STS',
     'AWS_ENDPOINT_URL_EC2',
     'AWS_ENDPOINT_URL_KMS',
+    'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
+    'AWS_ENDPOINT_URL_CLOUDWATCH',
+    'AWS_ENDPOINT_URL_SNS',
   ]) {
     vi.stubEnv(name, undefined);
   }
