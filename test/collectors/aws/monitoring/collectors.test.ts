@@ -192,7 +192,7 @@ describe('the SNS topic collector', () => {
     expect(callsOf('sns', 'ListSubscriptionsByTopic').filter((c) => c.params.TopicArn === `arn:aws:sns:us-east-1:${OWNER}:t000`)).toHaveLength(3);
   });
 
-  it('leaves exactly what a denied per-topic call feeds unknown, with SNS's AuthorizationError (the SDK's AuthorizationErrorException) recorded on the topic', async () => {
+  it('leaves exactly what a denied per-topic call feeds unknown, with SNS’s AuthorizationError (the SDK’s AuthorizationErrorException) recorded on the topic', async () => {
     const scenario = account({ SnsTopics: topics });
     scenario.faults = [
       { kind: 'accessDenied', service: 'sns', operation: 'GetTopicAttributes', resource: TOPIC },
