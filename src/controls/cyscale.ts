@@ -32,7 +32,7 @@ import { listsFailures, parseExpectation } from './expect.js';
 const SEVERITIES = { 1: 'low', 2: 'medium', 3: 'high', 4: 'critical' } as const;
 
 /** Cyscale's asset type names that differ from the registry's; a name not listed here is looked up as it is. */
-const SUBJECT_TYPES: Readonly<Record<string, string>> = { KMSKey: 'KmsKey' };
+const SUBJECT_TYPES: Readonly<Record<string, string>> = { KMSKey: 'KmsKey', SNSTopic: 'SnsTopic' };
 
 /** Cyscale's subject for the cloud account itself: the rule is an account-level check. */
 const ACCOUNT_SUBJECT = 'Connector';

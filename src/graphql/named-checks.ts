@@ -4,6 +4,8 @@
 import { GraphQLError } from 'graphql';
 import { KMS_KEY } from '../assets/kms-key.js';
 import { TRAIL } from '../assets/trail.js';
+import type { InventoryStore } from '../store/store.js';
+import { accountsWithoutMonitoringChain } from './monitoring-chain.js';
 
 /** How long CloudTrail's delivery to CloudWatch Logs may be silent before a trail counts as not integrated (CIS: a day). */
 export const CLOUDWATCH_LOGS_DELIVERY_MAX_AGE_MS = 24 * 60 * 60 * 1000;
@@ -22,7 +24,9 @@ type Args = Readonly<Record<string, unknown>>;
  */
 export type NamedCheck =
   | { name: string; list: 'accounts'; where: (now: Date, args: Args) => object }
-  | { name: string; list: 'assets'; assetType: string; where: (now: Date, args: Args) => object };
+  | { name: string; list: 'assets'; assetType: string; where: (now: Date, args: Args) => object }
+  /** Accounts a check finds by reading several lists of the store (a chain across types), then lists by id. */
+  | { name: string; list: 'accountIds'; accountIds: (store: InventoryStore, args: Args) => Promise<string[]> };
 
 /** `days`: a whole number of days from 1 to MAX_NAMED_CHECK_DAYS. */
 function daysOf(check: string, args: Args): number {
@@ -92,5 +96,12 @@ export const NAMED_CHECKS: readonly NamedCheck[] = [
       const until = new Date(now.getTime() + daysOf('EncryptionKeysExpiration', args) * DAY_MS).toISOString();
       return { NOT: { OR: [{ expirationModel_IN: ['', 'KEY_MATERIAL_DOES_NOT_EXPIRE'] }, { validTo_GT: until }] } };
     },
+  },
+  {
+    name: 'AWSMonitoring',
+    list: 'accountIds',
+    // CIS 4.x (v1.4) / 5.x (v6.0): the accounts with no complete trail → log group → metric filter → alarm → topic →
+    // subscriber chain for the pattern (src/graphql/monitoring-chain.ts).
+    accountIds: (store, args) => accountsWithoutMonitoringChain(store, String(args.filterPattern)),
   },
 ];

@@ -515,6 +515,10 @@ function namedCheckResolvers(limits: PageLimits): Record<string, Resolver> {
     NAMED_CHECKS.map((check) => {
       const resolve = async (_: unknown, args: PageArgs & Record<string, unknown>, context: GraphQLContext, info: GraphQLResolveInfo) => {
         const read = listRead(context, limits, args, info);
+        if (check.list === 'accountIds') {
+          const ids = await fromStore(() => check.accountIds(context.store, args));
+          return withinBound(await fromStore(() => context.store.findAccounts({ accountId_IN: ids }, read.page)), read, info);
+        }
         const where = check.where(context.now ?? new Date(), args);
         if (check.list === 'accounts') return withinBound(await fromStore(() => context.store.findAccounts(where, read.page)), read, info);
         const fields = storeFields(selectedFields(info));
