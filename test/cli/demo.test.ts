@@ -39,10 +39,10 @@ describe('inventory demo', () => {
     const demo = await startCli(['demo', '--port', '0'], env, /GraphQL API at (http:\/\/\S+\/graphql)[\s\S]*Press Ctrl\+C to stop/, dir);
     try {
       const output = demo.output();
-      // One run per collector: trails and KMS keys.
+      // One run per collector: trails, KMS keys, metric filters, alarms and SNS topics.
       expect(output).toMatch(/Sync runs \d+ \(aws\.cloudtrail\.trails\) succeeded, \d+ \(aws\.kms\.keys\) succeeded/);
-      // 3 accounts × 17 regions, and one opted-in region, for each of the two collectors.
-      expect(output).toContain('scopes: 104 ok, 0 skipped, 0 failed');
+      // 3 accounts × 17 regions, and one opted-in region, for each of the five collectors.
+      expect(output).toContain('scopes: 260 ok, 0 skipped, 0 failed');
       expect(output).toContain('  trails: 89 sightings, 5 new, 0 changed, 0 deleted\n  kms keys: 9 sightings, 9 new, 0 changed, 0 deleted\n');
       expect(output).toContain('FAIL   kms-key-rotation  Rotation for customer created symmetric CMKs is enabled (medium)');
       expect(output).toContain('FAIL   cloudtrail-kms-encryption  CloudTrail logs are encrypted at rest using KMS CMKs (medium)');
