@@ -68,11 +68,7 @@ export async function accountsWithoutMonitoringChain(store: InventoryStore, filt
     );
   };
 
-  const covered = new Set(
-    reached.filter((_, i) =>
-      (trailsOfAccounts[i] ?? []).some((trail) => countingTrail(trail) && monitored(trail.cloudWatchLogsLogGroupArn)),
-    ),
-  );
+  const covered = new Set(reached.filter((_, i) => (trailsOfAccounts[i] ?? []).some((trail) => countingTrail(trail) && monitored(trail.cloudWatchLogsLogGroupArn))));
   return accounts
     .map((account) => account.accountId)
     .filter((accountId) => !covered.has(accountId))

@@ -123,12 +123,18 @@ function scenario(): Scenario {
     monitored(PATTERN_MISSES, { ...chain(PATTERN_MISSES), MetricFilters: [metricFilter('root-usage', GROUP, '{ $.userIdentity.type = "Root" }', 'RootUsage')] }),
     monitored(OTHER_LOG_GROUP, { ...chain(OTHER_LOG_GROUP), MetricFilters: [metricFilter('root-usage', 'another/group', ROOT_PATTERN, 'RootUsage')] }),
     monitored(NO_ALARM, { ...chain(NO_ALARM), MetricAlarms: [] }),
-    monitored(OTHER_NAMESPACE, { ...chain(OTHER_NAMESPACE), MetricAlarms: [metricAlarm('root-usage', 'RootUsage', [topicArn(OTHER_NAMESPACE)], { Namespace: 'Other' })] }),
+    monitored(OTHER_NAMESPACE, {
+      ...chain(OTHER_NAMESPACE),
+      MetricAlarms: [metricAlarm('root-usage', 'RootUsage', [topicArn(OTHER_NAMESPACE)], { Namespace: 'Other' })],
+    }),
     monitored(ACTIONS_DISABLED, {
       ...chain(ACTIONS_DISABLED),
       MetricAlarms: [metricAlarm('root-usage', 'RootUsage', [topicArn(ACTIONS_DISABLED)], { ActionsEnabled: false })],
     }),
-    monitored(UNCONFIRMED, { ...chain(UNCONFIRMED), SnsTopics: [snsTopic('alerts', { Subscriptions: [{ Protocol: 'email', Endpoint: 'x@example.com', Confirmed: false }] })] }),
+    monitored(UNCONFIRMED, {
+      ...chain(UNCONFIRMED),
+      SnsTopics: [snsTopic('alerts', { Subscriptions: [{ Protocol: 'email', Endpoint: 'x@example.com', Confirmed: false }] })],
+    }),
     monitored(TOPIC_NOT_HELD, chain(TOPIC_NOT_HELD, topicArn(NOT_SYNCED))),
     monitored(FILTERS_DENIED, chain(FILTERS_DENIED)),
     monitored(SUBSCRIPTIONS_DENIED, chain(SUBSCRIPTIONS_DENIED)),
@@ -220,7 +226,9 @@ describe('AWSMonitoring: the accounts without a trail → log group → metric f
   it('pages like any list of accounts', async () => {
     const page = await runQuery(api, store, `{ AWSMonitoring(filterPattern: ".*Root.*", limit: 2, offset: 1) { accountId } }`);
     expect(page.errors).toBeUndefined();
-    expect((page.data as { AWSMonitoring: { accountId: string }[] }).AWSMonitoring.map((a) => a.accountId)).toEqual(without(COMPLETE, MATH_ALARM, CROSS_ACCOUNT_TOPIC).slice(1, 3));
+    expect((page.data as { AWSMonitoring: { accountId: string }[] }).AWSMonitoring.map((a) => a.accountId)).toEqual(
+      without(COMPLETE, MATH_ALARM, CROSS_ACCOUNT_TOPIC).slice(1, 3),
+    );
   });
 
   it('runs every monitoring rule of the library as a stored check: FAIL naming exactly the accounts without the chain', async () => {

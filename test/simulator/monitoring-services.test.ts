@@ -94,14 +94,25 @@ describe('CloudWatch DescribeAlarms over JSON 1.0 with query compatibility', () 
     expect(tooMany).toMatchObject({ name: 'ValidationException', Code: 'ValidationError', Type: 'Sender', $metadata: { httpStatusCode: 400 } });
     expect(tooMany.message).toContain("at 'maxRecords' failed to satisfy constraint: Member must have value less than or equal to 100");
     sim!.scenario.faults = [{ kind: 'accessDenied', service: 'cloudwatch', operation: 'DescribeAlarms' }];
-    expect(await errorOf(cloudwatch.send(new DescribeAlarmsCommand({})))).toMatchObject({ name: 'AccessDenied', Code: 'AccessDenied', Type: 'Sender', $metadata: { httpStatusCode: 403 } });
+    expect(await errorOf(cloudwatch.send(new DescribeAlarmsCommand({})))).toMatchObject({
+      name: 'AccessDenied',
+      Code: 'AccessDenied',
+      Type: 'Sender',
+      $metadata: { httpStatusCode: 403 },
+    });
   });
 });
 
 describe('SNS over the query protocol', () => {
   it('pages ListTopics and ListSubscriptionsByTopic by 100, and reads a topic’s attributes', async () => {
     const topics = Array.from({ length: 101 }, (_, i) => snsTopic(`t${String(i).padStart(3, '0')}`, { Subscriptions: [] }));
-    topics[0] = snsTopic('t000', { KmsMasterKeyId: 'alias/aws/sns', Subscriptions: [{ Protocol: 'email', Endpoint: 'a@example.com' }, { Protocol: 'email', Endpoint: 'b@example.com', Confirmed: false }] });
+    topics[0] = snsTopic('t000', {
+      KmsMasterKeyId: 'alias/aws/sns',
+      Subscriptions: [
+        { Protocol: 'email', Endpoint: 'a@example.com' },
+        { Protocol: 'email', Endpoint: 'b@example.com', Confirmed: false },
+      ],
+    });
     const { sns } = await start({ SnsTopics: topics });
     const first = await sns.send(new ListTopicsCommand({}));
     expect(first.Topics).toHaveLength(100);

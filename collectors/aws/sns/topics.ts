@@ -1,14 +1,7 @@
 // SNS topics, per region: ListTopics (NextToken), then per topic GetTopicAttributes and ListSubscriptionsByTopic
 // (NextToken). A call that fails for one topic leaves what it feeds unknown (null) and is recorded on the topic; only
 // a failed ListTopics fails the region.
-import {
-  GetTopicAttributesCommand,
-  paginateListSubscriptionsByTopic,
-  paginateListTopics,
-  SNSClient,
-  type Subscription,
-  type Topic,
-} from '@aws-sdk/client-sns';
+import { GetTopicAttributesCommand, paginateListSubscriptionsByTopic, paginateListTopics, SNSClient, type Subscription, type Topic } from '@aws-sdk/client-sns';
 import { SNS_TOPIC } from '../../../src/assets/sns-topic.js';
 import type { CollectionError } from '../../../src/model/asset.js';
 import type { ScopeResult } from '../../../src/model/scope.js';

@@ -87,7 +87,8 @@ const validation = (detail: string) => new AwsError('ValidationException', `1 va
 function stringList(input: Record<string, unknown>, member: string): string[] | undefined {
   const value = input[member];
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) throw new AwsError('SerializationException', `Expected list of strings for member ${member}.`);
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))
+    throw new AwsError('SerializationException', `Expected list of strings for member ${member}.`);
   return value as string[];
 }
 
@@ -101,10 +102,13 @@ function describeAlarms({ caller, region }: JsonCall, input: Record<string, unkn
   const types = stringList(input, 'AlarmTypes') ?? ['MetricAlarm'];
   for (const type of types) {
     if (type !== 'MetricAlarm' && type !== 'CompositeAlarm') {
-      throw validation(`Value '[${types.join(', ')}]' at 'alarmTypes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [CompositeAlarm, MetricAlarm]]`);
+      throw validation(
+        `Value '[${types.join(', ')}]' at 'alarmTypes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [CompositeAlarm, MetricAlarm]]`,
+      );
     }
   }
-  if (names !== undefined && names.length > 100) throw validation(`Value '[...]' at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to 100`);
+  if (names !== undefined && names.length > 100)
+    throw validation(`Value '[...]' at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to 100`);
   const prefix = typeof input.AlarmNamePrefix === 'string' ? input.AlarmNamePrefix : undefined;
   if (names !== undefined && prefix !== undefined) throw new AwsError('InvalidParameterValueException', 'AlarmNames and AlarmNamePrefix cannot be specified together.');
   const state = input.StateValue;
@@ -125,7 +129,11 @@ function describeAlarms({ caller, region }: JsonCall, input: Record<string, unkn
         .filter((alarm) => names === undefined || names.includes(alarm.AlarmName))
         .filter((alarm) => prefix === undefined || alarm.AlarmName.startsWith(prefix))
         .filter((alarm) => state === undefined || (alarm.StateValue ?? 'INSUFFICIENT_DATA') === state)
-        .filter((alarm) => actionPrefix === undefined || [...(alarm.AlarmActions ?? []), ...(alarm.OKActions ?? []), ...(alarm.InsufficientDataActions ?? [])].some((a) => a.startsWith(actionPrefix)))
+        .filter(
+          (alarm) =>
+            actionPrefix === undefined ||
+            [...(alarm.AlarmActions ?? []), ...(alarm.OKActions ?? []), ...(alarm.InsufficientDataActions ?? [])].some((a) => a.startsWith(actionPrefix)),
+        )
         .sort((a, b) => (a.AlarmName < b.AlarmName ? -1 : a.AlarmName > b.AlarmName ? 1 : 0))
     : [];
   const scope = `DescribeAlarms:${caller.Id}:${region}:${JSON.stringify([names, types, prefix, state, actionPrefix])}`;

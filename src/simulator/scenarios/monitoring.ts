@@ -20,7 +20,8 @@ const RECOMMENDATIONS: readonly Recommendation[] = [
   { name: 'iam-policy-changes', pattern: '{ ($.eventName = DeleteGroupPolicy) || ($.eventName = DeleteRolePolicy) }', breaks: 'pattern' },
   {
     name: 'cloudtrail-changes',
-    pattern: '{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }',
+    pattern:
+      '{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }',
     breaks: 'noAlarm',
   },
   {

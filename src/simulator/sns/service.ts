@@ -79,7 +79,11 @@ function handleSns(request: SimRequest, { scenario, sessions, faults }: ServiceC
 function snsError(injected: AwsError, caller: SimAccount, action: string, resource: string): AwsError {
   switch (injected.code) {
     case 'AccessDeniedException':
-      return new AwsError('AuthorizationError', `User: ${callerArn(caller)} is not authorized to perform: SNS:${action} on resource: ${resource} because no identity-based policy allows the SNS:${action} action`, 403);
+      return new AwsError(
+        'AuthorizationError',
+        `User: ${callerArn(caller)} is not authorized to perform: SNS:${action} on resource: ${resource} because no identity-based policy allows the SNS:${action} action`,
+        403,
+      );
     case 'ThrottlingException':
       return new AwsError('Throttled', 'Rate exceeded', 429);
     case 'InternalFailure':
@@ -134,7 +138,16 @@ function getTopicAttributes(caller: SimAccount, region: string, parameters: Quer
           Sid: '__default_statement_ID',
           Effect: 'Allow',
           Principal: { AWS: '*' },
-          Action: ['SNS:GetTopicAttributes', 'SNS:SetTopicAttributes', 'SNS:AddPermission', 'SNS:RemovePermission', 'SNS:DeleteTopic', 'SNS:Subscribe', 'SNS:ListSubscriptionsByTopic', 'SNS:Publish'],
+          Action: [
+            'SNS:GetTopicAttributes',
+            'SNS:SetTopicAttributes',
+            'SNS:AddPermission',
+            'SNS:RemovePermission',
+            'SNS:DeleteTopic',
+            'SNS:Subscribe',
+            'SNS:ListSubscriptionsByTopic',
+            'SNS:Publish',
+          ],
           Resource: arn,
           Condition: { StringEquals: { 'AWS:SourceOwner': caller.Id } },
         },
@@ -143,7 +156,9 @@ function getTopicAttributes(caller: SimAccount, region: string, parameters: Quer
     Owner: caller.Id,
     SubscriptionsPending: String(subscriptions.length - confirmed),
     TopicArn: arn,
-    EffectiveDeliveryPolicy: JSON.stringify({ http: { defaultHealthyRetryPolicy: { minDelayTarget: 20, maxDelayTarget: 20, numRetries: 3 }, disableSubscriptionOverrides: false } }),
+    EffectiveDeliveryPolicy: JSON.stringify({
+      http: { defaultHealthyRetryPolicy: { minDelayTarget: 20, maxDelayTarget: 20, numRetries: 3 }, disableSubscriptionOverrides: false },
+    }),
     SubscriptionsConfirmed: String(confirmed),
     DisplayName: '',
     SubscriptionsDeleted: '0',

@@ -205,7 +205,11 @@ describe('the SNS topic collector', () => {
     expect(byName.get('security-alerts')!.collectionErrors).toEqual([
       { operation: 'GetTopicAttributes', code: 'AuthorizationErrorException', message: expect.stringContaining('SNS:GetTopicAttributes') },
     ]);
-    expect(byName.get('quiet')).toMatchObject({ kmsMasterKeyId: '', subscriptions: null, collectionErrors: [{ operation: 'ListSubscriptionsByTopic', code: 'AuthorizationErrorException' }] });
+    expect(byName.get('quiet')).toMatchObject({
+      kmsMasterKeyId: '',
+      subscriptions: null,
+      collectionErrors: [{ operation: 'ListSubscriptionsByTopic', code: 'AuthorizationErrorException' }],
+    });
     expect(byName.get('unconfirmed')!.collectionErrors).toEqual([]);
   });
 

@@ -26,7 +26,12 @@ function recordedScenario(): Scenario {
     accounts: [
       simAccount(
         CUSTODIAN_ACCOUNT_ID,
-        [simTrail('main', 'us-east-1', { IsMultiRegionTrail: true, CloudWatchLogsLogGroupArn: `arn:aws:logs:us-east-1:${CUSTODIAN_ACCOUNT_ID}:log-group:cloudtrail-test-group:*` })],
+        [
+          simTrail('main', 'us-east-1', {
+            IsMultiRegionTrail: true,
+            CloudWatchLogsLogGroupArn: `arn:aws:logs:us-east-1:${CUSTODIAN_ACCOUNT_ID}:log-group:cloudtrail-test-group:*`,
+          }),
+        ],
         { EnabledRegions: ['us-east-1'], SnsTopics: [{ Region: 'us-east-1', Name: 'mfa-notification-topic', Subscriptions: [] }] },
       ),
     ],
@@ -73,7 +78,9 @@ describe('recorded monitoring responses, replayed', () => {
         logGroupName: 'cloudtrail-test-group',
         filterPattern: '{ ($.eventName = ConsoleLogin) && ($.additionalEventData.MFAUsed != Yes) }',
         creationTime: '2022-11-17T15:58:53.634Z',
-        metricTransformations: [{ metricName: 'no_mfa_console_signin_metric_1', metricNamespace: 'ImportantMetrics', metricValue: '1', defaultValue: null, unit: 'None' }],
+        metricTransformations: [
+          { metricName: 'no_mfa_console_signin_metric_1', metricNamespace: 'ImportantMetrics', metricValue: '1', defaultValue: null, unit: 'None' },
+        ],
       },
     ]);
     expect(data.metricAlarms).toEqual([
@@ -96,7 +103,13 @@ describe('recorded monitoring responses, replayed', () => {
       {
         arn: TOPIC,
         subscriptions: [
-          { subscriptionArn: `${TOPIC}:6f96faa1-569f-47b4-be60-69037dbd7a36`, protocol: 'sqs', endpoint: `arn:aws:sqs:us-east-1:${CUSTODIAN_ACCOUNT_ID}:mfa-sqs-topic`, owner: CUSTODIAN_ACCOUNT_ID, confirmed: true },
+          {
+            subscriptionArn: `${TOPIC}:6f96faa1-569f-47b4-be60-69037dbd7a36`,
+            protocol: 'sqs',
+            endpoint: `arn:aws:sqs:us-east-1:${CUSTODIAN_ACCOUNT_ID}:mfa-sqs-topic`,
+            owner: CUSTODIAN_ACCOUNT_ID,
+            confirmed: true,
+          },
         ],
         collectionErrors: [],
       },
