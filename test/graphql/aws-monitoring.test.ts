@@ -2,14 +2,14 @@
 // an account whose trail → log group → metric filter → alarm → SNS topic → subscriber chain is complete for the pattern
 // is not returned; one broken at any link, or whose link the inventory could not read, is. The patterns are those of
 // Cyscale's library, run verbatim, also as its stored checks through the control engine. On both stores.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCyscaleCatalog } from '../../src/controls/cyscale.js';
 import { evaluateControls } from '../../src/controls/evaluate.js';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
-import { startSimulator, type Scenario, type SimAccount, type Simulator } from '../../src/simulator/index.js';
+import { demoScenario, startSimulator, type Scenario, type SimAccount, type Simulator, type SimTrail } from '../../src/simulator/index.js';
 import type { InventoryStore } from '../../src/store/store.js';
 import { syncInventory } from '../../src/sync/sync.js';
 import { accountTargets, stubAwsEnv } from '../support/aws.js';
@@ -242,5 +242,96 @@ describe('AWSMonitoring: the accounts without a trail → log group → metric f
     expect(failing.get('aws-1-3-0-monitoring-15')).toEqual([]);
     expect(failing.get('aws-monitoring-1')).toEqual(ALL);
     for (const verdict of verdicts) expect(verdict.verdict, verdict.controlId).not.toBe('PASS');
+  });
+});
+
+// ---- The demo organization: every library monitoring check's failing accounts, worked out from the scenario itself ----
+
+/** Whether a trail counts, read from the scenario as CloudTrail holds it (no selectors: CloudTrail's default, all management events). */
+function countsInScenario(trail: SimTrail): boolean {
+  if (!trail.IsMultiRegionTrail || !trail.IsLogging) return false;
+  if (trail.AdvancedEventSelectors !== undefined) {
+    return trail.AdvancedEventSelectors.some(
+      (s) => s.FieldSelectors.length === 1 && s.FieldSelectors[0]!.Field === 'eventCategory' && s.FieldSelectors[0]!.Equals?.join() === 'Management',
+    );
+  }
+  if (trail.EventSelectors === undefined) return true;
+  return trail.EventSelectors.some(
+    (s) => s.IncludeManagementEvents !== false && (s.ReadWriteType ?? 'All') === 'All' && (s.ExcludeManagementEventSources ?? []).length === 0,
+  );
+}
+
+/** The accounts of the scenario without a complete chain for `pattern` (a whole-text match), from its own data. */
+function withoutChainInScenario(scenario: Scenario, pattern: string): string[] {
+  const matches = new RegExp(`^(?:${pattern})$`);
+  const byId = new Map(scenario.accounts.map((a) => [a.Id, a]));
+  const management = scenario.organization === undefined ? undefined : byId.get(scenario.organization.managementAccountId);
+  const organizationTrails = (management?.Trails ?? []).filter((t) => t.IsOrganizationTrail);
+  const topics = new Map(scenario.accounts.flatMap((a) => (a.SnsTopics ?? []).map((t) => [`arn:aws:sns:${t.Region}:${a.Id}:${t.Name}`, t] as const)));
+  const chained = (trail: SimTrail): boolean => {
+    const group = /^arn:aws:logs:([^:]+):(\d{12}):log-group:(.+?)(?::\*)?$/.exec(trail.CloudWatchLogsLogGroupArn ?? '');
+    if (!group) return false;
+    const [, region, owner, name] = group;
+    const account = byId.get(owner!);
+    const metrics = (account?.MetricFilters ?? [])
+      .filter((f) => f.Region === region && f.LogGroupName === name && matches.test(f.FilterPattern))
+      .flatMap((f) => f.MetricTransformations);
+    return (account?.MetricAlarms ?? []).some(
+      (alarm) =>
+        alarm.Region === region &&
+        alarm.ActionsEnabled !== false &&
+        metrics.some(
+          (m) =>
+            (alarm.MetricName === m.MetricName && alarm.Namespace === m.MetricNamespace) ||
+            (alarm.Metrics ?? []).some((q) => q.MetricStat?.Metric.MetricName === m.MetricName && q.MetricStat.Metric.Namespace === m.MetricNamespace),
+        ) &&
+        (alarm.AlarmActions ?? []).some((action) => (topics.get(action)?.Subscriptions ?? []).some((s) => s.Confirmed !== false)),
+    );
+  };
+  return scenario.accounts
+    .filter((account) => ![...account.Trails, ...(account === management ? [] : organizationTrails)].some((t) => countsInScenario(t) && chained(t)))
+    .map((account) => account.Id)
+    .sort();
+}
+
+describe('AWSMonitoring on the demo organization, every library monitoring check', () => {
+  let sim: Simulator;
+  let temp: TempStore;
+  const demo = demoScenario(new Date('2026-11-01T00:00:00Z'));
+
+  beforeAll(async () => {
+    sim = await startSimulator(demo);
+    stubAwsEnv(sim);
+    temp = await openTempStore();
+    for (const account of demo.accounts) {
+      await syncInventory(temp.store, {
+        accounts: [{ label: account.Id, credentials: { accessKeyId: account.AccessKeyId, secretAccessKey: account.SecretAccessKey } }],
+        regions: ['us-east-1'],
+        log: silentLogger,
+      });
+    }
+  });
+  afterAll(async () => {
+    await sim.close();
+    await temp.cleanup();
+  });
+
+  it('fails exactly the accounts the scenario’s own data has no chain for: some checks pass, some fail', async () => {
+    const slugs = readdirSync(join(LIBRARY, 'queries'))
+      .filter((file) => /^aws-(1-3-0-)?monitoring-/.test(file))
+      .map((file) => file.replace(/\.json$/, ''));
+    expect(slugs).toHaveLength(15);
+    const outcomes = new Set<string>();
+    for (const slug of slugs) {
+      const query = libraryQuery(slug);
+      const pattern = JSON.parse(`"${/filterPattern: "((?:[^"\\]|\\.)*)"/.exec(query)![1]!}"`) as string;
+      const result = await runQuery(api, temp.store, `{ ${query} }`);
+      expect(result.errors, slug).toBeUndefined();
+      const found = (result.data as { AWSMonitoring: { accountId: string }[] }).AWSMonitoring.map((a) => a.accountId);
+      const expected = withoutChainInScenario(demo, pattern);
+      expect(found, slug).toEqual(expected);
+      outcomes.add(expected.length === 0 ? 'pass' : 'fail');
+    }
+    expect([...outcomes].sort()).toEqual(['fail', 'pass']);
   });
 });
