@@ -9,7 +9,7 @@ import { loadCyscaleCatalog } from '../../src/controls/cyscale.js';
 import { evaluateControls } from '../../src/controls/evaluate.js';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
-import { demoScenario, startSimulator, type Scenario, type SimAccount, type Simulator, type SimTrail } from '../../src/simulator/index.js';
+import { demoScenario, startSimulator, type Scenario, type SimAccount, type Simulator, type SimSnsTopic, type SimTrail } from '../../src/simulator/index.js';
 import type { InventoryStore } from '../../src/store/store.js';
 import { syncInventory } from '../../src/sync/sync.js';
 import { accountTargets, stubAwsEnv } from '../support/aws.js';
@@ -267,7 +267,9 @@ function withoutChainInScenario(scenario: Scenario, pattern: string): string[] {
   const byId = new Map(scenario.accounts.map((a) => [a.Id, a]));
   const management = scenario.organization === undefined ? undefined : byId.get(scenario.organization.managementAccountId);
   const organizationTrails = (management?.Trails ?? []).filter((t) => t.IsOrganizationTrail);
-  const topics = new Map(scenario.accounts.flatMap((a) => (a.SnsTopics ?? []).map((t) => [`arn:aws:sns:${t.Region}:${a.Id}:${t.Name}`, t] as const)));
+  const topics = new Map<string, SimSnsTopic>(
+    scenario.accounts.flatMap((a) => (a.SnsTopics ?? []).map((t) => [`arn:aws:sns:${t.Region}:${a.Id}:${t.Name}`, t] as const)),
+  );
   const chained = (trail: SimTrail): boolean => {
     const group = /^arn:aws:logs:([^:]+):(\d{12}):log-group:(.+?)(?::\*)?$/.exec(trail.CloudWatchLogsLogGroupArn ?? '');
     if (!group) return false;
