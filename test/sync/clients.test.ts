@@ -38,10 +38,9 @@ describe('shared SDK clients', () => {
     });
 
     expect(summary.accountFailures).toEqual([]);
-    // Both collectors ran over every account and region: their calls were interleaved in the same clients.
-    expect(summary.runs.map((run) => run.collector)).toEqual(['aws.cloudtrail.trails', 'aws.kms.keys']);
-    expect(AWS_COLLECTORS).toHaveLength(2);
-    expect(summary.totals).toMatchObject({ accounts: IDS.length, scopesOk: IDS.length * REGIONS.length * 2, scopesFailed: 0, new: IDS.length * 3 });
+    // Every collector ran over every account and region: their calls were interleaved in the same clients.
+    expect(summary.runs.map((run) => run.collector)).toEqual(AWS_COLLECTORS.map((collector) => collector.definition.collector));
+    expect(summary.totals).toMatchObject({ accounts: IDS.length, scopesOk: IDS.length * REGIONS.length * AWS_COLLECTORS.length, scopesFailed: 0, new: IDS.length * 3 });
     // The simulator knows the caller by the access key that signed the call: no call was refused, and none was signed as
     // an account other than the one whose resources it names (every key id and ARN carries its owner's account id).
     expect(sim.calls.filter((call) => call.status !== 200)).toEqual([]);
@@ -72,6 +71,8 @@ describe('shared SDK clients', () => {
             'kms:GetKeyPolicy',
             'kms:ListResourceTags',
           ]),
+          // The accounts hold no metric filters, alarms or topics: one listing per region each.
+          ...perRegion(['logs:DescribeMetricFilters', 'cloudwatch:DescribeAlarms', 'sns:ListTopics']),
           'ec2:DescribeRegions',
           'sts:GetCallerIdentity',
         ].sort(),
@@ -114,7 +115,7 @@ describe('shared SDK clients', () => {
     const { sim, store } = await setUp({ accounts: IDS.map((id) => simAccount(id, [simTrail(`trail-${id}`, 'us-east-1')], { KmsKeys: ownKeys(id) })) });
     const summary = await syncInventory(store, { accounts: accountTargets(sim.scenario), regions: REGIONS, signal: new AbortController().signal, log: silentLogger });
 
-    expect(summary.totals).toMatchObject({ scopesOk: IDS.length * REGIONS.length * 2, scopesFailed: 0 });
+    expect(summary.totals).toMatchObject({ scopesOk: IDS.length * REGIONS.length * AWS_COLLECTORS.length, scopesFailed: 0 });
     const sent = new Map<string, number>();
     for (const call of sim.calls) sent.set(`${call.operation}Command`, (sent.get(`${call.operation}Command`) ?? 0) + 1);
     // Every command the sync sent was sent many times (once per account and region at least), and built at most once
