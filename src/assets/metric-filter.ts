@@ -26,8 +26,9 @@ export const METRIC_FILTER: AssetTypeDefinition<MetricFilterRecord> = {
     field('filterName', 'filter_name', 'string'),
     field('logGroupName', 'log_group_name', 'string'),
     field('filterPattern', 'filter_pattern', 'string'),
-    // Holds a double (defaultValue), which a filter shape cannot type: read whole, not filtered inside.
-    field('metricTransformations', 'metric_transformations', 'json'),
+    field('metricTransformations', 'metric_transformations', 'json', {
+      shape: [{ metricName: 'string', metricNamespace: 'string', metricValue: 'string', defaultValue: 'number', unit: 'string' }],
+    }),
     field('creationTime', 'creation_time', 'datetime', { nullable: true }),
     field('applyOnTransformedLogs', 'apply_on_transformed_logs', 'boolean'),
   ],

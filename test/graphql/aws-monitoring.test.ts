@@ -100,7 +100,12 @@ function scenario(): Scenario {
     monitored(COMPLETE, {
       ...chain(COMPLETE),
       // Also a pattern that no library pattern matches: the unauthorized-calls check finds no chain here.
-      MetricFilters: [...chain(COMPLETE).MetricFilters!, metricFilter('unauthorized', GROUP, '{ $.errorCode = "AccessDenied" }', 'Unauthorized')],
+      MetricFilters: [
+        ...chain(COMPLETE).MetricFilters!,
+        metricFilter('unauthorized', GROUP, '{ $.errorCode = "AccessDenied" }', 'Unauthorized', {
+          MetricTransformations: [{ MetricName: 'Unauthorized', MetricNamespace: 'CISBenchmark', MetricValue: '1', DefaultValue: 0.5 }],
+        }),
+      ],
       MetricAlarms: [...chain(COMPLETE).MetricAlarms!, metricAlarm('unauthorized', 'Unauthorized', [topicArn(COMPLETE)])],
     }),
     monitored(MATH_ALARM, {
@@ -221,6 +226,24 @@ describe('AWSMonitoring: the accounts without a trail → log group → metric f
     const { matchPattern } = await import('../../src/store/regex.js');
     expect(matchPattern(patternOf(UNAUTHORIZED_QUERY)).matches(UNAUTHORIZED_PATTERN)).toBe(true);
     expect(matchPattern(patternOf(UNAUTHORIZED_QUERY)).matches('{ $.errorCode = "AccessDenied" }')).toBe(false);
+  });
+
+  it('filters into a filter’s metric transformations, its default value (a JSON number) compared as a number on both engines', async () => {
+    const names = async (where: string) => {
+      const { data, errors } = await runQuery(api, store, `{ metricFilters(where: ${where}) { accountId name } }`);
+      expect(errors, where).toBeUndefined();
+      return (data as { metricFilters: { accountId: string; name: string }[] }).metricFilters.map((f) => `${f.accountId}/${f.name}`);
+    };
+    const unauthorized = `${COMPLETE}/unauthorized`;
+    expect(await names('{metricTransformations_SOME: {defaultValue_GT: 0.25}}')).toEqual([unauthorized]);
+    expect(await names('{metricTransformations_SOME: {defaultValue: 0.5}}')).toEqual([unauthorized]);
+    expect(await names('{metricTransformations_SOME: {defaultValue_IN: [2, 0.5]}}')).toEqual([unauthorized]);
+    expect(await names('{metricTransformations_SOME: {defaultValue_LT: 0.5}}')).toEqual([]);
+    // Every other filter sets no default value (null): never equal, so NOT holds for each.
+    const all = await names('{}');
+    expect(await names('{NOT: {metricTransformations_SOME: {defaultValue: 0.5}}}')).toEqual(all.filter((n) => n !== unauthorized));
+    // All but the organization trail’s filter and the unauthorized-calls one publish to RootUsage.
+    expect(await names(`{metricTransformations_SOME: {metricName: "RootUsage", metricNamespace: "CISBenchmark"}}`)).toHaveLength(all.length - 2);
   });
 
   it('pages like any list of accounts', async () => {
