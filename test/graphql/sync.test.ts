@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
 import { COLLECTOR, syncRun, trailRecord } from '../support/records.js';
 import { openTempStore, type TempStore } from '../support/store.js';
+import { ASSET_TYPE_NAMES } from '../../src/assets/registry.js';
 
 const api = createInventoryApi();
 const ACCOUNT = '111122223333';
@@ -250,6 +251,6 @@ describe('coverage', () => {
   it('refuses an unknown asset type, naming the known ones', async () => {
     temp = await openTempStore();
     const result = await runQuery(api, temp.store, '{ coverage(assetType: "Bucket") { accountId } }');
-    expect(result.errors?.[0]).toMatchObject({ message: 'unknown asset type "Bucket" (known: Trail, KmsKey)', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(result.errors?.[0]).toMatchObject({ message: `unknown asset type "Bucket" (known: ${ASSET_TYPE_NAMES.join(', ')})`, extensions: { code: 'BAD_USER_INPUT' } });
   });
 });

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { computeCoverage, UnknownAssetTypeError, type CoverageEntry } from '../../src/store/coverage.js';
 import { COLLECTOR, syncRun } from '../support/records.js';
 import { openTempStore, type TempStore } from '../support/store.js';
+import { ASSET_TYPE_NAMES } from '../../src/assets/registry.js';
 
 const A = '111111111111';
 const B = '222222222222';
@@ -114,7 +115,7 @@ describe('coverage', () => {
   it('refuses an asset type no collector gathers, naming the known ones', async () => {
     temp = await openTempStore();
     await expect(computeCoverage(temp.store, 'Bucket')).rejects.toThrow(UnknownAssetTypeError);
-    await expect(computeCoverage(temp.store, 'Bucket')).rejects.toThrow('unknown asset type "Bucket" (known: Trail, KmsKey)');
+    await expect(computeCoverage(temp.store, 'Bucket')).rejects.toThrow(`unknown asset type "Bucket" (known: ${ASSET_TYPE_NAMES.join(', ')})`);
   });
 
   it('is empty for an inventory never synced', async () => {
