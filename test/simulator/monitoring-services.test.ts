@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 import { metricAlarm, metricFilter, snsTopic } from '../support/monitoring.js';
 import { simAccount } from '../support/scenarios.js';
+import { sigV4Headers } from './sdk-clients.js';
 
 const OWNER = '123456789012';
 let sim: Simulator | undefined;
@@ -100,6 +101,38 @@ describe('CloudWatch DescribeAlarms over JSON 1.0 with query compatibility', () 
       Type: 'Sender',
       $metadata: { httpStatusCode: 403 },
     });
+  });
+});
+
+describe('CloudWatch on the wire', () => {
+  const post = async (body: string, extra: Record<string, string>) => {
+    const response = await fetch(sim!.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'GraniteServiceVersion20100801.DescribeAlarms',
+        ...sigV4Headers(`AKIATEST${OWNER}`, 'us-east-1', 'monitoring'),
+        ...extra,
+      },
+      body,
+    });
+    return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('answers in JSON 1.0, and gives the query-protocol code of an error to a client in query mode only', async () => {
+    await start({ MetricAlarms: [metricAlarm('a', 'M', [])] });
+    const ok = await post('{}', { 'x-amzn-query-mode': 'true' });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toBe('application/x-amz-json-1.0');
+    expect(ok.json).toMatchObject({ MetricAlarms: [{ AlarmName: 'a' }] });
+    const queryMode = await post('{"NextToken":"made-up"}', { 'x-amzn-query-mode': 'true' });
+    expect([queryMode.status, queryMode.headers.get('x-amzn-query-error'), queryMode.json.__type]).toEqual([
+      400,
+      'InvalidNextToken;Sender',
+      'com.amazonaws.cloudwatch#InvalidNextToken',
+    ]);
+    const plain = await post('{"NextToken":"made-up"}', {});
+    expect([plain.status, plain.headers.get('x-amzn-query-error'), plain.json.__type]).toEqual([400, null, 'com.amazonaws.cloudwatch#InvalidNextToken']);
   });
 });
 
