@@ -115,11 +115,13 @@ describe('syncing an organization', () => {
   it.skipIf(ON_POSTGRES)('writes no asset row when it syncs an unchanged organization again, though every scope is confirmed (SQLite row-write triggers)', async () => {
     const { org, store } = await organization({ unassumableRole: false, deniedRegion: false });
     const first = await syncOrganization(store, discovery(org));
-    const writes = countRowWrites(sqliteOf({ store }), ['trails', 'asset_sightings', 'asset_tags', 'asset_changes']);
+    const writes = countRowWrites(sqliteOf({ store }), ['trails', 'metric_filters', 'metric_alarms', 'sns_topics', 'asset_sightings', 'asset_tags', 'asset_changes']);
     const second = await syncOrganization(store, discovery(org));
     expect(second.run.status).toBe('succeeded');
     expect(second.totals).toMatchObject({ seen: first.totals.seen, new: 0, changed: 0, deleted: 0 });
-    expect(writes.read()).toEqual({ trails: 0, asset_sightings: 0, asset_tags: 0, asset_changes: 0 });
+    expect(writes.read()).toEqual({ trails: 0, metric_filters: 0, metric_alarms: 0, sns_topics: 0, asset_sightings: 0, asset_tags: 0, asset_changes: 0 });
+    // The management account's monitoring (scenarios/monitoring.ts) was there to be written again, and was not.
+    expect(await store.countAssets('MetricAlarm', {})).toBeGreaterThan(0);
     // Each trail still shows it was seen by this sync.
     const trails = await store.findTrails({}, { limit: 1000, fields: ['lastSeenAt'] });
     expect(trails.every((trail) => trail.lastSeenAt > second.run.startedAt)).toBe(true);
