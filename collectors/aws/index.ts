@@ -3,16 +3,22 @@
 import type { AssetTypeDefinition } from '../../src/assets/definition.js';
 import { ASSET_TYPES } from '../../src/assets/registry.js';
 import type { Collector } from '../collector.js';
+import { METRIC_ALARMS_COLLECTOR } from './cloudwatch/alarms.js';
 import { TRAILS } from './cloudtrail/trails.js';
 import { CONFIGURATION_RECORDERS_COLLECTOR } from './config/recorders.js';
 import { VPCS_COLLECTOR } from './ec2/vpcs.js';
 import { KMS_KEYS_COLLECTOR } from './kms/keys.js';
+import { METRIC_FILTERS_COLLECTOR } from './logs/metric-filters.js';
+import { SNS_TOPICS_COLLECTOR } from './sns/topics.js';
 
 export const AWS_COLLECTORS: readonly Collector[] = [
   TRAILS as unknown as Collector,
   KMS_KEYS_COLLECTOR as unknown as Collector,
   VPCS_COLLECTOR as unknown as Collector,
   CONFIGURATION_RECORDERS_COLLECTOR as unknown as Collector,
+  METRIC_FILTERS_COLLECTOR as unknown as Collector,
+  METRIC_ALARMS_COLLECTOR as unknown as Collector,
+  SNS_TOPICS_COLLECTOR as unknown as Collector,
 ];
 
 /**

@@ -14,7 +14,7 @@ export type FieldKind = 'string' | 'enum' | 'boolean' | 'datetime' | 'integer' |
 export type JsonPath = readonly (string | number)[];
 
 /** The kinds of value a JSON field may hold at a leaf, for its filters. */
-export type JsonScalarKind = 'string' | 'boolean' | 'integer';
+export type JsonScalarKind = 'string' | 'boolean' | 'integer' | 'number';
 
 /**
  * What a JSON field holds, as its filters see it (README, Querying: "Filters into JSON"): a scalar kind, a list of one

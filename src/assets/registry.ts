@@ -3,6 +3,9 @@
 import { CONFIGURATION_RECORDER } from './configuration-recorder.js';
 import type { AssetTypeDefinition } from './definition.js';
 import { KMS_KEY } from './kms-key.js';
+import { METRIC_ALARM } from './metric-alarm.js';
+import { METRIC_FILTER } from './metric-filter.js';
+import { SNS_TOPIC } from './sns-topic.js';
 import { TRAIL } from './trail.js';
 import { VPC } from './vpc.js';
 
@@ -11,6 +14,9 @@ export const ASSET_TYPES: readonly AssetTypeDefinition[] = [
   KMS_KEY as unknown as AssetTypeDefinition,
   VPC as unknown as AssetTypeDefinition,
   CONFIGURATION_RECORDER as unknown as AssetTypeDefinition,
+  METRIC_FILTER as unknown as AssetTypeDefinition,
+  METRIC_ALARM as unknown as AssetTypeDefinition,
+  SNS_TOPIC as unknown as AssetTypeDefinition,
 ];
 
 const BY_NAME = new Map(ASSET_TYPES.map((type) => [type.name, type]));

@@ -232,7 +232,7 @@ const JSON_HELP = {
 } as const;
 
 /** SDL scalars a shape's scalar kinds stand for. */
-const JSON_SCALARS: Readonly<Record<string, ColumnKind>> = { ID: 'string', String: 'string', Boolean: 'boolean', Int: 'integer' };
+const JSON_SCALARS: Readonly<Record<string, ColumnKind>> = { ID: 'string', String: 'string', Boolean: 'boolean', Int: 'integer', Float: 'number' };
 
 interface JsonInputs {
   objectTypes: ReadonlyMap<string, FilterableTypeNode>;

@@ -7,6 +7,7 @@ import { KMS_KEY } from '../assets/kms-key.js';
 import { TRAIL } from '../assets/trail.js';
 import { computeCoverage, type CoverageEntry } from '../store/coverage.js';
 import type { InventoryStore } from '../store/store.js';
+import { accountsWithoutMonitoringChain } from './monitoring-chain.js';
 
 /** How long CloudTrail's delivery to CloudWatch Logs may be silent before a trail counts as not integrated (CIS: a day). */
 export const CLOUDWATCH_LOGS_DELIVERY_MAX_AGE_MS = 24 * 60 * 60 * 1000;
@@ -101,6 +102,13 @@ export const NAMED_CHECKS: readonly NamedCheck[] = [
     list: 'accounts',
     // The accounts are picked from the recorders and their collector's coverage (below), then read as any accounts are.
     where: async (_now, _args, store) => ({ accountId_IN: await accountsNotRecordingEverywhere(store) }),
+  },
+  {
+    name: 'AWSMonitoring',
+    list: 'accounts',
+    // CIS 4.x (v1.4) / 5.x (v6.0): the accounts with no complete trail → log group → metric filter → alarm → topic →
+    // subscriber chain for the pattern (src/graphql/monitoring-chain.ts), then read as any accounts are.
+    where: async (_now, args, store) => ({ accountId_IN: await accountsWithoutMonitoringChain(store, String(args.filterPattern)) }),
   },
 ];
 

@@ -515,7 +515,7 @@ function namedCheckResolvers(limits: PageLimits): Record<string, Resolver> {
     NAMED_CHECKS.map((check) => {
       const resolve = async (_: unknown, args: PageArgs & Record<string, unknown>, context: GraphQLContext, info: GraphQLResolveInfo) => {
         const read = listRead(context, limits, args, info);
-        const where = await check.where(context.now ?? new Date(), args, context.store);
+        const where = await fromStore(async () => check.where(context.now ?? new Date(), args, context.store));
         if (check.list === 'accounts') return withinBound(await fromStore(() => context.store.findAccounts(where, read.page)), read, info);
         const fields = storeFields(selectedFields(info));
         const assets = await fromStore(() => reader.findAssetsOfType(context.store, check.assetType, where, { ...assetPage(read), fields }));

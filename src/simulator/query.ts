@@ -27,7 +27,7 @@ export function isFormEncoded(contentType: string | undefined): boolean {
 }
 
 /** Reads a query-protocol request and opens its call-log entry; the handler fills in the account and the outcome. */
-export function startQueryCall(request: SimRequest, service: 'sts' | 'ec2'): { parameters: QueryParameters; call: SimCall } {
+export function startQueryCall(request: SimRequest, service: SimCall['service']): { parameters: QueryParameters; call: SimCall } {
   const parameters = parseQueryBody(request.body);
   const call: SimCall = {
     service,

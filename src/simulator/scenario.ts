@@ -2,9 +2,11 @@
 // Field names follow the AWS API shapes (PascalCase) so a scenario reads like a DescribeTrails response.
 import type { SimConfigurationRecorder } from './config/scenario.js';
 import type { SimVpc } from './ec2/scenario.js';
+import type { SimMetricAlarm, SimMetricFilter, SimSnsTopic } from './monitoring-shapes.js';
 
 export type { SimConfigurationRecorder } from './config/scenario.js';
 export type { SimFlowLog, SimVpc } from './ec2/scenario.js';
+export type * from './monitoring-shapes.js';
 
 /** Regions enabled in every account unless the scenario says otherwise (AWS: opt-in-not-required). */
 export const DEFAULT_REGIONS = [
@@ -209,10 +211,14 @@ export interface SimAccount {
   Vpcs?: SimVpc[];
   /** AWS Config configuration recorders in every region of the account. */
   ConfigurationRecorders?: SimConfigurationRecorder[];
+  /** CloudWatch Logs metric filters, CloudWatch metric alarms and SNS topics, each in its region (monitoring-shapes.ts). */
+  MetricFilters?: SimMetricFilter[];
+  MetricAlarms?: SimMetricAlarm[];
+  SnsTopics?: SimSnsTopic[];
 }
 
 /** The services that apply faults, the rate limit and transient errors. */
-export type FaultService = 'cloudtrail' | 'kms' | 'ec2' | 'config';
+export type FaultService = 'cloudtrail' | 'kms' | 'ec2' | 'config' | 'logs' | 'cloudwatch' | 'sns';
 
 /**
  * A fault the simulator injects. Unset selectors match everything, except `service`: a fault without it applies to
@@ -272,7 +278,7 @@ export interface Scenario {
 
 /** One request the simulator answered, for tests to inspect. */
 export interface SimCall {
-  service: 'cloudtrail' | 'sts' | 'ec2' | 'organizations' | 'kms' | 'config';
+  service: 'cloudtrail' | 'sts' | 'ec2' | 'organizations' | 'kms' | 'config' | 'logs' | 'cloudwatch' | 'sns';
   operation: string;
   region: string;
   accountId: string | undefined;

@@ -2,14 +2,27 @@
 // (src/simulator/README.md, "Services"). Order matters only between services that could claim the same request.
 
 import { CLOUDTRAIL_SERVICE } from './cloudtrail/service.js';
+import { CLOUDWATCH_SERVICE } from './cloudwatch/service.js';
 import { CONFIG_SERVICE } from './config/service.js';
 import { EC2_SERVICE } from './ec2/service.js';
 import { KMS_SERVICE } from './kms/service.js';
+import { LOGS_SERVICE } from './logs/service.js';
 import { ORGANIZATIONS_SERVICE } from './organizations.js';
 import type { RequestSignature, SimService } from './service.js';
+import { SNS_SERVICE } from './sns/service.js';
 import { STS_SERVICE } from './sts.js';
 
-export const SIM_SERVICES: readonly SimService[] = [CLOUDTRAIL_SERVICE, ORGANIZATIONS_SERVICE, KMS_SERVICE, EC2_SERVICE, STS_SERVICE, CONFIG_SERVICE];
+export const SIM_SERVICES: readonly SimService[] = [
+  CLOUDTRAIL_SERVICE,
+  ORGANIZATIONS_SERVICE,
+  KMS_SERVICE,
+  LOGS_SERVICE,
+  CLOUDWATCH_SERVICE,
+  EC2_SERVICE,
+  SNS_SERVICE,
+  STS_SERVICE,
+  CONFIG_SERVICE,
+];
 
 /**
  * The service a request is for: the JSON service whose X-Amz-Target prefix it carries, else the first query service

@@ -67,6 +67,9 @@ export const SQLITE_DIALECT: Dialect = {
   jsonScalar: (json, path, kind) => {
     const type = `json_type(${json}, ${sqlitePath(path)})`;
     if (kind === 'boolean') return `(CASE ${type} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)`;
+    // A number (a JSON double such as a metric's default value) is stored as an integer or a real, as it was written.
+    if (kind === 'number')
+      return `(CASE ${type} WHEN 'integer' THEN json_extract(${json}, ${sqlitePath(path)}) WHEN 'real' THEN json_extract(${json}, ${sqlitePath(path)}) END)`;
     return `(CASE ${type} WHEN ${kind === 'string' ? "'text'" : "'integer'"} THEN json_extract(${json}, ${sqlitePath(path)}) END)`;
   },
   anyOf: (expr) => `${expr} IN (SELECT value FROM json_each(?))`,
@@ -100,7 +103,7 @@ export const POSTGRES_DIALECT: Dialect = {
   // The pattern translated for PostgreSQL (src/store/regex.ts): the same meaning, run without backtracking.
   matches: (text, { postgres }, bind) =>
     postgres.avoids ? `(strpos(${text}, chr(10)) = 0 AND NOT (${text} ~ ${bind(postgres.pattern)}::text))` : `(${text} ~ ${bind(postgres.pattern)}::text)`,
-  inList: (text, values, kind, bind) => `${text} = ANY(${bind(values)}::${kind === 'integer' ? 'bigint' : 'text'}[])`,
+  inList: (text, values, kind, bind) => `${text} = ANY(${bind(values)}::${kind === 'integer' ? 'bigint' : kind === 'number' ? 'numeric' : 'text'}[])`,
   // A bare literal is "unknown" to PostgreSQL, and refused in ORDER BY: typed, it is an expression like any other.
   textConstant: (value) => `${quote(value)}::text`,
   jsonElements: (json, alias) => `jsonb_array_elements(${json}) ${alias}(value)`,

@@ -64,6 +64,8 @@ function validKey(value: unknown, column: FilterColumn): boolean {
       return value === 0 || value === 1;
     case 'integer':
       return Number.isInteger(value);
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
     case 'string':
     case 'enum':
     case 'datetime':

@@ -21,8 +21,11 @@ export interface MatchPattern {
   postgres: { pattern: string; avoids: boolean };
 }
 
-/** What a pattern may be: longer ones cost the engine memory to compile whatever the text. */
-export const MAX_PATTERN_LENGTH = 1_000;
+/**
+ * What a pattern may be: longer ones cost the engine memory to compile whatever the text. Cyscale's library writes
+ * patterns of up to 1,264 characters (CIS's AWS Organizations changes filter).
+ */
+export const MAX_PATTERN_LENGTH = 2_000;
 /** PostgreSQL refuses a repetition count above 255 (DUPMAX), so a pattern may not use one either. */
 const MAX_REPEAT = 255;
 

@@ -8,7 +8,7 @@ import { matchPattern, PatternError, type MatchPattern } from './regex.js';
  * `enum`: text holding one of a GraphQL enum's values (the store's lower-case value, as the API's resolvers map it).
  * `stringList`: a list of strings inside a JSON value, filtered by `_INCLUDES` and `_NOT_INCLUDES`.
  */
-export type ColumnKind = 'string' | 'enum' | 'boolean' | 'datetime' | 'integer' | 'json' | 'stringList';
+export type ColumnKind = 'string' | 'enum' | 'boolean' | 'datetime' | 'integer' | 'number' | 'json' | 'stringList';
 
 export interface FilterColumn {
   field: string;
@@ -138,6 +138,7 @@ export const OPERATORS_BY_KIND: Readonly<Record<ColumnKind, readonly FilterOpera
   enum: ['EQ', 'NOT', 'IN', 'NOT_IN'],
   datetime: ['EQ', 'NOT', 'IN', 'NOT_IN', 'LT', 'LTE', 'GT', 'GTE'],
   integer: ['EQ', 'NOT', 'IN', 'NOT_IN', 'LT', 'LTE', 'GT', 'GTE'],
+  number: ['EQ', 'NOT', 'IN', 'NOT_IN', 'LT', 'LTE', 'GT', 'GTE'],
   boolean: ['EQ', 'NOT'],
   // A JSON field is filtered inside, by its shape (jsonFilterSchema), never as a whole.
   json: [],
@@ -424,6 +425,9 @@ function encodeValue(value: unknown, column: FilterColumn, at: string, dialect: 
       return dialect.booleanParam(value);
     case 'integer':
       if (!Number.isInteger(value)) throw new FilterError(`${column.field} takes an integer`, at);
+      return value;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new FilterError(`${column.field} takes a number`, at);
       return value;
     case 'datetime': {
       // Stored times are toISOString() text, so comparing canonical text compares instants.

@@ -4,8 +4,11 @@
 export const SDK_PACKAGES: Readonly<Record<string, string>> = {
   CloudTrailClient: '@aws-sdk/client-cloudtrail',
   ConfigServiceClient: '@aws-sdk/client-config-service',
+  CloudWatchClient: '@aws-sdk/client-cloudwatch',
+  CloudWatchLogsClient: '@aws-sdk/client-cloudwatch-logs',
   EC2Client: '@aws-sdk/client-ec2',
   KMSClient: '@aws-sdk/client-kms',
+  SNSClient: '@aws-sdk/client-sns',
   STSClient: '@aws-sdk/client-sts',
 };
 

@@ -102,6 +102,11 @@ describe('inventory', () => {
       'ec2:DescribeFlowLogs',
       'config:DescribeConfigurationRecorders',
       'config:DescribeConfigurationRecorderStatus',
+      'logs:DescribeMetricFilters',
+      'cloudwatch:DescribeAlarms',
+      'sns:ListTopics',
+      'sns:GetTopicAttributes',
+      'sns:ListSubscriptionsByTopic',
     ]);
   });
 
@@ -210,8 +215,8 @@ describe('inventory sync', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(
-      // One run per collector, and one line of counts per asset type (the account has a trail and no KMS key).
-      /^Sync runs 1 \(aws\.cloudtrail\.trails\) succeeded, 2 \(aws\.kms\.keys\) succeeded, 3 \(aws\.ec2\.vpcs\) succeeded, 4 \(aws\.config\.recorders\) succeeded in \d+\.\ds\n {2}accounts: 1 listed, 0 failed\n {2}scopes: 8 ok, 0 skipped, 0 failed\n {2}trails: 1 sightings, 1 new, 0 changed, 0 deleted\n {2}kms keys: 0 sightings, 0 new, 0 changed, 0 deleted\n {2}VPCs: 0 sightings, 0 new, 0 changed, 0 deleted\n {2}configuration recorders: 0 sightings, 0 new, 0 changed, 0 deleted\n$/,
+      // One run per collector, and one line of counts per asset type (the account has a trail and nothing else).
+      /^Sync runs 1 \(aws\.cloudtrail\.trails\) succeeded, 2 \(aws\.kms\.keys\) succeeded, 3 \(aws\.logs\.metric-filters\) succeeded, 4 \(aws\.cloudwatch\.alarms\) succeeded, 5 \(aws\.sns\.topics\) succeeded in \d+\.\ds\n {2}accounts: 1 listed, 0 failed\n {2}scopes: 10 ok, 0 skipped, 0 failed\n {2}trails: 1 sightings, 1 new, 0 changed, 0 deleted\n {2}kms keys: 0 sightings, 0 new, 0 changed, 0 deleted\n {2}metric filters: 0 sightings, 0 new, 0 changed, 0 deleted\n {2}metric alarms: 0 sightings, 0 new, 0 changed, 0 deleted\n {2}sns topics: 0 sightings, 0 new, 0 changed, 0 deleted\n$/,
     );
   });
 
@@ -243,22 +248,15 @@ describe('inventory sync', () => {
       'sync started',
       'collecting trails',
       'collecting kmsKeys',
-      'collecting vpcs',
-      'collecting configurationRecorders',
-      'sync run finished',
-      'sync run finished',
-      'sync run finished',
-      'sync run finished',
+      'collecting metricFilters',
+      'collecting metricAlarms',
+      'collecting snsTopics',
+      ...Array(5).fill('sync run finished'),
       'sync finished',
     ]);
     const verbose = parse((await runCli(['sync', '--verbose', '--db', join(dir, 'logs.db'), '--regions', 'us-east-1'], env)).stderr);
     // One scope per collector.
-    expect(verbose.filter((l) => l.msg === 'scope written').map((l) => [l.level, l.region])).toEqual([
-      [20, 'us-east-1'],
-      [20, 'us-east-1'],
-      [20, 'us-east-1'],
-      [20, 'us-east-1'],
-    ]);
+    expect(verbose.filter((l) => l.msg === 'scope written').map((l) => [l.level, l.region])).toEqual(Array(5).fill([20, 'us-east-1']));
     const { code, stderr } = await runCli(['sync', '--quiet', '--verbose'], env);
     expect(code).toBe(2);
     expect(stderr).toMatch(/option '-q, --quiet' cannot be used with option '-v, --verbose'/);
@@ -281,8 +279,9 @@ describe('inventory sync', () => {
     expect(JSON.parse(stdout).scopes.map((s: { collector: string; region: string }) => [s.collector, s.region])).toEqual([
       ['aws.cloudtrail.trails', 'us-east-1'],
       ['aws.kms.keys', 'us-east-1'],
-      ['aws.ec2.vpcs', 'us-east-1'],
-      ['aws.config.recorders', 'us-east-1'],
+      ['aws.logs.metric-filters', 'us-east-1'],
+      ['aws.cloudwatch.alarms', 'us-east-1'],
+      ['aws.sns.topics', 'us-east-1'],
     ]);
   });
 
@@ -291,7 +290,7 @@ describe('inventory sync', () => {
     const env = { ...awsEnv(sim), AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNKEY000000', AWS_SECRET_ACCESS_KEY: 'x' };
     const { code, stdout } = await runCli(['sync', '--db', db, '--max-attempts', '1'], env);
     expect(code).toBe(3);
-    expect(stdout).toContain('Sync runs 1 (aws.cloudtrail.trails) failed, 2 (aws.kms.keys) failed, 3 (aws.ec2.vpcs) failed, 4 (aws.config.recorders) failed');
+    expect(stdout).toContain('Sync runs 1 (aws.cloudtrail.trails) failed, 2 (aws.kms.keys) failed, 3 (aws.logs.metric-filters) failed');
     expect(stdout).toMatch(/default credentials: InvalidClientTokenId: /);
     expect((await runCli(['check', '--db', db, '--format', 'json'])).code).toBe(3);
   });

@@ -39,12 +39,10 @@ describe('inventory demo', () => {
     const demo = await startCli(['demo', '--port', '0'], env, /GraphQL API at (http:\/\/\S+\/graphql)[\s\S]*Press Ctrl\+C to stop/, dir);
     try {
       const output = demo.output();
-      // One run per collector: trails, KMS keys, VPCs and configuration recorders.
-      expect(output).toMatch(
-        /Sync runs \d+ \(aws\.cloudtrail\.trails\) succeeded, \d+ \(aws\.kms\.keys\) succeeded, \d+ \(aws\.ec2\.vpcs\) succeeded, \d+ \(aws\.config\.recorders\) succeeded/,
-      );
-      // 3 accounts × 17 regions, and one opted-in region, for each of the four collectors.
-      expect(output).toContain('scopes: 208 ok, 0 skipped, 0 failed');
+      // One run per collector: trails, KMS keys, metric filters, alarms and SNS topics.
+      expect(output).toMatch(/Sync runs \d+ \(aws\.cloudtrail\.trails\) succeeded, \d+ \(aws\.kms\.keys\) succeeded/);
+      // 3 accounts × 17 regions, and one opted-in region, for each of the five collectors.
+      expect(output).toContain('scopes: 260 ok, 0 skipped, 0 failed');
       expect(output).toContain('  trails: 89 sightings, 5 new, 0 changed, 0 deleted\n  kms keys: 9 sightings, 9 new, 0 changed, 0 deleted\n');
       // The demo's VPCs (src/simulator/scenarios/demo-vpc-config.ts): one, three and one; a recorder in every region but
       // one of the workloads account's.

@@ -13,6 +13,7 @@ import { organizationScenario, type Scenario, type SimKmsKey, type SimTrail } fr
 import { parseAccountsConfig } from '../../src/sync/accounts-config.js';
 import { syncInventory } from '../../src/sync/sync.js';
 import { resolveAccountTargets } from '../../src/sync/targets.js';
+import { ASSET_TYPES } from '../../src/assets/registry.js';
 import { simulatedAwsPerTest } from '../support/aws.js';
 import { ASSET_TYPES } from '../../src/assets/registry.js';
 

@@ -15,6 +15,7 @@ import { parseAccountsConfig } from '../../src/sync/accounts-config.js';
 import { syncInventory } from '../../src/sync/sync.js';
 import { resolveAccountTargets } from '../../src/sync/targets.js';
 import type { InventoryStore } from '../../src/store/store.js';
+import { ASSET_TYPES } from '../../src/assets/registry.js';
 import { simulatedAwsPerTest } from '../support/aws.js';
 import { ASSET_TYPES } from '../../src/assets/registry.js';
 

@@ -1,6 +1,7 @@
 // Assets of every type through `interface Asset` (AssetWhere generated from its fields), and node(id) over `interface Node`.
 import { isInputObjectType, isInterfaceType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ASSET_TYPE_NAMES } from '../../src/assets/registry.js';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
 import { syncScope, trailRecord } from '../support/records.js';
 import { openTempStore, type TempStore } from '../support/store.js';

@@ -35,7 +35,7 @@ describe('matchPattern', () => {
     expect(refusal('^((?!x?).)*$')).toBe('the lookahead of ^((?!P).)*$ can match empty text (x?), which the form does not support');
     expect(refusal('(a)\\1')).toMatch(/not a regular expression in RE2's syntax: invalid escape sequence: `\\1`/);
     expect(refusal('a(b')).toMatch(/missing closing \)/);
-    expect(refusal('x'.repeat(1001))).toBe('the pattern is 1001 characters long; the most a pattern may be is 1000');
+    expect(refusal('x'.repeat(2001))).toBe('the pattern is 2001 characters long; the most a pattern may be is 2000');
   });
 
   it('runs the one lookahead form of the field, ^((?!P).)*$, as "no line break, and P nowhere"', () => {

@@ -33,6 +33,9 @@ export function stubAwsEnv(sim: Simulator): void {
     'AWS_ENDPOINT_URL_EC2',
     'AWS_ENDPOINT_URL_KMS',
     'AWS_ENDPOINT_URL_CONFIG_SERVICE',
+    'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
+    'AWS_ENDPOINT_URL_CLOUDWATCH',
+    'AWS_ENDPOINT_URL_SNS',
   ]) {
     vi.stubEnv(name, undefined);
   }

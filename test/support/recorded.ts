@@ -40,7 +40,7 @@ export interface RecordedTarget {
 export function recordedResponse(path: string, target: RecordedTarget = {}): RecordedResponse {
   const wire = readWireFile(path);
   return {
-    ...(wire.service === 'kms' ? { service: 'kms' as const } : {}),
+    ...(wire.service === 'cloudtrail' ? {} : { service: wire.service as NonNullable<RecordedResponse['service']> }),
     accountId: target.accountId ?? CUSTODIAN_ACCOUNT_ID,
     region: target.region ?? 'us-east-1',
     operation: wire.operation,

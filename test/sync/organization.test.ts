@@ -115,11 +115,13 @@ describe('syncing an organization', () => {
   it.skipIf(ON_POSTGRES)('writes no asset row when it syncs an unchanged organization again, though every scope is confirmed (SQLite row-write triggers)', async () => {
     const { org, store } = await organization({ unassumableRole: false, deniedRegion: false });
     const first = await syncOrganization(store, discovery(org));
-    const writes = countRowWrites(sqliteOf({ store }), ['trails', 'asset_sightings', 'asset_tags', 'asset_changes']);
+    const writes = countRowWrites(sqliteOf({ store }), ['trails', 'metric_filters', 'metric_alarms', 'sns_topics', 'asset_sightings', 'asset_tags', 'asset_changes']);
     const second = await syncOrganization(store, discovery(org));
     expect(second.run.status).toBe('succeeded');
     expect(second.totals).toMatchObject({ seen: first.totals.seen, new: 0, changed: 0, deleted: 0 });
-    expect(writes.read()).toEqual({ trails: 0, asset_sightings: 0, asset_tags: 0, asset_changes: 0 });
+    expect(writes.read()).toEqual({ trails: 0, metric_filters: 0, metric_alarms: 0, sns_topics: 0, asset_sightings: 0, asset_tags: 0, asset_changes: 0 });
+    // The management account's monitoring (scenarios/monitoring.ts) was there to be written again, and was not.
+    expect(await store.countAssets('MetricAlarm', {})).toBeGreaterThan(0);
     // Each trail still shows it was seen by this sync.
     const trails = await store.findTrails({}, { limit: 1000, fields: ['lastSeenAt'] });
     expect(trails.every((trail) => trail.lastSeenAt > second.run.startedAt)).toBe(true);
@@ -209,6 +211,14 @@ describe('syncing an organization', () => {
     // Its KMS keys leave too, counted as keys, never as trails: the summary reports each asset type on its own.
     const keysOf = (id: string) => (org.scenario.accounts.find((a) => a.Id === id)!.KmsKeys ?? []).filter((key) => REGIONS.includes(key.Region));
     expect(keysOf(excluded).length + keysOf(closed).length).toBeGreaterThan(0);
+    // And so would its monitoring resources (metric filters, alarms, topics): the generated members hold none.
+    const inRegions = (id: string, key: 'MetricFilters' | 'MetricAlarms' | 'SnsTopics') =>
+      (org.scenario.accounts.find((a) => a.Id === id)![key] ?? []).filter((item) => REGIONS.includes(item.Region)).length;
+    const monitoring = (id: string) => ({
+      MetricFilter: inRegions(id, 'MetricFilters'),
+      MetricAlarm: inRegions(id, 'MetricAlarms'),
+      SnsTopic: inRegions(id, 'SnsTopics'),
+    });
 
     org.scenario.accounts.find((a) => a.Id === closed)!.Status = 'SUSPENDED';
     const summary = await syncOrganization(store, `${discovery(org)}  exclude: ["${excluded}"]\n`);
@@ -221,14 +231,14 @@ describe('syncing an organization', () => {
           name: orgName(org, excluded),
           reason: 'excluded by organization.exclude',
           regions: REGIONS.length,
-          assetsDeleted: { Trail: trailsOf(excluded).length, KmsKey: keysOf(excluded).length },
+          assetsDeleted: { Trail: trailsOf(excluded).length, KmsKey: keysOf(excluded).length, ...monitoring(excluded) },
         },
         {
           accountId: closed,
           name: orgName(org, closed),
           reason: 'its state in AWS Organizations is SUSPENDED',
           regions: REGIONS.length,
-          assetsDeleted: { Trail: trailsOf(closed).length, KmsKey: keysOf(closed).length },
+          assetsDeleted: { Trail: trailsOf(closed).length, KmsKey: keysOf(closed).length, ...monitoring(closed) },
         },
       ].sort(byId),
     );

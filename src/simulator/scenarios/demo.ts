@@ -6,6 +6,7 @@
 import { writeAwsJson } from '../kms/keys.js';
 import { DEFAULT_REGIONS, type Scenario, type SimKmsKey } from '../scenario.js';
 import { demoRecorders, demoVpcs } from './demo-vpc-config.js';
+import { monitoringOf } from './monitoring.js';
 
 export const DEMO_MANAGEMENT_ACCOUNT_ID = '111111111111';
 export const DEMO_WORKLOADS_ACCOUNT_ID = '222222222222';
@@ -60,6 +61,8 @@ export function demoScenario(now: Date = new Date()): Scenario {
         KmsKeys: structuredClone(DEMO_KMS_KEYS[DEMO_MANAGEMENT_ACCOUNT_ID]),
         Vpcs: demoVpcs(DEMO_MANAGEMENT_ACCOUNT_ID, 'management'),
         ConfigurationRecorders: demoRecorders(DEMO_MANAGEMENT_ACCOUNT_ID, 'management'),
+        // CIS's monitoring of the organization trail's log group: some chains complete, some broken (scenarios/monitoring.ts).
+        ...monitoringOf(DEMO_MANAGEMENT_ACCOUNT_ID, 'us-east-1', 'aws-cloudtrail-logs-acme-org'),
         Trails: [
           {
             // Encrypted organization trail: appears in every region of every member account.

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { mulberry32 } from '../faults.js';
 import { DEFAULT_REGIONS, type Scenario, type SimAccount, type SimKmsKey, type SimTrail } from '../scenario.js';
 import { generatedRecorders, generatedVpcs } from './vpc-config.js';
+import { monitoringOf } from './monitoring.js';
 
 export interface OrganizationScenarioOptions {
   /** Total accounts including the management account, default 200. */
@@ -123,6 +124,8 @@ export function organizationScenario(options: OrganizationScenarioOptions = {}):
           IsOrganizationTrail: true,
           LogFileValidationEnabled: true,
           KmsKeyId: kmsKeyArn(orgTrailHome, id, seed, 'organization-trail'),
+          CloudWatchLogsLogGroupArn: `arn:aws:logs:${orgTrailHome}:${id}:log-group:organization-trail:*`,
+          CloudWatchLogsRoleArn: `arn:aws:iam::${id}:role/CloudTrailToCloudWatchLogs`,
           IsLogging: true,
           Status: { StartLoggingTime: daysBeforeAnchor(900) },
           Tags: { Owner: 'security-team', Scope: 'organization' },
@@ -168,6 +171,8 @@ export function organizationScenario(options: OrganizationScenarioOptions = {}):
       // A closed account holds nothing to list.
       Vpcs: isSuspended ? [] : generatedVpcs(id, regions),
       ConfigurationRecorders: isSuspended ? [] : generatedRecorders(id, regions),
+      // CIS's monitoring of the organization trail's log group: some chains complete, some broken (scenarios/monitoring.ts).
+      ...(isManagement ? monitoringOf(id, orgTrailHome, 'organization-trail') : {}),
     };
   });
 
