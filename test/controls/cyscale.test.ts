@@ -13,7 +13,6 @@ import { createInventoryApi } from '../../src/graphql/execute.js';
 import { runInProcess } from '../support/cli.js';
 import { syncRun, trailRecord } from '../support/records.js';
 import { openTempSqliteStore, openTempStore, tempDir, type TempSqliteStore, type TempStore } from '../support/store.js';
-import { ASSET_TYPE_NAMES, ASSET_TYPES } from '../../src/assets/registry.js';
 
 const api = createInventoryApi();
 const LIBRARY = join(import.meta.dirname, '..', 'fixtures', 'cyscale');

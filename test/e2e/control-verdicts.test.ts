@@ -15,7 +15,6 @@ import { syncInventory } from '../../src/sync/sync.js';
 import { resolveAccountTargets } from '../../src/sync/targets.js';
 import { ASSET_TYPES } from '../../src/assets/registry.js';
 import { simulatedAwsPerTest } from '../support/aws.js';
-import { ASSET_TYPES } from '../../src/assets/registry.js';
 
 const setUp = simulatedAwsPerTest();
 const api = createInventoryApi();

@@ -17,7 +17,6 @@ import { resolveAccountTargets } from '../../src/sync/targets.js';
 import type { InventoryStore } from '../../src/store/store.js';
 import { ASSET_TYPES } from '../../src/assets/registry.js';
 import { simulatedAwsPerTest } from '../support/aws.js';
-import { ASSET_TYPES } from '../../src/assets/registry.js';
 
 const setUp = simulatedAwsPerTest();
 const api = createInventoryApi();

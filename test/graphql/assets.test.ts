@@ -5,7 +5,6 @@ import { ASSET_TYPE_NAMES } from '../../src/assets/registry.js';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
 import { syncScope, trailRecord } from '../support/records.js';
 import { openTempStore, type TempStore } from '../support/store.js';
-import { ASSET_TYPE_NAMES } from '../../src/assets/registry.js';
 
 const api = createInventoryApi();
 const ACCOUNT = '111122223333';
