@@ -1,10 +1,11 @@
 // Every asset type the inventory knows (docs/architecture.md, "The registry"). Adding a type is adding its definition
 // here; the registry test proves every place that must serve it does.
+import { BUCKET } from './bucket.js';
 import type { AssetTypeDefinition } from './definition.js';
 import { KMS_KEY } from './kms-key.js';
 import { TRAIL } from './trail.js';
 
-export const ASSET_TYPES: readonly AssetTypeDefinition[] = [TRAIL, KMS_KEY as unknown as AssetTypeDefinition];
+export const ASSET_TYPES: readonly AssetTypeDefinition[] = [TRAIL, KMS_KEY as unknown as AssetTypeDefinition, BUCKET as unknown as AssetTypeDefinition];
 
 const BY_NAME = new Map(ASSET_TYPES.map((type) => [type.name, type]));
 

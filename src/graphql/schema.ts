@@ -36,6 +36,7 @@ import { NAMED_CHECKS } from './named-checks.js';
 import { DEFAULT_PAGE_SIZE, pageLimits, registerPageLimits, rowListSizes, unlimitedListSize, type PageLimits } from './pages.js';
 import { rowListResolvers } from './row-lists.js';
 import { kmsKeyUsable } from './trail-key.js';
+import { bucketResolvers } from './bucket.js';
 import type { KeyUsability } from '../model/trail-key-verdict.js';
 import { selectedFields } from './selection.js';
 
@@ -543,6 +544,7 @@ const accountAssetResolvers = {
 
 const createResolvers = (limits: PageLimits, assetTypes: readonly AssetTypeDefinition[], typeDefs: readonly string[]) => {
   const perType = assetTypeResolvers(limits, assetTypes, typeDefs);
+  const bucket = bucketResolvers(limits);
   return {
     DateTime,
     JSON: JSONScalar,
@@ -670,6 +672,8 @@ const createResolvers = (limits: PageLimits, assetTypes: readonly AssetTypeDefin
       asset: async (asset: ControlResultAsset, _: unknown, context: GraphQLContext) => (await context.loaders.nodeById.load(asset.assetId)) ?? null,
     },
     ...perType.types,
+    Bucket: { ...perType.types.Bucket, ...bucket.Bucket },
+    TrailEventSelectorDataResource: bucket.TrailEventSelectorDataResource,
     Trail: {
       ...perType.types.Trail,
       kmsKeyUsable: (trail: AssetRow, _: unknown, context: GraphQLContext) => kmsKeyUsable(trail, context, trailKeyLoader(context)),
