@@ -5,8 +5,13 @@ import { ASSET_TYPES } from '../../src/assets/registry.js';
 import type { Collector } from '../collector.js';
 import { TRAILS } from './cloudtrail/trails.js';
 import { KMS_KEYS_COLLECTOR } from './kms/keys.js';
+import { S3_BUCKETS_COLLECTOR } from './s3/buckets.js';
 
-export const AWS_COLLECTORS: readonly Collector[] = [TRAILS as unknown as Collector, KMS_KEYS_COLLECTOR as unknown as Collector];
+export const AWS_COLLECTORS: readonly Collector[] = [
+  TRAILS as unknown as Collector,
+  KMS_KEYS_COLLECTOR as unknown as Collector,
+  S3_BUCKETS_COLLECTOR as unknown as Collector,
+];
 
 /**
  * The collectors in registry order, after checking that each gathers a registered type (its very definition, not a copy)

@@ -156,7 +156,7 @@ export const BUCKET: AssetTypeDefinition<BucketRecord> = {
     quotas: {
       'Bucket.collectionErrors': {
         most: 10,
-        why: 'one per call that may fail for a bucket: GetBucketLocation, GetBucketAcl, GetBucketPolicy, GetBucketPolicyStatus, GetBucketPublicAccessBlock, GetPublicAccessBlock, GetBucketLogging, GetBucketEncryption, GetBucketVersioning, GetBucketTagging',
+        why: 'one per call that may fail for a bucket: GetBucketLocation, S3 Control GetPublicAccessBlock, GetBucketAcl, GetBucketPolicy (or its text is no JSON policy), GetBucketPolicyStatus, GetPublicAccessBlock, GetBucketLogging, GetBucketEncryption, GetBucketVersioning, GetBucketTagging',
       },
       'Bucket.hasBucketACLGrant': { most: 100, why: 'an access control list holds at most 100 grants' },
       // A bucket policy is at most 20 KB; the shortest statement S3 accepts, {"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}, takes 61 characters.

@@ -33,7 +33,10 @@ export function bucketResolvers(limits: PageLimits) {
         const page = items.slice(offset);
         const bound = nestedListSize(limits);
         if (context.boundedLists && page.length > bound) {
-          throw badInput(`${info.fieldName} of ${bucket.arn} has more than ${bound} items, the most a nested list without a limit returns; ask for them a page at a time: ${info.fieldName}(limit: ${bound}, offset: ${offset}), then the next offsets`, 'limit');
+          throw badInput(
+            `${info.fieldName} of ${bucket.arn} has more than ${bound} items, the most a nested list without a limit returns; ask for them a page at a time: ${info.fieldName}(limit: ${bound}, offset: ${offset}), then the next offsets`,
+            'limit',
+          );
         }
         return page;
       },

@@ -1,5 +1,8 @@
 // The data that drives the simulated AWS endpoint: accounts, their trails, and the faults to inject.
 // Field names follow the AWS API shapes (PascalCase) so a scenario reads like a DescribeTrails response.
+import type { SimBucket, SimPublicAccessBlock } from './s3/scenario.js';
+
+export type { SimBucket, SimBucketGrant, SimPublicAccessBlock } from './s3/scenario.js';
 
 /** Regions enabled in every account unless the scenario says otherwise (AWS: opt-in-not-required). */
 export const DEFAULT_REGIONS = [
@@ -200,10 +203,13 @@ export interface SimAccount {
   Roles?: SimRole[];
   /** KMS keys in every region of the account. */
   KmsKeys?: SimKmsKey[];
+  /** S3 buckets of the account, each in its own region, and its account-level Block Public Access (absent: none set). */
+  Buckets?: SimBucket[];
+  PublicAccessBlock?: SimPublicAccessBlock;
 }
 
 /** The services that apply faults, the rate limit and transient errors. */
-export type FaultService = 'cloudtrail' | 'kms';
+export type FaultService = 'cloudtrail' | 'kms' | 's3' | 's3control';
 
 /**
  * A fault the simulator injects. Unset selectors match everything, except `service`: a fault without it applies to
@@ -263,7 +269,7 @@ export interface Scenario {
 
 /** One request the simulator answered, for tests to inspect. */
 export interface SimCall {
-  service: 'cloudtrail' | 'sts' | 'ec2' | 'organizations' | 'kms';
+  service: 'cloudtrail' | 'sts' | 'ec2' | 'organizations' | 'kms' | 's3' | 's3control';
   operation: string;
   region: string;
   accountId: string | undefined;

@@ -5,10 +5,11 @@ import { CLOUDTRAIL_SERVICE } from './cloudtrail/service.js';
 import { EC2_SERVICE } from './ec2.js';
 import { KMS_SERVICE } from './kms/service.js';
 import { ORGANIZATIONS_SERVICE } from './organizations.js';
+import { S3_SERVICE } from './s3/service.js';
 import type { RequestSignature, SimService } from './service.js';
 import { STS_SERVICE } from './sts.js';
 
-export const SIM_SERVICES: readonly SimService[] = [CLOUDTRAIL_SERVICE, ORGANIZATIONS_SERVICE, KMS_SERVICE, EC2_SERVICE, STS_SERVICE];
+export const SIM_SERVICES: readonly SimService[] = [CLOUDTRAIL_SERVICE, ORGANIZATIONS_SERVICE, KMS_SERVICE, EC2_SERVICE, STS_SERVICE, S3_SERVICE];
 
 /**
  * The service a request is for: the JSON service whose X-Amz-Target prefix it carries, else the first query service

@@ -5,6 +5,8 @@ export const SDK_PACKAGES: Readonly<Record<string, string>> = {
   CloudTrailClient: '@aws-sdk/client-cloudtrail',
   EC2Client: '@aws-sdk/client-ec2',
   KMSClient: '@aws-sdk/client-kms',
+  S3Client: '@aws-sdk/client-s3',
+  S3ControlClient: '@aws-sdk/client-s3-control',
   STSClient: '@aws-sdk/client-sts',
 };
 
