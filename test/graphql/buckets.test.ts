@@ -17,6 +17,7 @@ const M = '111111111111';
 const W = '222222222222';
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 const AUTHENTICATED_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
+const W_KEY = `arn:aws:kms:eu-west-1:${W}:key/7d1c6a52-3b4e-4f5a-9c8d-0e1f2a3b4c5d`;
 const trailArn = (account: string, region: string, name: string) => `arn:aws:cloudtrail:${region}:${account}:trail/${name}`;
 const ALL_BLOCKED = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
 
@@ -98,6 +99,10 @@ const scenario = (): Scenario => ({
             },
           ],
         }),
+        // Home in us-east-1, its bucket and its key in eu-west-1: the key's region is judged against the bucket's.
+        simTrail('w-cross', 'us-east-1', { IsMultiRegionTrail: true, S3BucketName: 'w-trail-logs', KmsKeyId: W_KEY }),
+        // Its bucket is not in the inventory: the home region stands in, and the verdict says so.
+        simTrail('w-lost', 'us-east-1', { S3BucketName: 'bucket-of-an-unsynced-account', KmsKeyId: W_KEY }),
         // Writes under a prefix of its own bucket and of a bucket of the management account; delivers to that account.
         simTrail('w-prefix-writes', 'us-east-1', {
           IsMultiRegionTrail: true,
@@ -115,6 +120,7 @@ const scenario = (): Scenario => ({
         }),
       ],
       {
+        KmsKeys: [{ KeyId: W_KEY.split('/')[1]!, Region: 'eu-west-1', CreationDate: '2024-01-01T00:00:00Z' }],
         Buckets: [
           violating,
           { Name: 'w-data', Region: 'eu-west-1', CreationDate: '2023-01-01T00:00:00Z', PublicAccessBlock: ALL_BLOCKED, Encryption: { SSEAlgorithm: 'AES256' } },
@@ -175,6 +181,8 @@ describe('buckets over GraphQL', () => {
       { arn: trailArn(W, 'eu-west-1', 'w-reads'), s3Bucket: { arn: arn('w-trail-logs'), accountId: W, region: 'eu-west-1' } },
       { arn: trailArn(M, 'us-east-1', 'm-data'), s3Bucket: { arn: arn('org-cloudtrail-logs'), accountId: M, region: 'us-east-1' } },
       { arn: trailArn(M, 'us-east-1', 'org-trail'), s3Bucket: { arn: arn('org-cloudtrail-logs'), accountId: M, region: 'us-east-1' } },
+      { arn: trailArn(W, 'us-east-1', 'w-cross'), s3Bucket: { arn: arn('w-trail-logs'), accountId: W, region: 'eu-west-1' } },
+      { arn: trailArn(W, 'us-east-1', 'w-lost'), s3Bucket: null },
       { arn: trailArn(W, 'us-east-1', 'w-prefix-writes'), s3Bucket: { arn: arn('org-cloudtrail-logs'), accountId: M, region: 'us-east-1' } },
     ]);
     const trailsOf = Object.fromEntries(data.buckets.map((b: { name: string; trails: { arn: string }[] }) => [b.name, b.trails.map((t) => t.arn).sort()]));
@@ -184,7 +192,7 @@ describe('buckets over GraphQL', () => {
       'w-data': [],
       'w-data-east': [],
       'w-none': [],
-      'w-trail-logs': [trailArn(W, 'eu-west-1', 'w-reads')],
+      'w-trail-logs': [trailArn(W, 'eu-west-1', 'w-reads'), trailArn(W, 'us-east-1', 'w-cross')],
     });
     const filtered = await query(`{
       trails(where: {s3Bucket: {accountId: "${M}", loggingEnabled: true}}, options: {sort: [{arn: ASC}]}) { name }
@@ -192,6 +200,19 @@ describe('buckets over GraphQL', () => {
     }`);
     expect(filtered.trails.map((t: { name: string }) => t.name)).toEqual(['m-data', 'org-trail', 'w-prefix-writes']);
     expect(filtered.buckets.map((b: { name: string }) => b.name)).toEqual(['org-cloudtrail-logs', 'w-trail-logs']);
+  });
+
+  it("judges a trail's KMS key against its bucket's region when the inventory holds the bucket", async () => {
+    const data = await query(`{ trails(where: {kmsKeyID_NOT: ""}, options: {sort: [{arn: ASC}]}) { name kmsKeyUsable { reasons notes } } }`);
+    const [cross, lost] = data.trails;
+    expect(cross.name).toBe('w-cross');
+    expect(cross.kmsKeyUsable.notes).toEqual([]);
+    expect(cross.kmsKeyUsable.reasons.filter((r: string) => r.startsWith('the key is in'))).toEqual([]);
+    expect(lost.name).toBe('w-lost');
+    expect(lost.kmsKeyUsable.notes).toEqual([
+      "the trail's home region (us-east-1) stands in for its bucket's region: the inventory does not hold the bucket (bucket-of-an-unsynced-account)",
+    ]);
+    expect(lost.kmsKeyUsable.reasons).toContain("the key is in eu-west-1, the trail's home region in us-east-1");
   });
 
   it('lists the trails whose data-event selectors log each bucket, with what each selector logs', async () => {
