@@ -243,6 +243,7 @@ describe('inventory sync', () => {
     expect(JSON.parse(stdout).scopes.map((s: { collector: string; region: string }) => [s.collector, s.region])).toEqual([
       ['aws.cloudtrail.trails', 'us-east-1'],
       ['aws.kms.keys', 'us-east-1'],
+      ['aws.s3.buckets', 'us-east-1'],
     ]);
   });
 
@@ -251,7 +252,7 @@ describe('inventory sync', () => {
     const env = { ...awsEnv(sim), AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNKEY000000', AWS_SECRET_ACCESS_KEY: 'x' };
     const { code, stdout } = await runCli(['sync', '--db', db, '--max-attempts', '1'], env);
     expect(code).toBe(3);
-    expect(stdout).toContain('Sync runs 1 (aws.cloudtrail.trails) failed, 2 (aws.kms.keys) failed');
+    expect(stdout).toContain('Sync runs 1 (aws.cloudtrail.trails) failed, 2 (aws.kms.keys) failed, 3 (aws.s3.buckets) failed');
     expect(stdout).toMatch(/default credentials: InvalidClientTokenId: /);
     expect((await runCli(['check', '--db', db, '--format', 'json'])).code).toBe(3);
   });

@@ -34,7 +34,7 @@ async function organizationToSync(latencyMs: number, seed: number) {
 }
 
 /** The collectors a sync runs, each with its own run (README, "Sync runs"), in the order their runs are started. */
-const COLLECTORS = ['aws.cloudtrail.trails', 'aws.kms.keys'];
+const COLLECTORS = ['aws.cloudtrail.trails', 'aws.kms.keys', 'aws.s3.buckets'];
 
 describe('a sync killed with SIGKILL', () => {
   it('loses nothing, leaves a sound database, is shown as interrupted, and the next sync completes', async () => {

@@ -27,7 +27,10 @@ function ownKeys(id: string): SimKmsKey[] {
 
 describe('shared SDK clients', () => {
   it('sign every call as the account that makes it, though calls of many accounts queue in the same clients', async () => {
-    const { sim, store } = await setUp({ accounts: IDS.map((id) => simAccount(id, [simTrail(`trail-${id}`, 'us-east-1')], { KmsKeys: ownKeys(id) })) });
+    const accountBlock = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+    const { sim, store } = await setUp({
+      accounts: IDS.map((id) => simAccount(id, [simTrail(`trail-${id}`, 'us-east-1')], { KmsKeys: ownKeys(id), PublicAccessBlock: accountBlock })),
+    });
     // Two calls in flight in all: each call waits behind other accounts' calls and is let go by their completion.
     const summary = await syncInventory(store, {
       accounts: accountTargets(sim.scenario),
@@ -39,9 +42,10 @@ describe('shared SDK clients', () => {
 
     expect(summary.accountFailures).toEqual([]);
     // Both collectors ran over every account and region: their calls were interleaved in the same clients.
-    expect(summary.runs.map((run) => run.collector)).toEqual(['aws.cloudtrail.trails', 'aws.kms.keys']);
-    expect(AWS_COLLECTORS).toHaveLength(2);
-    expect(summary.totals).toMatchObject({ accounts: IDS.length, scopesOk: IDS.length * REGIONS.length * 2, scopesFailed: 0, new: IDS.length * 3 });
+    expect(summary.runs.map((run) => run.collector)).toEqual(['aws.cloudtrail.trails', 'aws.kms.keys', 'aws.s3.buckets']);
+    expect(AWS_COLLECTORS).toHaveLength(3);
+    // Buckets are listed once per account.
+    expect(summary.totals).toMatchObject({ accounts: IDS.length, scopesOk: IDS.length * (REGIONS.length * 2 + 1), scopesFailed: 0, new: IDS.length * 3 });
     // The simulator knows the caller by the access key that signed the call: no call was refused, and none was signed as
     // an account other than the one whose resources it names (every key id and ARN carries its owner's account id).
     expect(sim.calls.filter((call) => call.status !== 200)).toEqual([]);
@@ -74,6 +78,8 @@ describe('shared SDK clients', () => {
           ]),
           'ec2:DescribeRegions',
           'sts:GetCallerIdentity',
+          's3:ListBuckets',
+          's3control:GetPublicAccessBlock',
         ].sort(),
       );
       // What each listing answered was stored under the account that owns it: the listings were signed as their account.
@@ -114,7 +120,7 @@ describe('shared SDK clients', () => {
     const { sim, store } = await setUp({ accounts: IDS.map((id) => simAccount(id, [simTrail(`trail-${id}`, 'us-east-1')], { KmsKeys: ownKeys(id) })) });
     const summary = await syncInventory(store, { accounts: accountTargets(sim.scenario), regions: REGIONS, signal: new AbortController().signal, log: silentLogger });
 
-    expect(summary.totals).toMatchObject({ scopesOk: IDS.length * REGIONS.length * 2, scopesFailed: 0 });
+    expect(summary.totals).toMatchObject({ scopesOk: IDS.length * (REGIONS.length * 2 + 1), scopesFailed: 0 });
     const sent = new Map<string, number>();
     for (const call of sim.calls) sent.set(`${call.operation}Command`, (sent.get(`${call.operation}Command`) ?? 0) + 1);
     // Every command the sync sent was sent many times (once per account and region at least), and built at most once
