@@ -37,6 +37,24 @@ const BUCKET_OPERATIONS: Readonly<Record<string, string>> = {
   tagging: 'GetBucketTagging',
 };
 
+/**
+ * The IAM action each simulated S3 operation needs (Service Authorization Reference, Amazon S3), by the call log's
+ * `<service>.<Operation>`: unlike most services', S3's actions are not all named after their operations.
+ */
+export const S3_IAM_ACTIONS: Readonly<Record<string, string>> = {
+  's3.ListBuckets': 's3:ListAllMyBuckets',
+  's3.GetBucketLocation': 's3:GetBucketLocation',
+  's3.GetBucketAcl': 's3:GetBucketAcl',
+  's3.GetBucketPolicy': 's3:GetBucketPolicy',
+  's3.GetBucketPolicyStatus': 's3:GetBucketPolicyStatus',
+  's3.GetPublicAccessBlock': 's3:GetBucketPublicAccessBlock',
+  's3.GetBucketLogging': 's3:GetBucketLogging',
+  's3.GetBucketEncryption': 's3:GetEncryptionConfiguration',
+  's3.GetBucketVersioning': 's3:GetBucketVersioning',
+  's3.GetBucketTagging': 's3:GetBucketTagging',
+  's3control.GetPublicAccessBlock': 's3:GetAccountPublicAccessBlock',
+};
+
 /** S3's codes for a request it cannot attribute (S3 answers in XML, never with the JSON services' codes). */
 const AUTH_ERRORS: Record<AuthFailureReason, { code: string; status: number }> = {
   missingToken: { code: 'AccessDenied', status: 403 },

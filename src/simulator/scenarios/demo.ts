@@ -3,6 +3,7 @@
 // CIS key rotation control has to judge (the encrypted trails' keys among them, one in another account than its
 // trail's). All data is invented.
 
+import { demoBuckets } from '../s3/scenario-buckets.js';
 import { writeAwsJson } from '../kms/keys.js';
 import { DEFAULT_REGIONS, type Scenario, type SimKmsKey } from '../scenario.js';
 
@@ -57,6 +58,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
         SecretAccessKey: secret(DEMO_MANAGEMENT_ACCOUNT_ID),
         CallerArn: `arn:aws:sts::${DEMO_MANAGEMENT_ACCOUNT_ID}:assumed-role/InventoryReader/inventory-demo`,
         KmsKeys: structuredClone(DEMO_KMS_KEYS[DEMO_MANAGEMENT_ACCOUNT_ID]),
+        ...demoBuckets(DEMO_MANAGEMENT_ACCOUNT_ID),
         Trails: [
           {
             // Encrypted organization trail: appears in every region of every member account.
@@ -92,6 +94,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
         SecretAccessKey: secret(DEMO_WORKLOADS_ACCOUNT_ID),
         Roles: [{ Name: DEMO_MEMBER_ROLE, TrustedAccountIds: [DEMO_MANAGEMENT_ACCOUNT_ID] }],
         KmsKeys: structuredClone(DEMO_KMS_KEYS[DEMO_WORKLOADS_ACCOUNT_ID]),
+        ...demoBuckets(DEMO_WORKLOADS_ACCOUNT_ID),
         Trails: [
           {
             // Unencrypted multi-region trail homed outside us-east-1: a shadow in 16 other regions.
@@ -135,6 +138,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
         Roles: [{ Name: DEMO_MEMBER_ROLE, TrustedAccountIds: [DEMO_MANAGEMENT_ACCOUNT_ID] }],
         EnabledRegions: [...DEFAULT_REGIONS, 'ap-east-1'],
         KmsKeys: structuredClone(DEMO_KMS_KEYS[DEMO_SECURITY_ACCOUNT_ID]),
+        ...demoBuckets(DEMO_SECURITY_ACCOUNT_ID),
         Trails: [
           {
             // Encrypted multi-region trail with Insights and advanced event selectors.
