@@ -209,6 +209,8 @@ describe('syncing an organization', () => {
     // Its KMS keys leave too, counted as keys, never as trails: the summary reports each asset type on its own.
     const keysOf = (id: string) => (org.scenario.accounts.find((a) => a.Id === id)!.KmsKeys ?? []).filter((key) => REGIONS.includes(key.Region));
     expect(keysOf(excluded).length + keysOf(closed).length).toBeGreaterThan(0);
+    // Buckets are listed once per account, whatever their region.
+    const bucketsOf = (id: string) => (org.scenario.accounts.find((a) => a.Id === id)!.Buckets ?? []).length;
 
     org.scenario.accounts.find((a) => a.Id === closed)!.Status = 'SUSPENDED';
     const summary = await syncOrganization(store, `${discovery(org)}  exclude: ["${excluded}"]\n`);
@@ -221,14 +223,14 @@ describe('syncing an organization', () => {
           name: orgName(org, excluded),
           reason: 'excluded by organization.exclude',
           regions: REGIONS.length,
-          assetsDeleted: { Trail: trailsOf(excluded).length, KmsKey: keysOf(excluded).length },
+          assetsDeleted: { Trail: trailsOf(excluded).length, KmsKey: keysOf(excluded).length, Bucket: bucketsOf(excluded) },
         },
         {
           accountId: closed,
           name: orgName(org, closed),
           reason: 'its state in AWS Organizations is SUSPENDED',
           regions: REGIONS.length,
-          assetsDeleted: { Trail: trailsOf(closed).length, KmsKey: keysOf(closed).length },
+          assetsDeleted: { Trail: trailsOf(closed).length, KmsKey: keysOf(closed).length, Bucket: bucketsOf(closed) },
         },
       ].sort(byId),
     );
