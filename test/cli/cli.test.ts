@@ -98,6 +98,17 @@ describe('inventory', () => {
       'kms:GetKeyPolicy',
       'kms:ListAliases',
       'kms:ListResourceTags',
+      's3:ListAllMyBuckets',
+      's3:GetBucketLocation',
+      's3:GetBucketAcl',
+      's3:GetBucketPolicy',
+      's3:GetBucketPolicyStatus',
+      's3:GetBucketPublicAccessBlock',
+      's3:GetAccountPublicAccessBlock',
+      's3:GetBucketLogging',
+      's3:GetEncryptionConfiguration',
+      's3:GetBucketVersioning',
+      's3:GetBucketTagging',
     ]);
   });
 
