@@ -50,9 +50,9 @@ const s3Objects = (...values: string[]): EventSelector => ({
   IncludeManagementEvents: true,
   DataResources: [{ Type: 'AWS::S3::Object', Values: values }],
 });
-const advanced = (...fields: AdvancedEventSelector['FieldSelectors']): AdvancedEventSelector => ({
+const advanced = (...fields: NonNullable<AdvancedEventSelector['FieldSelectors']>): AdvancedEventSelector => ({
   Name: 's3 objects',
-  FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] }, ...(fields ?? [])],
+  FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] }, ...fields],
 });
 
 describe('the trails that log a bucket', () => {
