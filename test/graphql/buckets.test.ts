@@ -252,6 +252,22 @@ describe('buckets over GraphQL', () => {
     expect(names(filtered.byTrail)).toEqual(['w-data', 'w-data-east', 'w-none', 'w-trail-logs']);
   });
 
+  it('writes nothing for an unchanged bucket when synced again', async () => {
+    stubAwsEnv(sim);
+    const changesBefore = await temp.sql('SELECT COUNT(*) AS n FROM asset_changes');
+    for (const account of sim.scenario.accounts) {
+      const credentials = { accessKeyId: account.AccessKeyId, secretAccessKey: account.SecretAccessKey };
+      const summary = await syncInventory(temp.store, {
+        accounts: [{ label: account.Id, credentials }],
+        regions: ['us-east-1', 'eu-west-1', 'us-west-2'],
+        log: silentLogger,
+      });
+      const buckets = summary.scopes.filter((scope) => scope.collector === 'aws.s3.buckets');
+      expect(buckets.map((scope) => [scope.status, scope.seen, scope.new, scope.changed, scope.deleted])).toEqual([['ok', account.Buckets!.length, 0, 0, 0]]);
+    }
+    expect(await temp.sql('SELECT COUNT(*) AS n FROM asset_changes')).toEqual(changesBefore);
+  });
+
   it.each([
     ['aws-1-3-0-iam-20-s3-buckets-are-configured-with-block-public-access-bucket-settings', ['w-data-east', 'w-none', 'w-trail-logs']],
     ['aws-1-3-0-logging-10-object-level-logging-for-write-events-is-enabled-for-s3-bucket', ['w-data-east', 'w-none', 'w-trail-logs']],
