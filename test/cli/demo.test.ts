@@ -42,8 +42,11 @@ describe('inventory demo', () => {
       // One run per collector: trails and KMS keys.
       expect(output).toMatch(/Sync runs \d+ \(aws\.cloudtrail\.trails\) succeeded, \d+ \(aws\.kms\.keys\) succeeded/);
       // 3 accounts × 17 regions, and one opted-in region, for each of the two collectors.
-      expect(output).toContain('scopes: 104 ok, 0 skipped, 0 failed');
-      expect(output).toContain('  trails: 89 sightings, 5 new, 0 changed, 0 deleted\n  kms keys: 9 sightings, 9 new, 0 changed, 0 deleted\n');
+      // Trails and KMS keys in 17 (the security account 18) regions of each account, buckets once per account.
+      expect(output).toContain('scopes: 107 ok, 0 skipped, 0 failed');
+      expect(output).toContain(
+        '  trails: 89 sightings, 5 new, 0 changed, 0 deleted\n  kms keys: 9 sightings, 9 new, 0 changed, 0 deleted\n  buckets: 8 sightings, 8 new, 0 changed, 0 deleted\n',
+      );
       expect(output).toContain('FAIL   kms-key-rotation  Rotation for customer created symmetric CMKs is enabled (medium)');
       expect(output).toContain('FAIL   cloudtrail-kms-encryption  CloudTrail logs are encrypted at rest using KMS CMKs (medium)');
       // Both trails that name a key use one whose policy lacks CloudTrail's DescribeKey statement (src/simulator/scenarios/demo.ts).
