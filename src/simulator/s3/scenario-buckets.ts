@@ -8,10 +8,11 @@ import type { SimAccount } from '../scenario.js';
 import type { SimBucket, SimPublicAccessBlock } from './scenario.js';
 
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
+const AUTHENTICATED_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
 const ALL_BLOCKED: SimPublicAccessBlock = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
 
-/** What CloudTrail's bucket policy holds (CloudTrail User Guide, "Amazon S3 bucket policy for CloudTrail"), with the deny of plain HTTP CIS asks for. */
-function trailBucketPolicy(bucket: string, accountId: string): string {
+/** What CloudTrail's bucket policy holds (CloudTrail User Guide, "Amazon S3 bucket policy for CloudTrail"), and the deny of plain HTTP CIS asks for. */
+function trailBucketPolicy(bucket: string, accountId: string, denyHttp = true): string {
   return JSON.stringify(
     {
       Version: '2012-10-17',
@@ -31,14 +32,18 @@ function trailBucketPolicy(bucket: string, accountId: string): string {
           Resource: `arn:aws:s3:::${bucket}/AWSLogs/${accountId}/*`,
           Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
         },
-        {
-          Sid: 'DenyInsecureTransport',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 's3:*',
-          Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        },
+        ...(denyHttp
+          ? [
+              {
+                Sid: 'DenyInsecureTransport',
+                Effect: 'Deny',
+                Principal: '*',
+                Action: 's3:*',
+                Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              },
+            ]
+          : []),
       ],
     },
     null,
@@ -61,8 +66,11 @@ function compliantBucket(name: string, region: string, accountId: string, creati
   };
 }
 
-/** A bucket open to everyone by ACL and policy, without logging, default encryption or versioning. */
-function publicBucket(name: string, region: string, creationDate: string, legacyEu = false): SimBucket {
+/**
+ * A bucket open to everyone by ACL and policy, without logging, default encryption or versioning: readable by all, or
+ * writable by every AWS user (AuthenticatedUsers WRITE).
+ */
+function publicBucket(name: string, region: string, creationDate: string, legacyEu = false, writable = false): SimBucket {
   return {
     Name: name,
     Region: region,
@@ -73,7 +81,7 @@ function publicBucket(name: string, region: string, creationDate: string, legacy
       Statement: [{ Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: ['s3:GetObject'], Resource: `arn:aws:s3:::${name}/*` }],
     }),
     PolicyIsPublic: true,
-    Grants: [{ Type: 'Group', URI: ALL_USERS, Permission: 'READ' }],
+    Grants: [writable ? { Type: 'Group', URI: AUTHENTICATED_USERS, Permission: 'WRITE' } : { Type: 'Group', URI: ALL_USERS, Permission: 'READ' }],
   };
 }
 
@@ -147,25 +155,37 @@ export function demoBuckets(accountId: string): Pick<SimAccount, 'Buckets' | 'Pu
 }
 
 /**
- * Adds a generated organization's buckets to its accounts: the bucket each trail names, in the trail's owner account
- * and home region, about two in three compliant and the others public; about half the accounts block public access
- * at the account level. Drawn from a generator of its own, so the rest of the organization is as it was.
+ * Adds a generated organization's buckets to its accounts: the bucket each trail names, in the trail owner's account
+ * and home region. In the order made, each fifth bucket is public (ACL and policy, nothing blocked, no logging,
+ * encryption or versioning; readable by all, or writable by every AWS user, in turn), each fifth lacks access logging and MFA delete, each fifth lacks default encryption and
+ * the deny of plain HTTP, and the others are compliant; about half the accounts without a public bucket block public
+ * access at the account level. Creation dates come from a generator of their own, so the rest of the organization is
+ * as it was.
  */
 export function addOrganizationBuckets(accounts: SimAccount[], seed: number): void {
   const random = mulberry32(seed ^ 0x53334255);
+  let made = 0;
   for (const account of accounts) {
     const buckets = new Map<string, SimBucket>();
     for (const trail of account.Trails) {
       if (buckets.has(trail.S3BucketName)) continue;
       const created = new Date(Date.UTC(2020, 0, 1) + Math.floor(random() * 1500) * 86_400_000).toISOString();
-      const bucket =
-        random() < 2 / 3
-          ? compliantBucket(trail.S3BucketName, trail.HomeRegion, account.Id, created, trail.S3BucketName)
-          : publicBucket(trail.S3BucketName, trail.HomeRegion, created);
-      buckets.set(trail.S3BucketName, bucket);
+      const compliant = compliantBucket(trail.S3BucketName, trail.HomeRegion, account.Id, created, trail.S3BucketName);
+      const kind = made % 5;
+      made += 1;
+      // Public buckets alternate: readable by everyone, then writable by every AWS user.
+      if (kind === 1) buckets.set(trail.S3BucketName, publicBucket(trail.S3BucketName, trail.HomeRegion, created, false, made % 10 === 7));
+      else if (kind === 2) {
+        const { Logging: _, ...unlogged } = compliant;
+        buckets.set(trail.S3BucketName, { ...unlogged, Versioning: { Status: 'Enabled', MFADelete: 'Disabled' } });
+      } else if (kind === 3) {
+        const { Encryption: _, ...unencrypted } = compliant;
+        buckets.set(trail.S3BucketName, { ...unencrypted, Policy: trailBucketPolicy(trail.S3BucketName, account.Id, false) });
+      } else buckets.set(trail.S3BucketName, compliant);
     }
     if (buckets.size === 0) continue;
     account.Buckets = [...buckets.values()];
-    if (random() < 0.5) account.PublicAccessBlock = ALL_BLOCKED;
+    const hasPublic = account.Buckets.some((bucket) => bucket.Grants !== undefined);
+    if (!hasPublic && random() < 0.5) account.PublicAccessBlock = ALL_BLOCKED;
   }
 }
