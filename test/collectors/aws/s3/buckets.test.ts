@@ -326,6 +326,18 @@ describe('the simulated S3', () => {
     following.destroy();
   });
 
+  it("is followed by the sync's S3 clients, which the client factory builds with followRegionRedirects", async () => {
+    const live = await start();
+    stubAwsEnv(live);
+    clients = new RunClients({}, new CallLimiter(DEFAULT_LIMITS), { maxAttempts: 1, requestHandler: {} });
+    const s3 = clients.forAccount(OWNER, credentials).client(S3Client, 'us-east-1', 's3');
+    expect((await s3.send(new GetBucketAclCommand({ Bucket: 'owner-public' }))).Grants).toHaveLength(2);
+    expect(callsOf('s3', 'GetBucketAcl').map((c) => [c.region, c.status])).toEqual([
+      ['us-east-1', 301],
+      ['eu-west-1', 200],
+    ]);
+  });
+
   it("answers GetBucketLocation from any region, and another account's bucket with AccessDenied", async () => {
     const live = await start();
     const client = new S3Client({ region: 'ap-south-1', endpoint: live.url, credentials, maxAttempts: 1 });
