@@ -10,10 +10,12 @@ import { VPCS_COLLECTOR } from './ec2/vpcs.js';
 import { KMS_KEYS_COLLECTOR } from './kms/keys.js';
 import { METRIC_FILTERS_COLLECTOR } from './logs/metric-filters.js';
 import { SNS_TOPICS_COLLECTOR } from './sns/topics.js';
+import { S3_BUCKETS_COLLECTOR } from './s3/buckets.js';
 
 export const AWS_COLLECTORS: readonly Collector[] = [
   TRAILS as unknown as Collector,
   KMS_KEYS_COLLECTOR as unknown as Collector,
+  S3_BUCKETS_COLLECTOR as unknown as Collector,
   VPCS_COLLECTOR as unknown as Collector,
   CONFIGURATION_RECORDERS_COLLECTOR as unknown as Collector,
   METRIC_FILTERS_COLLECTOR as unknown as Collector,

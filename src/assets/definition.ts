@@ -49,6 +49,16 @@ export interface SqlExpressions {
   jsonArrayLength(json: string, path: JsonPath): string;
   /** A JSON array of strings, comparable with jsonValue of an array. */
   jsonStringArray(values: readonly string[]): string;
+  /** A FROM item over the elements of the array at `path` in `json` (none when it is not an array), each as `${alias}.value`. */
+  jsonArrayElements(json: string, path: JsonPath, alias: string): string;
+  /** An element of jsonArrayElements that is a string, as text (NULL for any other element). */
+  jsonElementText(alias: string): string;
+  /** A JSON object of the named values (each SQL giving text, or JSON from the expressions here). */
+  jsonObject(entries: readonly (readonly [key: string, value: string])[]): string;
+  /** A JSON true or false from a predicate (false when it is NULL). */
+  jsonBoolean(predicate: string): string;
+  /** The JSON array of `value` over the rows of `rows` (a FROM ... WHERE ...), in `order`; the empty array when none. */
+  jsonArrayOf(value: string, rows: string, order: string): string;
 }
 
 /** One field of an asset type beyond those every asset has (src/assets/common.ts). */

@@ -1,5 +1,6 @@
 // Every asset type the inventory knows (docs/architecture.md, "The registry"). Adding a type is adding its definition
 // here; the registry test proves every place that must serve it does.
+import { BUCKET } from './bucket.js';
 import { CONFIGURATION_RECORDER } from './configuration-recorder.js';
 import type { AssetTypeDefinition } from './definition.js';
 import { KMS_KEY } from './kms-key.js';
@@ -12,6 +13,7 @@ import { VPC } from './vpc.js';
 export const ASSET_TYPES: readonly AssetTypeDefinition[] = [
   TRAIL,
   KMS_KEY as unknown as AssetTypeDefinition,
+  BUCKET as unknown as AssetTypeDefinition,
   VPC as unknown as AssetTypeDefinition,
   CONFIGURATION_RECORDER as unknown as AssetTypeDefinition,
   METRIC_FILTER as unknown as AssetTypeDefinition,

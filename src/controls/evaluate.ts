@@ -436,6 +436,9 @@ export async function inventoryState(
   const covered = new Set<string>();
   // The (account, region) scopes whose latest attempt succeeded within the maximum age: what was read there holds.
   const fresh = new Set<string>();
+  // The same for the types listed once per account (S3 buckets), by type and account: their one scope is in the region
+  // they were listed from, not each asset's own.
+  const freshAccounts = new Set<string>();
   const gaps = { push: (text: string, ...accountIds: string[]) => found.push({ accountIds: accountIds.length > 0 ? accountIds : null, text }) };
   const maxAgeHours = options.maxAgeHours ?? DEFAULT_MAX_AGE_HOURS;
   const staleBefore = new Date((options.now ?? new Date()).getTime() - maxAgeHours * 3_600_000).toISOString();
@@ -453,8 +456,10 @@ export async function inventoryState(
     const coverage = await computeCoverage(store, assetType);
     for (const entry of coverage) covered.add(entry.accountId);
     for (const entry of coverage) {
-      if (entry.lastAttemptStatus === 'ok' && !entry.accountFailed && entry.lastSuccessAt !== null && entry.lastSuccessAt >= staleBefore)
+      if (entry.lastAttemptStatus === 'ok' && !entry.accountFailed && entry.lastSuccessAt !== null && entry.lastSuccessAt >= staleBefore) {
         fresh.add(`${entry.accountId}/${entry.region}`);
+        freshAccounts.add(`${assetType}/${entry.accountId}`);
+      }
     }
     if (latest.status === 'running') gaps.push(`sync run ${latest.id} has not finished`);
     if (latest.status === 'interrupted') gaps.push(`sync run ${latest.id} was interrupted before it finished`);
@@ -512,7 +517,11 @@ export async function inventoryState(
   // without a qualifying trail, say) only when nothing of its account is missing, since what is missing could qualify.
   const accountsWithGaps = new Set(found.flatMap((gap) => gap.accountIds ?? []));
   const certain = (asset: FailingAsset) =>
-    asset.region === '' ? covered.has(asset.accountId) && !accountsWithGaps.has(asset.accountId) : fresh.has(`${asset.accountId}/${asset.region}`);
+    asset.region === ''
+      ? covered.has(asset.accountId) && !accountsWithGaps.has(asset.accountId)
+      : registeredType(asset.assetType)?.scope === 'account'
+        ? freshAccounts.has(`${asset.assetType}/${asset.accountId}`)
+        : fresh.has(`${asset.accountId}/${asset.region}`);
   return { gaps: found, accountIds: [...covered], certain };
 }
 

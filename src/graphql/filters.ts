@@ -181,10 +181,16 @@ export function filterInputsSdl(type: FilterableTypeNode, schema: FilterSchema |
   const relationLines = relations.flatMap(({ name, target, cardinality }) =>
     RELATION_OPERATORS[cardinality].map((op) => `  "${name}: ${RELATION_HELP[op]}"\n  ${relationKey(name, op)}: ${target}${WHERE_SUFFIX}`),
   );
-  const json = { objectTypes: options?.objectTypes ?? new Map(), inputs: options?.jsonInputs ?? new Map<string, string>() };
+  const json = {
+    objectTypes: options?.objectTypes ?? new Map(),
+    inputs: options?.jsonInputs ?? new Map<string, string>(),
+    rowTypes: options?.filteredTypes ?? new Set(),
+  };
   const jsonLines = (type.fields ?? []).flatMap((field) => {
     const column = filterSchema.columns.get(field.name.value);
-    if (field.arguments?.length || column?.kind !== 'json' || column.shape === undefined) return [];
+    // Page arguments (limit, offset) choose which items a query returns, not which exist: still filtered inside.
+    if (field.arguments?.some((argument) => argument.name.value !== 'limit' && argument.name.value !== 'offset')) return [];
+    if (column?.kind !== 'json' || column.shape === undefined) return [];
     return jsonMemberLines(typeName, field, column.shape, json);
   });
   const sdl = [
@@ -237,6 +243,8 @@ const JSON_SCALARS: Readonly<Record<string, ColumnKind>> = { ID: 'string', Strin
 interface JsonInputs {
   objectTypes: ReadonlyMap<string, FilterableTypeNode>;
   inputs: Map<string, string>;
+  /** Types read from rows of their own (the filtered types): a field of one inside a JSON object is resolved, not held. */
+  rowTypes: ReadonlySet<string>;
 }
 
 /**
@@ -280,7 +288,7 @@ function jsonMemberLines(holder: string, field: FieldDefinitionNode, shape: Json
 function jsonObjectInput(type: FilterableTypeNode, shape: Readonly<Record<string, JsonShape>>, json: JsonInputs): void {
   const typeName = type.name.value;
   const where = `${typeName}${WHERE_SUFFIX}`;
-  const fields = (type.fields ?? []).filter((field) => !field.arguments?.length);
+  const fields = (type.fields ?? []).filter((field) => !field.arguments?.length && !json.rowTypes.has(namedTypeName(field.type)));
   for (const key of Object.keys(shape)) {
     if (!fields.some((field) => field.name.value === key)) throw new Error(`schema: the shape of ${typeName} names ${key}, which type ${typeName} does not have`);
   }

@@ -36,6 +36,7 @@ import { NAMED_CHECKS } from './named-checks.js';
 import { DEFAULT_PAGE_SIZE, pageLimits, registerPageLimits, rowListSizes, unlimitedListSize, type PageLimits } from './pages.js';
 import { rowListResolvers } from './row-lists.js';
 import { kmsKeyUsable } from './trail-key.js';
+import { bucketResolvers } from './bucket.js';
 import type { KeyUsability } from '../model/trail-key-verdict.js';
 import { selectedFields } from './selection.js';
 
@@ -262,7 +263,7 @@ const errorOf = (code: string | null, message: string | null): ScopeError | null
 const ACCOUNT_ID = /^\d{12}$/;
 
 /** Fields that resolve from other stored fields: the columns to read for them. */
-const FIELDS_READ_FOR: Readonly<Record<string, readonly string[]>> = { account: ['accountId'], kmsKeyUsable: ['kmsKeyID', 'homeRegion'] };
+const FIELDS_READ_FOR: Readonly<Record<string, readonly string[]>> = { account: ['accountId'], kmsKeyUsable: ['kmsKeyID', 'homeRegion', 's3BucketName'] };
 
 /** The store fields to read for the API fields a query selects. */
 function storeFields(fields: readonly string[]): string[] {
@@ -506,6 +507,12 @@ const trailKeyLoader =
   async (trailId: string): Promise<AssetRow | undefined> =>
     (await pagedLoader(context, 'Trail.kmsKey', {}, (ids: readonly string[]) => reader.relatedAssets(context.store, 'Trail', 'kmsKey', ids)).load(trailId))[0];
 
+/** Each trail's stored bucket, through Trail.s3Bucket's loader: one statement for a whole list, shared with s3Bucket. */
+const trailBucketLoader =
+  (context: GraphQLContext) =>
+  async (trailId: string): Promise<AssetRow | undefined> =>
+    (await pagedLoader(context, 'Trail.s3Bucket', {}, (ids: readonly string[]) => reader.relatedAssets(context.store, 'Trail', 's3Bucket', ids)).load(trailId))[0];
+
 /**
  * The named checks (src/graphql/named-checks.ts): each reads its list through the store with its filter at the
  * request's time, held to the bounds of any root list.
@@ -543,6 +550,7 @@ const accountAssetResolvers = {
 
 const createResolvers = (limits: PageLimits, assetTypes: readonly AssetTypeDefinition[], typeDefs: readonly string[]) => {
   const perType = assetTypeResolvers(limits, assetTypes, typeDefs);
+  const bucket = bucketResolvers(limits);
   return {
     DateTime,
     JSON: JSONScalar,
@@ -573,7 +581,8 @@ const createResolvers = (limits: PageLimits, assetTypes: readonly AssetTypeDefin
         const fields = storeFields([...selectedFields(info), 'kmsKeyUsable']);
         const encrypted = await fromStore(() => reader.findAssetsOfType(context.store, 'Trail', { AND: [args.where ?? {}, { kmsKeyID_NOT: '' }] }, { fields }));
         const loadKey = trailKeyLoader(context);
-        const verdicts = await Promise.all(encrypted.map((trail) => kmsKeyUsable(trail, context, loadKey)));
+        const loadBucket = trailBucketLoader(context);
+        const verdicts = await Promise.all(encrypted.map((trail) => kmsKeyUsable(trail, context, loadKey, loadBucket)));
         const judged = encrypted.filter((_, i) => verdicts[i]?.verdict === args.verdict);
         const offset = read.page.offset ?? 0;
         const page = judged.slice(offset, read.page.limit === undefined ? undefined : offset + read.page.limit);
@@ -670,9 +679,11 @@ const createResolvers = (limits: PageLimits, assetTypes: readonly AssetTypeDefin
       asset: async (asset: ControlResultAsset, _: unknown, context: GraphQLContext) => (await context.loaders.nodeById.load(asset.assetId)) ?? null,
     },
     ...perType.types,
+    Bucket: { ...perType.types.Bucket, ...bucket.Bucket },
+    TrailEventSelectorDataResource: bucket.TrailEventSelectorDataResource,
     Trail: {
       ...perType.types.Trail,
-      kmsKeyUsable: (trail: AssetRow, _: unknown, context: GraphQLContext) => kmsKeyUsable(trail, context, trailKeyLoader(context)),
+      kmsKeyUsable: (trail: AssetRow, _: unknown, context: GraphQLContext) => kmsKeyUsable(trail, context, trailKeyLoader(context), trailBucketLoader(context)),
     },
   };
 };

@@ -18,8 +18,8 @@ export interface TrailKeyVerdict {
   notes: string[];
 }
 
-/** The trail's fields the verdict reads. */
-export type VerdictTrail = { arn: string; homeRegion: string; kmsKeyID: string };
+/** The trail's fields the verdict reads (s3BucketName names the bucket in notes). */
+export type VerdictTrail = { arn: string; homeRegion: string; kmsKeyID: string; s3BucketName?: string };
 
 /** The key's fields the verdict reads, as stored (null: the call that reads it failed). */
 export type VerdictKey = Pick<KmsKeyRecord, 'arn' | 'region' | 'managementType' | 'keyState' | 'keySpec' | 'keyUsage' | 'policyDocument'>;
@@ -30,7 +30,7 @@ export interface TrailKeyFacts {
   key: VerdictKey | undefined;
   /** Whether the key's account and region are synced without a gap, so that a key missing there does not exist. */
   keyScopeSynced: boolean;
-  /** The region of the trail's S3 bucket, when the inventory knows it (undefined: the home region stands in). */
+  /** The region of the trail's S3 bucket (Trail.s3Bucket), when the inventory holds it (undefined: the home region stands in). */
   bucketRegion?: string;
 }
 
@@ -78,7 +78,11 @@ export function trailKeyVerdict({ trail, key, keyScopeSynced, bucketRegion }: Tr
 
   // AWS: the key must be in the region of the bucket that receives the logs.
   const logsRegion = bucketRegion ?? trail.homeRegion;
-  if (bucketRegion === undefined) notes.push(`the trail's home region (${trail.homeRegion}) stands in for its bucket's region, which the inventory does not collect yet`);
+  if (bucketRegion === undefined) {
+    notes.push(
+      `the trail's home region (${trail.homeRegion}) stands in for its bucket's region: the inventory does not hold the bucket (${trail.s3BucketName ?? 'unnamed'})`,
+    );
+  }
   if (keyRegion !== undefined && keyRegion !== logsRegion) {
     unusable.push(`the key is in ${keyRegion}, the ${bucketRegion === undefined ? "trail's home region" : "trail's bucket"} in ${logsRegion}`);
   }

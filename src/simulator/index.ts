@@ -24,4 +24,5 @@ export { LIST_TAGS_MAX_RESOURCE_IDS } from './cloudtrail/operations.js';
 export { formatJavaDouble } from './json.js';
 export { KMS_PAGE_LIMITS } from './kms/operations.js';
 export { SIM_SERVICES } from './services.js';
+export { S3_IAM_ACTIONS } from './s3/service.js';
 export type { SimService } from './service.js';

@@ -2,11 +2,13 @@
 // Field names follow the AWS API shapes (PascalCase) so a scenario reads like a DescribeTrails response.
 import type { SimConfigurationRecorder } from './config/scenario.js';
 import type { SimVpc } from './ec2/scenario.js';
+import type { SimBucket, SimPublicAccessBlock } from './s3/scenario.js';
 import type { SimMetricAlarm, SimMetricFilter, SimSnsTopic } from './monitoring-shapes.js';
 
 export type { SimConfigurationRecorder } from './config/scenario.js';
 export type { SimFlowLog, SimVpc } from './ec2/scenario.js';
 export type * from './monitoring-shapes.js';
+export type { SimBucket, SimBucketGrant, SimPublicAccessBlock } from './s3/scenario.js';
 
 /** Regions enabled in every account unless the scenario says otherwise (AWS: opt-in-not-required). */
 export const DEFAULT_REGIONS = [
@@ -215,10 +217,13 @@ export interface SimAccount {
   MetricFilters?: SimMetricFilter[];
   MetricAlarms?: SimMetricAlarm[];
   SnsTopics?: SimSnsTopic[];
+  /** S3 buckets of the account, each in its own region, and its account-level Block Public Access (absent: none set). */
+  Buckets?: SimBucket[];
+  PublicAccessBlock?: SimPublicAccessBlock;
 }
 
 /** The services that apply faults, the rate limit and transient errors. */
-export type FaultService = 'cloudtrail' | 'kms' | 'ec2' | 'config' | 'logs' | 'cloudwatch' | 'sns';
+export type FaultService = 'cloudtrail' | 'kms' | 'ec2' | 'config' | 'logs' | 'cloudwatch' | 'sns' | 's3' | 's3control';
 
 /**
  * A fault the simulator injects. Unset selectors match everything, except `service`: a fault without it applies to
@@ -278,7 +283,7 @@ export interface Scenario {
 
 /** One request the simulator answered, for tests to inspect. */
 export interface SimCall {
-  service: 'cloudtrail' | 'sts' | 'ec2' | 'organizations' | 'kms' | 'config' | 'logs' | 'cloudwatch' | 'sns';
+  service: 'cloudtrail' | 'sts' | 'ec2' | 'organizations' | 'kms' | 'config' | 'logs' | 'cloudwatch' | 'sns' | 's3' | 's3control';
   operation: string;
   region: string;
   accountId: string | undefined;

@@ -8,6 +8,7 @@ import { EC2_SERVICE } from './ec2/service.js';
 import { KMS_SERVICE } from './kms/service.js';
 import { LOGS_SERVICE } from './logs/service.js';
 import { ORGANIZATIONS_SERVICE } from './organizations.js';
+import { S3_SERVICE } from './s3/service.js';
 import type { RequestSignature, SimService } from './service.js';
 import { SNS_SERVICE } from './sns/service.js';
 import { STS_SERVICE } from './sts.js';
@@ -22,6 +23,7 @@ export const SIM_SERVICES: readonly SimService[] = [
   SNS_SERVICE,
   STS_SERVICE,
   CONFIG_SERVICE,
+  S3_SERVICE,
 ];
 
 /**

@@ -89,7 +89,7 @@ export function assetColumns(type: AssetTypeDefinition, d: Dialect): AssetColumn
     ...type.fields.map(
       (f): AssetColumn =>
         f.computed
-          ? { field: f.field, sql: `(${f.computed(d)})`, name: f.column, kind: kindOf(f), nullable: f.nullable }
+          ? { field: f.field, sql: `(${f.computed(d)})`, name: f.column, kind: kindOf(f), nullable: f.nullable, ...(f.shape === undefined ? {} : { shape: f.shape }) }
           : { ...column(f.field, f.column, kindOf(f), f.nullable), ...(f.shape === undefined ? {} : { shape: f.shape }) },
     ),
     column('tagsKnown', 'tags_known', 'boolean'),

@@ -1,7 +1,7 @@
 // Coverage (README, Querying: history and freshness): for an asset type, every (account, region) the inventory knows
 // of, and how its latest sync went. The GraphQL API and the control engine both read it from here, so they can never
 // disagree.
-import { ASSET_TYPE_NAMES, COLLECTOR_BY_ASSET_TYPE } from '../assets/registry.js';
+import { ASSET_TYPE_NAMES, assetType as assetTypeOf, COLLECTOR_BY_ASSET_TYPE } from '../assets/registry.js';
 import type { AccountAttempt, InventoryStore, ScopeError, ScopeState } from './store.js';
 
 export type CoverageStatus = 'ok' | 'skipped' | 'failed' | 'never';
@@ -38,13 +38,16 @@ export class UnknownAssetTypeError extends Error {
 export async function computeCoverage(store: InventoryStore, assetType: string): Promise<CoverageEntry[]> {
   const collector = COLLECTOR_BY_ASSET_TYPE[assetType];
   if (!collector) throw new UnknownAssetTypeError(assetType);
+  // A type listed once per account (S3 buckets) has one scope per account, in the region it was listed from: the
+  // account's other enabled regions are no gap of it.
+  const perAccount = assetTypeOf(assetType)?.scope === 'account';
   const [scopes, accounts] = await Promise.all([store.scopeStates(collector), store.accountAttempts(collector)]);
 
   const accountOf = new Map(accounts.map((account) => [account.accountId, account]));
   const entries: CoverageEntry[] = scopes.map((scope) => scopeEntry(scope, accountOf.get(scope.accountId)));
   const attempted = new Set(scopes.map((scope) => `${scope.accountId}/${scope.region}`));
   for (const account of accounts) {
-    const never = (account.enabledRegions ?? []).filter((region) => !attempted.has(`${account.accountId}/${region}`));
+    const never = perAccount ? [] : (account.enabledRegions ?? []).filter((region) => !attempted.has(`${account.accountId}/${region}`));
     for (const region of never) entries.push(neverEntry(account, region));
     // An account reached or tried with none of its regions known is still a gap: it stands as a whole, region "".
     const knowsRegions = never.length > 0 || scopes.some((scope) => scope.accountId === account.accountId);

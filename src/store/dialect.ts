@@ -59,6 +59,10 @@ export const SQLITE_DIALECT: Dialect = {
   jsonIsTrue: (json, path) => `json_extract(${json}, ${sqlitePath(path)}) = 1`,
   jsonArrayLength: (json, path) => `json_array_length(${json}, ${sqlitePath(path)})`,
   jsonStringArray: (values) => `json_array(${values.map(quote).join(', ')})`,
+  jsonObject: (entries) => `json_object(${entries.map(([key, value]) => `${quote(key)}, ${value}`).join(', ')})`,
+  jsonBoolean: (predicate) => `json(CASE WHEN ${predicate} THEN 'true' ELSE 'false' END)`,
+  // json_group_array gives '[]' over no rows; ordered by a subquery, as SQLite's aggregate takes no ORDER BY before 3.44.
+  jsonArrayOf: (value, rows, order) => `(SELECT json_group_array(json(item)) FROM (SELECT ${value} AS item ${rows} ORDER BY ${order}) items)`,
   // json_each walks an object's members or a scalar itself: only an array is walked.
   jsonArrayElements: (json, path, alias) => `json_each(CASE json_type(${json}, ${sqlitePath(path)}) WHEN 'array' THEN ${json} END, ${sqlitePath(path)}) ${alias}`,
   jsonElementText: (alias) => `(CASE ${alias}.type WHEN 'text' THEN ${alias}.value END)`,
@@ -117,6 +121,9 @@ export const POSTGRES_DIALECT: Dialect = {
     return `(CASE WHEN ${value} IS NULL THEN NULL WHEN jsonb_typeof(${value}) = 'array' THEN jsonb_array_length(${value}) ELSE 0 END)`;
   },
   jsonStringArray: (values) => `${quote(JSON.stringify(values))}::jsonb`,
+  jsonObject: (entries) => `jsonb_build_object(${entries.map(([key, value]) => `${quote(key)}::text, ${value}`).join(', ')})`,
+  jsonBoolean: (predicate) => `to_jsonb(coalesce(${predicate}, FALSE))`,
+  jsonArrayOf: (value, rows, order) => `(SELECT coalesce(jsonb_agg(${value} ORDER BY ${order}), '[]'::jsonb) ${rows})`,
   // jsonb_array_elements fails on anything but an array: whatever else is there has no elements.
   jsonArrayElements: (json, path, alias) => {
     const value = `${json} #> ${postgresPath(path)}`;

@@ -10,6 +10,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, Me
 import type { AwsClientClass, AwsClients } from '../../collectors/collector.js';
 import { baseCredentials, credentialsProvider, type Credentials } from './credentials.js';
 import { signingAccount, tagAccountCall, type AccountCall } from './account-call.js';
+import { localEndpointLookup, withAddressEndpoints } from './local-endpoints.js';
 import type { CallLimiter } from './limits.js';
 
 /** Where a sync's collectors get each account's clients: RunClients in this thread, or SdkThreads spread over threads. */
@@ -59,7 +60,11 @@ const NO_CREDENTIALS: AwsCredentialIdentityProvider & { memoized: true } = Objec
  * (AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL or the profile) is looked up by its clients once.
  */
 export class RunClients implements SyncClients {
-  readonly agents = { httpAgent: new HttpAgent({ keepAlive: true }), httpsAgent: new HttpsAgent({ keepAlive: true }) };
+  // The lookup lets the host names S3's rules make of a local endpoint reach it (src/sync/local-endpoints.ts).
+  readonly agents = {
+    httpAgent: new HttpAgent({ keepAlive: true, lookup: localEndpointLookup }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, lookup: localEndpointLookup }),
+  };
   private readonly clients = new Map<string, SdkClient>();
   /** The request handler the first client built from the run's handler settings, given to every later client. */
   private sharedHandler: unknown;
@@ -93,10 +98,13 @@ export class RunClients implements SyncClients {
         requestHandler: this.sharedHandler ?? { ...this.options.requestHandler, ...this.agents },
         // The middleware is resolved once per command type, not per call: no client adds middleware after its first call.
         cacheMiddleware: true,
+        // A bucket request sent to another region than the bucket's is retried in the region S3 names.
+        ...(service === 's3' ? { followRegionRedirects: true } : {}),
         region,
       };
       client = new (Client as unknown as new (config: unknown) => SdkClient)(config);
       this.sharedHandler ??= client.config.requestHandler;
+      if (service === 's3control') withAddressEndpoints(client.config as { endpointProvider?: never });
       this.limiter.attach(client, region, service);
       signAsEachAccount(client);
       withFastProperties(client.config);

@@ -9,6 +9,8 @@ export const SDK_PACKAGES: Readonly<Record<string, string>> = {
   EC2Client: '@aws-sdk/client-ec2',
   KMSClient: '@aws-sdk/client-kms',
   SNSClient: '@aws-sdk/client-sns',
+  S3Client: '@aws-sdk/client-s3',
+  S3ControlClient: '@aws-sdk/client-s3-control',
   STSClient: '@aws-sdk/client-sts',
 };
 

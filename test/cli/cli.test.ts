@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ASSET_TYPES } from '../../src/assets/registry.js';
 import { CONTROLS_DIR } from '../../src/paths.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { awsEnv } from '../support/aws.js';
@@ -98,6 +99,17 @@ describe('inventory', () => {
       'kms:GetKeyPolicy',
       'kms:ListAliases',
       'kms:ListResourceTags',
+      's3:ListAllMyBuckets',
+      's3:GetBucketLocation',
+      's3:GetBucketAcl',
+      's3:GetBucketPolicy',
+      's3:GetBucketPolicyStatus',
+      's3:GetBucketPublicAccessBlock',
+      's3:GetAccountPublicAccessBlock',
+      's3:GetBucketLogging',
+      's3:GetEncryptionConfiguration',
+      's3:GetBucketVersioning',
+      's3:GetBucketTagging',
       'ec2:DescribeVpcs',
       'ec2:DescribeFlowLogs',
       'config:DescribeConfigurationRecorders',
@@ -277,11 +289,8 @@ describe('inventory sync', () => {
     const { code, stdout } = await runCli(['sync', '--db', db, '--format', 'json'], { ...awsEnv(sim, sim.scenario.accounts[0]), INVENTORY_REGIONS: 'us-east-1' });
     expect(code).toBe(0);
     expect(JSON.parse(stdout).scopes.map((s: { collector: string; region: string }) => [s.collector, s.region])).toEqual([
-      ['aws.cloudtrail.trails', 'us-east-1'],
-      ['aws.kms.keys', 'us-east-1'],
-      ['aws.logs.metric-filters', 'us-east-1'],
-      ['aws.cloudwatch.alarms', 'us-east-1'],
-      ['aws.sns.topics', 'us-east-1'],
+      // One scope per collector: every one lists us-east-1 (buckets are listed from it, once per account).
+      ...ASSET_TYPES.map((type) => [type.collector, 'us-east-1']),
     ]);
   });
 
@@ -290,7 +299,7 @@ describe('inventory sync', () => {
     const env = { ...awsEnv(sim), AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNKEY000000', AWS_SECRET_ACCESS_KEY: 'x' };
     const { code, stdout } = await runCli(['sync', '--db', db, '--max-attempts', '1'], env);
     expect(code).toBe(3);
-    expect(stdout).toContain('Sync runs 1 (aws.cloudtrail.trails) failed, 2 (aws.kms.keys) failed, 3 (aws.logs.metric-filters) failed');
+    expect(stdout).toContain('Sync runs 1 (aws.cloudtrail.trails) failed, 2 (aws.kms.keys) failed, 3 (aws.s3.buckets) failed');
     expect(stdout).toMatch(/default credentials: InvalidClientTokenId: /);
     expect((await runCli(['check', '--db', db, '--format', 'json'])).code).toBe(3);
   });

@@ -41,9 +41,11 @@ describe('inventory demo', () => {
       const output = demo.output();
       // One run per collector: trails, KMS keys, metric filters, alarms and SNS topics.
       expect(output).toMatch(/Sync runs \d+ \(aws\.cloudtrail\.trails\) succeeded, \d+ \(aws\.kms\.keys\) succeeded/);
-      // 3 accounts × 17 regions, and one opted-in region, for each of the five collectors.
-      expect(output).toContain('scopes: 260 ok, 0 skipped, 0 failed');
-      expect(output).toContain('  trails: 89 sightings, 5 new, 0 changed, 0 deleted\n  kms keys: 9 sightings, 9 new, 0 changed, 0 deleted\n');
+      // 3 accounts × 17 regions, and one opted-in region, for each of the seven regional collectors; buckets once per account.
+      expect(output).toContain('scopes: 367 ok, 0 skipped, 0 failed');
+      expect(output).toContain(
+        '  trails: 89 sightings, 5 new, 0 changed, 0 deleted\n  kms keys: 9 sightings, 9 new, 0 changed, 0 deleted\n  buckets: 8 sightings, 8 new, 0 changed, 0 deleted\n',
+      );
       // The demo's VPCs (src/simulator/scenarios/demo-vpc-config.ts): one, three and one; a recorder in every region but
       // one of the workloads account's.
       expect(output).toContain('  VPCs: 5 sightings, 5 new, 0 changed, 0 deleted\n  configuration recorders: 50 sightings, 50 new, 0 changed, 0 deleted\n');

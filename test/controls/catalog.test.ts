@@ -130,7 +130,7 @@ describe('a broken control file', () => {
       { ...seed(), undecided: 'trails(options:{limit:5}){id}' },
       /undecided can never return an asset, so the control could pass on assets it cannot decide: options\.limit/,
     ],
-    ['an unknown asset type', { ...seed(), assetTypes: ['Bucket'] }, /unknown asset type "Bucket"/],
+    ['an unknown asset type', { ...seed(), assetTypes: ['ObjectContainer'] }, /unknown asset type "ObjectContainer"/],
     [
       'a query that pages',
       { ...seed(), query: 'trails(where:{kmsKeyID:""}, options:{limit:10}){id}' },

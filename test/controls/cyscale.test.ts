@@ -111,7 +111,7 @@ describe("Cyscale's control library, as copied", () => {
       .flatMap((f) => f.rules)
       .filter((rule) => rule.subjects.some((s) => !['Connector', ...ASSET_TYPES.map((t) => t.internalAssetType)].includes(s)));
     expect(waiting).toHaveLength(uncollected.length);
-    expect(waiting.length).toBeGreaterThan(90);
+    expect(waiting.length).toBeGreaterThan(80);
     // The named checks the schema does not have are refused by name, never run.
     for (const { reason } of notEvaluated.filter((r) => r.reason.startsWith('query uses root field'))) {
       expect(reason).toMatch(/^query uses root field \w+, which the inventory does not have \(queries\/.*\.json\)$/);
@@ -142,12 +142,12 @@ describe("Cyscale's control library, as copied", () => {
       expect(v.rules!.filter((r) => r.verdict === 'NOT EVALUATED')).toEqual(v.notEvaluated!.map((r) => ({ ...r, verdict: 'NOT EVALUATED' })));
       for (const account of v.accounts ?? []) expect(account.verdict, `${v.controlId} ${account.accountId}`).not.toBe('PASS');
     }
-    const bucket = byId(verdicts).get('aws-logging-3')!;
-    expect(bucket).toMatchObject({
+    const certificates = byId(verdicts).get('aws-1-3-0-iam-19')!;
+    expect(certificates).toMatchObject({
       verdict: 'ERROR',
       reason: expect.stringMatching(/^not evaluated: 1 of 1 rule cannot be evaluated on this inventory, so the control cannot pass: /),
     });
-    expect(bucket.reason).toContain('waits for asset type Bucket');
+    expect(certificates.reason).toContain('waits for asset type IAMServerCertificate');
   });
 
   it('is listed by `inventory controls validate`, per control, evaluated or not and why (exit 0)', async () => {
@@ -157,7 +157,7 @@ describe("Cyscale's control library, as copied", () => {
       /^134 controls valid in \S+ \(Cyscale's layout\): \d+ AWS rules evaluated, \d+ not evaluated \(their controls are ERROR, never PASS\); 5 left out\n/,
     );
     expect(stdout).toMatch(
-      /^ {2}aws-logging-3 {2}controls\/aws-logging-3\.json {2}NOT EVALUATED\n {4}rule 1 \(aws-logging-3-[a-z0-9-]+\) {2}NOT EVALUATED: waits for asset type Bucket/m,
+      /^ {2}aws-1-3-0-iam-19 {2}controls\/aws-1-3-0-iam-19\.json {2}NOT EVALUATED\n {4}rule 1 \(aws-1-3-0-iam-19-[a-z0-9-]+\) {2}NOT EVALUATED: waits for asset type IAMServerCertificate/m,
     );
     expect(stdout).toContain('    rule 2 (gcp-iam-users-no-mfa): for gcp: left out, not AWS\n');
     expect(stdout).toContain('left out:\n  controls/aws-access-analyzer-enabled.json: left out: disabled in the library (isEnabled: false)\n');
@@ -175,7 +175,7 @@ describe("a small catalog in Cyscale's layout over known trails", () => {
     'stopped-is-logging': `{ trail(id:"${arn('stopped')}"){ isLogging } }`,
     'accounts-of-unencrypted': 'trails(where:{kmsKeyID:""}){ account { id accountId } }',
     'logging-trails-not-failed': 'trails(where:{ NOT: { id_IN: $failedAssetsIdentifiers }, isLogging: true }){...AssetFragment}',
-    buckets: '{ buckets(where:{isPublic:true}) {...AssetFragment} }',
+    buckets: '{ objectContainers(where:{isPublic:true}) {...AssetFragment} }',
   };
   const controls = (): Record<string, Rule[]> => ({
     'log-validation': [{ query: 'no-log-validation' }],
@@ -185,7 +185,7 @@ describe("a small catalog in Cyscale's layout over known trails", () => {
     'stopped-logs': [{ query: 'stopped-is-logging', expectedResult: 'true', returnPath: 'isLogging' }],
     'stopped-not-logging': [{ query: 'stopped-is-logging', expectedResult: 'false', returnPath: 'isLogging' }],
     'validation-and-logging': [{ query: 'no-log-validation' }, { query: 'not-logging' }, { query: 'unencrypted', cloudProviders: ['gcp'] }],
-    'validation-and-buckets': [{ query: 'no-log-validation' }, { query: 'buckets', subjects: ['Bucket'] }],
+    'validation-and-buckets': [{ query: 'no-log-validation' }, { query: 'buckets', subjects: ['ObjectContainer'] }],
     'account-level': [{ query: 'accounts-of-unencrypted', subjects: ['Connector'], returnPath: 'account' }],
     'applicable-by-slug': [{ query: 'unencrypted', applicableAssetsQuery: 'logging-trails-not-failed' }],
     'applicable-inline': [
@@ -242,16 +242,17 @@ describe("a small catalog in Cyscale's layout over known trails", () => {
   it('is ERROR, not PASS, when a rule waits for an asset type, though every rule it can run holds; in every format', async () => {
     const { catalog, verdicts: v } = await verdicts();
     expect(catalog.controls.find((c) => c.id === 'validation-and-buckets')!.notEvaluated).toEqual([
-      { rule: 'rule 2 (buckets)', reason: `waits for asset type Bucket (the inventory collects ${ASSET_TYPE_NAMES.join(', ')})` },
+      { rule: 'rule 2 (buckets)', reason: `waits for asset type ObjectContainer (the inventory collects ${ASSET_TYPE_NAMES.join(', ')})` },
     ]);
     const waiting = v.get('validation-and-buckets')!;
     expect(waiting).toMatchObject({
       verdict: 'ERROR',
-      reason: `not evaluated: 1 of 2 rules cannot be evaluated on this inventory, so the control cannot pass: rule 2 (buckets): waits for asset type Bucket (the inventory collects ${ASSET_TYPE_NAMES.join(', ')})`,
-      notEvaluated: [{ rule: 'rule 2 (buckets)', reason: `waits for asset type Bucket (the inventory collects ${ASSET_TYPE_NAMES.join(', ')})` }],
+      reason:
+        `not evaluated: 1 of 2 rules cannot be evaluated on this inventory, so the control cannot pass: rule 2 (buckets): waits for asset type ObjectContainer (the inventory collects ${ASSET_TYPE_NAMES.join(', ')})`,
+      notEvaluated: [{ rule: 'rule 2 (buckets)', reason: `waits for asset type ObjectContainer (the inventory collects ${ASSET_TYPE_NAMES.join(', ')})` }],
       accounts: [{ accountId: ONE, verdict: 'ERROR', evaluated: 3, failing: 0 }],
     });
-    expect(verdictsAsText([waiting])).toContain('       NOT EVALUATED  rule 2 (buckets): waits for asset type Bucket');
+    expect(verdictsAsText([waiting])).toContain('       NOT EVALUATED  rule 2 (buckets): waits for asset type ObjectContainer');
     expect(verdictForAccount(waiting, ONE)).toMatchObject({
       verdict: 'ERROR',
       reason: expect.stringContaining(`filtered to account ${ONE}: not every rule could be evaluated: rule 2 (buckets)`),
@@ -329,9 +330,9 @@ describe("inventory check --controls <Cyscale's layout>", () => {
     const dir = cyscaleCatalog(
       {
         encryption: [{ query: 'unencrypted' }],
-        buckets: [{ query: 'buckets', subjects: ['Bucket'] }],
+        buckets: [{ query: 'buckets', subjects: ['ObjectContainer'] }],
       },
-      { unencrypted: 'trails(where:{kmsKeyID:""}){...AssetFragment}', buckets: '{ buckets {...AssetFragment} }' },
+      { unencrypted: 'trails(where:{kmsKeyID:""}){...AssetFragment}', buckets: '{ objectContainers {...AssetFragment} }' },
     );
     const run = (...args: string[]) => runInProcess(['check', '--db', sqlite!.path, '--controls', dir, '--no-record', ...args]);
     const table = await run();
@@ -342,7 +343,7 @@ describe("inventory check --controls <Cyscale's layout>", () => {
     const json = JSON.parse((await run('--format', 'json')).stdout) as { verdicts: ControlVerdict[] };
     expect(json.verdicts.find((v) => v.controlId === 'buckets')).toMatchObject({
       verdict: 'ERROR',
-      notEvaluated: [{ rule: 'rule 1 (buckets)', reason: expect.stringMatching(/^waits for asset type Bucket/) }],
+      notEvaluated: [{ rule: 'rule 1 (buckets)', reason: expect.stringMatching(/^waits for asset type ObjectContainer/) }],
       rules: [{ rule: 'rule 1 (buckets)', verdict: 'NOT EVALUATED' }],
     });
     // Only the controls that can be evaluated: PASS, exit 0.

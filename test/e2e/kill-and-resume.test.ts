@@ -47,6 +47,7 @@ describe('a sync killed with SIGKILL', () => {
     expect(before.trails).toEqual([...org.trailArns].sort());
     expect(before.kmsKeys).toEqual(scenarioKeyArns(org));
     expect(before.kmsKeys.length).toBeGreaterThan(0);
+    expect(before.buckets.length).toBeGreaterThan(0);
     const firstRuns = runIds(db);
     expect(firstRuns).toHaveLength(COLLECTORS.length);
 
@@ -113,15 +114,18 @@ describe('a sync stopped with Ctrl-C (SIGINT)', () => {
     const reader = new Database(db, { readonly: true });
     const finished = COLLECTORS.map((_, i) => accountsScopes(reader, i + 1));
     reader.close();
-    for (const scopesByAccount of finished) {
+    for (const [i, scopesByAccount] of finished.entries()) {
+      // Buckets are listed once per account, the other types in each region.
+      const scopesPerAccount = COLLECTORS[i] === 'aws.s3.buckets' ? 1 : REGIONS.length;
       const written = [...scopesByAccount.values()].reduce((n, count) => n + count, 0);
       expect(written).toBeGreaterThan(0);
-      expect(written).toBeLessThan(org.activeAccountIds.length * REGIONS.length);
+      expect(written).toBeLessThan(org.activeAccountIds.length * scopesPerAccount);
       // An account in progress was finished, in every collector: none is left with part of its regions.
-      expect([...scopesByAccount.values()].filter((count) => count !== REGIONS.length)).toEqual([]);
+      expect([...scopesByAccount.values()].filter((count) => count !== scopesPerAccount)).toEqual([]);
     }
     // Each collector finished the same accounts: Ctrl-C stops accounts, not a collector in the middle of one.
     expect([...finished[1]!.keys()].sort()).toEqual([...finished[0]!.keys()].sort());
+    expect([...finished[2]!.keys()].sort()).toEqual([...finished[0]!.keys()].sort());
     const store = SqliteStore.open(db);
     for (const [i, collector] of COLLECTORS.entries()) expect(await store.latestSyncRun(collector)).toMatchObject({ id: i + 1, status: 'interrupted' });
     await store.close();
@@ -167,12 +171,12 @@ function scopesWritten(path: string): number {
   }
 }
 
-/** The trails and KMS keys a default query shows (not deleted), read straight from the file. */
-function liveAssets(path: string): { trails: string[]; kmsKeys: string[] } {
+/** The trails, KMS keys and buckets a default query shows (not deleted), read straight from the file. */
+function liveAssets(path: string): { trails: string[]; kmsKeys: string[]; buckets: string[] } {
   const db = new Database(path, { readonly: true });
   try {
     const live = (table: string) => (db.prepare(`SELECT arn FROM ${table} WHERE deleted_at IS NULL ORDER BY arn`).all() as { arn: string }[]).map((r) => r.arn);
-    return { trails: live('trails'), kmsKeys: live('kms_keys') };
+    return { trails: live('trails'), kmsKeys: live('kms_keys'), buckets: live('buckets') };
   } finally {
     db.close();
   }

@@ -250,7 +250,7 @@ describe('coverage', () => {
 
   it('refuses an unknown asset type, naming the known ones', async () => {
     temp = await openTempStore();
-    const result = await runQuery(api, temp.store, '{ coverage(assetType: "Bucket") { accountId } }');
-    expect(result.errors?.[0]).toMatchObject({ message: `unknown asset type "Bucket" (known: ${ASSET_TYPE_NAMES.join(', ')})`, extensions: { code: 'BAD_USER_INPUT' } });
+    const result = await runQuery(api, temp.store, '{ coverage(assetType: "ObjectContainer") { accountId } }');
+    expect(result.errors?.[0]).toMatchObject({ message: `unknown asset type "ObjectContainer" (known: ${ASSET_TYPE_NAMES.join(', ')})`, extensions: { code: 'BAD_USER_INPUT' } });
   });
 });

@@ -115,12 +115,15 @@ describe('Trail.kmsKeyUsable', () => {
     expect(await names('verdict: UNUSABLE, limit: 1, offset: 1')).toEqual(['missing-key']);
   });
 
-  it('reads the keys of a whole list in one store call, shared with Trail.kmsKey when both are asked', async () => {
+  it('reads the keys, and the buckets, of a whole list in one store call each, shared with Trail.kmsKey and Trail.s3Bucket when asked', async () => {
     const spy = vi.spyOn(temp.store, 'relatedAssets');
-    const result = await runQuery(api, temp.store, '{ trails(where: {kmsKeyID_NOT: ""}) { kmsKey { id } kmsKeyUsable { verdict } } }');
+    const result = await runQuery(api, temp.store, '{ trails(where: {kmsKeyID_NOT: ""}) { kmsKey { id } s3Bucket { id } kmsKeyUsable { verdict } } }');
     expect(result.errors).toBeUndefined();
     expect((result.data!.trails as unknown[]).length).toBe(6);
-    expect(spy).toHaveBeenCalledTimes(1);
+    expect(spy.mock.calls.map(([type, relation, ids]) => [type, relation, ids.length]).sort()).toEqual([
+      ['Trail', 'kmsKey', 6],
+      ['Trail', 's3Bucket', 6],
+    ]);
     spy.mockRestore();
   });
 });

@@ -40,7 +40,7 @@ describe('trailKeyVerdict', () => {
       verdict: 'USABLE',
       keyArn: KEY_ARN,
       reasons: [],
-      notes: ["the trail's home region (us-east-1) stands in for its bucket's region, which the inventory does not collect yet"],
+      notes: ["the trail's home region (us-east-1) stands in for its bucket's region: the inventory does not hold the bucket (unnamed)"],
     });
     // A known bucket region replaces the stand-in.
     expect(trailKeyVerdict({ trail, key: usableKey, keyScopeSynced: true, bucketRegion: 'us-east-1' })?.notes).toEqual([]);
@@ -89,6 +89,25 @@ describe('trailKeyVerdict', () => {
     });
     expect(result?.verdict).toBe('UNUSABLE');
     expect(result?.reasons).toEqual(["the key is in eu-west-1, the trail's home region in us-east-1"]);
+  });
+
+  it("judges the key's region against the bucket's when the inventory holds the bucket, whatever the trail's home region", () => {
+    const elsewhere = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const keyThere = { ...usableKey, arn: elsewhere, region: 'eu-west-1', policyDocument: policyFor(TRAIL.arn, elsewhere) };
+    const trailThere = { ...TRAIL, kmsKeyID: elsewhere, s3BucketName: 'audit-logs' };
+    expect(trailKeyVerdict({ trail: trailThere, key: keyThere, keyScopeSynced: true, bucketRegion: 'eu-west-1' })).toEqual({
+      verdict: 'USABLE',
+      keyArn: elsewhere,
+      reasons: [],
+      notes: [],
+    });
+    expect(trailKeyVerdict({ trail: trailThere, key: keyThere, keyScopeSynced: true, bucketRegion: 'us-west-2' })?.reasons).toEqual([
+      "the key is in eu-west-1, the trail's bucket in us-west-2",
+    ]);
+    expect(trailKeyVerdict({ trail: trailThere, key: keyThere, keyScopeSynced: true })).toMatchObject({
+      verdict: 'UNUSABLE',
+      notes: ["the trail's home region (us-east-1) stands in for its bucket's region: the inventory does not hold the bucket (audit-logs)"],
+    });
   });
 
   it('is UNUSABLE for a key that does not exist where the inventory has synced, UNKNOWN where it has not', () => {

@@ -114,8 +114,8 @@ describe('coverage', () => {
 
   it('refuses an asset type no collector gathers, naming the known ones', async () => {
     temp = await openTempStore();
-    await expect(computeCoverage(temp.store, 'Bucket')).rejects.toThrow(UnknownAssetTypeError);
-    await expect(computeCoverage(temp.store, 'Bucket')).rejects.toThrow(`unknown asset type "Bucket" (known: ${ASSET_TYPE_NAMES.join(', ')})`);
+    await expect(computeCoverage(temp.store, 'ObjectContainer')).rejects.toThrow(UnknownAssetTypeError);
+    await expect(computeCoverage(temp.store, 'ObjectContainer')).rejects.toThrow(`unknown asset type "ObjectContainer" (known: ${ASSET_TYPE_NAMES.join(', ')})`);
   });
 
   it('is empty for an inventory never synced', async () => {

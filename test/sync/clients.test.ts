@@ -19,6 +19,8 @@ import { simAccount, simTrail } from '../support/scenarios.js';
 const setUp = simulatedAwsPerTest();
 const IDS = ['111111111111', '222222222222', '333333333333', '444444444444', '555555555555', '666666666666'];
 const REGIONS = ['us-east-1', 'eu-west-1'];
+/** The scopes a sync of one account writes: each regional collector's regions, and one for a type listed once per account. */
+const SCOPES_PER_ACCOUNT = AWS_COLLECTORS.reduce((n, collector) => n + (collector.definition.scope === 'regional' ? REGIONS.length : 1), 0);
 
 /** A key per region whose id ends in its owner's account id: every call naming it names the account it belongs to. */
 function ownKeys(id: string): SimKmsKey[] {
@@ -27,7 +29,10 @@ function ownKeys(id: string): SimKmsKey[] {
 
 describe('shared SDK clients', () => {
   it('sign every call as the account that makes it, though calls of many accounts queue in the same clients', async () => {
-    const { sim, store } = await setUp({ accounts: IDS.map((id) => simAccount(id, [simTrail(`trail-${id}`, 'us-east-1')], { KmsKeys: ownKeys(id) })) });
+    const accountBlock = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+    const { sim, store } = await setUp({
+      accounts: IDS.map((id) => simAccount(id, [simTrail(`trail-${id}`, 'us-east-1')], { KmsKeys: ownKeys(id), PublicAccessBlock: accountBlock })),
+    });
     // Two calls in flight in all: each call waits behind other accounts' calls and is let go by their completion.
     const summary = await syncInventory(store, {
       accounts: accountTargets(sim.scenario),
@@ -38,9 +43,9 @@ describe('shared SDK clients', () => {
     });
 
     expect(summary.accountFailures).toEqual([]);
-    // Every collector ran over every account and region: their calls were interleaved in the same clients.
+    // Every collector ran over every account: the regional ones in every region, buckets once per account.
     expect(summary.runs.map((run) => run.collector)).toEqual(AWS_COLLECTORS.map((collector) => collector.definition.collector));
-    expect(summary.totals).toMatchObject({ accounts: IDS.length, scopesOk: IDS.length * REGIONS.length * AWS_COLLECTORS.length, scopesFailed: 0, new: IDS.length * 3 });
+    expect(summary.totals).toMatchObject({ accounts: IDS.length, scopesOk: IDS.length * SCOPES_PER_ACCOUNT, scopesFailed: 0, new: IDS.length * 3 });
     // The simulator knows the caller by the access key that signed the call: no call was refused, and none was signed as
     // an account other than the one whose resources it names (every key id and ARN carries its owner's account id).
     expect(sim.calls.filter((call) => call.status !== 200)).toEqual([]);
@@ -79,6 +84,8 @@ describe('shared SDK clients', () => {
           ...perRegion(['logs:DescribeMetricFilters', 'cloudwatch:DescribeAlarms', 'sns:ListTopics']),
           'ec2:DescribeRegions',
           'sts:GetCallerIdentity',
+          's3:ListBuckets',
+          's3control:GetPublicAccessBlock',
         ].sort(),
       );
       // What each listing answered was stored under the account that owns it: the listings were signed as their account.
@@ -119,7 +126,7 @@ describe('shared SDK clients', () => {
     const { sim, store } = await setUp({ accounts: IDS.map((id) => simAccount(id, [simTrail(`trail-${id}`, 'us-east-1')], { KmsKeys: ownKeys(id) })) });
     const summary = await syncInventory(store, { accounts: accountTargets(sim.scenario), regions: REGIONS, signal: new AbortController().signal, log: silentLogger });
 
-    expect(summary.totals).toMatchObject({ scopesOk: IDS.length * REGIONS.length * AWS_COLLECTORS.length, scopesFailed: 0 });
+    expect(summary.totals).toMatchObject({ scopesOk: IDS.length * SCOPES_PER_ACCOUNT, scopesFailed: 0 });
     const sent = new Map<string, number>();
     for (const call of sim.calls) sent.set(`${call.operation}Command`, (sent.get(`${call.operation}Command`) ?? 0) + 1);
     // Every command the sync sent was sent many times (once per account and region at least), and built at most once

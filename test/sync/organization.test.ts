@@ -219,6 +219,8 @@ describe('syncing an organization', () => {
       MetricAlarm: inRegions(id, 'MetricAlarms'),
       SnsTopic: inRegions(id, 'SnsTopics'),
     });
+    // Buckets are listed once per account, whatever their region.
+    const bucketsOf = (id: string) => (org.scenario.accounts.find((a) => a.Id === id)!.Buckets ?? []).length;
 
     org.scenario.accounts.find((a) => a.Id === closed)!.Status = 'SUSPENDED';
     const summary = await syncOrganization(store, `${discovery(org)}  exclude: ["${excluded}"]\n`);
@@ -231,14 +233,14 @@ describe('syncing an organization', () => {
           name: orgName(org, excluded),
           reason: 'excluded by organization.exclude',
           regions: REGIONS.length,
-          assetsDeleted: { Trail: trailsOf(excluded).length, KmsKey: keysOf(excluded).length, ...monitoring(excluded) },
+          assetsDeleted: { Trail: trailsOf(excluded).length, KmsKey: keysOf(excluded).length, Bucket: bucketsOf(excluded), ...monitoring(excluded) },
         },
         {
           accountId: closed,
           name: orgName(org, closed),
           reason: 'its state in AWS Organizations is SUSPENDED',
           regions: REGIONS.length,
-          assetsDeleted: { Trail: trailsOf(closed).length, KmsKey: keysOf(closed).length, ...monitoring(closed) },
+          assetsDeleted: { Trail: trailsOf(closed).length, KmsKey: keysOf(closed).length, Bucket: bucketsOf(closed), ...monitoring(closed) },
         },
       ].sort(byId),
     );

@@ -3,7 +3,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DISCOVERY_PERMISSIONS, SYNC_PERMISSIONS } from '../../src/cli/commands/permissions.js';
 import { silentLogger } from '../../src/log.js';
-import { organizationScenario } from '../../src/simulator/index.js';
+import { organizationScenario, S3_IAM_ACTIONS } from '../../src/simulator/index.js';
 import { parseAccountsConfig } from '../../src/sync/accounts-config.js';
 import { syncInventory } from '../../src/sync/sync.js';
 import { resolveAccountTargets } from '../../src/sync/targets.js';
@@ -33,8 +33,9 @@ describe('the declared IAM permissions', () => {
       log: silentLogger,
     });
     expect(summary.run.status).toBe('succeeded');
-    // callCounts keys are <service>.<Operation>; IAM names the same action <service>:<Operation>.
-    const called = [...sim.callCounts.keys()].map((key) => key.replace('.', ':'));
+    // callCounts keys are <service>.<Operation>; IAM names the same action <service>:<Operation>, but for S3's own names.
+    const called = [...sim.callCounts.keys()].map((key) => S3_IAM_ACTIONS[key] ?? key.replace('.', ':'));
+    expect(called).toContain('s3:GetAccountPublicAccessBlock');
     expect(called).toContain('sts:AssumeRole');
     expect(called.filter((action) => ![...SYNC_PERMISSIONS, ...DISCOVERY_PERMISSIONS].includes(action))).toEqual([]);
   });

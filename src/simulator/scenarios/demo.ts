@@ -3,6 +3,7 @@
 // CIS key rotation control has to judge (the encrypted trails' keys among them, one in another account than its
 // trail's). All data is invented.
 
+import { demoBuckets } from '../s3/scenario-buckets.js';
 import { writeAwsJson } from '../kms/keys.js';
 import { DEFAULT_REGIONS, type Scenario, type SimKmsKey } from '../scenario.js';
 import { demoRecorders, demoVpcs } from './demo-vpc-config.js';
@@ -63,6 +64,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
         ConfigurationRecorders: demoRecorders(DEMO_MANAGEMENT_ACCOUNT_ID, 'management'),
         // CIS's monitoring of the organization trail's log group: some chains complete, some broken (scenarios/monitoring.ts).
         ...monitoringOf(DEMO_MANAGEMENT_ACCOUNT_ID, 'us-east-1', 'aws-cloudtrail-logs-acme-org'),
+        ...demoBuckets(DEMO_MANAGEMENT_ACCOUNT_ID),
         Trails: [
           {
             // Encrypted organization trail: appears in every region of every member account.
@@ -100,6 +102,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
         KmsKeys: structuredClone(DEMO_KMS_KEYS[DEMO_WORKLOADS_ACCOUNT_ID]),
         Vpcs: demoVpcs(DEMO_WORKLOADS_ACCOUNT_ID, 'workloads'),
         ConfigurationRecorders: demoRecorders(DEMO_WORKLOADS_ACCOUNT_ID, 'workloads'),
+        ...demoBuckets(DEMO_WORKLOADS_ACCOUNT_ID),
         Trails: [
           {
             // Unencrypted multi-region trail homed outside us-east-1: a shadow in 16 other regions.
@@ -145,6 +148,7 @@ export function demoScenario(now: Date = new Date()): Scenario {
         KmsKeys: structuredClone(DEMO_KMS_KEYS[DEMO_SECURITY_ACCOUNT_ID]),
         Vpcs: demoVpcs(DEMO_SECURITY_ACCOUNT_ID, 'security'),
         ConfigurationRecorders: demoRecorders(DEMO_SECURITY_ACCOUNT_ID, 'security'),
+        ...demoBuckets(DEMO_SECURITY_ACCOUNT_ID),
         Trails: [
           {
             // Encrypted multi-region trail with Insights and advanced event selectors.

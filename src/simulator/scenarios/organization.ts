@@ -2,6 +2,7 @@
 // an encrypted organization trail, members reached through one role, and the awkward cases a discovery must
 // handle (a role that refuses, a denied region, suspended accounts). Deterministic from the seed.
 
+import { addOrganizationBuckets } from '../s3/scenario-buckets.js';
 import { createHash } from 'node:crypto';
 import { mulberry32 } from '../faults.js';
 import { DEFAULT_REGIONS, type Scenario, type SimAccount, type SimKmsKey, type SimTrail } from '../scenario.js';
@@ -176,6 +177,7 @@ export function organizationScenario(options: OrganizationScenarioOptions = {}):
     };
   });
 
+  addOrganizationBuckets(accounts, seed);
   const scenario: Scenario = {
     organization: { managementAccountId: managementId },
     accounts,
