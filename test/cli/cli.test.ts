@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ASSET_TYPES } from '../../src/assets/registry.js';
+import { ASSET_TYPES, nounsOf } from '../../src/assets/registry.js';
 import { CONTROLS_DIR } from '../../src/paths.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { awsEnv } from '../support/aws.js';
@@ -226,10 +226,15 @@ describe('inventory sync', () => {
     const { code, stdout, stderr } = await runCli(['sync', '--quiet', '--db', db, '--regions', 'us-east-1,eu-west-1'], awsEnv(sim, sim.scenario.accounts[0]));
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(
-      // One run per collector, and one line of counts per asset type (the account has a trail and nothing else).
-      /^Sync runs 1 \(aws\.cloudtrail\.trails\) succeeded, 2 \(aws\.kms\.keys\) succeeded, 3 \(aws\.logs\.metric-filters\) succeeded, 4 \(aws\.cloudwatch\.alarms\) succeeded, 5 \(aws\.sns\.topics\) succeeded in \d+\.\ds\n {2}accounts: 1 listed, 0 failed\n {2}scopes: 10 ok, 0 skipped, 0 failed\n {2}trails: 1 sightings, 1 new, 0 changed, 0 deleted\n {2}kms keys: 0 sightings, 0 new, 0 changed, 0 deleted\n {2}metric filters: 0 sightings, 0 new, 0 changed, 0 deleted\n {2}metric alarms: 0 sightings, 0 new, 0 changed, 0 deleted\n {2}sns topics: 0 sightings, 0 new, 0 changed, 0 deleted\n$/,
-    );
+    // One run per collector, and one line of counts per asset type (the account has a trail and nothing else); a
+    // regional type has a scope in each of the two regions, a type listed once per account one.
+    const runs = ASSET_TYPES.map((type, i) => `${i + 1} (${type.collector}) succeeded`).join(', ');
+    const scopes = ASSET_TYPES.reduce((n, type) => n + (type.scope === 'regional' ? 2 : 1), 0);
+    const counts = ASSET_TYPES.map(
+      (type) => `  ${nounsOf(type).many}: ${type.name === 'Trail' ? '1 sightings, 1 new' : '0 sightings, 0 new'}, 0 changed, 0 deleted\n`,
+    ).join('');
+    expect(stdout.replace(/ in \d+\.\ds\n/, '\n')).toBe(`Sync runs ${runs}\n  accounts: 1 listed, 0 failed\n  scopes: ${scopes} ok, 0 skipped, 0 failed\n${counts}`);
+    expect(stdout).toMatch(/ in \d+\.\ds\n/);
   });
 
   it('makes its AWS calls on the threads --threads asks for, with the same summary, and refuses a count it cannot use', async () => {
@@ -258,17 +263,13 @@ describe('inventory sync', () => {
     const plain = parse((await runCli(['sync', '--db', join(dir, 'logs.db'), '--regions', 'us-east-1'], env)).stderr);
     expect(plain.map((l) => l.msg)).toEqual([
       'sync started',
-      'collecting trails',
-      'collecting kmsKeys',
-      'collecting metricFilters',
-      'collecting metricAlarms',
-      'collecting snsTopics',
-      ...Array(5).fill('sync run finished'),
+      ...ASSET_TYPES.map((type) => `collecting ${type.plural}`),
+      ...ASSET_TYPES.map(() => 'sync run finished'),
       'sync finished',
     ]);
     const verbose = parse((await runCli(['sync', '--verbose', '--db', join(dir, 'logs.db'), '--regions', 'us-east-1'], env)).stderr);
     // One scope per collector.
-    expect(verbose.filter((l) => l.msg === 'scope written').map((l) => [l.level, l.region])).toEqual(Array(5).fill([20, 'us-east-1']));
+    expect(verbose.filter((l) => l.msg === 'scope written').map((l) => [l.level, l.region])).toEqual(ASSET_TYPES.map(() => [20, 'us-east-1']));
     const { code, stderr } = await runCli(['sync', '--quiet', '--verbose'], env);
     expect(code).toBe(2);
     expect(stderr).toMatch(/option '-q, --quiet' cannot be used with option '-v, --verbose'/);

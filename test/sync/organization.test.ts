@@ -211,10 +211,12 @@ describe('syncing an organization', () => {
     // Its KMS keys leave too, counted as keys, never as trails: the summary reports each asset type on its own.
     const keysOf = (id: string) => (org.scenario.accounts.find((a) => a.Id === id)!.KmsKeys ?? []).filter((key) => REGIONS.includes(key.Region));
     expect(keysOf(excluded).length + keysOf(closed).length).toBeGreaterThan(0);
-    // And so would its monitoring resources (metric filters, alarms, topics): the generated members hold none.
-    const inRegions = (id: string, key: 'MetricFilters' | 'MetricAlarms' | 'SnsTopics') =>
+    // And so do its regional resources of the other types (VPCs, recorders, and monitoring, which members hold none of).
+    const inRegions = (id: string, key: 'MetricFilters' | 'MetricAlarms' | 'SnsTopics' | 'Vpcs' | 'ConfigurationRecorders') =>
       (org.scenario.accounts.find((a) => a.Id === id)![key] ?? []).filter((item) => REGIONS.includes(item.Region)).length;
-    const monitoring = (id: string) => ({
+    const regional = (id: string) => ({
+      Vpc: inRegions(id, 'Vpcs'),
+      ConfigurationRecorder: inRegions(id, 'ConfigurationRecorders'),
       MetricFilter: inRegions(id, 'MetricFilters'),
       MetricAlarm: inRegions(id, 'MetricAlarms'),
       SnsTopic: inRegions(id, 'SnsTopics'),
@@ -233,14 +235,14 @@ describe('syncing an organization', () => {
           name: orgName(org, excluded),
           reason: 'excluded by organization.exclude',
           regions: REGIONS.length,
-          assetsDeleted: { Trail: trailsOf(excluded).length, KmsKey: keysOf(excluded).length, Bucket: bucketsOf(excluded), ...monitoring(excluded) },
+          assetsDeleted: { Trail: trailsOf(excluded).length, KmsKey: keysOf(excluded).length, Bucket: bucketsOf(excluded), ...regional(excluded) },
         },
         {
           accountId: closed,
           name: orgName(org, closed),
           reason: 'its state in AWS Organizations is SUSPENDED',
           regions: REGIONS.length,
-          assetsDeleted: { Trail: trailsOf(closed).length, KmsKey: keysOf(closed).length, Bucket: bucketsOf(closed), ...monitoring(closed) },
+          assetsDeleted: { Trail: trailsOf(closed).length, KmsKey: keysOf(closed).length, Bucket: bucketsOf(closed), ...regional(closed) },
         },
       ].sort(byId),
     );
