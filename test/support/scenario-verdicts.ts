@@ -91,9 +91,7 @@ export function vpcsWithoutFlowLogs(scenario: Scenario): string[] {
     .flatMap((a) =>
       (a.Vpcs ?? [])
         .filter((vpc) => (vpc.OwnerId ?? a.Id) === a.Id)
-        .filter(
-          (vpc) => denied(scenario, 'ec2', 'DescribeFlowLogs', a.Id, vpc.Region) || !(vpc.FlowLogs ?? []).some((f) => (f.ResourceId ?? vpc.VpcId) === vpc.VpcId),
-        )
+        .filter((vpc) => denied(scenario, 'ec2', 'DescribeFlowLogs', a.Id, vpc.Region) || !(vpc.FlowLogs ?? []).some((f) => (f.ResourceId ?? vpc.VpcId) === vpc.VpcId))
         .map((vpc) => vpcArn(a.Id, vpc)),
     )
     .sort();
