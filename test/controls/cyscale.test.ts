@@ -247,8 +247,7 @@ describe("a small catalog in Cyscale's layout over known trails", () => {
     const waiting = v.get('validation-and-buckets')!;
     expect(waiting).toMatchObject({
       verdict: 'ERROR',
-      reason:
-        `not evaluated: 1 of 2 rules cannot be evaluated on this inventory, so the control cannot pass: rule 2 (buckets): waits for asset type ObjectContainer (the inventory collects ${ASSET_TYPE_NAMES.join(', ')})`,
+      reason: `not evaluated: 1 of 2 rules cannot be evaluated on this inventory, so the control cannot pass: rule 2 (buckets): waits for asset type ObjectContainer (the inventory collects ${ASSET_TYPE_NAMES.join(', ')})`,
       notEvaluated: [{ rule: 'rule 2 (buckets)', reason: `waits for asset type ObjectContainer (the inventory collects ${ASSET_TYPE_NAMES.join(', ')})` }],
       accounts: [{ accountId: ONE, verdict: 'ERROR', evaluated: 3, failing: 0 }],
     });

@@ -251,6 +251,9 @@ describe('coverage', () => {
   it('refuses an unknown asset type, naming the known ones', async () => {
     temp = await openTempStore();
     const result = await runQuery(api, temp.store, '{ coverage(assetType: "ObjectContainer") { accountId } }');
-    expect(result.errors?.[0]).toMatchObject({ message: `unknown asset type "ObjectContainer" (known: ${ASSET_TYPE_NAMES.join(', ')})`, extensions: { code: 'BAD_USER_INPUT' } });
+    expect(result.errors?.[0]).toMatchObject({
+      message: `unknown asset type "ObjectContainer" (known: ${ASSET_TYPE_NAMES.join(', ')})`,
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 });
