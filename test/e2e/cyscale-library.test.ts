@@ -1,8 +1,10 @@
 // Cyscale's control library (test/fixtures/cyscale, copied unchanged) run as written on a simulated organization synced
-// by the real collectors: every AWS rule the inventory can evaluate gives the failing set worked out from the scenario's
-// own data (not from the inventory), in process, through `inventory check --controls`, and sent verbatim over HTTP,
-// where each query translated wholly into either filter syntax gives the same assets. Every other rule is reported
-// not evaluated, and its control is never PASS.
+// by the real collectors: every AWS rule the inventory can evaluate (on trails, KMS keys, S3 buckets, VPCs, AWS Config
+// recorders, and the accounts of AWSLogging1, AWSLogging5 and AWSMonitoring) gives the failing set worked out from the
+// scenario's own data (not from the inventory), in process, through `inventory check --controls`, and sent verbatim over
+// HTTP, where each query translated wholly into either filter syntax gives the same assets. The scenario holds a
+// compliant and a violating case of each. Every other rule is reported not evaluated, and its control is never PASS;
+// the rules of the controls the library disables run verbatim too. On both stores (INVENTORY_TEST_DB).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kind, parse, print, visit, type ObjectFieldNode, type ObjectValueNode, type ValueNode } from 'graphql';
@@ -211,7 +213,7 @@ const BUCKET_RULES: Record<string, (b: BucketInScenario) => boolean> = {
   'publicly-writable-object-containers': (b) => !publicAccessBlocked(b) && (groupGrant(b, ['WRITE', 'WRITE_ACP', 'FULL_CONTROL']) || allowsAnyone(b, WRITE_ACTIONS)),
 };
 
-// ---- The scenario: a generated organization, with keys and trails of every kind the rules tell apart ----
+// ---- The scenario: a generated organization, with keys, trails, buckets and monitoring of every kind the rules tell apart ----
 
 const PRETTY = (policy: object): string => JSON.stringify(policy, null, 2).replace(/": /g, '" : '); // as KMS prints one
 const rootPolicy = (accountId: string): string =>
