@@ -24,6 +24,7 @@ import type { InventoryStore } from '../../src/store/store.js';
 import { syncInventory } from '../../src/sync/sync.js';
 import { accountTargets, stubAwsEnv } from '../support/aws.js';
 import { COLLECTOR } from '../support/records.js';
+import { accountsWithoutConfigEverywhere, recordersNotComplete, vpcsWithoutFlowLogs } from '../support/scenario-verdicts.js';
 import { simAccount } from '../support/scenarios.js';
 import { openTempStore, type TempStore } from '../support/store.js';
 
@@ -116,40 +117,6 @@ function scenarioOfEveryCase(): Scenario {
   };
 }
 
-// ---- What each rule must find, worked out from the scenario as AWS holds it ----
-
-const vpcArn = (owner: string, vpc: SimVpc) => `arn:aws:ec2:${vpc.Region}:${owner}:vpc/${vpc.VpcId}`;
-
-/** The VPCs without an active flow log (EC2 reports every flow log ACTIVE), or whose flow logs could not be listed. */
-function vpcsWithoutFlowLogs(scenario: Scenario): string[] {
-  const denied = (owner: string, region: string) =>
-    (scenario.faults ?? []).some(
-      (f) => f.kind === 'accessDenied' && f.service === 'ec2' && f.operation === 'DescribeFlowLogs' && f.accountId === owner && f.region === region,
-    );
-  return scenario.accounts
-    .flatMap((a) =>
-      (a.Vpcs ?? [])
-        .filter((vpc) => (vpc.OwnerId ?? a.Id) === a.Id)
-        .filter((vpc) => denied(a.Id, vpc.Region) || !(vpc.FlowLogs ?? []).some((f) => (f.ResourceId ?? vpc.VpcId) === vpc.VpcId))
-        .map((vpc) => vpcArn(a.Id, vpc)),
-    )
-    .sort();
-}
-
-/** The recorders that are stopped, not recording every supported type, or not recording global types; by name and place. */
-function recordersNotComplete(scenario: Scenario): string[] {
-  const listingDenied = (a: string, region: string) =>
-    (scenario.faults ?? []).some((f) => f.kind === 'accessDenied' && f.operation === 'DescribeConfigurationRecorders' && f.accountId === a && f.region === region);
-  return scenario.accounts
-    .flatMap((a) =>
-      (a.ConfigurationRecorders ?? [])
-        .filter((r) => !listingDenied(a.Id, r.Region))
-        .filter((r) => !r.Recording || r.AllSupported === false || r.IncludeGlobalResourceTypes !== true)
-        .map((r) => `${a.Id}/${r.Region}/${r.Name ?? 'default'}`),
-    )
-    .sort();
-}
-
 describe("Cyscale's VPC and AWS Config rules, verbatim, on accounts of every case", () => {
   let sim: Simulator;
   let temp: TempStore;
@@ -208,9 +175,10 @@ describe("Cyscale's VPC and AWS Config rules, verbatim, on accounts of every cas
   });
 
   it('aws-logging-5: every account with an enabled region not recorded in full, or not known to be, and none other', async () => {
-    expect(await identifiers('aws-logging-5-aws-config-is-enabled-in-all-regions.json')).toEqual(
-      [NO_RECORDER_IN_A_REGION, STOPPED, NOT_ALL_SUPPORTED, LAST_STATUS_FAILURE, NO_GLOBAL_TYPES, STATUS_DENIED, LISTING_DENIED].sort(),
-    );
+    const expected = [NO_RECORDER_IN_A_REGION, STOPPED, NOT_ALL_SUPPORTED, LAST_STATUS_FAILURE, NO_GLOBAL_TYPES, STATUS_DENIED, LISTING_DENIED].sort();
+    // The shared walker over the scenario says the same as the cases' names.
+    expect(accountsWithoutConfigEverywhere(scenario)).toEqual(expected);
+    expect(await identifiers('aws-logging-5-aws-config-is-enabled-in-all-regions.json')).toEqual(expected);
   });
   it("fails the library's controls aws-logging-5 and aws-logging-9 on exactly those, through the control engine", async () => {
     const catalog = readControlCatalog(api, LIBRARY);

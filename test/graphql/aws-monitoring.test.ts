@@ -9,11 +9,12 @@ import { loadCyscaleCatalog } from '../../src/controls/cyscale.js';
 import { evaluateControls } from '../../src/controls/evaluate.js';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
 import { silentLogger } from '../../src/log.js';
-import { demoScenario, startSimulator, type Scenario, type SimAccount, type Simulator, type SimSnsTopic, type SimTrail } from '../../src/simulator/index.js';
+import { demoScenario, startSimulator, type Scenario, type SimAccount, type Simulator } from '../../src/simulator/index.js';
 import type { InventoryStore } from '../../src/store/store.js';
 import { syncInventory } from '../../src/sync/sync.js';
 import { accountTargets, stubAwsEnv } from '../support/aws.js';
 import { metricAlarm, metricFilter, snsTopic } from '../support/monitoring.js';
+import { withoutChainInScenario } from '../support/scenario-verdicts.js';
 import { simAccount, simTrail } from '../support/scenarios.js';
 import { openTempStore, type TempStore } from '../support/store.js';
 
@@ -269,55 +270,6 @@ describe('AWSMonitoring: the accounts without a trail → log group → metric f
 });
 
 // ---- The demo organization: every library monitoring check's failing accounts, worked out from the scenario itself ----
-
-/** Whether a trail counts, read from the scenario as CloudTrail holds it (no selectors: CloudTrail's default, all management events). */
-function countsInScenario(trail: SimTrail): boolean {
-  if (!trail.IsMultiRegionTrail || !trail.IsLogging) return false;
-  if (trail.AdvancedEventSelectors !== undefined) {
-    return trail.AdvancedEventSelectors.some(
-      (s) => s.FieldSelectors.length === 1 && s.FieldSelectors[0]!.Field === 'eventCategory' && s.FieldSelectors[0]!.Equals?.join() === 'Management',
-    );
-  }
-  if (trail.EventSelectors === undefined) return true;
-  return trail.EventSelectors.some(
-    (s) => s.IncludeManagementEvents !== false && (s.ReadWriteType ?? 'All') === 'All' && (s.ExcludeManagementEventSources ?? []).length === 0,
-  );
-}
-
-/** The accounts of the scenario without a complete chain for `pattern` (a whole-text match), from its own data. */
-function withoutChainInScenario(scenario: Scenario, pattern: string): string[] {
-  const matches = new RegExp(`^(?:${pattern})$`);
-  const byId = new Map(scenario.accounts.map((a) => [a.Id, a]));
-  const management = scenario.organization === undefined ? undefined : byId.get(scenario.organization.managementAccountId);
-  const organizationTrails = (management?.Trails ?? []).filter((t) => t.IsOrganizationTrail);
-  const topics = new Map<string, SimSnsTopic>(
-    scenario.accounts.flatMap((a) => (a.SnsTopics ?? []).map((t) => [`arn:aws:sns:${t.Region}:${a.Id}:${t.Name}`, t] as const)),
-  );
-  const chained = (trail: SimTrail): boolean => {
-    const group = /^arn:aws:logs:([^:]+):(\d{12}):log-group:(.+?)(?::\*)?$/.exec(trail.CloudWatchLogsLogGroupArn ?? '');
-    if (!group) return false;
-    const [, region, owner, name] = group;
-    const account = byId.get(owner!);
-    const metrics = (account?.MetricFilters ?? [])
-      .filter((f) => f.Region === region && f.LogGroupName === name && matches.test(f.FilterPattern))
-      .flatMap((f) => f.MetricTransformations);
-    return (account?.MetricAlarms ?? []).some(
-      (alarm) =>
-        alarm.Region === region &&
-        alarm.ActionsEnabled !== false &&
-        metrics.some(
-          (m) =>
-            (alarm.MetricName === m.MetricName && alarm.Namespace === m.MetricNamespace) ||
-            (alarm.Metrics ?? []).some((q) => q.MetricStat?.Metric.MetricName === m.MetricName && q.MetricStat.Metric.Namespace === m.MetricNamespace),
-        ) &&
-        (alarm.AlarmActions ?? []).some((action) => (topics.get(action)?.Subscriptions ?? []).some((s) => s.Confirmed !== false)),
-    );
-  };
-  return scenario.accounts
-    .filter((account) => ![...account.Trails, ...(account === management ? [] : organizationTrails)].some((t) => countsInScenario(t) && chained(t)))
-    .map((account) => account.Id)
-    .sort();
-}
 
 describe('AWSMonitoring on the demo organization, every library monitoring check', () => {
   let sim: Simulator;
