@@ -40,7 +40,7 @@ const ACL_GRANT: JsonShape = { granteeType: 'string', granteeURI: 'string', gran
 const PUBLIC_ACCESS_BLOCK: JsonShape = { blockPublicAcls: 'boolean', ignorePublicAcls: 'boolean', blockPublicPolicy: 'boolean', restrictPublicBuckets: 'boolean' };
 
 /** `type TrailEventSelectorDataResource`, as computed: `trailEventSelectorDataResources_ALL: {eventSelector: {...}}`. */
-const TRAIL_DATA_RESOURCE: JsonShape = { trailARN: 'string', eventSelector: { readWriteType: 'string', includeManagementEvents: 'boolean' } };
+const TRAIL_DATA_RESOURCE: JsonShape = { trailARN: 'string', trailIsLogging: 'boolean', eventSelector: { readWriteType: 'string', includeManagementEvents: 'boolean' } };
 
 /**
  * The trails whose data-event selectors log the bucket's object events (README, S3 buckets: "Object-level logging"),
@@ -86,10 +86,12 @@ const trailEventSelectorDataResources = (d: SqlExpressions): string => {
   const advancedReadWrite = `CASE WHEN ${condition('readOnly', 'equals', (value) => `${value} = 'true'`)} THEN 'ReadOnly'
       WHEN ${condition('readOnly', 'equals', (value) => `${value} = 'false'`)} THEN 'WriteOnly' ELSE 'All' END`;
   const covering = `FROM (SELECT ${trail}.arn AS trail_arn, coalesce(${d.jsonText('bucket_selector.value', ['readWriteType'])}, 'All') AS read_write_type,
-        ${d.jsonIsTrue('bucket_selector.value', ['includeManagementEvents'])} AS include_management_events ${basic}
-      UNION ALL SELECT ${trail}.arn, ${advancedReadWrite}, 1 = 0 ${advanced}) covering`;
+        ${d.jsonIsTrue('bucket_selector.value', ['includeManagementEvents'])} AS include_management_events, ${trail}.is_logging AS trail_is_logging ${basic}
+      UNION ALL SELECT ${trail}.arn, ${advancedReadWrite}, 1 = 0, ${trail}.is_logging ${advanced}) covering`;
   const item = d.jsonObject([
     ['trailARN', 'covering.trail_arn'],
+    // A stopped trail logs nothing: our controls ask for a logging one (false too when its status could not be read).
+    ['trailIsLogging', d.jsonBoolean('covering.trail_is_logging')],
     [
       'eventSelector',
       d.jsonObject([

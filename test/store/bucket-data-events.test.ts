@@ -173,4 +173,40 @@ describe('the trails that log a bucket', () => {
       'member-data',
     ]);
   });
+
+  // Last: it adds trails the tests above do not expect.
+  it('says whether each covering trail is logging: a stopped trail, or one whose status is unknown, covers nothing for our controls', async () => {
+    const stopped = trailRecord('stopped', {
+      account: OUTSIDER,
+      region: 'eu-west-1',
+      trail: { IsMultiRegionTrail: true },
+      status: { IsLogging: false },
+      selectors: { EventSelectors: [s3Objects('arn:aws:s3:::outsider-other/')] },
+    });
+    const unknown = trailRecord('unknown', {
+      account: OUTSIDER,
+      region: 'eu-west-1',
+      trail: { IsMultiRegionTrail: true },
+      status: null,
+      selectors: { EventSelectors: [s3Objects('arn:aws:s3:::outsider-other/')] },
+    });
+    await syncScope(temp.store, { accountId: OUTSIDER, region: 'eu-west-1', trails: [stopped, unknown] });
+    const result = await runQuery(
+      api,
+      temp.store,
+      '{ buckets(where: {name: "outsider-other"}) { trailEventSelectorDataResources { trail { name isLogging } trailIsLogging } } }',
+    );
+    expect(result.errors).toBeUndefined();
+    expect((result.data!.buckets as { trailEventSelectorDataResources: unknown[] }[])[0]!.trailEventSelectorDataResources).toEqual([
+      { trail: { name: 'stopped', isLogging: false }, trailIsLogging: false },
+      { trail: { name: 'unknown', isLogging: null }, trailIsLogging: false },
+    ]);
+    // Cyscale's rule reads the selectors alone; the shipped controls (controls/aws/s3-object-level-logging-*.yaml) ask for a logging trail.
+    const structural =
+      '{ OR: [{ trailEventSelectorDataResources_ALL: { eventSelector: { NOT: { readWriteType_IN: ["All", "ReadOnly"] } } } }, { trailEventSelectorDataResources_SOME: null }] }';
+    expect(await names(structural)).toEqual([]);
+    expect(await names('{ trailEventSelectorDataResources_NONE: { trailIsLogging: true, eventSelector: { readWriteType_IN: ["All", "ReadOnly"] } } }')).toEqual([
+      'outsider-other',
+    ]);
+  });
 });
