@@ -2,6 +2,7 @@
 // answer worked out independently from the scenario's own data (not from the inventory), and an exception must stop
 // suppressing on the day after its expiry.
 import { CloudTrailClient, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import { RE2JS } from 're2js';
 import { describe, expect, it, vi } from 'vitest';
 import { loadCatalog } from '../../src/controls/catalog.js';
 import { evaluateControls } from '../../src/controls/evaluate.js';
@@ -15,6 +16,16 @@ import { syncInventory } from '../../src/sync/sync.js';
 import { resolveAccountTargets } from '../../src/sync/targets.js';
 import { ASSET_TYPES } from '../../src/assets/registry.js';
 import { simulatedAwsPerTest } from '../support/aws.js';
+import {
+  accountsWithoutConfigEverywhere,
+  type BucketInScenario,
+  cloudTrailBucket,
+  groupGrant,
+  publicAccessBlocked,
+  selectorsLogging,
+  vpcsWithoutFlowLogs,
+  withoutChainInScenario,
+} from '../support/scenario-verdicts.js';
 
 const setUp = simulatedAwsPerTest();
 const api = createInventoryApi();
@@ -156,7 +167,47 @@ describe('the shipped controls on a simulated organization', () => {
 
     const ACCOUNT_LEVEL = 'cloudtrail-multi-region-management-events';
     const catalog = loadCatalog(api);
-    expect(catalog.map((control) => control.id).sort()).toEqual([...Object.keys(VIOLATES), ...Object.keys(KEY_VIOLATES), KEY_USABLE, ACCOUNT_LEVEL].sort());
+    // The controls over buckets, VPCs, recorders and the monitoring chain, each failing set worked out from the scenario
+    // (test/support/scenario-verdicts.ts): bucket and VPC ARNs, or account ids.
+    const buckets: BucketInScenario[] = org.scenario.accounts.flatMap((account) =>
+      (account.Buckets ?? []).map((bucket) => ({ bucket, account, scenario: org.scenario })),
+    );
+    const bucketArns = (fails: (b: BucketInScenario) => boolean) =>
+      buckets
+        .filter(fails)
+        .map((b) => `arn:aws:s3:::${b.bucket.Name}`)
+        .sort();
+    const loggedBy = (b: BucketInScenario, type: string) => selectorsLogging(b, { loggingTrailsOnly: true }).some((t) => t === 'All' || t === type);
+    const OTHER_TYPES: Record<string, string[]> = {
+      's3-cloudtrail-bucket-not-public': bucketArns(
+        (b) =>
+          cloudTrailBucket(b) &&
+          !publicAccessBlocked(b) &&
+          (groupGrant(b, ['READ', 'WRITE', 'READ_ACP', 'WRITE_ACP', 'FULL_CONTROL']) || b.bucket.PolicyIsPublic === true),
+      ),
+      's3-cloudtrail-bucket-access-logging': bucketArns((b) => cloudTrailBucket(b) && b.bucket.Logging === undefined),
+      's3-object-level-logging-read': bucketArns((b) => !loggedBy(b, 'ReadOnly')),
+      's3-object-level-logging-write': bucketArns((b) => !loggedBy(b, 'WriteOnly')),
+      'vpc-flow-logs': vpcsWithoutFlowLogs(org.scenario),
+      'config-recorder-all-regions': accountsWithoutConfigEverywhere(org.scenario),
+    };
+    for (const control of catalog.filter((c) => c.query.includes('AWSMonitoring'))) {
+      const pattern = RE2JS.compile(/filterPattern:\s*"""([\s\S]*?)"""/.exec(control.query)![1]!);
+      OTHER_TYPES[control.id] = withoutChainInScenario(org.scenario, (text) => pattern.matcher(text).matches());
+    }
+    for (const [controlId, failing] of Object.entries(OTHER_TYPES)) expected.set(controlId, failing);
+    // Failures the scenario holds: unlogged trail buckets, VPCs without flow logs, accounts not recording everywhere.
+    for (const controlId of ['s3-cloudtrail-bucket-access-logging', 'vpc-flow-logs', 'config-recorder-all-regions']) {
+      expect(expected.get(controlId)!.length, controlId).toBeGreaterThan(0);
+    }
+    // The organization trail's chains (src/simulator/scenarios/monitoring.ts): some complete, so every account passes
+    // those controls, and some broken, so every account fails them.
+    const monitoring = Object.keys(OTHER_TYPES).filter((id) => id.startsWith('monitoring-'));
+    expect(monitoring.some((id) => expected.get(id)!.length === 0)).toBe(true);
+    expect(monitoring.some((id) => expected.get(id)!.length === org.scenario.accounts.length)).toBe(true);
+    expect(catalog.map((control) => control.id).sort()).toEqual(
+      [...Object.keys(VIOLATES), ...Object.keys(KEY_VIOLATES), KEY_USABLE, ACCOUNT_LEVEL, ...Object.keys(OTHER_TYPES)].sort(),
+    );
     // The organization trail logs every management event in every region, so every account passes the account-level control.
     expect(accountsWithoutMultiRegionTrail(org.scenario)).toEqual([]);
     const accountIds = org.scenario.accounts.map((account) => account.Id).sort();
@@ -170,6 +221,7 @@ describe('the shipped controls on a simulated organization', () => {
       const failing = expected.get(verdict.controlId)!;
       expect(verdict.failingAssets.map((asset) => asset.id).sort(), verdict.controlId).toEqual(failing);
       expect(verdict.verdict, verdict.controlId).toBe(failing.length > 0 ? 'FAIL' : 'PASS');
+      if (verdict.controlId in OTHER_TYPES) continue;
       if (verdict.controlId === KEY_USABLE) {
         // The denominator is the trails that name a key; each failing trail is named with the reasons of its key's verdict.
         expect(verdict.evaluatedCount).toBe(keyedTrails.length);

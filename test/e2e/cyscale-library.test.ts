@@ -24,7 +24,6 @@ import {
   type Scenario,
   type SimAccount,
   type SimAdvancedEventSelector,
-  type SimBucket,
   type SimKmsKey,
   type SimPublicAccessBlock,
   type Simulator,
@@ -38,8 +37,15 @@ import { runInProcess } from '../support/cli.js';
 import { metricAlarm, metricFilter, snsTopic } from '../support/monitoring.js';
 import {
   accountsWithoutConfigEverywhere,
+  ALL_USERS,
   accountsWithoutMultiRegionTrail,
+  type BucketInScenario,
+  cloudTrailBucket,
+  groupGrant,
+  policyText,
+  publicAccessBlocked,
   recordersNotComplete,
+  selectorsLogging,
   vpcsWithoutFlowLogs,
   withoutChainInScenario,
 } from '../support/scenario-verdicts.js';
@@ -117,75 +123,16 @@ const TRAIL_RULES: Record<string, (trail: SimTrail) => boolean> = {
   },
 };
 
-// Buckets, as S3 holds them: the rules read the policy as compact text (README, S3 buckets: as KmsKey.policyDocument),
-// the ACL's grants, the Block Public Access S3 applies (each setting on at the bucket or the account), logging,
-// default encryption, MFA delete, the trails that write to the bucket and those whose data-event selectors log it.
+// Buckets (test/support/scenario-verdicts.ts reads them as S3 holds them), and what each of the library's bucket rules fails.
 
-const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
-const AUTHENTICATED_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
 const READ_ACTIONS = ['s3:GetObject', 's3:ListObjects', 's3:ListObjectsV2', 's3:*', '*'];
 const WRITE_ACTIONS = ['s3:PutObject', 's3:PutObjectAcl', 's3:CreateMultipartUpload', 's3:UploadPart', 's3:DeleteObject', 's3:DeleteObjects', 's3:*', '*'];
-const BLOCK_SETTINGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
-
-/** One bucket with what it is judged against: its account, and the whole scenario (trails of every account). */
-interface BucketInScenario {
-  bucket: SimBucket;
-  account: SimAccount;
-  scenario: Scenario;
-}
-
 type BucketStatement = { Effect: string; Principal?: unknown; Action?: string | string[] };
-/** The policy as compact JSON, as GetBucketPolicy's text is stored; "" without a policy. */
-const policyText = ({ bucket }: BucketInScenario): string => (bucket.Policy === undefined ? '' : JSON.stringify(JSON.parse(bucket.Policy)));
 const statementsOf = ({ bucket }: BucketInScenario): BucketStatement[] =>
   bucket.Policy === undefined ? [] : [(JSON.parse(bucket.Policy) as { Statement: BucketStatement | BucketStatement[] }).Statement].flat();
-/** Each of the four settings on at the bucket or at the account: what S3 enforces. */
-const publicAccessBlocked = ({ bucket, account }: BucketInScenario): boolean =>
-  BLOCK_SETTINGS.every((setting) => bucket.PublicAccessBlock?.[setting] === true || account.PublicAccessBlock?.[setting] === true);
-/** An ACL grant to everyone or to every AWS user, with one of `permissions`. */
-const groupGrant = ({ bucket }: BucketInScenario, permissions: readonly string[]): boolean =>
-  (bucket.Grants ?? []).some((g) => g.Type === 'Group' && [ALL_USERS, AUTHENTICATED_USERS].includes(g.URI ?? '') && permissions.includes(g.Permission));
 /** A statement allowing anyone (Principal "*" or {"AWS": "*"}) one of `actions` (every action when omitted). */
 const allowsAnyone = (b: BucketInScenario, actions?: readonly string[]): boolean =>
   statementsOf(b).some((s) => s.Effect === 'Allow' && anyone(s.Principal) && (actions === undefined || [s.Action ?? []].flat().some((a) => actions.includes(a))));
-/** A trail of any account delivers its log files to the bucket. */
-const cloudTrailBucket = ({ bucket, scenario }: BucketInScenario): boolean => scenario.accounts.some((a) => a.Trails.some((t) => t.S3BucketName === bucket.Name));
-
-/**
- * The read/write types of the data-event selectors that log the bucket's object events (README, S3 buckets, "Object-level
- * logging"): a basic AWS::S3::Object resource naming the bucket (`arn:aws:s3:::<name>/` and any prefix under it) or every
- * bucket (`arn:aws:s3`, `arn:aws:s3:::`); an advanced selector of Data on AWS::S3::Object, without resources.ARN, or
- * whose StartsWith begins the bucket's object ARNs or one of them, or whose Equals names one of its objects. A value
- * covering many buckets logs those of the accounts the trail logs (its own; each member's for an organization trail); a
- * single-region trail logs its home region's buckets alone.
- */
-function selectorsLogging(b: BucketInScenario): string[] {
-  const objects = `arn:aws:s3:::${b.bucket.Name}/`;
-  const found: string[] = [];
-  for (const owner of b.scenario.accounts) {
-    for (const trail of owner.Trails) {
-      if (!trail.IsMultiRegionTrail && trail.HomeRegion !== b.bucket.Region) continue;
-      const logsAccount = owner.Id === b.account.Id || (trail.IsOrganizationTrail === true && b.scenario.organization !== undefined);
-      const namesBucket = (value: string) => value.startsWith(objects);
-      const coversMany = (value: string) => value.length < objects.length && objects.startsWith(value) && logsAccount;
-      for (const selector of trail.EventSelectors ?? []) {
-        const values = (selector.DataResources ?? []).filter((r) => r.Type === 'AWS::S3::Object').flatMap((r) => r.Values);
-        if (values.some((v) => namesBucket(v) || coversMany(v))) found.push(selector.ReadWriteType ?? 'All');
-      }
-      for (const selector of trail.AdvancedEventSelectors ?? []) {
-        const fieldOf = (name: string) => selector.FieldSelectors.find((f) => f.Field === name);
-        if (!fieldOf('eventCategory')?.Equals?.includes('Data') || !fieldOf('resources.type')?.Equals?.includes('AWS::S3::Object')) continue;
-        const arn = fieldOf('resources.ARN');
-        const covers = arn === undefined ? logsAccount : (arn.StartsWith ?? []).some((v) => namesBucket(v) || coversMany(v)) || (arn.Equals ?? []).some(namesBucket);
-        if (!covers) continue;
-        const readOnly = fieldOf('readOnly')?.Equals?.[0];
-        found.push(readOnly === 'true' ? 'ReadOnly' : readOnly === 'false' ? 'WriteOnly' : 'All');
-      }
-    }
-  }
-  return found;
-}
-
 const BUCKET_RULES: Record<string, (b: BucketInScenario) => boolean> = {
   'aws-1-3-0-iam-20': (b) => !publicAccessBlocked(b),
   // CIS 3.10/3.11: no selector logs the bucket's object writes (reads).

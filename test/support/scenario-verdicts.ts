@@ -1,6 +1,6 @@
-// What the library's account, VPC and recorder checks must find, worked out from a simulated scenario's own data (never
+// What the library's account, bucket, VPC and recorder checks must find, worked out from a simulated scenario's own data (never
 // from the inventory): shared by the tests that run those checks on different scenarios.
-import { DEFAULT_REGIONS, type Scenario, type SimSnsTopic, type SimTrail, type SimVpc } from '../../src/simulator/index.js';
+import { DEFAULT_REGIONS, type Scenario, type SimAccount, type SimBucket, type SimSnsTopic, type SimTrail, type SimVpc } from '../../src/simulator/index.js';
 
 /** Whether the scenario denies `operation` of `service` to `accountId` in `region` (a fault without region: every region). */
 function denied(scenario: Scenario, service: string, operation: string, accountId: string, region: string): boolean {
@@ -46,12 +46,13 @@ export function accountsWithoutMultiRegionTrail(scenario: Scenario): string[] {
 }
 
 /**
- * AWSMonitoring(filterPattern:): the accounts without a complete chain for `pattern` (a whole-text match): a counting
+ * AWSMonitoring(filterPattern:): the accounts without a complete chain for `pattern` (a whole-text match, or a
+ * matcher for a pattern JavaScript cannot read, such as RE2's `(?s)`): a counting
  * trail → its CloudWatch Logs group → a metric filter there whose pattern matches → an alarm with actions on one of the
  * filter's metrics → a topic of the scenario among its actions → a confirmed subscription.
  */
-export function withoutChainInScenario(scenario: Scenario, pattern: string): string[] {
-  const matches = new RegExp(`^(?:${pattern})$`);
+export function withoutChainInScenario(scenario: Scenario, pattern: string | ((filterPattern: string) => boolean)): string[] {
+  const matches = typeof pattern === 'string' ? new RegExp(`^(?:${pattern})$`) : { test: pattern };
   const byId = new Map(scenario.accounts.map((a) => [a.Id, a]));
   const shared = organizationTrails(scenario);
   const topics = new Map<string, SimSnsTopic>(
@@ -129,4 +130,67 @@ export function accountsWithoutConfigEverywhere(scenario: Scenario): string[] {
     })
     .map((a) => a.Id)
     .sort();
+}
+
+// ---- Buckets, as S3 holds them: the rules read the policy as compact text (README, S3 buckets: as KmsKey.policyDocument),
+// the ACL's grants, the Block Public Access S3 applies (each setting on at the bucket or the account), logging,
+// the trails that write to the bucket and those whose data-event selectors log it.
+
+export const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
+export const AUTHENTICATED_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
+export const BLOCK_SETTINGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
+
+/** One bucket with what it is judged against: its account, and the whole scenario (trails of every account). */
+export interface BucketInScenario {
+  bucket: SimBucket;
+  account: SimAccount;
+  scenario: Scenario;
+}
+
+/** The policy as compact JSON, as GetBucketPolicy's text is stored; "" without a policy. */
+export const policyText = ({ bucket }: BucketInScenario): string => (bucket.Policy === undefined ? '' : JSON.stringify(JSON.parse(bucket.Policy)));
+/** Each of the four settings on at the bucket or at the account: what S3 enforces. */
+export const publicAccessBlocked = ({ bucket, account }: BucketInScenario): boolean =>
+  BLOCK_SETTINGS.every((setting) => bucket.PublicAccessBlock?.[setting] === true || account.PublicAccessBlock?.[setting] === true);
+/** An ACL grant to everyone or to every AWS user, with one of `permissions`. */
+export const groupGrant = ({ bucket }: BucketInScenario, permissions: readonly string[]): boolean =>
+  (bucket.Grants ?? []).some((g) => g.Type === 'Group' && [ALL_USERS, AUTHENTICATED_USERS].includes(g.URI ?? '') && permissions.includes(g.Permission));
+/** A trail of any account delivers its log files to the bucket. */
+export const cloudTrailBucket = ({ bucket, scenario }: BucketInScenario): boolean => scenario.accounts.some((a) => a.Trails.some((t) => t.S3BucketName === bucket.Name));
+
+/**
+ * The read/write types of the data-event selectors that log the bucket's object events (README, S3 buckets, "Object-level
+ * logging"): a basic AWS::S3::Object resource naming the bucket (`arn:aws:s3:::<name>/` and any prefix under it) or every
+ * bucket (`arn:aws:s3`, `arn:aws:s3:::`); an advanced selector of Data on AWS::S3::Object, without resources.ARN, or
+ * whose StartsWith begins the bucket's object ARNs or one of them, or whose Equals names one of its objects. A value
+ * covering many buckets logs those of the accounts the trail logs (its own; each member's for an organization trail); a
+ * single-region trail logs its home region's buckets alone.
+ */
+export function selectorsLogging(b: BucketInScenario, { loggingTrailsOnly = false } = {}): string[] {
+  const objects = `arn:aws:s3:::${b.bucket.Name}/`;
+  const found: string[] = [];
+  for (const owner of b.scenario.accounts) {
+    for (const trail of owner.Trails) {
+      if (!trail.IsMultiRegionTrail && trail.HomeRegion !== b.bucket.Region) continue;
+      // The shipped controls count a logging trail alone (a stopped one records nothing); Cyscale's rules read the selectors.
+      if (loggingTrailsOnly && !trail.IsLogging) continue;
+      const logsAccount = owner.Id === b.account.Id || (trail.IsOrganizationTrail === true && b.scenario.organization !== undefined);
+      const namesBucket = (value: string) => value.startsWith(objects);
+      const coversMany = (value: string) => value.length < objects.length && objects.startsWith(value) && logsAccount;
+      for (const selector of trail.EventSelectors ?? []) {
+        const values = (selector.DataResources ?? []).filter((r) => r.Type === 'AWS::S3::Object').flatMap((r) => r.Values);
+        if (values.some((v) => namesBucket(v) || coversMany(v))) found.push(selector.ReadWriteType ?? 'All');
+      }
+      for (const selector of trail.AdvancedEventSelectors ?? []) {
+        const fieldOf = (name: string) => selector.FieldSelectors.find((f) => f.Field === name);
+        if (!fieldOf('eventCategory')?.Equals?.includes('Data') || !fieldOf('resources.type')?.Equals?.includes('AWS::S3::Object')) continue;
+        const arn = fieldOf('resources.ARN');
+        const covers = arn === undefined ? logsAccount : (arn.StartsWith ?? []).some((v) => namesBucket(v) || coversMany(v)) || (arn.Equals ?? []).some(namesBucket);
+        if (!covers) continue;
+        const readOnly = fieldOf('readOnly')?.Equals?.[0];
+        found.push(readOnly === 'true' ? 'ReadOnly' : readOnly === 'false' ? 'WriteOnly' : 'All');
+      }
+    }
+  }
+  return found;
 }
