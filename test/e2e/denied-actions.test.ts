@@ -1,0 +1,176 @@
+// Every IAM action a sync needs, denied one at a time on a small simulated organization synced by the real collectors:
+// `inventory permissions` prints it, the sync records the denial (a failed scope, or a collectionErrors entry naming
+// the call on each asset it concerns, with the fields that call feeds null), and no control over the affected type
+// (ours in controls/aws/, and Cyscale's library in test/fixtures/cyscale) says PASS where its queries read what the
+// denial left unknown. The actions come from the registry, so a new type is held to this without touching the test.
+import { join } from 'node:path';
+import { print } from 'graphql';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AssetTypeDefinition } from '../../src/assets/definition.js';
+import { ASSET_TYPES } from '../../src/assets/registry.js';
+import type { Control } from '../../src/controls/catalog.js';
+import { evaluateControls, type ControlVerdict } from '../../src/controls/evaluate.js';
+import { readControlCatalog } from '../../src/controls/load.js';
+import { createInventoryApi } from '../../src/graphql/execute.js';
+import { silentLogger } from '../../src/log.js';
+import { organizationScenario, startSimulator, type FaultService, type Simulator } from '../../src/simulator/index.js';
+import { parseAccountsConfig } from '../../src/sync/accounts-config.js';
+import { type SyncSummary, syncInventory } from '../../src/sync/sync.js';
+import { resolveAccountTargets } from '../../src/sync/targets.js';
+import { stubAwsEnv } from '../support/aws.js';
+import { runInProcess } from '../support/cli.js';
+import { openTempStore, type TempStore } from '../support/store.js';
+
+const api = createInventoryApi();
+const REGIONS = ['us-east-1', 'eu-west-1'];
+
+/**
+ * The IAM actions whose API operation has another name (Service Authorization Reference, Amazon S3): the call the
+ * simulator's fault must deny. Every other action `<service>:<Operation>` is the operation of the same name.
+ */
+const OPERATION_OF: Readonly<Record<string, { service: FaultService; operation: string }>> = {
+  's3:ListAllMyBuckets': { service: 's3', operation: 'ListBuckets' },
+  's3:GetEncryptionConfiguration': { service: 's3', operation: 'GetBucketEncryption' },
+  's3:GetBucketPublicAccessBlock': { service: 's3', operation: 'GetPublicAccessBlock' },
+  's3:GetAccountPublicAccessBlock': { service: 's3control', operation: 'GetPublicAccessBlock' },
+};
+
+function deniedCall(action: string): { service: FaultService; operation: string } {
+  const [service, operation] = action.split(':') as [FaultService, string];
+  return OPERATION_OF[action] ?? { service, operation };
+}
+
+/** One stored asset: its table row's columns (JSON columns parsed), with its collection errors. */
+type Row = Record<string, unknown> & { id: string; collectionErrors: { operation: string; code: string }[] };
+
+const parsed = (value: unknown): unknown => (typeof value === 'string' && /^[[{]/.test(value) ? JSON.parse(value) : value);
+
+async function assetsOf(temp: TempStore, type: AssetTypeDefinition): Promise<Row[]> {
+  const rows = await temp.sql(`SELECT * FROM ${type.table} WHERE deleted_at IS NULL ORDER BY arn`);
+  return rows.map((row) => ({ ...row, id: String(row.arn), collectionErrors: parsed(row.collection_errors) as Row['collectionErrors'] }));
+}
+
+/** The GraphQL fields of the type whose stored column is null in `row` but was not in `before`. */
+function nulledFields(type: AssetTypeDefinition, before: Row, row: Row): string[] {
+  return type.fields.filter((field) => !field.computed && before[field.column] !== null && row[field.column] === null).map((field) => field.field);
+}
+
+/** Every document a control runs (query, denominator, undecided), as text: what it reads. */
+const documentsOf = (control: Control): string =>
+  control.rules.flatMap((rule) => [rule.document, rule.evaluatesDocument, ...(rule.undecidedDocument ? [rule.undecidedDocument] : [])].map((d) => print(d))).join('\n');
+const typesOf = (control: Control): string[] => [...new Set(control.rules.flatMap((rule) => rule.assetTypes))];
+
+describe('a sync with one IAM action denied', () => {
+  let sim: Simulator;
+  const org = organizationScenario({ accounts: 2, regions: REGIONS, latencyMs: 0, transientErrorRate: 0, unassumableRole: false, deniedRegion: false, suspendedAccounts: 0, seed: 16 });
+  delete org.scenario.rateLimit;
+  const ours = readControlCatalog(api).controls;
+  const cyscale = readControlCatalog(api, join(import.meta.dirname, '..', 'fixtures', 'cyscale')).controls;
+
+  const sync = async (temp: TempStore): Promise<SyncSummary> => {
+    const config = parseAccountsConfig(`organization:\n  member_role_name: ${org.memberRoleName}\n`, 'accounts.yaml');
+    return syncInventory(temp.store, {
+      accounts: () => resolveAccountTargets(config, { region: 'us-east-1', maxAttempts: 3, log: silentLogger }),
+      regions: REGIONS,
+      log: silentLogger,
+    });
+  };
+
+  /** Each type's assets after a sync with nothing denied: what a denial must null, and on which assets. */
+  const baseline = new Map<string, Map<string, Row>>();
+
+  /** The SDK pointed at the simulator as the management account (the test setup undoes env stubs after each test). */
+  const asManagement = (): void => {
+    stubAwsEnv(sim);
+    vi.stubEnv('AWS_ACCESS_KEY_ID', org.management.AccessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', org.management.SecretAccessKey);
+  };
+
+  beforeAll(async () => {
+    sim = await startSimulator(org.scenario);
+    asManagement();
+    const temp = await openTempStore();
+    try {
+      const summary = await sync(temp);
+      expect(summary.runs.map((run) => run.status)).toEqual(ASSET_TYPES.map(() => 'succeeded'));
+      for (const type of ASSET_TYPES) baseline.set(type.name, new Map((await assetsOf(temp, type)).map((row) => [row.id, row])));
+    } finally {
+      await temp.cleanup();
+    }
+  });
+  beforeEach(asManagement);
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await sim?.close();
+  });
+
+  it('holds a few assets of every type without any denial, so each denial has something to hide', () => {
+    for (const type of ASSET_TYPES) expect(baseline.get(type.name)!.size, type.name).toBeGreaterThan(0);
+  });
+
+  it('is printed by inventory permissions, every action of every type', async () => {
+    const { code, stdout } = await runInProcess(['permissions']);
+    expect(code).toBe(0);
+    const printed = stdout.split('\n');
+    for (const action of ASSET_TYPES.flatMap((type) => type.iamActions)) expect(printed, action).toContain(action);
+  });
+
+  for (const type of ASSET_TYPES) {
+    for (const action of type.iamActions) {
+      it(`${action}: the denial is recorded and no control over ${type.name} that reads what it hides says PASS`, async () => {
+        const call = deniedCall(action);
+        sim.scenario.faults = [{ kind: 'accessDenied', ...call }];
+        sim.resetCalls();
+        const temp = await openTempStore();
+        try {
+          const summary = await sync(temp);
+          // The fault matched the call the collector makes for this action: else the map above misses an entry.
+          const denied = sim.calls.filter((c) => c.service === call.service && c.operation === call.operation);
+          expect(denied.length, `${action} → ${call.service}.${call.operation} was never called`).toBeGreaterThan(0);
+          expect(denied.every((c) => /AccessDenied/.test(c.errorCode ?? '')), `${call.service}.${call.operation} denied`).toBe(true);
+
+          const failedScopes = summary.scopes.filter((scope) => scope.collector === type.collector && scope.status === 'failed');
+          const rows = await assetsOf(temp, type);
+          const before = baseline.get(type.name)!;
+          /** The fields this denial left unknown, over every asset that records the failed call. */
+          const hidden = new Set<string>();
+          const marked = rows.filter((row) => row.collectionErrors.some((e) => e.operation === call.operation));
+          for (const row of marked) {
+            expect(row.collectionErrors.find((e) => e.operation === call.operation)!.code, row.id).toMatch(/AccessDenied/);
+            const nulled = nulledFields(type, before.get(row.id)!, row);
+            // A failed call shows as unknown values, never as an absent or false one (README, the empty-string rule).
+            expect(nulled.length, `${row.id}: ${action} denied but no field is null`).toBeGreaterThan(0);
+            for (const field of nulled) hidden.add(field);
+          }
+          // Recorded one way or the other: the scope failed (its run says so), or each asset names the failed call.
+          if (failedScopes.length > 0) {
+            expect(summary.runs.find((run) => run.collector === type.collector)!.status).not.toBe('succeeded');
+            expect(failedScopes.every((scope) => /AccessDenied/.test(JSON.stringify(scope.error)))).toBe(true);
+          } else {
+            expect(marked.map((row) => row.id).sort(), `${action}: the assets that record the denial`).toEqual([...before.keys()].sort());
+          }
+
+          const verdicts: ControlVerdict[] = [];
+          for (const catalog of [ours, cyscale]) {
+            const affected = catalog.filter((control) => typesOf(control).includes(type.name));
+            verdicts.push(...(await evaluateControls(api, temp.store, affected)));
+          }
+          const reads = (verdict: ControlVerdict): boolean => {
+            if (failedScopes.length > 0) return true; // a whole scope unknown: every control over the type depends on it
+            const control = [...ours, ...cyscale].find((c) => c.id === verdict.controlId)!;
+            const text = documentsOf(control);
+            return [...hidden].some((field) => new RegExp(`\\b${field}\\b`).test(text));
+          };
+          const passing = verdicts.filter((verdict) => verdict.verdict === 'PASS' && reads(verdict));
+          expect(
+            passing.map((v) => `${v.controlId}: ${v.reason}`),
+            `${action}: controls that PASS though they read ${failedScopes.length > 0 ? 'a failed scope' : [...hidden].join(', ')}`,
+          ).toEqual([]);
+        } finally {
+          sim.scenario.faults = [];
+          await temp.cleanup();
+        }
+      });
+    }
+  }
+});
