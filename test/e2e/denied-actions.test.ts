@@ -4,7 +4,7 @@
 // (ours in controls/aws/, and Cyscale's library in test/fixtures/cyscale) says PASS where its queries read what the
 // denial left unknown. The actions come from the registry, so a new type is held to this without touching the test.
 import { join } from 'node:path';
-import { print } from 'graphql';
+import { Kind, print } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AssetTypeDefinition } from '../../src/assets/definition.js';
 import { ACCOUNT_PUBLIC_ACCESS_BLOCK_OPERATION } from '../../collectors/aws/s3/buckets.js';
@@ -72,9 +72,15 @@ function nulledFields(type: AssetTypeDefinition, before: Row, row: Row): string[
 /** The stored values of the type's fields and tags, without the sync's bookkeeping: what a denial may not change silently. */
 const valuesOf = (type: AssetTypeDefinition, row: Row): unknown[] => [...type.fields.filter((f) => !f.computed).map((f) => parsed(row[f.column])), Boolean(Number(row.tags_known))];
 
-/** Every document a control runs (query, denominator, undecided), as text: what it reads. */
+/**
+ * What a control reads: the operations it runs (query, denominator, undecided) as text, without the stored fragments
+ * they spread (AssetFragment selects every asset's name and tags to show them, not to judge by them).
+ */
 const documentsOf = (control: Control): string =>
-  control.rules.flatMap((rule) => [rule.document, rule.evaluatesDocument, ...(rule.undecidedDocument ? [rule.undecidedDocument] : [])].map((d) => print(d))).join('\n');
+  control.rules
+    .flatMap((rule) => [rule.document, rule.evaluatesDocument, ...(rule.undecidedDocument ? [rule.undecidedDocument] : [])])
+    .flatMap((document) => document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).map((d) => print(d)))
+    .join('\n');
 const typesOf = (control: Control): string[] => [...new Set(control.rules.flatMap((rule) => rule.assetTypes))];
 
 describe('a sync with one IAM action denied', () => {
@@ -154,7 +160,10 @@ describe('a sync with one IAM action denied', () => {
           const before = baseline.get(type.name)!;
           /** The fields this denial left unknown, over every asset that records the failed call. */
           const hidden = new Set<string>();
-          const marked = rows.filter((row) => row.collectionErrors.some((e) => e.operation === recordedAs && DENIED.test(e.code)));
+          // An asset may name the call with another reason too: an organization trail seen from a member account whose
+          // owner's ListTags was refused is stored with the member's NotOwner.
+          const marked = rows.filter((row) => row.collectionErrors.some((e) => e.operation === recordedAs));
+          if (marked.length > 0) expect(marked.flatMap((row) => row.collectionErrors.map((e) => e.code)), action).toContainEqual(expect.stringMatching(DENIED));
           for (const row of marked) {
             const nulled = nulledFields(type, before.get(row.id)!, row);
             // A failed call shows as unknown values (README, the empty-string rule), unless another call gave the same
