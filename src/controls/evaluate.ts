@@ -602,6 +602,8 @@ function follow(value: unknown, path: readonly string[]): unknown {
  * The evaluated assets a rule without an undecided query cannot decide: those with a field it reads null, because the
  * call that reads it failed (their collectionErrors say which). Without this a denied call would make the rule PASS.
  */
+type CollectionErrorRow = { operation: string; code: string };
+
 async function unreadAssets(
   store: InventoryStore,
   fieldsRead: Readonly<Record<string, readonly string[]>>,
@@ -629,7 +631,7 @@ async function unreadAssets(
         assetType: type,
         accountId: stored.accountId,
         region: stored.region,
-        detail: `${unknown.join(', ')} unknown: ${stored.collectionErrors.map((e) => (e as { operation: string; code: string }).operation + ' ' + (e as { code: string }).code).join('; ')}`,
+        detail: `${unknown.join(', ')} unknown: ${(stored.collectionErrors as CollectionErrorRow[]).map((e) => `${e.operation} ${e.code}`).join('; ')}`,
       });
     }
   }

@@ -70,7 +70,10 @@ function nulledFields(type: AssetTypeDefinition, before: Row, row: Row): string[
 }
 
 /** The stored values of the type's fields and tags, without the sync's bookkeeping: what a denial may not change silently. */
-const valuesOf = (type: AssetTypeDefinition, row: Row): unknown[] => [...type.fields.filter((f) => !f.computed).map((f) => parsed(row[f.column])), Boolean(Number(row.tags_known))];
+const valuesOf = (type: AssetTypeDefinition, row: Row): unknown[] => [
+  ...type.fields.filter((f) => !f.computed).map((f) => parsed(row[f.column])),
+  Boolean(Number(row.tags_known)),
+];
 
 /**
  * What a control reads: the operations it runs (query, denominator, undecided) as text, without the stored fragments
@@ -85,7 +88,16 @@ const typesOf = (control: Control): string[] => [...new Set(control.rules.flatMa
 
 describe('a sync with one IAM action denied', () => {
   let sim: Simulator;
-  const org = organizationScenario({ accounts: 2, regions: REGIONS, latencyMs: 0, transientErrorRate: 0, unassumableRole: false, deniedRegion: false, suspendedAccounts: 0, seed: 16 });
+  const org = organizationScenario({
+    accounts: 2,
+    regions: REGIONS,
+    latencyMs: 0,
+    transientErrorRate: 0,
+    unassumableRole: false,
+    deniedRegion: false,
+    suspendedAccounts: 0,
+    seed: 16,
+  });
   delete org.scenario.rateLimit;
   // One trail with insight selectors, so that GetInsightSelectors is called at all (only for a trail that has them).
   org.scenario.accounts[0]!.Trails[0]!.InsightSelectors = [{ InsightType: 'ApiCallRateInsight' }];
@@ -103,6 +115,10 @@ describe('a sync with one IAM action denied', () => {
 
   /** Each type's assets after a sync with nothing denied: what a denial must null, and on which assets. */
   const baseline = new Map<string, Map<string, Row>>();
+  /** Each control's verdict without any denial. */
+  const baselineVerdicts = new Map<string, string>();
+  /** The controls a denial turned from PASS to ERROR: proof that the check below has something to catch. */
+  const turnedToError = new Set<string>();
 
   /** The SDK pointed at the simulator as the management account (the test setup undoes env stubs after each test). */
   const asManagement = (): void => {
@@ -119,6 +135,7 @@ describe('a sync with one IAM action denied', () => {
       const summary = await sync(temp);
       expect(summary.runs.map((run) => run.status)).toEqual(ASSET_TYPES.map(() => 'succeeded'));
       for (const type of ASSET_TYPES) baseline.set(type.name, new Map((await assetsOf(temp, type)).map((row) => [row.id, row])));
+      for (const verdict of await evaluateControls(api, temp.store, [...ours, ...cyscale])) baselineVerdicts.set(verdict.controlId, verdict.verdict);
     } finally {
       await temp.cleanup();
     }
@@ -152,7 +169,10 @@ describe('a sync with one IAM action denied', () => {
           // The fault matched the call the collector makes for this action: else the map above misses an entry.
           const denied = sim.calls.filter((c) => c.service === call.service && c.operation === call.operation);
           expect(denied.length, `${action} → ${call.service}.${call.operation} was never called`).toBeGreaterThan(0);
-          expect(denied.map((c) => c.errorCode), `${call.service}.${call.operation} denied`).toEqual(denied.map(() => expect.stringMatching(DENIED)));
+          expect(
+            denied.map((c) => c.errorCode),
+            `${call.service}.${call.operation} denied`,
+          ).toEqual(denied.map(() => expect.stringMatching(DENIED)));
 
           const failedScopes = summary.scopes.filter((scope) => scope.collector === type.collector && scope.status === 'failed');
           const recordedAs = call.recordedAs ?? call.operation;
@@ -163,12 +183,17 @@ describe('a sync with one IAM action denied', () => {
           // An asset may name the call with another reason too: an organization trail seen from a member account whose
           // owner's ListTags was refused is stored with the member's NotOwner.
           const marked = rows.filter((row) => row.collectionErrors.some((e) => e.operation === recordedAs));
-          if (marked.length > 0) expect(marked.flatMap((row) => row.collectionErrors.map((e) => e.code)), action).toContainEqual(expect.stringMatching(DENIED));
+          if (marked.length > 0)
+            expect(
+              marked.flatMap((row) => row.collectionErrors.map((e) => e.code)),
+              action,
+            ).toContainEqual(expect.stringMatching(DENIED));
           for (const row of marked) {
             const nulled = nulledFields(type, before.get(row.id)!, row);
             // A failed call shows as unknown values (README, the empty-string rule), unless another call gave the same
             // answer (ListBuckets' BucketRegion for GetBucketLocation's): then nothing may differ from the full sync.
-            if (nulled.length === 0) expect(valuesOf(type, row), `${row.id}: ${action} denied, nothing null, yet values changed`).toEqual(valuesOf(type, before.get(row.id)!));
+            if (nulled.length === 0)
+              expect(valuesOf(type, row), `${row.id}: ${action} denied, nothing null, yet values changed`).toEqual(valuesOf(type, before.get(row.id)!));
             for (const field of nulled) hidden.add(field);
           }
           // Recorded one way or the other: the scope failed (its run says so), or the assets it concerns name the call.
@@ -194,6 +219,11 @@ describe('a sync with one IAM action denied', () => {
             const text = documentsOf(control);
             return [...hidden].some((field) => new RegExp(`\\b${field}\\b`).test(text));
           };
+          // A control that passed on the full inventory and reads what the denial hid: ERROR, never a FAIL it made up.
+          for (const verdict of verdicts.filter((v) => baselineVerdicts.get(v.controlId) === 'PASS' && reads(v))) {
+            expect(verdict.verdict, `${action}: ${verdict.controlId}`).toBe('ERROR');
+            turnedToError.add(verdict.controlId);
+          }
           const passing = verdicts.filter((verdict) => verdict.verdict === 'PASS' && reads(verdict));
           expect(
             passing.map((v) => `${v.controlId}: ${v.reason}`),
@@ -206,4 +236,8 @@ describe('a sync with one IAM action denied', () => {
       });
     }
   }
+
+  it('turned controls that pass on the full inventory to ERROR along the way', () => {
+    expect([...turnedToError].length).toBeGreaterThan(0);
+  });
 });
