@@ -82,6 +82,11 @@ export interface ControlRule {
   undecidedDocument?: DocumentNode;
   /** The root field of undecidedDocument. */
   undecidedRootField?: string;
+  /**
+   * Without an undecided query (Cyscale's layout): the nullable fields the query reads, by type. An evaluated asset with
+   * one of them null (a call failed for it) is undecided, so a denied call never leaves the rule passing.
+   */
+  nullableFieldsRead?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A rule for AWS that the inventory cannot evaluate (yet), and why: the control it belongs to is never PASS. */

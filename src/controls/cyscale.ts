@@ -226,8 +226,10 @@ function compileRule(api: InventoryApi, rule: CyscaleRule, label: string, query:
   // rule that names none (a named check reads what it reads), since a gap in any could hide a failing account.
   const read = typesRead(api, document);
   const assetTypes = [...new Set([...subjectTypes, ...read])];
+  const unknowable = nullableFieldsRead(api, document);
   return {
     label,
+    ...(Object.keys(unknowable).length > 0 ? { nullableFieldsRead: unknowable } : {}),
     assetTypes: assetTypes.length > 0 ? assetTypes : [...ASSET_TYPE_NAMES],
     expectation,
     document,
@@ -312,6 +314,33 @@ function typesRead(api: InventoryApi, document: DocumentNode): string[] {
     }),
   );
   return [...found];
+}
+
+/**
+ * The fields the query reads (filters on or selects) that may be null because a call failed for the asset (the
+ * empty-string rule; `tags` too), by type. Cyscale's files cannot say which assets are undecided, so the engine takes
+ * an evaluated asset with one of these null as undecided (README, Controls: "Undecided assets").
+ */
+function nullableFieldsRead(api: InventoryApi, document: DocumentNode): Record<string, string[]> {
+  const nullable = new Map(ASSET_TYPES.map((type) => [type.name, [...type.fields.filter((f) => f.nullable && !f.computed).map((f) => f.field), 'tags']]));
+  const owner = new Map(ASSET_TYPES.flatMap((type) => [[type.name, type.name] as const, [`${type.name}Where`, type.name] as const]));
+  const found = new Map<string, Set<string>>();
+  const note = (parent: GraphQLType | null | undefined, name: string): undefined => {
+    const type = parent ? owner.get(getNamedType(parent).name) : undefined;
+    // A filter names the field with an operator suffix (`encrypted_NOT`, `hasBucketACLGrant_SOME`).
+    const field = type ? nullable.get(type)!.find((f) => name === f || name.startsWith(`${f}_`)) : undefined;
+    if (type && field) found.set(type, (found.get(type) ?? new Set()).add(field));
+    return undefined;
+  };
+  const typeInfo = new TypeInfo(api.schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field: (node) => note(typeInfo.getParentType(), node.name.value),
+      ObjectField: (node) => note(typeInfo.getParentInputType(), node.name.value),
+    }),
+  );
+  return Object.fromEntries([...found].map(([type, fields]) => [type, [...fields].sort()]));
 }
 
 function operationOf(document: DocumentNode): OperationDefinitionNode {

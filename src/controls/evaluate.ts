@@ -3,7 +3,7 @@
 import { execute, Kind, print, type GraphQLError } from 'graphql';
 import type { InventoryApi } from '../graphql/execute.js';
 import { createContext } from '../graphql/context.js';
-import { assetType as registeredType } from '../assets/registry.js';
+import { ASSET_TYPES, assetType as registeredType } from '../assets/registry.js';
 import { computeCoverage, type CoverageEntry } from '../store/coverage.js';
 import { integrityFailure } from '../store/integrity.js';
 import type { IntegrityReport, InventoryStore, ScopeError } from '../store/store.js';
@@ -307,6 +307,9 @@ async function evaluateRule(
     const failed = new Set(failedAssetsIdentifiers);
     undecided = assetsIn((result.data as Record<string, unknown> | null | undefined)?.[rule.undecidedRootField!]).filter((asset) => !failed.has(asset.id));
   }
+  if (!rule.undecidedDocument && rule.nullableFieldsRead) {
+    undecided = await unreadAssets(store, rule.nullableFieldsRead, universe.data, new Set(failedAssetsIdentifiers));
+  }
   // What the stored query asked for is what the expectation compares; the identity fields the engine added name the assets.
   // Only a comparison that can look inside the items needs them stripped (not a count, nor lists of different lengths).
   const lengthsDiffer = expectation.kind !== 'count' && Array.isArray(expectation.value) && Array.isArray(raw) && expectation.value.length !== raw.length;
@@ -593,6 +596,46 @@ function follow(value: unknown, path: readonly string[]): unknown {
   if (Array.isArray(value)) return value.flatMap((item) => follow(item, path) ?? []);
   if (typeof value !== 'object' || value === null) return undefined;
   return follow((value as Record<string, unknown>)[path[0]!], path.slice(1));
+}
+
+/**
+ * The evaluated assets a rule without an undecided query cannot decide: those with a field it reads null, because the
+ * call that reads it failed (their collectionErrors say which). Without this a denied call would make the rule PASS.
+ */
+type CollectionErrorRow = { operation: string; code: string };
+
+async function unreadAssets(
+  store: InventoryStore,
+  fieldsRead: Readonly<Record<string, readonly string[]>>,
+  evaluated: Record<string, unknown> | null | undefined,
+  failed: ReadonlySet<string>,
+): Promise<FailingAsset[]> {
+  const ids = new Map<string, Set<string>>();
+  for (const [root, value] of Object.entries(evaluated ?? {})) {
+    // The default denominator lists `<plural> { id accountId }`, naming its type by the root field alone.
+    const rootType = ASSET_TYPES.find((type) => type.plural === root)?.name ?? '';
+    for (const asset of assetsIn(value)) {
+      const type = asset.assetType || rootType;
+      if (fieldsRead[type] && !failed.has(asset.id)) ids.set(type, (ids.get(type) ?? new Set()).add(asset.id));
+    }
+  }
+  const undecided: FailingAsset[] = [];
+  for (const [type, wanted] of ids) {
+    for (const stored of await store.assetsById(type, [...wanted])) {
+      if (!stored) continue;
+      const unknown = fieldsRead[type]!.filter((field) => (field === 'tags' ? !stored.tagsKnown : stored[field] === null));
+      if (unknown.length === 0) continue;
+      undecided.push({
+        id: stored.id,
+        name: stored.name,
+        assetType: type,
+        accountId: stored.accountId,
+        region: stored.region,
+        detail: `${unknown.join(', ')} unknown: ${(stored.collectionErrors as CollectionErrorRow[]).map((e) => `${e.operation} ${e.code}`).join('; ')}`,
+      });
+    }
+  }
+  return undecided;
 }
 
 function assetsIn(value: unknown): FailingAsset[] {
