@@ -32,7 +32,9 @@ interface SyncFlags {
 
 export function syncCommand(outcome: CommandOutcome): Command {
   return new Command('sync')
-    .description('Sync every asset type of the inventory from AWS: trails, KMS keys, S3 buckets, VPCs, Config recorders, metric filters, alarms, SNS topics (standard SDK credentials, profiles and AWS_ENDPOINT_URL_* variables).')
+    .description(
+      'Sync every asset type of the inventory from AWS: trails, KMS keys, S3 buckets, VPCs, Config recorders, metric filters, alarms, SNS topics (standard SDK credentials, profiles and AWS_ENDPOINT_URL_* variables).',
+    )
     .addOption(dbOption())
     .addOption(
       new Option(
