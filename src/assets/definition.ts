@@ -144,6 +144,12 @@ export interface AssetTypeDefinition<TRecord extends CollectedAsset = CollectedA
    * asset fields"). A coarse grouping for reports and filters, one value per type.
    */
   assetCategory: string;
+  /**
+   * Its assets can settle a check of another account: the organization trail's monitoring chain (metric filter, alarm,
+   * topic) lives in the management account and serves every member. A gap in it then leaves no account-level failure
+   * certain (src/controls/evaluate.ts): what is missing elsewhere could complete the account's chain.
+   */
+  servesOtherAccounts?: boolean;
   /** 'regional': listed in every region of an account; 'account': listed once per account (from one region). */
   scope: 'regional' | 'account';
   /** The collector that gathers it, as recorded in sync runs and coverage (`aws.cloudtrail.trails`). */

@@ -32,6 +32,8 @@ export const METRIC_ALARM: AssetTypeDefinition<MetricAlarmRecord> = {
   internalAssetType: 'CloudWatchAlarm',
   assetCategory: 'Logging',
   scope: 'regional',
+  // The organization trail's chain serves every member account from the management account.
+  servesOtherAccounts: true,
   collector: 'aws.cloudwatch.alarms',
   iamActions: ['cloudwatch:DescribeAlarms'],
   fields: [

@@ -20,6 +20,8 @@ export const METRIC_FILTER: AssetTypeDefinition<MetricFilterRecord> = {
   internalAssetType: 'MetricFilter',
   assetCategory: 'Logging',
   scope: 'regional',
+  // The organization trail's chain serves every member account from the management account.
+  servesOtherAccounts: true,
   collector: 'aws.logs.metric-filters',
   iamActions: ['logs:DescribeMetricFilters'],
   fields: [

@@ -24,6 +24,8 @@ export const SNS_TOPIC: AssetTypeDefinition<SnsTopicRecord> = {
   internalAssetType: 'SNSTopic',
   assetCategory: 'Integration',
   scope: 'regional',
+  // The organization trail's chain serves every member account from the management account.
+  servesOtherAccounts: true,
   collector: 'aws.sns.topics',
   iamActions: ['sns:ListTopics', 'sns:GetTopicAttributes', 'sns:ListSubscriptionsByTopic'],
   fields: [

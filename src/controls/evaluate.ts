@@ -442,10 +442,20 @@ export async function inventoryState(
   // The same for the types listed once per account (S3 buckets), by type and account: their one scope is in the region
   // they were listed from, not each asset's own.
   const freshAccounts = new Set<string>();
-  const gaps = { push: (text: string, ...accountIds: string[]) => found.push({ accountIds: accountIds.length > 0 ? accountIds : null, text }) };
+  // The type whose gaps are being found, and whether a type whose assets can settle another account's check
+  // (definition.servesOtherAccounts) has one.
+  let gapsOf = '';
+  let crossAccountGap = false;
+  const gaps = {
+    push: (text: string, ...accountIds: string[]) => {
+      if (registeredType(gapsOf)?.servesOtherAccounts) crossAccountGap = true;
+      found.push({ accountIds: accountIds.length > 0 ? accountIds : null, text });
+    },
+  };
   const maxAgeHours = options.maxAgeHours ?? DEFAULT_MAX_AGE_HOURS;
   const staleBefore = new Date((options.now ?? new Date()).getTime() - maxAgeHours * 3_600_000).toISOString();
   for (const assetType of assetTypes) {
+    gapsOf = assetType;
     const collector = registeredType(assetType)?.collector;
     if (!collector) {
       gaps.push(`no collector gathers ${assetType} assets`);
@@ -517,11 +527,13 @@ export async function inventoryState(
     }
   }
   // A regional asset is certain when its region's inventory is fresh; an account-level one (no region: an account
-  // without a qualifying trail, say) only when nothing of its account is missing, since what is missing could qualify.
+  // without a qualifying trail, say) only when nothing of its account is missing, since what is missing could qualify,
+  // nor anything of a type that serves other accounts (the organization's monitoring chain is the management account's),
+  // nor a gap of every account (a run that failed as a whole).
   const accountsWithGaps = new Set(found.flatMap((gap) => gap.accountIds ?? []));
   const certain = (asset: FailingAsset) =>
     asset.region === ''
-      ? covered.has(asset.accountId) && !accountsWithGaps.has(asset.accountId)
+      ? covered.has(asset.accountId) && !accountsWithGaps.has(asset.accountId) && !crossAccountGap && !found.some((gap) => gap.accountIds === null)
       : registeredType(asset.assetType)?.scope === 'account'
         ? freshAccounts.has(`${asset.assetType}/${asset.accountId}`)
         : fresh.has(`${asset.accountId}/${asset.region}`);

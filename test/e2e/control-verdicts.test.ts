@@ -215,7 +215,7 @@ describe('the shipped controls on a simulated organization', () => {
       if (verdict.controlId === ACCOUNT_LEVEL) {
         expect(verdict.verdict).toBe('PASS');
         expect(verdict.evaluatedCount).toBe(accountIds.length);
-        expect(verdict.accounts).toEqual(accountIds.map((accountId) => ({ accountId, verdict: 'PASS', evaluated: 1, failing: 0, excepted: 0, gaps: [] })));
+        expect(verdict.accounts).toEqual(accountIds.map((accountId) => ({ accountId, verdict: 'PASS', evaluated: 1, failing: 0, excepted: 0, undecided: 0, gaps: [] })));
         continue;
       }
       const failing = expected.get(verdict.controlId)!;

@@ -220,6 +220,12 @@ describe('a sync with one IAM action denied', () => {
           for (const verdict of verdicts.filter((v) => baselineVerdicts.get(v.controlId) === 'PASS' && reads(v) && v.verdict !== 'PASS')) {
             turnedFromPass.add(verdict.controlId);
           }
+          // Nor may one say FAIL: the full inventory passed it, so no failure is known, only what the denial hid.
+          const failing = verdicts.filter((v) => baselineVerdicts.get(v.controlId) === 'PASS' && reads(v) && v.verdict === 'FAIL');
+          expect(
+            failing.map((v) => `${v.controlId}: ${v.reason}`),
+            `${action}: controls that passed on the full inventory FAIL on what the denial hid`,
+          ).toEqual([]);
           const passing = verdicts.filter((verdict) => verdict.verdict === 'PASS' && reads(verdict));
           expect(
             passing.map((v) => `${v.controlId}: ${v.reason}`),
