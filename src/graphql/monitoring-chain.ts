@@ -77,6 +77,12 @@ export async function accountsWithoutMonitoringChain(store: InventoryStore, filt
 
 function group<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
-  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  for (const item of items) {
+    const k = key(item);
+    const members = groups.get(k);
+    // Appended in place: copying the list for each item would be quadratic in a scope's alarms or filters.
+    if (members) members.push(item);
+    else groups.set(k, [item]);
+  }
   return groups;
 }

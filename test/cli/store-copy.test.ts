@@ -5,11 +5,17 @@
 // Needs a PostgreSQL server: INVENTORY_TEST_POSTGRES_URL (see the README); without it this file is skipped, and says so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryApi, runQuery } from '../../src/graphql/execute.js';
+import { AWS_COLLECTORS } from '../../collectors/aws/index.js';
 import { KMS_KEY } from '../../src/assets/kms-key.js';
+import { TRAIL } from '../../src/assets/trail.js';
+import { DEFAULT_REGIONS, demoScenario, startSimulator } from '../../src/simulator/index.js';
+import { RunClients } from '../../src/sync/clients.js';
+import { CallLimiter, DEFAULT_LIMITS } from '../../src/sync/limits.js';
 import { COPY_TABLES, copyInventory } from '../../src/store/copy.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { InventoryStore } from '../../src/store/store.js';
+import { stubAwsEnv } from '../support/aws.js';
 import { runCli } from '../support/cli.js';
 import { COLLECTOR, kmsKeyRecord, trailRecord } from '../support/records.js';
 import { createTestSchema, openTempSqliteStore, type TempSqliteStore } from '../support/store.js';
@@ -134,6 +140,32 @@ async function seed(store: SqliteStore): Promise<void> {
   await store.finishSyncRun(keys.id, 'succeeded');
 }
 
+/**
+ * Runs 5 on: every other type of the registry, collected by its own collector from the simulated demo organization's
+ * management account, so that each type's table has rows to copy.
+ */
+async function seedOtherTypes(store: SqliteStore): Promise<void> {
+  const sim = await startSimulator(demoScenario());
+  // The sync's own client factory, as a sync makes its calls (S3 Control's account endpoint included).
+  const clients = new RunClients({}, new CallLimiter(DEFAULT_LIMITS), { maxAttempts: 1, requestHandler: {} });
+  try {
+    stubAwsEnv(sim);
+    const account = sim.scenario.accounts[0]!;
+    const accountClients = clients.forAccount(account.Id, { accessKeyId: account.AccessKeyId, secretAccessKey: account.SecretAccessKey });
+    for (const collector of AWS_COLLECTORS.filter((c) => c.definition !== TRAIL && c.definition !== (KMS_KEY as unknown))) {
+      const { definition } = collector;
+      const regions = definition.scope === 'regional' ? [...DEFAULT_REGIONS] : ['us-east-1'];
+      const run = await store.startSyncRun({ collector: definition.collector, requestedRegions: regions });
+      await store.recordAccount(run.id, definition.collector, { accountId: account.Id, status: 'ok', enabledRegions: [...DEFAULT_REGIONS] });
+      for (const scope of await collector.collect({ accountId: account.Id, regions, clients: accountClients })) await store.writeScope(run.id, scope);
+      await store.finishSyncRun(run.id, 'succeeded');
+    }
+  } finally {
+    await clients.close();
+    await sim.close();
+  }
+}
+
 const QUERIES: [string, string, Record<string, unknown>?][] = [
   ['the seed query', '{ trails(where:{kmsKeyID:""}){...AssetFragment} }'],
   ['KMS keys and their trails', '{ kmsKeys { id keyState automaticRotationEnabled aliases policyDocument tags { key value } trails { id } } }'],
@@ -168,6 +200,7 @@ describe.skipIf(!URL_SET)('inventory store copy (INVENTORY_TEST_POSTGRES_URL)', 
   beforeAll(async () => {
     source = openTempSqliteStore();
     await seed(source.store);
+    await seedOtherTypes(source.store);
     target = await createTestSchema();
     copy = await runCli(['store', 'copy', '--from', source.path, '--to', target.url]);
     copied = await PostgresStore.open(target.url);
@@ -228,7 +261,8 @@ describe.skipIf(!URL_SET)('inventory store copy (INVENTORY_TEST_POSTGRES_URL)', 
         for (const table of report.tables) {
           expect(copy.stdout).toMatch(new RegExp(`^${table.table}\\s+${table.rows} rows copied, checksums match \\(sha256 ${table.checksum.slice(0, 16)}\\)`, 'm'));
         }
-        expect(report.identities['sync_runs.id']).toBe(5);
+        // Four runs of the seed, then one per other collector.
+        expect(report.identities['sync_runs.id']).toBe(4 + AWS_COLLECTORS.length - 2 + 1);
       } finally {
         await store.close();
       }
