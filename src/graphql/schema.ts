@@ -414,7 +414,7 @@ function assetTypeResolvers(limits: PageLimits, assetTypes: readonly AssetTypeDe
       const { where, after, sort } = args;
       const page = await fromStore(() => reader.findAssetPage(context.store, name, where, { first, after, sort, fields }));
       const assets = await withTags(context, page.assets, fields, limits);
-      // totalCount and hasPreviousPage cost a statement each: run only when selected (the default resolver calls these).
+      // totalCount and hasPreviousPage cost a statement each: run only when selected (their resolvers call these).
       return {
         edges: assets.map((node, i) => ({ cursor: page.cursors[i]!, node })),
         pageInfo: {
@@ -430,6 +430,7 @@ function assetTypeResolvers(limits: PageLimits, assetTypes: readonly AssetTypeDe
     Query[root.aggregate] = (_: unknown, args: { where?: unknown }) => ({ where: args.where });
     Query[root.byId] = (_: unknown, args: { id: string }, context: GraphQLContext) =>
       pagedLoader(context, `${name}ById`, {}, (ids: readonly string[]) => reader.assetsById(context.store, name, ids)).load(args.id);
+    types[`${name}Connection`] = { totalCount: (connection: { totalCount: () => Promise<number> }) => connection.totalCount() };
     types[`${name}Aggregate`] = {
       count: (aggregate: { where?: unknown }, _: unknown, context: GraphQLContext) => fromStore(() => reader.countAssets(context.store, name, aggregate.where)),
       countBy: async (aggregate: { where?: unknown }, args: { field: string } & PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => {
@@ -462,6 +463,10 @@ function assetTypeResolvers(limits: PageLimits, assetTypes: readonly AssetTypeDe
       return withinBound(await loader.load(asset.id), read, info, asset.arn);
     };
   }
+  // Every type's connection shares PageInfo; hasPreviousPage is computed only when selected.
+  types['PageInfo'] = {
+    hasPreviousPage: (pageInfo: { hasPreviousPage: () => boolean | Promise<boolean> }) => pageInfo.hasPreviousPage(),
+  };
   return { Query, Account, types };
 }
 

@@ -34,6 +34,7 @@ import { filterLimitsOf, type FilterLimits } from '../graphql/filter-limits.js';
 import { filterLimitsPlugin, refuseDeepNesting } from './filter-limits.js';
 import { accessLog, metricsPage, OPERATION_NAME, RequestMetrics } from './observability.js';
 import { graphiqlRoutes } from './graphiql.js';
+import { compiledExecutionGateway } from './compiled-execution.js';
 import { IntegrityWatch } from './integrity.js';
 import { busyBody, DEFAULT_REQUEST_TIMEOUT_MS, RequestStopped, RETRY_AFTER_SECONDS, ServerBusyError, stoppableStore, timeoutBody, type StopReason } from './deadline.js';
 import { GraphQLPool, type HttpRequestData, type HttpResponseData } from './graphql-pool.js';
@@ -126,7 +127,7 @@ export interface ApolloSettings {
 export function createApolloServer(settings: ApolloSettings): ApolloServer<GraphQLContext> {
   const { api, limits, log, suggestions } = settings;
   return new ApolloServer<GraphQLContext>({
-    schema: api.schema,
+    gateway: compiledExecutionGateway(api.schema),
     validationRules: [...api.validationRules, ...requestLimitRules(limits)],
     // The token limit stops the parser itself, before a huge document costs anything more.
     parseOptions: { maxTokens: limits.maxTokens },
