@@ -41,3 +41,31 @@ function parsePort(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535');
   return n;
 }
+
+/** The longest period `--sync-every` takes: a week (a longer wait is for a scheduler outside). */
+export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
+
+const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+const UNIT_MS = [86_400_000, 3_600_000, 60_000, 1_000];
+
+/** A duration such as 30s, 15m, 1h or 1h30m (units d, h, m, s, largest first), in milliseconds: from 1s to a week. */
+export function parseDuration(value: string): number {
+  const match = DURATION.exec(value);
+  if (value === '' || !match) throw new InvalidArgumentError('expected a duration such as 30s, 15m, 1h or 1h30m (units d, h, m and s, largest first)');
+  const ms = UNIT_MS.reduce((total, unit, i) => total + Number(match[i + 1] ?? 0) * unit, 0);
+  if (ms < 1_000) throw new InvalidArgumentError('expected at least 1s');
+  if (ms > MAX_DURATION_MS) throw new InvalidArgumentError('expected at most 7d');
+  return ms;
+}
+
+/** A duration as parseDuration reads it: 90 minutes is 1h30m. */
+export function formatDuration(ms: number): string {
+  let rest = Math.floor(ms / 1_000) * 1_000;
+  const parts: string[] = [];
+  for (const [i, unit] of UNIT_MS.entries()) {
+    const count = Math.floor(rest / unit);
+    rest -= count * unit;
+    if (count > 0) parts.push(`${count}${'dhms'[i]}`);
+  }
+  return parts.join('') || '0s';
+}
