@@ -40,8 +40,7 @@ describe.skipIf(!URL_SET)('scheduled syncs of two serve replicas on PostgreSQL (
 
   /** Each process's claimed periods, and the syncs it ran (one run of the trail collector per sync), by pid. */
   const state = async () => {
-    const claims = (await store.pool.query<{ period: number; pid: number }>('SELECT period, pid FROM sync_periods WHERE every_ms = $1 ORDER BY period', [EVERY_MS]))
-      .rows;
+    const claims = (await store.pool.query<{ period: number; pid: number }>('SELECT period, pid FROM sync_periods WHERE every_ms = $1 ORDER BY period', [EVERY_MS])).rows;
     const syncs = (await store.pool.query<{ pid: number }>('SELECT pid FROM sync_runs WHERE collector = $1', [TRAILS])).rows;
     const byPid = (rows: { pid: number }[], pid: number) => rows.filter((row) => row.pid === pid).length;
     return { claims, syncs, claimsOf: (pid: number) => byPid(claims, pid), syncsOf: (pid: number) => byPid(syncs, pid) };
