@@ -1,6 +1,7 @@
 // The options several commands share, each with its environment twin (a flag wins over its variable).
 import { InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_DB } from '../store/open.js';
+import { DEFAULT_LIMITS, DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_SDK_THREADS, SDK_THREADS_LIMIT, THREADS_FROM_ACCOUNTS } from '../sync/settings.js';
 
 export function dbOption(): Option {
   return new Option('--db <path>', 'the inventory database: a SQLite file path').env('INVENTORY_DB').default(DEFAULT_DB);
@@ -68,4 +69,73 @@ export function formatDuration(ms: number): string {
     if (count > 0) parts.push(`${count}${'dhms'[i]}`);
   }
   return parts.join('') || '0s';
+}
+
+/** What a sync is given on the command line: `inventory sync`'s options, which scheduled syncs take too (serve --sync-every). */
+export interface SyncSettings {
+  accounts?: string;
+  regions?: string[];
+  maxAttempts: number;
+  concurrency: number;
+  accountConcurrency: number;
+  rateLimit: number;
+  requestTimeout: number;
+  threads?: number;
+}
+
+/** The options of the sync itself, shared with `serve --sync-every`: what to sync and within which limits. */
+export function syncSettingOptions(): Option[] {
+  return [
+    new Option(
+      '--accounts <file>',
+      'accounts configuration (YAML): roles to assume, or AWS Organizations discovery; default: the account of the standard credentials',
+    ).env('INVENTORY_ACCOUNTS'),
+    new Option('--regions <list>', 'comma-separated regions; default: every region enabled for each account').env('INVENTORY_REGIONS').argParser(parseRegions),
+    new Option('--concurrency <n>', 'AWS calls in flight at once, across all accounts')
+      .env('INVENTORY_CONCURRENCY')
+      .default(DEFAULT_LIMITS.concurrency)
+      .argParser(parsePositiveInt),
+    new Option('--account-concurrency <n>', 'AWS calls in flight at once in one account')
+      .env('INVENTORY_ACCOUNT_CONCURRENCY')
+      .default(DEFAULT_LIMITS.accountConcurrency)
+      .argParser(parsePositiveInt),
+    new Option('--rate-limit <n>', 'AWS calls per second per account, region and service')
+      .env('INVENTORY_RATE_LIMIT')
+      .default(DEFAULT_LIMITS.callsPerSecond)
+      .argParser(parsePositiveInt),
+    new Option('--max-attempts <n>', 'attempts per AWS call; throttling and transient errors are retried with backoff and jitter')
+      .env('AWS_MAX_ATTEMPTS')
+      .default(DEFAULT_MAX_ATTEMPTS)
+      .argParser(parsePositiveInt),
+    new Option('--threads <n>', 'threads that make the AWS calls (0: all on the main thread)')
+      .env('INVENTORY_SYNC_THREADS')
+      .default(undefined, `${MAX_SDK_THREADS} for ${THREADS_FROM_ACCOUNTS} accounts or more on a machine of 2 CPUs or more, else 0`)
+      .argParser(parseWholeNumberUpTo(SDK_THREADS_LIMIT)),
+  ];
+}
+
+/** The timeout of one AWS call; serve names it --sync-request-timeout (its --request-timeout is an HTTP request's). */
+export function awsRequestTimeoutOption(flag = '--request-timeout <ms>'): Option {
+  return new Option(flag, 'milliseconds before one AWS call is abandoned as timed out')
+    .env('INVENTORY_REQUEST_TIMEOUT_MS')
+    .default(DEFAULT_REQUEST_TIMEOUT_MS)
+    .argParser(parsePositiveInt);
+}
+
+/** AWS region names: us-east-1, ap-southeast-4, us-gov-west-1, eusc-de-east-1, ... */
+const REGION_NAME = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
+
+function parseRegions(value: string): string[] {
+  const regions = [
+    ...new Set(
+      value
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    ),
+  ];
+  if (regions.length === 0) throw new InvalidArgumentError('expected a comma-separated list of regions, e.g. us-east-1,eu-west-1');
+  const invalid = regions.filter((r) => !REGION_NAME.test(r));
+  if (invalid.length > 0) throw new InvalidArgumentError(`not a region name: ${invalid.join(', ')}`);
+  return regions;
 }

@@ -17,12 +17,21 @@ import { openStore } from '../../store/open.js';
 import { MAX_QUERY_LIMIT } from '../../store/common.js';
 import type { InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
-import { dbOption, formatDuration, hostOption, logLevelOption, parseDuration, parsePositiveInt, parseWholeNumberUpTo, portOption } from '../options.js';
+import {
+  awsRequestTimeoutOption,
+  dbOption,
+  formatDuration,
+  hostOption,
+  logLevelOption,
+  parseDuration,
+  parsePositiveInt,
+  parseWholeNumberUpTo,
+  portOption,
+  syncSettingOptions,
+  type SyncSettings,
+} from '../options.js';
 import { printErr, printOut } from '../../terminal-text.js';
-import { loadAccountsConfig } from '../../sync/accounts-config.js';
-import { SyncSchedule } from '../../sync/schedule.js';
 import { maxExceptionDaysOption } from './exceptions.js';
-import { awsRequestTimeoutOption, runSync, syncSettingOptions, type SyncSettings } from './sync.js';
 
 export const DEFAULT_PORT = 4000;
 
@@ -226,8 +235,9 @@ export function serveCommand(outcome: CommandOutcome): Command {
       outcome.exitCode = EXIT.badInput;
       return;
     }
-    // As `inventory sync` does: a broken accounts file is bad input, said before anything starts.
-    const config = flags.syncEvery !== undefined && flags.accounts ? loadAccountsConfig(flags.accounts) : undefined;
+    // Loaded only to sync, so that serving alone never loads the AWS SDK; a broken accounts file is bad input, said
+    // before anything starts, as `inventory sync` says it.
+    const scheduling = flags.syncEvery === undefined ? undefined : await loadScheduling(flags.accounts);
     const log = createLogger(flags.logLevel);
     // Scheduled syncs write the inventory as `inventory sync` does, through a store of their own: it may create the
     // inventory, and no request's statement timeout applies to a sync's writes (README, "Scheduled syncs").
@@ -264,10 +274,11 @@ export function serveCommand(outcome: CommandOutcome): Command {
         const sync: SyncSettings = { ...flags, requestTimeout: flags.syncRequestTimeout };
         const schedule =
           syncStore &&
-          new SyncSchedule({
+          scheduling &&
+          new scheduling.SyncSchedule({
             everyMs: flags.syncEvery!,
             store: syncStore,
-            sync: (signal, syncLog) => runSync(syncStore, sync, config, { signal, log: syncLog }),
+            sync: (signal, syncLog) => scheduling.runSync(syncStore, sync, scheduling.config, { signal, log: syncLog }),
             log,
           });
         schedule?.start();
@@ -286,6 +297,16 @@ export function serveCommand(outcome: CommandOutcome): Command {
       await syncStore?.close();
     }
   });
+}
+
+/** What scheduled syncs need beyond serving: the sync's code and the accounts file, read now. */
+async function loadScheduling(accountsFile: string | undefined) {
+  const [{ loadAccountsConfig }, { SyncSchedule }, { runSync }] = await Promise.all([
+    import('../../sync/accounts-config.js'),
+    import('../../sync/schedule.js'),
+    import('./sync.js'),
+  ]);
+  return { config: accountsFile ? loadAccountsConfig(accountsFile) : undefined, SyncSchedule, runSync };
 }
 
 /** Starts the server and tells the user where it is and what to ask it. */

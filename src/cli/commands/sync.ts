@@ -1,31 +1,16 @@
 // inventory sync: collect the trails of one account (the standard AWS credentials) or of many (--accounts) into the inventory.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { ASSET_TYPES, nounsOf } from '../../assets/registry.js';
 import { createLogger, type LogLevel, type Logger } from '../../log.js';
 import { withStore } from '../../store/open.js';
 import type { InventoryStore } from '../../store/store.js';
 import { loadAccountsConfig, type AccountsConfig } from '../../sync/accounts-config.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../sync/credentials.js';
-import { DEFAULT_LIMITS } from '../../sync/limits.js';
 import { ProgressDisplay, SyncProgress } from '../../sync/progress.js';
-import { MAX_SDK_THREADS, SDK_THREADS_LIMIT, THREADS_FROM_ACCOUNTS } from '../../sync/sdk-threads.js';
-import { DEFAULT_MAX_ATTEMPTS, defaultRegion, syncInventory, type ScopeOutcome, type SyncSummary } from '../../sync/sync.js';
+import { defaultRegion, syncInventory, type ScopeOutcome, type SyncSummary } from '../../sync/sync.js';
 import { resolveAccountTargets } from '../../sync/targets.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
-import { dbOption, logLevelOption, parsePositiveInt, parseWholeNumberUpTo } from '../options.js';
+import { awsRequestTimeoutOption, dbOption, logLevelOption, syncSettingOptions, type SyncSettings } from '../options.js';
 import { printOut, terminalValue as shown } from '../../terminal-text.js';
-
-/** What a sync is given on the command line: `inventory sync`'s options, which scheduled syncs take too (serve --sync-every). */
-export interface SyncSettings {
-  accounts?: string;
-  regions?: string[];
-  maxAttempts: number;
-  concurrency: number;
-  accountConcurrency: number;
-  rateLimit: number;
-  requestTimeout: number;
-  threads?: number;
-}
 
 interface SyncFlags extends SyncSettings {
   db: string;
@@ -33,45 +18,6 @@ interface SyncFlags extends SyncSettings {
   logLevel?: LogLevel;
   quiet?: boolean;
   verbose?: boolean;
-}
-
-/** The options of the sync itself, shared with `serve --sync-every`: what to sync and within which limits. */
-export function syncSettingOptions(): Option[] {
-  return [
-    new Option(
-      '--accounts <file>',
-      'accounts configuration (YAML): roles to assume, or AWS Organizations discovery; default: the account of the standard credentials',
-    ).env('INVENTORY_ACCOUNTS'),
-    new Option('--regions <list>', 'comma-separated regions; default: every region enabled for each account').env('INVENTORY_REGIONS').argParser(parseRegions),
-    new Option('--concurrency <n>', 'AWS calls in flight at once, across all accounts')
-      .env('INVENTORY_CONCURRENCY')
-      .default(DEFAULT_LIMITS.concurrency)
-      .argParser(parsePositiveInt),
-    new Option('--account-concurrency <n>', 'AWS calls in flight at once in one account')
-      .env('INVENTORY_ACCOUNT_CONCURRENCY')
-      .default(DEFAULT_LIMITS.accountConcurrency)
-      .argParser(parsePositiveInt),
-    new Option('--rate-limit <n>', 'AWS calls per second per account, region and service')
-      .env('INVENTORY_RATE_LIMIT')
-      .default(DEFAULT_LIMITS.callsPerSecond)
-      .argParser(parsePositiveInt),
-    new Option('--max-attempts <n>', 'attempts per AWS call; throttling and transient errors are retried with backoff and jitter')
-      .env('AWS_MAX_ATTEMPTS')
-      .default(DEFAULT_MAX_ATTEMPTS)
-      .argParser(parsePositiveInt),
-    new Option('--threads <n>', 'threads that make the AWS calls (0: all on the main thread)')
-      .env('INVENTORY_SYNC_THREADS')
-      .default(undefined, `${MAX_SDK_THREADS} for ${THREADS_FROM_ACCOUNTS} accounts or more on a machine of 2 CPUs or more, else 0`)
-      .argParser(parseWholeNumberUpTo(SDK_THREADS_LIMIT)),
-  ];
-}
-
-/** The timeout of one AWS call; serve names it --sync-request-timeout (its --request-timeout is an HTTP request's). */
-export function awsRequestTimeoutOption(flag = '--request-timeout <ms>'): Option {
-  return new Option(flag, 'milliseconds before one AWS call is abandoned as timed out')
-    .env('INVENTORY_REQUEST_TIMEOUT_MS')
-    .default(DEFAULT_REQUEST_TIMEOUT_MS)
-    .argParser(parsePositiveInt);
 }
 
 export function syncCommand(outcome: CommandOutcome): Command {
@@ -141,24 +87,6 @@ export async function runSync(
     ...(run.progress ? { progress: run.progress } : {}),
     log,
   });
-}
-
-/** AWS region names: us-east-1, ap-southeast-4, us-gov-west-1, eusc-de-east-1, ... */
-const REGION_NAME = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
-
-function parseRegions(value: string): string[] {
-  const regions = [
-    ...new Set(
-      value
-        .split(',')
-        .map((r) => r.trim())
-        .filter(Boolean),
-    ),
-  ];
-  if (regions.length === 0) throw new InvalidArgumentError('expected a comma-separated list of regions, e.g. us-east-1,eu-west-1');
-  const invalid = regions.filter((r) => !REGION_NAME.test(r));
-  if (invalid.length > 0) throw new InvalidArgumentError(`not a region name: ${invalid.join(', ')}`);
-  return regions;
 }
 
 /** How many items a summary line names before it says "and N more". */
