@@ -55,7 +55,7 @@ describe('inventory serve --sync-every on a SQLite file', () => {
       expect(first.find((r) => r.collector === 'aws.cloudtrail.trails')?.totals).toEqual({ scopesOk: 2, seen: 1 });
 
       // SNS answers slowly in one region from now on: a sync runs for longer than a period.
-      sim.scenario.faults = [{ kind: 'slow', region: 'eu-west-1', operation: 'ListTopics', delayMs: 5_000 }];
+      sim.scenario.faults = [{ kind: 'slow', region: 'eu-west-1', operation: 'ListTopics', delayMs: 8_000 }];
       // While it runs, its runs are RUNNING in syncRuns, with the scopes already written counted.
       await waitFor(async () => (await runs()).some((r) => r.status === 'RUNNING' && r.collector === 'aws.cloudtrail.trails' && r.totals.scopesOk === 2));
       const running = (await runs()).filter((r) => r.status === 'RUNNING');
