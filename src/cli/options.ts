@@ -83,8 +83,11 @@ export interface SyncSettings {
   threads?: number;
 }
 
-/** The options of the sync itself, shared with `serve --sync-every`: what to sync and within which limits. */
-export function syncSettingOptions(): Option[] {
+/**
+ * The options of the sync itself, in `inventory sync`'s order, shared with `serve --sync-every`: what to sync and within
+ * which limits. Serve names the AWS call timeout --sync-request-timeout (its --request-timeout is an HTTP request's).
+ */
+export function syncSettingOptions(requestTimeoutFlag = '--request-timeout <ms>'): Option[] {
   return [
     new Option(
       '--accounts <file>',
@@ -107,19 +110,15 @@ export function syncSettingOptions(): Option[] {
       .env('AWS_MAX_ATTEMPTS')
       .default(DEFAULT_MAX_ATTEMPTS)
       .argParser(parsePositiveInt),
+    new Option(requestTimeoutFlag, 'milliseconds before one AWS call is abandoned as timed out')
+      .env('INVENTORY_REQUEST_TIMEOUT_MS')
+      .default(DEFAULT_REQUEST_TIMEOUT_MS)
+      .argParser(parsePositiveInt),
     new Option('--threads <n>', 'threads that make the AWS calls (0: all on the main thread)')
       .env('INVENTORY_SYNC_THREADS')
       .default(undefined, `${MAX_SDK_THREADS} for ${THREADS_FROM_ACCOUNTS} accounts or more on a machine of 2 CPUs or more, else 0`)
       .argParser(parseWholeNumberUpTo(SDK_THREADS_LIMIT)),
   ];
-}
-
-/** The timeout of one AWS call; serve names it --sync-request-timeout (its --request-timeout is an HTTP request's). */
-export function awsRequestTimeoutOption(flag = '--request-timeout <ms>'): Option {
-  return new Option(flag, 'milliseconds before one AWS call is abandoned as timed out')
-    .env('INVENTORY_REQUEST_TIMEOUT_MS')
-    .default(DEFAULT_REQUEST_TIMEOUT_MS)
-    .argParser(parsePositiveInt);
 }
 
 /** AWS region names: us-east-1, ap-southeast-4, us-gov-west-1, eusc-de-east-1, ... */

@@ -18,7 +18,6 @@ import { MAX_QUERY_LIMIT } from '../../store/common.js';
 import type { InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
 import {
-  awsRequestTimeoutOption,
   dbOption,
   formatDuration,
   hostOption,
@@ -209,7 +208,7 @@ export function serveCommand(outcome: CommandOutcome): Command {
       .argParser(parseDuration),
   );
   // The sync's own options, as `inventory sync` takes them: what each scheduled sync syncs and within which limits.
-  const syncOptions = [...syncSettingOptions(), awsRequestTimeoutOption('--sync-request-timeout <ms>')];
+  const syncOptions = syncSettingOptions('--sync-request-timeout <ms>');
   for (const option of syncOptions) {
     option.description = `scheduled syncs: ${option.description}`;
     command.addOption(option);

@@ -9,7 +9,7 @@ import { ProgressDisplay, SyncProgress } from '../../sync/progress.js';
 import { defaultRegion, syncInventory, type ScopeOutcome, type SyncSummary } from '../../sync/sync.js';
 import { resolveAccountTargets } from '../../sync/targets.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
-import { awsRequestTimeoutOption, dbOption, logLevelOption, syncSettingOptions, type SyncSettings } from '../options.js';
+import { dbOption, logLevelOption, syncSettingOptions, type SyncSettings } from '../options.js';
 import { printOut, terminalValue as shown } from '../../terminal-text.js';
 
 interface SyncFlags extends SyncSettings {
@@ -25,10 +25,7 @@ export function syncCommand(outcome: CommandOutcome): Command {
     'Sync every asset type of the inventory from AWS: trails, KMS keys, S3 buckets, VPCs, Config recorders, metric filters, alarms, SNS topics (standard SDK credentials, profiles and AWS_ENDPOINT_URL_* variables).',
   );
   command.addOption(dbOption());
-  const [accounts, regions, ...limits] = syncSettingOptions();
-  command.addOption(accounts!).addOption(regions!);
-  for (const option of limits.slice(0, 4)) command.addOption(option);
-  command.addOption(awsRequestTimeoutOption()).addOption(limits[4]!);
+  for (const option of syncSettingOptions()) command.addOption(option);
   return command
     .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'))
     .addOption(new Option('-q, --quiet', 'no progress display; only errors on stderr').conflicts('verbose'))
