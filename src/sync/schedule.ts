@@ -61,7 +61,7 @@ export class SyncSchedule {
 
   private tick(due: number): void {
     if (this.stopped) return;
-    // A timer never fires early, but may fire late: then the period is the one now.
+    // A timer may fire a little early, or late: the period is the one waited for, or the one now if that is later.
     const period = Math.max(due, this.periodAt(Date.now()));
     this.waitFor(period + 1);
     if (this.current) {
