@@ -271,6 +271,9 @@ export class PostgresStore extends StoreCore implements InventoryStore {
   }
 }
 
+/** How long a statement of the lead's connection may go unanswered before the connection counts as lost. */
+const LEAD_QUERY_TIMEOUT_MS = 30_000;
+
 /** One replica's lead of scheduled syncs: pg_try_advisory_lock on a connection kept while it leads or tries to. */
 class PostgresLeadership implements SyncLeadership {
   private client: pg.Client | undefined;
@@ -315,10 +318,19 @@ class PostgresLeadership implements SyncLeadership {
 
   private async connection(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const client = new pg.Client(this.options);
+    // A statement that gets no answer (the network cut) fails in time, and the lead is tried again on a new connection.
+    const client = new pg.Client({ ...this.options, keepAlive: true, query_timeout: LEAD_QUERY_TIMEOUT_MS });
     // A connection lost while idle must not crash the process: the next attempt connects again.
     client.on('error', () => this.drop(client));
-    await client.connect();
+    try {
+      await client.connect();
+      // The server's keepalives on this session: a replica whose host died without closing it loses the lead in about a
+      // minute, not after the system's two hours (ignored over a Unix socket, where a dead peer is seen at once).
+      await client.query('SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3');
+    } catch (error) {
+      client.end().catch(() => undefined);
+      throw error;
+    }
     this.client = client;
     return client;
   }
