@@ -67,6 +67,12 @@ describe('inventory serve --sync-every refuses what it cannot use', () => {
     }
   });
 
+  it('reads the accounts file before it starts: one it cannot read is bad input, as for inventory sync', async () => {
+    const result = await runInProcess(['serve', '--db', '/nonexistent/inventory.db', '--sync-every', '1h', '--accounts', '/nonexistent/accounts.yaml']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^inventory: .*\/nonexistent\/accounts\.yaml/);
+  });
+
   it("refuses the sync's options without --sync-every, where they would do nothing", async () => {
     for (const [flag, value] of [
       ['--regions', 'us-east-1'],
