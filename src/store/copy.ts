@@ -29,6 +29,7 @@ export const COPY_TABLES: readonly string[] = [
   'sync_accounts',
   'sync_scopes',
   'sync_scope_state',
+  'sync_periods',
   ...ASSET_TYPES.map((type) => type.table),
   'asset_sightings',
   'asset_tags',

@@ -36,6 +36,23 @@ export interface SyncRunTotals extends ScopeCounts {
 
 export type SyncRunSummary = SyncRun & { totals: SyncRunTotals };
 
+/** A period of scheduled syncs (README, "Scheduled syncs"): period = floor(epoch ms / everyMs). */
+export interface SyncPeriod {
+  everyMs: number;
+  period: number;
+}
+
+/**
+ * Who may run scheduled syncs among the processes sharing the inventory (README, "Scheduled syncs"). On PostgreSQL, one
+ * replica at a time: the holder of a session advisory lock on a connection of its own; on SQLite, every process.
+ */
+export interface SyncLeadership {
+  /** Whether this process leads now: keeps the lead it holds, or tries to take it (never waits for it). */
+  lead(): Promise<boolean>;
+  /** Gives up the lead (and its connection). */
+  release(): Promise<void>;
+}
+
 export interface SyncRunListOptions {
   collector?: string;
   /** At most this many runs (default 20). */
@@ -205,6 +222,10 @@ export interface InventoryStore {
   scopeStates(collector: string): Promise<ScopeState[]>;
   /** The latest attempt at every account of a collector, by account. */
   accountAttempts(collector: string): Promise<AccountAttempt[]>;
+  /** Claims a period of scheduled syncs for this process: true for the one claim that gets in, false for every other. */
+  claimSyncPeriod(period: SyncPeriod): Promise<boolean>;
+  /** This process's part in choosing who runs scheduled syncs (a new one per scheduler). */
+  syncLeadership(): SyncLeadership;
 
   /** Trails matching `where` (README, Querying: filter conventions), deleted trails excluded. Throws FilterError on bad input. */
   findTrails(where: unknown, options?: TrailQueryOptions): Promise<StoredTrail[]>;

@@ -7,8 +7,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smit
 /** Credentials are renewed when they have less than this left: the SDK's own refresh window. */
 export const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
 
-/** Milliseconds before one AWS call is abandoned as timed out, unless configured otherwise. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export { DEFAULT_REQUEST_TIMEOUT_MS } from './settings.js';
 
 /** How every client of a sync connects: a call that does not answer in time fails, it does not hang the run. */
 export function requestHandlerConfig(requestTimeoutMs: number) {

@@ -4,17 +4,9 @@
 import type { FinalizeHandler, FinalizeHandlerArguments, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { accountCallOf, signAs } from './account-call.js';
+import type { SyncLimits } from './settings.js';
 
-export interface SyncLimits {
-  /** AWS calls in flight at once, across every account. */
-  concurrency: number;
-  /** AWS calls in flight at once for one account. */
-  accountConcurrency: number;
-  /** Calls per second per account, region and service (CloudTrail documents about 10 for its read calls). */
-  callsPerSecond: number;
-}
-
-export const DEFAULT_LIMITS: SyncLimits = { concurrency: 32, accountConcurrency: 8, callsPerSecond: 10 };
+export { DEFAULT_LIMITS, type SyncLimits } from './settings.js';
 
 /** Runs a call once one of a fixed number of slots is free. */
 type SlotLimit = <T>(call: () => Promise<T>) => Promise<T>;

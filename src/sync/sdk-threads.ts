@@ -12,15 +12,9 @@ import type { AccountAwsClients, SharedClientSettings, SyncClients } from './cli
 import { baseCredentials, credentialsProvider, type Credentials } from './credentials.js';
 import { SharedSlots, type SyncLimits } from './limits.js';
 import { sdkPackageOf } from './sdk-packages.js';
+import { MAX_SDK_THREADS, THREADS_FROM_ACCOUNTS } from './settings.js';
 
-/** Fewer accounts than this are synced on the main thread: starting a thread costs more than their calls. */
-export const THREADS_FROM_ACCOUNTS = 8;
-
-/** At most this many SDK threads: two already keep a 2-vCPU machine's cores busy, AWS's latency caps the rest. */
-export const MAX_SDK_THREADS = 2;
-
-/** The most SDK threads a sync may be asked for. */
-export const SDK_THREADS_LIMIT = 16;
+export { MAX_SDK_THREADS, SDK_THREADS_LIMIT, THREADS_FROM_ACCOUNTS } from './settings.js';
 
 /** How many SDK threads a sync of `accounts` accounts uses by default: none on one CPU, where threads only add work. */
 export function defaultSdkThreads(accounts: number, cpus = availableParallelism()): number {

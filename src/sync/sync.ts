@@ -18,6 +18,7 @@ import { RunClients, type AccountAwsClients, type SharedClientSettings, type Syn
 import { DEFAULT_REQUEST_TIMEOUT_MS, requestHandlerConfig } from './credentials.js';
 import { CallLimiter, DEFAULT_LIMITS, type SyncLimits } from './limits.js';
 import { SyncProgress } from './progress.js';
+import { DEFAULT_MAX_ATTEMPTS } from './settings.js';
 import { defaultSdkThreads, SdkThreads } from './sdk-threads.js';
 import type { AccountTarget } from './targets.js';
 
@@ -26,8 +27,7 @@ export type { AccountTarget } from './targets.js';
 /** Where region-less calls (STS, EC2 DescribeRegions) go when neither AWS_REGION nor a profile names a region. */
 export const FALLBACK_REGION = 'us-east-1';
 
-/** Attempts per AWS call, retries included: throttling and transient errors are retried with backoff and full jitter. */
-export const DEFAULT_MAX_ATTEMPTS = 5;
+export { DEFAULT_MAX_ATTEMPTS } from './settings.js';
 
 /** How often a running sync says it is alive, so that a run whose process died is seen as interrupted. */
 export const HEARTBEAT_MS = 5_000;

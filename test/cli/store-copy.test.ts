@@ -33,6 +33,8 @@ const arn = (account: string, region: string, name: string) => `arn:aws:cloudtra
 async function seed(store: SqliteStore): Promise<void> {
   const regions = ['us-east-1', 'eu-west-1'];
   // Run 1: account A in two regions (eu-west-1 fails), account B in one.
+  // Run 1 was a scheduled sync: its period claimed first (README, "Scheduled syncs").
+  await store.claimSyncPeriod({ everyMs: 3_600_000, period: 490_000 });
   const one = await store.startSyncRun({ collector: COLLECTOR, requestedRegions: regions });
   await store.recordAccount(one.id, COLLECTOR, { accountId: A, status: 'ok', enabledRegions: regions });
   await store.writeTrailScope(one.id, COLLECTOR, {
@@ -223,7 +225,7 @@ describe.skipIf(!URL_SET)('inventory store copy (INVENTORY_TEST_POSTGRES_URL)', 
     }
     // Every table has content, so the checksums prove something of each.
     for (const table of COPY_TABLES) expect(copy.stdout, table).not.toMatch(new RegExp(`^${table}\\s+0 rows`, 'm'));
-    expect(copy.stdout).toMatch(new RegExp(`${COPY_TABLES.length} tables, \\d+ rows at schema version 16: checksums match; committed`));
+    expect(copy.stdout).toMatch(new RegExp(`${COPY_TABLES.length} tables, \\d+ rows at schema version 18: checksums match; committed`));
   });
 
   it.each(QUERIES)('answers %s the same on both stores', async (_name, query, variables) => {

@@ -114,6 +114,12 @@ describe('what a command loads', () => {
     expect(loaded.filter((name) => /^@aws-sdk\/|^@apollo\/|^express$|^pino$/.test(name))).toEqual([]);
   });
 
+  it('leaves the AWS SDK out of serve until it syncs (--sync-every)', async () => {
+    const loaded = await packagesLoaded(['serve', '--help']);
+    expect(loaded).toContain('commander');
+    expect(loaded.filter((name) => name.startsWith('@aws-sdk/'))).toEqual([]);
+  });
+
   it('still lists every command with its description in --help', async () => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).toBe(0);

@@ -17,13 +17,24 @@ import { openStore } from '../../store/open.js';
 import { MAX_QUERY_LIMIT } from '../../store/common.js';
 import type { InventoryStore } from '../../store/store.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
-import { dbOption, hostOption, logLevelOption, parsePositiveInt, parseWholeNumberUpTo, portOption } from '../options.js';
+import {
+  dbOption,
+  formatDuration,
+  hostOption,
+  logLevelOption,
+  parseDuration,
+  parsePositiveInt,
+  parseWholeNumberUpTo,
+  portOption,
+  syncSettingOptions,
+  type SyncSettings,
+} from '../options.js';
 import { printErr, printOut } from '../../terminal-text.js';
 import { maxExceptionDaysOption } from './exceptions.js';
 
 export const DEFAULT_PORT = 4000;
 
-interface ServeFlags extends Partial<RequestLimits>, Partial<FilterLimits> {
+interface ServeFlags extends Partial<RequestLimits>, Partial<FilterLimits>, Omit<SyncSettings, 'requestTimeout'> {
   db: string;
   port: number;
   host: string;
@@ -35,6 +46,9 @@ interface ServeFlags extends Partial<RequestLimits>, Partial<FilterLimits> {
   maxExceptionDays: number;
   workers: number;
   requestTimeout: number;
+  /** Milliseconds between scheduled syncs; none without --sync-every. */
+  syncEvery?: number;
+  syncRequestTimeout: number;
 }
 
 /** What `serveInventory` needs beyond the store: where to listen and how to answer. */
@@ -55,6 +69,8 @@ export interface ServeSettings {
   workers?: number;
   /** How long a request may take before it is answered 504 and stopped (default DEFAULT_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs?: number;
+  /** Milliseconds between scheduled syncs, when the server runs them (said on start). */
+  syncEveryMs?: number;
 }
 
 /** A flag-less switch given by its environment twin: true/false, 1/0, yes/no, on/off. */
@@ -183,6 +199,20 @@ export function serveCommand(outcome: CommandOutcome): Command {
       .default(DEFAULT_REQUEST_TIMEOUT_MS)
       .argParser(parsePositiveInt),
   );
+  command.addOption(
+    new Option(
+      '--sync-every <duration>',
+      'run the sync in this process once per period, e.g. 30s, 15m, 1h or 1h30m (README, "Scheduled syncs"); on PostgreSQL one replica syncs at a time',
+    )
+      .env('INVENTORY_SYNC_EVERY')
+      .argParser(parseDuration),
+  );
+  // The sync's own options, as `inventory sync` takes them: what each scheduled sync syncs and within which limits.
+  const syncOptions = syncSettingOptions('--sync-request-timeout <ms>');
+  for (const option of syncOptions) {
+    option.description = `scheduled syncs: ${option.description}`;
+    command.addOption(option);
+  }
   // Wide enough that each flag's default and environment twin stay on one line beside the long --allow-unauthenticated.
   command.configureHelp({ helpWidth: 132 });
   return command.action(async (flags: ServeFlags) => {
@@ -197,40 +227,85 @@ export function serveCommand(outcome: CommandOutcome): Command {
       outcome.exitCode = EXIT.badInput;
       return;
     }
+    // A sync option given without --sync-every would do nothing: the user meant something else.
+    const unused = flags.syncEvery === undefined && syncOptions.find((option) => command.getOptionValueSource(option.attributeName()) === 'cli');
+    if (unused) {
+      printErr(`inventory: ${unused.long} applies to scheduled syncs: give --sync-every too\n`);
+      outcome.exitCode = EXIT.badInput;
+      return;
+    }
+    // Loaded only to sync, so that serving alone never loads the AWS SDK; a broken accounts file is bad input, said
+    // before anything starts, as `inventory sync` says it.
+    const scheduling = flags.syncEvery === undefined ? undefined : await loadScheduling(flags.accounts);
     const log = createLogger(flags.logLevel);
-    // Serving only reads the inventory; on a file this user cannot write, token uses go unrecorded and mutations fail.
-    // No PostgreSQL statement outlives its request (the URL's statement_timeout, when set, wins).
-    const store = await openStore(flags.db, 'read', { postgresDefaults: { statementTimeoutMs: flags.requestTimeout } });
+    // Scheduled syncs write the inventory as `inventory sync` does, through a store of their own: it may create the
+    // inventory, and no request's statement timeout applies to a sync's writes (README, "Scheduled syncs").
+    const syncStore = flags.syncEvery === undefined ? undefined : await openStore(flags.db, 'create');
     try {
-      // Listening before the ready line is printed: a SIGTERM sent as soon as it appears stops the server, never kills it.
-      const stopped = untilStopped();
-      let server: RunningServer;
+      // Serving only reads the inventory; on a file this user cannot write, token uses go unrecorded and mutations fail.
+      // No PostgreSQL statement outlives its request (the URL's statement_timeout, when set, wins).
+      const store = await openStore(flags.db, 'read', { postgresDefaults: { statementTimeoutMs: flags.requestTimeout } });
       try {
-        const settings: ServeSettings = {
-          host: flags.host,
-          port: flags.port,
-          limits: limitsOf(flags),
-          introspection,
-          allowUnauthenticated,
-          maxPageSize: flags.maxPageSize,
-          controls: flags.controls,
-          maxExceptionDays: flags.maxExceptionDays,
-          workers: flags.workers,
-          requestTimeoutMs: flags.requestTimeout,
-        };
-        server = await serveInventory(store, settings, log);
-      } catch (error) {
-        if (!(error instanceof UnprotectedListenError)) throw error;
-        printErr(`inventory: ${error.message}\n`);
-        outcome.exitCode = EXIT.badInput;
-        return;
+        // Listening before the ready line is printed: a SIGTERM sent as soon as it appears stops the server, never kills it.
+        const stopped = untilStopped();
+        let server: RunningServer;
+        try {
+          const settings: ServeSettings = {
+            host: flags.host,
+            port: flags.port,
+            limits: limitsOf(flags),
+            introspection,
+            allowUnauthenticated,
+            maxPageSize: flags.maxPageSize,
+            controls: flags.controls,
+            maxExceptionDays: flags.maxExceptionDays,
+            workers: flags.workers,
+            requestTimeoutMs: flags.requestTimeout,
+            ...(flags.syncEvery === undefined ? {} : { syncEveryMs: flags.syncEvery }),
+          };
+          server = await serveInventory(store, settings, log);
+        } catch (error) {
+          if (!(error instanceof UnprotectedListenError)) throw error;
+          printErr(`inventory: ${error.message}\n`);
+          outcome.exitCode = EXIT.badInput;
+          return;
+        }
+        const sync: SyncSettings = { ...flags, requestTimeout: flags.syncRequestTimeout };
+        const schedule =
+          syncStore &&
+          scheduling &&
+          new scheduling.SyncSchedule({
+            everyMs: flags.syncEvery!,
+            store: syncStore,
+            sync: (signal, syncLog) => scheduling.runSync(syncStore, sync, scheduling.config, { signal, log: syncLog }),
+            log,
+          });
+        schedule?.start();
+        await stopped;
+        if (schedule) {
+          // As Ctrl-C stops `inventory sync`: the accounts in progress finish, unless the signal comes again.
+          const now = (): never => process.exit(EXIT.operational);
+          process.once('SIGINT', now).once('SIGTERM', now);
+          await schedule.stop();
+        }
+        await server.close();
+      } finally {
+        await store.close();
       }
-      await stopped;
-      await server.close();
     } finally {
-      await store.close();
+      await syncStore?.close();
     }
   });
+}
+
+/** What scheduled syncs need beyond serving: the sync's code and the accounts file, read now. */
+async function loadScheduling(accountsFile: string | undefined) {
+  const [{ loadAccountsConfig }, { SyncSchedule }, { runSync }] = await Promise.all([
+    import('../../sync/accounts-config.js'),
+    import('../../sync/schedule.js'),
+    import('./sync.js'),
+  ]);
+  return { config: accountsFile ? loadAccountsConfig(accountsFile) : undefined, SyncSchedule, runSync };
 }
 
 /** Starts the server and tells the user where it is and what to ask it. */
@@ -274,6 +349,11 @@ export async function serveInventory(store: InventoryStore, flags: ServeSettings
             `GraphQL reads run in ${server.pool.stats().workers} worker threads (--workers); a request still running after ${flags.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS} ms is answered 504 and stopped (--request-timeout).`,
           ]
         : []),
+      ...(flags.syncEveryMs === undefined
+        ? []
+        : [
+            `Syncs the inventory every ${formatDuration(flags.syncEveryMs)} (--sync-every): periods aligned on the Unix epoch, each synced once by the process that claims it; progress in syncRuns.`,
+          ]),
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),

@@ -1,29 +1,19 @@
 // inventory sync: collect the trails of one account (the standard AWS credentials) or of many (--accounts) into the inventory.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { ASSET_TYPES, nounsOf } from '../../assets/registry.js';
-import { createLogger, type LogLevel } from '../../log.js';
+import { createLogger, type LogLevel, type Logger } from '../../log.js';
 import { withStore } from '../../store/open.js';
-import { loadAccountsConfig } from '../../sync/accounts-config.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../sync/credentials.js';
-import { DEFAULT_LIMITS } from '../../sync/limits.js';
+import type { InventoryStore } from '../../store/store.js';
+import { loadAccountsConfig, type AccountsConfig } from '../../sync/accounts-config.js';
 import { ProgressDisplay, SyncProgress } from '../../sync/progress.js';
-import { MAX_SDK_THREADS, SDK_THREADS_LIMIT, THREADS_FROM_ACCOUNTS } from '../../sync/sdk-threads.js';
-import { DEFAULT_MAX_ATTEMPTS, defaultRegion, syncInventory, type ScopeOutcome, type SyncSummary } from '../../sync/sync.js';
+import { defaultRegion, syncInventory, type ScopeOutcome, type SyncSummary } from '../../sync/sync.js';
 import { resolveAccountTargets } from '../../sync/targets.js';
 import { EXIT, type CommandOutcome } from '../exit-codes.js';
-import { dbOption, logLevelOption, parsePositiveInt, parseWholeNumberUpTo } from '../options.js';
+import { dbOption, logLevelOption, syncSettingOptions, type SyncSettings } from '../options.js';
 import { printOut, terminalValue as shown } from '../../terminal-text.js';
 
-interface SyncFlags {
+interface SyncFlags extends SyncSettings {
   db: string;
-  accounts?: string;
-  regions?: string[];
-  maxAttempts: number;
-  concurrency: number;
-  accountConcurrency: number;
-  rateLimit: number;
-  requestTimeout: number;
-  threads?: number;
   format: 'text' | 'json';
   logLevel?: LogLevel;
   quiet?: boolean;
@@ -31,54 +21,12 @@ interface SyncFlags {
 }
 
 export function syncCommand(outcome: CommandOutcome): Command {
-  return new Command('sync')
-    .description(
-      'Sync every asset type of the inventory from AWS: trails, KMS keys, S3 buckets, VPCs, Config recorders, metric filters, alarms, SNS topics (standard SDK credentials, profiles and AWS_ENDPOINT_URL_* variables).',
-    )
-    .addOption(dbOption())
-    .addOption(
-      new Option(
-        '--accounts <file>',
-        'accounts configuration (YAML): roles to assume, or AWS Organizations discovery; default: the account of the standard credentials',
-      ).env('INVENTORY_ACCOUNTS'),
-    )
-    .addOption(new Option('--regions <list>', 'comma-separated regions; default: every region enabled for each account').env('INVENTORY_REGIONS').argParser(parseRegions))
-    .addOption(
-      new Option('--concurrency <n>', 'AWS calls in flight at once, across all accounts')
-        .env('INVENTORY_CONCURRENCY')
-        .default(DEFAULT_LIMITS.concurrency)
-        .argParser(parsePositiveInt),
-    )
-    .addOption(
-      new Option('--account-concurrency <n>', 'AWS calls in flight at once in one account')
-        .env('INVENTORY_ACCOUNT_CONCURRENCY')
-        .default(DEFAULT_LIMITS.accountConcurrency)
-        .argParser(parsePositiveInt),
-    )
-    .addOption(
-      new Option('--rate-limit <n>', 'AWS calls per second per account, region and service')
-        .env('INVENTORY_RATE_LIMIT')
-        .default(DEFAULT_LIMITS.callsPerSecond)
-        .argParser(parsePositiveInt),
-    )
-    .addOption(
-      new Option('--max-attempts <n>', 'attempts per AWS call; throttling and transient errors are retried with backoff and jitter')
-        .env('AWS_MAX_ATTEMPTS')
-        .default(DEFAULT_MAX_ATTEMPTS)
-        .argParser(parsePositiveInt),
-    )
-    .addOption(
-      new Option('--request-timeout <ms>', 'milliseconds before one AWS call is abandoned as timed out')
-        .env('INVENTORY_REQUEST_TIMEOUT_MS')
-        .default(DEFAULT_REQUEST_TIMEOUT_MS)
-        .argParser(parsePositiveInt),
-    )
-    .addOption(
-      new Option('--threads <n>', 'threads that make the AWS calls (0: all on the main thread)')
-        .env('INVENTORY_SYNC_THREADS')
-        .default(undefined, `${MAX_SDK_THREADS} for ${THREADS_FROM_ACCOUNTS} accounts or more on a machine of 2 CPUs or more, else 0`)
-        .argParser(parseWholeNumberUpTo(SDK_THREADS_LIMIT)),
-    )
+  const command = new Command('sync').description(
+    'Sync every asset type of the inventory from AWS: trails, KMS keys, S3 buckets, VPCs, Config recorders, metric filters, alarms, SNS topics (standard SDK credentials, profiles and AWS_ENDPOINT_URL_* variables).',
+  );
+  command.addOption(dbOption());
+  for (const option of syncSettingOptions()) command.addOption(option);
+  return command
     .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'))
     .addOption(new Option('-q, --quiet', 'no progress display; only errors on stderr').conflicts('verbose'))
     .addOption(new Option('-v, --verbose', 'debug logs: every scope and call outcome').conflicts('quiet'))
@@ -103,18 +51,7 @@ export function syncCommand(outcome: CommandOutcome): Command {
         process.on('SIGTERM', onSignal);
         display?.start();
         try {
-          const region = await defaultRegion();
-          const summary = await syncInventory(store, {
-            accounts: () => resolveAccountTargets(config, { region, maxAttempts: flags.maxAttempts, requestTimeoutMs: flags.requestTimeout, log }),
-            ...(flags.regions ? { regions: flags.regions } : {}),
-            maxAttempts: flags.maxAttempts,
-            limits: { concurrency: flags.concurrency, accountConcurrency: flags.accountConcurrency, callsPerSecond: flags.rateLimit },
-            requestTimeoutMs: flags.requestTimeout,
-            ...(flags.threads === undefined ? {} : { threads: flags.threads }),
-            signal: abort.signal,
-            progress,
-            log,
-          });
+          const summary = await runSync(store, flags, config, { signal: abort.signal, progress, log });
           display?.stop();
           printOut(flags.format === 'json' ? `${JSON.stringify(summary, null, 2)}\n` : syncSummaryText(summary));
           outcome.exitCode = summary.runs.every((r) => r.status === 'succeeded') ? EXIT.ok : EXIT.operational;
@@ -127,22 +64,26 @@ export function syncCommand(outcome: CommandOutcome): Command {
     });
 }
 
-/** AWS region names: us-east-1, ap-southeast-4, us-gov-west-1, eusc-de-east-1, ... */
-const REGION_NAME = /^[a-z]{2,4}(-[a-z]+)+-\d+$/;
-
-function parseRegions(value: string): string[] {
-  const regions = [
-    ...new Set(
-      value
-        .split(',')
-        .map((r) => r.trim())
-        .filter(Boolean),
-    ),
-  ];
-  if (regions.length === 0) throw new InvalidArgumentError('expected a comma-separated list of regions, e.g. us-east-1,eu-west-1');
-  const invalid = regions.filter((r) => !REGION_NAME.test(r));
-  if (invalid.length > 0) throw new InvalidArgumentError(`not a region name: ${invalid.join(', ')}`);
-  return regions;
+/** One sync with these settings: what `inventory sync` runs, and what serve runs each period (README, "Scheduled syncs"). */
+export async function runSync(
+  store: InventoryStore,
+  settings: SyncSettings,
+  config: AccountsConfig | undefined,
+  run: { signal: AbortSignal; progress?: SyncProgress; log: Logger },
+): Promise<SyncSummary> {
+  const { log } = run;
+  const region = await defaultRegion();
+  return syncInventory(store, {
+    accounts: () => resolveAccountTargets(config, { region, maxAttempts: settings.maxAttempts, requestTimeoutMs: settings.requestTimeout, log }),
+    ...(settings.regions ? { regions: settings.regions } : {}),
+    maxAttempts: settings.maxAttempts,
+    limits: { concurrency: settings.concurrency, accountConcurrency: settings.accountConcurrency, callsPerSecond: settings.rateLimit },
+    requestTimeoutMs: settings.requestTimeout,
+    ...(settings.threads === undefined ? {} : { threads: settings.threads }),
+    signal: run.signal,
+    ...(run.progress ? { progress: run.progress } : {}),
+    log,
+  });
 }
 
 /** How many items a summary line names before it says "and N more". */

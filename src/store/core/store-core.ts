@@ -60,6 +60,8 @@ import type {
   ScopeState,
   ScopeStatus,
   StoredControlException,
+  SyncLeadership,
+  SyncPeriod,
   SyncRun,
   SyncRunListOptions,
   SyncRunStatus,
@@ -153,6 +155,21 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
   async heartbeatSyncRun(runId: number): Promise<void> {
     await this.read(() => this.beat(runId, now()));
   }
+
+  async claimSyncPeriod({ everyMs, period }: SyncPeriod): Promise<boolean> {
+    const startsAt = new Date(period * everyMs).toISOString();
+    const claimed = await this.write(() =>
+      run(
+        `INSERT INTO sync_periods (every_ms, period, starts_at, claimed_at, host, pid) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (every_ms, period) DO NOTHING`,
+        [everyMs, period, startsAt, now(), hostname(), process.pid],
+      ),
+    );
+    return claimed === 1;
+  }
+
+  /** Who runs scheduled syncs: the engine's way of choosing one process (README, "Scheduled syncs"). */
+  abstract syncLeadership(): SyncLeadership;
 
   async finishSyncRun(runId: number, status: Exclude<SyncRunStatus, 'running'>, error?: ScopeError): Promise<SyncRun> {
     return this.read(

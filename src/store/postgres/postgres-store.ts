@@ -13,7 +13,7 @@ import { driveAsync, type Operation, type Statement } from '../core/operation.js
 import { StoreCore } from '../core/store-core.js';
 import { POSTGRES_DIALECT } from '../dialect.js';
 import { noInventory, type StoreAccess } from '../location.js';
-import { StoreBusyError, type IntegrityReport, type InventoryStore } from '../store.js';
+import { StoreBusyError, type IntegrityReport, type InventoryStore, type SyncLeadership } from '../store.js';
 import { PostgresBulkSession } from './bulk.js';
 import { migratePostgres } from './migrate.js';
 
@@ -219,6 +219,15 @@ export class PostgresStore extends StoreCore implements InventoryStore {
     return createHash('sha256').update(`${this.lockNamespace}\0${name}`).digest().readBigInt64BE(0);
   }
 
+  /**
+   * The lead of scheduled syncs: a session advisory lock, per inventory (the schema is in its key), held on a connection
+   * of its own for as long as the process leads. A replica that dies loses its session and so the lock, which another
+   * replica then takes at its next attempt (README, "Scheduled syncs").
+   */
+  syncLeadership(): SyncLeadership {
+    return new PostgresLeadership(this.pool.options, this.lockKey('scheduled syncs'));
+  }
+
   async ping(): Promise<void> {
     await this.probes.query('SELECT 1');
   }
@@ -259,6 +268,79 @@ export class PostgresStore extends StoreCore implements InventoryStore {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([this.pool.end(), this.probes.end()]);
+  }
+}
+
+/** How long a statement of the lead's connection may go unanswered before the connection counts as lost. */
+const LEAD_QUERY_TIMEOUT_MS = 30_000;
+
+/** One replica's lead of scheduled syncs: pg_try_advisory_lock on a connection kept while it leads or tries to. */
+class PostgresLeadership implements SyncLeadership {
+  private client: pg.Client | undefined;
+  private held = false;
+  private released = false;
+
+  constructor(
+    private readonly options: pg.PoolConfig,
+    private readonly key: bigint,
+  ) {}
+
+  async lead(): Promise<boolean> {
+    if (this.released) return false;
+    if (this.held && this.client) {
+      try {
+        // The session is alive, so the lock is still ours; a lost one ended with its session: try to take it again.
+        await this.client.query('SELECT 1');
+        return true;
+      } catch {
+        this.drop();
+      }
+    }
+    try {
+      const client = await this.connection();
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [String(this.key)]);
+      this.held = rows[0]?.locked === true;
+      return this.held;
+    } catch (error) {
+      this.drop();
+      throw error;
+    }
+  }
+
+  async release(): Promise<void> {
+    this.released = true;
+    const client = this.client;
+    this.client = undefined;
+    this.held = false;
+    // Ending the session frees its lock.
+    await client?.end().catch(() => undefined);
+  }
+
+  private async connection(): Promise<pg.Client> {
+    if (this.client) return this.client;
+    // A statement that gets no answer (the network cut) fails in time, and the lead is tried again on a new connection.
+    const client = new pg.Client({ ...this.options, keepAlive: true, query_timeout: LEAD_QUERY_TIMEOUT_MS });
+    // A connection lost while idle must not crash the process: the next attempt connects again.
+    client.on('error', () => this.drop(client));
+    try {
+      await client.connect();
+      // The server's keepalives on this session: a replica whose host died without closing it loses the lead in about a
+      // minute, not after the system's two hours (ignored over a Unix socket, where a dead peer is seen at once).
+      await client.query('SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3');
+    } catch (error) {
+      client.end().catch(() => undefined);
+      throw error;
+    }
+    this.client = client;
+    return client;
+  }
+
+  /** Forgets a connection that failed; its session, and any lock it held, ends with it. */
+  private drop(client = this.client): void {
+    if (!client || client !== this.client) return;
+    this.client = undefined;
+    this.held = false;
+    client.end().catch(() => undefined);
   }
 }
 

@@ -11,7 +11,7 @@ import { StoreCore } from '../core/store-core.js';
 import { SQLITE_DIALECT } from '../dialect.js';
 import { fileProblem, noInventory, StoreAccessError, StoreConfigError, type StoreAccess } from '../location.js';
 import { loadMigrations, MigrationError, pendingMigrations, type AppliedMigration } from '../migrations.js';
-import type { IntegrityReport, InventoryStore } from '../store.js';
+import type { IntegrityReport, InventoryStore, SyncLeadership } from '../store.js';
 import { matchPattern } from '../regex.js';
 import { SqliteBulkSource } from './bulk.js';
 import { canWriteInventory, createInventoryFile, INVENTORY_APPLICATION_ID, inspectInventoryFile, readOnlyConnection, type ReadOnlyKind } from './inventory-file.js';
@@ -161,6 +161,14 @@ export class SqliteStore extends StoreCore implements InventoryStore {
 
   protected override isDiskFailure(error: unknown): boolean {
     return DISK_FAILURE.test(String((error as { code?: unknown }).code));
+  }
+
+  /**
+   * No election on one file: every process leads, and the claim of each period (sync_periods) keeps a period from being
+   * synced twice; SQLite's one writer at a time orders the writes of two syncs (README, "Scheduled syncs").
+   */
+  syncLeadership(): SyncLeadership {
+    return { lead: async () => true, release: async () => undefined };
   }
 
   async ping(): Promise<void> {
