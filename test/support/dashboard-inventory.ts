@@ -21,6 +21,7 @@ export const ACCOUNT_B = '444455556666';
 /** Account B's regions that the seed syncs; its other enabled regions were never synced. */
 export const B_REGIONS = ['us-east-1', 'eu-west-1', 'eu-central-1'];
 export const DENIED_REGION = 'eu-west-1';
+export const BULK_TRAILS = 24;
 export const KMS_CONTROL = 'cloudtrail-kms-encryption';
 
 export interface DashboardInventory {
@@ -38,7 +39,9 @@ export async function seedDashboardInventory(): Promise<DashboardInventory> {
     simTrail(`${prefix}-plain-2`, 'eu-west-1'),
     simTrail(`${prefix}-stopped`, 'eu-central-1', { IsLogging: false }),
   ];
-  const a = simAccount(ACCOUNT_A, trails('alpha'));
+  // Enough unencrypted trails that the failing assets of the KMS control take more than one page of the table.
+  const bulk = Array.from({ length: BULK_TRAILS }, (_, i) => simTrail(`alpha-bulk-${String(i).padStart(2, '0')}`, 'us-west-2'));
+  const a = simAccount(ACCOUNT_A, [...trails('alpha'), ...bulk]);
   const b = simAccount(ACCOUNT_B, trails('beta'));
   const sim = await startSimulator({
     accounts: [a, b],

@@ -394,6 +394,8 @@
       layout: 'fitColumns',
       pagination: true,
       paginationMode: 'remote',
+      // A page sorted in the browser would look like an order of the whole list: the API's order is kept.
+      columnDefaults: { headerSort: false },
       paginationSize: 25,
       ajaxURL: endpoint,
       ajaxRequestFunc: function (_url, _config, params) {
@@ -528,11 +530,15 @@
       var body = resetSection('failing');
       var stateFilter = h('select', { id: 'asset-state', 'aria-label': 'State' }, [h('option', { value: 'FAILING' }, ['failing']), h('option', { value: 'EXCEPTED' }, ['excepted'])]);
       var total = h('p', { id: 'failing-total' });
+      var accountFilter = h('input', { id: 'asset-account', type: 'search', size: 14, placeholder: 'account id' });
+      var regionFilter = h('input', { id: 'asset-region', type: 'search', size: 14, placeholder: 'region' });
       body.appendChild(
         h('div', { class: 'filters' }, [
           h('label', {}, ['Control ', controlPicker(function () { loaded.failing = true; loadFailing().catch(fail); })]),
           h('label', {}, ['State ', stateFilter]),
-          h('span', { class: 'hint' }, ['Account and region filters apply to the page shown: the API pages these lists without filters.']),
+          h('label', {}, ['Account ', accountFilter]),
+          h('label', {}, ['Region ', regionFilter]),
+          h('span', { class: 'hint' }, ['Account and region filter the page shown: the API pages these lists but cannot filter them.']),
         ]),
       );
       body.appendChild(total);
@@ -552,9 +558,9 @@
         layout: 'fitColumns',
         pagination: true,
         paginationMode: 'remote',
+        columnDefaults: { headerSort: false },
         paginationSize: 25,
         paginationCounter: 'rows',
-        filterMode: 'local',
         ajaxURL: endpoint,
         ajaxRequestFunc: function (_url, _config, params) {
           var list = stateFilter.value === 'EXCEPTED' ? 'exceptedAssets' : 'failingAssets';
@@ -562,7 +568,11 @@
             'query DashboardFailing($offset: Int, $size: Int, $skip: Int) { controls(limit: 1, offset: $offset) { id ' + list +
             '(limit: $size, offset: $skip) { id accountId region state exceptionOwner exceptionExpires asset { assetType name deletedAt } } } }';
           return gql(query, { offset: index, size: params.size, skip: (params.page - 1) * params.size }).then(function (data) {
-            var rows = data.controls[0] ? data.controls[0][list] : [];
+            var account = accountFilter.value.trim();
+            var region = regionFilter.value.trim();
+            var rows = (data.controls[0] ? data.controls[0][list] : []).filter(function (r) {
+              return (!account || r.accountId.indexOf(account) !== -1) && (!region || r.region.indexOf(region) !== -1);
+            });
             return {
               last_page: Math.max(1, Math.ceil(totalOf() / params.size)),
               last_row: totalOf(),
@@ -576,8 +586,8 @@
         columns: [
           { title: 'Asset', field: 'id', widthGrow: 3, formatter: function (cell) { return h('a', { href: '#failing', 'data-asset': cell.getValue() }, [cell.getValue()]); }, cellClick: function (_e, cell) { showAsset(detail, cell.getValue()); } },
           { title: 'Type', field: 'assetType' },
-          { title: 'Account', field: 'accountId', headerFilter: 'input' },
-          { title: 'Region', field: 'region', headerFilter: 'input' },
+          { title: 'Account', field: 'accountId' },
+          { title: 'Region', field: 'region' },
           { title: 'State', field: 'state' },
           { title: 'Exception owner', field: 'exceptionOwner' },
           { title: 'Expires', field: 'exceptionExpires' },
@@ -587,6 +597,12 @@
       stateFilter.addEventListener('change', function () {
         describe();
         table.setData();
+      });
+      // The same page again, filtered anew.
+      [accountFilter, regionFilter].forEach(function (input) {
+        input.addEventListener('input', function () {
+          table.setPage(table.getPage() || 1);
+        });
       });
     });
   }
@@ -638,6 +654,8 @@
       layout: 'fitColumns',
       pagination: true,
       paginationMode: 'remote',
+      // A page sorted in the browser would look like an order of the whole list: the API's order is kept.
+      columnDefaults: { headerSort: false },
       paginationSize: 25,
       ajaxURL: endpoint,
       ajaxRequestFunc: function (_url, _config, params) {
