@@ -37,6 +37,11 @@ interface ControlRow {
   evaluatedCount: number | null;
 }
 
+/** The page's ECharts global, as far as the test reads what a chart draws (its option's series). */
+interface Charts<Series> {
+  echarts: { getInstanceByDom(element: unknown): { getOption(): { series: Series[] } } };
+}
+
 /** The age label the page gives a time, as of `now` (the page's own formatting, restated). */
 function ageLabel(iso: string, now: number): string {
   const minutes = Math.max(0, Math.floor((now - Date.parse(iso)) / 60000));
@@ -68,7 +73,7 @@ describe('the dashboard in headless Chromium', () => {
   }
 
   const screenshot = (view: string) => page.screenshot({ path: `${SCREENSHOTS}${view}.png`, fullPage: true });
-  const texts = (selector: string) => page.locator(selector).allInnerTexts();
+  const texts = (selector: string) => page.locator(selector).allTextContents();
   const openView = async (view: string, ready: string) => {
     await page.click(`#views a[data-view="${view}"]`);
     await page.locator(ready).first().waitFor();
@@ -82,7 +87,16 @@ describe('the dashboard in headless Chromium', () => {
     browser = await chromium.launch({
       executablePath,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
     });
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
     context.setDefaultTimeout(SLOW_MACHINE_MS);
@@ -108,7 +122,7 @@ describe('the dashboard in headless Chromium', () => {
     expect(pageCsp).toContain("connect-src 'self'");
     expect(pageCsp).not.toMatch(/unsafe-|https?:|\*/);
     await page.locator('#token-form').waitFor({ state: 'visible' });
-    expect(await page.locator('#token-message').innerText()).toContain('Authorization: Bearer');
+    expect(await page.locator('#token-message').textContent()).toContain('Authorization: Bearer');
     // The page's probe was refused (the browser logs the 401 as a resource error): nothing else was asked.
     const posts = requests.filter((r) => r.method === 'POST');
     expect(posts).toHaveLength(1);
@@ -119,7 +133,7 @@ describe('the dashboard in headless Chromium', () => {
     await page.fill('#token-input', inventory.readToken);
     await page.click('#token-form button[type="submit"]');
     await page.locator('#verdict-totals').waitFor();
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
+    expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { length: number } }).sessionStorage.length)).toBe(1);
     const sent = requests.filter((r) => r.method === 'POST').slice(1);
     expect(sent.length).toBeGreaterThan(0);
   });
@@ -131,19 +145,21 @@ describe('the dashboard in headless Chromium', () => {
     for (const verdict of ['PASS', 'FAIL', 'ERROR']) {
       for (const severity of ['critical', 'high', 'medium', 'low']) {
         const expected = controls.filter((c) => c.verdict === verdict && c.severity === severity).length;
-        expect(await page.locator(`[data-total="${verdict}:${severity}"]`).innerText(), `${verdict} ${severity}`).toBe(String(expected));
+        expect(await page.locator(`[data-total="${verdict}:${severity}"]`).textContent(), `${verdict} ${severity}`).toBe(String(expected));
       }
-      expect(await page.locator(`[data-total="${verdict}:all"]`).innerText()).toBe(String(controls.filter((c) => c.verdict === verdict).length));
+      expect(await page.locator(`[data-total="${verdict}:all"]`).textContent()).toBe(String(controls.filter((c) => c.verdict === verdict).length));
     }
     const shown = (n: number | null) => (n === null ? '—' : String(n));
-    const rows = await page.locator('#control-list tr[data-control]').evaluateAll((trs) =>
-      trs.map((tr) => [
-        tr.getAttribute('data-control'),
-        ...['verdict', 'failingCount', 'exceptedCount', 'evaluatedCount'].map((f) => tr.querySelector(`[data-field="${f}"]`)?.textContent),
-        tr.querySelector('[data-field="completeness"] summary')?.textContent,
-        tr.querySelector('[data-field="completeness"] details')?.textContent,
-      ]),
-    );
+    const rows = await page
+      .locator('#control-list tr[data-control]')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [
+          tr.getAttribute('data-control'),
+          ...['verdict', 'failingCount', 'exceptedCount', 'evaluatedCount'].map((f) => tr.querySelector(`[data-field="${f}"]`)?.textContent),
+          tr.querySelector('[data-field="completeness"] summary')?.textContent,
+          tr.querySelector('[data-field="completeness"] details')?.textContent,
+        ]),
+      );
     expect(rows.map((r) => r[0]).sort()).toEqual(controls.map((c) => c.id).sort());
     for (const control of controls) {
       const [, verdict, failing, excepted, evaluated, summary, details] = rows.find((r) => r[0] === control.id)!;
@@ -163,30 +179,44 @@ describe('the dashboard in headless Chromium', () => {
     // Filtered by severity: only that group is listed.
     await page.selectOption('#severity-filter', 'high');
     const listed = await page.locator('#control-list tr[data-control]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-control')));
-    expect(listed.sort()).toEqual(controls.filter((c) => c.severity === 'high').map((c) => c.id).sort());
+    expect(listed.sort()).toEqual(
+      controls
+        .filter((c) => c.severity === 'high')
+        .map((c) => c.id)
+        .sort(),
+    );
     await page.selectOption('#severity-filter', '');
   });
 
   it('trend: the chosen control has one point per recorded run, as controlRuns gives them', async () => {
     await page.click(`#control-list tr[data-control="${KMS_CONTROL}"] a[href="#trend"]`);
     await page.locator('#trend-runs tr[data-run]').first().waitFor();
-    const { controlRuns } = await api<{ controlRuns: { id: number; results: { verdict: string; failingCount: number; exceptedCount: number; evaluatedCount: number }[] }[] }>(
-      `{ controlRuns(controlId: "${KMS_CONTROL}") { id results { verdict failingCount exceptedCount evaluatedCount } } }`,
-    );
+    const { controlRuns } = await api<{
+      controlRuns: { id: number; results: { verdict: string; failingCount: number; exceptedCount: number; evaluatedCount: number }[] }[];
+    }>(`{ controlRuns(controlId: "${KMS_CONTROL}") { id results { verdict failingCount exceptedCount evaluatedCount } } }`);
     expect(controlRuns).toHaveLength(2);
     const expected = controlRuns
       .slice()
       .reverse()
-      .map((run) => [String(run.id), run.results[0]!.verdict, String(run.results[0]!.failingCount), String(run.results[0]!.exceptedCount), String(run.results[0]!.evaluatedCount)]);
-    const rows = await page.locator('#trend-runs tr[data-run]').evaluateAll((trs) =>
-      trs.map((tr) => [tr.getAttribute('data-run'), ...['verdict', 'failingCount', 'exceptedCount', 'evaluatedCount'].map((f) => tr.querySelector(`[data-field="${f}"]`)?.textContent)]),
-    );
+      .map((run) => [
+        String(run.id),
+        run.results[0]!.verdict,
+        String(run.results[0]!.failingCount),
+        String(run.results[0]!.exceptedCount),
+        String(run.results[0]!.evaluatedCount),
+      ]);
+    const rows = await page
+      .locator('#trend-runs tr[data-run]')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [
+          tr.getAttribute('data-run'),
+          ...['verdict', 'failingCount', 'exceptedCount', 'evaluatedCount'].map((f) => tr.querySelector(`[data-field="${f}"]`)?.textContent),
+        ]),
+      );
     expect(rows).toEqual(expected);
     // The chart draws the same failing counts.
-    const charted = await page.evaluate(() => {
-      const chart = (window as unknown as { echarts: { getInstanceByDom(el: Element): { getOption(): { series: { data: ({ value: number } | number)[] }[] } } } }).echarts.getInstanceByDom(
-        document.getElementById('trend-chart')!,
-      );
+    const charted = await page.$eval('#trend-chart', (element) => {
+      const chart = (globalThis as unknown as Charts<{ data: ({ value: number } | number)[] }>).echarts.getInstanceByDom(element);
       return chart.getOption().series.map((s) => s.data.map((d) => (typeof d === 'number' ? d : d.value)));
     });
     expect(charted).toEqual([expected.map((r) => Number(r[2])), expected.map((r) => Number(r[3]))]);
@@ -197,9 +227,9 @@ describe('the dashboard in headless Chromium', () => {
     );
     const accounts = controls.find((c) => c.id === KMS_CONTROL)!.accounts;
     await page.locator('#account-results .tabulator-row').first().waitFor();
-    const accountRows = await page.locator('#account-results .tabulator-row').evaluateAll((rows) =>
-      rows.map((row) => ['accountId', 'verdict', 'failingCount'].map((f) => row.querySelector(`[tabulator-field="${f}"]`)?.textContent)),
-    );
+    const accountRows = await page
+      .locator('#account-results .tabulator-row')
+      .evaluateAll((rows) => rows.map((row) => ['accountId', 'verdict', 'failingCount'].map((f) => row.querySelector(`[tabulator-field="${f}"]`)?.textContent)));
     expect(accountRows).toEqual(accounts.map((a) => [a.accountId, a.verdict, String(a.failingCount)]));
     await screenshot('trend');
   });
@@ -207,16 +237,15 @@ describe('the dashboard in headless Chromium', () => {
   it('coverage: each heat-map cell is an (account, region) of the API, with its status and the age of its last success', async () => {
     await openView('coverage', '#coverage-summary:not(:empty)');
     await page.selectOption('#coverage-type', 'KmsKey');
-    await expect.poll(() => page.locator('#coverage-summary').innerText(), { timeout: SLOW_MACHINE_MS }).toMatch(/^KmsKey:/);
+    await expect.poll(() => page.locator('#coverage-summary').textContent(), { timeout: SLOW_MACHINE_MS }).toMatch(/^KmsKey:/);
     const before = Date.now();
-    const { coverage } = await api<{ coverage: { accountId: string; region: string; lastSuccessAt: string | null; lastAttemptStatus: string; latestAttemptFailed: boolean }[] }>(
-      '{ coverage(assetType: "KmsKey", limit: 1000) { accountId region lastSuccessAt lastAttemptStatus latestAttemptFailed } }',
-    );
-    const cells = await page.evaluate(() => {
-      const chart = (window as unknown as { echarts: { getInstanceByDom(el: Element): { getOption(): { series: { data: Record<string, unknown>[] }[] } } } }).echarts.getInstanceByDom(
-        document.getElementById('coverage-chart')!,
-      );
-      return chart.getOption().series[0]!.data as { accountId: string; region: string; status: string; lastSuccessAt: string | null; cellLabel: string }[];
+    const { coverage } = await api<{
+      coverage: { accountId: string; region: string; lastSuccessAt: string | null; lastAttemptStatus: string; latestAttemptFailed: boolean }[];
+    }>('{ coverage(assetType: "KmsKey", limit: 1000) { accountId region lastSuccessAt lastAttemptStatus latestAttemptFailed } }');
+    type Cell = { accountId: string; region: string; status: string; lastSuccessAt: string | null; cellLabel: string };
+    const cells = await page.$eval('#coverage-chart', (element) => {
+      const chart = (globalThis as unknown as Charts<{ data: Cell[] }>).echarts.getInstanceByDom(element);
+      return chart.getOption().series[0]!.data;
     });
     const after = Date.now();
     expect(cells).toHaveLength(coverage.length);
@@ -235,7 +264,9 @@ describe('the dashboard in headless Chromium', () => {
     expect(cells.filter((c) => c.cellLabel === 'NEVER').length).toBeGreaterThan(0);
     const accounts = new Set(coverage.map((c) => c.accountId)).size;
     const regions = new Set(coverage.map((c) => c.region)).size;
-    expect(await page.locator('#coverage-summary').innerText()).toContain(`KmsKey: ${accounts} accounts × ${regions} regions; fresh (<24h) ${coverage.filter((c) => c.lastAttemptStatus === 'OK').length}, `);
+    expect(await page.locator('#coverage-summary').textContent()).toContain(
+      `KmsKey: ${accounts} accounts × ${regions} regions; fresh (<24h) ${coverage.filter((c) => c.lastAttemptStatus === 'OK').length}, `,
+    );
     await screenshot('coverage');
   });
 
@@ -251,9 +282,9 @@ describe('the dashboard in headless Chromium', () => {
       )
     ).controls.find((c) => c.id === KMS_CONTROL)!;
     expect(status.failingCount).toBeGreaterThan(PAGE_SIZE);
-    const tableIds = () => page.locator('#failing-table .tabulator-row [tabulator-field="id"]').allInnerTexts();
-    expect(await page.locator('#failing-total').innerText()).toMatch(new RegExp(`^${status.failingCount} failing assets of ${KMS_CONTROL}`));
-    expect(await page.locator('#failing-table .tabulator-page-counter').innerText()).toContain(`of ${status.failingCount}`);
+    const tableIds = () => page.locator('#failing-table .tabulator-row [tabulator-field="id"]').allTextContents();
+    expect(await page.locator('#failing-total').textContent()).toMatch(new RegExp(`^${status.failingCount} failing assets of ${KMS_CONTROL}`));
+    expect(await page.locator('#failing-table .tabulator-page-counter').textContent()).toContain(`of ${status.failingCount}`);
     expect(await tableIds()).toEqual(status.failingAssets.map((a) => a.id));
     const failingPosts = requests.filter((r) => r.body?.includes('failingAssets(limit: $size'));
     expect(JSON.parse(failingPosts.at(-1)!.body!).variables).toMatchObject({ size: PAGE_SIZE, skip: 0 });
@@ -277,9 +308,9 @@ describe('the dashboard in headless Chromium', () => {
     expect(status.exceptedCount).toBe(1);
     const excepted = status.exceptedAssets[0]!;
     const row = page.locator('#failing-table .tabulator-row').first();
-    expect(await row.locator('[tabulator-field="exceptionOwner"]').innerText()).toBe(excepted.exceptionOwner);
-    expect(await row.locator('[tabulator-field="exceptionExpires"]').innerText()).toBe(excepted.exceptionExpires);
-    expect(await page.locator('#failing-total').innerText()).toMatch(/^1 excepted assets/);
+    expect(await row.locator('[tabulator-field="exceptionOwner"]').textContent()).toBe(excepted.exceptionOwner);
+    expect(await row.locator('[tabulator-field="exceptionExpires"]').textContent()).toBe(excepted.exceptionExpires);
+    expect(await page.locator('#failing-total').textContent()).toMatch(/^1 excepted assets/);
 
     // Its details and history come from node(id).
     await row.locator('a[data-asset]').click();
@@ -288,8 +319,8 @@ describe('the dashboard in headless Chromium', () => {
       'query ($id: ID!) { node(id: $id) { ... on Trail { region firstSeenAt history(limit: 50) { kind } } } }',
       { id: excepted.id },
     );
-    expect(await page.locator('#asset-detail dd[data-field="region"]').innerText()).toBe(node.region);
-    expect(await page.locator('#asset-detail dd[data-field="firstSeenAt"]').innerText()).toBe(node.firstSeenAt);
+    expect(await page.locator('#asset-detail dd[data-field="region"]').textContent()).toBe(node.region);
+    expect(await page.locator('#asset-detail dd[data-field="firstSeenAt"]').textContent()).toBe(node.firstSeenAt);
     expect(await texts('#asset-detail table.history tbody td:nth-child(3)')).toEqual(node.history.map((h) => h.kind));
     await screenshot('asset-detail');
   });
@@ -300,9 +331,14 @@ describe('the dashboard in headless Chromium', () => {
       '{ exceptions(includeRevoked: true, limit: 100) { id owner expires state control } }',
     );
     expect(exceptions.map((e) => e.state).sort()).toEqual(['ACTIVE', 'REVOKED']);
-    const rows = await page.locator('#exceptions-table .tabulator-row').evaluateAll((trs) =>
-      trs.map((tr) => [tr.getAttribute('data-exception'), ...['control', 'owner', 'expires', 'state'].map((f) => tr.querySelector(`[tabulator-field="${f}"]`)?.textContent)]),
-    );
+    const rows = await page
+      .locator('#exceptions-table .tabulator-row')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [
+          tr.getAttribute('data-exception'),
+          ...['control', 'owner', 'expires', 'state'].map((f) => tr.querySelector(`[tabulator-field="${f}"]`)?.textContent),
+        ]),
+      );
     expect(rows).toEqual(exceptions.map((e) => [e.id, e.control, e.owner, e.expires, e.state]));
     await screenshot('exceptions');
     await page.uncheck('#include-revoked');
@@ -311,12 +347,14 @@ describe('the dashboard in headless Chromium', () => {
 
   it('sync status: the latest runs with their status and totals, as syncRuns gives them', async () => {
     await openView('sync', '#sync-runs tr[data-sync-run]');
-    const { syncRuns } = await api<{ syncRuns: { id: number; status: string; totals: { scopesOk: number; scopesSkipped: number; scopesFailed: number; seen: number } }[] }>(
-      `{ syncRuns(limit: ${PAGE_SIZE}) { id status totals { scopesOk scopesSkipped scopesFailed seen } } }`,
-    );
-    const rows = await page.locator('#sync-runs tr[data-sync-run]').evaluateAll((trs) =>
-      trs.map((tr) => [tr.getAttribute('data-sync-run'), ...['status', 'scopes', 'seen'].map((f) => tr.querySelector(`[data-field="${f}"]`)?.textContent)]),
-    );
+    const { syncRuns } = await api<{
+      syncRuns: { id: number; status: string; totals: { scopesOk: number; scopesSkipped: number; scopesFailed: number; seen: number } }[];
+    }>(`{ syncRuns(limit: ${PAGE_SIZE}) { id status totals { scopesOk scopesSkipped scopesFailed seen } } }`);
+    const rows = await page
+      .locator('#sync-runs tr[data-sync-run]')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [tr.getAttribute('data-sync-run'), ...['status', 'scopes', 'seen'].map((f) => tr.querySelector(`[data-field="${f}"]`)?.textContent)]),
+      );
     expect(rows).toEqual(syncRuns.map((r) => [String(r.id), r.status, `${r.totals.scopesOk}/${r.totals.scopesSkipped}/${r.totals.scopesFailed}`, String(r.totals.seen)]));
     expect(rows.some((r) => r[1] === 'PARTIAL')).toBe(true);
     await screenshot('sync');
@@ -328,7 +366,9 @@ describe('the dashboard in headless Chromium', () => {
     expect(elsewhere).toEqual([]);
     expect(origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const loaded = requests.filter((r) => r.method === 'GET').map((r) => new URL(r.url).pathname);
-    expect(loaded).toEqual(expect.arrayContaining(['/', `${DASHBOARD_ASSETS_PATH}/echarts.min.js`, `${DASHBOARD_ASSETS_PATH}/tabulator.min.js`, `${DASHBOARD_ASSETS_PATH}/dashboard.js`]));
+    expect(loaded).toEqual(
+      expect.arrayContaining(['/', `${DASHBOARD_ASSETS_PATH}/echarts.min.js`, `${DASHBOARD_ASSETS_PATH}/tabulator.min.js`, `${DASHBOARD_ASSETS_PATH}/dashboard.js`]),
+    );
     const posts = requests.filter((r) => r.method === 'POST');
     for (const post of posts) {
       expect(new URL(post.url).pathname).toBe('/graphql');
