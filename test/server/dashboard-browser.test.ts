@@ -322,6 +322,9 @@ describe('the dashboard in headless Chromium', () => {
     expect(await page.locator('#asset-detail dd[data-field="region"]').textContent()).toBe(node.region);
     expect(await page.locator('#asset-detail dd[data-field="firstSeenAt"]').textContent()).toBe(node.firstSeenAt);
     expect(await texts('#asset-detail table.history tbody td:nth-child(3)')).toEqual(node.history.map((h) => h.kind));
+    // The trail stopped logging between the syncs: the change is in its history, as the API gives it.
+    expect(node.history.map((h) => h.kind)).toContain('CHANGED');
+    expect(await texts('#asset-detail table.history tbody td:nth-child(4)')).toContain('isLogging');
     await screenshot('asset-detail');
   });
 
