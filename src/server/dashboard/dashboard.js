@@ -397,9 +397,9 @@
               return `run ${p.run}<br>${when(p.at)}<br>${p.verdict}: ${p.failing} failing, ${p.excepted} excepted of ${p.evaluated}`;
             },
           },
-          legend: { top: 24, data: ['failing', 'excepted'] },
-          grid: { left: 50, right: 30, top: 60, bottom: 40 },
-          xAxis: { type: 'category', data: points.map((p) => `run ${p.run}`) },
+          legend: { top: 30, data: ['failing', 'excepted'] },
+          grid: { left: 60, right: 40, top: 70, bottom: 60 },
+          xAxis: { type: 'category', data: points.map((p) => `run ${p.run}\n${when(p.at).slice(0, 16)}`), axisLabel: { margin: 14 } },
           yAxis: { type: 'value', minInterval: 1, name: 'assets' },
           series: [
             {
@@ -411,9 +411,10 @@
                 label: { show: true, formatter: `${p.verdict} ${p.failing}` },
               })),
               symbolSize: 12,
+              itemStyle: { color: '#c62828' },
               lineStyle: { color: '#c62828' },
             },
-            { name: 'excepted', type: 'line', data: points.map((p) => p.excepted), lineStyle: { type: 'dashed', color: '#6d4c41' }, itemStyle: { color: '#6d4c41' } },
+            { name: 'excepted', type: 'line', data: points.map((p) => p.excepted), itemStyle: { color: '#6d4c41' }, lineStyle: { type: 'dashed', color: '#6d4c41' } },
           ],
         });
         table.appendChild(
