@@ -399,7 +399,7 @@
           },
           legend: { top: 30, data: ['failing', 'excepted'] },
           grid: { left: 60, right: 40, top: 70, bottom: 60 },
-          xAxis: { type: 'category', data: points.map((p) => `run ${p.run}\n${when(p.at).slice(0, 16)}`), axisLabel: { margin: 14 } },
+          xAxis: { type: 'category', data: points.map((p) => `run ${p.run}, ${when(p.at).slice(0, 16)}`) },
           yAxis: { type: 'value', minInterval: 1, name: 'assets' },
           series: [
             {
