@@ -1,7 +1,7 @@
 // A small inventory for the dashboard's browser test: two simulated accounts synced with the real collectors (one
 // region of one account denied to KMS, so its coverage has a failure; one account synced in a few regions only, so
 // the others were never synced), two recorded checks with an exception added and a trail stopped between them (then
-// synced again), an active and a revoked exception, and a read-scope token.
+// synced again), a sync still running, an active and a revoked exception, and a read-scope token.
 import { dirname, join } from 'node:path';
 import { CloudTrailClient, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { vi } from 'vitest';
@@ -23,6 +23,8 @@ export const ACCOUNT_B = '444455556666';
 /** Account B's regions that the seed syncs; its other enabled regions were never synced. */
 export const B_REGIONS = ['us-east-1', 'eu-west-1', 'eu-central-1'];
 export const DENIED_REGION = 'eu-west-1';
+/** The region of account B that a sync still running has written. */
+export const RUNNING_REGION = 'us-west-2';
 export const BULK_TRAILS = 24;
 export const KMS_CONTROL = 'cloudtrail-kms-encryption';
 /** Excepted from the KMS control between the two checks, and stopped logging between them too. */
@@ -90,6 +92,9 @@ export async function seedDashboardInventory(): Promise<DashboardInventory> {
     client.destroy();
     await sync(a);
     await check();
+    // A sync still running (as a scheduled one is while the dashboard is open): one scope written so far.
+    const running = await store.startSyncRun({ collector: 'aws.sns.topics', requestedRegions: [RUNNING_REGION] });
+    await store.writeScope(running.id, { assetType: 'SnsTopic', accountId: ACCOUNT_B, region: RUNNING_REGION, status: 'ok', assets: [] });
   } finally {
     vi.unstubAllEnvs();
     await sim.close();
