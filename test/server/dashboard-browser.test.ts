@@ -351,17 +351,26 @@ describe('the dashboard in headless Chromium', () => {
   it('sync status: the latest runs with their status and totals (a running one its totals so far), as syncRuns gives them', async () => {
     await openView('sync', '#sync-runs tr[data-sync-run]');
     const { syncRuns } = await api<{
-      syncRuns: { id: number; status: string; totals: { scopesOk: number; scopesSkipped: number; scopesFailed: number; seen: number } }[];
-    }>(`{ syncRuns(limit: ${PAGE_SIZE}) { id status totals { scopesOk scopesSkipped scopesFailed seen } } }`);
+      syncRuns: {
+        id: number;
+        status: string;
+        totals: { scopesOk: number; scopesSkipped: number; scopesFailed: number; seen: number; new: number; changed: number; deleted: number };
+      }[];
+    }>(`{ syncRuns(limit: ${PAGE_SIZE}) { id status totals { scopesOk scopesSkipped scopesFailed seen new changed deleted } } }`);
     const rows = await page
       .locator('#sync-runs tr[data-sync-run]')
       .evaluateAll((trs) =>
-        trs.map((tr) => [tr.getAttribute('data-sync-run'), ...['status', 'scopes', 'seen'].map((f) => tr.querySelector(`[data-field="${f}"]`)?.textContent)]),
+        trs.map((tr) => [tr.getAttribute('data-sync-run'), ...['status', 'scopes', 'assets'].map((f) => tr.querySelector(`[data-field="${f}"]`)?.textContent)]),
       );
     // A running sync shows its totals so far, and says so.
     const shownStatus = (status: string) => (status === 'RUNNING' ? 'RUNNING (totals so far)' : status);
     expect(rows).toEqual(
-      syncRuns.map((r) => [String(r.id), shownStatus(r.status), `${r.totals.scopesOk}/${r.totals.scopesSkipped}/${r.totals.scopesFailed}`, String(r.totals.seen)]),
+      syncRuns.map((r) => [
+        String(r.id),
+        shownStatus(r.status),
+        `${r.totals.scopesOk}/${r.totals.scopesSkipped}/${r.totals.scopesFailed}`,
+        `${r.totals.seen}/${r.totals.new}/${r.totals.changed}/${r.totals.deleted}`,
+      ]),
     );
     expect(rows.some((r) => r[1] === 'PARTIAL')).toBe(true);
     expect(rows[0]!.slice(1, 3)).toEqual(['RUNNING (totals so far)', '1/0/0']);
