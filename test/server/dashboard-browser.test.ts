@@ -130,6 +130,15 @@ describe('the dashboard in headless Chromium', () => {
     problems.length = 0;
     await screenshot('token');
 
+    // A token the server does not know is refused, and the form asks again.
+    await page.fill('#token-input', 'inv_not-a-token');
+    await page.click('#token-form button[type="submit"]');
+    await expect.poll(() => page.locator('#token-message').textContent(), { timeout: SLOW_MACHINE_MS }).toContain('The API refused the token.');
+    expect(await page.locator('#token-form').isVisible()).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { length: number } }).sessionStorage.length)).toBe(0);
+    expect(problems.every((p) => p.includes('401'))).toBe(true);
+    problems.length = 0;
+
     await page.fill('#token-input', inventory.readToken);
     await page.click('#token-form button[type="submit"]');
     await page.locator('#verdict-totals').waitFor();

@@ -103,7 +103,8 @@
   function askForToken(message) {
     var had = sessionStorage.getItem(TOKEN_KEY);
     sessionStorage.removeItem(TOKEN_KEY);
-    tokenMessage.textContent = had ? `The API refused the token: ${message}` : message || 'This server requires an API token.';
+    // The token is kept in this tab only (sessionStorage), and sent to this server's API only.
+    tokenMessage.textContent = `${had ? 'The API refused the token.' : 'This server requires an API token; one of scope read is enough (`inventory token create --scope read`). It is kept in this tab only.'} The API said: ${message}`;
     tokenForm.hidden = false;
     content.hidden = true;
     show('');
