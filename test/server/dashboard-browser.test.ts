@@ -406,4 +406,34 @@ describe('the dashboard in headless Chromium', () => {
     }
     expect(problems).toEqual([]); // a CSP violation is a console error
   });
+
+  it("pages the lists it needs whole by the server's maximum page size, learnt from the API's refusal", async () => {
+    const small = await startServer({ store: inventory.store, api: createInventoryApi({ maxPageSize: 5 }), host: '127.0.0.1', port: 0, log: silentLogger });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    try {
+      context.setDefaultTimeout(SLOW_MACHINE_MS);
+      const other = await context.newPage();
+      const sent: { limit?: number; offset?: number; query: string }[] = [];
+      other.on('request', (request) => {
+        if (request.method() === 'POST') sent.push({ ...JSON.parse(request.postData()!).variables, query: JSON.parse(request.postData()!).query });
+      });
+      await other.goto(`${small.url}/#coverage`);
+      await other.fill('#token-input', inventory.readToken);
+      await other.click('#token-form button[type="submit"]');
+      await other.locator('#coverage-summary:not(:empty)').waitFor();
+      const { coverage } = await api<{ coverage: { accountId: string }[] }>('{ coverage(assetType: "Trail", limit: 1000) { accountId } }');
+      const cells = await other.$eval('#coverage-chart', (element) => {
+        const chart = (globalThis as unknown as Charts<{ data: unknown[] }>).echarts.getInstanceByDom(element);
+        return chart.getOption().series[0]!.data.length;
+      });
+      expect(cells).toBe(coverage.length);
+      const pages = sent.filter((r) => r.query.includes('coverage(assetType'));
+      // The first page asked for 1,000 and was refused; then pages of 5 until a short one.
+      expect(pages[0]).toMatchObject({ limit: 1000, offset: 0 });
+      expect(pages.slice(1).map((r) => [r.limit, r.offset])).toEqual(Array.from({ length: Math.floor(coverage.length / 5) + 1 }, (_, i) => [5, i * 5]));
+    } finally {
+      await context.close();
+      await small.close();
+    }
+  });
 });
