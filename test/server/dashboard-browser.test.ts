@@ -431,6 +431,14 @@ describe('the dashboard in headless Chromium', () => {
       // The first page asked for 1,000 and was refused; then pages of 5 until a short one.
       expect(pages[0]).toMatchObject({ limit: 1000, offset: 0 });
       expect(pages.slice(1).map((r) => [r.limit, r.offset])).toEqual(Array.from({ length: Math.floor(coverage.length / 5) + 1 }, (_, i) => [5, i * 5]));
+      // The tables' pages keep to it too: the failing assets 5 a page, the exceptions 4 (one more tells if a page follows).
+      await other.click('#views a[data-view="failing"]');
+      await other.locator('#failing-table .tabulator-row').first().waitFor();
+      expect(await other.locator('#failing-table .tabulator-row').count()).toBe(5);
+      await other.click('#views a[data-view="exceptions"]');
+      await other.locator('#exceptions-table .tabulator-row').first().waitFor();
+      expect(await other.locator('#exceptions-table .tabulator-row').count()).toBe(2);
+      expect(sent.filter((r) => r.query.includes('exceptions(')).map((r) => r.limit)).toEqual([5]);
     } finally {
       await context.close();
       await small.close();

@@ -18,6 +18,10 @@
   var VERDICTS = ['PASS', 'FAIL', 'ERROR'];
   // A page of a list the server bounds by its maximum page size: lowered to that maximum when the server says so.
   var pageSize = 1000;
+  /** Rows a table shows a page: 25, fewer when the server's maximum page size is smaller (`extra`: rows asked beyond). */
+  function tableRows(extra) {
+    return Math.max(1, Math.min(25, pageSize - extra));
+  }
   // What an inventory check treats as stale by default (inventory check --max-age, README Controls).
   var STALE_HOURS = 48;
 
@@ -458,7 +462,7 @@
       paginationMode: 'remote',
       // A page sorted in the browser would look like an order of the whole list: the API's order is kept.
       columnDefaults: { headerSort: false },
-      paginationSize: 25,
+      paginationSize: tableRows(1),
       ajaxURL: endpoint,
       ajaxRequestFunc: (_url, _config, params) => {
         var size = params.size;
@@ -650,7 +654,7 @@
         pagination: true,
         paginationMode: 'remote',
         columnDefaults: { headerSort: false },
-        paginationSize: 25,
+        paginationSize: tableRows(0),
         paginationCounter: 'rows',
         ajaxURL: endpoint,
         ajaxRequestFunc: (_url, _config, params) => {
@@ -763,6 +767,11 @@
   // ---- 5. Exceptions -------------------------------------------------------------------------------------------------
 
   function loadExceptions() {
+    // The controls first: reading them learns the server's maximum page size, which the table's page keeps to.
+    return ensureControls().then(exceptionsTable);
+  }
+
+  function exceptionsTable() {
     var body = resetSection('exceptions');
     var revoked = h('input', { type: 'checkbox', id: 'include-revoked', checked: true });
     body.appendChild(h('div', { class: 'filters' }, [h('label', {}, [revoked, ' include revoked'])]));
@@ -774,7 +783,7 @@
       paginationMode: 'remote',
       // A page sorted in the browser would look like an order of the whole list: the API's order is kept.
       columnDefaults: { headerSort: false },
-      paginationSize: 25,
+      paginationSize: tableRows(1),
       ajaxURL: endpoint,
       ajaxRequestFunc: (_url, _config, params) => {
         var query =
