@@ -35,6 +35,7 @@ import { filterLimitsPlugin, refuseDeepNesting } from './filter-limits.js';
 import { accessLog, metricsPage, OPERATION_NAME, RequestMetrics } from './observability.js';
 import { graphiqlRoutes } from './graphiql.js';
 import { compiledExecutionGateway } from './compiled-execution.js';
+import { dashboardRoutes } from './dashboard.js';
 import { IntegrityWatch } from './integrity.js';
 import { busyBody, DEFAULT_REQUEST_TIMEOUT_MS, RequestStopped, RETRY_AFTER_SECONDS, ServerBusyError, stoppableStore, timeoutBody, type StopReason } from './deadline.js';
 import { GraphQLPool, type HttpRequestData, type HttpResponseData } from './graphql-pool.js';
@@ -267,6 +268,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   // GraphiQL for browsers (GET /graphql asking for HTML) and its files, all from the package: no CDN.
   app.use(graphiqlRoutes());
+  // The posture dashboard at GET /: a page without data, a client of /graphql with the same tokens (README, The dashboard).
+  app.use(dashboardRoutes({ schema: api.schema }));
   app.use(
     '/graphql',
     // Before the body is read: an unauthenticated client costs no parsing. The query page holds no data.

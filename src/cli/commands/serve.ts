@@ -341,6 +341,7 @@ export async function serveInventory(store: InventoryStore, flags: ServeSettings
   printOut(
     [
       `GraphQL API at ${server.graphqlUrl} (${access}; a query page for browsers; ${server.url}/healthz, /readyz and /metrics)`,
+      `Posture dashboard at ${server.url}/ (a browser page whose data comes from this API, with the same tokens)`,
       'Try the stored check of the KMS control:',
       `  curl -s ${server.graphqlUrl} -H 'content-type: application/json'${tokens > 0 ? ` -H 'authorization: Bearer <token>'` : ''} \\`,
       `    -d '${JSON.stringify({ query: SEED_QUERY })}'`,
