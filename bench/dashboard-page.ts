@@ -23,7 +23,7 @@ import { TRAIL_COLUMNS_BY_FIELD } from '../src/store/trail-columns.js';
 import { compileWhere, sortTerms, type SortSpec } from '../src/store/where.js';
 import { openBenchInventory } from './lib/inventory.js';
 import { throughputBoth, type LoadOptions, type LoadTarget } from './lib/load.js';
-import { measurement, type Benchmark, type BenchOptions, type Measurement } from './lib/measure.js';
+import { measurement, statementsAlone, throughputMeasurement, type Benchmark, type BenchOptions, type Measurement, type StatementsAlone } from './lib/measure.js';
 import { startNaiveServer } from './naive/server.js';
 
 /** The page's arguments, as the reference compiles them; DASHBOARD_PAGE_QUERY spells the same in GraphQL. */
@@ -66,6 +66,8 @@ export const CONNECTIONS = 50;
 interface ReferenceServer {
   url: string;
   inFlight(): number;
+  /** The page's two statements alone, as the server runs them for a request: what no server of the page can beat. */
+  statements(): void;
   close(): Promise<void>;
 }
 
@@ -134,6 +136,10 @@ export async function startReferenceServer(db: Database.Database): Promise<Refer
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     inFlight: () => inFlight,
+    statements: () => {
+      pageRows.all(...predicate.params, first + 1);
+      count.get(...predicate.params);
+    },
     close: async () => {
       httpServer.closeAllConnections();
       await new Promise<void>((resolve, reject) => httpServer.close((error) => (error ? reject(error) : resolve())));
@@ -158,6 +164,8 @@ interface Dashboard {
   ours: LoadTarget;
   reference: LoadTarget;
   naive: LoadTarget;
+  /** The reference's statements alone (ReferenceServer.statements). */
+  statements(): void;
 }
 
 /**
@@ -200,6 +208,7 @@ async function withDashboard<T>(trails: number, log: (line: string) => void, mea
       ours: { label: 'ours', url: ours.graphqlUrl, settle: async () => void (await post(ours.graphqlUrl, body)) },
       reference: { label: 'node:http reference', url: reference.url, settle: () => noneInFlight(reference.inFlight) },
       naive: { label: 'naive Apollo', url: naive.url, settle: () => noneInFlight(naive.inFlight) },
+      statements: reference.statements,
     });
   } finally {
     for (const close of closers) await close();
@@ -217,13 +226,20 @@ export const dashboardPage: Benchmark = {
     withDashboard(options.trails, options.log, async (dashboard): Promise<Measurement[]> => {
       const load = loadOptions(dashboard, options);
       const samples = await throughputBoth(options.runs, dashboard.ours, dashboard.reference, load, options.log);
+      const raw: StatementsAlone[] = [];
+      for (let i = 0; i < options.runs; i++) {
+        raw.push(await statementsAlone(load.durationSeconds, dashboard.statements));
+        options.log(
+          `  run ${i + 1}/${options.runs} the statements alone: ${raw[i]!.perSecond.toFixed(1)} req/s (${raw[i]!.runs} in ${load.durationSeconds} s, p99 ${raw[i]!.p99Ms.toFixed(2)} ms)`,
+        );
+      }
       return [
-        measurement(
+        throughputMeasurement(
           'dashboard-page',
-          'req/s',
-          samples.ours,
-          samples.reference,
-          `higher is better, ratio = ours / reference; ${CONNECTIONS} connections × ${load.durationSeconds} s per run; reference: node:http + 2 prepared statements`,
+          samples,
+          raw,
+          `higher is better, ratio = ours / reference; ${CONNECTIONS} connections × ${load.durationSeconds} s per run; reference: node:http + 2 prepared statements; ` +
+            'raw: those 2 statements back to back on one connection, no HTTP',
         ),
       ];
     }),
