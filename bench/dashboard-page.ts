@@ -63,11 +63,11 @@ export function checkDashboardPage(text: string, server: string): DashboardPageA
 export const DEFAULT_DURATION_SECONDS = 10;
 export const CONNECTIONS = 50;
 
-interface ReferenceServer {
+export interface ReferenceServer {
   url: string;
   inFlight(): number;
   /** The page's two statements alone, as the server runs them for a request: what no server of the page can beat. */
-  statements(): void;
+  statements(): unknown;
   close(): Promise<void>;
 }
 
@@ -114,6 +114,17 @@ export async function startReferenceServer(db: Database.Database): Promise<Refer
     const data = { trailsConnection: { totalCount, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null }, edges } };
     return `${JSON.stringify({ data })}\n`;
   };
+  return startPageServer(answer, () => {
+    pageRows.all(...predicate.params, first + 1);
+    count.get(...predicate.params);
+  });
+}
+
+/**
+ * A minimal node:http server of the page: reads each POST /graphql body, parses it, and answers `answer()` (the page's
+ * JSON, as our server writes it). `statements` runs the statements behind one answer alone, for the raw limit.
+ */
+export async function startPageServer(answer: () => string | Promise<string>, statements: () => unknown): Promise<ReferenceServer> {
   let inFlight = 0;
   const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
     inFlight += 1;
@@ -127,8 +138,10 @@ export async function startReferenceServer(db: Database.Database): Promise<Refer
       }
       // Parsed as any server must, though this one answers one page whatever it is asked.
       JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      const body = answer();
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+      void Promise.resolve(answer()).then(
+        (body) => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body),
+        (error: unknown) => res.writeHead(500).end(String(error)),
+      );
     });
   });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
@@ -136,10 +149,7 @@ export async function startReferenceServer(db: Database.Database): Promise<Refer
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     inFlight: () => inFlight,
-    statements: () => {
-      pageRows.all(...predicate.params, first + 1);
-      count.get(...predicate.params);
-    },
+    statements,
     close: async () => {
       httpServer.closeAllConnections();
       await new Promise<void>((resolve, reject) => httpServer.close((error) => (error ? reject(error) : resolve())));
@@ -153,7 +163,7 @@ export async function post(url: string, body: string): Promise<{ status: number;
 }
 
 /** Resolves once a server that counts its requests has none left in flight. */
-async function noneInFlight(inFlight: () => number): Promise<void> {
+export async function noneInFlight(inFlight: () => number): Promise<void> {
   while (inFlight() > 0) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
@@ -165,7 +175,7 @@ interface Dashboard {
   reference: LoadTarget;
   naive: LoadTarget;
   /** The reference's statements alone (ReferenceServer.statements). */
-  statements(): void;
+  statements(): unknown;
 }
 
 /**
