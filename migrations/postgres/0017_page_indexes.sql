@@ -3,9 +3,9 @@
 -- and stops (no sort of every match), and its count reads the index alone.
 
 -- The dashboard's trail page: trails without a KMS key that are logging, by region (also any KMS key, by region).
-CREATE INDEX trails_by_kms_key_logging_region ON trails (kms_key_id, is_logging, region, arn) WHERE deleted_at IS NULL;
--- It begins with the KMS key: the index on the key alone is one more for every write to keep, and serves nothing more.
+-- It replaces the index on the KMS key alone, whose name it keeps: it begins with the key, and serves all that one did.
 DROP INDEX trails_by_kms_key_id;
+CREATE INDEX trails_by_kms_key_id ON trails (kms_key_id, is_logging, region, arn) WHERE deleted_at IS NULL;
 
 -- Every type by account then region, and by region: the dashboards' usual filters and sorts. The account's index
 -- gains the ARN in place of the one it replaces, so a sync writes one index more per type, not two.
