@@ -28,7 +28,7 @@ import {
   toStoredControlException,
 } from '../common.js';
 import type { Dialect } from '../dialect.js';
-import { ACCOUNT_COLLECTORS, accountLastSyncedAtSql, accountNameSql, accountStatusSql, RETIRED_BEFORE } from '../filter-schemas.js';
+import { ACCOUNT_COLLECTORS, accountLastSyncedAtSql, accountNameSql, accountStatusSql, attemptsSinceRetired, RETIRED_BEFORE } from '../filter-schemas.js';
 import { afterCursor, decodeCursor, encodeCursor, orderByTerms, type KeyValue } from '../pages.js';
 import type {
   AccountAttempt,
@@ -1477,12 +1477,10 @@ function jsonParam(value: unknown): string | null {
  * attempt and last read enabled regions from sync_accounts (attempts before the account was retired no longer count).
  */
 function accountValues(idSql: string): string {
-  const collectors = ACCOUNT_COLLECTORS.map((c) => `'${c.replaceAll("'", "''")}'`).join(', ');
   return `${idSql} AS account_id,
     ${accountLastSyncedAtSql(idSql)} AS last_synced_at,
     ${accountStatusSql(idSql)} AS status,
-    (SELECT k.enabled_regions FROM sync_accounts k WHERE k.collector IN (${collectors}) AND k.account_id = ${idSql}
-        AND k.enabled_regions IS NOT NULL AND k.run_id > ${RETIRED_BEFORE('k')}
+    (SELECT k.enabled_regions FROM ${attemptsSinceRetired('k', idSql)} AND k.enabled_regions IS NOT NULL
       ORDER BY k.run_id DESC LIMIT 1) AS enabled_regions,
     ${accountNameSql(idSql)} AS account_name`;
 }
