@@ -127,21 +127,37 @@ export async function startReferenceServer(db: Database.Database): Promise<Refer
 export async function startPageServer(answer: () => string | Promise<string>, statements: () => unknown): Promise<ReferenceServer> {
   let inFlight = 0;
   const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // In flight until answered, though its client left meanwhile: an asynchronous answer holds the database till then.
     inFlight += 1;
-    res.once('close', () => (inFlight -= 1));
+    let counted = true;
+    let answering = false;
+    const finish = () => {
+      if (counted) {
+        counted = false;
+        inFlight -= 1;
+      }
+    };
+    // A client that leaves before its body has arrived leaves nothing to answer.
+    res.once('close', () => {
+      if (!answering) finish();
+    });
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       if (req.method !== 'POST' || req.url !== '/graphql') {
         res.writeHead(404).end();
+        finish();
         return;
       }
+      answering = true;
       // Parsed as any server must, though this one answers one page whatever it is asked.
       JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      void Promise.resolve(answer()).then(
-        (body) => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body),
-        (error: unknown) => res.writeHead(500).end(String(error)),
-      );
+      void Promise.resolve(answer())
+        .then(
+          (body) => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body),
+          (error: unknown) => res.writeHead(500).end(String(error)),
+        )
+        .finally(finish);
     });
   });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
