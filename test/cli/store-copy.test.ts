@@ -223,7 +223,7 @@ describe.skipIf(!URL_SET)('inventory store copy (INVENTORY_TEST_POSTGRES_URL)', 
     }
     // Every table has content, so the checksums prove something of each.
     for (const table of COPY_TABLES) expect(copy.stdout, table).not.toMatch(new RegExp(`^${table}\\s+0 rows`, 'm'));
-    expect(copy.stdout).toMatch(new RegExp(`${COPY_TABLES.length} tables, \\d+ rows at schema version 16: checksums match; committed`));
+    expect(copy.stdout).toMatch(new RegExp(`${COPY_TABLES.length} tables, \\d+ rows at schema version 17: checksums match; committed`));
   });
 
   it.each(QUERIES)('answers %s the same on both stores', async (_name, query, variables) => {
