@@ -23,7 +23,7 @@ import { TRAIL_COLUMNS_BY_FIELD } from '../src/store/trail-columns.js';
 import { compileWhere, sortTerms, type SortSpec } from '../src/store/where.js';
 import { openBenchInventory } from './lib/inventory.js';
 import { throughputBoth, type LoadOptions, type LoadTarget } from './lib/load.js';
-import { measurement, type Benchmark, type BenchOptions, type Measurement } from './lib/measure.js';
+import { measurement, statementsAlone, throughputMeasurement, type Benchmark, type BenchOptions, type Measurement, type StatementsAlone } from './lib/measure.js';
 import { startNaiveServer } from './naive/server.js';
 
 /** The page's arguments, as the reference compiles them; DASHBOARD_PAGE_QUERY spells the same in GraphQL. */
@@ -63,9 +63,11 @@ export function checkDashboardPage(text: string, server: string): DashboardPageA
 export const DEFAULT_DURATION_SECONDS = 10;
 export const CONNECTIONS = 50;
 
-interface ReferenceServer {
+export interface ReferenceServer {
   url: string;
   inFlight(): number;
+  /** The page's two statements alone, as the server runs them for a request: what no server of the page can beat. */
+  statements(): unknown;
   close(): Promise<void>;
 }
 
@@ -112,21 +114,50 @@ export async function startReferenceServer(db: Database.Database): Promise<Refer
     const data = { trailsConnection: { totalCount, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null }, edges } };
     return `${JSON.stringify({ data })}\n`;
   };
+  return startPageServer(answer, () => {
+    pageRows.all(...predicate.params, first + 1);
+    count.get(...predicate.params);
+  });
+}
+
+/**
+ * A minimal node:http server of the page: reads each POST /graphql body, parses it, and answers `answer()` (the page's
+ * JSON, as our server writes it). `statements` runs the statements behind one answer alone, for the raw limit.
+ */
+export async function startPageServer(answer: () => string | Promise<string>, statements: () => unknown): Promise<ReferenceServer> {
   let inFlight = 0;
   const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // In flight until answered, though its client left meanwhile: an asynchronous answer holds the database till then.
     inFlight += 1;
-    res.once('close', () => (inFlight -= 1));
+    let counted = true;
+    let answering = false;
+    const finish = () => {
+      if (counted) {
+        counted = false;
+        inFlight -= 1;
+      }
+    };
+    // A client that leaves before its body has arrived leaves nothing to answer.
+    res.once('close', () => {
+      if (!answering) finish();
+    });
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       if (req.method !== 'POST' || req.url !== '/graphql') {
         res.writeHead(404).end();
+        finish();
         return;
       }
+      answering = true;
       // Parsed as any server must, though this one answers one page whatever it is asked.
       JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      const body = answer();
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+      void Promise.resolve(answer())
+        .then(
+          (body) => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body),
+          (error: unknown) => res.writeHead(500).end(String(error)),
+        )
+        .finally(finish);
     });
   });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
@@ -134,6 +165,7 @@ export async function startReferenceServer(db: Database.Database): Promise<Refer
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     inFlight: () => inFlight,
+    statements,
     close: async () => {
       httpServer.closeAllConnections();
       await new Promise<void>((resolve, reject) => httpServer.close((error) => (error ? reject(error) : resolve())));
@@ -147,7 +179,7 @@ export async function post(url: string, body: string): Promise<{ status: number;
 }
 
 /** Resolves once a server that counts its requests has none left in flight. */
-async function noneInFlight(inFlight: () => number): Promise<void> {
+export async function noneInFlight(inFlight: () => number): Promise<void> {
   while (inFlight() > 0) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
@@ -158,6 +190,8 @@ interface Dashboard {
   ours: LoadTarget;
   reference: LoadTarget;
   naive: LoadTarget;
+  /** The reference's statements alone (ReferenceServer.statements). */
+  statements(): unknown;
 }
 
 /**
@@ -200,6 +234,7 @@ async function withDashboard<T>(trails: number, log: (line: string) => void, mea
       ours: { label: 'ours', url: ours.graphqlUrl, settle: async () => void (await post(ours.graphqlUrl, body)) },
       reference: { label: 'node:http reference', url: reference.url, settle: () => noneInFlight(reference.inFlight) },
       naive: { label: 'naive Apollo', url: naive.url, settle: () => noneInFlight(naive.inFlight) },
+      statements: reference.statements,
     });
   } finally {
     for (const close of closers) await close();
@@ -217,13 +252,20 @@ export const dashboardPage: Benchmark = {
     withDashboard(options.trails, options.log, async (dashboard): Promise<Measurement[]> => {
       const load = loadOptions(dashboard, options);
       const samples = await throughputBoth(options.runs, dashboard.ours, dashboard.reference, load, options.log);
+      const raw: StatementsAlone[] = [];
+      for (let i = 0; i < options.runs; i++) {
+        raw.push(await statementsAlone(load.durationSeconds, dashboard.statements));
+        options.log(
+          `  run ${i + 1}/${options.runs} the statements alone: ${raw[i]!.perSecond.toFixed(1)} req/s (${raw[i]!.runs} in ${load.durationSeconds} s, p99 ${raw[i]!.p99Ms.toFixed(2)} ms)`,
+        );
+      }
       return [
-        measurement(
+        throughputMeasurement(
           'dashboard-page',
-          'req/s',
-          samples.ours,
-          samples.reference,
-          `higher is better, ratio = ours / reference; ${CONNECTIONS} connections × ${load.durationSeconds} s per run; reference: node:http + 2 prepared statements`,
+          samples,
+          raw,
+          `higher is better, ratio = ours / reference; ${CONNECTIONS} connections × ${load.durationSeconds} s per run; reference: node:http + 2 prepared statements; ` +
+            'raw: those 2 statements back to back on one connection, no HTTP',
         ),
       ];
     }),

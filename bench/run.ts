@@ -1,7 +1,8 @@
 // npm run bench [-- <name>...] [--json] [--trails n] [--runs n] [--duration s]: runs every benchmark of bench/ (or
 // those named) and prints, per measurement, its name, this project's median, the reference's median, their ratio and
-// the run count. --json writes the same as one JSON array of {name, ours, reference, ratio, unit, runs} on stdout;
-// progress goes to stderr either way. --duration sets the length of each load run of the throughput benchmarks.
+// the run count; a throughput measurement also each side's latency p99 and the limit of its statements run alone
+// (req/s and p99). --json writes the same as one JSON array of {name, ours, reference, ratio, unit, runs, p99?, raw?}
+// on stdout; progress goes to stderr either way. --duration sets the length of each load run of the throughput benchmarks.
 // The npm script sets NODE_ENV=production, as the inventory command does (bin/inventory.js): graphql-js is measured as
 // users run it, without its development checks.
 import { parseArgs } from 'node:util';
@@ -36,9 +37,13 @@ export const BENCHMARKS: readonly Benchmark[] = [
 ];
 
 export function formatTable(measurements: readonly Measurement[]): string {
+  // Throughput measurements add each side's p99 and the raw statements' limit (req/s and p99), in columns of their own.
+  const loaded = measurements.some((m) => m.p99 !== undefined || m.raw !== undefined);
+  const extra = (m: Measurement) =>
+    loaded ? [m.p99 ? String(m.p99.ours) : '', m.p99 ? String(m.p99.reference) : '', m.raw ? String(m.raw.perSecond) : '', m.raw ? String(m.raw.p99Ms) : ''] : [];
   const rows = [
-    ['name', 'ours', 'reference', 'ratio', 'unit', 'runs'],
-    ...measurements.map((m) => [m.name, String(m.ours), String(m.reference), m.ratio.toFixed(2), m.unit, String(m.runs)]),
+    ['name', 'ours', 'reference', 'ratio', 'unit', 'runs', ...(loaded ? ['ours p99 ms', 'ref p99 ms', 'raw req/s', 'raw p99 ms'] : [])],
+    ...measurements.map((m) => [m.name, String(m.ours), String(m.reference), m.ratio.toFixed(2), m.unit, String(m.runs), ...extra(m)]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return `${rows
@@ -98,8 +103,13 @@ async function main(argv: string[]): Promise<number> {
   for (const benchmark of chosen) {
     log(`# ${benchmark.name}: ${benchmark.description}`);
     const results = await benchmark.run({ trails, runs, log, ...(durationSeconds === undefined ? {} : { durationSeconds }) });
-    for (const m of results)
-      log(`  ${m.name}: ours ${m.ours} ${m.unit}, reference ${m.reference} ${m.unit}, ratio ${m.ratio.toFixed(2)} (${m.runs} runs)${m.note ? `; ${m.note}` : ''}`);
+    for (const m of results) {
+      const p99 = m.p99 ? `, p99 ours ${m.p99.ours} ms, reference ${m.p99.reference} ms` : '';
+      const raw = m.raw ? `; the statements alone: ${m.raw.perSecond} req/s, p99 ${m.raw.p99Ms} ms` : '';
+      log(
+        `  ${m.name}: ours ${m.ours} ${m.unit}, reference ${m.reference} ${m.unit}, ratio ${m.ratio.toFixed(2)} (${m.runs} runs)${p99}${raw}${m.note ? `; ${m.note}` : ''}`,
+      );
+    }
     measurements.push(...results);
   }
   process.stdout.write(

@@ -143,7 +143,7 @@ async function loadOnce(target: LoadTarget, options: LoadOptions): Promise<LoadR
 
 /**
  * Measures `ours` and `reference` alternately, `runs` times each, after a shorter warm-up run of each (JIT, caches),
- * and returns each side's requests per second. Both sides see the same body, connections and duration.
+ * and returns each side's requests per second and latency p99. Both sides see the same body, connections and duration.
  */
 export async function throughputBoth(
   runs: number,
@@ -151,13 +151,13 @@ export async function throughputBoth(
   reference: LoadTarget,
   options: LoadOptions,
   log: (line: string) => void,
-): Promise<{ ours: number[]; reference: number[] }> {
+): Promise<{ ours: number[]; reference: number[]; oursP99: number[]; referenceP99: number[] }> {
   const warmUp = { ...options, durationSeconds: Math.min(2, options.durationSeconds / 2) };
   for (const target of [ours, reference]) {
     await runLoad(target, warmUp, true);
     await target.settle();
   }
-  const samples = { ours: [] as number[], reference: [] as number[] };
+  const samples = { ours: [] as number[], reference: [] as number[], oursP99: [] as number[], referenceP99: [] as number[] };
   for (let i = 0; i < runs; i++) {
     for (const [side, target] of [
       ['ours', ours],
@@ -166,6 +166,7 @@ export async function throughputBoth(
       const result = await runLoad(target, options);
       await target.settle();
       samples[side].push(result.requestsPerSecond);
+      samples[`${side}P99`].push(result.latencyP99Ms);
       log(
         `  run ${i + 1}/${runs} ${target.label}: ${result.requestsPerSecond.toFixed(1)} req/s (${result.responses} responses in ${result.seconds} s, ` +
           `latency p50 ${result.latencyP50Ms} ms, p99 ${result.latencyP99Ms} ms)`,

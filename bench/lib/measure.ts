@@ -12,6 +12,13 @@ export interface Measurement {
   runs: number;
   /** What ours and the reference are, in a few words. */
   note?: string;
+  /** Of a throughput measurement: each side's latency p99 under the load, in ms (medians of the runs). */
+  p99?: { ours: number; reference: number };
+  /**
+   * Of a throughput measurement: the physical limit, the statements of one request run back to back on one
+   * connection without HTTP or GraphQL, as requests per second and the p99 of one request's statements, in ms.
+   */
+  raw?: { perSecond: number; p99Ms: number };
 }
 
 export interface BenchOptions {
@@ -71,6 +78,46 @@ export function measurement(name: string, unit: string, ours: readonly number[],
   const o = median(ours);
   const r = median(reference);
   return { name, ours: round(o), reference: round(r), ratio: round(o / r, 3), unit, runs: Math.min(ours.length, reference.length), ...(note ? { note } : {}) };
+}
+
+/** A throughput measurement (req/s) with each side's p99 and, when measured, the raw statements' limit. */
+export function throughputMeasurement(
+  name: string,
+  samples: { ours: readonly number[]; reference: readonly number[]; oursP99: readonly number[]; referenceP99: readonly number[] },
+  raw: readonly StatementsAlone[] | undefined,
+  note: string,
+): Measurement {
+  return {
+    ...measurement(name, 'req/s', samples.ours, samples.reference, note),
+    p99: { ours: round(median(samples.oursP99)), reference: round(median(samples.referenceP99)) },
+    ...(raw && raw.length > 0 ? { raw: { perSecond: round(median(raw.map((r) => r.perSecond))), p99Ms: round(median(raw.map((r) => r.p99Ms)), 3) } } : {}),
+  };
+}
+
+export interface StatementsAlone {
+  perSecond: number;
+  p99Ms: number;
+  runs: number;
+}
+
+/**
+ * Runs one request's statements (`once`) back to back for `seconds`, one at a time, and says how many requests a
+ * second that makes and the p99 of one request's time: the limit a server answering the same statements cannot pass
+ * on one connection.
+ */
+export async function statementsAlone(seconds: number, once: () => unknown): Promise<StatementsAlone> {
+  const times: number[] = [];
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  let at = started;
+  while (at < until) {
+    await once();
+    const now = performance.now();
+    times.push(now - at);
+    at = now;
+  }
+  times.sort((a, b) => a - b);
+  return { perSecond: times.length / ((at - started) / 1000), p99Ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.99))]!, runs: times.length };
 }
 
 function round(value: number, digits = 2): number {

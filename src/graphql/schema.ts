@@ -423,7 +423,9 @@ function assetTypeResolvers(limits: PageLimits, assetTypes: readonly AssetTypeDe
           startCursor: page.cursors[0] ?? null,
           endCursor: page.cursors.at(-1) ?? null,
         },
-        totalCount: () => fromStore(() => reader.countAssets(context.store, name, where)),
+        // A first page that holds fewer than asked holds every match: its count is its length, without a statement.
+        totalCount: () =>
+          (after === undefined || after === null) && !page.hasNextPage ? page.assets.length : fromStore(() => reader.countAssets(context.store, name, where)),
       };
     };
     // count and countBy each run one statement with the filter; a bad filter fails them with BAD_USER_INPUT.

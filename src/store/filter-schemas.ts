@@ -33,9 +33,17 @@ export const accountLastSyncedAtSql = (accountIdSql: string): string =>
 export const RETIRED_BEFORE = (alias: string): string =>
   `coalesce((SELECT r.run_id FROM retired_accounts r WHERE r.collector = ${alias}.collector AND r.account_id = ${alias}.account_id), 0)`;
 
+/**
+ * The attempts at the account (sync_accounts rows as `alias`) since it was last retired, if ever. A join, not
+ * RETIRED_BEFORE: PostgreSQL would check the subquery on every attempt of every account before the account's id.
+ */
+export const attemptsSinceRetired = (alias: string, accountIdSql: string): string =>
+  `sync_accounts ${alias} LEFT JOIN retired_accounts ${alias}_r ON ${alias}_r.collector = ${alias}.collector AND ${alias}_r.account_id = ${alias}.account_id
+    WHERE ${alias}.collector IN (${COLLECTOR_LIST}) AND ${alias}.account_id = ${accountIdSql} AND ${alias}.run_id > coalesce(${alias}_r.run_id, 0)`;
+
 /** The status of the account's latest sync attempt ('ok' or 'failed'), NULL when no sync attempted it since it was retired. */
 export const accountStatusSql = (accountIdSql: string): string =>
-  `(SELECT a.status FROM sync_accounts a WHERE a.collector IN (${COLLECTOR_LIST}) AND a.account_id = ${accountIdSql} AND a.run_id > ${RETIRED_BEFORE('a')}
+  `(SELECT a.status FROM ${attemptsSinceRetired('a', accountIdSql)}
      ORDER BY a.run_id DESC LIMIT 1)`;
 
 /** The latest name a sync gave the account (the accounts file's, else AWS Organizations'), NULL when none did. */

@@ -1,7 +1,7 @@
 // Keyset pagination (Relay cursor connections, README Querying): a cursor holds the sort key values of the last row
 // a page returned, and the next page is the rows after it in the sort order, found by a predicate in SQL, never by
 // OFFSET. A row inserted or removed elsewhere therefore never shifts or repeats what a cursor points at.
-import { FilterError, type FilterColumn, type SortTerm, type SqlDialect } from './where.js';
+import { FilterError, orderTerm, type FilterColumn, type SortTerm, type SqlDialect } from './where.js';
 
 /** Cursor format version: a cursor of another format is refused rather than misread. */
 const CURSOR_VERSION = 1;
@@ -13,7 +13,7 @@ export function sortSignature(terms: readonly SortTerm[]): string {
 
 /** `ORDER BY` for the terms, then the id: nulls last when ascending, first when descending (as compileOrderBy). */
 export function orderByTerms(terms: readonly SortTerm[], idColumn: string): string {
-  return [...terms.map((t) => `${t.column.sql} ${t.direction} ${t.direction === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST'}`), `${idColumn} ASC`].join(', ');
+  return [...terms.map(orderTerm), `${idColumn} ASC`].join(', ');
 }
 
 export type KeyValue = string | number | null;

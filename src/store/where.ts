@@ -474,9 +474,16 @@ export function compileOrderBy(
   idColumn: string,
   path = 'options.sort',
 ): string {
-  const terms = sortTerms(sort, columns, path).map(({ column, direction }) => `${column.sql} ${direction} ${direction === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST'}`);
-  terms.push(`${idColumn} ASC`);
-  return terms.join(', ');
+  return [...sortTerms(sort, columns, path).map(orderTerm), `${idColumn} ASC`].join(', ');
+}
+
+/**
+ * One term of an ORDER BY: nulls last when ascending, first when descending. A column that cannot be null says
+ * nothing of nulls, so that an index on it can hand the rows in order (SQLite sorts instead for NULLS LAST).
+ */
+export function orderTerm({ column, direction }: SortTerm): string {
+  if (!column.nullable) return `${column.sql} ${direction}`;
+  return `${column.sql} ${direction} ${direction === 'ASC' ? 'NULLS LAST' : 'NULLS FIRST'}`;
 }
 
 /** How a shape is filtered: a scalar compared, a list of strings searched, an object entered, a list of objects quantified. */

@@ -43,6 +43,13 @@ describe('dashboard-page benchmarks', () => {
         expect(value).toBeGreaterThan(0);
       }
       expect(m!.note).toMatch(/higher is better/);
+      // Against the node:http reference: each side's p99, and the page's statements alone.
+      if (name === 'dashboard-page') {
+        expect(m!.p99!.ours).toBeGreaterThan(0);
+        expect(m!.p99!.reference).toBeGreaterThan(0);
+        expect(m!.raw!.perSecond).toBeGreaterThan(0);
+        expect(m!.raw!.p99Ms).toBeGreaterThan(0);
+      }
       expect(matching).toBeGreaterThan(0);
       expect(lines.join('\n')).toContain(`the three servers answer the same page: ${Math.min(50, matching)} of ${matching} trails`);
     },

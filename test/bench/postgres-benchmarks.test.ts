@@ -62,13 +62,26 @@ describe('PostgreSQL benchmarks', () => {
     process.env.BENCH_POSTGRES_URL = process.env.INVENTORY_TEST_POSTGRES_URL;
     const lines: string[] = [];
     const benchmark = dashboardPagePostgresScaleAt({ large: 2000, small: 500 }, SMALL_ORGANIZATION);
-    const m = expectMeasurement(
-      await benchmark.run({ trails: 0, runs: 1, durationSeconds: 0.25, log: (line) => lines.push(line) }),
-      'dashboard-page-postgres-scale',
-      'req/s',
-    );
+    const measurements = await benchmark.run({ trails: 0, runs: 1, durationSeconds: 0.25, log: (line) => lines.push(line) });
+    expect(measurements.map((m) => m.name)).toEqual(['dashboard-page-postgres', 'dashboard-page-postgres-scale']);
+    // Ours against the node:http reference at the large size, with each side's p99 and the statements' own limit.
+    const [page, scale] = measurements;
+    expect(page).toEqual({
+      name: 'dashboard-page-postgres',
+      ours: expect.any(Number),
+      reference: expect.any(Number),
+      ratio: expect.any(Number),
+      unit: 'req/s',
+      runs: 1,
+      note: expect.any(String),
+      p99: { ours: expect.any(Number), reference: expect.any(Number) },
+      raw: { perSecond: expect.any(Number), p99Ms: expect.any(Number) },
+    });
+    for (const value of [page!.ours, page!.reference, page!.p99!.ours, page!.p99!.reference, page!.raw!.perSecond, page!.raw!.p99Ms]) expect(value).toBeGreaterThan(0);
+    const m = expectMeasurement([scale!], 'dashboard-page-postgres-scale', 'req/s');
     expect(m.note).toMatch(/higher is better, ratio = 2000 trails \/ 500 trails/);
     const log = lines.join('\n');
+    expect(log).toContain('the node:http reference answers the large page byte for byte as ours');
     expect(log).toContain('copied them in SQL to 2000 trails');
     // The large inventory is the small one four times over: four times the page's total.
     const total = (label: string) => Number(new RegExp(`the ${label} server answers the page: \\d+ of (\\d+) trails`).exec(log)?.[1]);

@@ -141,11 +141,20 @@ describe('Trail.account without N+1', () => {
     expect(totalCount).toBe(1000);
     expect(edges).toHaveLength(50);
     expect(edges.every(({ node }) => node.id.split(':')[4] === node.account.accountId && typeof node.account.lastSyncedAt === 'string')).toBe(true);
-    expect(executed).toBe(4); // the page, its tags, its accounts, the count
+    expect(executed).toBe(5); // the page, its tags, its accounts, the inventory's version, the count
     // One call for the page's distinct accounts, made with the page: the 50 edges resolve without a promise each.
     expect(accountsById).toHaveBeenCalledTimes(1);
     expect(accountsById.mock.calls[0]![0]).toEqual([...new Set(edges.map(({ node }) => node.account.accountId))]);
     expect(loads).not.toHaveBeenCalled();
+    // Asked again with nothing written: the count is the one kept at this version of the inventory.
+    for (const spy of spies) spy.mockClear();
+    const again = await runQuery(
+      api,
+      temp.store,
+      '{ trailsConnection(first: 50, sort: [{region: ASC}]) { totalCount edges { node { id account { accountId lastSyncedAt } tags { key } } } } }',
+    );
+    expect((again.data!.trailsConnection as { totalCount: number }).totalCount).toBe(1000);
+    expect(spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0)).toBe(4);
   });
 });
 

@@ -14,7 +14,8 @@ export function dropUnencryptedFromKmsIndex(path: string): void {
   try {
     const { sql } = db.prepare(`SELECT sql FROM sqlite_schema WHERE name = 'trails_by_kms_key_id'`).get() as { sql: string };
     db.exec(`DROP INDEX trails_by_kms_key_id`);
-    db.exec(`CREATE INDEX trails_by_kms_key_id ON trails (kms_key_id) WHERE deleted_at IS NULL AND kms_key_id <> ''`);
+    // The same columns, without the trails that have no key.
+    db.exec(sql.replace('WHERE deleted_at IS NULL', "WHERE deleted_at IS NULL AND kms_key_id <> ''"));
     // better-sqlite3 opens connections in SQLite's defensive mode, which forbids writable_schema; unsafe mode lifts it.
     db.unsafeMode(true);
     db.pragma('writable_schema = ON');

@@ -28,7 +28,7 @@ import {
   toStoredControlException,
 } from '../common.js';
 import type { Dialect } from '../dialect.js';
-import { ACCOUNT_COLLECTORS, accountLastSyncedAtSql, accountNameSql, accountStatusSql, RETIRED_BEFORE } from '../filter-schemas.js';
+import { ACCOUNT_COLLECTORS, accountLastSyncedAtSql, accountNameSql, accountStatusSql, attemptsSinceRetired, RETIRED_BEFORE } from '../filter-schemas.js';
 import { afterCursor, decodeCursor, encodeCursor, orderByTerms, type KeyValue } from '../pages.js';
 import type {
   AccountAttempt,
@@ -77,7 +77,7 @@ import type {
   StoredAsset,
   AssetChange,
 } from '../store.js';
-import { compileOrderBy, compileWhere, FilterError, sortTerms, type FilterSchema } from '../where.js';
+import { compileOrderBy, compileWhere, FilterError, sortTerms, type FilterSchema, type SortTerm } from '../where.js';
 import { all, get, insertMany, lock, raw, run, type Operation, type RawRows, type Row } from './operation.js';
 
 export type { Operation };
@@ -92,7 +92,21 @@ export interface EngineTraits {
   readonly locking: boolean;
   /** The asset types this store holds (the registry's; tests add their own). */
   readonly assetTypes?: readonly AssetTypeDefinition[];
+  /**
+   * One statement whose `version` column changes whenever any write that could change a count has committed since
+   * it was last read (README, Querying: "Paging"): a count cached at a version still holds while it is the same.
+   */
+  readonly dataVersion: string;
 }
+
+/** A statement as the core writes it (`?` placeholders) with its parameters. */
+export interface SqlStatement {
+  sql: string;
+  params: readonly unknown[];
+}
+
+/** Counts kept at once: the dashboards' few filters, not every filter ever asked. */
+const MAX_CACHED_COUNTS = 500;
 
 type Outcome = 'new' | 'changed' | 'unchanged' | 'seen again';
 
@@ -111,6 +125,8 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
    * hands every scope of an account the same record object for a trail, so a trail seen in 17 regions is merged once.
    */
   private readonly settled = new WeakMap<CollectedAsset, string>();
+  /** Counts by statement and parameters, with the version of the inventory each was counted at. */
+  private readonly counts = new Map<string, { version: unknown; n: number }>();
   /** Runs found interrupted that the inventory could not be told about (read-only, full disk): shown so all the same. */
   private readonly interruptedRuns = new Set<number>();
 
@@ -833,7 +849,11 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     return ids.map((id) => byId.get(id));
   }
 
-  async findAssetPage(type: string, where: unknown, page: TrailPageRequest): Promise<{ assets: StoredAsset[]; cursors: string[]; hasNextPage: boolean }> {
+  /**
+   * The statements findAssetPage and countAssets run for a page of `type` (`?` placeholders): the page's rows, one more
+   * than asked, and the count of every match. Tests EXPLAIN them; the benchmark runs them bare.
+   */
+  assetPageStatements(type: string, where: unknown, page: TrailPageRequest): { terms: SortTerm[]; page: SqlStatement; count: SqlStatement } {
     const schema = this.schemaOf(type);
     const predicate = compileWhere(where, schema.filter, this.d);
     const terms = sortTerms(page.sort, schema.byField);
@@ -842,15 +862,25 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     const keyset =
       page.after === undefined || page.after === null ? { sql: this.d.trueLiteral, params: [] } : afterCursor(terms, decodeCursor(page.after, terms), 'arn', this.d);
     const keys = terms.map((term, i) => `${term.column.sql} AS page_key_${i}`);
-    // One more row than asked says whether there is a next page.
-    const result = await this.read(() =>
-      raw(
-        `SELECT ${[this.selectList(schema, page.fields), ...keys].join(', ')} FROM ${schema.table}
-        WHERE deleted_at IS NULL AND ${this.traits.rowCheck} AND ${predicate.sql} AND ${keyset.sql}
+    const matches = `deleted_at IS NULL AND ${this.traits.rowCheck} AND ${predicate.sql}`;
+    return {
+      terms,
+      // One more row than asked says whether there is a next page.
+      page: {
+        sql: `SELECT ${[this.selectList(schema, page.fields), ...keys].join(', ')} FROM ${schema.table}
+        WHERE ${matches} AND ${keyset.sql}
         ORDER BY ${orderByTerms(terms, 'arn')} LIMIT ?`,
-        [...predicate.params, ...keyset.params, first + 1],
-      ),
-    );
+        params: [...predicate.params, ...keyset.params, first + 1],
+      },
+      count: { sql: `SELECT count(*) AS n FROM ${schema.table} WHERE ${matches}`, params: predicate.params },
+    };
+  }
+
+  async findAssetPage(type: string, where: unknown, page: TrailPageRequest): Promise<{ assets: StoredAsset[]; cursors: string[]; hasNextPage: boolean }> {
+    const schema = this.schemaOf(type);
+    const { terms, page: statement } = this.assetPageStatements(type, where, page);
+    const { first } = page;
+    const result = await this.read(() => raw(statement.sql, statement.params));
     const shown = result.rows.slice(0, first);
     const arnAt = result.columns.indexOf('arn');
     const keyAt = terms.map((_, i) => result.columns.indexOf(`page_key_${i}`));
@@ -886,12 +916,21 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
   }
 
   async countAssets(type: string, where: unknown): Promise<number> {
-    const schema = this.schemaOf(type);
-    const predicate = compileWhere(where, schema.filter, this.d);
-    const row = await this.read(() =>
-      get<{ n: number }>(`SELECT count(*) AS n FROM ${schema.table} WHERE deleted_at IS NULL AND ${this.traits.rowCheck} AND ${predicate.sql}`, predicate.params),
-    );
-    return row!.n;
+    const { sql, params } = this.assetPageStatements(type, where, { first: 0 }).count;
+    const key = `${sql}\0${JSON.stringify(params)}`;
+    const { counts } = this;
+    const dataVersion = this.traits.dataVersion;
+    return this.read(function* (): Operation<number> {
+      // The version is read before counting, so a count is never older than the version it is kept at.
+      const version = (yield* get<{ version: unknown }>(dataVersion, []))!.version;
+      const cached = counts.get(key);
+      if (cached !== undefined && cached.version === version) return cached.n;
+      const n = Number((yield* get<{ n: number }>(sql, params))!.n);
+      counts.delete(key);
+      if (counts.size >= MAX_CACHED_COUNTS) counts.delete(counts.keys().next().value!);
+      counts.set(key, { version, n });
+      return n;
+    });
   }
 
   async countTrails(where: unknown): Promise<number> {
@@ -1455,12 +1494,10 @@ function jsonParam(value: unknown): string | null {
  * attempt and last read enabled regions from sync_accounts (attempts before the account was retired no longer count).
  */
 function accountValues(idSql: string): string {
-  const collectors = ACCOUNT_COLLECTORS.map((c) => `'${c.replaceAll("'", "''")}'`).join(', ');
   return `${idSql} AS account_id,
     ${accountLastSyncedAtSql(idSql)} AS last_synced_at,
     ${accountStatusSql(idSql)} AS status,
-    (SELECT k.enabled_regions FROM sync_accounts k WHERE k.collector IN (${collectors}) AND k.account_id = ${idSql}
-        AND k.enabled_regions IS NOT NULL AND k.run_id > ${RETIRED_BEFORE('k')}
+    (SELECT k.enabled_regions FROM ${attemptsSinceRetired('k', idSql)} AND k.enabled_regions IS NOT NULL
       ORDER BY k.run_id DESC LIMIT 1) AS enabled_regions,
     ${accountNameSql(idSql)} AS account_name`;
 }

@@ -24,11 +24,11 @@ export class PostgresBulkSession {
     return rows[0]?.version ?? 0;
   }
 
-  /** The inventory's tables in its schema (the connection's current schema), but schema_migrations. */
+  /** The inventory's tables in its schema (the connection's current schema), but schema_migrations and the version's. */
   async tables(): Promise<BulkTableLayout[]> {
     const { rows: columns } = await this.client.query<{ table_name: string; column_name: string; data_type: string; is_identity: string }>(
       `SELECT table_name, column_name, data_type, is_identity FROM information_schema.columns
-        WHERE table_schema = current_schema() AND table_name <> 'schema_migrations'
+        WHERE table_schema = current_schema() AND table_name NOT IN ('schema_migrations', 'inventory_changes')
         ORDER BY table_name, ordinal_position`,
     );
     const { rows: keys } = await this.client.query<{ table_name: string; column_name: string }>(

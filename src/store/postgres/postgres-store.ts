@@ -90,7 +90,16 @@ export class PostgresStore extends StoreCore implements InventoryStore {
     staleRunMs: number,
     assetTypes?: readonly AssetTypeDefinition[],
   ) {
-    super({ dialect: { ...POSTGRES_DIALECT, placeholder: () => '?' }, rowCheck: 'TRUE', locking: true, assetTypes }, staleRunMs);
+    super(
+      {
+        dialect: { ...POSTGRES_DIALECT, placeholder: () => '?' },
+        rowCheck: 'TRUE',
+        locking: true,
+        assetTypes,
+        dataVersion: `SELECT sum(writes) AS version FROM inventory_changes`,
+      },
+      staleRunMs,
+    );
     this.probes = new pg.Pool({ ...pool.options, max: 1 });
     this.probes.on('error', () => undefined);
   }
@@ -152,6 +161,7 @@ export class PostgresStore extends StoreCore implements InventoryStore {
         await client.query('BEGIN');
         const query = queryOn(client);
         const result = await driveAsync(operation(), (statement) => this.execute(query, statement));
+        await client.query(COUNT_WRITE);
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -254,6 +264,7 @@ export class PostgresStore extends StoreCore implements InventoryStore {
     try {
       await client.query('BEGIN');
       const result = await work(new PostgresBulkSession(client));
+      await client.query(COUNT_WRITE);
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -270,6 +281,13 @@ export class PostgresStore extends StoreCore implements InventoryStore {
     await Promise.all([this.pool.end(), this.probes.end()]);
   }
 }
+
+/**
+ * Counts the transaction in the inventory's version (the sum of inventory_changes, read before a cached count is
+ * used), committed with it, so that every replica sees the change. Writers spread over the slots by connection, so
+ * that they do not queue behind one row until each other's commit.
+ */
+const COUNT_WRITE = `UPDATE inventory_changes SET writes = writes + 1 WHERE slot = pg_backend_pid() % 16`;
 
 /** How long a statement of the lead's connection may go unanswered before the connection counts as lost. */
 const LEAD_QUERY_TIMEOUT_MS = 30_000;

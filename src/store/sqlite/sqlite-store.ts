@@ -80,7 +80,9 @@ export class SqliteStore extends StoreCore implements InventoryStore {
     rowCheck?: () => void,
     assetTypes?: readonly AssetTypeDefinition[],
   ) {
-    super({ dialect: SQLITE_DIALECT, rowCheck: 'rowCheck()', locking: false, assetTypes }, staleRunMs);
+    // Commits of other connections move data_version; this connection's own writes move total_changes().
+    const dataVersion = `SELECT total_changes() || ':' || data_version AS version FROM pragma_data_version`;
+    super({ dialect: SQLITE_DIALECT, rowCheck: 'rowCheck()', locking: false, assetTypes, dataVersion }, staleRunMs);
     db.function('rowCheck', { deterministic: false }, rowCheck ? () => (rowCheck(), 1) : () => 1);
     // `_MATCHES` (src/store/regex.ts): RE2, linear in the text whatever the pattern. A pattern reaches here checked.
     db.function('inventory_matches', { deterministic: true }, (text: unknown, pattern: unknown) =>
