@@ -96,13 +96,16 @@ describe('trailsAggregate', () => {
   });
 
   // Counts better-sqlite3 statements: SQLite's own machinery, so it runs on SQLite only.
-  it.skipIf(ON_POSTGRES)('runs one SQL statement for the count and one per countBy (SQLite statements)', async () => {
+  it.skipIf(ON_POSTGRES)('runs one SQL statement for the count and one per countBy, besides the read of the inventory version (SQLite statements)', async () => {
     const statement = Object.getPrototypeOf(sqliteOf(temp).db.prepare('SELECT 1')) as Record<'all' | 'get' | 'run' | 'iterate', (...args: unknown[]) => unknown>;
     const spies = (['all', 'get', 'run', 'iterate'] as const).map((method) => vi.spyOn(statement, method));
     await aggregate('{ trailsAggregate(where: {isLogging_NOT: false}) { count a: countBy(field: region) { count } b: countBy(field: isLogging) { count } } }');
-    expect(spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0)).toBe(3);
+    // The count is kept per inventory version (README, Querying: "Paging"): the version is read first, once.
+    expect(spies.reduce((sum, spy) => sum + spy.mock.calls.length, 0)).toBe(4);
     const sources = spies.flatMap((spy) => spy.mock.contexts.map((c) => (c as { source: string }).source));
     expect(sources.filter((s) => /count\(\*\)/.test(s) && /GROUP BY/.test(s))).toHaveLength(2);
+    expect(sources.filter((s) => /count\(\*\)/.test(s) && !/GROUP BY/.test(s))).toHaveLength(1);
+    expect(sources.filter((s) => /pragma_data_version/.test(s))).toHaveLength(1);
   });
 
   it('refuses a bad filter as BAD_USER_INPUT, and an unknown field as a validation error', async () => {
