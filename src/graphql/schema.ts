@@ -22,7 +22,7 @@ import type { AssetTypeDefinition } from '../assets/definition.js';
 import { ASSET_TYPES } from '../assets/registry.js';
 import { PACKAGE_ROOT, SCHEMA_DIR } from '../paths.js';
 import { computeCoverage, UnknownAssetTypeError } from '../store/coverage.js';
-import type { ControlLatestResult, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunRecord, ListPage } from '../store/store.js';
+import type { ControlLatestResult, ControlResultAsset, ControlResultKey, ControlResultRecord, ControlRunRecord, ListPage, ResultAssetFilter } from '../store/store.js';
 import type { AccountSummary, ScopeError, ScopeStatus, SyncRun } from '../store/store.js';
 import { TAG_FILTER } from '../store/filter-schemas.js';
 import { FilterError, type FilterSchema, type SortSpec } from '../store/where.js';
@@ -192,14 +192,17 @@ async function resultAssetsIn(
   runId: number | null,
   controlId: string,
   state: ControlResultAsset['state'],
-  args: PageArgs,
+  args: ResultAssetArgs,
   info: GraphQLResolveInfo,
   limits: PageLimits,
 ): Promise<ControlResultAsset[]> {
   const read = listRead(context, limits, args, info);
   if (runId === null) return [];
-  // Failing and excepted assets asking for the same page share one statement, which pages each state apart.
-  const loader = pagedLoader<string, ControlResultAsset[]>(context, 'resultAssets', read.page, (keys, page) => context.store.resultAssets(keys.map(resultKey), page));
+  const filter: ResultAssetFilter = { accountId: args.accountId ?? null, region: args.region ?? null };
+  // Failing and excepted assets asking for the same page and filter share one statement, which pages each state apart;
+  // the filter is in the loader's name, so different filters never share a batch.
+  const list = `resultAssets/${JSON.stringify([filter.accountId, filter.region])}`;
+  const loader = pagedLoader<string, ControlResultAsset[]>(context, list, read.page, (keys, page) => context.store.resultAssets(keys.map(resultKey), page, filter));
   const assets = (await loader.load(`${runId}/${controlId}`)).filter((asset) => asset.state === state);
   return withinBound(assets, read, info, `the result of ${controlId} in run ${runId}`);
 }
@@ -216,9 +219,9 @@ async function resultAccountsOf(context: GraphQLContext, runId: number | null, c
 
 /** The lists of a recorded result (failingAssets, exceptedAssets, accounts), for each type that shows one. */
 function resultListResolvers<P>(resultOf: (parent: P) => { runId: number | null; controlId: string }, limits: PageLimits) {
-  type Resolver<T> = (parent: P, args: PageArgs, context: GraphQLContext, info: GraphQLResolveInfo) => Promise<T[]>;
+  type Resolver<T, A = PageArgs> = (parent: P, args: A, context: GraphQLContext, info: GraphQLResolveInfo) => Promise<T[]>;
   const assetsIn =
-    (state: ControlResultAsset['state']): Resolver<ControlResultAsset> =>
+    (state: ControlResultAsset['state']): Resolver<ControlResultAsset, ResultAssetArgs> =>
     (parent, args, context, info) =>
       resultAssetsIn(context, resultOf(parent).runId, resultOf(parent).controlId, state, args, info, limits);
   const accounts: Resolver<unknown> = (parent, args, context, info) => resultAccountsOf(context, resultOf(parent).runId, resultOf(parent).controlId, args, info, limits);
@@ -298,6 +301,12 @@ async function withTags<T extends AssetRow>(context: GraphQLContext, assets: T[]
 interface PageArgs {
   limit?: number | null;
   offset?: number | null;
+}
+
+/** failingAssets and exceptedAssets: a page of the assets of one account and/or one region (README "Dashboard"). */
+interface ResultAssetArgs extends PageArgs {
+  accountId?: string | null;
+  region?: string | null;
 }
 
 /** How a list is read: the page the store reads, and, for a list without `limit` over HTTP, the most it may return. */

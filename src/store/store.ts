@@ -324,9 +324,10 @@ export interface InventoryStore {
   resultsOfRuns(runIds: readonly number[], controlId?: string, page?: ListPage): Promise<ControlResultRecord[][]>;
   /**
    * The failing and excepted assets of several (run, control) results, by state then id, in one statement (DataLoader
-   * batch shape); with `page`, that page of each result's failing assets and of its excepted ones.
+   * batch shape); with `page`, that page of each result's failing assets and of its excepted ones. `filter` keeps the
+   * assets of one account and/or one region before paging.
    */
-  resultAssets(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAsset[][]>;
+  resultAssets(keys: readonly ControlResultKey[], page?: ListPage, filter?: ResultAssetFilter): Promise<ControlResultAsset[][]>;
   /** The per-account results of many recorded results, by account id, in one statement (the DataLoader batch shape). */
   resultAccounts(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAccount[][]>;
 
@@ -491,6 +492,12 @@ export interface ControlRunListOptions {
   controlId?: string;
   /** Whether each run's results are read with it (default true); resultsOfRuns reads them a page at a time. */
   withResults?: boolean;
+}
+
+/** The account and region a result's assets are kept to (README "Dashboard"); each unset one keeps all. */
+export interface ResultAssetFilter {
+  accountId?: string | null;
+  region?: string | null;
 }
 
 export interface ControlResultKey {

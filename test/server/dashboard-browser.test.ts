@@ -283,7 +283,7 @@ describe('the dashboard in headless Chromium', () => {
     await screenshot('coverage');
   });
 
-  it('failing assets: a table paged on the server, filtered by state and by account, each asset opening its details and history', async () => {
+  it('failing assets: a table paged on the server, filtered by state, account and region in the API, each asset opening its details and history', async () => {
     await page.click('#views a[data-view="posture"]');
     await page.click(`#control-list tr[data-control="${KMS_CONTROL}"] a[href="#failing"]`);
     await page.locator('#failing-table .tabulator-row').first().waitFor();
@@ -309,11 +309,47 @@ describe('the dashboard in headless Chromium', () => {
     await page.click('#failing-table .tabulator-page[data-page="first"]');
     await expect.poll(tableIds, { timeout: SLOW_MACHINE_MS }).toEqual(status.failingAssets.map((a) => a.id));
 
-    // By account, within the page shown (the API has no filter on these lists). By region: the same code.
-    await page.fill('#asset-account', ACCOUNT_A);
-    await expect.poll(tableIds, { timeout: SLOW_MACHINE_MS }).toEqual(status.failingAssets.filter((a) => a.accountId === ACCOUNT_A).map((a) => a.id));
-    await page.fill('#asset-account', '');
-    await expect.poll(tableIds, { timeout: SLOW_MACHINE_MS }).toEqual(status.failingAssets.map((a) => a.id));
+    // By account, then by region: the API filters (same token), and the table pages the filtered list with its total.
+    const filtered = async (accountId: string | null, region: string | null) => {
+      const kept: string[] = [];
+      for (let skip = 0; ; skip += PAGE_SIZE) {
+        const { controls } = await api<{ controls: { id: string; failingAssets: { id: string }[] }[] }>(
+          `query ($accountId: String, $region: String, $skip: Int) { controls(limit: 1000) { id failingAssets(limit: ${PAGE_SIZE}, offset: $skip, accountId: $accountId, region: $region) { id } } }`,
+          { accountId, region, skip },
+        );
+        const ids = controls.find((c) => c.id === KMS_CONTROL)!.failingAssets.map((a) => a.id);
+        kept.push(...ids);
+        if (ids.length < PAGE_SIZE) return kept;
+      }
+    };
+    const seen = [...status.failingAssets, ...status.nextPage];
+    const region = [...new Set(seen.map((a) => a.region))].sort()[0]!;
+    for (const [input, accountId, regionKept] of [
+      ['#asset-account', ACCOUNT_A, null],
+      ['#asset-region', null, region],
+    ] as const) {
+      const kept = await filtered(accountId, regionKept);
+      expect(kept.length).toBeGreaterThan(0);
+      expect(kept.length).toBeLessThan(status.failingCount);
+      // Account A's list runs over two pages: the pages below are the filtered list's, not filtered pages.
+      if (accountId) expect(kept.length).toBeGreaterThan(PAGE_SIZE);
+      // A filter change from the second page shows the filtered list's first page.
+      await page.click('#failing-table .tabulator-page[data-page="next"]');
+      await expect.poll(tableIds, { timeout: SLOW_MACHINE_MS }).toEqual(status.nextPage.map((a) => a.id));
+      await page.fill(input, accountId ?? regionKept!);
+      const pages = Math.ceil(kept.length / PAGE_SIZE);
+      for (let n = 0; n < pages; n++) {
+        if (n > 0) await page.click('#failing-table .tabulator-page[data-page="next"]');
+        await expect.poll(tableIds, { timeout: SLOW_MACHINE_MS }).toEqual(kept.slice(n * PAGE_SIZE, (n + 1) * PAGE_SIZE));
+      }
+      expect(await page.locator('#failing-total').textContent()).toMatch(new RegExp(`^${kept.length} failing assets of ${KMS_CONTROL} in `));
+      expect(await page.locator('#failing-table .tabulator-page-counter').textContent()).toContain(`of ${kept.length}`);
+      // The table's own query (the count reads ids by the server's maximum page size).
+      const asked = JSON.parse(requests.filter((r) => r.body?.includes('query DashboardFailing(')).at(-1)!.body!).variables;
+      expect(asked).toMatchObject({ accountId, region: regionKept, size: PAGE_SIZE, skip: (pages - 1) * PAGE_SIZE });
+      await page.fill(input, '');
+      await expect.poll(tableIds, { timeout: SLOW_MACHINE_MS }).toEqual(status.failingAssets.map((a) => a.id));
+    }
 
     // Excepted: the asset the exception covers, with its owner and expiry.
     await page.selectOption('#asset-state', 'EXCEPTED');

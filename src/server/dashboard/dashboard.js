@@ -621,6 +621,10 @@
       var total = h('p', { id: 'failing-total' });
       var accountFilter = h('input', { id: 'asset-account', type: 'search', size: 14, placeholder: 'account id' });
       var regionFilter = h('input', { id: 'asset-region', type: 'search', size: 14, placeholder: 'region' });
+      // The account and region the API keeps (README "Dashboard"): an exact account id and an exact region.
+      function filterOf() {
+        return { accountId: accountFilter.value.trim() || null, region: regionFilter.value.trim() || null };
+      }
       body.appendChild(
         h('div', { class: 'filters' }, [
           h('label', {}, [
@@ -633,7 +637,7 @@
           h('label', {}, ['State ', stateFilter]),
           h('label', {}, ['Account ', accountFilter]),
           h('label', {}, ['Region ', regionFilter]),
-          h('span', { class: 'hint' }, ['Account and region filter the page shown: the API pages these lists but cannot filter them.']),
+          h('span', { class: 'hint' }, ['Account and region (exact values) are filters of the API: the pages and the total are those of the filtered list.']),
         ]),
       );
       body.appendChild(total);
@@ -642,13 +646,48 @@
       var control = state.controls.filter((c) => c.id === state.selected)[0];
       if (!control) return;
       var index = state.controls.indexOf(control);
-      function totalOf() {
-        return stateFilter.value === 'EXCEPTED' ? control.exceptedCount || 0 : control.failingCount || 0;
+      var counted = {};
+      /** How many assets the list keeps with this filter: the result's count without one, else counted a page of ids at a time. */
+      function totalOf(list, filter) {
+        if (!filter.accountId && !filter.region) return Promise.resolve(list === 'exceptedAssets' ? control.exceptedCount || 0 : control.failingCount || 0);
+        var key = JSON.stringify([list, filter.accountId, filter.region]);
+        if (!counted[key]) {
+          counted[key] = countFiltered(list, filter).catch((error) => {
+            delete counted[key];
+            throw error;
+          });
+        }
+        return counted[key];
       }
-      function describe() {
-        total.textContent = `${totalOf()} ${stateFilter.value === 'EXCEPTED' ? 'excepted' : 'failing'} assets of ${control.id} (run ${control.runId})`;
+      function countFiltered(list, filter) {
+        var query =
+          'query DashboardFailingCount($offset: Int, $size: Int, $skip: Int, $accountId: String, $region: String) { controls(limit: 1, offset: $offset) { ' +
+          list +
+          '(limit: $size, offset: $skip, accountId: $accountId, region: $region) { id } } }';
+        function next(skip) {
+          var vars = { offset: index, size: pageSize, skip: skip, accountId: filter.accountId, region: filter.region };
+          return gql(query, vars).then(
+            (data) => {
+              var n = data.controls[0] ? data.controls[0][list].length : 0;
+              return n < pageSize ? skip + n : next(skip + n);
+            },
+            (error) => {
+              var max = /maximum page size of (\d+)/.exec(error.message || '');
+              if (max && Number(max[1]) < pageSize) {
+                pageSize = Number(max[1]);
+                return next(skip);
+              }
+              throw error;
+            },
+          );
+        }
+        return next(0);
       }
-      describe();
+      function describe(count, filter) {
+        var within = (filter.accountId ? ` in account ${filter.accountId}` : '') + (filter.region ? ` in ${filter.region}` : '');
+        total.textContent = `${count} ${stateFilter.value === 'EXCEPTED' ? 'excepted' : 'failing'} assets of ${control.id}${within} (run ${control.runId})`;
+      }
+      describe(stateFilter.value === 'EXCEPTED' ? control.exceptedCount || 0 : control.failingCount || 0, filterOf());
       var table = new Tabulator(holder, {
         layout: 'fitColumns',
         pagination: true,
@@ -659,19 +698,20 @@
         ajaxURL: endpoint,
         ajaxRequestFunc: (_url, _config, params) => {
           var list = stateFilter.value === 'EXCEPTED' ? 'exceptedAssets' : 'failingAssets';
+          var filter = filterOf();
           var query =
-            'query DashboardFailing($offset: Int, $size: Int, $skip: Int) { controls(limit: 1, offset: $offset) { id ' +
+            'query DashboardFailing($offset: Int, $size: Int, $skip: Int, $accountId: String, $region: String) { controls(limit: 1, offset: $offset) { id ' +
             list +
-            '(limit: $size, offset: $skip) { id accountId region state exceptionOwner exceptionExpires asset { assetType name deletedAt } } } }';
-          return gql(query, { offset: index, size: params.size, skip: (params.page - 1) * params.size }).then((data) => {
-            var account = accountFilter.value.trim();
-            var region = regionFilter.value.trim();
-            var rows = (data.controls[0] ? data.controls[0][list] : []).filter(
-              (r) => (!account || r.accountId.indexOf(account) !== -1) && (!region || r.region.indexOf(region) !== -1),
-            );
+            '(limit: $size, offset: $skip, accountId: $accountId, region: $region) { id accountId region state exceptionOwner exceptionExpires asset { assetType name deletedAt } } } }';
+          var vars = { offset: index, size: params.size, skip: (params.page - 1) * params.size, accountId: filter.accountId, region: filter.region };
+          return Promise.all([gql(query, vars), totalOf(list, filter)]).then((answers) => {
+            var data = answers[0];
+            var count = answers[1];
+            var rows = data.controls[0] ? data.controls[0][list] : [];
+            describe(count, filter);
             return {
-              last_page: Math.max(1, Math.ceil(totalOf() / params.size)),
-              last_row: totalOf(),
+              last_page: Math.max(1, Math.ceil(count / params.size)),
+              last_row: count,
               data: rows.map((r) => ({
                 id: r.id,
                 accountId: r.accountId,
@@ -707,13 +747,16 @@
         ],
       });
       stateFilter.addEventListener('change', () => {
-        describe();
         table.setData();
       });
-      // The same page again, filtered anew.
+      // A new filter is a new list: its first page, asked for once the typing pauses.
+      var typing = null;
       [accountFilter, regionFilter].forEach((input) => {
         input.addEventListener('input', () => {
-          table.setPage(table.getPage() || 1);
+          clearTimeout(typing);
+          typing = setTimeout(() => {
+            table.setPage(1);
+          }, 250);
         });
       });
     });

@@ -44,6 +44,7 @@ import type {
   ControlResultAccount,
   ControlResultAsset,
   ControlResultKey,
+  ResultAssetFilter,
   ControlResultRecord,
   ControlRunListOptions,
   ControlRunRecord,
@@ -1368,15 +1369,19 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     return groupBy(runIds.map(String), rows, (row) => String(row.run_id), toControlResult);
   }
 
-  async resultAssets(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAsset[][]> {
+  async resultAssets(keys: readonly ControlResultKey[], page?: ListPage, filter: ResultAssetFilter = {}): Promise<ControlResultAsset[][]> {
     if (keys.length === 0) return [];
     const paged = this.eachPage(page, 'a.run_id, a.control_id, a.state', 'a.asset_id');
+    const accountId = filter.accountId ?? null;
+    const region = filter.region ?? null;
+    // The filter applies inside the numbered rows, so a page is a page of the filtered list.
     const rows = await this.read(() =>
       all(
         `SELECT * FROM (SELECT a.*${paged.column} FROM control_result_assets a
-         JOIN ${this.resultKeys()} ON a.run_id = k.run_id AND a.control_id = k.control_id) assets
+         JOIN ${this.resultKeys()} ON a.run_id = k.run_id AND a.control_id = k.control_id
+         WHERE (CAST(? AS TEXT) IS NULL OR a.account_id = ?) AND (CAST(? AS TEXT) IS NULL OR a.region = ?)) assets
         WHERE ${paged.keep} ORDER BY run_id, control_id, state, asset_id`,
-        [...this.resultKeyParams(keys), ...paged.params],
+        [...this.resultKeyParams(keys), accountId, accountId, region, region, ...paged.params],
       ),
     );
     return byResult(keys, rows, toControlResultAsset);
