@@ -225,7 +225,16 @@ function resultListResolvers<P>(resultOf: (parent: P) => { runId: number | null;
     (parent, args, context, info) =>
       resultAssetsIn(context, resultOf(parent).runId, resultOf(parent).controlId, state, args, info, limits);
   const accounts: Resolver<unknown> = (parent, args, context, info) => resultAccountsOf(context, resultOf(parent).runId, resultOf(parent).controlId, args, info, limits);
-  return { failingAssets: assetsIn('failing'), exceptedAssets: assetsIn('excepted'), accounts };
+  const assetCount = (parent: P, args: { state: ControlResultAsset['state'] } & ResultAssetArgs, context: GraphQLContext): Promise<number> | number => {
+    const { runId, controlId } = resultOf(parent);
+    if (runId === null) return 0;
+    const filter: ResultAssetFilter = { accountId: args.accountId ?? null, region: args.region ?? null };
+    // Keyed by state and filter as resultAssetsIn's loader: the counts of a list of results in one statement.
+    const list = `resultAssetCount/${JSON.stringify([args.state, filter.accountId, filter.region])}`;
+    const loader = pagedLoader<string, number>(context, list, {}, (keys) => context.store.countResultAssets(keys.map(resultKey), args.state, filter));
+    return loader.load(`${runId}/${controlId}`);
+  };
+  return { failingAssets: assetsIn('failing'), exceptedAssets: assetsIn('excepted'), accounts, assetCount };
 }
 
 /** A control and its latest result as the ControlStatus type shows it: the result's fields are null when there is none. */

@@ -328,6 +328,8 @@ export interface InventoryStore {
    * assets of one account and/or one region before paging.
    */
   resultAssets(keys: readonly ControlResultKey[], page?: ListPage, filter?: ResultAssetFilter): Promise<ControlResultAsset[][]>;
+  /** How many assets of each result are in `state` (and the filter's account and region), by key. */
+  countResultAssets(keys: readonly ControlResultKey[], state: ControlResultAsset['state'], filter?: ResultAssetFilter): Promise<number[]>;
   /** The per-account results of many recorded results, by account id, in one statement (the DataLoader batch shape). */
   resultAccounts(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAccount[][]>;
 

@@ -203,3 +203,52 @@ describe('failingAssets and exceptedAssets by account and region', () => {
     );
   });
 });
+
+describe('assetCount', () => {
+  it('counts what failingAssets and exceptedAssets keep with the same filter, for every result of a request in one statement per count', async () => {
+    await recordRuns();
+    const countResultAssets = vi.spyOn(temp.store, 'countResultAssets');
+    for (const filter of FILTERS) {
+      const data = await query(
+        `query($accountId: String, $region: String) {
+          controls { id failing: assetCount(state: FAILING, accountId: $accountId, region: $region) excepted: assetCount(state: EXCEPTED, accountId: $accountId, region: $region) }
+          controlRuns(limit: 2) { id results { controlId failing: assetCount(state: FAILING, accountId: $accountId, region: $region) } }
+        }`,
+        { ...filter },
+      );
+      expect({ filter, controls: data.controls }).toEqual({
+        filter,
+        controls: [
+          { id: 'c1', failing: kept(FAILING, filter).length, excepted: kept(EXCEPTED, filter).length },
+          { id: 'c2', failing: kept(OTHER_FAILING, filter).length, excepted: kept(EXCEPTED.slice(0, 2), filter).length },
+        ],
+      });
+      // The first run held only 4 of c1's failing assets.
+      expect({ filter, runs: data.controlRuns }).toEqual({
+        filter,
+        runs: [
+          {
+            id: 2,
+            results: [
+              { controlId: 'c1', failing: kept(FAILING, filter).length },
+              { controlId: 'c2', failing: kept(OTHER_FAILING, filter).length },
+            ],
+          },
+          {
+            id: 1,
+            results: [
+              { controlId: 'c1', failing: kept(FAILING.slice(0, 4), filter).length },
+              { controlId: 'c2', failing: kept(OTHER_FAILING, filter).length },
+            ],
+          },
+        ],
+      });
+    }
+    // Per filter: the controls' failing and excepted counts (2 controls each), and the runs' failing count (4 results),
+    // which joins the controls' failing batch when both are asked in the same tick (as on PostgreSQL).
+    expect(countResultAssets.mock.calls.length).toBeGreaterThanOrEqual(FILTERS.length * 2);
+    expect(countResultAssets.mock.calls.length).toBeLessThanOrEqual(FILTERS.length * 3);
+    expect(countResultAssets.mock.calls.every((call) => call[0].length >= 2)).toBe(true);
+    expect(kept(FAILING, { accountId: A, region: WEST }).length).toBeGreaterThan(0);
+  });
+});

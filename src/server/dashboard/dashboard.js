@@ -646,42 +646,13 @@
       var control = state.controls.filter((c) => c.id === state.selected)[0];
       if (!control) return;
       var index = state.controls.indexOf(control);
-      var counted = {};
-      /** How many assets the list keeps with this filter: the result's count without one, else counted a page of ids at a time. */
+      /** How many assets the list keeps with this filter: the result's count without one, else the API's assetCount. */
       function totalOf(list, filter) {
         if (!filter.accountId && !filter.region) return Promise.resolve(list === 'exceptedAssets' ? control.exceptedCount || 0 : control.failingCount || 0);
-        var key = JSON.stringify([list, filter.accountId, filter.region]);
-        if (!counted[key]) {
-          counted[key] = countFiltered(list, filter).catch((error) => {
-            delete counted[key];
-            throw error;
-          });
-        }
-        return counted[key];
-      }
-      function countFiltered(list, filter) {
         var query =
-          'query DashboardFailingCount($offset: Int, $size: Int, $skip: Int, $accountId: String, $region: String) { controls(limit: 1, offset: $offset) { ' +
-          list +
-          '(limit: $size, offset: $skip, accountId: $accountId, region: $region) { id } } }';
-        function next(skip) {
-          var vars = { offset: index, size: pageSize, skip: skip, accountId: filter.accountId, region: filter.region };
-          return gql(query, vars).then(
-            (data) => {
-              var n = data.controls[0] ? data.controls[0][list].length : 0;
-              return n < pageSize ? skip + n : next(skip + n);
-            },
-            (error) => {
-              var max = /maximum page size of (\d+)/.exec(error.message || '');
-              if (max && Number(max[1]) < pageSize) {
-                pageSize = Number(max[1]);
-                return next(skip);
-              }
-              throw error;
-            },
-          );
-        }
-        return next(0);
+          'query DashboardFailingCount($offset: Int, $state: ControlAssetState!, $accountId: String, $region: String) { controls(limit: 1, offset: $offset) { assetCount(state: $state, accountId: $accountId, region: $region) } }';
+        var vars = { offset: index, state: list === 'exceptedAssets' ? 'EXCEPTED' : 'FAILING', accountId: filter.accountId, region: filter.region };
+        return gql(query, vars).then((data) => (data.controls[0] ? data.controls[0].assetCount : 0));
       }
       function describe(count, filter) {
         var within = (filter.accountId ? ` in account ${filter.accountId}` : '') + (filter.region ? ` in ${filter.region}` : '');

@@ -1387,6 +1387,23 @@ export abstract class StoreCore implements Pick<InventoryStore, Exclude<keyof In
     return byResult(keys, rows, toControlResultAsset);
   }
 
+  async countResultAssets(keys: readonly ControlResultKey[], state: ControlResultAsset['state'], filter: ResultAssetFilter = {}): Promise<number[]> {
+    if (keys.length === 0) return [];
+    const accountId = filter.accountId ?? null;
+    const region = filter.region ?? null;
+    const rows = await this.read(() =>
+      all(
+        `SELECT a.run_id, a.control_id, count(*) AS n FROM control_result_assets a
+         JOIN ${this.resultKeys()} ON a.run_id = k.run_id AND a.control_id = k.control_id
+         WHERE a.state = ? AND (CAST(? AS TEXT) IS NULL OR a.account_id = ?) AND (CAST(? AS TEXT) IS NULL OR a.region = ?)
+         GROUP BY a.run_id, a.control_id`,
+        [...this.resultKeyParams(keys), state, accountId, accountId, region, region],
+      ),
+    );
+    const counts = new Map(rows.map((row) => [`${row.run_id}/${row.control_id}`, Number(row.n)]));
+    return keys.map((key) => counts.get(`${key.runId}/${key.controlId}`) ?? 0);
+  }
+
   async resultAccounts(keys: readonly ControlResultKey[], page?: ListPage): Promise<ControlResultAccount[][]> {
     if (keys.length === 0) return [];
     const paged = this.eachPage(page, 'a.run_id, a.control_id', 'a.account_id');
