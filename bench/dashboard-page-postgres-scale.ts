@@ -175,7 +175,7 @@ export function dashboardPagePostgresScaleAt(sizes?: ScaleSizes, organization?: 
                 `latency p50 ${result.latencyP50Ms} ms, p99 ${result.latencyP99Ms} ms)`,
             );
           }
-          raw.push(await statementsAlone(durationSeconds, reference.statements));
+          raw.push(await statementsAlone(durationSeconds, reference.statements, largeSide.inventory.store.pool.options.max ?? 10));
           options.log(
             `  run ${i + 1}/${options.runs} the statements alone (${large} trails): ${raw[i]!.perSecond.toFixed(1)} req/s (${raw[i]!.runs} in ${durationSeconds} s, p99 ${raw[i]!.p99Ms.toFixed(2)} ms)`,
           );
@@ -189,7 +189,7 @@ export function dashboardPagePostgresScaleAt(sizes?: ScaleSizes, organization?: 
             { ours: perSecond(results.ours), reference: perSecond(results.reference), oursP99: p99(results.ours), referenceP99: p99(results.reference) },
             raw,
             `higher is better, ratio = ours / reference at ${large} trails; ${CONNECTIONS} connections × ${durationSeconds} s per run; ` +
-              'reference: node:http + the same 2 statements on the pool; raw: those 2 statements alone, one request at a time',
+              'reference: node:http + the same 2 statements on the pool; raw: those 2 statements alone, as many requests at a time as the pool has connections',
           ),
           measurement(
             'dashboard-page-postgres-scale',
